@@ -1,0 +1,27 @@
+"""srcdiff: source-transforming automatic differentiation for Python.
+
+`grad(f)` returns a function computing the gradient of `f`, generated as
+readable Python source (`.source`) by reverse accumulation over an SSA form of
+`f`'s own code.
+"""
+from . import rules  # noqa: F401  (fills the rule table)
+from .api import detach, grad, stop_gradient, value_and_grad, vjp
+from .errors import (
+    NonNumericOutputError,
+    NonScalarOutputError,
+    NoSourceError,
+    NotDifferentiableError,
+    ShapeMismatchError,
+    SrcDiffError,
+    UnsupportedSyntaxError,
+    WrtError,
+)
+from .rules.table import register, unregister
+
+__all__ = [
+    "grad", "value_and_grad", "vjp", "stop_gradient", "detach", "register", "unregister",
+    "SrcDiffError", "UnsupportedSyntaxError", "NonScalarOutputError",
+    "NotDifferentiableError", "NonNumericOutputError", "WrtError", "NoSourceError",
+    "ShapeMismatchError",
+]
+__version__ = "0.1.0"

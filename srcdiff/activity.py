@@ -1,0 +1,112 @@
+"""Activity analysis: which values need a derivative.
+
+A value is *varied* if it depends differentiably on a `wrt` parameter and
+*useful* if the result depends differentiably on it; it is *active* if both.
+Only active values get adjoint or tangent code. This pass also rejects, at
+their location, active uses of things that have no derivative.
+"""
+from __future__ import annotations
+
+from . import ir
+from .errors import NotDifferentiableError, UnsupportedSyntaxError, how_to_register
+from .rules.table import bind_args, lookup
+
+
+def rule_of(call: ir.Call):
+    return lookup(call.fn)
+
+
+def diff_args(call: ir.Call, loc=None) -> list[tuple[str, ir.Arg]]:
+    """(parameter name, argument) for the arguments a derivative can flow into."""
+    rule = rule_of(call)
+    if rule is None:
+        return [(str(i), a) for i, a in enumerate(call.args)] + list(call.kwargs.items())
+    if rule.zero:
+        return []
+    try:
+        bound = bind_args(rule, call.args, call.kwargs)
+    except TypeError as e:
+        raise UnsupportedSyntaxError(f"this call of {call.spelling or rule.name}: {e}", loc)
+    return [(p, bound[p]) for p in rule.diff if bound.get(p) is not None]
+
+
+def diff_uses(stmt: ir.Assign) -> list[ir.Var]:
+    e = stmt.expr
+    if isinstance(e, ir.Var):
+        return [e]
+    if isinstance(e, ir.Opaque):
+        return [] if e.nondiff else list(e.uses.values())
+    if isinstance(e, ir.Call):
+        out = []
+        for _, a in diff_args(e, stmt.loc):
+            if isinstance(a, ir.Var):
+                out.append(a)
+            elif isinstance(a, ir.Opaque) and not a.nondiff:
+                out.extend(a.uses.values())
+        return out
+    return []
+
+
+def _edges(block, edges):
+    """(target var, source vars) pairs: a derivative flows source -> target."""
+    for s in block:
+        if isinstance(s, ir.Assign):
+            edges.append((s.var, diff_uses(s)))
+        elif isinstance(s, ir.If):
+            _edges(s.body, edges)
+            _edges(s.orelse, edges)
+            for p in s.outs:
+                edges.append((p.var, [a for a in (p.then, p.orelse) if isinstance(a, ir.Var)]))
+        elif isinstance(s, ir.Loop):
+            _edges(s.body, edges)
+            for c in s.carried:
+                edges.append((c.phi, [a for a in (c.init, c.next) if isinstance(a, ir.Var)]))
+    return edges
+
+
+def analyze(fn: ir.Function, wrt: list[ir.Var]) -> set[int]:
+    """Ids of the active vars. Fixpoint over the dataflow edges (loops included)."""
+    edges = _edges(fn.body, [])
+    varied = {v.id for v in wrt}
+    changed = True
+    while changed:
+        changed = False
+        for tgt, srcs in edges:
+            if tgt.id not in varied and any(s.id in varied for s in srcs):
+                varied.add(tgt.id)
+                changed = True
+    useful = {fn.result.id} if isinstance(fn.result, ir.Var) else set()
+    changed = True
+    while changed:
+        changed = False
+        for tgt, srcs in reversed(edges):
+            if tgt.id in useful:
+                for s in srcs:
+                    if s.id not in useful:
+                        useful.add(s.id)
+                        changed = True
+    active = varied & useful
+    _check(fn.body, active)
+    return active
+
+
+def _check(block, active) -> None:
+    """Every active value must be computed by something with a derivative."""
+    for s in ir.walk(block):
+        if not isinstance(s, ir.Assign) or s.var.id not in active:
+            continue
+        if not any(u.id in active for u in diff_uses(s)):
+            continue
+        e = s.expr
+        if isinstance(e, ir.Opaque):
+            raise UnsupportedSyntaxError(
+                "srcdiff cannot differentiate through this expression", s.loc)
+        if isinstance(e, ir.Call) and rule_of(e) is None:
+            if e.why is not None:
+                raise e.why
+            name = e.spelling or repr(e.fn)
+            if isinstance(e.fn, tuple) and e.fn[0] == "method":
+                name = f".{e.fn[1]}()"
+            raise NotDifferentiableError(
+                f"{name} has no derivative rule and no Python source srcdiff can transform; "
+                + how_to_register(name if not name.startswith(".") else "fn"), s.loc)

@@ -1,0 +1,214 @@
+"""The public entry points: grad, value_and_grad, vjp (and stop_gradient).
+
+A derivative function transforms `f` once per `wrt` when it is built (so
+errors surface then), shows the generic derivative as `.source`, and at call
+time runs a version specialised to the kinds of the arguments (scalar or
+array), built once per kind signature and cached.
+"""
+from __future__ import annotations
+
+import inspect
+from typing import Any, Callable, Sequence, Union
+
+import numpy as np
+
+from .errors import NonNumericOutputError, NonScalarOutputError, SrcDiffError, WrtError
+from .source import describe, function_of
+
+Wrt = Union[int, str, Sequence[Union[int, str]]]
+
+
+def stop_gradient(x):
+    """Return `x` itself; differentiation treats it as a constant."""
+    return x
+
+
+detach = stop_gradient
+
+
+def _params(f) -> list[str]:
+    sig = inspect.signature(f)
+    return [p.name for p in sig.parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+
+
+def resolve_wrt(f, wrt: Wrt, allow_none=False) -> tuple[tuple[int, ...], bool]:
+    """(parameter indices, whether the caller asked for a tuple)."""
+    names = _params(f)
+    positional = [p.name for p in inspect.signature(f).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if wrt is None and allow_none:
+        return tuple(range(len(positional))), True
+    as_tuple = isinstance(wrt, (tuple, list))
+    items = list(wrt) if as_tuple else [wrt]
+    if not items:
+        raise WrtError(f"wrt is empty; {describe(f)} has parameters {names}")
+    out = []
+    for w in items:
+        if isinstance(w, bool) or not isinstance(w, (int, str, np.integer)):
+            raise WrtError(f"wrt={w!r} is neither a parameter index nor a name; "
+                           f"{describe(f)} has parameters {names}")
+        if isinstance(w, str):
+            if w not in names:
+                raise WrtError(f"wrt={w!r} is not a parameter of {describe(f)}; "
+                               f"its parameters are {names}")
+            i = names.index(w)
+        else:
+            i = int(w)
+            if not -len(positional) <= i < len(positional):
+                raise WrtError(f"wrt={w} is out of range: {describe(f)} has "
+                               f"{len(positional)} positional parameters {positional}")
+            i %= len(positional)
+        if i in out:
+            raise WrtError(f"wrt names parameter {names[i]!r} twice; {describe(f)} has "
+                           f"parameters {names}")
+        out.append(i)
+    return tuple(out), as_tuple
+
+
+def check_scalar(y) -> None:
+    """The result of `f` under grad must be a scalar."""
+    if type(y) is float:
+        return
+    if isinstance(y, bool) or isinstance(y, np.bool_):
+        raise NonNumericOutputError(f"grad needs a numeric scalar result, but the function "
+                                    f"returned the bool {y!r}")
+    if isinstance(y, (int, float, np.number)):
+        return
+    if isinstance(y, np.ndarray):
+        if y.ndim == 0:
+            return
+        raise NonScalarOutputError(
+            f"grad needs a scalar result, but the function returned an array of shape "
+            f"{y.shape}; for a non-scalar result use vjp (with a cotangent) or jacobian")
+    raise NonNumericOutputError(
+        f"grad needs a numeric scalar result, but the function returned "
+        f"{type(y).__name__} {_short(y)}")
+
+
+def _short(y) -> str:
+    text = repr(y)
+    return text if len(text) < 60 else text[:57] + "..."
+
+
+class Derivative:
+    """A derivative function: call it like `f`; read `.source` and `.primal`."""
+
+    def __init__(self, f: Callable, wrt: Wrt, variant: str, mode: str = "reverse"):
+        from . import transform
+
+        if mode not in ("reverse", "forward"):
+            raise SrcDiffError(f"mode must be 'reverse' or 'forward', not {mode!r}")
+        self.primal = f
+        self._fn = function_of(f)
+        self.wrt, self._as_tuple = resolve_wrt(self._fn, wrt)
+        self.variant = variant
+        self.mode = mode
+        self._cache: dict = {}
+        self._nparams = len(_params(self._fn))
+        self._sig = inspect.signature(self._fn)
+        self._transform = transform
+        self._build_generic()
+        self.__name__ = f"{getattr(f, '__name__', 'f')}_{variant}"
+        self.__doc__ = f"The {variant} of {describe(f)} with respect to {self.wrt_names}."
+
+    @property
+    def wrt_names(self):
+        names = _params(self._fn)
+        return tuple(names[i] for i in self.wrt)
+
+    def _build(self, args, check):
+        t = self._transform
+        if self.mode == "forward":
+            from . import forward
+
+            return forward.build_grad(self._fn, self.wrt, self.variant, args, check,
+                                      self._as_tuple)
+        return t.build_reverse(self._fn, self.wrt, self.variant, args, check, self._as_tuple)
+
+    def _build_generic(self):
+        self._lowered = self._transform.lowered(self._fn)
+        self._generic = self._shown = self._build(None, None)
+        self._cache.clear()
+
+    @property
+    def source(self) -> str:
+        """The generated derivative: for the argument kinds (scalar or array) of
+        the latest call, or, before any call, the generic one for any kinds."""
+        return self._shown.source
+
+    def __call__(self, *args, **kwargs):
+        if kwargs or len(args) != self._nparams:
+            try:
+                bound = self._sig.bind(*args, **kwargs)
+            except TypeError as e:
+                raise TypeError(f"{self.__name__}: {e}") from None
+            bound.apply_defaults()
+            values = tuple(bound.arguments.values())
+        else:
+            values = args
+        if not self._transform.guards_hold(self._lowered.guards):
+            self._build_generic()
+        key = tuple(map(type, values))
+        entry = self._cache.get(key)
+        if entry is None:
+            internal = self._build(values, check_scalar).fn
+            shown = self._build(values, None)
+            entry = self._cache[key] = (internal, shown)
+        self._shown = entry[1]
+        value, grads = entry[0](*args, **kwargs)
+        if self.variant == "value_and_grad":
+            return value, grads
+        return grads
+
+    def __repr__(self) -> str:
+        return f"<srcdiff {self.variant} of {describe(self.primal)} wrt {self.wrt_names}>"
+
+
+def _decorator(variant):
+    def make(f=None, wrt: Wrt = 0, *, mode: str = "reverse"):
+        if f is None:
+            return lambda g: Derivative(g, wrt, variant, mode)
+        if not callable(f):
+            raise SrcDiffError(f"{variant} expects a function, got {type(f).__name__}")
+        return Derivative(f, wrt, variant, mode)
+
+    return make
+
+
+grad = _decorator("grad")
+grad.__doc__ = """grad(f, wrt=0, *, mode="reverse"): a function computing the gradient of
+f's scalar result with respect to the parameter(s) named by wrt (an index, a
+name, or a tuple of them). Works as @grad and @grad(wrt=...)."""
+value_and_grad = _decorator("value_and_grad")
+value_and_grad.__doc__ = """value_and_grad(f, wrt=0): like grad, returning (f(...), gradient)."""
+
+
+def vjp(f: Callable, *primals: Any, wrt: Wrt | None = None):
+    """(out, pullback): pullback(cotangent) gives one gradient per differentiated
+    parameter (a tuple), for any result shape."""
+    from . import transform
+
+    fn = function_of(f)
+    idx, _ = resolve_wrt(fn, wrt, allow_none=True)
+    built = transform.build_reverse(fn, idx, "vjp", primals)
+    out = fn(*primals)
+
+    def pullback(cotangent):
+        ct = _cotangent(cotangent, out)
+        value, grads = built.fn(*primals, **{built.ct_name: ct})
+        return grads
+
+    pullback.source = built.source
+    return out, pullback
+
+
+def _cotangent(ct, out):
+    from .errors import ShapeMismatchError
+
+    if np.shape(ct) != np.shape(out):
+        raise ShapeMismatchError(
+            f"the cotangent has shape {np.shape(ct)} but the result has shape {np.shape(out)}")
+    if isinstance(out, np.ndarray) or isinstance(ct, np.ndarray):
+        return np.array(ct, dtype=float)
+    return float(ct)

@@ -1,0 +1,143 @@
+"""Out-of-SSA: which SSA values can share one Python name.
+
+A loop-carried value, its initial value and its next value, and an if's
+output and the branch values feeding it, are written to one name whenever
+their lifetimes allow. That is what turns SSA back into `x = 0.9 * x + ...`
+instead of `x_1 = ...; x = x_1`. The result is a list of candidate pairs;
+`Groups` unions the ones a caller accepts.
+"""
+from __future__ import annotations
+
+from . import ir
+
+
+class Positions:
+    """Linear program points: each statement gets (start, end), children inside."""
+
+    def __init__(self, fn: ir.Function):
+        self.span: dict[int, tuple[int, int]] = {}
+        self.uses: dict[int, list[int]] = {}  # var id -> points where it is read
+        self.defpt: dict[int, int] = {}  # var id -> point where it is written
+        self.block_of: dict[int, int] = {}  # var id -> id(block) it is defined in
+        self.n = 0
+        for p in fn.params:
+            self.defpt[p.id] = -1
+            self.block_of[p.id] = id(fn.body)
+        self._block(fn.body)
+        if isinstance(fn.result, ir.Var):
+            self.uses.setdefault(fn.result.id, []).append(self.n + 1)
+
+    def _use(self, a, pt):
+        for v in ir.expr_uses(a) if not isinstance(a, ir.Var) else [a]:
+            self.uses.setdefault(v.id, []).append(pt)
+
+    def _block(self, block):
+        for s in block:
+            start = self.n
+            self.n += 1
+            if isinstance(s, ir.Assign):
+                for v in ir.expr_uses(s.expr):
+                    self.uses.setdefault(v.id, []).append(start)
+                self.defpt[s.var.id] = start
+                self.block_of[s.var.id] = id(block)
+            elif isinstance(s, ir.If):
+                self._use(s.cond, start)
+                self._block(s.body)
+                then_end = self.n
+                self.n += 1
+                self._block(s.orelse)
+                for p in s.outs:
+                    self._use(p.then, then_end)
+                    self._use(p.orelse, self.n)
+                self.n += 1
+                for p in s.outs:
+                    self.defpt[p.var.id] = self.n
+                    self.block_of[p.var.id] = id(block)
+            elif isinstance(s, ir.Loop):
+                for c in s.carried:
+                    self._use(c.init, start)
+                for b in s.bounds:
+                    self._use(b, start)
+                body_start = self.n
+                if s.index is not None:
+                    self.defpt[s.index.id] = body_start
+                for c in s.carried:
+                    self.defpt[c.phi.id] = body_start
+                    self.block_of[c.phi.id] = id(block)
+                if s.cond is not None:
+                    self._use(s.cond, body_start)
+                self._block(s.body)
+                for c in s.carried:
+                    if c.next is not None:
+                        self._use(c.next, self.n)
+                if s.trips is not None:
+                    self.defpt[s.trips.id] = start
+                    self.block_of[s.trips.id] = id(block)
+            self.n += 1
+            self.span[id(s)] = (start, self.n)
+
+
+def candidates(fn: ir.Function) -> list[tuple[ir.Var, ir.Var, str]]:
+    """Pairs (a, b, why) that may share a name as far as the primal is concerned."""
+    pos = Positions(fn)
+    pairs: list[tuple[ir.Var, ir.Var, str]] = []
+    taken: set[int] = set()
+
+    def visit(block):
+        for s in block:
+            if isinstance(s, ir.If):
+                visit(s.body)
+                visit(s.orelse)
+                for p in s.outs:
+                    for val, branch in ((p.then, s.body), (p.orelse, s.orelse)):
+                        if (isinstance(val, ir.Var) and val.id not in taken
+                                and pos.block_of.get(val.id) == id(branch)):
+                            taken.add(val.id)
+                            pairs.append((p.var, val, "if"))
+            elif isinstance(s, ir.Loop):
+                visit(s.body)
+                start, end = pos.span[id(s)]
+                for c in s.carried:
+                    n = c.next
+                    if (isinstance(n, ir.Var) and n is not c.phi and n.id not in taken
+                            and pos.block_of.get(n.id) == id(s.body)):
+                        writes = [pos.defpt[n.id]] + [
+                            pos.defpt[b.id] for (a, b, _) in pairs if a is n]
+                        inside = [u for u in pos.uses.get(c.phi.id, []) if start <= u < end]
+                        last = max(inside, default=start)
+                        if last <= min(writes):
+                            taken.add(n.id)
+                            pairs.append((c.phi, n, "next"))
+                    i = c.init
+                    if (isinstance(i, ir.Var) and i.id not in taken
+                            and pos.block_of.get(i.id) == id(block)
+                            and max(pos.uses.get(i.id, [start])) <= start):
+                        taken.add(i.id)
+                        pairs.append((c.phi, i, "init"))
+
+    visit(fn.body)
+    return pairs
+
+
+class Groups:
+    """Union-find over var ids; `leader(v)` names the group."""
+
+    def __init__(self):
+        self.parent: dict[int, int] = {}
+        self.members: dict[int, ir.Var] = {}
+
+    def find(self, i: int) -> int:
+        while self.parent.get(i, i) != i:
+            i = self.parent[i]
+        return i
+
+    def union(self, a: ir.Var, b: ir.Var) -> None:
+        self.members[a.id] = a
+        self.members[b.id] = b
+        ra, rb = self.find(a.id), self.find(b.id)
+        if ra != rb:
+            lo, hi = sorted((ra, rb))
+            self.parent[hi] = lo
+
+    def leader(self, v: ir.Var) -> int:
+        return self.find(v.id)

@@ -1,0 +1,243 @@
+"""Codegen: placeholder AST -> named, tidied Python source -> a compiled function.
+
+Names come from one allocator that knows every name `f` uses, so a user
+variable called `d_x` or `tape` never collides with a generated one. Dead
+stores are dropped and single-use temporaries folded back into the expression
+that reads them, so the forward sweep reads like the user's own code. The same
+input always gives the same text.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import linecache
+import types
+
+import astor
+
+from .coalesce import Groups
+
+
+class Namer:
+    def __init__(self, reserved: set[str]):
+        self.taken = set(reserved)
+        self.map: dict[str, str] = {}
+
+    def fresh(self, base: str) -> str:
+        base = base if base.isidentifier() else "t"
+        if base not in self.taken:
+            self.taken.add(base)
+            return base
+        i = 1
+        while f"{base}_{i}" in self.taken:
+            i += 1
+        self.taken.add(f"{base}_{i}")
+        return f"{base}_{i}"
+
+
+def merge_groups(func: ast.FunctionDef, vars_by_id: dict, primal: Groups) -> set[str]:
+    """Rewrite `__v<id>` to `__v<group leader>`; returns the temps: placeholders
+    of groups no user variable belongs to (they may be folded away)."""
+    users = {primal.leader(v) for v in vars_by_id.values() if v.user}
+    temps = {f"__v{primal.leader(v)}" for v in vars_by_id.values()
+             if primal.leader(v) not in users}
+    for n in ast.walk(func):
+        if isinstance(n, ast.Name) and n.id.startswith("__v"):
+            n.id = f"__v{primal.leader(vars_by_id[int(n.id[3:])])}"
+    return temps
+
+
+def rename(func: ast.FunctionDef, vars_by_id: dict, primal: Groups, params: list,
+           reserved: set[str]) -> ast.FunctionDef:
+    """Give every placeholder its final name, in order of first appearance."""
+    namer = Namer(reserved - {p.hint for p in params})
+    final: dict[str, str] = {}
+    group_name: dict[int, str] = {}
+    for p in params:
+        namer.taken.add(p.hint)
+        group_name[primal.leader(p)] = p.hint
+    members: dict[int, list] = {}
+    for vid, v in vars_by_id.items():
+        members.setdefault(primal.leader(v), []).append(v)
+
+    def primal_name(vid: int) -> str:
+        lead = primal.leader(vars_by_id[vid])
+        if lead not in group_name:
+            group = members.get(lead, [vars_by_id[vid]])
+            users = [m for m in group if m.user]
+            group_name[lead] = namer.fresh((users or group)[0].hint)
+        return group_name[lead]
+
+    class Sub(ast.NodeTransformer):
+        def visit_Name(self, n):
+            if n.id.startswith("__v"):
+                n.id = primal_name(int(n.id[3:]))
+            elif n.id.startswith("__d"):
+                key = n.id
+                if key not in final:
+                    final[key] = namer.fresh("d_" + primal_name(int(key[3:])))
+                n.id = final[key]
+            elif n.id.startswith("__t"):
+                key = n.id
+                if key not in final:
+                    final[key] = namer.fresh(primal_name(int(key[3:])) + "_dot")
+                n.id = final[key]
+            return n
+
+    return Sub().visit(func)
+
+
+def _loads(tree) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+            counts[n.id] = counts.get(n.id, 0) + 1
+        elif isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name):
+            counts[n.target.id] = counts.get(n.target.id, 0)
+    return counts
+
+
+def _stores(tree) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+            counts[n.id] = counts.get(n.id, 0) + 1
+        elif isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name):
+            counts[n.target.id] = counts.get(n.target.id, 0) + 1
+    return counts
+
+
+def _blocks(tree):
+    for n in ast.walk(tree):
+        for field in ("body", "orelse"):
+            block = getattr(n, field, None)
+            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+                yield n, field, block
+
+
+def tidy(func: ast.FunctionDef, temps: set[str], keep: set[str]) -> ast.FunctionDef:
+    """Drop dead stores and self-copies; fold single-use temps into their reader."""
+    changed = True
+    while changed:
+        changed = False
+        loads = _loads(func)
+        for parent, field, block in list(_blocks(func)):
+            new = []
+            for s in block:
+                if _dead(s, loads, keep):
+                    changed = True
+                    continue
+                new.append(s)
+            if len(new) != len(block):
+                setattr(parent, field, new or [ast.Pass()])
+        changed |= _inline_temps(func, temps)
+    return func
+
+
+def _dead(s, loads, keep) -> bool:
+    if isinstance(s, ast.Assign) and len(s.targets) == 1:
+        t = s.targets[0]
+        if isinstance(t, ast.Name):
+            if isinstance(s.value, ast.Name) and s.value.id == t.id:
+                return True
+            return loads.get(t.id, 0) == 0 and t.id not in keep
+    if isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name):
+        return loads.get(s.target.id, 0) == 0 and s.target.id not in keep
+    if isinstance(s, ast.If) and all(isinstance(b, ast.Pass) for b in s.body + s.orelse):
+        return True
+    return False
+
+
+def _reads_in(node) -> list[ast.Name]:
+    return [n for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
+
+
+def _top_exprs(s) -> list:
+    """The expressions of a statement evaluated once, where a temp may be folded in."""
+    if isinstance(s, (ast.Assign, ast.AugAssign, ast.Expr, ast.Return)):
+        return [s.value] if s.value is not None else []
+    if isinstance(s, ast.If):
+        return [s.test]
+    if isinstance(s, ast.For):
+        return [s.iter]
+    return []
+
+
+def _inline_temps(func, temps) -> bool:
+    loads = _loads(func)
+    stores = _stores(func)
+    for parent, field, block in list(_blocks(func)):
+        for i, s in enumerate(block):
+            if not (isinstance(s, ast.Assign) and len(s.targets) == 1
+                    and isinstance(s.targets[0], ast.Name)):
+                continue
+            tname = s.targets[0].id
+            if tname not in temps or loads.get(tname) != 1 or stores.get(tname) != 1:
+                continue
+            deps = {n.id for n in _reads_in(s.value)}
+            for j in range(i + 1, len(block)):
+                later = block[j]
+                hit = [n for e in _top_exprs(later) for n in _reads_in(e) if n.id == tname]
+                if hit:
+                    _replace(later, tname, s.value)
+                    del block[i]
+                    return True
+                written = set(_stores(later))
+                if tname in {n.id for n in _reads_in(later)} or deps & written:
+                    break
+    return False
+
+
+def _replace(stmt, tname, value) -> None:
+    class Sub(ast.NodeTransformer):
+        def visit_Name(self, n):
+            if n.id == tname and isinstance(n.ctx, ast.Load):
+                return value
+            return n
+
+    for e in _top_exprs(stmt):
+        new = Sub().visit(e)
+        if isinstance(stmt, ast.If):
+            stmt.test = new
+        elif isinstance(stmt, ast.For):
+            stmt.iter = new
+        else:
+            stmt.value = new
+
+
+def to_source(func: ast.FunctionDef) -> str:
+    ast.fix_missing_locations(func)
+    return astor.to_source(func)
+
+
+def compile_function(source: str, fname: str, f, injected: dict | None = None):
+    """Compile `source` (one def) so its globals are `f`'s module dict (read live),
+    `f`'s closure cells are shared, and `injected` names arrive as closure cells:
+    nothing is written into the user's module."""
+    injected = dict(injected or {})
+    freevars = list(f.__code__.co_freevars)
+    cells = dict(zip(freevars, f.__closure__ or ()))
+    outer = sorted(set(freevars) | set(injected))
+    body = "".join("    " + ln + "\n" if ln.strip() else "\n" for ln in source.splitlines())
+    head = f"def __srcdiff_scope__({', '.join(outer)}):\n" if outer else (
+        "def __srcdiff_scope__():\n")
+    text = head + body + f"    return {fname}\n"
+    filename = f"<srcdiff: {fname}>"
+    code = compile(text, filename, "exec")
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    scope = next(c for c in code.co_consts if isinstance(c, types.CodeType))
+    inner = next(c for c in scope.co_consts if isinstance(c, types.CodeType)
+                 and c.co_name == fname)
+    closure = []
+    for name in inner.co_freevars:
+        if name in injected:
+            closure.append(types.CellType(injected[name]))
+        else:
+            closure.append(cells[name])
+    fn = types.FunctionType(inner, f.__globals__, fname, f.__defaults__, tuple(closure) or None)
+    fn.__kwdefaults__ = dict(f.__kwdefaults__) if f.__kwdefaults__ else None
+    return fn
+
+
+def builtin_names() -> set[str]:
+    return set(dir(builtins))

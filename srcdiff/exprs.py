@@ -1,0 +1,154 @@
+"""IR atoms and calls as Python AST, rule templates instantiated, and the small
+algebraic simplifier that keeps `g * 1`, `x ** 1` and `0 + ...` out of the output.
+
+Placeholders: `__v<id>` is a primal value, `__d<id>` an adjoint, `__t<id>` a
+tangent; `emit.py` gives them their final names.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+import operator
+
+from . import ir
+
+BINOP_AST = {operator.add: ast.Add, operator.sub: ast.Sub, operator.mul: ast.Mult,
+             operator.truediv: ast.Div, operator.pow: ast.Pow, operator.floordiv: ast.FloorDiv,
+             operator.mod: ast.Mod, operator.matmul: ast.MatMult}
+UNOP_AST = {operator.neg: ast.USub, operator.pos: ast.UAdd}
+
+
+def name(text: str) -> ast.Name:
+    return ast.Name(text, ast.Load())
+
+
+def pv(v: ir.Var) -> ast.Name:
+    return name(f"__v{v.id}")
+
+
+def const(value) -> ast.expr:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+        return ast.UnaryOp(ast.USub(), ast.Constant(-value))
+    return ast.Constant(value)
+
+
+def atom(a) -> ast.expr:
+    if isinstance(a, ir.Var):
+        return pv(a)
+    if isinstance(a, ir.Const):
+        return const(a.value)
+    if isinstance(a, ir.Opaque):
+        return copy.deepcopy(a.node)
+    raise TypeError(a)
+
+
+def call(c: ir.Call, stop_gradient_fns=()) -> ast.expr:
+    """The primal expression of a call, as the user wrote it."""
+    fn = c.fn
+    args = [atom(a) for a in c.args]
+    kws = [ast.keyword(k, atom(v)) for k, v in c.kwargs.items()]
+    if c.callee is None and fn in BINOP_AST:
+        return ast.BinOp(args[0], BINOP_AST[fn](), args[1])
+    if c.callee is None and fn in UNOP_AST:
+        return ast.UnaryOp(UNOP_AST[fn](), args[0])
+    if c.callee is None and fn is operator.getitem:
+        return ast.Subscript(args[0], args[1], ast.Load())
+    if isinstance(fn, tuple) and fn[0] == "method":
+        return ast.Call(ast.Attribute(args[0], fn[1], ast.Load()), args[1:], kws)
+    if isinstance(fn, tuple) and fn[0] == "attr":
+        return ast.Attribute(args[0], fn[1], ast.Load())
+    if any(fn is s for s in stop_gradient_fns):
+        return args[0]
+    callee = copy.deepcopy(c.callee) if c.callee is not None else name(fn.__name__)
+    return ast.Call(callee, args, kws)
+
+
+def substitute(tree: ast.expr, subs: dict[str, ast.expr]) -> ast.expr:
+    class Sub(ast.NodeTransformer):
+        def visit_Name(self, n):
+            if n.id in subs:
+                return copy.deepcopy(subs[n.id])
+            return n
+
+    return Sub().visit(tree)
+
+
+def _num(n) -> bool:
+    return isinstance(n, ast.Constant) and type(n.value) in (int, float)
+
+
+def _is(n, value) -> bool:
+    return _num(n) and n.value == value
+
+
+def _neg(n):
+    return ast.UnaryOp(ast.USub(), n)
+
+
+class Simplify(ast.NodeTransformer):
+    """Local algebra that is exact in floating point."""
+
+    def visit_UnaryOp(self, n):
+        self.generic_visit(n)
+        if isinstance(n.op, ast.USub):
+            if isinstance(n.operand, ast.UnaryOp) and isinstance(n.operand.op, ast.USub):
+                return n.operand.operand
+        if isinstance(n.op, ast.UAdd):
+            return n.operand
+        return n
+
+    def visit_BinOp(self, n):
+        self.generic_visit(n)
+        a, b, op = n.left, n.right, n.op
+        if _num(a) and _num(b) and not isinstance(op, (ast.MatMult,)):
+            try:
+                value = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+                         ast.Div: operator.truediv, ast.Pow: operator.pow}[type(op)](
+                    a.value, b.value)
+                if isinstance(value, (int, float)) and abs(value) < 1e15:
+                    return const(value) if not isinstance(value, float) or value == value else n
+            except (KeyError, ArithmeticError, ValueError):
+                pass
+        if isinstance(op, ast.Mult):
+            if _is(a, 1):
+                return b
+            if _is(b, 1):
+                return a
+            if _is(a, -1):
+                return _neg(b)
+            if _is(b, -1):
+                return _neg(a)
+            if isinstance(b, ast.UnaryOp) and isinstance(b.op, ast.USub):
+                return _neg(ast.BinOp(a, ast.Mult(), b.operand))
+        if isinstance(op, ast.Div) and _is(b, 1):
+            return a
+        if isinstance(op, ast.Pow) and _is(b, 1):
+            return a
+        if isinstance(op, ast.Add):
+            if ast.dump(a) == ast.dump(b):
+                return ast.BinOp(ast.Constant(2), ast.Mult(), a)
+            if _is(a, 0):
+                return b
+            if _is(b, 0):
+                return a
+            if isinstance(b, ast.UnaryOp) and isinstance(b.op, ast.USub):
+                return ast.BinOp(a, ast.Sub(), b.operand)
+        if isinstance(op, ast.Sub):
+            if _is(b, 0):
+                return a
+            if isinstance(b, ast.UnaryOp) and isinstance(b.op, ast.USub):
+                return ast.BinOp(a, ast.Add(), b.operand)
+        return n
+
+
+def simplify(tree: ast.expr) -> ast.expr:
+    return Simplify().visit(tree)
+
+
+def names_in(tree) -> set[str]:
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
+def is_simple(tree) -> bool:
+    return isinstance(tree, (ast.Name, ast.Constant)) or (
+        isinstance(tree, ast.UnaryOp) and isinstance(tree.operand, (ast.Name, ast.Constant)))

@@ -1,0 +1,176 @@
+"""The IR: structured SSA.
+
+Every `Var` is assigned exactly once and carries a name hint (the user's
+variable name where there is one) and a source location. Control flow stays
+structured: `If` has phi-like `outs`, `Loop` has explicit loop-carried values.
+Expressions are `Call`s of resolved primitives, copies of atoms, or `Opaque`
+Python expressions that are emitted as written (conditions, indices, inactive
+code); an Opaque expression never carries a derivative.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from .errors import Loc
+
+
+class Var:
+    __slots__ = ("id", "hint", "loc", "user")
+
+    def __init__(self, id: int, hint: str, loc: Loc | None = None, user: bool = False):
+        self.id = id
+        self.hint = hint
+        self.loc = loc
+        self.user = user  # named by the user (a parameter or an assigned variable)
+
+    def __repr__(self) -> str:
+        return f"%{self.hint}.{self.id}"
+
+
+@dataclass(frozen=True)
+class Const:
+    value: Any
+
+
+Atom = Union[Var, Const]
+
+
+@dataclass
+class Opaque:
+    """A Python expression kept as written; names of SSA values are `__v<id>`."""
+
+    node: ast.expr
+    uses: dict[str, Var]
+    nondiff: bool = False  # its result is never differentiable (a bool, an index)
+
+
+Arg = Union[Var, Const, Opaque]
+
+
+@dataclass
+class Call:
+    """A call of a primitive. `fn` is the resolved object (the rule key); `callee`
+    is how the user spelled it (an AST with `__v<id>` names for a method's
+    receiver), so the forward sweep reads exactly what the user wrote."""
+
+    fn: Any
+    callee: ast.expr | None
+    args: list[Arg]
+    kwargs: dict[str, Arg] = field(default_factory=dict)
+    spelling: str = ""
+    why: Exception | None = None  # why a user function could not be inlined
+
+
+Expr = Union[Var, Const, Opaque, Call]
+
+
+@dataclass
+class Assign:
+    var: Var
+    expr: Expr
+    loc: Loc | None = None
+
+
+@dataclass
+class Phi:
+    var: Var
+    then: Atom
+    orelse: Atom
+
+
+@dataclass
+class If:
+    cond: Arg
+    body: list
+    orelse: list
+    outs: list[Phi]
+    loc: Loc | None = None
+
+
+@dataclass
+class Carried:
+    phi: Var
+    init: Atom
+    next: Atom | None = None
+
+
+@dataclass
+class Loop:
+    """`for index in range(*bounds)` (kind "range") or `while cond` (kind "while").
+    The `cond` of a while loop is an Opaque expression over the carried phis."""
+
+    kind: str
+    carried: list[Carried]
+    body: list
+    index: Var | None = None
+    bounds: list[Atom] = field(default_factory=list)
+    cond: Opaque | None = None
+    trips: Var | None = None  # a while loop's trip count, if the adjoint needs it
+    loc: Loc | None = None
+
+
+Stmt = Union[Assign, If, Loop]
+
+
+@dataclass
+class Function:
+    name: str
+    params: list[Var]
+    body: list
+    result: Atom
+    loc: Loc | None = None
+    nvars: int = 0
+
+
+def walk(block: list):
+    """Every statement, nested blocks included, in program order."""
+    for s in block:
+        yield s
+        if isinstance(s, If):
+            yield from walk(s.body)
+            yield from walk(s.orelse)
+        elif isinstance(s, Loop):
+            yield from walk(s.body)
+
+
+def expr_uses(expr: Expr) -> list[Var]:
+    if isinstance(expr, Var):
+        return [expr]
+    if isinstance(expr, Opaque):
+        return list(expr.uses.values())
+    if isinstance(expr, Call):
+        out: list[Var] = []
+        for a in list(expr.args) + list(expr.kwargs.values()):
+            out.extend(expr_uses(a))
+        return out
+    return []
+
+
+def stmt_uses(s: Stmt) -> list[Var]:
+    """Vars a statement reads directly (not in its nested blocks)."""
+    if isinstance(s, Assign):
+        return expr_uses(s.expr)
+    if isinstance(s, If):
+        out = expr_uses(s.cond)
+        for p in s.outs:
+            out += expr_uses(p.then) + expr_uses(p.orelse)
+        return out
+    out = []
+    for c in s.carried:
+        out += expr_uses(c.init) + (expr_uses(c.next) if c.next is not None else [])
+    for b in s.bounds:
+        out += expr_uses(b)
+    if s.cond is not None:
+        out += expr_uses(s.cond)
+    return out
+
+
+def stmt_defs(s: Stmt) -> list[Var]:
+    """Vars a statement defines in its own block."""
+    if isinstance(s, Assign):
+        return [s.var]
+    if isinstance(s, If):
+        return [p.var for p in s.outs]
+    return [c.phi for c in s.carried] + ([s.trips] if s.trips is not None else [])

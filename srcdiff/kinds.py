@@ -1,0 +1,139 @@
+"""Kind inference: which values are certainly scalars, which have the same shape.
+
+Shapes are only known at run time, so an operand that may have been broadcast
+must have its adjoint summed back to its shape. Two facts let most code skip
+that: (1) values of one *shape class* (an elementwise op of `x` with constants
+or scalars has `x`'s shape) never broadcast against each other; (2) a value
+passed to a `math` function on every path is a scalar, and so is everything in
+its class. A call whose arguments are known scalars (the per-call
+specialisation) makes all of scalar code reach hand-written speed.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import ir
+from .rules.table import ELEMENTWISE, SCALAR, bind_args, lookup
+
+ARRAY = "array"
+
+
+def kind_of_value(x) -> str | None:
+    if isinstance(x, bool):
+        return None
+    if isinstance(x, (int, float)) or isinstance(x, np.number):
+        return SCALAR
+    if isinstance(x, np.ndarray):
+        return ARRAY
+    if isinstance(x, numbers.Number):
+        return None
+    return None
+
+
+class Kinds:
+    """`kind(atom)` is SCALAR, ARRAY or None; `same_shape(a, b)` is certain."""
+
+    def __init__(self, fn: ir.Function, param_kinds: dict[int, str | None]):
+        self.parent: dict[int, int] = {}
+        self.ckind: dict[int, str | None] = {}
+        for pid, k in param_kinds.items():
+            self.ckind[pid] = k
+        self._fn = fn
+        for _ in range(3):
+            before = dict(self.ckind)
+            self._block(fn.body, top=True)
+            if before == self.ckind:
+                break
+
+    def find(self, i: int) -> int:
+        while self.parent.get(i, i) != i:
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        ka, kb = self.ckind.get(ra), self.ckind.get(rb)
+        self.parent[rb] = ra
+        self.ckind[ra] = ka if ka == kb else (ka or kb if None in (ka, kb) else None)
+
+    def set_kind(self, vid: int, k) -> None:
+        r = self.find(vid)
+        if self.ckind.get(r) is None and k is not None:
+            self.ckind[r] = k
+
+    def kind(self, a):
+        if isinstance(a, ir.Var):
+            return self.ckind.get(self.find(a.id))
+        if isinstance(a, ir.Const):
+            return SCALAR if isinstance(a.value, (int, float)) and not isinstance(
+                a.value, bool) else None
+        return None
+
+    def get(self, vid, default=None):
+        return self.ckind.get(self.find(vid), default)
+
+    def same_shape(self, a, b) -> bool:
+        return isinstance(a, ir.Var) and isinstance(b, ir.Var) and self.find(a.id) == self.find(
+            b.id)
+
+    def _call(self, s: ir.Assign, c: ir.Call, top: bool) -> None:
+        rule = lookup(c.fn)
+        if rule is None:
+            return
+        if rule.out_kind == SCALAR:
+            self.set_kind(s.var.id, SCALAR)
+            if top and rule.name.startswith("math."):
+                for a in c.args:
+                    if isinstance(a, ir.Var):
+                        self.set_kind(a.id, SCALAR)
+            return
+        if rule.out_kind != ELEMENTWISE:
+            return
+        try:
+            bound = bind_args(rule, c.args, c.kwargs)
+        except TypeError:
+            return
+        vals = [a for a in bound.values() if a is not None]
+        if any(not isinstance(a, (ir.Var, ir.Const)) for a in vals):
+            return
+        shaped = [a for a in vals if isinstance(a, ir.Var) and self.kind(a) != SCALAR]
+        if not shaped:
+            if all(self.kind(a) == SCALAR for a in vals):
+                self.set_kind(s.var.id, SCALAR)
+            return
+        if all(self.same_shape(shaped[0], a) for a in shaped[1:]):
+            self.union(shaped[0].id, s.var.id)
+        elif any(self.kind(a) == ARRAY for a in shaped):
+            self.set_kind(s.var.id, ARRAY)
+
+    def _block(self, stmts, top: bool) -> None:
+        for s in stmts:
+            if isinstance(s, ir.Assign):
+                e = s.expr
+                if isinstance(e, ir.Var):
+                    self.union(e.id, s.var.id)
+                elif isinstance(e, ir.Const):
+                    self.set_kind(s.var.id, self.kind(e))
+                elif isinstance(e, ir.Call):
+                    self._call(s, e, top)
+            elif isinstance(s, ir.If):
+                self._block(s.body, False)
+                self._block(s.orelse, False)
+                for p in s.outs:
+                    a, b = self.kind(p.then), self.kind(p.orelse)
+                    if a == b and a is not None:
+                        self.set_kind(p.var.id, a)
+            elif isinstance(s, ir.Loop):
+                for c in s.carried:
+                    k_init = self.kind(c.init)
+                    self._block(s.body, False)
+                    if k_init is not None and k_init == self.kind(c.next):
+                        self.set_kind(c.phi.id, k_init)
+
+
+def infer(fn: ir.Function, param_kinds: dict[int, str | None]) -> Kinds:
+    return Kinds(fn, param_kinds)

@@ -1,0 +1,640 @@
+"""Frontend: a function's AST -> structured SSA IR (`ir.Function`).
+
+This is also the fence: every statement and expression kind has its own
+method, and a node without one is an `UnsupportedSyntaxError` at its location.
+Callees are resolved by object against `f`'s globals, closure and builtins, so
+aliases work and a shadowed builtin never picks the wrong rule.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import copy
+import itertools
+import operator
+import types
+
+from . import ir
+from .errors import Loc, NoSourceError, UnsupportedSyntaxError
+from .rules.table import lookup
+from .source import parse_function
+
+BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+          ast.Div: operator.truediv, ast.Pow: operator.pow, ast.FloorDiv: operator.floordiv,
+          ast.Mod: operator.mod, ast.MatMult: operator.matmul}
+UNOPS = {ast.USub: operator.neg, ast.UAdd: operator.pos}
+CONST_TYPES = (int, float, complex, str, bytes, bool, type(None), type(Ellipsis))
+
+UNSUPPORTED = {
+    ast.Try: "try/except", ast.With: "a with block", ast.ClassDef: "a class definition",
+    ast.Global: "a global declaration", ast.Nonlocal: "a nonlocal declaration",
+    ast.Delete: "del", ast.Raise: "raise", ast.Import: "import inside the function",
+    ast.ImportFrom: "import inside the function", ast.FunctionDef: "a nested def",
+    ast.AsyncFunctionDef: "async def", ast.AsyncFor: "async for", ast.AsyncWith: "async with",
+    ast.Yield: "yield (a generator)", ast.YieldFrom: "yield from (a generator)",
+    ast.Await: "await (a coroutine)", ast.Lambda: "a lambda inside the function",
+    ast.NamedExpr: "the walrus operator :=", ast.Starred: "star-unpacking",
+    ast.JoinedStr: "an f-string", ast.Set: "a set", ast.Dict: "a dict",
+    ast.ListComp: "a list comprehension", ast.GeneratorExp: "a generator expression",
+    ast.SetComp: "a set comprehension", ast.DictComp: "a dict comprehension",
+    ast.Break: "break", ast.Continue: "continue",
+}
+if hasattr(ast, "Match"):
+    UNSUPPORTED[ast.Match] = "match"
+if hasattr(ast, "TryStar"):
+    UNSUPPORTED[ast.TryStar] = "try/except*"
+
+RET = "<return>"
+MISSING = object()  # a guard's object for "this name must stay unbound"
+
+
+class Undefined:
+    """A name that is not bound on every path reaching its use."""
+
+    def __init__(self, why: str):
+        self.why = why
+
+
+class TupleVal:
+    """A tuple built in the function, kept element by element."""
+
+    def __init__(self, items: list):
+        self.items = items
+
+
+def lower(fn, counter=None) -> ir.Function:
+    node, filename = parse_function(fn)
+    return Lowerer(fn, filename, counter or itertools.count()).function(node)
+
+
+class Lowerer:
+    def __init__(self, fn, filename: str, counter):
+        self.fn = fn
+        self.filename = filename
+        self.globals = fn.__globals__
+        cells = fn.__closure__ or ()
+        self.closure = dict(zip(fn.__code__.co_freevars, cells))
+        self.counter = counter
+        self.env: dict = {}
+        self.out: list = []
+        self.inline_errors: dict = {}
+        self.guards: list = []  # (namespace, name, object): what resolution assumed
+
+    # ----- helpers -----
+    def loc(self, node) -> Loc:
+        return Loc(self.filename, getattr(node, "lineno", 1), getattr(node, "col_offset", 0),
+                   getattr(node, "end_col_offset", None)
+                   if getattr(node, "end_lineno", None) == getattr(node, "lineno", None) else None)
+
+    def error(self, what: str, node, hint: str = "") -> UnsupportedSyntaxError:
+        msg = f"srcdiff does not support {what}"
+        if hint:
+            msg += f"; {hint}"
+        return UnsupportedSyntaxError(msg, self.loc(node))
+
+    def var(self, hint: str, node=None) -> ir.Var:
+        return ir.Var(next(self.counter), hint, self.loc(node) if node is not None else None)
+
+    def emit(self, stmt) -> None:
+        self.out.append(stmt)
+
+    def assign(self, hint: str, expr, node) -> ir.Var:
+        v = self.var(hint, node)
+        self.emit(ir.Assign(v, expr, self.loc(node)))
+        return v
+
+    # ----- the function -----
+    def function(self, node) -> ir.Function:
+        self._scan_forbidden(node)
+        args = node.args
+        if args.vararg or args.kwarg:
+            bad = args.vararg or args.kwarg
+            raise self.error("*args or **kwargs parameters", bad,
+                             "give the function named parameters")
+        params = []
+        for a in args.posonlyargs + args.args + args.kwonlyargs:
+            v = self.var(a.arg, a)
+            v.user = True
+            params.append(v)
+            self.env[a.arg] = v
+        if isinstance(node, ast.Lambda):
+            result = self.atom(node.body, "result")
+        else:
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                body = body[1:]  # docstring
+            if not self.block(body):
+                raise self.error("a path that reaches the end without `return`", node,
+                                 "every path must return the value to differentiate")
+            result = self.env[RET]
+        if isinstance(result, Undefined):
+            raise self.error(result.why, node)
+        return ir.Function(node.name if isinstance(node, ast.FunctionDef) else "lambda",
+                           params, self.out, result, self.loc(node))
+
+    def _scan_forbidden(self, node) -> None:
+        """Generators and coroutines are reported at their yield/await first."""
+        for n in ast.walk(node):
+            if isinstance(n, (ast.Yield, ast.YieldFrom, ast.Await)):
+                raise self.error(UNSUPPORTED[type(n)], n)
+
+    # ----- statements -----
+    def block(self, stmts) -> bool:
+        """Lower statements; True when every path returned."""
+        for i, s in enumerate(stmts):
+            if isinstance(s, ast.Return):
+                if s.value is None:
+                    raise self.error("a bare `return` (the function must return a number)", s)
+                self.env[RET] = self.value(s.value, "result")
+                return True
+            if isinstance(s, ast.If) and any(isinstance(n, ast.Return) for n in ast.walk(s)):
+                return self.if_stmt(s, stmts[i + 1:])
+            self.stmt(s)
+        return False
+
+    def stmt(self, s) -> None:
+        method = getattr(self, "s_" + type(s).__name__, None)
+        if method is None:
+            raise self.error(UNSUPPORTED.get(type(s), type(s).__name__), s)
+        method(s)
+
+    def s_Pass(self, s):
+        pass
+
+    def s_Expr(self, s):
+        if isinstance(s.value, ast.Constant):
+            return
+        self.value(s.value, "_")
+
+    def s_Assert(self, s):
+        pass  # an assertion has no derivative; the primal already checked it
+
+    def s_Assign(self, s):
+        hint = s.targets[0].id if isinstance(s.targets[0], ast.Name) else "t"
+        val = self.value(s.value, hint)
+        for t in s.targets:
+            self.bind(t, val)
+
+    def s_AnnAssign(self, s):
+        if s.value is None:
+            return
+        self.bind(s.target, self.value(s.value, getattr(s.target, "id", "t")))
+
+    def s_AugAssign(self, s):
+        if not isinstance(s.target, ast.Name):
+            raise self.error("augmented assignment to a subscript or attribute", s,
+                             "write x = x + v to a new name")
+        op = BINOPS.get(type(s.op))
+        if op is None:
+            raise self.error(f"the operator {type(s.op).__name__}", s)
+        left = self.read(s.target)
+        right = self.value(s.value, "t")
+        v = self.assign(s.target.id, ir.Call(op, None, [left, right]), s)
+        v.user = True
+        self.env[s.target.id] = v
+
+    def bind(self, target, val) -> None:
+        if isinstance(target, ast.Name):
+            self.env[target.id] = val
+            if isinstance(val, ir.Var) and not val.user:
+                val.hint = target.id
+                val.user = True
+            return
+        if isinstance(target, (ast.Tuple, ast.List)):
+            if isinstance(val, TupleVal):
+                if len(val.items) != len(target.elts):
+                    raise self.error("unpacking a tuple of the wrong length", target)
+                for t, v in zip(target.elts, val.items):
+                    self.bind(t, v)
+                return
+            for i, t in enumerate(target.elts):
+                item = self.assign(getattr(t, "id", "t"), ir.Call(
+                    operator.getitem, None, [val, ir.Const(i)]), t)
+                self.bind(t, item)
+            return
+        if isinstance(target, ast.Subscript):
+            raise self.error("assignment into an array or list element", target,
+                             "build a new array instead (np.where, np.concatenate)")
+        raise self.error(f"assignment to {type(target).__name__}", target)
+
+    def if_stmt(self, s, rest) -> bool:
+        cond = self.condition(s.test)
+        before = self.env
+        branches = []
+        for body in (s.body, s.orelse):
+            self.env = dict(before)
+            saved, self.out = self.out, []
+            done = self.block(body)
+            if not done and rest:
+                done = self.block(rest)
+            branches.append((self.out, self.env, done))
+            self.out = saved
+        (tb, tenv, tdone), (eb, eenv, edone) = branches
+        self.env = dict(before)
+        outs = []
+        names = [n for n in tenv if n in eenv] + [RET] * (RET in tenv and RET not in before)
+        seen = set()
+        for name in names:
+            if name in seen:
+                continue
+            seen.add(name)
+            a, b = tenv.get(name), eenv.get(name)
+            if name == RET and not (tdone and edone):
+                continue
+            if a is b:
+                self.env[name] = a
+                continue
+            if isinstance(a, (TupleVal, Undefined)) or isinstance(b, (TupleVal, Undefined)):
+                self.env[name] = Undefined(f"{name!r} assigned differently in two branches "
+                                           "as a tuple")
+                continue
+            v = self.var("result" if name == RET else name, s)
+            v.user = name != RET
+            outs.append(ir.Phi(v, a, b))
+            self.env[name] = v
+        for name in set(tenv) ^ set(eenv):
+            if name not in before and name != RET:
+                self.env[name] = Undefined(f"{name!r} is assigned in only one branch of an if")
+        self.emit(ir.If(cond, tb, eb, outs, self.loc(s)))
+        return tdone and edone
+
+    def s_If(self, s):
+        self.if_stmt(s, [])
+
+    def condition(self, node) -> ir.Var:
+        return self.assign("cond", self.opaque(node, nondiff=True), node)
+
+    def _assigned_names(self, stmts) -> list[str]:
+        names = []
+        for s in stmts:
+            for n in ast.walk(s):
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id not in names:
+                    names.append(n.id)
+        return names
+
+    def loop_vars(self, s, extra=()):
+        carried = []
+        for name in self._assigned_names(s.body):
+            if name in self.env and name not in extra and not isinstance(self.env[name],
+                                                                          (Undefined, TupleVal)):
+                phi = self.var(name, s)
+                phi.user = True
+                carried.append(ir.Carried(phi, self.env[name]))
+                self.env[name] = phi
+        return carried
+
+    def finish_loop(self, s, carried, outer_env, body_env):
+        for c in carried:
+            c.next = body_env[c.phi.hint] if c.phi.hint in body_env else c.phi
+            nxt = c.next
+            if isinstance(nxt, (TupleVal, Undefined)):
+                raise self.error(f"{c.phi.hint!r} changing kind inside the loop", s)
+        self.env = outer_env
+        for c in carried:
+            self.env[c.phi.hint] = c.phi
+        for name in self._assigned_names(s.body):
+            if not any(c.phi.hint == name for c in carried):
+                self.env[name] = Undefined(
+                    f"{name!r} after the loop (it is assigned only inside the loop; "
+                    "assign it before the loop)")
+
+    def loop_body(self, s):
+        saved, self.out = self.out, []
+        for n in ast.walk(ast.Module(body=s.body, type_ignores=[])):
+            if isinstance(n, ast.Return):
+                raise self.error("return inside a loop", n, "assign a variable and return "
+                                 "after the loop")
+        self.block(s.body)
+        body, self.out = self.out, saved
+        return body
+
+    def s_While(self, s):
+        if s.orelse:
+            raise self.error("while ... else", s)
+        outer = dict(self.env)
+        carried = self.loop_vars(s)
+        cond = self.opaque(s.test, nondiff=True)
+        body = self.loop_body(s)
+        body_env = self.env
+        self.finish_loop(s, carried, outer, body_env)
+        self.emit(ir.Loop("while", carried, body, cond=cond,
+                          trips=self.var("trips", s), loc=self.loc(s)))
+
+    def s_For(self, s):
+        if s.orelse:
+            raise self.error("for ... else", s)
+        it = s.iter
+        call = it if isinstance(it, ast.Call) else None
+        fobj = self.resolve(call.func)[1] if call is not None else None
+        pre = []  # (target node, sequence atom) bound from the index each iteration
+        if fobj is range and not call.keywords:
+            bounds = [self.atom(a, "n") for a in call.args]
+            index_target = s.target
+        else:
+            if fobj is enumerate and len(call.args) == 1 and not call.keywords:
+                if not (isinstance(s.target, ast.Tuple) and len(s.target.elts) == 2):
+                    raise self.error("this enumerate target", s.target)
+                index_target, item = s.target.elts
+                seqs = [(item, self.atom(call.args[0], "seq"))]
+            elif fobj is zip and call.args and not call.keywords:
+                if not (isinstance(s.target, ast.Tuple)
+                        and len(s.target.elts) == len(call.args)):
+                    raise self.error("this zip target", s.target)
+                index_target = None
+                seqs = [(t, self.atom(a, "seq")) for t, a in zip(s.target.elts, call.args)]
+            else:
+                index_target = None
+                seqs = [(s.target, self.atom(it, "seq"))]
+            lens = [self.assign("n", ir.Call(len, None, [q]), s) for _, q in seqs]
+            n = lens[0]
+            for m in lens[1:]:
+                n = self.assign("n", ir.Call(min, None, [n, m]), s)
+            bounds = [n]
+            pre = seqs
+        if index_target is not None and not isinstance(index_target, ast.Name):
+            raise self.error("this loop target", index_target)
+        outer = dict(self.env)
+        carried = self.loop_vars(s, extra=[index_target.id] if index_target else [])
+        index = self.var(index_target.id if index_target is not None else "i", s)
+        index.user = index_target is not None
+        if index_target is not None:
+            self.env[index_target.id] = index
+        saved, self.out = self.out, []
+        for target, seq in pre:
+            item = self.assign(getattr(target, "id", "item"),
+                               ir.Call(operator.getitem, None, [seq, index]), target)
+            self.bind(target, item)
+        pre_stmts, self.out = self.out, saved
+        body = pre_stmts + self.loop_body(s)
+        self.finish_loop(s, carried, outer, self.env)
+        self.emit(ir.Loop("range", carried, body, index=index, bounds=bounds, loc=self.loc(s)))
+
+    # ----- expressions -----
+    def value(self, node, hint: str):
+        """Lower an expression to an atom, an Opaque or a TupleVal."""
+        method = getattr(self, "e_" + type(node).__name__, None)
+        if method is None:
+            raise self.error(UNSUPPORTED.get(type(node), type(node).__name__), node)
+        return method(node, hint)
+
+    def atom(self, node, hint: str):
+        v = self.value(node, hint)
+        if isinstance(v, TupleVal):
+            raise self.error("a tuple here", node)
+        return v
+
+    def read(self, node):
+        name = node.id
+        if name in self.env:
+            v = self.env[name]
+            if isinstance(v, Undefined):
+                raise self.error(v.why, node)
+            return v
+        if name in self.fn.__code__.co_varnames:
+            raise self.error(f"reading {name!r} before it is assigned", node)
+        if name in self.closure or name in self.globals or hasattr(builtins, name):
+            return ir.Opaque(ast.Name(name, ast.Load()), {})
+        raise self.error(f"the undefined name {name!r}", node)
+
+    def e_Name(self, node, hint):
+        return self.read(node)
+
+    def e_Constant(self, node, hint):
+        return ir.Const(node.value)
+
+    def e_Tuple(self, node, hint):
+        return TupleVal([self.value(e, "t") for e in node.elts])
+
+    def e_BinOp(self, node, hint):
+        op = BINOPS.get(type(node.op))
+        if op is None:
+            raise self.error(f"the operator {type(node.op).__name__}", node)
+        a = self.atom(node.left, "t")
+        b = self.atom(node.right, "t")
+        if isinstance(a, ir.Const) and isinstance(b, ir.Const):
+            try:
+                return ir.Const(op(a.value, b.value))
+            except Exception:
+                pass
+        return self.assign(hint, ir.Call(op, None, [a, b]), node)
+
+    def e_UnaryOp(self, node, hint):
+        if isinstance(node.op, ast.Not):
+            return self.assign(hint, self.opaque(node, nondiff=True), node)
+        op = UNOPS.get(type(node.op))
+        if op is None:
+            raise self.error(f"the operator {type(node.op).__name__}", node)
+        a = self.atom(node.operand, "t")
+        if isinstance(a, ir.Const) and isinstance(a.value, (int, float)):
+            return ir.Const(op(a.value))
+        return self.assign(hint, ir.Call(op, None, [a]), node)
+
+    def e_Compare(self, node, hint):
+        return self.assign(hint, self.opaque(node, nondiff=True), node)
+
+    e_BoolOp = e_Compare
+
+    def e_IfExp(self, node, hint):
+        cond = self.condition(node.test)
+        branches = []
+        for sub in (node.body, node.orelse):
+            saved, self.out = self.out, []
+            branches.append((self.out, self.atom(sub, hint)))
+            self.out = saved
+        v = self.var(hint, node)
+        self.emit(ir.If(cond, branches[0][0], branches[1][0],
+                        [ir.Phi(v, branches[0][1], branches[1][1])], self.loc(node)))
+        return v
+
+    def e_Attribute(self, node, hint):
+        found, obj = self.resolve(node)
+        if found:
+            return ir.Opaque(copy.deepcopy(node), {})  # e.g. math.pi, read live
+        base = self.atom(node.value, "t")
+        return self.assign(hint, ir.Call(("attr", node.attr), None, [base]), node)
+
+    def e_Subscript(self, node, hint):
+        base = self.atom(node.value, "t")
+        if isinstance(base, TupleVal):
+            raise self.error("indexing a tuple built in the function", node)
+        index = self.opaque(node.slice, nondiff=True)
+        if not index.uses and isinstance(node.slice, ast.Constant):
+            index = ir.Const(node.slice.value)
+        return self.assign(hint, ir.Call(operator.getitem, None, [base, index]), node)
+
+    def e_Call(self, node, hint):
+        for a in node.args:
+            if isinstance(a, ast.Starred):
+                raise self.error("star-arguments in a call", a)
+        for k in node.keywords:
+            if k.arg is None:
+                raise self.error("**kwargs in a call", k.value)
+        found, obj = self.resolve(node.func)
+        args = [self.atom(a, "t") for a in node.args]
+        kwargs = {k.arg: self.atom(k.value, "t") for k in node.keywords}
+        spelling = ast.unparse(node.func)
+        if found and _is_user_function(obj):
+            inlined = self.inline(obj, node, args, kwargs, hint)
+            if inlined is not None:
+                return inlined
+        if found:
+            if obj in (max, min) and len(args) > 2 and not kwargs:
+                acc = args[0]
+                for a in args[1:]:
+                    acc = self.assign(hint, ir.Call(obj, copy.deepcopy(node.func), [acc, a],
+                                                    {}, spelling), node)
+                return acc
+            call = ir.Call(obj, copy.deepcopy(node.func), args, kwargs, spelling)
+            call.why = self.inline_errors.get(id(obj))
+            return self.assign(_call_hint(hint, spelling, args), call, node)
+        if isinstance(node.func, ast.Attribute):
+            receiver = self.atom(node.func.value, "t")
+            return self.assign(hint, ir.Call(("method", node.func.attr), None,
+                                             [receiver] + args, kwargs, spelling), node)
+        callee = self.opaque(node.func)
+        return self.assign(hint, ir.Call(("opaque", spelling), callee.node, args, kwargs,
+                                         spelling), node)
+
+    def inline(self, helper, node, args, kwargs, hint):
+        """Lower a call of the user's own function into this body. None when it
+        cannot be (recursion, unsupported code, other globals): the call is then
+        kept as written, and differentiating through it is a located error."""
+        stack = getattr(self, "stack", ())
+        if helper in stack or helper is self.fn or helper.__globals__ is not self.globals:
+            return None
+        try:
+            from .source import parse_function
+            hnode, filename = parse_function(helper)
+            sub = Lowerer(helper, filename, self.counter)
+            sub.stack = stack + (self.fn,)
+            sub.env = self._bind_params(helper, hnode, args, kwargs, node)
+            sub.out = self.out
+            mark = len(self.out)
+            sub._scan_forbidden(hnode)
+            if isinstance(hnode, ast.Lambda):
+                result = sub.value(hnode.body, hint)
+            else:
+                body = hnode.body
+                if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value,
+                                                                         ast.Constant):
+                    body = body[1:]
+                if not sub.block(body):
+                    raise sub.error("a path that reaches the end without `return`", hnode)
+                result = sub.env[RET]
+            self.guards += sub.guards
+        except (UnsupportedSyntaxError, NoSourceError) as e:
+            if "mark" in locals():
+                del self.out[mark:]
+            self.inline_errors[id(helper)] = e
+            return None
+        if isinstance(result, ir.Var) and result.hint in ("result", "t"):
+            result.hint = hint if hint not in ("t", "result") else helper.__name__
+        return result
+
+    def _bind_params(self, helper, hnode, args, kwargs, node):
+        a = hnode.args
+        if a.vararg or a.kwarg:
+            raise self.error("calling a helper with *args/**kwargs parameters", node)
+        names = [p.arg for p in a.posonlyargs + a.args]
+        kwonly = [p.arg for p in a.kwonlyargs]
+        if len(args) > len(names):
+            raise self.error(f"this call: too many arguments for {helper.__name__}", node)
+        env = dict(zip(names, args))
+        defaults = dict(zip(names[len(names) - len(helper.__defaults__ or ()):],
+                            helper.__defaults__ or ()))
+        defaults.update(helper.__kwdefaults__ or {})
+        for k, v in kwargs.items():
+            if k in env or k not in names + kwonly:
+                raise self.error(f"this call: bad keyword {k!r} for {helper.__name__}", node)
+            env[k] = v
+        for p in names + kwonly:
+            if p not in env:
+                if p not in defaults:
+                    raise self.error(f"this call: missing argument {p!r} of "
+                                     f"{helper.__name__}", node)
+                d = defaults[p]
+                if not isinstance(d, CONST_TYPES):
+                    raise self.error(f"the default value of {p!r} in {helper.__name__}", node)
+                env[p] = ir.Const(d)
+        return env
+
+    def resolve(self, node):
+        """(True, object) when `node` names something outside the function."""
+        if isinstance(node, ast.Name):
+            if node.id in self.env or node.id in self.fn.__code__.co_varnames:
+                return False, None
+            if node.id in self.closure:
+                try:
+                    return True, self.closure[node.id].cell_contents
+                except ValueError:
+                    return False, None
+            if node.id in self.globals:
+                self.guards.append((self.globals, node.id, self.globals[node.id]))
+                return True, self.globals[node.id]
+            if hasattr(builtins, node.id):
+                self.guards.append((self.globals, node.id, MISSING))
+                return True, getattr(builtins, node.id)
+            raise self.error(f"the undefined name {node.id!r}", node)
+        if isinstance(node, ast.Attribute):
+            found, base = self.resolve(node.value)
+            if found:
+                if isinstance(base, types.ModuleType) or isinstance(base, type):
+                    try:
+                        return True, getattr(base, node.attr)
+                    except AttributeError:
+                        raise self.error(f"the missing attribute {ast.unparse(node)!r}",
+                                         node) from None
+                if callable(getattr(base, node.attr, None)):
+                    return True, getattr(base, node.attr)
+        return False, None
+
+    def opaque(self, node, nondiff=False) -> ir.Opaque:
+        """Keep `node` as written, with local names replaced by their SSA values."""
+        node = copy.deepcopy(node)
+        uses: dict[str, ir.Var] = {}
+        bound = set()
+        for n in ast.walk(node):
+            if isinstance(n, ast.comprehension):
+                for t in ast.walk(n.target):
+                    if isinstance(t, ast.Name):
+                        bound.add(t.id)
+            if isinstance(n, (ast.Lambda, ast.NamedExpr)):
+                raise self.error(UNSUPPORTED[type(n)], n)
+        lowerer = self
+
+        class Sub(ast.NodeTransformer):
+            def visit_Name(self, n):
+                if n.id in bound or not isinstance(n.ctx, ast.Load):
+                    return n
+                v = lowerer.read(n)
+                if isinstance(v, ir.Var):
+                    key = f"__v{v.id}"
+                    uses[key] = v
+                    return ast.copy_location(ast.Name(key, ast.Load()), n)
+                if isinstance(v, ir.Const):
+                    return ast.copy_location(ast.Constant(v.value), n)
+                if isinstance(v, ir.Opaque):
+                    uses.update(v.uses)
+                    return v.node
+                if isinstance(v, TupleVal):
+                    raise lowerer.error("a tuple built in the function used here", n)
+                return n
+
+        node = Sub().visit(node)
+        return ir.Opaque(node, uses, nondiff)
+
+
+def _call_hint(hint, spelling, args):
+    if hint != "t":
+        return hint
+    fname = spelling.rsplit(".", 1)[-1]
+    if len(args) == 1 and isinstance(args[0], ir.Var) and fname.isidentifier():
+        return f"{fname}_{args[0].hint}"
+    return "t"
+
+
+def _is_user_function(obj) -> bool:
+    if not isinstance(obj, types.FunctionType) or lookup(obj) is not None:
+        return False
+    mod = getattr(obj, "__module__", "") or ""
+    return not mod.split(".")[0] in ("numpy", "sympy", "srcdiff", "scipy")

@@ -1,0 +1,465 @@
+"""Reverse mode: structured SSA IR -> the body of an adjoint function (AST).
+
+Takes the IR, the active set and value kinds; returns the forward sweep
+(primal statements plus the tape pushes the adjoint needs) and the reverse
+sweep. Guarantees:
+- only active values get adjoints; the first contribution to an adjoint is an
+  assignment, later ones accumulate; a single contribution used once is
+  inlined instead of named;
+- a branch's adjoint is an `if` on the same condition; a loop's adjoint is a
+  loop over the same trips run backwards, restoring from a tape only the
+  values the adjoint reads and the loop overwrites.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+
+from . import exprs, ir
+from .activity import diff_args, rule_of
+from .coalesce import Groups
+from .exprs import name, pv
+from .kinds import SCALAR
+from .rules.table import bind_args
+
+
+def reads(code) -> set[int]:
+    """Ids of the primal values a piece of generated code reads."""
+    out = set()
+    for stmt in code:
+        for n in ast.walk(stmt):
+            if isinstance(n, ast.Name) and n.id.startswith("__v") and isinstance(n.ctx, ast.Load):
+                out.add(int(n.id[3:]))
+    return out
+
+
+def assign(target: str, value: ast.expr) -> ast.Assign:
+    return ast.Assign([ast.Name(target, ast.Store())], value, lineno=0)
+
+
+class Context:
+    """What the emitters share: the module names templates use, value kinds."""
+
+    def __init__(self, kinds: dict, modules: dict, helpers: set, stop_fns=()):
+        self.kinds = kinds
+        self.modules = modules  # "math" / "np" / "_m" -> the name to print
+        self.helpers = helpers  # runtime helpers the code uses (filled in)
+        self.stop_fns = stop_fns
+
+    def scalar(self, *atoms) -> bool:
+        return all(self.kind(a) == SCALAR for a in atoms)
+
+    def kind(self, a):
+        return self.kinds.kind(a)
+
+    def may_broadcast(self, arg, bound) -> bool:
+        """Whether `arg` may have a smaller shape than the call's result."""
+        if self.kind(arg) == SCALAR and all(
+                self.kind(b) == SCALAR for b in bound.values() if b is not None):
+            return False
+        for b in bound.values():
+            if b is None or b is arg or isinstance(b, ir.Const):
+                continue
+            if self.kinds.same_shape(arg, b) or self.kind(b) == SCALAR:
+                continue
+            return True
+        return False
+
+    def template(self, rule, mode, param, bound, ans, g_name, out_var, scalar_hint=None):
+        """A rule's template for one parameter, instantiated over the call's atoms."""
+        diff_atoms = [a for a in bound.values() if a is not None]
+        scalar = self.scalar(*diff_atoms) if scalar_hint is None else scalar_hint
+        tree = rule.template(mode, param, scalar, bound)
+        if tree is None:
+            return None
+        subs = {p: (exprs.atom(a) if a is not None else exprs.const(rule.defaults.get(p)))
+                for p, a in bound.items()}
+        subs["ans"] = pv(ans)
+        subs[g_name] = name("__G")
+        mods = dict(self.modules)
+        mods["_m"] = mods["math"] if scalar else mods["np"]
+        for k in ("math", "np", "_m"):
+            subs.setdefault(k, name(mods[k]))
+        for n in ast.walk(tree):
+            if isinstance(n, ast.Name) and n.id.startswith("_") and n.id in HELPER_NAMES:
+                self.helpers.add(n.id)
+        tree = exprs.simplify(exprs.substitute(tree, subs))
+        arg = bound[param]
+        if mode == "vjp" and rule.broadcast and self.may_broadcast(arg, bound):
+            self.helpers.add("_unbroadcast")
+            tree = ast.Call(name("_unbroadcast"), [tree, exprs.atom(arg)], [])
+        return tree
+
+
+HELPER_NAMES = {"_unbroadcast", "_like", "_scatter", "_zeros_like"}
+
+
+class Reverse:
+    def __init__(self, fn: ir.Function, active: set, ctx: Context, adj: Groups, counter):
+        self.fn = fn
+        self.active = active
+        self.ctx = ctx
+        self.adj = adj
+        self.counter = counter
+        self.state: dict[int, object] = {}  # var id -> ("pending", expr) | "named"
+        self.owned: set[int] = set()  # adjoint buffers safe to update in place
+        self.records: dict[int, list] = {}  # id(block) -> values pushed at its end
+        self.phi_records: dict[int, list] = {}  # id(loop) -> phis pushed per iteration
+        self.tapes: dict[tuple, ir.Var] = {}
+        self.trips_needed: set[int] = set()
+        self.loop_stack: list[ir.Loop] = []
+        self.defined: dict[int, set] = {}  # id(block) -> ids defined directly in it
+
+    # ----- names -----
+    def adjname(self, v: ir.Var) -> str:
+        return f"__d{self.adj.leader(v)}"
+
+    def tape(self, loop: ir.Loop, kind: str) -> ir.Var:
+        key = (id(loop), kind)
+        if key not in self.tapes:
+            hint = "tape" if kind == "body" else "tape_" + "_".join(
+                v.hint for v in self.phi_records[id(loop)])
+            self.tapes[key] = ir.Var(next(self.counter), hint)
+        return self.tapes[key]
+
+    # ----- adjoint state -----
+    def value(self, v: ir.Var, out: list, uses: int):
+        st = self.state.get(v.id)
+        if st is None:
+            return None
+        if st == "named":
+            return name(self.adjname(v))
+        expr = st[1]
+        if uses > 1 and not exprs.is_simple(expr):
+            self.write(v, expr, out, first=True)
+            self.state[v.id] = "named"
+            return name(self.adjname(v))
+        return expr
+
+    def contrib(self, u, expr, out: list) -> None:
+        if not isinstance(u, ir.Var) or u.id not in self.active:
+            return
+        st = self.state.get(u.id)
+        if st is None:
+            self.state[u.id] = ("pending", expr)
+        elif st == "named":
+            self.write(u, expr, out, first=False)
+        else:
+            total = exprs.simplify(ast.BinOp(st[1], ast.Add(), expr))
+            if len(ast.unparse(total)) <= 64:
+                self.state[u.id] = ("pending", total)
+                return
+            self.write(u, st[1], out, first=True)
+            self.write(u, expr, out, first=False)
+            self.state[u.id] = "named"
+
+    def write(self, u: ir.Var, expr, out: list, first: bool) -> None:
+        n = self.adjname(u)
+        self.flush_refs(n, out, u)
+        if first:
+            out.append(assign(n, expr))
+            fresh = isinstance(expr, (ast.BinOp, ast.UnaryOp)) or self.ctx.kind(u) == SCALAR
+            (self.owned.add if fresh else self.owned.discard)(self.adj.leader(u))
+        elif self.ctx.kind(u) == SCALAR or self.adj.leader(u) in self.owned:
+            out.append(ast.AugAssign(ast.Name(n, ast.Store()), ast.Add(), expr))
+        else:
+            out.append(assign(n, ast.BinOp(name(n), ast.Add(), expr)))
+            self.owned.add(self.adj.leader(u))
+
+    def flush_refs(self, n: str, out: list, skip: ir.Var) -> None:
+        for vid, st in list(self.state.items()):
+            if isinstance(st, tuple) and vid != skip.id and n in exprs.names_in(st[1]):
+                v = self._var(vid)
+                self.write(v, st[1], out, first=True)
+                self.state[vid] = "named"
+
+    def flush_all(self, out: list) -> None:
+        for vid, st in list(self.state.items()):
+            if isinstance(st, tuple):
+                self.write(self._var(vid), st[1], out, first=True)
+                self.state[vid] = "named"
+
+    def _var(self, vid: int) -> ir.Var:
+        return self.vars[vid]
+
+    def init_zero(self, v: ir.Var, out: list) -> None:
+        out.append(assign(self.adjname(v), ast.Constant(0.0)))
+        self.state[v.id] = "named"
+        self.owned.discard(self.adj.leader(v))
+
+    # ----- the sweep -----
+    def run(self, seed) -> tuple[list, list]:
+        self.vars = {}
+        for p in self.fn.params:
+            self.vars[p.id] = p
+        for s in ir.walk(self.fn.body):
+            for v in ir.stmt_defs(s):
+                self.vars[v.id] = v
+            if isinstance(s, ir.Loop) and s.index is not None:
+                self.vars[s.index.id] = s.index
+        res = self.fn.result
+        if isinstance(res, ir.Var) and res.id in self.active:
+            self.state[res.id] = ("pending", seed)
+        rev = self.block(self.fn.body)
+        fwd = self.forward(self.fn.body)
+        inits = [assign(f"__v{t.id}", ast.List([], ast.Load())) for t in self.tapes.values()]
+        return inits + fwd, rev
+
+    def block(self, block: list, epilogue=None) -> list:
+        """The reverse of a block; `epilogue(out)` finishes it before the values
+        it reads are known (the pops at its start depend on them)."""
+        out: list = []
+        for s in reversed(block):
+            if isinstance(s, ir.Assign):
+                self.assign_(s, out)
+            elif isinstance(s, ir.If):
+                self.if_(s, out)
+            else:
+                self.loop_(s, out)
+        if epilogue is not None:
+            epilogue(out)
+        if self.loop_stack:
+            defined = {v.id for s in block for v in ir.stmt_defs(s)}
+            rec = sorted(defined & reads(out))
+            self.records[id(block)] = [self.vars[i] for i in rec]
+            if rec:
+                out.insert(0, self.pop(self.tape(self.loop_stack[-1], "body"),
+                                       self.records[id(block)]))
+        return out
+
+    def pop(self, tape: ir.Var, vs: list) -> ast.stmt:
+        get = ast.Call(ast.Attribute(pv(tape), "pop", ast.Load()), [], [])
+        if len(vs) == 1:
+            return ast.Assign([ast.Name(f"__v{vs[0].id}", ast.Store())], get, lineno=0)
+        tgt = ast.Tuple([ast.Name(f"__v{v.id}", ast.Store()) for v in vs], ast.Store())
+        return ast.Assign([tgt], get, lineno=0)
+
+    def push(self, tape: ir.Var, vs: list) -> ast.stmt:
+        val = pv(vs[0]) if len(vs) == 1 else ast.Tuple([pv(v) for v in vs], ast.Load())
+        return ast.Expr(ast.Call(ast.Attribute(pv(tape), "append", ast.Load()), [val], []))
+
+    def assign_(self, s: ir.Assign, out: list) -> None:
+        v = s.var
+        if v.id not in self.active or self.state.get(v.id) is None:
+            self.state.pop(v.id, None)
+            return
+        e = s.expr
+        parts: list[tuple[ir.Var, ast.expr]] = []
+        if isinstance(e, ir.Var):
+            parts.append((e, name("__G")))
+        elif isinstance(e, ir.Call):
+            rule = rule_of(e)
+            bound = bind_args(rule, e.args, e.kwargs)
+            for p, a in diff_args(e, s.loc):
+                if isinstance(a, ir.Var) and a.id in self.active:
+                    t = self.ctx.template(rule, "vjp", p, bound, v, "g", v)
+                    if t is not None:
+                        parts.append((a, t))
+        uses = sum(1 for _, t in parts for n in ast.walk(t)
+                   if isinstance(n, ast.Name) and n.id == "__G")
+        g = self.value(v, out, uses)
+        self.state.pop(v.id, None)
+        if g is None:
+            return
+        merged: dict[int, tuple[ir.Var, ast.expr]] = {}
+        for a, t in parts:
+            t = exprs.simplify(exprs.substitute(t, {"__G": g}))
+            if a.id in merged:
+                merged[a.id] = (a, ast.BinOp(merged[a.id][1], ast.Add(), t))
+            else:
+                merged[a.id] = (a, t)
+        mine = self.adjname(v)
+        for a, t in sorted(merged.values(), key=lambda at: self.adjname(at[0]) == mine):
+            self.contrib(a, t, out)
+
+    def if_(self, s: ir.If, out: list) -> None:
+        outs = [p for p in s.outs if p.var.id in self.active and self.state.get(p.var.id)]
+        inner = {v.id for st in ir.walk(s.body + s.orelse) for v in ir.stmt_defs(st)}
+        phis = {p.var.id for p in s.outs}
+        before = dict(self.state)
+        owned_before = set(self.owned)
+        for _attempt in range(2):
+            results = []
+            for branch, pick in ((s.body, "then"), (s.orelse, "orelse")):
+                self.state = dict(before)
+                self.owned = set(owned_before)
+                code: list = []
+                for p in outs:
+                    self.branch_value(p.var, getattr(p, pick), code)
+                for p in s.outs:
+                    self.state.pop(p.var.id, None)
+                code = code + self.block(branch, self.flush_all)
+                results.append((code, self.state, self.owned))
+            (tc, ts, to), (ec, es, eo) = results
+            missing = [vid for vid in sorted(set(ts) | set(es))
+                       if vid not in inner and vid not in phis and before.get(vid) is None
+                       and (ts.get(vid) is None) != (es.get(vid) is None)]
+            if not missing:
+                break
+            self.state = before
+            self.owned = owned_before
+            for vid in missing:
+                self.init_zero(self.vars[vid], out)
+            before = dict(self.state)
+            owned_before = set(self.owned)
+        self.state = {k: v for k, v in ts.items() if k not in inner}
+        for k, v in es.items():
+            if k not in inner:
+                self.state.setdefault(k, v)
+        self.owned = to & eo
+        if not tc and not ec:
+            return
+        cond = exprs.atom(s.cond)
+        if not tc:
+            out.append(ast.If(ast.UnaryOp(ast.Not(), cond), ec, []))
+        else:
+            out.append(ast.If(cond, tc, ec))
+
+    def branch_value(self, phi: ir.Var, src, code: list) -> None:
+        """The adjoint of an if's output flows to the value its branch chose."""
+        if not isinstance(src, ir.Var) or src.id not in self.active:
+            return
+        st = self.state.get(phi.id)
+        if st == "named" and self.adjname(src) == self.adjname(phi) and (
+                self.state.get(src.id) is None):
+            self.state[src.id] = "named"
+            return
+        g = name(self.adjname(phi)) if st == "named" else st[1]
+        self.contrib(src, g, code)
+
+    def loop_(self, s: ir.Loop, out: list) -> None:
+        self.flush_all(out)
+        carried = [c for c in s.carried if c.phi.id in self.active]
+        if not any(self.state.get(c.phi.id) for c in carried):
+            for c in carried:
+                self.state.pop(c.phi.id, None)
+            return
+        for c in carried:
+            if self.state.get(c.phi.id) is None:
+                self.init_zero(c.phi, out)
+        inner = {v.id for st in ir.walk(s.body) for v in ir.stmt_defs(st)}
+        inner |= {c.phi.id for c in s.carried}
+        before = dict(self.state)
+        owned_before = set(self.owned)
+        for _attempt in range(2):
+            self.state = dict(before)
+            self.owned = set(owned_before)
+            body = self.loop_body(s, carried)
+            missing = [vid for vid, st in self.state.items()
+                       if vid not in inner and st is not None and before.get(vid) is None]
+            if not missing:
+                break
+            self.state = before
+            self.owned = owned_before
+            for vid in sorted(missing):
+                self.init_zero(self.vars[vid], out)
+            before = dict(self.state)
+            owned_before = set(self.owned)
+        if s.kind == "range":
+            bounds = [exprs.atom(b) for b in s.bounds]
+            rng = ast.Call(name("range"), bounds, [])
+            if s.index.id in reads(body):
+                header = ast.For(ast.Name(f"__v{s.index.id}", ast.Store()),
+                                 ast.Call(name("reversed"), [rng], []), body, [], lineno=0)
+            else:
+                header = ast.For(ast.Name("_", ast.Store()), rng, body, [], lineno=0)
+        else:
+            self.trips_needed.add(id(s))
+            header = ast.For(ast.Name("_", ast.Store()),
+                             ast.Call(name("range"), [pv(s.trips)], []), body, [], lineno=0)
+        out.append(header)
+        for c in carried:
+            i = c.init
+            if isinstance(i, ir.Var) and i.id in self.active:
+                if self.adjname(i) == self.adjname(c.phi) and self.state.get(i.id) is None:
+                    self.state[i.id] = "named"
+                else:
+                    self.contrib(i, name(self.adjname(c.phi)), out)
+        for vid in inner:
+            self.state.pop(vid, None)
+
+    def loop_body(self, s: ir.Loop, carried) -> list:
+        self.loop_stack.append(s)
+        code: list = []
+        for c in carried:
+            n = c.next
+            if n is c.phi:
+                continue
+            if isinstance(n, ir.Var) and n.id in self.active:
+                if self.adjname(n) == self.adjname(c.phi):
+                    self.state[n.id] = "named"
+                else:
+                    self.state[n.id] = ("pending", name(self.adjname(c.phi)))
+            self.state[c.phi.id] = None
+
+        def epilogue(out):
+            for c in carried:
+                st = self.state.get(c.phi.id)
+                if st is None:
+                    self.init_zero(c.phi, out)
+                elif isinstance(st, tuple):
+                    self.write(c.phi, st[1], out, first=True)
+                    self.state[c.phi.id] = "named"
+            self.flush_all(out)
+
+        code += self.block(s.body, epilogue)
+        self.loop_stack.pop()
+        phis = [c.phi for c in s.carried if c.phi.id in reads(code)]
+        self.phi_records[id(s)] = phis
+        if phis:
+            code.insert(0, self.pop(self.tape(s, "phi"), phis))
+        return code
+
+    # ----- the forward sweep, with the pushes the reverse sweep pops -----
+    def forward(self, block: list, loop: ir.Loop | None = None) -> list:
+        out: list = []
+        for s in block:
+            if isinstance(s, ir.Assign):
+                out.append(assign(f"__v{s.var.id}", self.primal_expr(s.expr)))
+            elif isinstance(s, ir.If):
+                branches = []
+                for body, pick in ((s.body, "then"), (s.orelse, "orelse")):
+                    code = self.forward(body, loop)
+                    self.record(body, loop, code)
+                    for p in s.outs:
+                        code.append(assign(f"__v{p.var.id}", exprs.atom(getattr(p, pick))))
+                    branches.append(code)
+                out.append(ast.If(exprs.atom(s.cond), branches[0] or [ast.Pass()],
+                                  branches[1]))
+            else:
+                out.extend(self.forward_loop(s))
+        return out
+
+    def record(self, block, loop, code) -> None:
+        vs = self.records.get(id(block))
+        if loop is not None and vs:
+            code.append(self.push(self.tape(loop, "body"), vs))
+
+    def forward_loop(self, s: ir.Loop) -> list:
+        out = [assign(f"__v{c.phi.id}", exprs.atom(c.init)) for c in s.carried]
+        body: list = []
+        phis = self.phi_records.get(id(s))
+        if phis:
+            body.append(self.push(self.tape(s, "phi"), phis))
+        body += self.forward(s.body, s)
+        self.record(s.body, s, body)
+        for c in s.carried:
+            body.append(assign(f"__v{c.phi.id}", exprs.atom(c.next)))
+        counting = id(s) in self.trips_needed
+        if counting:
+            out.append(assign(f"__v{s.trips.id}", ast.Constant(0)))
+            body.append(ast.AugAssign(ast.Name(f"__v{s.trips.id}", ast.Store()), ast.Add(),
+                                      ast.Constant(1)))
+        if s.kind == "range":
+            loop = ast.For(ast.Name(f"__v{s.index.id}", ast.Store()),
+                           ast.Call(name("range"), [exprs.atom(b) for b in s.bounds], []),
+                           body or [ast.Pass()], [], lineno=0)
+        else:
+            loop = ast.While(copy.deepcopy(s.cond.node), body or [ast.Pass()], [])
+        out.append(loop)
+        return out
+
+    def primal_expr(self, e) -> ast.expr:
+        if isinstance(e, ir.Call):
+            return exprs.call(e, self.ctx.stop_fns)
+        return exprs.atom(e)

@@ -1,0 +1,3 @@
+"""The rule table and its built-in entries (operators, builtins, math, NumPy)."""
+from . import scalar  # noqa: F401
+from .table import RULES, Rule, lookup, register  # noqa: F401

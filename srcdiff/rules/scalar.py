@@ -1,0 +1,91 @@
+"""Rules for Python operators, builtins and the `math` module.
+
+One line per function. `_m` in a template means `math` in scalar code and
+`np` in array code; a pair `(scalar, array)` gives both spellings.
+Conventions at kinks follow JAX: d|x|/dx = sign(x) (0 at 0); max/min split
+the cotangent equally between tied arguments.
+"""
+import builtins
+import math
+import operator
+
+import sympy as sp
+
+from .table import SCALAR, add, defelementwise, defzero, Rule
+
+E = defelementwise
+
+# ----- operators -----
+E(operator.add, "+", "a b", "1", "1", sympy=lambda a, b: a + b)
+E(operator.sub, "-", "a b", "1", "-1", sympy=lambda a, b: a - b)
+E(operator.mul, "*", "a b", "b", "a", sympy=lambda a, b: a * b)
+E(operator.truediv, "/", "a b", "1 / b", "-ans / b", sympy=lambda a, b: a / b)
+E(operator.pow, "**", "a b", "b * a ** (b - 1)", "ans * _m.log(a)", sympy=lambda a, b: a ** b)
+E(operator.mod, "%", "a b", "1", "-_m.floor(a / b)", sympy=lambda a, b: sp.Mod(a, b))
+E(operator.neg, "-", "a", "-1", sympy=lambda a: -a)
+E(operator.pos, "+", "a", "1", sympy=lambda a: a)
+defzero(operator.floordiv, "//", sympy=lambda a, b: sp.floor(a / b))
+
+# ----- builtins -----
+E(builtins.abs, "abs", "x", ("(x > 0) - (x < 0)", "np.sign(x)"), sympy=sp.Abs)
+E(builtins.pow, "pow", "a b", "b * a ** (b - 1)", "ans * _m.log(a)", sympy=lambda a, b: a ** b)
+E(builtins.max, "max", "a b", "(a > b) + 0.5 * (a == b)", "(b > a) + 0.5 * (a == b)",
+  sympy=sp.Max)
+E(builtins.min, "min", "a b", "(a < b) + 0.5 * (a == b)", "(b < a) + 0.5 * (a == b)",
+  sympy=sp.Min)
+E(builtins.float, "float", "x", "1", out_kind=SCALAR, sympy=lambda x: x)
+for _fn in (builtins.int, builtins.round, builtins.len, builtins.bool, builtins.range,
+            builtins.isinstance, builtins.str, builtins.type):
+    defzero(_fn, _fn.__name__)
+
+# ----- math -----
+S = SCALAR
+E(math.sin, "math.sin", "x", "math.cos(x)", out_kind=S, sympy=sp.sin)
+E(math.cos, "math.cos", "x", "-math.sin(x)", out_kind=S, sympy=sp.cos)
+E(math.tan, "math.tan", "x", "1 + ans * ans", out_kind=S, sympy=sp.tan)
+E(math.asin, "math.asin", "x", "1 / math.sqrt(1 - x * x)", out_kind=S, sympy=sp.asin)
+E(math.acos, "math.acos", "x", "-1 / math.sqrt(1 - x * x)", out_kind=S, sympy=sp.acos)
+E(math.atan, "math.atan", "x", "1 / (1 + x * x)", out_kind=S, sympy=sp.atan)
+E(math.atan2, "math.atan2", "y x", "x / (x * x + y * y)", "-y / (x * x + y * y)",
+  out_kind=S, sympy=sp.atan2)
+E(math.sinh, "math.sinh", "x", "math.cosh(x)", out_kind=S, sympy=sp.sinh)
+E(math.cosh, "math.cosh", "x", "math.sinh(x)", out_kind=S, sympy=sp.cosh)
+E(math.tanh, "math.tanh", "x", "1 - ans * ans", out_kind=S, sympy=sp.tanh)
+E(math.asinh, "math.asinh", "x", "1 / math.sqrt(x * x + 1)", out_kind=S, sympy=sp.asinh)
+E(math.acosh, "math.acosh", "x", "1 / math.sqrt(x * x - 1)", out_kind=S, sympy=sp.acosh)
+E(math.atanh, "math.atanh", "x", "1 / (1 - x * x)", out_kind=S, sympy=sp.atanh)
+E(math.exp, "math.exp", "x", "ans", out_kind=S, sympy=sp.exp)
+E(math.expm1, "math.expm1", "x", "ans + 1", out_kind=S, sympy=lambda x: sp.exp(x) - 1)
+E(math.log1p, "math.log1p", "x", "1 / (1 + x)", out_kind=S, sympy=lambda x: sp.log(1 + x))
+E(math.log2, "math.log2", "x", "1 / (x * math.log(2))", out_kind=S,
+  sympy=lambda x: sp.log(x, 2))
+E(math.log10, "math.log10", "x", "1 / (x * math.log(10))", out_kind=S,
+  sympy=lambda x: sp.log(x, 10))
+E(math.sqrt, "math.sqrt", "x", "0.5 / ans", out_kind=S, sympy=sp.sqrt)
+E(math.pow, "math.pow", "a b", "b * math.pow(a, b - 1)", "ans * math.log(a)", out_kind=S,
+  sympy=lambda a, b: a ** b)
+E(math.hypot, "math.hypot", "x y", "x / ans", "y / ans", out_kind=S,
+  sympy=lambda x, y: sp.sqrt(x * x + y * y))
+E(math.fabs, "math.fabs", "x", "(x > 0) - (x < 0)", out_kind=S, sympy=sp.Abs)
+E(math.copysign, "math.copysign", "x y", "math.copysign(1.0, x) * math.copysign(1.0, y)",
+  None, out_kind=S, sympy=lambda x, y: sp.Abs(x) * sp.sign(y))
+E(math.erf, "math.erf", "x", "2 / math.sqrt(math.pi) * math.exp(-x * x)", out_kind=S,
+  sympy=sp.erf)
+E(math.erfc, "math.erfc", "x", "-2 / math.sqrt(math.pi) * math.exp(-x * x)", out_kind=S,
+  sympy=sp.erfc)
+E(math.degrees, "math.degrees", "x", "180 / math.pi", out_kind=S, sympy=lambda x: x * 180 / sp.pi)
+E(math.radians, "math.radians", "x", "math.pi / 180", out_kind=S, sympy=lambda x: x * sp.pi / 180)
+for _fn, _sp in ((math.floor, sp.floor), (math.ceil, sp.ceiling), (math.trunc, None),
+                 (math.isnan, None), (math.isinf, None), (math.isfinite, None)):
+    defzero(_fn, "math." + _fn.__name__, sympy=_sp)
+
+# log(x) and log(x, base): the template depends on whether a base was passed.
+add(math.log, Rule(
+    "math.log", ("x", "base"), {"base": None},
+    vjp={"x": lambda b: "g / x" if b["base"] is None else "g / (x * math.log(base))",
+         "base": lambda b: None if b["base"] is None
+         else "-g * ans / (base * math.log(base))"},
+    jvp={"x": lambda b: "t / x" if b["base"] is None else "t / (x * math.log(base))",
+         "base": lambda b: None if b["base"] is None
+         else "-t * ans / (base * math.log(base))"},
+    out_kind=S, sympy=lambda x, base=None: sp.log(x) if base is None else sp.log(x, base)))

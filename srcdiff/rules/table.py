@@ -1,0 +1,201 @@
+"""The rule table: one entry per primitive, keyed by the resolved object.
+
+A rule is data. Per differentiable parameter it gives a *vjp* template (the
+cotangent contribution, over the parameters, the output `ans` and the incoming
+cotangent `g`) and a *jvp* template (the tangent contribution, over the
+parameters, `ans` and that parameter's tangent `t`). Templates are Python
+expression strings naming modules as `math` and `np`; the emitter maps those to
+the names `f`'s module uses. Built-in rules and users' rules (`register`) go
+through exactly this path, so a rule is added in one place.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+import inspect
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..errors import SrcDiffError
+
+# out_kind: how the result's kind (scalar or array) follows from the inputs.
+SCALAR, ELEMENTWISE, UNKNOWN = "scalar", "elementwise", "unknown"
+
+
+@dataclass
+class Rule:
+    name: str
+    params: tuple[str, ...]
+    defaults: dict[str, Any] = field(default_factory=dict)
+    vjp: dict[str, str] = field(default_factory=dict)
+    jvp: dict[str, str] = field(default_factory=dict)
+    broadcast: bool = False  # contributions are reduced back to the operand's shape
+    zero: bool = False  # derivative is zero everywhere: the result is never active
+    out_kind: str = UNKNOWN
+    sympy: Callable | None = None
+    varargs: bool = False  # trailing parameters repeat (max(a, b, c, ...))
+    namespace: dict = field(default_factory=dict)  # where user templates' names resolve
+    parsed: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def diff(self) -> tuple[str, ...]:
+        return tuple(p for p in self.params if p in self.vjp or p in self.jvp)
+
+    def template(self, mode: str, param: str, scalar: bool, bound: dict) -> ast.expr | None:
+        """The template for `param` in `mode` ("vjp"/"jvp"), parsed; None if the
+        parameter contributes nothing. `bound` maps parameter names to what was
+        passed (None when defaulted), for rules whose template depends on it."""
+        text = (self.vjp if mode == "vjp" else self.jvp).get(param)
+        if callable(text):
+            text = text(bound)
+        if isinstance(text, tuple):
+            text = text[0] if scalar else text[1]
+        if text is None:
+            return None
+        if text not in self.parsed:
+            self.parsed[text] = ast.parse(text, mode="eval").body
+        return copy.deepcopy(self.parsed[text])
+
+
+RULES: dict[Any, Rule] = {}
+
+
+def _key(fn: Any) -> Any:
+    try:
+        hash(fn)
+        return fn
+    except TypeError:
+        return id(fn)
+
+
+def lookup(fn: Any) -> Rule | None:
+    try:
+        return RULES.get(_key(fn))
+    except Exception:
+        return None
+
+
+def add(fn: Any, rule: Rule) -> Rule:
+    RULES[_key(fn)] = rule
+    return rule
+
+
+def _named(text):
+    return text if isinstance(text, str) else None
+
+
+def defelementwise(fn, name: str, params: str, *partials: str | None, out_kind=ELEMENTWISE,
+                   sympy=None, defaults=None):
+    """An elementwise function: `partials[i]` is d ans / d param_i as an expression.
+    vjp is `g * partial`, jvp is `t * partial`; both skip the multiply by 1."""
+    names = tuple(params.split())
+    vjp, jvp = {}, {}
+    for p, d in zip(names, partials):
+        if d is None:
+            continue
+        vjp[p] = _scale("g", d)
+        jvp[p] = _scale("t", d)
+    return add(fn, Rule(name, names, dict(defaults or {}), vjp, jvp, broadcast=True,
+                        out_kind=out_kind, sympy=sympy))
+
+
+def _scale(g: str, d):
+    if isinstance(d, tuple):
+        return tuple(_scale(g, x) for x in d)
+    if d == "1":
+        return g
+    if d == "-1":
+        return f"-{g}"
+    return f"{g} * ({d})" if any(c in d for c in "+-") else f"{g} * {d}"
+
+
+def deflinear(fn, name, params, vjp: dict, jvp: dict, defaults=None, out_kind=UNKNOWN,
+              broadcast=False, sympy=None):
+    return add(fn, Rule(name, tuple(params.split()), dict(defaults or {}), vjp, jvp,
+                        broadcast=broadcast, out_kind=out_kind, sympy=sympy))
+
+
+def defzero(fn, name: str, out_kind=UNKNOWN, sympy=None):
+    """A function whose derivative is zero almost everywhere (floor, sign, len)."""
+    return add(fn, Rule(name, (), zero=True, out_kind=out_kind, sympy=sympy, varargs=True))
+
+
+def register(fn: Callable, vjp=None, jvp=None, *, params=None, sympy=None, name=None) -> Rule:
+    """Give `fn` a derivative rule, the same shape as the built-in ones.
+
+    `params` names `fn`'s positional parameters (read from its signature when
+    omitted). `vjp` is a tuple, one template per parameter (None: no
+    derivative), each a Python expression over the parameters, the result `ans`
+    and the cotangent `g`; `jvp` likewise over each parameter's tangent `t`.
+    When `jvp` is omitted and the rule is for a scalar function, it is derived
+    from `vjp` by replacing `g` with `t`. Names in the templates other than
+    those resolve, at run time, in the module that calls `register`::
+
+        srcdiff.register(softplus, vjp=("g / (1 + np.exp(-x))",))
+    """
+    if params is None:
+        try:
+            params = tuple(
+                p.name for p in inspect.signature(fn).parameters.values()
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+            )
+        except (TypeError, ValueError):
+            raise SrcDiffError(
+                f"register({fn!r}): cannot read its parameters; pass params=('x', ...)"
+            ) from None
+    params = tuple(params)
+    if isinstance(vjp, str):
+        vjp = (vjp,)
+    if isinstance(jvp, str):
+        jvp = (jvp,)
+    vjp = tuple(vjp or ())
+    if len(vjp) > len(params):
+        raise SrcDiffError(f"register: {len(vjp)} vjp templates for parameters {params}")
+    if jvp is None:
+        jvp = tuple(None if v is None else _g_to_t(v) for v in vjp)
+    for text in list(vjp) + list(jvp):
+        if text is not None:
+            try:
+                ast.parse(text, mode="eval")
+            except SyntaxError as e:
+                raise SrcDiffError(f"register: template {text!r} is not an expression: {e}")
+    caller = sys._getframe(1).f_globals
+    label = name or getattr(fn, "__qualname__", None) or repr(fn)
+    rule = Rule(label, params,
+                vjp={p: v for p, v in zip(params, vjp) if v is not None},
+                jvp={p: v for p, v in zip(params, jvp) if v is not None},
+                sympy=sympy, namespace=caller)
+    return add(fn, rule)
+
+
+def _g_to_t(text: str) -> str:
+    tree = ast.parse(text, mode="eval")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == "g":
+            node.id = "t"
+    return ast.unparse(tree)
+
+
+def unregister(fn: Callable) -> None:
+    RULES.pop(_key(fn), None)
+
+
+def bind_args(rule: Rule, args: list, kwargs: dict) -> dict:
+    """Map a call's arguments to the rule's parameter names; raises TypeError when
+    they do not fit (the caller turns that into a located error)."""
+    if rule.varargs or rule.zero:
+        return {f"_{i}": a for i, a in enumerate(args)} | dict(kwargs)
+    if len(args) > len(rule.params):
+        raise TypeError(f"{rule.name} takes at most {len(rule.params)} positional arguments")
+    bound = dict(zip(rule.params, args))
+    for k, v in kwargs.items():
+        if k not in rule.params or k in bound:
+            raise TypeError(f"{rule.name} got an unexpected keyword argument {k!r}")
+        bound[k] = v
+    for p in rule.params:
+        if p not in bound:
+            if p not in rule.defaults:
+                raise TypeError(f"{rule.name} is missing the argument {p!r}")
+            bound[p] = None
+    return bound

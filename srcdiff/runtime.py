@@ -1,0 +1,51 @@
+"""Helpers the generated code may need, as source text.
+
+They are emitted into the generated function itself (never imported from
+srcdiff), so `.source` and `srcdiff grad` output run with only NumPy present.
+Each is parsed with `np` replaced by the name `f`'s module uses for NumPy.
+"""
+from __future__ import annotations
+
+import ast
+
+HELPERS = {
+    "_unbroadcast": '''
+def _unbroadcast(g, x):
+    """Sum g over the axes NumPy broadcast x along, giving x's shape."""
+    shape = np.shape(x)
+    if np.shape(g) == shape:
+        return g
+    while np.ndim(g) > len(shape):
+        g = np.sum(g, axis=0)
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(g)[i] != 1)
+    return np.sum(g, axis=axes, keepdims=True) if axes else g
+''',
+    "_like": '''
+def _like(d, x):
+    """d as a fresh gradient with x's type and shape."""
+    if isinstance(x, np.ndarray):
+        return np.array(np.broadcast_to(d, x.shape), dtype=float)
+    return float(d)
+''',
+    "_scatter": '''
+def _scatter(g, x, index):
+    """The adjoint of x[index]: g added into zeros shaped like x."""
+    out = np.zeros(np.shape(x))
+    np.add.at(out, index, g)
+    return out
+''',
+}
+
+ORDER = ["_unbroadcast", "_scatter", "_like"]
+
+
+def helper_defs(used: set[str], np_name: str) -> list[ast.stmt]:
+    out = []
+    for key in ORDER:
+        if key in used:
+            tree = ast.parse(HELPERS[key])
+            for n in ast.walk(tree):
+                if isinstance(n, ast.Name) and n.id == "np":
+                    n.id = np_name
+            out.extend(tree.body)
+    return out

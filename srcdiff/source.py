@@ -1,0 +1,118 @@
+"""Reading a function's source as an AST with real file names and line numbers."""
+from __future__ import annotations
+
+import ast
+import functools
+import inspect
+import textwrap
+import types
+
+import numpy as np
+
+from .errors import Loc, NoSourceError, NotDifferentiableError, UnsupportedSyntaxError
+
+
+def describe(fn) -> str:
+    return getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
+
+
+def function_of(fn):
+    """The plain Python function to transform, or a clear error for anything else."""
+    if isinstance(fn, types.MethodType):
+        raise NotDifferentiableError(
+            f"{describe(fn)} is a bound method; differentiate a plain function "
+            f"(e.g. lambda x: obj.{fn.__name__}(x) is not transformable either: "
+            "write the computation as a module-level def)")
+    if isinstance(fn, functools.partial):
+        raise NotDifferentiableError(
+            f"{fn!r} is a functools.partial; differentiate the underlying function and "
+            "pass the bound arguments as non-differentiated arguments")
+    if isinstance(fn, (np.vectorize, np.ufunc)):
+        raise NotDifferentiableError(f"{fn!r} has no Python source to transform")
+    if isinstance(fn, type):
+        raise NotDifferentiableError(f"{describe(fn)} is a class, not a function")
+    if not isinstance(fn, types.FunctionType):
+        if callable(fn):
+            raise NotDifferentiableError(
+                f"{describe(fn)} ({type(fn).__name__}) is not a Python function with source; "
+                "srcdiff differentiates plain `def` functions")
+        raise NotDifferentiableError(f"{fn!r} is not callable")
+    if hasattr(fn, "__wrapped__"):
+        raise UnsupportedSyntaxError(
+            f"{describe(fn)} is a wrapper around {describe(fn.__wrapped__)} (it has "
+            "__wrapped__): srcdiff cannot see what the wrapper does; differentiate the "
+            "undecorated function", _code_loc(fn))
+    return fn
+
+
+def _code_loc(fn) -> Loc:
+    return Loc(fn.__code__.co_filename, fn.__code__.co_firstlineno, 0)
+
+
+def parse_function(fn) -> tuple[ast.FunctionDef | ast.Lambda, str]:
+    """The def (or lambda) node of `fn`, with absolute line numbers and columns."""
+    code = fn.__code__
+    filename = code.co_filename
+    try:
+        lines, start = inspect.getsourcelines(fn)
+    except (OSError, TypeError):
+        raise NoSourceError(
+            f"cannot read the source of {describe(fn)} (defined in {filename}); srcdiff "
+            "needs a function defined in a file (not in exec/eval or an interactive "
+            "session without source)") from None
+    text = "".join(lines)
+    dedented = textwrap.dedent(text)
+    indent = _indent_of(text, dedented)
+    try:
+        tree = ast.parse(dedented)
+    except SyntaxError:
+        tree = None
+    if fn.__name__ == "<lambda>":
+        node = _find_lambda(text, start, code, filename)
+    else:
+        node = None
+        if tree is not None:
+            for n in ast.walk(tree):
+                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == code.co_name:
+                    node = n
+                    break
+        if node is None:
+            raise NoSourceError(f"cannot find the definition of {describe(fn)} in {filename}")
+        ast.increment_lineno(tree, start - 1)
+        for n in ast.walk(node):
+            if hasattr(n, "col_offset"):
+                n.col_offset += indent
+                if getattr(n, "end_col_offset", None) is not None:
+                    n.end_col_offset += indent
+    if isinstance(node, ast.AsyncFunctionDef):
+        raise UnsupportedSyntaxError(
+            f"{describe(fn)} is a coroutine (async def): srcdiff differentiates plain functions",
+            Loc(filename, node.lineno, node.col_offset, node.col_offset + 9))
+    return node, filename
+
+
+def _indent_of(text: str, dedented: str) -> int:
+    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    first_d = next((ln for ln in dedented.splitlines() if ln.strip()), "")
+    return len(first) - len(first_d)
+
+
+def _find_lambda(text, start, code, filename):
+    import linecache
+
+    src = "".join(linecache.getlines(filename))
+    try:
+        tree = ast.parse(src)
+    except SyntaxError:
+        tree = None
+    found = []
+    if tree is not None:
+        for n in ast.walk(tree):
+            if isinstance(n, ast.Lambda) and n.lineno == code.co_firstlineno:
+                if [a.arg for a in n.args.args] == list(code.co_varnames[:code.co_argcount]):
+                    found.append(n)
+    if len(found) != 1:
+        raise NoSourceError(
+            f"cannot tell which lambda on line {code.co_firstlineno} of {filename} this is; "
+            "define the function with def")
+    return found[0]
