@@ -27,7 +27,7 @@ def diff_args(call: ir.Call, loc=None) -> list[tuple[str, ir.Arg]]:
         bound = bind_args(rule, call.args, call.kwargs)
     except TypeError as e:
         raise UnsupportedSyntaxError(f"this call of {call.spelling or rule.name}: {e}", loc)
-    return [(p, bound[p]) for p in rule.diff if bound.get(p) is not None]
+    return [(p, bound[p]) for p in rule.diff_of(bound) if bound.get(p) is not None]
 
 
 def diff_uses(stmt: ir.Assign) -> list[ir.Var]:

@@ -42,6 +42,20 @@ def atom(a) -> ast.expr:
     raise TypeError(a)
 
 
+def as_value(node: ast.expr) -> ast.expr:
+    """An index expression usable as a value: `1:, j` becomes `(slice(1, None), j)`."""
+
+    class Sub(ast.NodeTransformer):
+        def visit_Slice(self, n):
+            self.generic_visit(n)
+            parts = [n.lower, n.upper, n.step]
+            while parts and parts[-1] is None and len(parts) > 2:
+                parts.pop()
+            return ast.Call(name("slice"), [p or ast.Constant(None) for p in parts], [])
+
+    return Sub().visit(node)
+
+
 def call(c: ir.Call, stop_gradient_fns=()) -> ast.expr:
     """The primal expression of a call, as the user wrote it."""
     fn = c.fn
@@ -53,6 +67,8 @@ def call(c: ir.Call, stop_gradient_fns=()) -> ast.expr:
         return ast.UnaryOp(UNOP_AST[fn](), args[0])
     if c.callee is None and fn is operator.getitem:
         return ast.Subscript(args[0], args[1], ast.Load())
+    if isinstance(fn, tuple) and fn[0] == "pack":
+        return (ast.List if fn[1] == "list" else ast.Tuple)(args, ast.Load())
     if isinstance(fn, tuple) and fn[0] == "method":
         return ast.Call(ast.Attribute(args[0], fn[1], ast.Load()), args[1:], kws)
     if isinstance(fn, tuple) and fn[0] == "attr":

@@ -45,6 +45,8 @@ if hasattr(ast, "TryStar"):
     UNSUPPORTED[ast.TryStar] = "try/except*"
 
 RET = "<return>"
+PACK_LIST = ("pack", "list")
+PACK_TUPLE = ("pack", "tuple")
 MISSING = object()  # a guard's object for "this name must stay unbound"
 
 
@@ -79,6 +81,7 @@ class Lowerer:
         self.out: list = []
         self.inline_errors: dict = {}
         self.guards: list = []  # (namespace, name, object): what resolution assumed
+        self.packs: dict = {}  # var id -> items of a list/tuple display (never mutated)
 
     # ----- helpers -----
     def loc(self, node) -> Loc:
@@ -378,10 +381,7 @@ class Lowerer:
         return method(node, hint)
 
     def atom(self, node, hint: str):
-        v = self.value(node, hint)
-        if isinstance(v, TupleVal):
-            raise self.error("a tuple here", node)
-        return v
+        return self.pack(self.value(node, hint), node)
 
     def read(self, node):
         name = node.id
@@ -404,6 +404,22 @@ class Lowerer:
 
     def e_Tuple(self, node, hint):
         return TupleVal([self.value(e, "t") for e in node.elts])
+
+    def e_List(self, node, hint):
+        """A list display is a value: `pack` builds it; its adjoint unpacks."""
+        items = [self.atom(e, "t") for e in node.elts]
+        v = self.assign(hint if hint != "t" else "items", ir.Call(PACK_LIST, None, items), node)
+        self.packs[v.id] = items
+        return v
+
+    def pack(self, val, node):
+        """A tuple used as a value (an argument, say) becomes a packed tuple."""
+        if isinstance(val, TupleVal):
+            items = [self.pack(v, node) for v in val.items]
+            v = self.assign("items", ir.Call(PACK_TUPLE, None, items), node)
+            self.packs[v.id] = items
+            return v
+        return val
 
     def e_BinOp(self, node, hint):
         op = BINOPS.get(type(node.op))
@@ -460,6 +476,10 @@ class Lowerer:
         index = self.opaque(node.slice, nondiff=True)
         if not index.uses and isinstance(node.slice, ast.Constant):
             index = ir.Const(node.slice.value)
+            items = self.packs.get(base.id) if isinstance(base, ir.Var) else None
+            if items is not None and isinstance(index.value, int) and (
+                    -len(items) <= index.value < len(items)):
+                return items[index.value]
         return self.assign(hint, ir.Call(operator.getitem, None, [base, index]), node)
 
     def e_Call(self, node, hint):

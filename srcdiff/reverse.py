@@ -72,8 +72,8 @@ class Context:
         tree = rule.template(mode, param, scalar, bound)
         if tree is None:
             return None
-        subs = {p: (exprs.atom(a) if a is not None else exprs.const(rule.defaults.get(p)))
-                for p, a in bound.items()}
+        subs = {p: (exprs.as_value(exprs.atom(a)) if a is not None
+                    else exprs.const(rule.defaults.get(p))) for p, a in bound.items()}
         subs["ans"] = pv(ans)
         subs[g_name] = name("__G")
         mods = dict(self.modules)
@@ -91,7 +91,7 @@ class Context:
         return tree
 
 
-HELPER_NAMES = {"_unbroadcast", "_like", "_scatter", "_zeros_like"}
+HELPER_NAMES = set(__import__("srcdiff.runtime", fromlist=["HELPERS"]).HELPERS)
 
 
 class Reverse:

@@ -25,6 +25,8 @@ def _like(d, x):
     """d as a fresh gradient with x's type and shape."""
     if isinstance(x, np.ndarray):
         return np.array(np.broadcast_to(d, x.shape), dtype=float)
+    if isinstance(x, (list, tuple)):
+        return type(x)(_like(di, xi) for di, xi in zip(np.broadcast_to(d, np.shape(x)), x))
     return float(d)
 ''',
     "_scatter": '''

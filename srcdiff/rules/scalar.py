@@ -89,3 +89,12 @@ add(math.log, Rule(
          "base": lambda b: None if b["base"] is None
          else "-t * ans / (base * math.log(base))"},
     out_kind=S, sympy=lambda x, base=None: sp.log(x) if base is None else sp.log(x, base)))
+
+# ----- packing: a list or tuple display; the adjoint of item i is g[i] -----
+for _kind in ("list", "tuple"):
+    add(("pack", _kind), Rule(f"[...]" if _kind == "list" else "(...)", (), varargs=True,
+                              vjp={"*": "g[{i}]"}))
+
+# ----- indexing: the adjoint scatters-adds into zeros shaped like the base -----
+add(operator.getitem, Rule("[]", ("a", "index"), vjp={"a": "_scatter(g, a, index)"},
+                           jvp={"a": "t[index]"}, sympy=lambda a, i: a[i]))

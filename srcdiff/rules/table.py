@@ -42,11 +42,20 @@ class Rule:
     def diff(self) -> tuple[str, ...]:
         return tuple(p for p in self.params if p in self.vjp or p in self.jvp)
 
+    def diff_of(self, bound: dict) -> tuple[str, ...]:
+        """The differentiable parameters of one call (varargs rules: every `_i`)."""
+        if "*" in self.vjp or "*" in self.jvp:
+            return tuple(k for k in bound if k.startswith("_"))
+        return self.diff
+
     def template(self, mode: str, param: str, scalar: bool, bound: dict) -> ast.expr | None:
         """The template for `param` in `mode` ("vjp"/"jvp"), parsed; None if the
         parameter contributes nothing. `bound` maps parameter names to what was
         passed (None when defaulted), for rules whose template depends on it."""
-        text = (self.vjp if mode == "vjp" else self.jvp).get(param)
+        table = self.vjp if mode == "vjp" else self.jvp
+        text = table.get(param)
+        if text is None and "*" in table and param.startswith("_"):
+            text = table["*"].replace("{i}", param[1:])
         if callable(text):
             text = text(bound)
         if isinstance(text, tuple):
