@@ -120,10 +120,8 @@ class Derivative:
     def _build(self, args, check):
         t = self._transform
         if self.mode == "forward":
-            from . import forward
-
-            return forward.build_grad(self._fn, self.wrt, self.variant, args, check,
-                                      self._as_tuple)
+            return t.build_forward(self._fn, self.wrt, self.variant, args, check,
+                                   self._as_tuple)
         return t.build_reverse(self._fn, self.wrt, self.variant, args, check, self._as_tuple)
 
     def _build_generic(self):

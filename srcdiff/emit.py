@@ -41,9 +41,12 @@ def merge_groups(func: ast.FunctionDef, vars_by_id: dict, primal: Groups) -> set
     users = {primal.leader(v) for v in vars_by_id.values() if v.user}
     temps = {f"__v{primal.leader(v)}" for v in vars_by_id.values()
              if primal.leader(v) not in users}
+    temps |= {"__t" + t[3:] for t in temps}
     for n in ast.walk(func):
-        if isinstance(n, ast.Name) and n.id.startswith("__v"):
-            n.id = f"__v{primal.leader(vars_by_id[int(n.id[3:])])}"
+        if isinstance(n, ast.Name) and n.id[:3] in ("__v", "__t"):
+            n.id = f"{n.id[:3]}{primal.leader(vars_by_id[int(n.id[3:])])}"
+        elif isinstance(n, ast.arg) and n.arg.startswith("__t"):
+            n.arg = f"__t{primal.leader(vars_by_id[int(n.arg[3:])])}"
     return temps
 
 
@@ -69,6 +72,11 @@ def rename(func: ast.FunctionDef, vars_by_id: dict, primal: Groups, params: list
         return group_name[lead]
 
     class Sub(ast.NodeTransformer):
+        def visit_arg(self, n):
+            if n.arg.startswith("__t"):
+                n.arg = tangent(n.arg)
+            return n
+
         def visit_Name(self, n):
             if n.id.startswith("__v"):
                 n.id = primal_name(int(n.id[3:]))
@@ -78,11 +86,13 @@ def rename(func: ast.FunctionDef, vars_by_id: dict, primal: Groups, params: list
                     final[key] = namer.fresh("d_" + primal_name(int(key[3:])))
                 n.id = final[key]
             elif n.id.startswith("__t"):
-                key = n.id
-                if key not in final:
-                    final[key] = namer.fresh(primal_name(int(key[3:])) + "_dot")
-                n.id = final[key]
+                n.id = tangent(n.id)
             return n
+
+    def tangent(key: str) -> str:
+        if key not in final:
+            final[key] = namer.fresh(primal_name(int(key[3:])) + "_dot")
+        return final[key]
 
     return Sub().visit(func)
 

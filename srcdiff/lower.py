@@ -657,4 +657,4 @@ def _is_user_function(obj) -> bool:
     if not isinstance(obj, types.FunctionType) or lookup(obj) is not None:
         return False
     mod = getattr(obj, "__module__", "") or ""
-    return not mod.split(".")[0] in ("numpy", "sympy", "srcdiff", "scipy")
+    return mod.split(".")[0] not in ("numpy", "sympy", "srcdiff", "scipy")

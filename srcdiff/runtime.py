@@ -38,7 +38,32 @@ def _scatter(g, x, index):
 ''',
 }
 
-ORDER = ["_unbroadcast", "_scatter", "_like"]
+HELPERS["_zero"] = '''
+def _zero(x):
+    """A zero tangent shaped like x."""
+    return np.zeros(np.shape(x)) if isinstance(x, np.ndarray) else 0.0
+'''
+HELPERS["_forward_grad"] = '''
+def _forward_grad(tangent, args, i, *primals):
+    """(value, d value / d primals[i]): one forward sweep per entry of primals[i]."""
+    seeds = [np.zeros(np.shape(p)) if isinstance(p, np.ndarray) else 0.0 for p in primals]
+    x = primals[i]
+    if not isinstance(x, np.ndarray):
+        seeds[i] = 1.0
+        value, d = tangent(*args, *seeds)
+        return value, float(d)
+    grad = np.zeros(x.shape)
+    value = None
+    for k in range(x.size):
+        seeds[i] = np.zeros(x.shape)
+        seeds[i].flat[k] = 1.0
+        value, grad.flat[k] = tangent(*args, *seeds)
+    if value is None:
+        value = tangent(*args, *seeds)[0]
+    return value, grad
+'''
+
+ORDER = ["_unbroadcast", "_scatter", "_zero", "_forward_grad", "_like"]
 
 
 def helper_defs(used: set[str], np_name: str) -> list[ast.stmt]:

@@ -115,32 +115,78 @@ def _signature(node, extra_kwonly=()) -> ast.arguments:
     return args
 
 
-def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
-                  as_tuple: bool = False) -> Built:
-    """variant: "grad", "value_and_grad" or "vjp". `args` specialises value kinds
-    (None: the generic derivative). `check`, when given, is called on the primal
-    result before the reverse sweep (scalar check in the compiled function)."""
+@dataclass
+class Setup:
+    """What every mode computes first: IR, activity, kinds, names, modules."""
+
+    f: types.FunctionType
+    lw: Lowered
+    fn: ir.Function
+    wrt_vars: list
+    active: set
+    pk: dict
+    vk: kinds.Kinds
+    reserved: set
+    modules: dict
+    imports: list
+    ctx: Context
+
+
+def setup(f, wrt: tuple[int, ...], args) -> Setup:
+    from .api import stop_gradient
+
     lw = lowered(f)
     fn = lw.fn
     wrt_vars = [fn.params[i] for i in wrt]
     active = activity.analyze(fn, wrt_vars)
-    numpy_ok = has_numpy(f)
-    pk = param_kinds(fn, args, numpy_ok)
+    pk = param_kinds(fn, args, has_numpy(f))
     vk = kinds.infer(fn, pk)
     reserved = reserved_names(f, lw)
     modules, imports = module_names(f, reserved)
-    helpers: set[str] = set()
-    from .api import stop_gradient
+    ctx = Context(vk, modules, set(), stop_fns=(stop_gradient,))
+    return Setup(f, lw, fn, wrt_vars, active, pk, vk, reserved, modules, imports, ctx)
 
-    ctx = Context(vk, modules, helpers, stop_fns=(stop_gradient,))
+
+def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Groups,
+           extra_vars=(), injected=None) -> Built:
+    """Imports and helpers, then names, tidying, printing and compiling."""
+    head = [ast.Import([ast.alias(mod, None if mod == alias else alias)])
+            for mod, alias in su.imports if alias in _used_modules(body, su.ctx.helpers,
+                                                                   su.modules)]
+    head += runtime.helper_defs(su.ctx.helpers, su.modules["np"])
+    func = ast.FunctionDef(fname, args, head + body, [], None)
+    vars_by_id = _all_vars(su.fn, extra_vars)
+    temps = emit.merge_groups(func, vars_by_id, primal)
+    func = emit.tidy(func, temps, set())
+    func = emit.rename(func, vars_by_id, primal, su.fn.params, su.reserved)
+    source = emit.to_source(func)
+    compiled = emit.compile_function(source, fname, su.f, injected or {})
+    return Built(source, compiled, fname)
+
+
+def _finalize(su: Setup, w: ir.Var, g: ast.expr) -> ast.expr:
+    """A gradient in its parameter's type and shape, fresh."""
+    if su.pk[w.id] != kinds.SCALAR:
+        su.ctx.helpers.add("_like")
+        return ast.Call(name("_like"), [g, pv(w)], [])
+    return g
+
+
+def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
+                  as_tuple: bool = False) -> Built:
+    """variant: "grad", "value_and_grad" or "vjp". `args` specialises value kinds
+    (None: the generic derivative). `check`, when given, is called on the primal
+    result before the reverse sweep, and the function returns (value, gradient)."""
+    su = setup(f, wrt, args)
+    fn = su.fn
     adj = Groups()
     pairs = coalesce.candidates(fn)
     for a, b, _ in pairs:
         adj.union(a, b)
-    ct_name = emit.Namer(reserved).fresh("ct")
-    reserved.add(ct_name)
+    ct_name = emit.Namer(su.reserved).fresh("ct")
+    su.reserved.add(ct_name)
     seed = name(ct_name) if variant == "vjp" else ast.Constant(1.0)
-    rev = Reverse(fn, active, ctx, adj, lw.counter)
+    rev = Reverse(fn, su.active, su.ctx, adj, su.lw.counter)
     fwd, back = rev.run(seed)
     needed = reads(back)
     primal = Groups()
@@ -150,9 +196,8 @@ def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
         if why == "init" and b.id in needed:
             continue
         primal.union(a, b)
-
     grads = []
-    for w in wrt_vars:
+    for w in su.wrt_vars:
         st = rev.state.get(w.id)
         if isinstance(st, tuple) and not exprs.is_simple(st[1]):
             rev.write(w, st[1], back, first=True)
@@ -163,16 +208,9 @@ def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
             g = name(rev.adjname(w))
         else:
             g = st[1]
-        if pk[w.id] != kinds.SCALAR:
-            helpers.add("_like")
-            g = ast.Call(name("_like"), [g, pv(w)], [])
-        grads.append(g)
+        grads.append(_finalize(su, w, g))
     result = exprs.atom(fn.result)
-    body: list[ast.stmt] = []
-    body += [ast.Import([ast.alias(mod, None if mod == alias else alias)])
-             for mod, alias in imports if alias in _used_modules(fwd + back, helpers, modules)]
-    body += runtime.helper_defs(helpers, modules["np"])
-    body += fwd
+    body = list(fwd)
     if check is not None:
         body.append(ast.Expr(ast.Call(name("__srcdiff_check__"), [result], [])))
     body += back
@@ -183,17 +221,81 @@ def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
     else:
         ret = ast.Tuple([result, gtuple], ast.Load())
     body.append(ast.Return(ret))
-    fname = f"{_base_name(fn)}_{'value_and_grad' if variant == 'value_and_grad' else variant}"
-    func = ast.FunctionDef(fname, _signature(lw.node, (ct_name,) if variant == "vjp" else ()),
-                           body, [], None)
-    vars_by_id = _all_vars(fn, rev)
-    temps = emit.merge_groups(func, vars_by_id, primal)
-    func = emit.tidy(func, temps, set())
-    func = emit.rename(func, vars_by_id, primal, fn.params, reserved)
-    source = emit.to_source(func)
+    fname = f"{_base_name(fn)}_{variant}"
+    sig = _signature(su.lw.node, (ct_name,) if variant == "vjp" else ())
     injected = {"__srcdiff_check__": check} if check is not None else {}
-    compiled = emit.compile_function(source, fname, f, injected)
-    return Built(source, compiled, fname, ct_name)
+    built = finish(su, fname, sig, body, primal, rev.tapes.values(), injected)
+    built.ct_name = ct_name
+    return built
+
+
+def build_forward(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
+                  as_tuple: bool = False) -> Built:
+    """variant: "jvp" (tangents of every positional parameter as keyword-only
+    `x_dot` arguments; returns (value, tangent)) or "grad"/"value_and_grad" (one
+    forward sweep per input entry, through a nested `tangent` function)."""
+    from .forward import Forward, tangent_name, unsafe_pairs
+
+    su = setup(f, wrt, args)
+    fn = su.fn
+    fw = Forward(fn, su.active, su.ctx)
+    for w in su.wrt_vars:
+        fw.tan[w.id] = name(tangent_name(w))
+    code = fw.block(fn.body)
+    pairs = coalesce.candidates(fn)
+    unsafe = unsafe_pairs(fn, pairs)
+    primal = Groups()
+    for a, b, _ in pairs:
+        if (a.id, b.id) not in unsafe:
+            primal.union(a, b)
+    result = exprs.atom(fn.result)
+    t_out = fw.tangent_of(fn.result) if isinstance(fn.result, ir.Var) else None
+    if t_out is None:
+        t_out = ast.Constant(0.0) if su.vk.kind(fn.result) == kinds.SCALAR else (
+            fw.zero_like(fn.result))
+    tangent_args = [ast.arg(tangent_name(w)) for w in su.wrt_vars]
+    injected = {"__srcdiff_check__": check} if check is not None else {}
+    if variant == "jvp":
+        sig = _signature(su.lw.node)
+        sig.kwonlyargs += tangent_args
+        sig.kw_defaults += [None] * len(tangent_args)
+        body = code + [ast.Return(ast.Tuple([result, t_out], ast.Load()))]
+        return finish(su, f"{_base_name(fn)}_jvp", sig, body, primal, (), injected)
+    primal_args = [ast.arg(p.hint) for p in fn.params]
+    inner_args = ast.arguments(posonlyargs=[], args=primal_args + tangent_args, vararg=None,
+                               kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
+    passed = [pv(p) for p in fn.params]
+    inner = ast.FunctionDef("tangent", inner_args,
+                            code + [ast.Return(ast.Tuple([result, t_out], ast.Load()))], [],
+                            None)
+    body: list = [inner]
+    grads = []
+    for i, w in enumerate(su.wrt_vars):
+        dname = f"__d{w.id}"
+        if su.pk[w.id] == kinds.SCALAR:
+            seeds = [ast.Constant(1.0 if j == i else 0.0) for j in range(len(su.wrt_vars))]
+            call = ast.Call(name("tangent"), passed + seeds, [])
+        else:
+            su.ctx.helpers.add("_forward_grad")
+            call = ast.Call(name("_forward_grad"),
+                            [name("tangent"), ast.Tuple(passed, ast.Load()), ast.Constant(i)]
+                            + [pv(v) for v in su.wrt_vars], [])
+        body.append(ast.Assign([ast.Tuple([ast.Name("value", ast.Store()),
+                                           ast.Name(dname, ast.Store())], ast.Store())],
+                               call, lineno=0))
+        grads.append(name(dname))
+    if not su.wrt_vars:
+        body.append(ast.Assign([ast.Name("value", ast.Store())], result, lineno=0))
+    value = name("value")
+    if check is not None:
+        body.append(ast.Expr(ast.Call(name("__srcdiff_check__"), [value], [])))
+    single = len(wrt) == 1 and not as_tuple
+    gtuple = grads[0] if single else ast.Tuple(grads, ast.Load())
+    ret = gtuple if variant == "grad" and check is None else ast.Tuple([value, gtuple],
+                                                                       ast.Load())
+    body.append(ast.Return(ret))
+    return finish(su, f"{_base_name(fn)}_{variant}", _signature(su.lw.node), body, primal, (),
+                  injected)
 
 
 def _used_modules(code, helpers, modules) -> set[str]:
@@ -211,7 +313,7 @@ def _base_name(fn: ir.Function) -> str:
     return fn.name if fn.name.isidentifier() else "f"
 
 
-def _all_vars(fn: ir.Function, rev: Reverse) -> dict:
+def _all_vars(fn: ir.Function, extra=()) -> dict:
     out = {p.id: p for p in fn.params}
     for s in ir.walk(fn.body):
         for v in ir.stmt_defs(s):
@@ -221,7 +323,7 @@ def _all_vars(fn: ir.Function, rev: Reverse) -> dict:
                 out[s.index.id] = s.index
             if s.trips is not None:
                 out[s.trips.id] = s.trips
-    for t in rev.tapes.values():
+    for t in extra:
         out[t.id] = t
     return out
 

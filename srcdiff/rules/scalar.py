@@ -92,7 +92,7 @@ add(math.log, Rule(
 
 # ----- packing: a list or tuple display; the adjoint of item i is g[i] -----
 for _kind in ("list", "tuple"):
-    add(("pack", _kind), Rule(f"[...]" if _kind == "list" else "(...)", (), varargs=True,
+    add(("pack", _kind), Rule("[...]" if _kind == "list" else "(...)", (), varargs=True,
                               vjp={"*": "g[{i}]"}))
 
 # ----- indexing: the adjoint scatters-adds into zeros shaped like the base -----
