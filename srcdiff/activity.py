@@ -26,7 +26,8 @@ def diff_args(call: ir.Call, loc=None) -> list[tuple[str, ir.Arg]]:
     try:
         bound = bind_args(rule, call.args, call.kwargs)
     except TypeError as e:
-        raise UnsupportedSyntaxError(f"this call of {call.spelling or rule.name}: {e}", loc)
+        raise UnsupportedSyntaxError(
+            f"this call of {call.spelling or rule.name}: {e}", loc) from None
     return [(p, bound[p]) for p in rule.diff_of(bound) if bound.get(p) is not None]
 
 

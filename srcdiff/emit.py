@@ -60,7 +60,7 @@ def rename(func: ast.FunctionDef, vars_by_id: dict, primal: Groups, params: list
         namer.taken.add(p.hint)
         group_name[primal.leader(p)] = p.hint
     members: dict[int, list] = {}
-    for vid, v in vars_by_id.items():
+    for _vid, v in vars_by_id.items():
         members.setdefault(primal.leader(v), []).append(v)
 
     def primal_name(vid: int) -> str:
@@ -176,7 +176,7 @@ def _top_exprs(s) -> list:
 def _inline_temps(func, temps) -> bool:
     loads = _loads(func)
     stores = _stores(func)
-    for parent, field, block in list(_blocks(func)):
+    for _parent, _field, block in list(_blocks(func)):
         for i, s in enumerate(block):
             if not (isinstance(s, ast.Assign) and len(s.targets) == 1
                     and isinstance(s.targets[0], ast.Name)):

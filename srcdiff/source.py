@@ -73,7 +73,8 @@ def parse_function(fn) -> tuple[ast.FunctionDef | ast.Lambda, str]:
         node = None
         if tree is not None:
             for n in ast.walk(tree):
-                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == code.co_name:
+                if (isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                        and n.name == code.co_name):
                     node = n
                     break
         if node is None:

@@ -168,7 +168,8 @@ def register(fn: Callable, vjp=None, jvp=None, *, params=None, sympy=None, name=
             try:
                 ast.parse(text, mode="eval")
             except SyntaxError as e:
-                raise SrcDiffError(f"register: template {text!r} is not an expression: {e}")
+                raise SrcDiffError(
+                    f"register: template {text!r} is not an expression: {e}") from None
     caller = sys._getframe(1).f_globals
     label = name or getattr(fn, "__qualname__", None) or repr(fn)
     rule = Rule(label, params,
