@@ -5,7 +5,8 @@ readable Python source (`.source`) by reverse accumulation over an SSA form of
 `f`'s own code.
 """
 from . import rules  # noqa: F401  (fills the rule table)
-from .api import detach, grad, stop_gradient, value_and_grad, vjp
+from .api import detach, grad, hessian, jacobian, jvp, stop_gradient, value_and_grad, vjp
+from .check import check
 from .errors import (
     NonNumericOutputError,
     NonScalarOutputError,
@@ -19,7 +20,7 @@ from .errors import (
 from .rules.table import register, unregister
 
 __all__ = [
-    "grad", "value_and_grad", "vjp", "stop_gradient", "detach", "register", "unregister",
+    "grad", "value_and_grad", "vjp", "check", "jvp", "jacobian", "hessian", "stop_gradient", "detach", "register", "unregister",
     "SrcDiffError", "UnsupportedSyntaxError", "NonScalarOutputError",
     "NotDifferentiableError", "NonNumericOutputError", "WrtError", "NoSourceError",
     "ShapeMismatchError",

@@ -100,7 +100,7 @@ class Derivative:
         if mode not in ("reverse", "forward"):
             raise SrcDiffError(f"mode must be 'reverse' or 'forward', not {mode!r}")
         self.primal = f
-        self._fn = function_of(f)
+        self._fn = _function(f)
         self.wrt, self._as_tuple = resolve_wrt(self._fn, wrt)
         self.variant = variant
         self.mode = mode
@@ -182,12 +182,20 @@ value_and_grad = _decorator("value_and_grad")
 value_and_grad.__doc__ = """value_and_grad(f, wrt=0): like grad, returning (f(...), gradient)."""
 
 
+def _function(f):
+    """The Python function behind `f`: a derivative function is its generated code,
+    so derivatives of derivatives transform the generated source again."""
+    if isinstance(f, Derivative):
+        return f._generic.fn
+    return function_of(f)
+
+
 def vjp(f: Callable, *primals: Any, wrt: Wrt | None = None):
     """(out, pullback): pullback(cotangent) gives one gradient per differentiated
     parameter (a tuple), for any result shape."""
     from . import transform
 
-    fn = function_of(f)
+    fn = _function(f)
     idx, _ = resolve_wrt(fn, wrt, allow_none=True)
     built = transform.build_reverse(fn, idx, "vjp", primals)
     out = fn(*primals)
@@ -199,6 +207,127 @@ def vjp(f: Callable, *primals: Any, wrt: Wrt | None = None):
 
     pullback.source = built.source
     return out, pullback
+
+
+class JVP:
+    """`jvp(f)`: a function `(primals, tangents) -> (out, tangent_out)` with `.source`."""
+
+    def __init__(self, f):
+        from . import transform
+
+        self.primal = f
+        self._fn = _function(f)
+        self._positional = [p for p in inspect.signature(self._fn).parameters.values()
+                            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        self._idx = tuple(range(len(self._positional)))
+        self._built = transform.build_forward(self._fn, self._idx, "jvp")
+        self._cache: dict = {}
+        self._transform = transform
+
+    @property
+    def source(self) -> str:
+        return self._built.source
+
+    def __call__(self, primals, tangents):
+        from .errors import ShapeMismatchError
+
+        primals, tangents = tuple(primals), tuple(tangents)
+        n = len(self._positional)
+        if len(primals) != n or len(tangents) != n:
+            raise ShapeMismatchError(
+                f"jvp needs one primal and one tangent per positional parameter of "
+                f"{describe(self._fn)} ({[p.name for p in self._positional]}); got "
+                f"{len(primals)} primals and {len(tangents)} tangents")
+        ts = []
+        for p, t, spec in zip(primals, tangents, self._positional):
+            if np.shape(p) != np.shape(t):
+                raise ShapeMismatchError(
+                    f"the tangent of {spec.name!r} has shape {np.shape(t)} but the primal "
+                    f"has shape {np.shape(p)}")
+            ts.append(np.array(t, dtype=float) if isinstance(p, np.ndarray) else (
+                t if isinstance(t, (float, np.ndarray)) else float(t)))
+        key = tuple(map(type, primals))
+        fn = self._cache.get(key)
+        if fn is None:
+            fn = self._cache[key] = self._transform.build_forward(
+                self._fn, self._idx, "jvp", primals).fn
+        code = fn.__code__
+        names = code.co_varnames[code.co_argcount:code.co_argcount + code.co_kwonlyargcount]
+        kw = dict(zip(names[-n:] if n else (), ts))
+        return fn(*primals, **kw)
+
+
+def jvp(f: Callable, primals=None, tangents=None):
+    """(out, tangent_out) by forward mode; `jvp(f)` alone gives the JVP function
+    (with `.source`)."""
+    j = JVP(f)
+    if primals is None and tangents is None:
+        return j
+    return j(primals, tangents)
+
+
+def jacobian(f: Callable, wrt: Wrt = 0, mode: str = "reverse"):
+    """A function returning d out / d in with shape out.shape + in.shape (a tuple
+    of them for a tuple `wrt`). Reverse builds it row by row from the pullback,
+    forward column by column from jvp."""
+    if mode not in ("reverse", "forward"):
+        raise SrcDiffError(f"mode must be 'reverse' or 'forward', not {mode!r}")
+    fn = _function(f)
+    idx, as_tuple = resolve_wrt(fn, wrt)
+    j = JVP(fn) if mode == "forward" else None
+
+    def jac(*args):
+        if mode == "forward":
+            out = fn(*args)
+            cols = []
+            for i in idx:
+                x = args[i]
+                n = int(np.size(x))
+                rows = []
+                for k in range(n):
+                    tangents = [np.zeros(np.shape(a)) if isinstance(a, np.ndarray) else 0.0
+                                for a in args]
+                    e = np.zeros(np.shape(x))
+                    e.flat[k] = 1.0
+                    tangents[i] = e if isinstance(x, np.ndarray) else 1.0
+                    rows.append(np.asarray(j(args, tangents)[1], dtype=float))
+                mat = np.stack(rows, axis=-1) if rows else np.zeros(np.shape(out) + (0,))
+                cols.append(_shape_jac(mat.reshape(np.shape(out) + np.shape(x)), x, out))
+            return tuple(cols) if as_tuple else cols[0]
+        out, pull = vjp(fn, *args, wrt=idx)
+        m = int(np.size(out))
+        per = [[] for _ in idx]
+        for k in range(m):
+            ct = np.zeros(np.shape(out))
+            ct.flat[k] = 1.0
+            grads = pull(ct if isinstance(out, np.ndarray) else 1.0)
+            for slot, g in zip(per, grads):
+                slot.append(np.asarray(g, dtype=float))
+        res = []
+        for i, slot in zip(idx, per):
+            x = args[i]
+            mat = np.stack(slot) if slot else np.zeros((0,) + np.shape(x))
+            res.append(_shape_jac(mat.reshape(np.shape(out) + np.shape(x)), x, out))
+        return tuple(res) if as_tuple else res[0]
+
+    jac.primal = f
+    return jac
+
+
+def _shape_jac(mat, x, out):
+    if mat.ndim == 0:
+        return float(mat)
+    return mat
+
+
+def hessian(f: Callable, wrt: Wrt = 0):
+    """A function returning the Hessian, shape in.shape + in.shape (a float for a
+    float input): forward mode over the generated reverse-mode gradient source."""
+    idx, as_tuple = resolve_wrt(function_of(f), wrt)
+    if as_tuple:
+        raise SrcDiffError("hessian takes a single wrt (an index or a name)")
+    g = Derivative(f, idx[0], "grad")
+    return jacobian(g, wrt=idx[0], mode="forward")
 
 
 def _cotangent(ct, out):

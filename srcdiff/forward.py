@@ -84,7 +84,7 @@ class Forward:
             if tree is None:
                 continue
             tree = exprs.simplify(exprs.substitute(tree, {"__G": t}))
-            total = tree if total is None else ast.BinOp(total, ast.Add(), tree)
+            total = tree if total is None else exprs.simplify(ast.BinOp(total, ast.Add(), tree))
         return total
 
     def assign_(self, s: ir.Assign, out: list) -> None:

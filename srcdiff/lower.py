@@ -82,6 +82,7 @@ class Lowerer:
         self.inline_errors: dict = {}
         self.guards: list = []  # (namespace, name, object): what resolution assumed
         self.packs: dict = {}  # var id -> items of a list/tuple display (never mutated)
+        self.local_helpers: dict = {}  # srcdiff runtime helpers defined in the body
 
     # ----- helpers -----
     def loc(self, node) -> Loc:
@@ -168,6 +169,16 @@ class Lowerer:
         if isinstance(s.value, ast.Constant):
             return
         self.value(s.value, "_")
+
+    def s_FunctionDef(self, s):
+        """Generated code defines srcdiff's runtime helpers inside the function;
+        they are primitives with rules, so a derivative can be differentiated."""
+        from .runtime import HELPERS
+
+        if s.name not in HELPERS:
+            raise self.error(UNSUPPORTED[ast.FunctionDef], s,
+                             "define the helper at module level")
+        self.local_helpers[s.name] = ("helper", s.name)
 
     def s_Assert(self, s):
         pass  # an assertion has no derivative; the primal already checked it
@@ -581,6 +592,8 @@ class Lowerer:
     def resolve(self, node):
         """(True, object) when `node` names something outside the function."""
         if isinstance(node, ast.Name):
+            if node.id in self.local_helpers:
+                return True, self.local_helpers[node.id]
             if node.id in self.env or node.id in self.fn.__code__.co_varnames:
                 return False, None
             if node.id in self.closure:

@@ -150,6 +150,9 @@ def setup(f, wrt: tuple[int, ...], args) -> Setup:
 def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Groups,
            extra_vars=(), injected=None) -> Built:
     """Imports and helpers, then names, tidying, printing and compiling."""
+    for n in ast.walk(ast.Module(body=body, type_ignores=[])):
+        if isinstance(n, ast.Name) and n.id in runtime.HELPERS:
+            su.ctx.helpers.add(n.id)
     head = [ast.Import([ast.alias(mod, None if mod == alias else alias)])
             for mod, alias in su.imports if alias in _used_modules(body, su.ctx.helpers,
                                                                    su.modules)]
