@@ -20,7 +20,8 @@ from .errors import (
 from .rules.table import register, unregister
 
 __all__ = [
-    "grad", "value_and_grad", "vjp", "check", "jvp", "jacobian", "hessian", "stop_gradient", "detach", "register", "unregister",
+    "grad", "value_and_grad", "vjp", "check", "jvp", "jacobian", "hessian", "stop_gradient",
+    "detach", "register", "unregister",
     "SrcDiffError", "UnsupportedSyntaxError", "NonScalarOutputError",
     "NotDifferentiableError", "NonNumericOutputError", "WrtError", "NoSourceError",
     "ShapeMismatchError",

@@ -16,6 +16,7 @@ from .errors import NonNumericOutputError, NonScalarOutputError, SrcDiffError, W
 from .source import describe, function_of
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]
+_MISSING = __import__("srcdiff.lower", fromlist=["MISSING"]).MISSING
 
 
 def stop_gradient(x):
@@ -126,6 +127,8 @@ class Derivative:
 
     def _build_generic(self):
         self._lowered = self._transform.lowered(self._fn)
+        self._guards = list({(id(ns), k): (ns, k, o) for ns, k, o in
+                             self._lowered.guards}.values())
         self._generic = self._shown = self._build(None, None)
         self._cache.clear()
 
@@ -145,19 +148,29 @@ class Derivative:
             values = tuple(bound.arguments.values())
         else:
             values = args
-        if not self._transform.guards_hold(self._lowered.guards):
-            self._build_generic()
-        key = tuple(map(type, values))
-        entry = self._cache.get(key)
+        for ns, name, obj in self._guards:
+            if ns.get(name, _MISSING) is not obj:
+                self._build_generic()
+                break
+        entry = self._cache.get(tuple(map(type, values)))
         if entry is None:
-            internal = self._build(values, check_scalar).fn
-            shown = self._build(values, None)
-            entry = self._cache[key] = (internal, shown)
-        self._shown = entry[1]
-        value, grads = entry[0](*args, **kwargs)
+            entry = self._specialise(values)
+        self._shown = entry[2]
+        if entry[1]:
+            value, grads = entry[0](*args, **kwargs)
+            return (value, grads) if self.variant == "value_and_grad" else grads
+        return entry[0](*args, **kwargs)
+
+    def _specialise(self, values):
+        """Build (once per argument-kind signature) the function calls run."""
+        internal = self._build(values, check_scalar)
+        shown = internal if not internal.returns_value or self.variant != "grad" else (
+            self._build(values, None))
         if self.variant == "value_and_grad":
-            return value, grads
-        return grads
+            shown = self._build(values, None)
+        entry = (internal.fn, internal.returns_value, shown)
+        self._cache[tuple(map(type, values))] = entry
+        return entry
 
     def __repr__(self) -> str:
         return f"<srcdiff {self.variant} of {describe(self.primal)} wrt {self.wrt_names}>"

@@ -90,11 +90,17 @@ def substitute(tree: ast.expr, subs: dict[str, ast.expr]) -> ast.expr:
 
 
 def _num(n) -> bool:
+    if isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub):
+        return _num(n.operand)
     return isinstance(n, ast.Constant) and type(n.value) in (int, float)
 
 
+def _val(n):
+    return -_val(n.operand) if isinstance(n, ast.UnaryOp) else n.value
+
+
 def _is(n, value) -> bool:
-    return _num(n) and n.value == value
+    return _num(n) and _val(n) == value
 
 
 def _neg(n):
@@ -120,12 +126,19 @@ class Simplify(ast.NodeTransformer):
             try:
                 value = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
                          ast.Div: operator.truediv, ast.Pow: operator.pow}[type(op)](
-                    a.value, b.value)
+                    _val(a), _val(b))
                 if isinstance(value, (int, float)) and abs(value) < 1e15:
                     return const(value) if not isinstance(value, float) or value == value else n
             except (KeyError, ArithmeticError, ValueError):
                 pass
         if isinstance(op, ast.Mult):
+            if _num(b) and not _num(a):  # constants first: 2 * y, not y * 2
+                a, b = b, a
+                n = ast.BinOp(a, op, b)
+            if _num(a) and isinstance(b, ast.BinOp) and isinstance(b.op, ast.Mult) and _num(
+                    b.left):
+                return self.visit_BinOp(ast.BinOp(ast.BinOp(a, ast.Mult(), b.left), ast.Mult(),
+                                                  b.right))
             if _is(a, 1):
                 return b
             if _is(b, 1):

@@ -128,11 +128,21 @@ class Kinds:
                     if a == b and a is not None:
                         self.set_kind(p.var.id, a)
             elif isinstance(s, ir.Loop):
-                for c in s.carried:
-                    k_init = self.kind(c.init)
-                    self._block(s.body, False)
-                    if k_init is not None and k_init == self.kind(c.next):
-                        self.set_kind(c.phi.id, k_init)
+                self._loop(s)
+
+    def _loop(self, s: ir.Loop) -> None:
+        """Assume each carried value keeps its initial kind; keep the assumption
+        only if the body confirms it (else redo the body without it)."""
+        saved = (dict(self.parent), dict(self.ckind))
+        guesses = [(c, self.kind(c.init)) for c in s.carried]
+        for c, k in guesses:
+            if k is not None:
+                self.set_kind(c.phi.id, k)
+        self._block(s.body, False)
+        if all(k is None or self.kind(c.next) == k for c, k in guesses):
+            return
+        self.parent, self.ckind = saved
+        self._block(s.body, False)
 
 
 def infer(fn: ir.Function, param_kinds: dict[int, str | None]) -> Kinds:

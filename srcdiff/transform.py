@@ -88,6 +88,7 @@ class Built:
     fn: types.FunctionType
     name: str
     ct_name: str = ""
+    returns_value: bool = True  # the function returns (value, gradient)
 
 
 def reserved_names(f, lw: Lowered) -> set[str]:
@@ -182,6 +183,8 @@ def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
     result before the reverse sweep, and the function returns (value, gradient)."""
     su = setup(f, wrt, args)
     fn = su.fn
+    if check is not None and su.vk.kind(fn.result) == kinds.SCALAR:
+        check = None  # certainly a scalar: nothing to check
     adj = Groups()
     pairs = coalesce.candidates(fn)
     for a, b, _ in pairs:
@@ -229,6 +232,7 @@ def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
     injected = {"__srcdiff_check__": check} if check is not None else {}
     built = finish(su, fname, sig, body, primal, rev.tapes.values(), injected)
     built.ct_name = ct_name
+    built.returns_value = not (variant == "grad" and check is None)
     return built
 
 
@@ -241,6 +245,8 @@ def build_forward(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
 
     su = setup(f, wrt, args)
     fn = su.fn
+    if check is not None and su.vk.kind(fn.result) == kinds.SCALAR:
+        check = None
     fw = Forward(fn, su.active, su.ctx)
     for w in su.wrt_vars:
         fw.tan[w.id] = name(tangent_name(w))
@@ -297,8 +303,10 @@ def build_forward(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
     ret = gtuple if variant == "grad" and check is None else ast.Tuple([value, gtuple],
                                                                        ast.Load())
     body.append(ast.Return(ret))
-    return finish(su, f"{_base_name(fn)}_{variant}", _signature(su.lw.node), body, primal, (),
-                  injected)
+    built = finish(su, f"{_base_name(fn)}_{variant}", _signature(su.lw.node), body, primal, (),
+                   injected)
+    built.returns_value = not (variant == "grad" and check is None)
+    return built
 
 
 def _used_modules(code, helpers, modules) -> set[str]:
