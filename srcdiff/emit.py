@@ -141,6 +141,13 @@ def tidy(func: ast.FunctionDef, temps: set[str], keep: set[str]) -> ast.Function
             if len(new) != len(block):
                 setattr(parent, field, new or [ast.Pass()])
         changed |= _inline_temps(func, temps)
+    for n in ast.walk(func):
+        if isinstance(n, ast.If):
+            if all(isinstance(b, ast.Pass) for b in n.orelse):
+                n.orelse = []
+            if all(isinstance(b, ast.Pass) for b in n.body) and n.orelse:
+                n.test = ast.UnaryOp(ast.Not(), n.test)
+                n.body, n.orelse = n.orelse, []
     return func
 
 

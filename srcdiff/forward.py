@@ -14,7 +14,7 @@ from . import exprs, ir
 from .activity import diff_args, rule_of
 from .exprs import name
 from .kinds import SCALAR
-from .reverse import assign
+from .reverse import assign, exit_if_broken
 from .rules.table import bind_args
 
 
@@ -148,6 +148,8 @@ class Forward:
             body.append(assign(f"__v{c.phi.id}", exprs.atom(c.next)))
         for c in carried:
             self.set_tangent(c.phi, c.next, body)
+        if s.brk is not None:
+            body.append(exit_if_broken(s))
         if s.kind == "range":
             loop = ast.For(ast.Name(f"__v{s.index.id}", ast.Store()),
                            ast.Call(name("range"), [exprs.atom(b) for b in s.bounds], []),

@@ -94,6 +94,7 @@ class Carried:
     phi: Var
     init: Atom
     next: Atom | None = None
+    key: str = ""  # the user's name for the carried variable
 
 
 @dataclass
@@ -108,6 +109,7 @@ class Loop:
     bounds: list[Atom] = field(default_factory=list)
     cond: Opaque | None = None
     trips: Var | None = None  # a while loop's trip count, if the adjoint needs it
+    brk: Var | None = None  # the carried flag `break` sets; the loop stops when it is true
     loc: Loc | None = None
 
 

@@ -133,6 +133,8 @@ class Kinds:
     def _loop(self, s: ir.Loop) -> None:
         """Assume each carried value keeps its initial kind; keep the assumption
         only if the body confirms it (else redo the body without it)."""
+        if s.index is not None:
+            self.set_kind(s.index.id, SCALAR)
         saved = (dict(self.parent), dict(self.ckind))
         guesses = [(c, self.kind(c.init)) for c in s.carried]
         for c, k in guesses:

@@ -37,7 +37,6 @@ UNSUPPORTED = {
     ast.JoinedStr: "an f-string", ast.Set: "a set", ast.Dict: "a dict",
     ast.ListComp: "a list comprehension", ast.GeneratorExp: "a generator expression",
     ast.SetComp: "a set comprehension", ast.DictComp: "a dict comprehension",
-    ast.Break: "break", ast.Continue: "continue",
 }
 if hasattr(ast, "Match"):
     UNSUPPORTED[ast.Match] = "match"
@@ -48,6 +47,24 @@ RET = "<return>"
 PACK_LIST = ("pack", "list")
 PACK_TUPLE = ("pack", "tuple")
 MISSING = object()  # a guard's object for "this name must stay unbound"
+
+
+SYNTH_HINTS = {"__brk": "broke", "__acc": "total"}
+
+
+def contains(stmts, types) -> bool:
+    """Whether `types` occur in `stmts`, not counting nested loops and defs."""
+    todo = list(stmts)
+    while todo:
+        n = todo.pop()
+        if isinstance(n, types):
+            return True
+        if isinstance(n, (ast.For, ast.While, ast.FunctionDef, ast.Lambda)):
+            if isinstance(n, (ast.For, ast.While)):
+                todo.extend(n.orelse)
+            continue
+        todo.extend(ast.iter_child_nodes(n))
+    return False
 
 
 class Undefined:
@@ -97,6 +114,7 @@ class Lowerer:
         return UnsupportedSyntaxError(msg, self.loc(node))
 
     def var(self, hint: str, node=None) -> ir.Var:
+        hint = SYNTH_HINTS.get(hint, hint)
         return ir.Var(next(self.counter), hint, self.loc(node) if node is not None else None)
 
     def emit(self, stmt) -> None:
@@ -151,7 +169,14 @@ class Lowerer:
                     raise self.error("a bare `return` (the function must return a number)", s)
                 self.env[RET] = self.value(s.value, "result")
                 return True
-            if isinstance(s, ast.If) and any(isinstance(n, ast.Return) for n in ast.walk(s)):
+            if isinstance(s, ast.Continue):
+                return True
+            if isinstance(s, ast.Break):
+                self.env["__brk"] = ir.Const(True)
+                return True
+            if isinstance(s, ast.If) and (
+                    any(isinstance(n, ast.Return) for n in ast.walk(s))
+                    or contains([s], (ast.Break, ast.Continue))):
                 return self.if_stmt(s, stmts[i + 1:])
             self.stmt(s)
         return False
@@ -286,28 +311,27 @@ class Lowerer:
                     names.append(n.id)
         return names
 
-    def loop_vars(self, s, extra=()):
+    def loop_vars(self, s, extra=(), flag=False):
         carried = []
-        for name in self._assigned_names(s.body):
+        for name in self._assigned_names(s.body) + (["__brk"] if flag else []):
             if name in self.env and name not in extra and not isinstance(self.env[name],
                                                                           (Undefined, TupleVal)):
                 phi = self.var(name, s)
                 phi.user = True
-                carried.append(ir.Carried(phi, self.env[name]))
+                carried.append(ir.Carried(phi, self.env[name], key=name))
                 self.env[name] = phi
         return carried
 
     def finish_loop(self, s, carried, outer_env, body_env):
         for c in carried:
-            c.next = body_env[c.phi.hint] if c.phi.hint in body_env else c.phi
-            nxt = c.next
-            if isinstance(nxt, (TupleVal, Undefined)):
-                raise self.error(f"{c.phi.hint!r} changing kind inside the loop", s)
+            c.next = body_env.get(c.key, c.phi)
+            if isinstance(c.next, (TupleVal, Undefined)):
+                raise self.error(f"{c.key!r} changing kind inside the loop", s)
         self.env = outer_env
         for c in carried:
-            self.env[c.phi.hint] = c.phi
+            self.env[c.key] = c.phi
         for name in self._assigned_names(s.body):
-            if not any(c.phi.hint == name for c in carried):
+            if not any(c.key == name for c in carried):
                 self.env[name] = Undefined(
                     f"{name!r} after the loop (it is assigned only inside the loop; "
                     "assign it before the loop)")
@@ -322,21 +346,38 @@ class Lowerer:
         body, self.out = self.out, saved
         return body
 
-    def s_While(self, s):
+    def break_flag(self, s) -> bool:
+        """A loop with `break` carries a flag the break sets (initially False)."""
+        if contains(s.body, ast.Break):
+            self.env["__brk"] = ir.Const(False)
+            return True
         if s.orelse:
-            raise self.error("while ... else", s)
+            self.env["__brk"] = ir.Const(False)
+        return False
+
+    def finish_else(self, s, loop: ir.Loop, flag: bool) -> None:
+        if flag:
+            loop.brk = self.env["__brk"]
+        self.emit(loop)
+        if s.orelse:
+            test = ast.copy_location(ast.UnaryOp(ast.Not(), ast.Name("__brk", ast.Load())), s)
+            self.if_stmt(ast.copy_location(ast.If(test, s.orelse, []), s), [])
+        self.env.pop("__brk", None)
+
+    def s_While(self, s):
+        flag = self.break_flag(s)
         outer = dict(self.env)
-        carried = self.loop_vars(s)
+        carried = self.loop_vars(s, flag=flag)
         cond = self.opaque(s.test, nondiff=True)
         body = self.loop_body(s)
         body_env = self.env
         self.finish_loop(s, carried, outer, body_env)
-        self.emit(ir.Loop("while", carried, body, cond=cond,
-                          trips=self.var("trips", s), loc=self.loc(s)))
+        loop = ir.Loop("while", carried, body, cond=cond, trips=self.var("trips", s),
+                       loc=self.loc(s))
+        self.finish_else(s, loop, flag)
 
     def s_For(self, s):
-        if s.orelse:
-            raise self.error("for ... else", s)
+        flag = self.break_flag(s)
         it = s.iter
         call = it if isinstance(it, ast.Call) else None
         fobj = self.resolve(call.func)[1] if call is not None else None
@@ -368,7 +409,7 @@ class Lowerer:
         if index_target is not None and not isinstance(index_target, ast.Name):
             raise self.error("this loop target", index_target)
         outer = dict(self.env)
-        carried = self.loop_vars(s, extra=[index_target.id] if index_target else [])
+        carried = self.loop_vars(s, extra=[index_target.id] if index_target else [], flag=flag)
         index = self.var(index_target.id if index_target is not None else "i", s)
         index.user = index_target is not None
         if index_target is not None:
@@ -381,7 +422,9 @@ class Lowerer:
         pre_stmts, self.out = self.out, saved
         body = pre_stmts + self.loop_body(s)
         self.finish_loop(s, carried, outer, self.env)
-        self.emit(ir.Loop("range", carried, body, index=index, bounds=bounds, loc=self.loc(s)))
+        loop = ir.Loop("range", carried, body, index=index, bounds=bounds,
+                       trips=self.var("trips", s) if flag else None, loc=self.loc(s))
+        self.finish_else(s, loop, flag)
 
     # ----- expressions -----
     def value(self, node, hint: str):

@@ -94,6 +94,11 @@ class Context:
 HELPER_NAMES = set(__import__("srcdiff.runtime", fromlist=["HELPERS"]).HELPERS)
 
 
+def exit_if_broken(s: ir.Loop) -> ast.stmt:
+    """`if broke: break`, after the iteration's carried values are stored."""
+    return ast.If(exprs.atom(s.brk), [ast.Break()], [])
+
+
 class Reverse:
     def __init__(self, fn: ir.Function, active: set, ctx: Context, adj: Groups, counter):
         self.fn = fn
@@ -358,6 +363,9 @@ class Reverse:
         if s.kind == "range":
             bounds = [exprs.atom(b) for b in s.bounds]
             rng = ast.Call(name("range"), bounds, [])
+            if s.brk is not None:  # it may have stopped early: only the trips it ran
+                self.trips_needed.add(id(s))
+                rng = ast.Subscript(rng, ast.Slice(None, pv(s.trips), None), ast.Load())
             if s.index.id in reads(body):
                 header = ast.For(ast.Name(f"__v{s.index.id}", ast.Store()),
                                  ast.Call(name("reversed"), [rng], []), body, [], lineno=0)
@@ -450,6 +458,8 @@ class Reverse:
             out.append(assign(f"__v{s.trips.id}", ast.Constant(0)))
             body.append(ast.AugAssign(ast.Name(f"__v{s.trips.id}", ast.Store()), ast.Add(),
                                       ast.Constant(1)))
+        if s.brk is not None:
+            body.append(exit_if_broken(s))
         if s.kind == "range":
             loop = ast.For(ast.Name(f"__v{s.index.id}", ast.Store()),
                            ast.Call(name("range"), [exprs.atom(b) for b in s.bounds], []),
