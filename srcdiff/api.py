@@ -67,6 +67,12 @@ def resolve_wrt(f, wrt: Wrt, allow_none=False) -> tuple[tuple[int, ...], bool]:
     return tuple(out), as_tuple
 
 
+def signature(values) -> tuple:
+    """What a specialised derivative depends on: each argument's type (and an
+    array's number of dimensions)."""
+    return tuple(a.ndim if type(a) is np.ndarray else type(a) for a in values)
+
+
 def check_scalar(y) -> None:
     """The result of `f` under grad must be a scalar."""
     if type(y) is float:
@@ -152,7 +158,7 @@ class Derivative:
             if ns.get(name, _MISSING) is not obj:
                 self._build_generic()
                 break
-        entry = self._cache.get(tuple(map(type, values)))
+        entry = self._cache.get(signature(values))
         if entry is None:
             entry = self._specialise(values)
         self._shown = entry[2]
@@ -169,7 +175,7 @@ class Derivative:
         if self.variant == "value_and_grad":
             shown = self._build(values, None)
         entry = (internal.fn, internal.returns_value, shown)
-        self._cache[tuple(map(type, values))] = entry
+        self._cache[signature(values)] = entry
         return entry
 
     def __repr__(self) -> str:
@@ -259,7 +265,7 @@ class JVP:
                     f"has shape {np.shape(p)}")
             ts.append(np.array(t, dtype=float) if isinstance(p, np.ndarray) else (
                 t if isinstance(t, (float, np.ndarray)) else float(t)))
-        key = tuple(map(type, primals))
+        key = signature(primals)
         fn = self._cache.get(key)
         if fn is None:
             fn = self._cache[key] = self._transform.build_forward(

@@ -10,7 +10,9 @@ specialisation) makes all of scalar code reach hand-written speed.
 """
 from __future__ import annotations
 
+import math
 import numbers
+import operator
 
 import numpy as np
 
@@ -18,6 +20,7 @@ from . import ir
 from .rules.table import ELEMENTWISE, SCALAR, bind_args, lookup
 
 ARRAY = "array"
+VECTOR = "vector"  # a 1-d array: indexing it with an int gives a scalar
 
 
 def kind_of_value(x) -> str | None:
@@ -26,7 +29,7 @@ def kind_of_value(x) -> str | None:
     if isinstance(x, (int, float)) or isinstance(x, np.number):
         return SCALAR
     if isinstance(x, np.ndarray):
-        return ARRAY
+        return VECTOR if x.ndim == 1 else ARRAY
     if isinstance(x, numbers.Number):
         return None
     return None
@@ -81,8 +84,18 @@ class Kinds:
             b.id)
 
     def _call(self, s: ir.Assign, c: ir.Call, top: bool) -> None:
+        if c.fn is operator.getitem and c.callee is None:
+            base, index = c.args
+            if self.kind(base) == VECTOR and (self.kind(index) == SCALAR and not isinstance(
+                    index, ir.Const) or isinstance(index, ir.Const) and type(index.value) is int):
+                self.set_kind(s.var.id, SCALAR)
+            return
         rule = lookup(c.fn)
         if rule is None:
+            if getattr(c.fn, "__module__", None) == "math" or (
+                    callable(c.fn) and getattr(math, getattr(c.fn, "__name__", ""), None)
+                    is c.fn):
+                self.set_kind(s.var.id, SCALAR)  # every math function returns a float
             return
         if rule.out_kind == SCALAR:
             self.set_kind(s.var.id, SCALAR)
@@ -107,7 +120,7 @@ class Kinds:
             return
         if all(self.same_shape(shaped[0], a) for a in shaped[1:]):
             self.union(shaped[0].id, s.var.id)
-        elif any(self.kind(a) == ARRAY for a in shaped):
+        elif any(self.kind(a) in (ARRAY, VECTOR) for a in shaped):
             self.set_kind(s.var.id, ARRAY)
 
     def _block(self, stmts, top: bool) -> None:

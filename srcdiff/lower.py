@@ -15,7 +15,13 @@ import operator
 import types
 
 from . import ir
-from .errors import Loc, NoSourceError, UnsupportedSyntaxError
+from .errors import (
+    Loc,
+    NoSourceError,
+    NotDifferentiableError,
+    UnsupportedSyntaxError,
+    how_to_register,
+)
 from .rules.table import lookup
 from .source import parse_function
 
@@ -528,7 +534,9 @@ class Lowerer:
         if isinstance(base, TupleVal):
             raise self.error("indexing a tuple built in the function", node)
         index = self.opaque(node.slice, nondiff=True)
-        if not index.uses and isinstance(node.slice, ast.Constant):
+        if isinstance(index.node, ast.Name) and index.node.id in index.uses:
+            index = index.uses[index.node.id]  # x[i]: the index is a value of its own
+        elif not index.uses and isinstance(node.slice, ast.Constant):
             index = ir.Const(node.slice.value)
             items = self.packs.get(base.id) if isinstance(base, ir.Var) else None
             if items is not None and isinstance(index.value, int) and (
@@ -544,6 +552,13 @@ class Lowerer:
             if k.arg is None:
                 raise self.error("**kwargs in a call", k.value)
         found, obj = self.resolve(node.func)
+        if (found and obj is sum and 1 <= len(node.args) <= 2 and not node.keywords
+                and isinstance(node.args[0], (ast.GeneratorExp, ast.ListComp))):
+            return self.comprehension_sum(node, hint)
+        if found and obj in (max, min) and len(node.args) == 1 and not node.keywords:
+            arg = self.atom(node.args[0], "t")
+            return self.assign(hint, ir.Call(("reduce", obj.__name__), copy.deepcopy(node.func),
+                                             [arg], {}, obj.__name__), node)
         args = [self.atom(a, "t") for a in node.args]
         kwargs = {k.arg: self.atom(k.value, "t") for k in node.keywords}
         spelling = ast.unparse(node.func)
@@ -574,7 +589,17 @@ class Lowerer:
         cannot be (recursion, unsupported code, other globals): the call is then
         kept as written, and differentiating through it is a located error."""
         stack = getattr(self, "stack", ())
-        if helper in stack or helper is self.fn or helper.__globals__ is not self.globals:
+        if helper in stack or helper is self.fn:
+            self.inline_errors[id(helper)] = UnsupportedSyntaxError(
+                f"srcdiff does not support recursion: {helper.__name__} calls itself "
+                "(srcdiff inlines helpers); write it as a loop", self.loc(node))
+            return None
+        if helper.__globals__ is not self.globals:
+            self.inline_errors[id(helper)] = NotDifferentiableError(
+                f"{ast.unparse(node.func)} is defined in another module "
+                f"({helper.__module__}); srcdiff inlines only helpers from the module of the "
+                "function it differentiates; " + how_to_register(ast.unparse(node.func)),
+                self.loc(node))
             return None
         try:
             from .source import parse_function
@@ -631,6 +656,33 @@ class Lowerer:
                     raise self.error(f"the default value of {p!r} in {helper.__name__}", node)
                 env[p] = ir.Const(d)
         return env
+
+    def comprehension_sum(self, node, hint):
+        """`sum(e for i in it if c)` is the loop that accumulates it."""
+        gen = node.args[0]
+        start = node.args[1] if len(node.args) == 2 else ast.Constant(0)
+        acc = ast.Name("__acc", ast.Store())
+        body = [ast.Assign([acc], ast.BinOp(ast.Name("__acc", ast.Load()), ast.Add(), gen.elt))]
+        for g in reversed(gen.generators):
+            if g.is_async:
+                raise self.error("async comprehensions", g.iter)
+            for cond in reversed(g.ifs):
+                body = [ast.If(cond, body, [])]
+            body = [ast.For(g.target, g.iter, body, [])]
+        stmts = [ast.Assign([ast.Name("__acc", ast.Store())], start)] + body
+        for st in stmts:
+            for n in ast.walk(st):
+                ast.copy_location(n, node) if not hasattr(n, "lineno") else None
+        targets = {n.id for g in gen.generators for n in ast.walk(g.target)
+                   if isinstance(n, ast.Name)} | {"__acc"}
+        saved = {k: self.env[k] for k in targets if k in self.env}
+        for st in stmts:
+            self.stmt(st)
+        result = self.env["__acc"]
+        for k in targets:
+            self.env.pop(k, None)
+        self.env.update(saved)
+        return result
 
     def resolve(self, node):
         """(True, object) when `node` names something outside the function."""

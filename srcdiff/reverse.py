@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import operator
 
 from . import exprs, ir
 from .activity import diff_args, rule_of
@@ -188,9 +189,67 @@ class Reverse:
         return self.vars[vid]
 
     def init_zero(self, v: ir.Var, out: list) -> None:
+        """A zero adjoint before a region that accumulates into it; an owned
+        zeros buffer for an indexed value (its adjoint is scattered into)."""
+        if v.id in self.scatter_bases and self.ctx.kind(v) != SCALAR:
+            out.append(assign(self.adjname(v), self.zeros_like(v)))
+            self.state[v.id] = "named"
+            self.owned.add(self.adj.leader(v))
+            return
         out.append(assign(self.adjname(v), ast.Constant(0.0)))
         self.state[v.id] = "named"
         self.owned.discard(self.adj.leader(v))
+
+    def zeros_like(self, v: ir.Var) -> ast.expr:
+        np_ = name(self.ctx.modules["np"])
+        shape = ast.Call(ast.Attribute(np_, "shape", ast.Load()), [pv(v)], [])
+        return ast.Call(ast.Attribute(name(self.ctx.modules["np"]), "zeros", ast.Load()),
+                        [shape], [])
+
+    def basic_index(self, idx) -> bool:
+        """An index of ints and slices only: `d[idx] += g` is then exact."""
+        if isinstance(idx, ir.Const):
+            return isinstance(idx.value, (int, slice)) and not isinstance(idx.value, bool)
+        if isinstance(idx, ir.Var):
+            return self.ctx.kind(idx) == SCALAR
+        if isinstance(idx, ir.Opaque):
+            ok = (ast.Constant, ast.Slice, ast.Tuple, ast.UnaryOp, ast.BinOp, ast.Name,
+                  ast.Load, ast.USub, ast.UAdd, ast.Add, ast.Sub, ast.Mult, ast.FloorDiv)
+            for n in ast.walk(idx.node):
+                if not isinstance(n, ok):
+                    return False
+                if isinstance(n, ast.Constant) and not (n.value is None or isinstance(
+                        n.value, int)) or isinstance(n.value if isinstance(n, ast.Constant)
+                                                     else 0, bool):
+                    return False
+                if isinstance(n, ast.Name):
+                    v = idx.uses.get(n.id)
+                    if v is None or self.ctx.kind(v) != SCALAR:
+                        return False
+            return True
+        return False
+
+    def scatter(self, base: ir.Var, idx, g: ast.expr, out: list) -> None:
+        """The adjoint of `base[idx]`, added into an owned zeros buffer in place."""
+        n = self.adjname(base)
+        self.flush_refs(n, out, base)
+        st = self.state.get(base.id)
+        lead = self.adj.leader(base)
+        if st is None:
+            out.append(assign(n, self.zeros_like(base)))
+        elif isinstance(st, tuple):
+            out.append(assign(n, ast.BinOp(st[1], ast.Add(), self.zeros_like(base))))
+        elif lead not in self.owned:
+            out.append(assign(n, ast.BinOp(name(n), ast.Add(), self.zeros_like(base))))
+        self.state[base.id] = "named"
+        self.owned.add(lead)
+        index = exprs.atom(idx)
+        if self.basic_index(idx):
+            out.append(ast.AugAssign(ast.Subscript(name(n), index, ast.Store()), ast.Add(), g))
+        else:
+            np_ = name(self.ctx.modules["np"])
+            add_at = ast.Attribute(ast.Attribute(np_, "add", ast.Load()), "at", ast.Load())
+            out.append(ast.Expr(ast.Call(add_at, [name(n), exprs.as_value(index), g], [])))
 
     # ----- the sweep -----
     def run(self, seed) -> tuple[list, list]:
@@ -202,6 +261,10 @@ class Reverse:
                 self.vars[v.id] = v
             if isinstance(s, ir.Loop) and s.index is not None:
                 self.vars[s.index.id] = s.index
+        self.scatter_bases = {
+            s.expr.args[0].id for s in ir.walk(self.fn.body)
+            if isinstance(s, ir.Assign) and isinstance(s.expr, ir.Call)
+            and s.expr.fn is operator.getitem and isinstance(s.expr.args[0], ir.Var)}
         res = self.fn.result
         if isinstance(res, ir.Var) and res.id in self.active:
             self.state[res.id] = ("pending", seed)
@@ -226,10 +289,32 @@ class Reverse:
         if self.loop_stack:
             defined = {v.id for s in block for v in ir.stmt_defs(s)}
             rec = sorted(defined & reads(out))
+            again = self.recompute(block, rec) if block is self.loop_stack[-1].body else []
+            rec = [i for i in rec if i not in {s.var.id for s in again}]
             self.records[id(block)] = [self.vars[i] for i in rec]
+            out[:0] = [assign(f"__v{s.var.id}", self.primal_expr(s.expr)) for s in again]
             if rec:
                 out.insert(0, self.pop(self.tape(self.loop_stack[-1], "body"),
                                        self.records[id(block)]))
+        return out
+
+    def recompute(self, body: list, needed: list) -> list:
+        """Values of a loop body cheaper to recompute in the reverse sweep than to
+        tape: `w[i]`, `x.T` of values the loop does not change (and its index)."""
+        loop = self.loop_stack[-1]
+        inside = {v.id for s in ir.walk(body) for v in ir.stmt_defs(s)}
+        inside |= {c.phi.id for c in loop.carried}
+        ok = {loop.index.id} if loop.index is not None else set()
+        out = []
+        for s in body:
+            if not (isinstance(s, ir.Assign) and s.var.id in needed
+                    and isinstance(s.expr, ir.Call) and s.expr.callee is None
+                    and (s.expr.fn is operator.getitem or (isinstance(s.expr.fn, tuple)
+                                                           and s.expr.fn[0] == "attr"))):
+                continue
+            if all(u.id not in inside or u.id in ok for u in ir.expr_uses(s.expr)):
+                out.append(s)
+                ok.add(s.var.id)
         return out
 
     def pop(self, tape: ir.Var, vs: list) -> ast.stmt:
@@ -249,6 +334,13 @@ class Reverse:
             self.state.pop(v.id, None)
             return
         e = s.expr
+        if (isinstance(e, ir.Call) and e.fn is operator.getitem and e.callee is None
+                and isinstance(e.args[0], ir.Var) and e.args[0].id in self.active):
+            g = self.value(v, out, 1)
+            self.state.pop(v.id, None)
+            if g is not None:
+                self.scatter(e.args[0], e.args[1], g, out)
+            return
         parts: list[tuple[ir.Var, ast.expr]] = []
         if isinstance(e, ir.Var):
             parts.append((e, name("__G")))

@@ -34,6 +34,16 @@ E(builtins.max, "max", "a b", "(a > b) + 0.5 * (a == b)", "(b > a) + 0.5 * (a ==
 E(builtins.min, "min", "a b", "(a < b) + 0.5 * (a == b)", "(b < a) + 0.5 * (a == b)",
   sympy=sp.Min)
 E(builtins.float, "float", "x", "1", out_kind=SCALAR, sympy=lambda x: x)
+add(builtins.sum, Rule("sum", ("x", "start"), {"start": 0},
+                       vjp={"x": "g * np.ones(np.shape(x))", "start": "g"},
+                       jvp={"x": "np.sum(t, axis=0)", "start": "t"},
+                       sympy=lambda x, start=0: sum(x, start)))
+add(math.fsum, Rule("math.fsum", ("x",), vjp={"x": "g * np.ones(np.shape(x))"},
+                    jvp={"x": "np.sum(t, axis=0)"}, out_kind=SCALAR, sympy=lambda x: sum(x)))
+for _name in ("max", "min"):  # max(iterable): ties share the cotangent equally
+    add(("reduce", _name), Rule(_name, ("x",), vjp={
+        "x": "g * (np.asarray(x) == ans) / np.sum(np.asarray(x) == ans)"}, jvp={
+        "x": "np.sum(t * (np.asarray(x) == ans)) / np.sum(np.asarray(x) == ans)"}))
 for _fn in (builtins.int, builtins.round, builtins.len, builtins.bool, builtins.range,
             builtins.isinstance, builtins.str, builtins.type):
     defzero(_fn, _fn.__name__)
