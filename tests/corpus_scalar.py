@@ -644,7 +644,7 @@ def _loop_ref(x, n):
 
 @case((0.3, 4), (-0.8, 3), (0.3, 0), grad=_loop_ref)
 def for_range(x, n):
-    for i in range(n):
+    for _ in range(n):
         x = x * 1.1 + math.sin(x)
     return x
 
@@ -676,7 +676,7 @@ def for_uses_index(x, n):
 @case((0.7,), (-1.2,), grad=lambda x: 2 * x)
 def for_range_empty(x):
     y = x * x
-    for i in range(5, 2):
+    for _i in range(5, 2):
         y = y * x
     return y
 
@@ -684,7 +684,7 @@ def for_range_empty(x):
 @case((0.7, 0), (0.7, 3), (-1.2, 2), grad=lambda x, n: (n + 2) * x ** (n + 1))
 def for_zero_trips_param(x, n):
     y = x * x
-    for i in range(n):
+    for _i in range(n):
         y = y * x
     return y
 
@@ -740,14 +740,14 @@ def nested_loops(x, n, k):
 def loop_two_carried(x, y):
     a = x
     b = y
-    for i in range(4):
+    for _ in range(4):
         a, b = b, a * b * 0.5 + math.cos(a)
     return a + b
 
 
 @case((1.7, 3), (0.3, 4), (-0.5, 3))
 def loop_with_branch(x, n):
-    for i in range(n):
+    for _i in range(n):
         if x > 1:
             x = x / 2
         else:

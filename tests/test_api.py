@@ -93,7 +93,7 @@ def reads_flags(x, opts, coeffs, label):
 
 def loop_only(x, n):
     y = 1.0
-    for i in range(n):
+    for _ in range(n):
         y = y * x
     return y
 
@@ -135,7 +135,7 @@ def generated_names_grad(x, d_x, tape, ct):
 
 
 def contract(x, n):
-    for i in range(n):
+    for _i in range(n):
         x = 0.9 * x + 0.1 * math.sin(x)
     return x
 
@@ -143,11 +143,11 @@ def contract(x, n):
 def contract_adjoint(x, n):
     """The adjoint of `contract`, written by hand."""
     xs = []
-    for i in range(n):
+    for _ in range(n):
         xs.append(x)
         x = 0.9 * x + 0.1 * math.sin(x)
     d = 1.0
-    for i in range(n):
+    for _ in range(n):
         d = d * (0.9 + 0.1 * math.cos(xs.pop()))
     return d
 

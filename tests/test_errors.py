@@ -253,6 +253,7 @@ doubler = Doubler()
 _ns: dict = {}
 exec("def exec_made(t):\n    return t * t\n", _ns)
 exec_made = _ns["exec_made"]
+exec("def exec_in_module(t):\n    return t * t\n", globals())
 
 
 class Holder:
@@ -295,6 +296,10 @@ def uses_exec_function(x):
     return exec_made(x) + x  # <- exec
 
 
+def uses_exec_in_module(x):
+    return exec_in_module(x) + x  # noqa: F821  # <- exec module
+
+
 def uses_attribute_callable(x):
     return holder.scale_fn(x) + x  # <- attribute
 
@@ -308,6 +313,7 @@ NOT_DIFFERENTIABLE = [
     (uses_frompyfunc, "frompyfunc", "frompy", 1.5),
     (uses_callable_instance, "instance", "doubler", 1.5),
     (uses_exec_function, "exec", "exec_made", 1.5),
+    (uses_exec_in_module, "exec module", "exec_in_module", 1.5),
     (uses_attribute_callable, "attribute", "holder.scale_fn", 1.5),
 ]
 

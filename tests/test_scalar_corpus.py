@@ -49,6 +49,8 @@ def test_source_compiles_standalone(scalar_case, mode):
     text = g.source
     compile(text, f"<{scalar_case.name} source>", "exec")
     assert "<function" not in text and "<lambda" not in text
+    long = [line for line in text.splitlines() if len(line) >= 100]
+    assert not long, f"lines of 100+ characters in .source: {long}"
     namespace = dict(scalar_case.fn.__globals__)
     exec(compile(text, "<source>", "exec"), namespace)
     defs = [line for line in text.splitlines() if line.startswith("def ")]
