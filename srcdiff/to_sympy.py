@@ -12,6 +12,7 @@ and the caller falls back to finite differences.
 from __future__ import annotations
 
 import ast
+import copy
 import numbers
 import operator
 from typing import Any, Sequence
@@ -99,6 +100,36 @@ def _python(v):
 def _numeric(v):
     """A bool used as a number (`flag * x`) is 0 or 1."""
     return sp.Integer(int(v)) if isinstance(v, bool) else v
+
+
+def _is_stop(fn) -> bool:
+    from .api import stop_gradient
+
+    return fn is stop_gradient
+
+
+_FLAT: dict = {}
+
+
+def _flat(fn, label: str):
+    """A SymPy function with `fn`'s values and a zero derivative: round, trunc,
+    stop_gradient (which is the identity, held constant)."""
+    key = id(fn)
+    if key not in _FLAT:
+        py = (lambda v: v) if _is_stop(fn) else fn
+        name = "".join(ch if ch.isalnum() else "_" for ch in label.split(".")[-1]) or "flat"
+
+        def eval(cls, *args):
+            if all(isinstance(a, sp.Basic) and a.is_number for a in args):
+                return _concrete(py(*[_python(a) for a in args]))
+            return None
+
+        _FLAT[key] = (fn, type(name, (sp.Function,), {
+            "eval": classmethod(eval),
+            "fdiff": lambda self, argindex=1: sp.Integer(0),
+            "_eval_is_real": lambda self: True,
+        }))
+    return _FLAT[key][1]
 
 
 def _symbolic(v) -> bool:
@@ -193,6 +224,8 @@ class _Lowering:
                 raise
             except Exception as e:
                 raise DoesNotLower(f"{rule.name}: {e}") from None
+        if symbolic and (_is_stop(c.fn) or (rule is not None and rule.zero)) and not kwargs:
+            return _flat(c.fn, rule.name if rule is not None else "stop_gradient")(*args)
         if symbolic:
             raise DoesNotLower(f"{c.spelling or getattr(rule, 'name', c.fn)} has no SymPy "
                                "counterpart")
@@ -214,11 +247,16 @@ class _Lowering:
             scope = dict(self.names)
             scope.update({k: _python(v) for k, v in values.items()})
             try:
-                out = eval(compile(ast.Expression(o.node), "<srcdiff check>", "eval"), scope)
+                out = _eval(o.node, scope)
             except Exception as e:
                 raise DoesNotLower(f"evaluating {ast.unparse(o.node)}: {e}") from None
             return _concrete(out)
         return _Translate(values, self.names).visit(o.node)
+
+
+def _eval(node: ast.expr, scope: dict):
+    tree = ast.fix_missing_locations(ast.Expression(copy.deepcopy(node)))
+    return eval(compile(tree, "<srcdiff check>", "eval"), scope)
 
 
 class _Translate(ast.NodeVisitor):
@@ -243,7 +281,7 @@ class _Translate(ast.NodeVisitor):
 
     def visit_Attribute(self, n):
         try:
-            value = eval(compile(ast.Expression(n), "<srcdiff check>", "eval"), self.names)
+            value = _eval(n, self.names)
         except Exception:
             raise DoesNotLower(ast.unparse(n)) from None
         return _concrete(value)

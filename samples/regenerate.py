@@ -1,0 +1,100 @@
+"""Regenerate every sample's derivative module with the command line:
+
+    python samples/regenerate.py
+
+Each entry of SAMPLES runs `srcdiff grad MODULE.py:FUNC --wrt WRT -o OUTPUT`
+(the exact command is also written into each output's docstring). The example
+arguments are used by tests/test_samples.py to run each output against finite
+differences.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _rng():
+    return np.random.default_rng(0)
+
+
+def _logistic():
+    r = _rng()
+    X = r.normal(size=(8, 3))
+    return r.normal(size=3), 0.1, X, (r.random(8) > 0.5).astype(float)
+
+
+def _mlp():
+    r = _rng()
+    return (r.normal(size=(3, 4)) * 0.5, r.normal(size=4) * 0.1, r.normal(size=(4, 2)) * 0.5,
+            r.normal(size=2) * 0.1, r.normal(size=(6, 3)), r.normal(size=(6, 2)))
+
+
+def _rnn():
+    r = _rng()
+    return (r.normal(size=(4, 4)) * 0.3, r.normal(size=(4, 2)) * 0.5, r.normal(size=4),
+            r.normal(size=(5, 2)), r.normal(size=5))
+
+
+# (module, function, --wrt, output file, example arguments)
+SAMPLES = [
+    ("notes_scalar", "f", "x,y", "notes_scalar_grad.py", lambda: (0.7, 1.3)),
+    ("notes_scalar", "loss", "x", "notes_scalar_loss_grad.py", lambda: (1.5, 2.0)),
+    ("notes_numpy", "sum_of_squares", "x", "notes_numpy_grad.py",
+     lambda: (np.array([0.5, -1.0, 2.0]),)),
+    ("notes_numpy", "twice_dot", "x", "notes_numpy_twice_dot_grad.py",
+     lambda: (np.array([0.5, -1.0, 2.0]),)),
+    ("notes_numpy", "total", "x", "notes_numpy_total_grad.py",
+     lambda: (np.array([0.5, -1.0, 2.0]),)),
+    ("notes_numpy", "detached", "x", "notes_numpy_detached_grad.py",
+     lambda: (np.array([0.5, -1.0, 2.0]),)),
+    ("doubling_loop", "f", "a", "doubling_loop_grad.py",
+     lambda: (np.array([0.3, -0.2, 0.5]),)),
+    ("physics", "projectile_range", "speed,angle,height", "physics_grad.py",
+     lambda: (20.0, 0.6, 1.5)),
+    ("physics", "pendulum_energy", "theta,omega,length", "physics_pendulum_energy_grad.py",
+     lambda: (0.4, 1.2, 0.8, "wood")),
+    ("physics", "drag_distance", "speed,angle,drag", "physics_drag_distance_grad.py",
+     lambda: (30.0, 0.7, 0.02)),
+    ("logistic", "loss", "w,b", "logistic_grad.py", _logistic),
+    ("mlp", "loss", "W1,b1,W2,b2", "mlp_grad.py", _mlp),
+    ("rnn", "loss", "W,U,v", "rnn_grad.py", _rnn),
+]
+
+
+def command(sample, output_dir: str = HERE) -> list[str]:
+    module, func, wrt, output, _ = sample
+    return ["grad", os.path.join(HERE, module + ".py") + ":" + func, "--wrt", wrt,
+            "-o", os.path.join(output_dir, output)]
+
+
+def generate(sample, output_dir: str = HERE) -> str | None:
+    """Write one sample's derivative module; None on success, else the error."""
+    from srcdiff.cli import main
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        status = main(command(sample, output_dir))
+    return None if status == 0 else err.getvalue().strip()
+
+
+def regenerate() -> int:
+    failed = 0
+    for sample in SAMPLES:
+        error = generate(sample)
+        name = f"{sample[0]}.py:{sample[1]}"
+        if error is None:
+            print(f"wrote {sample[3]}  ({name})")
+        else:
+            failed += 1
+            print(f"FAILED {name}: {error.splitlines()[0]}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(regenerate())

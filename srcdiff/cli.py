@@ -1,0 +1,327 @@
+"""The command line: `srcdiff grad` writes a standalone derivative module,
+`srcdiff check` compares a derivative with SymPy or finite differences.
+
+User mistakes are one `srcdiff: error: ...` line on stderr (a located error adds
+the quoted source line and caret) and exit status 2, never a traceback;
+`check` exits 1 when the derivative disagrees with the reference.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import importlib.util
+import inspect
+import os
+import re
+import sys
+import textwrap
+import types
+from typing import Any, Sequence
+
+import numpy as np
+
+EXIT_MISMATCH = 1
+EXIT_ERROR = 2
+
+GRAD_EXAMPLE = """example:
+  srcdiff grad model.py:loss --wrt w,b -o loss_grad.py
+  python -c "from loss_grad import loss_grad; print(loss_grad(1.0, 2.0))"
+"""
+CHECK_EXAMPLE = """examples:
+  srcdiff check model.py:f --at x=1.5,y=2.0
+  srcdiff check model.py:loss --at w=[0.5,-1.0,2.0],b=0.1 --wrt w
+  srcdiff check model.py:loss --at-file point.npz
+exit status: 0 when the derivative agrees, 1 on a mismatch, 2 on an error.
+"""
+
+
+class CliError(Exception):
+    """A user mistake, reported as one line on stderr."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, not usage + message
+        raise CliError(f"{message} (see `{self.prog} --help`)")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = _Parser(prog="srcdiff", description="Source-transforming automatic "
+                  "differentiation: write a derivative as a standalone Python module, or "
+                  "check one against SymPy / finite differences.",
+                  epilog=GRAD_EXAMPLE + "\n" + CHECK_EXAMPLE,
+                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = top.add_subparsers(dest="command", metavar="{grad,check}", parser_class=_Parser)
+    sub.required = True
+    target = "the function to differentiate, as PATH.py:FUNC (FUNC defined in that file)"
+    wrt = ("comma-separated parameter names or indices to differentiate with respect to "
+           "(%(default)s)")
+
+    g = sub.add_parser("grad", help="write a standalone module with the gradient of FUNC",
+                       description="Write a module defining FUNC_grad(...) — the gradient "
+                       "of FUNC, with the same parameters — together with the imports, "
+                       "constants and helper functions it needs from FUNC's module. It never "
+                       "imports srcdiff. A single --wrt name gives a bare gradient, several "
+                       "give a tuple.", epilog=GRAD_EXAMPLE,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    g.add_argument("target", metavar="PATH.py:FUNC", help=target)
+    g.add_argument("--wrt", default=None, help=wrt.replace("%(default)s",
+                                                             "default: the first parameter"))
+    g.add_argument("--mode", choices=("reverse", "forward"), default="reverse",
+                   help="reverse (adjoint) or forward (tangent) mode (default: reverse)")
+    g.add_argument("-o", "--output", metavar="OUT.py",
+                   help="write the module to OUT.py instead of stdout")
+
+    c = sub.add_parser("check", help="check the derivative of FUNC at a point",
+                       description="Compare the derivative srcdiff generates for FUNC with "
+                       "SymPy's symbolic derivative (straight-line scalar code, branches) or "
+                       "with central finite differences (loops, arrays), print the report, "
+                       "and exit 0 when they agree, 1 when they do not.", epilog=CHECK_EXAMPLE,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    c.add_argument("target", metavar="PATH.py:FUNC", help=target)
+    c.add_argument("--at", action="append", default=[], metavar="NAME=VALUE,...",
+                   help="argument values, e.g. x=1.5,y=2.0; arrays as x=[1,2,3] (nested "
+                   "lists for 2-d); Python literals (ints, True, None, 'text') for "
+                   "non-differentiated arguments; may be repeated")
+    c.add_argument("--at-file", metavar="ARGS.npz",
+                   help="argument values from a NumPy .npz file, one array per parameter "
+                   "name (--at values override them)")
+    c.add_argument("--wrt", default=None, help=wrt.replace(
+        "%(default)s", "default: every parameter given a float or float array, else the "
+        "first parameter"))
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (also used by the console script)."""
+    try:
+        args = parser().parse_args(argv)
+        if args.command == "grad":
+            return cmd_grad(args)
+        return cmd_check(args)
+    except CliError as e:
+        return _fail(str(e))
+    except Exception as e:  # srcdiff's own errors and anything the user's code raises
+        return _fail(_describe(e))
+
+
+def _fail(message: str) -> int:
+    print(f"srcdiff: error: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _describe(e: Exception) -> str:
+    from .errors import LocatedError, SrcDiffError
+
+    if isinstance(e, LocatedError):
+        return str(e)
+    if isinstance(e, SrcDiffError):
+        return " ".join(str(e).split())
+    text = " ".join(str(e).split())
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__
+
+
+# ----- loading the user's function -----
+def load(target: str):
+    """Import PATH.py (only that module) and return (function, path)."""
+    path, sep, name = target.rpartition(":")
+    if not sep or not path or not name:
+        raise CliError(f"expected PATH.py:FUNC, got {target!r}")
+    if not os.path.isfile(path):
+        raise CliError(f"no such file: {path}")
+    module = _import_path(path)
+    functions = sorted(k for k, v in vars(module).items()
+                       if isinstance(v, types.FunctionType) and v.__module__ == module.__name__)
+    if name not in vars(module):
+        listed = ", ".join(functions) if functions else "(none)"
+        raise CliError(f"{path} has no function {name!r}; its functions are: {listed}")
+    fn = getattr(module, name)
+    if not callable(fn):
+        raise CliError(f"{name!r} in {path} is a {type(fn).__name__}, not a function")
+    return fn, path
+
+
+def _import_path(path: str) -> types.ModuleType:
+    stem = os.path.splitext(os.path.basename(path))[0]
+    name = stem if stem.isidentifier() and stem not in sys.modules else f"_srcdiff_{id(path)}"
+    directory = os.path.dirname(os.path.abspath(path))
+    if directory not in sys.path:
+        sys.path.insert(0, directory)  # as `python PATH.py` would: sibling imports work
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise CliError(f"cannot import {path} (is it a .py file?)")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as e:
+        raise CliError(f"{e.filename or path}, line {e.lineno}: syntax error: {e.msg}") from None
+    except Exception as e:
+        raise CliError(f"importing {path} failed: {_describe(e)}") from None
+    return module
+
+
+def parse_wrt(text: str | None, fn) -> Any:
+    """--wrt as `grad` takes it: a name or index, or a tuple of them when several."""
+    if text is None:
+        return 0
+    items = [t.strip() for t in text.split(",")]
+    if not all(items):
+        raise CliError(f"--wrt {text!r}: expected comma-separated parameter names, e.g. "
+                       f"--wrt {','.join(_param_names(fn)[:2])}")
+    parsed = [int(t) if re.fullmatch(r"-?\d+", t) else t for t in items]
+    from .api import resolve_wrt
+    from .errors import WrtError
+
+    try:
+        resolve_wrt(fn, tuple(parsed))
+    except WrtError as e:
+        raise CliError(f"--wrt {text}: {e}") from None
+    return parsed[0] if len(parsed) == 1 else tuple(parsed)
+
+
+def _param_names(fn) -> list[str]:
+    return list(inspect.signature(fn).parameters)
+
+
+# ----- grad -----
+def cmd_grad(args) -> int:
+    from . import standalone
+    from .api import resolve_wrt
+    from .source import function_of
+
+    fn, path = load(args.target)
+    fn = function_of(fn)
+    wrt = parse_wrt(args.wrt, fn)
+    idx, as_tuple = resolve_wrt(fn, wrt)
+    command = f"srcdiff grad {os.path.basename(path)}:{fn.__name__}"
+    if args.wrt is not None:
+        command += f" --wrt {args.wrt}"
+    if args.mode != "reverse":
+        command += f" --mode {args.mode}"
+    names = ", ".join(_param_names(fn)[i] for i in idx)
+    if args.output:
+        command += f" -o {os.path.basename(args.output)}"
+    header = (textwrap.fill(f"The gradient of {fn.__name__} ({os.path.basename(path)}) with "
+                            f"respect to {names}, generated by srcdiff.", 88)
+              + f"\n\nRegenerate with: {command}\n")
+    text = standalone.module_text(fn, idx, as_tuple, args.mode, header)
+    if args.output:
+        try:
+            with open(args.output, "w") as out:
+                out.write(text)
+        except OSError as e:
+            raise CliError(f"cannot write {args.output}: {e.strerror}") from None
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+# ----- check -----
+def cmd_check(args) -> int:
+    from .check import check
+    from .source import function_of
+
+    fn, path = load(args.target)
+    fn = function_of(fn)
+    names = _param_names(fn)
+    values: dict[str, Any] = {}
+    if args.at_file:
+        values.update(_load_npz(args.at_file))
+    for text in args.at:
+        values.update(parse_at(text))
+    unknown = [k for k in values if k not in names]
+    if unknown:
+        raise CliError(f"{fn.__name__} has no parameter {unknown[0]!r}; its parameters are "
+                       f"{', '.join(names)}")
+    sig = inspect.signature(fn)
+    missing = [p.name for p in sig.parameters.values()
+               if p.name not in values and p.default is inspect.Parameter.empty]
+    if missing:
+        raise CliError(f"no value for {', '.join(missing)}: pass --at "
+                       f"{','.join(m + '=...' for m in missing)}")
+    bound = sig.bind(**values)
+    bound.apply_defaults()
+    ordered = [bound.arguments[n] for n in names]
+    if args.wrt is not None:
+        wrt = parse_wrt(args.wrt, fn)
+    else:
+        floats = tuple(i for i, v in enumerate(ordered) if _is_float(v))
+        wrt = floats if floats else 0
+    wrt = tuple(wrt) if isinstance(wrt, (tuple, list)) else (wrt,)
+    ordered = [_as_float(v) if (i in wrt or names[i] in wrt) else v
+               for i, v in enumerate(ordered)]
+    report = check(fn, *ordered, wrt=wrt)
+    print(report)
+    return 0 if report.ok else EXIT_MISMATCH
+
+
+def parse_at(text: str) -> dict[str, Any]:
+    """`x=1.5,y=[1,2],flag=True` -> values; commas inside brackets belong to the value."""
+    out: dict[str, Any] = {}
+    for item in _split_top(text):
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier() or not value.strip():
+            raise CliError(f"--at {text!r}: expected NAME=VALUE pairs separated by commas, "
+                           f"e.g. --at x=1.5,y=[1,2,3]; got {item.strip()!r}")
+        try:
+            v = ast.literal_eval(value.strip())
+        except (ValueError, SyntaxError):
+            raise CliError(f"--at {name}={value.strip()}: not a number, list or Python "
+                           "literal") from None
+        if isinstance(v, (list, tuple)):
+            try:
+                v = np.array(v)
+            except ValueError:
+                raise CliError(f"--at {name}: ragged nested list") from None
+            if v.dtype == object:
+                raise CliError(f"--at {name}: an array needs numbers")
+        out[name] = v
+    return out
+
+
+def _split_top(text: str) -> list[str]:
+    items, depth, cur = [], 0, ""
+    for ch in text:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        if ch == "," and depth == 0:
+            items.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    if depth != 0:
+        raise CliError(f"--at {text!r}: unbalanced brackets")
+    items.append(cur)
+    return [i for i in items if i.strip()] or [text]
+
+
+def _load_npz(path: str) -> dict[str, Any]:
+    if not os.path.isfile(path):
+        raise CliError(f"no such file: {path}")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            out = {k: data[k] for k in data.files}
+    except Exception as e:
+        raise CliError(f"cannot read {path} as a .npz file: {_describe(e)}") from None
+    return {k: (v.item() if v.ndim == 0 else v) for k, v in out.items()}
+
+
+def _is_float(v) -> bool:
+    if isinstance(v, np.ndarray):
+        return v.dtype.kind == "f"
+    return isinstance(v, (float, np.floating))
+
+
+def _as_float(v):
+    if isinstance(v, np.ndarray):
+        return v.astype(float) if v.dtype.kind in "iub" else v
+    if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
+        return float(v)
+    return v
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,263 @@
+"""A derivative as a standalone module: what `srcdiff grad` writes.
+
+The generated function reads names of the primal's module (`math`, `np`,
+`SCALE`, a helper it calls); compiled by srcdiff those resolve live against the
+module. A standalone module must carry them itself, so this finds the free
+names of the generated source (`symtable`), resolves each against the primal's
+module (and closure), and embeds it: an import for a module or a function of
+another module, `NAME = <literal>` for a constant, the source of a helper
+function of the same module (whose own free names are embedded in turn).
+`srcdiff.stop_gradient(v)` is the identity, so calls of it are replaced by `v`;
+anything else of srcdiff's is an error: the output never imports srcdiff.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import importlib
+import inspect
+import symtable
+import sys
+import textwrap
+import types
+from typing import Any, Sequence
+
+import astor
+import numpy as np
+
+from .errors import SrcDiffError
+from .source import describe, function_of
+
+_LITERALS = (int, float, complex, str, bytes, bool, type(None))
+
+
+class StandaloneError(SrcDiffError):
+    """The derivative needs something that cannot be written into a module."""
+
+
+def build_source(f, wrt: Sequence[int], as_tuple: bool, mode: str = "reverse") -> str:
+    """The source of the generic derivative function of `f` (one `def`)."""
+    from . import transform
+
+    if mode == "forward":
+        builder = getattr(transform, "build_forward", None)
+        if builder is None:
+            raise StandaloneError("forward mode is not available yet; use --mode reverse")
+        return builder(f, tuple(wrt), "grad", as_tuple=as_tuple).source
+    if mode != "reverse":
+        raise StandaloneError(f"mode must be 'reverse' or 'forward', not {mode!r}")
+    return transform.build_reverse(f, tuple(wrt), "grad", as_tuple=as_tuple).source
+
+
+def module_text(f, wrt: Sequence[int], as_tuple: bool = False, mode: str = "reverse",
+                header: str = "") -> str:
+    """A module defining the derivative of `f` and everything it reads from `f`'s
+    module, so that it runs with only what that module imports (never srcdiff)."""
+    f = function_of(f)
+    source = build_source(f, wrt, as_tuple, mode)
+    return _Embedder(f).module(source, header)
+
+
+class _Embedder:
+    def __init__(self, f):
+        self.f = f
+        self.globals = f.__globals__
+        self.closure = {}
+        for name, cell in zip(f.__code__.co_freevars, f.__closure__ or ()):
+            try:
+                self.closure[name] = cell.cell_contents
+            except ValueError:
+                pass
+        self.imports: dict[str, str] = {}  # name -> import line
+        self.constants: dict[str, str] = {}  # name -> assignment
+        self.helpers: dict[str, tuple[int, str]] = {}  # name -> (line, source)
+        self.taken: set[str] = set()
+
+    def module(self, source: str, header: str) -> str:
+        tree = ast.parse(source)
+        main = astor.to_source(tree) if _strip_stop_gradient(tree, self._lookup) else source
+        main_name = tree.body[-1].name
+        self.taken.add(main_name)
+        self._embed(main, allow_closure=True)
+        parts = []
+        if header:
+            parts.append(f'"""{header}"""\n')
+        if self.imports:
+            parts.append("\n".join(sorted(set(self.imports.values()), key=_import_key)) + "\n")
+        if self.constants:
+            parts.append("\n".join(self.constants[k] for k in sorted(self.constants)) + "\n")
+        for _, text in sorted(self.helpers.values()):
+            parts.append("\n" + text)
+        parts.append("\n" + main.rstrip("\n") + "\n")
+        return "\n".join(p.rstrip("\n") + "\n" for p in parts).replace("\n\n\n\n", "\n\n\n")
+
+    def _lookup(self, name: str, allow_closure: bool = True):
+        if allow_closure and name in self.closure:
+            return True, self.closure[name]
+        if name in self.globals:
+            return True, self.globals[name]
+        return False, None
+
+    def _embed(self, source: str, allow_closure: bool = False) -> None:
+        for name in sorted(free_names(source)):
+            if name in self.taken:
+                continue
+            found, value = self._lookup(name, allow_closure)
+            if not found:
+                if hasattr(builtins, name):
+                    continue
+                raise StandaloneError(f"the derivative reads {name!r}, which is not defined "
+                                      f"in the module of {describe(self.f)}")
+            self.taken.add(name)
+            self._embed_value(name, value)
+
+    def _embed_value(self, name: str, value: Any) -> None:
+        if _is_srcdiff(value):
+            raise StandaloneError(f"the derivative reads {name!r} from srcdiff; a standalone "
+                                  "module cannot import srcdiff")
+        if isinstance(value, types.ModuleType):
+            mod = value.__name__
+            self.imports[name] = f"import {mod}" if mod == name else f"import {mod} as {name}"
+            return
+        if (isinstance(value, types.FunctionType) and value.__globals__ is self.globals
+                and value.__name__ != "<lambda>"):
+            self._embed_helper(name, value)
+            return
+        where = _importable(value)
+        if where is not None:
+            mod, attr = where
+            self.imports[name] = (f"from {mod} import {attr}" if attr == name
+                                  else f"from {mod} import {attr} as {name}")
+            return
+        text = self._literal(value)
+        if text is None:
+            raise StandaloneError(
+                f"the derivative reads the global {name!r} (a {type(value).__name__}), "
+                "which cannot be written into a standalone module")
+        self.constants[name] = f"{name} = {text}"
+
+    def _embed_helper(self, name: str, fn) -> None:
+        try:
+            lines, line = inspect.getsourcelines(fn)
+        except (OSError, TypeError):
+            raise StandaloneError(f"cannot read the source of the helper {name!r}") from None
+        text = textwrap.dedent("".join(lines))
+        if fn.__name__ != name:
+            text += f"\n\n{name} = {fn.__name__}\n"
+            self.taken.add(fn.__name__)
+        self.helpers[name] = (line, text)
+        self._embed(text)
+
+    def _literal(self, value) -> str | None:
+        if isinstance(value, _LITERALS):
+            return repr(value)
+        if isinstance(value, (tuple, list)):
+            items = [self._literal(v) for v in value]
+            if any(i is None for i in items):
+                return None
+            if isinstance(value, tuple):
+                return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+            return "[" + ", ".join(items) + "]"
+        if isinstance(value, dict):
+            pairs = [(self._literal(k), self._literal(v)) for k, v in value.items()]
+            if any(k is None or v is None for k, v in pairs):
+                return None
+            return "{" + ", ".join(f"{k}: {v}" for k, v in pairs) + "}"
+        if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "biufc":
+            npn = self._numpy_name()
+            if isinstance(value, np.generic):
+                return f"{npn}.{value.dtype.name}({value.item()!r})"
+            return (f"{npn}.array({value.tolist()!r}, dtype={npn}.{value.dtype.name})"
+                    if value.size else
+                    f"{npn}.zeros({value.shape!r}, dtype={npn}.{value.dtype.name})")
+        return None
+
+    def _numpy_name(self) -> str:
+        for k, v in self.imports.items():
+            if v in ("import numpy", "import numpy as " + k):
+                return k
+        names = sorted(k for k, v in self.globals.items() if v is np)
+        alias = "np" if "np" in names else (names[0] if names else "np")
+        while alias in self.taken and self.imports.get(alias) is None:
+            alias = "_" + alias
+        self.taken.add(alias)
+        self.imports[alias] = "import numpy" if alias == "numpy" else f"import numpy as {alias}"
+        return alias
+
+
+def free_names(source: str) -> set[str]:
+    """Names the code reads but binds nowhere in it (its globals)."""
+    top = symtable.symtable(source, "<derivative>", "exec")
+    out: set[str] = set()
+    bound = {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported()}
+
+    def visit(table):
+        for s in table.get_symbols():
+            if s.is_referenced() and (s.is_global() or table is top) and not (
+                    table is top and s.is_assigned()):
+                out.add(s.get_name())
+        for child in table.get_children():
+            visit(child)
+
+    visit(top)
+    return out - bound
+
+
+def _import_key(line: str):
+    return (line.startswith("from "), line)
+
+
+def _is_srcdiff(value) -> bool:
+    mod = value.__name__ if isinstance(value, types.ModuleType) else getattr(
+        value, "__module__", None)
+    return isinstance(mod, str) and (mod == "srcdiff" or mod.startswith("srcdiff."))
+
+
+def _importable(value) -> tuple[str, str] | None:
+    """(module, attribute) from which `value` can be imported, shortest module first."""
+    if not (callable(value) or isinstance(value, type)):
+        return None
+    mod = getattr(value, "__module__", None)
+    attr = getattr(value, "__name__", None)
+    if not isinstance(mod, str) or not isinstance(attr, str) or mod == "__main__":
+        return None
+    parts = mod.split(".")
+    for i in range(1, len(parts) + 1):
+        candidate = ".".join(parts[:i])
+        if any(p.startswith("_") for p in parts[1:i]):
+            continue
+        try:
+            m = sys.modules.get(candidate) or importlib.import_module(candidate)
+        except Exception:
+            continue
+        if getattr(m, attr, None) is value:
+            return candidate, attr
+    return None
+
+
+def _strip_stop_gradient(tree: ast.Module, lookup) -> bool:
+    """Replace calls of srcdiff.stop_gradient/detach (the identity) by their argument,
+    in place; True when there were any."""
+    from .api import stop_gradient
+
+    def resolves(node) -> bool:
+        if isinstance(node, ast.Name):
+            found, v = lookup(node.id)
+            return found and v is stop_gradient
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            found, v = lookup(node.value.id)
+            return found and getattr(v, node.attr, None) is stop_gradient
+        return False
+
+    found = []
+
+    class Strip(ast.NodeTransformer):
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            if resolves(node.func) and len(node.args) == 1 and not node.keywords:
+                found.append(node)
+                return node.args[0]
+            return node
+
+    Strip().visit(tree)
+    return bool(found)

@@ -1,0 +1,122 @@
+"""samples/: each checked-in derivative module is what the command line writes
+today (byte for byte), and runs without srcdiff to the numbers of finite
+differences and of srcdiff.grad."""
+import importlib.util
+import os
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import srcdiff
+
+SAMPLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                           "samples")
+
+
+def _load(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+regen = _load(os.path.join(SAMPLES_DIR, "regenerate.py"), "_samples_regenerate")
+IDS = [f"{s[0]}.{s[1]}" for s in regen.SAMPLES]
+
+
+def checked_in(sample) -> str:
+    return os.path.join(SAMPLES_DIR, sample[3])
+
+
+@pytest.mark.parametrize("sample", regen.SAMPLES, ids=IDS)
+def test_checked_in_derivative_is_fresh(sample, tmp_path):
+    error = regen.generate(sample, str(tmp_path))
+    if error is not None:
+        assert not os.path.exists(checked_in(sample)), (
+            f"{sample[3]} is checked in but no longer generates: {error}")
+        pytest.skip(f"does not generate yet: {error.splitlines()[0]}")
+    with open(tmp_path / sample[3], "rb") as new, open(checked_in(sample), "rb") as old:
+        assert new.read() == old.read(), (
+            f"{sample[3]} is stale: run `python samples/regenerate.py`")
+
+
+def primal(sample):
+    module = _load(os.path.join(SAMPLES_DIR, sample[0] + ".py"), "_sample_" + sample[0])
+    return getattr(module, sample[1])
+
+
+def central(f, args, i):
+    """Central finite differences of f with respect to args[i], entry by entry."""
+    x = np.asarray(args[i], dtype=float)
+    out = np.zeros(x.shape)
+    for k in np.ndindex(x.shape):
+        h = np.finfo(float).eps ** (1 / 3) * max(1.0, abs(x[k]))
+        vals = []
+        for step in (h, -h):
+            xs = x.copy()
+            xs[k] += step
+            a = list(args)
+            a[i] = xs if x.ndim else float(xs)
+            vals.append(float(f(*a)))
+        out[k] = (vals[0] - vals[1]) / (2 * h)
+    return out if x.ndim else float(out)
+
+
+# Samples finite differences cannot check (stop_gradient changes the derivative on
+# purpose): their gradient by hand, called like the sample.
+BY_HAND = {"notes_numpy.detached": lambda x: x * x}
+
+RUNNER = """
+import pickle, sys
+sys.modules["srcdiff"] = None  # the generated module must not need srcdiff
+sys.path.insert(0, sys.argv[1])
+module = __import__(sys.argv[2])
+args = pickle.load(open(sys.argv[3], "rb"))
+result = getattr(module, sys.argv[4])(*args)
+pickle.dump(result, open(sys.argv[3], "wb"))
+"""
+
+
+@pytest.mark.parametrize("sample", regen.SAMPLES, ids=IDS)
+def test_derivative_runs_standalone_and_matches(sample, tmp_path):
+    path = checked_in(sample)
+    if not os.path.exists(path):
+        pytest.skip(f"{sample[3]} is not generated yet")
+    module, func, wrt, output, make_args = sample
+    args = make_args()
+    with open(path) as fh:
+        text = fh.read()
+    assert "import srcdiff" not in text and "from srcdiff" not in text
+    data = tmp_path / "args.pkl"
+    data.write_bytes(pickle.dumps(args))
+    p = subprocess.run([sys.executable, "-I", "-c", RUNNER, SAMPLES_DIR, output[:-3], str(data),
+                        func + "_grad"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    got = pickle.loads(data.read_bytes())
+    names = wrt.split(",")
+    got = got if len(names) > 1 else (got,)
+    f = primal(sample)
+    params = list(__import__("inspect").signature(f).parameters)
+    want_exact = srcdiff.grad(f, wrt=tuple(names))(*args)
+    for name, g, exact in zip(names, got, want_exact):
+        i = params.index(name)
+        assert np.shape(g) == np.shape(args[i])
+        np.testing.assert_allclose(g, exact, rtol=1e-12, atol=1e-14, err_msg=name)
+        by_hand = BY_HAND.get(f"{module}.{func}")
+        fd = by_hand(*args) if by_hand is not None else central(f, args, i)
+        scale = max(1.0, float(np.max(np.abs(fd))))
+        np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-6 * scale, err_msg=name)
+
+
+def test_regenerate_lists_every_sample_module():
+    modules = {s[0] for s in regen.SAMPLES}
+    on_disk = {f[:-3] for f in os.listdir(SAMPLES_DIR)
+               if f.endswith(".py") and not f.endswith("_grad.py") and f != "regenerate.py"}
+    assert modules == on_disk
+    outputs = [s[3] for s in regen.SAMPLES]
+    assert len(set(outputs)) == len(outputs)
+    stray = {f for f in os.listdir(SAMPLES_DIR) if f.endswith("_grad.py")} - set(outputs)
+    assert not stray, f"derivative modules no sample produces: {stray}"
