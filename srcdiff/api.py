@@ -13,6 +13,7 @@ from typing import Any, Callable, Sequence, Union
 import numpy as np
 
 from .errors import NonNumericOutputError, NonScalarOutputError, SrcDiffError, WrtError
+from .rules.table import defzero
 from .source import describe, function_of
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]
@@ -25,6 +26,7 @@ def stop_gradient(x):
 
 
 detach = stop_gradient
+defzero(stop_gradient, "stop_gradient")
 
 
 def _params(f) -> list[str]:
@@ -108,6 +110,7 @@ class Derivative:
             raise SrcDiffError(f"mode must be 'reverse' or 'forward', not {mode!r}")
         self.primal = f
         self._fn = _function(f)
+        transform.lowered(self._fn)  # unsupported code is reported before a bad wrt
         self.wrt, self._as_tuple = resolve_wrt(self._fn, wrt)
         self.variant = variant
         self.mode = mode

@@ -17,6 +17,7 @@ import types
 from . import ir
 from .errors import (
     Loc,
+    NonNumericOutputError,
     NoSourceError,
     NotDifferentiableError,
     UnsupportedSyntaxError,
@@ -171,9 +172,7 @@ class Lowerer:
         """Lower statements; True when every path returned."""
         for i, s in enumerate(stmts):
             if isinstance(s, ast.Return):
-                if s.value is None:
-                    raise self.error("a bare `return` (the function must return a number)", s)
-                self.env[RET] = self.value(s.value, "result")
+                self.env[RET] = self.returned(s)
                 return True
             if isinstance(s, ast.Continue):
                 return True
@@ -186,6 +185,27 @@ class Lowerer:
                 return self.if_stmt(s, stmts[i + 1:])
             self.stmt(s)
         return False
+
+    def returned(self, s):
+        """The value a `return` gives; a tuple, list, dict, string or None is not
+        something to differentiate."""
+        what = {ast.Tuple: "a tuple", ast.List: "a list", ast.Dict: "a dict",
+                ast.Set: "a set", ast.JoinedStr: "a string"}.get(type(s.value))
+        if s.value is None or isinstance(s.value, ast.Constant) and not isinstance(
+                s.value.value, (int, float, complex)):
+            what = "None" if s.value is None or s.value.value is None else (
+                f"the {type(s.value.value).__name__} {s.value.value!r}")
+        if what is not None:
+            raise NonNumericOutputError(
+                f"{self.fn.__name__} returns {what} (line {s.lineno}: "
+                f"{ast.unparse(s).strip()}); srcdiff differentiates functions returning a "
+                "number or an array")
+        val = self.value(s.value, "result")
+        if isinstance(val, TupleVal):
+            raise NonNumericOutputError(f"{self.fn.__name__} returns a tuple (line "
+                                        f"{s.lineno}); srcdiff differentiates a number or "
+                                        "an array")
+        return val
 
     def stmt(self, s) -> None:
         method = getattr(self, "s_" + type(s).__name__, None)
@@ -452,6 +472,14 @@ class Lowerer:
             return v
         if name in self.fn.__code__.co_varnames:
             raise self.error(f"reading {name!r} before it is assigned", node)
+        if name in self.closure:
+            try:
+                value = self.closure[name].cell_contents
+            except ValueError:
+                raise self.error(f"reading the unassigned closure variable {name!r}",
+                                 node) from None
+            if _literal(value):
+                return ir.Const(value)  # a closure constant is read as a constant
         if name in self.closure or name in self.globals or hasattr(builtins, name):
             return ir.Opaque(ast.Name(name, ast.Load()), {})
         raise self.error(f"the undefined name {name!r}", node)
@@ -589,20 +617,27 @@ class Lowerer:
         cannot be (recursion, unsupported code, other globals): the call is then
         kept as written, and differentiating through it is a located error."""
         stack = getattr(self, "stack", ())
+        spelled = ast.unparse(node.func)
         if helper in stack or helper is self.fn:
             self.inline_errors[id(helper)] = UnsupportedSyntaxError(
                 f"srcdiff does not support recursion: {helper.__name__} calls itself "
                 "(srcdiff inlines helpers); write it as a loop", self.loc(node))
             return None
-        if helper.__globals__ is not self.globals:
+        try:
+            parse_function(helper)
+        except NoSourceError:
             self.inline_errors[id(helper)] = NotDifferentiableError(
-                f"{ast.unparse(node.func)} is defined in another module "
-                f"({helper.__module__}); srcdiff inlines only helpers from the module of the "
-                "function it differentiates; " + how_to_register(ast.unparse(node.func)),
+                f"{spelled} has no derivative rule and no Python source srcdiff can "
+                "transform (it was made by exec or compile); " + how_to_register(spelled),
                 self.loc(node))
             return None
+        if helper.__globals__ is not self.globals:
+            self.inline_errors[id(helper)] = NotDifferentiableError(
+                f"{spelled} has no derivative rule, and its source is in another module "
+                f"({helper.__module__}): srcdiff inlines helpers only from the module of the "
+                "function it differentiates; " + how_to_register(spelled), self.loc(node))
+            return None
         try:
-            from .source import parse_function
             hnode, filename = parse_function(helper)
             sub = Lowerer(helper, filename, self.counter)
             sub.stack = stack + (self.fn,)
@@ -766,3 +801,9 @@ def _is_user_function(obj) -> bool:
         return False
     mod = getattr(obj, "__module__", "") or ""
     return mod.split(".")[0] not in ("numpy", "sympy", "srcdiff", "scipy")
+
+
+def _literal(value) -> bool:
+    if isinstance(value, tuple):
+        return all(_literal(v) for v in value)
+    return type(value) in (int, float, complex, bool, str, type(None))

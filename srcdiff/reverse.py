@@ -115,6 +115,7 @@ class Reverse:
         self.trips_needed: set[int] = set()
         self.loop_stack: list[ir.Loop] = []
         self.defined: dict[int, set] = {}  # id(block) -> ids defined directly in it
+        self.saved: list[ir.Var] = []  # copies of adjoints taken before overwriting them
 
     # ----- names -----
     def adjname(self, v: ir.Var) -> str:
@@ -173,11 +174,17 @@ class Reverse:
             self.owned.add(self.adj.leader(u))
 
     def flush_refs(self, n: str, out: list, skip: ir.Var) -> None:
-        for vid, st in list(self.state.items()):
-            if isinstance(st, tuple) and vid != skip.id and n in exprs.names_in(st[1]):
-                v = self._var(vid)
-                self.write(v, st[1], out, first=True)
-                self.state[vid] = "named"
+        """Before adjoint `n` is overwritten, pending sums that read it read a
+        saved copy instead (this also breaks cycles such as `a, b = b, a`)."""
+        refs = [vid for vid, st in self.state.items()
+                if isinstance(st, tuple) and vid != skip.id and n in exprs.names_in(st[1])]
+        if not refs:
+            return
+        saved = ir.Var(next(self.counter), "saved")
+        self.saved.append(saved)
+        out.append(assign(f"__v{saved.id}", name(n)))
+        for vid in refs:
+            self.state[vid] = ("pending", exprs.substitute(self.state[vid][1], {n: pv(saved)}))
 
     def flush_all(self, out: list) -> None:
         for vid, st in list(self.state.items()):
@@ -481,16 +488,23 @@ class Reverse:
     def loop_body(self, s: ir.Loop, carried) -> list:
         self.loop_stack.append(s)
         code: list = []
+        incoming: dict[int, list] = {}  # next value -> the phis whose adjoint it receives
         for c in carried:
             n = c.next
             if n is c.phi:
                 continue
             if isinstance(n, ir.Var) and n.id in self.active:
-                if self.adjname(n) == self.adjname(c.phi):
-                    self.state[n.id] = "named"
-                else:
-                    self.state[n.id] = ("pending", name(self.adjname(c.phi)))
+                incoming.setdefault(n.id, []).append(c.phi)
             self.state[c.phi.id] = None
+        for nid, phis in incoming.items():
+            n = self.vars[nid]
+            if len(phis) == 1 and self.adjname(n) == self.adjname(phis[0]):
+                self.state[nid] = "named"
+                continue
+            total = name(self.adjname(phis[0]))
+            for p in phis[1:]:
+                total = ast.BinOp(total, ast.Add(), name(self.adjname(p)))
+            self.state[nid] = ("pending", total)
 
         def epilogue(out):
             for c in carried:

@@ -131,6 +131,7 @@ class Setup:
     modules: dict
     imports: list
     ctx: Context
+    types: dict | None = None  # each parameter's type, when specialised to a call
 
 
 def setup(f, wrt: tuple[int, ...], args) -> Setup:
@@ -145,7 +146,8 @@ def setup(f, wrt: tuple[int, ...], args) -> Setup:
     reserved = reserved_names(f, lw)
     modules, imports = module_names(f, reserved)
     ctx = Context(vk, modules, set(), stop_fns=(stop_gradient,))
-    return Setup(f, lw, fn, wrt_vars, active, pk, vk, reserved, modules, imports, ctx)
+    types = None if args is None else {p.id: type(a) for p, a in zip(fn.params, args)}
+    return Setup(f, lw, fn, wrt_vars, active, pk, vk, reserved, modules, imports, ctx, types)
 
 
 def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Groups,
@@ -169,10 +171,16 @@ def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Group
 
 
 def _finalize(su: Setup, w: ir.Var, g: ast.expr) -> ast.expr:
-    """A gradient in its parameter's type and shape, fresh."""
+    """A gradient in its parameter's type and shape, fresh: `_like` for arrays
+    and unknown kinds; `float` for a scalar given as an int, a NumPy scalar or
+    whose gradient is literally another value (`d(x * w)/dx` is `w`)."""
     if su.pk[w.id] != kinds.SCALAR:
         su.ctx.helpers.add("_like")
         return ast.Call(name("_like"), [g, pv(w)], [])
+    exact_float = su.types is not None and su.types[w.id] is float
+    all_scalar = all(su.vk.get(i) == kinds.SCALAR for i in su.active)
+    if not (exact_float and all_scalar) or (isinstance(g, ast.Name) and g.id.startswith("__v")):
+        return ast.Call(name("float"), [g], [])
     return g
 
 
@@ -217,6 +225,12 @@ def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
         grads.append(_finalize(su, w, g))
     result = exprs.atom(fn.result)
     body = list(fwd)
+    returns_value = not (variant == "grad" and check is None)
+    if returns_value and isinstance(fn.result, ir.Var):
+        value = ir.Var(next(su.lw.counter), "value")  # before the tape restores names
+        rev.saved.append(value)
+        body.append(assign(f"__v{value.id}", result))
+        result = pv(value)
     if check is not None:
         body.append(ast.Expr(ast.Call(name("__srcdiff_check__"), [result], [])))
     body += back
@@ -230,9 +244,10 @@ def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
     fname = f"{_base_name(fn)}_{variant}"
     sig = _signature(su.lw.node, (ct_name,) if variant == "vjp" else ())
     injected = {"__srcdiff_check__": check} if check is not None else {}
-    built = finish(su, fname, sig, body, primal, rev.tapes.values(), injected)
+    built = finish(su, fname, sig, body, primal, list(rev.tapes.values()) + rev.saved,
+                   injected)
     built.ct_name = ct_name
-    built.returns_value = not (variant == "grad" and check is None)
+    built.returns_value = returns_value
     return built
 
 

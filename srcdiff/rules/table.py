@@ -159,6 +159,10 @@ def register(fn: Callable, vjp=None, jvp=None, *, params=None, sympy=None, name=
     if isinstance(jvp, str):
         jvp = (jvp,)
     vjp = tuple(vjp or ())
+    clash = {p: f"_arg{i}" for i, p in enumerate(params) if p in ("g", "t", "ans")}
+    if clash:  # a parameter named like a placeholder: rename it inside the vjp templates
+        vjp = tuple(None if v is None else _rename(v, clash) for v in vjp)
+        params = tuple(clash.get(p, p) for p in params)
     if len(vjp) > len(params):
         raise SrcDiffError(f"register: {len(vjp)} vjp templates for parameters {params}")
     if jvp is None:
@@ -177,6 +181,14 @@ def register(fn: Callable, vjp=None, jvp=None, *, params=None, sympy=None, name=
                 jvp={p: v for p, v in zip(params, jvp) if v is not None},
                 sympy=sympy, namespace=caller)
     return add(fn, rule)
+
+
+def _rename(text: str, names: dict) -> str:
+    tree = ast.parse(text, mode="eval")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in names:
+            node.id = names[node.id]
+    return ast.unparse(tree)
 
 
 def _g_to_t(text: str) -> str:
