@@ -27,9 +27,9 @@ def f_grad(a):
     else:
         c = 100 * b
     if cond:
-        d_b = np.full(np.shape(c), 1.0)
+        d_b = np.ones(np.shape(c))
     else:
-        d_b = 100 * np.full(np.shape(c), 1.0)
+        d_b = 100 * np.ones(np.shape(c))
     for _ in range(trips):
         d_b = 2 * d_b
     d_a = 2 * d_b

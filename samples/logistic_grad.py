@@ -32,8 +32,8 @@ def loss_grad(w, b, X, y):
         """The adjoint of a @ b with respect to b (1-D operands and batches too)."""
         a2 = np.reshape(a, (1, -1)) if np.ndim(a) == 1 else a
         b2 = np.reshape(b, (-1, 1)) if np.ndim(b) == 1 else b
-        g2 = np.expand_dims(g, -2) if np.ndim(a) == 1 else g
-        g2 = np.expand_dims(g2, -1) if np.ndim(b) == 1 else g2
+        g2 = np.expand_dims(g, -1) if np.ndim(b) == 1 else g
+        g2 = np.expand_dims(g2, -2) if np.ndim(a) == 1 else g2
         return np.reshape(_unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2),
             np.shape(b))
     t = X @ w
@@ -48,7 +48,7 @@ def loss_grad(w, b, X, y):
     log_t = np.log(t_4)
     t_5 = t_3 * log_t
     t_6 = t_2 + t_5
-    d_t_6 = np.full(np.shape(t_6), -1.0 / np.size(t_6))
+    d_t_6 = -1.0 / np.size(t_6) * np.ones(np.shape(t_6))
     d_p = -(_unbroadcast(_unbroadcast(d_t_6, t_5) * t_3, log_t) / t_4)
     d_p += _unbroadcast(_unbroadcast(d_t_6, t_2) * y, log_p) / p
     d_z = -(d_p * (-p / t_1) * exp_t)

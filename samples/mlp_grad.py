@@ -32,8 +32,8 @@ def loss_grad(W1, b1, W2, b2, X, Y):
         """The adjoint of a @ b with respect to a (1-D operands and batches too)."""
         a2 = np.reshape(a, (1, -1)) if np.ndim(a) == 1 else a
         b2 = np.reshape(b, (-1, 1)) if np.ndim(b) == 1 else b
-        g2 = np.expand_dims(g, -2) if np.ndim(a) == 1 else g
-        g2 = np.expand_dims(g2, -1) if np.ndim(b) == 1 else g2
+        g2 = np.expand_dims(g, -1) if np.ndim(b) == 1 else g
+        g2 = np.expand_dims(g2, -2) if np.ndim(a) == 1 else g2
         return np.reshape(_unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2),
             np.shape(a))
 
@@ -41,8 +41,8 @@ def loss_grad(W1, b1, W2, b2, X, Y):
         """The adjoint of a @ b with respect to b (1-D operands and batches too)."""
         a2 = np.reshape(a, (1, -1)) if np.ndim(a) == 1 else a
         b2 = np.reshape(b, (-1, 1)) if np.ndim(b) == 1 else b
-        g2 = np.expand_dims(g, -2) if np.ndim(a) == 1 else g
-        g2 = np.expand_dims(g2, -1) if np.ndim(b) == 1 else g2
+        g2 = np.expand_dims(g, -1) if np.ndim(b) == 1 else g
+        g2 = np.expand_dims(g2, -2) if np.ndim(a) == 1 else g2
         return np.reshape(_unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2),
             np.shape(b))
     t = X @ W1
@@ -51,7 +51,8 @@ def loss_grad(W1, b1, W2, b2, X, Y):
     out = t_1 + b2
     err = out - Y
     t_2 = err * err
-    d_t_2 = np.full(np.shape(t_2), _unbroadcast(1.0 / X.shape[0], np.sum(t_2)))
+    d_t_2 = _unbroadcast(1.0 / X.shape[0], np.sum(t_2)) * np.ones(np.shape(t_2)
+        )
     d_out = _unbroadcast(2 * (d_t_2 * err), out)
     d_t_1 = _unbroadcast(d_out, t_1)
     d_t_3 = _matmul_adjoint_a(d_t_1, h, W2) * (1 - h * h)

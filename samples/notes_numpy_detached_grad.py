@@ -28,5 +28,5 @@ def detached_grad(x):
                 d, np.shape(x)), x))
         return float(d)
     u = x * x
-    d_x = _unbroadcast(np.full(np.shape(u * x), 1.0) * u, x)
+    d_x = _unbroadcast(np.ones(np.shape(u * x)) * u, x)
     return _like(d_x, x)

@@ -16,6 +16,6 @@ def sum_of_squares_grad(x):
             return type(x)(_like(di, xi) for di, xi in zip(np.broadcast_to(
                 d, np.shape(x)), x))
         return float(d)
-    d_t = np.full(np.shape(x * x), 1.0)
+    d_t = np.ones(np.shape(x * x))
     d_x = d_t * x + d_t * x
     return _like(d_x, x)

@@ -16,5 +16,5 @@ def total_grad(x):
             return type(x)(_like(di, xi) for di, xi in zip(np.broadcast_to(
                 d, np.shape(x)), x))
         return float(d)
-    d_x = np.full(np.shape(x), 1.0)
+    d_x = np.ones(np.shape(x))
     return _like(d_x, x)

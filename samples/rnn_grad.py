@@ -52,8 +52,8 @@ def loss_grad(W, U, v, xs, targets):
         """The adjoint of a @ b with respect to a (1-D operands and batches too)."""
         a2 = np.reshape(a, (1, -1)) if np.ndim(a) == 1 else a
         b2 = np.reshape(b, (-1, 1)) if np.ndim(b) == 1 else b
-        g2 = np.expand_dims(g, -2) if np.ndim(a) == 1 else g
-        g2 = np.expand_dims(g2, -1) if np.ndim(b) == 1 else g2
+        g2 = np.expand_dims(g, -1) if np.ndim(b) == 1 else g
+        g2 = np.expand_dims(g2, -2) if np.ndim(a) == 1 else g2
         return np.reshape(_unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2),
             np.shape(a))
 
@@ -61,8 +61,8 @@ def loss_grad(W, U, v, xs, targets):
         """The adjoint of a @ b with respect to b (1-D operands and batches too)."""
         a2 = np.reshape(a, (1, -1)) if np.ndim(a) == 1 else a
         b2 = np.reshape(b, (-1, 1)) if np.ndim(b) == 1 else b
-        g2 = np.expand_dims(g, -2) if np.ndim(a) == 1 else g
-        g2 = np.expand_dims(g2, -1) if np.ndim(b) == 1 else g2
+        g2 = np.expand_dims(g, -1) if np.ndim(b) == 1 else g
+        g2 = np.expand_dims(g2, -2) if np.ndim(a) == 1 else g2
         return np.reshape(_unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2),
             np.shape(b))
     tape = []
