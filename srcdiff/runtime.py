@@ -140,8 +140,8 @@ def _matmul_adjoint_a(g, a, b):
     \"\"\"The adjoint of a @ b with respect to a (1-D operands and batches too).\"\"\"
     a2 = np.reshape(a, (1, -1)) if np.ndim(a) == 1 else a
     b2 = np.reshape(b, (-1, 1)) if np.ndim(b) == 1 else b
-    g2 = np.expand_dims(g, -2) if np.ndim(a) == 1 else g
-    g2 = np.expand_dims(g2, -1) if np.ndim(b) == 1 else g2
+    g2 = np.expand_dims(g, -1) if np.ndim(b) == 1 else g
+    g2 = np.expand_dims(g2, -2) if np.ndim(a) == 1 else g2
     return np.reshape(_unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2), np.shape(a))
 """
 HELPERS["_matmul_adjoint_b"] = """
@@ -149,8 +149,8 @@ def _matmul_adjoint_b(g, a, b):
     \"\"\"The adjoint of a @ b with respect to b (1-D operands and batches too).\"\"\"
     a2 = np.reshape(a, (1, -1)) if np.ndim(a) == 1 else a
     b2 = np.reshape(b, (-1, 1)) if np.ndim(b) == 1 else b
-    g2 = np.expand_dims(g, -2) if np.ndim(a) == 1 else g
-    g2 = np.expand_dims(g2, -1) if np.ndim(b) == 1 else g2
+    g2 = np.expand_dims(g, -1) if np.ndim(b) == 1 else g
+    g2 = np.expand_dims(g2, -2) if np.ndim(a) == 1 else g2
     return np.reshape(_unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2), np.shape(b))
 """
 HELPERS["_inner_adjoint_a"] = """

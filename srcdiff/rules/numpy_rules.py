@@ -1,0 +1,424 @@
+"""Rules for NumPy: ufuncs, reductions, linear algebra, shape ops, constructors.
+
+One line per function, as in autograd's numpy_vjps.py. Templates spell NumPy
+`np` (renamed to the user's alias); `_name(...)` calls are helpers emitted from
+`srcdiff/runtime.py`. A template may be a function of the call's bound
+arguments (parameter -> IR atom, None when defaulted), so that optional
+arguments appear in the generated code only when the user passed them.
+A parameter a rule cannot handle (`out=`, `where=`, `initial=`, a norm `ord`
+other than None/'fro'/2) is an error, never a silently wrong derivative.
+
+Conventions at kinks, as in JAX:
+- `maximum`/`minimum` (and `fmax`/`fmin`) split the cotangent 0.5/0.5 between
+  tied operands; `max`/`min`/`amax`/`amin` reductions split it equally among
+  all tied maximal entries.
+- `abs`' is `sign`, so 0 at 0.
+- `clip(x, lo, hi)` is `minimum(maximum(x, lo), hi)` as in `jnp.clip`: the
+  gradient to x is 1 strictly inside (lo, hi), 0.5 at x == lo or x == hi, 0
+  outside; lo and hi receive the rest.
+- `where(c, x, y)` sends the cotangent only to the branch it selected (the
+  other operand gets exact zeros, whatever its values, inf and nan included).
+- `sort` sends the cotangent back through the stable argsort permutation.
+- `prod` uses the product of the other entries, so it is exact at zeros.
+- Integer results (`astype(int)`, `sign`, `floor`, comparisons, `argmax`)
+  have zero derivative.
+"""
+import ast
+import operator
+
+import numpy as np
+
+from .. import ir
+from ..errors import NotDifferentiableError
+from .table import ELEMENTWISE, UNKNOWN, Rule, _scale, add, defelementwise, defzero
+
+E = defelementwise
+
+
+def M(name):
+    return ("method", name)
+
+
+def A(name):
+    return ("attr", name)
+
+
+def R(keys, spec, vjp=None, jvp=None, *, out_kind=UNKNOWN, broadcast=False, name=None):
+    """Add one rule under each key. `spec` lists the parameters, `name=default`
+    for optional ones; a bare template (not a dict) is for the first parameter.
+    A parameter named `out` is accepted only when not passed."""
+    params, defaults = [], {}
+    for item in spec.split():
+        p, _, d = item.partition("=")
+        params.append(p)
+        if d:
+            defaults[p] = ast.literal_eval(d)
+    vjp = vjp if isinstance(vjp, dict) else ({params[0]: vjp} if vjp else {})
+    jvp = jvp if isinstance(jvp, dict) else ({params[0]: jvp} if jvp else {})
+    if "out" in params:
+        vjp = {p: _no_out(t) for p, t in vjp.items()}
+        jvp = {p: _no_out(t) for p, t in jvp.items()}
+    for key in keys if isinstance(keys, list) else [keys]:
+        label = name or _label(key)
+        add(key, Rule(label, tuple(params), dict(defaults), vjp, jvp, broadcast=broadcast,
+                      out_kind=out_kind))
+
+
+def Z(*keys):
+    for key in keys:
+        defzero(key, _label(key))
+
+
+def _label(key) -> str:
+    if isinstance(key, tuple):
+        return f".{key[1]}()" if key[0] == "method" else f".{key[1]}"
+    if key is operator.matmul:
+        return "@"
+    mod = getattr(key, "__module__", None) or "numpy"
+    prefix = "np.linalg." if "linalg" in mod else "np."
+    return prefix + getattr(key, "__name__", repr(key))
+
+
+def _no_out(template):
+    def checked(b):
+        if _passed(b, "out"):
+            raise NotDifferentiableError("srcdiff has no derivative rule for NumPy calls with "
+                                         "out=; assign the result instead")
+        return template(b) if callable(template) else template
+    return checked
+
+
+# ----- elementwise: unary -----
+E(np.negative, "np.negative", "x", "-1")
+E(np.positive, "np.positive", "x", "1")
+E(np.sin, "np.sin", "x", "np.cos(x)")
+E(np.cos, "np.cos", "x", "-np.sin(x)")
+E(np.tan, "np.tan", "x", "1 + ans * ans")
+E(np.arcsin, "np.arcsin", "x", "1 / np.sqrt(1 - x * x)")
+E(np.arccos, "np.arccos", "x", "-1 / np.sqrt(1 - x * x)")
+E(np.arctan, "np.arctan", "x", "1 / (1 + x * x)")
+E(np.sinh, "np.sinh", "x", "np.cosh(x)")
+E(np.cosh, "np.cosh", "x", "np.sinh(x)")
+E(np.tanh, "np.tanh", "x", "1 - ans * ans")
+E(np.arcsinh, "np.arcsinh", "x", "1 / np.sqrt(x * x + 1)")
+E(np.arccosh, "np.arccosh", "x", "1 / np.sqrt(x * x - 1)")
+E(np.arctanh, "np.arctanh", "x", "1 / (1 - x * x)")
+E(np.exp, "np.exp", "x", "ans")
+E(np.exp2, "np.exp2", "x", "ans * np.log(2)")
+E(np.expm1, "np.expm1", "x", "ans + 1")
+E(np.log, "np.log", "x", "1 / x")
+E(np.log2, "np.log2", "x", "1 / (x * np.log(2))")
+E(np.log10, "np.log10", "x", "1 / (x * np.log(10))")
+E(np.log1p, "np.log1p", "x", "1 / (1 + x)")
+E(np.sqrt, "np.sqrt", "x", "0.5 / ans")
+E(np.cbrt, "np.cbrt", "x", "1 / (3 * ans * ans)")
+E(np.square, "np.square", "x", "2 * x")
+E(np.reciprocal, "np.reciprocal", "x", "-ans * ans")
+E(np.abs, "np.abs", "x", "np.sign(x)")
+E(np.fabs, "np.fabs", "x", "np.sign(x)")
+E(np.deg2rad, "np.deg2rad", "x", "np.pi / 180")
+E(np.radians, "np.radians", "x", "np.pi / 180")
+E(np.rad2deg, "np.rad2deg", "x", "180 / np.pi")
+E(np.degrees, "np.degrees", "x", "180 / np.pi")
+
+# ----- elementwise: binary (contributions are summed back over broadcast axes) -----
+E(np.add, "np.add", "a b", "1", "1")
+E(np.subtract, "np.subtract", "a b", "1", "-1")
+E(np.multiply, "np.multiply", "a b", "b", "a")
+E(np.divide, "np.divide", "a b", "1 / b", "-ans / b")
+E(np.power, "np.power", "a b", "b * a ** (b - 1)", "ans * np.log(a)")
+E(np.float_power, "np.float_power", "a b", "b * a ** (b - 1)", "ans * np.log(a)")
+E(np.mod, "np.mod", "a b", "1", "-np.floor(a / b)")
+E(np.fmod, "np.fmod", "a b", "1", "-np.trunc(a / b)")
+E(np.arctan2, "np.arctan2", "y x", "x / (x * x + y * y)", "-y / (x * x + y * y)")
+E(np.hypot, "np.hypot", "x y", "x / ans", "y / ans")
+E(np.logaddexp, "np.logaddexp", "a b", "np.exp(a - ans)", "np.exp(b - ans)")
+E(np.logaddexp2, "np.logaddexp2", "a b", "np.exp2(a - ans)", "np.exp2(b - ans)")
+for _f in (np.maximum, np.fmax):
+    E(_f, "np." + _f.__name__, "a b", "(a > b) + 0.5 * (a == b)", "(b > a) + 0.5 * (a == b)")
+for _f in (np.minimum, np.fmin):
+    E(_f, "np." + _f.__name__, "a b", "(a < b) + 0.5 * (a == b)", "(b < a) + 0.5 * (a == b)")
+
+
+def _elementwise(keys, spec, partials: dict):
+    """Like `defelementwise`, with partials that are functions of the bound args."""
+    def mode(g, d):
+        return lambda b: _scale(g, d(b)) if d(b) is not None else None
+    R(keys, spec, {p: mode("g", d) for p, d in partials.items()},
+      {p: mode("t", d) for p, d in partials.items()}, out_kind=ELEMENTWISE, broadcast=True)
+
+
+def _clip(lo, hi):
+    """The partials of clip(a, lo, hi) = minimum(maximum(a, lo), hi), JAX's ties."""
+    def above(u, v):  # d maximum(u, v) / du
+        return f"((({u}) > {v}) + 0.5 * (({u}) == {v}))"
+
+    def below(u, v):  # d minimum(u, v) / du
+        return f"((({u}) < {v}) + 0.5 * (({u}) == {v}))"
+
+    def prod(*fs):
+        return " * ".join(f for f in fs if f) or None
+
+    def da(b):
+        return prod(_passed(b, lo) and above("a", lo), _passed(b, hi) and below("a", hi))
+
+    def dlo(b):
+        return prod(above(lo, "a"), _passed(b, hi) and below(lo, hi)) if _passed(b, lo) else None
+
+    def dhi(b):
+        m = f"np.maximum(a, {lo})" if _passed(b, lo) else "a"
+        return below(hi, m) if _passed(b, hi) else None
+    return {"a": da, lo: dlo, hi: dhi}
+
+
+_elementwise(np.clip, "a a_min=None a_max=None", _clip("a_min", "a_max"))
+_elementwise(M("clip"), "a min=None max=None", _clip("min", "max"))
+R(np.where, "condition x=None y=None",
+  {"x": "np.where(condition, g, 0.0)", "y": "np.where(condition, 0.0, g)"},
+  {"x": "np.where(condition, t, 0.0)", "y": "np.where(condition, 0.0, t)"},
+  out_kind=ELEMENTWISE, broadcast=True)
+
+
+# ----- template pieces that depend on which optional arguments were passed -----
+def _passed(b, p) -> bool:
+    return b.get(p) is not None
+
+
+def _call(fn, first, b, *opts, pos=()):
+    """`fn(first, opt=opt, ...)` with only the options the user passed."""
+    args = [first] + [o for o in pos if _passed(b, o)]
+    args += [f"{o}={o}" for o in opts if _passed(b, o)]
+    return f"{fn}({', '.join(args)})"
+
+
+def _spread(g, b, x="a"):
+    """`g`, the cotangent of a reduction of `x` over `axis`, spread back over x."""
+    if not _passed(b, "axis"):
+        return f"({g}) * np.ones(np.shape({x}))"
+    if not _passed(b, "keepdims"):
+        return f"np.broadcast_to(np.expand_dims({g}, axis), np.shape({x}))"
+    return f"_expand({g}, {x}, axis, keepdims)"
+
+
+def _reduce(fn, t, b):
+    return _call(fn, t, b, "axis", "keepdims")
+
+
+def _mean_vjp(b):
+    if not _passed(b, "axis"):
+        return "g / np.size(a) * np.ones(np.shape(a))"
+    return f"{_spread('g', b)} * (np.size(ans) / np.size(a))"
+
+
+_REDUCE = "a axis=None dtype=None out=None keepdims=False"
+_CHOOSE = "a axis=None out=None keepdims=False"
+_VAR = "a axis=None dtype=None out=None ddof=0 keepdims=False"
+
+# ----- reductions -----
+R([np.sum, M("sum")], _REDUCE, lambda b: _spread("g", b), lambda b: _reduce("np.sum", "t", b))
+R([np.mean, M("mean")], _REDUCE, _mean_vjp, lambda b: _reduce("np.mean", "t", b))
+R([np.prod, M("prod")], _REDUCE, lambda b: f"{_spread('g', b)} * _prod_others(a, axis)",
+  lambda b: _reduce("np.sum", "t * _prod_others(a, axis)", b))
+R([np.max, np.amax, M("max"), np.min, np.amin, M("min")], _CHOOSE,
+  lambda b: f"{_spread('g', b)} * _ties(a, ans, axis, keepdims)",
+  lambda b: _reduce("np.sum", "t * _ties(a, ans, axis, keepdims)", b))
+R([np.var, M("var")], _VAR, "_var_adjoint(g, a, ans, axis, ddof, keepdims)",
+  lambda b: _reduce("np.sum", "t * _var_adjoint(1.0, a, ans, axis, ddof, keepdims)", b))
+R([np.std, M("std")], _VAR, "_var_adjoint(g / (2 * ans), a, ans, axis, ddof, keepdims)",
+  lambda b: _reduce("np.sum", "t * _var_adjoint(0.5 / ans, a, ans, axis, ddof, keepdims)", b))
+R([np.cumsum, M("cumsum")], "a axis=None dtype=None out=None",
+  lambda b: "np.flip(np.cumsum(np.flip(g, axis), axis), axis)" if _passed(b, "axis")
+  else "np.reshape(np.cumsum(np.ravel(g)[::-1])[::-1], np.shape(a))",
+  lambda b: _call("np.cumsum", "t", b, "axis"))
+
+
+# ----- linear algebra -----
+def _norm(b, mode):
+    ordv = b["ord"]
+    if ordv is not None and not (_const(ordv) and ordv.value in (2, "fro", None)):
+        raise NotDifferentiableError(
+            f"np.linalg.norm has a derivative rule only for ord=None, 'fro' and 2 (vectors), "
+            f"not ord={ast.unparse(_node(ordv))}; register one with srcdiff.register")
+    g = "g" if mode == "vjp" else "1.0"
+    if ordv is not None and ordv.value == 2:
+        d = f"_norm2_adjoint({g}, x, ans, axis, keepdims)"
+    elif not _passed(b, "axis"):
+        d = f"{g} * x / ans"
+    else:
+        d = f"{_spread(g + ' / ans', b, 'x')} * x"
+    return d if mode == "vjp" else _reduce("np.sum", f"t * {d}", b)
+
+
+def _const(a) -> bool:
+    return isinstance(a, ir.Const)
+
+
+def _node(a):
+    return ast.Constant(a.value) if _const(a) else getattr(a, "node", ast.Name("?"))
+
+
+R([np.dot, M("dot")], "a b", {"a": "_dot_adjoint_a(g, a, b)", "b": "_dot_adjoint_b(g, a, b)"},
+  {"a": "np.dot(t, b)", "b": "np.dot(a, t)"})
+R([np.matmul, operator.matmul], "a b",
+  {"a": "_matmul_adjoint_a(g, a, b)", "b": "_matmul_adjoint_b(g, a, b)"},
+  {"a": "t @ b", "b": "a @ t"})
+R(np.vdot, "a b", {"a": "g * np.reshape(b, np.shape(a))", "b": "g * np.reshape(a, np.shape(b))"},
+  {"a": "np.vdot(t, b)", "b": "np.vdot(a, t)"})
+R(np.inner, "a b", {"a": "_inner_adjoint_a(g, a, b)", "b": "_inner_adjoint_b(g, a, b)"},
+  {"a": "np.inner(t, b)", "b": "np.inner(a, t)"})
+R(np.outer, "a b",
+  {"a": "np.reshape(g @ np.ravel(b), np.shape(a))",
+   "b": "np.reshape(np.ravel(a) @ g, np.shape(b))"},
+  {"a": "np.outer(t, b)", "b": "np.outer(a, t)"})
+R(np.tensordot, "a b axes=2",
+  {"a": "_tensordot_adjoint(g, a, b, axes, False)", "b": "_tensordot_adjoint(g, a, b, axes, True)"},
+  {"a": "np.tensordot(t, b, axes)", "b": "np.tensordot(a, t, axes)"})
+R([np.trace, M("trace")], "a offset=0",
+  "np.multiply.outer(np.eye(np.shape(a)[0], np.shape(a)[1], offset), g)",
+  lambda b: _call("np.trace", "t", b, pos=("offset",)))
+R(np.diag, "v k=0", "_diag_adjoint(g, v, k)", lambda b: _call("np.diag", "t", b, pos=("k",)))
+R(np.linalg.inv, "a", "-(np.swapaxes(ans, -1, -2) @ g @ np.swapaxes(ans, -1, -2))",
+  "-(ans @ t @ ans)")
+R(np.linalg.det, "a", "np.expand_dims(g * ans, (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2)",
+  "ans * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)")
+R(np.linalg.norm, "x ord=None axis=None keepdims=False",
+  lambda b: _norm(b, "vjp"), lambda b: _norm(b, "jvp"))
+
+
+# ----- shape ops -----
+def _reshape_back(b, x="a"):
+    return (f"np.reshape(g, np.shape({x}), order=order)" if _passed(b, "order")
+            else f"np.reshape(g, np.shape({x}))")
+
+
+def _extras(b):
+    return [k for k in b if k.startswith("_") and k != "_0"]
+
+
+def _shape_arg(b):
+    xs = _extras(b)
+    return xs[0] if len(xs) == 1 else f"({', '.join(xs)},)"
+
+
+def _method_transpose(mode):
+    def template(b):
+        xs = _extras(b)
+        v = "g" if mode == "vjp" else "t"
+        if not xs or (len(xs) == 1 and _const(b[xs[0]]) and b[xs[0]].value is None):
+            return f"np.transpose({v})"
+        return f"np.transpose(g, np.argsort({_shape_arg(b)}))" if mode == "vjp" else (
+            f"np.transpose(t, {_shape_arg(b)})")
+    return template
+
+
+R(np.reshape, "a shape order=None", _reshape_back,
+  lambda b: _call("np.reshape", "t", b, "order", pos=("shape",)))
+add(M("reshape"), Rule(".reshape()", ("_0",), {"order": None},
+                       vjp={"_0": lambda b: _reshape_back(b, "_0")},
+                       jvp={"_0": lambda b: _call("np.reshape", f"t, {_shape_arg(b)}", b,
+                                                  "order")},
+                       varargs=True))
+add(M("transpose"), Rule(".transpose()", ("_0",), vjp={"_0": _method_transpose("vjp")},
+                         jvp={"_0": _method_transpose("jvp")}, varargs=True))
+R(np.transpose, "a axes=None",
+  lambda b: "np.transpose(g, np.argsort(axes))" if _passed(b, "axes") else "np.transpose(g)",
+  lambda b: _call("np.transpose", "t", b, pos=("axes",)))
+R(A("T"), "a", "np.transpose(g)", "np.transpose(t)")
+R([np.swapaxes, M("swapaxes")], "a axis1 axis2", "np.swapaxes(g, axis1, axis2)",
+  "np.swapaxes(t, axis1, axis2)")
+R(np.moveaxis, "a source destination", "np.moveaxis(g, destination, source)",
+  "np.moveaxis(t, source, destination)")
+R(np.expand_dims, "a axis", "np.reshape(g, np.shape(a))", "np.expand_dims(t, axis)")
+R([np.squeeze, M("squeeze")], "a axis=None", "np.reshape(g, np.shape(a))",
+  lambda b: _call("np.squeeze", "t", b, "axis"))
+R([np.ravel, M("ravel"), M("flatten")], "a order=None", _reshape_back,
+  lambda b: _call("np.ravel", "t", b, "order"))
+R([np.atleast_1d, np.atleast_2d, np.atleast_3d], "a", "np.reshape(g, np.shape(a))",
+  "np.reshape(t, np.shape(ans))")
+R(np.broadcast_to, "array shape", "_unbroadcast(g, array)", "np.broadcast_to(t, shape)")
+R([np.concatenate], "arrays axis=0 out=None", "_unconcatenate(g, arrays, axis)",
+  lambda b: _call("np.concatenate", "t", b, "axis"))
+R(np.stack, "arrays axis=0 out=None",
+  lambda b: "np.moveaxis(g, axis, 0)" if _passed(b, "axis") else "g",
+  lambda b: _call("np.stack", "t", b, "axis"))
+R(np.hstack, "tup", "_unconcatenate(g, tup, int(np.ndim(tup[0]) > 1))", "np.hstack(t)")
+R(np.vstack, "tup", "_unconcatenate(g, tup, 0, 2)", "np.vstack(t)")
+R(np.flip, "m axis=None", lambda b: _call("np.flip", "g", b, pos=("axis",)),
+  lambda b: _call("np.flip", "t", b, pos=("axis",)))
+R(np.fliplr, "m", "np.fliplr(g)", "np.fliplr(t)")
+R(np.flipud, "m", "np.flipud(g)", "np.flipud(t)")
+R(np.roll, "a shift axis=None", lambda b: _call("np.roll", "g, np.negative(shift)", b, "axis"),
+  lambda b: _call("np.roll", "t, shift", b, "axis"))
+R(np.tril, "m k=0", lambda b: _call("np.tril", "g", b, pos=("k",)),
+  lambda b: _call("np.tril", "t", b, pos=("k",)))
+R(np.triu, "m k=0", lambda b: _call("np.triu", "g", b, pos=("k",)),
+  lambda b: _call("np.triu", "t", b, pos=("k",)))
+R(np.sort, "a axis=-1 kind=None", "_sort_adjoint(g, a, axis)",
+  "np.take_along_axis(t, np.argsort(a, axis, kind='stable'), axis)")
+
+
+# ----- copies and conversions -----
+_FLOAT_NAMES = {"float", "float64", "float32", "float16", "double", "longdouble", "f8", "f4",
+                "d", "single", "half"}
+
+
+def _is_float_dtype(a) -> bool:
+    node = _node(a)
+    if isinstance(node, ast.Constant):
+        return node.value in _FLOAT_NAMES or node.value is None
+    if isinstance(node, ast.Name):
+        return node.id == "float"
+    return isinstance(node, ast.Attribute) and node.attr in _FLOAT_NAMES
+
+
+def _convert(x, shape_too=False):
+    def template(b, v="g"):
+        out = f"np.reshape({v}, np.shape({x}))" if shape_too and _passed(b, "ndmin") else v
+        if _passed(b, "dtype") and not _is_float_dtype(b["dtype"]):
+            out = f"_cast_adjoint({out}, ans)"
+        return out
+    return template, lambda b: (template(b, "np.reshape(t, np.shape(ans))")
+                                if shape_too and _passed(b, "ndmin") else template(b, "t"))
+
+
+R(np.array, "object dtype=None copy=True order='K' subok=False ndmin=0",
+  *_convert("object", shape_too=True))
+R([np.asarray, np.ascontiguousarray, np.asanyarray], "a dtype=None", *_convert("a"))
+R(M("astype"), "a dtype order=None casting=None subok=None copy=None", *_convert("a"))
+R([np.copy, M("copy")], "a order=None", "g", "t")
+R(M("item"), "a", "np.full(np.shape(a), g)", "np.ravel(t)[0]")
+
+
+# ----- constructors: values that do not depend on the arguments' values -----
+def _arange(param):
+    def template(b):
+        if not _passed(b, "stop"):  # np.arange(n): the only argument is the stop
+            return None
+        if param == "start":
+            return "np.sum(g)"
+        return "np.sum(g * np.arange(np.size(ans)))" if _passed(b, "step") else None
+    return template
+
+
+R(np.arange, "start stop=None step=None",
+  {"start": _arange("start"), "step": _arange("step")},
+  {"start": lambda b: _arange("start")(b) and "np.full(np.shape(ans), t)",
+   "step": lambda b: _arange("step")(b) and "t * np.arange(np.size(ans))"})
+R(np.full, "shape fill_value dtype=None", {"fill_value": "_unbroadcast(g, fill_value)"},
+  {"fill_value": "np.broadcast_to(t, np.shape(ans))"})
+R(np.full_like, "a fill_value dtype=None",
+  {"fill_value": "_unbroadcast(_cast_adjoint(g, ans), fill_value)"},
+  {"fill_value": "np.broadcast_to(_cast_adjoint(t, ans), np.shape(ans))"})
+Z(np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like, np.eye, np.identity,
+  np.tri)
+
+# ----- zero derivative: integer-valued, boolean and shape results -----
+Z(np.sign, np.floor, np.ceil, np.trunc, np.rint, np.round, np.around, np.fix, np.floor_divide,
+  np.heaviside, np.signbit, np.isnan, np.isinf, np.isfinite, np.isclose, np.allclose,
+  np.array_equal, np.greater, np.greater_equal, np.less, np.less_equal, np.equal,
+  np.not_equal, np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.all, np.any,
+  np.argmax, np.argmin, np.argsort, np.nonzero, np.flatnonzero, np.count_nonzero,
+  np.argwhere, np.searchsorted, np.digitize, np.shape, np.size, np.ndim)
+Z(M("argmax"), M("argmin"), M("argsort"), M("nonzero"), M("all"), M("any"), M("round"),
+  A("shape"), A("size"), A("ndim"), A("dtype"))
+
