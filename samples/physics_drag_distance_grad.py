@@ -10,20 +10,8 @@ G = 9.81
 
 
 def drag_distance_grad(speed, angle, drag, steps=400):
-    import numpy as np
-
-    def _unbroadcast(g, x):
-        """Sum g over the axes NumPy broadcast x along, giving x's shape."""
-        shape = np.shape(x)
-        if np.shape(g) == shape:
-            return g
-        while np.ndim(g) > len(shape):
-            g = np.sum(g, axis=0)
-        axes = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(
-            g)[i] != 1)
-        return np.sum(g, axis=axes, keepdims=True) if axes else g
     tape = []
-    tape_x_vx_vy = []
+    tape_vx_vy = []
     dt = 2.0 / steps
     cos_angle = math.cos(angle)
     vx = speed * cos_angle
@@ -31,36 +19,30 @@ def drag_distance_grad(speed, angle, drag, steps=400):
     vy = speed * sin_angle
     x = 0.0
     for _ in range(steps):
-        tape_x_vx_vy.append((x, vx, vy))
+        tape_vx_vy.append((vx, vy))
         v = math.hypot(vx, vy)
-        t = vx * dt
-        x = x + t
+        x = x + vx * dt
+        t = drag * v
+        vx = vx - t * vx * dt
         t_1 = drag * v
-        vx = vx - t_1 * vx * dt
-        t_2 = drag * v
-        t_3 = t_2 * vy
-        t_4 = (G + t_3) * dt
-        vy = vy - t_4
-        tape.append((v, t, t_1, t_2, t_3, t_4))
+        vy = vy - (G + t_1 * vy) * dt
+        tape.append((v, t, t_1))
     d_x = 1.0
     d_vx = 0.0
     d_vy = 0.0
     d_drag = 0.0
     for _ in range(steps):
-        x, vx, vy = tape_x_vx_vy.pop()
-        v, t, t_1, t_2, t_3, t_4 = tape.pop()
-        d_t_3 = _unbroadcast(_unbroadcast(-d_vy, t_4) * dt, t_3)
-        d_t_2 = _unbroadcast(d_t_3 * vy, t_2)
-        d_drag += d_t_2 * v
-        d_t_5 = -d_vx * dt
-        d_t_1 = _unbroadcast(d_t_5 * vx, t_1)
+        vx, vy = tape_vx_vy.pop()
+        v, t, t_1 = tape.pop()
+        d_t_2 = -d_vy * dt
+        d_t_1 = d_t_2 * vy
         d_drag += d_t_1 * v
-        d_v = d_t_2 * drag + d_t_1 * drag
-        d_vx = d_vx + d_t_5 * t_1 + _unbroadcast(d_x, t) * dt
-        d_vx += _unbroadcast(d_v * vx / v, vx)
-        d_vy = _unbroadcast(d_vy, vy) + d_t_3 * t_2
-        d_vy += _unbroadcast(d_v * vy / v, vy)
-        d_x = _unbroadcast(d_x, x)
+        d_t_3 = -d_vx * dt
+        d_t = d_t_3 * vx
+        d_drag += d_t * v
+        d_v = d_t_1 * drag + d_t * drag
+        d_vx = d_vx + d_t_3 * t + d_x * dt + d_v * vx / v
+        d_vy = d_vy + d_t_2 * t_1 + d_v * vy / v
     d_speed = d_vy * sin_angle + d_vx * cos_angle
     d_angle = d_vy * speed * math.cos(angle) - d_vx * speed * math.sin(angle)
     return float(d_speed), float(d_angle), float(d_drag)

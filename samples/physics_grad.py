@@ -10,31 +10,17 @@ G = 9.81
 
 
 def projectile_range_grad(speed, angle, height):
-    import numpy as np
-
-    def _unbroadcast(g, x):
-        """Sum g over the axes NumPy broadcast x along, giving x's shape."""
-        shape = np.shape(x)
-        if np.shape(g) == shape:
-            return g
-        while np.ndim(g) > len(shape):
-            g = np.sum(g, axis=0)
-        axes = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(
-            g)[i] != 1)
-        return np.sum(g, axis=axes, keepdims=True) if axes else g
     cos_angle = math.cos(angle)
     vx = speed * cos_angle
     sin_angle = math.sin(angle)
     vy = speed * sin_angle
     t = 2 * G
     sqrt_t = math.sqrt(vy * vy + t * height)
-    t_1 = vy + sqrt_t
-    flight = t_1 / G
-    d_t_1 = _unbroadcast(vx / G, t_1)
+    flight = (vy + sqrt_t) / G
+    d_t_1 = vx / G
     d_t_2 = 0.5 * d_t_1 / sqrt_t
     d_vy = d_t_1 + 2 * (d_t_2 * vy)
-    d_vx = _unbroadcast(flight, vx)
-    d_speed = d_vy * sin_angle + d_vx * cos_angle
-    d_angle = d_vy * speed * math.cos(angle) - d_vx * speed * math.sin(angle)
+    d_speed = d_vy * sin_angle + flight * cos_angle
+    d_angle = d_vy * speed * math.cos(angle) - flight * speed * math.sin(angle)
     d_height = d_t_2 * t
     return float(d_speed), float(d_angle), float(d_height)

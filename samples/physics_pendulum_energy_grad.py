@@ -38,21 +38,17 @@ def pendulum_energy_grad(theta, omega, length, material):
     t_4 = t_3 * cos_theta * 2
     abs_theta = abs(theta)
     t_5 = t_4 * abs_theta
-    work = t_5 * length
     d_t_6 = _unbroadcast(1.0, kinetic + potential)
-    d_work = _unbroadcast(-1.0, work)
-    d_t_5 = d_work * length
-    d_theta = _unbroadcast(d_t_5 * t_4, abs_theta) * ((theta > 0) - (theta < 0)
-        )
-    d_theta += -(_unbroadcast(2 * (d_t_5 * abs_theta) * t_3, cos_theta) *
+    d_theta = _unbroadcast(-length * t_4, abs_theta) * ((theta > 0) - (
+        theta < 0))
+    d_theta += -(_unbroadcast(2 * (-length * abs_theta) * t_3, cos_theta) *
         math.sin(theta))
-    d_theta += -(-_unbroadcast(d_t_6 * t_1, t_2) * math.sin(theta))
-    d_length = _unbroadcast(d_work * t_5, length)
-    d_length += _unbroadcast(d_t_6 * t_2 * G, length)
-    d_t = 0.5 * _unbroadcast(d_t_6, kinetic) * (2 * t)
-    d_length += d_t * omega
+    d_theta += -(-(d_t_6 * t_1) * math.sin(theta))
+    d_t = 0.5 * d_t_6 * (2 * t)
     if cond:
+        d_length = _unbroadcast(-t_5, length) + d_t_6 * t_2 * G + d_t * omega
         d_omega = d_t * length
     else:
+        d_length = _unbroadcast(-t_5, length) + d_t_6 * t_2 * G + d_t * omega
         d_omega = d_t * length
     return float(d_theta), float(d_omega), float(d_length)

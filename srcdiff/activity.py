@@ -88,8 +88,25 @@ def analyze(fn: ir.Function, wrt: list[ir.Var]) -> set[int]:
                         changed = True
     active = varied & useful
     _check(fn.body, active)
+    _check_effects(fn.body, varied)
     return active
 
+
+def _check_effects(block, varied) -> None:
+    """A call made for its effect (`acc.append(v)`, `np.copyto(out, v)`) may change
+    a value in place; with a differentiated argument that change would carry a
+    derivative srcdiff cannot see, so it is an error (printing is fine)."""
+    for s in ir.walk(block):
+        if not (isinstance(s, ir.Assign) and s.effect and isinstance(s.expr, ir.Call)):
+            continue
+        if s.expr.fn is print:
+            continue
+        if any(u.id in varied for u in ir.expr_uses(s.expr)):
+            what = s.expr.spelling or "this call"
+            raise UnsupportedSyntaxError(
+                f"srcdiff does not support changing values in place with a differentiated "
+                f"value ({what}(...)); build a new value instead, e.g. a list display "
+                "[a, b], np.stack, or accumulate a sum", s.loc)
 
 def _check(block, active) -> None:
     """Every active value must be computed by something with a derivative."""

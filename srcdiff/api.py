@@ -13,6 +13,7 @@ from typing import Any, Callable, Sequence, Union
 import numpy as np
 
 from .errors import NonNumericOutputError, NonScalarOutputError, SrcDiffError, WrtError
+from .rules.table import VERSION as _VERSION
 from .rules.table import defzero
 from .source import describe, function_of
 
@@ -140,6 +141,7 @@ class Derivative:
                              self._lowered.guards}.values())
         self._generic = self._shown = self._build(None, None)
         self._cache.clear()
+        self._version = _VERSION[0]
 
     @property
     def source(self) -> str:
@@ -157,11 +159,18 @@ class Derivative:
             values = tuple(bound.arguments.values())
         else:
             values = args
+        if self._version != _VERSION[0]:
+            self._build_generic()
         for ns, name, obj in self._guards:
             if ns.get(name, _MISSING) is not obj:
                 self._build_generic()
                 break
         entry = self._cache.get(signature(values))
+        if entry is not None:
+            for ns, name, typ in entry[3]:
+                if type(ns.get(name)) is not typ:
+                    entry = None
+                    break
         if entry is None:
             entry = self._specialise(values)
         self._shown = entry[2]
@@ -177,7 +186,7 @@ class Derivative:
             self._build(values, None))
         if self.variant == "value_and_grad":
             shown = self._build(values, None)
-        entry = (internal.fn, internal.returns_value, shown)
+        entry = (internal.fn, internal.returns_value, shown, internal.kind_guards)
         self._cache[signature(values)] = entry
         return entry
 

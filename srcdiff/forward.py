@@ -58,7 +58,7 @@ class Forward:
     def primal(self, s: ir.Assign) -> ast.stmt:
         e = s.expr
         value = exprs.call(e, self.ctx.stop_fns) if isinstance(e, ir.Call) else exprs.atom(e)
-        return assign(f"__v{s.var.id}", value)
+        return ast.Expr(value) if s.effect else assign(f"__v{s.var.id}", value)
 
     def tangent_expr(self, s: ir.Assign):
         """The tangent of `s.var` as one expression (None: zero)."""

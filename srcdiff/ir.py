@@ -71,6 +71,7 @@ class Assign:
     var: Var
     expr: Expr
     loc: Loc | None = None
+    effect: bool = False  # a call kept for what it does (`print(x)`), its value unused
 
 
 @dataclass

@@ -10,9 +10,11 @@ specialisation) makes all of scalar code reach hand-written speed.
 """
 from __future__ import annotations
 
+import ast
 import math
 import numbers
 import operator
+import types
 
 import numpy as np
 
@@ -38,9 +40,11 @@ def kind_of_value(x) -> str | None:
 class Kinds:
     """`kind(atom)` is SCALAR, ARRAY or None; `same_shape(a, b)` is certain."""
 
-    def __init__(self, fn: ir.Function, param_kinds: dict[int, str | None]):
+    def __init__(self, fn: ir.Function, param_kinds: dict[int, str | None], namespace=None):
         self.parent: dict[int, int] = {}
         self.ckind: dict[int, str | None] = {}
+        self.namespace = namespace  # f's globals: a global's kind is read at build time
+        self.guards: dict[str, type] = {}  # global name -> the type the kinds assumed
         for pid, k in param_kinds.items():
             self.ckind[pid] = k
         self._fn = fn
@@ -74,6 +78,24 @@ class Kinds:
         if isinstance(a, ir.Const):
             return SCALAR if isinstance(a.value, (int, float)) and not isinstance(
                 a.value, bool) else None
+        if isinstance(a, ir.Opaque) and not a.uses and self.namespace is not None:
+            return self.global_kind(a.node)
+        return None
+
+    def global_kind(self, node):
+        """The kind of a module constant (`SCALE`, `math.pi`) as it is now; the
+        caller re-specialises if its type changes."""
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            mod = self.namespace.get(node.value.id)
+            if isinstance(mod, types.ModuleType):
+                return kind_of_value(getattr(mod, node.attr, None))
+            return None
+        if isinstance(node, ast.Name) and node.id in self.namespace:
+            value = self.namespace[node.id]
+            k = kind_of_value(value)
+            if k is not None:
+                self.guards[node.id] = type(value)
+            return ARRAY if k == VECTOR else k
         return None
 
     def get(self, vid, default=None):
@@ -111,12 +133,13 @@ class Kinds:
         except TypeError:
             return
         vals = [a for a in bound.values() if a is not None]
-        if any(not isinstance(a, (ir.Var, ir.Const)) for a in vals):
-            return
-        shaped = [a for a in vals if isinstance(a, ir.Var) and self.kind(a) != SCALAR]
+        shaped = [a for a in vals if self.kind(a) != SCALAR]
         if not shaped:
-            if all(self.kind(a) == SCALAR for a in vals):
-                self.set_kind(s.var.id, SCALAR)
+            self.set_kind(s.var.id, SCALAR)
+            return
+        if any(not isinstance(a, ir.Var) for a in shaped):
+            if any(self.kind(a) in (ARRAY, VECTOR) for a in shaped):
+                self.set_kind(s.var.id, ARRAY)
             return
         if all(self.same_shape(shaped[0], a) for a in shaped[1:]):
             self.union(shaped[0].id, s.var.id)
@@ -160,5 +183,5 @@ class Kinds:
         self._block(s.body, False)
 
 
-def infer(fn: ir.Function, param_kinds: dict[int, str | None]) -> Kinds:
-    return Kinds(fn, param_kinds)
+def infer(fn: ir.Function, param_kinds: dict[int, str | None], namespace=None) -> Kinds:
+    return Kinds(fn, param_kinds, namespace)

@@ -217,9 +217,16 @@ class Lowerer:
         pass
 
     def s_Expr(self, s):
+        """A call as a statement runs for its effect and is kept as written."""
         if isinstance(s.value, ast.Constant):
             return
-        self.value(s.value, "_")
+        if not isinstance(s.value, ast.Call):
+            return  # an expression without a call has no effect
+        mark = len(self.out)
+        v = self.value(s.value, "_")
+        for st in self.out[mark:]:
+            if isinstance(st, ir.Assign) and st.var is v:
+                st.effect = True
 
     def s_FunctionDef(self, s):
         """Generated code defines srcdiff's runtime helpers inside the function;

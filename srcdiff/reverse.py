@@ -529,7 +529,8 @@ class Reverse:
         out: list = []
         for s in block:
             if isinstance(s, ir.Assign):
-                out.append(assign(f"__v{s.var.id}", self.primal_expr(s.expr)))
+                value = self.primal_expr(s.expr)
+                out.append(ast.Expr(value) if s.effect else assign(f"__v{s.var.id}", value))
             elif isinstance(s, ir.If):
                 branches = []
                 for body, pick in ((s.body, "then"), (s.orelse, "orelse")):

@@ -16,6 +16,7 @@ from .coalesce import Groups
 from .exprs import name, pv
 from .lower import MISSING, Lowerer
 from .reverse import Context, Reverse, assign, reads
+from .rules import table
 from .source import function_of, parse_function
 
 
@@ -25,6 +26,7 @@ class Lowered:
     node: ast.AST  # the user's def, for the signature
     counter: itertools.count
     guards: list = field(default_factory=list)  # (namespace, name, object) read at build
+    version: int = 0  # of the rule table
 
 
 _LOWERED: dict = {}
@@ -32,16 +34,16 @@ _LOWERED: dict = {}
 
 def lowered(f) -> Lowered:
     """The IR of `f`, cached per function object and invalidated when a global
-    callee it resolved has been rebound."""
+    callee it resolved has been rebound or a rule was registered."""
     f = function_of(f)
     hit = _LOWERED.get(f)
-    if hit is not None and guards_hold(hit.guards):
+    if hit is not None and guards_hold(hit.guards) and hit.version == table.VERSION[0]:
         return hit
     node, filename = parse_function(f)
     counter = itertools.count()
     lw = Lowerer(f, filename, counter)
     fn = lw.function(node)
-    out = Lowered(fn, node, counter, lw.guards)
+    out = Lowered(fn, node, counter, lw.guards, table.VERSION[0])
     _LOWERED[f] = out
     return out
 
@@ -89,6 +91,7 @@ class Built:
     name: str
     ct_name: str = ""
     returns_value: bool = True  # the function returns (value, gradient)
+    kind_guards: list = field(default_factory=list)  # (namespace, global, type) assumed
 
 
 def reserved_names(f, lw: Lowered) -> set[str]:
@@ -142,7 +145,7 @@ def setup(f, wrt: tuple[int, ...], args) -> Setup:
     wrt_vars = [fn.params[i] for i in wrt]
     active = activity.analyze(fn, wrt_vars)
     pk = param_kinds(fn, args, has_numpy(f))
-    vk = kinds.infer(fn, pk)
+    vk = kinds.infer(fn, pk, f.__globals__)
     reserved = reserved_names(f, lw)
     modules, imports = module_names(f, reserved)
     ctx = Context(vk, modules, set(), stop_fns=(stop_gradient,))
@@ -172,16 +175,14 @@ def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Group
 
 def _finalize(su: Setup, w: ir.Var, g: ast.expr) -> ast.expr:
     """A gradient in its parameter's type and shape, fresh: `_like` for arrays
-    and unknown kinds; `float` for a scalar given as an int, a NumPy scalar or
-    whose gradient is literally another value (`d(x * w)/dx` is `w`)."""
+    and unknown kinds, `float` for scalars (ints and 0-d values can flow into a
+    scalar's gradient: `d(x * floor(x))/dx`, `d(x * w)/dx` is `w`)."""
     if su.pk[w.id] != kinds.SCALAR:
         su.ctx.helpers.add("_like")
         return ast.Call(name("_like"), [g, pv(w)], [])
-    exact_float = su.types is not None and su.types[w.id] is float
-    all_scalar = all(su.vk.get(i) == kinds.SCALAR for i in su.active)
-    if not (exact_float and all_scalar) or (isinstance(g, ast.Name) and g.id.startswith("__v")):
-        return ast.Call(name("float"), [g], [])
-    return g
+    if isinstance(g, ast.Constant) and isinstance(g.value, float):
+        return g
+    return ast.Call(name("float"), [g], [])
 
 
 def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
@@ -246,6 +247,7 @@ def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
     injected = {"__srcdiff_check__": check} if check is not None else {}
     built = finish(su, fname, sig, body, primal, list(rev.tapes.values()) + rev.saved,
                    injected)
+    built.kind_guards = [(f.__globals__, k, t) for k, t in su.vk.guards.items()]
     built.ct_name = ct_name
     built.returns_value = returns_value
     return built
@@ -320,6 +322,7 @@ def build_forward(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
     body.append(ast.Return(ret))
     built = finish(su, f"{_base_name(fn)}_{variant}", _signature(su.lw.node), body, primal, (),
                    injected)
+    built.kind_guards = [(f.__globals__, k, t) for k, t in su.vk.guards.items()]
     built.returns_value = not (variant == "grad" and check is None)
     return built
 

@@ -44,8 +44,9 @@ for _name in ("max", "min"):  # max(iterable): ties share the cotangent equally
     add(("reduce", _name), Rule(_name, ("x",), vjp={
         "x": "g * (np.asarray(x) == ans) / np.sum(np.asarray(x) == ans)"}, jvp={
         "x": "np.sum(t * (np.asarray(x) == ans)) / np.sum(np.asarray(x) == ans)"}))
-for _fn in (builtins.int, builtins.round, builtins.len, builtins.bool, builtins.range,
-            builtins.isinstance, builtins.str, builtins.type):
+for _fn in (builtins.int, builtins.round, builtins.len):
+    defzero(_fn, _fn.__name__, out_kind=SCALAR)
+for _fn in (builtins.bool, builtins.range, builtins.isinstance, builtins.str, builtins.type):
     defzero(_fn, _fn.__name__)
 
 # ----- math -----
@@ -85,9 +86,10 @@ E(math.erfc, "math.erfc", "x", "-2 / math.sqrt(math.pi) * math.exp(-x * x)", out
   sympy=sp.erfc)
 E(math.degrees, "math.degrees", "x", "180 / math.pi", out_kind=S, sympy=lambda x: x * 180 / sp.pi)
 E(math.radians, "math.radians", "x", "math.pi / 180", out_kind=S, sympy=lambda x: x * sp.pi / 180)
-for _fn, _sp in ((math.floor, sp.floor), (math.ceil, sp.ceiling), (math.trunc, None),
-                 (math.isnan, None), (math.isinf, None), (math.isfinite, None)):
-    defzero(_fn, "math." + _fn.__name__, sympy=_sp)
+for _fn, _sp in ((math.floor, sp.floor), (math.ceil, sp.ceiling), (math.trunc, None)):
+    defzero(_fn, "math." + _fn.__name__, sympy=_sp, out_kind=SCALAR)
+for _fn in (math.isnan, math.isinf, math.isfinite):
+    defzero(_fn, "math." + _fn.__name__)
 
 # log(x) and log(x, base): the template depends on whether a base was passed.
 add(math.log, Rule(

@@ -68,6 +68,7 @@ class Rule:
 
 
 RULES: dict[Any, Rule] = {}
+VERSION = [0]  # bumped by every change to the table: cached transforms are then stale
 
 
 def _key(fn: Any) -> Any:
@@ -87,6 +88,7 @@ def lookup(fn: Any) -> Rule | None:
 
 def add(fn: Any, rule: Rule) -> Rule:
     RULES[_key(fn)] = rule
+    VERSION[0] += 1
     return rule
 
 
@@ -201,6 +203,7 @@ def _g_to_t(text: str) -> str:
 
 def unregister(fn: Callable) -> None:
     RULES.pop(_key(fn), None)
+    VERSION[0] += 1
 
 
 def bind_args(rule: Rule, args: list, kwargs: dict) -> dict:
