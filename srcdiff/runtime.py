@@ -76,7 +76,7 @@ def _forward_grad(tangent, args, i, *primals):
 HELPERS["_expand"] = """
 def _expand(g, x, axis, keepdims):
     \"\"\"g, shaped like a reduction of x over axis, broadcast back to x's shape.\"\"\"
-    if axis is not None and not keepdims:
+    if axis is not None and not keepdims and np.ndim(g):
         g = np.expand_dims(g, axis)
     return np.broadcast_to(g, np.shape(x))
 """
@@ -108,11 +108,23 @@ def _var_adjoint(g, x, ans, axis, ddof, keepdims):
 """
 HELPERS["_norm2_adjoint"] = """
 def _norm2_adjoint(g, x, ans, axis, keepdims):
-    \"\"\"The adjoint of ans = np.linalg.norm(x, 2, axis, keepdims): vector norms only.\"\"\"
-    if (np.ndim(x) == 2 and axis is None) or (np.ndim(axis) == 1 and len(axis) == 2):
-        raise NotImplementedError("no derivative rule for the matrix 2-norm (ord=2) of "
-                                  "np.linalg.norm; use ord=None or 'fro'")
-    return _expand(g / ans, x, axis, keepdims) * x
+    \"\"\"The adjoint of ans = np.linalg.norm(x, 2, axis, keepdims): vector or spectral.\"\"\"
+    x = np.asarray(x)
+    if np.ndim(axis) == 1 and len(axis) == 1:
+        axis = axis[0]
+    if (axis is None and x.ndim == 1) or (axis is not None and np.ndim(axis) == 0):
+        return _expand(g / ans, x, axis, keepdims) * x
+    axes = (0, 1) if axis is None else tuple(axis)
+    u, s, vt = np.linalg.svd(np.moveaxis(x, axes, (-2, -1)), full_matrices=False)
+    top = np.moveaxis(u[..., :, :1] @ vt[..., :1, :], (-2, -1), axes)
+    return _expand(g, x, axes, keepdims) * top
+"""
+HELPERS["_nuc_adjoint"] = """
+def _nuc_adjoint(g, x, axis, keepdims):
+    \"\"\"The adjoint of np.linalg.norm(x, 'nuc', axis, keepdims): U @ Vt.\"\"\"
+    axes = (0, 1) if axis is None else tuple(axis)
+    u, s, vt = np.linalg.svd(np.moveaxis(x, axes, (-2, -1)), full_matrices=False)
+    return _expand(g, x, axes, keepdims) * np.moveaxis(u @ vt, (-2, -1), axes)
 """
 HELPERS["_dot_adjoint_a"] = """
 def _dot_adjoint_a(g, a, b):
@@ -230,9 +242,10 @@ def _cast_adjoint(g, ans):
 """
 
 NUMPY_HELPERS = ["_expand", "_ties", "_prod_others", "_var_adjoint", "_norm2_adjoint",
-                 "_dot_adjoint_a", "_dot_adjoint_b", "_matmul_adjoint_a", "_matmul_adjoint_b",
-                 "_inner_adjoint_a", "_inner_adjoint_b", "_tensordot_adjoint", "_diag_adjoint",
-                 "_sort_adjoint", "_unconcatenate", "_cast_adjoint"]
+                 "_nuc_adjoint", "_dot_adjoint_a", "_dot_adjoint_b", "_matmul_adjoint_a",
+                 "_matmul_adjoint_b", "_inner_adjoint_a", "_inner_adjoint_b",
+                 "_tensordot_adjoint", "_diag_adjoint", "_sort_adjoint", "_unconcatenate",
+                 "_cast_adjoint"]
 
 ORDER = ["_unbroadcast", "_scatter", "_zero", "_forward_grad", "_like"] + NUMPY_HELPERS
 

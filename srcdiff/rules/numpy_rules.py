@@ -6,7 +6,7 @@ One line per function, as in autograd's numpy_vjps.py. Templates spell NumPy
 arguments (parameter -> IR atom, None when defaulted), so that optional
 arguments appear in the generated code only when the user passed them.
 A parameter a rule cannot handle (`out=`, `where=`, `initial=`, a norm `ord`
-other than None/'fro'/2) is an error, never a silently wrong derivative.
+other than None/'fro'/'nuc'/2) is an error, never a silently wrong derivative.
 
 Conventions at kinks, as in JAX:
 - `maximum`/`minimum` (and `fmax`/`fmin`) split the cotangent 0.5/0.5 between
@@ -19,6 +19,9 @@ Conventions at kinks, as in JAX:
 - `where(c, x, y)` sends the cotangent only to the branch it selected (the
   other operand gets exact zeros, whatever its values, inf and nan included).
 - `sort` sends the cotangent back through the stable argsort permutation.
+- `linalg.norm` with ord=2 of a matrix (the largest singular value) uses the
+  top singular vectors from `svd`; at a repeated top singular value (a kink)
+  it takes the pair `svd` returns.
 - `prod` uses the product of the other entries, so it is exact at zeros.
 - Integer results (`astype(int)`, `sign`, `floor`, comparisons, `argmax`)
   have zero derivative.
@@ -181,7 +184,9 @@ R(np.where, "condition x=None y=None",
 
 # ----- template pieces that depend on which optional arguments were passed -----
 def _passed(b, p) -> bool:
-    return b.get(p) is not None
+    """Whether the call passed `p` (an explicit None counts as not passed)."""
+    a = b.get(p)
+    return a is not None and not (_const(a) and a.value is None)
 
 
 def _call(fn, first, b, *opts, pos=()):
@@ -195,8 +200,11 @@ def _spread(g, b, x="a"):
     """`g`, the cotangent of a reduction of `x` over `axis`, spread back over x."""
     if not _passed(b, "axis"):
         return f"({g}) * np.ones(np.shape({x}))"
-    if not _passed(b, "keepdims"):
+    keep = b.get("keepdims")
+    if keep is None or _const(keep) and not keep.value:
         return f"np.broadcast_to(np.expand_dims({g}, axis), np.shape({x}))"
+    if _const(keep):
+        return f"np.broadcast_to({g}, np.shape({x}))"
     return f"_expand({g}, {x}, axis, keepdims)"
 
 
@@ -235,13 +243,15 @@ R([np.cumsum, M("cumsum")], "a axis=None dtype=None out=None",
 # ----- linear algebra -----
 def _norm(b, mode):
     ordv = b["ord"]
-    if ordv is not None and not (_const(ordv) and ordv.value in (2, "fro", None)):
+    if _passed(b, "ord") and not (_const(ordv) and ordv.value in (2, "fro", "nuc")):
         raise NotDifferentiableError(
-            f"np.linalg.norm has a derivative rule only for ord=None, 'fro' and 2 (vectors), "
-            f"not ord={ast.unparse(_node(ordv))}; register one with srcdiff.register")
+            f"np.linalg.norm has derivative rules for ord=None, 'fro', 'nuc' and 2, not "
+            f"ord={ast.unparse(_node(ordv))}; register one with srcdiff.register")
     g = "g" if mode == "vjp" else "1.0"
-    if ordv is not None and ordv.value == 2:
+    if _passed(b, "ord") and ordv.value == 2:
         d = f"_norm2_adjoint({g}, x, ans, axis, keepdims)"
+    elif _passed(b, "ord") and ordv.value == "nuc":
+        d = f"_nuc_adjoint({g}, x, axis, keepdims)"
     elif not _passed(b, "axis"):
         d = f"{g} * x / ans"
     else:
@@ -297,6 +307,8 @@ def _extras(b):
 
 def _shape_arg(b):
     xs = _extras(b)
+    if not xs:
+        return "shape"
     return xs[0] if len(xs) == 1 else f"({', '.join(xs)},)"
 
 
@@ -337,7 +349,7 @@ R([np.atleast_1d, np.atleast_2d, np.atleast_3d], "a", "np.reshape(g, np.shape(a)
   "np.reshape(t, np.shape(ans))")
 R(np.broadcast_to, "array shape", "_unbroadcast(g, array)", "np.broadcast_to(t, shape)")
 R([np.concatenate], "arrays axis=0 out=None", "_unconcatenate(g, arrays, axis)",
-  lambda b: _call("np.concatenate", "t", b, "axis"))
+  lambda b: "np.concatenate(t)" if b["axis"] is None else "np.concatenate(t, axis=axis)")
 R(np.stack, "arrays axis=0 out=None",
   lambda b: "np.moveaxis(g, axis, 0)" if _passed(b, "axis") else "g",
   lambda b: _call("np.stack", "t", b, "axis"))
