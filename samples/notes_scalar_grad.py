@@ -10,5 +10,5 @@ def f_grad(x, y):
     z = x * y + y ** 2
     d_z = math.cos(z)
     d_x = d_z * y
-    d_y = d_z * (2 * y) + d_z * x
-    return float(d_x), float(d_y)
+    d_y = 2 * d_z * y + d_z * x
+    return d_x, d_y

@@ -5,5 +5,6 @@ Regenerate with: srcdiff grad notes_scalar.py:loss --wrt x -o notes_scalar_loss_
 
 
 def loss_grad(x, t):
-    d_x = 4.0 * (2 * x - t)
-    return float(d_x)
+    d_t_1 = 2.0 * (2 * x - t)
+    d_x = 2 * d_t_1
+    return d_x

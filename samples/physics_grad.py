@@ -23,4 +23,4 @@ def projectile_range_grad(speed, angle, height):
     d_speed = d_vy * sin_angle + flight * cos_angle
     d_angle = d_vy * speed * math.cos(angle) - flight * speed * math.sin(angle)
     d_height = d_t_2 * t
-    return float(d_speed), float(d_angle), float(d_height)
+    return d_speed, d_angle, d_height

@@ -44,7 +44,7 @@ def pendulum_energy_grad(theta, omega, length, material):
     d_theta += -(_unbroadcast(2 * (-length * abs_theta) * t_3, cos_theta) *
         math.sin(theta))
     d_theta += -(-(d_t_6 * t_1) * math.sin(theta))
-    d_t = 0.5 * d_t_6 * (2 * t)
+    d_t = d_t_6 * t
     if cond:
         d_length = _unbroadcast(-t_5, length) + d_t_6 * t_2 * G + d_t * omega
         d_omega = d_t * length

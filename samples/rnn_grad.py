@@ -91,7 +91,7 @@ def loss_grad(W, U, v, xs, targets):
         h, total = tape_h_total.pop()
         t_1, t_3, h_1, pred, t_4, t_5 = tape.pop()
         t_2 = xs[t]
-        d_pred = _unbroadcast(_unbroadcast(d_total, t_5) * (2 * t_4), pred)
+        d_pred = _unbroadcast(2 * _unbroadcast(d_total, t_5) * t_4, pred)
         d_v = d_v + _dot_adjoint_a(d_pred, v, h_1)
         d_h = d_h + _dot_adjoint_b(d_pred, v, h_1)
         d_t_6 = d_h * (1 - h_1 * h_1)

@@ -149,6 +149,9 @@ class Simplify(ast.NodeTransformer):
                 return _neg(a)
             if isinstance(b, ast.UnaryOp) and isinstance(b.op, ast.USub):
                 return _neg(ast.BinOp(a, ast.Mult(), b.operand))
+            if (not _num(a) and isinstance(b, ast.BinOp) and isinstance(b.op, ast.Mult)
+                    and _num(b.left)):  # g * (2 * y) -> 2 * g * y
+                return ast.BinOp(ast.BinOp(b.left, ast.Mult(), a), ast.Mult(), b.right)
         if isinstance(op, ast.Div) and _is(b, 1):
             return a
         if isinstance(op, ast.Pow) and _is(b, 1):
@@ -181,3 +184,30 @@ def names_in(tree) -> set[str]:
 def is_simple(tree) -> bool:
     return isinstance(tree, (ast.Name, ast.Constant)) or (
         isinstance(tree, ast.UnaryOp) and isinstance(tree.operand, (ast.Name, ast.Constant)))
+
+
+INT_MATH = {"floor", "ceil", "trunc", "factorial", "comb", "perm", "gcd", "lcm", "isqrt"}
+
+
+def is_float(tree, float_names: dict, math_name: str) -> bool:
+    """Whether a scalar expression certainly evaluates to a float (so a gradient
+    needs no `float(...)`): true division, math functions, float constants, and
+    arithmetic with any of those."""
+    if isinstance(tree, ast.Constant):
+        return type(tree.value) is float
+    if isinstance(tree, ast.Name):
+        return float_names.get(tree.id, False)
+    if isinstance(tree, ast.UnaryOp):
+        return is_float(tree.operand, float_names, math_name)
+    if isinstance(tree, ast.BinOp):
+        if isinstance(tree.op, ast.Div):
+            return True
+        if isinstance(tree.op, (ast.Add, ast.Sub, ast.Mult, ast.Pow)):
+            return (is_float(tree.left, float_names, math_name)
+                    or is_float(tree.right, float_names, math_name))
+        return False
+    if isinstance(tree, ast.Call) and isinstance(tree.func, ast.Attribute):
+        f = tree.func
+        return (isinstance(f.value, ast.Name) and f.value.id == math_name
+                and f.attr not in INT_MATH)
+    return False

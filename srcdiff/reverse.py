@@ -116,6 +116,7 @@ class Reverse:
         self.loop_stack: list[ir.Loop] = []
         self.defined: dict[int, set] = {}  # id(block) -> ids defined directly in it
         self.saved: list[ir.Var] = []  # copies of adjoints taken before overwriting them
+        self.floats: dict[str, bool] = {}  # adjoint names certainly holding a Python float
 
     # ----- names -----
     def adjname(self, v: ir.Var) -> str:
@@ -163,6 +164,8 @@ class Reverse:
     def write(self, u: ir.Var, expr, out: list, first: bool) -> None:
         n = self.adjname(u)
         self.flush_refs(n, out, u)
+        if first:  # `d += v` keeps d's type (a 0-d array stays one): only the first counts
+            self.floats[n] = exprs.is_float(expr, self.floats, self.ctx.modules["math"])
         if first:
             out.append(assign(n, expr))
             fresh = isinstance(expr, (ast.BinOp, ast.UnaryOp)) or self.ctx.kind(u) == SCALAR
@@ -359,22 +362,22 @@ class Reverse:
                     t = self.ctx.template(rule, "vjp", p, bound, v, "g", v)
                     if t is not None:
                         parts.append((a, t))
-        uses = sum(1 for _, t in parts for n in ast.walk(t)
+        merged: dict[int, tuple[ir.Var, ast.expr]] = {}
+        for a, t in parts:
+            if a.id in merged:
+                t = exprs.simplify(ast.BinOp(merged[a.id][1], ast.Add(), t))
+            merged[a.id] = (a, t)
+        uses = sum(1 for _, t in merged.values() for n in ast.walk(t)
                    if isinstance(n, ast.Name) and n.id == "__G")
-        g = self.value(v, out, uses)
+        passes_through = any(isinstance(t, ast.Name) and t.id == "__G"
+                             for _, t in merged.values())
+        g = self.value(v, out, uses + passes_through)
         self.state.pop(v.id, None)
         if g is None:
             return
-        merged: dict[int, tuple[ir.Var, ast.expr]] = {}
-        for a, t in parts:
-            t = exprs.simplify(exprs.substitute(t, {"__G": g}))
-            if a.id in merged:
-                merged[a.id] = (a, ast.BinOp(merged[a.id][1], ast.Add(), t))
-            else:
-                merged[a.id] = (a, t)
         mine = self.adjname(v)
         for a, t in sorted(merged.values(), key=lambda at: self.adjname(at[0]) == mine):
-            self.contrib(a, t, out)
+            self.contrib(a, exprs.simplify(exprs.substitute(t, {"__G": g})), out)
 
     def if_(self, s: ir.If, out: list) -> None:
         outs = [p for p in s.outs if p.var.id in self.active and self.state.get(p.var.id)]

@@ -173,14 +173,14 @@ def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Group
     return Built(source, compiled, fname)
 
 
-def _finalize(su: Setup, w: ir.Var, g: ast.expr) -> ast.expr:
+def _finalize(su: Setup, w: ir.Var, g: ast.expr, floats=None) -> ast.expr:
     """A gradient in its parameter's type and shape, fresh: `_like` for arrays
     and unknown kinds, `float` for scalars (ints and 0-d values can flow into a
     scalar's gradient: `d(x * floor(x))/dx`, `d(x * w)/dx` is `w`)."""
     if su.pk[w.id] != kinds.SCALAR:
         su.ctx.helpers.add("_like")
         return ast.Call(name("_like"), [g, pv(w)], [])
-    if isinstance(g, ast.Constant) and isinstance(g.value, float):
+    if exprs.is_float(g, floats or {}, su.modules["math"]):
         return g
     return ast.Call(name("float"), [g], [])
 
@@ -223,7 +223,7 @@ def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
             g = name(rev.adjname(w))
         else:
             g = st[1]
-        grads.append(_finalize(su, w, g))
+        grads.append(_finalize(su, w, g, rev.floats))
     result = exprs.atom(fn.result)
     body = list(fwd)
     returns_value = not (variant == "grad" and check is None)
