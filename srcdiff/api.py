@@ -354,10 +354,20 @@ def _shape_jac(mat, x, out):
 def hessian(f: Callable, wrt: Wrt = 0):
     """A function returning the Hessian, shape in.shape + in.shape (a float for a
     float input): forward mode over the generated reverse-mode gradient source."""
-    idx, as_tuple = resolve_wrt(function_of(f), wrt)
+    from . import ir, transform
+    from .errors import UnsupportedSyntaxError
+
+    fn = function_of(f)
+    idx, as_tuple = resolve_wrt(fn, wrt)
     if as_tuple:
         raise SrcDiffError("hessian takes a single wrt (an index or a name)")
     g = Derivative(f, idx[0], "grad")
+    for s in ir.walk(transform.lowered(fn).fn.body):
+        if isinstance(s, ir.Loop):
+            raise UnsupportedSyntaxError(
+                "srcdiff's hessian (forward mode over the generated gradient) does not "
+                "support loops yet (the gradient's tape cannot be differentiated again); "
+                "jacobian(grad(f), mode='forward') has the same limit", s.loc)
     return jacobian(g, wrt=idx[0], mode="forward")
 
 
