@@ -70,6 +70,9 @@ def resolve_wrt(f, wrt: Wrt, allow_none=False) -> tuple[tuple[int, ...], bool]:
     return tuple(out), as_tuple
 
 
+_NDARRAY = np.ndarray
+
+
 def signature(values) -> tuple:
     """What a specialised derivative depends on: each argument's type (and an
     array's number of dimensions)."""
@@ -159,25 +162,32 @@ class Derivative:
             values = tuple(bound.arguments.values())
         else:
             values = args
-        if self._version != _VERSION[0]:
-            self._build_generic()
-        for ns, name, obj in self._guards:
-            if ns.get(name, _MISSING) is not obj:
-                self._build_generic()
-                break
-        entry = self._cache.get(signature(values))
-        if entry is not None:
-            for ns, name, typ in entry[3]:
-                if type(ns.get(name)) is not typ:
-                    entry = None
-                    break
-        if entry is None:
+        key = tuple(map(type, values))
+        if _NDARRAY in key:
+            key = signature(values)
+        entry = self._cache.get(key)
+        if entry is None or self._stale(entry):
             entry = self._specialise(values)
         self._shown = entry[2]
         if entry[1]:
             value, grads = entry[0](*args, **kwargs)
             return (value, grads) if self.variant == "value_and_grad" else grads
         return entry[0](*args, **kwargs)
+
+    def _stale(self, entry) -> bool:
+        """Whether what the cached code assumed has changed: a rule registered, a
+        global callee rebound, a global constant's type changed."""
+        if self._version != _VERSION[0]:
+            self._build_generic()
+            return True
+        for ns, name, obj in self._guards:
+            if ns.get(name, _MISSING) is not obj:
+                self._build_generic()
+                return True
+        for ns, name, typ in entry[3]:
+            if type(ns.get(name)) is not typ:
+                return True
+        return False
 
     def _specialise(self, values):
         """Build (once per argument-kind signature) the function calls run."""
@@ -187,7 +197,8 @@ class Derivative:
         if self.variant == "value_and_grad":
             shown = self._build(values, None)
         entry = (internal.fn, internal.returns_value, shown, internal.kind_guards)
-        self._cache[signature(values)] = entry
+        key = tuple(map(type, values))
+        self._cache[signature(values) if _NDARRAY in key else key] = entry
         return entry
 
     def __repr__(self) -> str:
