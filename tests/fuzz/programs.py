@@ -583,7 +583,8 @@ def programs(draw, numpy: bool = False, max_depth: int = 3):
     if numpy:
         features.add("numpy")
     return Program(_render_module(gen, params, body, False),
-                   _render_module(gen, params, body, True), tuple(params), tuple(shapes), tuple(point), frozenset(features))
+                   _render_module(gen, params, body, True), tuple(params), tuple(shapes),
+                   tuple(point), frozenset(features))
 
 
 # ============================================================================
