@@ -8,12 +8,14 @@ tests/test_fuzz_regressions.py.
 """
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 
 from fuzz.programs import Loader, judge, programs
 
+# No shrink phase: shrinking a failure re-runs srcdiff hundreds of times, too slow for
+# the normal suite; `tests.fuzz.programs.shrink` minimises what the long profile keeps.
 FAST = dict(derandomize=True, deadline=None, database=None,
-            suppress_health_check=list(HealthCheck))
+            phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
 
 
 @pytest.fixture(scope="module")
