@@ -14,7 +14,7 @@ import numpy as np
 
 from .errors import NonNumericOutputError, NonScalarOutputError, SrcDiffError, WrtError
 from .rules.table import VERSION as _VERSION
-from .rules.table import defzero
+from .rules.table import ELEMENTWISE, defzero
 from .source import describe, function_of
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]
@@ -27,7 +27,7 @@ def stop_gradient(x):
 
 
 detach = stop_gradient
-defzero(stop_gradient, "stop_gradient")
+defzero(stop_gradient, "stop_gradient", out_kind=ELEMENTWISE)
 
 
 def _params(f) -> list[str]:
@@ -133,16 +133,19 @@ class Derivative:
 
     def _build(self, args, check):
         t = self._transform
+        strict = args is not None
         if self.mode == "forward":
             return t.build_forward(self._fn, self.wrt, self.variant, args, check,
-                                   self._as_tuple)
-        return t.build_reverse(self._fn, self.wrt, self.variant, args, check, self._as_tuple)
+                                   self._as_tuple, strict)
+        return t.build_reverse(self._fn, self.wrt, self.variant, args, check, self._as_tuple,
+                               strict)
 
     def _build_generic(self):
         self._lowered = self._transform.lowered(self._fn)
         self._guards = list({(id(ns), k): (ns, k, o) for ns, k, o in
                              self._lowered.guards}.values())
         self._generic = self._shown = self._build(None, None)
+        self._shown_entry = None
         self._cache.clear()
         self._version = _VERSION[0]
 
@@ -150,7 +153,13 @@ class Derivative:
     def source(self) -> str:
         """The generated derivative: for the argument kinds (scalar or array) of
         the latest call, or, before any call, the generic one for any kinds."""
-        return self._shown.source
+        shown = self._shown
+        if callable(shown):  # built when first read, not on the call path
+            shown = shown()
+            if self._shown_entry is not None:
+                self._shown_entry[2] = shown
+            self._shown = shown
+        return shown.source
 
     def __call__(self, *args, **kwargs):
         if kwargs or len(args) != self._nparams:
@@ -169,6 +178,7 @@ class Derivative:
         if entry is None or self._stale(entry):
             entry = self._specialise(values)
         self._shown = entry[2]
+        self._shown_entry = entry
         if entry[1]:
             value, grads = entry[0](*args, **kwargs)
             return (value, grads) if self.variant == "value_and_grad" else grads
@@ -192,11 +202,13 @@ class Derivative:
     def _specialise(self, values):
         """Build (once per argument-kind signature) the function calls run."""
         internal = self._build(values, check_scalar)
-        shown = internal if not internal.returns_value or self.variant != "grad" else (
-            self._build(values, None))
-        if self.variant == "value_and_grad":
-            shown = self._build(values, None)
-        entry = (internal.fn, internal.returns_value, shown, internal.kind_guards)
+        if not internal.returns_value:
+            shown = internal
+        else:
+            light = tuple(np.empty((0,) * a.ndim) if type(a) is np.ndarray else a
+                          for a in values)  # the kinds, without keeping big arrays alive
+            shown = lambda: self._build(light, None)  # noqa: E731
+        entry = [internal.fn, internal.returns_value, shown, internal.kind_guards]
         key = tuple(map(type, values))
         self._cache[signature(values) if _NDARRAY in key else key] = entry
         return entry
@@ -228,6 +240,8 @@ def _function(f):
     """The Python function behind `f`: a derivative function is its generated code,
     so derivatives of derivatives transform the generated source again."""
     if isinstance(f, Derivative):
+        if f.mode == "forward":  # the same derivative, as reverse-mode code to transform
+            f = Derivative(f.primal, f.wrt if f._as_tuple else f.wrt[0], f.variant)
         return f._generic.fn
     return function_of(f)
 
@@ -372,14 +386,22 @@ def hessian(f: Callable, wrt: Wrt = 0):
     idx, as_tuple = resolve_wrt(fn, wrt)
     if as_tuple:
         raise SrcDiffError("hessian takes a single wrt (an index or a name)")
-    g = Derivative(f, idx[0], "grad")
     for s in ir.walk(transform.lowered(fn).fn.body):
         if isinstance(s, ir.Loop):
             raise UnsupportedSyntaxError(
                 "srcdiff's hessian (forward mode over the generated gradient) does not "
                 "support loops yet (the gradient's tape cannot be differentiated again); "
                 "jacobian(grad(f), mode='forward') has the same limit", s.loc)
-    return jacobian(g, wrt=idx[0], mode="forward")
+    g = Derivative(f, idx[0], "grad")
+    jac = jacobian(g, wrt=idx[0], mode="forward")
+
+    def hess(*args):
+        check_scalar(fn(*args))
+        return jac(*args)
+
+    hess.primal = f
+    hess.source = g.source
+    return hess
 
 
 def _cotangent(ct, out):

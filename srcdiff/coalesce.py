@@ -109,6 +109,8 @@ def candidates(fn: ir.Function) -> list[tuple[ir.Var, ir.Var, str]]:
                             taken.add(n.id)
                             pairs.append((c.phi, n, "next"))
                     i = c.init
+                    if i in fn.params and i.hint != c.phi.hint:
+                        continue  # `h = h0` keeps the parameter's own name
                     if (isinstance(i, ir.Var) and i.id not in taken
                             and pos.block_of.get(i.id) == id(block)
                             and max(pos.uses.get(i.id, [start])) <= start):

@@ -198,6 +198,8 @@ def _inline_temps(func, temps) -> bool:
                 if hit:
                     _replace(later, tname, s.value)
                     del block[i]
+                    if not block:
+                        block.append(ast.Pass())
                     return True
                 written = set(_stores(later))
                 if tname in {n.id for n in _reads_in(later)} or deps & written:
@@ -258,3 +260,39 @@ def compile_function(source: str, fname: str, f, injected: dict | None = None):
 
 def builtin_names() -> set[str]:
     return set(dir(builtins))
+
+
+def in_place_items(func: ast.FunctionDef, keep: set[str]) -> None:
+    """`x = _setitem(x, i, v)` (the same name on both sides, so nothing reads the
+    old value) becomes `x[i] = v`, unless `x` is in `keep` (a parameter: the
+    caller's array is never changed; or a value a tape holds)."""
+    for parent, field, block in list(_blocks(func)):
+        for i, s in enumerate(block):
+            if not (isinstance(s, ast.Assign) and len(s.targets) == 1
+                    and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Call)
+                    and isinstance(s.value.func, ast.Name) and s.value.func.id == "_setitem"
+                    and len(s.value.args) == 3 and isinstance(s.value.args[0], ast.Name)):
+                continue
+            target = s.targets[0].id
+            if s.value.args[0].id != target or target in keep:
+                continue
+            index = as_index(s.value.args[1])
+            block[i] = ast.Assign([ast.Subscript(ast.Name(target, ast.Load()), index,
+                                                 ast.Store())], s.value.args[2], lineno=0)
+
+
+def as_index(node):
+    """`slice(1, None)` back to `1:` for a subscript."""
+
+    class Sub(ast.NodeTransformer):
+        def visit_Call(self, n):
+            self.generic_visit(n)
+            if isinstance(n.func, ast.Name) and n.func.id == "slice" and not n.keywords:
+                parts = [None if isinstance(a, ast.Constant) and a.value is None else a
+                         for a in n.args] + [None] * (3 - len(n.args))
+                if len(n.args) == 1:
+                    parts = [None, parts[0], None]
+                return ast.Slice(*parts)
+            return n
+
+    return Sub().visit(node)

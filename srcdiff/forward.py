@@ -14,7 +14,7 @@ from . import exprs, ir
 from .activity import diff_args, rule_of
 from .exprs import name
 from .kinds import SCALAR
-from .reverse import assign, exit_if_broken
+from .reverse import assign, exit_if_broken, missing_rule
 from .rules.table import bind_args
 
 
@@ -80,12 +80,20 @@ class Forward:
             t = self.tangent_of(a)
             if t is None:
                 continue
+            missing_rule(rule, "jvp", p, s)
             tree = self.ctx.template(rule, "jvp", p, bound, s.var, "t", s.var)
             if tree is None:
                 continue
             tree = exprs.simplify(exprs.substitute(tree, {"__G": t}))
+            if rule.broadcast and self.ctx.may_broadcast(a, bound):
+                tree = self.broadcast(tree, s.var)
             total = tree if total is None else exprs.simplify(ast.BinOp(total, ast.Add(), tree))
         return total
+
+    def broadcast(self, tree, v: ir.Var) -> ast.expr:
+        """A tangent from an operand NumPy broadcast has the result's shape."""
+        self.ctx.helpers.add("_broadcast")
+        return ast.Call(name("_broadcast"), [tree, exprs.pv(v)], [])
 
     def assign_(self, s: ir.Assign, out: list) -> None:
         primal = self.primal(s)

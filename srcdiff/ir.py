@@ -125,6 +125,9 @@ class Function:
     result: Atom
     loc: Loc | None = None
     nvars: int = 0
+    # `z += v` sites: (new value, old value, whether another name or a list shares
+    # the old value, location); for arrays NumPy updates the shared array in place
+    augmented: list = field(default_factory=list)
 
 
 def walk(block: list):

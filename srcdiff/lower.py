@@ -11,6 +11,7 @@ import ast
 import builtins
 import copy
 import itertools
+import math
 import operator
 import types
 
@@ -52,6 +53,7 @@ if hasattr(ast, "TryStar"):
 
 RET = "<return>"
 PACK_LIST = ("pack", "list")
+SETITEM = ("helper", "_setitem")
 PACK_TUPLE = ("pack", "tuple")
 MISSING = object()  # a guard's object for "this name must stay unbound"
 
@@ -107,6 +109,7 @@ class Lowerer:
         self.guards: list = []  # (namespace, name, object): what resolution assumed
         self.packs: dict = {}  # var id -> items of a list/tuple display (never mutated)
         self.local_helpers: dict = {}  # srcdiff runtime helpers defined in the body
+        self.augmented: list = []  # see ir.Function.augmented
 
     # ----- helpers -----
     def loc(self, node) -> Loc:
@@ -159,7 +162,8 @@ class Lowerer:
         if isinstance(result, Undefined):
             raise self.error(result.why, node)
         return ir.Function(node.name if isinstance(node, ast.FunctionDef) else "lambda",
-                           params, self.out, result, self.loc(node))
+                           params, self.out, result, self.loc(node),
+                           augmented=self.augmented)
 
     def _scan_forbidden(self, node) -> None:
         """Generators and coroutines are reported at their yield/await first."""
@@ -168,8 +172,10 @@ class Lowerer:
                 raise self.error(UNSUPPORTED[type(n)], n)
 
     # ----- statements -----
-    def block(self, stmts) -> bool:
-        """Lower statements; True when every path returned."""
+    def block(self, stmts, cont=()) -> bool:
+        """Lower statements, then their continuation `cont` (what follows them on
+        this path: an early `return` in a branch moves the rest of the function
+        into the other branch); True when every path ended (return/break/continue)."""
         for i, s in enumerate(stmts):
             if isinstance(s, ast.Return):
                 self.env[RET] = self.returned(s)
@@ -182,8 +188,10 @@ class Lowerer:
             if isinstance(s, ast.If) and (
                     any(isinstance(n, ast.Return) for n in ast.walk(s))
                     or contains([s], (ast.Break, ast.Continue))):
-                return self.if_stmt(s, stmts[i + 1:])
+                return self.if_stmt(s, list(stmts[i + 1:]) + list(cont))
             self.stmt(s)
+        if cont:
+            return self.block(cont)
         return False
 
     def returned(self, s):
@@ -253,17 +261,50 @@ class Lowerer:
         self.bind(s.target, self.value(s.value, getattr(s.target, "id", "t")))
 
     def s_AugAssign(self, s):
-        if not isinstance(s.target, ast.Name):
-            raise self.error("augmented assignment to a subscript or attribute", s,
-                             "write x = x + v to a new name")
         op = BINOPS.get(type(s.op))
         if op is None:
             raise self.error(f"the operator {type(s.op).__name__}", s)
+        if isinstance(s.target, ast.Subscript):
+            old = self.e_Subscript(s.target, "t")
+            right = self.atom(s.value, "t")
+            self.set_item(s.target, self.assign("t", ir.Call(op, None, [old, right]), s), s)
+            return
+        if not isinstance(s.target, ast.Name):
+            raise self.error("augmented assignment to an attribute", s,
+                             "write x = x + v to a new name")
         left = self.read(s.target)
         right = self.value(s.value, "t")
         v = self.assign(s.target.id, ir.Call(op, None, [left, right]), s)
         v.user = True
+        shared = isinstance(left, ir.Var) and (
+            any(val is left for k, val in self.env.items() if k != s.target.id)
+            or any(any(it is left for it in items) for items in self.packs.values()))
+        self.augmented.append((v, left, shared, self.loc(s)))
         self.env[s.target.id] = v
+
+    def set_item(self, target: ast.Subscript, val, node) -> None:
+        """`x[i] = v` makes a new value: a copy of x with that item set. (It is
+        written in place when nothing else can see the old value.)"""
+        if not isinstance(target.value, ast.Name) or target.value.id not in self.env:
+            raise self.error("assignment into an item of something other than a local "
+                             "variable", target)
+        old = self.read(target.value)
+        if isinstance(val, TupleVal):
+            val = self.pack(val, node)
+        index = self.opaque(target.slice, nondiff=True)
+        index.node = exprs_as_value(index.node)
+        if isinstance(index.node, ast.Name) and index.node.id in index.uses:
+            index = index.uses[index.node.id]
+        callee = ast.Name("_setitem", ast.Load())
+        name = target.value.id
+        new = self.assign(name, ir.Call(SETITEM, callee, [old, index, val], {}, "_setitem"),
+                          node)
+        new.user = True
+        shared = isinstance(old, ir.Var) and (
+            any(v is old for k, v in self.env.items() if k != name)
+            or any(any(it is old for it in items) for items in self.packs.values()))
+        self.augmented.append((new, old, shared, self.loc(node)))
+        self.env[name] = new
 
     def bind(self, target, val) -> None:
         if isinstance(target, ast.Name):
@@ -285,8 +326,8 @@ class Lowerer:
                 self.bind(t, item)
             return
         if isinstance(target, ast.Subscript):
-            raise self.error("assignment into an array or list element", target,
-                             "build a new array instead (np.where, np.concatenate)")
+            self.set_item(target, val, target)
+            return
         raise self.error(f"assignment to {type(target).__name__}", target)
 
     def if_stmt(self, s, rest) -> bool:
@@ -296,9 +337,7 @@ class Lowerer:
         for body in (s.body, s.orelse):
             self.env = dict(before)
             saved, self.out = self.out, []
-            done = self.block(body)
-            if not done and rest:
-                done = self.block(rest)
+            done = self.block(body, rest)
             branches.append((self.out, self.env, done))
             self.out = saved
         (tb, tenv, tdone), (eb, eenv, edone) = branches
@@ -587,7 +626,8 @@ class Lowerer:
             if k.arg is None:
                 raise self.error("**kwargs in a call", k.value)
         found, obj = self.resolve(node.func)
-        if (found and obj is sum and 1 <= len(node.args) <= 2 and not node.keywords
+        if (found and (obj is sum and 1 <= len(node.args) <= 2 or obj is math.fsum
+                       and len(node.args) == 1) and not node.keywords
                 and isinstance(node.args[0], (ast.GeneratorExp, ast.ListComp))):
             return self.comprehension_sum(node, hint)
         if found and obj in (max, min) and len(node.args) == 1 and not node.keywords:
@@ -663,6 +703,7 @@ class Lowerer:
                     raise sub.error("a path that reaches the end without `return`", hnode)
                 result = sub.env[RET]
             self.guards += sub.guards
+            self.augmented += sub.augmented
         except (UnsupportedSyntaxError, NoSourceError) as e:
             if "mark" in locals():
                 del self.out[mark:]
@@ -814,3 +855,9 @@ def _literal(value) -> bool:
     if isinstance(value, tuple):
         return all(_literal(v) for v in value)
     return type(value) in (int, float, complex, bool, str, type(None))
+
+
+def exprs_as_value(node):
+    from .exprs import as_value
+
+    return as_value(node)

@@ -95,6 +95,19 @@ class Context:
 HELPER_NAMES = set(__import__("srcdiff.runtime", fromlist=["HELPERS"]).HELPERS)
 
 
+def missing_rule(rule, mode: str, param: str, s) -> None:
+    """A rule with a derivative in one mode only is an error in the other, never a
+    silent zero."""
+    mine, other = (rule.vjp, rule.jvp) if mode == "vjp" else (rule.jvp, rule.vjp)
+    if param not in mine and "*" not in mine and param in other:
+        from .errors import NotDifferentiableError
+
+        which = "reverse" if mode == "vjp" else "forward"
+        raise NotDifferentiableError(
+            f"{rule.name} has no {which}-mode rule for its argument {param!r} (it is "
+            f"srcdiff's own helper, differentiable in the other mode only)", s.loc)
+
+
 def exit_if_broken(s: ir.Loop) -> ast.stmt:
     """`if broke: break`, after the iteration's carried values are stored."""
     return ast.If(exprs.atom(s.brk), [ast.Break()], [])
@@ -359,6 +372,7 @@ class Reverse:
             bound = bind_args(rule, e.args, e.kwargs)
             for p, a in diff_args(e, s.loc):
                 if isinstance(a, ir.Var) and a.id in self.active:
+                    missing_rule(rule, "vjp", p, s)
                     t = self.ctx.template(rule, "vjp", p, bound, v, "g", v)
                     if t is not None:
                         parts.append((a, t))
@@ -477,7 +491,8 @@ class Reverse:
             self.trips_needed.add(id(s))
             header = ast.For(ast.Name("_", ast.Store()),
                              ast.Call(name("range"), [pv(s.trips)], []), body, [], lineno=0)
-        out.append(header)
+        if body:  # a loop whose iterations contribute nothing needs no reverse loop
+            out.append(header)
         for c in carried:
             i = c.init
             if isinstance(i, ir.Var) and i.id in self.active:

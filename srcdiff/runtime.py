@@ -47,6 +47,19 @@ def _zero(x):
     """A zero tangent shaped like x."""
     return np.zeros(np.shape(x)) if isinstance(x, np.ndarray) else 0.0
 '''
+HELPERS["_setitem"] = '''
+def _setitem(x, index, v):
+    """A copy of x with x[index] = v; x itself is left unchanged."""
+    x = x.copy() if isinstance(x, np.ndarray) else list(x)
+    x[index] = v
+    return x
+'''
+HELPERS["_broadcast"] = '''
+def _broadcast(t, ans):
+    """A tangent t spread to the shape of the value ans it belongs to."""
+    shape = np.shape(ans)
+    return t if np.shape(t) == shape else np.broadcast_to(t, shape)
+'''
 HELPERS["_forward_grad"] = '''
 def _forward_grad(tangent, args, i, *primals):
     """(value, d value / d primals[i]): one forward sweep per entry of primals[i]."""
@@ -59,8 +72,7 @@ def _forward_grad(tangent, args, i, *primals):
         return value, type(x)(grad.tolist())
     if not isinstance(x, np.ndarray):
         seeds[i] = 1.0
-        value, d = tangent(*args, *seeds)
-        return value, float(d)
+        return tangent(*args, *seeds)
     grad = np.zeros(x.shape)
     value = None
     for k in range(x.size):
@@ -247,7 +259,9 @@ NUMPY_HELPERS = ["_expand", "_ties", "_prod_others", "_var_adjoint", "_norm2_adj
                  "_tensordot_adjoint", "_diag_adjoint", "_sort_adjoint", "_unconcatenate",
                  "_cast_adjoint"]
 
-ORDER = ["_unbroadcast", "_scatter", "_zero", "_forward_grad", "_like"] + NUMPY_HELPERS
+ORDER = ["_unbroadcast", "_broadcast", "_scatter", "_setitem", "_zero", "_forward_grad",
+         "_like"] + (
+    NUMPY_HELPERS)
 
 
 def helper_defs(used: set[str], np_name: str) -> list[ast.stmt]:

@@ -98,7 +98,7 @@ def reserved_names(f, lw: Lowered) -> set[str]:
     """Names generated code must not bind: everything `f` reads from outside."""
     code = f.__code__
     out = set(code.co_names) | set(code.co_freevars) | set(f.__globals__) | set(dir(builtins))
-    return out - set(code.co_varnames)
+    return (out - set(code.co_varnames)) | set(runtime.HELPERS)
 
 
 def _signature(node, extra_kwonly=()) -> ast.arguments:
@@ -137,7 +137,7 @@ class Setup:
     types: dict | None = None  # each parameter's type, when specialised to a call
 
 
-def setup(f, wrt: tuple[int, ...], args) -> Setup:
+def setup(f, wrt: tuple[int, ...], args, strict: bool = True) -> Setup:
     from .api import stop_gradient
 
     lw = lowered(f)
@@ -146,6 +146,8 @@ def setup(f, wrt: tuple[int, ...], args) -> Setup:
     active = activity.analyze(fn, wrt_vars)
     pk = param_kinds(fn, args, has_numpy(f))
     vk = kinds.infer(fn, pk, f.__globals__)
+    if strict:
+        activity.check_in_place(fn, vk)
     reserved = reserved_names(f, lw)
     modules, imports = module_names(f, reserved)
     ctx = Context(vk, modules, set(), stop_fns=(stop_gradient,))
@@ -154,7 +156,7 @@ def setup(f, wrt: tuple[int, ...], args) -> Setup:
 
 
 def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Groups,
-           extra_vars=(), injected=None) -> Built:
+           extra_vars=(), injected=None, needed=frozenset()) -> Built:
     """Imports and helpers, then names, tidying, printing and compiling."""
     for n in ast.walk(ast.Module(body=body, type_ignores=[])):
         if isinstance(n, ast.Name) and n.id in runtime.HELPERS:
@@ -166,6 +168,9 @@ def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Group
     func = ast.FunctionDef(fname, args, head + body, [], None)
     vars_by_id = _all_vars(su.fn, extra_vars)
     temps = emit.merge_groups(func, vars_by_id, primal)
+    keep = {f"__v{primal.leader(v)}" for v in su.fn.params}
+    keep |= {f"__v{primal.leader(vars_by_id[i])}" for i in needed if i in vars_by_id}
+    emit.in_place_items(func, keep)
     func = emit.tidy(func, temps, set())
     func = emit.rename(func, vars_by_id, primal, su.fn.params, su.reserved)
     source = emit.to_source(func)
@@ -185,12 +190,44 @@ def _finalize(su: Setup, w: ir.Var, g: ast.expr, floats=None) -> ast.expr:
     return ast.Call(name("float"), [g], [])
 
 
+def primal_groups(pairs, needed: set) -> Groups:
+    """Share names as `coalesce` proposes, except that one name never holds two
+    different values the reverse sweep reads (an if's output and its branch value
+    are one value; a loop's carried value before and after an iteration are two)."""
+    names, same = Groups(), Groups()
+    members: dict[int, list] = {}
+
+    def needed_values(root):
+        return {same.find(v.id) for v in members.get(root, []) if v.id in needed}
+
+    for a, b, why in pairs:
+        for v in (a, b):
+            if names.find(v.id) == v.id and v.id not in members:
+                members[v.id] = [v]
+        ra, rb = names.find(a.id), names.find(b.id)
+        if ra == rb:
+            continue
+        if why == "if":
+            same.union(a, b)
+        vals = needed_values(ra) | needed_values(rb)
+        if len(vals) > 1:
+            continue
+        if why == "init" and b.id in needed:
+            continue
+        names.union(a, b)
+        root = names.find(a.id)
+        members[root] = members.pop(ra, []) + members.pop(rb, []) if root in (ra, rb) else []
+    return names
+
+
 def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
-                  as_tuple: bool = False) -> Built:
+                  as_tuple: bool = False, strict: bool = True) -> Built:
     """variant: "grad", "value_and_grad" or "vjp". `args` specialises value kinds
     (None: the generic derivative). `check`, when given, is called on the primal
-    result before the reverse sweep, and the function returns (value, gradient)."""
-    su = setup(f, wrt, args)
+    result before the reverse sweep, and the function returns (value, gradient).
+    `strict=False` (the display of a derivative before any call) skips checks that
+    depend on argument kinds; the code that runs is always built strictly."""
+    su = setup(f, wrt, args, strict)
     fn = su.fn
     if check is not None and su.vk.kind(fn.result) == kinds.SCALAR:
         check = None  # certainly a scalar: nothing to check
@@ -204,13 +241,7 @@ def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
     rev = Reverse(fn, su.active, su.ctx, adj, su.lw.counter)
     fwd, back = rev.run(seed)
     needed = reads(back)
-    primal = Groups()
-    for a, b, why in pairs:
-        if why == "next" and a.id in needed and b.id in needed:
-            continue
-        if why == "init" and b.id in needed:
-            continue
-        primal.union(a, b)
+    primal = primal_groups(pairs, needed)
     grads = []
     for w in su.wrt_vars:
         st = rev.state.get(w.id)
@@ -246,7 +277,7 @@ def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
     sig = _signature(su.lw.node, (ct_name,) if variant == "vjp" else ())
     injected = {"__srcdiff_check__": check} if check is not None else {}
     built = finish(su, fname, sig, body, primal, list(rev.tapes.values()) + rev.saved,
-                   injected)
+                   injected, needed)
     built.kind_guards = [(f.__globals__, k, t) for k, t in su.vk.guards.items()]
     built.ct_name = ct_name
     built.returns_value = returns_value
@@ -254,13 +285,13 @@ def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
 
 
 def build_forward(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
-                  as_tuple: bool = False) -> Built:
+                  as_tuple: bool = False, strict: bool = True) -> Built:
     """variant: "jvp" (tangents of every positional parameter as keyword-only
     `x_dot` arguments; returns (value, tangent)) or "grad"/"value_and_grad" (one
     forward sweep per input entry, through a nested `tangent` function)."""
     from .forward import Forward, tangent_name, unsafe_pairs
 
-    su = setup(f, wrt, args)
+    su = setup(f, wrt, args, strict)
     fn = su.fn
     if check is not None and su.vk.kind(fn.result) == kinds.SCALAR:
         check = None
@@ -291,30 +322,37 @@ def build_forward(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
     inner_args = ast.arguments(posonlyargs=[], args=primal_args + tangent_args, vararg=None,
                                kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
     passed = [pv(p) for p in fn.params]
-    inner = ast.FunctionDef("tangent", inner_args,
-                            code + [ast.Return(ast.Tuple([result, t_out], ast.Load()))], [],
-                            None)
+    taken = su.reserved | {v.hint for v in _all_vars(fn).values()}
+    tangent_fn = emit.Namer(taken).fresh("tangent")
+    value_name = emit.Namer(taken | {tangent_fn}).fresh("value")
+    checked = [ast.Expr(ast.Call(name("__srcdiff_check__"), [result], []))] if check else []
+    inner = ast.FunctionDef(tangent_fn, inner_args,
+                            code + checked + [ast.Return(ast.Tuple([result, t_out], ast.Load()))],
+                            [], None)
     body: list = [inner]
     grads = []
+    all_scalar = all(su.pk[w.id] == kinds.SCALAR for w in su.wrt_vars)
     for i, w in enumerate(su.wrt_vars):
         dname = f"__d{w.id}"
-        if su.pk[w.id] == kinds.SCALAR:
+        if all_scalar:  # literal seeds; otherwise every seed is shaped like its parameter
             seeds = [ast.Constant(1.0 if j == i else 0.0) for j in range(len(su.wrt_vars))]
-            call = ast.Call(name("tangent"), passed + seeds, [])
+            call = ast.Call(name(tangent_fn), passed + seeds, [])
         else:
             su.ctx.helpers.add("_forward_grad")
             call = ast.Call(name("_forward_grad"),
-                            [name("tangent"), ast.Tuple(passed, ast.Load()), ast.Constant(i)]
+                            [name(tangent_fn), ast.Tuple(passed, ast.Load()), ast.Constant(i)]
                             + [pv(v) for v in su.wrt_vars], [])
-        body.append(ast.Assign([ast.Tuple([ast.Name("value", ast.Store()),
+        body.append(ast.Assign([ast.Tuple([ast.Name(value_name, ast.Store()),
                                            ast.Name(dname, ast.Store())], ast.Store())],
                                call, lineno=0))
-        grads.append(name(dname))
+        if all_scalar:
+            grads.append(ast.Call(name("float"), [name(dname)], []))
+        else:
+            su.ctx.helpers.add("_like")
+            grads.append(ast.Call(name("_like"), [name(dname), pv(w)], []))
     if not su.wrt_vars:
-        body.append(ast.Assign([ast.Name("value", ast.Store())], result, lineno=0))
-    value = name("value")
-    if check is not None:
-        body.append(ast.Expr(ast.Call(name("__srcdiff_check__"), [value], [])))
+        body.append(ast.Assign([ast.Name(value_name, ast.Store())], result, lineno=0))
+    value = name(value_name)
     single = len(wrt) == 1 and not as_tuple
     gtuple = grads[0] if single else ast.Tuple(grads, ast.Load())
     ret = gtuple if variant == "grad" and check is None else ast.Tuple([value, gtuple],

@@ -11,7 +11,7 @@ import operator
 
 import sympy as sp
 
-from .table import SCALAR, add, defelementwise, defzero, Rule
+from .table import RULES, SCALAR, Rule, add, defelementwise, defzero
 
 E = defelementwise
 
@@ -119,3 +119,30 @@ add(("helper", "_like"), Rule("_like", ("d", "x"), vjp={"d": "_unbroadcast(g, d)
 add(("helper", "_scatter"), Rule("_scatter", ("v", "x", "index"), vjp={"v": "g[index]"},
                                  jvp={"v": "_scatter(t, x, index)"}))
 add(("helper", "_zero"), Rule("_zero", ("x",), zero=True))
+add(("helper", "_setitem"), Rule("_setitem", ("x", "index", "v"), vjp={
+    "x": "_setitem(g, index, 0.0)", "v": "_unbroadcast(g[index], v)"}, jvp={
+    "x": "_setitem(t, index, 0.0)", "v": "_setitem(np.zeros(np.shape(ans)), index, t)"}))
+add(("helper", "_broadcast"), Rule("_broadcast", ("t_", "ans_"), vjp={
+    "t_": "_unbroadcast(g, t_)"}, jvp={"t_": "_broadcast(t, ans_)"}))
+add(("helper", "_ties"), Rule("_ties", ("x", "ans", "axis", "keepdims"), zero=True))
+
+
+def _linear_helper(name, params, linear):
+    """A helper linear in each of `linear` (the others set only shapes): its tangent
+    is the helper itself with that argument replaced by its tangent. No reverse rule:
+    second order runs forward over reverse."""
+    names = params.split()
+    jvp = {p: f"{name}({', '.join('t' if q == p else q for q in names)})" for p in linear}
+    add(("helper", name), Rule(name, tuple(names), jvp=jvp))
+
+
+for _name, _params, _lin in (
+        ("_expand", "g x axis keepdims", ["g"]),
+        ("_dot_adjoint_a", "g a b", ["g", "b"]), ("_dot_adjoint_b", "g a b", ["g", "a"]),
+        ("_matmul_adjoint_a", "g a b", ["g", "b"]), ("_matmul_adjoint_b", "g a b", ["g", "a"]),
+        ("_inner_adjoint_a", "g a b", ["g", "b"]), ("_inner_adjoint_b", "g a b", ["g", "a"]),
+        ("_diag_adjoint", "g v k", ["g"]), ("_sort_adjoint", "g x axis", ["g"]),
+        ("_unconcatenate", "g arrays axis ndmin", ["g"]), ("_cast_adjoint", "g ans_", ["g"]),
+        ("_scatter", "g x index", ["g"])):
+    if ("helper", _name) not in RULES:
+        _linear_helper(_name, _params, _lin)
