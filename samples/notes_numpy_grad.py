@@ -16,5 +16,5 @@ def sum_of_squares_grad(x):
             return type(x)(_like(di, xi) for di, xi in zip(np.broadcast_to(
                 d, np.shape(x)), x))
         return float(d)
-    d_x = 2 * (np.ones(np.shape(x * x)) * x)
+    d_x = 2 * (np.ones(np.shape(x)) * x)
     return _like(d_x, x)

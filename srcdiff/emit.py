@@ -266,7 +266,7 @@ def in_place_items(func: ast.FunctionDef, keep: set[str]) -> None:
     """`x = _setitem(x, i, v)` (the same name on both sides, so nothing reads the
     old value) becomes `x[i] = v`, unless `x` is in `keep` (a parameter: the
     caller's array is never changed; or a value a tape holds)."""
-    for parent, field, block in list(_blocks(func)):
+    for _parent, _field, block in list(_blocks(func)):
         for i, s in enumerate(block):
             if not (isinstance(s, ast.Assign) and len(s.targets) == 1
                     and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Call)

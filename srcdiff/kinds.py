@@ -48,6 +48,13 @@ class Kinds:
         for pid, k in param_kinds.items():
             self.ckind[pid] = k
         self._fn = fn
+        self.var_of = {p.id: p for p in fn.params}
+        for st in ir.walk(fn.body):
+            for v in ir.stmt_defs(st):
+                self.var_of[v.id] = v
+        inits = {c.init.id for st in ir.walk(fn.body) if isinstance(st, ir.Loop)
+                 for c in st.carried if isinstance(c.init, ir.Var)}
+        self._reps = [p for p in fn.params if p.id not in inits]  # names never reused
         for _ in range(3):
             before = dict(self.ckind)
             self._block(fn.body, top=True)
@@ -96,6 +103,15 @@ class Kinds:
             if k is not None:
                 self.guards[node.id] = type(value)
             return ARRAY if k == VECTOR else k
+        return None
+
+    def representative(self, v: ir.Var):
+        """A parameter certainly of `v`'s shape whose name always holds it, or None."""
+        if self.kind(v) == SCALAR:
+            return None
+        for p in self._reps:
+            if self.find(p.id) == self.find(v.id):
+                return p
         return None
 
     def get(self, vid, default=None):

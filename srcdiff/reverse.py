@@ -88,7 +88,29 @@ class Context:
         arg = bound[param]
         if mode == "vjp" and rule.broadcast and self.may_broadcast(arg, bound):
             self.helpers.add("_unbroadcast")
-            tree = ast.Call(name("_unbroadcast"), [tree, exprs.atom(arg)], [])
+            tree = ast.Call(name("_unbroadcast"), [tree, self.shape_of(arg)], [])
+        return self.shapes_from_parameters(tree)
+
+    def shape_of(self, a) -> ast.expr:
+        """Something with `a`'s shape: a parameter of its shape class if there is one
+        (so the reverse sweep needs no value kept just for its shape)."""
+        if isinstance(a, ir.Var):
+            rep = self.kinds.representative(a)
+            if rep is not None:
+                return pv(rep)
+        return exprs.atom(a)
+
+    def shapes_from_parameters(self, tree):
+        """`np.shape(t)` where `t` has a parameter's shape reads the parameter."""
+        np_name = self.modules["np"]
+        for n in ast.walk(tree):
+            if (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                    and n.func.attr == "shape" and isinstance(n.func.value, ast.Name)
+                    and n.func.value.id == np_name and len(n.args) == 1
+                    and isinstance(n.args[0], ast.Name) and n.args[0].id.startswith("__v")):
+                var = self.kinds.var_of.get(int(n.args[0].id[3:]))
+                if var is not None:
+                    n.args[0] = self.shape_of(var)
         return tree
 
 
