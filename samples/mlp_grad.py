@@ -50,13 +50,12 @@ def loss_grad(W1, b1, W2, b2, X, Y):
     t_1 = h @ W2
     out = t_1 + b2
     err = out - Y
-    t_2 = err * err
-    d_out = _unbroadcast(2 * (_unbroadcast(1.0 / X.shape[0], np.sum(t_2)) *
-        np.ones(np.shape(t_2)) * err), out)
+    d_out = _unbroadcast(2 * (1.0 / X.shape[0] * np.ones(np.shape(err)) *
+        err), out)
     d_t_1 = _unbroadcast(d_out, t_1)
-    d_t_3 = _matmul_adjoint_a(d_t_1, h, W2) * (1 - h * h)
-    d_W1 = _matmul_adjoint_b(_unbroadcast(d_t_3, t), X, W1)
-    d_b1 = _unbroadcast(d_t_3, b1)
+    d_t_2 = _matmul_adjoint_a(d_t_1, h, W2) * (1 - h * h)
+    d_W1 = _matmul_adjoint_b(_unbroadcast(d_t_2, t), X, W1)
+    d_b1 = _unbroadcast(d_t_2, b1)
     d_W2 = _matmul_adjoint_b(d_t_1, h, W2)
     d_b2 = _unbroadcast(d_out, b2)
     return _like(d_W1, W1), _like(d_b1, b1), _like(d_W2, W2), _like(d_b2, b2)

@@ -19,10 +19,12 @@ import types
 import numpy as np
 
 from . import ir
-from .rules.table import ELEMENTWISE, SCALAR, bind_args, lookup
+from .rules.table import ELEMENTWISE, REDUCE, SCALAR, bind_args, lookup
 
 ARRAY = "array"
 VECTOR = "vector"  # a 1-d array: indexing it with an int gives a scalar
+MATRIX = "matrix"  # a 2-d array
+NDIM = {SCALAR: 0, VECTOR: 1, MATRIX: 2}
 
 
 def kind_of_value(x) -> str | None:
@@ -31,7 +33,7 @@ def kind_of_value(x) -> str | None:
     if isinstance(x, (int, float)) or isinstance(x, np.number):
         return SCALAR
     if isinstance(x, np.ndarray):
-        return VECTOR if x.ndim == 1 else ARRAY
+        return {1: VECTOR, 2: MATRIX}.get(x.ndim, ARRAY)
     if isinstance(x, numbers.Number):
         return None
     return None
@@ -48,6 +50,7 @@ class Kinds:
         for pid, k in param_kinds.items():
             self.ckind[pid] = k
         self._fn = fn
+        self.shapes: dict = {}  # ids of `x.shape` values (indexing one gives an int)
         self.var_of = {p.id: p for p in fn.params}
         for st in ir.walk(fn.body):
             for v in ir.stmt_defs(st):
@@ -55,6 +58,9 @@ class Kinds:
         inits = {c.init.id for st in ir.walk(fn.body) if isinstance(st, ir.Loop)
                  for c in st.carried if isinstance(c.init, ir.Var)}
         self._reps = [p for p in fn.params if p.id not in inits]  # names never reused
+        # then values of the top-level block (defined on every path, never in a loop)
+        self._reps += [v for st in fn.body if isinstance(st, ir.Assign)
+                       for v in ir.stmt_defs(st) if v.user and v.id not in inits]
         for _ in range(3):
             before = dict(self.ckind)
             self._block(fn.body, top=True)
@@ -102,11 +108,11 @@ class Kinds:
             k = kind_of_value(value)
             if k is not None:
                 self.guards[node.id] = type(value)
-            return ARRAY if k == VECTOR else k
+            return ARRAY if k in (VECTOR, MATRIX) else k
         return None
 
     def representative(self, v: ir.Var):
-        """A parameter certainly of `v`'s shape whose name always holds it, or None."""
+        """A parameter (or a top-level value) certainly of `v`'s shape, or None."""
         if self.kind(v) == SCALAR:
             return None
         for p in self._reps:
@@ -124,9 +130,21 @@ class Kinds:
     def _call(self, s: ir.Assign, c: ir.Call, top: bool) -> None:
         if c.fn is operator.getitem and c.callee is None:
             base, index = c.args
-            if self.kind(base) == VECTOR and (self.kind(index) == SCALAR and not isinstance(
-                    index, ir.Const) or isinstance(index, ir.Const) and type(index.value) is int):
+            int_index = (self.kind(index) == SCALAR and not isinstance(index, ir.Const)
+                         or isinstance(index, ir.Const) and type(index.value) is int)
+            if int_index and (self.kind(base) == VECTOR or self.shapes.get(
+                    getattr(base, "id", None))):
+                self.set_kind(s.var.id, SCALAR)  # x[i] of a vector, X.shape[0]
+            elif int_index and self.kind(base) == MATRIX:
+                self.set_kind(s.var.id, VECTOR)
+            return
+        if isinstance(c.fn, tuple) and c.fn[0] == "attr":
+            if c.fn[1] == "shape":
+                self.shapes[s.var.id] = True
+            elif c.fn[1] in ("size", "ndim"):
                 self.set_kind(s.var.id, SCALAR)
+            elif c.fn[1] == "T" and self.kind(c.args[0]) in (VECTOR, MATRIX):
+                self.set_kind(s.var.id, self.kind(c.args[0]))
             return
         rule = lookup(c.fn)
         if rule is None:
@@ -142,11 +160,19 @@ class Kinds:
                     if isinstance(a, ir.Var):
                         self.set_kind(a.id, SCALAR)
             return
-        if rule.out_kind != ELEMENTWISE:
-            return
         try:
             bound = bind_args(rule, c.args, c.kwargs)
         except TypeError:
+            return
+        if rule.out_kind == REDUCE:
+            axis = bound.get("axis")
+            if axis is None or isinstance(axis, ir.Const) and axis.value is None:
+                self.set_kind(s.var.id, SCALAR)
+            return
+        if callable(rule.out_kind):
+            self.set_kind(s.var.id, rule.out_kind(bound, self.kind))
+            return
+        if rule.out_kind != ELEMENTWISE:
             return
         vals = [a for a in bound.values() if a is not None]
         shaped = [a for a in vals if self.kind(a) != SCALAR]
@@ -154,13 +180,15 @@ class Kinds:
             self.set_kind(s.var.id, SCALAR)
             return
         if any(not isinstance(a, ir.Var) for a in shaped):
-            if any(self.kind(a) in (ARRAY, VECTOR) for a in shaped):
+            if any(self.kind(a) in (ARRAY, VECTOR, MATRIX) for a in shaped):
                 self.set_kind(s.var.id, ARRAY)
             return
         if all(self.same_shape(shaped[0], a) for a in shaped[1:]):
             self.union(shaped[0].id, s.var.id)
-        elif any(self.kind(a) in (ARRAY, VECTOR) for a in shaped):
-            self.set_kind(s.var.id, ARRAY)
+        elif any(self.kind(a) in (ARRAY, VECTOR, MATRIX) for a in shaped):
+            ks = [self.kind(a) for a in shaped]
+            nd = max(NDIM[k] for k in ks) if all(k in NDIM for k in ks) else None
+            self.set_kind(s.var.id, {1: VECTOR, 2: MATRIX}.get(nd, ARRAY))
 
     def _block(self, stmts, top: bool) -> None:
         for s in stmts:

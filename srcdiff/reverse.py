@@ -21,7 +21,7 @@ from .activity import diff_args, rule_of
 from .coalesce import Groups
 from .exprs import name, pv
 from .kinds import SCALAR
-from .rules.table import bind_args
+from .rules.table import KIND_OF, bind_args
 
 
 def reads(code) -> set[int]:
@@ -70,6 +70,7 @@ class Context:
         """A rule's template for one parameter, instantiated over the call's atoms."""
         diff_atoms = [a for a in bound.values() if a is not None]
         scalar = self.scalar(*diff_atoms) if scalar_hint is None else scalar_hint
+        KIND_OF[0] = self.kind
         tree = rule.template(mode, param, scalar, bound)
         if tree is None:
             return None

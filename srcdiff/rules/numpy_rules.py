@@ -33,7 +33,7 @@ import numpy as np
 
 from .. import ir
 from ..errors import NotDifferentiableError
-from .table import ELEMENTWISE, UNKNOWN, Rule, _scale, add, defelementwise, defzero
+from .table import ELEMENTWISE, REDUCE, UNKNOWN, Rule, _scale, add, defelementwise, defzero, kind_of
 
 E = defelementwise
 
@@ -223,17 +223,21 @@ _CHOOSE = "a axis=None out=None keepdims=False"
 _VAR = "a axis=None dtype=None out=None ddof=0 keepdims=False"
 
 # ----- reductions -----
-R([np.sum, M("sum")], _REDUCE, lambda b: _spread("g", b), lambda b: _reduce("np.sum", "t", b))
-R([np.mean, M("mean")], _REDUCE, _mean_vjp, lambda b: _reduce("np.mean", "t", b))
+R([np.sum, M("sum")], _REDUCE, lambda b: _spread("g", b), lambda b: _reduce("np.sum", "t", b),
+  out_kind=REDUCE)
+R([np.mean, M("mean")], _REDUCE, _mean_vjp, lambda b: _reduce("np.mean", "t", b),
+  out_kind=REDUCE)
 R([np.prod, M("prod")], _REDUCE, lambda b: f"{_spread('g', b)} * _prod_others(a, axis)",
-  lambda b: _reduce("np.sum", "t * _prod_others(a, axis)", b))
+  lambda b: _reduce("np.sum", "t * _prod_others(a, axis)", b), out_kind=REDUCE)
 R([np.max, np.amax, M("max"), np.min, np.amin, M("min")], _CHOOSE,
   lambda b: f"{_spread('g', b)} * _ties(a, ans, axis, keepdims)",
-  lambda b: _reduce("np.sum", "t * _ties(a, ans, axis, keepdims)", b))
+  lambda b: _reduce("np.sum", "t * _ties(a, ans, axis, keepdims)", b), out_kind=REDUCE)
 R([np.var, M("var")], _VAR, "_var_adjoint(g, a, ans, axis, ddof, keepdims)",
-  lambda b: _reduce("np.sum", "t * _var_adjoint(1.0, a, ans, axis, ddof, keepdims)", b))
+  lambda b: _reduce("np.sum", "t * _var_adjoint(1.0, a, ans, axis, ddof, keepdims)", b),
+  out_kind=REDUCE)
 R([np.std, M("std")], _VAR, "_var_adjoint(g / (2 * ans), a, ans, axis, ddof, keepdims)",
-  lambda b: _reduce("np.sum", "t * _var_adjoint(0.5 / ans, a, ans, axis, ddof, keepdims)", b))
+  lambda b: _reduce("np.sum", "t * _var_adjoint(0.5 / ans, a, ans, axis, ddof, keepdims)", b),
+  out_kind=REDUCE)
 R([np.cumsum, M("cumsum")], "a axis=None dtype=None out=None",
   lambda b: "np.flip(np.cumsum(np.flip(g, axis), axis), axis)" if _passed(b, "axis")
   else "np.reshape(np.cumsum(np.ravel(g)[::-1])[::-1], np.shape(a))",
@@ -267,11 +271,38 @@ def _node(a):
     return ast.Constant(a.value) if _const(a) else getattr(a, "node", ast.Name("?"))
 
 
-R([np.dot, M("dot")], "a b", {"a": "_dot_adjoint_a(g, a, b)", "b": "_dot_adjoint_b(g, a, b)"},
-  {"a": "np.dot(t, b)", "b": "np.dot(a, t)"})
+# When both operands' dimensions are known (a call specialised to its arguments),
+# the adjoint is the plain formula a person writes; otherwise a general helper.
+_PRODUCT_ADJOINTS = {  # (kind of a, kind of b) -> (adjoint for a, adjoint for b)
+    ("matrix", "matrix"): ("g @ b.T", "a.T @ g"),
+    ("vector", "matrix"): ("b @ g", "np.outer(a, g)"),
+    ("matrix", "vector"): ("np.outer(g, b)", "a.T @ g"),
+    ("vector", "vector"): ("g * b", "g * a"),
+}
+_PRODUCT_KINDS = {("matrix", "matrix"): "matrix", ("vector", "matrix"): "vector",
+                  ("matrix", "vector"): "vector", ("vector", "vector"): "scalar"}
+
+
+def _product(which, helper):
+    def template(b):
+        pair = (kind_of(b["a"]), kind_of(b["b"]))
+        if pair in _PRODUCT_ADJOINTS:
+            return _PRODUCT_ADJOINTS[pair][which]
+        return f"{helper}_{'ab'[which]}(g, a, b)"
+
+    return template
+
+
+def _product_kind(bound, kind):
+    return _PRODUCT_KINDS.get((kind(bound["a"]), kind(bound["b"])))
+
+
+R([np.dot, M("dot")], "a b",
+  {"a": _product(0, "_dot_adjoint"), "b": _product(1, "_dot_adjoint")},
+  {"a": "np.dot(t, b)", "b": "np.dot(a, t)"}, out_kind=_product_kind)
 R([np.matmul, operator.matmul], "a b",
-  {"a": "_matmul_adjoint_a(g, a, b)", "b": "_matmul_adjoint_b(g, a, b)"},
-  {"a": "t @ b", "b": "a @ t"})
+  {"a": _product(0, "_matmul_adjoint"), "b": _product(1, "_matmul_adjoint")},
+  {"a": "t @ b", "b": "a @ t"}, out_kind=_product_kind)
 R(np.vdot, "a b", {"a": "g * np.reshape(b, np.shape(a))", "b": "g * np.reshape(a, np.shape(b))"},
   {"a": "np.vdot(t, b)", "b": "np.vdot(a, t)"})
 R(np.inner, "a b", {"a": "_inner_adjoint_a(g, a, b)", "b": "_inner_adjoint_b(g, a, b)"},
@@ -292,7 +323,7 @@ R(np.linalg.inv, "a", "-(np.swapaxes(ans, -1, -2) @ g @ np.swapaxes(ans, -1, -2)
 R(np.linalg.det, "a", "np.expand_dims(g * ans, (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2)",
   "ans * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)")
 R(np.linalg.norm, "x ord=None axis=None keepdims=False",
-  lambda b: _norm(b, "vjp"), lambda b: _norm(b, "jvp"))
+  lambda b: _norm(b, "vjp"), lambda b: _norm(b, "jvp"), out_kind=REDUCE)
 
 
 # ----- shape ops -----

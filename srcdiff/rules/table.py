@@ -19,8 +19,17 @@ from typing import Any, Callable
 
 from ..errors import SrcDiffError
 
-# out_kind: how the result's kind (scalar or array) follows from the inputs.
-SCALAR, ELEMENTWISE, UNKNOWN = "scalar", "elementwise", "unknown"
+# out_kind: how the result's kind (scalar or array) follows from the inputs:
+# SCALAR always; ELEMENTWISE like its inputs; REDUCE a scalar when no axis is
+# given; or a function (bound arguments, kind_of) -> kind.
+SCALAR, ELEMENTWISE, UNKNOWN, REDUCE = "scalar", "elementwise", "unknown", "reduce"
+# The kind of an argument (Kinds.kind), for the rule being instantiated: a
+# template may depend on it (`g @ b.T` for matrices). Set by the emitter.
+KIND_OF = [lambda atom: None]
+
+
+def kind_of(atom):
+    return KIND_OF[0](atom)
 
 
 @dataclass
