@@ -146,7 +146,7 @@ def check_in_place(fn: ir.Function, kinds) -> None:
     array itself, so if another name (or a list, or the array it is a view of)
     shares it, the primal changes that value too: an error unless `z` is a scalar."""
     defs = {s.var.id: s for s in ir.walk(fn.body) if isinstance(s, ir.Assign)}
-    for new, old, shared, loc in fn.augmented:
+    for _new, old, shared, loc in fn.augmented:
         if kinds.kind(old) == "scalar":
             continue
         d = defs.get(old.id)
