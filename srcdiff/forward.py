@@ -14,7 +14,7 @@ from . import exprs, ir
 from .activity import diff_args, rule_of
 from .exprs import name
 from .kinds import SCALAR
-from .reverse import assign, exit_if_broken, missing_rule
+from .reverse import assign, loop_statement, missing_rule
 from .rules.table import bind_args
 
 
@@ -156,17 +156,7 @@ class Forward:
             body.append(assign(f"__v{c.phi.id}", exprs.atom(c.next)))
         for c in carried:
             self.set_tangent(c.phi, c.next, body)
-        if s.brk is not None:
-            body.append(exit_if_broken(s))
-        if s.kind == "range":
-            loop = ast.For(ast.Name(f"__v{s.index.id}", ast.Store()),
-                           ast.Call(name("range"), [exprs.atom(b) for b in s.bounds], []),
-                           body or [ast.Pass()], [], lineno=0)
-        else:
-            import copy
-
-            loop = ast.While(copy.deepcopy(s.cond.node), body or [ast.Pass()], [])
-        out.append(loop)
+        out.append(loop_statement(s, body))
 
 
 def unsafe_pairs(fn: ir.Function, pairs) -> set[tuple[int, int]]:

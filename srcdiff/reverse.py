@@ -136,6 +136,18 @@ def exit_if_broken(s: ir.Loop) -> ast.stmt:
     return ast.If(exprs.atom(s.brk), [ast.Break()], [])
 
 
+def loop_statement(s: ir.Loop, body: list) -> ast.stmt:
+    """The primal loop header around `body` (which ends with the carried updates),
+    stopping after an iteration that broke out."""
+    if s.brk is not None:
+        body = body + [exit_if_broken(s)]
+    if s.kind == "range":
+        return ast.For(ast.Name(f"__v{s.index.id}", ast.Store()),
+                       ast.Call(name("range"), [exprs.atom(b) for b in s.bounds], []),
+                       body or [ast.Pass()], [], lineno=0)
+    return ast.While(copy.deepcopy(s.cond.node), body or [ast.Pass()], [])
+
+
 class Reverse:
     def __init__(self, fn: ir.Function, active: set, ctx: Context, adj: Groups, counter):
         self.fn = fn
@@ -606,15 +618,7 @@ class Reverse:
             out.append(assign(f"__v{s.trips.id}", ast.Constant(0)))
             body.append(ast.AugAssign(ast.Name(f"__v{s.trips.id}", ast.Store()), ast.Add(),
                                       ast.Constant(1)))
-        if s.brk is not None:
-            body.append(exit_if_broken(s))
-        if s.kind == "range":
-            loop = ast.For(ast.Name(f"__v{s.index.id}", ast.Store()),
-                           ast.Call(name("range"), [exprs.atom(b) for b in s.bounds], []),
-                           body or [ast.Pass()], [], lineno=0)
-        else:
-            loop = ast.While(copy.deepcopy(s.cond.node), body or [ast.Pass()], [])
-        out.append(loop)
+        out.append(loop_statement(s, body))
         return out
 
     def primal_expr(self, e) -> ast.expr:
