@@ -8,9 +8,13 @@ import numpy as np
 
 def f_grad(a):
 
-    def _like(d, x):
-        """d as a fresh gradient with x's type and shape."""
+    def _like(d, x, fresh=False):
+        """d as a fresh gradient with x's type and shape (d itself when it is a new
+    float array of that shape: `fresh` says nothing else refers to it)."""
         if isinstance(x, np.ndarray):
+            if fresh and type(d
+                ) is np.ndarray and d.shape == x.shape and d.dtype == float:
+                return d
             return np.array(np.broadcast_to(d, x.shape), dtype=float)
         if isinstance(x, (list, tuple)):
             return type(x)(_like(di, xi) for di, xi in zip(np.broadcast_to(
@@ -27,10 +31,10 @@ def f_grad(a):
     else:
         c = 100 * b
     if cond:
-        d_b = np.ones(np.shape(c))
+        d_b = np.broadcast_to(1.0, np.shape(c))
     else:
-        d_b = 100 * np.ones(np.shape(c))
+        d_b = 100 * np.broadcast_to(1.0, np.shape(c))
     for _ in range(trips):
         d_b = 2 * d_b
     d_a = 2 * d_b
-    return _like(d_a, a)
+    return _like(d_a, a, True)

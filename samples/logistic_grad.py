@@ -19,9 +19,13 @@ def loss_grad(w, b, X, y):
             g)[i] != 1)
         return np.sum(g, axis=axes, keepdims=True) if axes else g
 
-    def _like(d, x):
-        """d as a fresh gradient with x's type and shape."""
+    def _like(d, x, fresh=False):
+        """d as a fresh gradient with x's type and shape (d itself when it is a new
+    float array of that shape: `fresh` says nothing else refers to it)."""
         if isinstance(x, np.ndarray):
+            if fresh and type(d
+                ) is np.ndarray and d.shape == x.shape and d.dtype == float:
+                return d
             return np.array(np.broadcast_to(d, x.shape), dtype=float)
         if isinstance(x, (list, tuple)):
             return type(x)(_like(di, xi) for di, xi in zip(np.broadcast_to(

@@ -19,9 +19,13 @@ def loss_grad(W1, b1, W2, b2, X, Y):
             g)[i] != 1)
         return np.sum(g, axis=axes, keepdims=True) if axes else g
 
-    def _like(d, x):
-        """d as a fresh gradient with x's type and shape."""
+    def _like(d, x, fresh=False):
+        """d as a fresh gradient with x's type and shape (d itself when it is a new
+    float array of that shape: `fresh` says nothing else refers to it)."""
         if isinstance(x, np.ndarray):
+            if fresh and type(d
+                ) is np.ndarray and d.shape == x.shape and d.dtype == float:
+                return d
             return np.array(np.broadcast_to(d, x.shape), dtype=float)
         if isinstance(x, (list, tuple)):
             return type(x)(_like(di, xi) for di, xi in zip(np.broadcast_to(
@@ -50,8 +54,8 @@ def loss_grad(W1, b1, W2, b2, X, Y):
     t_1 = h @ W2
     out = t_1 + b2
     err = out - Y
-    d_out = _unbroadcast(2 * (1.0 / X.shape[0] * np.ones(np.shape(err)) *
-        err), out)
+    d_out = _unbroadcast(2 * (np.broadcast_to(1.0 / X.shape[0], np.shape(
+        err)) * err), out)
     d_t_1 = _unbroadcast(d_out, t_1)
     d_t_2 = _matmul_adjoint_a(d_t_1, h, W2) * (1 - h * h)
     d_W1 = _matmul_adjoint_b(_unbroadcast(d_t_2, t), X, W1)

@@ -8,13 +8,17 @@ import numpy as np
 
 def total_grad(x):
 
-    def _like(d, x):
-        """d as a fresh gradient with x's type and shape."""
+    def _like(d, x, fresh=False):
+        """d as a fresh gradient with x's type and shape (d itself when it is a new
+    float array of that shape: `fresh` says nothing else refers to it)."""
         if isinstance(x, np.ndarray):
+            if fresh and type(d
+                ) is np.ndarray and d.shape == x.shape and d.dtype == float:
+                return d
             return np.array(np.broadcast_to(d, x.shape), dtype=float)
         if isinstance(x, (list, tuple)):
             return type(x)(_like(di, xi) for di, xi in zip(np.broadcast_to(
                 d, np.shape(x)), x))
         return float(d)
-    d_x = np.ones(np.shape(x))
+    d_x = np.broadcast_to(1.0, np.shape(x))
     return _like(d_x, x)

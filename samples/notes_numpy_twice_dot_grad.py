@@ -19,9 +19,13 @@ def twice_dot_grad(x):
             g)[i] != 1)
         return np.sum(g, axis=axes, keepdims=True) if axes else g
 
-    def _like(d, x):
-        """d as a fresh gradient with x's type and shape."""
+    def _like(d, x, fresh=False):
+        """d as a fresh gradient with x's type and shape (d itself when it is a new
+    float array of that shape: `fresh` says nothing else refers to it)."""
         if isinstance(x, np.ndarray):
+            if fresh and type(d
+                ) is np.ndarray and d.shape == x.shape and d.dtype == float:
+                return d
             return np.array(np.broadcast_to(d, x.shape), dtype=float)
         if isinstance(x, (list, tuple)):
             return type(x)(_like(di, xi) for di, xi in zip(np.broadcast_to(
@@ -48,4 +52,4 @@ def twice_dot_grad(x):
         out = np.tensordot(a, g, (lead, lead))
         return out if b.ndim == 1 else np.moveaxis(out, 0, -2)
     d_x = _dot_adjoint_a(2.0, x, x) + _dot_adjoint_b(2.0, x, x)
-    return _like(d_x, x)
+    return _like(d_x, x, True)

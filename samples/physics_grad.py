@@ -21,6 +21,6 @@ def projectile_range_grad(speed, angle, height):
     d_t_2 = 0.5 * d_t_1 / sqrt_t
     d_vy = d_t_1 + 2 * (d_t_2 * vy)
     d_speed = d_vy * sin_angle + flight * cos_angle
-    d_angle = d_vy * speed * math.cos(angle) - flight * speed * math.sin(angle)
+    d_angle = d_vy * speed * cos_angle - flight * speed * sin_angle
     d_height = d_t_2 * t
     return d_speed, d_angle, d_height

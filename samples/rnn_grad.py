@@ -19,9 +19,13 @@ def loss_grad(W, U, v, xs, targets):
             g)[i] != 1)
         return np.sum(g, axis=axes, keepdims=True) if axes else g
 
-    def _like(d, x):
-        """d as a fresh gradient with x's type and shape."""
+    def _like(d, x, fresh=False):
+        """d as a fresh gradient with x's type and shape (d itself when it is a new
+    float array of that shape: `fresh` says nothing else refers to it)."""
         if isinstance(x, np.ndarray):
+            if fresh and type(d
+                ) is np.ndarray and d.shape == x.shape and d.dtype == float:
+                return d
             return np.array(np.broadcast_to(d, x.shape), dtype=float)
         if isinstance(x, (list, tuple)):
             return type(x)(_like(di, xi) for di, xi in zip(np.broadcast_to(
@@ -100,4 +104,4 @@ def loss_grad(W, U, v, xs, targets):
         d_W = d_W + _matmul_adjoint_a(d_t_1, W, h)
         d_h = _matmul_adjoint_b(d_t_1, W, h)
         d_total = _unbroadcast(d_total, total)
-    return _like(d_W, W), _like(d_U, U), _like(d_v, v)
+    return _like(d_W, W, True), _like(d_U, U, True), _like(d_v, v, True)

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import ast
 import copy
+import math
 import operator
+
+import numpy as np
 
 from . import exprs, ir
 from .activity import diff_args, rule_of
@@ -319,6 +322,23 @@ class Reverse:
                 self.vars[v.id] = v
             if isinstance(s, ir.Loop) and s.index is not None:
                 self.vars[s.index.id] = s.index
+        self.blocks: list = []  # the blocks enclosing the statement being reversed
+        self.computed: dict = {}  # (id(function), id(argument)) -> (value, id(its block))
+
+        def index(block):
+            for st in block:
+                if isinstance(st, ir.Assign) and isinstance(st.expr, ir.Call) and (
+                        len(st.expr.args) == 1 and not st.expr.kwargs
+                        and isinstance(st.expr.args[0], ir.Var) and callable(st.expr.fn)):
+                    key = (id(st.expr.fn), st.expr.args[0].id)
+                    self.computed.setdefault(key, (st.var, id(block)))
+                elif isinstance(st, ir.If):
+                    index(st.body)
+                    index(st.orelse)
+                elif isinstance(st, ir.Loop):
+                    index(st.body)
+
+        index(self.fn.body)
         self.scatter_bases = {
             s.expr.args[0].id for s in ir.walk(self.fn.body)
             if isinstance(s, ir.Assign) and isinstance(s.expr, ir.Call)
@@ -335,6 +355,7 @@ class Reverse:
         """The reverse of a block; `epilogue(out)` finishes it before the values
         it reads are known (the pops at its start depend on them)."""
         out: list = []
+        self.blocks.append(block)
         for s in reversed(block):
             if isinstance(s, ir.Assign):
                 self.assign_(s, out)
@@ -342,6 +363,7 @@ class Reverse:
                 self.if_(s, out)
             else:
                 self.loop_(s, out)
+        self.blocks.pop()
         if epilogue is not None:
             epilogue(out)
         if self.loop_stack:
@@ -408,7 +430,7 @@ class Reverse:
             for p, a in diff_args(e, s.loc):
                 if isinstance(a, ir.Var) and a.id in self.active:
                     missing_rule(rule, "vjp", p, s)
-                    t = self.ctx.template(rule, "vjp", p, bound, v, "g", v)
+                    t = self.reuse(self.ctx.template(rule, "vjp", p, bound, v, "g", v))
                     if t is not None:
                         parts.append((a, t))
         merged: dict[int, tuple[ir.Var, ast.expr]] = {}
@@ -427,6 +449,30 @@ class Reverse:
         mine = self.adjname(v)
         for a, t in sorted(merged.values(), key=lambda at: self.adjname(at[0]) == mine):
             self.contrib(a, exprs.simplify(exprs.substitute(t, {"__G": g})), out)
+
+    def reuse(self, tree):
+        """A rule's `np.cos(x)` is the forward sweep's `cos_x = np.cos(x)` when that
+        was computed in this block or one enclosing it: reuse it, don't recompute."""
+        if tree is None:
+            return None
+        visible = {id(b) for b in self.blocks}
+        mods = {self.ctx.modules["np"]: np, self.ctx.modules["math"]: math}
+
+        class Sub(ast.NodeTransformer):
+            def visit_Call(inner, n):
+                inner.generic_visit(n)
+                f = n.func
+                if (isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name)
+                        and f.value.id in mods and len(n.args) == 1 and not n.keywords
+                        and isinstance(n.args[0], ast.Name)
+                        and n.args[0].id.startswith("__v")):
+                    fn = getattr(mods[f.value.id], f.attr, None)
+                    hit = self.computed.get((id(fn), int(n.args[0].id[3:])))
+                    if hit is not None and hit[1] in visible:
+                        return pv(hit[0])
+                return n
+
+        return Sub().visit(tree)
 
     def if_(self, s: ir.If, out: list) -> None:
         outs = [p for p in s.outs if p.var.id in self.active and self.state.get(p.var.id)]

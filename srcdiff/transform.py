@@ -178,13 +178,14 @@ def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Group
     return Built(source, compiled, fname)
 
 
-def _finalize(su: Setup, w: ir.Var, g: ast.expr, floats=None) -> ast.expr:
+def _finalize(su: Setup, w: ir.Var, g: ast.expr, floats=None, fresh=False) -> ast.expr:
     """A gradient in its parameter's type and shape, fresh: `_like` for arrays
     and unknown kinds, `float` for scalars (ints and 0-d values can flow into a
     scalar's gradient: `d(x * floor(x))/dx`, `d(x * w)/dx` is `w`)."""
     if su.pk[w.id] != kinds.SCALAR:
         su.ctx.helpers.add("_like")
-        return ast.Call(name("_like"), [g, pv(w)], [])
+        args = [g, pv(w)] + ([ast.Constant(True)] if fresh else [])
+        return ast.Call(name("_like"), args, [])
     if exprs.is_float(g, floats or {}, su.modules["math"]):
         return g
     return ast.Call(name("float"), [g], [])
@@ -254,7 +255,9 @@ def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
             g = name(rev.adjname(w))
         else:
             g = st[1]
-        grads.append(_finalize(su, w, g, rev.floats))
+        fresh = isinstance(g, (ast.BinOp, ast.UnaryOp)) or (
+            st == "named" and rev.adj.leader(w) in rev.owned)
+        grads.append(_finalize(su, w, g, rev.floats, fresh))
     result = exprs.atom(fn.result)
     body = list(fwd)
     returns_value = not (variant == "grad" and check is None)

@@ -199,7 +199,7 @@ def _call(fn, first, b, *opts, pos=()):
 def _spread(g, b, x="a"):
     """`g`, the cotangent of a reduction of `x` over `axis`, spread back over x."""
     if not _passed(b, "axis"):
-        return f"({g}) * np.ones(np.shape({x}))"
+        return f"np.broadcast_to({g}, np.shape({x}))"
     keep = b.get("keepdims")
     if keep is None or _const(keep) and not keep.value:
         return f"np.broadcast_to(np.expand_dims({g}, axis), np.shape({x}))"

@@ -114,8 +114,8 @@ add(operator.getitem, Rule("[]", ("a", "index"), vjp={"a": "_scatter(g, a, index
 # ----- srcdiff's own runtime helpers, so generated code can be differentiated again -----
 add(("helper", "_unbroadcast"), Rule("_unbroadcast", ("v", "x"), vjp={
     "v": "np.broadcast_to(g, np.shape(v))"}, jvp={"v": "_unbroadcast(t, x)"}))
-add(("helper", "_like"), Rule("_like", ("d", "x"), vjp={"d": "_unbroadcast(g, d)"},
-                              jvp={"d": "_like(t, x)"}))
+add(("helper", "_like"), Rule("_like", ("d", "x", "fresh"), {"fresh": False},
+                              vjp={"d": "_unbroadcast(g, d)"}, jvp={"d": "_like(t, x)"}))
 add(("helper", "_scatter"), Rule("_scatter", ("v", "x", "index"), vjp={"v": "g[index]"},
                                  jvp={"v": "_scatter(t, x, index)"}))
 add(("helper", "_zero"), Rule("_zero", ("x",), zero=True))
