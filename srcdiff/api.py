@@ -144,8 +144,8 @@ class Derivative:
         self._lowered = self._transform.lowered(self._fn)
         self._guards = list({(id(ns), k): (ns, k, o) for ns, k, o in
                              self._lowered.guards}.values())
-        self._generic = self._shown = self._build(None, None)
-        self._shown_entry = None
+        self._generic = self._build(None, None)
+        self._last = None
         self._cache.clear()
         self._version = _VERSION[0]
 
@@ -153,54 +153,45 @@ class Derivative:
     def source(self) -> str:
         """The generated derivative: for the argument kinds (scalar or array) of
         the latest call, or, before any call, the generic one for any kinds."""
-        shown = self._shown
-        if callable(shown):  # built when first read, not on the call path
-            shown = shown()
-            if self._shown_entry is not None:
-                self._shown_entry[2] = shown
-            self._shown = shown
-        return shown.source
+        entry = self._last
+        if entry is None:
+            return self._generic.source
+        if callable(entry[2]):  # built when first read, not on the call path
+            entry[2] = entry[2]()
+        return entry[2].source
 
     def __call__(self, *args, **kwargs):
-        if kwargs or len(args) != self._nparams:
-            try:
-                bound = self._sig.bind(*args, **kwargs)
-            except TypeError as e:
-                raise TypeError(f"{self.__name__}: {e}") from None
-            bound.apply_defaults()
-            values = tuple(bound.arguments.values())
-        else:
-            values = args
-        key = tuple(map(type, values))
-        if _NDARRAY in key:
-            key = signature(values)
-        entry = self._cache.get(key)
-        if entry is None or self._stale(entry):
+        values = self._bind(args, kwargs) if kwargs or len(args) != self._nparams else args
+        return self._call(values, args, kwargs)
+
+    def _call(self, values, args, kwargs):
+        entry = self._cache.get(tuple(map(type, values)))
+        if type(entry) is dict:  # arrays: keyed by their number of dimensions too
+            entry = entry.get(signature(values))
+        if entry is None or entry[4] != _VERSION[0]:
             entry = self._specialise(values)
-        self._shown = entry[2]
-        self._shown_entry = entry
-        if entry[1]:
-            value, grads = entry[0](*args, **kwargs)
-            return (value, grads) if self.variant == "value_and_grad" else grads
-        return entry[0](*args, **kwargs)
+        for ns, name, expected, by_type in entry[3]:  # what the cached code assumed
+            if (type(ns.get(name)) if by_type else ns.get(name, _MISSING)) is not expected:
+                entry = self._specialise(values, rebuild=True)
+                break
+        self._last = entry
+        result = entry[0](*args, **kwargs) if kwargs else entry[0](*args)
+        return result[1] if entry[1] else result
 
-    def _stale(self, entry) -> bool:
-        """Whether what the cached code assumed has changed: a rule registered, a
-        global callee rebound, a global constant's type changed."""
-        if self._version != _VERSION[0]:
+    def _bind(self, args, kwargs) -> tuple:
+        try:
+            bound = self._sig.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"{self.__name__}: {e}") from None
+        bound.apply_defaults()
+        return tuple(bound.arguments.values())
+
+    def _specialise(self, values, rebuild=False):
+        """Build (once per argument-kind signature) the function calls run. Each
+        entry keeps what it assumed: the global callees `f` resolved (rebound:
+        transform again), the types of global constants, the rule table's version."""
+        if rebuild or self._version != _VERSION[0]:
             self._build_generic()
-            return True
-        for ns, name, obj in self._guards:
-            if ns.get(name, _MISSING) is not obj:
-                self._build_generic()
-                return True
-        for ns, name, typ in entry[3]:
-            if type(ns.get(name)) is not typ:
-                return True
-        return False
-
-    def _specialise(self, values):
-        """Build (once per argument-kind signature) the function calls run."""
         internal = self._build(values, check_scalar)
         if not internal.returns_value:
             shown = internal
@@ -208,13 +199,52 @@ class Derivative:
             light = tuple(np.empty((0,) * a.ndim) if type(a) is np.ndarray else a
                           for a in values)  # the kinds, without keeping big arrays alive
             shown = lambda: self._build(light, None)  # noqa: E731
-        entry = [internal.fn, internal.returns_value, shown, internal.kind_guards]
+        guards = [(ns, k, obj, False) for ns, k, obj in self._guards]
+        guards += [(ns, k, typ, True) for ns, k, typ in internal.kind_guards]
+        unwrap = internal.returns_value and self.variant == "grad"  # (value, grad) -> grad
+        entry = [internal.fn, unwrap, shown, tuple(guards), self._version]
         key = tuple(map(type, values))
-        self._cache[signature(values) if _NDARRAY in key else key] = entry
+        if _NDARRAY in key:
+            self._cache.setdefault(key, {})[signature(values)] = entry
+        else:
+            self._cache[key] = entry
+        self.__class__ = _fast_class(self._nparams)
         return entry
 
     def __repr__(self) -> str:
         return f"<srcdiff {self.variant} of {describe(self.primal)} wrt {self.wrt_names}>"
+
+
+_FAST: dict = {}
+_NO = object()  # an argument not passed
+
+
+def _fast_class(n: int) -> type:
+    """A Derivative subclass whose `__call__` is written out for `n` positional
+    arguments: the per-call cost of the wrapper is a type tuple and a dict lookup."""
+    if n not in _FAST:
+        names = [f"a{i}" for i in range(n)]
+        params = "".join(f"{a}=_NO, " for a in names)
+        args = ", ".join(names)
+        key = "(" + "".join(f"type({a}), " for a in names) + ")"
+        src = (f"def __call__(self, {params}*more, **kwargs):\n"
+               f"    if more or kwargs or {names[-1] if n else 'True'} is _NO:\n"
+               f"        args = tuple(a for a in ({args}{',' if n == 1 else ''}) if a is not _NO)"
+               f" + more\n"
+               f"        return Derivative.__call__(self, *args, **kwargs)\n")
+        if n:
+            src += (f"    entry = self._cache.get({key})\n"
+                    f"    if type(entry) is not list or entry[4] != _VERSION[0] or entry[3]:\n"
+                    f"        args = ({args}{',' if n == 1 else ''})\n"
+                    f"        return self._call(args, args, kwargs)\n"
+                    f"    if self._last is not entry:\n"
+                    f"        self._last = entry\n"
+                    f"    result = entry[0]({args})\n"
+                    f"    return result[1] if entry[1] else result\n")
+        scope = {"Derivative": Derivative, "_VERSION": _VERSION, "_NO": _NO}
+        exec(compile(src, f"<srcdiff: call with {n} arguments>", "exec"), scope)
+        _FAST[n] = type("Derivative", (Derivative,), {"__call__": scope["__call__"]})
+    return _FAST[n]
 
 
 def _decorator(variant):
