@@ -51,8 +51,8 @@ def loss_grad(w, b, X, y):
     t_5 = t_3 * np.log(t_4)
     t_6 = t_2 + t_5
     d_t_6 = -1.0 / np.size(t_6) * np.ones(np.shape(t_6))
-    d_p = -(_unbroadcast(_unbroadcast(d_t_6, t_5) * t_3, z) / t_4)
-    d_p += _unbroadcast(_unbroadcast(d_t_6, t_2) * y, z) / p
+    d_p = -(_unbroadcast(_unbroadcast(d_t_6, t_5) * t_3, z) / t_4
+        ) + _unbroadcast(_unbroadcast(d_t_6, t_2) * y, z) / p
     d_t_1 = d_p * (-p / t_1)
     d_z = -(d_t_1 * exp_t)
     d_w = _matmul_adjoint_b(_unbroadcast(d_z, t), X, w)

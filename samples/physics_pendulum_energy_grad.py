@@ -39,10 +39,9 @@ def pendulum_energy_grad(theta, omega, length, material):
     abs_theta = abs(theta)
     t_5 = t_4 * abs_theta
     d_t_6 = _unbroadcast(1.0, kinetic + potential)
-    d_theta = _unbroadcast(-length * t_4, abs_theta) * ((theta > 0) - (
-        theta < 0))
-    d_theta += -(_unbroadcast(2 * (-length * abs_theta) * t_3, cos_theta) *
-        math.sin(theta))
+    d_theta = _unbroadcast(-length * t_4, abs_theta) * (float(theta > 0) -
+        float(theta < 0)) - _unbroadcast(2 * (-length * abs_theta) * t_3,
+        cos_theta) * math.sin(theta)
     d_theta += -(-(d_t_6 * t_1) * math.sin(theta))
     d_t = d_t_6 * t
     if cond:
@@ -51,4 +50,4 @@ def pendulum_energy_grad(theta, omega, length, material):
     else:
         d_length = _unbroadcast(-t_5, length) + d_t_6 * t_2 * G + d_t * omega
         d_omega = d_t * length
-    return float(d_theta), float(d_omega), float(d_length)
+    return d_theta, float(d_omega), float(d_length)

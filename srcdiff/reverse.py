@@ -208,8 +208,7 @@ class Reverse:
             if len(ast.unparse(total)) <= 64:
                 self.state[u.id] = ("pending", total)
                 return
-            self.write(u, st[1], out, first=True)
-            self.write(u, expr, out, first=False)
+            self.write(u, total, out, first=True)  # one statement: reads before it writes
             self.state[u.id] = "named"
 
     def write(self, u: ir.Var, expr, out: list, first: bool) -> None:
@@ -241,7 +240,8 @@ class Reverse:
             self.state[vid] = ("pending", exprs.substitute(self.state[vid][1], {n: pv(saved)}))
 
     def flush_all(self, out: list) -> None:
-        for vid, st in list(self.state.items()):
+        for vid in list(self.state):
+            st = self.state.get(vid)  # read now: an earlier write may have rewritten it
             if isinstance(st, tuple):
                 self.write(self._var(vid), st[1], out, first=True)
                 self.state[vid] = "named"

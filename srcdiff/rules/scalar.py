@@ -27,7 +27,7 @@ E(operator.pos, "+", "a", "1", sympy=lambda a: a)
 defzero(operator.floordiv, "//", sympy=lambda a, b: sp.floor(a / b))
 
 # ----- builtins -----
-E(builtins.abs, "abs", "x", ("(x > 0) - (x < 0)", "np.sign(x)"), sympy=sp.Abs)
+E(builtins.abs, "abs", "x", ("float(x > 0) - float(x < 0)", "np.sign(x)"), sympy=sp.Abs)
 E(builtins.pow, "pow", "a b", "b * a ** (b - 1)", "ans * _m.log(a)", sympy=lambda a, b: a ** b)
 E(builtins.max, "max", "a b", "(a > b) + 0.5 * (a == b)", "(b > a) + 0.5 * (a == b)",
   sympy=sp.Max)
@@ -77,7 +77,7 @@ E(math.pow, "math.pow", "a b", "b * math.pow(a, b - 1)", "ans * math.log(a)", ou
   sympy=lambda a, b: a ** b)
 E(math.hypot, "math.hypot", "x y", "x / ans", "y / ans", out_kind=S,
   sympy=lambda x, y: sp.sqrt(x * x + y * y))
-E(math.fabs, "math.fabs", "x", "(x > 0) - (x < 0)", out_kind=S, sympy=sp.Abs)
+E(math.fabs, "math.fabs", "x", "float(x > 0) - float(x < 0)", out_kind=S, sympy=sp.Abs)
 E(math.copysign, "math.copysign", "x y", "math.copysign(1.0, x) * math.copysign(1.0, y)",
   None, out_kind=S, sympy=lambda x, y: sp.Abs(x) * sp.sign(y))
 E(math.erf, "math.erf", "x", "2 / math.sqrt(math.pi) * math.exp(-x * x)", out_kind=S,
