@@ -59,3 +59,15 @@ def test_abs_of_numpy_scalar(mode):
     s = np.sum(x)
     want = np.sign(s) * np.dot(x, x) + abs(s) * 2 * x
     np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+# math.prod had no rule (a NotDifferentiableError); its derivative is the product of
+# the other factors, exact when one of them is zero.
+def prods(x, y):
+    return math.prod([x, y, x + y]) + math.prod([x, 0.0, y])
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_math_prod(mode):
+    got = srcdiff.grad(prods, wrt=(0, 1), mode=mode)(1.5, 2.0)
+    assert got == pytest.approx((2.0 * 3.5 + 1.5 * 2.0, 1.5 * 3.5 + 1.5 * 2.0), rel=1e-12)

@@ -40,6 +40,10 @@ add(builtins.sum, Rule("sum", ("x", "start"), {"start": 0},
                        sympy=lambda x, start=0: sum(x, start)))
 add(math.fsum, Rule("math.fsum", ("x",), vjp={"x": "g * np.ones(np.shape(x))"},
                     jvp={"x": "np.sum(t, axis=0)"}, out_kind=SCALAR, sympy=lambda x: sum(x)))
+add(math.prod, Rule("math.prod", ("x",), vjp={
+    "x": "g * _prod_others(np.asarray(x, dtype=float), None)"}, jvp={
+    "x": "np.sum(t * _prod_others(np.asarray(x, dtype=float), None))"}, out_kind=SCALAR,
+    sympy=lambda x: sp.prod(x)))
 for _name in ("max", "min"):  # max(iterable): ties share the cotangent equally
     add(("reduce", _name), Rule(_name, ("x",), vjp={
         "x": "g * (np.asarray(x) == ans) / np.sum(np.asarray(x) == ans)"}, jvp={
