@@ -181,30 +181,42 @@ def _top_exprs(s) -> list:
 
 
 def _inline_temps(func, temps) -> bool:
+    """Fold every single-use temporary into the later statement of its block that
+    reads it, when nothing between writes what it reads. One pass over the tree
+    (moving an expression changes no other name's counts)."""
     loads = _loads(func)
     stores = _stores(func)
+    changed = False
     for _parent, _field, block in list(_blocks(func)):
-        for i, s in enumerate(block):
+        i = 0
+        while i < len(block):
+            s = block[i]
             if not (isinstance(s, ast.Assign) and len(s.targets) == 1
                     and isinstance(s.targets[0], ast.Name)):
+                i += 1
                 continue
             tname = s.targets[0].id
             if tname not in temps or loads.get(tname) != 1 or stores.get(tname) != 1:
+                i += 1
                 continue
             deps = {n.id for n in _reads_in(s.value)}
+            moved = False
             for j in range(i + 1, len(block)):
                 later = block[j]
                 hit = [n for e in _top_exprs(later) for n in _reads_in(e) if n.id == tname]
                 if hit:
                     _replace(later, tname, s.value)
                     del block[i]
-                    if not block:
-                        block.append(ast.Pass())
-                    return True
+                    moved = changed = True
+                    break
                 written = set(_stores(later))
                 if tname in {n.id for n in _reads_in(later)} or deps & written:
                     break
-    return False
+            if not moved:
+                i += 1
+        if not block:
+            block.append(ast.Pass())
+    return changed
 
 
 def _replace(stmt, tname, value) -> None:
