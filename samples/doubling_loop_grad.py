@@ -25,15 +25,10 @@ def f_grad(a):
     while np.linalg.norm(b) < 1000:
         b = b * 2
         trips += 1
-    cond = np.sum(b) > 0
-    if cond:
-        c = b
+    if np.sum(b) > 0:
+        d_b = np.broadcast_to(1.0, np.shape(a))
     else:
-        c = 100 * b
-    if cond:
-        d_b = np.broadcast_to(1.0, np.shape(c))
-    else:
-        d_b = 100 * np.broadcast_to(1.0, np.shape(c))
+        d_b = 100 * np.broadcast_to(1.0, np.shape(a))
     for _ in range(trips):
         d_b = 2 * d_b
     d_a = 2 * d_b

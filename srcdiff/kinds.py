@@ -207,12 +207,14 @@ class Kinds:
                     a, b = self.kind(p.then), self.kind(p.orelse)
                     if a == b and a is not None:
                         self.set_kind(p.var.id, a)
+                    if self.same_shape(p.then, p.orelse):
+                        self.union(p.then.id, p.var.id)
             elif isinstance(s, ir.Loop):
                 self._loop(s)
 
     def _loop(self, s: ir.Loop) -> None:
-        """Assume each carried value keeps its initial kind; keep the assumption
-        only if the body confirms it (else redo the body without it)."""
+        """Assume each carried value keeps its initial kind and shape; keep the
+        assumption only if the body confirms it (else redo the body without it)."""
         if s.index is not None:
             self.set_kind(s.index.id, SCALAR)
         saved = (dict(self.parent), dict(self.ckind))
@@ -220,8 +222,13 @@ class Kinds:
         for c, k in guesses:
             if k is not None:
                 self.set_kind(c.phi.id, k)
+            if isinstance(c.init, ir.Var):
+                self.union(c.init.id, c.phi.id)
         self._block(s.body, False)
-        if all(k is None or self.kind(c.next) == k for c, k in guesses):
+        if all((k is None or self.kind(c.next) == k)
+               and (not isinstance(c.init, ir.Var) or c.next is c.phi
+                    or isinstance(c.next, ir.Var) and self.find(c.next.id) == self.find(c.phi.id))
+               for c, k in guesses):
             return
         self.parent, self.ckind = saved
         self._block(s.body, False)
