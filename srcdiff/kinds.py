@@ -25,6 +25,8 @@ ARRAY = "array"
 VECTOR = "vector"  # a 1-d array: indexing it with an int gives a scalar
 MATRIX = "matrix"  # a 2-d array
 NDIM = {SCALAR: 0, VECTOR: 1, MATRIX: 2}
+CONSTRUCTORS = {np.zeros, np.ones, np.empty, np.full}
+LIKE = {np.zeros_like, np.ones_like, np.empty_like}
 
 
 def kind_of_value(x) -> str | None:
@@ -146,6 +148,14 @@ class Kinds:
             elif c.fn[1] == "T" and self.kind(c.args[0]) in (VECTOR, MATRIX):
                 self.set_kind(s.var.id, self.kind(c.args[0]))
             return
+        if c.fn in CONSTRUCTORS and c.args:
+            k = self.kind(c.args[0])
+            if k == SCALAR:
+                self.set_kind(s.var.id, VECTOR)  # np.zeros(n)
+            return
+        if c.fn in LIKE and c.args and isinstance(c.args[0], ir.Var) and not c.kwargs:
+            self.union(c.args[0].id, s.var.id)  # np.zeros_like(x) has x's shape
+            return
         rule = lookup(c.fn)
         if rule is None:
             if getattr(c.fn, "__module__", None) == "math" or (
@@ -213,24 +223,25 @@ class Kinds:
                 self._loop(s)
 
     def _loop(self, s: ir.Loop) -> None:
-        """Assume each carried value keeps its initial kind and shape; keep the
-        assumption only if the body confirms it (else redo the body without it)."""
+        """Assume each carried value keeps its initial kind and shape; keep what
+        the body confirms (kind and shape, else kind only, else nothing)."""
         if s.index is not None:
             self.set_kind(s.index.id, SCALAR)
         saved = (dict(self.parent), dict(self.ckind))
         guesses = [(c, self.kind(c.init)) for c in s.carried]
-        for c, k in guesses:
-            if k is not None:
-                self.set_kind(c.phi.id, k)
-            if isinstance(c.init, ir.Var):
-                self.union(c.init.id, c.phi.id)
-        self._block(s.body, False)
-        if all((k is None or self.kind(c.next) == k)
-               and (not isinstance(c.init, ir.Var) or c.next is c.phi
-                    or isinstance(c.next, ir.Var) and self.find(c.next.id) == self.find(c.phi.id))
-               for c, k in guesses):
-            return
-        self.parent, self.ckind = saved
+        for same_shape in (True, False):
+            for c, k in guesses:
+                if k is not None:
+                    self.set_kind(c.phi.id, k)
+                if same_shape and isinstance(c.init, ir.Var):
+                    self.union(c.init.id, c.phi.id)
+            self._block(s.body, False)
+            if all((k is None or self.kind(c.next) == k) and (
+                    not same_shape or not isinstance(c.init, ir.Var) or c.next is c.phi
+                    or isinstance(c.next, ir.Var)
+                    and self.find(c.next.id) == self.find(c.phi.id)) for c, k in guesses):
+                return
+            self.parent, self.ckind = dict(saved[0]), dict(saved[1])
         self._block(s.body, False)
 
 
