@@ -246,6 +246,8 @@ def compile_function(source: str, fname: str, f, injected: dict | None = None):
     `f`'s closure cells are shared, and `injected` names arrive as closure cells:
     nothing is written into the user's module."""
     injected = dict(injected or {})
+    source, helpers = _hoist_helpers(source, f)
+    injected.update(helpers)
     freevars = list(f.__code__.co_freevars)
     cells = dict(zip(freevars, f.__closure__ or ()))
     outer = sorted(set(freevars) | set(injected))
@@ -308,3 +310,25 @@ def as_index(node):
             return n
 
     return Sub().visit(node)
+
+
+def _hoist_helpers(source: str, f):
+    """The runtime helpers `.source` defines inside the function, made once here
+    instead of at every call; the code that runs is otherwise the same text."""
+    from .runtime import HELPERS
+
+    tree = ast.parse(source)
+    func = tree.body[0]
+    defs = [s for s in func.body if isinstance(s, ast.FunctionDef) and s.name in HELPERS]
+    if not defs:
+        return source, {}
+    keep = [s for s in func.body if s not in defs]
+    # the helpers read only NumPy (under the module's name for it) and each other
+    scope = {k: v for k, v in f.__globals__.items() if isinstance(v, types.ModuleType)}
+    scope["__builtins__"] = builtins
+    imports = [s for s in func.body if isinstance(s, ast.Import)]  # `import numpy as np`
+    exec(compile(ast.Module(body=imports + defs, type_ignores=[]), "<srcdiff: helpers>",
+                 "exec"), scope)
+    helpers = {d.name: scope[d.name] for d in defs}
+    func.body = keep or [ast.Pass()]
+    return ast.unparse(tree), helpers
