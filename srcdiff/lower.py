@@ -776,9 +776,13 @@ class Lowerer:
                 return False, None
             if node.id in self.closure:
                 try:
-                    return True, self.closure[node.id].cell_contents
+                    obj = self.closure[node.id].cell_contents
                 except ValueError:
                     return False, None
+                code = getattr(obj, "__code__", None)
+                if code is not None and code.co_filename == "<srcdiff: helpers>":
+                    return True, ("helper", node.id)  # generated code's own helper
+                return True, obj
             if node.id in self.globals:
                 self.guards.append((self.globals, node.id, self.globals[node.id]))
                 return True, self.globals[node.id]
