@@ -92,3 +92,51 @@ def test_non_scalar_result_is_reported(mode):
     g = srcdiff.grad(float_times_matrix_row, wrt=(0, 1), mode=mode)
     with pytest.raises(srcdiff.NonScalarOutputError, match=r"\(3,\)"):
         g(0.7, np.arange(6.0).reshape(2, 3))
+
+
+# 5. `srcdiff.check` on a short straight-line program does not finish (minutes in
+#    SymPy's simplify -> factor, called by check's cosmetic `_simplified`): it hung
+#    a worker of the long fuzz profile. b(x) without the abs takes about 2 s.
+def check_hangs_in_simplify(x):
+    v = 1.51 ** math.sin(x) - math.atan2(x, 2 + math.cos(x))
+    return abs(math.cos(2 * v))
+
+
+class _TooSlow(BaseException):
+    """Not an Exception, so check's own `except Exception` cannot swallow it."""
+
+
+def test_check_finishes_on_short_program():
+    import signal
+
+    def stop(*_):
+        raise _TooSlow
+
+    old = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(30)
+    try:
+        report = srcdiff.check(check_hangs_in_simplify, 0.5)
+    except _TooSlow:
+        pytest.fail("srcdiff.check took more than 30 s")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    assert report.ok and report.method == "sympy"
+
+
+# 6. A loop whose body only copies a parameter, inside a taken branch: reverse mode
+#    drops the copy's adjoint and returns (0.0, 0.0) at (3.0, 0.7) instead of
+#    (0.0, 1.4); forward mode is right.
+def copy_in_loop_in_branch(x0, x1):
+    v1 = x0 - x1
+    if v1 > 1.0:
+        for _i in range(1):
+            v1 = x1
+    return x1 * v1
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("point, want", [((3.0, 0.7), (0.0, 1.4)), ((1.2, 0.7), (0.7, -0.2))])
+def test_copy_in_loop_in_branch(mode, point, want):
+    got = srcdiff.grad(copy_in_loop_in_branch, wrt=(0, 1), mode=mode)(*point)
+    assert got == pytest.approx(want, rel=1e-12, abs=1e-12)

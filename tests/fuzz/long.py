@@ -14,13 +14,38 @@ from __future__ import annotations
 import argparse
 import collections
 import multiprocessing
+import signal
 import sys
 import tempfile
 import time
+import traceback
 
 from hypothesis import HealthCheck, given, seed, settings
 
-from .programs import Loader, judge, programs
+from .programs import Loader, Outcome, judge, programs
+
+TIMEOUT = 60  # seconds per program; longer is reported as a failure (a hang)
+
+
+class _Timeout(BaseException):
+    """Raised by the alarm; not an Exception, so no `except Exception` swallows it."""
+
+
+def _alarm(*_):
+    raise _Timeout
+
+
+def _judge_timed(prog, loader):
+    signal.alarm(TIMEOUT)
+    try:
+        return judge(prog, loader)
+    except _Timeout as e:
+        frames = [f for f in traceback.extract_tb(e.__traceback__) if "srcdiff" in f.filename
+                  and "fuzz" not in f.filename]
+        where = f"{frames[-1].name} ({frames[-1].filename.split('/')[-1]})" if frames else "?"
+        return Outcome("failure", f"timeout: more than {TIMEOUT} s, in srcdiff {where}")
+    finally:
+        signal.alarm(0)
 
 
 def _worker(job):
@@ -30,13 +55,20 @@ def _worker(job):
     modes = collections.Counter()
     reasons = collections.Counter()
     failures: dict[str, tuple[str, str, int]] = {}
+    signal.signal(signal.SIGALRM, _alarm)
+    done = [0]
 
     @seed(rng_seed)
     @settings(max_examples=count, database=None, deadline=None, derandomize=False,
               suppress_health_check=list(HealthCheck))
     @given(programs(numpy=numpy))
     def run(prog):
-        out = judge(prog, loader)
+        out = _judge_timed(prog, loader)
+        done[0] += 1
+        if done[0] % 500 == 0:
+            print(f"[seed {rng_seed}] {done[0]}/{count}: "
+                  f"{sum(v for k, v in stats.items() if ':' not in k[1])} counted, "
+                  f"{len(failures)} distinct failures", file=sys.stderr, flush=True)
         kind = "numpy" if numpy else "scalar"
         stats[(kind, out.status)] += 1
         for mode, res in out.modes.items():
