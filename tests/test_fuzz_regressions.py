@@ -96,10 +96,14 @@ def test_non_scalar_result_is_reported(mode):
 
 # 5. `srcdiff.check` on a short straight-line program does not finish (minutes in
 #    SymPy's simplify -> factor, called by check's cosmetic `_simplified`): it hung
-#    a worker of the long fuzz profile. b(x) without the abs takes about 2 s.
-def check_hangs_in_simplify(x):
-    v = 1.51 ** math.sin(x) - math.atan2(x, 2 + math.cos(x))
-    return abs(math.cos(2 * v))
+#    a worker of the long fuzz profile for more than 6 minutes (the same program
+#    without the abs takes about 2 s).
+def check_hangs_in_simplify(x0):
+    x0 -= -2
+    v1 = (1.5 + 0.1 * 0.1) ** math.sin(x0) - (math.atan2(x0, 2 + math.cos(x0)) - x0)
+    v1 += v1 - 0.25
+    v1 = abs(math.cos(v1))
+    return x0 - v1
 
 
 class _TooSlow(BaseException):
@@ -115,7 +119,7 @@ def test_check_finishes_on_short_program():
     old = signal.signal(signal.SIGALRM, stop)
     signal.alarm(30)
     try:
-        report = srcdiff.check(check_hangs_in_simplify, 0.5)
+        report = srcdiff.check(check_hangs_in_simplify, 0.503)
     except _TooSlow:
         pytest.fail("srcdiff.check took more than 30 s")
     finally:
