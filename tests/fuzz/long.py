@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, seed, settings
 
 from .programs import Loader, Outcome, judge, programs
 
+BATCH = 250  # programs per worker process (a fresh process per batch)
 TIMEOUT = 60  # seconds per program; longer is reported as a failure (a hang)
 
 
@@ -39,6 +40,9 @@ def _judge_timed(prog, loader):
     signal.alarm(TIMEOUT)
     try:
         return judge(prog, loader)
+    except Exception as e:  # noqa: BLE001 - an oracle bug must not end the run
+        return Outcome("failure", f"oracle raised {type(e).__name__}",
+                       "".join(traceback.format_exception(e))[-3000:])
     except _Timeout as e:
         frames = [f for f in traceback.extract_tb(e.__traceback__) if "srcdiff" in f.filename
                   and "fuzz" not in f.filename]
@@ -56,7 +60,6 @@ def _worker(job):
     reasons = collections.Counter()
     failures: dict[str, tuple[str, str, int]] = {}
     signal.signal(signal.SIGALRM, _alarm)
-    done = [0]
 
     @seed(rng_seed)
     @settings(max_examples=count, database=None, deadline=None, derandomize=False,
@@ -64,11 +67,6 @@ def _worker(job):
     @given(programs(numpy=numpy))
     def run(prog):
         out = _judge_timed(prog, loader)
-        done[0] += 1
-        if done[0] % 500 == 0:
-            print(f"[seed {rng_seed}] {done[0]}/{count}: "
-                  f"{sum(v for k, v in stats.items() if ':' not in k[1])} counted, "
-                  f"{len(failures)} distinct failures", file=sys.stderr, flush=True)
         kind = "numpy" if numpy else "scalar"
         stats[(kind, out.status)] += 1
         for mode, res in out.modes.items():
@@ -102,15 +100,22 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     root = tempfile.mkdtemp(prefix="srcdiff-fuzz-")
     n_np = int(round(args.count * args.numpy))
-    jobs = []
+    jobs = []  # batches of at most BATCH programs, each with its own seed and process
     for numpy, total in ((False, args.count - n_np), (True, n_np)):
-        for j in range(args.jobs):
-            share = total // args.jobs + (1 if j < total % args.jobs else 0)
-            if share:
-                jobs.append((share, numpy, args.seed * 1000 + j + (500 if numpy else 0), root))
+        for j in range(0, total, BATCH):
+            jobs.append((min(BATCH, total - j), numpy,
+                         args.seed * 100000 + j // BATCH + (50000 if numpy else 0), root))
     start = time.time()
-    with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
-        parts = pool.map(_worker, jobs, chunksize=1)
+    import srcdiff  # noqa: F401  (imported once, before the workers fork)
+
+    parts, done = [], 0
+    with multiprocessing.get_context("fork").Pool(args.jobs, maxtasksperchild=1) as pool:
+        for part in pool.imap_unordered(_worker, jobs):
+            parts.append(part)
+            done += sum(v for k, v in part[0].items() if ":" not in k[1])
+            print(f"{done}/{args.count} programs, {time.time() - start:.0f} s, "
+                  f"{sum(len(p[3]) for p in parts)} failures so far", file=sys.stderr,
+                  flush=True)
     stats, modes, reasons = collections.Counter(), collections.Counter(), collections.Counter()
     failures: dict = {}
     for s, m, r, f in parts:

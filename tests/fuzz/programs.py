@@ -413,11 +413,11 @@ class Gen:
             if shape == W and s == M:
                 return leaf(f"np.sum({n}, axis=1)", W)
             if s == S:
-                return binop("*", leaf(n), leaf(f"np.full({shape}, {self.const()})", shape),
-                             shape)
+                full = f"np.full({shape}, {float(self.const())!r})"
+                return binop("*", leaf(n), leaf(full, shape), shape)
         if shape == S:
             return leaf(self.const())
-        return leaf(f"np.full({shape}, {self.const()})", shape)
+        return leaf(f"np.full({shape}, {float(self.const())!r})", shape)
 
     def cond(self, env):
         scalars = [n for n, s in env.items() if s == S]
