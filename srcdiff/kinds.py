@@ -24,7 +24,9 @@ from .rules.table import ELEMENTWISE, REDUCE, SCALAR, bind_args, lookup
 ARRAY = "array"
 VECTOR = "vector"  # a 1-d array: indexing it with an int gives a scalar
 MATRIX = "matrix"  # a 2-d array
-NDIM = {SCALAR: 0, VECTOR: 1, MATRIX: 2}
+ARRAY3 = "array3"  # a 3-d array (a batch of matrices: indexing it gives a matrix)
+NDIM = {SCALAR: 0, VECTOR: 1, MATRIX: 2, ARRAY3: 3}
+OF_NDIM = {1: VECTOR, 2: MATRIX, 3: ARRAY3}
 CONSTRUCTORS = {np.zeros, np.ones, np.empty, np.full}
 LIKE = {np.zeros_like, np.ones_like, np.empty_like}
 
@@ -35,7 +37,7 @@ def kind_of_value(x) -> str | None:
     if isinstance(x, (int, float)) or isinstance(x, np.number):
         return SCALAR
     if isinstance(x, np.ndarray):
-        return {1: VECTOR, 2: MATRIX}.get(x.ndim, ARRAY)
+        return OF_NDIM.get(x.ndim, ARRAY)
     if isinstance(x, numbers.Number):
         return None
     return None
@@ -110,7 +112,7 @@ class Kinds:
             k = kind_of_value(value)
             if k is not None:
                 self.guards[node.id] = type(value)
-            return ARRAY if k in (VECTOR, MATRIX) else k
+            return ARRAY if k in (VECTOR, MATRIX, ARRAY3) else k
         return None
 
     def representative(self, v: ir.Var):
@@ -137,8 +139,8 @@ class Kinds:
             if int_index and (self.kind(base) == VECTOR or self.shapes.get(
                     getattr(base, "id", None))):
                 self.set_kind(s.var.id, SCALAR)  # x[i] of a vector, X.shape[0]
-            elif int_index and self.kind(base) == MATRIX:
-                self.set_kind(s.var.id, VECTOR)
+            elif int_index and self.kind(base) in (MATRIX, ARRAY3):
+                self.set_kind(s.var.id, OF_NDIM[NDIM[self.kind(base)] - 1])
             return
         if isinstance(c.fn, tuple) and c.fn[0] == "attr":
             if c.fn[1] == "shape":
@@ -190,15 +192,15 @@ class Kinds:
             self.set_kind(s.var.id, SCALAR)
             return
         if any(not isinstance(a, ir.Var) for a in shaped):
-            if any(self.kind(a) in (ARRAY, VECTOR, MATRIX) for a in shaped):
+            if any(self.kind(a) in (ARRAY, VECTOR, MATRIX, ARRAY3) for a in shaped):
                 self.set_kind(s.var.id, ARRAY)
             return
         if all(self.same_shape(shaped[0], a) for a in shaped[1:]):
             self.union(shaped[0].id, s.var.id)
-        elif any(self.kind(a) in (ARRAY, VECTOR, MATRIX) for a in shaped):
+        elif any(self.kind(a) in (ARRAY, VECTOR, MATRIX, ARRAY3) for a in shaped):
             ks = [self.kind(a) for a in shaped]
             nd = max(NDIM[k] for k in ks) if all(k in NDIM for k in ks) else None
-            self.set_kind(s.var.id, {1: VECTOR, 2: MATRIX}.get(nd, ARRAY))
+            self.set_kind(s.var.id, OF_NDIM.get(nd, ARRAY))
 
     def _block(self, stmts, top: bool) -> None:
         for s in stmts:
