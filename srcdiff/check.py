@@ -163,10 +163,12 @@ def _flat_derivative(e) -> bool:
 
 
 def _simplified(d) -> str:
+    """A tidier derivative to show. Simplification is cosmetic and SymPy's can take
+    minutes (abs, sign, nested trig), so only small, kink-free expressions get it."""
     try:
-        if sp.count_ops(d) <= 80:
+        if sp.count_ops(d) <= 30 and not d.has(sp.Abs, sp.sign, sp.Piecewise):
             d = sp.simplify(d)
-    except Exception:  # simplification is cosmetic; show the raw derivative
+    except Exception:  # show the raw derivative
         pass
     return str(d)
 

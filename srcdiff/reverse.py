@@ -595,15 +595,19 @@ class Reverse:
             if isinstance(n, ir.Var) and n.id in self.active:
                 incoming.setdefault(n.id, []).append(c.phi)
             self.state[c.phi.id] = None
+        inside = {v.id for st in ir.walk(s.body) for v in ir.stmt_defs(st)}
+        inside |= {c.phi.id for c in s.carried}
         for nid, phis in incoming.items():
             n = self.vars[nid]
-            if len(phis) == 1 and self.adjname(n) == self.adjname(phis[0]):
-                self.state[nid] = "named"
-                continue
             total = name(self.adjname(phis[0]))
             for p in phis[1:]:
                 total = ast.BinOp(total, ast.Add(), name(self.adjname(p)))
-            self.state[nid] = ("pending", total)
+            if nid not in inside:  # `v = x` of a value from before the loop: accumulate
+                self.contrib(n, total, code)
+            elif len(phis) == 1 and self.adjname(n) == self.adjname(phis[0]):
+                self.state[nid] = "named"
+            else:
+                self.state[nid] = ("pending", total)
 
         def epilogue(out):
             for c in carried:
