@@ -32,6 +32,15 @@ def loss_grad(W, U, v, xs, targets):
                 d, np.shape(x)), x))
         return float(d)
 
+    def _as_matrices(g, a, b):
+        """a @ b's operands and cotangent as (batches of) matrices: 1-D a is a row, 1-D b a
+    column, and g gains the axes they dropped."""
+        a2 = np.reshape(a, (1, -1)) if np.ndim(a) == 1 else a
+        b2 = np.reshape(b, (-1, 1)) if np.ndim(b) == 1 else b
+        g2 = np.expand_dims(g, -1) if np.ndim(b) == 1 else g
+        g2 = np.expand_dims(g2, -2) if np.ndim(a) == 1 else g2
+        return g2, a2, b2
+
     def _dot_adjoint_a(g, a, b):
         """The adjoint of np.dot(a, b) with respect to a."""
         a, b = np.asarray(a), np.asarray(b)
@@ -54,19 +63,13 @@ def loss_grad(W, U, v, xs, targets):
 
     def _matmul_adjoint_a(g, a, b):
         """The adjoint of a @ b with respect to a (1-D operands and batches too)."""
-        a2 = np.reshape(a, (1, -1)) if np.ndim(a) == 1 else a
-        b2 = np.reshape(b, (-1, 1)) if np.ndim(b) == 1 else b
-        g2 = np.expand_dims(g, -1) if np.ndim(b) == 1 else g
-        g2 = np.expand_dims(g2, -2) if np.ndim(a) == 1 else g2
+        g2, a2, b2 = _as_matrices(g, a, b)
         return np.reshape(_unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2),
             np.shape(a))
 
     def _matmul_adjoint_b(g, a, b):
         """The adjoint of a @ b with respect to b (1-D operands and batches too)."""
-        a2 = np.reshape(a, (1, -1)) if np.ndim(a) == 1 else a
-        b2 = np.reshape(b, (-1, 1)) if np.ndim(b) == 1 else b
-        g2 = np.expand_dims(g, -1) if np.ndim(b) == 1 else g
-        g2 = np.expand_dims(g2, -2) if np.ndim(a) == 1 else g2
+        g2, a2, b2 = _as_matrices(g, a, b)
         return np.reshape(_unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2),
             np.shape(b))
     tape = []

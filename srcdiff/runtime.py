@@ -162,22 +162,26 @@ def _dot_adjoint_b(g, a, b):
     out = np.tensordot(a, g, (lead, lead))
     return out if b.ndim == 1 else np.moveaxis(out, 0, -2)
 """
-HELPERS["_matmul_adjoint_a"] = """
-def _matmul_adjoint_a(g, a, b):
-    \"\"\"The adjoint of a @ b with respect to a (1-D operands and batches too).\"\"\"
+HELPERS["_as_matrices"] = """
+def _as_matrices(g, a, b):
+    \"\"\"a @ b's operands and cotangent as (batches of) matrices: 1-D a is a row, 1-D b a
+    column, and g gains the axes they dropped.\"\"\"
     a2 = np.reshape(a, (1, -1)) if np.ndim(a) == 1 else a
     b2 = np.reshape(b, (-1, 1)) if np.ndim(b) == 1 else b
     g2 = np.expand_dims(g, -1) if np.ndim(b) == 1 else g
     g2 = np.expand_dims(g2, -2) if np.ndim(a) == 1 else g2
+    return g2, a2, b2
+"""
+HELPERS["_matmul_adjoint_a"] = """
+def _matmul_adjoint_a(g, a, b):
+    \"\"\"The adjoint of a @ b with respect to a (1-D operands and batches too).\"\"\"
+    g2, a2, b2 = _as_matrices(g, a, b)
     return np.reshape(_unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2), np.shape(a))
 """
 HELPERS["_matmul_adjoint_b"] = """
 def _matmul_adjoint_b(g, a, b):
     \"\"\"The adjoint of a @ b with respect to b (1-D operands and batches too).\"\"\"
-    a2 = np.reshape(a, (1, -1)) if np.ndim(a) == 1 else a
-    b2 = np.reshape(b, (-1, 1)) if np.ndim(b) == 1 else b
-    g2 = np.expand_dims(g, -1) if np.ndim(b) == 1 else g
-    g2 = np.expand_dims(g2, -2) if np.ndim(a) == 1 else g2
+    g2, a2, b2 = _as_matrices(g, a, b)
     return np.reshape(_unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2), np.shape(b))
 """
 HELPERS["_inner_adjoint_a"] = """
@@ -256,8 +260,9 @@ def _cast_adjoint(g, ans):
     return g if np.issubdtype(np.result_type(ans), np.inexact) else np.zeros(np.shape(ans))
 """
 
-NUMPY_HELPERS = ["_expand", "_ties", "_prod_others", "_var_adjoint", "_norm2_adjoint",
-                 "_nuc_adjoint", "_dot_adjoint_a", "_dot_adjoint_b", "_matmul_adjoint_a",
+NUMPY_HELPERS = ["_as_matrices", "_expand", "_ties", "_prod_others", "_var_adjoint",
+                 "_norm2_adjoint", "_nuc_adjoint", "_dot_adjoint_a", "_dot_adjoint_b",
+                 "_matmul_adjoint_a",
                  "_matmul_adjoint_b", "_inner_adjoint_a", "_inner_adjoint_b",
                  "_tensordot_adjoint", "_diag_adjoint", "_sort_adjoint", "_unconcatenate",
                  "_cast_adjoint"]
