@@ -288,8 +288,8 @@ def in_place_items(func: ast.FunctionDef, keep: set[str]) -> None:
                     and len(s.value.args) == 3 and isinstance(s.value.args[0], ast.Name)):
                 continue
             target = s.targets[0].id
-            if s.value.args[0].id != target or target in keep:
-                continue
+            if s.value.args[0].id != target or target in keep or not target.startswith("__v"):
+                continue  # adjoints may share buffers: only primal values are updated in place
             index = as_index(s.value.args[1])
             block[i] = ast.Assign([ast.Subscript(ast.Name(target, ast.Load()), index,
                                                  ast.Store())], s.value.args[2], lineno=0)

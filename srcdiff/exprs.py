@@ -67,6 +67,8 @@ def call(c: ir.Call, stop_gradient_fns=()) -> ast.expr:
         return ast.UnaryOp(UNOP_AST[fn](), args[0])
     if c.callee is None and fn is operator.getitem:
         return ast.Subscript(args[0], args[1], ast.Load())
+    if isinstance(fn, tuple) and fn == ("list", "append"):  # a new list: acc + [v]
+        return ast.BinOp(args[0], ast.Add(), ast.List([args[1]], ast.Load()))
     if isinstance(fn, tuple) and fn[0] == "pack":
         return (ast.List if fn[1] == "list" else ast.Tuple)(args, ast.Load())
     if isinstance(fn, tuple) and fn[0] == "method":

@@ -71,6 +71,12 @@ class Forward:
         if rule is None or rule.zero:
             return None
         bound = bind_args(rule, e.args, e.kwargs)
+        if e.fn == ("list", "append"):  # the new list's tangent: the old one's, then v's
+            acc, v = e.args
+            t_acc = self.tangent_of(acc) or self.zero_like(acc)
+            t_v = self.tangent_of(v) or self.zero_like(v)
+            return ast.BinOp(ast.Call(name("list"), [t_acc], []), ast.Add(),
+                             ast.List([t_v], ast.Load()))
         if isinstance(e.fn, tuple) and e.fn[0] == "pack":
             items = [self.tangent_of(a) or self.zero_like(a) for a in e.args]
             kind = ast.List if e.fn[1] == "list" else ast.Tuple

@@ -54,6 +54,7 @@ if hasattr(ast, "TryStar"):
 RET = "<return>"
 PACK_LIST = ("pack", "list")
 SETITEM = ("helper", "_setitem")
+APPEND = ("list", "append")
 PACK_TUPLE = ("pack", "tuple")
 MISSING = object()  # a guard's object for "this name must stay unbound"
 
@@ -110,6 +111,7 @@ class Lowerer:
         self.packs: dict = {}  # var id -> items of a list/tuple display (never mutated)
         self.local_helpers: dict = {}  # srcdiff runtime helpers defined in the body
         self.augmented: list = []  # see ir.Function.augmented
+        self.shared: set = set()  # loop values whose start another name also holds
 
     # ----- helpers -----
     def loc(self, node) -> Loc:
@@ -230,6 +232,12 @@ class Lowerer:
             return
         if not isinstance(s.value, ast.Call):
             return  # an expression without a call has no effect
+        call = s.value
+        if (isinstance(call.func, ast.Attribute) and call.func.attr == "append"
+                and isinstance(call.func.value, ast.Name) and call.func.value.id in self.env
+                and len(call.args) == 1 and not call.keywords):
+            self.list_append(call.func.value, call.args[0], s)
+            return
         mark = len(self.out)
         v = self.value(s.value, "_")
         for st in self.out[mark:]:
@@ -276,11 +284,27 @@ class Lowerer:
         right = self.value(s.value, "t")
         v = self.assign(s.target.id, ir.Call(op, None, [left, right]), s)
         v.user = True
-        shared = isinstance(left, ir.Var) and (
-            any(val is left for k, val in self.env.items() if k != s.target.id)
-            or any(any(it is left for it in items) for items in self.packs.values()))
-        self.augmented.append((v, left, shared, self.loc(s)))
-        self.env[s.target.id] = v
+        self.record_update(s.target.id, v, left, s)
+
+    def list_append(self, target: ast.Name, item, node) -> None:
+        """`acc.append(v)` makes a new value, the list with `v` added (written as an
+        in-place append when nothing else sees the old list)."""
+        old = self.read(target)
+        val = self.atom(item, "t")
+        name = target.id
+        new = self.assign(name, ir.Call(APPEND, None, [old, val], {}, "append"), node)
+        new.user = True
+        self.record_update(name, new, old, node)
+
+    def record_update(self, name, new, old, node) -> None:
+        """An update of `name` in place: another name or list sharing the old value
+        would see it change too (see ir.Function.augmented)."""
+        shared = isinstance(old, ir.Var) and (
+            old.id in self.shared
+            or any(v is old for k, v in self.env.items() if k != name)
+            or any(any(it is old for it in items) for items in self.packs.values()))
+        self.augmented.append((new, old, shared, self.loc(node)))
+        self.env[name] = new
 
     def set_item(self, target: ast.Subscript, val, node) -> None:
         """`x[i] = v` makes a new value: a copy of x with that item set. (It is
@@ -300,11 +324,7 @@ class Lowerer:
         new = self.assign(name, ir.Call(SETITEM, callee, [old, index, val], {}, "_setitem"),
                           node)
         new.user = True
-        shared = isinstance(old, ir.Var) and (
-            any(v is old for k, v in self.env.items() if k != name)
-            or any(any(it is old for it in items) for items in self.packs.values()))
-        self.augmented.append((new, old, shared, self.loc(node)))
-        self.env[name] = new
+        self.record_update(name, new, old, node)
 
     def bind(self, target, val) -> None:
         if isinstance(target, ast.Name):
@@ -376,11 +396,24 @@ class Lowerer:
         return self.assign("cond", self.opaque(node, nondiff=True), node)
 
     def _assigned_names(self, stmts) -> list[str]:
+        """Names the statements give new values: assigned, and also updated in place
+        (`x[i] = v`, `x[i] += v`, `acc.append(v)` make a new value of `x`, `acc`)."""
         names = []
         for s in stmts:
             for n in ast.walk(s):
-                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id not in names:
-                    names.append(n.id)
+                hit = None
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                    hit = n.id
+                elif (isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store)
+                      and isinstance(n.value, ast.Name)):
+                    hit = n.value.id
+                elif (isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)
+                      and isinstance(n.value.func, ast.Attribute)
+                      and n.value.func.attr == "append"
+                      and isinstance(n.value.func.value, ast.Name)):
+                    hit = n.value.func.value.id
+                if hit is not None and hit not in names:
+                    names.append(hit)
         return names
 
     def loop_vars(self, s, extra=(), flag=False):
@@ -390,7 +423,12 @@ class Lowerer:
                                                                           (Undefined, TupleVal)):
                 phi = self.var(name, s)
                 phi.user = True
-                carried.append(ir.Carried(phi, self.env[name], key=name))
+                init = self.env[name]
+                if isinstance(init, ir.Var) and (
+                        init.id in self.shared or any(
+                            v is init for k, v in self.env.items() if k != name)):
+                    self.shared.add(phi.id)  # another name holds what the loop starts from
+                carried.append(ir.Carried(phi, init, key=name))
                 self.env[name] = phi
         return carried
 

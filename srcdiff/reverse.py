@@ -121,6 +121,15 @@ class Context:
 HELPER_NAMES = set(__import__("srcdiff.runtime", fromlist=["HELPERS"]).HELPERS)
 
 
+def is_fresh(expr) -> bool:
+    """Whether an expression certainly makes a new array nothing else refers to:
+    arithmetic does; `_unbroadcast` of a new array returns it or a new sum."""
+    if isinstance(expr, (ast.BinOp, ast.UnaryOp)):
+        return True
+    return (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name)
+            and expr.func.id == "_unbroadcast" and is_fresh(expr.args[0]))
+
+
 def missing_rule(rule, mode: str, param: str, s) -> None:
     """A rule with a derivative in one mode only is an error in the other, never a
     silent zero."""
@@ -218,7 +227,7 @@ class Reverse:
             self.floats[n] = exprs.is_float(expr, self.floats, self.ctx.modules["math"])
         if first:
             out.append(assign(n, expr))
-            fresh = isinstance(expr, (ast.BinOp, ast.UnaryOp)) or self.ctx.kind(u) == SCALAR
+            fresh = is_fresh(expr) or self.ctx.kind(u) == SCALAR
             (self.owned.add if fresh else self.owned.discard)(self.adj.leader(u))
         elif self.ctx.kind(u) == SCALAR or self.adj.leader(u) in self.owned:
             out.append(ast.AugAssign(ast.Name(n, ast.Store()), ast.Add(), expr))
@@ -541,6 +550,16 @@ class Reverse:
                 self.init_zero(c.phi, out)
         inner = {v.id for st in ir.walk(s.body) for v in ir.stmt_defs(st)}
         inner |= {c.phi.id for c in s.carried}
+        for st in ir.walk(s.body):  # a buffer the loop scatters into: owned before it
+            if (isinstance(st, ir.Assign) and isinstance(st.expr, ir.Call)
+                    and st.expr.fn is operator.getitem and isinstance(st.expr.args[0], ir.Var)):
+                base = st.expr.args[0]
+                if (base.id not in inner and self.state.get(base.id) == "named"
+                        and self.adj.leader(base) not in self.owned
+                        and self.ctx.kind(base) != SCALAR):
+                    n = self.adjname(base)
+                    out.append(assign(n, ast.BinOp(name(n), ast.Add(), self.zeros_like(base))))
+                    self.owned.add(self.adj.leader(base))
         before = dict(self.state)
         owned_before = set(self.owned)
         for _attempt in range(2):

@@ -47,7 +47,9 @@ def _scatter(g, x, index):
 
 HELPERS["_zero"] = '''
 def _zero(x):
-    """A zero tangent shaped like x."""
+    """A zero tangent shaped like x (a list of them for a list)."""
+    if isinstance(x, list):
+        return [_zero(a) for a in x]
     return np.zeros(np.shape(x)) if isinstance(x, np.ndarray) else 0.0
 '''
 HELPERS["_setitem"] = '''

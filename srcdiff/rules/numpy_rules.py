@@ -421,7 +421,8 @@ def _convert(x, shape_too=False):
             out = f"_cast_adjoint({out}, ans)"
         return out
     return template, lambda b: (template(b, "np.reshape(t, np.shape(ans))")
-                                if shape_too and _passed(b, "ndmin") else template(b, "t"))
+                                if shape_too and _passed(b, "ndmin")
+                                else template(b, "np.asarray(t)"))  # a list's tangent is one
 
 
 R(np.array, "object dtype=None copy=True order='K' subok=False ndmin=0",

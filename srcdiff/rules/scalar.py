@@ -111,6 +111,12 @@ for _kind in ("list", "tuple"):
     add(("pack", _kind), Rule("[...]" if _kind == "list" else "(...)", (), varargs=True,
                               vjp={"*": "g[{i}]"}))
 
+# ----- lists: `acc.append(v)` is the new list acc + [v]; a list's adjoint is an
+# array of its items' adjoints -----
+add(("list", "append"), Rule("append", ("acc", "v"), vjp={"acc": "g[:-1]", "v": "g[-1]"},
+                             jvp={"acc": "list(t) + [0.0 * v]",
+                                  "v": "[0.0 * a for a in acc] + [t]"}))
+
 # ----- indexing: the adjoint scatters-adds into zeros shaped like the base -----
 add(operator.getitem, Rule("[]", ("a", "index"), vjp={"a": "_scatter(g, a, index)"},
                            jvp={"a": "t[index]"}, sympy=lambda a, i: a[i]))
