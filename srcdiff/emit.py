@@ -282,6 +282,16 @@ def in_place_items(func: ast.FunctionDef, keep: set[str]) -> None:
     caller's array is never changed; or a value a tape holds)."""
     for _parent, _field, block in list(_blocks(func)):
         for i, s in enumerate(block):
+            if (isinstance(s, ast.Assign) and len(s.targets) == 1
+                    and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.BinOp)
+                    and isinstance(s.value.op, ast.Add) and isinstance(s.value.left, ast.Name)
+                    and s.value.left.id == s.targets[0].id and isinstance(s.value.right, ast.List)
+                    and len(s.value.right.elts) == 1 and s.targets[0].id not in keep
+                    and s.targets[0].id.startswith("__v")):  # acc = acc + [v]
+                call = ast.Call(ast.Attribute(ast.Name(s.targets[0].id, ast.Load()), "append",
+                                              ast.Load()), [s.value.right.elts[0]], [])
+                block[i] = ast.Expr(call)
+                continue
             if not (isinstance(s, ast.Assign) and len(s.targets) == 1
                     and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Call)
                     and isinstance(s.value.func, ast.Name) and s.value.func.id == "_setitem"
