@@ -484,35 +484,34 @@ class Reverse:
         return Sub().visit(tree)
 
     def if_(self, s: ir.If, out: list) -> None:
+        """The reverse of an if: an if on the same condition, each branch the reverse
+        of its own. An adjoint only one branch writes is zeroed at the end of the
+        other (not before the if: its name may still hold another adjoint there)."""
         outs = [p for p in s.outs if p.var.id in self.active and self.state.get(p.var.id)]
         inner = {v.id for st in ir.walk(s.body + s.orelse) for v in ir.stmt_defs(st)}
         phis = {p.var.id for p in s.outs}
         before = dict(self.state)
         owned_before = set(self.owned)
-        for _attempt in range(2):
-            results = []
-            for branch, pick in ((s.body, "then"), (s.orelse, "orelse")):
-                self.state = dict(before)
-                self.owned = set(owned_before)
-                code: list = []
-                for p in outs:
-                    self.branch_value(p.var, getattr(p, pick), code)
-                for p in s.outs:
-                    self.state.pop(p.var.id, None)
-                code = code + self.block(branch, self.flush_all)
-                results.append((code, self.state, self.owned))
-            (tc, ts, to), (ec, es, eo) = results
-            missing = [vid for vid in sorted(set(ts) | set(es))
-                       if vid not in inner and vid not in phis and before.get(vid) is None
-                       and (ts.get(vid) is None) != (es.get(vid) is None)]
-            if not missing:
-                break
-            self.state = before
-            self.owned = owned_before
-            for vid in missing:
-                self.init_zero(self.vars[vid], out)
-            before = dict(self.state)
-            owned_before = set(self.owned)
+        results = []
+        for branch, pick in ((s.body, "then"), (s.orelse, "orelse")):
+            self.state = dict(before)
+            self.owned = set(owned_before)
+            code: list = []
+            for p in outs:
+                self.branch_value(p.var, getattr(p, pick), code)
+            for p in s.outs:
+                self.state.pop(p.var.id, None)
+            code = code + self.block(branch, self.flush_all)
+            results.append([code, self.state, self.owned])
+        for vid in sorted(set(results[0][1]) | set(results[1][1])):
+            if vid in inner or vid in phis or before.get(vid) is not None:
+                continue
+            written = [r[1].get(vid) is not None for r in results]
+            if written[0] != written[1]:
+                missing = results[written.index(False)]
+                self.state, self.owned = missing[1], missing[2]
+                self.init_zero(self.vars[vid], missing[0])
+        (tc, ts, to), (ec, es, eo) = results
         self.state = {k: v for k, v in ts.items() if k not in inner}
         for k, v in es.items():
             if k not in inner:
