@@ -82,13 +82,15 @@ def call(c: ir.Call, stop_gradient_fns=()) -> ast.expr:
 
 
 def substitute(tree: ast.expr, subs: dict[str, ast.expr]) -> ast.expr:
+    """A copy of `tree` with names replaced (the original may be shared: a pending
+    adjoint is seen by both branches of an if)."""
     class Sub(ast.NodeTransformer):
         def visit_Name(self, n):
             if n.id in subs:
                 return copy.deepcopy(subs[n.id])
             return n
 
-    return Sub().visit(tree)
+    return Sub().visit(copy.deepcopy(tree))
 
 
 def _num(n) -> bool:

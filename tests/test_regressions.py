@@ -101,3 +101,19 @@ def test_value_kept_in_one_branch(mode):
     for i in range(2):
         assert got[i] == pytest.approx(_fd(swap_in_branch, (0.023, 0.003), i), rel=1e-6,
                                        abs=1e-9)
+
+
+# A pending adjoint rewritten in one branch of an if (to read a saved copy) was
+# changed in the other branch too: UnboundLocalError in the generated code.
+def min_in_loop(x0, x1, x2):
+    for _i in range(3):
+        x1 = min(math.sin(x2 - 1.5), (x1 + x2 if x2 > 0.0 else min(x2, x0)))
+    return x1
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("point", [(-0.017, -0.197, -1.727), (0.3, -0.2, 0.4)])
+def test_pending_adjoint_shared_by_branches(mode, point):
+    got = srcdiff.grad(min_in_loop, wrt=(0, 1, 2), mode=mode)(*point)
+    for i in range(3):
+        assert got[i] == pytest.approx(_fd(min_in_loop, point, i), rel=1e-6, abs=1e-9)
