@@ -112,6 +112,7 @@ class Lowerer:
         self.local_helpers: dict = {}  # srcdiff runtime helpers defined in the body
         self.augmented: list = []  # see ir.Function.augmented
         self.shared: set = set()  # loop values whose start another name also holds
+        self.brk_keys: list = []  # the break flags of the loops being lowered, innermost last
 
     # ----- helpers -----
     def loc(self, node) -> Loc:
@@ -126,7 +127,8 @@ class Lowerer:
         return UnsupportedSyntaxError(msg, self.loc(node))
 
     def var(self, hint: str, node=None) -> ir.Var:
-        hint = SYNTH_HINTS.get(hint, hint)
+        hint = SYNTH_HINTS.get(hint.rstrip("0123456789") if hint.startswith("__brk") else hint,
+                               hint)
         return ir.Var(next(self.counter), hint, self.loc(node) if node is not None else None)
 
     def emit(self, stmt) -> None:
@@ -185,7 +187,7 @@ class Lowerer:
             if isinstance(s, ast.Continue):
                 return True
             if isinstance(s, ast.Break):
-                self.env["__brk"] = ir.Const(True)
+                self.env[self.brk_keys[-1]] = ir.Const(True)
                 return True
             if isinstance(s, ast.If) and (
                     any(isinstance(n, ast.Return) for n in ast.walk(s))
@@ -418,7 +420,7 @@ class Lowerer:
 
     def loop_vars(self, s, extra=(), flag=False):
         carried = []
-        for name in self._assigned_names(s.body) + (["__brk"] if flag else []):
+        for name in self._assigned_names(s.body) + ([self.brk_keys[-1]] if flag else []):
             if name in self.env and name not in extra and not isinstance(self.env[name],
                                                                           (Undefined, TupleVal)):
                 phi = self.var(name, s)
@@ -457,22 +459,26 @@ class Lowerer:
         return body
 
     def break_flag(self, s) -> bool:
-        """A loop with `break` carries a flag the break sets (initially False)."""
+        """A loop with `break` carries a flag the break sets (initially False); each
+        loop of a nest has its own (`break` leaves the innermost)."""
+        key = f"__brk{len(self.brk_keys)}"
+        self.brk_keys.append(key)
         if contains(s.body, ast.Break):
-            self.env["__brk"] = ir.Const(False)
+            self.env[key] = ir.Const(False)
             return True
         if s.orelse:
-            self.env["__brk"] = ir.Const(False)
+            self.env[key] = ir.Const(False)
         return False
 
     def finish_else(self, s, loop: ir.Loop, flag: bool) -> None:
+        key = self.brk_keys.pop()
         if flag:
-            loop.brk = self.env["__brk"]
+            loop.brk = self.env[key]
         self.emit(loop)
         if s.orelse:
-            test = ast.copy_location(ast.UnaryOp(ast.Not(), ast.Name("__brk", ast.Load())), s)
+            test = ast.copy_location(ast.UnaryOp(ast.Not(), ast.Name(key, ast.Load())), s)
             self.if_stmt(ast.copy_location(ast.If(test, s.orelse, []), s), [])
-        self.env.pop("__brk", None)
+        self.env.pop(key, None)
 
     def s_While(self, s):
         flag = self.break_flag(s)
