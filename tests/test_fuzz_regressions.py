@@ -144,3 +144,44 @@ def copy_in_loop_in_branch(x0, x1):
 def test_copy_in_loop_in_branch(mode, point, want):
     got = srcdiff.grad(copy_in_loop_in_branch, wrt=(0, 1), mode=mode)(*point)
     assert got == pytest.approx(want, rel=1e-12, abs=1e-12)
+
+
+# 7. NumPy: a matrix rebuilt by np.outer inside a loop branch, then an early return:
+#    reverse mode raises ValueError from `@` on a scalar adjoint (d_v1 = 0.0 on the
+#    path that returned early).
+def outer_in_loop_then_early_return(x0, x1):
+    v1 = x1 * np.full((2, 3), 0.25)
+    for _i2 in range(1, 2):
+        if np.sum(v1) >= -0.5:
+            v1 = np.outer(np.sum(v1, axis=1), x0)
+    if np.sum(x0) * x1 >= -0.5:
+        return np.sum(np.outer(np.sum(v1, axis=1), x0))
+    return (((x1 - x1) + math.hypot(x1, 1 + x1 * x1)) * x1) + np.dot(-x0, np.minimum(x0, x0))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_outer_in_loop_then_early_return(mode):
+    args = (np.array([-1.647, 0.303, 0.443]), 1.323)
+    f = outer_in_loop_then_early_return
+    gx0, gx1 = srcdiff.grad(f, wrt=(0, 1), mode=mode)(args[0].copy(), args[1])
+    np.testing.assert_allclose(gx0, _fd(f, args, 0), rtol=1e-6, atol=1e-8)
+    assert gx1 == pytest.approx(_fd(f, args, 1), rel=1e-6, abs=1e-8)
+
+
+# 8. Forward mode: a value updated in a loop and then read in a branch: forward mode
+#    returns 0.0 (the tangent of the loop's result is lost), the true derivative is
+#    1.0 (-1 + 2); reverse mode is right.
+def loop_update_read_in_branch(x):
+    y = -x
+    for _k in range(1):
+        x = 2.0 * x
+    if y < 0.25:
+        y = y + x
+    return y
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_loop_update_read_in_branch(mode):
+    g = srcdiff.grad(loop_update_read_in_branch, mode=mode)
+    assert g(0.093) == pytest.approx(1.0, rel=1e-12)
+    assert g(-0.5) == pytest.approx(-1.0, rel=1e-12)  # branch not taken: y = -x
