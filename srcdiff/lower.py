@@ -59,7 +59,61 @@ PACK_TUPLE = ("pack", "tuple")
 MISSING = object()  # a guard's object for "this name must stay unbound"
 
 
-SYNTH_HINTS = {"__brk": "broke", "__acc": "total"}
+SYNTH_HINTS = {"__brk": "broke", "__acc": "total", "__ret": "result", "__retflag": "returned"}
+
+
+def returns_out_of_loops(stmts: list, in_loop: bool = False) -> list:
+    """`return v` inside a loop becomes `__ret = v; __retflag = True; break`, and
+    each loop holding one is followed by `if __retflag: break` (inside another
+    loop) or `if __retflag: return __ret`: the same semantics, in the structured
+    control flow the rest of srcdiff knows."""
+    out = []
+    for s in stmts:
+        if isinstance(s, ast.Return) and in_loop:
+            loc = dict(lineno=s.lineno, col_offset=s.col_offset,
+                       end_lineno=s.end_lineno, end_col_offset=s.end_col_offset)
+            value = s.value if s.value is not None else ast.Constant(None, **loc)
+            out += [ast.Assign([ast.Name("__ret", ast.Store(), **loc)], value, **loc),
+                    ast.Assign([ast.Name("__retflag", ast.Store(), **loc)],
+                               ast.Constant(True, **loc), **loc),
+                    ast.Break(**loc)]
+            break
+        if isinstance(s, (ast.For, ast.While)) and any(
+                isinstance(n, ast.Return) for n in ast.walk(ast.Module(s.body, []))):
+            forever = (isinstance(s, ast.While) and isinstance(s.test, ast.Constant)
+                       and s.test.value is True and not contains(s.body, ast.Break))
+            s = copy.copy(s)
+            s.body = returns_out_of_loops(s.body, True)
+            s.orelse = returns_out_of_loops(s.orelse, in_loop)
+            loc = dict(lineno=s.lineno, col_offset=s.col_offset,
+                       end_lineno=s.lineno, end_col_offset=s.col_offset + 3)
+            leave = [ast.Break(**loc)] if in_loop else [
+                ast.Return(ast.Name("__ret", ast.Load(), **loc), **loc)]
+            if forever:  # `while True:` is left only by its returns
+                out += [s] + leave
+                break
+            out += [s, ast.If(ast.Name("__retflag", ast.Load(), **loc), leave, [], **loc)]
+            continue
+        if isinstance(s, ast.If):
+            s = copy.copy(s)
+            s.body = returns_out_of_loops(s.body, in_loop)
+            s.orelse = returns_out_of_loops(s.orelse, in_loop)
+        out.append(s)
+    return out
+
+
+def with_loop_returns(body: list) -> list:
+    """The body with loop returns rewritten, and the two flags they use set first."""
+    new = returns_out_of_loops(body)
+    if new == body or all(a is b for a, b in zip(new, body)) and len(new) == len(body):
+        return body
+    first = body[0]
+    loc = dict(lineno=first.lineno, col_offset=first.col_offset, end_lineno=first.lineno,
+               end_col_offset=first.col_offset)
+    return [ast.Assign([ast.Name("__retflag", ast.Store(), **loc)],
+                       ast.Constant(False, **loc), **loc),
+            ast.Assign([ast.Name("__ret", ast.Store(), **loc)], ast.Constant(0.0, **loc),
+                       **loc)] + new
 
 
 def contains(stmts, types) -> bool:
@@ -159,7 +213,7 @@ class Lowerer:
             body = node.body
             if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
                 body = body[1:]  # docstring
-            if not self.block(body):
+            if not self.block(with_loop_returns(body)):
                 raise self.error("a path that reaches the end without `return`", node,
                                  "every path must return the value to differentiate")
             result = self.env[RET]
@@ -450,13 +504,9 @@ class Lowerer:
 
     def loop_body(self, s):
         saved, self.out = self.out, []
-        for n in ast.walk(ast.Module(body=s.body, type_ignores=[])):
-            if isinstance(n, ast.Return):
-                raise self.error("return inside a loop", n, "assign a variable and return "
-                                 "after the loop")
         self.block(s.body)
         body, self.out = self.out, saved
-        return body
+        return body  # (a `return` in a loop was rewritten by with_loop_returns)
 
     def break_flag(self, s) -> bool:
         """A loop with `break` carries a flag the break sets (initially False); each
@@ -743,7 +793,7 @@ class Lowerer:
                 if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value,
                                                                          ast.Constant):
                     body = body[1:]
-                if not sub.block(body):
+                if not sub.block(with_loop_returns(body)):
                     raise sub.error("a path that reaches the end without `return`", hnode)
                 result = sub.env[RET]
             self.guards += sub.guards
