@@ -185,3 +185,111 @@ def test_loop_update_read_in_branch(mode):
     g = srcdiff.grad(loop_update_read_in_branch, mode=mode)
     assert g(0.093) == pytest.approx(1.0, rel=1e-12)
     assert g(-0.5) == pytest.approx(-1.0, rel=1e-12)  # branch not taken: y = -x
+
+
+# 9-12. Found by the long profile against an earlier srcdiff; they pass on the current
+#    one and stay as guards (smallest program of each class, as generated).
+# 9. reverse and forward disagreed (1.9994713 vs 1.9994767 for d/dx0).
+def loop_ifexp_then_atan(x0, x1):
+    for i1 in range(4):
+        x1 = (i1 / 3.0 if i1 == 1 else x0 * x1)
+    v4 = math.atan(x0 + (x1 * x1))
+    v5 = -v4
+    return x0 - v5
+
+
+# 10. reverse raised NameError: name 'saved' is not defined.
+def helper_branches_after_loop_with_min(x0, x1, x2):
+    for _i2 in range(3):
+        x1 = min(math.sin(x2 - 1.5), (x1 + x2 if x2 > 0.0 else min(x2, x0)))
+        if x2 > 0.25:
+            continue
+    x2 += math.tanh(x2) / (1.5 + x1 * x1)
+    return _h_branches(x2) * x2
+
+
+def _h_branches(a0):
+    if a0 <= 0.5:
+        a0 += ((a0 if a0 >= -0.5 else 2.0) if a0 * a0 < 0.0 else math.sqrt(1 + a0 * a0))
+        a0 /= (1.5 + 0.5 * math.sin(a0 * 1.5))
+    if (a0 if a0 > -0.5 else a0) > 0.5:
+        a0 = (1.5 + (a0 / 0.5) * (a0 / 0.5)) ** math.sin(a0) - (0.1 if a0 <= 1.0 else a0 + a0)
+        v1 = 1.5
+        a0 += v1
+    else:
+        a0 *= (1.5 + 0.5 * math.sin(a0))
+        a0 = math.log(2 + math.cos(a0))
+    return a0 - a0
+
+
+# 11. reverse gave 0.041209 instead of 0.123627 (break taken in a while loop: 160
+#     programs of the long run failed like this).
+def break_in_while_then_read(x0):
+    if x0 - x0 < -1.0:
+        return x0 * x0
+    v1 = x0 * x0
+    k2 = 0
+    while k2 < 4:
+        k2 += 1
+        if x0 > -0.5:
+            break
+        v1 = x0
+    v3 = v1
+    return x0 * v3
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("f, args", [
+    (loop_ifexp_then_atan, (0.023, 0.003)),
+    (helper_branches_after_loop_with_min, (-0.017, -0.197, -1.727)),
+    (break_in_while_then_read, (0.203,)),
+    (break_in_while_then_read, (-0.703,)),
+], ids=["ifexp-atan", "helper-branches", "break-taken", "break-not-taken"])
+def test_long_profile_finds(f, args, mode):
+    got = srcdiff.grad(f, wrt=tuple(range(len(args))), mode=mode)(*args)
+    for i, g in enumerate(got):
+        assert g == pytest.approx(_fd(f, args, i), rel=1e-6, abs=1e-8), f"d/d arg {i}"
+
+
+# 12. reverse raised UnboundLocalError (nested while loops calling a helper with a
+#     branch). Its derivative is about 8e15 while |f| < 1e8, so finite differences are
+#     useless here: reverse and forward are compared with each other.
+def _h_nested(a0, a1):
+    if 3.0 - a1 <= 1.0:
+        a0 = (a1 if a1 <= a0 else a0)
+        v1 = a0 + a1  # noqa: F841
+    return a1 * a1
+
+
+def nested_while_helper(x0):
+    k2 = 0
+    while k2 < 2:
+        k2 += 1
+        if 1.5 + x0 <= -1.0:
+            continue
+        if x0 > -0.5:
+            if x0 > 0.0:
+                continue
+            if k2 == 1:
+                continue
+    k3 = 0
+    while k3 < 1:
+        k3 += 1
+        v4 = _h_nested(math.hypot(x0, 1.5), x0 - x0) / 1.0  # noqa: F841
+    v5 = x0 / (1.5 + x0 * x0)
+    k6 = 0
+    while k6 < 3:
+        k6 += 1
+        v5 -= _h_nested((1.5 + x0 * x0) ** math.sin(k6), math.log2(3 + math.sin(max(x0, k6))))
+        k7 = 0
+        while k7 < 2:
+            k7 += 1
+            v5 = (math.asin(0.9 * math.tanh(x0)) + x0) * (-(v5 * k6))
+            v5 /= (1.5 + 0.5 * math.sin(v5 * (k6 / 2)))
+    return _h_nested(v5, x0) - v5
+
+
+def test_nested_while_helper_modes_agree():
+    rev = srcdiff.grad(nested_while_helper, mode="reverse")(1.943)
+    fwd = srcdiff.grad(nested_while_helper, mode="forward")(1.943)
+    assert rev == pytest.approx(fwd, rel=1e-9)
