@@ -90,21 +90,21 @@ def loss_grad(W, U, v, xs, targets):
         tape.append((t_1, t_3, h_1, pred, t_4, t_5))
         h = h_1
     d_total = 1.0 / len(xs)
-    d_h = 0.0
-    d_W = 0.0
-    d_U = 0.0
-    d_v = 0.0
+    d_h = np.zeros(np.shape(h))
+    d_W = np.zeros(np.shape(W))
+    d_U = np.zeros(np.shape(U))
+    d_v = np.zeros(np.shape(v))
     for t in reversed(range(n)):
         h, total = tape_h_total.pop()
         t_1, t_3, h_1, pred, t_4, t_5 = tape.pop()
         t_2 = xs[t]
         d_pred = _unbroadcast(2 * _unbroadcast(d_total, t_5) * t_4, pred)
-        d_v = d_v + _dot_adjoint_a(d_pred, v, h_1)
-        d_h = d_h + _dot_adjoint_b(d_pred, v, h_1)
+        d_v += _dot_adjoint_a(d_pred, v, h_1)
+        d_h += _dot_adjoint_b(d_pred, v, h_1)
         d_t_6 = d_h * (1 - h_1 * h_1)
-        d_U = d_U + _matmul_adjoint_a(_unbroadcast(d_t_6, t_3), U, t_2)
+        d_U += _matmul_adjoint_a(_unbroadcast(d_t_6, t_3), U, t_2)
         d_t_1 = _unbroadcast(d_t_6, t_1)
-        d_W = d_W + _matmul_adjoint_a(d_t_1, W, h)
+        d_W += _matmul_adjoint_a(d_t_1, W, h)
         d_h = _matmul_adjoint_b(d_t_1, W, h)
         d_total = _unbroadcast(d_total, total)
     return _like(d_W, W, True), _like(d_U, U, True), _like(d_v, v, True)

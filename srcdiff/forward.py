@@ -111,7 +111,7 @@ class Forward:
             self.tan[s.var.id] = None
             out.append(primal)
             return
-        if exprs.is_simple(t):
+        if isinstance(t, ast.Constant):  # a name could be rebound later (a loop's value)
             self.tan[s.var.id] = t
             out.append(primal)
             return

@@ -266,13 +266,15 @@ class Reverse:
             self.state[v.id] = "named"
             self.owned.add(self.adj.leader(v))
             return
-        out.append(assign(self.adjname(v), ast.Constant(0.0)))
+        zero = ast.Constant(0.0) if self.ctx.kind(v) == SCALAR else self.zeros_like(v)
+        out.append(assign(self.adjname(v), zero))  # shaped: products need the shape
         self.state[v.id] = "named"
-        self.owned.discard(self.adj.leader(v))
+        (self.owned.discard if isinstance(zero, ast.Constant) else self.owned.add)(
+            self.adj.leader(v))
 
     def zeros_like(self, v: ir.Var) -> ast.expr:
         np_ = name(self.ctx.modules["np"])
-        shape = ast.Call(ast.Attribute(np_, "shape", ast.Load()), [pv(v)], [])
+        shape = ast.Call(ast.Attribute(np_, "shape", ast.Load()), [self.ctx.shape_of(v)], [])
         return ast.Call(ast.Attribute(name(self.ctx.modules["np"]), "zeros", ast.Load()),
                         [shape], [])
 
