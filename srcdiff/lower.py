@@ -41,7 +41,8 @@ UNSUPPORTED = {
     ast.AsyncFunctionDef: "async def", ast.AsyncFor: "async for", ast.AsyncWith: "async with",
     ast.Yield: "yield (a generator)", ast.YieldFrom: "yield from (a generator)",
     ast.Await: "await (a coroutine)", ast.Lambda: "a lambda inside the function",
-    ast.NamedExpr: "the walrus operator :=", ast.Starred: "star-unpacking",
+    ast.NamedExpr: "the walrus operator := here (it would run only conditionally, or in a "
+                   "while condition)", ast.Starred: "star-unpacking",
     ast.JoinedStr: "an f-string", ast.Set: "a set", ast.Dict: "a dict",
     ast.ListComp: "a list comprehension", ast.GeneratorExp: "a generator expression",
     ast.SetComp: "a set comprehension", ast.DictComp: "a dict comprehension",
@@ -449,7 +450,42 @@ class Lowerer:
         self.if_stmt(s, [])
 
     def condition(self, node) -> ir.Var:
-        return self.assign("cond", self.opaque(node, nondiff=True), node)
+        return self.assign("cond", self.opaque(self.hoist_walrus(node), nondiff=True), node)
+
+    def hoist_walrus(self, node):
+        """`if (y := f(x)) > 0:`: the assignment is made first, the condition reads
+        `y`. Not where it would run conditionally (after `and`/`or`, in a branch of
+        `a if c else b`, in a comprehension): that stays an error at its line."""
+        if not any(isinstance(n, ast.NamedExpr) for n in ast.walk(node)):
+            return node
+        lowerer = self
+
+        class Hoist(ast.NodeTransformer):
+            def visit_BoolOp(self, n):
+                n.values[0] = self.visit(n.values[0])
+                return n
+
+            def visit_IfExp(self, n):
+                n.test = self.visit(n.test)
+                return n
+
+            def generic_visit(self, n):
+                if isinstance(n, (ast.Lambda, ast.comprehension, ast.ListComp,
+                                  ast.GeneratorExp, ast.SetComp, ast.DictComp)):
+                    return n
+                return super().generic_visit(n)
+
+            def visit_NamedExpr(self, n):
+                value = lowerer.value(n.value, n.target.id)
+                lowerer.bind(n.target, value)
+                return ast.copy_location(ast.Name(n.target.id, ast.Load()), n)
+
+        return Hoist().visit(copy.deepcopy(node))
+
+    def e_NamedExpr(self, node, hint):
+        value = self.value(node.value, node.target.id)
+        self.bind(node.target, value)
+        return value
 
     def _assigned_names(self, stmts) -> list[str]:
         """Names the statements give new values: assigned, and also updated in place

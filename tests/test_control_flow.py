@@ -877,9 +877,29 @@ def test_append_to_a_shared_list_is_an_error(mode):
 
 
 def walrus_in_condition(x):
-    if (y := x * 2) > 1:  # <- walrus condition
+    if (y := x * 2) > 1:
         return y * x
     return x
+
+
+def walrus_in_expression(x):
+    z = (t := math.sin(x)) * t + x
+    return z
+
+
+def walrus_in_while(x):
+    k = 0
+    while (k := k + 1) < 3:  # <- walrus while
+        x = x * 2
+    return x
+
+
+@pytest.mark.parametrize("fn, x, want", [
+    (walrus_in_condition, 1.5, 4 * 1.5), (walrus_in_condition, 0.2, 1.0),
+    (walrus_in_expression, 0.4, 2 * math.sin(0.4) * math.cos(0.4) + 1),
+])
+def test_walrus(fn, x, want, mode):
+    assert srcdiff.grad(fn, mode=mode)(x) == pytest.approx(want, rel=1e-12)
 
 
 def recursive_power(x, n):
@@ -929,8 +949,8 @@ def _located(err, marker):
 
 
 @pytest.mark.parametrize("fn, marker, args", [
-    (walrus_in_condition, "walrus condition", (1.5,)),
-], ids=["walrus_condition"])
+    (walrus_in_while, "walrus while", (1.5,)),
+], ids=["walrus_in_while_condition"])
 def test_rejected_construct_is_located(fn, marker, args, mode):
     with pytest.raises(UnsupportedSyntaxError) as info:
         srcdiff.grad(fn, mode=mode)(*args)

@@ -102,7 +102,10 @@ def uses_del(x):
 
 
 def uses_walrus(x):
-    return (y := x * 2) + y  # <- walrus
+    y = 0
+    while (y := y + 1) < 3:  # <- walrus
+        x = x * 2
+    return x
 
 
 def uses_lambda(x):
