@@ -456,9 +456,15 @@ class Lowerer:
         """`if (y := f(x)) > 0:`: the assignment is made first, the condition reads
         `y`. Not where it would run conditionally (after `and`/`or`, in a branch of
         `a if c else b`, in a comprehension): that stays an error at its line."""
-        if not any(isinstance(n, ast.NamedExpr) for n in ast.walk(node)):
-            return node
         lowerer = self
+
+        def user_call(n):
+            return isinstance(n, ast.Call) and _is_user_function(lowerer.resolve(n.func)[1]) \
+                if isinstance(n, ast.Call) and isinstance(n.func, (ast.Name, ast.Attribute)) \
+                and lowerer.resolve(n.func)[0] else False
+
+        if not any(isinstance(n, ast.NamedExpr) or user_call(n) for n in ast.walk(node)):
+            return node
 
         class Hoist(ast.NodeTransformer):
             def visit_BoolOp(self, n):
@@ -479,6 +485,15 @@ class Lowerer:
                 value = lowerer.value(n.value, n.target.id)
                 lowerer.bind(n.target, value)
                 return ast.copy_location(ast.Name(n.target.id, ast.Load()), n)
+
+            def visit_Call(self, n):
+                """Your own function in a condition is lowered (inlined) like any other
+                call: what it does to its arguments is then seen, not just run."""
+                if not user_call(n):
+                    return super().generic_visit(n)
+                key = f"__call{len(lowerer.env)}"
+                lowerer.env[key] = lowerer.atom(n, "t")
+                return ast.copy_location(ast.Name(key, ast.Load()), n)
 
         return Hoist().visit(copy.deepcopy(node))
 
@@ -819,6 +834,9 @@ class Lowerer:
             sub = Lowerer(helper, filename, self.counter)
             sub.stack = stack + (self.fn,)
             sub.env = self._bind_params(helper, hnode, args, kwargs, node)
+            # the caller still holds what it passed: an in-place update of a parameter
+            # (`a /= 2` on an array) would change the caller's value too
+            sub.shared |= {v.id for v in sub.env.values() if isinstance(v, ir.Var)}
             sub.out = self.out
             mark = len(self.out)
             sub._scan_forbidden(hnode)

@@ -305,6 +305,11 @@ class Reverse:
         """The adjoint of `base[idx]`, added into an owned zeros buffer in place."""
         n = self.adjname(base)
         self.flush_refs(n, out, base)
+        if n in exprs.names_in(g):  # g reads the buffer about to change: read a copy
+            saved = ir.Var(next(self.counter), "saved")
+            self.saved.append(saved)
+            out.append(assign(f"__v{saved.id}", name(n)))
+            g = exprs.substitute(g, {n: pv(saved)})
         st = self.state.get(base.id)
         lead = self.adj.leader(base)
         if st is None:

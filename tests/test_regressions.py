@@ -150,3 +150,39 @@ def test_nested_breaks(mode):
     for i in range(3):
         assert got[i] == pytest.approx(_fd(fuzzed.fz_program, point, i), rel=1e-6,
                                        abs=1e-9)
+
+
+# An in-place update of an array (`+=` on a parameter, in a loop) whose own item is
+# read on the right: the scatter of x0[i]'s adjoint read the buffer it was changing.
+def update_reading_own_item(x0):
+    for i1 in range(1):
+        x0 += x0 + (-x0[i1])
+    return 0.5 * x0[1]
+
+
+# A helper called in a condition changed its array argument in place: it ran as
+# written inside the derivative (changing values the reverse sweep reads).
+def halves_in_place(a0):
+    k = 0
+    while k < 1:
+        k += 1
+        a0 /= 2.0  # <- in place
+    return np.sum(a0)
+
+
+def calls_mutating_helper(x0):
+    v = x0[1] * np.sum(x0)
+    return v if halves_in_place(x0) > -1.0 else -v
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_in_place_update_reading_itself(mode):
+    x = np.array([0.003, 0.003, 0.003])
+    got = srcdiff.grad(update_reading_own_item, mode=mode)(x)
+    np.testing.assert_allclose(got, [-0.5, 1.0, 0.0], rtol=1e-12)
+
+
+def test_helper_changing_its_argument_in_a_condition_is_an_error():
+    with pytest.raises(srcdiff.UnsupportedSyntaxError) as info:
+        srcdiff.grad(calls_mutating_helper)(np.array([1.0, 2.0, 3.0]))
+    assert "in-place" in str(info.value)
