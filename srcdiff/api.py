@@ -13,21 +13,12 @@ from typing import Any, Callable, Sequence, Union
 import numpy as np
 
 from .errors import NonNumericOutputError, NonScalarOutputError, SrcDiffError, WrtError
+from .rules.stop import detach, stop_gradient  # noqa: F401 (the public names)
 from .rules.table import VERSION as _VERSION
-from .rules.table import ELEMENTWISE, defzero
 from .source import describe, function_of
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]
 _MISSING = __import__("srcdiff.lower", fromlist=["MISSING"]).MISSING
-
-
-def stop_gradient(x):
-    """Return `x` itself; differentiation treats it as a constant."""
-    return x
-
-
-detach = stop_gradient
-defzero(stop_gradient, "stop_gradient", out_kind=ELEMENTWISE)
 
 
 def _params(f) -> list[str]:

@@ -11,15 +11,13 @@ specialisation) makes all of scalar code reach hand-written speed.
 from __future__ import annotations
 
 import ast
-import math
 import numbers
-import operator
 import types
 
 import numpy as np
 
 from . import ir
-from .rules.table import ELEMENTWISE, REDUCE, SCALAR, bind_args, lookup
+from .rules.table import ELEMENTWISE, REDUCE, SCALAR, UNKNOWN, bind_args, lookup
 
 ARRAY = "array"
 VECTOR = "vector"  # a 1-d array: indexing it with an int gives a scalar
@@ -27,8 +25,7 @@ MATRIX = "matrix"  # a 2-d array
 ARRAY3 = "array3"  # a 3-d array (a batch of matrices: indexing it gives a matrix)
 NDIM = {SCALAR: 0, VECTOR: 1, MATRIX: 2, ARRAY3: 3}
 OF_NDIM = {1: VECTOR, 2: MATRIX, 3: ARRAY3}
-CONSTRUCTORS = {np.zeros, np.ones, np.empty, np.full}
-LIKE = {np.zeros_like, np.ones_like, np.empty_like}
+SHAPE = "shape"  # a shape tuple (`x.shape`): indexing it with an int gives a scalar
 
 
 def kind_of_value(x) -> str | None:
@@ -54,7 +51,6 @@ class Kinds:
         for pid, k in param_kinds.items():
             self.ckind[pid] = k
         self._fn = fn
-        self.shapes: dict = {}  # ids of `x.shape` values (indexing one gives an int)
         self.var_of = {p.id: p for p in fn.params}
         for st in ir.walk(fn.body):
             for v in ir.stmt_defs(st):
@@ -124,57 +120,30 @@ class Kinds:
                 return p
         return None
 
-    def get(self, vid, default=None):
-        return self.ckind.get(self.find(vid), default)
-
     def same_shape(self, a, b) -> bool:
         return isinstance(a, ir.Var) and isinstance(b, ir.Var) and self.find(a.id) == self.find(
             b.id)
 
     def _call(self, s: ir.Assign, c: ir.Call, top: bool) -> None:
-        if c.fn is operator.getitem and c.callee is None:
-            base, index = c.args
-            int_index = (self.kind(index) == SCALAR and not isinstance(index, ir.Const)
-                         or isinstance(index, ir.Const) and type(index.value) is int)
-            if int_index and (self.kind(base) == VECTOR or self.shapes.get(
-                    getattr(base, "id", None))):
-                self.set_kind(s.var.id, SCALAR)  # x[i] of a vector, X.shape[0]
-            elif int_index and self.kind(base) in (MATRIX, ARRAY3):
-                self.set_kind(s.var.id, OF_NDIM[NDIM[self.kind(base)] - 1])
-            return
-        if isinstance(c.fn, tuple) and c.fn[0] == "attr":
-            if c.fn[1] == "shape":
-                self.shapes[s.var.id] = True
-            elif c.fn[1] in ("size", "ndim"):
-                self.set_kind(s.var.id, SCALAR)
-            elif c.fn[1] == "T" and self.kind(c.args[0]) in (VECTOR, MATRIX):
-                self.set_kind(s.var.id, self.kind(c.args[0]))
-            return
-        if c.fn in CONSTRUCTORS and c.args:
-            k = self.kind(c.args[0])
-            if k == SCALAR:
-                self.set_kind(s.var.id, VECTOR)  # np.zeros(n)
-            return
-        if c.fn in LIKE and c.args and isinstance(c.args[0], ir.Var) and not c.kwargs:
-            self.union(c.args[0].id, s.var.id)  # np.zeros_like(x) has x's shape
-            return
+        """The result's kind from the rule's facts: its `out_kind`, the parameter
+        whose shape it has, and whether its arguments are scalars."""
         rule = lookup(c.fn)
         if rule is None:
-            if getattr(c.fn, "__module__", None) == "math" or (
-                    callable(c.fn) and getattr(math, getattr(c.fn, "__name__", ""), None)
-                    is c.fn):
-                self.set_kind(s.var.id, SCALAR)  # every math function returns a float
-            return
-        if rule.out_kind == SCALAR:
-            self.set_kind(s.var.id, SCALAR)
-            if top and rule.name.startswith("math."):
-                for a in c.args:
-                    if isinstance(a, ir.Var):
-                        self.set_kind(a.id, SCALAR)
             return
         try:
             bound = bind_args(rule, c.args, c.kwargs)
         except TypeError:
+            return
+        if rule.scalar_args and top:  # e.g. math.sin(x) on every path: x is a scalar
+            for a in c.args:
+                if isinstance(a, ir.Var):
+                    self.set_kind(a.id, SCALAR)
+        like = bound.get(rule.same_shape) if rule.same_shape else None
+        if isinstance(like, ir.Var) and "shape" not in c.kwargs:
+            self.union(like.id, s.var.id)  # np.zeros_like(x) has x's shape
+            return
+        if rule.out_kind not in (ELEMENTWISE, REDUCE, UNKNOWN) and not callable(rule.out_kind):
+            self.set_kind(s.var.id, rule.out_kind)  # a kind: "scalar", "shape", ...
             return
         if rule.out_kind == REDUCE:
             axis = bound.get("axis")

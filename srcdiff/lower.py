@@ -801,7 +801,7 @@ class Lowerer:
             return self.assign(hint, ir.Call(("method", node.func.attr), None,
                                              [receiver] + args, kwargs, spelling), node)
         callee = self.opaque(node.func)
-        return self.assign(hint, ir.Call(("opaque", spelling), callee.node, args, kwargs,
+        return self.assign(hint, ir.Call(("opaque", spelling), callee, args, kwargs,
                                          spelling), node)
 
     def inline(self, helper, node, args, kwargs, hint):

@@ -238,7 +238,7 @@ def _importable(value) -> tuple[str, str] | None:
 def _strip_stop_gradient(tree: ast.Module, lookup) -> bool:
     """Replace calls of srcdiff.stop_gradient/detach (the identity) by their argument,
     in place; True when there were any."""
-    from .api import stop_gradient
+    from .rules.stop import stop_gradient
 
     def resolves(node) -> bool:
         if isinstance(node, ast.Name):

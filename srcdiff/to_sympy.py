@@ -103,7 +103,7 @@ def _numeric(v):
 
 
 def _is_stop(fn) -> bool:
-    from .api import stop_gradient
+    from .rules.stop import stop_gradient
 
     return fn is stop_gradient
 

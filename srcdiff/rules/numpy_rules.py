@@ -33,7 +33,8 @@ import numpy as np
 
 from .. import ir
 from ..errors import NotDifferentiableError
-from .table import ELEMENTWISE, REDUCE, UNKNOWN, Rule, _scale, add, defelementwise, defzero, kind_of
+from .table import (
+    ELEMENTWISE, REDUCE, UNKNOWN, Rule, _scale, add, defelementwise, defzero, lookup)
 
 E = defelementwise
 
@@ -285,7 +286,7 @@ _PRODUCT_KINDS = {("matrix", "matrix"): "matrix", ("vector", "matrix"): "vector"
 
 def _product(which, helper):
     def template(b):
-        pair = (kind_of(b["a"]), kind_of(b["b"]))
+        pair = (b.kind("a"), b.kind("b"))
         if pair in _PRODUCT_ADJOINTS:
             return _PRODUCT_ADJOINTS[pair][which]
         return f"{helper}_{'ab'[which]}(g, a, b)"
@@ -303,6 +304,7 @@ R([np.dot, M("dot")], "a b",
 R([np.matmul, operator.matmul], "a b",
   {"a": _product(0, "_matmul_adjoint"), "b": _product(1, "_matmul_adjoint")},
   {"a": "t @ b", "b": "a @ t"}, out_kind=_product_kind)
+lookup(operator.matmul).form = lambda args, kws: ast.BinOp(args[0], ast.MatMult(), args[1])
 R(np.vdot, "a b", {"a": "g * np.reshape(b, np.shape(a))", "b": "g * np.reshape(a, np.shape(b))"},
   {"a": "np.vdot(t, b)", "b": "np.vdot(a, t)"})
 R(np.inner, "a b", {"a": "_inner_adjoint_a(g, a, b)", "b": "_inner_adjoint_b(g, a, b)"},
@@ -366,7 +368,8 @@ add(M("transpose"), Rule(".transpose()", ("_0",), vjp={"_0": _method_transpose("
 R(np.transpose, "a axes=None",
   lambda b: "np.transpose(g, np.argsort(axes))" if _passed(b, "axes") else "np.transpose(g)",
   lambda b: _call("np.transpose", "t", b, pos=("axes",)))
-R(A("T"), "a", "np.transpose(g)", "np.transpose(t)")
+R(A("T"), "a", "np.transpose(g)", "np.transpose(t)",
+  out_kind=lambda b, kind: kind(b["a"]) if kind(b["a"]) in ("vector", "matrix") else None)
 R([np.swapaxes, M("swapaxes")], "a axis1 axis2", "np.swapaxes(g, axis1, axis2)",
   "np.swapaxes(t, axis1, axis2)")
 R(np.moveaxis, "a source destination", "np.moveaxis(g, destination, source)",
@@ -449,12 +452,17 @@ R(np.arange, "start stop=None step=None",
   {"start": lambda b: _arange("start")(b) and "np.full(np.shape(ans), t)",
    "step": lambda b: _arange("step")(b) and "t * np.arange(np.size(ans))"})
 R(np.full, "shape fill_value dtype=None", {"fill_value": "_unbroadcast(g, fill_value)"},
-  {"fill_value": "np.broadcast_to(t, np.shape(ans))"})
+  {"fill_value": "np.broadcast_to(t, np.shape(ans))"},
+  out_kind=lambda b, kind: "vector" if kind(b["shape"]) == "scalar" else None)
 R(np.full_like, "a fill_value dtype=None",
   {"fill_value": "_unbroadcast(_cast_adjoint(g, ans), fill_value)"},
   {"fill_value": "np.broadcast_to(_cast_adjoint(t, ans), np.shape(ans))"})
-Z(np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like, np.eye, np.identity,
-  np.tri)
+for _f in (np.zeros, np.ones, np.empty):  # np.zeros(n) of a scalar n is a vector
+    defzero(_f, _label(_f), out_kind=lambda b, kind: "vector" if kind(b.get("_0")) == "scalar"
+            else None)
+for _f in (np.zeros_like, np.ones_like, np.empty_like):
+    defzero(_f, _label(_f), same_shape="_0")
+Z(np.eye, np.identity, np.tri)
 
 # ----- zero derivative: integer-valued, boolean and shape results -----
 Z(np.sign, np.floor, np.ceil, np.trunc, np.rint, np.round, np.around, np.fix, np.floor_divide,
@@ -464,5 +472,8 @@ Z(np.sign, np.floor, np.ceil, np.trunc, np.rint, np.round, np.around, np.fix, np
   np.argmax, np.argmin, np.argsort, np.nonzero, np.flatnonzero, np.count_nonzero,
   np.argwhere, np.searchsorted, np.digitize, np.shape, np.size, np.ndim)
 Z(M("argmax"), M("argmin"), M("argsort"), M("nonzero"), M("all"), M("any"), M("round"),
-  A("shape"), A("size"), A("ndim"), A("dtype"))
+  A("dtype"))
+defzero(A("shape"), ".shape", out_kind="shape")
+for _key in (A("size"), A("ndim")):
+    defzero(_key, _label(_key), out_kind="scalar")
 
