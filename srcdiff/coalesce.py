@@ -10,6 +10,7 @@ instead of `x_1 = ...; x = x_1`. The result is a list of candidate pairs;
 from __future__ import annotations
 
 from . import ir
+from .unionfind import UnionFind
 
 
 class Positions:
@@ -122,25 +123,17 @@ def candidates(fn: ir.Function) -> list[tuple[ir.Var, ir.Var, str]]:
     return pairs
 
 
-class Groups:
-    """Union-find over var ids; `leader(v)` names the group."""
+class Groups(UnionFind):
+    """Union-find over Vars; `leader(v)` names the group."""
 
     def __init__(self):
-        self.parent: dict[int, int] = {}
+        super().__init__()
         self.members: dict[int, ir.Var] = {}
-
-    def find(self, i: int) -> int:
-        while self.parent.get(i, i) != i:
-            i = self.parent[i]
-        return i
 
     def union(self, a: ir.Var, b: ir.Var) -> None:
         self.members[a.id] = a
         self.members[b.id] = b
-        ra, rb = self.find(a.id), self.find(b.id)
-        if ra != rb:
-            lo, hi = sorted((ra, rb))
-            self.parent[hi] = lo
+        self.link(a.id, b.id)
 
     def leader(self, v: ir.Var) -> int:
         return self.find(v.id)

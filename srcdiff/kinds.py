@@ -17,6 +17,7 @@ import types
 import numpy as np
 
 from . import ir
+from .unionfind import UnionFind
 from .rules.table import ELEMENTWISE, REDUCE, SCALAR, UNKNOWN, bind_args, lookup
 
 ARRAY = "array"
@@ -44,7 +45,7 @@ class Kinds:
     """`kind(atom)` is SCALAR, ARRAY or None; `same_shape(a, b)` is certain."""
 
     def __init__(self, fn: ir.Function, param_kinds: dict[int, str | None], namespace=None):
-        self.parent: dict[int, int] = {}
+        self.classes = UnionFind()
         self.ckind: dict[int, str | None] = {}
         self.namespace = namespace  # f's globals: a global's kind is read at build time
         self.guards: dict[str, type] = {}  # global name -> the type the kinds assumed
@@ -68,17 +69,14 @@ class Kinds:
                 break
 
     def find(self, i: int) -> int:
-        while self.parent.get(i, i) != i:
-            i = self.parent[i]
-        return i
+        return self.classes.find(i)
 
     def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return
-        ka, kb = self.ckind.get(ra), self.ckind.get(rb)
-        self.parent[rb] = ra
-        self.ckind[ra] = ka if ka == kb else (ka or kb if None in (ka, kb) else None)
+        """One shape class; its kind is the kind both agree on (or the known one)."""
+        ka, kb = self.ckind.get(self.find(a)), self.ckind.get(self.find(b))
+        root = self.classes.link(a, b)
+        if root is not None:
+            self.ckind[root] = ka if ka == kb else (ka or kb if None in (ka, kb) else None)
 
     def set_kind(self, vid: int, k) -> None:
         r = self.find(vid)
@@ -198,7 +196,7 @@ class Kinds:
         the body confirms (kind and shape, else kind only, else nothing)."""
         if s.index is not None:
             self.set_kind(s.index.id, SCALAR)
-        saved = (dict(self.parent), dict(self.ckind))
+        saved = (dict(self.classes.parent), dict(self.ckind))
         guesses = [(c, self.kind(c.init)) for c in s.carried]
         for same_shape in (True, False):
             for c, k in guesses:
@@ -212,7 +210,7 @@ class Kinds:
                     or isinstance(c.next, ir.Var)
                     and self.find(c.next.id) == self.find(c.phi.id)) for c, k in guesses):
                 return
-            self.parent, self.ckind = dict(saved[0]), dict(saved[1])
+            self.classes.parent, self.ckind = dict(saved[0]), dict(saved[1])
         self._block(s.body, False)
 
 

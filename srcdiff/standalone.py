@@ -40,10 +40,7 @@ def build_source(f, wrt: Sequence[int], as_tuple: bool, mode: str = "reverse") -
     from . import transform
 
     if mode == "forward":
-        builder = getattr(transform, "build_forward", None)
-        if builder is None:
-            raise StandaloneError("forward mode is not available yet; use --mode reverse")
-        return builder(f, tuple(wrt), "grad", as_tuple=as_tuple).source
+        return transform.build_forward(f, tuple(wrt), "grad", as_tuple=as_tuple).source
     if mode != "reverse":
         raise StandaloneError(f"mode must be 'reverse' or 'forward', not {mode!r}")
     return transform.build_reverse(f, tuple(wrt), "grad", as_tuple=as_tuple).source
