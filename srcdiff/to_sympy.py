@@ -21,7 +21,9 @@ import numpy as np
 import sympy as sp
 
 from . import ir
+from .rules.stop import stop_gradient
 from .rules.table import lookup
+from .transform import lowered
 
 
 class DoesNotLower(Exception):
@@ -38,8 +40,6 @@ _ARITH = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
 def lower(f, values: Sequence[Any], wrt: Sequence[int]) -> tuple[sp.Expr, list[sp.Symbol]]:
     """(expression, symbols): `f`'s result over one real symbol per parameter in
     `wrt`, with `values` (one per parameter) substituted for the others."""
-    from .transform import lowered
-
     fn = lowered(f).fn
     if len(values) != len(fn.params):
         raise DoesNotLower(f"expected {len(fn.params)} argument values, got {len(values)}")
@@ -103,8 +103,6 @@ def _numeric(v):
 
 
 def _is_stop(fn) -> bool:
-    from .rules.stop import stop_gradient
-
     return fn is stop_gradient
 
 
