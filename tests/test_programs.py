@@ -1,0 +1,52 @@
+"""The invariant on the corpus of realistic programs (tests/programs/): every
+program, in both modes, is differentiated correctly (agrees with central
+differences of the primal) or refused with a `SrcDiffError` — never a wrong
+number, never another exception.
+
+Programs that break the invariant today are listed in `KNOWN` (a key is a
+program's name for both modes, or `name[mode]` for one) and are strict xfails:
+the day one is fixed, its test fails until its entry is removed. Refusals pass
+here; `python -m tests.programs.run` lists them.
+"""
+import pytest
+
+from programs import ALL
+from programs.run import MODES, judge
+
+KNOWN = {
+    "ode.euler_partial":
+        "issue 15 item 2: a functools.partial made inside f and called on an active value "
+        "is treated as a constant (gradient 0.0)",
+    "nets.mlp_dict":
+        "issue 15 item 9: a dict parameter crashes (IndexError / TypeError in generated code)",
+    "idioms.spring_params":
+        "issue 15 item 9: a dict-of-floats parameter crashes (IndexError / TypeError)",
+    "finance.binomial_american_put":
+        "issue 15 item 10: for i in reversed(range(n)) raises 'range_iterator has no len()'",
+    "polynomials.horner_reversed":
+        "issue 15 item 10: for c in reversed(coeffs) raises 'list_reverseiterator has no len()'",
+    "geometry.polygon_perimeter":
+        "issue 15 item 9: a list-of-tuples parameter with zip(pts, pts[1:] + pts[:1]) "
+        "crashes with a broadcasting ValueError",
+}
+
+
+def _cases():
+    for name in ALL:
+        for mode in MODES:
+            reason = KNOWN.get(f"{name}[{mode}]") or KNOWN.get(name)
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            yield pytest.param(name, mode, marks=marks, id=f"{name}[{mode}]")
+
+
+def test_known_entries_name_programs():
+    for key in KNOWN:
+        name, _, mode = key.partition("[")
+        assert name in ALL, f"KNOWN names {name!r}, which is not in the corpus"
+        assert mode in ("", "reverse]", "forward]"), key
+
+
+@pytest.mark.parametrize("name, mode", list(_cases()))
+def test_correct_or_refused(name, mode):
+    outcome = judge(name, ALL[name], mode)
+    assert outcome.kind in ("ok", "refused"), outcome.line()
