@@ -25,6 +25,14 @@ KNOWN = {
         "issue 15 item 10: for i in reversed(range(n)) raises 'range_iterator has no len()'",
     "polynomials.horner_reversed":
         "issue 15 item 10: for c in reversed(coeffs) raises 'list_reverseiterator has no len()'",
+    "ml.scatter_counts[reverse]":
+        "issue 15 item 4: hist[bins] += values with a repeated bin (NumPy keeps the last "
+        "write) gives every duplicate the cotangent in reverse mode",
+    "ml.concat_features":
+        "issue 15 item 1: np.r_[z, a] with active entries has gradient 0",
+    "numpy_style.dft_complex":
+        "new (beside issue 15 item 5): a complex intermediate (np.exp(-1j*...)) between a real "
+        "input and a real result: the imaginary part is dropped with a ComplexWarning",
     "geometry.polygon_perimeter":
         "issue 15 item 9: a list-of-tuples parameter with zip(pts, pts[1:] + pts[:1]) "
         "crashes with a broadcasting ValueError",

@@ -11,8 +11,8 @@ import importlib
 
 from .registry import Program
 
-MODULES = ("ode", "likelihoods", "nets", "physics", "finance", "optim", "signal_proc",
-           "stats", "geometry", "polynomials", "idioms")
+MODULES = ("ode", "likelihoods", "nets", "physics", "finance", "optim", "signal_proc", "linalg",
+           "ml", "numpy_style", "stats", "geometry", "polynomials", "idioms")
 
 
 def _collect() -> dict[str, Program]:

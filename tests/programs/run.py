@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import copy
 import dataclasses
+import io
 import re
 import signal
 import sys
@@ -180,16 +182,19 @@ def reference(prog: Program, args: tuple, idx: list[int]) -> list[np.ndarray]:
     return out
 
 
-def rel_error(got: list[np.ndarray], want: list[np.ndarray]) -> float:
+def rel_error(got: list[np.ndarray], want: list[np.ndarray], value: float) -> float:
     """Largest entrywise error, relative to the entry with a floor of 1e-3 times
     the largest entry of the whole gradient (so a tiny entry near zero does not
-    dominate, but a wrong small entry beside large ones still shows)."""
-    scale = max([float(np.max(np.abs(w))) for w in want if w.size] + [1e-8])
+    dominate, but a wrong small entry beside large ones still shows), and a floor
+    of 1e-4 |f| (the differences' rounding noise is about 1e-11 |f|), so that a
+    function constant in its input (true gradient 0) is judged by rounding."""
+    scale = max([float(np.max(np.abs(w))) for w in want if w.size] + [0.0])
+    floor = 1e-3 * scale + 1e-4 * max(1.0, abs(value))
     worst = 0.0
     for g, w in zip(got, want):
         if not np.all(np.isfinite(g)):
             return float("inf")
-        denom = np.abs(w) + 1e-3 * scale
+        denom = np.abs(w) + floor
         worst = max(worst, float(np.max(np.abs(g - w) / denom)) if w.size else 0.0)
     return worst
 
@@ -225,7 +230,8 @@ def judge(name: str, prog: Program, mode: str) -> Outcome:
     old = signal.signal(signal.SIGALRM, _alarm)
     signal.alarm(TIMEOUT)
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
+        with warnings.catch_warnings(), np.errstate(all="ignore"), \
+                contextlib.redirect_stdout(io.StringIO()):  # programs that print
             warnings.simplefilter("ignore")
             return _judge(name, prog, mode, idx, as_tuple, points)
     except SrcDiffError as e:
@@ -255,7 +261,7 @@ def _judge(name, prog, mode, idx, as_tuple, points) -> Outcome:
             if err:
                 return Outcome(name, mode, "WRONG", err)
         want = reference(prog, args, idx)
-        err = rel_error([flat(gi) for gi in grads], want)
+        err = rel_error([flat(gi) for gi in grads], want, float(prog.fn(*copy.deepcopy(args))))
         worst = max(worst, err)
         if not err <= RTOL:
             return Outcome(name, mode, "WRONG", f"max rel error {err:.3g} (point {p})")
