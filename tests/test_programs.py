@@ -33,6 +33,15 @@ KNOWN = {
     "numpy_style.dft_complex":
         "new (beside issue 15 item 5): a complex intermediate (np.exp(-1j*...)) between a real "
         "input and a real result: the imaginary part is dropped with a ComplexWarning",
+    "nets.mlp_tuple":
+        "issue 15 item 9: a tuple parameter of arrays of different shapes crashes "
+        "(ValueError: inhomogeneous shape)",
+    "nets.weight_decay":
+        "issue 15 item 9: a list parameter of arrays of different shapes crashes "
+        "(ValueError: inhomogeneous shape)",
+    "nets.weight_decay_loop[reverse]":
+        "issue 15 item 9: for W in (W1, W2) over arrays of different shapes crashes in reverse "
+        "mode (ValueError: inhomogeneous shape)",
     "geometry.polygon_perimeter":
         "issue 15 item 9: a list-of-tuples parameter with zip(pts, pts[1:] + pts[:1]) "
         "crashes with a broadcasting ValueError",

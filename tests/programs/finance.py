@@ -124,3 +124,35 @@ PROGRAMS = [
 def _cov(rng, n):
     A = rng.standard_normal((n, n)) * 0.1
     return A @ A.T + 0.01 * np.eye(n)
+
+
+def _ncdf(x):
+    return 0.5 * math.erfc(-x / math.sqrt(2))
+
+
+def black_scholes_local(S, sigma, K=100.0, T=1.0, r=0.02, q=0.01):
+    """Black–Scholes–Merton with a dividend yield; the normal CDF defined here."""
+    sqT = math.sqrt(T)
+    d1 = (math.log(S / K) + (r - q + sigma * sigma / 2) * T) / (sigma * sqT)
+    d2 = d1 - sigma * sqT
+    return S * math.exp(-q * T) * _ncdf(d1) - K * math.exp(-r * T) * _ncdf(d2)
+
+
+def implied_vol_newton(price, S=100.0, K=100.0, T=1.0, r=0.02):
+    """Newton iterations for the implied volatility (derivative w.r.t. the price)."""
+    sigma = 0.3
+    for _ in range(20):
+        diff = black_scholes_local(S, sigma, K, T, r, 0.0) - price
+        d1 = (math.log(S / K) + (r + sigma * sigma / 2) * T) / (sigma * math.sqrt(T))
+        vega = S * math.sqrt(T) * math.exp(-0.5 * d1 * d1) / math.sqrt(2 * math.pi)
+        sigma -= diff / vega
+        if abs(diff) < 1e-12:
+            break
+    return sigma
+
+
+PROGRAMS += [
+    Program(black_scholes_local,
+            lambda rng: (rng.uniform(80, 120), rng.uniform(0.1, 0.4)), ("S", "sigma")),
+    Program(implied_vol_newton, lambda rng: (rng.uniform(8, 14),), "price"),
+]

@@ -128,3 +128,22 @@ PROGRAMS = [
                          rng.standard_normal((10, 3)), rng.standard_normal(10)),
             ("w", "log_sigma")),
 ]
+
+
+def logistic_nll_inline(w, X, y, l2=1e-2):
+    z = X @ w
+    return np.mean(np.logaddexp(0, z) - y * z) + l2 * np.sum(w ** 2)
+
+
+def multinomial_nll(theta, counts):
+    # softmax parameterisation written out
+    m = np.max(theta)
+    log_p = theta - m - np.log(np.sum(np.exp(theta - m)))
+    return -np.dot(counts, log_p)
+
+
+PROGRAMS += [
+    Program(logistic_nll_inline, lambda rng: (rng.standard_normal(3), *_data_xy(rng)), "w"),
+    Program(multinomial_nll,
+            lambda rng: (rng.standard_normal(4), rng.integers(0, 6, 4).astype(float)), "theta"),
+]

@@ -163,3 +163,55 @@ PROGRAMS = [
     Program(_dense_loss(), lambda rng: (rng.standard_normal(4), rng.standard_normal(3)), "x",
             name="Dense.loss"),
 ]
+
+
+def mlp_tuple(params, X, y):
+    W1, b1, W2, b2 = params
+    h = np.tanh(X @ W1 + b1)
+    return np.mean((h @ W2 + b2 - y) ** 2)
+
+
+def weight_decay(weights, lam=1e-2):
+    return lam * sum(np.sum(W ** 2) for W in weights)
+
+
+def weight_decay_loop(W1, W2, lam=1e-2):
+    total = 0.0
+    for W in (W1, W2):
+        total += np.sum(W * W)
+    return lam * total
+
+
+def leaky_relu_masked(x, alpha=0.1):
+    y = x.copy()
+    y[y < 0] *= alpha
+    return np.sum(y ** 2)
+
+
+def relu_by_mask(W, x):
+    z = W @ x
+    z[z < 0] = 0.0
+    return np.sum(z ** 2)
+
+
+def channels_first(x, w):
+    y = np.moveaxis(x, -1, 0)
+    return np.sum(y[0] * w) + np.sum(np.transpose(x, (1, 0, 2))[0] ** 2)
+
+
+PROGRAMS += [
+    Program(mlp_tuple,
+            lambda rng: ((rng.standard_normal((3, 4)), rng.standard_normal(4),
+                          rng.standard_normal((4, 2)), rng.standard_normal(2)),
+                         *_mlp_data(rng)),
+            "params"),
+    Program(weight_decay,
+            lambda rng: ([rng.standard_normal((3, 4)), rng.standard_normal((4, 2))],), "weights"),
+    Program(weight_decay_loop,
+            lambda rng: (rng.standard_normal((3, 4)), rng.standard_normal((4, 2))), ("W1", "W2")),
+    Program(leaky_relu_masked, lambda rng: (rng.standard_normal(8),), "x"),
+    Program(relu_by_mask, lambda rng: (rng.standard_normal((5, 3)), rng.standard_normal(3)), "W"),
+    Program(channels_first,
+            lambda rng: (rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 3))),
+            ("x", "w")),
+]
