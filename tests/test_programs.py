@@ -42,6 +42,11 @@ KNOWN = {
     "nets.weight_decay_loop[reverse]":
         "issue 15 item 9: for W in (W1, W2) over arrays of different shapes crashes in reverse "
         "mode (ValueError: inhomogeneous shape)",
+    "linalg.batched_symmetric[reverse]":
+        "issue 15 item 3: np.transpose(A, (0, -1, -2)) in reverse mode: a raw ValueError for "
+        "shape (2, 3, 3); silently wrong for (3, 3, 3)",
+    "ml.weighted_sample_loss":
+        "issue 15 item 10: for i, (x, y) in enumerate(zip(xs, ys)) raises 'zip has no len()'",
     "geometry.polygon_perimeter":
         "issue 15 item 9: a list-of-tuples parameter with zip(pts, pts[1:] + pts[:1]) "
         "crashes with a broadcasting ValueError",

@@ -116,3 +116,19 @@ PROGRAMS = [
             ("xs", "A")),
     Program(stacked_features, lambda rng: (rng.standard_normal(6),), "x"),
 ]
+
+
+def batched_symmetric(A):
+    """Sum of squares of A_b A_b^T over a batch of square matrices."""
+    S = A @ np.transpose(A, (0, -1, -2))
+    return np.sum(S * np.arange(S.shape[-1]))
+
+
+def tuple_axis_energy(X):
+    return np.sum(np.mean(X ** 2, axis=(0, 2))) + np.sum(X.sum(axis=(1, 2)) ** 2)
+
+
+PROGRAMS += [
+    Program(batched_symmetric, lambda rng: (rng.standard_normal((2, 3, 3)),), "A"),
+    Program(tuple_axis_energy, lambda rng: (rng.standard_normal((2, 3, 4)),), "X"),
+]

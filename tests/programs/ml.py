@@ -166,3 +166,44 @@ PROGRAMS = [
             lambda rng: (rng.standard_normal(8), (rng.uniform(size=8) < 0.5).astype(int)),
             "logits"),
 ]
+
+
+def weighted_sample_loss(a, b, xs, ys):
+    loss = 0.0
+    for i, (x, y) in enumerate(zip(xs, ys)):
+        weight = 1.0 / (1 + i)
+        loss += weight * (a * x + b - y) ** 2
+    return loss
+
+
+def robust_skip_outliers(w, X, y, cutoff=2.5):
+    total = 0.0
+    for xi, yi in zip(X, y):
+        r = xi @ w - yi
+        if abs(r) > cutoff:
+            continue
+        total += r * r
+    return total
+
+
+def rnn_states_list(W, U, xs):
+    hs = [np.zeros(W.shape[0])]
+    for x in xs:
+        hs.append(np.tanh(W @ hs[-1] + U @ x))
+    return sum(np.sum(h ** 2) for h in hs[1:]) + np.sum(hs[-1])
+
+
+PROGRAMS += [
+    Program(weighted_sample_loss,
+            lambda rng: (rng.standard_normal(), rng.standard_normal(),
+                         list(rng.standard_normal(6)), list(rng.standard_normal(6))),
+            ("a", "b")),
+    Program(robust_skip_outliers,
+            lambda rng: (0.3 * rng.standard_normal(3), rng.standard_normal((10, 3)),
+                         np.r_[rng.standard_normal(8), 8.0, -9.0]),
+            "w"),
+    Program(rnn_states_list,
+            lambda rng: (0.5 * rng.standard_normal((4, 4)), 0.5 * rng.standard_normal((4, 2)),
+                         rng.standard_normal((5, 2))),
+            ("W", "U")),
+]

@@ -287,6 +287,11 @@ def summary(results: list[Outcome], modes, out=sys.stdout) -> None:
     for mode in modes:
         counts = collections.Counter(r.kind for r in results if r.mode == mode)
         print(f"{mode:<8} " + " ".join(f"{counts[k]:>8}" for k in kinds), file=out)
+    bad = [r for r in results if r.kind in ("WRONG", "CRASH")]
+    if bad:
+        print("\nWRONG and CRASH:", file=out)
+        for r in bad:
+            print(f"  {r.line()}", file=out)
     reasons = collections.Counter()
     names = collections.defaultdict(collections.Counter)
     for r in results:
