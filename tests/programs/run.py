@@ -164,14 +164,14 @@ def param_names(prog: Program) -> tuple[list[int], bool]:
     return [w if isinstance(w, int) else params.index(w) for w in items], as_tuple
 
 
-def reference(prog: Program, args: tuple, idx: list[int]) -> list[np.ndarray]:
+def reference(prog: Program, args: tuple, idx: list[int], rel_step=1e-4) -> list[np.ndarray]:
     """Five-point central differences of the primal, one flat vector per parameter."""
     out = []
     for i in idx:
         x = flat(args[i])
         g = np.empty(x.size)
         for k in range(x.size):
-            h = 1e-4 * max(abs(x[k]), 0.1)
+            h = rel_step * max(abs(x[k]), 0.1)
             vals = []
             for step in (2 * h, h, -h, -2 * h):
                 a = list(copy.deepcopy(args))
@@ -261,10 +261,16 @@ def _judge(name, prog, mode, idx, as_tuple, points) -> Outcome:
             if err:
                 return Outcome(name, mode, "WRONG", err)
         want = reference(prog, args, idx)
-        err = rel_error([flat(gi) for gi in grads], want, float(prog.fn(*copy.deepcopy(args))))
+        value = float(prog.fn(*copy.deepcopy(args)))
+        err = rel_error([flat(gi) for gi in grads], want, value)
         worst = max(worst, err)
         if not err <= RTOL:
-            return Outcome(name, mode, "WRONG", f"max rel error {err:.3g} (point {p})")
+            detail = f"max rel error {err:.3g} (point {p})"
+            steady = rel_error(reference(prog, args, idx, 1e-4 / 16), want, value)
+            if not steady <= RTOL:
+                detail += (f"; the reference is unsteady (steps h and h/16 differ by "
+                           f"{steady:.3g}): a kink near this point?")
+            return Outcome(name, mode, "WRONG", detail)
     return Outcome(name, mode, "ok")
 
 
