@@ -48,8 +48,8 @@ KNOWN = {
     "ml.weighted_sample_loss":
         "issue 15 item 10: for i, (x, y) in enumerate(zip(xs, ys)) raises 'zip has no len()'",
     "geometry.polygon_perimeter":
-        "issue 15 item 9: a list-of-tuples parameter with zip(pts, pts[1:] + pts[:1]) "
-        "crashes with a broadcasting ValueError",
+        "new: pts[1:] + pts[:1] (list concatenation of slices of a list parameter) is "
+        "differentiated as an elementwise add: a broadcasting ValueError in both modes",
 }
 
 
