@@ -76,6 +76,30 @@ def module_names(f, reserved: set[str]) -> tuple[dict, list]:
     return names, imports
 
 
+_INDEXABLE = (np.ndarray, list, tuple, dict, str, np.generic)
+
+
+def opaque_bases(f, fn: ir.Function, args):
+    """For a call with these arguments: whether an indexed atom is an object with
+    its own `__getitem__` (not an array, list, tuple, dict or string)."""
+    types_ = {p.id: type(a) for p, a in zip(fn.params, args)}
+
+    def opaque(atom) -> bool:
+        if isinstance(atom, ir.Var):
+            t = types_.get(atom.id)
+            return t is not None and not issubclass(t, _INDEXABLE)
+        if isinstance(atom, ir.Opaque) and not atom.uses:
+            try:
+                tree = ast.fix_missing_locations(ast.Expression(exprs.opaque(atom)))
+                value = eval(compile(tree, "<index base>", "eval"), f.__globals__)
+            except Exception:
+                return False
+            return not isinstance(value, _INDEXABLE)
+        return False
+
+    return opaque
+
+
 def has_numpy(f) -> bool:
     return any(v is np for v in f.__globals__.values())
 
@@ -144,7 +168,7 @@ def setup(f, wrt: tuple[int, ...], args, strict: bool = True) -> Setup:
     lw = lowered(f)
     fn = lw.fn
     wrt_vars = [fn.params[i] for i in wrt]
-    active = activity.analyze(fn, wrt_vars)
+    active = activity.analyze(fn, wrt_vars, None if args is None else opaque_bases(f, fn, args))
     pk = param_kinds(fn, args, has_numpy(f))
     vk = kinds.infer(fn, pk, f.__globals__)
     if strict:

@@ -14,9 +14,6 @@ from programs import ALL
 from programs.run import MODES, judge
 
 KNOWN = {
-    "ode.euler_partial":
-        "issue 15 item 2: a functools.partial made inside f and called on an active value "
-        "is treated as a constant (gradient 0.0)",
     "nets.mlp_dict":
         "issue 15 item 9: a dict parameter crashes (IndexError / TypeError in generated code)",
     "idioms.spring_params":
@@ -28,8 +25,6 @@ KNOWN = {
     "ml.scatter_counts[reverse]":
         "issue 15 item 4: hist[bins] += values with a repeated bin (NumPy keeps the last "
         "write) gives every duplicate the cotangent in reverse mode",
-    "ml.concat_features":
-        "issue 15 item 1: np.r_[z, a] with active entries has gradient 0",
     "numpy_style.dft_complex":
         "new (beside issue 15 item 5): a complex intermediate (np.exp(-1j*...)) between a real "
         "input and a real result: the imaginary part is dropped with a ComplexWarning",

@@ -56,6 +56,7 @@ class Rule:
     scalar_args: bool = False  # every argument is a scalar (the `math` module)
     effect_free: bool = False  # kept for its effect, which changes no value (print)
     scatter: str | None = None  # the adjoint of `a` is g scattered into a at this index
+    index: str | None = None  # this parameter is an integer position (never differentiated)
     recompute: bool = False  # cheaper for the reverse sweep to recompute than to tape
     form: Callable | None = None  # (args, keywords) -> the primal as AST, if not a call
     update: Callable | None = None  # (target, args) -> the call as an in-place statement
