@@ -11,11 +11,8 @@ import copy
 import operator
 
 from . import ir
+from .ops import BINOP_AST, UNOP_AST
 
-BINOP_AST = {operator.add: ast.Add, operator.sub: ast.Sub, operator.mul: ast.Mult,
-             operator.truediv: ast.Div, operator.pow: ast.Pow, operator.floordiv: ast.FloorDiv,
-             operator.mod: ast.Mod, operator.matmul: ast.MatMult}
-UNOP_AST = {operator.neg: ast.USub, operator.pos: ast.UAdd}
 
 
 def name(text: str) -> ast.Name:

@@ -34,6 +34,7 @@ import numpy as np
 from .. import ir
 from ..errors import NotDifferentiableError
 from .table import ELEMENTWISE, REDUCE, UNKNOWN, Rule, _scale, add, defelementwise, defzero, kind_of
+from .table import RULES
 
 E = defelementwise
 
@@ -466,3 +467,11 @@ Z(np.sign, np.floor, np.ceil, np.trunc, np.rint, np.round, np.around, np.fix, np
 Z(M("argmax"), M("argmin"), M("argsort"), M("nonzero"), M("all"), M("any"), M("round"),
   A("shape"), A("size"), A("ndim"), A("dtype"))
 
+
+# ----- results that may share memory with their argument: an in-place update of one
+# changes the other (aliasing.py) -----
+for _key in (A("T"), M("reshape"), M("ravel"), M("transpose"), M("swapaxes"), M("squeeze"),
+             np.reshape, np.ravel, np.transpose, np.swapaxes, np.squeeze, np.expand_dims,
+             np.broadcast_to, np.moveaxis, np.atleast_1d, np.atleast_2d, np.atleast_3d,
+             np.asarray):
+    RULES[_key].view = True

@@ -119,7 +119,7 @@ add(("list", "append"), Rule("append", ("acc", "v"), vjp={"acc": "g[:-1]", "v": 
 
 # ----- indexing: the adjoint scatters-adds into zeros shaped like the base -----
 add(operator.getitem, Rule("[]", ("a", "index"), vjp={"a": "_scatter(g, a, index)"},
-                           jvp={"a": "t[index]"}, sympy=lambda a, i: a[i]))
+                           jvp={"a": "t[index]"}, sympy=lambda a, i: a[i], view=True))
 
 # ----- srcdiff's own runtime helpers, so generated code can be differentiated again -----
 add(("helper", "_unbroadcast"), Rule("_unbroadcast", ("v", "x"), vjp={

@@ -44,6 +44,7 @@ class Rule:
     out_kind: str = UNKNOWN
     sympy: Callable | None = None
     varargs: bool = False  # trailing parameters repeat (max(a, b, c, ...))
+    view: bool = False  # the result may share memory with the first argument (aliasing.py)
     namespace: dict = field(default_factory=dict)  # where user templates' names resolve
     parsed: dict = field(default_factory=dict, repr=False)
 
@@ -96,6 +97,8 @@ def lookup(fn: Any) -> Rule | None:
 
 
 def add(fn: Any, rule: Rule) -> Rule:
+    old = RULES.get(_key(fn))
+    rule.view = rule.view or old is not None and old.view  # a fact of fn, not of its rule
     RULES[_key(fn)] = rule
     VERSION[0] += 1
     return rule
