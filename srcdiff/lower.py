@@ -17,21 +17,12 @@ from __future__ import annotations
 import ast
 import operator
 
-from . import desugar, fence, ir
-from .errors import (
-    NonNumericOutputError,
-    NoSourceError,
-    NotDifferentiableError,
-    UnsupportedSyntaxError,
-    how_to_register,
-)
+from . import desugar, fence, inlining, ir
+from .errors import NonNumericOutputError, NoSourceError, UnsupportedSyntaxError
 from .lower_values import RET, TupleVal, Undefined, Values
 from .ops import BINOPS
 from .resolve import MISSING  # noqa: F401  (api.py reads srcdiff.lower.MISSING)
 from .source import parse_function
-
-CONST_TYPES = (int, float, complex, str, bytes, bool, type(None), type(Ellipsis))
-
 
 def lower_function(fn, node, filename: str, counter) -> tuple[ir.Function, list]:
     """(the IR of `fn`, whose `def` is `node`; the guards its names were resolved under)."""
@@ -83,14 +74,14 @@ class Lowerer(Values):
         """Lower a call of the user's own function into this body. None when it
         cannot be (recursion, unsupported code, other globals): the call is then
         kept as written, and differentiating through it is a located error."""
-        why = self._not_inlinable(helper, node)
+        why = inlining.why_not(helper, self.fn, self.stack, node, self.filename)
         if why is not None:
             self.inline_errors[id(helper)] = why
             return None
         mark = len(self.out)
         try:
             hnode, filename = parse_function(helper)
-            env = self._bind_params(helper, hnode, args, kwargs, node)
+            env = inlining.bind_params(helper, hnode, args, kwargs, node, self.filename)
             # the caller still holds what it passed: an in-place update of a parameter
             # (`a /= 2` on an array) would change the caller's value too
             sub = Lowerer(helper, filename, self.counter, env=env, out=self.out,
@@ -105,54 +96,6 @@ class Lowerer(Values):
         if isinstance(result, ir.Var) and result.hint in ("result", "t"):
             result.hint = hint if hint not in ("t", "result") else helper.__name__
         return result
-
-    def _not_inlinable(self, helper, node):
-        spelled = ast.unparse(node.func)
-        if helper in self.stack or helper is self.fn:
-            return UnsupportedSyntaxError(
-                f"srcdiff does not support recursion: {helper.__name__} calls itself "
-                "(srcdiff inlines helpers); write it as a loop", self.loc(node))
-        try:
-            parse_function(helper)
-        except NoSourceError:
-            return NotDifferentiableError(
-                f"{spelled} has no derivative rule and no Python source srcdiff can "
-                "transform (it was made by exec or compile); " + how_to_register(spelled),
-                self.loc(node))
-        if helper.__globals__ is not self.fn.__globals__:
-            return NotDifferentiableError(
-                f"{spelled} has no derivative rule, and its source is in another module "
-                f"({helper.__module__}): srcdiff inlines helpers only from the module of the "
-                "function it differentiates; " + how_to_register(spelled), self.loc(node))
-        return None
-
-    def _bind_params(self, helper, hnode, args, kwargs, node) -> dict:
-        """The helper's parameters -> the caller's arguments (and constant defaults)."""
-        a = hnode.args
-        if a.vararg or a.kwarg:
-            raise self.error("calling a helper with *args/**kwargs parameters", node)
-        names = [p.arg for p in a.posonlyargs + a.args]
-        kwonly = [p.arg for p in a.kwonlyargs]
-        if len(args) > len(names):
-            raise self.error(f"this call: too many arguments for {helper.__name__}", node)
-        env = dict(zip(names, args))
-        defaults = dict(zip(names[len(names) - len(helper.__defaults__ or ()):],
-                            helper.__defaults__ or ()))
-        defaults.update(helper.__kwdefaults__ or {})
-        for k, v in kwargs.items():
-            if k in env or k not in names + kwonly:
-                raise self.error(f"this call: bad keyword {k!r} for {helper.__name__}", node)
-            env[k] = v
-        for p in names + kwonly:
-            if p not in env:
-                if p not in defaults:
-                    raise self.error(f"this call: missing argument {p!r} of "
-                                     f"{helper.__name__}", node)
-                d = defaults[p]
-                if not isinstance(d, CONST_TYPES):
-                    raise self.error(f"the default value of {p!r} in {helper.__name__}", node)
-                env[p] = ir.Const(d)
-        return env
 
     # ----- statements -----
     def block(self, stmts, cont=()) -> bool:
