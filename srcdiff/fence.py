@@ -103,6 +103,7 @@ class Fence(ast.NodeVisitor):
         self.filename = resolver.filename
         self.kept = Kept(self.filename)
         self.bound: set = set()  # names bound by the `sum` comprehensions being visited
+        self.branches = 0  # depth inside the branches of `a if c else b`
         self.keys = itertools.count()
 
     def generic_visit(self, node):
@@ -114,7 +115,12 @@ class Fence(ast.NodeVisitor):
 
     def condition(self, node) -> None:
         """An `if` or `a if c else b` test: its walrus values and calls of the
-        user's functions are lowered (desugar.hoist), the rest is kept."""
+        user's functions are lowered (desugar.hoist), the rest is kept. Inside a
+        branch of `a if c else b` a walrus would bind only on that branch."""
+        if self.branches:
+            for n in ast.walk(node):
+                if isinstance(n, ast.NamedExpr):
+                    raise rejection(n, self.filename)
         rest, taken = desugar.hoist(node, lambda n: self.resolver.user_call(n, self.bound),
                                     lambda: f"__call{next(self.keys)}")
         for _name, value, _walrus in taken:
@@ -228,8 +234,10 @@ class Fence(ast.NodeVisitor):
 
     def visit_IfExp(self, node):
         self.condition(node.test)
+        self.branches += 1
         self.visit(node.body)
         self.visit(node.orelse)
+        self.branches -= 1
 
     def visit_Attribute(self, node):
         if self.resolver.callee(node, self.bound)[0]:
@@ -242,6 +250,8 @@ class Fence(ast.NodeVisitor):
         self.kept.visit(node.slice)
 
     def visit_NamedExpr(self, node):
+        if self.branches:  # it would bind only when its branch runs
+            raise rejection(node, self.filename)
         self.visit(node.value)
 
     def visit_Call(self, node):
