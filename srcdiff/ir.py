@@ -1,11 +1,14 @@
-"""The IR: structured SSA.
+"""The IR: structured SSA, the data every pass after the frontend reads.
 
+Made by lower.py (from a `def`), read by activity, kinds, aliasing, the sweeps
+and to_sympy; no pass here, only the data and `walk`/`expr_uses`/`stmt_defs`.
 Every `Var` is assigned exactly once and carries a name hint (the user's
 variable name where there is one) and a source location. Control flow stays
 structured: `If` has phi-like `outs`, `Loop` has explicit loop-carried values.
 Expressions are `Call`s of resolved primitives, copies of atoms, or `Opaque`
 Python expressions that are emitted as written (conditions, indices, inactive
-code); an Opaque expression never carries a derivative.
+code); an Opaque expression never carries a derivative. An `Assign` that the
+primal as written makes by changing an old value in place says so (`update`).
 """
 from __future__ import annotations
 

@@ -27,7 +27,9 @@ from .source import parse_function
 def lower_function(fn, node, filename: str, counter) -> tuple[ir.Function, list]:
     """(the IR of `fn`, whose `def` is `node`; the guards its names were resolved under)."""
     lw = Lowerer(fn, filename, counter)
-    return lw.function(node), lw.resolver.guards
+    ir_fn = lw.function(node)
+    once = {(id(ns), key, id(obj)): (ns, key, obj) for ns, key, obj in lw.resolver.guards}
+    return ir_fn, list(once.values())  # (the fence and the lowering resolve the same names)
 
 
 class Lowerer(Values):
