@@ -87,12 +87,12 @@ class Kept(ast.NodeVisitor):
         for child in ast.iter_child_nodes(node):
             self.visit(child)
 
-
-for _name in ("Name", "Constant", "Attribute", "Subscript", "Slice", "Starred", "Call",
-              "keyword", "BinOp", "UnaryOp", "BoolOp", "Compare", "IfExp", "Tuple", "List",
-              "Set", "Dict", "ListComp", "SetComp", "DictComp", "GeneratorExp",
-              "comprehension", "JoinedStr", "FormattedValue"):
-    setattr(Kept, "visit_" + _name, Kept.children)
+    visit_Name = visit_Constant = visit_Attribute = visit_Subscript = visit_Slice = children
+    visit_Starred = visit_Call = visit_keyword = visit_BinOp = visit_UnaryOp = children
+    visit_BoolOp = visit_Compare = visit_IfExp = visit_Tuple = visit_List = children
+    visit_Set = visit_Dict = visit_ListComp = visit_SetComp = visit_DictComp = children
+    visit_GeneratorExp = visit_comprehension = visit_JoinedStr = children
+    visit_FormattedValue = children
 
 
 class Fence(ast.NodeVisitor):
