@@ -1,5 +1,6 @@
 """lower.py on its own: the IR shape of small functions (SSA values, phis,
 loop-carried values, inlined helpers, marked in-place updates)."""
+import ast
 import itertools
 import math
 import operator
@@ -157,3 +158,45 @@ def test_in_place_updates_are_marked_with_whether_the_old_value_is_shared():
 def test_no_side_lists_on_the_function():
     fn = lowered(updates)
     assert not hasattr(fn, "augmented") and not hasattr(fn, "nvars")
+
+
+def zipped(xs, ys):
+    s = 0.0
+    for i, x in enumerate(xs):
+        s = s + x * i
+    for a, b in zip(xs, ys):
+        s = s + a * b
+    return s + sum(t * t for t in xs)
+
+
+def test_sequences_are_indexed_up_to_their_shortest_length_and_sums_are_loops():
+    fn = lowered(zipped)
+    loops = [s for s in fn.body if isinstance(s, ir.Loop)]
+    assert len(loops) == 3 and all(lp.kind == "range" for lp in loops)
+    defs_by_id = {s.var.id: s for s in fn.body if isinstance(s, ir.Assign)}
+    enum_n, zip_n, sum_n = (defs_by_id[lp.bounds[0].id].expr for lp in loops)
+    assert enum_n.fn is len and enum_n.args == [fn.params[0]]
+    assert zip_n.fn is min  # min(len(xs), len(ys))
+    assert [defs_by_id[a.id].expr.fn for a in zip_n.args] == [len, len]
+    assert sum_n.fn is len
+    assert loops[0].index.hint == "i" and loops[1].index.hint == "i"
+    body = loops[1].body
+    assert [s.expr.fn for s in body[:2]] == [operator.getitem, operator.getitem]
+    assert [s.var.hint for s in body[:2]] == ["a", "b"]
+    (total,) = loops[2].carried
+    assert total.phi.hint == "total" and total.init == ir.Const(0)
+
+
+def kept(x, n):
+    if x > n and n != 0:
+        x = x * 2
+    return x
+
+
+def test_a_condition_is_kept_as_written_over_ssa_values():
+    fn = lowered(kept)
+    cond = fn.body[0].expr
+    assert isinstance(cond, ir.Opaque) and cond.nondiff
+    assert set(cond.uses.values()) == set(fn.params)
+    assert ast.unparse(cond.node) == " and ".join(
+        [f"__v{fn.params[0].id} > __v{fn.params[1].id}", f"__v{fn.params[1].id} != 0"])
