@@ -8,9 +8,6 @@ their location, active uses of things that have no derivative.
 from __future__ import annotations
 
 import ast
-import operator
-
-import numpy as np
 
 from . import ir
 from .errors import NotDifferentiableError, UnsupportedSyntaxError, how_to_register
@@ -188,35 +185,3 @@ def _check(block, active) -> None:
             raise NotDifferentiableError(
                 f"{name} has no derivative rule and no Python source srcdiff can transform; "
                 + how_to_register(name if not name.startswith(".") else "fn"), s.loc)
-
-
-VIEWS = {operator.getitem, ("attr", "T"), ("attr", "real"), ("method", "reshape"),
-         ("method", "ravel"), ("method", "transpose"), ("method", "swapaxes"),
-         ("method", "squeeze"), ("method", "view"), np.reshape, np.ravel, np.transpose,
-         np.swapaxes, np.squeeze, np.expand_dims, np.broadcast_to, np.moveaxis,
-         np.atleast_1d, np.atleast_2d, np.atleast_3d, np.asarray}
-
-
-def check_in_place(fn: ir.Function, kinds) -> None:
-    """`z += v` is a new value in srcdiff's IR. For a NumPy array, `+=` changes the
-    array itself, so if another name (or a list, or the array it is a view of)
-    shares it, the primal changes that value too: an error unless `z` is a scalar."""
-    defs = {s.var.id: s for s in ir.walk(fn.body) if isinstance(s, ir.Assign)}
-    for _new, old, shared, loc in fn.augmented:
-        if kinds.kind(old) == "scalar":
-            continue
-        d = defs.get(old.id)
-        view = d is not None and isinstance(d.expr, ir.Call) and _is_view(d.expr.fn)
-        if shared or view:
-            what = "another name or a list refers to" if shared else "is a view of another array"
-            raise UnsupportedSyntaxError(
-                f"srcdiff does not support an in-place update of a value that {what} "
-                "(for a NumPy array `+=` changes the shared array too); write "
-                "`z = z + v` to make a new value", loc)
-
-
-def _is_view(fn) -> bool:
-    try:
-        return fn in VIEWS
-    except TypeError:
-        return False

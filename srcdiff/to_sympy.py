@@ -14,7 +14,6 @@ from __future__ import annotations
 import ast
 import copy
 import numbers
-import operator
 from typing import Any, Sequence
 
 import numpy as np
@@ -22,6 +21,7 @@ import sympy as sp
 
 from . import ir
 from .rules.stop import stop_gradient
+from .ops import FIELD
 from .rules.table import lookup
 from .transform import lowered
 
@@ -33,8 +33,6 @@ class DoesNotLower(Exception):
 _PACKS = {("pack", "tuple"): tuple, ("pack", "list"): list}
 _COMPARE = {ast.Lt: sp.Lt, ast.LtE: sp.Le, ast.Gt: sp.Gt, ast.GtE: sp.Ge,
             ast.Eq: sp.Eq, ast.NotEq: sp.Ne}
-_ARITH = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-          ast.Div: operator.truediv, ast.Pow: operator.pow}
 
 
 def lower(f, values: Sequence[Any], wrt: Sequence[int]) -> tuple[sp.Expr, list[sp.Symbol]]:
@@ -311,7 +309,7 @@ class _Translate(ast.NodeVisitor):
         raise DoesNotLower(f"the operator {type(n.op).__name__}")
 
     def visit_BinOp(self, n):
-        op = _ARITH.get(type(n.op))
+        op = FIELD.get(type(n.op))
         if op is None:
             raise DoesNotLower(f"the operator {type(n.op).__name__}")
         return op(self.visit(n.left), self.visit(n.right))

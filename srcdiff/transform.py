@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import activity, coalesce, emit, exprs, ir, kinds, runtime
+from . import activity, aliasing, coalesce, emit, exprs, ir, kinds, runtime
 from .coalesce import Groups
 from .exprs import Ref, assign, name, pv
 from .forward import Forward, tangent_ref
-from .lower import MISSING, Lowerer
+from .lower import lower_function
+from .resolve import guards_hold
 from .reverse import Reverse
 from .rules import table
 from .source import function_of, parse_function
@@ -44,18 +45,10 @@ def lowered(f) -> Lowered:
         return hit
     node, filename = parse_function(f)
     counter = itertools.count()
-    lw = Lowerer(f, filename, counter)
-    fn = lw.function(node)
-    out = Lowered(fn, node, counter, lw.guards, table.VERSION[0])
+    fn, guards = lower_function(f, node, filename, counter)
+    out = Lowered(fn, node, counter, guards, table.VERSION[0])
     _LOWERED[f] = out
     return out
-
-
-def guards_hold(guards) -> bool:
-    for ns, key, obj in guards:
-        if ns.get(key, MISSING) is not obj:
-            return False
-    return True
 
 
 def module_names(f, reserved: set[str]) -> tuple[dict, list]:
@@ -172,7 +165,8 @@ def setup(f, wrt: tuple[int, ...], args, strict: bool = True) -> Setup:
     pk = param_kinds(fn, args, has_numpy(f))
     vk = kinds.infer(fn, pk, f.__globals__)
     if strict:
-        activity.check_in_place(fn, vk)
+        for finding in aliasing.analyze(fn, vk):
+            raise finding.error
     reserved = reserved_names(f, lw)
     modules, imports = module_names(f, reserved)
     ctx = Context(vk, modules, set())

@@ -48,6 +48,7 @@ class Rule:
     out_kind: str = UNKNOWN
     sympy: Callable | None = None
     varargs: bool = False  # trailing parameters repeat (max(a, b, c, ...))
+    view: bool = False  # the result may share memory with the first argument (aliasing.py)
     namespace: dict = field(default_factory=dict)  # where user templates' names resolve
     parsed: dict = field(default_factory=dict, repr=False)
     # --- facts the passes ask of a primitive besides its derivative ---
@@ -126,6 +127,8 @@ def derivative_rule(fn: Any) -> Rule | None:
 
 
 def add(fn: Any, rule: Rule) -> Rule:
+    old = RULES.get(_key(fn))
+    rule.view = rule.view or old is not None and old.view  # a fact of fn, not of its rule
     RULES[_key(fn)] = rule
     VERSION[0] += 1
     return rule
