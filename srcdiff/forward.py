@@ -93,7 +93,12 @@ class Forward:
             tree = exprs.simplify(exprs.substitute(tree, {"__G": t}))
             if rule.broadcast and self.ctx.may_broadcast(a, bound):
                 tree = self.broadcast(tree, s.var)
-            total = tree if total is None else exprs.simplify(ast.BinOp(total, ast.Add(), tree))
+            if total is not None and rule.returns_tuple(bound):  # lstsq(a, b): item by item
+                self.ctx.helpers.add("_add_items")
+                total = ast.Call(name("_add_items"), [total, tree], [])
+            else:
+                total = tree if total is None else exprs.simplify(
+                    ast.BinOp(total, ast.Add(), tree))
         return total
 
     def broadcast(self, tree, v: ir.Var) -> ast.expr:

@@ -24,7 +24,7 @@ from .activity import diff_args, rule_of
 from .coalesce import Groups
 from .exprs import name, pv
 from .kinds import SCALAR
-from .rules.table import KIND_OF, bind_args
+from .rules.table import KIND_OF, bind_args, returns_tuple
 
 
 def reads(code) -> set[int]:
@@ -273,6 +273,9 @@ class Reverse:
             self.adj.leader(v))
 
     def zeros_like(self, v: ir.Var) -> ast.expr:
+        if v.id in self.tuples:  # `w, V = eigh(A)`: a list, one zero per item
+            self.ctx.helpers.add("_zero")
+            return ast.Call(name("_zero"), [pv(v)], [])
         np_ = name(self.ctx.modules["np"])
         shape = ast.Call(ast.Attribute(np_, "shape", ast.Load()), [self.ctx.shape_of(v)], [])
         return ast.Call(ast.Attribute(name(self.ctx.modules["np"]), "zeros", ast.Load()),
@@ -355,6 +358,8 @@ class Reverse:
                     index(st.body)
 
         index(self.fn.body)
+        self.tuples = {s.var.id for s in ir.walk(self.fn.body) if isinstance(s, ir.Assign)
+                       and isinstance(s.expr, ir.Call) and returns_tuple(s.expr)}
         self.scatter_bases = {
             s.expr.args[0].id for s in ir.walk(self.fn.body)
             if isinstance(s, ir.Assign) and isinstance(s.expr, ir.Call)

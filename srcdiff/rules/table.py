@@ -45,6 +45,10 @@ class Rule:
     sympy: Callable | None = None
     varargs: bool = False  # trailing parameters repeat (max(a, b, c, ...))
     namespace: dict = field(default_factory=dict)  # where user templates' names resolve
+    # The result is a tuple the caller unpacks or indexes (eigh, svd): True, or a function
+    # of the bound arguments (svd with compute_uv=False returns one array). Its cotangent
+    # is then a list, one entry per item (zeros for an item never read); its tangent a tuple.
+    tuple_out: Any = False
     parsed: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -56,6 +60,9 @@ class Rule:
         if "*" in self.vjp or "*" in self.jvp:
             return tuple(k for k in bound if k.startswith("_"))
         return self.diff
+
+    def returns_tuple(self, bound: dict) -> bool:
+        return bool(self.tuple_out(bound) if callable(self.tuple_out) else self.tuple_out)
 
     def template(self, mode: str, param: str, scalar: bool, bound: dict) -> ast.expr | None:
         """The template for `param` in `mode` ("vjp"/"jvp"), parsed; None if the
@@ -213,6 +220,17 @@ def _g_to_t(text: str) -> str:
 def unregister(fn: Callable) -> None:
     RULES.pop(_key(fn), None)
     VERSION[0] += 1
+
+
+def returns_tuple(call) -> bool:
+    """Whether an IR call's result is a tuple whose items carry derivatives separately."""
+    rule = lookup(call.fn)
+    if rule is None or not rule.tuple_out:
+        return False
+    try:
+        return rule.returns_tuple(bind_args(rule, call.args, call.kwargs))
+    except TypeError:
+        return False
 
 
 def bind_args(rule: Rule, args: list, kwargs: dict) -> dict:

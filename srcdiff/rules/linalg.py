@@ -1,0 +1,284 @@
+"""Rules for linear algebra (`np.linalg`, `np.trace`, `np.tensordot`) and the products
+`np.einsum`, `np.cross`, `np.kron`.
+
+Every rule takes stacks of matrices (`...xMxN`) as NumPy does; when the kinds say
+an operand is one matrix, the template is the formula a person writes (`-ans.T @ g
+@ ans.T`), otherwise the same with `np.swapaxes(x, -1, -2)`. Decompositions whose
+derivative is long call helpers from srcdiff/runtime.py (plain NumPy).
+
+Functions returning a tuple (`slogdet`, `eigh`, `svd`, `qr`, `lstsq`, `eig`) are
+rules with `tuple_out`: the user unpacks or indexes the result, the cotangent `g`
+is a list with one entry per item (zeros for an item never read) and the tangent
+is a tuple, so `w, V = eigh(A)` and `slogdet(A)[1]` both work.
+
+Conventions:
+- `eigh`, `eigvalsh` and `cholesky` read one triangle of `a` (NumPy's `UPLO`,
+  lower for cholesky), so the derivative is that of what NumPy computes: nothing
+  flows to the other triangle, and an off-diagonal entry of the read triangle
+  counts twice (it stands for both mirrored entries). For `a` built symmetric
+  (`B @ B.T`, `(M + M.T) / 2`) this is the usual symmetric derivative.
+- Eigenvalues at a repeated eigenvalue (singular values at a repeated singular
+  value) take the eigenvectors NumPy returns: `V diag(g) V^T` is a valid
+  derivative of the sum over the cluster and exact elsewhere, like the ties of
+  `max`. Eigenvectors (singular vectors) have no derivative at a repeat: any
+  cotangent or tangent that reaches them there is inf or nan, never a finite
+  wrong number. An item whose cotangent is zero (not read) never contributes.
+- `svd` with `full_matrices=True` of a non-square matrix: the extra columns of U
+  (rows of Vh) have no derivative; their tangent is nan and a nonzero cotangent on
+  them is an error (ValueError) at run time. The other singular vectors, and all
+  the singular values, are differentiated as in the thin SVD.
+- `eig`/`eigvals`: real results only; complex eigenvalues are a run-time
+  ValueError. Eigenvectors are normalised to unit length, as NumPy returns them.
+- `qr`: M >= N ('reduced', 'r'; 'complete' when square); `lstsq` and `pinv`:
+  constant rank (full rank for lstsq's residuals).
+- `norm`/`vector_norm`/`matrix_norm`: ord inf/-inf and the matrix 1/-1/inf/-inf
+  norms share the derivative equally among tied maximal entries (rows, columns);
+  ord 2/-2 of a matrix uses the singular vectors `svd` returns; ord 0 has zero
+  derivative; a vector norm is differentiable away from zero (2-norm: 0 at 0).
+"""
+import ast
+
+import numpy as np
+import sympy as sp
+
+from ..errors import NotDifferentiableError
+from .numpy_rules import REDUCE, UNKNOWN, R, _call, _const, _node, _passed, _reduce, _spread
+from .table import SCALAR, RULES, Rule, add, kind_of
+
+NDIM = {"scalar": 0, "vector": 1, "matrix": 2, "array3": 3}
+la = np.linalg
+
+
+def _ndim(b, p):
+    """The number of dimensions of argument `p` when the kinds know it, else None."""
+    return NDIM.get(kind_of(b[p]))
+
+
+def _mT(x, flat):
+    """x with its last two axes swapped: `x.T` for a known 2-D matrix."""
+    if flat:
+        return f"{x}.T" if x.isidentifier() else f"({x}).T"
+    return f"np.swapaxes({x}, -1, -2)"
+
+
+def _matrix(p="a"):
+    """A template builder: `fn(b, T)` gets the bound arguments and `T(x)`, x's transpose."""
+    def wrap(fn):
+        return lambda b: fn(b, lambda x: _mT(x, _ndim(b, p) == 2))
+    return wrap
+
+
+def _same(p):
+    return lambda bound, kind: kind(bound[p])
+
+
+def _scalar_if(p, nd):
+    return lambda bound, kind: SCALAR if NDIM.get(kind(bound[p])) == nd else None
+
+
+def _option(b, p, default):
+    """The constant value of option `p` (its default when not passed); refuses a value
+    only known at run time, since the form of the result depends on it."""
+    if not _passed(b, p):
+        return default
+    a = b[p]
+    if not _const(a):
+        raise NotDifferentiableError(
+            f"srcdiff needs {p}= of this call as a constant (the form of the result "
+            f"depends on it), not {ast.unparse(_node(a))}")
+    return a.value
+
+
+def _refuse(why):
+    raise NotDifferentiableError(why)
+
+
+def _mat(x):
+    return sp.Matrix(x) if not isinstance(x, sp.MatrixBase) else x
+
+
+# ----- inverse, determinant, solve -----
+R(la.inv, "a", _matrix()(lambda b, T: f"-({T('ans')} @ g @ {T('ans')})"), "-(ans @ t @ ans)",
+  out_kind=_same("a"))
+RULES[la.inv].sympy = lambda a: _mat(a).inv()
+
+
+def _det_vjp(b, scale):
+    if _ndim(b, "a") == 2:
+        return f"{scale} * np.linalg.inv(a).T"
+    return f"np.expand_dims({scale}, (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2)"
+
+
+def _trace_of(x, b):
+    return f"np.trace({x})" if _ndim(b, "a") == 2 else f"np.trace({x}, axis1=-2, axis2=-1)"
+
+
+R(la.det, "a", lambda b: _det_vjp(b, "g * ans"),
+  lambda b: f"ans * {_trace_of('np.linalg.solve(a, t)', b)}", out_kind=_scalar_if("a", 2))
+RULES[la.det].sympy = lambda a: _mat(a).det()
+add(la.slogdet, Rule("np.linalg.slogdet", ("a",), vjp={"a": lambda b: _det_vjp(b, "g[1]")},
+                     jvp={"a": lambda b: "(np.zeros(np.shape(ans[0])), "
+                                         f"{_trace_of('np.linalg.solve(a, t)', b)})"},
+                     tuple_out=True,
+                     sympy=lambda a: (sp.sign(_mat(a).det()), sp.log(sp.Abs(_mat(a).det())))))
+
+
+def _solve(which):
+    """solve(a, b) = x. b is one vector when 1-D (NumPy 2), else a stack of matrices."""
+    def template(bd):
+        na, nb = _ndim(bd, "a"), _ndim(bd, "b")
+        if na == 2 and nb in (1, 2):
+            gb = "np.linalg.solve(a.T, g)"
+            return gb if which == "b" else (
+                f"-np.outer({gb}, ans)" if nb == 1 else f"-({gb} @ ans.T)")
+        if nb == 1:  # one vector against a stack: solve column by column, then sum
+            gb = "np.linalg.solve(np.swapaxes(a, -1, -2), g[..., None])"
+            return (f"np.reshape(np.sum({gb}, axis=tuple(range(np.ndim(g) - 1))), np.shape(b))"
+                    if which == "b" else f"-({gb} * ans[..., None, :])")
+        gb = "np.linalg.solve(np.swapaxes(a, -1, -2), g)"
+        return (f"_unbroadcast({gb}, b)" if which == "b"
+                else f"_unbroadcast(-({gb} @ np.swapaxes(ans, -1, -2)), a)")
+    return template
+
+
+def _solve_a_jvp(bd):
+    if _ndim(bd, "b") == 1 and _ndim(bd, "a") != 2:
+        return "-np.linalg.solve(a, t @ ans[..., None])[..., 0]"
+    return "-np.linalg.solve(a, t @ ans)"
+
+
+R(la.solve, "a b", {"a": _solve("a"), "b": _solve("b")},
+  {"a": _solve_a_jvp, "b": "np.linalg.solve(a, t)"},
+  out_kind=lambda bound, kind: kind(bound["b"]) if kind(bound["a"]) == "matrix" else None)
+RULES[la.solve].sympy = lambda a, b: _mat(a).LUsolve(_mat(b))
+
+
+def _power_kind(bound, kind):
+    return kind(bound["a"])
+
+
+R(la.matrix_power, "a n", "_matrix_power_adjoint(g, a, n)", "_matrix_power_tangent(t, a, n)",
+  out_kind=_power_kind)
+RULES[la.matrix_power].sympy = lambda a, n: _mat(a) ** int(n)
+R(la.pinv, "a rcond=None hermitian=False rtol=None",
+  lambda b: _option(b, "hermitian", False) and _refuse(
+      "np.linalg.pinv(hermitian=True) has no derivative rule; drop hermitian=") or (
+      "_pinv_adjoint(g, a, ans)"),
+  "_pinv_tangent(t, a, ans)", out_kind=UNKNOWN)
+R(la.multi_dot, "arrays out=None", "_multi_dot_adjoint(g, arrays)",
+  "_multi_dot_tangent(t, arrays)")
+add(la.lstsq, Rule("np.linalg.lstsq", ("a", "b", "rcond"), {"rcond": None},
+                   vjp={"a": "_lstsq_adjoint(g, a, b, ans, False)",
+                        "b": "_lstsq_adjoint(g, a, b, ans, True)"},
+                   jvp={"a": "_lstsq_tangent(t, a, b, ans, False)",
+                        "b": "_lstsq_tangent(t, a, b, ans, True)"}, tuple_out=True))
+
+# ----- decompositions -----
+add(la.cholesky, Rule("np.linalg.cholesky", ("a", "upper"), {"upper": False},
+                      vjp={"a": lambda b: _call("_cholesky_adjoint", "g, ans", b, "upper")},
+                      jvp={"a": lambda b: _call("_cholesky_tangent", "t, ans", b, "upper")},
+                      out_kind=_same("a")))
+add(la.eigh, Rule("np.linalg.eigh", ("a", "UPLO"), {"UPLO": "L"},
+                  vjp={"a": "_eigh_adjoint(g, ans, UPLO)"},
+                  jvp={"a": "_eigh_tangent(t, ans, UPLO)"}, tuple_out=True))
+R(la.eigvalsh, "a UPLO='L'", "_eigvalsh_adjoint(g, a, UPLO)", "_eigvalsh_tangent(t, a, UPLO)")
+add(la.eig, Rule("np.linalg.eig", ("a",), vjp={"a": "_eig_adjoint(g, ans)"},
+                 jvp={"a": "_eig_tangent(t, ans)"}, tuple_out=True))
+R(la.eigvals, "a", "_eigvals_adjoint(g, a)", "_eigvals_tangent(t, a)")
+
+
+def _svd(mode):
+    def template(b):
+        if _option(b, "hermitian", False):
+            _refuse("np.linalg.svd(hermitian=True) has no derivative rule; drop hermitian=")
+        if not _option(b, "compute_uv", True):
+            return "_svdvals_adjoint(g, a)" if mode == "vjp" else "_svdvals_tangent(t, a)"
+        full = _option(b, "full_matrices", True)
+        v = "g" if mode == "vjp" else "t"
+        what = "_svd_adjoint" if mode == "vjp" else "_svd_tangent"
+        return f"{what}({v}, a, ans{'' if full else ', False'})"
+    return template
+
+
+add(la.svd, Rule("np.linalg.svd", ("a", "full_matrices", "compute_uv", "hermitian"),
+                 {"full_matrices": True, "compute_uv": True, "hermitian": False},
+                 vjp={"a": _svd("vjp")}, jvp={"a": _svd("jvp")},
+                 tuple_out=lambda b: _option(b, "compute_uv", True)))
+if hasattr(la, "svdvals"):
+    R(la.svdvals, "x", "_svdvals_adjoint(g, x)", "_svdvals_tangent(t, x)")
+
+
+def _qr(mode):
+    def template(b):
+        form = _option(b, "mode", "reduced")
+        if form not in ("reduced", "complete", "r"):
+            _refuse(f"np.linalg.qr(mode={form!r}) has no derivative rule; use 'reduced' or 'r'")
+        v = "g" if mode == "vjp" else "t"
+        what = "_qr_adjoint" if mode == "vjp" else "_qr_tangent"
+        return f"{what}({v}, a, ans{'' if form == 'reduced' else ', ' + repr(form)})"
+    return template
+
+
+add(la.qr, Rule("np.linalg.qr", ("a", "mode"), {"mode": "reduced"},
+                vjp={"a": _qr("vjp")}, jvp={"a": _qr("jvp")},
+                tuple_out=lambda b: _option(b, "mode", "reduced") != "r"))
+
+
+# ----- norms -----
+_ORDS = (None, "fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf, 0)
+
+
+def _norm(b, mode, partial):
+    """vjp `g` spread over the reduced axes times d norm / d x; jvp the sum of t times it."""
+    ordv = b.get("ord")
+    if _passed(b, "ord") and _const(ordv) and not isinstance(ordv.value, (int, float, str)):
+        _refuse(f"np.linalg.norm has no derivative rule for ord={ordv.value!r}")
+    if not _passed(b, "ord") and partial == "_norm_partial":  # the 2-norm / Frobenius
+        d = "x / ans"
+    else:
+        d = f"{partial}(x, ans, ord, axis, keepdims)"
+    if mode == "vjp":
+        return f"g * {d}" if not _passed(b, "axis") and partial != "_matrix_norm_partial" \
+            else f"{_spread('g', b, 'x')} * {d}"
+    return _reduce("np.sum", f"t * {d}", b)
+
+
+R(la.norm, "x ord=None axis=None keepdims=False",
+  lambda b: _norm(b, "vjp", "_norm_partial"), lambda b: _norm(b, "jvp", "_norm_partial"),
+  out_kind=REDUCE)
+if hasattr(la, "vector_norm"):
+    R(la.vector_norm, "x axis=None keepdims=False ord=2",
+      lambda b: _norm(b, "vjp", "_vector_norm_partial"),
+      lambda b: _norm(b, "jvp", "_vector_norm_partial"), out_kind=REDUCE)
+    add(la.matrix_norm, Rule(
+        "np.linalg.matrix_norm", ("x", "keepdims", "ord"), {"keepdims": False, "ord": "fro"},
+        vjp={"x": "_expand(g, x, (-2, -1), keepdims) * "
+                  "_matrix_norm_partial(x, ans, ord, (-2, -1), keepdims)"},
+        jvp={"x": "np.sum(t * _matrix_norm_partial(x, ans, ord, (-2, -1), keepdims), "
+                  "axis=(-2, -1), keepdims=keepdims)"}))
+
+
+# ----- traces and tensor contractions -----
+def _trace_vjp(b):
+    if _passed(b, "axis1") or _passed(b, "axis2") or _ndim(b, "a") not in (2, None):
+        return "_trace_adjoint(g, a, offset, axis1, axis2)"
+    if _ndim(b, "a") == 2:
+        return _call("g * np.eye", "*np.shape(a)", b, pos=("offset",))
+    return "np.multiply.outer(np.eye(np.shape(a)[0], np.shape(a)[1], offset), g)"
+
+
+R([np.trace, ("method", "trace")], "a offset=0 axis1=0 axis2=1 dtype=None out=None", _trace_vjp,
+  lambda b: _call("np.trace", "t", b, "axis1", "axis2", pos=("offset",)))
+RULES[np.trace].sympy = lambda a, offset=0, *rest: sum(
+    _mat(a)[i, i + int(offset)] for i in range(_mat(a).rows) if 0 <= i + int(offset) < _mat(a).cols)
+if hasattr(la, "trace"):
+    R(la.trace, "x offset=0 dtype=None", "_trace_adjoint(g, x, offset, -2, -1)",
+      lambda b: _call("np.linalg.trace", "t", b, "offset"))
+R(np.tensordot, "a b axes=2",
+  {"a": "_tensordot_adjoint(g, a, b, axes, False)", "b": "_tensordot_adjoint(g, a, b, axes, True)"},
+  {"a": "np.tensordot(t, b, axes)", "b": "np.tensordot(a, t, axes)"})
+if hasattr(la, "tensordot"):
+    R(la.tensordot, "x1 x2 axes=2",
+      {"x1": "_tensordot_adjoint(g, x1, x2, axes, False)",
+       "x2": "_tensordot_adjoint(g, x1, x2, axes, True)"},
+      {"x1": "np.tensordot(t, x2, axes)", "x2": "np.tensordot(x1, t, axes)"})

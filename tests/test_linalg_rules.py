@@ -1,0 +1,203 @@
+"""The linear-algebra and product rules (srcdiff/rules/linalg.py) against finite differences.
+
+`CASES` is a table like JAX's grad_test_spec: a function (defined here, so srcdiff
+can read its source), the shapes of its inputs and their domain. The function
+itself maps its raw inputs into the domain the rule needs (`spd` makes a
+symmetric positive definite matrix, `wc` a well-conditioned one), so each line
+says what it tests. Every case runs in reverse mode (vjp with a random
+cotangent) and forward mode (jvp with a random tangent). Eigenvectors and
+singular vectors are only determined up to sign: the functions read them
+through sign-free forms (`V * V`, `U @ U.T`).
+"""
+import numpy as np
+import pytest
+
+import srcdiff
+from helpers_numpy import Case, cases, check_forward, check_reverse
+
+I3 = np.eye(3)
+B3 = (2, 3, 3)  # a stack of two 3x3 matrices
+W = np.diag([1.0, 2.5, 4.5])  # spreads eigenvalues / singular values apart
+W42 = np.array([[3.0, 0.0], [0.0, 1.5], [0.0, 0.0], [0.0, 0.0]])
+
+
+def wc(a): return a + 4 * np.eye(np.shape(a)[-1])
+def spd(a): return a @ np.swapaxes(a, -1, -2) + 3 * np.eye(np.shape(a)[-1])
+def sym(a): return a + np.swapaxes(a, -1, -2) + W
+
+
+# ----- inverse, determinant, solve -----
+def inv(a): return np.linalg.inv(wc(a))
+def det(a): return np.linalg.det(wc(a))
+def slogdet_index(a): return np.linalg.slogdet(wc(a))[1]
+def slogdet_unpack(a):
+    sign, logdet = np.linalg.slogdet(a)
+    return sign * logdet
+def solve_vec(a, b): return np.linalg.solve(wc(a), b)
+def solve_mat(a, b): return np.linalg.solve(wc(a), b)
+def gaussian(a, x): return 0.5 * x @ np.linalg.solve(spd(a), x) + np.linalg.slogdet(spd(a))[1]
+def matrix_power(a): return np.linalg.matrix_power(a, 3) + np.linalg.matrix_power(a, 1)
+def matrix_power_neg(a): return np.linalg.matrix_power(wc(a), -2)
+def matrix_power_0(a): return np.linalg.matrix_power(a, 0) * a
+def pinv(a): return np.linalg.pinv(a + W42)
+def pinv_square(a): return np.linalg.pinv(wc(a))
+def lstsq(a, b): return np.linalg.lstsq(a + W42, b, rcond=None)[0]
+def lstsq_all(a, b):
+    x, res, rank, s = np.linalg.lstsq(a + W42, b)
+    return np.sum(x * x) + np.sum(res) + np.sum(s * s)
+def multi_dot(a, b, c): return np.linalg.multi_dot([a, b, c])
+
+
+CASES = cases(inv, [(3, 3)], [B3]) + cases(det, [(3, 3)], [B3])
+CASES += cases(slogdet_index, [(3, 3)], [B3]) + cases(slogdet_unpack, [(3, 3)])
+CASES += cases(solve_vec, [(3, 3), (3,)], [B3, (3,)])
+CASES += cases(solve_mat, [(3, 3), (3, 2)], [B3, (2, 3, 2)], [(3, 3), (2, 3, 2)])
+CASES += cases(gaussian, [(3, 3), (3,)])
+CASES += cases(matrix_power, [(3, 3)], [B3]) + cases(matrix_power_neg, [(3, 3)])
+CASES += cases(matrix_power_0, [(3, 3)])
+CASES += cases(pinv, [(4, 2)]) + cases(pinv_square, [(3, 3)])
+CASES += cases(lstsq, [(4, 2), (4,)], [(4, 2), (4, 3)]) + cases(lstsq_all, [(4, 2), (4, 3)])
+CASES += cases(multi_dot, [(3,), (3, 4), (4,)], [(2, 3), (3, 4), (4, 2)])
+
+
+# ----- decompositions -----
+def cholesky(a): return np.linalg.cholesky(spd(a))
+def cholesky_upper(a): return np.linalg.cholesky(spd(a), upper=True)
+def cholesky_raw(a): return np.linalg.cholesky(wc(a) * 2)  # reads a's lower triangle only
+def eigh_values(a): return np.linalg.eigh(sym(a))[0]
+def eigh_unpack(a):
+    w, v = np.linalg.eigh(sym(a))
+    return v * v * w + v[:, :2] @ v[:, :2].T
+def eigh_raw(a):  # a is not symmetric: eigh reads its lower triangle
+    w, v = np.linalg.eigh(a + W)
+    return w[0] * v * v
+def eigh_upper(a):
+    w, v = np.linalg.eigh(a + W, UPLO="U")
+    return w + np.sum(v ** 2 * w, axis=0)
+def eigh_batch(a):
+    w, v = np.linalg.eigh(sym(a))
+    return w[..., None] * v * v
+def eigvalsh(a): return np.linalg.eigvalsh(sym(a)) + np.linalg.eigvalsh(a + W, "U")
+def eig(a):
+    w, v = np.linalg.eig(sym(a) + 0.1 * a)
+    return w * v * v
+def eigvals(a): return np.linalg.eigvals(sym(a) + 0.1 * a)
+def svd_square(a):
+    u, s, vh = np.linalg.svd(a + W)
+    return s * (u * u) + vh * vh
+def svd_thin(a):
+    u, s, vh = np.linalg.svd(a + W42, full_matrices=False)
+    return np.sum(s * u * u) + np.sum(vh[0] * vh[0] * s) + u[:, 0] @ u[:, 1] ** 2
+def svd_wide(a):
+    u, s, vh = np.linalg.svd(a.T + W42.T, full_matrices=False)
+    return np.sum((u * u) @ s) + s @ (vh * vh) + vh[1] * vh[1]
+def svd_full_used_part(a):
+    u, s, vh = np.linalg.svd(a + W42)
+    return s[0] * u[:, :2] * u[:, :2]
+def svd_values(a): return np.linalg.svd(a + W42, compute_uv=False)
+def svd_batch(a):
+    u, s, vh = np.linalg.svd(a + W, full_matrices=False)
+    return s[..., None] * u * u
+def qr(a):
+    q, r = np.linalg.qr(a + W42)
+    return q * r[0] + q @ r
+def qr_r(a): return np.linalg.qr(a + W, mode="r")
+def qr_batch(a): return np.linalg.qr(a)[0]
+
+
+CASES += cases(cholesky, [(3, 3)], [B3]) + cases(cholesky_upper, [(3, 3)])
+CASES += cases(cholesky_raw, [(3, 3)])
+CASES += cases(eigh_values, [(3, 3)]) + cases(eigh_unpack, [(3, 3)]) + cases(eigh_raw, [(3, 3)])
+CASES += cases(eigh_upper, [(3, 3)]) + cases(eigh_batch, [B3]) + cases(eigvalsh, [(3, 3)], [B3])
+CASES += cases(eig, [(3, 3)]) + cases(eigvals, [(3, 3)], [B3])
+CASES += cases(svd_square, [(3, 3)]) + cases(svd_thin, [(4, 2)]) + cases(svd_wide, [(4, 2)])
+CASES += cases(svd_full_used_part, [(4, 2)]) + cases(svd_values, [(4, 2)])
+CASES += cases(svd_batch, [B3])
+CASES += cases(qr, [(4, 2)]) + cases(qr_r, [(3, 3)]) + cases(qr_batch, [(2, 4, 3)])
+
+
+# ----- norms -----
+def norm(x): return np.linalg.norm(x)
+def norm_ords_vec(x):
+    return (np.linalg.norm(x, 1) + np.linalg.norm(x, -1) + np.linalg.norm(x, np.inf)
+            + np.linalg.norm(x, -np.inf) + np.linalg.norm(x, 3) + np.linalg.norm(x, 0.5)
+            + np.linalg.norm(x, 0) + np.linalg.norm(x, 2))
+def norm_ords_mat(x):
+    return (np.linalg.norm(x, 1) + 2 * np.linalg.norm(x, -1) + 3 * np.linalg.norm(x, np.inf)
+            + 4 * np.linalg.norm(x, -np.inf) + np.linalg.norm(x, 2) + np.linalg.norm(x, -2)
+            + np.linalg.norm(x, "fro") + np.linalg.norm(x, "nuc"))
+def norm_axis(x):
+    return np.linalg.norm(x, axis=0, keepdims=True) * np.linalg.norm(x, 2, 1)[:, None]
+def norm_axis_ords(x):
+    return np.linalg.norm(x, 1, axis=0) + np.linalg.norm(x, np.inf, axis=0, keepdims=True)[0]
+def norm_axes(x):
+    return (np.linalg.norm(x, 2, axis=(2, 0)) * np.linalg.norm(x, "nuc", (0, 2))
+            + np.linalg.norm(x, 1, axis=(0, 1)).sum() + np.linalg.norm(x, -np.inf, (1, 2)).sum())
+def norm_axes_keep(x): return np.linalg.norm(x, np.inf, axis=(-2, -1), keepdims=True) * x
+def vector_norm(x):
+    return (np.linalg.vector_norm(x) + np.linalg.vector_norm(x, ord=1, axis=(0, 2))
+            + np.linalg.vector_norm(x, axis=2, ord=np.inf, keepdims=True)[0, :, 0])
+def matrix_norm(x):
+    return (np.linalg.matrix_norm(x) + np.linalg.matrix_norm(x, ord=1)
+            + np.linalg.matrix_norm(x, ord="nuc") + np.linalg.matrix_norm(x, ord=-2)
+            + np.linalg.matrix_norm(x, keepdims=True, ord=np.inf)[:, 0, 0])
+def norm_var_ord(x, p): return np.linalg.norm(x, p)
+
+
+CASES += cases(norm, [(5,)], [(3, 4)], [(2, 3, 4)]) + cases(norm_ords_vec, [(5,)])
+CASES += cases(norm_ords_mat, [(3, 4)], [(4, 3)]) + cases(norm_axis, [(3, 4)])
+CASES += cases(norm_axis_ords, [(3, 4)]) + cases(norm_axes, [(2, 3, 4)])
+CASES += cases(norm_axes_keep, [(2, 3, 4)]) + cases(vector_norm, [(2, 3, 4)])
+CASES += cases(matrix_norm, [(2, 3, 4)])
+
+
+# ----- traces and contractions -----
+def trace(x): return np.trace(x) + np.trace(x, 1) + x.trace() + np.trace(x, -1)
+def trace_axes(x): return np.trace(x, axis1=1, axis2=2) + np.trace(x, 1, 0, 2)[:, None]
+def trace_linalg(x): return np.linalg.trace(x) + np.linalg.trace(x, offset=1)
+def tensordot(x, y): return np.tensordot(x, y) + np.linalg.tensordot(x, y, axes=2)
+def tensordot_forms(x, y):
+    return np.tensordot(x, y, axes=([1, 2], [0, 1])) + np.tensordot(x, y, 2)
+def tensordot_0(x, y): return np.tensordot(x, y, 0)
+
+
+CASES += cases(trace, [(3, 4)], [(3, 3)], [(3, 3, 2)]) + cases(trace_axes, [(2, 3, 3)])
+CASES += cases(trace_linalg, [B3]) + cases(tensordot, [(2, 3, 4), (3, 4)])
+CASES += cases(tensordot_forms, [(2, 3, 4), (3, 4)]) + cases(tensordot_0, [(2,), (3,)])
+
+
+# ----- products -----
+def einsum_matmul(x, y): return np.einsum("ij,jk->ik", x, y)
+def einsum_implicit(x, y): return np.einsum("ij,jk", x, y) + np.einsum("ba,cb", y, x).T
+def einsum_trace(x): return np.einsum("ii", x) * np.einsum("ii->i", x)
+def einsum_diag_outer(x): return np.einsum("ii,j->ij", x, np.diag(x))
+def einsum_ellipsis(x, y): return np.einsum("...ij,...jk->...ik", x, y)
+def einsum_ellipsis_broadcast(x, y): return np.einsum("...i,...i->...", x, y)
+def einsum_three(x, y, z): return np.einsum("i,ij,jk->k", x, y, z)
+def einsum_optimize(x, y, z): return np.einsum("ij,jk,kl->il", x, y, z, optimize=True)
+def einsum_sum_only(x, y): return np.einsum("ij,k->k", x, y)
+def einsum_same(x): return np.einsum("i,i", x, x) + np.einsum("ij,ij->", x[None], x[None])
+def cross(x, y): return np.cross(x, y)
+def cross_axes(x, y): return np.cross(x, y, axisa=0, axisb=1, axisc=0)
+def cross_axis(x, y): return np.cross(x, y, axis=0)
+def kron(x, y): return np.kron(x, y)
+
+
+CASES += cases(einsum_matmul, [(2, 3), (3, 4)]) + cases(einsum_implicit, [(2, 3), (3, 4)])
+CASES += cases(einsum_trace, [(3, 3)]) + cases(einsum_diag_outer, [(3, 3)])
+CASES += cases(einsum_ellipsis, [(2, 2, 3), (2, 3, 4)], [(2, 3), (5, 3, 4)])
+CASES += cases(einsum_ellipsis_broadcast, [(2, 1, 3), (4, 3)])
+CASES += cases(einsum_three, [(2,), (2, 3), (3, 4)])
+CASES += cases(einsum_optimize, [(2, 3), (3, 4), (4, 2)]) + cases(einsum_sum_only, [(2, 3), (4,)])
+CASES += cases(einsum_same, [(3,)])
+CASES += cases(cross, [(3,), (3,)], [(4, 3), (3,)], [(2, 1, 3), (4, 3)])
+CASES += cases(cross_axes, [(3, 4), (4, 3)]) + cases(cross_axis, [(3, 2), (3, 2)])
+CASES += cases(kron, [(2, 3), (3, 2)], [(2,), (3,)], [(2, 2), (3,)], [(2,), (2, 3, 2)])
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_rule(case: Case, mode):
+    if mode == "reverse":
+        check_reverse(case)
+    else:
+        check_forward(case)
