@@ -281,11 +281,30 @@ def _with_dependencies(used: set[str]) -> set[str]:
     return out
 
 # ----- linear algebra (rules/linalg.py) -----
+_BEFORE_LINALG = set(HELPERS)
 # `mT(x)` is np.swapaxes(x, -1, -2) throughout: every helper takes stacks of matrices.
 HELPERS["_add_items"] = """
 def _add_items(a, b):
     \"\"\"Two tangents of a tuple result (lstsq's), added item by item.\"\"\"
     return tuple(x + y for x, y in zip(a, b))
+"""
+HELPERS["_solve_adjoint"] = """
+def _solve_adjoint(g, a, b, ans, wrt_b):
+    \"\"\"The adjoint of x = np.linalg.solve(a, b) with respect to a, or b when wrt_b: b is
+    one vector when 1-D (against every matrix of a stack), else a stack of matrices.\"\"\"
+    vec = np.ndim(b) == 1
+    gb = np.linalg.solve(np.swapaxes(a, -1, -2), g[..., None] if vec else g)
+    if wrt_b:
+        return _unbroadcast(gb[..., 0] if vec else gb, b)
+    x = ans[..., None] if vec else ans
+    return _unbroadcast(-(gb @ np.swapaxes(x, -1, -2)), a)
+"""
+HELPERS["_solve_tangent"] = """
+def _solve_tangent(t, a, b, ans):
+    \"\"\"The tangent of x = np.linalg.solve(a, b) along a's tangent t: -solve(a, t @ x).\"\"\"
+    if np.ndim(b) == 1:
+        return -np.linalg.solve(a, (t @ ans[..., None]))[..., 0]
+    return -np.linalg.solve(a, t @ ans)
 """
 HELPERS["_from_triangle"] = """
 def _from_triangle(t, uplo):
@@ -328,7 +347,8 @@ def _eigh_tangent(t, ans, uplo):
     \"\"\"The tangent of (w, v) = np.linalg.eigh(a, uplo) along t.\"\"\"
     w, v = ans
     x = np.swapaxes(v, -1, -2) @ _from_triangle(t, uplo) @ v
-    return np.diagonal(x, axis1=-2, axis2=-1), v @ _gaps(x, w)
+    with np.errstate(invalid="ignore"):  # a tie's inf: the eigenvectors have no tangent
+        return np.diagonal(x, axis1=-2, axis2=-1), v @ _gaps(x, w)
 """
 HELPERS["_eigvalsh_adjoint"] = """
 def _eigvalsh_adjoint(g, a, uplo):
@@ -756,15 +776,6 @@ def _trace_adjoint(g, a, offset, axis1, axis2):
     return np.moveaxis(out, (0, 1), (axis1 % np.ndim(a), axis2 % np.ndim(a)))
 """
 
-LINALG_HELPERS = [
-    "_add_items", "_from_triangle", "_to_triangle", "_gaps", "_eigh_adjoint", "_eigh_tangent",
-    "_eigvalsh_adjoint", "_eigvalsh_tangent", "_eig_checked", "_eig_adjoint", "_eig_tangent",
-    "_eigvals_adjoint", "_eigvals_tangent", "_cholesky_adjoint", "_cholesky_tangent",
-    "_svd_parts", "_svd_adjoint", "_svd_tangent", "_svdvals_adjoint", "_svdvals_tangent",
-    "_qr_check", "_qr_adjoint", "_qr_tangent", "_pinv_adjoint", "_pinv_tangent",
-    "_lstsq_adjoint", "_lstsq_tangent", "_matrix_power_adjoint", "_matrix_power_tangent",
-    "_as_chain", "_multi_dot_adjoint", "_multi_dot_tangent", "_vector_norm_partial",
-    "_matrix_norm_partial", "_norm_partial", "_einsum_adjoint", "_einsum_labels",
-    "_kron_adjoint", "_trace_adjoint"]
+LINALG_HELPERS = [k for k in HELPERS if k not in _BEFORE_LINALG]
 NUMPY_HELPERS += LINALG_HELPERS
 ORDER += LINALG_HELPERS

@@ -55,7 +55,7 @@ CASES += cases(solve_mat, [(3, 3), (3, 2)], [B3, (2, 3, 2)], [(3, 3), (2, 3, 2)]
 CASES += cases(gaussian, [(3, 3), (3,)])
 CASES += cases(matrix_power, [(3, 3)], [B3]) + cases(matrix_power_neg, [(3, 3)])
 CASES += cases(matrix_power_0, [(3, 3)])
-CASES += cases(pinv, [(4, 2)]) + cases(pinv_square, [(3, 3)])
+CASES += cases(pinv, [(4, 2)], [(3, 4, 2)]) + cases(pinv_square, [(3, 3)])
 CASES += cases(lstsq, [(4, 2), (4,)], [(4, 2), (4, 3)]) + cases(lstsq_all, [(4, 2), (4, 3)])
 CASES += cases(multi_dot, [(3,), (3, 4), (4,)], [(2, 3), (3, 4), (4, 2)])
 
@@ -80,7 +80,7 @@ def eigh_batch(a):
 def eigvalsh(a): return np.linalg.eigvalsh(sym(a)) + np.linalg.eigvalsh(a + W, "U")
 def eig(a):
     w, v = np.linalg.eig(sym(a) + 0.1 * a)
-    return w * v * v
+    return w[..., None, :] * v * v
 def eigvals(a): return np.linalg.eigvals(sym(a) + 0.1 * a)
 def svd_square(a):
     u, s, vh = np.linalg.svd(a + W)
@@ -109,7 +109,7 @@ CASES += cases(cholesky, [(3, 3)], [B3]) + cases(cholesky_upper, [(3, 3)])
 CASES += cases(cholesky_raw, [(3, 3)])
 CASES += cases(eigh_values, [(3, 3)]) + cases(eigh_unpack, [(3, 3)]) + cases(eigh_raw, [(3, 3)])
 CASES += cases(eigh_upper, [(3, 3)]) + cases(eigh_batch, [B3]) + cases(eigvalsh, [(3, 3)], [B3])
-CASES += cases(eig, [(3, 3)]) + cases(eigvals, [(3, 3)], [B3])
+CASES += cases(eig, [(3, 3)], [B3]) + cases(eigvals, [(3, 3)], [B3])
 CASES += cases(svd_square, [(3, 3)]) + cases(svd_thin, [(4, 2)]) + cases(svd_wide, [(4, 2)])
 CASES += cases(svd_full_used_part, [(4, 2)]) + cases(svd_values, [(4, 2)])
 CASES += cases(svd_batch, [B3])
@@ -201,3 +201,136 @@ def test_rule(case: Case, mode):
         check_reverse(case)
     else:
         check_forward(case)
+
+
+# ----- the SymPy counterparts: check() uses them for a matrix of scalars -----
+def det_sym(x, y): return np.linalg.det([[x, y], [y * y, 2.0 * x]])
+def inv_sym(x, y): return np.linalg.inv([[x, y], [1.0, 2.0 * x]])[0, 1]
+def trace_sym(x, y): return np.trace([[x * y, y], [1.0, x * x]]) + np.trace([[x, y], [y, x]], 1)
+def slogdet_sym(x, y): return np.linalg.slogdet([[x, y], [y * y, 2.0 * x]])[1]
+def solve_sym(x, y): return np.linalg.solve([[x, y], [1.0, 2.0 * x]], [1.0, y])[1]
+def power_sym(x, y): return np.linalg.matrix_power([[x, y], [1.0, x]], 3)[0, 1]
+
+
+@pytest.mark.parametrize("f", [det_sym, inv_sym, trace_sym, slogdet_sym, solve_sym, power_sym])
+def test_sympy_counterparts(f):
+    report = srcdiff.check(f, 1.3, -0.7, wrt=(0, 1))
+    assert report.method == "sympy", report
+    assert report.ok, report
+
+
+# ----- the readable forms, for one matrix -----
+def gaussian_plain(a, x): return 0.5 * x @ np.linalg.solve(a, x) + np.linalg.slogdet(a)[1]
+
+
+def test_gaussian_source_reads_well():
+    a, x = spd(np.random.default_rng(0).standard_normal((3, 3))), np.ones(3)
+    d = srcdiff.grad(gaussian_plain, wrt=(0, 1))
+    ga, gx = d(a, x)
+    np.testing.assert_allclose(ga, np.linalg.inv(a).T - 0.5 * np.outer(np.linalg.solve(a.T, x),
+                                                                       np.linalg.solve(a, x)))
+    np.testing.assert_allclose(gx, 0.5 * (np.linalg.solve(a, x) + np.linalg.solve(a.T, x)))
+    body = d.source
+    assert "np.linalg.inv(a).T" in body and "np.linalg.solve(a.T, " in body
+    assert "swapaxes" not in body
+
+
+def inv_quad(a, x): return x @ np.linalg.inv(a) @ x
+
+
+def test_inv_source_is_the_textbook_formula():
+    d = srcdiff.grad(inv_quad)
+    d(wc(np.eye(3)), np.ones(3))
+    assert "inv_a.T @ " in d.source and "@ inv_a.T" in d.source
+
+
+# ----- conventions at repeated eigenvalues and singular values -----
+def eigvals_sum(a): return np.sum(np.linalg.eigvalsh(a) * np.array([1.0, 1.0, 3.0]))
+def eigvec(a): return np.linalg.eigh(a)[1][0, 0]
+def eigvals_only(a):
+    w, v = np.linalg.eigh(a)
+    return w[0] + w[1]
+def svals_sum(a): return np.sum(np.linalg.svd(a, compute_uv=False))
+
+
+def test_repeated_eigenvalues(mode):
+    a = np.diag([2.0, 2.0, 5.0])  # a double eigenvalue
+    g = srcdiff.grad(eigvals_sum, mode=mode)(a)  # the cluster's sum is differentiable
+    np.testing.assert_allclose(g, np.diag([1.0, 1.0, 3.0]), atol=1e-12)
+    g = srcdiff.grad(eigvals_only, mode=mode)(a)  # eigenvectors unread: no inf from the tie
+    np.testing.assert_allclose(g, np.diag([1.0, 1.0, 0.0]), atol=1e-12)
+    with np.errstate(all="ignore"):
+        g = srcdiff.grad(eigvec, mode=mode)(a)  # an eigenvector at the tie: no derivative
+    assert not np.all(np.isfinite(g))
+
+
+def test_repeated_singular_values(mode):
+    a = np.diag([3.0, 3.0, 1.0])
+    g = srcdiff.grad(svals_sum, mode=mode)(a)
+    np.testing.assert_allclose(g, np.eye(3), atol=1e-12)
+
+
+# ----- the refusals: clear errors, never a silently wrong number -----
+def eig_complex(a): return np.sum(np.linalg.eigvals(a))
+def eig_pair_complex(a): return np.sum(np.linalg.eig(a)[1])
+def qr_raw(a): return np.sum(np.linalg.qr(a, mode="raw")[0])
+def qr_wide(a): return np.sum(np.linalg.qr(a)[1])
+def svd_hermitian(a): return np.sum(np.linalg.svd(a, hermitian=True)[1])
+def svd_flag(a, flag): return np.sum(np.linalg.svd(a, compute_uv=flag > 0))
+def svd_full_extra(a): return np.sum(np.linalg.svd(a)[0][:, -1] ** 2 * np.arange(4.0))
+def pinv_hermitian(a): return np.sum(np.linalg.pinv(a, hermitian=True))
+def einsum_sublist(a): return np.sum(np.einsum(a, [0, 1], a, [1, 2]))
+def einsum_out(a): return np.sum(np.einsum("ij->j", a, out=np.zeros(3)))
+def norm_ord(x, p): return np.linalg.norm(x, p)
+
+
+ROTATION = np.array([[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 2.0]])
+
+
+@pytest.mark.parametrize("f", [eig_complex, eig_pair_complex])
+def test_complex_eig_is_refused(f, mode):
+    with pytest.raises(ValueError, match="complex eigenvalues"):
+        srcdiff.grad(f, mode=mode)(ROTATION)
+
+
+@pytest.mark.parametrize("f, match", [(qr_raw, "mode='raw'"), (svd_hermitian, "hermitian"),
+                                      (pinv_hermitian, "hermitian"), (einsum_sublist, "sublist"),
+                                      (einsum_out, "out=")])
+def test_unsupported_forms_are_located_errors(f, match, mode):
+    with pytest.raises(srcdiff.SrcDiffError, match=match):
+        srcdiff.grad(f, mode=mode)(np.eye(3) + 0.5)
+
+
+def test_a_run_time_flag_that_changes_the_result_is_refused():
+    with pytest.raises(srcdiff.SrcDiffError, match="compute_uv= of this call as a constant"):
+        srcdiff.grad(svd_flag)(np.eye(3) + 0.5, 1.0)
+
+
+def test_wide_qr_and_full_svd_extra_columns_are_refused_at_run_time(mode):
+    with pytest.raises(ValueError, match="M >= N"):
+        srcdiff.grad(qr_wide, mode=mode)(np.arange(6.0).reshape(2, 3) ** 2)
+    a = np.arange(8.0).reshape(4, 2) ** 2
+    if mode == "reverse":
+        with pytest.raises(ValueError, match="full_matrices=False"):
+            srcdiff.grad(svd_full_extra)(a)
+    else:
+        assert np.isnan(srcdiff.grad(svd_full_extra, mode=mode)(a)).all()
+
+
+def test_norm_ord_at_run_time_and_not_differentiated():
+    x = np.array([0.5, -2.0, 1.5])
+    for p in (1.0, 3.0, np.inf):
+        g = srcdiff.grad(norm_ord)(x, p)
+        want = {1.0: np.sign(x), 3.0: np.sign(x) * x ** 2 / np.linalg.norm(x, 3) ** 2,
+                np.inf: np.array([0.0, -1.0, 0.0])}[p]
+        np.testing.assert_allclose(g, want)
+    with pytest.raises(srcdiff.SrcDiffError, match="ord"):
+        srcdiff.grad(norm_ord, wrt=1)(x, 3.0)
+
+
+def test_norm_ties_share_equally(mode):
+    x = np.array([2.0, -2.0, 1.0])
+    np.testing.assert_allclose(srcdiff.grad(norm_ord, mode=mode)(x, np.inf), [0.5, -0.5, 0.0])
+    m = np.array([[1.0, -2.0], [2.0, 1.0]])  # both columns sum to 3
+    np.testing.assert_allclose(srcdiff.grad(norm_ord, mode=mode)(m, 1),
+                               [[0.5, -0.5], [0.5, 0.5]])

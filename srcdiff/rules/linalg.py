@@ -42,7 +42,7 @@ import numpy as np
 import sympy as sp
 
 from ..errors import NotDifferentiableError
-from .numpy_rules import REDUCE, UNKNOWN, R, _call, _const, _node, _passed, _reduce, _spread
+from .numpy_rules import REDUCE, R, _call, _const, _node, _passed, _reduce, _spread
 from .table import SCALAR, RULES, Rule, add, kind_of
 
 NDIM = {"scalar": 0, "vector": 1, "matrix": 2, "array3": 3}
@@ -131,20 +131,14 @@ def _solve(which):
             gb = "np.linalg.solve(a.T, g)"
             return gb if which == "b" else (
                 f"-np.outer({gb}, ans)" if nb == 1 else f"-({gb} @ ans.T)")
-        if nb == 1:  # one vector against a stack: solve column by column, then sum
-            gb = "np.linalg.solve(np.swapaxes(a, -1, -2), g[..., None])"
-            return (f"np.reshape(np.sum({gb}, axis=tuple(range(np.ndim(g) - 1))), np.shape(b))"
-                    if which == "b" else f"-({gb} * ans[..., None, :])")
-        gb = "np.linalg.solve(np.swapaxes(a, -1, -2), g)"
-        return (f"_unbroadcast({gb}, b)" if which == "b"
-                else f"_unbroadcast(-({gb} @ np.swapaxes(ans, -1, -2)), a)")
+        return f"_solve_adjoint(g, a, b, ans, {which == 'b'})"
     return template
 
 
 def _solve_a_jvp(bd):
-    if _ndim(bd, "b") == 1 and _ndim(bd, "a") != 2:
-        return "-np.linalg.solve(a, t @ ans[..., None])[..., 0]"
-    return "-np.linalg.solve(a, t @ ans)"
+    if _ndim(bd, "a") == 2 and _ndim(bd, "b") in (1, 2):
+        return "-np.linalg.solve(a, t @ ans)"
+    return "_solve_tangent(t, a, b, ans)"
 
 
 R(la.solve, "a b", {"a": _solve("a"), "b": _solve("b")},
@@ -160,11 +154,16 @@ def _power_kind(bound, kind):
 R(la.matrix_power, "a n", "_matrix_power_adjoint(g, a, n)", "_matrix_power_tangent(t, a, n)",
   out_kind=_power_kind)
 RULES[la.matrix_power].sympy = lambda a, n: _mat(a) ** int(n)
-R(la.pinv, "a rcond=None hermitian=False rtol=None",
-  lambda b: _option(b, "hermitian", False) and _refuse(
-      "np.linalg.pinv(hermitian=True) has no derivative rule; drop hermitian=") or (
-      "_pinv_adjoint(g, a, ans)"),
-  "_pinv_tangent(t, a, ans)", out_kind=UNKNOWN)
+def _pinv(template):
+    def checked(b):
+        if _option(b, "hermitian", False):
+            _refuse("np.linalg.pinv(hermitian=True) has no derivative rule; drop hermitian=")
+        return template
+    return checked
+
+
+R(la.pinv, "a rcond=None hermitian=False rtol=None", _pinv("_pinv_adjoint(g, a, ans)"),
+  _pinv("_pinv_tangent(t, a, ans)"), out_kind=_same("a"))
 R(la.multi_dot, "arrays out=None", "_multi_dot_adjoint(g, arrays)",
   "_multi_dot_tangent(t, arrays)")
 add(la.lstsq, Rule("np.linalg.lstsq", ("a", "b", "rcond"), {"rcond": None},
@@ -233,29 +232,38 @@ def _norm(b, mode, partial):
     ordv = b.get("ord")
     if _passed(b, "ord") and _const(ordv) and not isinstance(ordv.value, (int, float, str)):
         _refuse(f"np.linalg.norm has no derivative rule for ord={ordv.value!r}")
-    if not _passed(b, "ord") and partial == "_norm_partial":  # the 2-norm / Frobenius
-        d = "x / ans"
-    else:
-        d = f"{partial}(x, ans, ord, axis, keepdims)"
+    two = not _passed(b, "ord") or _const(ordv) and ordv.value == "fro"
+    if two and partial != "_matrix_norm_partial":  # the 2-norm or Frobenius norm: x / ans
+        if mode == "jvp":
+            return _reduce("np.sum", "t * x", b) + " / ans"
+        return "g * x / ans" if not _passed(b, "axis") else f"{_spread('g / ans', b, 'x')} * x"
+    d = f"{partial}(x, ans, ord, axis, keepdims)"
     if mode == "vjp":
-        return f"g * {d}" if not _passed(b, "axis") and partial != "_matrix_norm_partial" \
-            else f"{_spread('g', b, 'x')} * {d}"
+        return f"g * {d}" if not _passed(b, "axis") else f"{_spread('g', b, 'x')} * {d}"
     return _reduce("np.sum", f"t * {d}", b)
 
 
-R(la.norm, "x ord=None axis=None keepdims=False",
-  lambda b: _norm(b, "vjp", "_norm_partial"), lambda b: _norm(b, "jvp", "_norm_partial"),
+def _no_ord(b):
+    _refuse("srcdiff has no derivative of a norm with respect to its ord; hold it constant")
+
+
+def _norm_rule(partial):
+    return ({"x": lambda b: _norm(b, "vjp", partial), "ord": _no_ord},
+            {"x": lambda b: _norm(b, "jvp", partial), "ord": _no_ord})
+
+
+R(la.norm, "x ord=None axis=None keepdims=False", *_norm_rule("_norm_partial"),
   out_kind=REDUCE)
 if hasattr(la, "vector_norm"):
-    R(la.vector_norm, "x axis=None keepdims=False ord=2",
-      lambda b: _norm(b, "vjp", "_vector_norm_partial"),
-      lambda b: _norm(b, "jvp", "_vector_norm_partial"), out_kind=REDUCE)
+    R(la.vector_norm, "x axis=None keepdims=False ord=2", *_norm_rule("_vector_norm_partial"),
+      out_kind=REDUCE)
     add(la.matrix_norm, Rule(
         "np.linalg.matrix_norm", ("x", "keepdims", "ord"), {"keepdims": False, "ord": "fro"},
         vjp={"x": "_expand(g, x, (-2, -1), keepdims) * "
                   "_matrix_norm_partial(x, ans, ord, (-2, -1), keepdims)"},
         jvp={"x": "np.sum(t * _matrix_norm_partial(x, ans, ord, (-2, -1), keepdims), "
                   "axis=(-2, -1), keepdims=keepdims)"}))
+    RULES[la.matrix_norm].vjp["ord"] = RULES[la.matrix_norm].jvp["ord"] = _no_ord
 
 
 # ----- traces and tensor contractions -----
@@ -282,3 +290,84 @@ if hasattr(la, "tensordot"):
       {"x1": "_tensordot_adjoint(g, x1, x2, axes, False)",
        "x2": "_tensordot_adjoint(g, x1, x2, axes, True)"},
       {"x1": "np.tensordot(t, x2, axes)", "x2": "np.tensordot(x1, t, axes)"})
+
+
+# ----- products: einsum, cross, kron -----
+def _einsum_spec(b):
+    """The subscripts of an einsum call, parsed when they are a constant without '...':
+    (input labels, output labels), else None (the general helper handles it)."""
+    if _passed(b, "out"):
+        _refuse("srcdiff has no derivative rule for np.einsum with out=; assign the result")
+    sub = b.get("_0")
+    if not (_const(sub) and isinstance(sub.value, str)):
+        _refuse("srcdiff differentiates np.einsum with a subscripts string first, not the "
+                "einsum(a, [0, 1], b, [1, 2]) sublist form")
+    spec = sub.value.replace(" ", "")
+    if "." in spec:
+        return None
+    ins, arrow, out = spec.partition("->")
+    ins = ins.split(",")
+    if not arrow:
+        labels = "".join(ins)
+        out = "".join(sorted(c for c in set(labels) if labels.count(c) == 1))
+    return ins, out
+
+
+def _operands(b):
+    return sorted((k for k in b if k.startswith("_") and k != "_0"), key=lambda k: int(k[1:]))
+
+
+def _einsum_vjp(b, param):
+    parsed = _einsum_spec(b)
+    ops = _operands(b)
+    k = ops.index(param)
+    if parsed is not None:
+        ins, out = parsed
+        mine = ins[k]
+        others = [s for i, s in enumerate(ins) if i != k]
+        known = set(out).union(*others)
+        if len(set(mine)) == len(mine) and set(mine) <= known:
+            spec = ",".join([out] + others) + "->" + mine
+            rest = "".join(f", {o}" for i, o in enumerate(ops) if i != k)
+            return f"_unbroadcast(np.einsum({spec!r}, g{rest}), {param})"
+    return f"_einsum_adjoint(g, _0, {k}, {', '.join(ops)})"
+
+
+def _einsum_jvp(b, param):
+    _einsum_spec(b)
+    args = ["_0"] + ["t" if o == param else o for o in _operands(b)]
+    if _passed(b, "optimize"):
+        args.append("optimize=optimize")
+    return f"np.einsum({', '.join(args)})"
+
+
+add(np.einsum, Rule("np.einsum", ("_0",), vjp={"*": _einsum_vjp}, jvp={"*": _einsum_jvp},
+                    varargs=True))
+
+
+def _cross(which, mode):
+    """np.cross: <g, a x b> = <a, b x g> = <b, g x a>; the vector axes move along."""
+    def template(b):
+        if _passed(b, "axis"):
+            axa = axb = axc = "axis"
+        else:
+            axa, axb, axc = (p if _passed(b, p) else "-1" for p in ("axisa", "axisb", "axisc"))
+
+        def cross(x, y, ax, ay, az):
+            opts = "".join(f", axis{n}={v}" for n, v in zip("abc", (ax, ay, az)) if v != "-1")
+            if ax == ay == az == "axis":
+                opts = ", axis=axis"
+            return f"np.cross({x}, {y}{opts})"
+        if mode == "jvp":
+            return cross(*(("t", "b") if which == "a" else ("a", "t")), axa, axb, axc)
+        if which == "a":
+            return cross("b", "g", axb, axc, axa)
+        return cross("g", "a", axc, axa, axb)
+    return template
+
+
+R(np.cross, "a b axisa=-1 axisb=-1 axisc=-1 axis=None",
+  {"a": _cross("a", "vjp"), "b": _cross("b", "vjp")},
+  {"a": _cross("a", "jvp"), "b": _cross("b", "jvp")}, broadcast=True)
+R(np.kron, "a b", {"a": "_kron_adjoint(g, a, b, False)", "b": "_kron_adjoint(g, a, b, True)"},
+  {"a": "np.kron(t, b)", "b": "np.kron(a, t)"})
