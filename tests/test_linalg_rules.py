@@ -176,6 +176,8 @@ def einsum_ellipsis_broadcast(x, y): return np.einsum("...i,...i->...", x, y)
 def einsum_three(x, y, z): return np.einsum("i,ij,jk->k", x, y, z)
 def einsum_optimize(x, y, z): return np.einsum("ij,jk,kl->il", x, y, z, optimize=True)
 def einsum_sum_only(x, y): return np.einsum("ij,k->k", x, y)
+def linalg_aliases(x, y):
+    return np.linalg.cross(x, y) @ np.linalg.matmul(np.linalg.outer(x, y), y)
 def einsum_same(x): return np.einsum("i,i", x, x) + np.einsum("ij,ij->", x[None], x[None])
 def cross(x, y): return np.cross(x, y)
 def cross_axes(x, y): return np.cross(x, y, axisa=0, axisb=1, axisc=0)
@@ -189,7 +191,7 @@ CASES += cases(einsum_ellipsis, [(2, 2, 3), (2, 3, 4)], [(2, 3), (5, 3, 4)])
 CASES += cases(einsum_ellipsis_broadcast, [(2, 1, 3), (4, 3)])
 CASES += cases(einsum_three, [(2,), (2, 3), (3, 4)])
 CASES += cases(einsum_optimize, [(2, 3), (3, 4), (4, 2)]) + cases(einsum_sum_only, [(2, 3), (4,)])
-CASES += cases(einsum_same, [(3,)])
+CASES += cases(einsum_same, [(3,)]) + cases(linalg_aliases, [(3,), (3,)])
 CASES += cases(cross, [(3,), (3,)], [(4, 3), (3,)], [(2, 1, 3), (4, 3)])
 CASES += cases(cross_axes, [(3, 4), (4, 3)]) + cases(cross_axis, [(3, 2), (3, 2)])
 CASES += cases(kron, [(2, 3), (3, 2)], [(2,), (3,)], [(2, 2), (3,)], [(2,), (2, 3, 2)])
@@ -282,6 +284,8 @@ def pinv_hermitian(a): return np.sum(np.linalg.pinv(a, hermitian=True))
 def einsum_sublist(a): return np.sum(np.einsum(a, [0, 1], a, [1, 2]))
 def einsum_out(a): return np.sum(np.einsum("ij->j", a, out=np.zeros(3)))
 def norm_ord(x, p): return np.linalg.norm(x, p)
+def slogdet_field(a): return np.linalg.slogdet(a).logabsdet
+def eigh_field(a): return np.sum(np.linalg.eigh(a).eigenvalues)
 
 
 ROTATION = np.array([[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 2.0]])
@@ -295,7 +299,8 @@ def test_complex_eig_is_refused(f, mode):
 
 @pytest.mark.parametrize("f, match", [(qr_raw, "mode='raw'"), (svd_hermitian, "hermitian"),
                                       (pinv_hermitian, "hermitian"), (einsum_sublist, "sublist"),
-                                      (einsum_out, "out=")])
+                                      (einsum_out, "out="), (slogdet_field, "unpacking"),
+                                      (eigh_field, "unpacking")])
 def test_unsupported_forms_are_located_errors(f, match, mode):
     with pytest.raises(srcdiff.SrcDiffError, match=match):
         srcdiff.grad(f, mode=mode)(np.eye(3) + 0.5)

@@ -227,17 +227,42 @@ add(la.qr, Rule("np.linalg.qr", ("a", "mode"), {"mode": "reduced"},
 _ORDS = (None, "fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf, 0)
 
 
+def _vector_case(b, partial):
+    """Whether this norm is certainly a vector norm (so ord=1 means sum |x|)."""
+    if partial == "_vector_norm_partial":
+        return True
+    axis = b.get("axis")
+    if _passed(b, "axis"):
+        return _const(axis) and isinstance(axis.value, int)
+    return kind_of(b["x"]) == "vector"
+
+
+def _vector_partial(b, p):
+    """d norm / d x of a vector p-norm as the formula, for the p where it is short."""
+    if p == 1:
+        return "np.sign(x)"
+    n = "ans" if not _passed(b, "axis") else _spread("ans", b, "x")
+    return f"np.sign(x) * (np.abs(x) / {n}) ** {p - 1!r}"
+
+
 def _norm(b, mode, partial):
     """vjp `g` spread over the reduced axes times d norm / d x; jvp the sum of t times it."""
     ordv = b.get("ord")
     if _passed(b, "ord") and _const(ordv) and not isinstance(ordv.value, (int, float, str)):
         _refuse(f"np.linalg.norm has no derivative rule for ord={ordv.value!r}")
-    two = not _passed(b, "ord") or _const(ordv) and ordv.value == "fro"
+    p = ordv.value if _passed(b, "ord") and _const(ordv) else None
+    two = not _passed(b, "ord") or p == "fro" or p == 2 and partial == "_vector_norm_partial"
     if two and partial != "_matrix_norm_partial":  # the 2-norm or Frobenius norm: x / ans
         if mode == "jvp":
             return _reduce("np.sum", "t * x", b) + " / ans"
         return "g * x / ans" if not _passed(b, "axis") else f"{_spread('g / ans', b, 'x')} * x"
-    d = f"{partial}(x, ans, ord, axis, keepdims)"
+    if p == 0 and _vector_case(b, partial):
+        return None  # the number of nonzero entries
+    if isinstance(p, (int, float)) and p not in (0, 2, np.inf, -np.inf) and _vector_case(
+            b, partial):
+        d = _vector_partial(b, p)
+    else:
+        d = f"{partial}(x, ans, ord, axis, keepdims)"
     if mode == "vjp":
         return f"g * {d}" if not _passed(b, "axis") else f"{_spread('g', b, 'x')} * {d}"
     return _reduce("np.sum", f"t * {d}", b)
@@ -371,3 +396,26 @@ R(np.cross, "a b axisa=-1 axisb=-1 axisc=-1 axis=None",
   {"a": _cross("a", "jvp"), "b": _cross("b", "jvp")}, broadcast=True)
 R(np.kron, "a b", {"a": "_kron_adjoint(g, a, b, False)", "b": "_kron_adjoint(g, a, b, True)"},
   {"a": "np.kron(t, b)", "b": "np.kron(a, t)"})
+
+
+# ----- the same functions under np.linalg's array-API names -----
+for _alias, _rule in ((getattr(la, "matmul", None), np.matmul), (getattr(la, "outer", None),
+                                                                  np.outer)):
+    if _alias is not None and _alias is not _rule:
+        add(_alias, RULES[_rule])
+if hasattr(la, "cross"):
+    R(la.cross, "x1 x2 axis=-1",
+      {"x1": lambda b: _call("np.cross", "x2, g", b, "axis"),
+       "x2": lambda b: _call("np.cross", "g, x1", b, "axis")},
+      {"x1": lambda b: _call("np.cross", "t, x2", b, "axis"),
+       "x2": lambda b: _call("np.cross", "x1, t", b, "axis")}, broadcast=True)
+
+
+def _unpack_please(b):
+    _refuse("srcdiff reads the result of np.linalg.slogdet, eigh, eig and svd by unpacking "
+            "or indexing it: write `sign, logabsdet = np.linalg.slogdet(a)` or "
+            "`np.linalg.slogdet(a)[1]`")
+
+
+for _field in ("logabsdet", "eigenvalues", "eigenvectors", "Vh"):
+    R(("attr", _field), "a", _unpack_please, _unpack_please)
