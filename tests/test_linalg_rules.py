@@ -105,6 +105,18 @@ def qr_r(a): return np.linalg.qr(a + W, mode="r")
 def qr_batch(a): return np.linalg.qr(a)[0]
 
 
+def eigh_loop(a):  # tuple results unpacked in a loop and read in a branch
+    x = np.ones(3)
+    for i in range(3):
+        w, v = np.linalg.eigh(sym(a) + i * np.eye(3))
+        if i % 2 == 0:
+            x = v @ (w * (v.T @ x)) / 10
+        else:
+            x = x * np.linalg.slogdet(spd(a))[1]
+    return x
+
+
+CASES += cases(eigh_loop, [(3, 3)])
 CASES += cases(cholesky, [(3, 3)], [B3]) + cases(cholesky_upper, [(3, 3)])
 CASES += cases(cholesky_raw, [(3, 3)])
 CASES += cases(eigh_values, [(3, 3)]) + cases(eigh_unpack, [(3, 3)]) + cases(eigh_raw, [(3, 3)])
@@ -144,6 +156,18 @@ def matrix_norm(x):
 def norm_var_ord(x, p): return np.linalg.norm(x, p)
 
 
+def norm_p_axis(x):
+    return np.linalg.norm(x, 3, axis=1) + np.linalg.norm(x, 1.5, axis=0, keepdims=True).sum()
+def vector_norm_ords(x):
+    return (np.linalg.vector_norm(x, ord=-np.inf) + np.linalg.vector_norm(x, ord=0.7)
+            + np.linalg.vector_norm(x, ord=0) + np.linalg.vector_norm(x, ord=2, axis=-1).sum())
+def matrix_norm_ords(x):
+    return (np.linalg.matrix_norm(x, ord=-1) + np.linalg.matrix_norm(x, ord=2)
+            + np.linalg.matrix_norm(x, ord=-np.inf) + np.linalg.matrix_norm(x, ord="fro"))
+
+
+CASES += cases(norm_p_axis, [(3, 4)]) + cases(vector_norm_ords, [(2, 3)])
+CASES += cases(matrix_norm_ords, [(2, 3, 4)])
 CASES += cases(norm, [(5,)], [(3, 4)], [(2, 3, 4)]) + cases(norm_ords_vec, [(5,)])
 CASES += cases(norm_ords_mat, [(3, 4)], [(4, 3)]) + cases(norm_axis, [(3, 4)])
 CASES += cases(norm_axis_ords, [(3, 4)]) + cases(norm_axes, [(2, 3, 4)])
@@ -178,6 +202,9 @@ def einsum_optimize(x, y, z): return np.einsum("ij,jk,kl->il", x, y, z, optimize
 def einsum_sum_only(x, y): return np.einsum("ij,k->k", x, y)
 def linalg_aliases(x, y):
     return np.linalg.cross(x, y) @ np.linalg.matmul(np.linalg.outer(x, y), y)
+def einsum_mixed_case(x, y): return np.einsum("aB,Bc", x, y) + np.einsum("Ab,bc", x, y)
+def einsum_batch_diag(x): return np.einsum("...ii->...i", x) * np.einsum("...ii", x)[..., None]
+def einsum_four(w, x, y, z): return np.einsum("i,ij,jk,k->", w, x, y, z)
 def einsum_same(x): return np.einsum("i,i", x, x) + np.einsum("ij,ij->", x[None], x[None])
 def cross(x, y): return np.cross(x, y)
 def cross_axes(x, y): return np.cross(x, y, axisa=0, axisb=1, axisc=0)
@@ -191,6 +218,8 @@ CASES += cases(einsum_ellipsis, [(2, 2, 3), (2, 3, 4)], [(2, 3), (5, 3, 4)])
 CASES += cases(einsum_ellipsis_broadcast, [(2, 1, 3), (4, 3)])
 CASES += cases(einsum_three, [(2,), (2, 3), (3, 4)])
 CASES += cases(einsum_optimize, [(2, 3), (3, 4), (4, 2)]) + cases(einsum_sum_only, [(2, 3), (4,)])
+CASES += cases(einsum_mixed_case, [(2, 3), (3, 2)]) + cases(einsum_batch_diag, [B3])
+CASES += cases(einsum_four, [(2,), (2, 3), (3, 4), (4,)])
 CASES += cases(einsum_same, [(3,)]) + cases(linalg_aliases, [(3,), (3,)])
 CASES += cases(cross, [(3,), (3,)], [(4, 3), (3,)], [(2, 1, 3), (4, 3)])
 CASES += cases(cross_axes, [(3, 4), (4, 3)]) + cases(cross_axis, [(3, 2), (3, 2)])
