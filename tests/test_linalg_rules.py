@@ -103,6 +103,11 @@ def qr(a):
     return q * r[0] + q @ r
 def qr_r(a): return np.linalg.qr(a + W, mode="r")
 def qr_batch(a): return np.linalg.qr(a)[0]
+def qr_complete(a):
+    q, r = np.linalg.qr(a + W, mode="complete")
+    return q * np.diag(r)
+def qr_r_tall(a): return np.linalg.qr(a + W42, "r") ** 2
+def svdvals(a): return np.linalg.svdvals(a + W42) + np.linalg.svd(a + W42, False, False)
 
 
 def eigh_loop(a):  # tuple results unpacked in a loop and read in a branch
@@ -125,6 +130,7 @@ CASES += cases(eig, [(3, 3)], [B3]) + cases(eigvals, [(3, 3)], [B3])
 CASES += cases(svd_square, [(3, 3)]) + cases(svd_thin, [(4, 2)]) + cases(svd_wide, [(4, 2)])
 CASES += cases(svd_full_used_part, [(4, 2)]) + cases(svd_values, [(4, 2)])
 CASES += cases(svd_batch, [B3])
+CASES += cases(qr_complete, [(3, 3)]) + cases(qr_r_tall, [(4, 2)]) + cases(svdvals, [(4, 2)])
 CASES += cases(qr, [(4, 2)]) + cases(qr_r, [(3, 3)]) + cases(qr_batch, [(2, 4, 3)])
 
 
@@ -336,7 +342,7 @@ def test_unsupported_forms_are_located_errors(f, match, mode):
 
 
 def test_a_run_time_flag_that_changes_the_result_is_refused():
-    with pytest.raises(srcdiff.SrcDiffError, match="compute_uv= of this call as a constant"):
+    with pytest.raises(srcdiff.SrcDiffError, match="compute_uv= of np.linalg.svd as a constant"):
         srcdiff.grad(svd_flag)(np.eye(3) + 0.5, 1.0)
 
 

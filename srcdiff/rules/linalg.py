@@ -36,13 +36,12 @@ Conventions:
   ord 2/-2 of a matrix uses the singular vectors `svd` returns; ord 0 has zero
   derivative; a vector norm is differentiable away from zero (2-norm: 0 at 0).
 """
-import ast
 
 import numpy as np
 import sympy as sp
 
 from ..errors import NotDifferentiableError
-from .numpy_rules import REDUCE, R, _call, _const, _node, _passed, _reduce, _spread
+from .numpy_rules import REDUCE, R, _call, _const, _passed, _reduce, _spread
 from .table import SCALAR, RULES, Rule, add, kind_of
 
 NDIM = {"scalar": 0, "vector": 1, "matrix": 2, "array3": 3}
@@ -76,7 +75,7 @@ def _scalar_if(p, nd):
     return lambda bound, kind: SCALAR if NDIM.get(kind(bound[p])) == nd else None
 
 
-def _option(b, p, default):
+def _option(b, p, default, fn="this call"):
     """The constant value of option `p` (its default when not passed); refuses a value
     only known at run time, since the form of the result depends on it."""
     if not _passed(b, p):
@@ -84,8 +83,8 @@ def _option(b, p, default):
     a = b[p]
     if not _const(a):
         raise NotDifferentiableError(
-            f"srcdiff needs {p}= of this call as a constant (the form of the result "
-            f"depends on it), not {ast.unparse(_node(a))}")
+            f"srcdiff needs {p}= of {fn} as a constant (the form of the result depends on "
+            "it), not a value computed at run time")
     return a.value
 
 
@@ -156,7 +155,7 @@ R(la.matrix_power, "a n", "_matrix_power_adjoint(g, a, n)", "_matrix_power_tange
 RULES[la.matrix_power].sympy = lambda a, n: _mat(a) ** int(n)
 def _pinv(template):
     def checked(b):
-        if _option(b, "hermitian", False):
+        if _option(b, "hermitian", False, "this call"):
             _refuse("np.linalg.pinv(hermitian=True) has no derivative rule; drop hermitian=")
         return template
     return checked
@@ -188,11 +187,11 @@ R(la.eigvals, "a", "_eigvals_adjoint(g, a)", "_eigvals_tangent(t, a)")
 
 def _svd(mode):
     def template(b):
-        if _option(b, "hermitian", False):
+        if _option(b, "hermitian", False, "this call"):
             _refuse("np.linalg.svd(hermitian=True) has no derivative rule; drop hermitian=")
-        if not _option(b, "compute_uv", True):
+        if not _option(b, "compute_uv", True, "np.linalg.svd"):
             return "_svdvals_adjoint(g, a)" if mode == "vjp" else "_svdvals_tangent(t, a)"
-        full = _option(b, "full_matrices", True)
+        full = _option(b, "full_matrices", True, "np.linalg.svd")
         v = "g" if mode == "vjp" else "t"
         what = "_svd_adjoint" if mode == "vjp" else "_svd_tangent"
         return f"{what}({v}, a, ans{'' if full else ', False'})"
@@ -202,14 +201,14 @@ def _svd(mode):
 add(la.svd, Rule("np.linalg.svd", ("a", "full_matrices", "compute_uv", "hermitian"),
                  {"full_matrices": True, "compute_uv": True, "hermitian": False},
                  vjp={"a": _svd("vjp")}, jvp={"a": _svd("jvp")},
-                 tuple_out=lambda b: _option(b, "compute_uv", True)))
+                 tuple_out=lambda b: _option(b, "compute_uv", True, "np.linalg.svd")))
 if hasattr(la, "svdvals"):
     R(la.svdvals, "x", "_svdvals_adjoint(g, x)", "_svdvals_tangent(t, x)")
 
 
 def _qr(mode):
     def template(b):
-        form = _option(b, "mode", "reduced")
+        form = _option(b, "mode", "reduced", "np.linalg.qr")
         if form not in ("reduced", "complete", "r"):
             _refuse(f"np.linalg.qr(mode={form!r}) has no derivative rule; use 'reduced' or 'r'")
         v = "g" if mode == "vjp" else "t"
@@ -220,7 +219,7 @@ def _qr(mode):
 
 add(la.qr, Rule("np.linalg.qr", ("a", "mode"), {"mode": "reduced"},
                 vjp={"a": _qr("vjp")}, jvp={"a": _qr("jvp")},
-                tuple_out=lambda b: _option(b, "mode", "reduced") != "r"))
+                tuple_out=lambda b: _option(b, "mode", "reduced", "np.linalg.qr") != "r"))
 
 
 # ----- norms -----

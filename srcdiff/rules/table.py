@@ -230,7 +230,7 @@ def returns_tuple(call) -> bool:
         return False
     try:
         return rule.returns_tuple(bind_args(rule, call.args, call.kwargs))
-    except TypeError:
+    except (TypeError, SrcDiffError):  # the rule's own template reports it, located
         return False
 
 
