@@ -542,11 +542,17 @@ def _pinv_tangent(t, a, ans):
     right = np.eye(np.shape(a)[-1]) - x @ a
     return -(x @ t @ x) + x @ xt @ tt @ left + right @ tt @ xt @ x
 """
+HELPERS["_lstsq_pinv"] = """
+def _lstsq_pinv(a, rank):
+    \"\"\"The pseudo-inverse lstsq used: a's SVD cut at the rank lstsq found.\"\"\"
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    return (vh[:rank].T / s[:rank]) @ u[:, :rank].T
+"""
 HELPERS["_lstsq_adjoint"] = """
 def _lstsq_adjoint(g, a, b, ans, wrt_b):
-    \"\"\"The adjoint of (x, residuals, rank, s) = np.linalg.lstsq(a, b) for a of full
-    rank, with respect to a, or b when wrt_b. x = pinv(a) @ b; residuals are
-    |a x - b|^2 per column (given when rank == N < M).\"\"\"
+    \"\"\"The adjoint of (x, residuals, rank, s) = np.linalg.lstsq(a, b) with respect to a,
+    or b when wrt_b: x = pinv(a) @ b at a's rank; residuals are |a x - b|^2 per
+    column (given when rank == N < M).\"\"\"
     x, res, rank, s = ans
     gx, gres, grank, gs = g
     vec = np.ndim(b) == 1
@@ -558,7 +564,7 @@ def _lstsq_adjoint(g, a, b, ans, wrt_b):
         gb_res = -2 * r * np.reshape(gres, (1, -1))
     else:
         gb_res = 0.0
-    p = np.linalg.pinv(a)
+    p = _lstsq_pinv(a, rank)
     gb = p.T @ gx2
     if wrt_b:
         out = gb + gb_res
@@ -574,7 +580,7 @@ HELPERS["_lstsq_tangent"] = """
 def _lstsq_tangent(t, a, b, ans, wrt_b):
     \"\"\"The tangent of np.linalg.lstsq(a, b) along t, a's tangent (or b's when wrt_b).\"\"\"
     x, res, rank, s = ans
-    p = np.linalg.pinv(a)
+    p = _lstsq_pinv(a, rank)
     if wrt_b:
         dx = p @ t
         ds = np.zeros(np.shape(s))

@@ -45,6 +45,7 @@ def lstsq(a, b): return np.linalg.lstsq(a + W42, b, rcond=None)[0]
 def lstsq_all(a, b):
     x, res, rank, s = np.linalg.lstsq(a + W42, b)
     return np.sum(x * x) + np.sum(res) + np.sum(s * s)
+def lstsq_rank1(u, v, b): return np.linalg.lstsq(np.outer(u, v), b)[0]  # rank 1 throughout
 def multi_dot(a, b, c): return np.linalg.multi_dot([a, b, c])
 
 
@@ -57,6 +58,7 @@ CASES += cases(matrix_power, [(3, 3)], [B3]) + cases(matrix_power_neg, [(3, 3)])
 CASES += cases(matrix_power_0, [(3, 3)])
 CASES += cases(pinv, [(4, 2)], [(3, 4, 2)]) + cases(pinv_square, [(3, 3)])
 CASES += cases(lstsq, [(4, 2), (4,)], [(4, 2), (4, 3)]) + cases(lstsq_all, [(4, 2), (4, 3)])
+CASES += cases(lstsq_rank1, [(4,), (3,), (4,)])
 CASES += cases(multi_dot, [(3,), (3, 4), (4,)], [(2, 3), (3, 4), (4, 2)])
 
 

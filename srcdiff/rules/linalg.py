@@ -30,7 +30,9 @@ Conventions:
 - `eig`/`eigvals`: real results only; complex eigenvalues are a run-time
   ValueError. Eigenvectors are normalised to unit length, as NumPy returns them.
 - `qr`: M >= N ('reduced', 'r'; 'complete' when square); `lstsq` and `pinv`:
-  constant rank (full rank for lstsq's residuals).
+  constant rank (lstsq's own rank; its residuals exist at full rank only).
+- `inv`, `det`, `slogdet`, `solve` need the inverse: at a singular matrix NumPy
+  raises LinAlgError (det's derivative, the adjugate, is not formed otherwise).
 - `norm`/`vector_norm`/`matrix_norm`: ord inf/-inf and the matrix 1/-1/inf/-inf
   norms share the derivative equally among tied maximal entries (rows, columns);
   ord 2/-2 of a matrix uses the singular vectors `svd` returns; ord 0 has zero
