@@ -299,6 +299,17 @@ def _solve_adjoint(g, a, b, ans, wrt_b):
     x = ans[..., None] if vec else ans
     return _unbroadcast(-(gb @ np.swapaxes(x, -1, -2)), a)
 """
+HELPERS["_solve_adjoint_da"] = """
+def _solve_adjoint_da(t, g, a, b, ans, wrt_b):
+    \"\"\"The tangent of _solve_adjoint(g, a, b, ans, wrt_b) along a's tangent t.\"\"\"
+    vec = np.ndim(b) == 1
+    gb = np.linalg.solve(np.swapaxes(a, -1, -2), g[..., None] if vec else g)
+    dgb = -np.linalg.solve(np.swapaxes(a, -1, -2), np.swapaxes(t, -1, -2) @ gb)
+    if wrt_b:
+        return _unbroadcast(dgb[..., 0] if vec else dgb, b)
+    x = ans[..., None] if vec else ans
+    return _unbroadcast(-(dgb @ np.swapaxes(x, -1, -2)), a)
+"""
 HELPERS["_solve_tangent"] = """
 def _solve_tangent(t, a, b, ans):
     \"\"\"The tangent of x = np.linalg.solve(a, b) along a's tangent t: -solve(a, t @ x).\"\"\"

@@ -376,3 +376,29 @@ def test_norm_ties_share_equally(mode):
     m = np.array([[1.0, -2.0], [2.0, 1.0]])  # both columns sum to 3
     np.testing.assert_allclose(srcdiff.grad(norm_ord, mode=mode)(m, 1),
                                [[0.5, -0.5], [0.5, 0.5]])
+
+
+# ----- second order: forward over the generated gradient -----
+def quad_form(x, a): return 0.5 * x @ np.linalg.solve(a, x)
+def logdet(a): return np.linalg.slogdet(a)[1]
+def norm3(x): return np.linalg.norm(x, 3)
+
+
+def test_hessians_through_solve_and_slogdet():
+    rng = np.random.default_rng(4)
+    a = spd(rng.standard_normal((3, 3)))
+    h = srcdiff.hessian(quad_form)(rng.standard_normal(3), a)
+    np.testing.assert_allclose(h, 0.5 * (np.linalg.inv(a) + np.linalg.inv(a).T), rtol=1e-10)
+    x = rng.standard_normal(3)
+    h = srcdiff.hessian(quad_form, wrt=1)(x, a)  # d/da of the gradient -z y^T / 2
+    inv, y, z = np.linalg.inv(a), np.linalg.solve(a, x), np.linalg.solve(a.T, x)
+    want = 0.5 * (np.einsum("li,k,j->ijkl", inv, z, y) + np.einsum("i,jk,l->ijkl", z, inv, y))
+    np.testing.assert_allclose(h, want, rtol=1e-9, atol=1e-12)
+    h = srcdiff.hessian(logdet)(a)  # d2 logdet = -inv(a)^T (.) inv(a)^T
+    inv = np.linalg.inv(a)
+    np.testing.assert_allclose(h, -np.einsum("jk,li->ijkl", inv, inv), rtol=1e-9, atol=1e-12)
+
+
+def test_second_order_without_a_rule_is_refused():
+    with pytest.raises(srcdiff.SrcDiffError, match="_norm_partial|derivative rule"):
+        srcdiff.hessian(norm3)(np.array([1.0, -2.0, 0.5]))
