@@ -148,13 +148,11 @@ R(la.solve, "a b", {"a": _solve("a"), "b": _solve("b")},
 RULES[la.solve].sympy = lambda a, b: _mat(a).LUsolve(_mat(b))
 
 
-def _power_kind(bound, kind):
-    return kind(bound["a"])
-
-
 R(la.matrix_power, "a n", "_matrix_power_adjoint(g, a, n)", "_matrix_power_tangent(t, a, n)",
-  out_kind=_power_kind)
+  out_kind=_same("a"))
 RULES[la.matrix_power].sympy = lambda a, n: _mat(a) ** int(n)
+
+
 def _pinv(template):
     def checked(b):
         if _option(b, "hermitian", False, "this call"):
@@ -225,9 +223,6 @@ add(la.qr, Rule("np.linalg.qr", ("a", "mode"), {"mode": "reduced"},
 
 
 # ----- norms -----
-_ORDS = (None, "fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf, 0)
-
-
 def _vector_case(b, partial):
     """Whether this norm is certainly a vector norm (so ord=1 means sum |x|)."""
     if partial == "_vector_norm_partial":
