@@ -33,6 +33,8 @@ Conventions:
   constant rank (lstsq's own rank; its residuals exist at full rank only).
 - `inv`, `det`, `slogdet`, `solve` need the inverse: at a singular matrix NumPy
   raises LinAlgError (det's derivative, the adjugate, is not formed otherwise).
+- `cross` of 2-element vectors (deprecated in NumPy 2): forward mode only; the
+  reverse mode's `np.cross(b, g)` raises NumPy's ValueError.
 - `norm`/`vector_norm`/`matrix_norm`: ord inf/-inf and the matrix 1/-1/inf/-inf
   norms share the derivative equally among tied maximal entries (rows, columns);
   ord 2/-2 of a matrix uses the singular vectors `svd` returns; ord 0 has zero
@@ -247,7 +249,7 @@ def _norm(b, mode, partial):
     if _passed(b, "ord") and _const(ordv) and not isinstance(ordv.value, (int, float, str)):
         _refuse(f"np.linalg.norm has no derivative rule for ord={ordv.value!r}")
     p = ordv.value if _passed(b, "ord") and _const(ordv) else None
-    two = not _passed(b, "ord") or p == "fro" or p == 2 and partial == "_vector_norm_partial"
+    two = not _passed(b, "ord") or p == "fro" or p == 2 and _vector_case(b, partial)
     if two and partial != "_matrix_norm_partial":  # the 2-norm or Frobenius norm: x / ans
         if mode == "jvp":
             return _reduce("np.sum", "t * x", b) + " / ans"
