@@ -168,7 +168,8 @@ def norm_p_axis(x):
     return np.linalg.norm(x, 3, axis=1) + np.linalg.norm(x, 1.5, axis=0, keepdims=True).sum()
 def vector_norm_ords(x):
     return (np.linalg.vector_norm(x, ord=-np.inf) + np.linalg.vector_norm(x, ord=0.7)
-            + np.linalg.vector_norm(x, ord=0) + np.linalg.vector_norm(x, ord=2, axis=-1).sum())
+            + np.linalg.vector_norm(x, ord=0) + np.linalg.vector_norm(x, ord=2, axis=-1).sum()
+            + np.linalg.vector_norm(x, ord=3, axis=(0, 1)) + np.linalg.norm(x, -3, 1).sum())
 def matrix_norm_ords(x):
     return (np.linalg.matrix_norm(x, ord=-1) + np.linalg.matrix_norm(x, ord=2)
             + np.linalg.matrix_norm(x, ord=-np.inf) + np.linalg.matrix_norm(x, ord="fro"))
@@ -213,6 +214,9 @@ def linalg_aliases(x, y):
 def einsum_mixed_case(x, y): return np.einsum("aB,Bc", x, y) + np.einsum("Ab,bc", x, y)
 def einsum_batch_diag(x): return np.einsum("...ii->...i", x) * np.einsum("...ii", x)[..., None]
 def einsum_four(w, x, y, z): return np.einsum("i,ij,jk,k->", w, x, y, z)
+SPEC = "ij,jk->ik"
+def einsum_global_spec(x, y): return np.einsum(SPEC, x, y)
+def multi_dot_tuple(a, b): return np.linalg.multi_dot((a, b, a.T))
 def einsum_same(x): return np.einsum("i,i", x, x) + np.einsum("ij,ij->", x[None], x[None])
 def cross(x, y): return np.cross(x, y)
 def cross_axes(x, y): return np.cross(x, y, axisa=0, axisb=1, axisc=0)
@@ -228,7 +232,8 @@ CASES += cases(einsum_three, [(2,), (2, 3), (3, 4)])
 CASES += cases(einsum_optimize, [(2, 3), (3, 4), (4, 2)]) + cases(einsum_sum_only, [(2, 3), (4,)])
 CASES += cases(einsum_mixed_case, [(2, 3), (3, 2)]) + cases(einsum_batch_diag, [B3])
 CASES += cases(einsum_four, [(2,), (2, 3), (3, 4), (4,)])
-CASES += cases(einsum_same, [(3,)]) + cases(linalg_aliases, [(3,), (3,)])
+CASES += cases(einsum_same, [(3,)]) + cases(einsum_global_spec, [(2, 3), (3, 4)])
+CASES += cases(multi_dot_tuple, [(2, 3), (3, 3)]) + cases(linalg_aliases, [(3,), (3,)])
 CASES += cases(cross, [(3,), (3,)], [(4, 3), (3,)], [(2, 1, 3), (4, 3)])
 CASES += cases(cross_axes, [(3, 4), (4, 3)]) + cases(cross_axis, [(3, 2), (3, 2)])
 CASES += cases(kron, [(2, 3), (3, 2)], [(2,), (3,)], [(2, 2), (3,)], [(2,), (2, 3, 2)])

@@ -44,6 +44,7 @@ Conventions:
 import numpy as np
 import sympy as sp
 
+from .. import ir
 from ..errors import NotDifferentiableError
 from .numpy_rules import REDUCE, R, _call, _const, _passed, _reduce, _spread
 from .table import SCALAR, RULES, Rule, add, kind_of
@@ -322,9 +323,11 @@ def _einsum_spec(b):
     if _passed(b, "out"):
         _refuse("srcdiff has no derivative rule for np.einsum with out=; assign the result")
     sub = b.get("_0")
-    if not (_const(sub) and isinstance(sub.value, str)):
+    if isinstance(sub, ir.Var):  # an array first: the sublist form
         _refuse("srcdiff differentiates np.einsum with a subscripts string first, not the "
                 "einsum(a, [0, 1], b, [1, 2]) sublist form")
+    if not (_const(sub) and isinstance(sub.value, str)):
+        return None  # a module constant, say: read at run time
     spec = sub.value.replace(" ", "")
     if "." in spec:
         return None
