@@ -183,8 +183,6 @@ add(("helper", "_unbroadcast"), Rule("_unbroadcast", ("v", "x"), vjp={
     keeps_fresh=True))
 add(("helper", "_like"), Rule("_like", ("d", "x", "fresh"), {"fresh": False},
                               vjp={"d": "_unbroadcast(g, d)"}, jvp={"d": "_like(t, x)"}))
-add(("helper", "_scatter"), Rule("_scatter", ("v", "x", "index"), vjp={"v": "g[index]"},
-                                 jvp={"v": "_scatter(t, x, index)"}))
 add(("helper", "_zero"), Rule("_zero", ("x",), zero=True))
 
 
@@ -217,8 +215,6 @@ add(("helper", "_setitem"), Rule("_setitem", ("x", "index", "v"), vjp={
     "x": "_setitem(g, index, 0.0)", "v": "_unbroadcast(g[index], v)"}, jvp={
     "x": "_setitem(t, index, 0.0)", "v": "_setitem(np.zeros(np.shape(ans)), index, t)"},
     update=_setitem_update, index="index"))
-add(("helper", "_broadcast"), Rule("_broadcast", ("t_", "ans_"), vjp={
-    "t_": "_unbroadcast(g, t_)"}, jvp={"t_": "_broadcast(t, ans_)"}))
 add(("helper", "_ties"), Rule("_ties", ("x", "ans", "axis", "keepdims"), zero=True))
 
 
@@ -237,8 +233,7 @@ for _name, _params, _lin in (
         ("_matmul_adjoint_a", "g a b", ["g", "b"]), ("_matmul_adjoint_b", "g a b", ["g", "a"]),
         ("_inner_adjoint_a", "g a b", ["g", "b"]), ("_inner_adjoint_b", "g a b", ["g", "a"]),
         ("_diag_adjoint", "g v k", ["g"]), ("_sort_adjoint", "g x axis", ["g"]),
-        ("_unconcatenate", "g arrays axis ndmin", ["g"]), ("_cast_adjoint", "g ans_", ["g"]),
-        ("_scatter", "g x index", ["g"])):
+        ("_unconcatenate", "g arrays axis ndmin", ["g"]), ("_cast_adjoint", "g ans_", ["g"])):
     if ("helper", _name) not in RULES:
         _linear_helper(_name, _params, _lin)
 
