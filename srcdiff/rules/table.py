@@ -64,7 +64,8 @@ class Rule:
         table = self.vjp if mode == "vjp" else self.jvp
         text = table.get(param)
         if text is None and "*" in table and param.startswith("_"):
-            text = table["*"].replace("{i}", param[1:])
+            star = table["*"]  # a string over `{i}`, or a function of (bound, i)
+            text = star(bound, int(param[1:])) if callable(star) else star.replace("{i}", param[1:])
         if callable(text):
             text = text(bound)
         if isinstance(text, tuple):
