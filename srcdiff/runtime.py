@@ -464,6 +464,13 @@ def _nanvar_adjoint(g, x, axis, ddof, keepdims):
     centered = np.where(ok, x - np.nanmean(x, axis=axis, keepdims=True), 0.0)
     return _expand(g, x, axis, keepdims) * centered * (2 / (n - ddof))
 """
+_SHAPING["_nanprod_partials"] = """
+def _nanprod_partials(x, axis):
+    \"\"\"Each entry's partial of np.nanprod(x, axis): the product of the other non-nan
+    entries (exact at zeros), 0 for a nan entry.\"\"\"
+    nan = np.isnan(x)
+    return np.where(nan, 0.0, _prod_others(np.where(nan, 1.0, x), axis))
+"""
 _SHAPING["_average_weights"] = """
 def _average_weights(w, a, axis):
     \"\"\"np.average's weights broadcast against a (weights shaped like a's axes lie along
@@ -663,12 +670,13 @@ def _interp_tangent(t, x, xp, fp, left, right, wrt):
         0.0 if right is not None else t[-1] * above)
 """
 _SHAPING["_convolve_adjoint"] = """
-def _convolve_adjoint(g, a, v, mode):
+def _convolve_adjoint(g, a, v, mode, later=False):
     \"\"\"The adjoint of np.convolve(a, v, mode) with respect to a: g put back in place in the
-    full output, then correlated with v.\"\"\"
+    full output, then correlated with v. `later`: mode 'same' starts half a step later (as
+    np.correlate's does when its first operand is the shorter).\"\"\"
     n, m = np.size(a), np.size(v)
     full = np.zeros(n + m - 1)
-    start = {"f": 0, "s": (min(n, m) - 1) // 2, "v": min(n, m) - 1}[mode[0]]
+    start = {"f": 0, "s": (min(n, m) - 1 + later) // 2, "v": min(n, m) - 1}[mode[0]]
     full[start:start + np.size(g)] = g
     return np.correlate(full, v, "valid")
 """
