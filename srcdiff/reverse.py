@@ -24,7 +24,7 @@ from .activity import diff_args, rule_of
 from .coalesce import Groups
 from .exprs import name, pv
 from .kinds import SCALAR
-from .rules.table import KIND_OF, bind_args
+from .rules.table import KIND_OF, LIST, bind_args
 
 
 def reads(code) -> set[int]:
@@ -273,6 +273,9 @@ class Reverse:
             self.adj.leader(v))
 
     def zeros_like(self, v: ir.Var) -> ast.expr:
+        if self.ctx.kind(v) == LIST:  # a list of arrays (np.split): zeros for each item
+            self.ctx.helpers.add("_zero")
+            return ast.Call(name("_zero"), [exprs.atom(v)], [])
         np_ = name(self.ctx.modules["np"])
         shape = ast.Call(ast.Attribute(np_, "shape", ast.Load()), [self.ctx.shape_of(v)], [])
         return ast.Call(ast.Attribute(name(self.ctx.modules["np"]), "zeros", ast.Load()),

@@ -86,6 +86,13 @@ def split(x):
 def split_axis(x):
     parts = np.split(x, 2, axis=1)
     return parts[0] * parts[1] + np.array_split(x, 3, axis=0)[1].sum()
+def split_unequal(x):
+    a, b = np.split(x, [2])
+    c, d, e = np.array_split(x, 3)
+    return np.sum(a) * b + np.sum(c * c) * np.sum(d) + e[0]
+def hsplit_unequal(x):
+    left, right = np.hsplit(x, [1])
+    return left * np.sum(np.sin(right), axis=1, keepdims=True)
 def hsplit(x):
     a, b = np.hsplit(x, 2)
     c, d = np.vsplit(x, [2])[0], np.dsplit(x[None], 4)[3]
@@ -99,6 +106,7 @@ def append_axis(x, y): return np.append(x, y, axis=0) * np.append(y, x, 0).sum()
 
 
 CASES += cases(split, [(6,)]) + cases(split_axis, [(3, 4)]) + cases(hsplit, [(4, 4)])
+CASES += cases(split_unequal, [(8,)]) + cases(hsplit_unequal, [M34])
 CASES += cases(column_stack, [V5, V5]) + cases(column_stack_2d, [(3, 2), (3,)])
 CASES += cases(dstack, [M34, M34], [V5, V5]) + cases(row_stack, [V5, V5])
 CASES += cases(append, [(3,), M34], ["f", V5]) + cases(append_axis, [M34, (2, 4)])

@@ -10,8 +10,11 @@ repeats included. Their tangent is the function applied to the tangent.
 Functions returning a list or tuple of arrays (`split`, `array_split`,
 `hsplit`/`vsplit`/`dsplit`, `meshgrid`, n-d `gradient`): the user unpacks or
 indexes the result, each item an `x[i]` of it, so the cotangent arriving at the
-rule is the buffer those indexings scatter into — an array stacking the items'
-cotangents, which `np.concatenate`/`np.hstack`/`np.sum` consume as a sequence.
+rule is the buffer those indexings scatter into, which `np.concatenate`,
+`np.hstack` or `np.sum` consume as a sequence. For `meshgrid` and `gradient`
+(items of one shape) that buffer is one array; the split family declares its
+result a LIST (pieces may differ in shape), and its buffer is a list of zeros
+arrays, one per piece.
 
 Conventions and refusals:
 - `partition` sends the cotangent back through `np.argpartition` (the
@@ -32,7 +35,7 @@ import numpy as np
 
 from ..errors import NotDifferentiableError
 from .numpy_rules import M, R, _call, _const, _is_float_dtype, _passed
-from .table import ELEMENTWISE, SCALAR, Rule, add, kind_of
+from .table import ELEMENTWISE, LIST, SCALAR, Rule, add, kind_of
 
 
 def refuse(name, why):
@@ -211,12 +214,17 @@ def _join(fn):
     return lambda b: _call(fn, "g", b, "axis")
 
 
+def _pieces(bound, kind):
+    return LIST
+
+
 for _f in (np.split, np.array_split):
     R(_f, "ary indices_or_sections axis=None", _join("np.concatenate"),
-      lambda b, f=_f.__name__: _call(f"np.{f}", "t, indices_or_sections", b, "axis"))
-R(np.hsplit, "ary indices_or_sections", "np.hstack(g)", "np.hsplit(t, indices_or_sections)")
-R(np.vsplit, "ary indices_or_sections", "np.vstack(g)", "np.vsplit(t, indices_or_sections)")
-R(np.dsplit, "ary indices_or_sections", "np.dstack(g)", "np.dsplit(t, indices_or_sections)")
+      lambda b, f=_f.__name__: _call(f"np.{f}", "t, indices_or_sections", b, "axis"),
+      out_kind=_pieces)
+for _f, _join_back in ((np.hsplit, "hstack"), (np.vsplit, "vstack"), (np.dsplit, "dstack")):
+    R(_f, "ary indices_or_sections", f"np.{_join_back}(g)",
+      f"np.{_f.__name__}(t, indices_or_sections)", out_kind=_pieces)
 
 # ----- joining -----
 R(np.column_stack, "tup", "_unstack(g, tup, 1, np.column_stack)", "np.column_stack(t)")
