@@ -220,3 +220,27 @@ def diff_source(x): return np.sum(np.diff(x) ** 2)
 def test_diff_adjoint_reads_like_a_person_wrote_it():
     src = srcdiff.grad(diff_source).source
     assert "-np.diff(" in src and "prepend=0, append=0" in src
+
+
+# ----- second order: forward mode over the generated gradient, whose helpers have rules -----
+def diff_weighted(x): return np.sum(np.diff(x) ** 2 * x[1:])
+def pad_cubed(x): return np.sum(np.pad(x, 1, "reflect") ** 3 * np.pad(x, (2, 0)))
+def tile_cubed(x): return np.sum(np.tile(x, 2) ** 3) + np.sum(np.take(x, [0, 0, 3]) ** 2 * x[1])
+
+
+def fd_hessian(f, x, h=1e-4):
+    """Second central differences of f itself (no derivative code involved)."""
+    n = x.size
+    out = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            ei, ej = np.eye(n)[i] * h, np.eye(n)[j] * h
+            out[i, j] = (f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej)) / (
+                4 * h * h)
+    return out
+
+
+@pytest.mark.parametrize("f", [diff_weighted, pad_cubed, tile_cubed])
+def test_hessian(f):
+    x = np.array([0.5, -1.2, 2.0, 0.7, 1.1])
+    np.testing.assert_allclose(srcdiff.hessian(f)(x), fd_hessian(f, x), rtol=1e-5, atol=1e-5)

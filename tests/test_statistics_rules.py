@@ -204,3 +204,16 @@ def max_accumulate(x): return np.sum(np.maximum.accumulate(x))
 def test_max_accumulate_has_no_rule():
     with pytest.raises(srcdiff.NotDifferentiableError):
         srcdiff.grad(max_accumulate)(np.array([0.5, 1.0, 2.0]))
+
+
+# ----- second order: forward mode over the generated gradient -----
+def median_squared(x): return np.median(x * x) ** 2 + np.quantile(x, 0.3) * x[0]
+def convolve_squared(x): return np.sum(np.convolve(x, x, "same") ** 2)
+def trapezoid_curve(x): return np.trapezoid(x * x, np.cumsum(x * x))
+
+
+@pytest.mark.parametrize("f", [median_squared, convolve_squared, trapezoid_curve])
+def test_hessian(f):
+    from test_shaping_rules import fd_hessian
+    x = np.array([0.5, -1.2, 2.0, 0.7, 1.1])
+    np.testing.assert_allclose(srcdiff.hessian(f)(x), fd_hessian(f, x), rtol=1e-5, atol=1e-5)

@@ -35,7 +35,8 @@ import numpy as np
 
 from ..errors import NotDifferentiableError
 from .numpy_rules import M, R, _call, _const, _is_float_dtype, _passed
-from .table import ELEMENTWISE, LIST, SCALAR, Rule, add, kind_of
+from .scalar import _linear_helper
+from .table import ELEMENTWISE, LIST, RULES, SCALAR, Rule, add, kind_of
 
 
 def refuse(name, why):
@@ -125,10 +126,12 @@ def _pad_values(mode):
     return template
 
 
+_PAD_OTHERS = {p: refuse("np.pad", f"{p}= is not differentiated")
+               for p in ("pad_width", "stat_length", "end_values")}
 R(np.pad, "array pad_width mode=None stat_length=None constant_values=None end_values=None "
   "reflect_type=None",
-  {"array": _pad("vjp"), "constant_values": _pad_values("vjp")},
-  {"array": _pad("jvp"), "constant_values": _pad_values("jvp")})
+  {"array": _pad("vjp"), "constant_values": _pad_values("vjp"), **_PAD_OTHERS},
+  {"array": _pad("jvp"), "constant_values": _pad_values("jvp"), **_PAD_OTHERS})
 
 
 # ----- differences: diff, ediff1d, gradient -----
@@ -394,3 +397,27 @@ add(M("item"), Rule(".item()", ("_0",), vjp={"_0": _item("vjp")}, jvp={"_0": _it
                     varargs=True, out_kind=SCALAR))
 R(M("tolist"), "a", "np.reshape(g, np.shape(a))", "np.asarray(t).tolist()")
 R(np.float64, "x=0.0", "g", "t", out_kind=ELEMENTWISE)
+
+
+# ----- this module's runtime helpers, so generated code can be differentiated again -----
+# (linear in the listed arguments; the others set shapes, indices or piecewise-constant
+# weights, so their derivative is zero)
+for _name, _params, _lin in (
+        ("_gathered", "g ids x", ["g"]), ("_pad_values_adjoint", "g x pad_width values", ["g"]),
+        ("_diff_adjoint", "g n axis", ["g"]), ("_diff_pieces", "gc a prepend append axis", ["gc"]),
+        ("_gradient_adjoint", "g f spacing axis edge_order", ["g"]),
+        ("_unstack", "g tup axis stack", ["g"]), ("_unrollaxis", "g a axis start", ["g"]),
+        ("_quantile_adjoint", "g x q axis method keepdims", ["g"]),
+        ("_quantile_tangent", "t_ x q axis method keepdims", ["t_"]),
+        ("_select_adjoint", "g condlist choicelist", ["g"]),
+        ("_convolve_adjoint", "g a v mode later", ["g", "v"]),
+        ("_trapezoid_means", "y axis", ["y"]), ("_trapezoid_x_adjoint", "g y x axis", ["g", "y"]),
+        ("_trapezoid_x_tangent", "t_ y axis", ["t_", "y"])):
+    _linear_helper(_name, _params, _lin)
+for _name in ("_flat_ids", "_ptp_weights"):
+    add(("helper", _name), Rule(_name, (), zero=True, varargs=True))
+RULES[("helper", "_convolve_adjoint")].defaults["later"] = False
+add(("helper", "_trapezoid_weights"), Rule(
+    "_trapezoid_weights", ("y", "x", "dx", "axis"),
+    jvp={"x": "_trapezoid_weights(y, t, 1.0, axis)",  # linear in x; dx is unused with x
+         "dx": lambda b: None if _passed(b, "x") else "_trapezoid_weights(y, None, t, axis)"}))

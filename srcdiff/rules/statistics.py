@@ -88,13 +88,16 @@ def _q_kind(b, kind):
 
 
 _NO_Q = refuse("np.quantile/np.percentile", "the derivative in q is not taken")
+_NO_WEIGHTS = refuse("np.quantile/np.percentile", "weights= is not differentiated")
 _ORDER = ("a q axis=None out=None overwrite_input=False method=None keepdims=False "
           "weights=None interpolation=None")
 R(np.median, "a axis=None out=None overwrite_input=False keepdims=False",
   _quantile("np.median", "0.5", "vjp"), _quantile("np.median", "0.5", "jvp"), out_kind=REDUCE)
 for _f, _q in ((np.quantile, "q"), (np.percentile, "np.divide(q, 100)")):
-    R(_f, _ORDER, {"a": _quantile(f"np.{_f.__name__}", _q, "vjp"), "q": _NO_Q},
-      {"a": _quantile(f"np.{_f.__name__}", _q, "jvp"), "q": _NO_Q}, out_kind=_q_kind)
+    R(_f, _ORDER, {"a": _quantile(f"np.{_f.__name__}", _q, "vjp"), "q": _NO_Q,
+                   "weights": _NO_WEIGHTS},
+      {"a": _quantile(f"np.{_f.__name__}", _q, "jvp"), "q": _NO_Q, "weights": _NO_WEIGHTS},
+      out_kind=_q_kind)
 
 
 # ----- average, ptp -----
@@ -178,7 +181,7 @@ def _interp(param, mode):
     return template
 
 
-_INTERP = ("x", "xp", "fp", "left", "right")
+_INTERP = ("x", "xp", "fp", "left", "right", "period")
 R(np.interp, "x xp fp left=None right=None period=None",
   {p: _interp(p, "vjp") for p in _INTERP}, {p: _interp(p, "jvp") for p in _INTERP},
   out_kind=lambda b, kind: kind(b["x"]))
