@@ -27,7 +27,7 @@ from .. import ir
 from ..errors import NotDifferentiableError
 from .numpy_rules import (A, M, R, Z, _call, _const, _mean_vjp, _passed, _reduce, _spread)
 from .shaping import refuse
-from .table import ELEMENTWISE, REDUCE, SCALAR, defelementwise
+from .table import ELEMENTWISE, REDUCE, SCALAR, defelementwise, kind_of
 
 
 # ----- nan-ignoring reductions -----
@@ -73,11 +73,12 @@ def _order_checks(name, b):
 def _quantile(name, q, mode):
     def template(b):
         _order_checks(name, b)
+        qs = q(b) if callable(q) else q
         v = "g" if mode == "vjp" else "t"
         method = "method" if _passed(b, "method") else "'linear'"
         keep = "keepdims" if _passed(b, "keepdims") else "False"
         fn = "_quantile_adjoint" if mode == "vjp" else "_quantile_tangent"
-        return f"{fn}({v}, a, {q}, axis, {method}, {keep})"
+        return f"{fn}({v}, a, {qs}, axis, {method}, {keep})"
     return template
 
 
@@ -93,7 +94,11 @@ _ORDER = ("a q axis=None out=None overwrite_input=False method=None keepdims=Fal
           "weights=None interpolation=None")
 R(np.median, "a axis=None out=None overwrite_input=False keepdims=False",
   _quantile("np.median", "0.5", "vjp"), _quantile("np.median", "0.5", "jvp"), out_kind=REDUCE)
-for _f, _q in ((np.quantile, "q"), (np.percentile, "np.divide(q, 100)")):
+def _percent(b):  # q / 100, for a list of percentiles too
+    return "q / 100" if kind_of(b["q"]) == SCALAR else "np.divide(q, 100)"
+
+
+for _f, _q in ((np.quantile, "q"), (np.percentile, _percent)):
     R(_f, _ORDER, {"a": _quantile(f"np.{_f.__name__}", _q, "vjp"), "q": _NO_Q,
                    "weights": _NO_WEIGHTS},
       {"a": _quantile(f"np.{_f.__name__}", _q, "jvp"), "q": _NO_Q, "weights": _NO_WEIGHTS},
@@ -255,21 +260,35 @@ R(np.add.accumulate, "array axis=0 dtype=None out=None",
 R(np.multiply.accumulate, "array axis=0 dtype=None out=None",
   "_cumprod_adjoint(g, array, axis)", "_cumprod_tangent(t, array, axis)",
   name="np.multiply.accumulate")
-_LEAD, _TAIL = "tuple(range(np.ndim(a)))", "tuple(range(np.ndim(a), np.ndim(g)))"
-R(np.add.outer, "a b", {"a": f"np.sum(g, axis={_TAIL})", "b": f"np.sum(g, axis={_LEAD})"},
+VECTOR = "vector"  # the kind of a 1-d array (kinds.VECTOR)
+
+
+def _lead(b):
+    """The axes of an outer product's cotangent that come from a (summed for b's adjoint)."""
+    return "0" if kind_of(b["a"]) == VECTOR else "tuple(range(np.ndim(a)))"
+
+
+def _tail(b):
+    """The axes that come from b (summed for a's adjoint)."""
+    return "-1" if kind_of(b["b"]) == VECTOR else "tuple(range(np.ndim(a), np.ndim(g)))"
+
+
+R(np.add.outer, "a b",
+  {"a": lambda b: f"np.sum(g, axis={_tail(b)})", "b": lambda b: f"np.sum(g, axis={_lead(b)})"},
   {"a": "np.add.outer(t, np.zeros(np.shape(b)))", "b": "np.add.outer(np.zeros(np.shape(a)), t)"},
   name="np.add.outer")
-R(np.subtract.outer, "a b", {"a": f"np.sum(g, axis={_TAIL})", "b": f"-np.sum(g, axis={_LEAD})"},
+R(np.subtract.outer, "a b",
+  {"a": lambda b: f"np.sum(g, axis={_tail(b)})", "b": lambda b: f"-np.sum(g, axis={_lead(b)})"},
   {"a": "np.subtract.outer(t, np.zeros(np.shape(b)))",
    "b": "np.subtract.outer(np.zeros(np.shape(a)), t)"}, name="np.subtract.outer")
 R(np.multiply.outer, "a b",
   {"a": "np.tensordot(g, b, np.ndim(b))", "b": "np.tensordot(a, g, np.ndim(a))"},
   {"a": "np.multiply.outer(t, b)", "b": "np.multiply.outer(a, t)"}, name="np.multiply.outer")
+_TIE = "0.5 * np.equal.outer(a, b)"  # ties split the cotangent half and half, as for maximum
 for _f, _win, _lose in ((np.maximum, "greater", "less"), (np.minimum, "less", "greater")):
-    _tie = "0.5 * np.equal.outer(a, b)"
     R(_f.outer, "a b",
-      {"a": f"np.sum(g * (np.{_win}.outer(a, b) + {_tie}), axis={_TAIL})",
-       "b": f"np.sum(g * (np.{_lose}.outer(a, b) + {_tie}), axis={_LEAD})"},
-      {"a": f"np.multiply.outer(t, np.ones(np.shape(b))) * (np.{_win}.outer(a, b) + {_tie})",
-       "b": f"np.multiply.outer(np.ones(np.shape(a)), t) * (np.{_lose}.outer(a, b) + {_tie})"},
+      {"a": lambda b, w=_win: f"np.sum(g * (np.{w}.outer(a, b) + {_TIE}), axis={_tail(b)})",
+       "b": lambda b, w=_lose: f"np.sum(g * (np.{w}.outer(a, b) + {_TIE}), axis={_lead(b)})"},
+      {"a": f"np.multiply.outer(t, np.ones(np.shape(b))) * (np.{_win}.outer(a, b) + {_TIE})",
+       "b": f"np.multiply.outer(np.ones(np.shape(a)), t) * (np.{_lose}.outer(a, b) + {_TIE})"},
       name=f"np.{_f.__name__}.outer")
