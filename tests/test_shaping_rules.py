@@ -100,7 +100,7 @@ def hsplit(x):
 def column_stack(x, y): return np.column_stack([x, y, x * y]) + np.column_stack((x, 2.0 * y))[:, :1]
 def column_stack_2d(x, y): return np.column_stack([x, y])
 def dstack(x, y): return np.dstack([x, y]) * np.dstack((x, x * y)).sum()
-def row_stack(x, y): return np.vstack([x, y]) * 2
+def row_stack(x, y): return np.row_stack([x, y]) * np.row_stack((y, x * x))
 def append(x, y): return np.append(x, y) + np.append(y, x)
 def append_axis(x, y): return np.append(x, y, axis=0) * np.append(y, x, 0).sum()
 
@@ -108,7 +108,7 @@ def append_axis(x, y): return np.append(x, y, axis=0) * np.append(y, x, 0).sum()
 CASES += cases(split, [(6,)]) + cases(split_axis, [(3, 4)]) + cases(hsplit, [(4, 4)])
 CASES += cases(split_unequal, [(8,)]) + cases(hsplit_unequal, [M34])
 CASES += cases(column_stack, [V5, V5]) + cases(column_stack_2d, [(3, 2), (3,)])
-CASES += cases(dstack, [M34, M34], [V5, V5]) + cases(row_stack, [V5, V5])
+CASES += cases(dstack, [M34, M34], [V5, V5])
 CASES += cases(append, [(3,), M34], ["f", V5]) + cases(append_axis, [M34, (2, 4)])
 
 
@@ -177,6 +177,13 @@ def test_rule(case: Case, mode):
         check_reverse(case)
     else:
         check_forward(case)
+
+
+@pytest.mark.skipif(not hasattr(np, "row_stack"), reason="NumPy without np.row_stack")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # np.row_stack is deprecated
+@pytest.mark.parametrize("case", cases(row_stack, [V5, V5], [(2, 3), (1, 3)]))
+def test_row_stack(case, mode):
+    test_rule(case, mode)
 
 
 # ----- conventions and refusals -----
