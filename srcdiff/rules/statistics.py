@@ -19,7 +19,8 @@ Conventions at kinks, as in JAX:
   `neginf` values get it where they were put.
 - `real`/`imag`/`conj`/`angle` are for real inputs (real: identity; imag and
   angle: zero). srcdiff does not differentiate complex values.
-- `np.maximum.accumulate`/`np.minimum.accumulate` have no rule (refused).
+- `np.maximum.accumulate`/`np.minimum.accumulate` have no rule (refused), nor
+  `nan_to_num(..., copy=False)` (it changes its argument in place).
 """
 import numpy as np
 
@@ -221,11 +222,24 @@ R(np.select, "condlist choicelist default=0",
 # ----- elementwise -----
 defelementwise(np.sinc, "np.sinc", "x", "_dsinc(x)")
 defelementwise(np.copysign, "np.copysign", "a b", "np.sign(a) * np.copysign(1.0, b)", None)
+def _copied(template):
+    """nan_to_num(x, copy=False) replaces x's entries in place: refused (x changes under us)."""
+    def checked(b):
+        c = b.get("copy")
+        if c is not None and not (_const(c) and c.value):
+            raise NotDifferentiableError("np.nan_to_num: copy=False changes x in place; "
+                                         "srcdiff differentiates copy=True only")
+        return template
+    return checked
+
+
 R(np.nan_to_num, "x copy=True nan=0.0 posinf=None neginf=None",
-  {"x": "g * np.isfinite(x)", "nan": "np.sum(g * np.isnan(x))",
-   "posinf": "np.sum(g * np.isposinf(x))", "neginf": "np.sum(g * np.isneginf(x))"},
-  {"x": "t * np.isfinite(x)", "nan": "t * np.isnan(x)", "posinf": "t * np.isposinf(x)",
-   "neginf": "t * np.isneginf(x)"}, out_kind=ELEMENTWISE)
+  {"x": _copied("g * np.isfinite(x)"), "nan": _copied("np.sum(g * np.isnan(x))"),
+   "posinf": _copied("np.sum(g * np.isposinf(x))"),
+   "neginf": _copied("np.sum(g * np.isneginf(x))")},
+  {"x": _copied("t * np.isfinite(x)"), "nan": _copied("t * np.isnan(x)"),
+   "posinf": _copied("t * np.isposinf(x)"), "neginf": _copied("t * np.isneginf(x)")},
+  out_kind=ELEMENTWISE)
 
 # ----- complex parts, for real inputs -----
 R([np.real, np.conj, np.conjugate, M("conj"), M("conjugate"), A("real")], "val", "g", "t",
