@@ -274,8 +274,8 @@ class Reverse:
 
     def zeros_like(self, v: ir.Var) -> ast.expr:
         if self.ctx.kind(v) == LIST:  # a list of arrays (np.split): zeros for each item
-            self.ctx.helpers.add("_zero")
-            return ast.Call(name("_zero"), [exprs.atom(v)], [])
+            self.ctx.helpers.add("_zero_items")
+            return ast.Call(name("_zero_items"), [exprs.atom(v)], [])
         np_ = name(self.ctx.modules["np"])
         shape = ast.Call(ast.Attribute(np_, "shape", ast.Load()), [self.ctx.shape_of(v)], [])
         return ast.Call(ast.Attribute(name(self.ctx.modules["np"]), "zeros", ast.Load()),

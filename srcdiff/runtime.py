@@ -253,8 +253,7 @@ def _unconcatenate(g, arrays, axis, ndmin=1):
     else:
         sizes = [np.shape(np.array(x, ndmin=ndmin))[axis] for x in arrays]
     pieces = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
-    out = [np.reshape(p, s) for p, s in zip(pieces, shapes)]
-    return np.array(out) if isinstance(arrays, np.ndarray) else out
+    return _items([np.reshape(p, s) for p, s in zip(pieces, shapes)])
 """
 HELPERS["_cast_adjoint"] = """
 def _cast_adjoint(g, ans):
@@ -302,6 +301,22 @@ def _with_dependencies(used: set[str]) -> set[str]:
 
 # ----- shaping and statistics (rules/shaping.py) -----
 _SHAPING = {}
+_SHAPING["_items"] = """
+def _items(parts):
+    \"\"\"The adjoint of a list of arrays as one array (of objects when the items' shapes
+    differ), so that two such adjoints add item by item rather than concatenate.\"\"\"
+    if len({np.shape(p) for p in parts}) <= 1:
+        return np.array(parts, dtype=float)
+    out = np.empty(len(parts), dtype=object)
+    for i, p in enumerate(parts):
+        out[i] = p
+    return out
+"""
+_SHAPING["_zero_items"] = """
+def _zero_items(x):
+    \"\"\"A zero adjoint for a list of arrays x (np.split's pieces), one item per array.\"\"\"
+    return _items([np.zeros(np.shape(p)) for p in x])
+"""
 _SHAPING["_flat_ids"] = """
 def _flat_ids(x):
     \"\"\"Each entry's flat index, shaped like x: a copying function applied to it tells
@@ -402,8 +417,7 @@ def _unstack(g, tup, axis, stack):
     along axis): g cut into one piece per item, in the item's shape.\"\"\"
     sizes = [np.shape(stack([x]))[axis] for x in tup]
     pieces = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
-    out = [np.reshape(p, np.shape(x)) for p, x in zip(pieces, tup)]
-    return np.array(out) if isinstance(tup, np.ndarray) else out
+    return _items([np.reshape(p, np.shape(x)) for p, x in zip(pieces, tup)])
 """
 _SHAPING["_unrollaxis"] = """
 def _unrollaxis(g, a, axis, start):
@@ -698,7 +712,7 @@ def _select_adjoint(g, condlist, choicelist):
         pick = np.asarray(c, dtype=bool) & ~taken
         taken = taken | pick
         out.append(_unbroadcast(np.where(pick, g, 0.0), x))
-    return np.array(out) if isinstance(choicelist, np.ndarray) else out
+    return _items(out)
 """
 HELPERS.update(_SHAPING)
 NUMPY_HELPERS += list(_SHAPING)

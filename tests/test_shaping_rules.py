@@ -112,6 +112,22 @@ CASES += cases(dstack, [M34, M34], [V5, V5])
 CASES += cases(append, [(3,), M34], ["f", V5]) + cases(append_axis, [M34, (2, 4)])
 
 
+# a list's adjoint gathered from two uses adds item by item (it once concatenated)
+def list_used_twice(x, y):
+    p = [x, y]
+    return np.concatenate(p) * np.concatenate(p) + np.hstack(p)
+def stacked_twice(x, y):
+    p = [x, y]
+    return np.column_stack(p) * np.column_stack(p).sum() + np.dstack(p)[0]
+def split_then_join(x):
+    p = np.split(x, [2])
+    return np.concatenate(p) ** 2 + p[0].sum() * p[1][0]
+
+
+CASES += cases(list_used_twice, [(3,), (4,)], [(2,), (2,)])
+CASES += cases(stacked_twice, [V5, V5]) + cases(split_then_join, [(6,)])
+
+
 # ----- rotations and axes -----
 def rot90(x): return np.rot90(x) + np.rot90(x, 3).T + np.rot90(x, 2) * np.rot90(x, -1, (1, 0)).T
 def rot90_3d(x): return np.rot90(x, 1, axes=(0, 2))

@@ -13,8 +13,9 @@ indexes the result, each item an `x[i]` of it, so the cotangent arriving at the
 rule is the buffer those indexings scatter into, which `np.concatenate`,
 `np.hstack` or `np.sum` consume as a sequence. For `meshgrid` and `gradient`
 (items of one shape) that buffer is one array; the split family declares its
-result a LIST (pieces may differ in shape), and its buffer is a list of zeros
-arrays, one per piece.
+result a LIST (pieces may differ in shape), and its buffer holds a zeros array
+per piece (`_zero_items`). Adjoints of lists of arrays are arrays (`_items`; of
+objects when the shapes differ), so two of them add item by item.
 
 Conventions and refusals:
 - `partition` sends the cotangent back through `np.argpartition` (the
@@ -414,7 +415,8 @@ for _name, _params, _lin in (
         ("_trapezoid_means", "y axis", ["y"]), ("_trapezoid_x_adjoint", "g y x axis", ["g", "y"]),
         ("_trapezoid_x_tangent", "t_ y axis", ["t_", "y"])):
     _linear_helper(_name, _params, _lin)
-for _name in ("_flat_ids", "_ptp_weights"):
+_linear_helper("_items", "parts", ["parts"])
+for _name in ("_flat_ids", "_ptp_weights", "_zero_items"):
     add(("helper", _name), Rule(_name, (), zero=True, varargs=True))
 RULES[("helper", "_convolve_adjoint")].defaults["later"] = False
 add(("helper", "_trapezoid_weights"), Rule(
