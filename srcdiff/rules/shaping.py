@@ -213,7 +213,7 @@ R([np.cumprod, M("cumprod")], "a axis=None dtype=None out=None",
   "_cumprod_adjoint(g, a, axis)", "_cumprod_tangent(t, a, axis)")
 
 
-# ----- splitting: the cotangent is the stacked cotangents of the pieces -----
+# ----- splitting: the cotangent holds one per piece (see the module docstring) -----
 def _join(fn):
     return lambda b: _call(fn, "g", b, "axis")
 
@@ -290,7 +290,7 @@ def _space_checks(name, b):
 
 
 def _linspace(param, mode):
-    w = ("1.0, 0.0") if param == "start" else ("0.0, 1.0")
+    w = "1.0, 0.0" if param == "start" else "0.0, 1.0"
 
     def template(b):
         _space_checks("np.linspace", b)

@@ -23,7 +23,7 @@ from ..errors import SrcDiffError
 # SCALAR always; ELEMENTWISE like its inputs; REDUCE a scalar when no axis is
 # given; or a function (bound arguments, kind_of) -> kind.
 SCALAR, ELEMENTWISE, UNKNOWN, REDUCE = "scalar", "elementwise", "unknown", "reduce"
-LIST = "list"  # a list of arrays (np.split's pieces): its adjoint is a list of them too
+LIST = "list"  # a list of arrays (np.split's pieces): its adjoint holds one per item
 # The kind of an argument (Kinds.kind), for the rule being instantiated: a
 # template may depend on it (`g @ b.T` for matrices). Set by the emitter.
 KIND_OF = [lambda atom: None]
