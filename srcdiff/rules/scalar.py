@@ -222,9 +222,11 @@ def _linear_helper(name, params, linear):
     """A helper linear in each of `linear` (the others set only shapes): its tangent
     is the helper itself with that argument replaced by its tangent. No reverse rule:
     second order runs forward over reverse."""
-    names = params.split()
+    names = [p.partition("=")[0] for p in params.split()]
+    defaults = {p: ast.literal_eval(d) for p, _, d in (q.partition("=") for q in params.split())
+                if d}
     jvp = {p: f"{name}({', '.join('t' if q == p else q for q in names)})" for p in linear}
-    add(("helper", name), Rule(name, tuple(names), jvp=jvp))
+    add(("helper", name), Rule(name, tuple(names), defaults, jvp=jvp))
 
 
 for _name, _params, _lin in (
@@ -233,7 +235,7 @@ for _name, _params, _lin in (
         ("_matmul_adjoint_a", "g a b", ["g", "b"]), ("_matmul_adjoint_b", "g a b", ["g", "a"]),
         ("_inner_adjoint_a", "g a b", ["g", "b"]), ("_inner_adjoint_b", "g a b", ["g", "a"]),
         ("_diag_adjoint", "g v k", ["g"]), ("_sort_adjoint", "g x axis", ["g"]),
-        ("_unconcatenate", "g arrays axis ndmin", ["g"]), ("_cast_adjoint", "g ans_", ["g"])):
+        ("_unconcatenate", "g arrays axis ndmin=1", ["g"]), ("_cast_adjoint", "g ans_", ["g"])):
     if ("helper", _name) not in RULES:
         _linear_helper(_name, _params, _lin)
 
