@@ -154,3 +154,34 @@ def test_reads_finds_the_primal_values_read_and_nothing_else():
     code = [assign(Ref("v", 1), ast.BinOp(Ref("v", 2), ast.Mult(), Ref("d", 3))),
             ast.Expr(ast.Call(ast.Name("print", ast.Load()), [Ref("v", 4)], []))]
     assert reads(code) == {2, 4}  # not the value stored (1), nor an adjoint (3)
+
+
+def scaled_sum(x):
+    s = 0.0
+    for i in range(3):
+        s = s + x * (2.0 if i > 0 else 1.0)
+    return s
+
+
+@pytest.mark.xfail(strict=True, reason="the adjoint of the inactive if is `if cond: d_s = d_s "
+                   "else: d_s = d_s` (a pending adjoint flushed in each branch) when the "
+                   "tape is planned; tidy drops it later, but `cond` is taped and popped")
+def test_the_condition_of_an_if_with_no_adjoint_is_not_taped():
+    p = Plan(scaled_sum, [0.5])
+    assert p.body == [{"t"}]
+
+
+def rnn(h, W, U, xs):
+    for t in range(len(xs)):
+        h = np.tanh(W @ h + U @ xs[t])
+    return np.sum(h)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 14 item 2: `W @ h` is taped every step, read "
+                   "only as the shape in `_unbroadcast(..., W @ h)`")
+def test_a_value_read_only_for_its_shape_is_not_taped():
+    rng = np.random.default_rng(0)
+    args = [rng.normal(size=3), rng.normal(size=(3, 3)), rng.normal(size=(3, 2)),
+            rng.normal(size=(4, 2))]
+    p = Plan(rnn, args)
+    assert p.phis[0] | p.body[0] == {"h"}  # tanh's adjoint reads its result, nothing else
