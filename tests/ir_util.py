@@ -1,4 +1,5 @@
-"""Helpers for tests of single passes: a function's IR, and its values by hint."""
+"""Helpers for tests of single passes: a function's IR, its values by hint, and
+subject functions more than one pass test reads."""
 from __future__ import annotations
 
 import ast
@@ -51,3 +52,10 @@ def readable(tree, fn: ir.Function) -> str:
     if isinstance(tree, list):
         return "\n".join(readable(s, fn) for s in tree)
     return ast.unparse(Plain().visit(copy.deepcopy(tree)))
+
+
+def accumulate(x, n):
+    s = 0.0
+    for i in range(n):
+        s = s + x * i
+    return s

@@ -4,7 +4,7 @@ hint; `(x, x, "next")` is a loop's carried `x` and the `x` computed for the next
 iteration."""
 import math
 
-from ir_util import ir_of, named
+from ir_util import accumulate, ir_of, named
 from srcdiff import coalesce
 
 
@@ -99,13 +99,6 @@ def test_an_if_output_and_its_branch_value_are_one_value_for_the_reverse_sweep()
     then_d, phi_d = named(fn, "d")
     groups = coalesce.reverse_groups(pairs, needed={then_d.id, phi_d.id})
     assert groups.leader(then_d) == groups.leader(phi_d)
-
-
-def accumulate(x, n):
-    s = 0.0
-    for i in range(n):
-        s = s + x * i
-    return s
 
 
 def test_forward_groups_split_a_next_value_computed_directly_from_the_carried_one():

@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 
 import srcdiff
-from ir_util import readable
+from ir_util import accumulate, readable
 from srcdiff import coalesce, ir, transform
 from srcdiff.exprs import Ref, assign
 from srcdiff.reverse import Reverse
 from srcdiff.tape import reads
+from test_passes import dot_loop
 
 
 class Plan:
@@ -65,13 +66,6 @@ def test_the_old_value_of_a_product_is_taped_and_the_factor_is_not():
     assert p.phis == [{"p"}] and p.body == [set()]
 
 
-def dot_loop(x, w):
-    s = 0.0
-    for i in range(len(x)):
-        s = s + x[i] * w[i]
-    return s
-
-
 def test_an_indexed_read_of_an_unchanged_array_is_recomputed_not_taped():
     p = Plan(dot_loop, [np.ones(3), np.ones(3)])
     assert p.phis == [set()] and p.body == [set()]
@@ -89,13 +83,6 @@ def invariant_outside(x, w, n):
 def test_a_value_computed_before_the_loop_is_not_taped():
     p = Plan(invariant_outside, [0.4, 0.7, 3])
     assert p.phis == [{"x"}] and p.body == [set()]
-
-
-def accumulate(x, n):
-    s = 0.0
-    for i in range(n):
-        s = s + x * i
-    return s
 
 
 def test_a_sum_needs_nothing_from_the_tape():
