@@ -5,7 +5,8 @@ from __future__ import annotations
 import ast
 import copy
 
-from srcdiff import ir, transform
+from srcdiff import coalesce, ir, transform
+from srcdiff.reverse import Reverse
 
 
 def ir_of(f) -> ir.Function:
@@ -37,10 +38,23 @@ def assigns(fn: ir.Function) -> list[ir.Assign]:
     return [s for s in ir.walk(fn.body) if isinstance(s, ir.Assign)]
 
 
-def readable(tree, fn: ir.Function) -> str:
+def reverse_sweeps(f, args, wrt=(0,)):
+    """(IR, the Reverse that ran, forward sweep, adjoint sweep) of `f`, specialised
+    to the kinds of `args` (None: any kinds), as `transform.build_reverse` runs it."""
+    su = transform.setup(f, wrt, args)
+    adj = coalesce.Groups()
+    for a, b, _ in coalesce.candidates(su.fn):
+        adj.union(a, b)
+    rev = Reverse(su.fn, su.active, su.ctx, adj, su.lw.counter)
+    fwd, back = rev.run(ast.Constant(1.0))
+    return su.fn, rev, fwd, back
+
+
+def readable(tree, fn: ir.Function, extra=()) -> str:
     """Generated AST as text, each Ref printed by its value's hint: `x`, `d_x`,
-    `x_dot`; a template's incoming cotangent or tangent is `g`."""
-    vs = all_vars(fn)
+    `x_dot`; a template's incoming cotangent or tangent is `g`. `extra`: values
+    the sweeps made (tapes, saved adjoints)."""
+    vs = all_vars(fn) | {v.id: v for v in extra}
 
     class Plain(ast.NodeTransformer):
         def visit_Ref(self, n):
@@ -50,7 +64,7 @@ def readable(tree, fn: ir.Function) -> str:
             return ast.Name({"v": h, "d": "d_" + h, "t": h + "_dot"}[n.role], n.ctx)
 
     if isinstance(tree, list):
-        return "\n".join(readable(s, fn) for s in tree)
+        return "\n".join(readable(s, fn, extra) for s in tree)
     return ast.unparse(Plain().visit(copy.deepcopy(tree)))
 
 

@@ -8,10 +8,9 @@ import numpy as np
 import pytest
 
 import srcdiff
-from ir_util import accumulate, readable
-from srcdiff import coalesce, ir, transform
+from ir_util import accumulate, readable, reverse_sweeps
+from srcdiff import ir
 from srcdiff.exprs import Ref, assign
-from srcdiff.reverse import Reverse
 from srcdiff.tape import reads
 from test_passes import dot_loop
 
@@ -22,14 +21,10 @@ class Plan:
     kept."""
 
     def __init__(self, f, args, wrt=(0,)):
-        su = transform.setup(f, wrt, args)
-        adj = coalesce.Groups()
-        for a, b, _ in coalesce.candidates(su.fn):
-            adj.union(a, b)
-        rev = Reverse(su.fn, su.active, su.ctx, adj, su.lw.counter)
-        self.fwd, self.back = rev.run(ast.Constant(1.0))
-        self.fn, plan = su.fn, rev.plan
-        self.loops = [s for s in ir.walk(su.fn.body) if isinstance(s, ir.Loop)]
+        self.fn, rev, self.fwd, self.back = reverse_sweeps(f, args, wrt)
+        plan = rev.plan
+        self.made = list(plan.tapes.values())
+        self.loops = [s for s in ir.walk(self.fn.body) if isinstance(s, ir.Loop)]
         self.phis = [{v.hint for v in plan.phi_records.get(id(lp), [])} for lp in self.loops]
         self.body = []
         for lp in self.loops:
@@ -39,7 +34,7 @@ class Plan:
         self.trips = [id(lp) in plan.trips for lp in self.loops]
 
     def text(self) -> str:
-        return readable(self.fwd + self.back, self.fn)
+        return readable(self.fwd + self.back, self.fn, self.made)
 
 
 def rec(x, n):
