@@ -90,6 +90,8 @@ class Adjoints:
 
     def write(self, u: ir.Var, expr, out: list, first: bool) -> None:
         key, ref = self.adjkey(u), self.adjref(u)
+        if first and isinstance(expr, Ref) and expr.id == key:
+            return  # `d = d`: it already holds this value
         self.flush_refs(ref, out, u)
         if first:  # `d += v` keeps d's type (a 0-d array stays one): only the first counts
             self.floats[key] = exprs.is_float(expr, self.floats, self.ctx.modules["math"])

@@ -8,17 +8,26 @@ array), built once per kind signature and cached.
 from __future__ import annotations
 
 import inspect
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence, Union
 
 import numpy as np
 
-from .errors import NonNumericOutputError, NonScalarOutputError, SrcDiffError, WrtError
+from . import ir, transform
+from .errors import (
+    NonNumericOutputError,
+    NonScalarOutputError,
+    ShapeMismatchError,
+    SrcDiffError,
+    UnsupportedSyntaxError,
+    WrtError,
+)
+from .lower import MISSING as _MISSING
 from .rules.stop import detach, stop_gradient  # noqa: F401 (the public names)
 from .rules.table import VERSION as _VERSION
 from .source import describe, function_of
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]
-_MISSING = __import__("srcdiff.lower", fromlist=["MISSING"]).MISSING
 
 
 def _params(f) -> list[str]:
@@ -95,12 +104,33 @@ def _short(y) -> str:
     return text if len(text) < 60 else text[:57] + "..."
 
 
+@dataclass
+class Entry:
+    """A specialised derivative in the cache: the function calls run, whether its
+    result is (value, gradient) to unwrap, what `.source` shows (or a function
+    building it when first read), what the code assumed (global names and the
+    types of global constants, checked at each call) and the rule table's version."""
+
+    fn: Callable
+    unwrap: bool
+    shown: Any
+    guards: tuple
+    version: int
+
+
 class Derivative:
-    """A derivative function: call it like `f`; read `.source` and `.primal`."""
+    """A derivative function: call it like `f`; read `.source` and `.primal`.
+    Instances are of a subclass whose `__call__` is written out for `f`'s number
+    of parameters (see `_fast_class`)."""
+
+    def __new__(cls, f: Callable, *args, **kwargs):
+        try:
+            n = len(_params(_function(f)))
+        except Exception:  # reported, with its reason, by __init__
+            return super().__new__(cls)
+        return super().__new__(_fast_class(n) if cls is Derivative else cls)
 
     def __init__(self, f: Callable, wrt: Wrt, variant: str, mode: str = "reverse"):
-        from . import transform
-
         if mode not in ("reverse", "forward"):
             raise SrcDiffError(f"mode must be 'reverse' or 'forward', not {mode!r}")
         self.primal = f
@@ -112,7 +142,6 @@ class Derivative:
         self._cache: dict = {}
         self._nparams = len(_params(self._fn))
         self._sig = inspect.signature(self._fn)
-        self._transform = transform
         self._build_generic()
         self.__name__ = f"{getattr(f, '__name__', 'f')}_{variant}"
         self.__doc__ = f"The {variant} of {describe(f)} with respect to {self.wrt_names}."
@@ -123,7 +152,7 @@ class Derivative:
         return tuple(names[i] for i in self.wrt)
 
     def _build(self, args, check):
-        t = self._transform
+        t = transform
         strict = args is not None
         if self.mode == "forward":
             return t.build_forward(self._fn, self.wrt, self.variant, args, check,
@@ -132,7 +161,7 @@ class Derivative:
                                strict)
 
     def _build_generic(self):
-        self._lowered = self._transform.lowered(self._fn)
+        self._lowered = transform.lowered(self._fn)
         self._guards = list({(id(ns), k): (ns, k, o) for ns, k, o in
                              self._lowered.guards}.values())
         self._generic = self._build(None, None)
@@ -147,9 +176,9 @@ class Derivative:
         entry = self._last
         if entry is None:
             return self._generic.source
-        if callable(entry[2]):  # built when first read, not on the call path
-            entry[2] = entry[2]()
-        return entry[2].source
+        if callable(entry.shown):  # built when first read, not on the call path
+            entry.shown = entry.shown()
+        return entry.shown.source
 
     def __call__(self, *args, **kwargs):
         values = self._bind(args, kwargs) if kwargs or len(args) != self._nparams else args
@@ -159,15 +188,15 @@ class Derivative:
         entry = self._cache.get(tuple(map(type, values)))
         if type(entry) is dict:  # arrays: keyed by their number of dimensions too
             entry = entry.get(signature(values))
-        if entry is None or entry[4] != _VERSION[0]:
+        if entry is None or entry.version != _VERSION[0]:
             entry = self._specialise(values)
-        for ns, name, expected, by_type in entry[3]:  # what the cached code assumed
+        for ns, name, expected, by_type in entry.guards:  # what the cached code assumed
             if (type(ns.get(name)) if by_type else ns.get(name, _MISSING)) is not expected:
                 entry = self._specialise(values, rebuild=True)
                 break
         self._last = entry
-        result = entry[0](*args, **kwargs) if kwargs else entry[0](*args)
-        return result[1] if entry[1] else result
+        result = entry.fn(*args, **kwargs) if kwargs else entry.fn(*args)
+        return result[1] if entry.unwrap else result
 
     def _bind(self, args, kwargs) -> tuple:
         try:
@@ -193,13 +222,12 @@ class Derivative:
         guards = [(ns, k, obj, False) for ns, k, obj in self._guards]
         guards += [(ns, k, typ, True) for ns, k, typ in internal.kind_guards]
         unwrap = internal.returns_value and self.variant == "grad"  # (value, grad) -> grad
-        entry = [internal.fn, unwrap, shown, tuple(guards), self._version]
+        entry = Entry(internal.fn, unwrap, shown, tuple(guards), self._version)
         key = tuple(map(type, values))
         if _NDARRAY in key:
             self._cache.setdefault(key, {})[signature(values)] = entry
         else:
             self._cache[key] = entry
-        self.__class__ = _fast_class(self._nparams)
         return entry
 
     def __repr__(self) -> str:
@@ -225,14 +253,15 @@ def _fast_class(n: int) -> type:
                f"        return Derivative.__call__(self, *args, **kwargs)\n")
         if n:
             src += (f"    entry = self._cache.get({key})\n"
-                    f"    if type(entry) is not list or entry[4] != _VERSION[0] or entry[3]:\n"
+                    f"    if type(entry) is not Entry or entry.version != _VERSION[0] "
+                    f"or entry.guards:\n"
                     f"        args = ({args}{',' if n == 1 else ''})\n"
                     f"        return self._call(args, args, kwargs)\n"
                     f"    if self._last is not entry:\n"
                     f"        self._last = entry\n"
-                    f"    result = entry[0]({args})\n"
-                    f"    return result[1] if entry[1] else result\n")
-        scope = {"Derivative": Derivative, "_VERSION": _VERSION, "_NO": _NO}
+                    f"    result = entry.fn({args})\n"
+                    f"    return result[1] if entry.unwrap else result\n")
+        scope = {"Derivative": Derivative, "Entry": Entry, "_VERSION": _VERSION, "_NO": _NO}
         exec(compile(src, f"<srcdiff: call with {n} arguments>", "exec"), scope)
         _FAST[n] = type("Derivative", (Derivative,), {"__call__": scope["__call__"]})
     return _FAST[n]
@@ -270,8 +299,6 @@ def _function(f):
 def vjp(f: Callable, *primals: Any, wrt: Wrt | None = None):
     """(out, pullback): pullback(cotangent) gives one gradient per differentiated
     parameter (a tuple), for any result shape."""
-    from . import transform
-
     fn = _function(f)
     idx, _ = resolve_wrt(fn, wrt, allow_none=True)
     built = transform.build_reverse(fn, idx, "vjp", primals)
@@ -290,8 +317,6 @@ class JVP:
     """`jvp(f)`: a function `(primals, tangents) -> (out, tangent_out)` with `.source`."""
 
     def __init__(self, f):
-        from . import transform
-
         self.primal = f
         self._fn = _function(f)
         self._positional = [p for p in inspect.signature(self._fn).parameters.values()
@@ -299,15 +324,12 @@ class JVP:
         self._idx = tuple(range(len(self._positional)))
         self._built = transform.build_forward(self._fn, self._idx, "jvp")
         self._cache: dict = {}
-        self._transform = transform
 
     @property
     def source(self) -> str:
         return self._built.source
 
     def __call__(self, primals, tangents):
-        from .errors import ShapeMismatchError
-
         primals, tangents = tuple(primals), tuple(tangents)
         n = len(self._positional)
         if len(primals) != n or len(tangents) != n:
@@ -326,7 +348,7 @@ class JVP:
         key = signature(primals)
         fn = self._cache.get(key)
         if fn is None:
-            fn = self._cache[key] = self._transform.build_forward(
+            fn = self._cache[key] = transform.build_forward(
                 self._fn, self._idx, "jvp", primals).fn
         code = fn.__code__
         names = code.co_varnames[code.co_argcount:code.co_argcount + code.co_kwonlyargcount]
@@ -369,7 +391,7 @@ def jacobian(f: Callable, wrt: Wrt = 0, mode: str = "reverse"):
                     tangents[i] = e if isinstance(x, np.ndarray) else 1.0
                     rows.append(np.asarray(j(args, tangents)[1], dtype=float))
                 mat = np.stack(rows, axis=-1) if rows else np.zeros(np.shape(out) + (0,))
-                cols.append(_shape_jac(mat.reshape(np.shape(out) + np.shape(x)), x, out))
+                cols.append(_shape_jac(mat.reshape(np.shape(out) + np.shape(x))))
             return tuple(cols) if as_tuple else cols[0]
         out, pull = vjp(fn, *args, wrt=idx)
         m = int(np.size(out))
@@ -384,14 +406,15 @@ def jacobian(f: Callable, wrt: Wrt = 0, mode: str = "reverse"):
         for i, slot in zip(idx, per):
             x = args[i]
             mat = np.stack(slot) if slot else np.zeros((0,) + np.shape(x))
-            res.append(_shape_jac(mat.reshape(np.shape(out) + np.shape(x)), x, out))
+            res.append(_shape_jac(mat.reshape(np.shape(out) + np.shape(x))))
         return tuple(res) if as_tuple else res[0]
 
     jac.primal = f
     return jac
 
 
-def _shape_jac(mat, x, out):
+def _shape_jac(mat):
+    """A 1 x 1 Jacobian of scalars is a float."""
     if mat.ndim == 0:
         return float(mat)
     return mat
@@ -400,9 +423,6 @@ def _shape_jac(mat, x, out):
 def hessian(f: Callable, wrt: Wrt = 0):
     """A function returning the Hessian, shape in.shape + in.shape (a float for a
     float input): forward mode over the generated reverse-mode gradient source."""
-    from . import ir, transform
-    from .errors import UnsupportedSyntaxError
-
     fn = function_of(f)
     idx, as_tuple = resolve_wrt(fn, wrt)
     if as_tuple:
@@ -426,8 +446,6 @@ def hessian(f: Callable, wrt: Wrt = 0):
 
 
 def _cotangent(ct, out):
-    from .errors import ShapeMismatchError
-
     if np.shape(ct) != np.shape(out):
         raise ShapeMismatchError(
             f"the cotangent has shape {np.shape(ct)} but the result has shape {np.shape(out)}")

@@ -25,7 +25,9 @@ from typing import Any, Sequence
 import astor
 import numpy as np
 
+from . import transform
 from .errors import SrcDiffError
+from .rules.stop import stop_gradient
 from .source import describe, function_of
 
 _LITERALS = (int, float, complex, str, bytes, bool, type(None))
@@ -37,8 +39,6 @@ class StandaloneError(SrcDiffError):
 
 def build_source(f, wrt: Sequence[int], as_tuple: bool, mode: str = "reverse") -> str:
     """The source of the generic derivative function of `f` (one `def`)."""
-    from . import transform
-
     if mode == "forward":
         return transform.build_forward(f, tuple(wrt), "grad", as_tuple=as_tuple).source
     if mode != "reverse":
@@ -235,8 +235,6 @@ def _importable(value) -> tuple[str, str] | None:
 def _strip_stop_gradient(tree: ast.Module, lookup) -> bool:
     """Replace calls of srcdiff.stop_gradient/detach (the identity) by their argument,
     in place; True when there were any."""
-    from .rules.stop import stop_gradient
-
     def resolves(node) -> bool:
         if isinstance(node, ast.Name):
             found, v = lookup(node.id)

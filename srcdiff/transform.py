@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import activity, coalesce, emit, exprs, ir, kinds, runtime
+from . import activity, aliasing, coalesce, emit, exprs, ir, kinds, runtime
 from .coalesce import Groups
 from .exprs import Ref, assign, name, pv
 from .forward import Forward, tangent_ref
-from .lower import MISSING, Lowerer
+from .lower import lower_function
+from .resolve import guards_hold
 from .reverse import Reverse
 from .rules import table
 from .source import function_of, parse_function
@@ -44,18 +45,10 @@ def lowered(f) -> Lowered:
         return hit
     node, filename = parse_function(f)
     counter = itertools.count()
-    lw = Lowerer(f, filename, counter)
-    fn = lw.function(node)
-    out = Lowered(fn, node, counter, lw.guards, table.VERSION[0])
+    fn, guards = lower_function(f, node, filename, counter)
+    out = Lowered(fn, node, counter, guards, table.VERSION[0])
     _LOWERED[f] = out
     return out
-
-
-def guards_hold(guards) -> bool:
-    for ns, key, obj in guards:
-        if ns.get(key, MISSING) is not obj:
-            return False
-    return True
 
 
 def module_names(f, reserved: set[str]) -> tuple[dict, list]:
@@ -74,6 +67,30 @@ def module_names(f, reserved: set[str]) -> tuple[dict, list]:
             names[key] = alias
             imports.append((mod.__name__, alias))
     return names, imports
+
+
+_INDEXABLE = (np.ndarray, list, tuple, dict, str, np.generic)
+
+
+def opaque_bases(f, fn: ir.Function, args):
+    """For a call with these arguments: whether an indexed atom is an object with
+    its own `__getitem__` (not an array, list, tuple, dict or string)."""
+    types_ = {p.id: type(a) for p, a in zip(fn.params, args)}
+
+    def opaque(atom) -> bool:
+        if isinstance(atom, ir.Var):
+            t = types_.get(atom.id)
+            return t is not None and not issubclass(t, _INDEXABLE)
+        if isinstance(atom, ir.Opaque) and not atom.uses:
+            try:
+                tree = ast.fix_missing_locations(ast.Expression(exprs.opaque(atom)))
+                value = eval(compile(tree, "<index base>", "eval"), f.__globals__)
+            except Exception:
+                return False
+            return not isinstance(value, _INDEXABLE)
+        return False
+
+    return opaque
 
 
 def has_numpy(f) -> bool:
@@ -144,11 +161,12 @@ def setup(f, wrt: tuple[int, ...], args, strict: bool = True) -> Setup:
     lw = lowered(f)
     fn = lw.fn
     wrt_vars = [fn.params[i] for i in wrt]
-    active = activity.analyze(fn, wrt_vars)
+    active = activity.analyze(fn, wrt_vars, None if args is None else opaque_bases(f, fn, args))
     pk = param_kinds(fn, args, has_numpy(f))
     vk = kinds.infer(fn, pk, f.__globals__)
     if strict:
-        activity.check_in_place(fn, vk)
+        for finding in aliasing.analyze(fn, vk):
+            raise finding.error
     reserved = reserved_names(f, lw)
     modules, imports = module_names(f, reserved)
     ctx = Context(vk, modules, set())

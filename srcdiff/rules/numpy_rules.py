@@ -34,7 +34,7 @@ import numpy as np
 from .. import ir
 from ..errors import NotDifferentiableError
 from .table import (
-    ELEMENTWISE, REDUCE, UNKNOWN, Rule, _scale, add, defelementwise, defzero, lookup)
+    ELEMENTWISE, REDUCE, RULES, UNKNOWN, Rule, _scale, add, defelementwise, defzero, lookup)
 
 E = defelementwise
 
@@ -477,3 +477,11 @@ defzero(A("shape"), ".shape", out_kind="shape")
 for _key in (A("size"), A("ndim")):
     defzero(_key, _label(_key), out_kind="scalar")
 
+
+# ----- results that may share memory with their argument: an in-place update of one
+# changes the other (aliasing.py) -----
+for _key in (A("T"), M("reshape"), M("ravel"), M("transpose"), M("swapaxes"), M("squeeze"),
+             np.reshape, np.ravel, np.transpose, np.swapaxes, np.squeeze, np.expand_dims,
+             np.broadcast_to, np.moveaxis, np.atleast_1d, np.atleast_2d, np.atleast_3d,
+             np.asarray):
+    RULES[_key].view = True

@@ -171,7 +171,7 @@ def _index_kind(b, kind):
 
 add(operator.getitem, Rule(
     "[]", ("a", "index"), vjp={"a": "g"}, jvp={"a": "t[index]"}, sympy=lambda a, i: a[i],
-    scatter="index", recompute=True, out_kind=_index_kind,
+    scatter="index", index="index", recompute=True, out_kind=_index_kind, view=True,
     form=lambda args, kws: ast.Subscript(args[0], args[1], ast.Load())))
 
 # ----- srcdiff's own runtime helpers, so generated code can be differentiated again -----
@@ -213,7 +213,7 @@ def _setitem_update(target, value):
 add(("helper", "_setitem"), Rule("_setitem", ("x", "index", "v"), vjp={
     "x": "_setitem(g, index, 0.0)", "v": "_unbroadcast(g[index], v)"}, jvp={
     "x": "_setitem(t, index, 0.0)", "v": "_setitem(np.zeros(np.shape(ans)), index, t)"},
-    update=_setitem_update))
+    update=_setitem_update, index="index"))
 add(("helper", "_broadcast"), Rule("_broadcast", ("t_", "ans_"), vjp={
     "t_": "_unbroadcast(g, t_)"}, jvp={"t_": "_broadcast(t, ans_)"}))
 add(("helper", "_ties"), Rule("_ties", ("x", "ans", "axis", "keepdims"), zero=True))

@@ -48,6 +48,7 @@ class Rule:
     out_kind: str = UNKNOWN
     sympy: Callable | None = None
     varargs: bool = False  # trailing parameters repeat (max(a, b, c, ...))
+    view: bool = False  # the result may share memory with the first argument (aliasing.py)
     namespace: dict = field(default_factory=dict)  # where user templates' names resolve
     parsed: dict = field(default_factory=dict, repr=False)
     # --- facts the passes ask of a primitive besides its derivative ---
@@ -56,6 +57,7 @@ class Rule:
     scalar_args: bool = False  # every argument is a scalar (the `math` module)
     effect_free: bool = False  # kept for its effect, which changes no value (print)
     scatter: str | None = None  # the adjoint of `a` is g scattered into a at this index
+    index: str | None = None  # this parameter is an integer position (never differentiated)
     recompute: bool = False  # cheaper for the reverse sweep to recompute than to tape
     form: Callable | None = None  # (args, keywords) -> the primal as AST, if not a call
     update: Callable | None = None  # (target, args) -> the call as an in-place statement
@@ -125,6 +127,8 @@ def derivative_rule(fn: Any) -> Rule | None:
 
 
 def add(fn: Any, rule: Rule) -> Rule:
+    old = RULES.get(_key(fn))
+    rule.view = rule.view or old is not None and old.view  # a fact of fn, not of its rule
     RULES[_key(fn)] = rule
     VERSION[0] += 1
     return rule
