@@ -304,7 +304,7 @@ R([np.dot, M("dot")], "a b",
 R([np.matmul, operator.matmul], "a b",
   {"a": _product(0, "_matmul_adjoint"), "b": _product(1, "_matmul_adjoint")},
   {"a": "t @ b", "b": "a @ t"}, out_kind=_product_kind)
-lookup(operator.matmul).form = lambda args, kws: ast.BinOp(args[0], ast.MatMult(), args[1])
+lookup(operator.matmul).form = lambda args, kws: ast.BinOp(args[0], ast.MatMult(), args[1])  # a @ b
 R(np.vdot, "a b", {"a": "g * np.reshape(b, np.shape(a))", "b": "g * np.reshape(a, np.shape(b))"},
   {"a": "np.vdot(t, b)", "b": "np.vdot(a, t)"})
 R(np.inner, "a b", {"a": "_inner_adjoint_a(g, a, b)", "b": "_inner_adjoint_b(g, a, b)"},

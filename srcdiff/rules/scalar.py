@@ -13,33 +13,36 @@ import operator
 import sympy as sp
 
 from .. import ir
+from ..ops import BINOP_AST, UNOP_AST
 from .table import RULES, SCALAR, Rule, add, deffacts, defelementwise, defzero, lookup
 
 E = defelementwise
 
 
-def binop(op):
-    """The form `a <op> b`."""
+def binop(fn):
+    """The form `a <op> b` of an operator's function (its AST operator from ops.py)."""
+    op = BINOP_AST[fn]
     return lambda args, kws: ast.BinOp(args[0], op(), args[1])
 
 
-def unop(op):
+def unop(fn):
+    op = UNOP_AST[fn]
     return lambda args, kws: ast.UnaryOp(op(), args[0])
 
 
 # ----- operators -----
-E(operator.add, "+", "a b", "1", "1", sympy=lambda a, b: a + b, form=binop(ast.Add))
-E(operator.sub, "-", "a b", "1", "-1", sympy=lambda a, b: a - b, form=binop(ast.Sub))
-E(operator.mul, "*", "a b", "b", "a", sympy=lambda a, b: a * b, form=binop(ast.Mult))
+E(operator.add, "+", "a b", "1", "1", sympy=lambda a, b: a + b, form=binop(operator.add))
+E(operator.sub, "-", "a b", "1", "-1", sympy=lambda a, b: a - b, form=binop(operator.sub))
+E(operator.mul, "*", "a b", "b", "a", sympy=lambda a, b: a * b, form=binop(operator.mul))
 E(operator.truediv, "/", "a b", "1 / b", "-ans / b", sympy=lambda a, b: a / b,
-  form=binop(ast.Div))
+  form=binop(operator.truediv))
 E(operator.pow, "**", "a b", "b * a ** (b - 1)", "ans * _m.log(a)", sympy=lambda a, b: a ** b,
-  form=binop(ast.Pow))
+  form=binop(operator.pow))
 E(operator.mod, "%", "a b", "1", "-(a // b)", sympy=lambda a, b: sp.Mod(a, b),
-  form=binop(ast.Mod))
-E(operator.neg, "-", "a", "-1", sympy=lambda a: -a, form=unop(ast.USub))
-E(operator.pos, "+", "a", "1", sympy=lambda a: a, form=unop(ast.UAdd))
-defzero(operator.floordiv, "//", sympy=lambda a, b: sp.floor(a / b), form=binop(ast.FloorDiv))
+  form=binop(operator.mod))
+E(operator.neg, "-", "a", "-1", sympy=lambda a: -a, form=unop(operator.neg))
+E(operator.pos, "+", "a", "1", sympy=lambda a: a, form=unop(operator.pos))
+defzero(operator.floordiv, "//", sympy=lambda a, b: sp.floor(a / b), form=binop(operator.floordiv))
 
 # ----- builtins -----
 E(builtins.abs, "abs", "x", ("float(x > 0) - float(x < 0)", "np.sign(x)"), sympy=sp.Abs)
