@@ -15,7 +15,7 @@ from . import exprs, ir
 from .coalesce import Groups
 from .exprs import Ref, assign, pv
 from .kinds import SCALAR
-from .rules.table import lookup
+from .rules.table import lookup, returns_tuple
 
 
 def is_fresh(expr) -> bool:
@@ -44,12 +44,22 @@ class Adjoints:
         self.saved: list[ir.Var] = []  # copies of adjoints taken before overwriting them
         self.floats: dict[str, bool] = {}  # adjoint names certainly holding a Python float
         self.scatter_bases: set[int] = set()  # values whose adjoint is scattered into
+        self.tuples = {s.var.id for s in ir.walk(fn.body) if isinstance(s, ir.Assign)
+                       and isinstance(s.expr, ir.Call) and returns_tuple(s.expr)}
         self.vars = {p.id: p for p in fn.params}
         for s in ir.walk(fn.body):
             for v in ir.stmt_defs(s):
                 self.vars[v.id] = v
             if isinstance(s, ir.Loop) and s.index is not None:
                 self.vars[s.index.id] = s.index
+
+    def zeros(self, v: ir.Var) -> ast.expr:
+        """A zero adjoint shaped like v: a list of zeros, one per item, for a tuple
+        result (`w, V = eigh(A)`), whose items differ in shape."""
+        if v.id in self.tuples:
+            self.ctx.helpers.add("_zero")
+            return ast.Call(exprs.name("_zero"), [pv(v)], [])
+        return self.ctx.zeros_like(v)
 
     def adjref(self, v: ir.Var) -> Ref:
         return Ref("d", self.adj.leader(v))
@@ -134,11 +144,11 @@ class Adjoints:
         """A zero adjoint before a region that accumulates into it; an owned
         zeros buffer for an indexed value (its adjoint is scattered into)."""
         if v.id in self.scatter_bases and self.ctx.kind(v) != SCALAR:
-            out.append(assign(self.adjref(v), self.ctx.zeros_like(v)))
+            out.append(assign(self.adjref(v), self.zeros(v)))
             self.state[v.id] = "named"
             self.owned.add(self.adj.leader(v))
             return
-        zero = ast.Constant(0.0) if self.ctx.kind(v) == SCALAR else self.ctx.zeros_like(v)
+        zero = ast.Constant(0.0) if self.ctx.kind(v) == SCALAR else self.zeros(v)
         out.append(assign(self.adjref(v), zero))  # shaped: products need the shape
         self.state[v.id] = "named"
         (self.owned.discard if isinstance(zero, ast.Constant) else self.owned.add)(
@@ -149,12 +159,12 @@ class Adjoints:
         st = self.state.get(base.id)
         ref = self.adjref(base)
         if st is None:
-            out.append(assign(ref, self.ctx.zeros_like(base)))
+            out.append(assign(ref, self.zeros(base)))
         elif isinstance(st, tuple):
-            out.append(assign(ref, ast.BinOp(st[1], ast.Add(), self.ctx.zeros_like(base))))
+            out.append(assign(ref, ast.BinOp(st[1], ast.Add(), self.zeros(base))))
         elif self.adj.leader(base) not in self.owned:
             out.append(assign(ref, ast.BinOp(self.adjref(base), ast.Add(),
-                                             self.ctx.zeros_like(base))))
+                                             self.zeros(base))))
         self.state[base.id] = "named"
         self.owned.add(self.adj.leader(base))
 

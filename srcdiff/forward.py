@@ -70,7 +70,12 @@ class Forward(Primal):
             if rule.broadcast and self.ctx.may_broadcast(a, bound):
                 self.ctx.helpers.add("_broadcast")  # from an operand NumPy broadcast
                 tree = ast.Call(name("_broadcast"), [tree, exprs.pv(s.var)], [])
-            total = tree if total is None else exprs.simplify(ast.BinOp(total, ast.Add(), tree))
+            if total is not None and rule.returns_tuple(bound):  # lstsq(a, b): item by item
+                self.ctx.helpers.add("_add_items")
+                total = ast.Call(name("_add_items"), [total, tree], [])
+            else:
+                total = tree if total is None else exprs.simplify(
+                    ast.BinOp(total, ast.Add(), tree))
         return total
 
     def joint(self, rule, bound) -> ast.expr:

@@ -129,6 +129,8 @@ def _flat(fn, label: str):
 
 
 def _symbolic(v) -> bool:
+    if isinstance(v, (list, tuple)):  # a matrix of symbols: np.linalg.det([[x, y], ...])
+        return any(_symbolic(x) for x in v)
     return isinstance(v, sp.Basic) and bool(v.free_symbols)
 
 

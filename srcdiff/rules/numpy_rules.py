@@ -5,8 +5,8 @@ One line per function, as in autograd's numpy_vjps.py. Templates spell NumPy
 `srcdiff/runtime.py`. A template may be a function of the call's bound
 arguments (parameter -> IR atom, None when defaulted), so that optional
 arguments appear in the generated code only when the user passed them.
-A parameter a rule cannot handle (`out=`, `where=`, `initial=`, a norm `ord`
-other than None/'fro'/'nuc'/2) is an error, never a silently wrong derivative.
+A parameter a rule cannot handle (`out=`, `where=`, `initial=`) is an error, never a
+silently wrong derivative.
 
 Conventions at kinks, as in JAX:
 - `maximum`/`minimum` (and `fmax`/`fmin`) split the cotangent 0.5/0.5 between
@@ -19,9 +19,7 @@ Conventions at kinks, as in JAX:
 - `where(c, x, y)` sends the cotangent only to the branch it selected (the
   other operand gets exact zeros, whatever its values, inf and nan included).
 - `sort` sends the cotangent back through the stable argsort permutation.
-- `linalg.norm` with ord=2 of a matrix (the largest singular value) uses the
-  top singular vectors from `svd`; at a repeated top singular value (a kink)
-  it takes the pair `svd` returns.
+- Linear algebra (norms, decompositions): see rules/linalg.py.
 - `prod` uses the product of the other entries, so it is exact at zeros.
 - Integer results (`astype(int)`, `sign`, `floor`, comparisons, `argmax`)
   have zero derivative.
@@ -245,25 +243,7 @@ R([np.cumsum, M("cumsum")], "a axis=None dtype=None out=None",
   lambda b: _call("np.cumsum", "t", b, "axis"))
 
 
-# ----- linear algebra -----
-def _norm(b, mode):
-    ordv = b["ord"]
-    if _passed(b, "ord") and not (_const(ordv) and ordv.value in (2, "fro", "nuc")):
-        raise NotDifferentiableError(
-            f"np.linalg.norm has derivative rules for ord=None, 'fro', 'nuc' and 2, not "
-            f"ord={ast.unparse(_node(ordv))}; register one with srcdiff.register")
-    g = "g" if mode == "vjp" else "1.0"
-    if _passed(b, "ord") and ordv.value == 2:
-        d = f"_norm2_adjoint({g}, x, ans, axis, keepdims)"
-    elif _passed(b, "ord") and ordv.value == "nuc":
-        d = f"_nuc_adjoint({g}, x, axis, keepdims)"
-    elif not _passed(b, "axis"):
-        d = f"{g} * x / ans"
-    else:
-        d = f"{_spread(g + ' / ans', b, 'x')} * x"
-    return d if mode == "vjp" else _reduce("np.sum", f"t * {d}", b)
-
-
+# ----- products (linear algebra proper is in rules/linalg.py) -----
 def _const(a) -> bool:
     return isinstance(a, ir.Const)
 
@@ -313,19 +293,7 @@ R(np.outer, "a b",
   {"a": "np.reshape(g @ np.ravel(b), np.shape(a))",
    "b": "np.reshape(np.ravel(a) @ g, np.shape(b))"},
   {"a": "np.outer(t, b)", "b": "np.outer(a, t)"})
-R(np.tensordot, "a b axes=2",
-  {"a": "_tensordot_adjoint(g, a, b, axes, False)", "b": "_tensordot_adjoint(g, a, b, axes, True)"},
-  {"a": "np.tensordot(t, b, axes)", "b": "np.tensordot(a, t, axes)"})
-R([np.trace, M("trace")], "a offset=0",
-  "np.multiply.outer(np.eye(np.shape(a)[0], np.shape(a)[1], offset), g)",
-  lambda b: _call("np.trace", "t", b, pos=("offset",)))
 R(np.diag, "v k=0", "_diag_adjoint(g, v, k)", lambda b: _call("np.diag", "t", b, pos=("k",)))
-R(np.linalg.inv, "a", "-(np.swapaxes(ans, -1, -2) @ g @ np.swapaxes(ans, -1, -2))",
-  "-(ans @ t @ ans)")
-R(np.linalg.det, "a", "np.expand_dims(g * ans, (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2)",
-  "ans * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)")
-R(np.linalg.norm, "x ord=None axis=None keepdims=False",
-  lambda b: _norm(b, "vjp"), lambda b: _norm(b, "jvp"), out_kind=REDUCE)
 
 
 # ----- shape ops -----

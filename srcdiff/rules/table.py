@@ -50,6 +50,10 @@ class Rule:
     varargs: bool = False  # trailing parameters repeat (max(a, b, c, ...))
     view: bool = False  # the result may share memory with the first argument (aliasing.py)
     namespace: dict = field(default_factory=dict)  # where user templates' names resolve
+    # The result is a tuple the caller unpacks or indexes (eigh, svd): True, or a function
+    # of the bound arguments (svd with compute_uv=False returns one array). Its cotangent
+    # is then a list, one entry per item (zeros for an item never read); its tangent a tuple.
+    tuple_out: Any = False
     parsed: dict = field(default_factory=dict, repr=False)
     # --- facts the passes ask of a primitive besides its derivative ---
     derivative: bool = True  # False: only facts (kind, form) are known; active use is an error
@@ -76,6 +80,9 @@ class Rule:
             return tuple(k for k in bound if k.startswith("_"))
         return self.diff
 
+    def returns_tuple(self, bound: dict) -> bool:
+        return bool(self.tuple_out(bound) if callable(self.tuple_out) else self.tuple_out)
+
     def template(self, mode: str, param: str, scalar: bool, bound: dict) -> ast.expr | None:
         """The template for `param` in `mode` ("vjp"/"jvp"), parsed; None if the
         parameter contributes nothing. `bound` maps parameter names to what was
@@ -83,7 +90,8 @@ class Rule:
         table = self.vjp if mode == "vjp" else self.jvp
         text = table.get(param)
         if text is None and "*" in table and param.startswith("_"):
-            text = table["*"].replace("{i}", param[1:])
+            star = table["*"]  # a string over `{i}`, or a function of (bound, param)
+            text = star.replace("{i}", param[1:]) if isinstance(star, str) else star(bound, param)
         if callable(text):
             text = text(bound)
         if isinstance(text, tuple):
@@ -243,6 +251,17 @@ def _g_to_t(text: str) -> str:
 def unregister(fn: Callable) -> None:
     RULES.pop(_key(fn), None)
     VERSION[0] += 1
+
+
+def returns_tuple(call) -> bool:
+    """Whether an IR call's result is a tuple whose items carry derivatives separately."""
+    rule = lookup(call.fn)
+    if rule is None or not rule.tuple_out:
+        return False
+    try:
+        return rule.returns_tuple(bind_args(rule, call.args, call.kwargs))
+    except (TypeError, SrcDiffError):  # the rule's own template reports it, located
+        return False
 
 
 def bind_args(rule: Rule, args: list, kwargs: dict) -> dict:
