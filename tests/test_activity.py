@@ -125,14 +125,14 @@ def test_an_inactive_call_without_a_derivative_rule_is_fine():
     assert active_hints(gamma_of_constant, "x") == {"x", "result"}
 
 
-def median(x):
-    v = np.median(x)
+def unwrapped(x):
+    v = np.unwrap(x)
     return v * 2
 
 
 def test_a_numpy_call_without_a_rule_is_rejected_when_active():
-    fn = ir_of(median)
-    with pytest.raises(NotDifferentiableError, match="np.median"):
+    fn = ir_of(unwrapped)
+    with pytest.raises(NotDifferentiableError, match="np.unwrap"):
         activity.analyze(fn, fn.params)
 
 
