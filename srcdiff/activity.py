@@ -153,12 +153,18 @@ def _check_effects(block, varied) -> None:
     a value in place; with a differentiated argument that change would carry a
     derivative srcdiff cannot see, so it is an error (printing is fine)."""
     for s in ir.walk(block):
-        if not (isinstance(s, ir.Assign) and s.effect and isinstance(s.expr, ir.Call)):
+        if not (isinstance(s, ir.Assign) and isinstance(s.expr, ir.Call)):
             continue
         rule = lookup(s.expr.fn)
         if rule is not None and rule.effect_free:
             continue
-        if any(u.id in varied for u in ir.expr_uses(s.expr)):
+        if s.effect:
+            reads = ir.expr_uses(s.expr)
+        elif rule is None and isinstance(s.expr.fn, tuple) and s.expr.fn[0] == "method":
+            reads = ir.expr_uses(s.expr.args[0])  # `_ = y.sort()` may change y itself
+        else:
+            continue
+        if any(u.id in varied for u in reads):
             what = s.expr.spelling or "this call"
             raise UnsupportedSyntaxError(
                 f"srcdiff does not support changing values in place with a differentiated "

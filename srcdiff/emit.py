@@ -150,9 +150,11 @@ def tidy(func: ast.FunctionDef, temps: set[str], keep: set[str]) -> ast.Function
             for s in block:
                 if _dead(s, loads, keep):
                     changed = True
+                    if getattr(s, "keep_call", False):  # its value is unused, not its call
+                        new.append(ast.Expr(s.value))
                     continue
                 new.append(s)
-            if len(new) != len(block):
+            if len(new) != len(block) or any(a is not b for a, b in zip(new, block)):
                 setattr(parent, field, new or [ast.Pass()])
         changed |= _inline_temps(func, temps)
     for n in ast.walk(func):

@@ -32,6 +32,8 @@ def statement(s: ir.Assign) -> ast.stmt:
         rule = lookup(s.expr.fn)
         if rule is not None and rule.update is not None:
             out.update = rule.update  # see emit.in_place_updates
+        if rule is None:  # a call srcdiff knows nothing of may act in place (`y.fill(3)`)
+            out.keep_call = True  # see emit.tidy: never dropped as a dead store
     return out
 
 

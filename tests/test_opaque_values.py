@@ -81,3 +81,24 @@ def test_globals_named_like_placeholders_are_the_users(mode):
     # d/dx (3 x + 2 x^2 + 5) = 3 + 4 x, by hand
     g = srcdiff.grad(reads_placeholder_named_globals, mode=mode)
     assert g(1.5) == pytest.approx(3.0 + 4.0 * 1.5, rel=1e-15)
+
+
+def fills_in_place(x):
+    y = np.zeros(2)
+    _ = y.fill(3.0)  # a method srcdiff knows nothing of, its value unused: it still runs
+    return x * y[0]
+
+
+def sorts_differentiated_in_place(x):
+    y = x * np.array([3.0, 1.0, 2.0])
+    _ = y.sort()
+    return np.sum(y * x)
+
+
+def test_a_call_srcdiff_knows_nothing_of_is_never_dropped(mode):
+    assert srcdiff.grad(fills_in_place, mode=mode)(1.5) == pytest.approx(3.0, rel=1e-15)
+
+
+def test_an_unknown_method_on_a_differentiated_value_is_an_error(mode):
+    with pytest.raises(srcdiff.UnsupportedSyntaxError):
+        srcdiff.grad(sorts_differentiated_in_place, mode=mode)(1.5)
