@@ -108,10 +108,14 @@ class Resolver:
             if found:
                 if isinstance(base, (types.ModuleType, type)):
                     try:
-                        return True, getattr(base, node.attr)
+                        obj = getattr(base, node.attr)
                     except AttributeError:
                         raise unsupported(f"the missing attribute {ast.unparse(node)!r}",
                                           self.filename, node) from None
+                    if isinstance(base, types.ModuleType) and is_user_function(obj):
+                        # inlined: `utils.softplus` rebound must transform again
+                        self.guards.append((vars(base), node.attr, obj))
+                    return True, obj
                 if callable(getattr(base, node.attr, None)):
                     return True, getattr(base, node.attr)
         return False, None
