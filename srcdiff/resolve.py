@@ -7,7 +7,8 @@ constant, or the name read live). Resolution is by object, so an alias
 (`from math import sin as s`) finds the rule and a shadowed builtin never picks
 the wrong one. Every global or builtin it relied on is recorded in `guards` as
 (namespace, name, object, or MISSING for "must stay unbound"): a cached lowering
-is reused only while `guards_hold`.
+is reused only while `guards_hold`. A name an inlined helper of another module
+reads is written as the root's code can read it (spelling.py).
 """
 from __future__ import annotations
 

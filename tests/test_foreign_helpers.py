@@ -228,3 +228,32 @@ def test_srcdiff_grad_imports_the_helpers_module(tmp_path, mode):
     got = call_standalone(tmp_path, "loss_grad", "loss_grad", [x, y])
     sig = 1 / (1 + math.exp(-x * y))
     assert got == pytest.approx([y * sig + 2.0 * math.cos(x), x * sig], rel=1e-12)
+
+
+OFFSET = 0.25
+
+
+def _shifted(x):
+    return x + OFFSET
+
+
+def f_shadowed(x):
+    OFFSET = 2.0 * x  # hides the module's OFFSET from this function only
+    return _shifted(x) * OFFSET
+
+
+def f_closure_named_like_a_param(w):
+    return L.weigh(w) * np.sum(w)  # weigh's closure `w` is not this `w`
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_names_the_root_shadows(mode):
+    """A helper's global that the root hides with a local, and a helper's closure
+    variable named like a root parameter, keep their own values."""
+    g = srcdiff.grad(f_shadowed, mode=mode)
+    assert g(0.7) == pytest.approx(4 * 0.7 + 0.5, rel=1e-12)
+    w = np.array([0.5, -1.0, 2.0])
+    c = np.array([1.0, -2.0, 0.5])
+    want = 3 * c * np.sum(w) + 3 * np.sum(c * w)
+    got = srcdiff.grad(f_closure_named_like_a_param, mode=mode)(w)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
