@@ -149,13 +149,23 @@ def test_scalar_source_names_the_helpers_modules():
     assert "math.exp" in g.source and "m.exp" not in g.source
 
 
-def test_error_is_located_in_the_helpers_file():
-    def f(x):
-        return L.calls_broken(x) * x
+def f_unsupported_in_helper(x):
+    return L.calls_broken(x) * x  # layers.calls_broken -> utils.broken builds a dict
 
+
+def f_no_source_in_helper(x):
+    return utils.calls_made_by_exec(x) * x  # utils calls a function made by exec
+
+
+@pytest.mark.parametrize("f, text", [(f_unsupported_in_helper, 'return {"y": y}["y"]'),
+                                     (f_no_source_in_helper, "return made_by_exec(x) + x")])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_error_is_located_in_the_helpers_file(f, text, mode):
+    lines = open(utils.__file__).read().splitlines()
+    line = next(i for i, ln in enumerate(lines, 1) if text in ln)
     with pytest.raises(srcdiff.SrcDiffError) as e:
-        srcdiff.grad(f)(1.0)
-    assert "utils.py" in str(e.value), str(e.value)
+        srcdiff.grad(f, mode=mode)(1.0)
+    assert f'utils.py", line {line}\n' in str(e.value), str(e.value)
 
 
 def test_library_functions_are_not_inlined():

@@ -30,3 +30,10 @@ def gauss(x):
 def broken(x):
     y = x * 2
     return {"y": y}["y"]
+
+
+exec("def made_by_exec(x):\n    return 2.0 * x")  # no source srcdiff can read
+
+
+def calls_made_by_exec(x):
+    return made_by_exec(x) + x  # noqa: F821 (defined by the exec above)
