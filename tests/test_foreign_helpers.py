@@ -267,3 +267,26 @@ def test_names_the_root_shadows(mode):
     want = 3 * c * np.sum(w) + 3 * np.sum(c * w)
     got = srcdiff.grad(f_closure_named_like_a_param, mode=mode)(w)
     np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_every_entry_point():
+    """value_and_grad, jacobian (both modes), hessian and check through helpers of
+    two other modules (model.wave: sum(SCALE * sin(x) * BIAS)), by hand formulas."""
+    x = np.array([0.3, -0.6, 1.2])
+    scale_bias = utils.SCALE * L.BIAS
+    value, g = srcdiff.value_and_grad(model.wave)(x)
+    assert value == pytest.approx(model.wave(x), rel=1e-12)
+    np.testing.assert_allclose(g, scale_bias * np.cos(x), rtol=1e-12)
+    for mode in ("reverse", "forward"):
+        jac = srcdiff.jacobian(lambda v: L.mixed(v) * v, mode=mode)(x)
+        want = np.diag(scale_bias * (np.cos(x) * x + np.sin(x)))
+        np.testing.assert_allclose(jac, want, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(srcdiff.hessian(model.wave)(x),
+                               np.diag(-scale_bias * np.sin(x)), rtol=1e-12, atol=1e-15)
+    assert srcdiff.check(model.wave, x).ok and srcdiff.check(f_math_alias, 0.4).ok
+
+
+def test_source_is_deterministic():
+    a = srcdiff.grad(model.wave).source
+    srcdiff.transform._LOWERED.clear()
+    assert srcdiff.grad(model.wave).source == a
