@@ -275,9 +275,11 @@ def compile_function(source: str, fname: str, f, injected: dict | None = None):
     scope = next(c for c in code.co_consts if isinstance(c, types.CodeType))
     inner = next(c for c in scope.co_consts if isinstance(c, types.CodeType)
                  and c.co_name == fname)
-    closure = [cells[n] if n not in injected else injected[n]
-               if isinstance(injected[n], types.CellType) else types.CellType(injected[n])
-               for n in inner.co_freevars]
+    def cell(n):
+        v = injected[n] if n in injected else cells[n]
+        return v if isinstance(v, types.CellType) else types.CellType(v)
+
+    closure = [cell(n) for n in inner.co_freevars]
     fn = types.FunctionType(inner, f.__globals__, fname, f.__defaults__, tuple(closure) or None)
     fn.__kwdefaults__ = dict(f.__kwdefaults__) if f.__kwdefaults__ else None
     return fn

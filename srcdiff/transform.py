@@ -104,10 +104,6 @@ def opaque_bases(f, fn: ir.Function, args, ns=None):
     return opaque
 
 
-def has_numpy(f) -> bool:
-    return any(v is np for v in f.__globals__.values())
-
-
 def param_kinds(fn: ir.Function, args, numpy_ok: bool) -> dict:
     if args is None:
         default = None if numpy_ok else kinds.SCALAR
@@ -175,7 +171,7 @@ def setup(f, wrt: tuple[int, ...], args, strict: bool = True) -> Setup:
     ns = namespace(f, lw)
     active = activity.analyze(fn, wrt_vars,
                               None if args is None else opaque_bases(f, fn, args, ns))
-    pk = param_kinds(fn, args, has_numpy(f) or any(v is np for v in ns.values()))
+    pk = param_kinds(fn, args, any(v is np for v in ns.values()))  # (helpers' too)
     vk = kinds.infer(fn, pk, ns)
     if strict:
         for finding in aliasing.analyze(fn, vk):
