@@ -290,3 +290,21 @@ def test_source_is_deterministic():
     a = srcdiff.grad(model.wave).source
     srcdiff.transform._LOWERED.clear()
     assert srcdiff.grad(model.wave).source == a
+
+
+def test_helper_of_a_module_not_in_sys_modules(tmp_path):
+    """A module srcdiff cannot name (loaded without registering it): its constant
+    is injected as a value, and rebinding it transforms again."""
+    import importlib.util
+
+    path = tmp_path / "loose_helpers.py"
+    path.write_text("K = 3.0\n\n\ndef h(x):\n    return K * x * x\n")
+    spec = importlib.util.spec_from_file_location("loose_helpers", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    for mode in ("reverse", "forward"):
+        mod.K = 3.0
+        g = srcdiff.grad(lambda x: mod.h(x) + x, mode=mode)
+        assert g(2.0) == pytest.approx(13.0, rel=1e-12)
+        mod.K = 5.0
+        assert g(2.0) == pytest.approx(21.0, rel=1e-12)
