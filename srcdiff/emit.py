@@ -262,7 +262,8 @@ def to_source(func: ast.FunctionDef) -> str:
 def compile_function(source: str, fname: str, f, injected: dict | None = None):
     """Compile `source` (one def) exactly as printed, so its globals are `f`'s
     module dict (read live), `f`'s closure cells are shared, and `injected` names
-    arrive as closure cells: nothing is written into the user's module. The text
+    arrive as closure cells (a cell given is shared as it is: an inlined helper's
+    closure, read live): nothing is written into the user's module. The text
     goes to `linecache`, so tracebacks and debuggers show it."""
     injected = dict(injected or {})
     freevars = list(f.__code__.co_freevars)
@@ -276,8 +277,11 @@ def compile_function(source: str, fname: str, f, injected: dict | None = None):
     scope = next(c for c in code.co_consts if isinstance(c, types.CodeType))
     inner = next(c for c in scope.co_consts if isinstance(c, types.CodeType)
                  and c.co_name == fname)
-    closure = [types.CellType(injected[n]) if n in injected else cells[n]
-               for n in inner.co_freevars]
+    def cell(n):
+        v = injected[n] if n in injected else cells[n]
+        return v if isinstance(v, types.CellType) else types.CellType(v)
+
+    closure = [cell(n) for n in inner.co_freevars]
     fn = types.FunctionType(inner, f.__globals__, fname, f.__defaults__, tuple(closure) or None)
     fn.__kwdefaults__ = dict(f.__kwdefaults__) if f.__kwdefaults__ else None
     return fn

@@ -1,7 +1,7 @@
 """Inlining the user's own functions: whether a callee can be, and its parameters.
 
 Takes a resolved user function and the call site (lowered arguments); gives why
-it cannot be inlined (`why_not`: recursion, no source, another module) or the
+it cannot be inlined (`why_not`: recursion, no source) or the
 environment its body starts from (`bind_params`: parameter -> argument, with
 constant defaults). The lowering then lowers the body with a fresh `Lowerer`.
 """
@@ -30,11 +30,6 @@ def why_not(helper, caller, stack, node, filename: str):
             f"{spelled} has no derivative rule and no Python source srcdiff can "
             "transform (it was made by exec or compile); " + how_to_register(spelled),
             loc_of(filename, node))
-    if helper.__globals__ is not caller.__globals__:
-        return NotDifferentiableError(
-            f"{spelled} has no derivative rule, and its source is in another module "
-            f"({helper.__module__}): srcdiff inlines helpers only from the module of the "
-            "function it differentiates; " + how_to_register(spelled), loc_of(filename, node))
     return None
 
 

@@ -24,11 +24,16 @@ from .ops import BINOPS
 from .resolve import MISSING  # noqa: F401  (api.py reads srcdiff.lower.MISSING)
 from .source import parse_function
 
-def lower_function(fn, node, filename: str, counter) -> tuple[ir.Function, list]:
-    """(the IR of `fn`, whose `def` is `node`; the guards its names were resolved under)."""
+def lower_function(fn, node, filename: str, counter, injected=None) -> tuple[ir.Function, list]:
+    """(the IR of `fn`, whose `def` is `node`; the guards its names were resolved under).
+    `injected`, when given, receives the names the generated code needs that `fn`'s
+    module does not have (what inlined helpers of other modules read; spelling.py)."""
     lw = Lowerer(fn, filename, counter)
     ir_fn = lw.function(node)
-    once = {(id(ns), key, id(obj)): (ns, key, obj) for ns, key, obj in lw.resolver.guards}
+    if injected is not None:
+        injected.update(lw.spelling.injected)
+    once = {(id(ns), key, id(obj)): (ns, key, obj)
+            for ns, key, obj in lw.resolver.guards + lw.spelling.guards}
     return ir_fn, list(once.values())  # (the fence and the lowering resolve the same names)
 
 
@@ -37,8 +42,9 @@ class Lowerer(Values):
     `env` its parameters, `out` the caller's block, `shared` what the caller still
     holds, `stack` the functions being inlined)."""
 
-    def __init__(self, fn, filename: str, counter, env=None, out=None, shared=(), stack=()):
-        super().__init__(fn, filename, counter, env, out, shared)
+    def __init__(self, fn, filename: str, counter, env=None, out=None, shared=(), stack=(),
+                 spelling=None):
+        super().__init__(fn, filename, counter, env, out, shared, spelling)
         self.stack = tuple(stack)
         self.brk_keys: list = []  # the break flags of the loops being lowered, innermost last
 
@@ -74,7 +80,7 @@ class Lowerer(Values):
 
     def inline(self, helper, node, args, kwargs, hint):
         """Lower a call of the user's own function into this body. None when it
-        cannot be (recursion, unsupported code, other globals): the call is then
+        cannot be (recursion, unsupported code, no source): the call is then
         kept as written, and differentiating through it is a located error."""
         why = inlining.why_not(helper, self.fn, self.stack, node, self.filename)
         if why is not None:
@@ -88,7 +94,7 @@ class Lowerer(Values):
             # (`a /= 2` on an array) would change the caller's value too
             sub = Lowerer(helper, filename, self.counter, env=env, out=self.out,
                           shared={v.id for v in env.values() if isinstance(v, ir.Var)},
-                          stack=self.stack + (self.fn,))
+                          stack=self.stack + (self.fn,), spelling=self.spelling)
             result = sub.inlined(hnode, hint)
         except (UnsupportedSyntaxError, NoSourceError) as e:
             del self.out[mark:]

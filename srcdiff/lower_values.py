@@ -49,10 +49,12 @@ class TupleVal:
 
 
 class Values:
-    def __init__(self, fn, filename: str, counter, env=None, out=None, shared=()):
+    def __init__(self, fn, filename: str, counter, env=None, out=None, shared=(),
+                 spelling=None):
         self.fn = fn
         self.filename = filename
-        self.resolver = Resolver(fn, filename)
+        self.resolver = Resolver(fn, filename, spelling)
+        self.spelling = self.resolver.spelling  # the root's, shared by inlined helpers
         self.counter = counter
         self.env: dict = dict(env or {})
         self.out: list = [] if out is None else out
@@ -268,7 +270,7 @@ class Values:
 
     def e_Attribute(self, node, hint):
         if self.callee(node)[0]:
-            return ir.Opaque(copy.deepcopy(node), {})  # e.g. math.pi, read live
+            return ir.Opaque(self.resolver.written(node), {})  # e.g. math.pi, read live
         base = self.atom(node.value, "t")
         return self.assign(hint, ir.Call(("attr", node.attr), None, [base]), node)
 
@@ -298,8 +300,9 @@ class Values:
             return self.comprehension_sum(node)
         if found and obj in (max, min) and len(node.args) == 1 and not node.keywords:
             arg = self.atom(node.args[0], "t")
-            return self.assign(hint, ir.Call(("reduce", obj.__name__), copy.deepcopy(node.func),
-                                             [arg], {}, obj.__name__), node)
+            return self.assign(hint, ir.Call(("reduce", obj.__name__),
+                                             self.resolver.written(node.func), [arg], {},
+                                             obj.__name__), node)
         args = [self.atom(a, "t") for a in node.args]
         kwargs = {k.arg: self.atom(k.value, "t") for k in node.keywords}
         spelling = ast.unparse(node.func)
@@ -311,10 +314,10 @@ class Values:
             if obj in (max, min) and len(args) > 2 and not kwargs:
                 acc = args[0]  # n-ary max/min: pairwise, over the arguments as lowered
                 for a in args[1:]:
-                    acc = self.assign(hint, ir.Call(obj, copy.deepcopy(node.func), [acc, a],
+                    acc = self.assign(hint, ir.Call(obj, self.resolver.written(node.func), [acc, a],
                                                     {}, spelling), node)
                 return acc
-            call = ir.Call(obj, copy.deepcopy(node.func), args, kwargs, spelling)
+            call = ir.Call(obj, self.resolver.written(node.func), args, kwargs, spelling)
             call.why = self.inline_errors.get(id(obj))
             return self.assign(_call_hint(hint, spelling, args), call, node)
         if isinstance(node.func, ast.Attribute):

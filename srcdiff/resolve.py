@@ -7,19 +7,22 @@ constant, or the name read live). Resolution is by object, so an alias
 (`from math import sin as s`) finds the rule and a shadowed builtin never picks
 the wrong one. Every global or builtin it relied on is recorded in `guards` as
 (namespace, name, object, or MISSING for "must stay unbound"): a cached lowering
-is reused only while `guards_hold`.
+is reused only while `guards_hold`. A name an inlined helper of another module
+reads is written as the root's code can read it (spelling.py).
 """
 from __future__ import annotations
 
 import ast
 import builtins
+import functools
+import os
+import sysconfig
 import types
 
 from . import ir
 from .rules.table import lookup
 from .source import unsupported
-
-MISSING = object()  # a guard's object for "this name must stay unbound"
+from .spelling import MISSING, Spelling
 HELPER_FILE = "<srcdiff: helpers>"  # where srcdiff's generated runtime helpers live
 
 
@@ -31,12 +34,26 @@ def guards_hold(guards) -> bool:
     return True
 
 
+LIBRARIES = ("numpy", "sympy", "srcdiff", "scipy")  # never inlined: their rules apply
+
+
 def is_user_function(obj) -> bool:
-    """A Python function of the user's with no rule: the lowering inlines it."""
+    """A Python function of the user's with no rule, from any module of theirs:
+    the lowering inlines it. A library's (one above, the standard library, an
+    installed package) is a primitive: a rule or a located error."""
     if not isinstance(obj, types.FunctionType) or lookup(obj) is not None:
         return False
     mod = getattr(obj, "__module__", "") or ""
-    return mod.split(".")[0] not in ("numpy", "sympy", "srcdiff", "scipy")
+    return mod.split(".")[0] not in LIBRARIES and not installed(obj.__code__.co_filename)
+
+
+@functools.lru_cache(maxsize=None)
+def installed(filename: str) -> bool:
+    """Whether a file is in the standard library or an installed package."""
+    paths = sysconfig.get_paths()
+    roots = {os.path.realpath(paths[k]) + os.sep
+             for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}
+    return os.path.realpath(filename).startswith(tuple(roots))
 
 
 def _literal(value) -> bool:
@@ -48,8 +65,9 @@ def _literal(value) -> bool:
 class Resolver:
     """Resolves the names of one function; collects the guards it relied on."""
 
-    def __init__(self, fn, filename: str):
+    def __init__(self, fn, filename: str, spelling: Spelling | None = None):
         self.fn = fn
+        self.spelling = spelling or Spelling(fn)  # the root's: how names are written there
         self.filename = filename
         self.globals = fn.__globals__
         self.closure = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
@@ -91,10 +109,14 @@ class Resolver:
             if found:
                 if isinstance(base, (types.ModuleType, type)):
                     try:
-                        return True, getattr(base, node.attr)
+                        obj = getattr(base, node.attr)
                     except AttributeError:
                         raise unsupported(f"the missing attribute {ast.unparse(node)!r}",
                                           self.filename, node) from None
+                    if isinstance(base, types.ModuleType) and is_user_function(obj):
+                        # inlined: `utils.softplus` rebound must transform again
+                        self.guards.append((vars(base), node.attr, obj))
+                    return True, obj
                 if callable(getattr(base, node.attr, None)):
                     return True, getattr(base, node.attr)
         return False, None
@@ -119,5 +141,10 @@ class Resolver:
             if _literal(value):
                 return ir.Const(value)
         if name in self.closure or name in self.globals or hasattr(builtins, name):
-            return ir.Opaque(ast.Name(name, ast.Load()), {})
+            return ir.Opaque(ast.copy_location(self.spelling.name(self, name), node), {})
         raise unsupported(f"the undefined name {name!r}", self.filename, node)
+
+    def written(self, node) -> ast.expr:
+        """A callee or attribute chain the function reads (`np.exp`, `L.dense`), as
+        the generated code of the root writes it."""
+        return self.spelling.node(self, node)

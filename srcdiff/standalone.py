@@ -6,7 +6,11 @@ module. A standalone module must carry them itself, so this finds the free
 names of the generated source (`symtable`), resolves each against the primal's
 module (and closure), and embeds it: an import for a module or a function of
 another module, `NAME = <literal>` for a constant, the source of a helper
-function of the same module (whose own free names are embedded in turn).
+function of the same module (whose own free names are embedded in turn). What
+an inlined helper of another module reads (spelling.py) is written through its
+module, imported by name (`import mypkg.utils as utils`, then `utils.SCALE`):
+the standalone module needs the user's package importable, and reads the
+helper module's globals live, as the compiled derivative does.
 `srcdiff.stop_gradient(v)` is the identity, so calls of it are replaced by `v`;
 anything else of srcdiff's is an error: the output never imports srcdiff.
 """
@@ -25,7 +29,7 @@ from typing import Any, Sequence
 import astor
 import numpy as np
 
-from . import transform
+from . import spelling, transform
 from .errors import SrcDiffError
 from .rules.stop import stop_gradient
 from .source import describe, function_of
@@ -52,13 +56,14 @@ def module_text(f, wrt: Sequence[int], as_tuple: bool = False, mode: str = "reve
     module, so that it runs with only what that module imports (never srcdiff)."""
     f = function_of(f)
     source = build_source(f, wrt, as_tuple, mode)
-    return _Embedder(f).module(source, header)
+    return _Embedder(f, transform.lowered(f).injected).module(source, header)
 
 
 class _Embedder:
-    def __init__(self, f):
+    def __init__(self, f, injected=None):
         self.f = f
         self.globals = f.__globals__
+        self.injected = spelling.values(injected or {})  # names inlined helpers need
         self.closure = {}
         for name, cell in zip(f.__code__.co_freevars, f.__closure__ or ()):
             try:
@@ -89,6 +94,14 @@ class _Embedder:
         return "\n".join(p.rstrip("\n") + "\n" for p in parts).replace("\n\n\n\n", "\n\n\n")
 
     def _lookup(self, name: str, allow_closure: bool = True):
+        if allow_closure and name in self.injected:
+            value = self.injected[name]
+            if isinstance(value, types.ModuleType) and (
+                    value.__name__ == "__main__" or sys.modules.get(value.__name__) is not value):
+                raise StandaloneError(
+                    f"the derivative reads the module {value.__name__!r} (an inlined "
+                    "helper's), which a standalone module cannot import by name")
+            return True, value
         if allow_closure and name in self.closure:
             return True, self.closure[name]
         if name in self.globals:

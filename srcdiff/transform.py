@@ -31,6 +31,7 @@ class Lowered:
     counter: itertools.count
     guards: list = field(default_factory=list)  # (namespace, name, object) read at build
     version: int = 0  # of the rule table
+    injected: dict = field(default_factory=dict)  # names helpers of other modules need
 
 
 _LOWERED: dict = {}
@@ -45,19 +46,22 @@ def lowered(f) -> Lowered:
         return hit
     node, filename = parse_function(f)
     counter = itertools.count()
-    fn, guards = lower_function(f, node, filename, counter)
-    out = Lowered(fn, node, counter, guards, table.VERSION[0])
+    injected: dict = {}
+    fn, guards = lower_function(f, node, filename, counter, injected)
+    out = Lowered(fn, node, counter, guards, table.VERSION[0], injected)
     _LOWERED[f] = out
     return out
 
 
-def module_names(f, reserved: set[str]) -> tuple[dict, list]:
-    """The names `f`'s module binds to `math` and NumPy; imports for the rest."""
+def module_names(f, reserved: set[str], injected=None) -> tuple[dict, list]:
+    """The names `f`'s module (or an inlined helper's, `injected`) binds to `math`
+    and NumPy; imports for the rest."""
     g = f.__globals__
     names, imports = {}, []
     for key, mod, prefer in (("math", math, ("math",)), ("np", np, ("np", "numpy"))):
         found = [k for k in prefer if g.get(k) is mod]
         found += sorted(k for k, v in g.items() if v is mod and k not in found)
+        found += sorted(k for k, v in (injected or {}).items() if v is mod)
         if found:
             names[key] = found[0]
         else:
@@ -72,7 +76,14 @@ def module_names(f, reserved: set[str]) -> tuple[dict, list]:
 _INDEXABLE = (np.ndarray, list, tuple, dict, str, np.generic)
 
 
-def opaque_bases(f, fn: ir.Function, args):
+def namespace(f, lw: Lowered) -> dict:
+    """`f`'s globals, with the modules injected for inlined helpers of other
+    modules: what a module constant (`utils.SCALE`) is read from at build time."""
+    mods = {k: v for k, v in lw.injected.items() if isinstance(v, types.ModuleType)}
+    return {**f.__globals__, **mods} if mods else f.__globals__
+
+
+def opaque_bases(f, fn: ir.Function, args, ns=None):
     """For a call with these arguments: whether an indexed atom is an object with
     its own `__getitem__` (not an array, list, tuple, dict or string)."""
     types_ = {p.id: type(a) for p, a in zip(fn.params, args)}
@@ -84,17 +95,13 @@ def opaque_bases(f, fn: ir.Function, args):
         if isinstance(atom, ir.Opaque) and not atom.uses:
             try:
                 tree = ast.fix_missing_locations(ast.Expression(exprs.opaque(atom)))
-                value = eval(compile(tree, "<index base>", "eval"), f.__globals__)
+                value = eval(compile(tree, "<index base>", "eval"), ns or f.__globals__)
             except Exception:
                 return False
             return not isinstance(value, _INDEXABLE)
         return False
 
     return opaque
-
-
-def has_numpy(f) -> bool:
-    return any(v is np for v in f.__globals__.values())
 
 
 def param_kinds(fn: ir.Function, args, numpy_ok: bool) -> dict:
@@ -118,7 +125,7 @@ def reserved_names(f, lw: Lowered) -> set[str]:
     """Names generated code must not bind: everything `f` reads from outside."""
     code = f.__code__
     out = set(code.co_names) | set(code.co_freevars) | set(f.__globals__) | set(dir(builtins))
-    return (out - set(code.co_varnames)) | set(runtime.HELPERS)
+    return (out - set(code.co_varnames)) | set(runtime.HELPERS) | set(lw.injected)
 
 
 def _signature(node, extra_kwonly=()) -> ast.arguments:
@@ -161,14 +168,16 @@ def setup(f, wrt: tuple[int, ...], args, strict: bool = True) -> Setup:
     lw = lowered(f)
     fn = lw.fn
     wrt_vars = [fn.params[i] for i in wrt]
-    active = activity.analyze(fn, wrt_vars, None if args is None else opaque_bases(f, fn, args))
-    pk = param_kinds(fn, args, has_numpy(f))
-    vk = kinds.infer(fn, pk, f.__globals__)
+    ns = namespace(f, lw)
+    active = activity.analyze(fn, wrt_vars,
+                              None if args is None else opaque_bases(f, fn, args, ns))
+    pk = param_kinds(fn, args, any(v is np for v in ns.values()))  # (helpers' too)
+    vk = kinds.infer(fn, pk, ns)
     if strict:
         for finding in aliasing.analyze(fn, vk):
             raise finding.error
     reserved = reserved_names(f, lw)
-    modules, imports = module_names(f, reserved)
+    modules, imports = module_names(f, reserved, lw.injected)
     ctx = Context(vk, modules, set())
     types = None if args is None else {p.id: type(a) for p, a in zip(fn.params, args)}
     return Setup(f, lw, fn, wrt_vars, active, pk, vk, reserved, modules, imports, ctx, types)
@@ -193,7 +202,7 @@ def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Group
     func = emit.tidy(func, temps, set())
     func = emit.rename(func, vars_by_id, primal, su.fn.params, su.reserved)
     source = emit.to_source(func)
-    compiled = emit.compile_function(source, fname, su.f, injected or {})
+    compiled = emit.compile_function(source, fname, su.f, {**su.lw.injected, **(injected or {})})
     return Built(source, compiled, fname)
 
 

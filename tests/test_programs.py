@@ -31,6 +31,10 @@ KNOWN = {
     "nets.mlp_tuple":
         "issue 15 item 9: a tuple parameter of arrays of different shapes crashes "
         "(ValueError: inhomogeneous shape)",
+    "nets.mlp_layers":
+        "issue 15 item 9: a list parameter of (W, b) tuples of arrays of different shapes "
+        "crashes (ValueError: inhomogeneous shape); refused before its helper relu (from "
+        "utils.py) could be inlined",
     "nets.weight_decay":
         "issue 15 item 9: a list parameter of arrays of different shapes crashes "
         "(ValueError: inhomogeneous shape)",
