@@ -343,13 +343,19 @@ def _shape_arg(b):
     return xs[0] if len(xs) == 1 else f"({', '.join(xs)},)"
 
 
+def _untranspose(axes, x):
+    """The adjoint of np.transpose(x, axes): g by the inverse permutation. Axes may be
+    negative (-1 is the last), so they are taken modulo x's dimension before argsort."""
+    return f"np.transpose(g, np.argsort(np.mod({axes}, np.ndim({x}))))"
+
+
 def _method_transpose(mode):
     def template(b):
         xs = _extras(b)
         v = "g" if mode == "vjp" else "t"
         if not xs or (len(xs) == 1 and _const(b[xs[0]]) and b[xs[0]].value is None):
             return f"np.transpose({v})"
-        return f"np.transpose(g, np.argsort({_shape_arg(b)}))" if mode == "vjp" else (
+        return _untranspose(_shape_arg(b), "_0") if mode == "vjp" else (
             f"np.transpose(t, {_shape_arg(b)})")
     return template
 
@@ -364,7 +370,7 @@ add(M("reshape"), Rule(".reshape()", ("_0",), {"order": None},
 add(M("transpose"), Rule(".transpose()", ("_0",), vjp={"_0": _method_transpose("vjp")},
                          jvp={"_0": _method_transpose("jvp")}, varargs=True))
 R(np.transpose, "a axes=None",
-  lambda b: "np.transpose(g, np.argsort(axes))" if _passed(b, "axes") else "np.transpose(g)",
+  lambda b: _untranspose("axes", "a") if _passed(b, "axes") else "np.transpose(g)",
   lambda b: _call("np.transpose", "t", b, pos=("axes",)))
 R(A("T"), "a", "np.transpose(g)", "np.transpose(t)")
 R([np.swapaxes, M("swapaxes")], "a axis1 axis2", "np.swapaxes(g, axis1, axis2)",

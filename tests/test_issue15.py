@@ -1,0 +1,79 @@
+"""Regression tests for issue 15: each class of silent wrong derivative or raw crash.
+
+References are hand-derived formulas or central finite differences, never srcdiff
+itself; each derivative is checked in reverse mode (`grad`) and forward mode
+(`grad(mode="forward")` and `jvp`).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import srcdiff
+
+EPS = np.finfo(float).eps
+
+
+def fd_grad(f, x, *rest):
+    """Central differences of scalar f with respect to its first argument."""
+    if not isinstance(x, np.ndarray):
+        h = EPS ** (1 / 3) * max(1.0, abs(x))
+        return (f(x + h, *rest) - f(x - h, *rest)) / (2 * h)
+    out = np.zeros(x.shape)
+    for k in np.ndindex(x.shape):
+        h = EPS ** (1 / 3) * max(1.0, abs(x[k]))
+        hi, lo = x.copy(), x.copy()
+        hi[k] += h
+        lo[k] -= h
+        out[k] = (f(hi, *rest) - f(lo, *rest)) / (2 * h)
+    return out
+
+
+def jvp_grad(f, x, *rest):
+    """The gradient through `jvp`, one tangent per entry of x."""
+    if not isinstance(x, np.ndarray):
+        return srcdiff.jvp(f, (x, *rest), (1.0, *[0.0 * np.asarray(r) for r in rest]))[1]
+    out = np.zeros(x.shape)
+    for k in np.ndindex(x.shape):
+        e = np.zeros(x.shape)
+        e[k] = 1.0
+        out[k] = srcdiff.jvp(f, (x, *rest), (e, *[np.zeros(np.shape(r)) for r in rest]))[1]
+    return out
+
+
+def assert_all_modes(f, x, want, *rest, rtol=1e-6, atol=1e-9):
+    """grad (both modes) and jvp of f at x agree with the reference `want`."""
+    for mode in ("reverse", "forward"):
+        got = srcdiff.grad(f, mode=mode)(x, *rest)
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, err_msg=mode)
+    np.testing.assert_allclose(jvp_grad(f, x, *rest), want, rtol=rtol, atol=atol,
+                               err_msg="jvp")
+
+
+# ----- 3: transpose with negative axes -----
+W3 = np.random.default_rng(3).normal(size=(4, 2, 3))
+W2 = np.random.default_rng(4).normal(size=(2, 2, 2))
+
+
+def transpose_negative(x):
+    return np.sum(np.transpose(x, (-1, 0, 1)) * W3)
+
+
+def transpose_negative_equal(x):  # equal dimensions: the old rule was silently wrong
+    return np.sum(np.transpose(x, (0, -1, 1)) * W2)
+
+
+def method_transpose_negative(x):
+    return np.sum(x.transpose(0, -1, -2) * W2)
+
+
+def method_transpose_negative_tuple(x):
+    return np.sum(x.transpose((-1, 0, 1)) * W3)
+
+
+@pytest.mark.parametrize("f, shape", [
+    (transpose_negative, (2, 3, 4)), (transpose_negative_equal, (2, 2, 2)),
+    (method_transpose_negative, (2, 2, 2)), (method_transpose_negative_tuple, (2, 3, 4))])
+def test_transpose_negative_axes(f, shape):
+    x = np.random.default_rng(0).normal(size=shape)
+    assert_all_modes(f, x, fd_grad(f, x))
