@@ -299,3 +299,20 @@ def _with_dependencies(used: set[str]) -> set[str]:
         todo += [n.id for n in ast.walk(ast.parse(HELPERS[key]))
                  if isinstance(n, ast.Name) and n.id in HELPERS and n.id != key]
     return out
+
+# ----- issue 15 fixes -----
+HELPERS["_written"] = '''
+def _written(g, index):
+    """g[index] where x[index] = v wrote last: a repeated integer index keeps only its
+    last write (as NumPy does), so earlier duplicates get zero."""
+    part = g[index]
+    parts = index if isinstance(index, tuple) else (index,)
+    if not any(isinstance(i, (list, np.ndarray)) and np.asarray(i).dtype != bool
+               for i in parts):
+        return part  # basic indices and masks write each entry at most once
+    order = np.reshape(np.arange(np.size(part)), np.shape(part))
+    writer = np.full(np.shape(g), -1)
+    writer[index] = order  # the same assignment: each entry keeps its last writer
+    return np.where(writer[index] == order, part, 0.0)
+'''
+ORDER.append("_written")

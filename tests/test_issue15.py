@@ -77,3 +77,58 @@ def method_transpose_negative_tuple(x):
 def test_transpose_negative_axes(f, shape):
     x = np.random.default_rng(0).normal(size=shape)
     assert_all_modes(f, x, fd_grad(f, x))
+
+
+# ----- 4: duplicate indices in item assignment: NumPy keeps the last write -----
+C4 = np.array([1.0, 2.0, 3.0, 5.0])
+
+
+def set_duplicates(x):
+    y = np.zeros(4)
+    y[[0, 0, 2]] = x  # y[0] = x[1] (the last write), y[2] = x[2]
+    return np.sum(y * C4)
+
+
+def add_duplicates(x):
+    y = np.ones(4)
+    y[[1, 3, 1]] += x  # y[1] = 1 + x[2], y[3] = 1 + x[1]
+    return np.sum(y * y * C4)
+
+
+def set_duplicates_broadcast(x):
+    y = np.zeros((3, 2))
+    y[[2, 0, 2]] = x * np.array([[1.0], [2.0], [3.0]])  # rows 2 and 0 kept
+    return np.sum(y * np.arange(6.0).reshape(3, 2))
+
+
+def set_duplicates_2d(x):
+    y = np.zeros((2, 2))
+    y[[0, 1, 0], [1, 1, 1]] = x  # y[0, 1] = x[2], y[1, 1] = x[1]
+    return np.sum(y * np.array([[1.0, 2.0], [3.0, 4.0]]))
+
+
+def test_duplicate_set_hand_formula():
+    x = np.array([0.7, -1.3, 2.1])
+    assert_all_modes(set_duplicates, x, np.array([0.0, C4[0], C4[2]]))
+    y1, y3 = 1 + x[2], 1 + x[1]
+    assert_all_modes(add_duplicates, x, np.array([0.0, 2 * y3 * C4[3], 2 * y1 * C4[1]]))
+    assert_all_modes(set_duplicates_2d, x, np.array([0.0, 4.0, 2.0]))
+
+
+@pytest.mark.parametrize("f, x", [
+    (set_duplicates, np.array([0.7, -1.3, 2.1])), (add_duplicates, np.array([0.7, -1.3, 2.1])),
+    (set_duplicates_broadcast, np.array([0.4, -0.9])), (set_duplicates_2d, np.array([1., 2, 3]))])
+def test_duplicate_indices_against_differences(f, x):
+    assert_all_modes(f, x, fd_grad(f, x))
+
+
+def test_duplicate_indices_second_order():
+    """hessian differentiates the generated adjoint (with its last-write rule) again."""
+    def f(x):
+        y = np.zeros(3)
+        y[[0, 0, 2]] = x * x  # f = x1**4 + 3 * x2**4
+        return np.sum(y * y * np.array([1.0, 2.0, 3.0]))
+
+    x = np.array([0.5, 1.5, 2.0])
+    want = np.diag([0.0, 12 * x[1] ** 2, 36 * x[2] ** 2])
+    np.testing.assert_allclose(srcdiff.hessian(f)(x), want, rtol=1e-12)

@@ -11,7 +11,7 @@ import operator
 
 import sympy as sp
 
-from .table import RULES, SCALAR, Rule, add, defelementwise, defzero
+from .table import RULES, SCALAR, Rule, add, defelementwise, defzero, kind_of
 
 E = defelementwise
 
@@ -129,8 +129,18 @@ add(("helper", "_like"), Rule("_like", ("d", "x", "fresh"), {"fresh": False},
 add(("helper", "_scatter"), Rule("_scatter", ("v", "x", "index"), vjp={"v": "g[index]"},
                                  jvp={"v": "_scatter(t, x, index)"}))
 add(("helper", "_zero"), Rule("_zero", ("x",), zero=True))
+
+
+def _written_part(b):
+    """The cotangent of v in x[index] = v: what it wrote. An integer index writes one
+    entry; others may repeat one, and then only its last write counts (`_written`)."""
+    if kind_of(b["index"]) == SCALAR:
+        return "_unbroadcast(g[index], v)"
+    return "_unbroadcast(_written(g, index), v)"
+
+
 add(("helper", "_setitem"), Rule("_setitem", ("x", "index", "v"), vjp={
-    "x": "_setitem(g, index, 0.0)", "v": "_unbroadcast(g[index], v)"}, jvp={
+    "x": "_setitem(g, index, 0.0)", "v": _written_part}, jvp={
     "x": "_setitem(t, index, 0.0)", "v": "_setitem(np.zeros(np.shape(ans)), index, t)"}))
 add(("helper", "_broadcast"), Rule("_broadcast", ("t_", "ans_"), vjp={
     "t_": "_unbroadcast(g, t_)"}, jvp={"t_": "_broadcast(t, ans_)"}))
@@ -153,6 +163,6 @@ for _name, _params, _lin in (
         ("_inner_adjoint_a", "g a b", ["g", "b"]), ("_inner_adjoint_b", "g a b", ["g", "a"]),
         ("_diag_adjoint", "g v k", ["g"]), ("_sort_adjoint", "g x axis", ["g"]),
         ("_unconcatenate", "g arrays axis ndmin", ["g"]), ("_cast_adjoint", "g ans_", ["g"]),
-        ("_scatter", "g x index", ["g"])):
+        ("_scatter", "g x index", ["g"]), ("_written", "g index", ["g"])):
     if ("helper", _name) not in RULES:
         _linear_helper(_name, _params, _lin)
