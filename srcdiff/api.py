@@ -71,6 +71,60 @@ def resolve_wrt(f, wrt: Wrt, allow_none=False) -> tuple[tuple[int, ...], bool]:
 
 
 _NDARRAY = np.ndarray
+_SEQUENCES = (list, tuple)  # as differentiated parameters, checked at every call
+
+
+def check_arguments(fn, values, wrt, names=None) -> None:
+    """Refuse, before generated code runs, what srcdiff cannot differentiate: any
+    complex argument (a real gradient of complex code would silently drop the
+    imaginary parts), and a differentiated parameter that is not a number, an
+    array, or a list/tuple of numbers or arrays of one shape (pytrees come later)."""
+    names = names or list(inspect.signature(fn).parameters)
+    for name, v in zip(names, values):
+        t = type(v)
+        if t is float or t is int or (t is np.ndarray and v.dtype.kind != "c"):
+            continue  # the common cases, first: this runs at every call with arrays
+        if isinstance(v, (complex, np.complexfloating)) or t is np.ndarray:
+            raise SrcDiffError(
+                f"{describe(fn)}: argument {name!r} is {_complex(v)}; srcdiff differentiates "
+                f"real-valued code only and does not support complex inputs")
+    for i in wrt:
+        problem = _not_differentiable(values[i])
+        if problem:
+            raise SrcDiffError(f"{describe(fn)}: cannot differentiate with respect to "
+                               f"{names[i]!r}: it is {problem}")
+
+
+def _complex(v) -> str:
+    return f"an array of dtype {v.dtype}" if isinstance(v, np.ndarray) else \
+        f"the complex number {v!r}"
+
+
+def _not_differentiable(v) -> str | None:
+    """Why a differentiated parameter's value is not supported, or None."""
+    if isinstance(v, np.ndarray):
+        return None if v.dtype.kind in "biuf" else f"an array of dtype {v.dtype}"
+    if isinstance(v, (int, float, np.number)):
+        return None
+    not_yet = "; containers (pytrees) are not supported yet: pass each array as its own parameter"
+    if isinstance(v, dict):
+        return "a dict" + not_yet
+    if isinstance(v, _SEQUENCES):
+        if type(v) not in _SEQUENCES:
+            return f"a {type(v).__name__} (a {type(v).__mro__[1].__name__} subclass)" + not_yet
+        try:
+            kind = np.asarray(v).dtype.kind
+        except ValueError:  # NumPy refuses ragged nesting
+            return f"a {type(v).__name__} of arrays of different shapes" + not_yet
+        if kind == "c":
+            return f"a {type(v).__name__} of complex numbers; srcdiff does not support " \
+                   "complex inputs"
+        if kind not in "biuf":
+            return (f"a {type(v).__name__} of items that are not numbers or arrays of one "
+                    f"shape" + not_yet)
+        return None
+    return (f"a {type(v).__name__}; srcdiff differentiates with respect to numbers, arrays, "
+            f"and lists or tuples of them")
 
 
 def signature(values) -> tuple:
@@ -121,6 +175,7 @@ class Derivative:
         self._cache: dict = {}
         self._nparams = len(_params(self._fn))
         self._sig = inspect.signature(self._fn)
+        self._names = list(self._sig.parameters)
         self._transform = transform
         self._build_generic()
         self.__name__ = f"{getattr(f, '__name__', 'f')}_{variant}"
@@ -165,6 +220,7 @@ class Derivative:
         return self._call(values, args, kwargs)
 
     def _call(self, values, args, kwargs):
+        check_arguments(self._fn, values, self.wrt, self._names)
         entry = self._cache.get(tuple(map(type, values)))
         if type(entry) is dict:  # arrays: keyed by their number of dimensions too
             entry = entry.get(signature(values))
@@ -204,7 +260,7 @@ class Derivative:
         unwrap = internal.returns_value and self.variant == "grad"  # (value, grad) -> grad
         entry = [internal.fn, unwrap, shown, tuple(guards), self._version]
         key = tuple(map(type, values))
-        if _NDARRAY in key:
+        if _NDARRAY in key or any(key[i] in _SEQUENCES for i in self.wrt):
             self._cache.setdefault(key, {})[signature(values)] = entry
         else:
             self._cache[key] = entry
@@ -283,6 +339,7 @@ def vjp(f: Callable, *primals: Any, wrt: Wrt | None = None):
 
     fn = _function(f)
     idx, _ = resolve_wrt(fn, wrt, allow_none=True)
+    check_arguments(fn, primals, idx)
     built = transform.build_reverse(fn, idx, "vjp", primals)
     out = fn(*primals)
 
@@ -296,17 +353,19 @@ def vjp(f: Callable, *primals: Any, wrt: Wrt | None = None):
 
 
 class JVP:
-    """`jvp(f)`: a function `(primals, tangents) -> (out, tangent_out)` with `.source`."""
+    """`jvp(f)`: a function `(primals, tangents) -> (out, tangent_out)` with `.source`.
+    `idx` (internal: forward jacobians) limits the tangents to those parameters."""
 
-    def __init__(self, f):
+    def __init__(self, f, idx=None):
         from . import transform
 
         self.primal = f
         self._fn = _function(f)
         self._positional = [p for p in inspect.signature(self._fn).parameters.values()
                             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        self._idx = tuple(range(len(self._positional)))
+        self._idx = tuple(range(len(self._positional))) if idx is None else tuple(idx)
         self._built = transform.build_forward(self._fn, self._idx, "jvp")
+        self._last = self._built
         self._cache: dict = {}
         self._transform = transform
 
@@ -324,23 +383,37 @@ class JVP:
                 f"jvp needs one primal and one tangent per positional parameter of "
                 f"{describe(self._fn)} ({[p.name for p in self._positional]}); got "
                 f"{len(primals)} primals and {len(tangents)} tangents")
+        return self.push(primals, tangents)
+
+    def push(self, primals, tangents):
+        """(out, tangent_out) for all of `f`'s positional arguments `primals` and
+        one tangent per parameter of `idx`."""
+        from .errors import ShapeMismatchError
+
+        check_arguments(self._fn, primals, self._idx)
         ts = []
-        for p, t, spec in zip(primals, tangents, self._positional):
+        for i, t in zip(self._idx, tangents):
+            p, spec = primals[i], self._positional[i]
             if np.shape(p) != np.shape(t):
                 raise ShapeMismatchError(
                     f"the tangent of {spec.name!r} has shape {np.shape(t)} but the primal "
                     f"has shape {np.shape(p)}")
+            if np.iscomplexobj(t):
+                raise SrcDiffError(f"the tangent of {spec.name!r} is complex; srcdiff "
+                                   f"does not support complex inputs")
             ts.append(np.array(t, dtype=float) if isinstance(p, np.ndarray) else (
                 t if isinstance(t, (float, np.ndarray)) else float(t)))
         key = signature(primals)
-        fn = self._cache.get(key)
-        if fn is None:
-            fn = self._cache[key] = self._transform.build_forward(
-                self._fn, self._idx, "jvp", primals).fn
-        code = fn.__code__
+        built = self._cache.get(key)
+        if built is None:
+            built = self._cache[key] = self._transform.build_forward(
+                self._fn, self._idx, "jvp", primals)
+        self._last = built
+        code = built.fn.__code__
         names = code.co_varnames[code.co_argcount:code.co_argcount + code.co_kwonlyargcount]
-        kw = dict(zip(names[-n:] if n else (), ts))
-        return fn(*primals, **kw)
+        m = len(self._idx)
+        kw = dict(zip(names[-m:] if m else (), ts))
+        return built.fn(*primals, **kw)
 
 
 def jvp(f: Callable, primals=None, tangents=None):
@@ -426,6 +499,7 @@ def hessian(f: Callable, wrt: Wrt = 0):
     jac = jacobian(g, wrt=idx[0], mode="forward")
 
     def hess(*args):
+        check_arguments(fn, args, idx)
         check_scalar(fn(*args))
         return jac(*args)
 
@@ -440,6 +514,8 @@ def _cotangent(ct, out):
     if np.shape(ct) != np.shape(out):
         raise ShapeMismatchError(
             f"the cotangent has shape {np.shape(ct)} but the result has shape {np.shape(out)}")
+    if np.iscomplexobj(ct):
+        raise SrcDiffError("the cotangent is complex; srcdiff does not support complex values")
     if isinstance(out, np.ndarray) or isinstance(ct, np.ndarray):
         return np.array(ct, dtype=float)
     return float(ct)

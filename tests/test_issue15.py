@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import srcdiff
+from srcdiff import SrcDiffError
 
 EPS = np.finfo(float).eps
 
@@ -132,3 +133,88 @@ def test_duplicate_indices_second_order():
     x = np.array([0.5, 1.5, 2.0])
     want = np.diag([0.0, 12 * x[1] ** 2, 36 * x[2] ** 2])
     np.testing.assert_allclose(srcdiff.hessian(f)(x), want, rtol=1e-12)
+
+
+# ----- 5: complex inputs are refused, naming the parameter -----
+def scaled_abs2(x, c):
+    return np.abs(x * c) ** 2  # real-valued; d/dx = 2 x |c|**2, not what real rules give
+
+
+ENTRY_POINTS = {
+    "grad": lambda f, *a: srcdiff.grad(f)(*a),
+    "grad_forward": lambda f, *a: srcdiff.grad(f, mode="forward")(*a),
+    "value_and_grad": lambda f, *a: srcdiff.value_and_grad(f)(*a),
+    "vjp": lambda f, *a: srcdiff.vjp(f, *a, wrt=0)[1](1.0),
+    "jvp": lambda f, *a: srcdiff.jvp(f, a, (1.0,) + tuple(0.0 * np.asarray(v) for v in a[1:])),
+    "jacobian": lambda f, *a: srcdiff.jacobian(f)(*a),
+    "jacobian_forward": lambda f, *a: srcdiff.jacobian(f, mode="forward")(*a),
+    "hessian": lambda f, *a: srcdiff.hessian(f)(*a),
+}
+
+
+@pytest.mark.parametrize("entry", list(ENTRY_POINTS))
+@pytest.mark.parametrize("args, name", [
+    ((1.5 + 0.5j, 2.0), "x"), ((1.5, 1.0 + 1.0j), "c"),
+    ((np.array([1.0 + 2j, 3.0]), 2.0), "x"), ((1.5, np.array([1j, 2.0])), "c"),
+    ((1.5, np.complex64(1 + 1j)), "c")])
+def test_complex_arguments_are_refused(entry, args, name):
+    with pytest.raises(SrcDiffError, match=f"argument '{name}' is .*complex") as info:
+        ENTRY_POINTS[entry](scaled_abs2, *args)
+    assert "scaled_abs2" in str(info.value)
+
+
+def test_complex_refused_after_a_real_call():
+    """A derivative cached for float arrays still checks a complex array of the same kind."""
+    g = srcdiff.grad(lambda x: np.sum(x * x))
+    np.testing.assert_allclose(g(np.array([1.0, 2.0])), [2.0, 4.0])
+    with pytest.raises(SrcDiffError, match="complex"):
+        g(np.array([1.0 + 1j, 2.0]))
+    _, pull = srcdiff.vjp(lambda x: x * 2.0, np.array([1.0, 2.0]))
+    with pytest.raises(SrcDiffError, match="cotangent is complex"):
+        pull(np.array([1j, 1.0]))
+
+
+def test_real_inputs_still_differentiate():
+    x, c = 1.5, -0.7
+    assert_all_modes(lambda x, c: np.abs(x * c) ** 2, x, 2 * x * c * c, c)
+
+
+# ----- 9: containers as differentiated parameters: a clear error until pytrees land -----
+def dict_param(p):
+    return p["a"] * p["b"]
+
+
+def pair_param(p):
+    return np.sum(p[0]) * np.sum(p[1])
+
+
+@pytest.mark.parametrize("entry", ["grad", "grad_forward", "value_and_grad", "vjp",
+                                   "jacobian"])
+@pytest.mark.parametrize("f, arg, what", [
+    (dict_param, {"a": 1.0, "b": 2.0}, "a dict"),
+    (pair_param, [np.ones(2), np.ones(3)], "a list of arrays of different shapes"),
+    (pair_param, (np.ones(2), np.ones((2, 2))), "a tuple of arrays of different shapes"),
+    (pair_param, [{"w": 1.0}, 2.0], "a list of items that are not numbers")])
+def test_container_parameters_are_refused(entry, f, arg, what):
+    with pytest.raises(SrcDiffError, match="cannot differentiate with respect to 'p'") as info:
+        ENTRY_POINTS[entry](f, arg)
+    assert what in str(info.value) and "not supported yet" in str(info.value)
+
+
+def test_container_parameter_after_a_list_call():
+    """A list of one shape works; a ragged list after it is still refused (not cached past)."""
+    g = srcdiff.grad(pair_param)
+    a, b = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    got = g([a, b])
+    np.testing.assert_allclose(got[0], np.sum(b) * np.ones(2))
+    np.testing.assert_allclose(got[1], np.sum(a) * np.ones(2))
+    with pytest.raises(SrcDiffError, match="different shapes"):
+        g([a, np.ones(3)])
+
+
+def test_dict_is_fine_when_not_differentiated():
+    def f(x, opts):
+        return x * x * opts["scale"]
+
+    for mode in ("reverse", "forward"):
+        assert srcdiff.grad(f, mode=mode)(1.5, {"scale": 3.0}) == pytest.approx(9.0, rel=1e-14)
