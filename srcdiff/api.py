@@ -425,58 +425,100 @@ def jvp(f: Callable, primals=None, tangents=None):
     return j(primals, tangents)
 
 
-def jacobian(f: Callable, wrt: Wrt = 0, mode: str = "reverse"):
-    """A function returning d out / d in with shape out.shape + in.shape (a tuple
+class Jacobian:
+    """`jacobian(f, wrt, mode)`: d out / d in with shape out.shape + in.shape (a tuple
     of them for a tuple `wrt`). Reverse builds it row by row from the pullback,
-    forward column by column from jvp."""
-    if mode not in ("reverse", "forward"):
-        raise SrcDiffError(f"mode must be 'reverse' or 'forward', not {mode!r}")
-    fn = _function(f)
-    idx, as_tuple = resolve_wrt(fn, wrt)
-    j = JVP(fn) if mode == "forward" else None
+    forward column by column from jvp. Called like `f` (defaults, keywords); has
+    `.source` (the vjp or jvp code of the latest call, generic before one) and `.primal`."""
 
-    def jac(*args):
+    def __init__(self, f: Callable, wrt: Wrt = 0, mode: str = "reverse"):
+        from . import transform
+
+        if mode not in ("reverse", "forward"):
+            raise SrcDiffError(f"mode must be 'reverse' or 'forward', not {mode!r}")
+        self.primal = f
+        self.mode = mode
+        self._fn = _function(f)
+        self.wrt, self._as_tuple = resolve_wrt(self._fn, wrt)
+        self._sig = inspect.signature(self._fn)
         if mode == "forward":
-            out = fn(*args)
-            cols = []
-            for i in idx:
-                x = args[i]
-                n = int(np.size(x))
-                rows = []
-                for k in range(n):
-                    tangents = [np.zeros(np.shape(a)) if isinstance(a, np.ndarray) else 0.0
-                                for a in args]
-                    e = np.zeros(np.shape(x))
-                    e.flat[k] = 1.0
-                    tangents[i] = e if isinstance(x, np.ndarray) else 1.0
-                    rows.append(np.asarray(j(args, tangents)[1], dtype=float))
-                mat = np.stack(rows, axis=-1) if rows else np.zeros(np.shape(out) + (0,))
-                cols.append(_shape_jac(mat.reshape(np.shape(out) + np.shape(x)), x, out))
-            return tuple(cols) if as_tuple else cols[0]
-        out, pull = vjp(fn, *args, wrt=idx)
-        m = int(np.size(out))
-        per = [[] for _ in idx]
-        for k in range(m):
+            self._jvp = JVP(self._fn, self.wrt)
+            self._source = self._jvp.source
+        else:
+            self._source = transform.build_reverse(self._fn, self.wrt, "vjp", None,
+                                                   strict=False).source
+        self.__name__ = f"{getattr(f, '__name__', 'f')}_jacobian"
+
+    @property
+    def source(self) -> str:
+        return self._source
+
+    def bind(self, args, kwargs) -> tuple:
+        """`f`'s positional arguments, with its defaults, from a call like `f`'s."""
+        try:
+            bound = self._sig.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"{self.__name__}: {e}") from None
+        bound.apply_defaults()
+        positional = [p.name for p in self._sig.parameters.values()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        if len(positional) != len(bound.arguments):
+            raise SrcDiffError(f"{self.__name__}: jacobian passes positional parameters only")
+        return tuple(bound.arguments.values())
+
+    def __call__(self, *args, **kwargs):
+        args = self.bind(args, kwargs)
+        check_arguments(self._fn, args, self.wrt)
+        res = self._forward(args) if self.mode == "forward" else self._reverse(args)
+        return tuple(res) if self._as_tuple else res[0]
+
+    def _forward(self, args):
+        out = None
+        cols = []
+        for slot, i in enumerate(self.wrt):
+            x = args[i]
+            rows = []
+            for k in range(int(np.size(x))):
+                tangents = [np.zeros(np.shape(args[j])) if isinstance(args[j], np.ndarray)
+                            else 0.0 for j in self.wrt]
+                e = np.zeros(np.shape(x))
+                e.flat[k] = 1.0
+                tangents[slot] = e if isinstance(x, np.ndarray) else 1.0
+                out, t_out = self._jvp.push(args, tangents)
+                rows.append(np.asarray(t_out, dtype=float))
+            if out is None:
+                out = self._fn(*args)
+            mat = np.stack(rows, axis=-1) if rows else np.zeros(np.shape(out) + (0,))
+            cols.append(_shape_jac(mat.reshape(np.shape(out) + np.shape(x))))
+        self._source = self._jvp._last.source
+        return cols
+
+    def _reverse(self, args):
+        out, pull = vjp(self._fn, *args, wrt=self.wrt)
+        self._source = pull.source
+        per = [[] for _ in self.wrt]
+        for k in range(int(np.size(out))):
             ct = np.zeros(np.shape(out))
             ct.flat[k] = 1.0
             grads = pull(ct if isinstance(out, np.ndarray) else 1.0)
             for slot, g in zip(per, grads):
                 slot.append(np.asarray(g, dtype=float))
         res = []
-        for i, slot in zip(idx, per):
+        for i, slot in zip(self.wrt, per):
             x = args[i]
             mat = np.stack(slot) if slot else np.zeros((0,) + np.shape(x))
-            res.append(_shape_jac(mat.reshape(np.shape(out) + np.shape(x)), x, out))
-        return tuple(res) if as_tuple else res[0]
+            res.append(_shape_jac(mat.reshape(np.shape(out) + np.shape(x))))
+        return res
 
-    jac.primal = f
-    return jac
+    def __repr__(self) -> str:
+        return f"<srcdiff jacobian of {describe(self.primal)} ({self.mode})>"
 
 
-def _shape_jac(mat, x, out):
-    if mat.ndim == 0:
-        return float(mat)
-    return mat
+jacobian = Jacobian
+
+
+def _shape_jac(mat):
+    return float(mat) if mat.ndim == 0 else mat
 
 
 def hessian(f: Callable, wrt: Wrt = 0):
@@ -496,12 +538,13 @@ def hessian(f: Callable, wrt: Wrt = 0):
                 "support loops yet (the gradient's tape cannot be differentiated again); "
                 "jacobian(grad(f), mode='forward') has the same limit", s.loc)
     g = Derivative(f, idx[0], "grad")
-    jac = jacobian(g, wrt=idx[0], mode="forward")
+    jac = Jacobian(g, wrt=idx[0], mode="forward")
 
-    def hess(*args):
-        check_arguments(fn, args, idx)
-        check_scalar(fn(*args))
-        return jac(*args)
+    def hess(*args, **kwargs):
+        values = jac.bind(args, kwargs)  # the gradient has f's parameters and defaults
+        check_arguments(fn, values, idx)
+        check_scalar(fn(*values))
+        return jac(*values)
 
     hess.primal = f
     hess.source = g.source

@@ -189,7 +189,7 @@ def pair_param(p):
 
 
 @pytest.mark.parametrize("entry", ["grad", "grad_forward", "value_and_grad", "vjp",
-                                   "jacobian"])
+                                   "jacobian", "jacobian_forward"])
 @pytest.mark.parametrize("f, arg, what", [
     (dict_param, {"a": 1.0, "b": 2.0}, "a dict"),
     (pair_param, [np.ones(2), np.ones(3)], "a list of arrays of different shapes"),
@@ -218,3 +218,54 @@ def test_dict_is_fine_when_not_differentiated():
 
     for mode in ("reverse", "forward"):
         assert srcdiff.grad(f, mode=mode)(1.5, {"scale": 3.0}) == pytest.approx(9.0, rel=1e-14)
+
+
+# ----- 12: jacobian has .source and .primal -----
+def vector_fn(x, a=2.0):
+    return np.sin(x) * a
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_jacobian_has_source_and_primal(mode):
+    jac = srcdiff.jacobian(vector_fn, mode=mode)
+    assert jac.primal is vector_fn
+    assert "def vector_fn_" in jac.source and "np.cos" in jac.source
+    compile(jac.source, "<jacobian source>", "exec")
+    x = np.array([0.3, -1.2])
+    np.testing.assert_allclose(jac(x), np.diag(2.0 * np.cos(x)), rtol=1e-14)
+    assert "np.cos" in jac.source  # after a call: the code of that call
+
+
+# ----- 13: hessian and forward jacobian take f's defaults and keywords -----
+def with_default(x, a=2.0, b=0.5):
+    return a * x * x * x + b * x
+
+
+@pytest.mark.parametrize("call, want", [
+    (lambda d: d(1.5), 6 * 1.5 * 1.5 + 0.5),
+    (lambda d: d(1.5, 3.0), 9 * 1.5 * 1.5 + 0.5),
+    (lambda d: d(1.5, b=1.0), 6 * 1.5 * 1.5 + 1.0),
+    (lambda d: d(x=1.5), 6 * 1.5 * 1.5 + 0.5)])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_jacobian_uses_defaults(call, want, mode):
+    assert call(srcdiff.jacobian(with_default, mode=mode)) == pytest.approx(want, rel=1e-14)
+    assert call(srcdiff.grad(with_default, mode=mode)) == pytest.approx(want, rel=1e-14)
+
+
+@pytest.mark.parametrize("call, want", [
+    (lambda h: h(1.5), 6 * 2.0 * 1.5), (lambda h: h(1.5, 3.0), 6 * 3.0 * 1.5),
+    (lambda h: h(1.5, b=7.0), 6 * 2.0 * 1.5), (lambda h: h(x=1.5, a=1.0), 6 * 1.5)])
+def test_hessian_uses_defaults(call, want):
+    assert call(srcdiff.hessian(with_default)) == pytest.approx(want, rel=1e-14)
+
+
+W13 = np.array([1.0, 2.0])
+
+
+def test_hessian_of_array_with_default():
+    def f(x, w=W13):
+        return np.sum(w * x ** 3)
+
+    x = np.array([0.5, -1.5])
+    np.testing.assert_allclose(srcdiff.hessian(f)(x), np.diag(6 * np.array([1.0, 2.0]) * x),
+                               rtol=1e-14)
