@@ -316,3 +316,12 @@ def _written(g, index):
     return np.where(writer[index] == order, part, 0.0)
 '''
 ORDER.append("_written")
+HELPERS["_std_adjoint"] = """
+def _std_adjoint(g, x, ans, axis, ddof, keepdims):
+    \"\"\"The adjoint of ans = np.std(x, axis, ddof=ddof, keepdims=keepdims): the variance's
+    over 2 * ans. The std of one entry is the constant 0, so its adjoint is 0 (not 0 / 0).\"\"\"
+    if np.size(x) == np.size(ans):
+        return np.zeros(np.shape(x))
+    return _var_adjoint(g / (2 * ans), x, ans, axis, ddof, keepdims)
+"""
+ORDER.append("_std_adjoint")

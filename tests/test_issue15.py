@@ -6,6 +6,8 @@ itself; each derivative is checked in reverse mode (`grad`) and forward mode
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -269,3 +271,90 @@ def test_hessian_of_array_with_default():
     x = np.array([0.5, -1.5])
     np.testing.assert_allclose(srcdiff.hessian(f)(x), np.diag(6 * np.array([1.0, 2.0]) * x),
                                rtol=1e-14)
+
+
+# ----- 8: a function constant in its input has derivative 0, not nan -----
+def std_all(x):
+    return np.std(x)
+
+
+def std_rows(x):
+    return np.sum(np.std(x, axis=1) * np.array([1.0, 2.0, 3.0]))
+
+
+def std_method_keepdims(x):
+    return np.sum(x.std(axis=0, keepdims=True))
+
+
+@pytest.mark.parametrize("f, x", [
+    (std_all, 2.5), (std_all, np.array([2.5])), (std_rows, np.array([[1.0], [2.0], [4.0]])),
+    (std_method_keepdims, np.array([[1.0, -2.0]]))])
+def test_std_of_one_entry_is_constant(f, x):
+    assert_all_modes(f, x, 0.0 * np.asarray(x) if isinstance(x, np.ndarray) else 0.0,
+                     atol=0.0)
+
+
+def test_std_elsewhere_unchanged():
+    x = np.random.default_rng(8).normal(size=(3, 4))
+    assert_all_modes(std_rows, x, fd_grad(std_rows, x))
+
+
+def pow_operator(a, b):
+    return a ** b
+
+
+def pow_builtin(a, b):
+    return pow(a, b)
+
+
+def pow_math(a, b):
+    return math.pow(a, b)
+
+
+def pow_numpy(a, b):
+    return np.sum(np.power(a, b))
+
+
+def pow_float_numpy(a, b):
+    return np.sum(np.float_power(a, b))
+
+
+def zero_base(y):
+    return 0.0 ** y  # autograd's test_power_arg1_zero
+
+
+def zero_exponent(x):
+    return x ** 0.0
+
+
+SCALAR_POWS = [pow_operator, pow_builtin, pow_math]
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy evaluates both np.where arms
+@pytest.mark.parametrize("f", SCALAR_POWS + [pow_numpy, pow_float_numpy])
+def test_power_where_constant(f):
+    """0 ** b is 0 for every b > 0 and a ** 0 is 1 for every a: both partials are 0 there."""
+    arr = f in (pow_numpy, pow_float_numpy)
+    z = np.zeros(2) if arr else 0.0
+    b = np.array([2.0, 3.0]) if arr else 2.0
+    assert_all_modes(lambda y, a: f(a, y), b, z, z, atol=0.0)  # d/db at a = 0
+    a = np.array([1.5, 0.0]) if arr else 1.5
+    assert_all_modes(f, a, z, z, atol=0.0)  # d/da at b = 0
+    assert_all_modes(f, z, z, z, atol=0.0)  # d/da at a = b = 0: 0 ** 0 = 1 = a ** 0
+
+
+@pytest.mark.parametrize("f", SCALAR_POWS)
+def test_power_elsewhere_hand_formula(f):
+    a, b = 1.7, -0.6
+    assert_all_modes(f, a, b * a ** (b - 1), b, rtol=1e-13)
+    assert_all_modes(lambda y, x: f(x, y), b, a ** b * math.log(a), a, rtol=1e-13)
+
+
+def test_power_constant_operands():
+    assert_all_modes(zero_base, 2.0, 0.0, atol=0.0)
+    assert_all_modes(zero_exponent, 1.3, 0.0, atol=0.0)
+    assert_all_modes(lambda x: 2.0 ** x + x ** 3, 0.7, 2.0 ** 0.7 * math.log(2.0) + 3 * 0.49,
+                     rtol=1e-13)
+    x = np.array([0.5, 2.0])
+    assert_all_modes(lambda y: np.sum(np.power(0.0, y)), x, np.zeros(2), atol=0.0)
+    assert_all_modes(lambda y: np.sum(np.power(x, y)), x, x ** x * np.log(x), rtol=1e-13)

@@ -33,6 +33,7 @@ import numpy as np
 
 from .. import ir
 from ..errors import NotDifferentiableError
+from .scalar import pow_rule
 from .table import ELEMENTWISE, REDUCE, UNKNOWN, Rule, _scale, add, defelementwise, defzero, kind_of
 
 E = defelementwise
@@ -129,8 +130,8 @@ E(np.add, "np.add", "a b", "1", "1")
 E(np.subtract, "np.subtract", "a b", "1", "-1")
 E(np.multiply, "np.multiply", "a b", "b", "a")
 E(np.divide, "np.divide", "a b", "1 / b", "-ans / b")
-E(np.power, "np.power", "a b", "b * a ** (b - 1)", "ans * np.log(a)")
-E(np.float_power, "np.float_power", "a b", "b * a ** (b - 1)", "ans * np.log(a)")
+add(np.power, pow_rule("np.power"))
+add(np.float_power, pow_rule("np.float_power"))
 E(np.mod, "np.mod", "a b", "1", "-np.floor(a / b)")
 E(np.fmod, "np.fmod", "a b", "1", "-np.trunc(a / b)")
 E(np.arctan2, "np.arctan2", "y x", "x / (x * x + y * y)", "-y / (x * x + y * y)")
@@ -235,8 +236,8 @@ R([np.max, np.amax, M("max"), np.min, np.amin, M("min")], _CHOOSE,
 R([np.var, M("var")], _VAR, "_var_adjoint(g, a, ans, axis, ddof, keepdims)",
   lambda b: _reduce("np.sum", "t * _var_adjoint(1.0, a, ans, axis, ddof, keepdims)", b),
   out_kind=REDUCE)
-R([np.std, M("std")], _VAR, "_var_adjoint(g / (2 * ans), a, ans, axis, ddof, keepdims)",
-  lambda b: _reduce("np.sum", "t * _var_adjoint(0.5 / ans, a, ans, axis, ddof, keepdims)", b),
+R([np.std, M("std")], _VAR, "_std_adjoint(g, a, ans, axis, ddof, keepdims)",
+  lambda b: _reduce("np.sum", "t * _std_adjoint(1.0, a, ans, axis, ddof, keepdims)", b),
   out_kind=REDUCE)
 R([np.cumsum, M("cumsum")], "a axis=None dtype=None out=None",
   lambda b: "np.flip(np.cumsum(np.flip(g, axis), axis), axis)" if _passed(b, "axis")
