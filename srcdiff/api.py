@@ -8,6 +8,7 @@ array), built once per kind signature and cached.
 from __future__ import annotations
 
 import inspect
+import linecache
 from typing import Any, Callable, Sequence, Union
 
 import numpy as np
@@ -127,6 +128,34 @@ def _not_differentiable(v) -> str | None:
             f"and lists or tuples of them")
 
 
+_ARITHMETIC = (ArithmeticError, ValueError)
+
+
+def undefined(fn, args, kwargs, error: Exception) -> Exception:
+    """What to raise when a derivative's generated code raised `error`. Python's float
+    arithmetic raises where NumPy gives inf or nan (1 / 0.0, math.log(0.0)): if `fn`
+    itself raises at this point, its own error (the derivative fails as `fn` does);
+    else a SrcDiffError saying the derivative is undefined there, never a bare
+    exception from generated code. Other ValueErrors are not arithmetic: `error`."""
+    if isinstance(error, ValueError) and "math domain error" not in str(error):
+        return error
+    try:
+        fn(*args, **kwargs)
+    except Exception as primal_error:
+        return primal_error
+    code = getattr(fn, "__code__", None)
+    where = f" ({code.co_filename}, line {code.co_firstlineno})" if code else ""
+    tb, line = error.__traceback__, ""
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.startswith("<srcdiff"):
+            line = linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno).strip()
+        tb = tb.tb_next
+    return SrcDiffError(
+        f"the derivative of {describe(fn)}{where} is undefined at this point (infinite or "
+        f"not a real number): evaluating it raised {type(error).__name__}: {error}"
+        + (f"\n  in the generated line: {line}" if line else ""))
+
+
 def signature(values) -> tuple:
     """What a specialised derivative depends on: each argument's type (and an
     array's number of dimensions)."""
@@ -231,7 +260,10 @@ class Derivative:
                 entry = self._specialise(values, rebuild=True)
                 break
         self._last = entry
-        result = entry[0](*args, **kwargs) if kwargs else entry[0](*args)
+        try:
+            result = entry[0](*args, **kwargs) if kwargs else entry[0](*args)
+        except _ARITHMETIC as e:
+            raise undefined(self._fn, args, kwargs, e) from None
         return result[1] if entry[1] else result
 
     def _bind(self, args, kwargs) -> tuple:
@@ -295,9 +327,14 @@ def _fast_class(n: int) -> type:
                     f"        return self._call(args, args, kwargs)\n"
                     f"    if self._last is not entry:\n"
                     f"        self._last = entry\n"
-                    f"    result = entry[0]({args})\n"
+                    f"    try:\n"
+                    f"        result = entry[0]({args})\n"
+                    f"    except _ARITHMETIC as e:\n"
+                    f"        raise undefined(self._fn, ({args}{',' if n == 1 else ''}), {{}}, e)"
+                    f" from None\n"
                     f"    return result[1] if entry[1] else result\n")
-        scope = {"Derivative": Derivative, "_VERSION": _VERSION, "_NO": _NO}
+        scope = {"Derivative": Derivative, "_VERSION": _VERSION, "_NO": _NO,
+                 "_ARITHMETIC": _ARITHMETIC, "undefined": undefined}
         exec(compile(src, f"<srcdiff: call with {n} arguments>", "exec"), scope)
         _FAST[n] = type("Derivative", (Derivative,), {"__call__": scope["__call__"]})
     return _FAST[n]
@@ -345,7 +382,10 @@ def vjp(f: Callable, *primals: Any, wrt: Wrt | None = None):
 
     def pullback(cotangent):
         ct = _cotangent(cotangent, out)
-        value, grads = built.fn(*primals, **{built.ct_name: ct})
+        try:
+            value, grads = built.fn(*primals, **{built.ct_name: ct})
+        except _ARITHMETIC as e:
+            raise undefined(fn, primals, {}, e) from None
         return grads
 
     pullback.source = built.source
@@ -413,7 +453,10 @@ class JVP:
         names = code.co_varnames[code.co_argcount:code.co_argcount + code.co_kwonlyargcount]
         m = len(self._idx)
         kw = dict(zip(names[-m:] if m else (), ts))
-        return built.fn(*primals, **kw)
+        try:
+            return built.fn(*primals, **kw)
+        except _ARITHMETIC as e:
+            raise undefined(self._fn, primals, {}, e) from None
 
 
 def jvp(f: Callable, primals=None, tangents=None):

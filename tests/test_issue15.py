@@ -358,3 +358,94 @@ def test_power_constant_operands():
     x = np.array([0.5, 2.0])
     assert_all_modes(lambda y: np.sum(np.power(0.0, y)), x, np.zeros(2), atol=0.0)
     assert_all_modes(lambda y: np.sum(np.power(x, y)), x, x ** x * np.log(x), rtol=1e-13)
+
+
+# ----- 11: tril/triu of a 1-D array; derivatives that are infinite at a point -----
+TRI_W = np.arange(9.0).reshape(3, 3) - 3.0
+
+
+def tril_vector(x):
+    return np.sum(np.tril(x) * TRI_W)
+
+
+def triu_vector_k(x):
+    return np.sum(np.triu(x, 1) * TRI_W)
+
+
+def tril_vector_negative_k(x):
+    return np.sum(np.tril(x, -1) * TRI_W)
+
+
+def tril_matrix(x):
+    return np.sum(np.tril(x) * TRI_W)
+
+
+def test_tril_vector_hand_formula():
+    """tril(x)[i, j] = x[j] for j <= i: d/dx[j] sums the weights at and below the diagonal."""
+    x = np.array([0.5, -1.0, 2.0])
+    want = np.array([sum(TRI_W[i, j] for i in range(3) if j <= i) for j in range(3)])
+    assert_all_modes(tril_vector, x, want)
+
+
+@pytest.mark.parametrize("f, shape", [(tril_vector, (3,)), (triu_vector_k, (3,)),
+                                      (tril_vector_negative_k, (3,)), (tril_matrix, (3, 3))])
+def test_triangles_against_differences(f, shape):
+    x = np.random.default_rng(11).normal(size=shape)
+    assert_all_modes(f, x, fd_grad(f, x))
+
+
+def sqrt_plus(x):
+    return math.sqrt(x) + x
+
+
+def half_power(x):
+    return x ** 0.5 * 3.0
+
+
+def arcsine(x):
+    return math.asin(x)
+
+
+def log_at_zero(x):
+    return math.log(x) * 2.0
+
+
+UNDEFINED_ENTRY_POINTS = ["grad", "grad_forward", "value_and_grad", "vjp", "jvp", "jacobian",
+                          "jacobian_forward"]
+
+
+@pytest.mark.parametrize("entry", UNDEFINED_ENTRY_POINTS)
+@pytest.mark.parametrize("f, x", [(sqrt_plus, 0.0), (half_power, 0.0), (arcsine, 1.0)])
+def test_infinite_derivative_is_a_clear_error(entry, f, x):
+    """Python floats raise where NumPy gives inf: a SrcDiffError naming f, not a bare
+    ZeroDivisionError or ValueError from generated code."""
+    with pytest.raises(SrcDiffError, match="is undefined at this point") as info:
+        ENTRY_POINTS[entry](f, x)
+    text = str(info.value)
+    assert f.__name__ in text and "test_issue15.py" in text
+
+
+def test_infinite_derivative_after_a_cached_call():
+    g = srcdiff.grad(sqrt_plus)
+    assert g(4.0) == pytest.approx(1.25, rel=1e-15)
+    for _ in range(2):  # the fast call path too
+        with pytest.raises(SrcDiffError, match="sqrt_plus"):
+            g(0.0)
+    assert g(1.0) == pytest.approx(1.5, rel=1e-15)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_where_f_raises_the_derivative_raises_its_error(mode):
+    with pytest.raises(ValueError, match="math domain error"):
+        srcdiff.grad(log_at_zero, mode=mode)(0.0)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_array_code_gives_numpy_inf():
+    def f(x):
+        return np.sum(np.sqrt(x))
+
+    x = np.array([0.0, 4.0])
+    np.testing.assert_array_equal(srcdiff.grad(f)(x), [np.inf, 0.25])
+    # forward mode, like JAX's jacfwd: every sweep meets 0 * inf at x[0] = 0
+    np.testing.assert_array_equal(srcdiff.grad(f, mode="forward")(x), [np.inf, np.nan])

@@ -399,10 +399,19 @@ R(np.fliplr, "m", "np.fliplr(g)", "np.fliplr(t)")
 R(np.flipud, "m", "np.flipud(g)", "np.flipud(t)")
 R(np.roll, "a shift axis=None", lambda b: _call("np.roll", "g, np.negative(shift)", b, "axis"),
   lambda b: _call("np.roll", "t, shift", b, "axis"))
-R(np.tril, "m k=0", lambda b: _call("np.tril", "g", b, pos=("k",)),
-  lambda b: _call("np.tril", "t", b, pos=("k",)))
-R(np.triu, "m k=0", lambda b: _call("np.triu", "g", b, pos=("k",)),
-  lambda b: _call("np.triu", "t", b, pos=("k",)))
+
+
+def _triangle(fn):
+    """tril/triu keep a triangle of m; a 1-D m is first broadcast to a square (each row
+    a copy of m), so its adjoint also sums the kept part of g over those rows."""
+    def vjp(b):
+        kept = _call(fn, "g", b, pos=("k",))
+        return kept if kind_of(b["m"]) == "matrix" else f"_unbroadcast({kept}, m)"
+    return vjp, lambda b: _call(fn, "t", b, pos=("k",))
+
+
+R(np.tril, "m k=0", *_triangle("np.tril"))
+R(np.triu, "m k=0", *_triangle("np.triu"))
 R(np.sort, "a axis=-1 kind=None", "_sort_adjoint(g, a, axis)",
   "np.take_along_axis(t, np.argsort(a, axis, kind='stable'), axis)")
 
