@@ -449,3 +449,79 @@ def test_array_code_gives_numpy_inf():
     np.testing.assert_array_equal(srcdiff.grad(f)(x), [np.inf, 0.25])
     # forward mode, like JAX's jacfwd: every sweep meets 0 * inf at x[0] = 0
     np.testing.assert_array_equal(srcdiff.grad(f, mode="forward")(x), [np.inf, np.nan])
+
+
+# ----- 18: check's finite differences on a small, strongly curved parameter -----
+def narrow_gaussian(x):
+    return np.sum(np.exp(-x * x / 2e-6))
+
+
+def fast_sine(x):
+    return np.sum(np.sin(1000.0 * x))
+
+
+def looped_narrow(x, n):
+    s = 0.0
+    for _ in range(n):
+        s = s + math.exp(-x * x * 1e6)
+    return s
+
+
+def reciprocal(x):
+    return np.sum(1.0 / x)
+
+
+def log_near_zero(x):
+    return np.sum(np.log(x))  # h0 = 0.1 leaves the domain at x = 1e-4
+
+
+CURVED = [
+    (narrow_gaussian, (np.array([1e-3]),), lambda x: -x / 1e-6 * np.exp(-x * x / 2e-6)),
+    (fast_sine, (np.array([1e-3, 0.5]),), lambda x: 1000.0 * np.cos(1000.0 * x)),
+    (looped_narrow, (1e-3, 2), lambda x: -4e6 * x * math.exp(-x * x * 1e6)),
+    (reciprocal, (np.array([1e-3, -2e-3]),), lambda x: -1.0 / (x * x)),
+    (log_near_zero, (np.array([1e-4, 3.0]),), lambda x: 1.0 / x)]
+
+
+@pytest.mark.parametrize("f, args, exact", CURVED, ids=[c[0].__name__ for c in CURVED])
+def test_check_passes_a_correct_derivative_of_a_curved_parameter(f, args, exact):
+    r = srcdiff.check(f, *args)
+    assert r.method == "finite-difference"
+    assert r.ok, str(r)
+    ref = r.entries[0].reference
+    np.testing.assert_allclose(ref, exact(args[0]), rtol=1e-8)  # the reference itself
+
+
+def bumped(x):
+    return math.exp(-x * x * 1e6)
+
+
+@pytest.fixture
+def slightly_wrong_rule():
+    srcdiff.register(bumped, vjp=("g * (-2e6 * x * ans) * (1 + 1e-4)",))  # off by 1e-4
+    yield
+    srcdiff.unregister(bumped)
+
+
+def uses_bumped(x, n):
+    s = 0.0
+    for _ in range(n):
+        s = s + bumped(x)
+    return s
+
+
+def test_check_still_fails_a_wrong_derivative_of_a_curved_parameter(slightly_wrong_rule):
+    r = srcdiff.check(uses_bumped, 1e-3, 2)
+    assert r.method == "finite-difference"
+    assert not r.ok and "MISMATCH" in str(r)
+
+
+def scaled_sine(x, k):
+    return np.sum(np.sin(k * x) + np.exp(-k * x * x))
+
+
+@pytest.mark.parametrize("k", [1.0, 30.0, 1e3, 1e4])
+@pytest.mark.parametrize("x0", [1e-4, 3e-3, 0.7, 40.0])
+def test_check_never_fails_a_correct_derivative_across_scales(k, x0):
+    r = srcdiff.check(scaled_sine, np.array([x0, -x0 / 3]), k)
+    assert r.ok, str(r)
