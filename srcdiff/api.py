@@ -503,11 +503,12 @@ class Jacobian:
         except TypeError as e:
             raise TypeError(f"{self.__name__}: {e}") from None
         bound.apply_defaults()
-        positional = [p.name for p in self._sig.parameters.values()
-                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        if len(positional) != len(bound.arguments):
-            raise SrcDiffError(f"{self.__name__}: jacobian passes positional parameters only")
-        return tuple(bound.arguments.values())
+        params = self._sig.parameters.values()
+        if any(p.kind == p.KEYWORD_ONLY and p.name in kwargs for p in params):
+            raise SrcDiffError(f"{self.__name__}: jacobian and hessian take f's positional "
+                               f"parameters only; keyword-only ones keep their defaults")
+        return tuple(bound.arguments[p.name] for p in params
+                     if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
 
     def __call__(self, *args, **kwargs):
         args = self.bind(args, kwargs)

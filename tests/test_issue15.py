@@ -273,6 +273,18 @@ def test_hessian_of_array_with_default():
                                rtol=1e-14)
 
 
+
+def keyword_only(x, *, a=2.0):
+    return a * x * x * x
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_jacobian_and_hessian_keep_keyword_only_defaults(mode):
+    assert srcdiff.jacobian(keyword_only, mode=mode)(1.5) == pytest.approx(13.5, rel=1e-14)
+    assert srcdiff.hessian(keyword_only)(1.5) == pytest.approx(18.0, rel=1e-14)
+    with pytest.raises(SrcDiffError, match="positional parameters only"):
+        srcdiff.jacobian(keyword_only, mode=mode)(1.5, a=3.0)
+
 # ----- 8: a function constant in its input has derivative 0, not nan -----
 def std_all(x):
     return np.std(x)
