@@ -72,7 +72,7 @@ def resolve_wrt(f, wrt: Wrt, allow_none=False) -> tuple[tuple[int, ...], bool]:
 
 
 _NDARRAY = np.ndarray
-_SEQUENCES = (list, tuple)  # as differentiated parameters, checked at every call
+_SEQUENCES = (list, tuple)  # arguments checked at every call (not by type alone)
 
 
 def check_arguments(fn, values, wrt, names=None) -> None:
@@ -85,7 +85,7 @@ def check_arguments(fn, values, wrt, names=None) -> None:
         t = type(v)
         if t is float or t is int or (t is np.ndarray and v.dtype.kind != "c"):
             continue  # the common cases, first: this runs at every call with arrays
-        if isinstance(v, (complex, np.complexfloating)) or t is np.ndarray:
+        if _is_complex(v) or (t in _SEQUENCES and any(map(_is_complex, v))):
             raise SrcDiffError(
                 f"{describe(fn)}: argument {name!r} is {_complex(v)}; srcdiff differentiates "
                 f"real-valued code only and does not support complex inputs")
@@ -96,7 +96,14 @@ def check_arguments(fn, values, wrt, names=None) -> None:
                                f"{names[i]!r}: it is {problem}")
 
 
+def _is_complex(v) -> bool:
+    return isinstance(v, (complex, np.complexfloating)) or (
+        isinstance(v, np.ndarray) and v.dtype.kind == "c")
+
+
 def _complex(v) -> str:
+    if isinstance(v, _SEQUENCES):
+        return f"a {type(v).__name__} with complex items"
     return f"an array of dtype {v.dtype}" if isinstance(v, np.ndarray) else \
         f"the complex number {v!r}"
 
@@ -292,7 +299,7 @@ class Derivative:
         unwrap = internal.returns_value and self.variant == "grad"  # (value, grad) -> grad
         entry = [internal.fn, unwrap, shown, tuple(guards), self._version]
         key = tuple(map(type, values))
-        if _NDARRAY in key or any(key[i] in _SEQUENCES for i in self.wrt):
+        if _NDARRAY in key or any(t in _SEQUENCES for t in key):
             self._cache.setdefault(key, {})[signature(values)] = entry
         else:
             self._cache[key] = entry

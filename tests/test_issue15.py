@@ -181,6 +181,19 @@ def test_real_inputs_still_differentiate():
     assert_all_modes(lambda x, c: np.abs(x * c) ** 2, x, 2 * x * c * c, c)
 
 
+
+def weighted_abs2(x, cs):
+    return sum(abs(c * x) ** 2 for c in cs)
+
+
+def test_complex_items_of_a_list_argument_are_refused():
+    """Also on the cached call path: a list argument is checked at every call."""
+    for mode in ("reverse", "forward"):
+        g = srcdiff.grad(weighted_abs2, mode=mode)
+        assert g(1.5, [1.0, -2.0]) == pytest.approx(2 * 1.5 * 5.0, rel=1e-14)
+        with pytest.raises(SrcDiffError, match="argument 'cs' is a list with complex items"):
+            g(1.5, [1.0, 2j])
+
 # ----- 9: containers as differentiated parameters: a clear error until pytrees land -----
 def dict_param(p):
     return p["a"] * p["b"]
