@@ -138,19 +138,25 @@ def _not_differentiable(v) -> str | None:
 _ARITHMETIC = (ArithmeticError, ValueError)
 
 
-def undefined(fn, args, kwargs, error: Exception) -> Exception:
+def undefined(fn, args, kwargs, error: Exception, user=None) -> Exception:
     """What to raise when a derivative's generated code raised `error`. Python's float
     arithmetic raises where NumPy gives inf or nan (1 / 0.0, math.log(0.0)): if `fn`
     itself raises at this point, its own error (the derivative fails as `fn` does);
-    else a SrcDiffError saying the derivative is undefined there, never a bare
-    exception from generated code. Other ValueErrors are not arithmetic: `error`."""
+    else a SrcDiffError saying the derivative is undefined there, naming `user` (the
+    user's function `fn` was generated from, when it was), never a bare exception
+    from generated code. Other ValueErrors are not arithmetic: `error`."""
     if isinstance(error, ValueError) and "math domain error" not in str(error):
         return error
-    try:
-        fn(*args, **kwargs)
-    except Exception as primal_error:
-        return primal_error
     code = getattr(fn, "__code__", None)
+    if code is not None and not code.co_filename.startswith("<srcdiff"):
+        try:  # (generated code raising here would be this error again)
+            fn(*args, **kwargs)
+        except Exception as primal_error:
+            return primal_error
+    user = user or fn
+    while isinstance(user, Derivative):
+        user = user.primal
+    code = getattr(user, "__code__", None)
     where = f" ({code.co_filename}, line {code.co_firstlineno})" if code else ""
     tb, line = error.__traceback__, ""
     while tb is not None:
@@ -158,7 +164,7 @@ def undefined(fn, args, kwargs, error: Exception) -> Exception:
             line = linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno).strip()
         tb = tb.tb_next
     return SrcDiffError(
-        f"the derivative of {describe(fn)}{where} is undefined at this point (infinite or "
+        f"a derivative of {describe(user)}{where} is undefined at this point (infinite or "
         f"not a real number): evaluating it raised {type(error).__name__}: {error}"
         + (f"\n  in the generated line: {line}" if line else ""))
 
@@ -270,7 +276,7 @@ class Derivative:
         try:
             result = entry[0](*args, **kwargs) if kwargs else entry[0](*args)
         except _ARITHMETIC as e:
-            raise undefined(self._fn, args, kwargs, e) from None
+            raise undefined(self._fn, args, kwargs, e, self.primal) from None
         return result[1] if entry[1] else result
 
     def _bind(self, args, kwargs) -> tuple:
@@ -337,8 +343,8 @@ def _fast_class(n: int) -> type:
                     f"    try:\n"
                     f"        result = entry[0]({args})\n"
                     f"    except _ARITHMETIC as e:\n"
-                    f"        raise undefined(self._fn, ({args}{',' if n == 1 else ''}), {{}}, e)"
-                    f" from None\n"
+                    f"        raise undefined(self._fn, ({args}{',' if n == 1 else ''}), {{}}, e,"
+                    f" self.primal) from None\n"
                     f"    return result[1] if entry[1] else result\n")
         scope = {"Derivative": Derivative, "_VERSION": _VERSION, "_NO": _NO,
                  "_ARITHMETIC": _ARITHMETIC, "undefined": undefined}
@@ -392,7 +398,7 @@ def vjp(f: Callable, *primals: Any, wrt: Wrt | None = None):
         try:
             value, grads = built.fn(*primals, **{built.ct_name: ct})
         except _ARITHMETIC as e:
-            raise undefined(fn, primals, {}, e) from None
+            raise undefined(fn, primals, {}, e, f) from None
         return grads
 
     pullback.source = built.source
@@ -463,7 +469,7 @@ class JVP:
         try:
             return built.fn(*primals, **kw)
         except _ARITHMETIC as e:
-            raise undefined(self._fn, primals, {}, e) from None
+            raise undefined(self._fn, primals, {}, e, self.primal) from None
 
 
 def jvp(f: Callable, primals=None, tangents=None):
@@ -492,7 +498,7 @@ class Jacobian:
         self.wrt, self._as_tuple = resolve_wrt(self._fn, wrt)
         self._sig = inspect.signature(self._fn)
         if mode == "forward":
-            self._jvp = JVP(self._fn, self.wrt)
+            self._jvp = JVP(f, self.wrt)
             self._source = self._jvp.source
         else:
             self._source = transform.build_reverse(self._fn, self.wrt, "vjp", None,

@@ -301,10 +301,12 @@ def _with_dependencies(used: set[str]) -> set[str]:
     return out
 
 # ----- issue 15 fixes -----
+# _written: x[index] = v with a repeated integer index keeps only its last write, so v's
+# cotangent is zero at the earlier duplicates. _std_adjoint: the std of a single entry
+# (a scalar, an axis of length 1) is the constant 0, so its adjoint is 0, not 0 / 0.
 HELPERS["_written"] = '''
 def _written(g, index):
-    """g[index] where x[index] = v wrote last: a repeated integer index keeps only its
-    last write (as NumPy does), so earlier duplicates get zero."""
+    """g[index], 0 where a repeated index was written again later (NumPy keeps the last)."""
     part = g[index]
     parts = index if isinstance(index, tuple) else (index,)
     if not any(isinstance(i, (list, np.ndarray)) and np.asarray(i).dtype != bool
@@ -318,8 +320,7 @@ def _written(g, index):
 ORDER.append("_written")
 HELPERS["_std_adjoint"] = """
 def _std_adjoint(g, x, ans, axis, ddof, keepdims):
-    \"\"\"The adjoint of ans = np.std(x, axis, ddof=ddof, keepdims=keepdims): the variance's
-    over 2 * ans. The std of one entry is the constant 0, so its adjoint is 0 (not 0 / 0).\"\"\"
+    \"\"\"The adjoint of ans = np.std(x, ...); the std of one entry is constant: 0.\"\"\"
     if np.size(x) == np.size(ans):
         return np.zeros(np.shape(x))
     return _var_adjoint(g / (2 * ans), x, ans, axis, ddof, keepdims)
