@@ -7,17 +7,16 @@ their location, active uses of things that have no derivative.
 """
 from __future__ import annotations
 
-import operator
-
-import numpy as np
+import ast
 
 from . import ir
 from .errors import NotDifferentiableError, UnsupportedSyntaxError, how_to_register
-from .rules.table import bind_args, lookup
+from .rules.table import bind_args, derivative_rule, lookup
 
 
 def rule_of(call: ir.Call):
-    return lookup(call.fn)
+    """The call's derivative rule, or None (facts-only entries give none)."""
+    return derivative_rule(call.fn)
 
 
 def diff_args(call: ir.Call, loc=None) -> list[tuple[str, ir.Arg]]:
@@ -48,8 +47,56 @@ def diff_uses(stmt: ir.Assign) -> list[ir.Var]:
                 out.append(a)
             elif isinstance(a, ir.Opaque) and not a.nondiff:
                 out.extend(a.uses.values())
+        if rule_of(e) is None and isinstance(e.callee, ir.Opaque):
+            out.extend(e.callee.uses.values())  # calling a value made from x: `g = partial(h, x)`
         return out
     return []
+
+
+def _value_reads(a) -> list[ir.Var]:
+    """The values an index reads as values, not only through a comparison (a mask
+    `x[y > 0]` reads y for its truth, which has no derivative)."""
+    if isinstance(a, ir.Var):
+        return [a]
+    if not isinstance(a, ir.Opaque):
+        return []
+    out = []
+
+    def visit(n):
+        if isinstance(n, (ast.Compare, ast.BoolOp)) or (
+                isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.Not)):
+            return
+        if isinstance(n, ast.Name) and n.id in a.uses:
+            out.append(a.uses[n.id])
+        for child in ast.iter_child_nodes(n):
+            visit(child)
+
+    visit(a.node)
+    return out
+
+
+def _check_indices(block, varied, useful, opaque_base) -> None:
+    """An index is an integer position: an index computed from a differentiated
+    value (`T[x, 1.0]` on an object srcdiff cannot see into) would carry a
+    derivative srcdiff would drop, so it is an error, never a constant."""
+    for s in ir.walk(block):
+        if not (isinstance(s, ir.Assign) and isinstance(s.expr, ir.Call)
+                and s.var.id in useful):
+            continue
+        rule = rule_of(s.expr)
+        if rule is None or rule.index is None:
+            continue
+        try:
+            bound = bind_args(rule, s.expr.args, s.expr.kwargs)
+        except TypeError:
+            continue
+        if not opaque_base(bound[rule.params[0]]):
+            continue  # an array or a list: an index is an integer position
+        if any(v.id in varied for v in _value_reads(bound.get(rule.index))):
+            raise NotDifferentiableError(
+                "this index is computed from a differentiated value; srcdiff differentiates "
+                "indexing with integer positions only (for an object with its own "
+                "__getitem__, give it a derivative rule with srcdiff.register)", s.loc)
 
 
 def _edges(block, edges):
@@ -69,8 +116,11 @@ def _edges(block, edges):
     return edges
 
 
-def analyze(fn: ir.Function, wrt: list[ir.Var]) -> set[int]:
-    """Ids of the active vars. Fixpoint over the dataflow edges (loops included)."""
+def analyze(fn: ir.Function, wrt: list[ir.Var], opaque_base=None) -> set[int]:
+    """Ids of the active vars. Fixpoint over the dataflow edges (loops included).
+    `opaque_base(atom)` says whether an indexed value is an object srcdiff cannot
+    see into (its own `__getitem__`): indexing one with a differentiated value is
+    then an error."""
     edges = _edges(fn.body, [])
     varied = {v.id for v in wrt}
     changed = True
@@ -92,6 +142,8 @@ def analyze(fn: ir.Function, wrt: list[ir.Var]) -> set[int]:
                         changed = True
     active = varied & useful
     _check(fn.body, active)
+    if opaque_base is not None:
+        _check_indices(fn.body, varied, useful, opaque_base)
     _check_effects(fn.body, varied)
     return active
 
@@ -103,7 +155,8 @@ def _check_effects(block, varied) -> None:
     for s in ir.walk(block):
         if not (isinstance(s, ir.Assign) and s.effect and isinstance(s.expr, ir.Call)):
             continue
-        if s.expr.fn is print:
+        rule = lookup(s.expr.fn)
+        if rule is not None and rule.effect_free:
             continue
         if any(u.id in varied for u in ir.expr_uses(s.expr)):
             what = s.expr.spelling or "this call"
@@ -132,35 +185,3 @@ def _check(block, active) -> None:
             raise NotDifferentiableError(
                 f"{name} has no derivative rule and no Python source srcdiff can transform; "
                 + how_to_register(name if not name.startswith(".") else "fn"), s.loc)
-
-
-VIEWS = {operator.getitem, ("attr", "T"), ("attr", "real"), ("method", "reshape"),
-         ("method", "ravel"), ("method", "transpose"), ("method", "swapaxes"),
-         ("method", "squeeze"), ("method", "view"), np.reshape, np.ravel, np.transpose,
-         np.swapaxes, np.squeeze, np.expand_dims, np.broadcast_to, np.moveaxis,
-         np.atleast_1d, np.atleast_2d, np.atleast_3d, np.asarray}
-
-
-def check_in_place(fn: ir.Function, kinds) -> None:
-    """`z += v` is a new value in srcdiff's IR. For a NumPy array, `+=` changes the
-    array itself, so if another name (or a list, or the array it is a view of)
-    shares it, the primal changes that value too: an error unless `z` is a scalar."""
-    defs = {s.var.id: s for s in ir.walk(fn.body) if isinstance(s, ir.Assign)}
-    for _new, old, shared, loc in fn.augmented:
-        if kinds.kind(old) == "scalar":
-            continue
-        d = defs.get(old.id)
-        view = d is not None and isinstance(d.expr, ir.Call) and _is_view(d.expr.fn)
-        if shared or view:
-            what = "another name or a list refers to" if shared else "is a view of another array"
-            raise UnsupportedSyntaxError(
-                f"srcdiff does not support an in-place update of a value that {what} "
-                "(for a NumPy array `+=` changes the shared array too); write "
-                "`z = z + v` to make a new value", loc)
-
-
-def _is_view(fn) -> bool:
-    try:
-        return fn in VIEWS
-    except TypeError:
-        return False

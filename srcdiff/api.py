@@ -9,26 +9,26 @@ from __future__ import annotations
 
 import inspect
 import linecache
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence, Union
 
 import numpy as np
 
-from .errors import NonNumericOutputError, NonScalarOutputError, SrcDiffError, WrtError
+from . import ir, transform
+from .errors import (
+    NonNumericOutputError,
+    NonScalarOutputError,
+    ShapeMismatchError,
+    SrcDiffError,
+    UnsupportedSyntaxError,
+    WrtError,
+)
+from .lower import MISSING as _MISSING
+from .rules.stop import detach, stop_gradient  # noqa: F401 (the public names)
 from .rules.table import VERSION as _VERSION
-from .rules.table import ELEMENTWISE, defzero
 from .source import describe, function_of
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]
-_MISSING = __import__("srcdiff.lower", fromlist=["MISSING"]).MISSING
-
-
-def stop_gradient(x):
-    """Return `x` itself; differentiation treats it as a constant."""
-    return x
-
-
-detach = stop_gradient
-defzero(stop_gradient, "stop_gradient", out_kind=ELEMENTWISE)
 
 
 def _params(f) -> list[str]:
@@ -200,12 +200,33 @@ def _short(y) -> str:
     return text if len(text) < 60 else text[:57] + "..."
 
 
+@dataclass
+class Entry:
+    """A specialised derivative in the cache: the function calls run, whether its
+    result is (value, gradient) to unwrap, what `.source` shows (or a function
+    building it when first read), what the code assumed (global names and the
+    types of global constants, checked at each call) and the rule table's version."""
+
+    fn: Callable
+    unwrap: bool
+    shown: Any
+    guards: tuple
+    version: int
+
+
 class Derivative:
-    """A derivative function: call it like `f`; read `.source` and `.primal`."""
+    """A derivative function: call it like `f`; read `.source` and `.primal`.
+    Instances are of a subclass whose `__call__` is written out for `f`'s number
+    of parameters (see `_fast_class`)."""
+
+    def __new__(cls, f: Callable, *args, **kwargs):
+        try:
+            n = len(_params(_function(f)))
+        except Exception:  # reported, with its reason, by __init__
+            return super().__new__(cls)
+        return super().__new__(_fast_class(n) if cls is Derivative else cls)
 
     def __init__(self, f: Callable, wrt: Wrt, variant: str, mode: str = "reverse"):
-        from . import transform
-
         if mode not in ("reverse", "forward"):
             raise SrcDiffError(f"mode must be 'reverse' or 'forward', not {mode!r}")
         self.primal = f
@@ -218,7 +239,6 @@ class Derivative:
         self._nparams = len(_params(self._fn))
         self._sig = inspect.signature(self._fn)
         self._names = list(self._sig.parameters)
-        self._transform = transform
         self._build_generic()
         self.__name__ = f"{getattr(f, '__name__', 'f')}_{variant}"
         self.__doc__ = f"The {variant} of {describe(f)} with respect to {self.wrt_names}."
@@ -229,7 +249,7 @@ class Derivative:
         return tuple(names[i] for i in self.wrt)
 
     def _build(self, args, check):
-        t = self._transform
+        t = transform
         strict = args is not None
         if self.mode == "forward":
             return t.build_forward(self._fn, self.wrt, self.variant, args, check,
@@ -238,7 +258,7 @@ class Derivative:
                                strict)
 
     def _build_generic(self):
-        self._lowered = self._transform.lowered(self._fn)
+        self._lowered = transform.lowered(self._fn)
         self._guards = list({(id(ns), k): (ns, k, o) for ns, k, o in
                              self._lowered.guards}.values())
         self._generic = self._build(None, None)
@@ -253,9 +273,9 @@ class Derivative:
         entry = self._last
         if entry is None:
             return self._generic.source
-        if callable(entry[2]):  # built when first read, not on the call path
-            entry[2] = entry[2]()
-        return entry[2].source
+        if callable(entry.shown):  # built when first read, not on the call path
+            entry.shown = entry.shown()
+        return entry.shown.source
 
     def __call__(self, *args, **kwargs):
         values = self._bind(args, kwargs) if kwargs or len(args) != self._nparams else args
@@ -266,18 +286,18 @@ class Derivative:
         entry = self._cache.get(tuple(map(type, values)))
         if type(entry) is dict:  # arrays: keyed by their number of dimensions too
             entry = entry.get(signature(values))
-        if entry is None or entry[4] != _VERSION[0]:
+        if entry is None or entry.version != _VERSION[0]:
             entry = self._specialise(values)
-        for ns, name, expected, by_type in entry[3]:  # what the cached code assumed
+        for ns, name, expected, by_type in entry.guards:  # what the cached code assumed
             if (type(ns.get(name)) if by_type else ns.get(name, _MISSING)) is not expected:
                 entry = self._specialise(values, rebuild=True)
                 break
         self._last = entry
         try:
-            result = entry[0](*args, **kwargs) if kwargs else entry[0](*args)
+            result = entry.fn(*args, **kwargs) if kwargs else entry.fn(*args)
         except _ARITHMETIC as e:
             raise undefined(self._fn, args, kwargs, e, self.primal) from None
-        return result[1] if entry[1] else result
+        return result[1] if entry.unwrap else result
 
     def _bind(self, args, kwargs) -> tuple:
         try:
@@ -303,13 +323,12 @@ class Derivative:
         guards = [(ns, k, obj, False) for ns, k, obj in self._guards]
         guards += [(ns, k, typ, True) for ns, k, typ in internal.kind_guards]
         unwrap = internal.returns_value and self.variant == "grad"  # (value, grad) -> grad
-        entry = [internal.fn, unwrap, shown, tuple(guards), self._version]
+        entry = Entry(internal.fn, unwrap, shown, tuple(guards), self._version)
         key = tuple(map(type, values))
         if _NDARRAY in key or any(t in _SEQUENCES for t in key):
             self._cache.setdefault(key, {})[signature(values)] = entry
         else:
             self._cache[key] = entry
-        self.__class__ = _fast_class(self._nparams)
         return entry
 
     def __repr__(self) -> str:
@@ -335,18 +354,19 @@ def _fast_class(n: int) -> type:
                f"        return Derivative.__call__(self, *args, **kwargs)\n")
         if n:
             src += (f"    entry = self._cache.get({key})\n"
-                    f"    if type(entry) is not list or entry[4] != _VERSION[0] or entry[3]:\n"
+                    f"    if type(entry) is not Entry or entry.version != _VERSION[0] "
+                    f"or entry.guards:\n"
                     f"        args = ({args}{',' if n == 1 else ''})\n"
                     f"        return self._call(args, args, kwargs)\n"
                     f"    if self._last is not entry:\n"
                     f"        self._last = entry\n"
                     f"    try:\n"
-                    f"        result = entry[0]({args})\n"
+                    f"        result = entry.fn({args})\n"
                     f"    except _ARITHMETIC as e:\n"
                     f"        raise undefined(self._fn, ({args}{',' if n == 1 else ''}), {{}}, e,"
                     f" self.primal) from None\n"
-                    f"    return result[1] if entry[1] else result\n")
-        scope = {"Derivative": Derivative, "_VERSION": _VERSION, "_NO": _NO,
+                    f"    return result[1] if entry.unwrap else result\n")
+        scope = {"Derivative": Derivative, "Entry": Entry, "_VERSION": _VERSION, "_NO": _NO,
                  "_ARITHMETIC": _ARITHMETIC, "undefined": undefined}
         exec(compile(src, f"<srcdiff: call with {n} arguments>", "exec"), scope)
         _FAST[n] = type("Derivative", (Derivative,), {"__call__": scope["__call__"]})
@@ -385,8 +405,6 @@ def _function(f):
 def vjp(f: Callable, *primals: Any, wrt: Wrt | None = None):
     """(out, pullback): pullback(cotangent) gives one gradient per differentiated
     parameter (a tuple), for any result shape."""
-    from . import transform
-
     fn = _function(f)
     idx, _ = resolve_wrt(fn, wrt, allow_none=True)
     check_arguments(fn, primals, idx)
@@ -410,8 +428,6 @@ class JVP:
     `idx` (internal: forward jacobians) limits the tangents to those parameters."""
 
     def __init__(self, f, idx=None):
-        from . import transform
-
         self.primal = f
         self._fn = _function(f)
         self._positional = [p for p in inspect.signature(self._fn).parameters.values()
@@ -420,15 +436,12 @@ class JVP:
         self._built = transform.build_forward(self._fn, self._idx, "jvp")
         self._last = self._built
         self._cache: dict = {}
-        self._transform = transform
 
     @property
     def source(self) -> str:
         return self._built.source
 
     def __call__(self, primals, tangents):
-        from .errors import ShapeMismatchError
-
         primals, tangents = tuple(primals), tuple(tangents)
         n = len(self._positional)
         if len(primals) != n or len(tangents) != n:
@@ -441,8 +454,6 @@ class JVP:
     def push(self, primals, tangents):
         """(out, tangent_out) for all of `f`'s positional arguments `primals` and
         one tangent per parameter of `idx`."""
-        from .errors import ShapeMismatchError
-
         check_arguments(self._fn, primals, self._idx)
         ts = []
         for i, t in zip(self._idx, tangents):
@@ -459,7 +470,7 @@ class JVP:
         key = signature(primals)
         built = self._cache.get(key)
         if built is None:
-            built = self._cache[key] = self._transform.build_forward(
+            built = self._cache[key] = transform.build_forward(
                 self._fn, self._idx, "jvp", primals)
         self._last = built
         code = built.fn.__code__
@@ -488,8 +499,6 @@ class Jacobian:
     `.source` (the vjp or jvp code of the latest call, generic before one) and `.primal`."""
 
     def __init__(self, f: Callable, wrt: Wrt = 0, mode: str = "reverse"):
-        from . import transform
-
         if mode not in ("reverse", "forward"):
             raise SrcDiffError(f"mode must be 'reverse' or 'forward', not {mode!r}")
         self.primal = f
@@ -575,15 +584,15 @@ jacobian = Jacobian
 
 
 def _shape_jac(mat):
-    return float(mat) if mat.ndim == 0 else mat
+    """A 1 x 1 Jacobian of scalars is a float."""
+    if mat.ndim == 0:
+        return float(mat)
+    return mat
 
 
 def hessian(f: Callable, wrt: Wrt = 0):
     """A function returning the Hessian, shape in.shape + in.shape (a float for a
     float input): forward mode over the generated reverse-mode gradient source."""
-    from . import ir, transform
-    from .errors import UnsupportedSyntaxError
-
     fn = function_of(f)
     idx, as_tuple = resolve_wrt(fn, wrt)
     if as_tuple:
@@ -609,8 +618,6 @@ def hessian(f: Callable, wrt: Wrt = 0):
 
 
 def _cotangent(ct, out):
-    from .errors import ShapeMismatchError
-
     if np.shape(ct) != np.shape(out):
         raise ShapeMismatchError(
             f"the cotangent has shape {np.shape(ct)} but the result has shape {np.shape(out)}")

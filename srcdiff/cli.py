@@ -20,6 +20,12 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from . import standalone
+from .api import resolve_wrt
+from .check import check
+from .errors import LocatedError, SrcDiffError, WrtError
+from .source import function_of
+
 EXIT_MISMATCH = 1
 EXIT_ERROR = 2
 
@@ -110,7 +116,6 @@ def _fail(message: str) -> int:
 
 
 def _describe(e: Exception) -> str:
-    from .errors import LocatedError, SrcDiffError
 
     if isinstance(e, LocatedError):
         return str(e)
@@ -169,8 +174,6 @@ def parse_wrt(text: str | None, fn) -> Any:
         raise CliError(f"--wrt {text!r}: expected comma-separated parameter names, e.g. "
                        f"--wrt {','.join(_param_names(fn)[:2])}")
     parsed = [int(t) if re.fullmatch(r"-?\d+", t) else t for t in items]
-    from .api import resolve_wrt
-    from .errors import WrtError
 
     try:
         resolve_wrt(fn, tuple(parsed))
@@ -185,9 +188,6 @@ def _param_names(fn) -> list[str]:
 
 # ----- grad -----
 def cmd_grad(args) -> int:
-    from . import standalone
-    from .api import resolve_wrt
-    from .source import function_of
 
     fn, path = load(args.target)
     fn = function_of(fn)
@@ -218,8 +218,6 @@ def cmd_grad(args) -> int:
 
 # ----- check -----
 def cmd_check(args) -> int:
-    from .check import check
-    from .source import function_of
 
     fn, path = load(args.target)
     fn = function_of(fn)

@@ -4,11 +4,13 @@ A loop-carried value, its initial value and its next value, and an if's
 output and the branch values feeding it, are written to one name whenever
 their lifetimes allow. That is what turns SSA back into `x = 0.9 * x + ...`
 instead of `x_1 = ...; x = x_1`. The result is a list of candidate pairs;
-`Groups` unions the ones a caller accepts.
+`Groups` unions the ones a caller accepts: `reverse_groups` and
+`forward_groups` decide, per mode, which pairs may share a name.
 """
 from __future__ import annotations
 
 from . import ir
+from .unionfind import UnionFind
 
 
 class Positions:
@@ -121,25 +123,62 @@ def candidates(fn: ir.Function) -> list[tuple[ir.Var, ir.Var, str]]:
     return pairs
 
 
-class Groups:
-    """Union-find over var ids; `leader(v)` names the group."""
+class Groups(UnionFind):
+    """Union-find over Vars; `leader(v)` names the group."""
 
     def __init__(self):
-        self.parent: dict[int, int] = {}
+        super().__init__()
         self.members: dict[int, ir.Var] = {}
-
-    def find(self, i: int) -> int:
-        while self.parent.get(i, i) != i:
-            i = self.parent[i]
-        return i
 
     def union(self, a: ir.Var, b: ir.Var) -> None:
         self.members[a.id] = a
         self.members[b.id] = b
-        ra, rb = self.find(a.id), self.find(b.id)
-        if ra != rb:
-            lo, hi = sorted((ra, rb))
-            self.parent[hi] = lo
+        self.link(a.id, b.id)
 
     def leader(self, v: ir.Var) -> int:
         return self.find(v.id)
+
+
+def reverse_groups(pairs, needed: set) -> Groups:
+    """Share names as `candidates` proposes, except that one name never holds two
+    different values the reverse sweep reads (an if's output and its branch value
+    are one value; a loop's carried value before and after an iteration are two)."""
+    names, same = Groups(), Groups()
+    members: dict[int, list] = {}
+
+    def needed_values(root):
+        return {same.find(v.id) for v in members.get(root, []) if v.id in needed}
+
+    for a, b, why in pairs:
+        for v in (a, b):
+            if names.find(v.id) == v.id and v.id not in members:
+                members[v.id] = [v]
+        ra, rb = names.find(a.id), names.find(b.id)
+        if ra == rb:
+            continue
+        if why == "if":
+            same.union(a, b)
+        vals = needed_values(ra) | needed_values(rb)
+        if len(vals) > 1:
+            continue
+        if why == "init" and b.id in needed:
+            continue
+        names.union(a, b)
+        root = names.find(a.id)
+        members[root] = members.pop(ra, []) + members.pop(rb, []) if root in (ra, rb) else []
+    return names
+
+
+def forward_groups(fn: ir.Function, pairs) -> Groups:
+    """Share names as `candidates` proposes, except a loop pair (phi, next) whose
+    next is computed directly from the phi: its tangent may read the result
+    (`exp`: `t * ans`) and is written after it, when the phi is overwritten."""
+    defs = {s.var.id: s for s in ir.walk(fn.body) if isinstance(s, ir.Assign)}
+    names = Groups()
+    for a, b, why in pairs:
+        s = defs.get(b.id) if why == "next" else None
+        if s is not None and isinstance(s.expr, ir.Call) and any(
+                u is a for u in ir.expr_uses(s.expr)):
+            continue
+        names.union(a, b)
+    return names

@@ -9,13 +9,14 @@ input always gives the same text.
 from __future__ import annotations
 
 import ast
-import builtins
+import copy
 import linecache
 import types
 
 import astor
 
 from .coalesce import Groups
+from .exprs import Ref
 
 
 class Namer:
@@ -35,24 +36,43 @@ class Namer:
         return f"{base}_{i}"
 
 
-def merge_groups(func: ast.FunctionDef, vars_by_id: dict, primal: Groups) -> set[str]:
-    """Rewrite `__v<id>` to `__v<group leader>`; returns the temps: placeholders
-    of groups no user variable belongs to (they may be folded away)."""
-    users = {primal.leader(v) for v in vars_by_id.values() if v.user}
-    temps = {f"__v{primal.leader(v)}" for v in vars_by_id.values()
-             if primal.leader(v) not in users}
-    temps |= {"__t" + t[3:] for t in temps}
+def _refs(func):
+    """Every Ref in `func`, and every parameter standing for one (`x_dot`)."""
     for n in ast.walk(func):
-        if isinstance(n, ast.Name) and n.id[:3] in ("__v", "__t"):
-            n.id = f"{n.id[:3]}{primal.leader(vars_by_id[int(n.id[3:])])}"
-        elif isinstance(n, ast.arg) and n.arg.startswith("__t"):
-            n.arg = f"__t{primal.leader(vars_by_id[int(n.arg[3:])])}"
+        if isinstance(n, Ref):
+            yield n
+        elif isinstance(n, ast.arg) and isinstance(getattr(n, "ref", None), Ref):
+            yield n
+
+
+def _point(n, role: str, vid: int) -> None:
+    """Make the Ref (or Ref parameter) `n` stand for `vid`."""
+    ref = n.ref if isinstance(n, ast.arg) else n
+    ref.role, ref.vid, ref.id = role, vid, Ref(role, vid).id
+    if isinstance(n, ast.arg):
+        n.arg = ref.id
+
+
+def merge_groups(func: ast.FunctionDef, vars_by_id: dict, primal: Groups) -> set[str]:
+    """Point every primal and tangent Ref at its group's leader; returns the temps:
+    Refs of groups no user variable belongs to (they may be folded away)."""
+    users = {primal.leader(v) for v in vars_by_id.values() if v.user}
+    temps = set()
+    for v in vars_by_id.values():
+        lead = primal.leader(v)
+        if lead not in users:
+            temps |= {Ref("v", lead).id, Ref("t", lead).id}
+    for n in _refs(func):
+        ref = n.ref if isinstance(n, ast.arg) else n
+        if ref.role in ("v", "t"):
+            _point(n, ref.role, primal.leader(vars_by_id[ref.vid]))
     return temps
 
 
 def rename(func: ast.FunctionDef, vars_by_id: dict, primal: Groups, params: list,
            reserved: set[str]) -> ast.FunctionDef:
-    """Give every placeholder its final name, in order of first appearance."""
+    """Give every Ref its final name, in order of first appearance: a value the
+    user named keeps the name, its adjoint is `d_<name>`, its tangent `<name>_dot`."""
     namer = Namer(reserved - {p.hint for p in params})
     final: dict[str, str] = {}
     group_name: dict[int, str] = {}
@@ -71,28 +91,22 @@ def rename(func: ast.FunctionDef, vars_by_id: dict, primal: Groups, params: list
             group_name[lead] = namer.fresh((users or group)[0].hint)
         return group_name[lead]
 
+    def final_name(ref: Ref) -> str:
+        if ref.role == "v":
+            return primal_name(ref.vid)
+        if ref.id not in final:
+            base = primal_name(ref.vid)
+            final[ref.id] = namer.fresh("d_" + base if ref.role == "d" else base + "_dot")
+        return final[ref.id]
+
     class Sub(ast.NodeTransformer):
         def visit_arg(self, n):
-            if n.arg.startswith("__t"):
-                n.arg = tangent(n.arg)
+            if isinstance(getattr(n, "ref", None), Ref):
+                return ast.arg(final_name(n.ref), n.annotation)
             return n
 
-        def visit_Name(self, n):
-            if n.id.startswith("__v"):
-                n.id = primal_name(int(n.id[3:]))
-            elif n.id.startswith("__d"):
-                key = n.id
-                if key not in final:
-                    final[key] = namer.fresh("d_" + primal_name(int(key[3:])))
-                n.id = final[key]
-            elif n.id.startswith("__t"):
-                n.id = tangent(n.id)
-            return n
-
-    def tangent(key: str) -> str:
-        if key not in final:
-            final[key] = namer.fresh(primal_name(int(key[3:])) + "_dot")
-        return final[key]
+        def visit_Ref(self, n):
+            return ast.Name(final_name(n), n.ctx)
 
     return Sub().visit(func)
 
@@ -226,6 +240,8 @@ def _replace(stmt, tname, value) -> None:
                 return value
             return n
 
+        visit_Ref = visit_Name
+
     for e in _top_exprs(stmt):
         new = Sub().visit(e)
         if isinstance(stmt, ast.If):
@@ -242,103 +258,43 @@ def to_source(func: ast.FunctionDef) -> str:
 
 
 def compile_function(source: str, fname: str, f, injected: dict | None = None):
-    """Compile `source` (one def) so its globals are `f`'s module dict (read live),
-    `f`'s closure cells are shared, and `injected` names arrive as closure cells:
-    nothing is written into the user's module."""
+    """Compile `source` (one def) exactly as printed, so its globals are `f`'s
+    module dict (read live), `f`'s closure cells are shared, and `injected` names
+    arrive as closure cells: nothing is written into the user's module. The text
+    goes to `linecache`, so tracebacks and debuggers show it."""
     injected = dict(injected or {})
-    source, helpers = _hoist_helpers(source, f)
-    injected.update(helpers)
     freevars = list(f.__code__.co_freevars)
     cells = dict(zip(freevars, f.__closure__ or ()))
     outer = sorted(set(freevars) | set(injected))
     body = "".join("    " + ln + "\n" if ln.strip() else "\n" for ln in source.splitlines())
-    head = f"def __srcdiff_scope__({', '.join(outer)}):\n" if outer else (
-        "def __srcdiff_scope__():\n")
-    text = head + body + f"    return {fname}\n"
+    text = f"def __srcdiff_scope__({', '.join(outer)}):\n" + body + f"    return {fname}\n"
     filename = f"<srcdiff: {fname}>"
     code = compile(text, filename, "exec")
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     scope = next(c for c in code.co_consts if isinstance(c, types.CodeType))
     inner = next(c for c in scope.co_consts if isinstance(c, types.CodeType)
                  and c.co_name == fname)
-    closure = []
-    for name in inner.co_freevars:
-        if name in injected:
-            closure.append(types.CellType(injected[name]))
-        else:
-            closure.append(cells[name])
+    closure = [types.CellType(injected[n]) if n in injected else cells[n]
+               for n in inner.co_freevars]
     fn = types.FunctionType(inner, f.__globals__, fname, f.__defaults__, tuple(closure) or None)
     fn.__kwdefaults__ = dict(f.__kwdefaults__) if f.__kwdefaults__ else None
     return fn
 
 
-def builtin_names() -> set[str]:
-    return set(dir(builtins))
-
-
-def in_place_items(func: ast.FunctionDef, keep: set[str]) -> None:
-    """`x = _setitem(x, i, v)` (the same name on both sides, so nothing reads the
-    old value) becomes `x[i] = v`, unless `x` is in `keep` (a parameter: the
-    caller's array is never changed; or a value a tape holds)."""
+def in_place_updates(func: ast.FunctionDef, keep: set[str]) -> None:
+    """A primal assignment its rule can write in place (`x = _setitem(x, i, v)` as
+    `x[i] = v`, `acc = acc + [v]` as `acc.append(v)`) is, when the same name is on
+    both sides (nothing else reads the old value) and the name is not in `keep`
+    (a parameter: the caller's value is never changed; or a value a tape holds)."""
     for _parent, _field, block in list(_blocks(func)):
         for i, s in enumerate(block):
-            if (isinstance(s, ast.Assign) and len(s.targets) == 1
-                    and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.BinOp)
-                    and isinstance(s.value.op, ast.Add) and isinstance(s.value.left, ast.Name)
-                    and s.value.left.id == s.targets[0].id and isinstance(s.value.right, ast.List)
-                    and len(s.value.right.elts) == 1 and s.targets[0].id not in keep
-                    and s.targets[0].id.startswith("__v")):  # acc = acc + [v]
-                call = ast.Call(ast.Attribute(ast.Name(s.targets[0].id, ast.Load()), "append",
-                                              ast.Load()), [s.value.right.elts[0]], [])
-                block[i] = ast.Expr(call)
+            update = getattr(s, "update", None)
+            if update is None or len(s.targets) != 1:
                 continue
-            if not (isinstance(s, ast.Assign) and len(s.targets) == 1
-                    and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Call)
-                    and isinstance(s.value.func, ast.Name) and s.value.func.id == "_setitem"
-                    and len(s.value.args) == 3 and isinstance(s.value.args[0], ast.Name)):
+            target = copy.copy(s.targets[0])  # the name, read: `x[i] = v`, `acc.append(v)`
+            target.ctx = ast.Load()
+            if target.id in keep:
                 continue
-            target = s.targets[0].id
-            if s.value.args[0].id != target or target in keep or not target.startswith("__v"):
-                continue  # adjoints may share buffers: only primal values are updated in place
-            index = as_index(s.value.args[1])
-            block[i] = ast.Assign([ast.Subscript(ast.Name(target, ast.Load()), index,
-                                                 ast.Store())], s.value.args[2], lineno=0)
-
-
-def as_index(node):
-    """`slice(1, None)` back to `1:` for a subscript."""
-
-    class Sub(ast.NodeTransformer):
-        def visit_Call(self, n):
-            self.generic_visit(n)
-            if isinstance(n.func, ast.Name) and n.func.id == "slice" and not n.keywords:
-                parts = [None if isinstance(a, ast.Constant) and a.value is None else a
-                         for a in n.args] + [None] * (3 - len(n.args))
-                if len(n.args) == 1:
-                    parts = [None, parts[0], None]
-                return ast.Slice(*parts)
-            return n
-
-    return Sub().visit(node)
-
-
-def _hoist_helpers(source: str, f):
-    """The runtime helpers `.source` defines inside the function, made once here
-    instead of at every call; the code that runs is otherwise the same text."""
-    from .runtime import HELPERS
-
-    tree = ast.parse(source)
-    func = tree.body[0]
-    defs = [s for s in func.body if isinstance(s, ast.FunctionDef) and s.name in HELPERS]
-    if not defs:
-        return source, {}
-    keep = [s for s in func.body if s not in defs]
-    # the helpers read only NumPy (under the module's name for it) and each other
-    scope = {k: v for k, v in f.__globals__.items() if isinstance(v, types.ModuleType)}
-    scope["__builtins__"] = builtins
-    imports = [s for s in func.body if isinstance(s, ast.Import)]  # `import numpy as np`
-    exec(compile(ast.Module(body=imports + defs, type_ignores=[]), "<srcdiff: helpers>",
-                 "exec"), scope)
-    helpers = {d.name: scope[d.name] for d in defs}
-    func.body = keep or [ast.Pass()]
-    return ast.unparse(tree), helpers
+            new = update(target, s.value)
+            if new is not None:
+                block[i] = new

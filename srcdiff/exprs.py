@@ -1,8 +1,10 @@
 """IR atoms and calls as Python AST, rule templates instantiated, and the small
 algebraic simplifier that keeps `g * 1`, `x ** 1` and `0 + ...` out of the output.
 
-Placeholders: `__v<id>` is a primal value, `__d<id>` an adjoint, `__t<id>` a
-tangent; `emit.py` gives them their final names.
+Placeholders: a `Ref` stands for the name of an IR value's primal (role "v"),
+adjoint ("d") or tangent ("t"); `emit.py` gives each its final name. A Ref is
+an `ast.Name` whose `id` is not a Python identifier, so no name of the user's
+(a global called `__v0`, say) can ever be taken for one.
 """
 from __future__ import annotations
 
@@ -11,19 +13,59 @@ import copy
 import operator
 
 from . import ir
+from .rules.table import lookup
 
-BINOP_AST = {operator.add: ast.Add, operator.sub: ast.Sub, operator.mul: ast.Mult,
-             operator.truediv: ast.Div, operator.pow: ast.Pow, operator.floordiv: ast.FloorDiv,
-             operator.mod: ast.Mod, operator.matmul: ast.MatMult}
-UNOP_AST = {operator.neg: ast.USub, operator.pos: ast.UAdd}
+
+class Ref(ast.Name):
+    """The name of an IR value in one role: "v" primal, "d" adjoint, "t" tangent,
+    "g" a rule template's incoming cotangent or tangent."""
+
+    def __init__(self, role: str = "v", vid: int = 0, ctx=None, **kw):
+        kw.pop("id", None)
+        super().__init__(id=f"%{role}%{vid}", ctx=ctx or ast.Load(), **kw)
+        self.role = role
+        self.vid = vid
+
+
+def text(tree) -> str:
+    """`tree` as Python text, each Ref printed as its id (for measuring, not running)."""
+
+    class Plain(ast.NodeTransformer):
+        def visit_Ref(self, n):
+            return ast.Name(n.id, n.ctx)
+
+    return ast.unparse(Plain().visit(copy.deepcopy(tree)))
 
 
 def name(text: str) -> ast.Name:
     return ast.Name(text, ast.Load())
 
 
-def pv(v: ir.Var) -> ast.Name:
-    return name(f"__v{v.id}")
+def pv(v: ir.Var) -> Ref:
+    return Ref("v", v.id)
+
+
+def ref(role: str, v: ir.Var | int, store: bool = False) -> Ref:
+    return Ref(role, v if isinstance(v, int) else v.id, ast.Store() if store else None)
+
+
+def role_of(node, role: str) -> int | None:
+    """The Var id `node` stands for in `role`, or None when it is no such Ref."""
+    return node.vid if isinstance(node, Ref) and node.role == role else None
+
+
+def store(target: ast.Name) -> ast.Name:
+    """`target` as an assignment target (a Ref keeps its role)."""
+    if isinstance(target, Ref):
+        return Ref(target.role, target.vid, ast.Store())
+    return ast.Name(target.id, ast.Store())
+
+
+def assign(target: ast.Name, value: ast.expr) -> ast.Assign:
+    return ast.Assign([store(target)], value, lineno=0)
+
+
+G = Ref("g", 0)  # a template's `g` (vjp) or `t` (jvp), once instantiated
 
 
 def const(value) -> ast.expr:
@@ -38,8 +80,22 @@ def atom(a) -> ast.expr:
     if isinstance(a, ir.Const):
         return const(a.value)
     if isinstance(a, ir.Opaque):
-        return copy.deepcopy(a.node)
+        return opaque(a)
     raise TypeError(a)
+
+
+def opaque(o: ir.Opaque) -> ast.expr:
+    """An expression kept as written, its SSA values as Refs (other names stay)."""
+    return _Refs(o.uses).visit(copy.deepcopy(o.node))
+
+
+class _Refs(ast.NodeTransformer):
+    def __init__(self, uses):
+        self.uses = uses
+
+    def visit_Name(self, n):
+        v = self.uses.get(n.id)
+        return ast.copy_location(Ref("v", v.id, n.ctx), n) if v is not None else n
 
 
 def as_value(node: ast.expr) -> ast.expr:
@@ -56,28 +112,25 @@ def as_value(node: ast.expr) -> ast.expr:
     return Sub().visit(node)
 
 
-def call(c: ir.Call, stop_gradient_fns=()) -> ast.expr:
-    """The primal expression of a call, as the user wrote it."""
+def call(c: ir.Call) -> ast.expr:
+    """The primal expression of a call: its rule's form (`a + b`, `x[i]`, a list
+    display) or the call as the user wrote it."""
     fn = c.fn
     args = [atom(a) for a in c.args]
     kws = [ast.keyword(k, atom(v)) for k, v in c.kwargs.items()]
-    if c.callee is None and fn in BINOP_AST:
-        return ast.BinOp(args[0], BINOP_AST[fn](), args[1])
-    if c.callee is None and fn in UNOP_AST:
-        return ast.UnaryOp(UNOP_AST[fn](), args[0])
-    if c.callee is None and fn is operator.getitem:
-        return ast.Subscript(args[0], args[1], ast.Load())
-    if isinstance(fn, tuple) and fn == ("list", "append"):  # a new list: acc + [v]
-        return ast.BinOp(args[0], ast.Add(), ast.List([args[1]], ast.Load()))
-    if isinstance(fn, tuple) and fn[0] == "pack":
-        return (ast.List if fn[1] == "list" else ast.Tuple)(args, ast.Load())
+    rule = lookup(fn)
+    if rule is not None and rule.form is not None:
+        return rule.form(args, kws)
     if isinstance(fn, tuple) and fn[0] == "method":
         return ast.Call(ast.Attribute(args[0], fn[1], ast.Load()), args[1:], kws)
     if isinstance(fn, tuple) and fn[0] == "attr":
         return ast.Attribute(args[0], fn[1], ast.Load())
-    if any(fn is s for s in stop_gradient_fns):
-        return args[0]
-    callee = copy.deepcopy(c.callee) if c.callee is not None else name(fn.__name__)
+    if isinstance(c.callee, ir.Opaque):
+        callee = opaque(c.callee)
+    elif c.callee is not None:
+        callee = copy.deepcopy(c.callee)
+    else:
+        callee = name(fn.__name__)
     return ast.Call(callee, args, kws)
 
 
@@ -89,6 +142,8 @@ def substitute(tree: ast.expr, subs: dict[str, ast.expr]) -> ast.expr:
             if n.id in subs:
                 return copy.deepcopy(subs[n.id])
             return n
+
+        visit_Ref = visit_Name
 
     return Sub().visit(copy.deepcopy(tree))
 

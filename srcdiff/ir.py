@@ -1,11 +1,14 @@
-"""The IR: structured SSA.
+"""The IR: structured SSA, the data every pass after the frontend reads.
 
+Made by lower.py (from a `def`), read by activity, kinds, aliasing, the sweeps
+and to_sympy; no pass here, only the data and `walk`/`expr_uses`/`stmt_defs`.
 Every `Var` is assigned exactly once and carries a name hint (the user's
 variable name where there is one) and a source location. Control flow stays
 structured: `If` has phi-like `outs`, `Loop` has explicit loop-carried values.
 Expressions are `Call`s of resolved primitives, copies of atoms, or `Opaque`
 Python expressions that are emitted as written (conditions, indices, inactive
-code); an Opaque expression never carries a derivative.
+code); an Opaque expression never carries a derivative. An `Assign` that the
+primal as written makes by changing an old value in place says so (`update`).
 """
 from __future__ import annotations
 
@@ -67,11 +70,21 @@ Expr = Union[Var, Const, Opaque, Call]
 
 
 @dataclass
+class Update:
+    """The primal as written makes this value by changing `old` in place (`z += v`,
+    `x[i] = v`, `acc.append(v)`); aliasing.py checks nothing else shares `old`."""
+
+    old: Atom
+    shared: bool  # another name or a list held `old` there (names are not in the IR)
+
+
+@dataclass
 class Assign:
     var: Var
     expr: Expr
     loc: Loc | None = None
     effect: bool = False  # a call kept for what it does (`print(x)`), its value unused
+    update: Update | None = None
 
 
 @dataclass
@@ -124,10 +137,6 @@ class Function:
     body: list
     result: Atom
     loc: Loc | None = None
-    nvars: int = 0
-    # `z += v` sites: (new value, old value, whether another name or a list shares
-    # the old value, location); for arrays NumPy updates the shared array in place
-    augmented: list = field(default_factory=list)
 
 
 def walk(block: list):
@@ -152,25 +161,6 @@ def expr_uses(expr: Expr) -> list[Var]:
             out.extend(expr_uses(a))
         return out
     return []
-
-
-def stmt_uses(s: Stmt) -> list[Var]:
-    """Vars a statement reads directly (not in its nested blocks)."""
-    if isinstance(s, Assign):
-        return expr_uses(s.expr)
-    if isinstance(s, If):
-        out = expr_uses(s.cond)
-        for p in s.outs:
-            out += expr_uses(p.then) + expr_uses(p.orelse)
-        return out
-    out = []
-    for c in s.carried:
-        out += expr_uses(c.init) + (expr_uses(c.next) if c.next is not None else [])
-    for b in s.bounds:
-        out += expr_uses(b)
-    if s.cond is not None:
-        out += expr_uses(s.cond)
-    return out
 
 
 def stmt_defs(s: Stmt) -> list[Var]:

@@ -11,15 +11,14 @@ specialisation) makes all of scalar code reach hand-written speed.
 from __future__ import annotations
 
 import ast
-import math
 import numbers
-import operator
 import types
 
 import numpy as np
 
 from . import ir
-from .rules.table import ELEMENTWISE, REDUCE, SCALAR, bind_args, lookup
+from .unionfind import UnionFind
+from .rules.table import ELEMENTWISE, REDUCE, SCALAR, UNKNOWN, bind_args, lookup
 
 ARRAY = "array"
 VECTOR = "vector"  # a 1-d array: indexing it with an int gives a scalar
@@ -27,8 +26,7 @@ MATRIX = "matrix"  # a 2-d array
 ARRAY3 = "array3"  # a 3-d array (a batch of matrices: indexing it gives a matrix)
 NDIM = {SCALAR: 0, VECTOR: 1, MATRIX: 2, ARRAY3: 3}
 OF_NDIM = {1: VECTOR, 2: MATRIX, 3: ARRAY3}
-CONSTRUCTORS = {np.zeros, np.ones, np.empty, np.full}
-LIKE = {np.zeros_like, np.ones_like, np.empty_like}
+SHAPE = "shape"  # a shape tuple (`x.shape`): indexing it with an int gives a scalar
 
 
 def kind_of_value(x) -> str | None:
@@ -47,14 +45,13 @@ class Kinds:
     """`kind(atom)` is SCALAR, ARRAY or None; `same_shape(a, b)` is certain."""
 
     def __init__(self, fn: ir.Function, param_kinds: dict[int, str | None], namespace=None):
-        self.parent: dict[int, int] = {}
+        self.classes = UnionFind()
         self.ckind: dict[int, str | None] = {}
         self.namespace = namespace  # f's globals: a global's kind is read at build time
         self.guards: dict[str, type] = {}  # global name -> the type the kinds assumed
         for pid, k in param_kinds.items():
             self.ckind[pid] = k
         self._fn = fn
-        self.shapes: dict = {}  # ids of `x.shape` values (indexing one gives an int)
         self.var_of = {p.id: p for p in fn.params}
         for st in ir.walk(fn.body):
             for v in ir.stmt_defs(st):
@@ -72,17 +69,14 @@ class Kinds:
                 break
 
     def find(self, i: int) -> int:
-        while self.parent.get(i, i) != i:
-            i = self.parent[i]
-        return i
+        return self.classes.find(i)
 
     def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return
-        ka, kb = self.ckind.get(ra), self.ckind.get(rb)
-        self.parent[rb] = ra
-        self.ckind[ra] = ka if ka == kb else (ka or kb if None in (ka, kb) else None)
+        """One shape class; its kind is the kind both agree on (or the known one)."""
+        ka, kb = self.ckind.get(self.find(a)), self.ckind.get(self.find(b))
+        root = self.classes.link(a, b)
+        if root is not None:
+            self.ckind[root] = ka if ka == kb else (ka or kb if None in (ka, kb) else None)
 
     def set_kind(self, vid: int, k) -> None:
         r = self.find(vid)
@@ -124,57 +118,30 @@ class Kinds:
                 return p
         return None
 
-    def get(self, vid, default=None):
-        return self.ckind.get(self.find(vid), default)
-
     def same_shape(self, a, b) -> bool:
         return isinstance(a, ir.Var) and isinstance(b, ir.Var) and self.find(a.id) == self.find(
             b.id)
 
     def _call(self, s: ir.Assign, c: ir.Call, top: bool) -> None:
-        if c.fn is operator.getitem and c.callee is None:
-            base, index = c.args
-            int_index = (self.kind(index) == SCALAR and not isinstance(index, ir.Const)
-                         or isinstance(index, ir.Const) and type(index.value) is int)
-            if int_index and (self.kind(base) == VECTOR or self.shapes.get(
-                    getattr(base, "id", None))):
-                self.set_kind(s.var.id, SCALAR)  # x[i] of a vector, X.shape[0]
-            elif int_index and self.kind(base) in (MATRIX, ARRAY3):
-                self.set_kind(s.var.id, OF_NDIM[NDIM[self.kind(base)] - 1])
-            return
-        if isinstance(c.fn, tuple) and c.fn[0] == "attr":
-            if c.fn[1] == "shape":
-                self.shapes[s.var.id] = True
-            elif c.fn[1] in ("size", "ndim"):
-                self.set_kind(s.var.id, SCALAR)
-            elif c.fn[1] == "T" and self.kind(c.args[0]) in (VECTOR, MATRIX):
-                self.set_kind(s.var.id, self.kind(c.args[0]))
-            return
-        if c.fn in CONSTRUCTORS and c.args:
-            k = self.kind(c.args[0])
-            if k == SCALAR:
-                self.set_kind(s.var.id, VECTOR)  # np.zeros(n)
-            return
-        if c.fn in LIKE and c.args and isinstance(c.args[0], ir.Var) and not c.kwargs:
-            self.union(c.args[0].id, s.var.id)  # np.zeros_like(x) has x's shape
-            return
+        """The result's kind from the rule's facts: its `out_kind`, the parameter
+        whose shape it has, and whether its arguments are scalars."""
         rule = lookup(c.fn)
         if rule is None:
-            if getattr(c.fn, "__module__", None) == "math" or (
-                    callable(c.fn) and getattr(math, getattr(c.fn, "__name__", ""), None)
-                    is c.fn):
-                self.set_kind(s.var.id, SCALAR)  # every math function returns a float
-            return
-        if rule.out_kind == SCALAR:
-            self.set_kind(s.var.id, SCALAR)
-            if top and rule.name.startswith("math."):
-                for a in c.args:
-                    if isinstance(a, ir.Var):
-                        self.set_kind(a.id, SCALAR)
             return
         try:
             bound = bind_args(rule, c.args, c.kwargs)
         except TypeError:
+            return
+        if rule.scalar_args and top:  # e.g. math.sin(x) on every path: x is a scalar
+            for a in c.args:
+                if isinstance(a, ir.Var):
+                    self.set_kind(a.id, SCALAR)
+        like = bound.get(rule.same_shape) if rule.same_shape else None
+        if isinstance(like, ir.Var) and "shape" not in c.kwargs:
+            self.union(like.id, s.var.id)  # np.zeros_like(x) has x's shape
+            return
+        if rule.out_kind not in (ELEMENTWISE, REDUCE, UNKNOWN) and not callable(rule.out_kind):
+            self.set_kind(s.var.id, rule.out_kind)  # a kind: "scalar", "shape", ...
             return
         if rule.out_kind == REDUCE:
             axis = bound.get("axis")
@@ -229,7 +196,7 @@ class Kinds:
         the body confirms (kind and shape, else kind only, else nothing)."""
         if s.index is not None:
             self.set_kind(s.index.id, SCALAR)
-        saved = (dict(self.parent), dict(self.ckind))
+        saved = (dict(self.classes.parent), dict(self.ckind))
         guesses = [(c, self.kind(c.init)) for c in s.carried]
         for same_shape in (True, False):
             for c, k in guesses:
@@ -243,7 +210,7 @@ class Kinds:
                     or isinstance(c.next, ir.Var)
                     and self.find(c.next.id) == self.find(c.phi.id)) for c, k in guesses):
                 return
-            self.parent, self.ckind = dict(saved[0]), dict(saved[1])
+            self.classes.parent, self.ckind = dict(saved[0]), dict(saved[1])
         self._block(s.body, False)
 
 

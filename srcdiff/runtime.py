@@ -1,15 +1,28 @@
-"""Helpers the generated code may need, as source text.
-
-They are emitted into the generated function itself (never imported from
-srcdiff), so `.source` and `srcdiff grad` output run with only NumPy present.
-Each is parsed with `np` replaced by the name `f`'s module uses for NumPy.
+"""Helpers the generated code may call: real functions, linted and unit-tested,
+whose *source* is emitted into generated code (never imported from srcdiff), so
+`.source` and `srcdiff grad` output run with only NumPy present. `HELPERS`
+maps each name to its source text, which is printed with `np` renamed to the
+name `f`'s module uses for NumPy.
 """
 from __future__ import annotations
 
 import ast
+import inspect
+import textwrap
 
-HELPERS = {
-    "_unbroadcast": '''
+import numpy as np
+
+HELPERS: dict[str, str] = {}
+
+
+def helper(fn):
+    """Make `fn` a runtime helper: its source is what generated code defines."""
+    text = textwrap.dedent(inspect.getsource(fn))
+    HELPERS[fn.__name__] = text[text.index("def "):]  # without the decorator
+    return fn
+
+
+@helper
 def _unbroadcast(g, x):
     """Sum g over the axes NumPy broadcast x along, giving x's shape."""
     shape = np.shape(x)
@@ -19,20 +32,16 @@ def _unbroadcast(g, x):
         g = np.sum(g, axis=0)
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(g)[i] != 1)
     return np.sum(g, axis=axes, keepdims=True) if axes else g
-''',
-    "_like": '''
-def _like(d, x, fresh=False):
-    """d as a fresh gradient with x's type and shape (d itself when it is a new
-    float array of that shape: `fresh` says nothing else refers to it)."""
-    if isinstance(x, np.ndarray):
-        if fresh and type(d) is np.ndarray and d.shape == x.shape and d.dtype == float:
-            return d
-        return np.array(np.broadcast_to(d, x.shape), dtype=float)
-    if isinstance(x, (list, tuple)):
-        return type(x)(_like(di, xi) for di, xi in zip(np.broadcast_to(d, np.shape(x)), x))
-    return float(d)
-''',
-    "_scatter": '''
+
+
+@helper
+def _broadcast(t, ans):
+    """A tangent t spread to the shape of the value ans it belongs to."""
+    shape = np.shape(ans)
+    return t if np.shape(t) == shape else np.broadcast_to(t, shape)
+
+
+@helper
 def _scatter(g, x, index):
     """The adjoint of x[index]: g added into zeros shaped like x."""
     out = np.zeros(np.shape(x))
@@ -42,30 +51,25 @@ def _scatter(g, x, index):
     else:
         out[index] = g  # basic indices and masks pick each entry at most once
     return out
-''',
-}
 
-HELPERS["_zero"] = '''
-def _zero(x):
-    """A zero tangent shaped like x (a list of them for a list)."""
-    if isinstance(x, list):
-        return [_zero(a) for a in x]
-    return np.zeros(np.shape(x)) if isinstance(x, np.ndarray) else 0.0
-'''
-HELPERS["_setitem"] = '''
+
+@helper
 def _setitem(x, index, v):
     """A copy of x with x[index] = v; x itself is left unchanged."""
     x = x.copy() if isinstance(x, np.ndarray) else list(x)
     x[index] = v
     return x
-'''
-HELPERS["_broadcast"] = '''
-def _broadcast(t, ans):
-    """A tangent t spread to the shape of the value ans it belongs to."""
-    shape = np.shape(ans)
-    return t if np.shape(t) == shape else np.broadcast_to(t, shape)
-'''
-HELPERS["_forward_grad"] = '''
+
+
+@helper
+def _zero(x):
+    """A zero tangent shaped like x (a list of them for a list or a tuple)."""
+    if isinstance(x, (list, tuple)):
+        return [_zero(a) for a in x]
+    return np.zeros(np.shape(x)) if isinstance(x, np.ndarray) else 0.0
+
+
+@helper
 def _forward_grad(tangent, args, i, *primals):
     """(value, d value / d primals[i]): one forward sweep per entry of primals[i]."""
     seeds = [0.0 if np.ndim(p) == 0 and not isinstance(p, np.ndarray) else np.zeros(
@@ -87,25 +91,50 @@ def _forward_grad(tangent, args, i, *primals):
     if value is None:
         value = tangent(*args, *seeds)[0]
     return value, grad
-'''
 
-# ----- NumPy adjoints too long for a one-line template (rules/numpy_rules.py) -----
-HELPERS["_expand"] = """
+
+@helper
+def _like(d, x, fresh=False):
+    """d as a fresh gradient with x's type and shape (d itself when it is a new
+    float array of that shape: `fresh` says nothing else refers to it)."""
+    if isinstance(x, np.ndarray):
+        if fresh and type(d) is np.ndarray and d.shape == x.shape and d.dtype == float:
+            return d
+        return np.array(np.broadcast_to(d, x.shape), dtype=float)
+    if isinstance(x, (list, tuple)):
+        return type(x)(_like(di, xi) for di, xi in zip(np.broadcast_to(d, np.shape(x)), x))
+    return float(d)
+
+
+@helper
+def _as_matrices(g, a, b):
+    """a @ b's operands and cotangent as (batches of) matrices: 1-D a is a row, 1-D b a
+    column, and g gains the axes they dropped."""
+    a2 = np.reshape(a, (1, -1)) if np.ndim(a) == 1 else a
+    b2 = np.reshape(b, (-1, 1)) if np.ndim(b) == 1 else b
+    g2 = np.expand_dims(g, -1) if np.ndim(b) == 1 else g
+    g2 = np.expand_dims(g2, -2) if np.ndim(a) == 1 else g2
+    return g2, a2, b2
+
+
+@helper
 def _expand(g, x, axis, keepdims):
-    \"\"\"g, shaped like a reduction of x over axis, broadcast back to x's shape.\"\"\"
+    """g, shaped like a reduction of x over axis, broadcast back to x's shape."""
     if axis is not None and not keepdims and np.ndim(g):
         g = np.expand_dims(g, axis)
     return np.broadcast_to(g, np.shape(x))
-"""
-HELPERS["_ties"] = """
+
+
+@helper
 def _ties(x, ans, axis, keepdims):
-    \"\"\"Where x equals its max/min ans over axis: 1/(number of ties), else 0.\"\"\"
+    """Where x equals its max/min ans over axis: 1/(number of ties), else 0."""
     hit = x == _expand(ans, x, axis, keepdims)
     return hit / np.sum(hit, axis=axis, keepdims=True)
-"""
-HELPERS["_prod_others"] = """
+
+
+@helper
 def _prod_others(x, axis):
-    \"\"\"Each entry's partial of np.prod(x, axis): the product of the others (exact at 0).\"\"\"
+    """Each entry's partial of np.prod(x, axis): the product of the others (exact at 0)."""
     x = np.asarray(x, dtype=float)
     axes = list(range(x.ndim)) if axis is None else [a % x.ndim for a in np.atleast_1d(axis)]
     keep = [a for a in range(x.ndim) if a not in axes]
@@ -115,37 +144,19 @@ def _prod_others(x, axis):
     left = np.cumprod(np.concatenate([ones, flat[..., :-1]], -1), -1)
     right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], -1), -1)[..., ::-1]
     return np.transpose(np.reshape(left * right, xt.shape), np.argsort(keep + axes))
-"""
-HELPERS["_var_adjoint"] = """
+
+
+@helper
 def _var_adjoint(g, x, ans, axis, ddof, keepdims):
-    \"\"\"The adjoint of ans = np.var(x, axis, ddof=ddof, keepdims=keepdims).\"\"\"
+    """The adjoint of ans = np.var(x, axis, ddof=ddof, keepdims=keepdims)."""
     n = np.size(x) / np.size(ans)
     centered = x - np.mean(x, axis=axis, keepdims=True)
     return _expand(g, x, axis, keepdims) * centered * (2 / (n - ddof))
-"""
-HELPERS["_norm2_adjoint"] = """
-def _norm2_adjoint(g, x, ans, axis, keepdims):
-    \"\"\"The adjoint of ans = np.linalg.norm(x, 2, axis, keepdims): vector or spectral.\"\"\"
-    x = np.asarray(x)
-    if np.ndim(axis) == 1 and len(axis) == 1:
-        axis = axis[0]
-    if (axis is None and x.ndim == 1) or (axis is not None and np.ndim(axis) == 0):
-        return _expand(g / ans, x, axis, keepdims) * x
-    axes = (0, 1) if axis is None else tuple(axis)
-    u, s, vt = np.linalg.svd(np.moveaxis(x, axes, (-2, -1)), full_matrices=False)
-    top = np.moveaxis(u[..., :, :1] @ vt[..., :1, :], (-2, -1), axes)
-    return _expand(g, x, axes, keepdims) * top
-"""
-HELPERS["_nuc_adjoint"] = """
-def _nuc_adjoint(g, x, axis, keepdims):
-    \"\"\"The adjoint of np.linalg.norm(x, 'nuc', axis, keepdims): U @ Vt.\"\"\"
-    axes = (0, 1) if axis is None else tuple(axis)
-    u, s, vt = np.linalg.svd(np.moveaxis(x, axes, (-2, -1)), full_matrices=False)
-    return _expand(g, x, axes, keepdims) * np.moveaxis(u @ vt, (-2, -1), axes)
-"""
-HELPERS["_dot_adjoint_a"] = """
+
+
+@helper
 def _dot_adjoint_a(g, a, b):
-    \"\"\"The adjoint of np.dot(a, b) with respect to a.\"\"\"
+    """The adjoint of np.dot(a, b) with respect to a."""
     a, b = np.asarray(a), np.asarray(b)
     if a.ndim == 0 or b.ndim == 0:
         return _unbroadcast(g * b, a)
@@ -153,60 +164,56 @@ def _dot_adjoint_a(g, a, b):
         return np.multiply.outer(g, b)
     g_axes = list(range(a.ndim - 1, np.ndim(g)))
     return np.tensordot(g, b, (g_axes, list(range(b.ndim - 2)) + [b.ndim - 1]))
-"""
-HELPERS["_dot_adjoint_b"] = """
+
+
+@helper
 def _dot_adjoint_b(g, a, b):
-    \"\"\"The adjoint of np.dot(a, b) with respect to b.\"\"\"
+    """The adjoint of np.dot(a, b) with respect to b."""
     a, b = np.asarray(a), np.asarray(b)
     if a.ndim == 0 or b.ndim == 0:
         return _unbroadcast(g * a, b)
     lead = list(range(a.ndim - 1))
     out = np.tensordot(a, g, (lead, lead))
     return out if b.ndim == 1 else np.moveaxis(out, 0, -2)
-"""
-HELPERS["_as_matrices"] = """
-def _as_matrices(g, a, b):
-    \"\"\"a @ b's operands and cotangent as (batches of) matrices: 1-D a is a row, 1-D b a
-    column, and g gains the axes they dropped.\"\"\"
-    a2 = np.reshape(a, (1, -1)) if np.ndim(a) == 1 else a
-    b2 = np.reshape(b, (-1, 1)) if np.ndim(b) == 1 else b
-    g2 = np.expand_dims(g, -1) if np.ndim(b) == 1 else g
-    g2 = np.expand_dims(g2, -2) if np.ndim(a) == 1 else g2
-    return g2, a2, b2
-"""
-HELPERS["_matmul_adjoint_a"] = """
+
+
+@helper
 def _matmul_adjoint_a(g, a, b):
-    \"\"\"The adjoint of a @ b with respect to a (1-D operands and batches too).\"\"\"
+    """The adjoint of a @ b with respect to a (1-D operands and batches too)."""
     g2, a2, b2 = _as_matrices(g, a, b)
     return np.reshape(_unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2), np.shape(a))
-"""
-HELPERS["_matmul_adjoint_b"] = """
+
+
+@helper
 def _matmul_adjoint_b(g, a, b):
-    \"\"\"The adjoint of a @ b with respect to b (1-D operands and batches too).\"\"\"
+    """The adjoint of a @ b with respect to b (1-D operands and batches too)."""
     g2, a2, b2 = _as_matrices(g, a, b)
     return np.reshape(_unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2), np.shape(b))
-"""
-HELPERS["_inner_adjoint_a"] = """
+
+
+@helper
 def _inner_adjoint_a(g, a, b):
-    \"\"\"The adjoint of np.inner(a, b) with respect to a.\"\"\"
+    """The adjoint of np.inner(a, b) with respect to a."""
     a, b = np.asarray(a), np.asarray(b)
     if a.ndim == 0 or b.ndim == 0:
         return _unbroadcast(g * b, a)
     g_axes = list(range(a.ndim - 1, np.ndim(g)))
     return np.tensordot(g, b, (g_axes, list(range(b.ndim - 1))))
-"""
-HELPERS["_inner_adjoint_b"] = """
+
+
+@helper
 def _inner_adjoint_b(g, a, b):
-    \"\"\"The adjoint of np.inner(a, b) with respect to b.\"\"\"
+    """The adjoint of np.inner(a, b) with respect to b."""
     a, b = np.asarray(a), np.asarray(b)
     if a.ndim == 0 or b.ndim == 0:
         return _unbroadcast(g * a, b)
     lead = list(range(a.ndim - 1))
     return np.moveaxis(np.tensordot(a, g, (lead, lead)), 0, -1)
-"""
-HELPERS["_tensordot_adjoint"] = """
+
+
+@helper
 def _tensordot_adjoint(g, a, b, axes, wrt_b):
-    \"\"\"The adjoint of np.tensordot(a, b, axes) with respect to a, or b when wrt_b.\"\"\"
+    """The adjoint of np.tensordot(a, b, axes) with respect to a, or b when wrt_b."""
     a, b = np.asarray(a), np.asarray(b)
     if np.ndim(axes) == 0:
         axes = (range(a.ndim - axes, a.ndim), range(axes))
@@ -221,20 +228,22 @@ def _tensordot_adjoint(g, a, b, axes, wrt_b):
         out = np.tensordot(g, b, (list(range(len(fa), np.ndim(g))), fb))
         order = fa + [ca[cb.index(i)] for i in sorted(cb)]
     return np.transpose(out, np.argsort(order))
-"""
-HELPERS["_diag_adjoint"] = """
+
+
+@helper
 def _diag_adjoint(g, v, k):
-    \"\"\"The adjoint of np.diag(v, k): builds for 2-D v's diagonal, extracts for 1-D v.\"\"\"
+    """The adjoint of np.diag(v, k): builds for 2-D v's diagonal, extracts for 1-D v."""
     if np.ndim(v) == 1:
         return np.diag(g, k)
     out = np.zeros(np.shape(v))
     i = np.arange(len(g))
     out[i + max(-k, 0), i + max(k, 0)] = g
     return out
-"""
-HELPERS["_sort_adjoint"] = """
+
+
+@helper
 def _sort_adjoint(g, x, axis):
-    \"\"\"The adjoint of np.sort(x, axis): g sent back through the sorting permutation.\"\"\"
+    """The adjoint of np.sort(x, axis): g sent back through the sorting permutation."""
     order = np.argsort(x, axis=axis, kind="stable")
     if axis is None:
         out = np.zeros(np.size(x))
@@ -243,10 +252,11 @@ def _sort_adjoint(g, x, axis):
     out = np.zeros(np.shape(x))
     np.put_along_axis(out, order, g, axis)
     return out
-"""
-HELPERS["_unconcatenate"] = """
+
+
+@helper
 def _unconcatenate(g, arrays, axis, ndmin=1):
-    \"\"\"The adjoint of np.concatenate(arrays, axis): g cut back into one piece per item.\"\"\"
+    """The adjoint of np.concatenate(arrays, axis): g cut back into one piece per item."""
     shapes = [np.shape(x) for x in arrays]
     if axis is None:
         g, axis, sizes = np.ravel(g), 0, [int(np.prod(s)) for s in shapes]
@@ -255,29 +265,26 @@ def _unconcatenate(g, arrays, axis, ndmin=1):
     pieces = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
     out = [np.reshape(p, s) for p, s in zip(pieces, shapes)]
     return np.array(out) if isinstance(arrays, np.ndarray) else out
-"""
-HELPERS["_cast_adjoint"] = """
+
+
+@helper
 def _cast_adjoint(g, ans):
-    \"\"\"The adjoint of a dtype cast: g for a floating result, zero for an integer one.\"\"\"
+    """The adjoint of a dtype cast: g for a floating result, zero for an integer one."""
     return g if np.issubdtype(np.result_type(ans), np.inexact) else np.zeros(np.shape(ans))
-"""
 
+
+# helpers only array code calls (kept for the rule modules' lists)
 NUMPY_HELPERS = ["_as_matrices", "_expand", "_ties", "_prod_others", "_var_adjoint",
-                 "_norm2_adjoint", "_nuc_adjoint", "_dot_adjoint_a", "_dot_adjoint_b",
-                 "_matmul_adjoint_a",
-                 "_matmul_adjoint_b", "_inner_adjoint_a", "_inner_adjoint_b",
-                 "_tensordot_adjoint", "_diag_adjoint", "_sort_adjoint", "_unconcatenate",
-                 "_cast_adjoint"]
-
-ORDER = ["_unbroadcast", "_broadcast", "_scatter", "_setitem", "_zero", "_forward_grad",
-         "_like"] + (
-    NUMPY_HELPERS)
+                 "_dot_adjoint_a", "_dot_adjoint_b",
+                 "_matmul_adjoint_a", "_matmul_adjoint_b", "_inner_adjoint_a",
+                 "_inner_adjoint_b", "_tensordot_adjoint", "_diag_adjoint", "_sort_adjoint",
+                 "_unconcatenate", "_cast_adjoint"]
 
 
 def helper_defs(used: set[str], np_name: str) -> list[ast.stmt]:
     used = _with_dependencies(used)
     out = []
-    for key in ORDER:
+    for key in HELPERS:  # in the order they are defined here
         if key in used:
             tree = ast.parse(HELPERS[key])
             for n in ast.walk(tree):
@@ -300,11 +307,525 @@ def _with_dependencies(used: set[str]) -> set[str]:
                  if isinstance(n, ast.Name) and n.id in HELPERS and n.id != key]
     return out
 
+# ----- linear algebra (rules/linalg.py) -----
+_BEFORE_LINALG = set(HELPERS)
+# `mT(x)` is np.swapaxes(x, -1, -2) throughout: every helper takes stacks of matrices.
+HELPERS["_add_items"] = """
+def _add_items(a, b):
+    \"\"\"Two tangents of a tuple result (lstsq's), added item by item.\"\"\"
+    return tuple(x + y for x, y in zip(a, b))
+"""
+HELPERS["_solve_adjoint"] = """
+def _solve_adjoint(g, a, b, ans, wrt_b):
+    \"\"\"The adjoint of x = np.linalg.solve(a, b) with respect to a, or b when wrt_b: b is
+    one vector when 1-D (against every matrix of a stack), else a stack of matrices.\"\"\"
+    vec = np.ndim(b) == 1
+    gb = np.linalg.solve(np.swapaxes(a, -1, -2), g[..., None] if vec else g)
+    if wrt_b:
+        return _unbroadcast(gb[..., 0] if vec else gb, b)
+    x = ans[..., None] if vec else ans
+    return _unbroadcast(-(gb @ np.swapaxes(x, -1, -2)), a)
+"""
+HELPERS["_solve_adjoint_da"] = """
+def _solve_adjoint_da(t, g, a, b, ans, wrt_b):
+    \"\"\"The tangent of _solve_adjoint(g, a, b, ans, wrt_b) along a's tangent t.\"\"\"
+    vec = np.ndim(b) == 1
+    gb = np.linalg.solve(np.swapaxes(a, -1, -2), g[..., None] if vec else g)
+    dgb = -np.linalg.solve(np.swapaxes(a, -1, -2), np.swapaxes(t, -1, -2) @ gb)
+    if wrt_b:
+        return _unbroadcast(dgb[..., 0] if vec else dgb, b)
+    x = ans[..., None] if vec else ans
+    return _unbroadcast(-(dgb @ np.swapaxes(x, -1, -2)), a)
+"""
+HELPERS["_solve_tangent"] = """
+def _solve_tangent(t, a, b, ans):
+    \"\"\"The tangent of x = np.linalg.solve(a, b) along a's tangent t: -solve(a, t @ x).\"\"\"
+    if np.ndim(b) == 1:
+        return -np.linalg.solve(a, (t @ ans[..., None]))[..., 0]
+    return -np.linalg.solve(a, t @ ans)
+"""
+HELPERS["_from_triangle"] = """
+def _from_triangle(t, uplo):
+    \"\"\"The symmetric matrix eigh/cholesky read from t: its lower (uplo 'L') or upper
+    triangle, mirrored.\"\"\"
+    if uplo in ("U", "u"):
+        return np.triu(t) + np.swapaxes(np.triu(t, 1), -1, -2)
+    return np.tril(t) + np.swapaxes(np.tril(t, -1), -1, -2)
+"""
+HELPERS["_to_triangle"] = """
+def _to_triangle(g, uplo):
+    \"\"\"The adjoint of _from_triangle: g's mirror folded onto the triangle read.\"\"\"
+    if uplo in ("U", "u"):
+        return np.triu(g) + np.swapaxes(np.tril(g, -1), -1, -2)
+    return np.tril(g) + np.swapaxes(np.triu(g, 1), -1, -2)
+"""
+HELPERS["_gaps"] = """
+def _gaps(x, w, squared=False):
+    \"\"\"x_ij / (w_j - w_i) off the diagonal, 0 on it (w_j**2 - w_i**2 when squared).
+    A tie divides by zero: inf or nan, never a finite wrong number; an x that is all
+    zero (the cotangent of an item never read) gives zeros.\"\"\"
+    wj, wi = w[..., None, :], w[..., :, None]
+    d = (wj - wi) * (wj + wi) if squared else wj - wi
+    off = ~np.eye(np.shape(w)[-1], dtype=bool)
+    if not np.any(x):
+        return np.zeros(np.shape(x))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(off, x / np.where(off, d, 1.0), 0.0)
+"""
+HELPERS["_eigh_adjoint"] = """
+def _eigh_adjoint(g, ans, uplo):
+    \"\"\"The adjoint of (w, v) = np.linalg.eigh(a, uplo) for the cotangents g = (gw, gv).\"\"\"
+    (w, v), (gw, gv) = ans, g
+    vt = np.swapaxes(v, -1, -2)
+    inner = np.eye(np.shape(w)[-1]) * np.expand_dims(gw, -2) + _gaps(vt @ gv, w)
+    return _to_triangle(v @ inner @ vt, uplo)
+"""
+HELPERS["_eigh_tangent"] = """
+def _eigh_tangent(t, ans, uplo):
+    \"\"\"The tangent of (w, v) = np.linalg.eigh(a, uplo) along t.\"\"\"
+    w, v = ans
+    x = np.swapaxes(v, -1, -2) @ _from_triangle(t, uplo) @ v
+    with np.errstate(invalid="ignore"):  # a tie's inf: the eigenvectors have no tangent
+        return np.diagonal(x, axis1=-2, axis2=-1), v @ _gaps(x, w)
+"""
+HELPERS["_eigvalsh_adjoint"] = """
+def _eigvalsh_adjoint(g, a, uplo):
+    \"\"\"The adjoint of np.linalg.eigvalsh(a, uplo): v diag(g) v^T on the triangle read.\"\"\"
+    v = np.linalg.eigh(a, uplo)[1]
+    return _to_triangle((v * np.expand_dims(g, -2)) @ np.swapaxes(v, -1, -2), uplo)
+"""
+HELPERS["_eigvalsh_tangent"] = """
+def _eigvalsh_tangent(t, a, uplo):
+    \"\"\"The tangent of np.linalg.eigvalsh(a, uplo): diag(v^T t v).\"\"\"
+    v = np.linalg.eigh(a, uplo)[1]
+    return np.sum(v * (_from_triangle(t, uplo) @ v), axis=-2)
+"""
+HELPERS["_eig_checked"] = """
+def _eig_checked(ans):
+    \"\"\"(w, v) of np.linalg.eig, refused when complex (the derivative would be).\"\"\"
+    w, v = ans
+    if np.iscomplexobj(w):
+        raise ValueError("np.linalg.eig has complex eigenvalues here; srcdiff "
+                         "differentiates eig and eigvals only where they are real")
+    return w, v
+"""
+HELPERS["_eig_adjoint"] = """
+def _eig_adjoint(g, ans):
+    \"\"\"The adjoint of (w, v) = np.linalg.eig(a) (real eigenvalues, columns of v of
+    unit length): v^-T (diag(gw) + F * (v^T gv - v^T v diag(diag(v^T gv)))) v^T.\"\"\"
+    (w, v), (gw, gv) = _eig_checked(ans), g
+    vt = np.swapaxes(v, -1, -2)
+    n = np.shape(w)[-1]
+    inner = np.eye(n) * np.expand_dims(gw, -2)
+    if np.any(gv):
+        x = vt @ gv
+        x = x - (vt @ v) * np.expand_dims(np.diagonal(x, axis1=-2, axis2=-1), -2)
+        inner = inner + _gaps(x, w)
+    return np.linalg.solve(vt, inner @ vt)
+"""
+HELPERS["_eig_tangent"] = """
+def _eig_tangent(t, ans):
+    \"\"\"The tangent of (w, v) = np.linalg.eig(a) along t (real eigenvalues).\"\"\"
+    w, v = _eig_checked(ans)
+    x = np.linalg.solve(v, t @ v)
+    dv = v @ _gaps(x, w)
+    dv = dv - v * np.sum(v * dv, axis=-2, keepdims=True)  # columns stay of unit length
+    return np.diagonal(x, axis1=-2, axis2=-1), dv
+"""
+HELPERS["_eigvals_adjoint"] = """
+def _eigvals_adjoint(g, a):
+    \"\"\"The adjoint of np.linalg.eigvals(a) (real eigenvalues).\"\"\"
+    return _eig_adjoint((g, 0.0), np.linalg.eig(a))
+"""
+HELPERS["_eigvals_tangent"] = """
+def _eigvals_tangent(t, a):
+    \"\"\"The tangent of np.linalg.eigvals(a) (real eigenvalues).\"\"\"
+    return _eig_tangent(t, np.linalg.eig(a))[0]
+"""
+HELPERS["_cholesky_adjoint"] = """
+def _cholesky_adjoint(g, ans, upper=False):
+    \"\"\"The adjoint of np.linalg.cholesky(a, upper=upper) (which reads a's lower
+    triangle): L^-T phi(L^T g) L^-1 folded onto that triangle, phi = tril, diagonal halved.\"\"\"
+    if upper:
+        ans, g = np.swapaxes(ans, -1, -2), np.swapaxes(g, -1, -2)
+    p = np.tril(np.swapaxes(ans, -1, -2) @ g)
+    p = p - 0.5 * np.eye(np.shape(ans)[-1]) * p
+    lt = np.swapaxes(ans, -1, -2)
+    x = np.linalg.solve(lt, np.swapaxes(np.linalg.solve(lt, np.swapaxes(p, -1, -2)), -1, -2))
+    return _to_triangle(x, "L")
+"""
+HELPERS["_cholesky_tangent"] = """
+def _cholesky_tangent(t, ans, upper=False):
+    \"\"\"The tangent of np.linalg.cholesky(a, upper=upper): L phi(L^-1 S L^-T).\"\"\"
+    low = np.swapaxes(ans, -1, -2) if upper else ans
+    x = np.linalg.solve(low, np.swapaxes(np.linalg.solve(low, _from_triangle(t, "L")), -1, -2))
+    x = np.tril(x) - 0.5 * np.eye(np.shape(x)[-1]) * x
+    out = low @ x
+    return np.swapaxes(out, -1, -2) if upper else out
+"""
+HELPERS["_svd_parts"] = """
+def _svd_parts(ans):
+    \"\"\"(u, s, v) of the thin SVD of a, from svd's result ans; full U or Vh are cut to
+    their first k columns (the rest have no derivative).\"\"\"
+    u, s, vh = ans
+    k = np.shape(s)[-1]
+    return u[..., :, :k], s, np.swapaxes(vh[..., :k, :], -1, -2)
+"""
+HELPERS["_svd_adjoint"] = """
+def _svd_adjoint(g, a, ans, full_matrices=True):
+    \"\"\"The adjoint of (u, s, vh) = np.linalg.svd(a, full_matrices) for g = (gu, gs, gvh).\"\"\"
+    u, s, v = _svd_parts(ans)
+    gu, gs, gvh = g
+    m, n, k = np.shape(a)[-2], np.shape(a)[-1], np.shape(s)[-1]
+    if np.any(gu[..., :, k:]) or np.any(gvh[..., k:, :]):
+        raise ValueError("the extra singular vectors of np.linalg.svd(a, full_matrices=True) "
+                         "of a non-square a have no derivative; use full_matrices=False")
+    gu, gv = gu[..., :, :k], np.swapaxes(gvh[..., :k, :], -1, -2)
+    ut, vt = np.swapaxes(u, -1, -2), np.swapaxes(v, -1, -2)
+    j = _gaps(ut @ gu, s, squared=True)
+    q = _gaps(vt @ gv, s, squared=True)
+    sj = np.expand_dims(s, -2)
+    inner = (j + np.swapaxes(j, -1, -2)) * sj + np.swapaxes(sj, -1, -2) * (
+        q + np.swapaxes(q, -1, -2))
+    inner = inner + np.eye(k) * np.expand_dims(gs, -2)
+    out = u @ inner @ vt
+    if m > k and np.any(gu):
+        out = out + (gu - u @ (ut @ gu)) / sj @ vt
+    if n > k and np.any(gv):
+        out = out + u @ (np.swapaxes(gv - v @ (vt @ gv), -1, -2) / np.swapaxes(sj, -1, -2))
+    return out
+"""
+HELPERS["_svd_tangent"] = """
+def _svd_tangent(t, a, ans, full_matrices=True):
+    \"\"\"The tangent of (u, s, vh) = np.linalg.svd(a, full_matrices) along t.\"\"\"
+    u, s, v = _svd_parts(ans)
+    m, n, k = np.shape(a)[-2], np.shape(a)[-1], np.shape(s)[-1]
+    ut, vt = np.swapaxes(u, -1, -2), np.swapaxes(v, -1, -2)
+    ds = ut @ t @ v
+    sj = np.expand_dims(s, -2)
+    dss, sds = ds * sj, np.swapaxes(sj, -1, -2) * ds
+    du = u @ _gaps(dss + np.swapaxes(dss, -1, -2), s, squared=True)
+    dv = v @ _gaps(sds + np.swapaxes(sds, -1, -2), s, squared=True)
+    if m > k:
+        du = du + (t @ v - u @ (ut @ t @ v)) / sj
+    if n > k:
+        dv = dv + (np.swapaxes(t, -1, -2) @ u - v @ (vt @ np.swapaxes(t, -1, -2) @ u)) / sj
+    if full_matrices and m != n:  # the extra columns of U or rows of Vh: no derivative
+        du = np.concatenate([du, np.full(np.shape(ans[0])[:-1] + (m - np.shape(du)[-1],),
+                                         np.nan)], -1)
+        dv = np.concatenate([dv, np.full(np.shape(ans[2])[:-2] + (n, n - np.shape(dv)[-1]),
+                                         np.nan)], -1)
+    return du, np.diagonal(ds, axis1=-2, axis2=-1), np.swapaxes(dv, -1, -2)
+"""
+HELPERS["_svdvals_adjoint"] = """
+def _svdvals_adjoint(g, a):
+    \"\"\"The adjoint of s = np.linalg.svd(a, compute_uv=False): u diag(g) vh.\"\"\"
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    return (u * np.expand_dims(g, -2)) @ vh
+"""
+HELPERS["_svdvals_tangent"] = """
+def _svdvals_tangent(t, a):
+    \"\"\"The tangent of s = np.linalg.svd(a, compute_uv=False): diag(u^T t v).\"\"\"
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    return np.sum(u * (t @ np.swapaxes(vh, -1, -2)), axis=-2)
+"""
+HELPERS["_qr_check"] = """
+def _qr_check(a, mode):
+    \"\"\"Refuse the QR forms without a derivative here.\"\"\"
+    m, n = np.shape(a)[-2:]
+    if m < n or (mode == "complete" and m != n):
+        raise ValueError("srcdiff differentiates np.linalg.qr(a) for M >= N ('reduced', "
+                         "'r'; 'complete' only when square), not a of shape "
+                         f"{np.shape(a)} with mode={mode!r}")
+"""
+HELPERS["_qr_adjoint"] = """
+def _qr_adjoint(g, a, ans, mode="reduced"):
+    \"\"\"The adjoint of np.linalg.qr(a, mode) (M >= N) for g = (gq, gr), or gr for 'r'.\"\"\"
+    _qr_check(a, mode)
+    if mode == "r":
+        q, r = np.linalg.qr(a)
+        gq, gr = np.zeros(np.shape(q)), g
+    else:
+        (q, r), (gq, gr) = ans, g
+    m = np.swapaxes(q, -1, -2) @ gq - gr @ np.swapaxes(r, -1, -2)
+    x = gq + q @ (np.tril(m - np.swapaxes(m, -1, -2), -1) - m)
+    return np.swapaxes(np.linalg.solve(r, np.swapaxes(x, -1, -2)), -1, -2)
+"""
+HELPERS["_qr_tangent"] = """
+def _qr_tangent(t, a, ans, mode="reduced"):
+    \"\"\"The tangent of np.linalg.qr(a, mode) (M >= N) along t.\"\"\"
+    _qr_check(a, mode)
+    q, r = np.linalg.qr(a) if mode == "r" else ans
+    b = np.swapaxes(np.linalg.solve(np.swapaxes(r, -1, -2), np.swapaxes(t, -1, -2)), -1, -2)
+    c = np.swapaxes(q, -1, -2) @ b
+    low = np.tril(c, -1)
+    omega = low - np.swapaxes(low, -1, -2)
+    dr = (c - omega) @ r
+    return dr if mode == "r" else (q @ (omega - c) + b, dr)
+"""
+HELPERS["_pinv_adjoint"] = """
+def _pinv_adjoint(g, a, ans):
+    \"\"\"The adjoint of x = np.linalg.pinv(a) (constant rank):
+    -x^T g x^T + (1 - a x) g^T x x^T + x^T x g^T (1 - x a).\"\"\"
+    x, xt, gt = ans, np.swapaxes(ans, -1, -2), np.swapaxes(g, -1, -2)
+    left = np.eye(np.shape(a)[-2]) - a @ x
+    right = np.eye(np.shape(a)[-1]) - x @ a
+    return -(xt @ g @ xt) + left @ gt @ x @ xt + xt @ x @ gt @ right
+"""
+HELPERS["_pinv_tangent"] = """
+def _pinv_tangent(t, a, ans):
+    \"\"\"The tangent of x = np.linalg.pinv(a) (constant rank).\"\"\"
+    x, xt, tt = ans, np.swapaxes(ans, -1, -2), np.swapaxes(t, -1, -2)
+    left = np.eye(np.shape(a)[-2]) - a @ x
+    right = np.eye(np.shape(a)[-1]) - x @ a
+    return -(x @ t @ x) + x @ xt @ tt @ left + right @ tt @ xt @ x
+"""
+HELPERS["_lstsq_pinv"] = """
+def _lstsq_pinv(a, rank):
+    \"\"\"The pseudo-inverse lstsq used: a's SVD cut at the rank lstsq found.\"\"\"
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    return (vh[:rank].T / s[:rank]) @ u[:, :rank].T
+"""
+HELPERS["_lstsq_adjoint"] = """
+def _lstsq_adjoint(g, a, b, ans, wrt_b):
+    \"\"\"The adjoint of (x, residuals, rank, s) = np.linalg.lstsq(a, b) with respect to a,
+    or b when wrt_b: x = pinv(a) @ b at a's rank; residuals are |a x - b|^2 per
+    column (given when rank == N < M).\"\"\"
+    x, res, rank, s = ans
+    gx, gres, grank, gs = g
+    vec = np.ndim(b) == 1
+    x2, b2 = (x[:, None], b[:, None]) if vec else (x, b)
+    gx2 = np.reshape(gx, np.shape(x2))
+    r = a @ x2 - b2
+    if np.size(res) and np.any(gres):
+        gx2 = gx2 + 2 * a.T @ (r * np.reshape(gres, (1, -1)))
+        gb_res = -2 * r * np.reshape(gres, (1, -1))
+    else:
+        gb_res = 0.0
+    p = _lstsq_pinv(a, rank)
+    gb = p.T @ gx2
+    if wrt_b:
+        out = gb + gb_res
+        return out[:, 0] if vec else out
+    ga = _pinv_adjoint(gx2 @ b2.T, a, p)
+    if np.size(res) and np.any(gres):
+        ga = ga + 2 * (r * np.reshape(gres, (1, -1))) @ x2.T
+    if np.any(gs):
+        ga = ga + _svdvals_adjoint(gs, a)
+    return ga
+"""
+HELPERS["_lstsq_tangent"] = """
+def _lstsq_tangent(t, a, b, ans, wrt_b):
+    \"\"\"The tangent of np.linalg.lstsq(a, b) along t, a's tangent (or b's when wrt_b).\"\"\"
+    x, res, rank, s = ans
+    p = _lstsq_pinv(a, rank)
+    if wrt_b:
+        dx = p @ t
+        ds = np.zeros(np.shape(s))
+        dr = -t
+    else:
+        dx = _pinv_tangent(t, a, p) @ b
+        ds = _svdvals_tangent(t, a)
+        dr = t @ x
+    dr = dr + a @ dx
+    if np.size(res):
+        r = a @ x - b
+        dres = np.reshape(2 * np.sum(r * dr, axis=0), np.shape(res))
+    else:
+        dres = np.zeros(np.shape(res))
+    return dx, dres, 0, ds
+"""
+HELPERS["_matrix_power_adjoint"] = """
+def _matrix_power_adjoint(g, a, n):
+    \"\"\"The adjoint of np.linalg.matrix_power(a, n): sum_k (a^k)^T g (a^(n-1-k))^T.\"\"\"
+    if n < 0:
+        b = np.linalg.inv(a)
+        bt = np.swapaxes(b, -1, -2)
+        return -(bt @ _matrix_power_adjoint(g, b, -n) @ bt)
+    powers = [np.broadcast_to(np.eye(np.shape(a)[-1]), np.shape(a))]
+    for _ in range(n - 1):
+        powers.append(powers[-1] @ a)
+    out = np.zeros(np.shape(a))
+    for k in range(n):
+        out = out + np.swapaxes(powers[k], -1, -2) @ g @ np.swapaxes(powers[n - 1 - k], -1, -2)
+    return out
+"""
+HELPERS["_matrix_power_tangent"] = """
+def _matrix_power_tangent(t, a, n):
+    \"\"\"The tangent of np.linalg.matrix_power(a, n): sum_k a^k t a^(n-1-k).\"\"\"
+    if n < 0:
+        b = np.linalg.inv(a)
+        return _matrix_power_tangent(-(b @ t @ b), b, -n)
+    out = np.zeros(np.shape(a))
+    for k in range(n):
+        out = out + np.linalg.matrix_power(a, k) @ t @ np.linalg.matrix_power(a, n - 1 - k)
+    return out
+"""
+HELPERS["_as_chain"] = """
+def _as_chain(arrays):
+    \"\"\"multi_dot's operands as matrices: a 1-D first is a row, a 1-D last a column.\"\"\"
+    mats = [np.asarray(x) for x in arrays]
+    if mats[0].ndim == 1:
+        mats[0] = mats[0][None, :]
+    if mats[-1].ndim == 1:
+        mats[-1] = mats[-1][:, None]
+    return mats
+"""
+HELPERS["_multi_dot_adjoint"] = """
+def _multi_dot_adjoint(g, arrays):
+    \"\"\"The adjoint of np.linalg.multi_dot(arrays): one gradient per operand, the
+    cotangent between the product of those left of it and those right of it.\"\"\"
+    mats = _as_chain(arrays)
+    g = np.reshape(g, (np.shape(mats[0])[0], np.shape(mats[-1])[1]))
+    out = []
+    for i in range(len(mats)):
+        left, right = np.eye(np.shape(mats[0])[0]), np.eye(np.shape(mats[-1])[1])
+        for m in mats[:i]:
+            left = left @ m
+        for m in mats[:i:-1]:
+            right = m @ right
+        out.append(np.reshape(left.T @ g @ right.T, np.shape(arrays[i])))
+    return out
+"""
+HELPERS["_multi_dot_tangent"] = """
+def _multi_dot_tangent(t, arrays):
+    \"\"\"The tangent of np.linalg.multi_dot(arrays) along the operands' tangents t.\"\"\"
+    out = 0.0
+    for i in range(len(arrays)):
+        if np.any(t[i]):
+            out = out + np.linalg.multi_dot(list(arrays[:i]) + [t[i]] + list(arrays[i + 1:]))
+    return out
+"""
+HELPERS["_vector_norm_partial"] = """
+def _vector_norm_partial(x, ans, ord, axis, keepdims):
+    \"\"\"d ans / d x for ans = vector norm of x over axis (all of x when None), shaped
+    like x. At ties of inf/-inf norms the derivative is shared equally.\"\"\"
+    x = np.asarray(x, dtype=float)
+    n = _expand(ans, x, axis, keepdims)
+    if ord is None or ord == 2:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(n == 0, 0.0, x / n)
+    if ord == 0:
+        return np.zeros(np.shape(x))
+    if ord in (np.inf, -np.inf):
+        hit = np.abs(x) == n
+        return np.sign(x) * hit / np.sum(hit, axis=axis, keepdims=True)
+    if ord == 1:
+        return np.sign(x)
+    return np.sign(x) * (np.abs(x) / n) ** (ord - 1)
+"""
+HELPERS["_matrix_norm_partial"] = """
+def _matrix_norm_partial(x, ans, ord, axis, keepdims):
+    \"\"\"d ans / d x for ans = the matrix norm of x over the two axes `axis`, shaped
+    like x. Ties (of the largest column or row sum, of the top singular value) take
+    the sum's equal share and the singular vectors svd returns.\"\"\"
+    x = np.asarray(x, dtype=float)
+    r, c = [a % x.ndim for a in axis]
+    if ord in (None, "fro"):
+        return x / _expand(ans, x, axis, keepdims)
+    if ord in ("nuc", 2, -2):
+        u, s, vh = np.linalg.svd(np.moveaxis(x, (r, c), (-2, -1)), full_matrices=False)
+        if ord == 2:
+            u, vh = u[..., :, :1], vh[..., :1, :]
+        elif ord == -2:
+            u, vh = u[..., :, -1:], vh[..., -1:, :]
+        return np.moveaxis(u @ vh, (-2, -1), (r, c))
+    along = r if ord in (1, -1) else c  # ord 1: the columns' sums (down the rows)
+    other = c if along == r else r
+    sums = np.sum(np.abs(x), axis=along, keepdims=True)
+    pick = np.max if ord in (1, np.inf) else np.min
+    hit = sums == pick(sums, axis=other, keepdims=True)
+    return np.sign(x) * hit / np.sum(hit, axis=other, keepdims=True)
+"""
+HELPERS["_norm_partial"] = """
+def _norm_partial(x, ans, ord, axis, keepdims):
+    \"\"\"d ans / d x for ans = np.linalg.norm(x, ord, axis, keepdims), shaped like x.\"\"\"
+    if np.ndim(axis) == 1 and len(axis) == 1:
+        axis = axis[0]
+    if axis is None and ord is not None and np.ndim(x) == 2:
+        axis = (0, 1)
+    if np.ndim(axis) == 1:
+        return _matrix_norm_partial(x, ans, ord, tuple(axis), keepdims)
+    return _vector_norm_partial(x, ans, ord, axis, keepdims)
+"""
+HELPERS["_einsum_adjoint"] = """
+def _einsum_adjoint(g, subscripts, k, *operands):
+    \"\"\"The adjoint of np.einsum(subscripts, *operands) with respect to operands[k]: any
+    form (implicit output, '...', repeated labels such as 'ii', broadcast '...').\"\"\"
+    ins, out = _einsum_labels(subscripts, operands)
+    mine = ins[k]
+    shape = np.shape(operands[k])
+    known = set(out).union(*[s for i, s in enumerate(ins) if i != k])
+    keep = "".join(dict.fromkeys(c for c in mine if c in known))
+    others = [s for i, s in enumerate(ins) if i != k]
+    rest = [x for i, x in enumerate(operands) if i != k]
+    part = np.einsum(",".join([out] + others) + "->" + keep, g, *rest)
+    sizes = dict(zip(mine, shape))
+    full = "".join(dict.fromkeys(mine))
+    for c in full:  # labels only operands[k] has: summed in the primal, spread here
+        if c not in keep:
+            part = np.expand_dims(part, -1)
+            keep += c
+    part = np.broadcast_to(np.einsum(keep + "->" + full, part),
+                           tuple(sizes[c] if sizes[c] != 1 else np.shape(part)[keep.index(c)]
+                                 for c in full))
+    part = np.sum(part, axis=tuple(i for i, c in enumerate(full)
+                                   if sizes[c] == 1 and np.shape(part)[i] != 1), keepdims=True)
+    if full == mine:
+        return np.array(part)
+    grad = np.zeros(shape)
+    np.einsum(mine + "->" + full, grad)[...] = part  # a writeable view of the diagonal
+    return grad
+"""
+HELPERS["_einsum_labels"] = """
+def _einsum_labels(subscripts, operands):
+    \"\"\"The input and output labels of an einsum, '...' spelled out as capital-free
+    letters and the implicit output made explicit.\"\"\"
+    spec = subscripts.replace(" ", "")
+    ins, arrow, out = spec.partition("->")
+    ins = ins.split(",")
+    used = set(spec)
+    spare = [c for c in "zyxwvutsrqponmlkjihgfedcbaZYXWVUTSRQPONMLKJIHGFEDCBA" if c not in used]
+    wide = max([np.ndim(x) - len(s.replace("...", "")) for s, x in zip(ins, operands)
+                if "..." in s] or [0])
+    ell = "".join(spare[:wide][::-1])
+    labels = []
+    for s, x in zip(ins, operands):
+        n = np.ndim(x) - len(s.replace("...", ""))
+        labels.append(s.replace("...", ell[wide - n:] if n else ""))
+    if not arrow:
+        once = sorted(c for c in set("".join(ins).replace(".", ""))
+                      if "".join(ins).count(c) == 1)
+        out = ("..." if "..." in spec else "") + "".join(once)
+    return labels, out.replace("...", ell)
+"""
+HELPERS["_kron_adjoint"] = """
+def _kron_adjoint(g, a, b, wrt_b):
+    \"\"\"The adjoint of np.kron(a, b) with respect to a, or b when wrt_b.\"\"\"
+    nd = max(np.ndim(a), np.ndim(b), 1)
+    sa = (1,) * (nd - np.ndim(a)) + np.shape(a)
+    sb = (1,) * (nd - np.ndim(b)) + np.shape(b)
+    blocks = np.reshape(g, [n for pair in zip(sa, sb) for n in pair])
+    if wrt_b:
+        out = np.tensordot(np.reshape(a, sa), blocks, (range(nd), range(0, 2 * nd, 2)))
+        return np.reshape(out, np.shape(b))
+    out = np.tensordot(blocks, np.reshape(b, sb), (range(1, 2 * nd, 2), range(nd)))
+    return np.reshape(out, np.shape(a))
+"""
+HELPERS["_trace_adjoint"] = """
+def _trace_adjoint(g, a, offset, axis1, axis2):
+    \"\"\"The adjoint of np.trace(a, offset, axis1, axis2): g on that diagonal.\"\"\"
+    n, m = np.shape(a)[axis1], np.shape(a)[axis2]
+    out = np.multiply.outer(np.eye(n, m, offset), g)
+    return np.moveaxis(out, (0, 1), (axis1 % np.ndim(a), axis2 % np.ndim(a)))
+"""
+
+LINALG_HELPERS = [k for k in HELPERS if k not in _BEFORE_LINALG]
+NUMPY_HELPERS += LINALG_HELPERS
+
+
 # ----- issue 15 fixes -----
-# _written: x[index] = v with a repeated integer index keeps only its last write, so v's
-# cotangent is zero at the earlier duplicates. _std_adjoint: the std of a single entry
-# (a scalar, an axis of length 1) is the constant 0, so its adjoint is 0, not 0 / 0.
-HELPERS["_written"] = '''
+@helper
 def _written(g, index):
     """g[index], 0 where a repeated index was written again later (NumPy keeps the last)."""
     part = g[index]
@@ -316,13 +837,13 @@ def _written(g, index):
     writer = np.full(np.shape(g), -1)
     writer[index] = order  # the same assignment: each entry keeps its last writer
     return np.where(writer[index] == order, part, 0.0)
-'''
-ORDER.append("_written")
-HELPERS["_std_adjoint"] = """
+
+
+@helper
 def _std_adjoint(g, x, ans, axis, ddof, keepdims):
-    \"\"\"The adjoint of ans = np.std(x, ...); the std of one entry is constant: 0.\"\"\"
+    """The adjoint of ans = np.std(x, ...); the std of one entry is constant: 0."""
     if np.size(x) == np.size(ans):
         return np.zeros(np.shape(x))
     return _var_adjoint(g / (2 * ans), x, ans, axis, ddof, keepdims)
-"""
-ORDER.append("_std_adjoint")
+
+

@@ -1,4 +1,10 @@
-"""Reading a function's source as an AST with real file names and line numbers."""
+"""Reading a function's source as an AST with real file names and line numbers.
+
+Takes a function object; gives its `def` (or lambda) node with absolute line
+numbers and columns (`parse_function`), and the located error every frontend
+pass raises for a construct it does not handle (`unsupported`), so a message
+always quotes the user's file, line and column.
+"""
 from __future__ import annotations
 
 import ast
@@ -43,6 +49,21 @@ def function_of(fn):
             "__wrapped__): srcdiff cannot see what the wrapper does; differentiate the "
             "undecorated function", _code_loc(fn))
     return fn
+
+
+def loc_of(filename: str, node) -> Loc:
+    """Where `node` is, with its end column when it fits on one line (for the caret)."""
+    return Loc(filename, getattr(node, "lineno", 1), getattr(node, "col_offset", 0),
+               getattr(node, "end_col_offset", None)
+               if getattr(node, "end_lineno", None) == getattr(node, "lineno", None) else None)
+
+
+def unsupported(what: str, filename: str, node, hint: str = "") -> UnsupportedSyntaxError:
+    """`srcdiff does not support <what>[; <hint>]` at `node`."""
+    msg = f"srcdiff does not support {what}"
+    if hint:
+        msg += f"; {hint}"
+    return UnsupportedSyntaxError(msg, loc_of(filename, node))
 
 
 def _code_loc(fn) -> Loc:

@@ -25,7 +25,9 @@ from typing import Any, Sequence
 import astor
 import numpy as np
 
+from . import transform
 from .errors import SrcDiffError
+from .rules.stop import stop_gradient
 from .source import describe, function_of
 
 _LITERALS = (int, float, complex, str, bytes, bool, type(None))
@@ -37,13 +39,8 @@ class StandaloneError(SrcDiffError):
 
 def build_source(f, wrt: Sequence[int], as_tuple: bool, mode: str = "reverse") -> str:
     """The source of the generic derivative function of `f` (one `def`)."""
-    from . import transform
-
     if mode == "forward":
-        builder = getattr(transform, "build_forward", None)
-        if builder is None:
-            raise StandaloneError("forward mode is not available yet; use --mode reverse")
-        return builder(f, tuple(wrt), "grad", as_tuple=as_tuple).source
+        return transform.build_forward(f, tuple(wrt), "grad", as_tuple=as_tuple).source
     if mode != "reverse":
         raise StandaloneError(f"mode must be 'reverse' or 'forward', not {mode!r}")
     return transform.build_reverse(f, tuple(wrt), "grad", as_tuple=as_tuple).source
@@ -238,8 +235,6 @@ def _importable(value) -> tuple[str, str] | None:
 def _strip_stop_gradient(tree: ast.Module, lookup) -> bool:
     """Replace calls of srcdiff.stop_gradient/detach (the identity) by their argument,
     in place; True when there were any."""
-    from .api import stop_gradient
-
     def resolves(node) -> bool:
         if isinstance(node, ast.Name):
             found, v = lookup(node.id)

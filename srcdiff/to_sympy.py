@@ -14,14 +14,16 @@ from __future__ import annotations
 import ast
 import copy
 import numbers
-import operator
 from typing import Any, Sequence
 
 import numpy as np
 import sympy as sp
 
 from . import ir
+from .rules.stop import stop_gradient
+from .ops import FIELD
 from .rules.table import lookup
+from .transform import lowered
 
 
 class DoesNotLower(Exception):
@@ -31,15 +33,11 @@ class DoesNotLower(Exception):
 _PACKS = {("pack", "tuple"): tuple, ("pack", "list"): list}
 _COMPARE = {ast.Lt: sp.Lt, ast.LtE: sp.Le, ast.Gt: sp.Gt, ast.GtE: sp.Ge,
             ast.Eq: sp.Eq, ast.NotEq: sp.Ne}
-_ARITH = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-          ast.Div: operator.truediv, ast.Pow: operator.pow}
 
 
 def lower(f, values: Sequence[Any], wrt: Sequence[int]) -> tuple[sp.Expr, list[sp.Symbol]]:
     """(expression, symbols): `f`'s result over one real symbol per parameter in
     `wrt`, with `values` (one per parameter) substituted for the others."""
-    from .transform import lowered
-
     fn = lowered(f).fn
     if len(values) != len(fn.params):
         raise DoesNotLower(f"expected {len(fn.params)} argument values, got {len(values)}")
@@ -103,8 +101,6 @@ def _numeric(v):
 
 
 def _is_stop(fn) -> bool:
-    from .api import stop_gradient
-
     return fn is stop_gradient
 
 
@@ -133,6 +129,8 @@ def _flat(fn, label: str):
 
 
 def _symbolic(v) -> bool:
+    if isinstance(v, (list, tuple)):  # a matrix of symbols: np.linalg.det([[x, y], ...])
+        return any(_symbolic(x) for x in v)
     return isinstance(v, sp.Basic) and bool(v.free_symbols)
 
 
@@ -313,7 +311,7 @@ class _Translate(ast.NodeVisitor):
         raise DoesNotLower(f"the operator {type(n.op).__name__}")
 
     def visit_BinOp(self, n):
-        op = _ARITH.get(type(n.op))
+        op = FIELD.get(type(n.op))
         if op is None:
             raise DoesNotLower(f"the operator {type(n.op).__name__}")
         return op(self.visit(n.left), self.visit(n.right))

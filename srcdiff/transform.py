@@ -11,13 +11,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import activity, coalesce, emit, exprs, ir, kinds, runtime
+from . import activity, aliasing, coalesce, emit, exprs, ir, kinds, runtime
 from .coalesce import Groups
-from .exprs import name, pv
-from .lower import MISSING, Lowerer
-from .reverse import Context, Reverse, assign, reads
+from .exprs import Ref, assign, name, pv
+from .forward import Forward, tangent_ref
+from .lower import lower_function
+from .resolve import guards_hold
+from .reverse import Reverse
 from .rules import table
 from .source import function_of, parse_function
+from .tape import reads
+from .template import Context
 
 
 @dataclass
@@ -41,18 +45,10 @@ def lowered(f) -> Lowered:
         return hit
     node, filename = parse_function(f)
     counter = itertools.count()
-    lw = Lowerer(f, filename, counter)
-    fn = lw.function(node)
-    out = Lowered(fn, node, counter, lw.guards, table.VERSION[0])
+    fn, guards = lower_function(f, node, filename, counter)
+    out = Lowered(fn, node, counter, guards, table.VERSION[0])
     _LOWERED[f] = out
     return out
-
-
-def guards_hold(guards) -> bool:
-    for ns, key, obj in guards:
-        if ns.get(key, MISSING) is not obj:
-            return False
-    return True
 
 
 def module_names(f, reserved: set[str]) -> tuple[dict, list]:
@@ -71,6 +67,30 @@ def module_names(f, reserved: set[str]) -> tuple[dict, list]:
             names[key] = alias
             imports.append((mod.__name__, alias))
     return names, imports
+
+
+_INDEXABLE = (np.ndarray, list, tuple, dict, str, np.generic)
+
+
+def opaque_bases(f, fn: ir.Function, args):
+    """For a call with these arguments: whether an indexed atom is an object with
+    its own `__getitem__` (not an array, list, tuple, dict or string)."""
+    types_ = {p.id: type(a) for p, a in zip(fn.params, args)}
+
+    def opaque(atom) -> bool:
+        if isinstance(atom, ir.Var):
+            t = types_.get(atom.id)
+            return t is not None and not issubclass(t, _INDEXABLE)
+        if isinstance(atom, ir.Opaque) and not atom.uses:
+            try:
+                tree = ast.fix_missing_locations(ast.Expression(exprs.opaque(atom)))
+                value = eval(compile(tree, "<index base>", "eval"), f.__globals__)
+            except Exception:
+                return False
+            return not isinstance(value, _INDEXABLE)
+        return False
+
+    return opaque
 
 
 def has_numpy(f) -> bool:
@@ -138,19 +158,18 @@ class Setup:
 
 
 def setup(f, wrt: tuple[int, ...], args, strict: bool = True) -> Setup:
-    from .api import stop_gradient
-
     lw = lowered(f)
     fn = lw.fn
     wrt_vars = [fn.params[i] for i in wrt]
-    active = activity.analyze(fn, wrt_vars)
+    active = activity.analyze(fn, wrt_vars, None if args is None else opaque_bases(f, fn, args))
     pk = param_kinds(fn, args, has_numpy(f))
     vk = kinds.infer(fn, pk, f.__globals__)
     if strict:
-        activity.check_in_place(fn, vk)
+        for finding in aliasing.analyze(fn, vk):
+            raise finding.error
     reserved = reserved_names(f, lw)
     modules, imports = module_names(f, reserved)
-    ctx = Context(vk, modules, set(), stop_fns=(stop_gradient,))
+    ctx = Context(vk, modules, set())
     types = None if args is None else {p.id: type(a) for p, a in zip(fn.params, args)}
     return Setup(f, lw, fn, wrt_vars, active, pk, vk, reserved, modules, imports, ctx, types)
 
@@ -165,12 +184,12 @@ def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Group
             for mod, alias in su.imports if alias in _used_modules(body, su.ctx.helpers,
                                                                    su.modules)]
     head += runtime.helper_defs(su.ctx.helpers, su.modules["np"])
-    func = ast.FunctionDef(fname, args, head + body, [], None)
+    func = ast.FunctionDef(fname, args, head + body, [], None)  # helpers inside (API.md)
     vars_by_id = _all_vars(su.fn, extra_vars)
     temps = emit.merge_groups(func, vars_by_id, primal)
-    keep = {f"__v{primal.leader(v)}" for v in su.fn.params}
-    keep |= {f"__v{primal.leader(vars_by_id[i])}" for i in needed if i in vars_by_id}
-    emit.in_place_items(func, keep)
+    keep = {Ref("v", primal.leader(v)).id for v in su.fn.params}
+    keep |= {Ref("v", primal.leader(vars_by_id[i])).id for i in needed if i in vars_by_id}
+    emit.in_place_updates(func, keep)
     func = emit.tidy(func, temps, set())
     func = emit.rename(func, vars_by_id, primal, su.fn.params, su.reserved)
     source = emit.to_source(func)
@@ -189,36 +208,6 @@ def _finalize(su: Setup, w: ir.Var, g: ast.expr, floats=None, fresh=False) -> as
     if exprs.is_float(g, floats or {}, su.modules["math"]):
         return g
     return ast.Call(name("float"), [g], [])
-
-
-def primal_groups(pairs, needed: set) -> Groups:
-    """Share names as `coalesce` proposes, except that one name never holds two
-    different values the reverse sweep reads (an if's output and its branch value
-    are one value; a loop's carried value before and after an iteration are two)."""
-    names, same = Groups(), Groups()
-    members: dict[int, list] = {}
-
-    def needed_values(root):
-        return {same.find(v.id) for v in members.get(root, []) if v.id in needed}
-
-    for a, b, why in pairs:
-        for v in (a, b):
-            if names.find(v.id) == v.id and v.id not in members:
-                members[v.id] = [v]
-        ra, rb = names.find(a.id), names.find(b.id)
-        if ra == rb:
-            continue
-        if why == "if":
-            same.union(a, b)
-        vals = needed_values(ra) | needed_values(rb)
-        if len(vals) > 1:
-            continue
-        if why == "init" and b.id in needed:
-            continue
-        names.union(a, b)
-        root = names.find(a.id)
-        members[root] = members.pop(ra, []) + members.pop(rb, []) if root in (ra, rb) else []
-    return names
 
 
 def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
@@ -242,7 +231,7 @@ def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
     rev = Reverse(fn, su.active, su.ctx, adj, su.lw.counter)
     fwd, back = rev.run(seed)
     needed = reads(back)
-    primal = primal_groups(pairs, needed)
+    primal = coalesce.reverse_groups(pairs, needed)
     grads = []
     for w in su.wrt_vars:
         st = rev.state.get(w.id)
@@ -252,7 +241,7 @@ def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
         if st is None:
             g = ast.Constant(0.0)
         elif st == "named":
-            g = name(rev.adjname(w))
+            g = rev.adjref(w)
         else:
             g = st[1]
         fresh = isinstance(g, (ast.BinOp, ast.UnaryOp)) or (
@@ -264,7 +253,7 @@ def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
     if returns_value and isinstance(fn.result, ir.Var):
         value = ir.Var(next(su.lw.counter), "value")  # before the tape restores names
         rev.saved.append(value)
-        body.append(assign(f"__v{value.id}", result))
+        body.append(assign(pv(value), result))
         result = pv(value)
     if check is not None:
         body.append(ast.Expr(ast.Call(name("__srcdiff_check__"), [result], [])))
@@ -279,7 +268,7 @@ def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
     fname = f"{_base_name(fn)}_{variant}"
     sig = _signature(su.lw.node, (ct_name,) if variant == "vjp" else ())
     injected = {"__srcdiff_check__": check} if check is not None else {}
-    built = finish(su, fname, sig, body, primal, list(rev.tapes.values()) + rev.saved,
+    built = finish(su, fname, sig, body, primal, list(rev.plan.tapes.values()) + rev.saved,
                    injected, needed)
     built.kind_guards = [(f.__globals__, k, t) for k, t in su.vk.guards.items()]
     built.ct_name = ct_name
@@ -292,28 +281,21 @@ def build_forward(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
     """variant: "jvp" (tangents of every positional parameter as keyword-only
     `x_dot` arguments; returns (value, tangent)) or "grad"/"value_and_grad" (one
     forward sweep per input entry, through a nested `tangent` function)."""
-    from .forward import Forward, tangent_name, unsafe_pairs
-
     su = setup(f, wrt, args, strict)
     fn = su.fn
     if check is not None and su.vk.kind(fn.result) == kinds.SCALAR:
         check = None
     fw = Forward(fn, su.active, su.ctx)
     for w in su.wrt_vars:
-        fw.tan[w.id] = name(tangent_name(w))
+        fw.tan[w.id] = tangent_ref(w)
     code = fw.block(fn.body)
-    pairs = coalesce.candidates(fn)
-    unsafe = unsafe_pairs(fn, pairs)
-    primal = Groups()
-    for a, b, _ in pairs:
-        if (a.id, b.id) not in unsafe:
-            primal.union(a, b)
+    primal = coalesce.forward_groups(fn, coalesce.candidates(fn))
     result = exprs.atom(fn.result)
     t_out = fw.tangent_of(fn.result) if isinstance(fn.result, ir.Var) else None
     if t_out is None:
         t_out = ast.Constant(0.0) if su.vk.kind(fn.result) == kinds.SCALAR else (
             fw.zero_like(fn.result))
-    tangent_args = [ast.arg(tangent_name(w)) for w in su.wrt_vars]
+    tangent_args = [_ref_arg(tangent_ref(w)) for w in su.wrt_vars]
     injected = {"__srcdiff_check__": check} if check is not None else {}
     if variant == "jvp":
         sig = _signature(su.lw.node)
@@ -336,7 +318,7 @@ def build_forward(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
     grads = []
     all_scalar = all(su.pk[w.id] == kinds.SCALAR for w in su.wrt_vars)
     for i, w in enumerate(su.wrt_vars):
-        dname = f"__d{w.id}"
+        dname = Ref("d", w.id)
         if all_scalar:  # literal seeds; otherwise every seed is shaped like its parameter
             seeds = [ast.Constant(1.0 if j == i else 0.0) for j in range(len(su.wrt_vars))]
             call = ast.Call(name(tangent_fn), passed + seeds, [])
@@ -346,13 +328,13 @@ def build_forward(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
                             [name(tangent_fn), ast.Tuple(passed, ast.Load()), ast.Constant(i)]
                             + [pv(v) for v in su.wrt_vars], [])
         body.append(ast.Assign([ast.Tuple([ast.Name(value_name, ast.Store()),
-                                           ast.Name(dname, ast.Store())], ast.Store())],
+                                           exprs.store(dname)], ast.Store())],
                                call, lineno=0))
         if all_scalar:
-            grads.append(ast.Call(name("float"), [name(dname)], []))
+            grads.append(ast.Call(name("float"), [dname], []))
         else:
             su.ctx.helpers.add("_like")
-            grads.append(ast.Call(name("_like"), [name(dname), pv(w)], []))
+            grads.append(ast.Call(name("_like"), [dname, pv(w)], []))
     if not su.wrt_vars:
         body.append(ast.Assign([ast.Name(value_name, ast.Store())], result, lineno=0))
     value = name(value_name)
@@ -366,6 +348,13 @@ def build_forward(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
     built.kind_guards = [(f.__globals__, k, t) for k, t in su.vk.guards.items()]
     built.returns_value = not (variant == "grad" and check is None)
     return built
+
+
+def _ref_arg(ref: Ref) -> ast.arg:
+    """A parameter standing for a Ref (a tangent `x_dot`), named by codegen."""
+    arg = ast.arg(ref.id)
+    arg.ref = ref
+    return arg
 
 
 def _used_modules(code, helpers, modules) -> set[str]:

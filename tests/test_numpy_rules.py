@@ -305,15 +305,13 @@ def test_prod_exact_at_zeros(mode):
 
 
 # ----- what has no rule must raise, never be silently wrong -----
-def norm_l1(x, p): return np.linalg.norm(x, 1)
-def norm_var_ord(x, p): return np.linalg.norm(x, p)
 def sum_out(x, p): return np.sum(x, out=np.zeros(()))
 def sum_where(x): return np.sum(x, where=x > 0)
 
 
-@pytest.mark.parametrize("f", [norm_l1, norm_var_ord, sum_out])
+@pytest.mark.parametrize("f", [sum_out])  # norms of every ord: tests/test_linalg_rules.py
 def test_unsupported_options_raise(f):
-    with pytest.raises(srcdiff.NotDifferentiableError, match="norm|out="):
+    with pytest.raises(srcdiff.NotDifferentiableError, match="out="):
         srcdiff.grad(f)(np.ones(3), 2)
 
 

@@ -5,8 +5,8 @@ One line per function, as in autograd's numpy_vjps.py. Templates spell NumPy
 `srcdiff/runtime.py`. A template may be a function of the call's bound
 arguments (parameter -> IR atom, None when defaulted), so that optional
 arguments appear in the generated code only when the user passed them.
-A parameter a rule cannot handle (`out=`, `where=`, `initial=`, a norm `ord`
-other than None/'fro'/'nuc'/2) is an error, never a silently wrong derivative.
+A parameter a rule cannot handle (`out=`, `where=`, `initial=`) is an error, never a
+silently wrong derivative.
 
 Conventions at kinks, as in JAX:
 - `maximum`/`minimum` (and `fmax`/`fmin`) split the cotangent 0.5/0.5 between
@@ -19,9 +19,7 @@ Conventions at kinks, as in JAX:
 - `where(c, x, y)` sends the cotangent only to the branch it selected (the
   other operand gets exact zeros, whatever its values, inf and nan included).
 - `sort` sends the cotangent back through the stable argsort permutation.
-- `linalg.norm` with ord=2 of a matrix (the largest singular value) uses the
-  top singular vectors from `svd`; at a repeated top singular value (a kink)
-  it takes the pair `svd` returns.
+- Linear algebra (norms, decompositions): see rules/linalg.py.
 - `prod` uses the product of the other entries, so it is exact at zeros.
 - Integer results (`astype(int)`, `sign`, `floor`, comparisons, `argmax`)
   have zero derivative.
@@ -34,7 +32,8 @@ import numpy as np
 from .. import ir
 from ..errors import NotDifferentiableError
 from .scalar import pow_rule
-from .table import ELEMENTWISE, REDUCE, UNKNOWN, Rule, _scale, add, defelementwise, defzero, kind_of
+from .table import (
+    ELEMENTWISE, REDUCE, RULES, UNKNOWN, Rule, _scale, add, defelementwise, defzero, lookup)
 
 E = defelementwise
 
@@ -245,25 +244,7 @@ R([np.cumsum, M("cumsum")], "a axis=None dtype=None out=None",
   lambda b: _call("np.cumsum", "t", b, "axis"))
 
 
-# ----- linear algebra -----
-def _norm(b, mode):
-    ordv = b["ord"]
-    if _passed(b, "ord") and not (_const(ordv) and ordv.value in (2, "fro", "nuc")):
-        raise NotDifferentiableError(
-            f"np.linalg.norm has derivative rules for ord=None, 'fro', 'nuc' and 2, not "
-            f"ord={ast.unparse(_node(ordv))}; register one with srcdiff.register")
-    g = "g" if mode == "vjp" else "1.0"
-    if _passed(b, "ord") and ordv.value == 2:
-        d = f"_norm2_adjoint({g}, x, ans, axis, keepdims)"
-    elif _passed(b, "ord") and ordv.value == "nuc":
-        d = f"_nuc_adjoint({g}, x, axis, keepdims)"
-    elif not _passed(b, "axis"):
-        d = f"{g} * x / ans"
-    else:
-        d = f"{_spread(g + ' / ans', b, 'x')} * x"
-    return d if mode == "vjp" else _reduce("np.sum", f"t * {d}", b)
-
-
+# ----- products (linear algebra proper is in rules/linalg.py) -----
 def _const(a) -> bool:
     return isinstance(a, ir.Const)
 
@@ -286,7 +267,7 @@ _PRODUCT_KINDS = {("matrix", "matrix"): "matrix", ("vector", "matrix"): "vector"
 
 def _product(which, helper):
     def template(b):
-        pair = (kind_of(b["a"]), kind_of(b["b"]))
+        pair = (b.kind("a"), b.kind("b"))
         if pair in _PRODUCT_ADJOINTS:
             return _PRODUCT_ADJOINTS[pair][which]
         return f"{helper}_{'ab'[which]}(g, a, b)"
@@ -304,6 +285,7 @@ R([np.dot, M("dot")], "a b",
 R([np.matmul, operator.matmul], "a b",
   {"a": _product(0, "_matmul_adjoint"), "b": _product(1, "_matmul_adjoint")},
   {"a": "t @ b", "b": "a @ t"}, out_kind=_product_kind)
+lookup(operator.matmul).form = lambda args, kws: ast.BinOp(args[0], ast.MatMult(), args[1])  # a @ b
 R(np.vdot, "a b", {"a": "g * np.reshape(b, np.shape(a))", "b": "g * np.reshape(a, np.shape(b))"},
   {"a": "np.vdot(t, b)", "b": "np.vdot(a, t)"})
 R(np.inner, "a b", {"a": "_inner_adjoint_a(g, a, b)", "b": "_inner_adjoint_b(g, a, b)"},
@@ -312,19 +294,7 @@ R(np.outer, "a b",
   {"a": "np.reshape(g @ np.ravel(b), np.shape(a))",
    "b": "np.reshape(np.ravel(a) @ g, np.shape(b))"},
   {"a": "np.outer(t, b)", "b": "np.outer(a, t)"})
-R(np.tensordot, "a b axes=2",
-  {"a": "_tensordot_adjoint(g, a, b, axes, False)", "b": "_tensordot_adjoint(g, a, b, axes, True)"},
-  {"a": "np.tensordot(t, b, axes)", "b": "np.tensordot(a, t, axes)"})
-R([np.trace, M("trace")], "a offset=0",
-  "np.multiply.outer(np.eye(np.shape(a)[0], np.shape(a)[1], offset), g)",
-  lambda b: _call("np.trace", "t", b, pos=("offset",)))
 R(np.diag, "v k=0", "_diag_adjoint(g, v, k)", lambda b: _call("np.diag", "t", b, pos=("k",)))
-R(np.linalg.inv, "a", "-(np.swapaxes(ans, -1, -2) @ g @ np.swapaxes(ans, -1, -2))",
-  "-(ans @ t @ ans)")
-R(np.linalg.det, "a", "np.expand_dims(g * ans, (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2)",
-  "ans * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)")
-R(np.linalg.norm, "x ord=None axis=None keepdims=False",
-  lambda b: _norm(b, "vjp"), lambda b: _norm(b, "jvp"), out_kind=REDUCE)
 
 
 # ----- shape ops -----
@@ -373,7 +343,8 @@ add(M("transpose"), Rule(".transpose()", ("_0",), vjp={"_0": _method_transpose("
 R(np.transpose, "a axes=None",
   lambda b: _untranspose("axes", "a") if _passed(b, "axes") else "np.transpose(g)",
   lambda b: _call("np.transpose", "t", b, pos=("axes",)))
-R(A("T"), "a", "np.transpose(g)", "np.transpose(t)")
+R(A("T"), "a", "np.transpose(g)", "np.transpose(t)",
+  out_kind=lambda b, kind: kind(b["a"]) if kind(b["a"]) in ("vector", "matrix") else None)
 R([np.swapaxes, M("swapaxes")], "a axis1 axis2", "np.swapaxes(g, axis1, axis2)",
   "np.swapaxes(t, axis1, axis2)")
 R(np.moveaxis, "a source destination", "np.moveaxis(g, destination, source)",
@@ -406,7 +377,7 @@ def _triangle(fn):
     a copy of m), so its adjoint also sums the kept part of g over those rows."""
     def vjp(b):
         kept = _call(fn, "g", b, pos=("k",))
-        return kept if kind_of(b["m"]) == "matrix" else f"_unbroadcast({kept}, m)"
+        return kept if b.kind("m") == "matrix" else f"_unbroadcast({kept}, m)"
     return vjp, lambda b: _call(fn, "t", b, pos=("k",))
 
 
@@ -465,12 +436,17 @@ R(np.arange, "start stop=None step=None",
   {"start": lambda b: _arange("start")(b) and "np.full(np.shape(ans), t)",
    "step": lambda b: _arange("step")(b) and "t * np.arange(np.size(ans))"})
 R(np.full, "shape fill_value dtype=None", {"fill_value": "_unbroadcast(g, fill_value)"},
-  {"fill_value": "np.broadcast_to(t, np.shape(ans))"})
+  {"fill_value": "np.broadcast_to(t, np.shape(ans))"},
+  out_kind=lambda b, kind: "vector" if kind(b["shape"]) == "scalar" else None)
 R(np.full_like, "a fill_value dtype=None",
   {"fill_value": "_unbroadcast(_cast_adjoint(g, ans), fill_value)"},
   {"fill_value": "np.broadcast_to(_cast_adjoint(t, ans), np.shape(ans))"})
-Z(np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like, np.eye, np.identity,
-  np.tri)
+for _f in (np.zeros, np.ones, np.empty):  # np.zeros(n) of a scalar n is a vector
+    defzero(_f, _label(_f), out_kind=lambda b, kind: "vector" if kind(b.get("_0")) == "scalar"
+            else None)
+for _f in (np.zeros_like, np.ones_like, np.empty_like):
+    defzero(_f, _label(_f), same_shape="_0")
+Z(np.eye, np.identity, np.tri)
 
 # ----- zero derivative: integer-valued, boolean and shape results -----
 Z(np.sign, np.floor, np.ceil, np.trunc, np.rint, np.round, np.around, np.fix, np.floor_divide,
@@ -480,5 +456,16 @@ Z(np.sign, np.floor, np.ceil, np.trunc, np.rint, np.round, np.around, np.fix, np
   np.argmax, np.argmin, np.argsort, np.nonzero, np.flatnonzero, np.count_nonzero,
   np.argwhere, np.searchsorted, np.digitize, np.shape, np.size, np.ndim)
 Z(M("argmax"), M("argmin"), M("argsort"), M("nonzero"), M("all"), M("any"), M("round"),
-  A("shape"), A("size"), A("ndim"), A("dtype"))
+  A("dtype"))
+defzero(A("shape"), ".shape", out_kind="shape")
+for _key in (A("size"), A("ndim")):
+    defzero(_key, _label(_key), out_kind="scalar")
 
+
+# ----- results that may share memory with their argument: an in-place update of one
+# changes the other (aliasing.py) -----
+for _key in (A("T"), M("reshape"), M("ravel"), M("transpose"), M("swapaxes"), M("squeeze"),
+             np.reshape, np.ravel, np.transpose, np.swapaxes, np.squeeze, np.expand_dims,
+             np.broadcast_to, np.moveaxis, np.atleast_1d, np.atleast_2d, np.atleast_3d,
+             np.asarray):
+    RULES[_key].view = True

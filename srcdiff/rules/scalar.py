@@ -5,6 +5,7 @@ One line per function. `_m` in a template means `math` in scalar code and
 Conventions at kinks follow JAX: d|x|/dx = sign(x) (0 at 0); max/min split
 the cotangent equally between tied arguments.
 """
+import ast
 import builtins
 import math
 import operator
@@ -12,22 +13,29 @@ import operator
 import sympy as sp
 
 from .. import ir
-from .table import ELEMENTWISE, RULES, SCALAR, Rule, _scale, add, defelementwise, defzero, kind_of
+from ..ops import BINOP_AST, UNOP_AST
+from .table import (ELEMENTWISE, RULES, SCALAR, Rule, _scale, add, deffacts, defelementwise,
+                    defzero, lookup)
 
 E = defelementwise
 
-# ----- operators -----
-E(operator.add, "+", "a b", "1", "1", sympy=lambda a, b: a + b)
-E(operator.sub, "-", "a b", "1", "-1", sympy=lambda a, b: a - b)
-E(operator.mul, "*", "a b", "b", "a", sympy=lambda a, b: a * b)
-E(operator.truediv, "/", "a b", "1 / b", "-ans / b", sympy=lambda a, b: a / b)
+
+def binop(fn):
+    """The form `a <op> b` of an operator's function (its AST operator from ops.py)."""
+    op = BINOP_AST[fn]
+    return lambda args, kws: ast.BinOp(args[0], op(), args[1])
+
+
+def unop(fn):
+    op = UNOP_AST[fn]
+    return lambda args, kws: ast.UnaryOp(op(), args[0])
 
 
 def _const(atom, test) -> bool:
     return isinstance(atom, ir.Const) and isinstance(atom.value, (int, float)) and test(atom.value)
 
 
-def pow_rule(name, power="a ** (b - 1)", log="_m.log", out_kind=ELEMENTWISE) -> Rule:
+def pow_rule(name, power="a ** (b - 1)", log="_m.log", out_kind=ELEMENTWISE, **facts) -> Rule:
     """The rule for a ** b (`power` spells a ** (b - 1)). Where the function is constant,
     its partial is 0, as in JAX: a ** 0 is 1 for every a, 0 ** b is 0 for every b > 0
     (the textbook formulas give 0 * inf and 0 * log(0) there). A constant exponent or
@@ -50,14 +58,21 @@ def pow_rule(name, power="a ** (b - 1)", log="_m.log", out_kind=ELEMENTWISE) -> 
         return lambda b: None if d(b) is None else _scale(g, d(b))
     return Rule(name, ("a", "b"), vjp={"a": scaled("g", da), "b": scaled("g", db)},
                 jvp={"a": scaled("t", da), "b": scaled("t", db)}, broadcast=True,
-                out_kind=out_kind, sympy=lambda a, b: a ** b)
+                out_kind=out_kind, sympy=lambda a, b: a ** b, **facts)
 
 
-add(operator.pow, pow_rule("**"))
-E(operator.mod, "%", "a b", "1", "-(a // b)", sympy=lambda a, b: sp.Mod(a, b))
-E(operator.neg, "-", "a", "-1", sympy=lambda a: -a)
-E(operator.pos, "+", "a", "1", sympy=lambda a: a)
-defzero(operator.floordiv, "//", sympy=lambda a, b: sp.floor(a / b))
+# ----- operators -----
+E(operator.add, "+", "a b", "1", "1", sympy=lambda a, b: a + b, form=binop(operator.add))
+E(operator.sub, "-", "a b", "1", "-1", sympy=lambda a, b: a - b, form=binop(operator.sub))
+E(operator.mul, "*", "a b", "b", "a", sympy=lambda a, b: a * b, form=binop(operator.mul))
+E(operator.truediv, "/", "a b", "1 / b", "-ans / b", sympy=lambda a, b: a / b,
+  form=binop(operator.truediv))
+add(operator.pow, pow_rule("**", form=binop(operator.pow)))
+E(operator.mod, "%", "a b", "1", "-(a // b)", sympy=lambda a, b: sp.Mod(a, b),
+  form=binop(operator.mod))
+E(operator.neg, "-", "a", "-1", sympy=lambda a: -a, form=unop(operator.neg))
+E(operator.pos, "+", "a", "1", sympy=lambda a: a, form=unop(operator.pos))
+defzero(operator.floordiv, "//", sympy=lambda a, b: sp.floor(a / b), form=binop(operator.floordiv))
 
 # ----- builtins -----
 E(builtins.abs, "abs", "x", ("float(x > 0) - float(x < 0)", "np.sign(x)"), sympy=sp.Abs)
@@ -139,23 +154,62 @@ add(math.log, Rule(
     out_kind=S, sympy=lambda x, base=None: sp.log(x) if base is None else sp.log(x, base)))
 
 # ----- packing: a list or tuple display; the adjoint of item i is g[i] -----
-for _kind in ("list", "tuple"):
+def _display(kind):
+    return lambda args, kws: kind(args, ast.Load())
+
+
+def _joint(open_, close):
+    """The tangent of a display: the display of its items' tangents."""
+    return lambda b: open_ + ", ".join(f"t_{k}" for k in b) + close
+
+
+for _kind, _node, _ends in (("list", ast.List, "[]"), ("tuple", ast.Tuple, ("(", ",)"))):
     add(("pack", _kind), Rule("[...]" if _kind == "list" else "(...)", (), varargs=True,
-                              vjp={"*": "g[{i}]"}))
+                              vjp={"*": "g[{i}]"}, form=_display(_node),
+                              jvp_joint=_joint(*_ends)))
+
 
 # ----- lists: `acc.append(v)` is the new list acc + [v]; a list's adjoint is an
-# array of its items' adjoints -----
-add(("list", "append"), Rule("append", ("acc", "v"), vjp={"acc": "g[:-1]", "v": "g[-1]"},
-                             jvp={"acc": "list(t) + [0.0 * v]",
-                                  "v": "[0.0 * a for a in acc] + [t]"}))
+# array of its items' adjoints; its tangent is the list of its items' tangents -----
+def _append_update(target, value):
+    """`acc = acc + [v]` as `acc.append(v)`."""
+    if not (isinstance(value.left, ast.Name) and value.left.id == target.id):
+        return None
+    call = ast.Call(ast.Attribute(target, "append", ast.Load()), [value.right.elts[0]], [])
+    return ast.Expr(call)
 
-# ----- indexing: the adjoint scatters-adds into zeros shaped like the base -----
-add(operator.getitem, Rule("[]", ("a", "index"), vjp={"a": "_scatter(g, a, index)"},
-                           jvp={"a": "t[index]"}, sympy=lambda a, i: a[i]))
+
+add(("list", "append"), Rule(
+    "append", ("acc", "v"), vjp={"acc": "g[:-1]", "v": "g[-1]"},
+    jvp_joint="list(t_acc) + [t_v]",
+    form=lambda args, kws: ast.BinOp(args[0], ast.Add(), ast.List([args[1]], ast.Load())),
+    update=_append_update))
+
+
+# ----- indexing: the adjoint of the base is g scattered at the index (into an owned
+# zeros buffer, `d_x[i] += g`); x[i] is cheaper to recompute than to tape -----
+def _index_kind(b, kind):
+    """x[i] of a vector or of a shape is a scalar; of a matrix, a vector."""
+    index = b["index"]
+    if isinstance(index, ir.Const):
+        int_index = type(index.value) is int
+    else:
+        int_index = kind(index) == SCALAR
+    base = kind(b["a"])
+    if not int_index:
+        return None
+    return {"vector": SCALAR, "shape": SCALAR, "matrix": "vector", "array3": "matrix"}.get(base)
+
+
+add(operator.getitem, Rule(
+    "[]", ("a", "index"), vjp={"a": "g"}, jvp={"a": "t[index]"}, sympy=lambda a, i: a[i],
+    scatter="index", index="index", recompute=True, out_kind=_index_kind, view=True,
+    form=lambda args, kws: ast.Subscript(args[0], args[1], ast.Load())))
 
 # ----- srcdiff's own runtime helpers, so generated code can be differentiated again -----
 add(("helper", "_unbroadcast"), Rule("_unbroadcast", ("v", "x"), vjp={
-    "v": "np.broadcast_to(g, np.shape(v))"}, jvp={"v": "_unbroadcast(t, x)"}))
+    "v": "np.broadcast_to(g, np.shape(v))"}, jvp={"v": "_unbroadcast(t, x)"},
+    keeps_fresh=True))
 add(("helper", "_like"), Rule("_like", ("d", "x", "fresh"), {"fresh": False},
                               vjp={"d": "_unbroadcast(g, d)"}, jvp={"d": "_like(t, x)"}))
 add(("helper", "_scatter"), Rule("_scatter", ("v", "x", "index"), vjp={"v": "g[index]"},
@@ -163,17 +217,43 @@ add(("helper", "_scatter"), Rule("_scatter", ("v", "x", "index"), vjp={"v": "g[i
 add(("helper", "_zero"), Rule("_zero", ("x",), zero=True))
 
 
+def _as_index(node):
+    """`slice(1, None)` back to `1:` for a subscript."""
+
+    class Sub(ast.NodeTransformer):
+        def visit_Call(self, n):
+            self.generic_visit(n)
+            if isinstance(n.func, ast.Name) and n.func.id == "slice" and not n.keywords:
+                parts = [None if isinstance(a, ast.Constant) and a.value is None else a
+                         for a in n.args] + [None] * (3 - len(n.args))
+                if len(n.args) == 1:
+                    parts = [None, parts[0], None]
+                return ast.Slice(*parts)
+            return n
+
+    return Sub().visit(node)
+
+
+def _setitem_update(target, value):
+    """`x = _setitem(x, i, v)` as `x[i] = v`."""
+    x, index, v = value.args
+    if not (isinstance(x, ast.Name) and x.id == target.id):
+        return None
+    return ast.Assign([ast.Subscript(target, _as_index(index), ast.Store())], v, lineno=0)
+
+
 def _written_part(b):
     """The cotangent of v in x[index] = v: what it wrote. An integer index writes one
     entry; others may repeat one, and then only its last write counts (`_written`)."""
-    if kind_of(b["index"]) == SCALAR:
+    if b.kind("index") == SCALAR:
         return "_unbroadcast(g[index], v)"
     return "_unbroadcast(_written(g, index), v)"
 
 
 add(("helper", "_setitem"), Rule("_setitem", ("x", "index", "v"), vjp={
     "x": "_setitem(g, index, 0.0)", "v": _written_part}, jvp={
-    "x": "_setitem(t, index, 0.0)", "v": "_setitem(np.zeros(np.shape(ans)), index, t)"}))
+    "x": "_setitem(t, index, 0.0)", "v": "_setitem(np.zeros(np.shape(ans)), index, t)"},
+    update=_setitem_update, index="index"))
 add(("helper", "_broadcast"), Rule("_broadcast", ("t_", "ans_"), vjp={
     "t_": "_unbroadcast(g, t_)"}, jvp={"t_": "_broadcast(t, ans_)"}))
 add(("helper", "_ties"), Rule("_ties", ("x", "ans", "axis", "keepdims"), zero=True))
@@ -198,3 +278,15 @@ for _name, _params, _lin in (
         ("_scatter", "g x index", ["g"]), ("_written", "g index", ["g"])):
     if ("helper", _name) not in RULES:
         _linear_helper(_name, _params, _lin)
+
+
+# ----- facts without derivatives -----
+deffacts(builtins.print, "print", effect_free=True)  # printing changes no value
+for _name in dir(math):  # every math function takes and returns floats
+    _fn = getattr(math, _name)
+    if not callable(_fn):
+        continue
+    if lookup(_fn) is None:
+        deffacts(_fn, "math." + _name, out_kind=SCALAR)
+    if _fn not in (math.fsum, math.prod, math.dist):  # those take iterables
+        lookup(_fn).scalar_args = True

@@ -23,13 +23,17 @@ from ..errors import SrcDiffError
 # SCALAR always; ELEMENTWISE like its inputs; REDUCE a scalar when no axis is
 # given; or a function (bound arguments, kind_of) -> kind.
 SCALAR, ELEMENTWISE, UNKNOWN, REDUCE = "scalar", "elementwise", "unknown", "reduce"
-# The kind of an argument (Kinds.kind), for the rule being instantiated: a
-# template may depend on it (`g @ b.T` for matrices). Set by the emitter.
-KIND_OF = [lambda atom: None]
 
 
-def kind_of(atom):
-    return KIND_OF[0](atom)
+class Bound(dict):
+    """A call's arguments by parameter name (None when defaulted), and the kinds
+    of those arguments (`b.kind("a")`: "scalar", "vector", "matrix", ... or None)
+    for templates that depend on them (`g @ b.T` for matrices)."""
+
+    kind_of: Callable = staticmethod(lambda atom: None)
+
+    def kind(self, param: str):
+        return self.kind_of(self.get(param))
 
 
 @dataclass
@@ -44,8 +48,27 @@ class Rule:
     out_kind: str = UNKNOWN
     sympy: Callable | None = None
     varargs: bool = False  # trailing parameters repeat (max(a, b, c, ...))
+    view: bool = False  # the result may share memory with the first argument (aliasing.py)
     namespace: dict = field(default_factory=dict)  # where user templates' names resolve
+    # The result is a tuple the caller unpacks or indexes (eigh, svd): True, or a function
+    # of the bound arguments (svd with compute_uv=False returns one array). Its cotangent
+    # is then a list, one entry per item (zeros for an item never read); its tangent a tuple.
+    tuple_out: Any = False
     parsed: dict = field(default_factory=dict, repr=False)
+    # --- facts the passes ask of a primitive besides its derivative ---
+    derivative: bool = True  # False: only facts (kind, form) are known; active use is an error
+    same_shape: str | None = None  # the result always has this parameter's shape
+    scalar_args: bool = False  # every argument is a scalar (the `math` module)
+    effect_free: bool = False  # kept for its effect, which changes no value (print)
+    scatter: str | None = None  # the adjoint of `a` is g scattered into a at this index
+    index: str | None = None  # this parameter is an integer position (never differentiated)
+    recompute: bool = False  # cheaper for the reverse sweep to recompute than to tape
+    form: Callable | None = None  # (args, keywords) -> the primal as AST, if not a call
+    update: Callable | None = None  # (target, args) -> the call as an in-place statement
+    keeps_fresh: bool = False  # returns its first argument or a new array
+    # one tangent over every argument's tangent `t_<param>` (zeros for inactive
+    # ones), for results that are not a sum over arguments (a list's items)
+    jvp_joint: Any = None
 
     @property
     def diff(self) -> tuple[str, ...]:
@@ -57,6 +80,9 @@ class Rule:
             return tuple(k for k in bound if k.startswith("_"))
         return self.diff
 
+    def returns_tuple(self, bound: dict) -> bool:
+        return bool(self.tuple_out(bound) if callable(self.tuple_out) else self.tuple_out)
+
     def template(self, mode: str, param: str, scalar: bool, bound: dict) -> ast.expr | None:
         """The template for `param` in `mode` ("vjp"/"jvp"), parsed; None if the
         parameter contributes nothing. `bound` maps parameter names to what was
@@ -64,7 +90,8 @@ class Rule:
         table = self.vjp if mode == "vjp" else self.jvp
         text = table.get(param)
         if text is None and "*" in table and param.startswith("_"):
-            text = table["*"].replace("{i}", param[1:])
+            star = table["*"]  # a string over `{i}`, or a function of (bound, param)
+            text = star.replace("{i}", param[1:]) if isinstance(star, str) else star(bound, param)
         if callable(text):
             text = text(bound)
         if isinstance(text, tuple):
@@ -74,6 +101,11 @@ class Rule:
         if text not in self.parsed:
             self.parsed[text] = ast.parse(text, mode="eval").body
         return copy.deepcopy(self.parsed[text])
+
+
+    def joint_template(self, bound: dict) -> ast.expr:
+        text = self.jvp_joint(bound) if callable(self.jvp_joint) else self.jvp_joint
+        return ast.parse(text, mode="eval").body
 
 
 RULES: dict[Any, Rule] = {}
@@ -89,24 +121,29 @@ def _key(fn: Any) -> Any:
 
 
 def lookup(fn: Any) -> Rule | None:
+    """The rule of `fn`, facts-only entries included."""
     try:
         return RULES.get(_key(fn))
     except Exception:
         return None
 
 
+def derivative_rule(fn: Any) -> Rule | None:
+    """The rule of `fn` if it gives a derivative."""
+    rule = lookup(fn)
+    return rule if rule is not None and rule.derivative else None
+
+
 def add(fn: Any, rule: Rule) -> Rule:
+    old = RULES.get(_key(fn))
+    rule.view = rule.view or old is not None and old.view  # a fact of fn, not of its rule
     RULES[_key(fn)] = rule
     VERSION[0] += 1
     return rule
 
 
-def _named(text):
-    return text if isinstance(text, str) else None
-
-
 def defelementwise(fn, name: str, params: str, *partials: str | None, out_kind=ELEMENTWISE,
-                   sympy=None, defaults=None):
+                   sympy=None, defaults=None, **facts):
     """An elementwise function: `partials[i]` is d ans / d param_i as an expression.
     vjp is `g * partial`, jvp is `t * partial`; both skip the multiply by 1."""
     names = tuple(params.split())
@@ -117,7 +154,7 @@ def defelementwise(fn, name: str, params: str, *partials: str | None, out_kind=E
         vjp[p] = _scale("g", d)
         jvp[p] = _scale("t", d)
     return add(fn, Rule(name, names, dict(defaults or {}), vjp, jvp, broadcast=True,
-                        out_kind=out_kind, sympy=sympy))
+                        out_kind=out_kind, sympy=sympy, **facts))
 
 
 def _scale(g: str, d):
@@ -130,15 +167,16 @@ def _scale(g: str, d):
     return f"{g} * ({d})" if any(c in d for c in "+-") else f"{g} * {d}"
 
 
-def deflinear(fn, name, params, vjp: dict, jvp: dict, defaults=None, out_kind=UNKNOWN,
-              broadcast=False, sympy=None):
-    return add(fn, Rule(name, tuple(params.split()), dict(defaults or {}), vjp, jvp,
-                        broadcast=broadcast, out_kind=out_kind, sympy=sympy))
-
-
-def defzero(fn, name: str, out_kind=UNKNOWN, sympy=None):
+def defzero(fn, name: str, out_kind=UNKNOWN, sympy=None, **facts):
     """A function whose derivative is zero almost everywhere (floor, sign, len)."""
-    return add(fn, Rule(name, (), zero=True, out_kind=out_kind, sympy=sympy, varargs=True))
+    return add(fn, Rule(name, (), zero=True, out_kind=out_kind, sympy=sympy, varargs=True,
+                        **facts))
+
+
+def deffacts(fn, name: str, **facts):
+    """Facts about a function srcdiff has no derivative for (differentiating
+    through it stays an error): its result's kind, that it has no effect."""
+    return add(fn, Rule(name, (), varargs=True, derivative=False, **facts))
 
 
 def register(fn: Callable, vjp=None, jvp=None, *, params=None, sympy=None, name=None) -> Rule:
@@ -215,14 +253,25 @@ def unregister(fn: Callable) -> None:
     VERSION[0] += 1
 
 
+def returns_tuple(call) -> bool:
+    """Whether an IR call's result is a tuple whose items carry derivatives separately."""
+    rule = lookup(call.fn)
+    if rule is None or not rule.tuple_out:
+        return False
+    try:
+        return rule.returns_tuple(bind_args(rule, call.args, call.kwargs))
+    except (TypeError, SrcDiffError):  # the rule's own template reports it, located
+        return False
+
+
 def bind_args(rule: Rule, args: list, kwargs: dict) -> dict:
     """Map a call's arguments to the rule's parameter names; raises TypeError when
     they do not fit (the caller turns that into a located error)."""
     if rule.varargs or rule.zero:
-        return {f"_{i}": a for i, a in enumerate(args)} | dict(kwargs)
+        return Bound({f"_{i}": a for i, a in enumerate(args)} | dict(kwargs))
     if len(args) > len(rule.params):
         raise TypeError(f"{rule.name} takes at most {len(rule.params)} positional arguments")
-    bound = dict(zip(rule.params, args))
+    bound = Bound(zip(rule.params, args))
     for k, v in kwargs.items():
         if k not in rule.params or k in bound:
             raise TypeError(f"{rule.name} got an unexpected keyword argument {k!r}")

@@ -1,0 +1,210 @@
+"""Adjoint-state bookkeeping for the reverse sweep.
+
+Each active value's adjoint is, at any point of the sweep, absent (zero), a
+pending expression not yet written (so a single contribution read once is
+inlined), or named (held in its adjoint variable). This module decides when a
+contribution is written, accumulated (`+=` only into a buffer srcdiff owns) or
+scatter-added, and keeps pending sums correct when a name they read is about
+to be overwritten. It writes no primal code.
+"""
+from __future__ import annotations
+
+import ast
+
+from . import exprs, ir
+from .coalesce import Groups
+from .exprs import Ref, assign, pv
+from .kinds import SCALAR
+from .rules.table import lookup, returns_tuple
+
+
+def is_fresh(expr) -> bool:
+    """Whether an expression certainly makes a new array nothing else refers to:
+    arithmetic does; so does a helper whose rule says it keeps its argument's
+    freshness (`_unbroadcast` returns it or a new sum)."""
+    if isinstance(expr, (ast.BinOp, ast.UnaryOp)):
+        return True
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.args:
+        rule = lookup(("helper", expr.func.id))
+        return rule is not None and rule.keeps_fresh and is_fresh(expr.args[0])
+    return False
+
+
+class Adjoints:
+    """`state[vid]` is None (zero), ("pending", expr) or "named"; `owned` holds
+    the adjoint groups whose buffer no other name shares (safe for `+=`)."""
+
+    def __init__(self, fn: ir.Function, active: set, ctx, adj: Groups, counter):
+        self.active = active
+        self.ctx = ctx
+        self.adj = adj
+        self.counter = counter
+        self.state: dict[int, object] = {}
+        self.owned: set[int] = set()
+        self.saved: list[ir.Var] = []  # copies of adjoints taken before overwriting them
+        self.floats: dict[str, bool] = {}  # adjoint names certainly holding a Python float
+        self.scatter_bases: set[int] = set()  # values whose adjoint is scattered into
+        self.tuples = {s.var.id for s in ir.walk(fn.body) if isinstance(s, ir.Assign)
+                       and isinstance(s.expr, ir.Call) and returns_tuple(s.expr)}
+        self.vars = {p.id: p for p in fn.params}
+        for s in ir.walk(fn.body):
+            for v in ir.stmt_defs(s):
+                self.vars[v.id] = v
+            if isinstance(s, ir.Loop) and s.index is not None:
+                self.vars[s.index.id] = s.index
+
+    def zeros(self, v: ir.Var) -> ast.expr:
+        """A zero adjoint shaped like v: a list of zeros, one per item, for a tuple
+        result (`w, V = eigh(A)`), whose items differ in shape."""
+        if v.id in self.tuples:
+            self.ctx.helpers.add("_zero")
+            return ast.Call(exprs.name("_zero"), [pv(v)], [])
+        return self.ctx.zeros_like(v)
+
+    def adjref(self, v: ir.Var) -> Ref:
+        return Ref("d", self.adj.leader(v))
+
+    def adjkey(self, v: ir.Var) -> str:
+        return self.adjref(v).id
+
+    def value(self, v: ir.Var, out: list, uses: int):
+        """v's adjoint as an expression to read `uses` times (named if needed)."""
+        st = self.state.get(v.id)
+        if st is None:
+            return None
+        if st == "named":
+            return self.adjref(v)
+        expr = st[1]
+        if uses > 1 and not exprs.is_simple(expr):
+            self.write(v, expr, out, first=True)
+            self.state[v.id] = "named"
+            return self.adjref(v)
+        return expr
+
+    def contrib(self, u, expr, out: list) -> None:
+        """Add `expr` to u's adjoint."""
+        if not isinstance(u, ir.Var) or u.id not in self.active:
+            return
+        st = self.state.get(u.id)
+        if st is None:
+            self.state[u.id] = ("pending", expr)
+        elif st == "named":
+            self.write(u, expr, out, first=False)
+        else:
+            total = exprs.simplify(ast.BinOp(st[1], ast.Add(), expr))
+            if len(exprs.text(total)) <= 64:
+                self.state[u.id] = ("pending", total)
+                return
+            self.write(u, total, out, first=True)  # one statement: reads before it writes
+            self.state[u.id] = "named"
+
+    def write(self, u: ir.Var, expr, out: list, first: bool) -> None:
+        key, ref = self.adjkey(u), self.adjref(u)
+        if first and isinstance(expr, Ref) and expr.id == key:
+            return  # `d = d`: it already holds this value
+        self.flush_refs(ref, out, u)
+        if first:  # `d += v` keeps d's type (a 0-d array stays one): only the first counts
+            self.floats[key] = exprs.is_float(expr, self.floats, self.ctx.modules["math"])
+            out.append(assign(ref, expr))
+            fresh = is_fresh(expr) or self.ctx.kind(u) == SCALAR
+            (self.owned.add if fresh else self.owned.discard)(self.adj.leader(u))
+        elif self.ctx.kind(u) == SCALAR or self.adj.leader(u) in self.owned:
+            out.append(ast.AugAssign(exprs.store(ref), ast.Add(), expr))
+        else:
+            out.append(assign(ref, ast.BinOp(self.adjref(u), ast.Add(), expr)))
+            self.owned.add(self.adj.leader(u))
+
+    def save(self, ref: Ref, out: list) -> Ref:
+        """A copy of adjoint `ref` taken before it is overwritten."""
+        saved = ir.Var(next(self.counter), "saved")
+        self.saved.append(saved)
+        out.append(assign(pv(saved), Ref(ref.role, ref.vid)))
+        return pv(saved)
+
+    def flush_refs(self, ref: Ref, out: list, skip: ir.Var) -> None:
+        """Before adjoint `ref` is overwritten, pending sums that read it read a
+        saved copy instead (this also breaks cycles such as `a, b = b, a`)."""
+        refs = [vid for vid, st in self.state.items()
+                if isinstance(st, tuple) and vid != skip.id and ref.id in exprs.names_in(st[1])]
+        if not refs:
+            return
+        copy = self.save(ref, out)
+        for vid in refs:
+            self.state[vid] = ("pending",
+                               exprs.substitute(self.state[vid][1], {ref.id: copy}))
+
+    def flush_all(self, out: list) -> None:
+        for vid in list(self.state):
+            st = self.state.get(vid)  # read now: an earlier write may have rewritten it
+            if isinstance(st, tuple):
+                self.write(self.vars[vid], st[1], out, first=True)
+                self.state[vid] = "named"
+
+    def init_zero(self, v: ir.Var, out: list) -> None:
+        """A zero adjoint before a region that accumulates into it; an owned
+        zeros buffer for an indexed value (its adjoint is scattered into)."""
+        if v.id in self.scatter_bases and self.ctx.kind(v) != SCALAR:
+            out.append(assign(self.adjref(v), self.zeros(v)))
+            self.state[v.id] = "named"
+            self.owned.add(self.adj.leader(v))
+            return
+        zero = ast.Constant(0.0) if self.ctx.kind(v) == SCALAR else self.zeros(v)
+        out.append(assign(self.adjref(v), zero))  # shaped: products need the shape
+        self.state[v.id] = "named"
+        (self.owned.discard if isinstance(zero, ast.Constant) else self.owned.add)(
+            self.adj.leader(v))
+
+    def own(self, base: ir.Var, out: list) -> None:
+        """Make base's adjoint a buffer srcdiff owns (before scattering into it)."""
+        st = self.state.get(base.id)
+        ref = self.adjref(base)
+        if st is None:
+            out.append(assign(ref, self.zeros(base)))
+        elif isinstance(st, tuple):
+            out.append(assign(ref, ast.BinOp(st[1], ast.Add(), self.zeros(base))))
+        elif self.adj.leader(base) not in self.owned:
+            out.append(assign(ref, ast.BinOp(self.adjref(base), ast.Add(),
+                                             self.zeros(base))))
+        self.state[base.id] = "named"
+        self.owned.add(self.adj.leader(base))
+
+    def scatter(self, base: ir.Var, idx, g: ast.expr, out: list) -> None:
+        """Scatter-add `g` at `idx` into base's adjoint (an owned buffer), in place."""
+        ref = self.adjref(base)
+        self.flush_refs(ref, out, base)
+        if ref.id in exprs.names_in(g):  # g reads the buffer about to change: read a copy
+            g = exprs.substitute(g, {ref.id: self.save(ref, out)})
+        self.own(base, out)
+        index = exprs.atom(idx)
+        if self.basic_index(idx):
+            target = ast.Subscript(self.adjref(base), index, ast.Store())
+            out.append(ast.AugAssign(target, ast.Add(), g))
+        else:
+            np_ = exprs.name(self.ctx.modules["np"])
+            add_at = ast.Attribute(ast.Attribute(np_, "add", ast.Load()), "at", ast.Load())
+            out.append(ast.Expr(ast.Call(add_at, [self.adjref(base), exprs.as_value(index), g],
+                                         [])))
+
+    def basic_index(self, idx) -> bool:
+        """An index of ints and slices only: `d[idx] += g` is then exact."""
+        if isinstance(idx, ir.Const):
+            return isinstance(idx.value, (int, slice)) and not isinstance(idx.value, bool)
+        if isinstance(idx, ir.Var):
+            return self.ctx.kind(idx) == SCALAR
+        if isinstance(idx, ir.Opaque):
+            ok = (ast.Constant, ast.Slice, ast.Tuple, ast.UnaryOp, ast.BinOp, ast.Name,
+                  ast.Load, ast.USub, ast.UAdd, ast.Add, ast.Sub, ast.Mult, ast.FloorDiv)
+            for n in ast.walk(idx.node):
+                if not isinstance(n, ok):
+                    return False
+                if isinstance(n, ast.Constant) and (
+                        isinstance(n.value, bool) or not (n.value is None
+                                                          or isinstance(n.value, int))):
+                    return False
+                if isinstance(n, ast.Name):
+                    v = idx.uses.get(n.id)
+                    if v is None or self.ctx.kind(v) != SCALAR:
+                        return False
+            return True
+        return False
+

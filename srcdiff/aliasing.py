@@ -1,0 +1,70 @@
+"""Aliasing: in-place updates the IR's value semantics would get wrong.
+
+Takes the IR (`ir.Function`) and the kinds of its values; gives the findings
+(`analyze`): each in-place update (`z += v`, `x[i] = v`, `acc.append(v)`, marked
+by the lowering as `ir.Assign.update`) of a non-scalar value that something else
+shares. In the IR each of those is a new value; in the primal as written it
+changes the object itself, so whatever shares that object changes too and the
+derivative would be computed from stale values. Shared means one of:
+
+- another name or a list held the old value at the update (`Update.shared`: only
+  the lowering sees Python's names, the IR does not), or
+- the old value is a view of another array: it was computed by a primitive whose
+  rule says `view=True` (`y = x.T`, `x[1:]`, `np.reshape(x, ...)`).
+
+A scalar never aliases (`+=` on a float makes a new float).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import ir
+from .errors import Loc, UnsupportedSyntaxError
+from .rules.table import lookup
+
+# views without a rule of their own (no derivative either, so only this fact lives here)
+VIEWS_WITHOUT_RULE = frozenset({("attr", "real"), ("method", "view")})
+
+
+@dataclass
+class Finding:
+    """An in-place update of a shared value, and why it is shared."""
+
+    site: ir.Assign
+    view: bool  # the old value is a view of another array (else: another name holds it)
+    loc: Loc | None
+
+    @property
+    def error(self) -> UnsupportedSyntaxError:
+        what = "is a view of another array" if self.view else (
+            "another name or a list refers to")
+        return UnsupportedSyntaxError(
+            f"srcdiff does not support an in-place update of a value that {what} "
+            "(for a NumPy array `+=` changes the shared array too); write "
+            "`z = z + v` to make a new value", self.loc)
+
+
+def is_view(fn) -> bool:
+    """Whether the primitive `fn` (a rule key) may return a view of its argument."""
+    rule = lookup(fn)
+    if rule is not None:
+        return rule.view
+    return isinstance(fn, tuple) and fn in VIEWS_WITHOUT_RULE
+
+
+def analyze(fn: ir.Function, kinds) -> list[Finding]:
+    """The unsafe in-place updates of `fn`, in program order (`kinds.kind(atom)`
+    is "scalar" for a value that cannot alias)."""
+    defs = {s.var.id: s for s in ir.walk(fn.body) if isinstance(s, ir.Assign)}
+    found = []
+    for s in ir.walk(fn.body):
+        if not isinstance(s, ir.Assign) or s.update is None:
+            continue
+        old = s.update.old
+        if kinds.kind(old) == "scalar":
+            continue
+        d = defs.get(old.id) if isinstance(old, ir.Var) else None
+        view = d is not None and isinstance(d.expr, ir.Call) and is_view(d.expr.fn)
+        if s.update.shared or view:
+            found.append(Finding(s, not s.update.shared, s.loc))
+    return found

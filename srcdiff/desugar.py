@@ -1,0 +1,174 @@
+"""AST -> AST rewrites into the constructs the lowering knows.
+
+Takes parts of a fenced `def` (see fence.py); gives plain ASTs with the same
+meaning, located at the user's nodes. No rewrite reads the function's values or
+environment (a caller that must resolve a name passes a predicate), so each is
+a pure function, tested on its own in tests/test_desugar.py:
+
+- `body`: the body without its docstring, with `return` inside loops turned into
+  flags and `break` (`returns_out_of_loops`), so all control flow is structured;
+- `sum_loop`: `sum(e for i in it if c)` -> the loop that accumulates it;
+- `hoist`: `if (y := f(x)) > 0:` -> assign `y` first, then test `y > 0`.
+
+`sum_loop` and `hoist` are applied by the lowering at the node where they occur,
+not to the whole function first: a `sum` in one branch of `a if c else b` must
+run only in that branch, and its loop variable must not leak into the function.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+import math
+
+ACC = "__acc"  # the accumulator of a `sum` loop
+RET, RETFLAG = "__ret", "__retflag"  # the value and the flag of a return inside a loop
+
+
+def _loc(node, end: int | None = None) -> dict:
+    return dict(lineno=node.lineno, col_offset=node.col_offset, end_lineno=node.lineno
+                if end is not None else node.end_lineno,
+                end_col_offset=end if end is not None else node.end_col_offset)
+
+
+def body(node: ast.FunctionDef) -> list:
+    """The statements to lower: the docstring dropped, loop returns rewritten."""
+    stmts = node.body
+    if stmts and isinstance(stmts[0], ast.Expr) and isinstance(stmts[0].value, ast.Constant):
+        stmts = stmts[1:]
+    return with_loop_returns(stmts)
+
+
+def returns_out_of_loops(stmts: list, in_loop: bool = False) -> list:
+    """`return v` inside a loop becomes `__ret = v; __retflag = True; break`, and
+    each loop holding one is followed by `if __retflag: break` (inside another
+    loop) or `if __retflag: return __ret`: the same semantics, in the structured
+    control flow the rest of srcdiff knows."""
+    out = []
+    for s in stmts:
+        if isinstance(s, ast.Return) and in_loop:
+            loc = _loc(s)
+            value = s.value if s.value is not None else ast.Constant(None, **loc)
+            out += [ast.Assign([ast.Name(RET, ast.Store(), **loc)], value, **loc),
+                    ast.Assign([ast.Name(RETFLAG, ast.Store(), **loc)],
+                               ast.Constant(True, **loc), **loc),
+                    ast.Break(**loc)]
+            break
+        if isinstance(s, (ast.For, ast.While)) and any(
+                isinstance(n, ast.Return) for n in ast.walk(ast.Module(s.body, []))):
+            forever = (isinstance(s, ast.While) and isinstance(s.test, ast.Constant)
+                       and s.test.value is True and not contains(s.body, ast.Break))
+            s = copy.copy(s)
+            s.body = returns_out_of_loops(s.body, True)
+            s.orelse = returns_out_of_loops(s.orelse, in_loop)
+            loc = _loc(s, s.col_offset + 3)
+            leave = [ast.Break(**loc)] if in_loop else [
+                ast.Return(ast.Name(RET, ast.Load(), **loc), **loc)]
+            if forever:  # `while True:` is left only by its returns
+                out += [s] + leave
+                break
+            out += [s, ast.If(ast.Name(RETFLAG, ast.Load(), **loc), leave, [], **loc)]
+            continue
+        if isinstance(s, ast.If):
+            s = copy.copy(s)
+            s.body = returns_out_of_loops(s.body, in_loop)
+            s.orelse = returns_out_of_loops(s.orelse, in_loop)
+        out.append(s)
+    return out
+
+
+def with_loop_returns(stmts: list) -> list:
+    """The statements with loop returns rewritten, and the two flags they use set first."""
+    new = returns_out_of_loops(stmts)
+    if new == stmts or all(a is b for a, b in zip(new, stmts)) and len(new) == len(stmts):
+        return stmts
+    loc = _loc(stmts[0], stmts[0].col_offset)
+    return [ast.Assign([ast.Name(RETFLAG, ast.Store(), **loc)], ast.Constant(False, **loc),
+                       **loc),
+            ast.Assign([ast.Name(RET, ast.Store(), **loc)], ast.Constant(0.0, **loc),
+                       **loc)] + new
+
+
+def contains(stmts, types) -> bool:
+    """Whether `types` occur in `stmts`, not counting nested loops and defs."""
+    todo = list(stmts)
+    while todo:
+        n = todo.pop()
+        if isinstance(n, types):
+            return True
+        if isinstance(n, (ast.For, ast.While, ast.FunctionDef, ast.Lambda)):
+            if isinstance(n, (ast.For, ast.While)):
+                todo.extend(n.orelse)
+            continue
+        todo.extend(ast.iter_child_nodes(n))
+    return False
+
+
+def summed(obj, call: ast.Call) -> bool:
+    """Whether `call` (of `obj`) is `sum(<comprehension>[, start])` or
+    `math.fsum(<comprehension>)`, which `sum_loop` rewrites."""
+    return ((obj is sum and 1 <= len(call.args) <= 2 or obj is math.fsum
+             and len(call.args) == 1) and not call.keywords
+            and isinstance(call.args[0], (ast.GeneratorExp, ast.ListComp)))
+
+
+def sum_loop(call: ast.Call) -> tuple[list, set]:
+    """`sum(e for i in it if c[, start])` -> (`__acc = start; for i in it: if c:
+    __acc = __acc + e`, the names the loop binds). The caller lowers the loop and
+    then restores those names: a comprehension's variables are its own."""
+    gen = call.args[0]
+    start = call.args[1] if len(call.args) == 2 else ast.Constant(0)
+    acc = ast.Name(ACC, ast.Store())
+    loop = [ast.Assign([acc], ast.BinOp(ast.Name(ACC, ast.Load()), ast.Add(), gen.elt))]
+    for g in reversed(gen.generators):
+        for cond in reversed(g.ifs):
+            loop = [ast.If(cond, loop, [])]
+        loop = [ast.For(g.target, g.iter, loop, [])]
+    stmts = [ast.Assign([ast.Name(ACC, ast.Store())], start)] + loop
+    for st in stmts:
+        for n in ast.walk(st):
+            if not hasattr(n, "lineno"):
+                ast.copy_location(n, call)
+    targets = {n.id for g in gen.generators for n in ast.walk(g.target)
+               if isinstance(n, ast.Name)} | {ACC}
+    return stmts, targets
+
+
+def hoist(node: ast.expr, lowered_call, key) -> tuple[ast.expr, list]:
+    """A condition with its walrus assignments, and the calls `lowered_call(call)`
+    says are lowered (the user's own functions), taken out in evaluation order:
+    (the condition reading names instead, [(name, node, is_walrus)]). The caller
+    lowers each `node` and binds it to `name` (`key()` names a hoisted call) before
+    the condition. Not where it would run conditionally (after `and`/`or`, in a
+    branch of `a if c else b`, in a comprehension or lambda): those stay in place."""
+    if not any(isinstance(n, ast.NamedExpr)
+               or isinstance(n, ast.Call) and lowered_call(n) for n in ast.walk(node)):
+        return node, []
+    taken: list = []
+
+    class Hoist(ast.NodeTransformer):
+        def visit_BoolOp(self, n):
+            n.values[0] = self.visit(n.values[0])
+            return n
+
+        def visit_IfExp(self, n):
+            n.test = self.visit(n.test)
+            return n
+
+        def generic_visit(self, n):
+            if isinstance(n, (ast.Lambda, ast.comprehension, ast.ListComp,
+                              ast.GeneratorExp, ast.SetComp, ast.DictComp)):
+                return n
+            return super().generic_visit(n)
+
+        def visit_NamedExpr(self, n):
+            taken.append((n.target.id, n.value, True))
+            return ast.copy_location(ast.Name(n.target.id, ast.Load()), n)
+
+        def visit_Call(self, n):
+            if not lowered_call(n):
+                return super().generic_visit(n)
+            name = key()
+            taken.append((name, n, False))
+            return ast.copy_location(ast.Name(name, ast.Load()), n)
+
+    return Hoist().visit(copy.deepcopy(node)), taken

@@ -1,0 +1,292 @@
+"""The fence: a whitelist of the Python srcdiff transforms.
+
+Takes a function's `def` (or lambda) node and its `Resolver`; gives nothing, or
+raises `UnsupportedSyntaxError` at the first construct outside the whitelist
+(file, line, caret). Every node of the function is checked: statements and the
+expressions the lowering lowers (`Fence`), and expressions it keeps as written
+(`Kept`: conditions, indices, comparisons). Each allowed node type has its own
+`visit_` method; any other type reaches `generic_visit`, which rejects it, so a
+node type added to Python later is an error, never silently skipped.
+
+What passes the fence, the lowering can lower, except for what depends on
+values (an unbound name, a tuple used as a value, a helper's arguments): those
+the lowering reports at their line.
+"""
+from __future__ import annotations
+
+import ast
+import itertools
+
+from . import desugar
+from .ops import BINOPS, UNOPS
+from .runtime import HELPERS
+from .source import unsupported
+
+UNSUPPORTED = {
+    ast.Try: "try/except", ast.With: "a with block", ast.ClassDef: "a class definition",
+    ast.Global: "a global declaration", ast.Nonlocal: "a nonlocal declaration",
+    ast.Delete: "del", ast.Raise: "raise", ast.Import: "import inside the function",
+    ast.ImportFrom: "import inside the function", ast.FunctionDef: "a nested def",
+    ast.AsyncFunctionDef: "async def", ast.AsyncFor: "async for", ast.AsyncWith: "async with",
+    ast.Yield: "yield (a generator)", ast.YieldFrom: "yield from (a generator)",
+    ast.Await: "await (a coroutine)", ast.Lambda: "a lambda inside the function",
+    ast.NamedExpr: "the walrus operator := here (it would run only conditionally, or in a "
+                   "while condition)", ast.Starred: "star-unpacking",
+    ast.JoinedStr: "an f-string", ast.Set: "a set", ast.Dict: "a dict",
+    ast.ListComp: "a list comprehension", ast.GeneratorExp: "a generator expression",
+    ast.SetComp: "a set comprehension", ast.DictComp: "a dict comprehension",
+}
+if hasattr(ast, "Match"):
+    UNSUPPORTED[ast.Match] = "match"
+if hasattr(ast, "TryStar"):
+    UNSUPPORTED[ast.TryStar] = "try/except*"
+# leaves that carry no code of their own: visited as part of their parent
+_MARKERS = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+_NOT_A_NUMBER = (ast.Tuple, ast.List, ast.Dict, ast.Set, ast.JoinedStr)
+
+
+def rejection(node, filename: str, hint: str = ""):
+    """The error for a node outside the whitelist."""
+    return unsupported(UNSUPPORTED.get(type(node), type(node).__name__), filename, node, hint)
+
+
+def check(node, resolver, top: bool = True) -> None:
+    """Raise at the first construct of `node` srcdiff does not transform. `top`:
+    `node` is the function differentiated (a helper's parameters are checked
+    where it is called)."""
+    filename = resolver.filename
+    for n in ast.walk(node):  # a generator or coroutine is reported at its yield/await
+        if isinstance(n, (ast.Yield, ast.YieldFrom, ast.Await)):
+            raise rejection(n, filename)
+    if top and (node.args.vararg or node.args.kwarg):
+        raise unsupported("*args or **kwargs parameters", filename,
+                          node.args.vararg or node.args.kwarg,
+                          "give the function named parameters")
+    fence = Fence(resolver)
+    if isinstance(node, ast.Lambda):
+        fence.visit(node.body)
+    else:
+        fence.block(node.body)
+
+
+class Kept(ast.NodeVisitor):
+    """Expressions kept as written: anything but a lambda or a walrus (it would
+    bind a name the lowering never sees)."""
+
+    def __init__(self, filename: str):
+        self.filename = filename
+
+    def visit(self, node):
+        if not isinstance(node, _MARKERS):
+            super().visit(node)
+
+    def generic_visit(self, node):
+        raise rejection(node, self.filename)
+
+    def children(self, node):
+        for child in ast.iter_child_nodes(node):
+            self.visit(child)
+
+    visit_Name = visit_Constant = visit_Attribute = visit_Subscript = visit_Slice = children
+    visit_Starred = visit_Call = visit_keyword = visit_BinOp = visit_UnaryOp = children
+    visit_BoolOp = visit_Compare = visit_IfExp = visit_Tuple = visit_List = children
+    visit_Set = visit_Dict = visit_ListComp = visit_SetComp = visit_DictComp = children
+    visit_GeneratorExp = visit_comprehension = visit_JoinedStr = children
+    visit_FormattedValue = children
+
+
+class Fence(ast.NodeVisitor):
+    """Statements, and the expressions the lowering lowers itself."""
+
+    def __init__(self, resolver):
+        self.resolver = resolver
+        self.filename = resolver.filename
+        self.kept = Kept(self.filename)
+        self.bound: set = set()  # names bound by the `sum` comprehensions being visited
+        self.branches = 0  # depth inside the branches of `a if c else b`
+        self.keys = itertools.count()
+
+    def generic_visit(self, node):
+        raise rejection(node, self.filename)
+
+    def block(self, stmts) -> None:
+        for s in stmts:
+            self.visit(s)
+
+    def condition(self, node) -> None:
+        """An `if` or `a if c else b` test: its walrus values and calls of the
+        user's functions are lowered (desugar.hoist), the rest is kept. Inside a
+        branch of `a if c else b` a walrus would bind only on that branch."""
+        if self.branches:
+            for n in ast.walk(node):
+                if isinstance(n, ast.NamedExpr):
+                    raise rejection(n, self.filename)
+        rest, taken = desugar.hoist(node, lambda n: self.resolver.user_call(n, self.bound),
+                                    lambda: f"__call{next(self.keys)}")
+        for _name, value, _walrus in taken:
+            self.visit(value)
+        self.kept.visit(rest)
+
+    def target(self, node) -> None:
+        if isinstance(node, (ast.Tuple, ast.List)):
+            for e in node.elts:
+                self.target(e)
+        elif isinstance(node, ast.Subscript):
+            if not isinstance(node.value, ast.Name):
+                raise unsupported("assignment into an item of something other than a local "
+                                  "variable", self.filename, node)
+            self.kept.visit(node.slice)
+        elif not isinstance(node, ast.Name):
+            raise unsupported(f"assignment to {type(node).__name__}", self.filename, node)
+
+    def operator(self, op, node, table) -> None:
+        if type(op) not in table:
+            raise unsupported(f"the operator {type(op).__name__}", self.filename, node)
+
+    # ----- statements -----
+    def visit_Pass(self, s):
+        pass
+
+    visit_Break = visit_Continue = visit_Pass
+    visit_Assert = visit_Pass  # an assertion has no derivative: it is not lowered
+
+    def visit_Return(self, s):
+        if s.value is None or isinstance(s.value, _NOT_A_NUMBER) or isinstance(
+                s.value, ast.Constant) and not isinstance(s.value.value, (int, float, complex)):
+            return  # not a number: the lowering says so (NonNumericOutputError)
+        self.visit(s.value)
+
+    def visit_Expr(self, s):
+        if isinstance(s.value, ast.Call):  # anything else has no effect and is dropped
+            self.visit(s.value)
+
+    def visit_FunctionDef(self, s):
+        """Generated code defines srcdiff's runtime helpers inside the function."""
+        if s.name not in HELPERS:
+            raise rejection(s, self.filename, "define the helper at module level")
+
+    def visit_Assign(self, s):
+        self.visit(s.value)
+        for t in s.targets:
+            self.target(t)
+
+    def visit_AnnAssign(self, s):
+        if s.value is not None:
+            self.visit(s.value)
+            self.target(s.target)
+
+    def visit_AugAssign(self, s):
+        self.operator(s.op, s, BINOPS)
+        if isinstance(s.target, ast.Subscript):
+            self.visit(s.target)
+            self.visit(s.value)
+            self.target(s.target)
+            return
+        if not isinstance(s.target, ast.Name):
+            raise unsupported("augmented assignment to an attribute", self.filename, s,
+                              "write x = x + v to a new name")
+        self.visit(s.value)
+
+    def visit_If(self, s):
+        self.condition(s.test)
+        self.block(s.body)
+        self.block(s.orelse)
+
+    def visit_While(self, s):
+        self.kept.visit(s.test)
+        self.block(s.body)
+        self.block(s.orelse)
+
+    def visit_For(self, s):
+        self.visit(s.iter)
+        self.target(s.target)
+        self.block(s.body)
+        self.block(s.orelse)
+
+    # ----- expressions the lowering lowers -----
+    def visit_Name(self, node):
+        pass
+
+    visit_Constant = visit_Name
+
+    def visit_Tuple(self, node):
+        for e in node.elts:
+            self.visit(e)
+
+    visit_List = visit_Tuple
+
+    def visit_BinOp(self, node):
+        self.operator(node.op, node, BINOPS)
+        self.visit(node.left)
+        self.visit(node.right)
+
+    def visit_UnaryOp(self, node):
+        if isinstance(node.op, ast.Not):
+            self.kept.visit(node)
+            return
+        self.operator(node.op, node, UNOPS)
+        self.visit(node.operand)
+
+    def visit_Compare(self, node):
+        self.kept.visit(node)
+
+    visit_BoolOp = visit_Compare
+
+    def visit_IfExp(self, node):
+        self.condition(node.test)
+        self.branches += 1
+        self.visit(node.body)
+        self.visit(node.orelse)
+        self.branches -= 1
+
+    def visit_Attribute(self, node):
+        if self.resolver.callee(node, self.bound)[0]:
+            self.kept.visit(node)  # e.g. math.pi, read live
+        else:
+            self.visit(node.value)
+
+    def visit_Subscript(self, node):
+        self.visit(node.value)
+        self.kept.visit(node.slice)
+
+    def visit_NamedExpr(self, node):
+        if self.branches:  # it would bind only when its branch runs
+            raise rejection(node, self.filename)
+        self.visit(node.value)
+
+    def visit_Call(self, node):
+        for a in node.args:
+            if isinstance(a, ast.Starred):
+                raise unsupported("star-arguments in a call", self.filename, a)
+        for k in node.keywords:
+            if k.arg is None:
+                raise unsupported("**kwargs in a call", self.filename, k.value)
+        found, obj = self.resolver.callee(node.func, self.bound)
+        if found and desugar.summed(obj, node):
+            self.comprehension(node)
+            return
+        for a in node.args:
+            self.visit(a)
+        for k in node.keywords:
+            self.visit(k.value)
+        if not found:  # a method's receiver is lowered; another callee is kept
+            if isinstance(node.func, ast.Attribute):
+                self.visit(node.func.value)
+            else:
+                self.kept.visit(node.func)
+
+    def comprehension(self, node):
+        """`sum(e for ...)`, in the order its loop (desugar.sum_loop) runs."""
+        if len(node.args) == 2:
+            self.visit(node.args[1])
+        gen, saved = node.args[0], set(self.bound)
+        for g in gen.generators:
+            if g.is_async:
+                raise unsupported("async comprehensions", self.filename, g.iter)
+            self.visit(g.iter)
+            self.target(g.target)
+            self.bound |= {n.id for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+            for cond in g.ifs:
+                self.condition(cond)
+        self.visit(gen.elt)
+        self.bound = saved

@@ -1,0 +1,354 @@
+"""SSA construction, part 1: expressions and the environment of names.
+
+Takes expression ASTs that passed the fence; gives SSA values (`ir.Var`,
+`ir.Const`, an `ir.Opaque` kept as written, or a `TupleVal`), emitting the
+`ir.Assign`s that compute them into the current block. `Values` holds the
+state of one function's lowering: `env` (the user's names -> their current
+value), the block being written (`out`) and what aliasing needs to know about
+names. The statement half (lower.py) subclasses it and supplies `stmt` (for a
+`sum` loop) and `inline` (for a call of the user's own function).
+
+Guarantees: every `Var` is assigned once; a name read where it may be unbound
+is a located error; an in-place update is marked (`ir.Assign.update`) with
+whether another name or a list shares the old value.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+import itertools
+import operator
+
+from . import desugar, fence, ir
+from .exprs import as_value
+from .ops import BINOPS, UNOPS
+from .resolve import Resolver, is_user_function
+from .source import loc_of, unsupported
+
+RET = "<return>"  # the env key of the value a path returns
+PACK_LIST = ("pack", "list")
+PACK_TUPLE = ("pack", "tuple")
+SETITEM = ("helper", "_setitem")
+APPEND = ("list", "append")
+SYNTH_HINTS = {"__brk": "broke", desugar.ACC: "total", desugar.RET: "result",
+               desugar.RETFLAG: "returned"}
+
+
+class Undefined:
+    """A name that is not bound on every path reaching its use."""
+
+    def __init__(self, why: str):
+        self.why = why
+
+
+class TupleVal:
+    """A tuple built in the function, kept element by element."""
+
+    def __init__(self, items: list):
+        self.items = items
+
+
+class Values:
+    def __init__(self, fn, filename: str, counter, env=None, out=None, shared=()):
+        self.fn = fn
+        self.filename = filename
+        self.resolver = Resolver(fn, filename)
+        self.counter = counter
+        self.env: dict = dict(env or {})
+        self.out: list = [] if out is None else out
+        self.packs: dict = {}  # var id -> items of a list/tuple display (never mutated)
+        self.shared: set = set(shared)  # values another name (or the caller) also holds
+        self.inline_errors: dict = {}  # id(user function) -> why it could not be inlined
+        self.keys = itertools.count()  # names for calls hoisted out of conditions
+
+    # ----- helpers -----
+    def loc(self, node):
+        return loc_of(self.filename, node)
+
+    def error(self, what: str, node, hint: str = ""):
+        return unsupported(what, self.filename, node, hint)
+
+    def var(self, hint: str, node=None) -> ir.Var:
+        hint = SYNTH_HINTS.get(hint.rstrip("0123456789") if hint.startswith("__brk") else hint,
+                               hint)
+        return ir.Var(next(self.counter), hint, self.loc(node) if node is not None else None)
+
+    def emit(self, stmt) -> None:
+        self.out.append(stmt)
+
+    def assign(self, hint: str, expr, node) -> ir.Var:
+        v = self.var(hint, node)
+        self.emit(ir.Assign(v, expr, self.loc(node)))
+        return v
+
+    def callee(self, node):
+        return self.resolver.callee(node, self.env)
+
+    # ----- names -----
+    def read(self, node):
+        if node.id in self.env:
+            v = self.env[node.id]
+            if isinstance(v, Undefined):
+                raise self.error(v.why, node)
+            return v
+        return self.resolver.outer(node)
+
+    def bind(self, target, val) -> None:
+        if isinstance(target, ast.Name):
+            self.env[target.id] = val
+            if isinstance(val, ir.Var) and not val.user:
+                val.hint = target.id
+                val.user = True
+            return
+        if isinstance(target, (ast.Tuple, ast.List)):
+            if isinstance(val, TupleVal):
+                if len(val.items) != len(target.elts):
+                    raise self.error("unpacking a tuple of the wrong length", target)
+                for t, v in zip(target.elts, val.items):
+                    self.bind(t, v)
+                return
+            for i, t in enumerate(target.elts):
+                item = self.assign(getattr(t, "id", "t"), ir.Call(
+                    operator.getitem, None, [val, ir.Const(i)]), t)
+                self.bind(t, item)
+            return
+        if not isinstance(target, ast.Subscript):
+            raise self.error(f"assignment to {type(target).__name__}", target)
+        self.set_item(target, val, target)
+
+    def update(self, name: str, expr: ir.Call, old, node) -> None:
+        """`name` changed in place (`z += v`, `x[i] = v`, `acc.append(v)`): a new
+        value, marked with whether another name or a list shares the old one."""
+        shared = isinstance(old, ir.Var) and (
+            old.id in self.shared
+            or any(v is old for k, v in self.env.items() if k != name)
+            or any(any(it is old for it in items) for items in self.packs.values()))
+        new = self.var(name, node)
+        new.user = True
+        self.emit(ir.Assign(new, expr, self.loc(node), update=ir.Update(old, shared)))
+        self.env[name] = new
+
+    def set_item(self, target: ast.Subscript, val, node) -> None:
+        """`x[i] = v` makes a new value: a copy of x with that item set. (It is
+        written in place when nothing else can see the old value.)"""
+        if not isinstance(target.value, ast.Name) or target.value.id not in self.env:
+            raise self.error("assignment into an item of something other than a local "
+                             "variable", target)
+        old = self.read(target.value)
+        if isinstance(val, TupleVal):
+            val = self.pack(val, node)
+        index = self.opaque(target.slice, nondiff=True)
+        index.node = as_value(index.node)
+        if isinstance(index.node, ast.Name) and index.node.id in index.uses:
+            index = index.uses[index.node.id]
+        callee = ast.Name("_setitem", ast.Load())
+        self.update(target.value.id, ir.Call(SETITEM, callee, [old, index, val], {},
+                                             "_setitem"), old, node)
+
+    def list_append(self, target: ast.Name, item, node) -> None:
+        """`acc.append(v)` makes a new value, the list with `v` added (written as an
+        in-place append when nothing else sees the old list)."""
+        old = self.read(target)
+        val = self.atom(item, "t")
+        self.update(target.id, ir.Call(APPEND, None, [old, val], {}, "append"), old, node)
+
+    # ----- expressions -----
+    def value(self, node, hint: str):
+        """Lower an expression to an atom, an Opaque or a TupleVal."""
+        method = getattr(self, "e_" + type(node).__name__, None)
+        if method is None:  # e.g. `return {...}` in a loop, after desugar
+            raise fence.rejection(node, self.filename)
+        return method(node, hint)
+
+    def atom(self, node, hint: str):
+        return self.pack(self.value(node, hint), node)
+
+    def pack(self, val, node):
+        """A tuple used as a value (an argument, say) becomes a packed tuple."""
+        if isinstance(val, TupleVal):
+            items = [self.pack(v, node) for v in val.items]
+            v = self.assign("items", ir.Call(PACK_TUPLE, None, items), node)
+            self.packs[v.id] = items
+            return v
+        return val
+
+    def condition(self, node) -> ir.Var:
+        """An `if` test: its walrus values and calls of the user's functions are
+        lowered first (desugar.hoist), the rest is kept as written."""
+        rest, taken = desugar.hoist(node, lambda n: self.resolver.user_call(n, self.env),
+                                    lambda: f"__call{next(self.keys)}")
+        for name, sub, walrus in taken:
+            if walrus:
+                self.bind(ast.Name(name, ast.Store()), self.value(sub, name))
+            else:
+                self.env[name] = self.atom(sub, "t")
+        return self.assign("cond", self.opaque(rest, nondiff=True), node)
+
+    def opaque(self, node, nondiff=False) -> ir.Opaque:
+        """Keep `node` as written, with local names replaced by their SSA values."""
+        node = copy.deepcopy(node)
+        uses: dict[str, ir.Var] = {}
+        bound = {t.id for n in ast.walk(node) if isinstance(n, ast.comprehension)
+                 for t in ast.walk(n.target) if isinstance(t, ast.Name)}
+        lowerer = self
+
+        class Sub(ast.NodeTransformer):
+            def visit_Name(self, n):
+                if n.id in bound or not isinstance(n.ctx, ast.Load):
+                    return n
+                v = lowerer.read(n)
+                if isinstance(v, ir.Var):
+                    key = f"%v%{v.id}"  # not an identifier: no user name is one
+                    uses[key] = v
+                    return ast.copy_location(ast.Name(key, ast.Load()), n)
+                if isinstance(v, ir.Const):
+                    return ast.copy_location(ast.Constant(v.value), n)
+                if isinstance(v, ir.Opaque):
+                    uses.update(v.uses)
+                    return v.node
+                if isinstance(v, TupleVal):
+                    raise lowerer.error("a tuple built in the function used here", n)
+                return n
+
+        node = Sub().visit(node)
+        return ir.Opaque(node, uses, nondiff)
+
+    def e_Name(self, node, hint):
+        return self.read(node)
+
+    def e_Constant(self, node, hint):
+        return ir.Const(node.value)
+
+    def e_Tuple(self, node, hint):
+        return TupleVal([self.value(e, "t") for e in node.elts])
+
+    def e_List(self, node, hint):
+        """A list display is a value: `pack` builds it; its adjoint unpacks."""
+        items = [self.atom(e, "t") for e in node.elts]
+        v = self.assign(hint if hint != "t" else "items", ir.Call(PACK_LIST, None, items), node)
+        self.packs[v.id] = items
+        return v
+
+    def e_BinOp(self, node, hint):
+        op = BINOPS[type(node.op)]
+        a = self.atom(node.left, "t")
+        b = self.atom(node.right, "t")
+        if isinstance(a, ir.Const) and isinstance(b, ir.Const):
+            try:
+                return ir.Const(op(a.value, b.value))
+            except Exception:
+                pass
+        return self.assign(hint, ir.Call(op, None, [a, b]), node)
+
+    def e_UnaryOp(self, node, hint):
+        if isinstance(node.op, ast.Not):
+            return self.assign(hint, self.opaque(node, nondiff=True), node)
+        op = UNOPS[type(node.op)]
+        a = self.atom(node.operand, "t")
+        if isinstance(a, ir.Const) and isinstance(a.value, (int, float)):
+            return ir.Const(op(a.value))
+        return self.assign(hint, ir.Call(op, None, [a]), node)
+
+    def e_Compare(self, node, hint):
+        return self.assign(hint, self.opaque(node, nondiff=True), node)
+
+    e_BoolOp = e_Compare
+
+    def e_IfExp(self, node, hint):
+        cond = self.condition(node.test)
+        branches = []
+        for sub in (node.body, node.orelse):
+            saved, self.out = self.out, []
+            branches.append((self.out, self.atom(sub, hint)))
+            self.out = saved
+        v = self.var(hint, node)
+        self.emit(ir.If(cond, branches[0][0], branches[1][0],
+                        [ir.Phi(v, branches[0][1], branches[1][1])], self.loc(node)))
+        return v
+
+    def e_Attribute(self, node, hint):
+        if self.callee(node)[0]:
+            return ir.Opaque(copy.deepcopy(node), {})  # e.g. math.pi, read live
+        base = self.atom(node.value, "t")
+        return self.assign(hint, ir.Call(("attr", node.attr), None, [base]), node)
+
+    def e_Subscript(self, node, hint):
+        base = self.atom(node.value, "t")
+        if isinstance(base, TupleVal):
+            raise self.error("indexing a tuple built in the function", node)
+        index = self.opaque(node.slice, nondiff=True)
+        if isinstance(index.node, ast.Name) and index.node.id in index.uses:
+            index = index.uses[index.node.id]  # x[i]: the index is a value of its own
+        elif not index.uses and isinstance(node.slice, ast.Constant):
+            index = ir.Const(node.slice.value)
+            items = self.packs.get(base.id) if isinstance(base, ir.Var) else None
+            if items is not None and isinstance(index.value, int) and (
+                    -len(items) <= index.value < len(items)):
+                return items[index.value]
+        return self.assign(hint, ir.Call(operator.getitem, None, [base, index]), node)
+
+    def e_NamedExpr(self, node, hint):
+        value = self.value(node.value, node.target.id)
+        self.bind(node.target, value)
+        return value
+
+    def e_Call(self, node, hint):
+        found, obj = self.callee(node.func)
+        if found and desugar.summed(obj, node):
+            return self.comprehension_sum(node)
+        if found and obj in (max, min) and len(node.args) == 1 and not node.keywords:
+            arg = self.atom(node.args[0], "t")
+            return self.assign(hint, ir.Call(("reduce", obj.__name__), copy.deepcopy(node.func),
+                                             [arg], {}, obj.__name__), node)
+        args = [self.atom(a, "t") for a in node.args]
+        kwargs = {k.arg: self.atom(k.value, "t") for k in node.keywords}
+        spelling = ast.unparse(node.func)
+        if found and is_user_function(obj):
+            inlined = self.inline(obj, node, args, kwargs, hint)
+            if inlined is not None:
+                return inlined
+        if found:
+            if obj in (max, min) and len(args) > 2 and not kwargs:
+                acc = args[0]  # n-ary max/min: pairwise, over the arguments as lowered
+                for a in args[1:]:
+                    acc = self.assign(hint, ir.Call(obj, copy.deepcopy(node.func), [acc, a],
+                                                    {}, spelling), node)
+                return acc
+            call = ir.Call(obj, copy.deepcopy(node.func), args, kwargs, spelling)
+            call.why = self.inline_errors.get(id(obj))
+            return self.assign(_call_hint(hint, spelling, args), call, node)
+        if isinstance(node.func, ast.Attribute):
+            receiver = self.atom(node.func.value, "t")
+            return self.assign(hint, ir.Call(("method", node.func.attr), None,
+                                             [receiver] + args, kwargs, spelling), node)
+        callee = self.opaque(node.func)
+        return self.assign(hint, ir.Call(("opaque", spelling), callee, args, kwargs,
+                                         spelling), node)
+
+    def comprehension_sum(self, node):
+        """`sum(e for i in it if c)` is the loop that accumulates it (desugar.sum_loop);
+        the comprehension's names are its own, so they are restored after."""
+        stmts, targets = desugar.sum_loop(node)
+        saved = {k: self.env[k] for k in targets if k in self.env}
+        for st in stmts:
+            self.stmt(st)
+        result = self.env[desugar.ACC]
+        for k in targets:
+            self.env.pop(k, None)
+        self.env.update(saved)
+        return result
+
+    def stmt(self, s) -> None:
+        raise NotImplementedError  # the statement half, lower.Lowerer
+
+    def inline(self, helper, node, args, kwargs, hint):
+        raise NotImplementedError  # the statement half, lower.Lowerer
+
+
+def _call_hint(hint, spelling, args):
+    if hint != "t":
+        return hint
+    fname = spelling.rsplit(".", 1)[-1]
+    if len(args) == 1 and isinstance(args[0], ir.Var) and fname.isidentifier():
+        return f"{fname}_{args[0].hint}"
+    return "t"

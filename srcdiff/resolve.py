@@ -1,0 +1,123 @@
+"""Name resolution: what a name or dotted name in a function refers to.
+
+Takes a function object (its globals, closure cells and code); gives, for a
+callee or attribute node, the object it names (`Resolver.callee`), and for a
+name the function does not bind, the value to read (`Resolver.outer`: a closure
+constant, or the name read live). Resolution is by object, so an alias
+(`from math import sin as s`) finds the rule and a shadowed builtin never picks
+the wrong one. Every global or builtin it relied on is recorded in `guards` as
+(namespace, name, object, or MISSING for "must stay unbound"): a cached lowering
+is reused only while `guards_hold`.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import types
+
+from . import ir
+from .rules.table import lookup
+from .source import unsupported
+
+MISSING = object()  # a guard's object for "this name must stay unbound"
+HELPER_FILE = "<srcdiff: helpers>"  # where srcdiff's generated runtime helpers live
+
+
+def guards_hold(guards) -> bool:
+    """Whether every name a lowering resolved still refers to the same object."""
+    for ns, key, obj in guards:
+        if ns.get(key, MISSING) is not obj:
+            return False
+    return True
+
+
+def is_user_function(obj) -> bool:
+    """A Python function of the user's with no rule: the lowering inlines it."""
+    if not isinstance(obj, types.FunctionType) or lookup(obj) is not None:
+        return False
+    mod = getattr(obj, "__module__", "") or ""
+    return mod.split(".")[0] not in ("numpy", "sympy", "srcdiff", "scipy")
+
+
+def _literal(value) -> bool:
+    if isinstance(value, tuple):
+        return all(_literal(v) for v in value)
+    return type(value) in (int, float, complex, bool, str, type(None))
+
+
+class Resolver:
+    """Resolves the names of one function; collects the guards it relied on."""
+
+    def __init__(self, fn, filename: str):
+        self.fn = fn
+        self.filename = filename
+        self.globals = fn.__globals__
+        self.closure = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
+        # the function's own names (cellvars: those its comprehensions also read)
+        self.locals = set(fn.__code__.co_varnames) | set(fn.__code__.co_cellvars)
+        self.helpers: dict = {}  # srcdiff runtime helpers defined in the body
+        self.guards: list = []
+
+    def define_helper(self, name: str) -> None:
+        """A runtime helper `def`ined in the body (generated code does this)."""
+        self.helpers[name] = ("helper", name)
+
+    def callee(self, node, env=()) -> tuple[bool, object]:
+        """(True, object) when `node` names something outside the function; `env`
+        holds names bound so far (besides the function's own locals)."""
+        if isinstance(node, ast.Name):
+            if node.id in self.helpers:
+                return True, self.helpers[node.id]
+            if node.id in env or node.id in self.locals:
+                return False, None
+            if node.id in self.closure:
+                try:
+                    obj = self.closure[node.id].cell_contents
+                except ValueError:
+                    return False, None
+                code = getattr(obj, "__code__", None)
+                if code is not None and code.co_filename == HELPER_FILE:
+                    return True, ("helper", node.id)  # generated code's own helper
+                return True, obj
+            if node.id in self.globals:
+                self.guards.append((self.globals, node.id, self.globals[node.id]))
+                return True, self.globals[node.id]
+            if hasattr(builtins, node.id):
+                self.guards.append((self.globals, node.id, MISSING))
+                return True, getattr(builtins, node.id)
+            raise unsupported(f"the undefined name {node.id!r}", self.filename, node)
+        if isinstance(node, ast.Attribute):
+            found, base = self.callee(node.value, env)
+            if found:
+                if isinstance(base, (types.ModuleType, type)):
+                    try:
+                        return True, getattr(base, node.attr)
+                    except AttributeError:
+                        raise unsupported(f"the missing attribute {ast.unparse(node)!r}",
+                                          self.filename, node) from None
+                if callable(getattr(base, node.attr, None)):
+                    return True, getattr(base, node.attr)
+        return False, None
+
+    def user_call(self, node, env=()) -> bool:
+        """Whether `node` calls one of the user's own functions (by name)."""
+        return (isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute))
+                and is_user_function(self.callee(node.func, env)[1]))
+
+    def outer(self, node: ast.Name):
+        """The value of a name the function reads but does not bind: a closure
+        constant as a constant, anything else read live as written."""
+        name = node.id
+        if name in self.locals:
+            raise unsupported(f"reading {name!r} before it is assigned", self.filename, node)
+        if name in self.closure:
+            try:
+                value = self.closure[name].cell_contents
+            except ValueError:
+                raise unsupported(f"reading the unassigned closure variable {name!r}",
+                                  self.filename, node) from None
+            if _literal(value):
+                return ir.Const(value)
+        if name in self.closure or name in self.globals or hasattr(builtins, name):
+            return ir.Opaque(ast.Name(name, ast.Load()), {})
+        raise unsupported(f"the undefined name {name!r}", self.filename, node)

@@ -1,0 +1,31 @@
+"""A corpus of realistic numerical programs, written the way users write them
+(not to suit srcdiff), grouped by domain. Each module lists its entries in
+`PROGRAMS`; `ALL` maps a program's name (`module.function`) to it.
+
+`python -m tests.programs.run` measures srcdiff on them against central finite
+differences of the primal; `tests/test_programs.py` asserts that every program
+is differentiated correctly or refused with a `SrcDiffError`."""
+from __future__ import annotations
+
+import importlib
+
+from .registry import Program
+
+MODULES = ("ode", "likelihoods", "nets", "physics", "finance", "optim", "signal_proc", "linalg",
+           "ml", "numpy_style", "scalar_style", "stats", "geometry", "polynomials", "idioms")
+
+
+def _collect() -> dict[str, Program]:
+    out: dict[str, Program] = {}
+    for short in MODULES:
+        mod = importlib.import_module(f"{__name__}.{short}")
+        for prog in mod.PROGRAMS:
+            name = prog.label(short)
+            assert name not in out, f"two programs named {name}"
+            out[name] = prog
+    return out
+
+
+ALL = _collect()
+
+__all__ = ["ALL", "MODULES", "Program"]

@@ -1,0 +1,117 @@
+"""aliasing.py on its own: which in-place updates it reports (and why), that the
+views come from the rule table, and end to end that a reported update is a
+located error while an unshared one gives the right gradient."""
+import itertools
+import operator
+
+import numpy as np
+import pytest
+
+import srcdiff
+from srcdiff import aliasing
+from srcdiff.errors import UnsupportedSyntaxError
+from srcdiff.lower import lower_function
+from srcdiff.rules import table
+from srcdiff.source import parse_function
+
+
+class AllArrays:
+    def kind(self, atom):
+        return "array"
+
+
+class AllScalars:
+    def kind(self, atom):
+        return "scalar"
+
+
+def findings(f, kinds=None):
+    node, filename = parse_function(f)
+    fn, _ = lower_function(f, node, filename, itertools.count())
+    return aliasing.analyze(fn, kinds or AllArrays())
+
+
+def shared_by_name(x, v):
+    y = x
+    x += v
+    return np.sum(x * y)
+
+
+def view_of_parameter(x, v):
+    t = x.T
+    t += v
+    return np.sum(t * x)
+
+
+def reshaped(x, v):
+    r = np.reshape(x, (-1,))
+    r += v
+    return np.sum(r)
+
+
+def unshared(x, v):
+    z = x * 2.0
+    z += v
+    z[0] = z[0] * 3.0
+    return np.sum(z * x)
+
+
+def test_an_update_of_a_value_another_name_holds_is_found():
+    (f,) = findings(shared_by_name)
+    assert not f.view and f.site.update.shared
+    assert f.loc.lineno == shared_by_name.__code__.co_firstlineno + 2
+    assert "another name or a list refers to" in str(f.error)
+
+
+@pytest.mark.parametrize("fn", [view_of_parameter, reshaped])
+def test_an_update_of_a_view_is_found(fn):
+    (f,) = findings(fn)
+    assert f.view and "is a view of another array" in str(f.error)
+
+
+def test_unshared_updates_and_scalars_are_not_findings():
+    assert findings(unshared) == []
+    assert findings(shared_by_name, AllScalars()) == []
+
+
+@pytest.mark.parametrize("key, want", [
+    (operator.getitem, True), (np.reshape, True), (("method", "reshape"), True),
+    (("attr", "T"), True), (np.asarray, True), (("attr", "real"), True),
+    (("method", "view"), True), (("method", "flatten"), False), (np.sin, False),
+    (np.copy, False), (operator.add, False), (("method", "nothing"), False), ([], False),
+])
+def test_views_are_a_fact_of_the_rule(key, want):
+    assert aliasing.is_view(key) is want
+
+
+def test_replacing_a_rule_keeps_its_view_fact():
+    old = table.lookup(np.squeeze)
+    try:
+        table.add(np.squeeze, table.Rule("squeezed", ("a",),
+                                         vjp={"a": "np.reshape(g, np.shape(a))"}))
+        assert aliasing.is_view(np.squeeze)
+    finally:
+        table.add(np.squeeze, old)
+
+
+@pytest.mark.parametrize("fn", [shared_by_name, view_of_parameter, reshaped])
+def test_end_to_end_a_finding_is_a_located_error(fn):
+    x, v = np.array([[1.0, 2.0], [3.0, 4.0]]), np.ones((2, 2))
+    with pytest.raises(UnsupportedSyntaxError, match="in-place update") as info:
+        srcdiff.grad(fn)(x, v)
+    assert info.value.lineno == fn.__code__.co_firstlineno + 2
+
+
+def test_end_to_end_an_unshared_update_is_differentiated():
+    x, v = np.array([0.5, -1.5, 2.0]), np.array([1.0, 2.0, 3.0])
+    got = srcdiff.grad(unshared)(x, v)
+    # by hand: z = 2x + v, z0 tripled; d/dx sum(z * x) = 2x + z (with the factor 3 on item 0)
+    z = 2 * x + v
+    z[0] *= 3
+    want = z + x * np.array([6.0, 2.0, 2.0])
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_scalars_may_be_updated_even_when_shared():
+    got = srcdiff.grad(shared_by_name)(1.5, 0.5)
+    assert got == pytest.approx(2 * 1.5 + 0.5)  # d/dx (x + v) * x
