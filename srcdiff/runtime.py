@@ -42,18 +42,6 @@ def _broadcast(t, ans):
 
 
 @helper
-def _scatter(g, x, index):
-    """The adjoint of x[index]: g added into zeros shaped like x."""
-    out = np.zeros(np.shape(x))
-    parts = index if isinstance(index, tuple) else (index,)
-    if any(isinstance(i, (list, np.ndarray)) and np.asarray(i).dtype != bool for i in parts):
-        np.add.at(out, index, g)  # integer arrays may repeat an entry
-    else:
-        out[index] = g  # basic indices and masks pick each entry at most once
-    return out
-
-
-@helper
 def _setitem(x, index, v):
     """A copy of x with x[index] = v; x itself is left unchanged."""
     x = x.copy() if isinstance(x, np.ndarray) else list(x)

@@ -18,6 +18,8 @@ import pytest
 
 import corpus_scalar
 
+pytest_plugins = ["liveness"]  # every rule template is exercised (tests/liveness.py)
+
 MODES = ("reverse", "forward")
 
 EPS = np.finfo(float).eps

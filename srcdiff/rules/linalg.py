@@ -423,7 +423,8 @@ for _field in ("logabsdet", "eigenvalues", "eigenvectors", "Vh"):
 
 
 # ----- the helpers' own tangents, so that forward over reverse (hessian) runs through
-# solve; the other helpers have no rule, so a second derivative through them is refused -----
+# solve (tangent helpers need none: forward code is never transformed again); the other
+# helpers have no rule, so a second derivative through them is refused -----
 # (parameters are not named `g`, `t` or `ans`: in a template those are the placeholders)
 add(("helper", "_solve_adjoint"), Rule(
     "_solve_adjoint", ("g_", "a", "b", "x_", "wrt_b"),
@@ -431,7 +432,3 @@ add(("helper", "_solve_adjoint"), Rule(
          "a": "_solve_adjoint_da(t, g_, a, b, x_, wrt_b)",
          "x_": lambda b: None if _const(b["wrt_b"]) and b["wrt_b"].value is True
          else "_solve_adjoint(g_, a, b, t, wrt_b)"}))
-add(("helper", "_solve_tangent"), Rule(
-    "_solve_tangent", ("t_", "a", "b", "x_"),
-    jvp={"t_": "_solve_tangent(t, a, b, x_)", "x_": "_solve_tangent(t_, a, b, t)",
-         "a": "_solve_tangent(t, a, b, _solve_tangent(t_, a, b, x_))"}))

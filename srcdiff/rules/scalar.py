@@ -212,8 +212,6 @@ add(("helper", "_unbroadcast"), Rule("_unbroadcast", ("v", "x"), vjp={
     keeps_fresh=True))
 add(("helper", "_like"), Rule("_like", ("d", "x", "fresh"), {"fresh": False},
                               vjp={"d": "_unbroadcast(g, d)"}, jvp={"d": "_like(t, x)"}))
-add(("helper", "_scatter"), Rule("_scatter", ("v", "x", "index"), vjp={"v": "g[index]"},
-                                 jvp={"v": "_scatter(t, x, index)"}))
 add(("helper", "_zero"), Rule("_zero", ("x",), zero=True))
 
 
@@ -254,8 +252,6 @@ add(("helper", "_setitem"), Rule("_setitem", ("x", "index", "v"), vjp={
     "x": "_setitem(g, index, 0.0)", "v": _written_part}, jvp={
     "x": "_setitem(t, index, 0.0)", "v": "_setitem(np.zeros(np.shape(ans)), index, t)"},
     update=_setitem_update, index="index"))
-add(("helper", "_broadcast"), Rule("_broadcast", ("t_", "ans_"), vjp={
-    "t_": "_unbroadcast(g, t_)"}, jvp={"t_": "_broadcast(t, ans_)"}))
 add(("helper", "_ties"), Rule("_ties", ("x", "ans", "axis", "keepdims"), zero=True))
 
 
@@ -263,9 +259,22 @@ def _linear_helper(name, params, linear):
     """A helper linear in each of `linear` (the others set only shapes): its tangent
     is the helper itself with that argument replaced by its tangent. No reverse rule:
     second order runs forward over reverse."""
-    names = params.split()
-    jvp = {p: f"{name}({', '.join('t' if q == p else q for q in names)})" for p in linear}
-    add(("helper", name), Rule(name, tuple(names), jvp=jvp))
+    names, defaults = [], {}
+    for item in params.split():  # `name=default` for an optional parameter
+        p, _, d = item.partition("=")
+        names.append(p)
+        if d:
+            defaults[p] = ast.literal_eval(d)
+
+    def tangent(p):
+        """The helper over t in place of p; optional parameters only when the call passed them."""
+        def template(b):
+            args = ["t" if q == p else q for q in names
+                    if q == p or q not in defaults or b.get(q) is not None]
+            return f"{name}({', '.join(args)})"
+        return template
+
+    add(("helper", name), Rule(name, tuple(names), defaults, jvp={p: tangent(p) for p in linear}))
 
 
 for _name, _params, _lin in (
@@ -274,8 +283,8 @@ for _name, _params, _lin in (
         ("_matmul_adjoint_a", "g a b", ["g", "b"]), ("_matmul_adjoint_b", "g a b", ["g", "a"]),
         ("_inner_adjoint_a", "g a b", ["g", "b"]), ("_inner_adjoint_b", "g a b", ["g", "a"]),
         ("_diag_adjoint", "g v k", ["g"]), ("_sort_adjoint", "g x axis", ["g"]),
-        ("_unconcatenate", "g arrays axis ndmin", ["g"]), ("_cast_adjoint", "g ans_", ["g"]),
-        ("_scatter", "g x index", ["g"]), ("_written", "g index", ["g"])):
+        ("_unconcatenate", "g arrays axis ndmin=1", ["g"]), ("_cast_adjoint", "g ans_", ["g"]),
+        ("_written", "g index", ["g"])):
     if ("helper", _name) not in RULES:
         _linear_helper(_name, _params, _lin)
 
