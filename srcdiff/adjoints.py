@@ -15,7 +15,7 @@ from . import exprs, ir
 from .coalesce import Groups
 from .exprs import Ref, assign, pv
 from .kinds import SCALAR
-from .rules.table import lookup, returns_tuple
+from .rules.table import LIST, lookup, returns_tuple
 
 
 def is_fresh(expr) -> bool:
@@ -54,11 +54,14 @@ class Adjoints:
                 self.vars[s.index.id] = s.index
 
     def zeros(self, v: ir.Var) -> ast.expr:
-        """A zero adjoint shaped like v: a list of zeros, one per item, for a tuple
-        result (`w, V = eigh(A)`), whose items differ in shape."""
+        """A zero adjoint shaped like v: one zero per item for a tuple result
+        (`w, V = eigh(A)`) or a list of arrays (`np.split`), whose items differ in shape."""
         if v.id in self.tuples:
             self.ctx.helpers.add("_zero")
             return ast.Call(exprs.name("_zero"), [pv(v)], [])
+        if self.ctx.kind(v) == LIST:  # a list of arrays (np.split): zeros for each item
+            self.ctx.helpers.add("_zero_items")
+            return ast.Call(exprs.name("_zero_items"), [pv(v)], [])
         return self.ctx.zeros_like(v)
 
     def adjref(self, v: ir.Var) -> Ref:

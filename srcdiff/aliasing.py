@@ -23,7 +23,7 @@ from .errors import Loc, UnsupportedSyntaxError
 from .rules.table import lookup
 
 # views without a rule of their own (no derivative either, so only this fact lives here)
-VIEWS_WITHOUT_RULE = frozenset({("attr", "real"), ("method", "view")})
+VIEWS_WITHOUT_RULE = frozenset({("method", "view")})
 
 
 @dataclass

@@ -243,6 +243,18 @@ def _sort_adjoint(g, x, axis):
 
 
 @helper
+def _items(parts):
+    """The adjoint of a list of arrays as one array (of objects when the items' shapes
+    differ), so that two such adjoints add item by item rather than concatenate."""
+    if len({np.shape(p) for p in parts}) <= 1:
+        return np.array(parts, dtype=float)
+    out = np.empty(len(parts), dtype=object)
+    for i, p in enumerate(parts):
+        out[i] = p
+    return out
+
+
+@helper
 def _unconcatenate(g, arrays, axis, ndmin=1):
     """The adjoint of np.concatenate(arrays, axis): g cut back into one piece per item."""
     shapes = [np.shape(x) for x in arrays]
@@ -251,8 +263,7 @@ def _unconcatenate(g, arrays, axis, ndmin=1):
     else:
         sizes = [np.shape(np.array(x, ndmin=ndmin))[axis] for x in arrays]
     pieces = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
-    out = [np.reshape(p, s) for p, s in zip(pieces, shapes)]
-    return np.array(out) if isinstance(arrays, np.ndarray) else out
+    return _items([np.reshape(p, s) for p, s in zip(pieces, shapes)])
 
 
 @helper
@@ -262,7 +273,7 @@ def _cast_adjoint(g, ans):
 
 
 # helpers only array code calls (kept for the rule modules' lists)
-NUMPY_HELPERS = ["_as_matrices", "_expand", "_ties", "_prod_others", "_var_adjoint",
+NUMPY_HELPERS = ["_items", "_as_matrices", "_expand", "_ties", "_prod_others", "_var_adjoint",
                  "_dot_adjoint_a", "_dot_adjoint_b",
                  "_matmul_adjoint_a", "_matmul_adjoint_b", "_inner_adjoint_a",
                  "_inner_adjoint_b", "_tensordot_adjoint", "_diag_adjoint", "_sort_adjoint",
@@ -810,6 +821,412 @@ def _trace_adjoint(g, a, offset, axis1, axis2):
 
 LINALG_HELPERS = [k for k in HELPERS if k not in _BEFORE_LINALG]
 NUMPY_HELPERS += LINALG_HELPERS
+# ----- shaping and statistics (rules/shaping.py) -----
+_SHAPING = {}
+_SHAPING["_zero_items"] = """
+def _zero_items(x):
+    \"\"\"A zero adjoint for a list of arrays x (np.split's pieces), one item per array.\"\"\"
+    return _items([np.zeros(np.shape(p)) for p in x])
+"""
+_SHAPING["_flat_ids"] = """
+def _flat_ids(x):
+    \"\"\"Each entry's flat index, shaped like x: a copying function applied to it tells
+    where each output entry came from.\"\"\"
+    return np.reshape(np.arange(np.size(x)), np.shape(x))
+"""
+_SHAPING["_gathered"] = """
+def _gathered(g, ids, x):
+    \"\"\"The adjoint of a function that copies entries of x (`ids`: the flat index in x of
+    each output entry, -1 for none): g summed into x's shape.\"\"\"
+    ids = np.ravel(ids)
+    keep = ids >= 0
+    g = np.ravel(np.broadcast_to(g, np.shape(ids)) if np.ndim(g) == 0 else g)
+    return np.reshape(np.bincount(ids[keep], g[keep], np.size(x)), np.shape(x))
+"""
+_SHAPING["_pad_values_adjoint"] = """
+def _pad_values_adjoint(g, x, pad_width, values):
+    \"\"\"The adjoint of np.pad(x, pad_width, constant_values=values) with respect to values:
+    g summed over the entries each (axis, side) value fills.\"\"\"
+    n = np.ndim(x)
+    out = np.zeros((n, 2))
+    for i in range(n):
+        for j in range(2):
+            one = np.zeros((n, 2))
+            one[i, j] = 1.0
+            out[i, j] = np.sum(g * np.pad(np.zeros(np.shape(x)), pad_width, constant_values=one))
+    return _unbroadcast(out, values)
+"""
+_SHAPING["_diff_adjoint"] = """
+def _diff_adjoint(g, n, axis):
+    \"\"\"The adjoint of np.diff(x, n, axis): (-1)**n times the n-th difference of g padded
+    with n zeros on each side.\"\"\"
+    width = [(0, 0)] * np.ndim(g)
+    width[axis] = (n, n)
+    return (-1) ** n * np.diff(np.pad(g, width), n, axis)
+"""
+_SHAPING["_diff_pieces"] = """
+def _diff_pieces(gc, a, prepend, append, axis):
+    \"\"\"The cotangent gc of np.diff's input [prepend, a, append] (joined along axis; a
+    scalar prepend or append is one slice) cut into those three parts.\"\"\"
+    parts = (prepend, a, append)
+    sizes = [0 if v is None else np.shape(v)[axis] if np.ndim(v) else 1 for v in parts]
+    cut = np.split(gc, np.cumsum(sizes)[:-1], axis=axis)
+    return [None if v is None else _unbroadcast(p, v) for p, v in zip(cut, parts)]
+"""
+_SHAPING["_gradient_adjoint"] = """
+def _gradient_adjoint(g, f, spacing, axis, edge_order):
+    \"\"\"The adjoint of np.gradient(f, *spacing, axis=axis, edge_order=edge_order): per axis,
+    the difference matrix (np.gradient of the identity), transposed, applied to its part.\"\"\"
+    f = np.asarray(f)
+    axes = range(f.ndim) if axis is None else np.atleast_1d(axis)
+    axes = [int(a) % f.ndim for a in axes]
+    parts = [g] if len(axes) == 1 else list(g)
+    spacing = list(spacing) or [1.0]
+    spacing = spacing * len(axes) if len(spacing) == 1 else spacing
+    out = np.zeros(f.shape)
+    for ax, h, gi in zip(axes, spacing, parts):
+        d = np.gradient(np.eye(f.shape[ax]), h, axis=0, edge_order=edge_order)
+        out += np.moveaxis(np.tensordot(d, np.moveaxis(gi, ax, 0), (0, 0)), 0, ax)
+    return out
+"""
+_SHAPING["_cumprod_adjoint"] = """
+def _cumprod_adjoint(g, x, axis):
+    \"\"\"The adjoint of np.cumprod(x, axis), exact at zeros: d_i = L_i * S_i with L the
+    exclusive cumulative product and S_i = g_i + x_(i+1) * S_(i+1), run backwards.\"\"\"
+    x = np.asarray(x, dtype=float)
+    if axis is None:
+        return np.reshape(_cumprod_adjoint(np.ravel(g), np.ravel(x), 0), np.shape(x))
+    xm = np.moveaxis(x, axis, 0)
+    gm = np.moveaxis(np.broadcast_to(g, x.shape), axis, 0)
+    left = np.cumprod(np.concatenate([np.ones_like(xm[:1]), xm[:-1]]), axis=0)
+    s = np.zeros(xm.shape)
+    acc = np.zeros(xm.shape[1:])
+    for i in range(len(xm) - 1, -1, -1):
+        acc = gm[i] + (xm[i + 1] * acc if i + 1 < len(xm) else 0.0)
+        s[i] = acc
+    return np.moveaxis(left * s, 0, axis)
+"""
+_SHAPING["_cumprod_tangent"] = """
+def _cumprod_tangent(t, x, axis):
+    \"\"\"The tangent of np.cumprod(x, axis): dP_k = dP_(k-1) * x_k + P_(k-1) * t_k.\"\"\"
+    x = np.asarray(x, dtype=float)
+    t = np.broadcast_to(t, x.shape)
+    if axis is None:
+        return _cumprod_tangent(np.ravel(t), np.ravel(x), 0)
+    xm, tm = np.moveaxis(x, axis, 0), np.moveaxis(t, axis, 0)
+    out = np.zeros(xm.shape)
+    p, dp = 1.0, 0.0
+    for i in range(len(xm)):
+        dp = dp * xm[i] + p * tm[i]
+        p = p * xm[i]
+        out[i] = dp
+    return np.moveaxis(out, 0, axis)
+"""
+_SHAPING["_unstack"] = """
+def _unstack(g, tup, axis, stack):
+    \"\"\"The adjoint of stack(tup) (np.column_stack, np.dstack: each item lifted, then joined
+    along axis): g cut into one piece per item, in the item's shape.\"\"\"
+    sizes = [np.shape(stack([x]))[axis] for x in tup]
+    pieces = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
+    return _items([np.reshape(p, np.shape(x)) for p, x in zip(pieces, tup)])
+"""
+_SHAPING["_unrollaxis"] = """
+def _unrollaxis(g, a, axis, start):
+    \"\"\"The adjoint of np.rollaxis(a, axis, start): the axis moved back.\"\"\"
+    n = np.ndim(a)
+    axis, start = axis % n, start + n if start < 0 else start
+    return np.moveaxis(g, start - 1 if start > axis else start, axis)
+"""
+_SHAPING["_dsinc"] = """
+def _dsinc(x):
+    \"\"\"d sinc(x) / dx = (cos(pi x) - sinc(x)) / x, and its limit 0 at x = 0.\"\"\"
+    x = np.asarray(x, dtype=float)
+    safe = np.where(x == 0, 1.0, x)
+    return np.where(x == 0, 0.0, (np.cos(np.pi * safe) - np.sinc(safe)) / safe)
+"""
+_SHAPING["_quantile_weights"] = """
+def _quantile_weights(x, q, axis, method):
+    \"\"\"(w, axes): np.quantile(x, q, axis, method=method) == np.sum(w * x, axes), w shaped
+    q.shape + x.shape. The weights sit on the sorted positions the interpolation uses
+    (ranks by stable sort, so tied entries are told apart as a sort-based quantile does).\"\"\"
+    x = np.asarray(x, dtype=float)
+    axes = list(range(x.ndim)) if axis is None else [int(a) % x.ndim for a in np.atleast_1d(axis)]
+    keep = [a for a in range(x.ndim) if a not in axes]
+    xt = np.transpose(x, keep + axes)
+    flat = np.reshape(xt, xt.shape[:len(keep)] + (-1,))
+    n = flat.shape[-1]
+    h = np.quantile(np.arange(n), q, method=method)  # the position the result interpolates
+    lo = np.floor(h)
+    f, hi = h - lo, np.minimum(lo + 1, n - 1)
+    rank = np.argsort(np.argsort(flat, axis=-1, kind="stable"), axis=-1, kind="stable")
+    qnd, tail = np.ndim(h), (1,) * flat.ndim
+    lo, hi, f = (np.reshape(v, np.shape(v) + tail) for v in (lo, hi, f))
+    w = (rank == lo) * (1 - f) + (rank == hi) * f
+    w = np.reshape(w, np.shape(h) + xt.shape)
+    order = list(range(qnd)) + [qnd + i for i in np.argsort(keep + axes)]
+    return np.transpose(w, order), tuple(qnd + a for a in axes)
+"""
+_SHAPING["_quantile_adjoint"] = """
+def _quantile_adjoint(g, x, q, axis, method, keepdims):
+    \"\"\"The adjoint of np.quantile(x, q, axis, method=method, keepdims=keepdims).\"\"\"
+    w, axes = _quantile_weights(x, q, axis, method)
+    if not keepdims:
+        g = np.reshape(g, np.shape(g) + (1,) * np.ndim(x)) if axis is None else (
+            np.expand_dims(g, axes))
+    return np.sum(g * w, axis=tuple(range(np.ndim(w) - np.ndim(x))))
+"""
+_SHAPING["_quantile_tangent"] = """
+def _quantile_tangent(t, x, q, axis, method, keepdims):
+    \"\"\"The tangent of np.quantile(x, q, axis, method=method, keepdims=keepdims).\"\"\"
+    w, axes = _quantile_weights(x, q, axis, method)
+    return np.sum(w * t, axis=axes, keepdims=keepdims)
+"""
+_SHAPING["_nanvar_adjoint"] = """
+def _nanvar_adjoint(g, x, axis, ddof, keepdims):
+    \"\"\"The adjoint of np.nanvar(x, axis, ddof=ddof, keepdims=keepdims): nan entries get 0.\"\"\"
+    ok = ~np.isnan(x)
+    n = np.sum(ok, axis=axis, keepdims=True)
+    centered = np.where(ok, x - np.nanmean(x, axis=axis, keepdims=True), 0.0)
+    return _expand(g, x, axis, keepdims) * centered * (2 / (n - ddof))
+"""
+_SHAPING["_nanprod_partials"] = """
+def _nanprod_partials(x, axis):
+    \"\"\"Each entry's partial of np.nanprod(x, axis): the product of the other non-nan
+    entries (exact at zeros), 0 for a nan entry.\"\"\"
+    nan = np.isnan(x)
+    return np.where(nan, 0.0, _prod_others(np.where(nan, 1.0, x), axis))
+"""
+_SHAPING["_average_weights"] = """
+def _average_weights(w, a, axis):
+    \"\"\"np.average's weights broadcast against a (weights shaped like a's axes lie along
+    those axes).\"\"\"
+    w = np.asarray(w, dtype=float)
+    if np.shape(w) != np.shape(a):
+        axes = [int(i) % np.ndim(a) for i in np.atleast_1d(axis)]
+        w = np.transpose(w, np.argsort(axes))
+        w = np.reshape(w, [n if i in axes else 1 for i, n in enumerate(np.shape(a))])
+    return np.broadcast_to(w, np.shape(a))
+"""
+_SHAPING["_average_adjoint"] = """
+def _average_adjoint(g, a, w, axis, keepdims, wrt_weights):
+    \"\"\"The adjoint of np.average(a, axis, weights=w, keepdims=keepdims), for a or for w.\"\"\"
+    a = np.asarray(a, dtype=float)
+    ww = _average_weights(w, a, axis)
+    total = np.sum(ww, axis=axis, keepdims=True)
+    ge = _expand(g, a, axis, keepdims) / total
+    if not wrt_weights:
+        return ge * ww
+    d = ge * (a - np.sum(a * ww, axis=axis, keepdims=True) / total)
+    if np.shape(w) == np.shape(a):
+        return d
+    axes = [int(i) % a.ndim for i in np.atleast_1d(axis)]
+    d = np.sum(d, axis=tuple(i for i in range(a.ndim) if i not in axes))
+    return np.transpose(d, np.argsort(np.argsort(axes)))
+"""
+_SHAPING["_average_tangent"] = """
+def _average_tangent(t, a, w, axis, keepdims):
+    \"\"\"The tangent of np.average(a, axis, weights=w, keepdims=keepdims) along w's tangent.\"\"\"
+    a = np.asarray(a, dtype=float)
+    ww, tw = _average_weights(w, a, axis), _average_weights(t, a, axis)
+    total = np.sum(ww, axis=axis, keepdims=True)
+    centered = a - np.sum(a * ww, axis=axis, keepdims=True) / total
+    return np.sum(tw * centered, axis=axis, keepdims=keepdims) / np.sum(
+        ww, axis=axis, keepdims=keepdims)
+"""
+_SHAPING["_ptp_weights"] = """
+def _ptp_weights(x, axis):
+    \"\"\"The partials of np.ptp(x, axis) = max - min: ties share their max's (min's) 1.\"\"\"
+    hi = x == np.max(x, axis=axis, keepdims=True)
+    lo = x == np.min(x, axis=axis, keepdims=True)
+    return hi / np.sum(hi, axis=axis, keepdims=True) - lo / np.sum(lo, axis=axis, keepdims=True)
+"""
+_SHAPING["_cov_rows"] = """
+def _cov_rows(m, y, rowvar):
+    \"\"\"np.cov's data as a matrix with one variable per row (m's, then y's).\"\"\"
+    rows = []
+    for v in (m, y):
+        if v is not None:
+            v = np.atleast_2d(np.asarray(v, dtype=float))
+            rows.append(v.T if not rowvar and v.shape[0] != 1 else v)
+    return np.concatenate(rows, axis=0)
+"""
+_SHAPING["_cov_adjoint"] = """
+def _cov_adjoint(g, m, y, rowvar, bias, ddof, wrt_y):
+    \"\"\"The adjoint of np.cov(m, y, rowvar, bias, ddof) with respect to m, or y when wrt_y.\"\"\"
+    x = _cov_rows(m, y, rowvar)
+    ddof = (0 if bias else 1) if ddof is None else ddof
+    g = np.reshape(g, (len(x), len(x)))
+    d = (g + g.T) @ (x - np.mean(x, axis=1, keepdims=True)) / (x.shape[1] - ddof)
+    k = len(_cov_rows(m, None, rowvar))
+    v, d = (y, d[k:]) if wrt_y else (m, d[:k])
+    d = d.T if not rowvar and np.atleast_2d(v).shape[0] != 1 else d
+    return np.reshape(d, np.shape(v))
+"""
+_SHAPING["_cov_tangent"] = """
+def _cov_tangent(tm, ty, m, y, rowvar, bias, ddof, ans):
+    \"\"\"The tangent of ans = np.cov(m, y, rowvar, bias, ddof) along (tm, ty) (None: zero).\"\"\"
+    x = _cov_rows(m, y, rowvar)
+    tm = np.zeros(np.shape(m)) if tm is None else np.broadcast_to(tm, np.shape(m))
+    ty = None if y is None else np.zeros(np.shape(y)) if ty is None else ty
+    dx = _cov_rows(tm, ty, rowvar)
+    ddof = (0 if bias else 1) if ddof is None else ddof
+    xc, dxc = x - np.mean(x, axis=1, keepdims=True), dx - np.mean(dx, axis=1, keepdims=True)
+    dc = dxc @ xc.T
+    return np.reshape((dc + dc.T) / (x.shape[1] - ddof), np.shape(ans))
+"""
+_SHAPING["_corrcoef_adjoint"] = """
+def _corrcoef_adjoint(g, x, y, rowvar, ans, wrt_y):
+    \"\"\"The adjoint of ans = np.corrcoef(x, y, rowvar) with respect to x, or y when wrt_y:
+    R = C / sqrt(d d^T) with d = diag(C), back through np.cov.\"\"\"
+    c = np.atleast_2d(np.cov(x, y, rowvar))
+    d = np.diag(c)
+    r, g = np.reshape(ans, c.shape), np.reshape(g, c.shape)
+    gr = g * r
+    gc = g / np.sqrt(np.outer(d, d)) - np.diag(np.sum(gr + gr.T, axis=1) / (2 * d))
+    return _cov_adjoint(gc, x, y, rowvar, False, None, wrt_y)
+"""
+_SHAPING["_corrcoef_tangent"] = """
+def _corrcoef_tangent(tx, ty, x, y, rowvar, ans):
+    \"\"\"The tangent of ans = np.corrcoef(x, y, rowvar) along (tx, ty) (None: zero).\"\"\"
+    c = np.atleast_2d(np.cov(x, y, rowvar))
+    dc = np.reshape(_cov_tangent(tx, ty, x, y, rowvar, False, None, c), c.shape)
+    d, dd = np.diag(c), np.diag(dc)
+    r = np.reshape(ans, c.shape)
+    half = dd / (2 * d)
+    dr = dc / np.sqrt(np.outer(d, d)) - r * (half[:, None] + half[None, :])
+    return np.reshape(dr, np.shape(ans))
+"""
+_SHAPING["_trapezoid_weights"] = """
+def _trapezoid_weights(y, x, dx, axis):
+    \"\"\"w with np.trapezoid(y, x, dx, axis) == np.sum(w * y, axis): half the spacing on
+    each side of each sample.\"\"\"
+    nd = np.ndim(y)
+    axis, n = axis % nd, np.shape(y)[axis]
+    d = np.full(n - 1, dx, dtype=float) if x is None else np.diff(
+        x, axis=axis if np.ndim(x) > 1 else -1)
+    if np.ndim(d) == 1:
+        d = np.reshape(d, [n - 1 if i == axis else 1 for i in range(nd)])
+    width = [(0, 0)] * nd
+    width[axis] = (1, 0)
+    left = np.pad(d, width)
+    width[axis] = (0, 1)
+    return (left + np.pad(d, width)) / 2
+"""
+_SHAPING["_trapezoid_means"] = """
+def _trapezoid_means(y, axis):
+    \"\"\"The means of neighbouring samples of y along axis (np.trapezoid's partials in x).\"\"\"
+    y = np.asarray(y, dtype=float)
+    n = y.shape[axis]
+    return (np.take(y, range(1, n), axis) + np.take(y, range(n - 1), axis)) / 2
+"""
+_SHAPING["_trapezoid_x_adjoint"] = """
+def _trapezoid_x_adjoint(g, y, x, axis):
+    \"\"\"The adjoint of np.trapezoid(y, x, axis=axis) with respect to the sample points x.\"\"\"
+    nd = np.ndim(y)
+    axis = axis % nd
+    d = -np.diff(np.expand_dims(g, axis) * _trapezoid_means(y, axis), axis=axis, prepend=0,
+                 append=0)
+    if np.ndim(x) == 1 and nd > 1:
+        d = np.sum(d, axis=tuple(i for i in range(nd) if i != axis))
+    return d
+"""
+_SHAPING["_trapezoid_x_tangent"] = """
+def _trapezoid_x_tangent(t, y, axis):
+    \"\"\"The tangent of np.trapezoid(y, x, axis=axis) along x's tangent t.\"\"\"
+    nd = np.ndim(y)
+    axis = axis % nd
+    d = np.diff(t, axis=axis if np.ndim(t) > 1 else -1)
+    if np.ndim(d) == 1 and nd > 1:
+        d = np.reshape(d, [-1 if i == axis else 1 for i in range(nd)])
+    return np.sum(d * _trapezoid_means(y, axis), axis=axis)
+"""
+_SHAPING["_interp_partials"] = """
+def _interp_partials(x, xp, fp):
+    \"\"\"JAX's segments of np.interp(x, xp, fp): (i, s, slope, below, above) with x between
+    xp[i - 1] and xp[i] (i clipped to 1..len(xp) - 1, so a knot takes the segment on its
+    right, the last knot the last segment), s its fraction of the way, slope the segment's.\"\"\"
+    x, xp, fp = (np.asarray(v, dtype=float) for v in (x, xp, fp))
+    i = np.clip(np.searchsorted(xp, x, side="right"), 1, len(xp) - 1)
+    width = xp[i] - xp[i - 1]
+    flat = np.abs(width) <= np.spacing(np.finfo(float).eps)
+    width = np.where(flat, 1.0, width)
+    inside = (x >= xp[0]) & (x <= xp[-1])
+    s = np.where(flat, 0.0, (x - xp[i - 1]) / width) * inside
+    slope = np.where(flat, 0.0, (fp[i] - fp[i - 1]) / width) * inside
+    return i, s, slope, x < xp[0], x > xp[-1]
+"""
+_SHAPING["_interp_adjoint"] = """
+def _interp_adjoint(g, x, xp, fp, left, right, wrt):
+    \"\"\"The adjoint of np.interp(x, xp, fp, left, right) with respect to `wrt`.\"\"\"
+    i, s, slope, below, above = _interp_partials(x, xp, fp)
+    g = np.broadcast_to(g, np.shape(i))
+    if wrt == "x":
+        return g * slope
+    if wrt == "left":
+        return np.sum(g * below)
+    if wrt == "right":
+        return np.sum(g * above)
+    out = np.zeros(np.shape(fp if wrt == "fp" else xp))
+    inside = ~(below | above)
+    lo, hi = (g * (1 - s) * inside, g * s) if wrt == "fp" else (g * slope * (s - 1), -g * slope * s)
+    np.add.at(out, i - 1, lo)
+    np.add.at(out, i, hi)
+    if wrt == "fp":
+        out[0] += 0.0 if left is not None else np.sum(g * below)
+        out[-1] += 0.0 if right is not None else np.sum(g * above)
+    return out
+"""
+_SHAPING["_interp_tangent"] = """
+def _interp_tangent(t, x, xp, fp, left, right, wrt):
+    \"\"\"The tangent of np.interp(x, xp, fp, left, right) along `wrt`'s tangent t.\"\"\"
+    i, s, slope, below, above = _interp_partials(x, xp, fp)
+    if wrt == "x":
+        return t * slope
+    if wrt == "left":
+        return t * below
+    if wrt == "right":
+        return t * above
+    t = np.asarray(t, dtype=float)
+    if wrt == "xp":
+        return t[i - 1] * slope * (s - 1) - t[i] * slope * s
+    inside = ~(below | above)
+    out = (t[i - 1] * (1 - s) + t[i] * s) * inside
+    return out + (0.0 if left is not None else t[0] * below) + (
+        0.0 if right is not None else t[-1] * above)
+"""
+_SHAPING["_convolve_adjoint"] = """
+def _convolve_adjoint(g, a, v, mode, later=False):
+    \"\"\"The adjoint of np.convolve(a, v, mode) with respect to a: g put back in place in the
+    full output, then correlated with v. `later`: mode 'same' starts half a step later (as
+    np.correlate's does when its first operand is the shorter).\"\"\"
+    n, m = np.size(a), np.size(v)
+    full = np.zeros(n + m - 1)
+    start = {"f": 0, "s": (min(n, m) - 1 + later) // 2, "v": min(n, m) - 1}[mode[0]]
+    full[start:start + np.size(g)] = g
+    return np.correlate(full, v, "valid")
+"""
+_SHAPING["_vander_deriv"] = """
+def _vander_deriv(x, N, increasing):
+    \"\"\"d np.vander(x, N, increasing) / dx, entry by entry: k x**(k - 1) for power k.\"\"\"
+    x = np.asarray(x, dtype=float)
+    k = np.arange(len(x) if N is None else N)
+    k = k if increasing else k[::-1]
+    return k * x[:, None] ** np.maximum(k - 1, 0)
+"""
+_SHAPING["_select_adjoint"] = """
+def _select_adjoint(g, condlist, choicelist):
+    \"\"\"The adjoints of np.select's choices: g where a choice was the first whose condition
+    held, summed back to the choice's shape.\"\"\"
+    taken = np.zeros(np.shape(g), dtype=bool)
+    out = []
+    for c, x in zip(condlist, choicelist):
+        pick = np.asarray(c, dtype=bool) & ~taken
+        taken = taken | pick
+        out.append(_unbroadcast(np.where(pick, g, 0.0), x))
+    return _items(out)
+"""
+HELPERS.update(_SHAPING)
+NUMPY_HELPERS += list(_SHAPING)
 
 
 # ----- issue 15 fixes -----
@@ -833,5 +1250,3 @@ def _std_adjoint(g, x, ans, axis, ddof, keepdims):
     if np.size(x) == np.size(ans):
         return np.zeros(np.shape(x))
     return _var_adjoint(g / (2 * ans), x, ans, axis, ddof, keepdims)
-
-

@@ -83,11 +83,8 @@ def rnn_data(rng):
 LOGISTIC = (logistic_loss, logistic_by_hand, logistic_data, (0, 1))
 MLP = (mlp_loss, mlp_by_hand, mlp_data, (0, 1, 2, 3))
 RNN = (rnn_loss, rnn_by_hand, rnn_data, (0, 1, 2, 5))
-# Forward mode is left out for the logistic model: grad(mode="forward") with a wrt
-# mixing an array and a float seeds the array's tangent with the float 0.0 (a core
-# bug, reported with issue 5), and `X @ 0.0` fails.
-MODELS = [(*LOGISTIC, "reverse"), (*MLP, "reverse"), (*MLP, "forward"), (*RNN, "reverse"),
-          (*RNN, "forward")]
+MODELS = [(*LOGISTIC, "reverse"), (*LOGISTIC, "forward"), (*MLP, "reverse"), (*MLP, "forward"),
+          (*RNN, "reverse"), (*RNN, "forward")]
 
 
 @pytest.mark.parametrize("loss, by_hand, data, wrt, mode", MODELS,

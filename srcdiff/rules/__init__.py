@@ -4,3 +4,5 @@ from . import numpy_rules  # noqa: F401
 from . import stop  # noqa: F401
 from . import linalg  # noqa: F401
 from .table import RULES, Rule, lookup, register  # noqa: F401
+from . import shaping  # noqa: F401
+from . import statistics  # noqa: F401

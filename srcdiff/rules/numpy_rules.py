@@ -417,7 +417,6 @@ R(np.array, "object dtype=None copy=True order='K' subok=False ndmin=0",
 R([np.asarray, np.ascontiguousarray, np.asanyarray], "a dtype=None", *_convert("a"))
 R(M("astype"), "a dtype order=None casting=None subok=None copy=None", *_convert("a"))
 R([np.copy, M("copy")], "a order=None", "g", "t")
-R(M("item"), "a", "np.full(np.shape(a), g)", "np.ravel(t)[0]")
 
 
 # ----- constructors: values that do not depend on the arguments' values -----

@@ -259,22 +259,11 @@ def _linear_helper(name, params, linear):
     """A helper linear in each of `linear` (the others set only shapes): its tangent
     is the helper itself with that argument replaced by its tangent. No reverse rule:
     second order runs forward over reverse."""
-    names, defaults = [], {}
-    for item in params.split():  # `name=default` for an optional parameter
-        p, _, d = item.partition("=")
-        names.append(p)
-        if d:
-            defaults[p] = ast.literal_eval(d)
-
-    def tangent(p):
-        """The helper over t in place of p; optional parameters only when the call passed them."""
-        def template(b):
-            args = ["t" if q == p else q for q in names
-                    if q == p or q not in defaults or b.get(q) is not None]
-            return f"{name}({', '.join(args)})"
-        return template
-
-    add(("helper", name), Rule(name, tuple(names), defaults, jvp={p: tangent(p) for p in linear}))
+    names = [p.partition("=")[0] for p in params.split()]
+    defaults = {p: ast.literal_eval(d) for p, _, d in (q.partition("=") for q in params.split())
+                if d}
+    jvp = {p: f"{name}({', '.join('t' if q == p else q for q in names)})" for p in linear}
+    add(("helper", name), Rule(name, tuple(names), defaults, jvp=jvp))
 
 
 for _name, _params, _lin in (

@@ -23,6 +23,7 @@ from ..errors import SrcDiffError
 # SCALAR always; ELEMENTWISE like its inputs; REDUCE a scalar when no axis is
 # given; or a function (bound arguments, kind_of) -> kind.
 SCALAR, ELEMENTWISE, UNKNOWN, REDUCE = "scalar", "elementwise", "unknown", "reduce"
+LIST = "list"  # a list of arrays (np.split's pieces): its adjoint holds one per item
 
 
 class Bound(dict):
