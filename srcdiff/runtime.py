@@ -1244,9 +1244,17 @@ def _written(g, index):
     return np.where(writer[index] == order, part, 0.0)
 
 
-@helper
-def _std_adjoint(g, x, ans, axis, ddof, keepdims):
-    """The adjoint of ans = np.std(x, ...); the std of one entry is constant: 0."""
-    if np.size(x) == np.size(ans):
-        return np.zeros(np.shape(x))
-    return _var_adjoint(g / (2 * ans), x, ans, axis, ddof, keepdims)
+HELPERS["_std_adjoint"] = """
+def _std_adjoint(g, x, ans, axis, ddof, keepdims, skipnan=False):
+    \"\"\"The adjoint of ans = np.std(x, ...) (np.nanstd when skipnan): the variance's over
+    2 * ans, but 0 where a slice holds one number (its std is the constant 0: not 0 / 0).\"\"\"
+    if skipnan:
+        count = np.sum(~np.isnan(x), axis=axis, keepdims=keepdims)
+    else:
+        count = np.size(x) / np.size(ans)
+    one = count == 1
+    g = np.where(one, 0.0, g / np.where(one, 1.0, 2 * ans))
+    if skipnan:
+        return _nanvar_adjoint(g, x, axis, ddof, keepdims)
+    return _var_adjoint(g, x, ans, axis, ddof, keepdims)
+"""  # a string, like the shaping helpers: _nanvar_adjoint is one

@@ -318,6 +318,24 @@ def test_std_of_one_entry_is_constant(f, x):
                      atol=0.0)
 
 
+def nanstd_all(x):
+    return np.nanstd(x)
+
+
+def nanstd_rows(x):
+    return np.sum(np.nanstd(x, axis=1) * np.array([1.0, 2.0]))
+
+
+@pytest.mark.parametrize("f, x, want", [
+    (nanstd_all, np.array([2.5]), np.zeros(1)),
+    (nanstd_all, np.array([2.5, np.nan]), np.zeros(2)),  # one number among nans
+    (nanstd_rows, np.array([[1.0, np.nan, np.nan], [3.0, np.nan, -1.0]]),
+     np.array([[0.0, 0.0, 0.0], [1.0, 0.0, -1.0]])),  # row 2: std of (3, -1) is |3 - -1| / 2
+])
+def test_nanstd_of_one_number_is_constant(f, x, want):
+    assert_all_modes(f, x, want, atol=1e-15)
+
+
 def test_std_elsewhere_unchanged():
     x = np.random.default_rng(8).normal(size=(3, 4))
     assert_all_modes(std_rows, x, fd_grad(std_rows, x))
