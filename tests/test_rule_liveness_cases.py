@@ -79,22 +79,6 @@ def cast_sum(x):
     return np.sum(np.full_like(x, 2.0) * x ** 3)
 
 
-def dot_b(x):  # the cotangent reaching _dot_adjoint_b / _inner_adjoint_* is active
-    return np.sum(np.dot(A33, x) ** 2)
-
-
-def inner_both(x):
-    return np.sum(np.inner(x, A33) ** 2) + np.sum(np.inner(A33, x) ** 2)
-
-
-def mean_keep(x, keep=False):  # keepdims not a constant: the _expand helper
-    return np.sum(np.mean(x * x, axis=0, keepdims=keep) ** 2)
-
-
-def cast_fill(y):  # an active cotangent through _cast_adjoint
-    return np.sum(np.full_like(np.ones(3), y) ** 3)
-
-
 def numeric_hessian(f, x, h=1e-4):
     """Second central differences of f itself (independent of srcdiff)."""
     n = x.size
@@ -124,12 +108,7 @@ A33 = np.array([[0.5, -0.2, 0.1], [0.3, 0.8, -0.4], [-0.6, 0.2, 0.9]])
     (concat_square, np.array([0.3, -0.7, 1.1])),
     (mean_axis, np.array([[0.3, -0.7], [1.1, 0.4]])),
     (cast_sum, np.array([0.3, -0.7, 1.1])),
-    (dot_b, np.array([0.3, -0.7, 1.1])),
-    (inner_both, np.array([0.3, -0.7, 1.1])),
-    (mean_keep, np.array([[0.3, -0.7], [1.1, 0.4]])),
-    (cast_fill, np.array([0.7])),
-], ids=["dot-inner", "matmul", "diag", "sort", "concatenate", "mean-axis", "full_like",
-        "dot-b", "inner", "mean-keepdims", "full_like-fill"])
+], ids=["dot-inner", "matmul", "diag", "sort", "concatenate", "mean-axis", "full_like"])
 def test_hessian_through_adjoint_helpers(fn, x):
     got = np.asarray(srcdiff.hessian(fn)(x)).reshape(x.size, x.size)
     np.testing.assert_allclose(got, numeric_hessian(fn, x), rtol=1e-5, atol=1e-6)
