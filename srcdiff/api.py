@@ -8,6 +8,7 @@ array), built once per kind signature and cached.
 from __future__ import annotations
 
 import inspect
+import linecache
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence, Union
 
@@ -71,6 +72,101 @@ def resolve_wrt(f, wrt: Wrt, allow_none=False) -> tuple[tuple[int, ...], bool]:
 
 
 _NDARRAY = np.ndarray
+_SEQUENCES = (list, tuple)  # arguments checked at every call (not by type alone)
+
+
+def check_arguments(fn, values, wrt, names=None) -> None:
+    """Refuse, before generated code runs, what srcdiff cannot differentiate: any
+    complex argument (a real gradient of complex code would silently drop the
+    imaginary parts), and a differentiated parameter that is not a number, an
+    array, or a list/tuple of numbers or arrays of one shape (pytrees come later)."""
+    names = names or list(inspect.signature(fn).parameters)
+    for name, v in zip(names, values):
+        t = type(v)
+        if t is float or t is int or (t is np.ndarray and v.dtype.kind != "c"):
+            continue  # the common cases, first: this runs at every call with arrays
+        if _is_complex(v) or (t in _SEQUENCES and any(map(_is_complex, v))):
+            raise SrcDiffError(
+                f"{describe(fn)}: argument {name!r} is {_complex(v)}; srcdiff differentiates "
+                f"real-valued code only and does not support complex inputs")
+    for i in wrt:
+        problem = _not_differentiable(values[i])
+        if problem:
+            raise SrcDiffError(f"{describe(fn)}: cannot differentiate with respect to "
+                               f"{names[i]!r}: it is {problem}")
+
+
+def _is_complex(v) -> bool:
+    return isinstance(v, (complex, np.complexfloating)) or (
+        isinstance(v, np.ndarray) and v.dtype.kind == "c")
+
+
+def _complex(v) -> str:
+    if isinstance(v, _SEQUENCES):
+        return f"a {type(v).__name__} with complex items"
+    return f"an array of dtype {v.dtype}" if isinstance(v, np.ndarray) else \
+        f"the complex number {v!r}"
+
+
+def _not_differentiable(v) -> str | None:
+    """Why a differentiated parameter's value is not supported, or None."""
+    if isinstance(v, np.ndarray):
+        return None if v.dtype.kind in "biuf" else f"an array of dtype {v.dtype}"
+    if isinstance(v, (int, float, np.number)):
+        return None
+    not_yet = "; containers (pytrees) are not supported yet: pass each array as its own parameter"
+    if isinstance(v, dict):
+        return "a dict" + not_yet
+    if isinstance(v, _SEQUENCES):
+        if type(v) not in _SEQUENCES:
+            return f"a {type(v).__name__} (a {type(v).__mro__[1].__name__} subclass)" + not_yet
+        try:
+            kind = np.asarray(v).dtype.kind
+        except ValueError:  # NumPy refuses ragged nesting
+            return f"a {type(v).__name__} of arrays of different shapes" + not_yet
+        if kind == "c":
+            return f"a {type(v).__name__} of complex numbers; srcdiff does not support " \
+                   "complex inputs"
+        if kind not in "biuf":
+            return (f"a {type(v).__name__} of items that are not numbers or arrays of one "
+                    f"shape" + not_yet)
+        return None
+    return (f"a {type(v).__name__}; srcdiff differentiates with respect to numbers, arrays, "
+            f"and lists or tuples of them")
+
+
+_ARITHMETIC = (ArithmeticError, ValueError)
+
+
+def undefined(fn, args, kwargs, error: Exception, user=None) -> Exception:
+    """What to raise when a derivative's generated code raised `error`. Python's float
+    arithmetic raises where NumPy gives inf or nan (1 / 0.0, math.log(0.0)): if `fn`
+    itself raises at this point, its own error (the derivative fails as `fn` does);
+    else a SrcDiffError saying the derivative is undefined there, naming `user` (the
+    user's function `fn` was generated from, when it was), never a bare exception
+    from generated code. Other ValueErrors are not arithmetic: `error`."""
+    if isinstance(error, ValueError) and "math domain error" not in str(error):
+        return error
+    code = getattr(fn, "__code__", None)
+    if code is not None and not code.co_filename.startswith("<srcdiff"):
+        try:  # (generated code raising here would be this error again)
+            fn(*args, **kwargs)
+        except Exception as primal_error:
+            return primal_error
+    user = user or fn
+    while isinstance(user, Derivative):
+        user = user.primal
+    code = getattr(user, "__code__", None)
+    where = f" ({code.co_filename}, line {code.co_firstlineno})" if code else ""
+    tb, line = error.__traceback__, ""
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.startswith("<srcdiff"):
+            line = linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno).strip()
+        tb = tb.tb_next
+    return SrcDiffError(
+        f"a derivative of {describe(user)}{where} is undefined at this point (infinite or "
+        f"not a real number): evaluating it raised {type(error).__name__}: {error}"
+        + (f"\n  in the generated line: {line}" if line else ""))
 
 
 def signature(values) -> tuple:
@@ -142,6 +238,7 @@ class Derivative:
         self._cache: dict = {}
         self._nparams = len(_params(self._fn))
         self._sig = inspect.signature(self._fn)
+        self._names = list(self._sig.parameters)
         self._build_generic()
         self.__name__ = f"{getattr(f, '__name__', 'f')}_{variant}"
         self.__doc__ = f"The {variant} of {describe(f)} with respect to {self.wrt_names}."
@@ -185,6 +282,7 @@ class Derivative:
         return self._call(values, args, kwargs)
 
     def _call(self, values, args, kwargs):
+        check_arguments(self._fn, values, self.wrt, self._names)
         entry = self._cache.get(tuple(map(type, values)))
         if type(entry) is dict:  # arrays: keyed by their number of dimensions too
             entry = entry.get(signature(values))
@@ -195,7 +293,10 @@ class Derivative:
                 entry = self._specialise(values, rebuild=True)
                 break
         self._last = entry
-        result = entry.fn(*args, **kwargs) if kwargs else entry.fn(*args)
+        try:
+            result = entry.fn(*args, **kwargs) if kwargs else entry.fn(*args)
+        except _ARITHMETIC as e:
+            raise undefined(self._fn, args, kwargs, e, self.primal) from None
         return result[1] if entry.unwrap else result
 
     def _bind(self, args, kwargs) -> tuple:
@@ -224,7 +325,7 @@ class Derivative:
         unwrap = internal.returns_value and self.variant == "grad"  # (value, grad) -> grad
         entry = Entry(internal.fn, unwrap, shown, tuple(guards), self._version)
         key = tuple(map(type, values))
-        if _NDARRAY in key:
+        if _NDARRAY in key or any(t in _SEQUENCES for t in key):
             self._cache.setdefault(key, {})[signature(values)] = entry
         else:
             self._cache[key] = entry
@@ -259,9 +360,14 @@ def _fast_class(n: int) -> type:
                     f"        return self._call(args, args, kwargs)\n"
                     f"    if self._last is not entry:\n"
                     f"        self._last = entry\n"
-                    f"    result = entry.fn({args})\n"
+                    f"    try:\n"
+                    f"        result = entry.fn({args})\n"
+                    f"    except _ARITHMETIC as e:\n"
+                    f"        raise undefined(self._fn, ({args}{',' if n == 1 else ''}), {{}}, e,"
+                    f" self.primal) from None\n"
                     f"    return result[1] if entry.unwrap else result\n")
-        scope = {"Derivative": Derivative, "Entry": Entry, "_VERSION": _VERSION, "_NO": _NO}
+        scope = {"Derivative": Derivative, "Entry": Entry, "_VERSION": _VERSION, "_NO": _NO,
+                 "_ARITHMETIC": _ARITHMETIC, "undefined": undefined}
         exec(compile(src, f"<srcdiff: call with {n} arguments>", "exec"), scope)
         _FAST[n] = type("Derivative", (Derivative,), {"__call__": scope["__call__"]})
     return _FAST[n]
@@ -301,12 +407,16 @@ def vjp(f: Callable, *primals: Any, wrt: Wrt | None = None):
     parameter (a tuple), for any result shape."""
     fn = _function(f)
     idx, _ = resolve_wrt(fn, wrt, allow_none=True)
+    check_arguments(fn, primals, idx)
     built = transform.build_reverse(fn, idx, "vjp", primals)
     out = fn(*primals)
 
     def pullback(cotangent):
         ct = _cotangent(cotangent, out)
-        value, grads = built.fn(*primals, **{built.ct_name: ct})
+        try:
+            value, grads = built.fn(*primals, **{built.ct_name: ct})
+        except _ARITHMETIC as e:
+            raise undefined(fn, primals, {}, e, f) from None
         return grads
 
     pullback.source = built.source
@@ -314,15 +424,17 @@ def vjp(f: Callable, *primals: Any, wrt: Wrt | None = None):
 
 
 class JVP:
-    """`jvp(f)`: a function `(primals, tangents) -> (out, tangent_out)` with `.source`."""
+    """`jvp(f)`: a function `(primals, tangents) -> (out, tangent_out)` with `.source`.
+    `idx` (internal: forward jacobians) limits the tangents to those parameters."""
 
-    def __init__(self, f):
+    def __init__(self, f, idx=None):
         self.primal = f
         self._fn = _function(f)
         self._positional = [p for p in inspect.signature(self._fn).parameters.values()
                             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        self._idx = tuple(range(len(self._positional)))
+        self._idx = tuple(range(len(self._positional))) if idx is None else tuple(idx)
         self._built = transform.build_forward(self._fn, self._idx, "jvp")
+        self._last = self._built
         self._cache: dict = {}
 
     @property
@@ -337,23 +449,38 @@ class JVP:
                 f"jvp needs one primal and one tangent per positional parameter of "
                 f"{describe(self._fn)} ({[p.name for p in self._positional]}); got "
                 f"{len(primals)} primals and {len(tangents)} tangents")
+        return self.push(primals, tangents)
+
+    def push(self, primals, tangents):
+        """(out, tangent_out) for all of `f`'s positional arguments `primals` and
+        one tangent per parameter of `idx`."""
+        check_arguments(self._fn, primals, self._idx)
         ts = []
-        for p, t, spec in zip(primals, tangents, self._positional):
+        for i, t in zip(self._idx, tangents):
+            p, spec = primals[i], self._positional[i]
             if np.shape(p) != np.shape(t):
                 raise ShapeMismatchError(
                     f"the tangent of {spec.name!r} has shape {np.shape(t)} but the primal "
                     f"has shape {np.shape(p)}")
+            if np.iscomplexobj(t):
+                raise SrcDiffError(f"the tangent of {spec.name!r} is complex; srcdiff "
+                                   f"does not support complex inputs")
             ts.append(np.array(t, dtype=float) if isinstance(p, np.ndarray) else (
                 t if isinstance(t, (float, np.ndarray)) else float(t)))
         key = signature(primals)
-        fn = self._cache.get(key)
-        if fn is None:
-            fn = self._cache[key] = transform.build_forward(
-                self._fn, self._idx, "jvp", primals).fn
-        code = fn.__code__
+        built = self._cache.get(key)
+        if built is None:
+            built = self._cache[key] = transform.build_forward(
+                self._fn, self._idx, "jvp", primals)
+        self._last = built
+        code = built.fn.__code__
         names = code.co_varnames[code.co_argcount:code.co_argcount + code.co_kwonlyargcount]
-        kw = dict(zip(names[-n:] if n else (), ts))
-        return fn(*primals, **kw)
+        m = len(self._idx)
+        kw = dict(zip(names[-m:] if m else (), ts))
+        try:
+            return built.fn(*primals, **kw)
+        except _ARITHMETIC as e:
+            raise undefined(self._fn, primals, {}, e, self.primal) from None
 
 
 def jvp(f: Callable, primals=None, tangents=None):
@@ -365,52 +492,95 @@ def jvp(f: Callable, primals=None, tangents=None):
     return j(primals, tangents)
 
 
-def jacobian(f: Callable, wrt: Wrt = 0, mode: str = "reverse"):
-    """A function returning d out / d in with shape out.shape + in.shape (a tuple
+class Jacobian:
+    """`jacobian(f, wrt, mode)`: d out / d in with shape out.shape + in.shape (a tuple
     of them for a tuple `wrt`). Reverse builds it row by row from the pullback,
-    forward column by column from jvp."""
-    if mode not in ("reverse", "forward"):
-        raise SrcDiffError(f"mode must be 'reverse' or 'forward', not {mode!r}")
-    fn = _function(f)
-    idx, as_tuple = resolve_wrt(fn, wrt)
-    j = JVP(fn) if mode == "forward" else None
+    forward column by column from jvp. Called like `f` (defaults, keywords); has
+    `.source` (the vjp or jvp code of the latest call, generic before one) and `.primal`."""
 
-    def jac(*args):
+    def __init__(self, f: Callable, wrt: Wrt = 0, mode: str = "reverse"):
+        if mode not in ("reverse", "forward"):
+            raise SrcDiffError(f"mode must be 'reverse' or 'forward', not {mode!r}")
+        self.primal = f
+        self.mode = mode
+        self._fn = _function(f)
+        self.wrt, self._as_tuple = resolve_wrt(self._fn, wrt)
+        self._sig = inspect.signature(self._fn)
         if mode == "forward":
-            out = fn(*args)
-            cols = []
-            for i in idx:
-                x = args[i]
-                n = int(np.size(x))
-                rows = []
-                for k in range(n):
-                    tangents = [np.zeros(np.shape(a)) if isinstance(a, np.ndarray) else 0.0
-                                for a in args]
-                    e = np.zeros(np.shape(x))
-                    e.flat[k] = 1.0
-                    tangents[i] = e if isinstance(x, np.ndarray) else 1.0
-                    rows.append(np.asarray(j(args, tangents)[1], dtype=float))
-                mat = np.stack(rows, axis=-1) if rows else np.zeros(np.shape(out) + (0,))
-                cols.append(_shape_jac(mat.reshape(np.shape(out) + np.shape(x))))
-            return tuple(cols) if as_tuple else cols[0]
-        out, pull = vjp(fn, *args, wrt=idx)
-        m = int(np.size(out))
-        per = [[] for _ in idx]
-        for k in range(m):
+            self._jvp = JVP(f, self.wrt)
+            self._source = self._jvp.source
+        else:
+            self._source = transform.build_reverse(self._fn, self.wrt, "vjp", None,
+                                                   strict=False).source
+        self.__name__ = f"{getattr(f, '__name__', 'f')}_jacobian"
+
+    @property
+    def source(self) -> str:
+        return self._source
+
+    def bind(self, args, kwargs) -> tuple:
+        """`f`'s positional arguments, with its defaults, from a call like `f`'s."""
+        try:
+            bound = self._sig.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"{self.__name__}: {e}") from None
+        bound.apply_defaults()
+        params = self._sig.parameters.values()
+        if any(p.kind == p.KEYWORD_ONLY and p.name in kwargs for p in params):
+            raise SrcDiffError(f"{self.__name__}: jacobian and hessian take f's positional "
+                               f"parameters only; keyword-only ones keep their defaults")
+        return tuple(bound.arguments[p.name] for p in params
+                     if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+
+    def __call__(self, *args, **kwargs):
+        args = self.bind(args, kwargs)
+        check_arguments(self._fn, args, self.wrt)
+        res = self._forward(args) if self.mode == "forward" else self._reverse(args)
+        return tuple(res) if self._as_tuple else res[0]
+
+    def _forward(self, args):
+        out = None
+        cols = []
+        for slot, i in enumerate(self.wrt):
+            x = args[i]
+            rows = []
+            for k in range(int(np.size(x))):
+                tangents = [np.zeros(np.shape(args[j])) if isinstance(args[j], np.ndarray)
+                            else 0.0 for j in self.wrt]
+                e = np.zeros(np.shape(x))
+                e.flat[k] = 1.0
+                tangents[slot] = e if isinstance(x, np.ndarray) else 1.0
+                out, t_out = self._jvp.push(args, tangents)
+                rows.append(np.asarray(t_out, dtype=float))
+            if out is None:
+                out = self._fn(*args)
+            mat = np.stack(rows, axis=-1) if rows else np.zeros(np.shape(out) + (0,))
+            cols.append(_shape_jac(mat.reshape(np.shape(out) + np.shape(x))))
+        self._source = self._jvp._last.source
+        return cols
+
+    def _reverse(self, args):
+        out, pull = vjp(self._fn, *args, wrt=self.wrt)
+        self._source = pull.source
+        per = [[] for _ in self.wrt]
+        for k in range(int(np.size(out))):
             ct = np.zeros(np.shape(out))
             ct.flat[k] = 1.0
             grads = pull(ct if isinstance(out, np.ndarray) else 1.0)
             for slot, g in zip(per, grads):
                 slot.append(np.asarray(g, dtype=float))
         res = []
-        for i, slot in zip(idx, per):
+        for i, slot in zip(self.wrt, per):
             x = args[i]
             mat = np.stack(slot) if slot else np.zeros((0,) + np.shape(x))
             res.append(_shape_jac(mat.reshape(np.shape(out) + np.shape(x))))
-        return tuple(res) if as_tuple else res[0]
+        return res
 
-    jac.primal = f
-    return jac
+    def __repr__(self) -> str:
+        return f"<srcdiff jacobian of {describe(self.primal)} ({self.mode})>"
+
+
+jacobian = Jacobian
 
 
 def _shape_jac(mat):
@@ -434,11 +604,13 @@ def hessian(f: Callable, wrt: Wrt = 0):
                 "support loops yet (the gradient's tape cannot be differentiated again); "
                 "jacobian(grad(f), mode='forward') has the same limit", s.loc)
     g = Derivative(f, idx[0], "grad")
-    jac = jacobian(g, wrt=idx[0], mode="forward")
+    jac = Jacobian(g, wrt=idx[0], mode="forward")
 
-    def hess(*args):
-        check_scalar(fn(*args))
-        return jac(*args)
+    def hess(*args, **kwargs):
+        values = jac.bind(args, kwargs)  # the gradient has f's parameters and defaults
+        check_arguments(fn, values, idx)
+        check_scalar(fn(*values))
+        return jac(*values)
 
     hess.primal = f
     hess.source = g.source
@@ -449,6 +621,8 @@ def _cotangent(ct, out):
     if np.shape(ct) != np.shape(out):
         raise ShapeMismatchError(
             f"the cotangent has shape {np.shape(ct)} but the result has shape {np.shape(out)}")
+    if np.iscomplexobj(ct):
+        raise SrcDiffError("the cotangent is complex; srcdiff does not support complex values")
     if isinstance(out, np.ndarray) or isinstance(ct, np.ndarray):
         return np.array(ct, dtype=float)
     return float(ct)

@@ -306,7 +306,6 @@ def _with_dependencies(used: set[str]) -> set[str]:
                  if isinstance(n, ast.Name) and n.id in HELPERS and n.id != key]
     return out
 
-
 # ----- linear algebra (rules/linalg.py) -----
 _BEFORE_LINALG = set(HELPERS)
 # `mT(x)` is np.swapaxes(x, -1, -2) throughout: every helper takes stacks of matrices.
@@ -1228,3 +1227,34 @@ def _select_adjoint(g, condlist, choicelist):
 """
 HELPERS.update(_SHAPING)
 NUMPY_HELPERS += list(_SHAPING)
+
+
+# ----- issue 15 fixes -----
+@helper
+def _written(g, index):
+    """g[index], 0 where a repeated index was written again later (NumPy keeps the last)."""
+    part = g[index]
+    parts = index if isinstance(index, tuple) else (index,)
+    if not any(isinstance(i, (list, np.ndarray)) and np.asarray(i).dtype != bool
+               for i in parts):
+        return part  # basic indices and masks write each entry at most once
+    order = np.reshape(np.arange(np.size(part)), np.shape(part))
+    writer = np.full(np.shape(g), -1)
+    writer[index] = order  # the same assignment: each entry keeps its last writer
+    return np.where(writer[index] == order, part, 0.0)
+
+
+HELPERS["_std_adjoint"] = """
+def _std_adjoint(g, x, ans, axis, ddof, keepdims, skipnan=False):
+    \"\"\"The adjoint of ans = np.std(x, ...) (np.nanstd when skipnan): the variance's over
+    2 * ans, but 0 where a slice holds one number (its std is the constant 0: not 0 / 0).\"\"\"
+    if skipnan:
+        count = np.sum(~np.isnan(x), axis=axis, keepdims=keepdims)
+    else:
+        count = np.size(x) / np.size(ans)
+    one = count == 1
+    g = np.where(one, 0.0, g / np.where(one, 1.0, 2 * ans))
+    if skipnan:
+        return _nanvar_adjoint(g, x, axis, ddof, keepdims)
+    return _var_adjoint(g, x, ans, axis, ddof, keepdims)
+"""  # a string, like the shaping helpers: _nanvar_adjoint is one

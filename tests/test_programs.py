@@ -14,36 +14,16 @@ from programs import ALL
 from programs.run import MODES, judge
 
 KNOWN = {
-    "nets.mlp_dict":
-        "issue 15 item 9: a dict parameter crashes (IndexError / TypeError in generated code)",
-    "idioms.spring_params":
-        "issue 15 item 9: a dict-of-floats parameter crashes (IndexError / TypeError)",
     "finance.binomial_american_put":
         "issue 15 item 10: for i in reversed(range(n)) raises 'range_iterator has no len()'",
     "polynomials.horner_reversed":
         "issue 15 item 10: for c in reversed(coeffs) raises 'list_reverseiterator has no len()'",
-    "ml.scatter_counts[reverse]":
-        "issue 15 item 4: hist[bins] += values with a repeated bin (NumPy keeps the last "
-        "write) gives every duplicate the cotangent in reverse mode",
     "numpy_style.dft_complex":
         "new (beside issue 15 item 5): a complex intermediate (np.exp(-1j*...)) between a real "
         "input and a real result: the imaginary part is dropped with a ComplexWarning",
-    "nets.mlp_tuple":
-        "issue 15 item 9: a tuple parameter of arrays of different shapes crashes "
-        "(ValueError: inhomogeneous shape)",
-    "nets.mlp_layers":
-        "issue 15 item 9: a list parameter of (W, b) tuples of arrays of different shapes "
-        "crashes (ValueError: inhomogeneous shape); refused before its helper relu (from "
-        "utils.py) could be inlined",
-    "nets.weight_decay":
-        "issue 15 item 9: a list parameter of arrays of different shapes crashes "
-        "(ValueError: inhomogeneous shape)",
     "nets.weight_decay_loop[reverse]":
         "issue 15 item 9: for W in (W1, W2) over arrays of different shapes crashes in reverse "
         "mode (ValueError: inhomogeneous shape)",
-    "linalg.batched_symmetric[reverse]":
-        "issue 15 item 3: np.transpose(A, (0, -1, -2)) in reverse mode: a raw ValueError for "
-        "shape (2, 3, 3); silently wrong for (3, 3, 3)",
     "ml.weighted_sample_loss":
         "issue 15 item 10: for i, (x, y) in enumerate(zip(xs, ys)) raises 'zip has no len()'",
     "geometry.polygon_perimeter":

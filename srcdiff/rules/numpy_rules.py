@@ -31,6 +31,7 @@ import numpy as np
 
 from .. import ir
 from ..errors import NotDifferentiableError
+from .scalar import pow_rule
 from .table import (
     ELEMENTWISE, REDUCE, RULES, UNKNOWN, Rule, _scale, add, defelementwise, defzero, lookup)
 
@@ -128,8 +129,8 @@ E(np.add, "np.add", "a b", "1", "1")
 E(np.subtract, "np.subtract", "a b", "1", "-1")
 E(np.multiply, "np.multiply", "a b", "b", "a")
 E(np.divide, "np.divide", "a b", "1 / b", "-ans / b")
-E(np.power, "np.power", "a b", "b * a ** (b - 1)", "ans * np.log(a)")
-E(np.float_power, "np.float_power", "a b", "b * a ** (b - 1)", "ans * np.log(a)")
+add(np.power, pow_rule("np.power"))
+add(np.float_power, pow_rule("np.float_power"))
 E(np.mod, "np.mod", "a b", "1", "-np.floor(a / b)")
 E(np.fmod, "np.fmod", "a b", "1", "-np.trunc(a / b)")
 E(np.arctan2, "np.arctan2", "y x", "x / (x * x + y * y)", "-y / (x * x + y * y)")
@@ -234,8 +235,8 @@ R([np.max, np.amax, M("max"), np.min, np.amin, M("min")], _CHOOSE,
 R([np.var, M("var")], _VAR, "_var_adjoint(g, a, ans, axis, ddof, keepdims)",
   lambda b: _reduce("np.sum", "t * _var_adjoint(1.0, a, ans, axis, ddof, keepdims)", b),
   out_kind=REDUCE)
-R([np.std, M("std")], _VAR, "_var_adjoint(g / (2 * ans), a, ans, axis, ddof, keepdims)",
-  lambda b: _reduce("np.sum", "t * _var_adjoint(0.5 / ans, a, ans, axis, ddof, keepdims)", b),
+R([np.std, M("std")], _VAR, "_std_adjoint(g, a, ans, axis, ddof, keepdims)",
+  lambda b: _reduce("np.sum", "t * _std_adjoint(1.0, a, ans, axis, ddof, keepdims)", b),
   out_kind=REDUCE)
 R([np.cumsum, M("cumsum")], "a axis=None dtype=None out=None",
   lambda b: "np.flip(np.cumsum(np.flip(g, axis), axis), axis)" if _passed(b, "axis")
@@ -313,13 +314,19 @@ def _shape_arg(b):
     return xs[0] if len(xs) == 1 else f"({', '.join(xs)},)"
 
 
+def _untranspose(axes, x):
+    """The adjoint of np.transpose(x, axes): g by the inverse permutation. Axes may be
+    negative (-1 is the last), so they are taken modulo x's dimension before argsort."""
+    return f"np.transpose(g, np.argsort(np.mod({axes}, np.ndim({x}))))"
+
+
 def _method_transpose(mode):
     def template(b):
         xs = _extras(b)
         v = "g" if mode == "vjp" else "t"
         if not xs or (len(xs) == 1 and _const(b[xs[0]]) and b[xs[0]].value is None):
             return f"np.transpose({v})"
-        return f"np.transpose(g, np.argsort({_shape_arg(b)}))" if mode == "vjp" else (
+        return _untranspose(_shape_arg(b), "_0") if mode == "vjp" else (
             f"np.transpose(t, {_shape_arg(b)})")
     return template
 
@@ -334,7 +341,7 @@ add(M("reshape"), Rule(".reshape()", ("_0",), {"order": None},
 add(M("transpose"), Rule(".transpose()", ("_0",), vjp={"_0": _method_transpose("vjp")},
                          jvp={"_0": _method_transpose("jvp")}, varargs=True))
 R(np.transpose, "a axes=None",
-  lambda b: "np.transpose(g, np.argsort(axes))" if _passed(b, "axes") else "np.transpose(g)",
+  lambda b: _untranspose("axes", "a") if _passed(b, "axes") else "np.transpose(g)",
   lambda b: _call("np.transpose", "t", b, pos=("axes",)))
 R(A("T"), "a", "np.transpose(g)", "np.transpose(t)",
   out_kind=lambda b, kind: kind(b["a"]) if kind(b["a"]) in ("vector", "matrix") else None)
@@ -363,10 +370,19 @@ R(np.fliplr, "m", "np.fliplr(g)", "np.fliplr(t)")
 R(np.flipud, "m", "np.flipud(g)", "np.flipud(t)")
 R(np.roll, "a shift axis=None", lambda b: _call("np.roll", "g, np.negative(shift)", b, "axis"),
   lambda b: _call("np.roll", "t, shift", b, "axis"))
-R(np.tril, "m k=0", lambda b: _call("np.tril", "g", b, pos=("k",)),
-  lambda b: _call("np.tril", "t", b, pos=("k",)))
-R(np.triu, "m k=0", lambda b: _call("np.triu", "g", b, pos=("k",)),
-  lambda b: _call("np.triu", "t", b, pos=("k",)))
+
+
+def _triangle(fn):
+    """tril/triu keep a triangle of m; a 1-D m is first broadcast to a square (each row
+    a copy of m), so its adjoint also sums the kept part of g over those rows."""
+    def vjp(b):
+        kept = _call(fn, "g", b, pos=("k",))
+        return kept if b.kind("m") == "matrix" else f"_unbroadcast({kept}, m)"
+    return vjp, lambda b: _call(fn, "t", b, pos=("k",))
+
+
+R(np.tril, "m k=0", *_triangle("np.tril"))
+R(np.triu, "m k=0", *_triangle("np.triu"))
 R(np.sort, "a axis=-1 kind=None", "_sort_adjoint(g, a, axis)",
   "np.take_along_axis(t, np.argsort(a, axis, kind='stable'), axis)")
 

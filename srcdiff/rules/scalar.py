@@ -14,7 +14,8 @@ import sympy as sp
 
 from .. import ir
 from ..ops import BINOP_AST, UNOP_AST
-from .table import RULES, SCALAR, Rule, add, deffacts, defelementwise, defzero, lookup
+from .table import (ELEMENTWISE, RULES, SCALAR, Rule, _scale, add, deffacts, defelementwise,
+                    defzero, lookup)
 
 E = defelementwise
 
@@ -30,14 +31,43 @@ def unop(fn):
     return lambda args, kws: ast.UnaryOp(op(), args[0])
 
 
+def _const(atom, test) -> bool:
+    return isinstance(atom, ir.Const) and isinstance(atom.value, (int, float)) and test(atom.value)
+
+
+def pow_rule(name, power="a ** (b - 1)", log="_m.log", out_kind=ELEMENTWISE, **facts) -> Rule:
+    """The rule for a ** b (`power` spells a ** (b - 1)). Where the function is constant,
+    its partial is 0, as in JAX: a ** 0 is 1 for every a, 0 ** b is 0 for every b > 0
+    (the textbook formulas give 0 * inf and 0 * log(0) there). A constant exponent or
+    base keeps the plain formula."""
+    def da(b):
+        if _const(b["b"], lambda v: v == 0):
+            return None
+        if _const(b["b"], lambda v: v != 0):
+            return f"b * {power}"
+        return (f"(b * {power} if b != 0 else 0.0)", f"np.where(b == 0, 0.0, b * {power})")
+
+    def db(b):
+        if _const(b["a"], lambda v: v == 0):
+            return None
+        if _const(b["a"], lambda v: v != 0):
+            return f"ans * {log}(a)"
+        return (f"(ans * {log}(a) if a != 0 else 0.0)", "ans * np.log(np.where(a == 0, 1.0, a))")
+
+    def scaled(g, d):
+        return lambda b: None if d(b) is None else _scale(g, d(b))
+    return Rule(name, ("a", "b"), vjp={"a": scaled("g", da), "b": scaled("g", db)},
+                jvp={"a": scaled("t", da), "b": scaled("t", db)}, broadcast=True,
+                out_kind=out_kind, sympy=lambda a, b: a ** b, **facts)
+
+
 # ----- operators -----
 E(operator.add, "+", "a b", "1", "1", sympy=lambda a, b: a + b, form=binop(operator.add))
 E(operator.sub, "-", "a b", "1", "-1", sympy=lambda a, b: a - b, form=binop(operator.sub))
 E(operator.mul, "*", "a b", "b", "a", sympy=lambda a, b: a * b, form=binop(operator.mul))
 E(operator.truediv, "/", "a b", "1 / b", "-ans / b", sympy=lambda a, b: a / b,
   form=binop(operator.truediv))
-E(operator.pow, "**", "a b", "b * a ** (b - 1)", "ans * _m.log(a)", sympy=lambda a, b: a ** b,
-  form=binop(operator.pow))
+add(operator.pow, pow_rule("**", form=binop(operator.pow)))
 E(operator.mod, "%", "a b", "1", "-(a // b)", sympy=lambda a, b: sp.Mod(a, b),
   form=binop(operator.mod))
 E(operator.neg, "-", "a", "-1", sympy=lambda a: -a, form=unop(operator.neg))
@@ -46,7 +76,7 @@ defzero(operator.floordiv, "//", sympy=lambda a, b: sp.floor(a / b), form=binop(
 
 # ----- builtins -----
 E(builtins.abs, "abs", "x", ("float(x > 0) - float(x < 0)", "np.sign(x)"), sympy=sp.Abs)
-E(builtins.pow, "pow", "a b", "b * a ** (b - 1)", "ans * _m.log(a)", sympy=lambda a, b: a ** b)
+add(builtins.pow, pow_rule("pow"))
 E(builtins.max, "max", "a b", "(a > b) + 0.5 * (a == b)", "(b > a) + 0.5 * (a == b)",
   sympy=sp.Max)
 E(builtins.min, "min", "a b", "(a < b) + 0.5 * (a == b)", "(b < a) + 0.5 * (a == b)",
@@ -95,8 +125,7 @@ E(math.log2, "math.log2", "x", "1 / (x * math.log(2))", out_kind=S,
 E(math.log10, "math.log10", "x", "1 / (x * math.log(10))", out_kind=S,
   sympy=lambda x: sp.log(x, 10))
 E(math.sqrt, "math.sqrt", "x", "0.5 / ans", out_kind=S, sympy=sp.sqrt)
-E(math.pow, "math.pow", "a b", "b * math.pow(a, b - 1)", "ans * math.log(a)", out_kind=S,
-  sympy=lambda a, b: a ** b)
+add(math.pow, pow_rule("math.pow", "math.pow(a, b - 1)", "math.log", out_kind=S))
 E(math.hypot, "math.hypot", "x y", "x / ans", "y / ans", out_kind=S,
   sympy=lambda x, y: sp.sqrt(x * x + y * y))
 E(math.fabs, "math.fabs", "x", "float(x > 0) - float(x < 0)", out_kind=S, sympy=sp.Abs)
@@ -211,8 +240,16 @@ def _setitem_update(target, value):
     return ast.Assign([ast.Subscript(target, _as_index(index), ast.Store())], v, lineno=0)
 
 
+def _written_part(b):
+    """The cotangent of v in x[index] = v: what it wrote. An integer index writes one
+    entry; others may repeat one, and then only its last write counts (`_written`)."""
+    if b.kind("index") == SCALAR:
+        return "_unbroadcast(g[index], v)"
+    return "_unbroadcast(_written(g, index), v)"
+
+
 add(("helper", "_setitem"), Rule("_setitem", ("x", "index", "v"), vjp={
-    "x": "_setitem(g, index, 0.0)", "v": "_unbroadcast(g[index], v)"}, jvp={
+    "x": "_setitem(g, index, 0.0)", "v": _written_part}, jvp={
     "x": "_setitem(t, index, 0.0)", "v": "_setitem(np.zeros(np.shape(ans)), index, t)"},
     update=_setitem_update, index="index"))
 add(("helper", "_ties"), Rule("_ties", ("x", "ans", "axis", "keepdims"), zero=True))
@@ -235,7 +272,8 @@ for _name, _params, _lin in (
         ("_matmul_adjoint_a", "g a b", ["g", "b"]), ("_matmul_adjoint_b", "g a b", ["g", "a"]),
         ("_inner_adjoint_a", "g a b", ["g", "b"]), ("_inner_adjoint_b", "g a b", ["g", "a"]),
         ("_diag_adjoint", "g v k", ["g"]), ("_sort_adjoint", "g x axis", ["g"]),
-        ("_unconcatenate", "g arrays axis ndmin=1", ["g"]), ("_cast_adjoint", "g ans_", ["g"])):
+        ("_unconcatenate", "g arrays axis ndmin=1", ["g"]), ("_cast_adjoint", "g ans_", ["g"]),
+        ("_written", "g index", ["g"])):
     if ("helper", _name) not in RULES:
         _linear_helper(_name, _params, _lin)
 

@@ -54,9 +54,9 @@ R(np.nanvar, _NANVAR, "_nanvar_adjoint(g, a, axis, ddof, keepdims)",
   lambda b: _reduce("np.sum", "np.where(np.isnan(a), 0.0, t) * "
                               "_nanvar_adjoint(1.0, a, axis, ddof, keepdims)", b),
   out_kind=REDUCE)
-R(np.nanstd, _NANVAR, "_nanvar_adjoint(g / (2 * ans), a, axis, ddof, keepdims)",
+R(np.nanstd, _NANVAR, "_std_adjoint(g, a, ans, axis, ddof, keepdims, True)",
   lambda b: _reduce("np.sum", "np.where(np.isnan(a), 0.0, t) * "
-                              "_nanvar_adjoint(0.5 / ans, a, axis, ddof, keepdims)", b),
+                              "_std_adjoint(1.0, a, ans, axis, ddof, keepdims, True)", b),
   out_kind=REDUCE)
 
 

@@ -1,0 +1,569 @@
+"""Regression tests for issue 15: each class of silent wrong derivative or raw crash.
+
+References are hand-derived formulas or central finite differences, never srcdiff
+itself; each derivative is checked in reverse mode (`grad`) and forward mode
+(`grad(mode="forward")` and `jvp`).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import srcdiff
+from srcdiff import SrcDiffError
+
+EPS = np.finfo(float).eps
+
+
+def fd_grad(f, x, *rest):
+    """Central differences of scalar f with respect to its first argument."""
+    if not isinstance(x, np.ndarray):
+        h = EPS ** (1 / 3) * max(1.0, abs(x))
+        return (f(x + h, *rest) - f(x - h, *rest)) / (2 * h)
+    out = np.zeros(x.shape)
+    for k in np.ndindex(x.shape):
+        h = EPS ** (1 / 3) * max(1.0, abs(x[k]))
+        hi, lo = x.copy(), x.copy()
+        hi[k] += h
+        lo[k] -= h
+        out[k] = (f(hi, *rest) - f(lo, *rest)) / (2 * h)
+    return out
+
+
+def jvp_grad(f, x, *rest):
+    """The gradient through `jvp`, one tangent per entry of x."""
+    if not isinstance(x, np.ndarray):
+        return srcdiff.jvp(f, (x, *rest), (1.0, *[0.0 * np.asarray(r) for r in rest]))[1]
+    out = np.zeros(x.shape)
+    for k in np.ndindex(x.shape):
+        e = np.zeros(x.shape)
+        e[k] = 1.0
+        out[k] = srcdiff.jvp(f, (x, *rest), (e, *[np.zeros(np.shape(r)) for r in rest]))[1]
+    return out
+
+
+def assert_all_modes(f, x, want, *rest, rtol=1e-6, atol=1e-9):
+    """grad (both modes) and jvp of f at x agree with the reference `want`."""
+    for mode in ("reverse", "forward"):
+        got = srcdiff.grad(f, mode=mode)(x, *rest)
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, err_msg=mode)
+    np.testing.assert_allclose(jvp_grad(f, x, *rest), want, rtol=rtol, atol=atol,
+                               err_msg="jvp")
+
+
+# ----- 3: transpose with negative axes -----
+W3 = np.random.default_rng(3).normal(size=(4, 2, 3))
+W2 = np.random.default_rng(4).normal(size=(2, 2, 2))
+
+
+def transpose_negative(x):
+    return np.sum(np.transpose(x, (-1, 0, 1)) * W3)
+
+
+def transpose_negative_equal(x):  # equal dimensions: the old rule was silently wrong
+    return np.sum(np.transpose(x, (0, -1, 1)) * W2)
+
+
+def method_transpose_negative(x):
+    return np.sum(x.transpose(0, -1, -2) * W2)
+
+
+def method_transpose_negative_tuple(x):
+    return np.sum(x.transpose((-1, 0, 1)) * W3)
+
+
+@pytest.mark.parametrize("f, shape", [
+    (transpose_negative, (2, 3, 4)), (transpose_negative_equal, (2, 2, 2)),
+    (method_transpose_negative, (2, 2, 2)), (method_transpose_negative_tuple, (2, 3, 4))])
+def test_transpose_negative_axes(f, shape):
+    x = np.random.default_rng(0).normal(size=shape)
+    assert_all_modes(f, x, fd_grad(f, x))
+
+
+# ----- 4: duplicate indices in item assignment: NumPy keeps the last write -----
+C4 = np.array([1.0, 2.0, 3.0, 5.0])
+
+
+def set_duplicates(x):
+    y = np.zeros(4)
+    y[[0, 0, 2]] = x  # y[0] = x[1] (the last write), y[2] = x[2]
+    return np.sum(y * C4)
+
+
+def add_duplicates(x):
+    y = np.ones(4)
+    y[[1, 3, 1]] += x  # y[1] = 1 + x[2], y[3] = 1 + x[1]
+    return np.sum(y * y * C4)
+
+
+def set_duplicates_broadcast(x):
+    y = np.zeros((3, 2))
+    y[[2, 0, 2]] = x * np.array([[1.0], [2.0], [3.0]])  # rows 2 and 0 kept
+    return np.sum(y * np.arange(6.0).reshape(3, 2))
+
+
+def set_duplicates_2d(x):
+    y = np.zeros((2, 2))
+    y[[0, 1, 0], [1, 1, 1]] = x  # y[0, 1] = x[2], y[1, 1] = x[1]
+    return np.sum(y * np.array([[1.0, 2.0], [3.0, 4.0]]))
+
+
+def test_duplicate_set_hand_formula():
+    x = np.array([0.7, -1.3, 2.1])
+    assert_all_modes(set_duplicates, x, np.array([0.0, C4[0], C4[2]]))
+    y1, y3 = 1 + x[2], 1 + x[1]
+    assert_all_modes(add_duplicates, x, np.array([0.0, 2 * y3 * C4[3], 2 * y1 * C4[1]]))
+    assert_all_modes(set_duplicates_2d, x, np.array([0.0, 4.0, 2.0]))
+
+
+@pytest.mark.parametrize("f, x", [
+    (set_duplicates, np.array([0.7, -1.3, 2.1])), (add_duplicates, np.array([0.7, -1.3, 2.1])),
+    (set_duplicates_broadcast, np.array([0.4, -0.9])), (set_duplicates_2d, np.array([1., 2, 3]))])
+def test_duplicate_indices_against_differences(f, x):
+    assert_all_modes(f, x, fd_grad(f, x))
+
+
+def test_duplicate_indices_second_order():
+    """hessian differentiates the generated adjoint (with its last-write rule) again."""
+    def f(x):
+        y = np.zeros(3)
+        y[[0, 0, 2]] = x * x  # f = x1**4 + 3 * x2**4
+        return np.sum(y * y * np.array([1.0, 2.0, 3.0]))
+
+    x = np.array([0.5, 1.5, 2.0])
+    want = np.diag([0.0, 12 * x[1] ** 2, 36 * x[2] ** 2])
+    np.testing.assert_allclose(srcdiff.hessian(f)(x), want, rtol=1e-12)
+
+
+# ----- 5: complex inputs are refused, naming the parameter -----
+def scaled_abs2(x, c):
+    return np.abs(x * c) ** 2  # real-valued; d/dx = 2 x |c|**2, not what real rules give
+
+
+ENTRY_POINTS = {
+    "grad": lambda f, *a: srcdiff.grad(f)(*a),
+    "grad_forward": lambda f, *a: srcdiff.grad(f, mode="forward")(*a),
+    "value_and_grad": lambda f, *a: srcdiff.value_and_grad(f)(*a),
+    "vjp": lambda f, *a: srcdiff.vjp(f, *a, wrt=0)[1](1.0),
+    "jvp": lambda f, *a: srcdiff.jvp(f, a, (1.0,) + tuple(0.0 * np.asarray(v) for v in a[1:])),
+    "jacobian": lambda f, *a: srcdiff.jacobian(f)(*a),
+    "jacobian_forward": lambda f, *a: srcdiff.jacobian(f, mode="forward")(*a),
+    "hessian": lambda f, *a: srcdiff.hessian(f)(*a),
+}
+
+
+@pytest.mark.parametrize("entry", list(ENTRY_POINTS))
+@pytest.mark.parametrize("args, name", [
+    ((1.5 + 0.5j, 2.0), "x"), ((1.5, 1.0 + 1.0j), "c"),
+    ((np.array([1.0 + 2j, 3.0]), 2.0), "x"), ((1.5, np.array([1j, 2.0])), "c"),
+    ((1.5, np.complex64(1 + 1j)), "c")])
+def test_complex_arguments_are_refused(entry, args, name):
+    with pytest.raises(SrcDiffError, match=f"argument '{name}' is .*complex") as info:
+        ENTRY_POINTS[entry](scaled_abs2, *args)
+    assert "scaled_abs2" in str(info.value)
+
+
+def test_complex_refused_after_a_real_call():
+    """A derivative cached for float arrays still checks a complex array of the same kind."""
+    g = srcdiff.grad(lambda x: np.sum(x * x))
+    np.testing.assert_allclose(g(np.array([1.0, 2.0])), [2.0, 4.0])
+    with pytest.raises(SrcDiffError, match="complex"):
+        g(np.array([1.0 + 1j, 2.0]))
+    _, pull = srcdiff.vjp(lambda x: x * 2.0, np.array([1.0, 2.0]))
+    with pytest.raises(SrcDiffError, match="cotangent is complex"):
+        pull(np.array([1j, 1.0]))
+
+
+def test_real_inputs_still_differentiate():
+    x, c = 1.5, -0.7
+    assert_all_modes(lambda x, c: np.abs(x * c) ** 2, x, 2 * x * c * c, c)
+
+
+
+def weighted_abs2(x, cs):
+    return sum(abs(c * x) ** 2 for c in cs)
+
+
+def test_complex_items_of_a_list_argument_are_refused():
+    """Also on the cached call path: a list argument is checked at every call."""
+    for mode in ("reverse", "forward"):
+        g = srcdiff.grad(weighted_abs2, mode=mode)
+        assert g(1.5, [1.0, -2.0]) == pytest.approx(2 * 1.5 * 5.0, rel=1e-14)
+        with pytest.raises(SrcDiffError, match="argument 'cs' is a list with complex items"):
+            g(1.5, [1.0, 2j])
+
+# ----- 9: containers as differentiated parameters: a clear error until pytrees land -----
+def dict_param(p):
+    return p["a"] * p["b"]
+
+
+def pair_param(p):
+    return np.sum(p[0]) * np.sum(p[1])
+
+
+@pytest.mark.parametrize("entry", [e for e in ENTRY_POINTS if e != "hessian"])
+@pytest.mark.parametrize("f, arg, what", [
+    (dict_param, {"a": 1.0, "b": 2.0}, "a dict"),
+    (pair_param, [np.ones(2), np.ones(3)], "a list of arrays of different shapes"),
+    (pair_param, (np.ones(2), np.ones((2, 2))), "a tuple of arrays of different shapes"),
+    (pair_param, [{"w": 1.0}, 2.0], "a list of items that are not numbers")])
+def test_container_parameters_are_refused(entry, f, arg, what):
+    with pytest.raises(SrcDiffError, match="cannot differentiate with respect to 'p'") as info:
+        ENTRY_POINTS[entry](f, arg)
+    assert what in str(info.value) and "not supported yet" in str(info.value)
+
+
+def test_container_parameter_after_a_list_call():
+    """A list of one shape works; a ragged list after it is still refused (not cached past)."""
+    g = srcdiff.grad(pair_param)
+    a, b = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    got = g([a, b])
+    np.testing.assert_allclose(got[0], np.sum(b) * np.ones(2))
+    np.testing.assert_allclose(got[1], np.sum(a) * np.ones(2))
+    with pytest.raises(SrcDiffError, match="different shapes"):
+        g([a, np.ones(3)])
+
+
+def test_dict_is_fine_when_not_differentiated():
+    def f(x, opts):
+        return x * x * opts["scale"]
+
+    for mode in ("reverse", "forward"):
+        assert srcdiff.grad(f, mode=mode)(1.5, {"scale": 3.0}) == pytest.approx(9.0, rel=1e-14)
+
+
+# ----- 12: jacobian has .source and .primal -----
+def vector_fn(x, a=2.0):
+    return np.sin(x) * a
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_jacobian_has_source_and_primal(mode):
+    jac = srcdiff.jacobian(vector_fn, mode=mode)
+    assert jac.primal is vector_fn
+    assert "def vector_fn_" in jac.source and "np.cos" in jac.source
+    compile(jac.source, "<jacobian source>", "exec")
+    x = np.array([0.3, -1.2])
+    np.testing.assert_allclose(jac(x), np.diag(2.0 * np.cos(x)), rtol=1e-14)
+    assert "np.cos" in jac.source  # after a call: the code of that call
+
+
+# ----- 13: hessian and forward jacobian take f's defaults and keywords -----
+def with_default(x, a=2.0, b=0.5):
+    return a * x * x * x + b * x
+
+
+@pytest.mark.parametrize("call, want", [
+    (lambda d: d(1.5), 6 * 1.5 * 1.5 + 0.5),
+    (lambda d: d(1.5, 3.0), 9 * 1.5 * 1.5 + 0.5),
+    (lambda d: d(1.5, b=1.0), 6 * 1.5 * 1.5 + 1.0),
+    (lambda d: d(x=1.5), 6 * 1.5 * 1.5 + 0.5)])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_jacobian_uses_defaults(call, want, mode):
+    assert call(srcdiff.jacobian(with_default, mode=mode)) == pytest.approx(want, rel=1e-14)
+    assert call(srcdiff.grad(with_default, mode=mode)) == pytest.approx(want, rel=1e-14)
+
+
+@pytest.mark.parametrize("call, want", [
+    (lambda h: h(1.5), 6 * 2.0 * 1.5), (lambda h: h(1.5, 3.0), 6 * 3.0 * 1.5),
+    (lambda h: h(1.5, b=7.0), 6 * 2.0 * 1.5), (lambda h: h(x=1.5, a=1.0), 6 * 1.5)])
+def test_hessian_uses_defaults(call, want):
+    assert call(srcdiff.hessian(with_default)) == pytest.approx(want, rel=1e-14)
+
+
+W13 = np.array([1.0, 2.0])
+
+
+def test_hessian_of_array_with_default():
+    def f(x, w=W13):
+        return np.sum(w * x ** 3)
+
+    x = np.array([0.5, -1.5])
+    np.testing.assert_allclose(srcdiff.hessian(f)(x), np.diag(6 * np.array([1.0, 2.0]) * x),
+                               rtol=1e-14)
+
+
+
+def keyword_only(x, *, a=2.0):
+    return a * x * x * x
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_jacobian_and_hessian_keep_keyword_only_defaults(mode):
+    assert srcdiff.jacobian(keyword_only, mode=mode)(1.5) == pytest.approx(13.5, rel=1e-14)
+    assert srcdiff.hessian(keyword_only)(1.5) == pytest.approx(18.0, rel=1e-14)
+    with pytest.raises(SrcDiffError, match="positional parameters only"):
+        srcdiff.jacobian(keyword_only, mode=mode)(1.5, a=3.0)
+
+# ----- 8: a function constant in its input has derivative 0, not nan -----
+def std_all(x):
+    return np.std(x)
+
+
+def std_rows(x):
+    return np.sum(np.std(x, axis=1) * np.array([1.0, 2.0, 3.0]))
+
+
+def std_method_keepdims(x):
+    return np.sum(x.std(axis=0, keepdims=True))
+
+
+@pytest.mark.parametrize("f, x", [
+    (std_all, 2.5), (std_all, np.array([2.5])), (std_rows, np.array([[1.0], [2.0], [4.0]])),
+    (std_method_keepdims, np.array([[1.0, -2.0]]))])
+def test_std_of_one_entry_is_constant(f, x):
+    assert_all_modes(f, x, 0.0 * np.asarray(x) if isinstance(x, np.ndarray) else 0.0,
+                     atol=0.0)
+
+
+def nanstd_all(x):
+    return np.nanstd(x)
+
+
+def nanstd_rows(x):
+    return np.sum(np.nanstd(x, axis=1) * np.array([1.0, 2.0]))
+
+
+@pytest.mark.parametrize("f, x, want", [
+    (nanstd_all, np.array([2.5]), np.zeros(1)),
+    (nanstd_all, np.array([2.5, np.nan]), np.zeros(2)),  # one number among nans
+    (nanstd_rows, np.array([[1.0, np.nan, np.nan], [3.0, np.nan, -1.0]]),
+     np.array([[0.0, 0.0, 0.0], [1.0, 0.0, -1.0]])),  # row 2: std of (3, -1) is |3 - -1| / 2
+])
+def test_nanstd_of_one_number_is_constant(f, x, want):
+    assert_all_modes(f, x, want, atol=1e-15)
+
+
+def test_std_elsewhere_unchanged():
+    x = np.random.default_rng(8).normal(size=(3, 4))
+    assert_all_modes(std_rows, x, fd_grad(std_rows, x))
+
+
+def pow_operator(a, b):
+    return a ** b
+
+
+def pow_builtin(a, b):
+    return pow(a, b)
+
+
+def pow_math(a, b):
+    return math.pow(a, b)
+
+
+def pow_numpy(a, b):
+    return np.sum(np.power(a, b))
+
+
+def pow_float_numpy(a, b):
+    return np.sum(np.float_power(a, b))
+
+
+def zero_base(y):
+    return 0.0 ** y  # autograd's test_power_arg1_zero
+
+
+def zero_exponent(x):
+    return x ** 0.0
+
+
+SCALAR_POWS = [pow_operator, pow_builtin, pow_math]
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy evaluates both np.where arms
+@pytest.mark.parametrize("f", SCALAR_POWS + [pow_numpy, pow_float_numpy])
+def test_power_where_constant(f):
+    """0 ** b is 0 for every b > 0 and a ** 0 is 1 for every a: both partials are 0 there."""
+    arr = f in (pow_numpy, pow_float_numpy)
+    z = np.zeros(2) if arr else 0.0
+    b = np.array([2.0, 3.0]) if arr else 2.0
+    assert_all_modes(lambda y, a: f(a, y), b, z, z, atol=0.0)  # d/db at a = 0
+    a = np.array([1.5, 0.0]) if arr else 1.5
+    assert_all_modes(f, a, z, z, atol=0.0)  # d/da at b = 0
+    assert_all_modes(f, z, z, z, atol=0.0)  # d/da at a = b = 0: 0 ** 0 = 1 = a ** 0
+
+
+@pytest.mark.parametrize("f", SCALAR_POWS)
+def test_power_elsewhere_hand_formula(f):
+    a, b = 1.7, -0.6
+    assert_all_modes(f, a, b * a ** (b - 1), b, rtol=1e-13)
+    assert_all_modes(lambda y, x: f(x, y), b, a ** b * math.log(a), a, rtol=1e-13)
+
+
+def test_power_constant_operands():
+    assert_all_modes(zero_base, 2.0, 0.0, atol=0.0)
+    assert_all_modes(zero_exponent, 1.3, 0.0, atol=0.0)
+    assert_all_modes(lambda x: 2.0 ** x + x ** 3, 0.7, 2.0 ** 0.7 * math.log(2.0) + 3 * 0.49,
+                     rtol=1e-13)
+    x = np.array([0.5, 2.0])
+    assert_all_modes(lambda y: np.sum(np.power(0.0, y)), x, np.zeros(2), atol=0.0)
+    assert_all_modes(lambda y: np.sum(np.power(x, y)), x, x ** x * np.log(x), rtol=1e-13)
+
+
+# ----- 11: tril/triu of a 1-D array; derivatives that are infinite at a point -----
+TRI_W = np.arange(9.0).reshape(3, 3) - 3.0
+
+
+def tril_vector(x):
+    return np.sum(np.tril(x) * TRI_W)
+
+
+def triu_vector_k(x):
+    return np.sum(np.triu(x, 1) * TRI_W)
+
+
+def tril_vector_negative_k(x):
+    return np.sum(np.tril(x, -1) * TRI_W)
+
+
+def tril_matrix(x):
+    return np.sum(np.tril(x) * TRI_W)
+
+
+def test_tril_vector_hand_formula():
+    """tril(x)[i, j] = x[j] for j <= i: d/dx[j] sums the weights at and below the diagonal."""
+    x = np.array([0.5, -1.0, 2.0])
+    want = np.array([sum(TRI_W[i, j] for i in range(3) if j <= i) for j in range(3)])
+    assert_all_modes(tril_vector, x, want)
+
+
+@pytest.mark.parametrize("f, shape", [(tril_vector, (3,)), (triu_vector_k, (3,)),
+                                      (tril_vector_negative_k, (3,)), (tril_matrix, (3, 3))])
+def test_triangles_against_differences(f, shape):
+    x = np.random.default_rng(11).normal(size=shape)
+    assert_all_modes(f, x, fd_grad(f, x))
+
+
+def sqrt_plus(x):
+    return math.sqrt(x) + x
+
+
+def half_power(x):
+    return x ** 0.5 * 3.0
+
+
+def arcsine(x):
+    return math.asin(x)
+
+
+def log_at_zero(x):
+    return math.log(x) * 2.0
+
+
+UNDEFINED_ENTRY_POINTS = ["grad", "grad_forward", "value_and_grad", "vjp", "jvp", "jacobian",
+                          "jacobian_forward", "hessian"]
+
+
+@pytest.mark.parametrize("entry", UNDEFINED_ENTRY_POINTS)
+@pytest.mark.parametrize("f, x", [(sqrt_plus, 0.0), (half_power, 0.0), (arcsine, 1.0)])
+def test_infinite_derivative_is_a_clear_error(entry, f, x):
+    """Python floats raise where NumPy gives inf: a SrcDiffError naming f, not a bare
+    ZeroDivisionError or ValueError from generated code."""
+    with pytest.raises(SrcDiffError, match="a derivative of .* is undefined at this point") as info:
+        ENTRY_POINTS[entry](f, x)
+    text = str(info.value)
+    assert f.__name__ in text and "test_issue15.py" in text
+
+
+def test_infinite_derivative_after_a_cached_call():
+    g = srcdiff.grad(sqrt_plus)
+    assert g(4.0) == pytest.approx(1.25, rel=1e-15)
+    for _ in range(2):  # the fast call path too
+        with pytest.raises(SrcDiffError, match="sqrt_plus"):
+            g(0.0)
+    assert g(1.0) == pytest.approx(1.5, rel=1e-15)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_where_f_raises_the_derivative_raises_its_error(mode):
+    with pytest.raises(ValueError, match="math domain error"):
+        srcdiff.grad(log_at_zero, mode=mode)(0.0)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_array_code_gives_numpy_inf():
+    def f(x):
+        return np.sum(np.sqrt(x))
+
+    x = np.array([0.0, 4.0])
+    np.testing.assert_array_equal(srcdiff.grad(f)(x), [np.inf, 0.25])
+    # forward mode, like JAX's jacfwd: every sweep meets 0 * inf at x[0] = 0
+    np.testing.assert_array_equal(srcdiff.grad(f, mode="forward")(x), [np.inf, np.nan])
+
+
+# ----- 18: check's finite differences on a small, strongly curved parameter -----
+def narrow_gaussian(x):
+    return np.sum(np.exp(-x * x / 2e-6))
+
+
+def fast_sine(x):
+    return np.sum(np.sin(1000.0 * x))
+
+
+def looped_narrow(x, n):
+    s = 0.0
+    for _ in range(n):
+        s = s + math.exp(-x * x * 1e6)
+    return s
+
+
+def reciprocal(x):
+    return np.sum(1.0 / x)
+
+
+def log_near_zero(x):
+    return np.sum(np.log(x))  # h0 = 0.1 leaves the domain at x = 1e-4
+
+
+CURVED = [
+    (narrow_gaussian, (np.array([1e-3]),), lambda x: -x / 1e-6 * np.exp(-x * x / 2e-6)),
+    (fast_sine, (np.array([1e-3, 0.5]),), lambda x: 1000.0 * np.cos(1000.0 * x)),
+    (looped_narrow, (1e-3, 2), lambda x: -4e6 * x * math.exp(-x * x * 1e6)),
+    (reciprocal, (np.array([1e-3, -2e-3]),), lambda x: -1.0 / (x * x)),
+    (log_near_zero, (np.array([1e-4, 3.0]),), lambda x: 1.0 / x)]
+
+
+@pytest.mark.parametrize("f, args, exact", CURVED, ids=[c[0].__name__ for c in CURVED])
+def test_check_passes_a_correct_derivative_of_a_curved_parameter(f, args, exact):
+    r = srcdiff.check(f, *args)
+    assert r.method == "finite-difference"
+    assert r.ok, str(r)
+    ref = r.entries[0].reference
+    np.testing.assert_allclose(ref, exact(args[0]), rtol=1e-8)  # the reference itself
+
+
+def bumped(x):
+    return math.exp(-x * x * 1e6)
+
+
+@pytest.fixture
+def slightly_wrong_rule():
+    srcdiff.register(bumped, vjp=("g * (-2e6 * x * ans) * (1 + 1e-4)",))  # off by 1e-4
+    yield
+    srcdiff.unregister(bumped)
+
+
+def uses_bumped(x, n):
+    s = 0.0
+    for _ in range(n):
+        s = s + bumped(x)
+    return s
+
+
+def test_check_still_fails_a_wrong_derivative_of_a_curved_parameter(slightly_wrong_rule):
+    r = srcdiff.check(uses_bumped, 1e-3, 2)
+    assert r.method == "finite-difference"
+    assert not r.ok and "MISMATCH" in str(r)
+
+
+def scaled_sine(x, k):
+    return np.sum(np.sin(k * x) + np.exp(-k * x * x))
+
+
+@pytest.mark.parametrize("k", [1.0, 30.0, 1e3, 1e4])
+@pytest.mark.parametrize("x0", [1e-4, 3e-3, 0.7, 40.0])
+def test_check_never_fails_a_correct_derivative_across_scales(k, x0):
+    r = srcdiff.check(scaled_sine, np.array([x0, -x0 / 3]), k)
+    assert r.ok, str(r)
