@@ -69,6 +69,13 @@ G = Ref("g", 0)  # a template's `g` (vjp) or `t` (jvp), once instantiated
 
 
 def const(value) -> ast.expr:
+    if isinstance(value, slice):  # `slice(None, None, -1)`, printed `[::-1]` in a subscript
+        return ast.Call(name("slice"), [const(value.start), const(value.stop),
+                                        const(value.step)], [])
+    return _const(value)
+
+
+def _const(value) -> ast.expr:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
         return ast.UnaryOp(ast.USub(), ast.Constant(-value))
     return ast.Constant(value)

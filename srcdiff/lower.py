@@ -279,7 +279,8 @@ class Lowerer(Values):
     def iteration(self, s):
         """What a `for` runs over, as (index target or None, range bounds, [(target,
         sequence)] bound from the index each trip): `range(...)` directly;
-        `enumerate`, `zip` and any sequence by index up to its (shortest) length."""
+        `enumerate`, `zip`, `reversed` (nested in any way) and any sequence by index up
+        to its (shortest) length."""
         it = s.iter
         call = it if isinstance(it, ast.Call) else None
         fobj = self.callee(call.func)[1] if call is not None else None
@@ -289,20 +290,30 @@ class Lowerer(Values):
             if not (isinstance(s.target, ast.Tuple) and len(s.target.elts) == 2):
                 raise self.error("this enumerate target", s.target)
             index_target, item = s.target.elts
-            seqs = [(item, self.atom(call.args[0], "seq"))]
-        elif fobj is zip and call.args and not call.keywords:
-            if not (isinstance(s.target, ast.Tuple) and len(s.target.elts) == len(call.args)):
-                raise self.error("this zip target", s.target)
-            index_target = None
-            seqs = [(t, self.atom(a, "seq")) for t, a in zip(s.target.elts, call.args)]
+            seqs = self.sequences(item, call.args[0], s)
         else:
             index_target = None
-            seqs = [(s.target, self.atom(it, "seq"))]
+            seqs = self.sequences(s.target, it, s)
         lens = [self.assign("n", ir.Call(len, None, [q]), s) for _, q in seqs]
         n = lens[0]
         for m in lens[1:]:
             n = self.assign("n", ir.Call(min, None, [n, m]), s)
         return index_target, [n], seqs
+
+    def sequences(self, target, node, s) -> list:
+        """[(target, sequence)] a loop target is bound from by index: `zip(a, b)` pairs
+        its targets with its sequences, `reversed(a)` indexes `a[::-1]`."""
+        call = node if isinstance(node, ast.Call) and not node.keywords else None
+        fobj = self.callee(call.func)[1] if call is not None else None
+        if fobj is zip and call.args:
+            if not (isinstance(target, ast.Tuple) and len(target.elts) == len(call.args)):
+                raise self.error("this zip target", target)
+            return [p for t, a in zip(target.elts, call.args) for p in self.sequences(t, a, s)]
+        if fobj is reversed and len(call.args) == 1:
+            back = ir.Const(slice(None, None, -1))
+            return [(t, self.assign("seq", ir.Call(operator.getitem, None, [q, back]), s))
+                    for t, q in self.sequences(target, call.args[0], s)]
+        return [(target, self.atom(node, "seq"))]
 
     def loop_vars(self, s, extra=(), flag=False):
         """The loop-carried values: every name the body changes that is bound before."""

@@ -14,18 +14,12 @@ from programs import ALL
 from programs.run import MODES, judge
 
 KNOWN = {
-    "finance.binomial_american_put":
-        "issue 15 item 10: for i in reversed(range(n)) raises 'range_iterator has no len()'",
-    "polynomials.horner_reversed":
-        "issue 15 item 10: for c in reversed(coeffs) raises 'list_reverseiterator has no len()'",
     "numpy_style.dft_complex":
         "new (beside issue 15 item 5): a complex intermediate (np.exp(-1j*...)) between a real "
         "input and a real result: the imaginary part is dropped with a ComplexWarning",
     "nets.weight_decay_loop[reverse]":
         "issue 15 item 9: for W in (W1, W2) over arrays of different shapes crashes in reverse "
         "mode (ValueError: inhomogeneous shape)",
-    "ml.weighted_sample_loss":
-        "issue 15 item 10: for i, (x, y) in enumerate(zip(xs, ys)) raises 'zip has no len()'",
     "geometry.polygon_perimeter":
         "new: pts[1:] + pts[:1] (list concatenation of slices of a list parameter) is "
         "differentiated as an elementwise add: a broadcasting ValueError in both modes",

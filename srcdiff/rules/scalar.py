@@ -204,7 +204,7 @@ def _index_kind(b, kind):
 add(operator.getitem, Rule(
     "[]", ("a", "index"), vjp={"a": "g"}, jvp={"a": "t[index]"}, sympy=lambda a, i: a[i],
     scatter="index", index="index", recompute=True, out_kind=_index_kind, view=True,
-    form=lambda args, kws: ast.Subscript(args[0], args[1], ast.Load())))
+    form=lambda args, kws: ast.Subscript(args[0], _as_index(args[1]), ast.Load())))
 
 # ----- srcdiff's own runtime helpers, so generated code can be differentiated again -----
 add(("helper", "_unbroadcast"), Rule("_unbroadcast", ("v", "x"), vjp={

@@ -1,0 +1,75 @@
+"""`for` over reversed(...), zip(...) and enumerate(...) nested in any way (issue 15
+item 10), in both modes, against hand-derived gradients."""
+import numpy as np
+import pytest
+
+import srcdiff
+
+
+def horner_reversed(x, coeffs):
+    r = 0.0
+    for c in reversed(coeffs):
+        r = r * x + c
+    return r
+
+
+def reversed_range(x, n):
+    y = 1.0
+    for i in reversed(range(n)):
+        y = y * x + i
+    return y
+
+
+def enumerate_zip(a, xs, ys):
+    loss = 0.0
+    for i, (x, y) in enumerate(zip(xs, ys)):
+        loss += (a * x - y) ** 2 / (1 + i)
+    return loss
+
+
+def enumerate_reversed(w):
+    acc = 0.0
+    for k, v in enumerate(reversed(w)):
+        acc = acc + v * (k + 1)
+    return acc
+
+
+def zip_reversed(xs, ys):
+    s = 0.0
+    for x, y in zip(xs, reversed(ys)):
+        s = s + x * y
+    return s
+
+
+def test_horner_over_reversed_coefficients(mode):
+    # coeffs (c0, c1, c2) read backwards: r = (c2 x + c1) x + c0 = 3x^2 + 2x + 1
+    assert srcdiff.grad(horner_reversed, mode=mode)(2.0, [1.0, 2.0, 3.0]) == pytest.approx(
+        6 * 2.0 + 2)
+    got = srcdiff.grad(horner_reversed, wrt=1, mode=mode)(2.0, [1.0, 2.0, 3.0])
+    assert got == pytest.approx([1.0, 2.0, 4.0])  # d r / d (c0, c1, c2) = (1, x, x^2)
+
+
+def test_reversed_range(mode):
+    # y = (x + 1) x + 0 = x^2 + x for n = 2
+    assert srcdiff.grad(reversed_range, mode=mode)(2.0, 2) == pytest.approx(2 * 2.0 + 1)
+
+
+def test_enumerate_zip(mode):
+    # d/da sum_i (a x_i - y_i)^2 / (1 + i) = sum_i 2 x_i (a x_i - y_i) / (1 + i)
+    want = 2 * 1.0 * (2.0 - 0.0) / 1 + 2 * 2.0 * (4.0 - 1.0) / 2
+    assert srcdiff.grad(enumerate_zip, mode=mode)(2.0, [1.0, 2.0], [0.0, 1.0]) == (
+        pytest.approx(want))
+    got = srcdiff.grad(enumerate_zip, wrt=1, mode=mode)(2.0, [1.0, 2.0], [0.0, 1.0])
+    assert got == pytest.approx([2 * 2.0 * 2.0, 2 * 2.0 * 3.0 / 2])
+
+
+def test_enumerate_reversed_array(mode):
+    got = srcdiff.grad(enumerate_reversed, mode=mode)(np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_allclose(got, [3.0, 2.0, 1.0])
+
+
+def test_zip_with_reversed(mode):
+    xs, ys = np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0, 6.0])
+    gx, gy = srcdiff.grad(zip_reversed, wrt=(0, 1), mode=mode)(xs, ys)
+    np.testing.assert_allclose(gx, ys[::-1])
+    np.testing.assert_allclose(gy, xs[::-1])
