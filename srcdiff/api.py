@@ -72,6 +72,16 @@ def resolve_wrt(f, wrt: Wrt, allow_none=False) -> tuple[tuple[int, ...], bool]:
 
 
 _NDARRAY = np.ndarray
+
+
+def _bound(sig, name: str, args, kwargs):
+    """`args`/`kwargs` bound to `sig`, defaults applied; a TypeError naming `name`."""
+    try:
+        bound = sig.bind(*args, **kwargs)
+    except TypeError as e:
+        raise TypeError(f"{name}: {e}") from None
+    bound.apply_defaults()
+    return bound
 _SEQUENCES = (list, tuple)  # arguments checked at every call (not by type alone)
 
 
@@ -300,12 +310,7 @@ class Derivative:
         return result[1] if entry.unwrap else result
 
     def _bind(self, args, kwargs) -> tuple:
-        try:
-            bound = self._sig.bind(*args, **kwargs)
-        except TypeError as e:
-            raise TypeError(f"{self.__name__}: {e}") from None
-        bound.apply_defaults()
-        return tuple(bound.arguments.values())
+        return tuple(_bound(self._sig, self.__name__, args, kwargs).arguments.values())
 
     def _specialise(self, values, rebuild=False):
         """Build (once per argument-kind signature) the function calls run. Each
@@ -520,11 +525,7 @@ class Jacobian:
 
     def bind(self, args, kwargs) -> tuple:
         """`f`'s positional arguments, with its defaults, from a call like `f`'s."""
-        try:
-            bound = self._sig.bind(*args, **kwargs)
-        except TypeError as e:
-            raise TypeError(f"{self.__name__}: {e}") from None
-        bound.apply_defaults()
+        bound = _bound(self._sig, self.__name__, args, kwargs)
         params = self._sig.parameters.values()
         if any(p.kind == p.KEYWORD_ONLY and p.name in kwargs for p in params):
             raise SrcDiffError(f"{self.__name__}: jacobian and hessian take f's positional "

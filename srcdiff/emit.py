@@ -111,24 +111,24 @@ def rename(func: ast.FunctionDef, vars_by_id: dict, primal: Groups, params: list
     return Sub().visit(func)
 
 
-def _loads(tree) -> dict[str, int]:
+def _counts(tree, ctx, aug: int) -> dict[str, int]:
+    """How often each name occurs in context `ctx`; an augmented assignment's target
+    counts `aug` (it stores, and reads nothing tidy could fold)."""
     counts: dict[str, int] = {}
     for n in ast.walk(tree):
-        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ctx):
             counts[n.id] = counts.get(n.id, 0) + 1
         elif isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name):
-            counts[n.target.id] = counts.get(n.target.id, 0)
+            counts[n.target.id] = counts.get(n.target.id, 0) + aug
     return counts
+
+
+def _loads(tree) -> dict[str, int]:
+    return _counts(tree, ast.Load, 0)
 
 
 def _stores(tree) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for n in ast.walk(tree):
-        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
-            counts[n.id] = counts.get(n.id, 0) + 1
-        elif isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name):
-            counts[n.target.id] = counts.get(n.target.id, 0) + 1
-    return counts
+    return _counts(tree, ast.Store, 1)
 
 
 def _blocks(tree):

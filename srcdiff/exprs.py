@@ -174,7 +174,10 @@ def _neg(n):
 
 
 class Simplify(ast.NodeTransformer):
-    """Local algebra that is exact in floating point."""
+    """Local algebra: identities exact in floating point (`g * 1`, `0 + a`, `-(-a)`,
+    `a + -b` as `a - b`) and constant folding, which may re-associate constants
+    (`2 * (3 * y)` as `6 * y`, `3 * (0.1 * x)` as `0.30000000000000004 * x`): the
+    result can differ from the unfolded expression in its last bit, never more."""
 
     def visit_UnaryOp(self, n):
         self.generic_visit(n)

@@ -42,7 +42,8 @@ Atom = Union[Var, Const]
 
 @dataclass
 class Opaque:
-    """A Python expression kept as written; names of SSA values are `__v<id>`."""
+    """A Python expression kept as written; the SSA values it reads are names
+    `%v%<id>` (not identifiers, so never a user's name), mapped by `uses`."""
 
     node: ast.expr
     uses: dict[str, Var]
@@ -55,8 +56,8 @@ Arg = Union[Var, Const, Opaque]
 @dataclass
 class Call:
     """A call of a primitive. `fn` is the resolved object (the rule key); `callee`
-    is how the user spelled it (an AST with `__v<id>` names for a method's
-    receiver), so the forward sweep reads exactly what the user wrote."""
+    is how the user spelled it (an AST, or an Opaque when the callee is a value of
+    the function), so the generated primal reads exactly what the user wrote."""
 
     fn: Any
     callee: ast.expr | None
