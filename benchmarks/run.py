@@ -176,8 +176,8 @@ def short_error(e: BaseException) -> str:
 
 
 def _cached_entry(d, args):
-    """The specialised generated function the last call of `d` ran (its cache entry:
-    function first, then whether it returns (value, gradient))."""
+    """The cache entry (`api.Entry`: `.fn`, and `.unwrap` when it returns (value,
+    gradient)) of the specialised generated function the last call of `d` ran."""
     d(*args)
     if getattr(d, "_last", None) is not None:
         return d._last
@@ -230,7 +230,7 @@ def run_case(case: Case, quick: bool, repeats: int, target: float, use_autograd:
         changed = [i for i, (a, b) in enumerate(zip(args, before))
                    if isinstance(a, np.ndarray) and not np.array_equal(a, b)]
         entry = _cached_entry(d, args)
-        fn, returns_value = entry[0], entry[1]
+        fn, returns_value = entry.fn, entry.unwrap
         raw = fn  # returns (value, gradient) when returns_value: timed as is
         row["raw_returns_value"] = bool(returns_value)
         err, problem = compare(got, want)

@@ -19,6 +19,11 @@ def loss_grad(W, U, v, xs, targets):
             g)[i] != 1)
         return np.sum(g, axis=axes, keepdims=True) if axes else g
 
+    def _shape_stub(x):
+        """A stand-in with x's shape and no data: the tape keeps it for a value the
+    adjoint reads only for its shape."""
+        return np.broadcast_to(0.0, np.shape(x))
+
     def _like(d, x, fresh=False):
         """d as a fresh gradient with x's type and shape (d itself when it is a new
     float array of that shape: `fresh` says nothing else refers to it)."""
@@ -78,7 +83,7 @@ def loss_grad(W, U, v, xs, targets):
     n = len(xs)
     total = 0.0
     for t in range(n):
-        tape_h_total.append((h, total))
+        tape_h_total.append((h, _shape_stub(total)))
         t_1 = W @ h
         t_2 = xs[t]
         t_3 = U @ t_2
@@ -87,7 +92,8 @@ def loss_grad(W, U, v, xs, targets):
         t_4 = pred - targets[t]
         t_5 = t_4 ** 2
         total = total + t_5
-        tape.append((t_1, t_3, h_1, pred, t_4, t_5))
+        tape.append((h_1, t_4, _shape_stub(t_1), _shape_stub(t_3),
+            _shape_stub(pred), _shape_stub(t_5)))
         h = h_1
     d_total = 1.0 / len(xs)
     d_h = np.zeros(np.shape(h))
@@ -96,7 +102,7 @@ def loss_grad(W, U, v, xs, targets):
     d_v = np.zeros(np.shape(v))
     for t in reversed(range(n)):
         h, total = tape_h_total.pop()
-        t_1, t_3, h_1, pred, t_4, t_5 = tape.pop()
+        h_1, t_4, t_1, t_3, pred, t_5 = tape.pop()
         t_2 = xs[t]
         d_pred = _unbroadcast(2 * _unbroadcast(d_total, t_5) * t_4, pred)
         d_v += _dot_adjoint_a(d_pred, v, h_1)

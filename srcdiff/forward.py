@@ -95,7 +95,7 @@ class Forward(Primal):
             out.append(stmt)
             return
         tangent = assign(tangent_ref(s.var), t)
-        if exprs.pv(s.var).id in exprs.names_in(t):  # reads the result: after it
+        if {exprs.pv(s.var).id, Ref("s", s.var.id).id} & exprs.names_in(t):  # reads ans
             out += [stmt, tangent]
         else:
             out += [tangent, stmt]

@@ -97,13 +97,20 @@ class Reverse(Adjoints):
             defined = {v.id for s in block for v in ir.stmt_defs(s)}
             rec = sorted(defined & reads(out))
             again = self.recompute(block, rec) if block is self.loop_stack[-1].body else []
-            rec = [i for i in rec if i not in {s.var.id for s in again}]
-            self.plan.records[id(block)] = [self.vars[i] for i in rec]
+            recomputed = {s.var.id for s in again}
+            rec = [i for i in rec if i not in recomputed]
+            shaped = self.shapes_only(out, (defined & reads(out, "s")) - set(rec) - recomputed)
+            self.plan.records[id(block)] = [self.vars[i] for i in rec] + shaped
             out[:0] = [assign(pv(s.var), primal.expr(s.expr)) for s in again]
-            if rec:
+            if self.plan.records[id(block)]:
                 out.insert(0, pop(self.plan.tape(self.loop_stack[-1], "body"),
                                   self.plan.records[id(block)]))
         return out
+
+    def shapes_only(self, code: list, vids: set) -> list:
+        """The values `code` reads only for their shape: taped as stand-ins of it."""
+        self.plan.shapes |= vids
+        return [self.vars[vid] for vid in sorted(vids)]
 
     def recompute(self, body: list, needed: list) -> list:
         """Values of a loop body cheaper to recompute in the reverse sweep than to
@@ -345,7 +352,9 @@ class Reverse(Adjoints):
 
         code += self.block(s.body, epilogue)
         self.loop_stack.pop()
-        phis = [c.phi for c in s.carried if c.phi.id in reads(code)]
+        values = reads(code)
+        phis = [c.phi for c in s.carried if c.phi.id in values]
+        phis += self.shapes_only(code, {c.phi.id for c in s.carried} & reads(code, "s") - values)
         self.plan.phi_records[id(s)] = phis
         if phis:
             code.insert(0, pop(self.plan.tape(s, "phi"), phis))

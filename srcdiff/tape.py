@@ -2,9 +2,12 @@
 
 `TapePlan` holds, per block of a loop body, the values pushed at its end; per
 loop, the carried values pushed at the start of each iteration; and the loops
-whose trip count is kept. `TapedPrimal` writes the primal (through the shared
-primal emitter) with exactly those pushes, so every pop of the reverse sweep
-meets its push.
+whose trip count is kept. A value the adjoint reads only for its shape
+(`_unbroadcast(g, v)`, `np.zeros(np.shape(v))`) is never taped: a stand-in of
+its shape that holds no data is (`shapes`); values cheaper to recompute are
+recomputed (reverse.recompute).
+`TapedPrimal` writes the primal (through the shared primal emitter) with exactly
+those pushes, so every pop of the reverse sweep meets its push.
 """
 from __future__ import annotations
 
@@ -15,14 +18,27 @@ from .exprs import Ref, assign, pv
 from .primal import Primal
 
 
-def reads(code) -> set[int]:
-    """Ids of the primal values a piece of generated code reads."""
+def reads(code, role: str = "v") -> set[int]:
+    """Ids of the primal values a piece of generated code reads (role "s": reads
+    only for their shape)."""
     out = set()
     for stmt in code:
         for n in ast.walk(stmt):
-            if isinstance(n, Ref) and n.role == "v" and isinstance(n.ctx, ast.Load):
+            if isinstance(n, Ref) and n.role == role and isinstance(n.ctx, ast.Load):
                 out.add(n.vid)
     return out
+
+
+def shape_refs(code) -> None:
+    """Resolve the shape references `Ref("s", v)` in `code`, in place, to `v`: where
+    the tape restored `v` for its shape only, `v` is then a stand-in of that shape."""
+
+    class Sub(ast.NodeTransformer):
+        def visit_Ref(self, n):
+            return Ref("v", n.vid, n.ctx) if n.role == "s" else n
+
+    for i, stmt in enumerate(code):
+        code[i] = Sub().visit(stmt)
 
 
 class TapePlan:
@@ -32,6 +48,7 @@ class TapePlan:
         self.phi_records: dict[int, list] = {}  # id(loop) -> phis pushed per iteration
         self.tapes: dict[tuple, ir.Var] = {}
         self.trips: set[int] = set()  # ids of the loops whose trip count is kept
+        self.shapes: set[int] = set()  # values taped as stand-ins of their shape
 
     def tape(self, loop: ir.Loop, kind: str) -> ir.Var:
         """The tape of `loop`'s body values (kind "body") or carried values ("phi")."""
@@ -46,8 +63,16 @@ class TapePlan:
         return [assign(pv(t), ast.List([], ast.Load())) for t in self.tapes.values()]
 
 
-def push(tape: ir.Var, vs: list) -> ast.stmt:
-    val = pv(vs[0]) if len(vs) == 1 else ast.Tuple([pv(v) for v in vs], ast.Load())
+def push(tape: ir.Var, vs: list, shapes: set = frozenset()) -> ast.stmt:
+    """`tape.append(...)` of the values `vs`; one the adjoint reads only for its shape
+    (its id in `shapes`) is pushed as `_shape_stub(v)`, which holds no data."""
+
+    def item(v):
+        if v.id in shapes:
+            return ast.Call(ast.Name("_shape_stub", ast.Load()), [pv(v)], [])
+        return pv(v)
+
+    val = item(vs[0]) if len(vs) == 1 else ast.Tuple([item(v) for v in vs], ast.Load())
     return ast.Expr(ast.Call(ast.Attribute(pv(tape), "append", ast.Load()), [val], []))
 
 
@@ -68,7 +93,7 @@ class TapedPrimal(Primal):
     def record(self, block, loop, code) -> None:
         vs = self.plan.records.get(id(block))
         if loop is not None and vs:
-            code.append(push(self.plan.tape(loop, "body"), vs))
+            code.append(push(self.plan.tape(loop, "body"), vs, self.plan.shapes))
 
     def branch_end(self, s, body, pick, code, loop) -> None:
         self.record(body, loop, code)
@@ -78,7 +103,7 @@ class TapedPrimal(Primal):
         if id(s) in self.plan.trips:
             out.append(assign(pv(s.trips), ast.Constant(0)))
         phis = self.plan.phi_records.get(id(s))
-        return [push(self.plan.tape(s, "phi"), phis)] if phis else []
+        return [push(self.plan.tape(s, "phi"), phis, self.plan.shapes)] if phis else []
 
     def loop_end(self, s: ir.Loop, body: list, out: list) -> None:
         self.record(s.body, s, body)

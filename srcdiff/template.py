@@ -75,12 +75,12 @@ class Context:
                 self.helpers.add(n.id)
 
     def shape_of(self, a) -> ast.expr:
-        """Something with `a`'s shape: a parameter of its shape class if there is one
-        (so the reverse sweep needs no value kept just for its shape)."""
+        """Something with `a`'s shape: a parameter of its shape class if there is one,
+        else a shape reference `Ref("s", a)`, which reads `a` only for its shape (the
+        tape then keeps `np.shape(a)`, not `a`: see tape.shape_refs)."""
         if isinstance(a, ir.Var):
             rep = self.kinds.representative(a)
-            if rep is not None:
-                return pv(rep)
+            return pv(rep) if rep is not None else exprs.Ref("s", a.id)
         return exprs.atom(a)
 
     def shapes_from_parameters(self, tree):

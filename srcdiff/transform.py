@@ -20,7 +20,7 @@ from .resolve import guards_hold
 from .reverse import Reverse
 from .rules import table
 from .source import function_of, parse_function
-from .tape import reads
+from .tape import reads, shape_refs
 from .template import Context
 
 
@@ -186,6 +186,7 @@ def setup(f, wrt: tuple[int, ...], args, strict: bool = True) -> Setup:
 def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Groups,
            extra_vars=(), injected=None, needed=frozenset()) -> Built:
     """Imports and helpers, then names, tidying, printing and compiling."""
+    shape_refs(body)  # a shape reference reads the value (or the tape's stand-in of it)
     for n in ast.walk(ast.Module(body=body, type_ignores=[])):
         if isinstance(n, ast.Name) and n.id in runtime.HELPERS:
             su.ctx.helpers.add(n.id)
@@ -239,6 +240,7 @@ def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
     seed = name(ct_name) if variant == "vjp" else ast.Constant(1.0)
     rev = Reverse(fn, su.active, su.ctx, adj, su.lw.counter)
     fwd, back = rev.run(seed)
+    shape_refs(back)
     needed = reads(back)
     primal = coalesce.reverse_groups(pairs, needed)
     grads = []
@@ -277,7 +279,8 @@ def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
     fname = f"{_base_name(fn)}_{variant}"
     sig = _signature(su.lw.node, (ct_name,) if variant == "vjp" else ())
     injected = {"__srcdiff_check__": check} if check is not None else {}
-    built = finish(su, fname, sig, body, primal, list(rev.plan.tapes.values()) + rev.saved,
+    built = finish(su, fname, sig, body, primal,
+                   list(rev.plan.tapes.values()) + rev.saved,
                    injected, needed)
     built.kind_guards = [(f.__globals__, k, t) for k, t in su.vk.guards.items()]
     built.ct_name = ct_name

@@ -61,7 +61,7 @@ def readable(tree, fn: ir.Function, extra=()) -> str:
             if n.role == "g":
                 return ast.Name("g", n.ctx)
             h = vs[n.vid].hint if n.vid in vs else f"?{n.vid}"
-            return ast.Name({"v": h, "d": "d_" + h, "t": h + "_dot"}[n.role], n.ctx)
+            return ast.Name({"v": h, "s": h, "d": "d_" + h, "t": h + "_dot"}[n.role], n.ctx)
 
     if isinstance(tree, list):
         return "\n".join(readable(s, fn, extra) for s in tree)
