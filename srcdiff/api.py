@@ -246,6 +246,7 @@ class Derivative:
         self.variant = variant
         self.mode = mode
         self._cache: dict = {}
+        self._checked: set = set()  # argument type tuples check_arguments passed by type
         self._nparams = len(_params(self._fn))
         self._sig = inspect.signature(self._fn)
         self._names = list(self._sig.parameters)
@@ -292,8 +293,12 @@ class Derivative:
         return self._call(values, args, kwargs)
 
     def _call(self, values, args, kwargs):
-        check_arguments(self._fn, values, self.wrt, self._names)
-        entry = self._cache.get(tuple(map(type, values)))
+        key = tuple(map(type, values))
+        if key not in self._checked:  # arguments whose type alone says they are fine
+            check_arguments(self._fn, values, self.wrt, self._names)
+            if not any(t is np.ndarray or issubclass(t, (list, tuple, dict)) for t in key):
+                self._checked.add(key)
+        entry = self._cache.get(key)
         if type(entry) is dict:  # arrays: keyed by their number of dimensions too
             entry = entry.get(signature(values))
         if entry is None or entry.version != _VERSION[0]:
