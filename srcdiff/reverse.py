@@ -208,10 +208,12 @@ class Reverse(Adjoints):
         phis = {p.var.id for p in s.outs}
         before = dict(self.state)
         owned_before = set(self.owned)
-        results = []
+        floats_before = dict(self.floats)
+        results, floats = [], []
         for branch, pick in ((s.body, "then"), (s.orelse, "orelse")):
             self.state = dict(before)
             self.owned = set(owned_before)
+            self.floats = dict(floats_before)
             code: list = []
             for p in outs:
                 self.branch_value(p.var, getattr(p, pick), code)
@@ -219,6 +221,7 @@ class Reverse(Adjoints):
                 self.state.pop(p.var.id, None)
             code = code + self.block(branch, self.flush_all)
             results.append([code, self.state, self.owned])
+            floats.append(self.floats)
         for vid in sorted(set(results[0][1]) | set(results[1][1])):
             if vid in inner or vid in phis or before.get(vid) is not None:
                 continue
@@ -227,6 +230,10 @@ class Reverse(Adjoints):
                 missing = results[written.index(False)]
                 self.state, self.owned = missing[1], missing[2]
                 self.init_zero(self.vars[vid], missing[0])
+        # an adjoint is certainly a Python float after the if only if both branches
+        # leave it one (`d = 2` in one branch and `d = 1.0 * g` in the other is not)
+        self.floats = {k: floats[0].get(k, False) and floats[1].get(k, False)
+                       for k in set(floats[0]) | set(floats[1])}
         (tc, ts, to), (ec, es, eo) = results
         self.state = {k: v for k, v in ts.items() if k not in inner}
         for k, v in es.items():

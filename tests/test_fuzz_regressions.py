@@ -293,3 +293,23 @@ def test_nested_while_helper_modes_agree():
     rev = srcdiff.grad(nested_while_helper, mode="reverse")(1.943)
     fwd = srcdiff.grad(nested_while_helper, mode="forward")(1.943)
     assert rev == pytest.approx(fwd, rel=1e-9)
+
+
+def _h_int_branch(a0, a1):
+    v1 = a0 if a0 >= 1.0 else 2
+    return a1 * v1
+
+
+def int_adjoint_in_one_branch(x0, x1):
+    if x1 > -0.5:
+        return _h_int_branch(x1, x0)
+    return x0 * x1
+
+
+def test_fuzz_adjoint_int_in_one_branch_is_still_a_float():
+    """Found by the long profile: an adjoint that is the int 2 in one branch and a
+    float in the other was taken for a float (no float() wrap): d/dx0 is 2 here."""
+    for mode in ("reverse", "forward"):
+        gx0, gx1 = srcdiff.grad(int_adjoint_in_one_branch, wrt=(0, 1), mode=mode)(0.033, 0.013)
+        assert type(gx0) is float and gx0 == 2.0, mode
+        assert type(gx1) is float and gx1 == 0.0, mode
