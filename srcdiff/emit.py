@@ -12,6 +12,7 @@ import ast
 import copy
 import linecache
 import types
+import warnings
 
 import astor
 
@@ -272,7 +273,9 @@ def compile_function(source: str, fname: str, f, injected: dict | None = None):
     body = "".join("    " + ln + "\n" if ln.strip() else "\n" for ln in source.splitlines())
     text = f"def __srcdiff_scope__({', '.join(outer)}):\n" + body + f"    return {fname}\n"
     filename = f"<srcdiff: {fname}>"
-    code = compile(text, filename, "exec")
+    with warnings.catch_warnings():  # `1.0[0]`: grad of a non-scalar result, which the
+        warnings.simplefilter("ignore", SyntaxWarning)  # check refuses before it runs
+        code = compile(text, filename, "exec")
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     scope = next(c for c in code.co_consts if isinstance(c, types.CodeType))
     inner = next(c for c in scope.co_consts if isinstance(c, types.CodeType)

@@ -102,3 +102,14 @@ def test_a_call_srcdiff_knows_nothing_of_is_never_dropped(mode):
 def test_an_unknown_method_on_a_differentiated_value_is_an_error(mode):
     with pytest.raises(srcdiff.UnsupportedSyntaxError):
         srcdiff.grad(sorts_differentiated_in_place, mode=mode)(1.5)
+
+
+def vector_result(x):
+    return np.array([x, 2 * x])
+
+
+def test_grad_of_a_vector_result_builds_quietly_and_refuses_at_the_call(mode, recwarn):
+    g = srcdiff.grad(vector_result, mode=mode)  # issue 15 item 14: no SyntaxWarning
+    assert not [w for w in recwarn.list if issubclass(w.category, SyntaxWarning)]
+    with pytest.raises(srcdiff.NonScalarOutputError):
+        g(1.5)
