@@ -145,7 +145,9 @@ class Adjoints:
 
     def init_zero(self, v: ir.Var, out: list) -> None:
         """A zero adjoint before a region that accumulates into it; an owned
-        zeros buffer for an indexed value (its adjoint is scattered into)."""
+        zeros buffer for an indexed value (its adjoint is scattered into). Pending
+        sums that read the old adjoint read a copy (it is overwritten here)."""
+        self.flush_refs(self.adjref(v), out, v)
         if v.id in self.scatter_bases and self.ctx.kind(v) != SCALAR:
             out.append(assign(self.adjref(v), self.zeros(v)))
             self.state[v.id] = "named"

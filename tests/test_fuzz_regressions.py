@@ -313,3 +313,24 @@ def test_fuzz_adjoint_int_in_one_branch_is_still_a_float():
         gx0, gx1 = srcdiff.grad(int_adjoint_in_one_branch, wrt=(0, 1), mode=mode)(0.033, 0.013)
         assert type(gx0) is float and gx0 == 2.0, mode
         assert type(gx1) is float and gx1 == 0.0, mode
+
+
+def carried_value_never_read(x0):
+    """Found by the long profile (a silently wrong 0.0 in reverse mode): the carried
+    x is overwritten each trip from v, so its adjoint is zeroed at each reversed trip,
+    after a pending sum that still read it."""
+    v = -x0 * x0
+    k = 0
+    while k < 4:
+        k += 1
+        x0 = -v * 1.5
+        v = -v ** 2
+    return 3.0 * x0 - v
+
+
+def test_fuzz_zeroed_carried_adjoint_is_read_first():
+    x, h = -1.347, 1e-6
+    want = (carried_value_never_read(x + h) - carried_value_never_read(x - h)) / (2 * h)
+    for mode in ("reverse", "forward"):
+        got = srcdiff.grad(carried_value_never_read, mode=mode)(x)
+        assert got == pytest.approx(want, rel=1e-6), mode
