@@ -170,15 +170,27 @@ def reverse_groups(pairs, needed: set) -> Groups:
 
 
 def forward_groups(fn: ir.Function, pairs) -> Groups:
-    """Share names as `candidates` proposes, except a loop pair (phi, next) whose
-    next is computed directly from the phi: its tangent may read the result
-    (`exp`: `t * ans`) and is written after it, when the phi is overwritten."""
-    defs = {s.var.id: s for s in ir.walk(fn.body) if isinstance(s, ir.Assign)}
+    """Share names as `candidates` proposes, except that a call's result never shares
+    a name with one of its operands, however the pairs chain (a loop's phi, an if's
+    output, a branch value): its tangent may read the result (`exp`: `t * ans`, a
+    broadcast to its shape) and is then written after it, when the operand's name
+    would already hold the result."""
+    operands = {s.var.id: {u.id for u in ir.expr_uses(s.expr)} for s in ir.walk(fn.body)
+                if isinstance(s, ir.Assign) and isinstance(s.expr, ir.Call)}
     names = Groups()
-    for a, b, why in pairs:
-        s = defs.get(b.id) if why == "next" else None
-        if s is not None and isinstance(s.expr, ir.Call) and any(
-                u is a for u in ir.expr_uses(s.expr)):
+    members: dict[int, set] = {}
+
+    def group(vid):
+        return members.setdefault(names.find(vid), {vid})
+
+    for a, b, _why in pairs:
+        ga, gb = group(a.id), group(b.id)
+        if ga is gb:
             continue
+        if any(operands.get(v, set()) & gb for v in ga) or any(
+                operands.get(v, set()) & ga for v in gb):
+            continue
+        ra, rb = names.find(a.id), names.find(b.id)
         names.union(a, b)
+        members[names.find(a.id)] = members.pop(ra) | members.pop(rb)
     return names

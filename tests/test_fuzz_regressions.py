@@ -334,3 +334,29 @@ def test_fuzz_zeroed_carried_adjoint_is_read_first():
     for mode in ("reverse", "forward"):
         got = srcdiff.grad(carried_value_never_read, mode=mode)(x)
         assert got == pytest.approx(want, rel=1e-6), mode
+
+
+def scaled_in_a_branch_of_a_loop(x0, x2, x3):
+    """Found by the long profile (silently wrong in forward mode): `x2 = x2 * t` in a
+    branch of a loop shared its name with the loop's x2 through the if's output, and
+    its tangent (written after it, as it broadcasts to the result's shape) read the
+    overwritten operand."""
+    total = 0.0
+    for _ in range(1, 4):
+        if 0.5 * x3 >= -0.5:
+            total = total + 1.0
+        else:
+            x2 = x2 * (1.5 + 0.5 * math.sin(-x0[2]))
+        total = total + np.sum(np.abs(x2) + x3 * x2)
+    return total
+
+
+def test_fuzz_tangent_after_its_primal_never_reads_an_overwritten_operand():
+    x0, x2, x3 = np.array([0.593, -0.737, 0.943]), np.array([-1.997, 1.893, -1.997]), -1.707
+    h = 1e-6
+    e = np.array([0.0, 0.0, h])
+    want = (scaled_in_a_branch_of_a_loop(x0 + e, x2, x3)
+            - scaled_in_a_branch_of_a_loop(x0 - e, x2, x3)) / (2 * h)
+    for mode in ("reverse", "forward"):
+        got = srcdiff.grad(scaled_in_a_branch_of_a_loop, mode=mode)(x0, x2, x3)
+        assert got[2] == pytest.approx(want, rel=1e-6), mode
