@@ -72,8 +72,10 @@ def merge_groups(func: ast.FunctionDef, vars_by_id: dict, primal: Groups) -> set
 
 def rename(func: ast.FunctionDef, vars_by_id: dict, primal: Groups, params: list,
            reserved: set[str]) -> ast.FunctionDef:
-    """Give every Ref its final name, in order of first appearance: a value the
-    user named keeps the name, its adjoint is `d_<name>`, its tangent `<name>_dot`."""
+    """Give every Ref its final name: a value the user named keeps the name (the
+    user's names are taken first, so a generated `tape` never displaces one), its
+    adjoint is `d_<name>`, its tangent `<name>_dot`; the rest in order of first
+    appearance."""
     namer = Namer(reserved - {p.hint for p in params})
     final: dict[str, str] = {}
     group_name: dict[int, str] = {}
@@ -99,6 +101,10 @@ def rename(func: ast.FunctionDef, vars_by_id: dict, primal: Groups, params: list
             base = primal_name(ref.vid)
             final[ref.id] = namer.fresh("d_" + base if ref.role == "d" else base + "_dot")
         return final[ref.id]
+
+    for n in ast.walk(func):  # the user's names first, so a generated `tape` yields
+        if isinstance(n, Ref) and n.role == "v" and vars_by_id[n.vid].user:  # to theirs
+            primal_name(n.vid)
 
     class Sub(ast.NodeTransformer):
         def visit_arg(self, n):
@@ -226,7 +232,7 @@ def _inline_temps(func, temps) -> bool:
                     del block[i]
                     moved = changed = True
                     break
-                written = set(_stores(later))
+                written = set(_stores(later)) | _changed_in_place(later)
                 if tname in {n.id for n in _reads_in(later)} or deps & written:
                     break
             if not moved:
@@ -234,6 +240,23 @@ def _inline_temps(func, temps) -> bool:
         if not block:
             block.append(ast.Pass())
     return changed
+
+
+def _changed_in_place(stmt) -> set[str]:
+    """Names a statement may change without storing them: the base of an item or
+    attribute it assigns (`y[0] = v`, `y[0] += v`), and every name a bare call
+    reads (`y.append(v)`, `np.add.at(y, i, g)`)."""
+    if isinstance(stmt, ast.Expr):
+        return {n.id for n in _reads_in(stmt)}
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else (
+        [stmt.target] if isinstance(stmt, ast.AugAssign) else [])
+    out = set()
+    for t in targets:
+        while isinstance(t, (ast.Subscript, ast.Attribute)):
+            t = t.value
+            if isinstance(t, ast.Name):
+                out.add(t.id)
+    return out
 
 
 def _replace(stmt, tname, value) -> None:

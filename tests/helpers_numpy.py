@@ -150,3 +150,11 @@ def check_forward(case: Case, seed: int = 0):
     want = fd_jvp(case.fn, args, tangents)
     assert np.shape(tan) == np.shape(want), f"{case.id}: tangent shape {np.shape(tan)}"
     assert_close(tan, want, what=f"{case.id} jvp")
+
+
+def check_mode(case: Case, mode: str) -> None:
+    """A table case in one mode: reverse (vjp) or forward (jvp), against differences."""
+    if mode == "reverse":
+        check_reverse(case)
+    else:
+        check_forward(case)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import srcdiff
-from helpers_numpy import Case, cases, check_forward, check_reverse
+from helpers_numpy import Case, cases, check_mode
 
 I3 = np.eye(3)
 B3 = (2, 3, 3)  # a stack of two 3x3 matrices
@@ -241,10 +241,7 @@ CASES += cases(kron, [(2, 3), (3, 2)], [(2,), (3,)], [(2, 2), (3,)], [(2,), (2, 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_rule(case: Case, mode):
-    if mode == "reverse":
-        check_reverse(case)
-    else:
-        check_forward(case)
+    check_mode(case, mode)
 
 
 # ----- the SymPy counterparts: check() uses them for a matrix of scalars -----

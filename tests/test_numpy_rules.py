@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import srcdiff
-from helpers_numpy import Case, cases, check_forward, check_reverse
+from helpers_numpy import Case, cases, check_mode
 
 M34, V4, C31, R14, T234 = (3, 4), (4,), (3, 1), (1, 4), (2, 3, 4)
 # binary broadcasting both ways: equal, row, column, scalar, smaller first, outer, 3-D
@@ -232,10 +232,7 @@ CASES += cases(shapes, [M34]) + cases(constructors, [M34]) + cases(eye, [M34])
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_rule(case: Case, mode):
-    if mode == "reverse":
-        check_reverse(case)
-    else:
-        check_forward(case)
+    check_mode(case, mode)
 
 
 # ----- the notes' cases, exactly -----

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import srcdiff
-from helpers_numpy import Case, cases, check_forward, check_reverse
+from helpers_numpy import Case, cases, check_mode
 
 M34, V5, T234 = (3, 4), (5,), (2, 3, 4)
 
@@ -189,10 +189,7 @@ CASES += cases(tolist_2d, [M34]) + cases(float64, [(3,)])
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_rule(case: Case, mode):
-    if mode == "reverse":
-        check_reverse(case)
-    else:
-        check_forward(case)
+    check_mode(case, mode)
 
 
 @pytest.mark.skipif(not hasattr(np, "row_stack"), reason="NumPy without np.row_stack")

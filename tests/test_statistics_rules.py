@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import srcdiff
-from helpers_numpy import Case, cases, check_forward, check_reverse
+from helpers_numpy import Case, cases, check_mode
 
 M34, V5, T234 = (3, 4), (5,), (2, 3, 4)
 NAN = np.array([[False, True, False, False], [False, False, False, True],
@@ -136,10 +136,7 @@ CASES += cases(reduce_, [M34]) + cases(accumulate, [M34]) + cases(outer, [(3,), 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_rule(case: Case, mode):
-    if mode == "reverse":
-        check_reverse(case)
-    else:
-        check_forward(case)
+    check_mode(case, mode)
 
 
 # ----- conventions at kinks -----
