@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 
-from . import exprs, ir
+from . import exprs, ir, shapes
 from .coalesce import Groups
 from .exprs import Ref, assign, pv
 from .kinds import SCALAR
@@ -20,10 +20,13 @@ from .rules.table import LIST, lookup, returns_tuple
 
 def is_fresh(expr) -> bool:
     """Whether an expression certainly makes a new array nothing else refers to:
-    arithmetic does; so does a helper whose rule says it keeps its argument's
+    arithmetic does, and a sum; so does a helper whose rule says it keeps its argument's
     freshness (`_unbroadcast` returns it or a new sum)."""
     if isinstance(expr, (ast.BinOp, ast.UnaryOp)):
         return True
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and (
+            expr.func.attr == "sum" and isinstance(expr.func.value, ast.Name)):
+        return True  # the np.sum an unbroadcast writes: a new array (or number)
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.args:
         rule = lookup(("helper", expr.func.id))
         return rule is not None and rule.keeps_fresh and is_fresh(expr.args[0])
@@ -43,6 +46,7 @@ class Adjoints:
         self.owned: set[int] = set()
         self.saved: list[ir.Var] = []  # copies of adjoints taken before overwriting them
         self.floats: dict[str, bool] = {}  # adjoint names certainly holding a Python float
+        self.ashapes: dict[str, tuple | None] = {}  # adjoint name -> abstract shape held
         self.scatter_bases: set[int] = set()  # values whose adjoint is scattered into
         self.tuples = {s.var.id for s in ir.walk(fn.body) if isinstance(s, ir.Assign)
                        and isinstance(s.expr, ir.Call) and returns_tuple(s.expr)}
@@ -106,6 +110,7 @@ class Adjoints:
         if first and isinstance(expr, Ref) and expr.id == key:
             return  # `d = d`: it already holds this value
         self.flush_refs(ref, out, u)
+        self.note_shape(key, expr, first, u)
         if first:  # `d += v` keeps d's type (a 0-d array stays one): only the first counts
             self.floats[key] = exprs.is_float(expr, self.floats, self.ctx.modules["math"])
             out.append(assign(ref, expr))
@@ -116,6 +121,18 @@ class Adjoints:
         else:
             out.append(assign(ref, ast.BinOp(self.adjref(u), ast.Add(), expr)))
             self.owned.add(self.adj.leader(u))
+
+    def note_shape(self, key: str, expr, first: bool, u: ir.Var) -> None:
+        """The abstract shape adjoint `key` holds after `key = expr` (first) or
+        `key += expr` (NumPy broadcasts the sum); None where not known. A scalar's
+        adjoint is a scalar."""
+        if self.ctx.kind(u) == SCALAR:
+            self.ashapes[key] = ()
+            return
+        new = self.ctx.shape_of_expr(expr, self.ashapes)
+        if not first:
+            new = shapes.broadcast(self.ashapes.get(key), new)
+        self.ashapes[key] = new
 
     def save(self, ref: Ref, out: list) -> Ref:
         """A copy of adjoint `ref` taken before it is overwritten."""
@@ -148,6 +165,7 @@ class Adjoints:
         zeros buffer for an indexed value (its adjoint is scattered into). Pending
         sums that read the old adjoint read a copy (it is overwritten here)."""
         self.flush_refs(self.adjref(v), out, v)
+        self.ashapes[self.adjkey(v)] = self.ctx.kinds.shape(v)
         if v.id in self.scatter_bases and self.ctx.kind(v) != SCALAR:
             out.append(assign(self.adjref(v), self.zeros(v)))
             self.state[v.id] = "named"
@@ -163,6 +181,14 @@ class Adjoints:
         """Make base's adjoint a buffer srcdiff owns (before scattering into it)."""
         st = self.state.get(base.id)
         ref = self.adjref(base)
+        base_shape = self.ctx.kinds.shape(base)
+        if st is None:
+            self.ashapes[ref.id] = base_shape
+        elif isinstance(st, tuple):
+            self.ashapes[ref.id] = shapes.broadcast(
+                self.ctx.shape_of_expr(st[1], self.ashapes), base_shape)
+        elif self.adj.leader(base) not in self.owned:
+            self.ashapes[ref.id] = shapes.broadcast(self.ashapes.get(ref.id), base_shape)
         if st is None:
             out.append(assign(ref, self.zeros(base)))
         elif isinstance(st, tuple):

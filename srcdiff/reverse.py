@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from . import exprs, ir, primal
+from . import exprs, ir, primal, shapes
 from .activity import diff_args, rule_of
 from .adjoints import Adjoints
 from .coalesce import Groups
@@ -209,11 +209,13 @@ class Reverse(Adjoints):
         before = dict(self.state)
         owned_before = set(self.owned)
         floats_before = dict(self.floats)
-        results, floats = [], []
+        shapes_before = dict(self.ashapes)
+        results, floats, held = [], [], []
         for branch, pick in ((s.body, "then"), (s.orelse, "orelse")):
             self.state = dict(before)
             self.owned = set(owned_before)
             self.floats = dict(floats_before)
+            self.ashapes = dict(shapes_before)
             code: list = []
             for p in outs:
                 self.branch_value(p.var, getattr(p, pick), code)
@@ -222,6 +224,7 @@ class Reverse(Adjoints):
             code = code + self.block(branch, self.flush_all)
             results.append([code, self.state, self.owned])
             floats.append(self.floats)
+            held.append(self.ashapes)
         for vid in sorted(set(results[0][1]) | set(results[1][1])):
             if vid in inner or vid in phis or before.get(vid) is not None:
                 continue
@@ -229,11 +232,14 @@ class Reverse(Adjoints):
             if written[0] != written[1]:
                 missing = results[written.index(False)]
                 self.state, self.owned = missing[1], missing[2]
+                self.ashapes = held[written.index(False)]
                 self.init_zero(self.vars[vid], missing[0])
         # an adjoint is certainly a Python float after the if only if both branches
         # leave it one (`d = 2` in one branch and `d = 1.0 * g` in the other is not)
         self.floats = {k: floats[0].get(k, False) and floats[1].get(k, False)
                        for k in set(floats[0]) | set(floats[1])}
+        self.ashapes = {k: held[0].get(k) if held[0].get(k) == held[1].get(k) else None
+                        for k in set(held[0]) | set(held[1])}
         (tc, ts, to), (ec, es, eo) = results
         self.state = {k: v for k, v in ts.items() if k not in inner}
         for k, v in es.items():
@@ -281,22 +287,31 @@ class Reverse(Adjoints):
                 self.own(base, out)
         before = dict(self.state)
         owned_before = set(self.owned)
-        for _attempt in range(2):
+        start = dict(self.ashapes)  # the adjoints' shapes at the start of every trip
+        for attempt in range(5):
+            if attempt == 4:  # no fixed point yet: assume nothing of their shapes
+                start = dict.fromkeys(start)
             self.state = dict(before)
             self.owned = set(owned_before)
+            self.ashapes = dict(start)
             body = self.loop_body(s, carried)
             missing = [vid for vid, st in self.state.items()
                        if vid not in inner and st is not None and before.get(vid) is None]
-            if not missing:
+            wider = {k: shapes.join(sh, self.ashapes.get(k)) for k, sh in start.items()}
+            if attempt == 4 or not missing and wider == start:
                 break
             self.state = before
             self.owned = owned_before
+            self.ashapes = wider
             for vid in sorted(missing):
                 self.init_zero(self.vars[vid], out)
             before = dict(self.state)
             owned_before = set(self.owned)
+            start = dict(self.ashapes)
         if body:  # a loop whose iterations contribute nothing needs no reverse loop
             out.append(self.reversed_header(s, body))
+        for k, sh in start.items():  # what an adjoint holds after 0 trips or more
+            self.ashapes[k] = shapes.join(sh, self.ashapes.get(k))
         for c in carried:
             i = c.init
             if isinstance(i, ir.Var) and i.id in self.active:

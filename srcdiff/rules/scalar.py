@@ -12,7 +12,7 @@ import operator
 
 import sympy as sp
 
-from .. import ir
+from .. import ir, shapes
 from ..ops import BINOP_AST, UNOP_AST
 from .table import (ELEMENTWISE, RULES, SCALAR, Rule, _scale, add, deffacts, defelementwise,
                     defzero, lookup)
@@ -204,6 +204,8 @@ def _index_kind(b, kind):
 add(operator.getitem, Rule(
     "[]", ("a", "index"), vjp={"a": "g"}, jvp={"a": "t[index]"}, sympy=lambda a, i: a[i],
     scatter="index", index="index", recompute=True, out_kind=_index_kind, view=True,
+    shape=lambda b, shape_of: shapes.indexed(shape_of(b["a"]), b["index"],
+                                             shape_of(b["index"])),
     form=lambda args, kws: ast.Subscript(args[0], _as_index(args[1]), ast.Load())))
 
 # ----- srcdiff's own runtime helpers, so generated code can be differentiated again -----

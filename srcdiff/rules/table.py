@@ -67,6 +67,9 @@ class Rule:
     form: Callable | None = None  # (args, keywords) -> the primal as AST, if not a call
     update: Callable | None = None  # (target, args) -> the call as an in-place statement
     keeps_fresh: bool = False  # returns its first argument or a new array
+    # (bound arguments, abstract shape of an atom) -> the result's abstract shape
+    # (shapes.py); None: from out_kind (elementwise, reduce, scalar) or unknown
+    shape: Callable | None = None
     # one tangent over every argument's tangent `t_<param>` (zeros for inactive
     # ones), for results that are not a sum over arguments (a list's items)
     jvp_joint: Any = None
