@@ -124,12 +124,15 @@ class Adjoints:
 
     def note_shape(self, key: str, expr, first: bool, u: ir.Var) -> None:
         """The abstract shape adjoint `key` holds after `key = expr` (first) or
-        `key += expr` (NumPy broadcasts the sum); None where not known. A scalar's
-        adjoint is a scalar."""
+        `key += expr` (NumPy broadcasts the sum); None where not known. Where the
+        expression says nothing (a helper's result), the contribution has `u`'s
+        shape: that is the contract of every rule's vjp."""
         if self.ctx.kind(u) == SCALAR:
             self.ashapes[key] = ()
             return
         new = self.ctx.shape_of_expr(expr, self.ashapes)
+        if new is None:
+            new = self.ctx.kinds.shape(u)
         if not first:
             new = shapes.broadcast(self.ashapes.get(key), new)
         self.ashapes[key] = new

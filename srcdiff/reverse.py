@@ -170,10 +170,14 @@ class Reverse(Adjoints):
         if g is None:
             return
         for base, idx, t in scatters:
-            self.scatter(base, idx, exprs.simplify(exprs.substitute(t, {G.id: g})), out)
+            self.scatter(base, idx, self.instantiate(t, g), out)
         mine = self.adjkey(v)
         for a, t in sorted(merged.values(), key=lambda at: self.adjkey(at[0]) == mine):
-            self.contrib(a, exprs.simplify(exprs.substitute(t, {G.id: g})), out)
+            self.contrib(a, self.instantiate(t, g), out)
+
+    def instantiate(self, t, g):
+        """A template's contribution with the incoming adjoint `g` in place of G."""
+        return self.ctx.unspread(exprs.simplify(exprs.substitute(t, {G.id: g})), self.ashapes)
 
     def reuse(self, tree):
         """A rule's `np.cos(x)` is the forward sweep's `cos_x = np.cos(x)` when that

@@ -99,6 +99,42 @@ class Context:
             kw.append(ast.keyword("keepdims", ast.Constant(True)))
         return ast.Call(ast.Attribute(name(self.modules["np"]), "sum", ast.Load()), [tree], kw)
 
+    def unspread(self, tree, adjoints: dict):
+        """`np.broadcast_to(a, np.shape(v)) * b` is `a * b` where NumPy broadcasts
+        `a` against `b` to the same abstract shape anyway (so for every elementwise
+        operator): no array of copies of a number is multiplied into another."""
+        np_name = self.modules["np"]
+        ctx = self
+
+        def spread(n):
+            if (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                    and n.func.attr == "broadcast_to" and isinstance(n.func.value, ast.Name)
+                    and n.func.value.id == np_name and len(n.args) == 2 and not n.keywords
+                    and _is_np_shape(n.args[1], np_name)):
+                return n.args[0], n.args[1]
+            return None
+
+        class Sub(ast.NodeTransformer):
+            def visit_BinOp(self, n):
+                self.generic_visit(n)
+                if isinstance(n.op, ast.MatMult):
+                    return n
+                for side, other in (("left", n.right), ("right", n.left)):
+                    sp = spread(getattr(n, side))
+                    if sp is None:
+                        continue
+                    a, shape = sp
+                    want = shapes.broadcast(ctx.shape_of_expr(shape.args[0], adjoints),
+                                            ctx.shape_of_expr(other, adjoints))
+                    got = shapes.broadcast(ctx.shape_of_expr(a, adjoints),
+                                           ctx.shape_of_expr(other, adjoints))
+                    if shapes.known(want) and got == want:
+                        setattr(n, side, a)
+                        return exprs.simplify(n)
+                return n
+
+        return Sub().visit(tree)
+
     def shape_of_expr(self, tree, adjoints: dict):
         """The abstract shape of generated code `tree` (None where not known):
         values' shapes from the kinds, adjoints' from `adjoints` (name -> shape),
@@ -124,11 +160,17 @@ class Context:
             if isinstance(n, ast.Attribute) and n.attr == "T":
                 inner = of(n.value)
                 return None if inner is None else inner[::-1]
+            if isinstance(n, ast.Attribute) and n.attr in ("size", "ndim") or (
+                    isinstance(n, ast.Subscript) and isinstance(n.value, ast.Attribute)
+                    and n.value.attr == "shape" and isinstance(n.slice, ast.Constant)):
+                return ()  # a count: `X.shape[0]`, `x.size`
             if not (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
                     and isinstance(n.func.value, ast.Name) and n.func.value.id == np_name):
                 return None
             fn, args = n.func.attr, n.args
             kws = {k.arg: k.value for k in n.keywords}
+            if fn in ("size", "ndim") and len(args) == 1 and not kws:
+                return ()
             if fn in ("zeros", "ones", "broadcast_to") and args and _is_np_shape(
                     args[-1], np_name) and (fn != "broadcast_to" or len(args) == 2):
                 inner = of(args[-1].args[0])

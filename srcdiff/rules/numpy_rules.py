@@ -215,7 +215,7 @@ def _reduce(fn, t, b):
 
 def _mean_vjp(b):
     if not _passed(b, "axis"):
-        return "g / np.size(a) * np.ones(np.shape(a))"
+        return "np.broadcast_to(g / np.size(a), np.shape(a))"
     return f"{_spread('g', b)} * (np.size(ans) / np.size(a))"
 
 
