@@ -153,6 +153,8 @@ class Context:
                 return () if ok else None
             if isinstance(n, ast.UnaryOp):
                 return of(n.operand)
+            if isinstance(n, ast.Compare) and len(n.comparators) == 1:
+                return shapes.broadcast(of(n.left), of(n.comparators[0]))
             if isinstance(n, ast.BinOp):
                 if isinstance(n.op, ast.MatMult):
                     return shapes.matmul(of(n.left), of(n.right))
