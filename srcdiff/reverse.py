@@ -99,7 +99,7 @@ class Reverse(Adjoints):
             again = self.recompute(block, rec) if block is self.loop_stack[-1].body else []
             recomputed = {s.var.id for s in again}
             rec = [i for i in rec if i not in recomputed]
-            shaped = self.shapes_only(out, (defined & reads(out, "s")) - set(rec) - recomputed)
+            shaped = self.shapes_only(block, (defined & reads(out, "s")) - set(rec) - recomputed)
             self.plan.records[id(block)] = [self.vars[i] for i in rec] + shaped
             out[:0] = [assign(pv(s.var), primal.expr(s.expr)) for s in again]
             if self.plan.records[id(block)]:
@@ -107,9 +107,10 @@ class Reverse(Adjoints):
                                   self.plan.records[id(block)]))
         return out
 
-    def shapes_only(self, code: list, vids: set) -> list:
-        """The values `code` reads only for their shape: taped as stand-ins of it."""
-        self.plan.shapes |= vids
+    def shapes_only(self, owner, vids: set) -> list:
+        """The values `owner`'s record (a block's or a loop's carried values) reads
+        only for their shape: taped as stand-ins of it."""
+        self.plan.shapes[id(owner)] = set(vids)
         return [self.vars[vid] for vid in sorted(vids)]
 
     def recompute(self, body: list, needed: list) -> list:
@@ -380,7 +381,7 @@ class Reverse(Adjoints):
         self.loop_stack.pop()
         values = reads(code)
         phis = [c.phi for c in s.carried if c.phi.id in values]
-        phis += self.shapes_only(code, {c.phi.id for c in s.carried} & reads(code, "s") - values)
+        phis += self.shapes_only(s, {c.phi.id for c in s.carried} & reads(code, "s") - values)
         self.plan.phi_records[id(s)] = phis
         if phis:
             code.insert(0, pop(self.plan.tape(s, "phi"), phis))

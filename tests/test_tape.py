@@ -25,16 +25,19 @@ class Plan:
         plan = rev.plan
         self.made = list(plan.tapes.values())
         self.loops = [s for s in ir.walk(self.fn.body) if isinstance(s, ir.Loop)]
-        values = lambda vs: {v.hint for v in vs if v.id not in plan.shapes}  # noqa: E731
-        self.phis = [values(plan.phi_records.get(id(lp), [])) for lp in self.loops]
+        def values(owner, vs):
+            return {v.hint for v in vs if v.id not in plan.shapes.get(id(owner), ())}
+
+        self.phis = [values(lp, plan.phi_records.get(id(lp), [])) for lp in self.loops]
         self.body = []
         self.stubs = set()  # hints of values taped only as stand-ins of their shape
         for lp in self.loops:
             blocks = [lp.body] + [b for s in ir.walk(lp.body) if isinstance(s, ir.If)
                                   for b in (s.body, s.orelse)]
-            taped = [v for b in blocks for v in plan.records.get(id(b), [])]
-            self.body.append(values(taped))
-            self.stubs |= {v.hint for v in taped if v.id in plan.shapes}
+            self.body.append(set().union(*(values(b, plan.records.get(id(b), []))
+                                           for b in blocks)))
+            self.stubs |= {v.hint for b in blocks for v in plan.records.get(id(b), [])
+                           if v.id in plan.shapes.get(id(b), ())}
         self.trips = [id(lp) in plan.trips for lp in self.loops]
 
     def text(self) -> str:
