@@ -59,8 +59,8 @@ def loss_grad(w, b, X, y):
     d_t_6 = np.broadcast_to(-1.0 / np.size(t_6), np.shape(t_6))
     d_p = -(_unbroadcast(_unbroadcast(d_t_6, t_5) * t_3, z) / t_4
         ) + _unbroadcast(_unbroadcast(d_t_6, t_2) * y, z) / p
-    d_t_1 = d_p * (-p / t_1)
-    d_z = -(d_t_1 * exp_t)
+    d_t_1 = -d_p * (p / t_1)
+    d_z = -d_t_1 * exp_t
     d_w = _matmul_adjoint_b(_unbroadcast(d_z, t), X, w)
     d_b = _unbroadcast(d_z, b)
     return _like(d_w, w), _like(d_b, b)

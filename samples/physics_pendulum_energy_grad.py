@@ -40,9 +40,9 @@ def pendulum_energy_grad(theta, omega, length, material):
     t_5 = t_4 * abs_theta
     d_t_6 = _unbroadcast(1.0, kinetic + potential)
     d_theta = _unbroadcast(-length * t_4, abs_theta) * (float(theta > 0) -
-        float(theta < 0)) - _unbroadcast(2 * (-length * abs_theta) * t_3,
+        float(theta < 0)) - _unbroadcast(-2 * (length * abs_theta) * t_3,
         cos_theta) * math.sin(theta)
-    d_theta += -(-(d_t_6 * t_1) * math.sin(theta))
+    d_theta += d_t_6 * t_1 * math.sin(theta)
     d_t = d_t_6 * t
     if cond:
         d_length = _unbroadcast(-t_5, length) + d_t_6 * t_2 * G + d_t * omega

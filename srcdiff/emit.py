@@ -278,7 +278,29 @@ def _replace(stmt, tname, value) -> None:
             stmt.value = new
 
 
+class Pretty(ast.NodeTransformer):
+    """`-(a * b)` and `-(a / b)` printed as `-a * b`, `-a / b` where `a` is a name or
+    a number (the same value: Python reads `-a * b` as `(-a) * b`, and rounding is
+    symmetric in sign). Simplify keeps the sign outside, where it can cancel."""
+
+    def visit_UnaryOp(self, n):
+        self.generic_visit(n)
+        if isinstance(n.op, ast.USub):
+            return self.negate_leftmost(n.operand) or n
+        return n
+
+    def negate_leftmost(self, e):
+        """`e` (a product or quotient) with its leftmost factor negated, or None."""
+        if not (isinstance(e, ast.BinOp) and isinstance(e.op, (ast.Mult, ast.Div))):
+            return None
+        if isinstance(e.left, (ast.Name, ast.Constant)):
+            return ast.BinOp(ast.UnaryOp(ast.USub(), e.left), e.op, e.right)
+        left = self.negate_leftmost(e.left)
+        return None if left is None else ast.BinOp(left, e.op, e.right)
+
+
 def to_source(func: ast.FunctionDef) -> str:
+    func = Pretty().visit(func)
     ast.fix_missing_locations(func)
     return astor.to_source(func)
 

@@ -173,11 +173,23 @@ def _neg(n):
     return ast.UnaryOp(ast.USub(), n)
 
 
+def _negative_product(n) -> bool:
+    return (isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mult) and _num(n.left)
+            and _val(n.left) < 0)
+
+
+def _negated_product(n):
+    return ast.BinOp(const(-_val(n.left)), ast.Mult(), n.right)
+
+
 class Simplify(ast.NodeTransformer):
     """Local algebra: identities exact in floating point (`g * 1`, `0 + a`, `-(-a)`,
-    `a + -b` as `a - b`) and constant folding, which may re-associate constants
-    (`2 * (3 * y)` as `6 * y`, `3 * (0.1 * x)` as `0.30000000000000004 * x`): the
-    result can differ from the unfolded expression in its last bit, never more."""
+    `a + -b` as `a - b`, `a + -2 * x` as `a - 2 * x`, `(-a) * b` and `(-a) / b` as
+    `-(a * b)` and `-(a / b)`: rounding is symmetric in sign, so signs cancel), and
+    constant folding, which may re-associate constants (`2 * (3 * y)` as `6 * y`,
+    `3 * (0.1 * x)` as `0.30000000000000004 * x`): the result can differ from the
+    unfolded expression in its last bit, never more. The printer writes `-(a * b)`
+    as `-a * b` (emit.Pretty)."""
 
     def visit_UnaryOp(self, n):
         self.generic_visit(n)
@@ -217,12 +229,19 @@ class Simplify(ast.NodeTransformer):
             if _is(b, -1):
                 return _neg(a)
             if isinstance(b, ast.UnaryOp) and isinstance(b.op, ast.USub):
-                return _neg(ast.BinOp(a, ast.Mult(), b.operand))
+                return self.visit(_neg(ast.BinOp(a, ast.Mult(), b.operand)))
+            if isinstance(a, ast.UnaryOp) and isinstance(a.op, ast.USub) and not _num(a):
+                return self.visit(_neg(ast.BinOp(a.operand, ast.Mult(), b)))
             if (not _num(a) and isinstance(b, ast.BinOp) and isinstance(b.op, ast.Mult)
                     and _num(b.left)):  # g * (2 * y) -> 2 * g * y
                 return ast.BinOp(ast.BinOp(b.left, ast.Mult(), a), ast.Mult(), b.right)
         if isinstance(op, ast.Div) and _is(b, 1):
             return a
+        if isinstance(op, ast.Div) and not (_num(a) and _num(b)):  # (-s) / t is -(s / t)
+            for side in (a, b):
+                if isinstance(side, ast.UnaryOp) and isinstance(side.op, ast.USub):
+                    inner = (side.operand, b) if side is a else (a, side.operand)
+                    return self.visit(_neg(ast.BinOp(inner[0], ast.Div(), inner[1])))
         if isinstance(op, ast.Pow) and _is(b, 1):
             return a
         if isinstance(op, ast.Add):
@@ -234,11 +253,15 @@ class Simplify(ast.NodeTransformer):
                 return a
             if isinstance(b, ast.UnaryOp) and isinstance(b.op, ast.USub):
                 return ast.BinOp(a, ast.Sub(), b.operand)
+            if _negative_product(b):  # a + -2.0 * x is a - 2.0 * x
+                return ast.BinOp(a, ast.Sub(), _negated_product(b))
         if isinstance(op, ast.Sub):
             if _is(b, 0):
                 return a
             if isinstance(b, ast.UnaryOp) and isinstance(b.op, ast.USub):
                 return ast.BinOp(a, ast.Add(), b.operand)
+            if _negative_product(b):
+                return ast.BinOp(a, ast.Add(), _negated_product(b))
         return n
 
 
