@@ -30,11 +30,17 @@ def _loc(node, end: int | None = None) -> dict:
                 end_col_offset=end if end is not None else node.end_col_offset)
 
 
-def body(node: ast.FunctionDef) -> list:
-    """The statements to lower: the docstring dropped, loop returns rewritten."""
+def body(node: ast.FunctionDef, implicit_return: bool = False) -> list:
+    """The statements to lower: the docstring dropped, loop returns rewritten;
+    with `implicit_return` (a helper), the `return None` Python adds at the end."""
     stmts = node.body
     if stmts and isinstance(stmts[0], ast.Expr) and isinstance(stmts[0].value, ast.Constant):
         stmts = stmts[1:]
+    if implicit_return and not (stmts and isinstance(stmts[-1], ast.Return)):
+        end = stmts[-1] if stmts else node
+        loc = dict(lineno=end.end_lineno, col_offset=end.col_offset,
+                   end_lineno=end.end_lineno, end_col_offset=end.end_col_offset)
+        stmts = list(stmts) + [ast.Return(None, **loc)]
     return with_loop_returns(stmts)
 
 

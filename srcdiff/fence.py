@@ -43,6 +43,9 @@ if hasattr(ast, "TryStar"):
 # leaves that carry no code of their own: visited as part of their parent
 _MARKERS = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
 _NOT_A_NUMBER = (ast.Tuple, ast.List, ast.Dict, ast.Set, ast.JoinedStr)
+# operators defined on integers and booleans only (`~mask`, `m1 & m2`): no derivative,
+# so kept as written
+INTEGER_OPS = (ast.BitAnd, ast.BitOr, ast.BitXor, ast.LShift, ast.RShift, ast.Invert)
 
 
 def rejection(node, filename: str, hint: str = ""):
@@ -62,7 +65,7 @@ def check(node, resolver, top: bool = True) -> None:
         raise unsupported("*args or **kwargs parameters", filename,
                           node.args.vararg or node.args.kwarg,
                           "give the function named parameters")
-    fence = Fence(resolver)
+    fence = Fence(resolver, top)
     if isinstance(node, ast.Lambda):
         fence.visit(node.body)
     else:
@@ -98,8 +101,9 @@ class Kept(ast.NodeVisitor):
 class Fence(ast.NodeVisitor):
     """Statements, and the expressions the lowering lowers itself."""
 
-    def __init__(self, resolver):
+    def __init__(self, resolver, top: bool = True):
         self.resolver = resolver
+        self.top = top  # the function differentiated: its result must be a number
         self.filename = resolver.filename
         self.kept = Kept(self.filename)
         self.bound: set = set()  # names bound by the `sum` comprehensions being visited
@@ -151,10 +155,12 @@ class Fence(ast.NodeVisitor):
     visit_Assert = visit_Pass  # an assertion has no derivative: it is not lowered
 
     def visit_Return(self, s):
-        if s.value is None or isinstance(s.value, _NOT_A_NUMBER) or isinstance(
-                s.value, ast.Constant) and not isinstance(s.value.value, (int, float, complex)):
+        if s.value is None:
+            return
+        if self.top and (isinstance(s.value, _NOT_A_NUMBER) or isinstance(
+                s.value, ast.Constant) and not isinstance(s.value.value, (int, float, complex))):
             return  # not a number: the lowering says so (NonNumericOutputError)
-        self.visit(s.value)
+        self.visit(s.value)  # a helper's result may be a tuple, a dict, anything
 
     def visit_Expr(self, s):
         if isinstance(s.value, ast.Call):  # anything else has no effect and is dropped
@@ -215,13 +221,25 @@ class Fence(ast.NodeVisitor):
 
     visit_List = visit_Tuple
 
+    def visit_Dict(self, node):
+        for k, v in zip(node.keys, node.values):
+            if k is not None:
+                self.visit(k)
+            self.visit(v)
+
+    def visit_JoinedStr(self, node):
+        self.kept.visit(node)  # a message: kept as written
+
     def visit_BinOp(self, node):
+        if isinstance(node.op, INTEGER_OPS):
+            self.kept.visit(node)
+            return
         self.operator(node.op, node, BINOPS)
         self.visit(node.left)
         self.visit(node.right)
 
     def visit_UnaryOp(self, node):
-        if isinstance(node.op, ast.Not):
+        if isinstance(node.op, (ast.Not,) + INTEGER_OPS):
             self.kept.visit(node)
             return
         self.operator(node.op, node, UNOPS)

@@ -19,10 +19,12 @@ import operator
 
 from . import desugar, fence, inlining, ir
 from .errors import NonNumericOutputError, NoSourceError, UnsupportedSyntaxError
-from .lower_values import RET, TupleVal, Undefined, Values
+from .lower_values import RET, Values
 from .ops import BINOPS
 from .resolve import MISSING  # noqa: F401  (api.py reads srcdiff.lower.MISSING)
 from .source import parse_function
+from .structs import (STRUCTS, DictVal, TupleVal, Undefined, at, holds, leaves, rebuild,
+                      same_shape)
 
 def lower_function(fn, node, filename: str, counter, injected=None) -> tuple[ir.Function, list]:
     """(the IR of `fn`, whose `def` is `node`; the guards its names were resolved under).
@@ -47,8 +49,10 @@ class Lowerer(Values):
         super().__init__(fn, filename, counter, env, out, shared, spelling)
         self.stack = tuple(stack)
         self.brk_keys: list = []  # the break flags of the loops being lowered, innermost last
+        self.top = False  # lowering the function differentiated (not a helper inlined)
 
     def function(self, node) -> ir.Function:
+        self.top = True
         fence.check(node, self.resolver)
         params = []
         for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs:
@@ -74,7 +78,7 @@ class Lowerer(Values):
         fence.check(node, self.resolver, top=False)
         if isinstance(node, ast.Lambda):
             return self.value(node.body, hint)
-        if not self.block(desugar.body(node)):
+        if not self.block(desugar.body(node, implicit_return=True)):
             raise self.error("a path that reaches the end without `return`", node)
         return self.env[RET]
 
@@ -91,10 +95,13 @@ class Lowerer(Values):
             hnode, filename = parse_function(helper)
             env = inlining.bind_params(helper, hnode, args, kwargs, node, self.filename)
             # the caller still holds what it passed: an in-place update of a parameter
-            # (`a /= 2` on an array) would change the caller's value too
+            # (`a /= 2` on an array, `d["k"] = v` on a dict) would change the caller's too
+            passed = [leaf for v in env.values() for _, leaf in leaves(v)]
             sub = Lowerer(helper, filename, self.counter, env=env, out=self.out,
-                          shared={v.id for v in env.values() if isinstance(v, ir.Var)},
+                          shared={v.id for v in passed if isinstance(v, ir.Var)},
                           stack=self.stack + (self.fn,), spelling=self.spelling)
+            sub.held = {id(d) for v in env.values() for d in _dicts(v)} | self.held
+            start = next(self.counter)
             result = sub.inlined(hnode, hint)
         except (UnsupportedSyntaxError, NoSourceError) as e:
             del self.out[mark:]
@@ -103,6 +110,9 @@ class Lowerer(Values):
         self.resolver.guards += sub.resolver.guards
         if isinstance(result, ir.Var) and result.hint in ("result", "t"):
             result.hint = hint if hint not in ("t", "result") else helper.__name__
+        for _, leaf in leaves(result) if isinstance(result, STRUCTS) else ():
+            if isinstance(leaf, ir.Var) and leaf.id > start:
+                leaf.user = False  # `k1x, k1y = rhs(x, y)`: the caller's names read best
         return result
 
     # ----- statements -----
@@ -130,7 +140,9 @@ class Lowerer(Values):
 
     def returned(self, s):
         """The value a `return` gives; a tuple, list, dict, string or None is not
-        something to differentiate."""
+        something to differentiate (a helper's may be anything)."""
+        if not self.top:
+            return ir.Const(None) if s.value is None else self.value(s.value, "result")
         what = {ast.Tuple: "a tuple", ast.List: "a list", ast.Dict: "a dict",
                 ast.Set: "a set", ast.JoinedStr: "a string"}.get(type(s.value))
         if s.value is None or isinstance(s.value, ast.Constant) and not isinstance(
@@ -143,8 +155,9 @@ class Lowerer(Values):
                 f"{ast.unparse(s).strip()}); srcdiff differentiates functions returning a "
                 "number or an array")
         val = self.value(s.value, "result")
-        if isinstance(val, TupleVal):
-            raise NonNumericOutputError(f"{self.fn.__name__} returns a tuple (line "
+        if isinstance(val, STRUCTS):
+            what = "a tuple" if isinstance(val, TupleVal) else "a dict"
+            raise NonNumericOutputError(f"{self.fn.__name__} returns {what} (line "
                                         f"{s.lineno}); srcdiff differentiates a number or "
                                         "an array")
         return val
@@ -224,22 +237,38 @@ class Lowerer(Values):
             a, b = tenv.get(name), eenv.get(name)
             if name == RET and not (tdone and edone):
                 continue
-            if a is b:
-                self.env[name] = a
-                continue
-            if isinstance(a, (TupleVal, Undefined)) or isinstance(b, (TupleVal, Undefined)):
-                self.env[name] = Undefined(f"{name!r} assigned differently in two branches "
-                                           "as a tuple")
-                continue
-            v = self.var("result" if name == RET else name, s)
-            v.user = name != RET
-            outs.append(ir.Phi(v, a, b))
-            self.env[name] = v
+            self.env[name] = self.join(name, a, b, s, outs)
         for name in set(tenv) ^ set(eenv):
             if name not in before and name != RET:
                 self.env[name] = Undefined(f"{name!r} is assigned in only one branch of an if")
         self.emit(ir.If(cond, tb, eb, outs, self.loc(s)))
         return tdone and edone
+
+    def join(self, name, a, b, s, outs):
+        """The value of `name` after an if whose branches left `a` and `b`: a phi,
+        or entry by entry for tuples and dicts of the same shape."""
+        if a is b:
+            return a
+        for u in (a, b):
+            if isinstance(u, Undefined):
+                return u
+        if isinstance(a, STRUCTS) or isinstance(b, STRUCTS):
+            if isinstance(a, TupleVal) and isinstance(b, TupleVal) and len(a.items) == len(
+                    b.items):
+                return TupleVal([self.join(name, x, y, s, outs)
+                                 for x, y in zip(a.items, b.items)])
+            if isinstance(a, DictVal) and isinstance(b, DictVal):
+                keys = dict.fromkeys(list(a.entries) + list(b.entries))
+                return DictVal({k: self.join(name, a.entries[k], b.entries[k], s, outs)
+                                if k in a.entries and k in b.entries else Undefined(
+                                    f"the entry {name}[{k!r}], which only one branch of an if "
+                                    "sets") for k in keys})
+            return Undefined(f"{name!r} after an if whose branches make it different kinds "
+                             "of value (a tuple or dict of another shape in one)")
+        v = self.var("result" if name == RET else name, s)
+        v.user = name != RET
+        outs.append(ir.Phi(v, a, b))
+        return v
 
     # ----- loops -----
     def s_While(self, s):
@@ -319,29 +348,43 @@ class Lowerer(Values):
         """The loop-carried values: every name the body changes that is bound before."""
         carried = []
         for name in _assigned_names(s.body) + ([self.brk_keys[-1]] if flag else []):
-            if name in self.env and name not in extra and not isinstance(self.env[name],
-                                                                          (Undefined, TupleVal)):
+            start = self.env.get(name)
+            if name not in self.env or name in extra or any(
+                    isinstance(leaf, Undefined) for _, leaf in leaves(start)):
+                continue
+
+            def carry(path, init, name=name):
                 phi = self.var(name, s)
                 phi.user = True
-                init = self.env[name]
                 if isinstance(init, ir.Var) and (
                         init.id in self.shared or any(
-                            v is init for k, v in self.env.items() if k != name)):
+                            holds(v, init) for k, v in self.env.items() if k != name)):
                     self.shared.add(phi.id)  # another name holds what the loop starts from
-                carried.append(ir.Carried(phi, init, key=name))
-                self.env[name] = phi
+                carried.append(ir.Carried(phi, init, key=(name, path) if path else name))
+                return phi
+
+            self.env[name] = rebuild(start, carry)  # a tuple or dict: entry by entry
         return carried
 
     def finish_loop(self, s, carried, outer_env, body_env):
         for c in carried:
-            c.next = body_env.get(c.key, c.phi)
-            if isinstance(c.next, (TupleVal, Undefined)):
-                raise self.error(f"{c.key!r} changing kind inside the loop", s)
+            name, path = c.key if isinstance(c.key, tuple) else (c.key, ())
+            after = body_env.get(name, outer_env[name])
+            if path and not same_shape(after, outer_env[name]) or not path and isinstance(
+                    after, STRUCTS):
+                raise self.error(f"{name!r} changing kind inside the loop (a tuple or dict "
+                                 "of another shape after an iteration)", s)
+            c.next = at(after, path)
+            if isinstance(c.next, Undefined):
+                raise self.error(c.next.why, s)
         self.env = outer_env
-        for c in carried:
-            self.env[c.key] = c.phi
+        phis = {c.key: c.phi for c in carried}
+        keys = {c.key if isinstance(c.key, str) else c.key[0] for c in carried}
+        for name in keys:
+            self.env[name] = rebuild(self.env[name], lambda path, _, name=name: phis[
+                (name, path) if path else name])
         for name in _assigned_names(s.body):
-            if not any(c.key == name for c in carried):
+            if name not in keys:
                 self.env[name] = Undefined(
                     f"{name!r} after the loop (it is assigned only inside the loop; "
                     "assign it before the loop)")
@@ -373,6 +416,15 @@ class Lowerer(Values):
             test = ast.copy_location(ast.UnaryOp(ast.Not(), ast.Name(key, ast.Load())), s)
             self.if_stmt(ast.copy_location(ast.If(test, s.orelse, []), s), [])
         self.env.pop(key, None)
+
+
+def _dicts(v) -> list:
+    """The dicts built in the function that `v` is or holds."""
+    if isinstance(v, DictVal):
+        return [v] + [d for e in v.entries.values() for d in _dicts(e)]
+    if isinstance(v, TupleVal):
+        return [d for e in v.items for d in _dicts(e)]
+    return []
 
 
 def _assigned_names(stmts) -> list[str]:

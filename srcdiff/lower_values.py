@@ -1,7 +1,8 @@
 """SSA construction, part 1: expressions and the environment of names.
 
 Takes expression ASTs that passed the fence; gives SSA values (`ir.Var`,
-`ir.Const`, an `ir.Opaque` kept as written, or a `TupleVal`), emitting the
+`ir.Const`, an `ir.Opaque` kept as written, or a tuple or dict kept entry by
+entry, structs.py), emitting the
 `ir.Assign`s that compute them into the current block. `Values` holds the
 state of one function's lowering: `env` (the user's names -> their current
 value), the block being written (`out`) and what aliasing needs to know about
@@ -24,6 +25,7 @@ from .exprs import as_value
 from .ops import BINOPS, UNOPS
 from .resolve import Resolver, is_user_function
 from .source import loc_of, unsupported
+from .structs import STRUCTS, DictVal, TupleVal, Undefined, holds
 
 RET = "<return>"  # the env key of the value a path returns
 PACK_LIST = ("pack", "list")
@@ -32,20 +34,6 @@ SETITEM = ("helper", "_setitem")
 APPEND = ("list", "append")
 SYNTH_HINTS = {"__brk": "broke", desugar.ACC: "total", desugar.RET: "result",
                desugar.RETFLAG: "returned"}
-
-
-class Undefined:
-    """A name that is not bound on every path reaching its use."""
-
-    def __init__(self, why: str):
-        self.why = why
-
-
-class TupleVal:
-    """A tuple built in the function, kept element by element."""
-
-    def __init__(self, items: list):
-        self.items = items
 
 
 class Values:
@@ -60,6 +48,7 @@ class Values:
         self.out: list = [] if out is None else out
         self.packs: dict = {}  # var id -> items of a list/tuple display (never mutated)
         self.shared: set = set(shared)  # values another name (or the caller) also holds
+        self.held: set = set()  # ids of the dicts (structs.DictVal) the caller also holds
         self.inline_errors: dict = {}  # id(user function) -> why it could not be inlined
         self.keys = itertools.count()  # names for calls hoisted out of conditions
 
@@ -103,6 +92,8 @@ class Values:
                 val.user = True
             return
         if isinstance(target, (ast.Tuple, ast.List)):
+            if isinstance(val, DictVal):
+                raise self.error("unpacking a dict (it gives its keys)", target)
             if isinstance(val, TupleVal):
                 if len(val.items) != len(target.elts):
                     raise self.error("unpacking a tuple of the wrong length", target)
@@ -123,7 +114,7 @@ class Values:
         value, marked with whether another name or a list shares the old one."""
         shared = isinstance(old, ir.Var) and (
             old.id in self.shared
-            or any(v is old for k, v in self.env.items() if k != name)
+            or any(holds(v, old) for k, v in self.env.items() if k != name)
             or any(any(it is old for it in items) for items in self.packs.values()))
         new = self.var(name, node)
         new.user = True
@@ -137,6 +128,9 @@ class Values:
             raise self.error("assignment into an item of something other than a local "
                              "variable", target)
         old = self.read(target.value)
+        if isinstance(old, STRUCTS):
+            self.set_entry(target, old, val)
+            return
         if isinstance(val, TupleVal):
             val = self.pack(val, node)
         index = self.opaque(target.slice, nondiff=True)
@@ -146,6 +140,35 @@ class Values:
         callee = ast.Name("_setitem", ast.Load())
         self.update(target.value.id, ir.Call(SETITEM, callee, [old, index, val], {},
                                              "_setitem"), old, node)
+
+    def set_entry(self, target: ast.Subscript, old, val) -> None:
+        """`d[k] = v` on a dict built in the function: a new dict value with that
+        entry (a tuple's items cannot be assigned). Python changes the one dict
+        every holder sees, so another name or a tuple holding it is refused."""
+        name = target.value.id
+        if isinstance(old, TupleVal):
+            raise self.error("assignment into an item of a tuple (tuples cannot be "
+                             "changed)", target)
+        key = self.key(target.slice)
+        others = [k for k, v in self.env.items() if k != name and holds(v, old)]
+        if others or id(old) in self.held:
+            who = f"the name {others[0]!r}" if others else "the caller"
+            raise self.error(f"changing the dict {name!r} that {who} also holds",
+                             target, "build a new dict instead")
+        self.env[name] = DictVal({**old.entries, key: val})
+
+    def key(self, node):
+        """A dict key: a constant (`"a"`, `1`, a constant name)."""
+        k = self.value(node, "key")
+        if not isinstance(k, ir.Const):
+            raise self.error("a dict key computed at run time", node,
+                             "srcdiff keeps a dict built in the function entry by entry; "
+                             "use constant keys such as d[\"a\"]")
+        try:
+            hash(k.value)
+        except TypeError:
+            raise self.error("an unhashable dict key", node) from None
+        return k.value
 
     def list_append(self, target: ast.Name, item, node) -> None:
         """`acc.append(v)` makes a new value, the list with `v` added (written as an
@@ -167,6 +190,12 @@ class Values:
 
     def pack(self, val, node):
         """A tuple used as a value (an argument, say) becomes a packed tuple."""
+        if isinstance(val, DictVal):
+            raise self.error("a dict built in the function used as a whole here", node,
+                             "srcdiff keeps such a dict entry by entry: read its entries, "
+                             "as d[\"a\"], or pass it to your own functions")
+        if isinstance(val, Undefined):
+            raise self.error(val.why, node)
         if isinstance(val, TupleVal):
             items = [self.pack(v, node) for v in val.items]
             v = self.assign("items", ir.Call(PACK_TUPLE, None, items), node)
@@ -208,8 +237,11 @@ class Values:
                 if isinstance(v, ir.Opaque):
                     uses.update(v.uses)
                     return v.node
-                if isinstance(v, TupleVal):
-                    raise lowerer.error("a tuple built in the function used here", n)
+                if isinstance(v, STRUCTS):
+                    v = lowerer.pack(v, n)  # a tuple is packed; a dict is refused
+                    key = f"%v%{v.id}"
+                    uses[key] = v
+                    return ast.copy_location(ast.Name(key, ast.Load()), n)
                 return n
 
         node = Sub().visit(node)
@@ -224,6 +256,26 @@ class Values:
     def e_Tuple(self, node, hint):
         return TupleVal([self.value(e, "t") for e in node.elts])
 
+    def e_Dict(self, node, hint):
+        """A dict display with constant keys, kept entry by entry (structs.py)."""
+        entries: dict = {}
+        for k, v in zip(node.keys, node.values):
+            if k is None:  # {**other, ...}
+                other = self.value(v, "t")
+                if not isinstance(other, DictVal):
+                    raise self.error("**-unpacking into a dict of something other than a "
+                                     "dict built in the function", v)
+                entries.update(other.entries)
+                continue
+            key = self.key(k)
+            entries[key] = self.value(v, key if isinstance(key, str) and key.isidentifier()
+                                      else "t")
+        return DictVal(entries)
+
+    def e_JoinedStr(self, node, hint):
+        """An f-string (a message to print): kept as written, without a derivative."""
+        return self.assign(hint, self.opaque(node, nondiff=True), node)
+
     def e_List(self, node, hint):
         """A list display is a value: `pack` builds it; its adjoint unpacks."""
         items = [self.atom(e, "t") for e in node.elts]
@@ -232,6 +284,8 @@ class Values:
         return v
 
     def e_BinOp(self, node, hint):
+        if isinstance(node.op, fence.INTEGER_OPS):  # `m1 & m2`: no derivative
+            return self.assign(hint, self.opaque(node, nondiff=True), node)
         op = BINOPS[type(node.op)]
         a = self.atom(node.left, "t")
         b = self.atom(node.right, "t")
@@ -243,7 +297,7 @@ class Values:
         return self.assign(hint, ir.Call(op, None, [a, b]), node)
 
     def e_UnaryOp(self, node, hint):
-        if isinstance(node.op, ast.Not):
+        if isinstance(node.op, (ast.Not,) + fence.INTEGER_OPS):  # `not c`, `~mask`
             return self.assign(hint, self.opaque(node, nondiff=True), node)
         op = UNOPS[type(node.op)]
         a = self.atom(node.operand, "t")
@@ -275,9 +329,12 @@ class Values:
         return self.assign(hint, ir.Call(("attr", node.attr), None, [base]), node)
 
     def e_Subscript(self, node, hint):
-        base = self.atom(node.value, "t")
-        if isinstance(base, TupleVal):
-            raise self.error("indexing a tuple built in the function", node)
+        base = self.value(node.value, "t")
+        if isinstance(base, STRUCTS):
+            entry = self.entry(base, node)
+            if entry is not None:
+                return entry
+        base = self.pack(base, node)
         index = self.opaque(node.slice, nondiff=True)
         if isinstance(index.node, ast.Name) and index.node.id in index.uses:
             index = index.uses[index.node.id]  # x[i]: the index is a value of its own
@@ -288,6 +345,36 @@ class Values:
                     -len(items) <= index.value < len(items)):
                 return items[index.value]
         return self.assign(hint, ir.Call(operator.getitem, None, [base, index]), node)
+
+    def entry(self, base, node):
+        """`t[0]`, `t[1:]`, `d["a"]` of a tuple or dict built in the function; None
+        for a tuple indexed at run time (it is then packed and indexed)."""
+        if isinstance(base, DictVal):
+            key = self.key(node.slice)
+            if key not in base.entries:
+                raise self.error(f"reading the key {key!r}, which this dict does not have "
+                                 "here", node)
+            got = base.entries[key]
+            if isinstance(got, Undefined):
+                raise self.error(got.why, node)
+            return got
+        if isinstance(node.slice, ast.Slice):
+            parts = [self.value(p, "i") if p is not None else ir.Const(None)
+                     for p in (node.slice.lower, node.slice.upper, node.slice.step)]
+            if all(isinstance(p, ir.Const) for p in parts):
+                return TupleVal(base.items[slice(*(p.value for p in parts))])
+            return None
+        index = node.slice
+        if isinstance(index, ast.UnaryOp) and isinstance(index.operand, ast.Constant):
+            index = self.value(index, "i")
+        elif isinstance(index, ast.Constant):
+            index = ir.Const(index.value)
+        if isinstance(index, ir.Const) and isinstance(index.value, int):
+            if not -len(base.items) <= index.value < len(base.items):
+                raise self.error(f"indexing a tuple of {len(base.items)} items at "
+                                 f"{index.value}", node)
+            return base.items[index.value]
+        return None
 
     def e_NamedExpr(self, node, hint):
         value = self.value(node.value, node.target.id)
@@ -303,13 +390,19 @@ class Values:
             return self.assign(hint, ir.Call(("reduce", obj.__name__),
                                              self.resolver.written(node.func), [arg], {},
                                              obj.__name__), node)
-        args = [self.atom(a, "t") for a in node.args]
-        kwargs = {k.arg: self.atom(k.value, "t") for k in node.keywords}
+        args = [self.value(a, "t") for a in node.args]
+        kwargs = {k.arg: self.value(k.value, "t") for k in node.keywords}
         spelling = ast.unparse(node.func)
         if found and is_user_function(obj):
             inlined = self.inline(obj, node, args, kwargs, hint)
             if inlined is not None:
                 return inlined
+        if found and obj is len and len(args) == 1 and not kwargs and isinstance(
+                args[0], STRUCTS):
+            return ir.Const(len(args[0].items if isinstance(args[0], TupleVal)
+                                else args[0].entries))
+        args = [self.pack(a, n) for a, n in zip(args, node.args)]
+        kwargs = {k.arg: self.pack(kwargs[k.arg], k.value) for k in node.keywords}
         if found:
             if obj in (max, min) and len(args) > 2 and not kwargs:
                 acc = args[0]  # n-ary max/min: pairwise, over the arguments as lowered
@@ -321,12 +414,32 @@ class Values:
             call.why = self.inline_errors.get(id(obj))
             return self.assign(_call_hint(hint, spelling, args), call, node)
         if isinstance(node.func, ast.Attribute):
-            receiver = self.atom(node.func.value, "t")
+            receiver = self.value(node.func.value, "t")
+            if isinstance(receiver, DictVal):
+                return self.dict_method(receiver, node, args, kwargs)
+            receiver = self.pack(receiver, node.func.value)
             return self.assign(hint, ir.Call(("method", node.func.attr), None,
                                              [receiver] + args, kwargs, spelling), node)
         callee = self.opaque(node.func)
         return self.assign(hint, ir.Call(("opaque", spelling), callee, args, kwargs,
                                          spelling), node)
+
+    def dict_method(self, d: DictVal, node, args, kwargs):
+        """`d.get(k[, default])`, `d.keys()`, `d.values()`, `d.items()` of a dict
+        built in the function (the last three as tuples, fixed when lowered)."""
+        attr = node.func.attr
+        if attr == "get" and 1 <= len(args) <= 2 and not kwargs:
+            key = self.key(node.args[0])
+            got = d.entries.get(key, args[1] if len(args) == 2 else ir.Const(None))
+            if isinstance(got, Undefined):
+                raise self.error(got.why, node)
+            return got
+        if attr in ("keys", "values", "items") and not args and not kwargs:
+            return TupleVal([ir.Const(k) if attr == "keys" else v if attr == "values"
+                             else TupleVal([ir.Const(k), v]) for k, v in d.entries.items()])
+        raise self.error(f"the dict method .{attr}() on a dict built in the function", node,
+                         "srcdiff keeps such a dict entry by entry: d[\"a\"], d[\"a\"] = v, "
+                         "d.get, d.keys(), d.values(), d.items() and len(d) work")
 
     def comprehension_sum(self, node):
         """`sum(e for i in it if c)` is the loop that accumulates it (desugar.sum_loop);
