@@ -162,6 +162,14 @@ class Fence(ast.NodeVisitor):
             return  # not a number: the lowering says so (NonNumericOutputError)
         self.visit(s.value)  # a helper's result may be a tuple, a dict, anything
 
+    def visit_Raise(self, s):
+        """`raise E(...)`: kept as written (the derivative raises where f does)."""
+        if s.exc is None or s.cause is not None:
+            raise unsupported("a bare raise" if s.exc is None else "raise ... from ...",
+                              self.filename, s, "raise an exception object, as "
+                              "raise ValueError(...)")
+        self.kept.visit(s.exc)
+
     def visit_Expr(self, s):
         if isinstance(s.value, ast.Call):  # anything else has no effect and is dropped
             self.visit(s.value)
@@ -273,12 +281,13 @@ class Fence(ast.NodeVisitor):
         self.visit(node.value)
 
     def visit_Call(self, node):
-        for a in node.args:
-            if isinstance(a, ast.Starred):
-                raise unsupported("star-arguments in a call", self.filename, a)
-        for k in node.keywords:
-            if k.arg is None:
-                raise unsupported("**kwargs in a call", self.filename, k.value)
+        starred = [a.value for a in node.args if isinstance(a, ast.Starred)] + [
+            k.value for k in node.keywords if k.arg is None]
+        if starred:  # `g(*t, **d)`: spread where t and d are known, else kept as written
+            for v in starred:
+                self.visit(v)
+            node = ast.Call(node.func, [a for a in node.args if not isinstance(a, ast.Starred)],
+                            [k for k in node.keywords if k.arg is not None])
         found, obj = self.resolver.callee(node.func, self.bound)
         if found and desugar.summed(obj, node):
             self.comprehension(node)

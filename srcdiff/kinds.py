@@ -197,7 +197,9 @@ class Kinds:
         if s.index is not None:
             self.set_kind(s.index.id, SCALAR)
         saved = (dict(self.classes.parent), dict(self.ckind))
-        guesses = [(c, self.kind(c.init)) for c in s.carried]
+        # a name the loop assigns before reading (it starts as None): its assigned kind
+        guesses = [(c, self.kind(c.next if isinstance(c.init, ir.Const) and c.init.value is None
+                                 and c.next is not None else c.init)) for c in s.carried]
         for same_shape in (True, False):
             for c, k in guesses:
                 if k is not None:

@@ -26,6 +26,8 @@ from .source import parse_function
 from .structs import (STRUCTS, DictVal, TupleVal, Undefined, at, holds, leaves, rebuild,
                       same_shape)
 
+RAISED = "<raised>"  # the env key set on a path that ended in `raise`
+
 def lower_function(fn, node, filename: str, counter, injected=None) -> tuple[ir.Function, list]:
     """(the IR of `fn`, whose `def` is `node`; the guards its names were resolved under).
     `injected`, when given, receives the names the generated code needs that `fn`'s
@@ -50,6 +52,8 @@ class Lowerer(Values):
         self.stack = tuple(stack)
         self.brk_keys: list = []  # the break flags of the loops being lowered, innermost last
         self.top = False  # lowering the function differentiated (not a helper inlined)
+        self.later: list = []  # the code after the statement being lowered, per block
+        self.broke_unbound: dict = {}  # break flag -> names a `break` may leave unassigned
 
     def function(self, node) -> ir.Function:
         self.top = True
@@ -66,6 +70,8 @@ class Lowerer(Values):
             if not self.block(desugar.body(node)):
                 raise self.error("a path that reaches the end without `return`", node,
                                  "every path must return the value to differentiate")
+            if RET not in self.env:
+                raise self.error("a function that always raises", node)
             result = self.env[RET]
         if isinstance(result, Undefined):
             raise self.error(result.why, node)
@@ -80,7 +86,7 @@ class Lowerer(Values):
             return self.value(node.body, hint)
         if not self.block(desugar.body(node, implicit_return=True)):
             raise self.error("a path that reaches the end without `return`", node)
-        return self.env[RET]
+        return self.env.get(RET, ir.Const(None))  # (None: the helper always raises)
 
     def inline(self, helper, node, args, kwargs, hint):
         """Lower a call of the user's own function into this body. None when it
@@ -126,17 +132,33 @@ class Lowerer(Values):
                 return True
             if isinstance(s, ast.Continue):
                 return True
+            if isinstance(s, ast.Raise):
+                self.raise_(s)
+                return True
             if isinstance(s, ast.Break):
-                self.env[self.brk_keys[-1]] = ir.Const(True)
+                key = self.brk_keys[-1]
+                self.broke_unbound.setdefault(key, set()).update(
+                    k for k, v in self.env.items() if self.maybe_unbound(v))
+                self.env[key] = ir.Const(True)
                 return True
             if isinstance(s, ast.If) and (
                     any(isinstance(n, ast.Return) for n in ast.walk(s))
                     or desugar.contains([s], (ast.Break, ast.Continue))):
                 return self.if_stmt(s, list(stmts[i + 1:]) + list(cont))
-            self.stmt(s)
+            self.later.append(list(stmts[i + 1:]) + list(cont))
+            try:
+                self.stmt(s)
+            finally:
+                self.later.pop()
         if cont:
             return self.block(cont)
         return False
+
+    def raise_(self, s) -> None:
+        """`raise E(...)`, kept as written: the path ends there."""
+        exc = self.opaque(s.exc, nondiff=True)
+        self.emit(ir.Assign(self.var("error", s), exc, self.loc(s), effect=True, raises=True))
+        self.env[RAISED] = True
 
     def returned(self, s):
         """The value a `return` gives; a tuple, list, dict, string or None is not
@@ -218,8 +240,9 @@ class Lowerer(Values):
     def s_If(self, s):
         self.if_stmt(s, [])
 
-    def if_stmt(self, s, rest) -> bool:
-        """Both branches (each followed by `rest`), joined by phis."""
+    def if_stmt(self, s, rest, broke=None) -> bool:
+        """Both branches (each followed by `rest`), joined by phis. `broke`: the
+        flag of the loop whose `else` this is (its `orelse` is the path that broke)."""
         cond = self.condition(s.test)
         before = self.env
         branches = []
@@ -230,6 +253,8 @@ class Lowerer(Values):
             branches.append((self.out, self.env, done))
             self.out = saved
         (tb, tenv, tdone), (eb, eenv, edone) = branches
+        if RAISED in tenv or RAISED in eenv:
+            return self.raising_if(cond, s, branches)
         self.env = dict(before)
         outs = []
         names = [n for n in tenv if n in eenv] + [RET] * (RET in tenv and RET not in before)
@@ -237,14 +262,32 @@ class Lowerer(Values):
             a, b = tenv.get(name), eenv.get(name)
             if name == RET and not (tdone and edone):
                 continue
-            self.env[name] = self.join(name, a, b, s, outs)
+            self.env[name] = self.join(name, a, b, s, outs, broke)
         for name in set(tenv) ^ set(eenv):
             if name not in before and name != RET:
                 self.env[name] = Undefined(f"{name!r} is assigned in only one branch of an if")
         self.emit(ir.If(cond, tb, eb, outs, self.loc(s)))
         return tdone and edone
 
-    def join(self, name, a, b, s, outs):
+    def raising_if(self, cond, s, branches) -> bool:
+        """An if with a branch that raises: only the other goes on, so its code runs
+        after the if, unconditionally (it runs exactly when the raise did not)."""
+        (tb, tenv, tdone), (eb, eenv, edone) = branches
+        if RAISED in tenv and RAISED in eenv:
+            self.emit(ir.If(cond, tb, eb, [], self.loc(s)))
+            self.env = tenv
+            return True
+        if RAISED in tenv:
+            self.emit(ir.If(cond, tb, [], [], self.loc(s)))
+            self.out.extend(eb)
+            self.env, done = eenv, edone
+        else:
+            self.emit(ir.If(cond, [], eb, [], self.loc(s)))
+            self.out.extend(tb)
+            self.env, done = tenv, tdone
+        return done
+
+    def join(self, name, a, b, s, outs, broke=None):
         """The value of `name` after an if whose branches left `a` and `b`: a phi,
         or entry by entry for tuples and dicts of the same shape."""
         if a is b:
@@ -263,11 +306,14 @@ class Lowerer(Values):
                                 if k in a.entries and k in b.entries else Undefined(
                                     f"the entry {name}[{k!r}], which only one branch of an if "
                                     "sets") for k in keys})
-            return Undefined(f"{name!r} after an if whose branches make it different kinds "
+            what = "the value returned inside a loop" if name == desugar.RET else repr(name)
+            return Undefined(f"{what} after an if whose branches make it different kinds "
                              "of value (a tuple or dict of another shape in one)")
         v = self.var("result" if name == RET else name, s)
         v.user = name != RET
         outs.append(ir.Phi(v, a, b))
+        if self.maybe_unbound(a) or self.maybe_unbound(b, broke):
+            self.unbound[v.id] = None
         return v
 
     # ----- loops -----
@@ -364,24 +410,47 @@ class Lowerer(Values):
                 return phi
 
             self.env[name] = rebuild(start, carry)  # a tuple or dict: entry by entry
+            if self.maybe_unbound(start):
+                self.unbound[self.env[name].id] = None
+        for name in _assigned_names(s.body):
+            if name not in self.env and name not in extra and self.read_later(name, s):
+                # assigned only in the loop, read after it: unbound until assigned
+                phi = self.var(name, s)
+                phi.user = True
+                carried.append(ir.Carried(phi, ir.Const(None), key=name))
+                self.env[name] = phi
+                self.unbound[phi.id] = None
         return carried
+
+    def read_later(self, name: str, s) -> bool:
+        """Whether code after loop `s` (its `else`, the rest of every enclosing
+        block) may read `name`."""
+        return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+                   for stmts in [s.orelse] + self.later for st in stmts for n in ast.walk(st))
 
     def finish_loop(self, s, carried, outer_env, body_env):
         for c in carried:
             name, path = c.key if isinstance(c.key, tuple) else (c.key, ())
-            after = body_env.get(name, outer_env[name])
-            if path and not same_shape(after, outer_env[name]) or not path and isinstance(
+            start = outer_env.get(name, c.phi)  # (none: assigned only in the loop)
+            after = body_env.get(name, start)
+            if path and not same_shape(after, start) or not path and isinstance(
                     after, STRUCTS):
                 raise self.error(f"{name!r} changing kind inside the loop (a tuple or dict "
                                  "of another shape after an iteration)", s)
             c.next = at(after, path)
             if isinstance(c.next, Undefined):
                 raise self.error(c.next.why, s)
+            if c.phi.id in self.unbound:  # bound after the loop when it ran and assigned it
+                if _runs(s) and not self.maybe_unbound(c.next):
+                    del self.unbound[c.phi.id]
+                elif desugar.contains(s.body, ast.Break) and name not in (
+                        self.broke_unbound.get(self.brk_keys[-1], ())):
+                    self.unbound[c.phi.id] = self.brk_keys[-1]  # bound if it broke
         self.env = outer_env
         phis = {c.key: c.phi for c in carried}
         keys = {c.key if isinstance(c.key, str) else c.key[0] for c in carried}
         for name in keys:
-            self.env[name] = rebuild(self.env[name], lambda path, _, name=name: phis[
+            self.env[name] = rebuild(self.env.get(name), lambda path, _, name=name: phis[
                 (name, path) if path else name])
         for name in _assigned_names(s.body):
             if name not in keys:
@@ -414,8 +483,25 @@ class Lowerer(Values):
         self.emit(loop)
         if s.orelse:
             test = ast.copy_location(ast.UnaryOp(ast.Not(), ast.Name(key, ast.Load())), s)
-            self.if_stmt(ast.copy_location(ast.If(test, s.orelse, []), s), [])
+            self.if_stmt(ast.copy_location(ast.If(test, s.orelse, []), s), [], broke=key)
         self.env.pop(key, None)
+
+
+def _runs(s) -> bool:
+    """Whether loop `s` runs at least once, as written (`while True`, `range(3)`)."""
+    if isinstance(s, ast.While):
+        return isinstance(s.test, ast.Constant) and bool(s.test.value)
+    it = s.iter
+    if isinstance(it, (ast.Tuple, ast.List)):
+        return bool(it.elts) and not any(isinstance(e, ast.Starred) for e in it.elts)
+    if (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
+            and not it.keywords and all(isinstance(a, ast.Constant) and type(a.value) is int
+                                        for a in it.args) and 1 <= len(it.args) <= 3):
+        try:
+            return len(range(*(a.value for a in it.args))) > 0
+        except ValueError:
+            return False
+    return False
 
 
 def _dicts(v) -> list:

@@ -49,6 +49,9 @@ class Values:
         self.packs: dict = {}  # var id -> items of a list/tuple display (never mutated)
         self.shared: set = set(shared)  # values another name (or the caller) also holds
         self.held: set = set()  # ids of the dicts (structs.DictVal) the caller also holds
+        # values that may be unassigned (a name assigned only in a loop): var id -> None,
+        # or the break flag of a loop after which they are assigned if it broke
+        self.unbound: dict = {}
         self.inline_errors: dict = {}  # id(user function) -> why it could not be inlined
         self.keys = itertools.count()  # names for calls hoisted out of conditions
 
@@ -76,13 +79,36 @@ class Values:
         return self.resolver.callee(node, self.env)
 
     # ----- names -----
+    def maybe_unbound(self, v, broke=None) -> bool:
+        """Whether `v` may be a name not yet assigned (`broke`: on the path where
+        that loop broke, so assigned if the loop assigned it before every break)."""
+        return isinstance(v, ir.Var) and v.id in self.unbound and (
+            broke is None or self.unbound[v.id] != broke)
+
     def read(self, node):
         if node.id in self.env:
             v = self.env[node.id]
             if isinstance(v, Undefined):
                 raise self.error(v.why, node)
+            if self.maybe_unbound(v) and ("bound", v.id) not in self.env:
+                self.check_bound(node.id, v, node)
             return v
         return self.resolver.outer(node)
+
+    def check_bound(self, name: str, v: ir.Var, node) -> None:
+        """Before the first read of a name assigned only inside a loop that may run
+        zero times (or stop before assigning it): raise where Python would. The
+        value the loop starts from is None (`x_new = None` before the loop)."""
+        key = f"%v%{v.id}"
+        test = ast.Compare(ast.Name(key, ast.Load()), [ast.Is()], [ast.Constant(None)])
+        cond = self.assign("unassigned", ir.Opaque(test, {key: v}, nondiff=True), node)
+        exc = ast.Call(ast.Name("UnboundLocalError", ast.Load()), [ast.Constant(
+            f"cannot access local variable {name!r} where it is not associated with a "
+            "value")], [])
+        error = ir.Assign(self.var("error", node), ir.Opaque(exc, {}, nondiff=True),
+                          self.loc(node), effect=True, raises=True)
+        self.emit(ir.If(cond, [error], [], [], self.loc(node)))
+        self.env[("bound", v.id)] = True  # checked on this path
 
     def bind(self, target, val) -> None:
         if isinstance(target, ast.Name):
@@ -382,6 +408,12 @@ class Values:
         return value
 
     def e_Call(self, node, hint):
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(
+                k.arg is None for k in node.keywords):
+            spread = self.spread(node)
+            if spread is None:  # `np.zeros(*shape)` of a value: kept as written
+                return self.assign(hint, self.opaque(node), node)
+            node = spread
         found, obj = self.callee(node.func)
         if found and desugar.summed(obj, node):
             return self.comprehension_sum(node)
@@ -423,6 +455,39 @@ class Values:
         callee = self.opaque(node.func)
         return self.assign(hint, ir.Call(("opaque", spelling), callee, args, kwargs,
                                          spelling), node)
+
+    def spread(self, node):
+        """`g(*t, **d)` with `t` a tuple and `d` a dict whose entries are known here
+        (built in the function, or a constant): the call with them written out as
+        `g(t[0], t[1], k=d["k"])`; None when they are known only at run time."""
+        def known(n):
+            if isinstance(n, (ast.Tuple, ast.List)):
+                return n.elts if not any(isinstance(e, ast.Starred) for e in n.elts) else None
+            v = self.env.get(n.id) if isinstance(n, ast.Name) else None
+            if v is None and isinstance(n, ast.Name) and n.id not in self.resolver.locals:
+                v = self.resolver.outer(n)
+            if isinstance(v, ir.Const) and isinstance(v.value, (tuple, list)):
+                return [ast.copy_location(ast.Constant(e), n) for e in v.value]
+            if isinstance(v, TupleVal):
+                return [ast.copy_location(ast.Subscript(n, ast.Constant(i), ast.Load()), n)
+                        for i in range(len(v.items))]
+            if isinstance(v, DictVal) and all(isinstance(k, str) for k in v.entries):
+                return [ast.keyword(k, ast.copy_location(ast.Subscript(
+                    n, ast.Constant(k), ast.Load()), n)) for k in v.entries]
+            return None
+
+        args, keywords = [], []
+        for a in node.args:
+            items = known(a.value) if isinstance(a, ast.Starred) else [a]
+            if items is None or any(isinstance(i, ast.keyword) for i in items):
+                return None
+            args += items
+        for k in node.keywords:
+            items = known(k.value) if k.arg is None else [k]
+            if items is None or not all(isinstance(i, ast.keyword) for i in items):
+                return None
+            keywords += items
+        return ast.copy_location(ast.Call(node.func, args, keywords), node)
 
     def dict_method(self, d: DictVal, node, args, kwargs):
         """`d.get(k[, default])`, `d.keys()`, `d.values()`, `d.items()` of a dict

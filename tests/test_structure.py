@@ -1,0 +1,416 @@
+"""Issue 17, items 2 and 5: how real programs are organised.
+
+Helpers returning tuples (an RK4 step whose right-hand side returns `(dx, dy)`,
+`mean, std = _stats(v)`, `r = helper(x); r[0]`), dicts built inside f, names
+assigned only inside a loop, `for`/`else`, `raise` in a branch, `print` with
+f-strings, `~mask`, `*args` in calls, `np.random.default_rng` inside f. Every
+derivative is checked in both modes (`grad` reverse and forward, and `jvp`)
+against central finite differences or a hand formula.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from test_issue15 import assert_all_modes, fd_grad
+
+import srcdiff
+from srcdiff import SrcDiffError, UnsupportedSyntaxError
+
+
+def check(f, x, *rest, want=None):
+    """grad (both modes) and jvp agree with `want` (default: finite differences)."""
+    assert_all_modes(f, x, fd_grad(f, x, *rest) if want is None else want, *rest)
+
+
+# ---------------------------------------------------------------- helpers returning tuples
+
+def lotka_volterra(x, y, a, b):
+    return a * x - b * x * y, 0.4 * x * y - 0.6 * y
+
+
+def rk4_prey(a, b):
+    """RK4 whose right-hand side returns a tuple."""
+    dt, steps = 0.05, 20
+    x, y = 1.0, 0.5
+    for _ in range(steps):
+        k1x, k1y = lotka_volterra(x, y, a, b)
+        k2x, k2y = lotka_volterra(x + dt / 2 * k1x, y + dt / 2 * k1y, a, b)
+        k3x, k3y = lotka_volterra(x + dt / 2 * k2x, y + dt / 2 * k2y, a, b)
+        k4x, k4y = lotka_volterra(x + dt * k3x, y + dt * k3y, a, b)
+        x = x + dt / 6 * (k1x + 2 * k2x + 2 * k3x + k4x)
+        y = y + dt / 6 * (k1y + 2 * k2y + 2 * k3y + k4y)
+    return x * y
+
+
+def rk4_prey_b(b, a):
+    return rk4_prey(a, b)
+
+
+def oscillator(x, v):
+    return v, -x
+
+
+def euler_state(x0):
+    """The state is a tuple carried by the loop; the step returns a new one."""
+    state = (x0, 0.0)
+    for _ in range(10):
+        dx, dv = oscillator(*state)
+        state = (state[0] + 0.1 * dx, state[1] + 0.1 * dv)
+    return state[0] ** 2 + state[1]
+
+
+def _stats(v):
+    m = np.mean(v)
+    return m, np.std(v)
+
+
+def standardized_spread(v):
+    mean, std = _stats(v)
+    return std / mean
+
+
+def indexed(x):
+    r = oscillator(x, x * x)
+    return r[0] * r[1] + r[-1] + len(r)
+
+
+def sliced(x):
+    r = (x, 2 * x, 3 * x)
+    head = r[:2]
+    return head[0] * head[1] * r[2]
+
+
+def branchy(x):
+    if x > 0:
+        return x, 1.0
+    return -x, -1.0
+
+
+def uses_branchy(x):
+    a, s = branchy(x)
+    return a * a * s
+
+
+def nested(x):
+    return (x, (2 * x, 3 * x)), 4 * x
+
+
+def uses_nested(x):
+    (a, (b, c)), d = nested(x)
+    return a * b + c * d
+
+
+def loop_return(x):
+    for i in range(5):
+        if x * i > 2:
+            return x * i, i
+    return x, 0
+
+
+def uses_loop_return(x):
+    v, i = loop_return(x)
+    return v * v + i
+
+
+@pytest.mark.parametrize("f, x", [
+    (euler_state, 0.7), (indexed, 1.3), (sliced, 0.9), (uses_branchy, 1.5),
+    (uses_branchy, -1.5), (uses_nested, 0.8),
+], ids=lambda v: getattr(v, "__name__", str(v)))
+def test_helpers_returning_tuples(f, x):
+    check(f, x)
+
+
+def test_rk4_with_a_tuple_right_hand_side():
+    check(rk4_prey, 1.0, 0.5)
+    check(rk4_prey_b, 0.5, 1.0)
+
+
+def test_a_tuple_returned_from_inside_a_helper_loop_is_refused_in_words():
+    with pytest.raises(UnsupportedSyntaxError, match="the value returned inside a loop") as e:
+        srcdiff.grad(uses_loop_return)
+    assert "__ret" not in str(e.value)
+
+
+def test_stats_helper_returns_a_tuple_of_array_statistics():
+    v = np.array([1.0, 2.0, 4.0, 7.0])
+    n, m, s = v.size, v.mean(), v.std()
+    want = ((v - m) / (n * s)) / m - s / (m * m) / n  # d(s/m) = ds/m - s dm/m^2
+    check(standardized_spread, v, want=want)
+
+
+def test_rk4_source_reads_like_hand_code():
+    src = srcdiff.grad(rk4_prey).source
+    assert "k1x = a * x - t * y" in src or "k1x = " in src
+    for text in ("pack", "items", "lotka_volterra(", "[0]"):
+        assert text not in src, text
+
+
+def test_a_tuple_result_of_f_itself_is_still_refused():
+    def f(x):
+        return oscillator(x, x)
+
+    with pytest.raises(SrcDiffError, match="returns a tuple"):
+        srcdiff.grad(f)(1.0)
+
+
+def test_tuple_errors_are_located():
+    def out_of_range(x):
+        r = oscillator(x, x)
+        return r[2]
+
+    def grows(x):
+        t = (x,)
+        for _ in range(3):
+            t = t + (x,)
+        return t[0]
+
+    with pytest.raises(UnsupportedSyntaxError, match="tuple of 2 items at 2") as e:
+        srcdiff.grad(out_of_range)
+    assert e.value.lineno == out_of_range.__code__.co_firstlineno + 2
+
+
+# ---------------------------------------------------------------- dicts built inside f
+
+def dict_display(x):
+    d = {"a": x * 2, "b": 3.0}
+    return d["a"] * x + d["b"]
+
+
+def dict_updates(x):
+    stats = {}
+    stats["sum"] = x * 3
+    stats["sq"] = x * x
+    stats["sq"] += x
+    return stats["sq"] - stats["sum"] ** 2 / 4 + stats.get("missing", 1.0)
+
+
+def dict_in_branches(x):
+    d = {"v": x}
+    if x > 0:
+        d["v"] = d["v"] * 2
+    return d["v"] * x
+
+
+def dict_in_a_loop(x):
+    acc = {"s": 0.0, "p": 1.0}
+    for i in range(4):
+        acc["s"] = acc["s"] + x * i
+        acc["p"] = acc["p"] * x
+    return acc["s"] + acc["p"]
+
+
+def _params(x):
+    return {"scale": x * x, "shift": 1.0}
+
+
+def _apply(p, y):
+    return p["scale"] * y + p["shift"]
+
+
+def dict_through_helpers(x):
+    p = _params(x)
+    return _apply(p, x) + sum_values(p)
+
+
+def sum_values(p):
+    total = 0.0
+    for v in p.values():
+        total = total + v
+    return total
+
+
+@pytest.mark.parametrize("f, x", [(dict_display, 1.5), (dict_updates, 0.7),
+                                  (dict_in_branches, 1.2), (dict_in_branches, -1.2),
+                                  (dict_in_a_loop, 1.1), (dict_through_helpers, 0.6)],
+                         ids=lambda v: getattr(v, "__name__", str(v)))
+def test_dicts_built_inside_f(f, x):
+    check(f, x)
+
+
+def test_dict_source_reads_like_hand_code():
+    src = srcdiff.grad(dict_display).source
+    assert "{" not in src.split("\n", 1)[1] and "'a'" not in src
+
+
+def aliased(x):
+    d = {"a": x}
+    e = d
+    d["a"] = 2 * x
+    return e["a"]
+
+
+def runtime_key(x, k):
+    d = {"a": x}
+    return d[k]
+
+
+@pytest.mark.parametrize("f, words", [(aliased, "the dict 'd' that the name 'e' also holds"),
+                                      (runtime_key, "a dict key computed at run time")])
+def test_dict_refusals_are_located(f, words):
+    with pytest.raises(UnsupportedSyntaxError, match=words):
+        srcdiff.grad(f)(1.0, "a")
+
+
+# ---------------------------------------------------------------- item 5: everyday constructs
+
+def newton_sqrt(a):
+    """`x_new` is assigned only inside the loop and read after it."""
+    x = a
+    err = 1.0
+    while err > 1e-13:
+        x_new = 0.5 * (x + a / x)
+        err = abs(x_new - x)
+        x = x_new
+    return x_new
+
+
+def last_in_loop(x, n):
+    for i in range(n):
+        y = x * (i + 1)
+    return y * x
+
+
+def for_else(x):
+    y = x
+    for _ in range(5):
+        y = y * 1.1
+        if y > 3.0:
+            z = y * 2
+            break
+    else:
+        z = -y
+    return z * x
+
+
+def raises_in_branch(x):
+    if x < 0:
+        raise ValueError(f"x must be non-negative, got {x}")
+    return x * math.sqrt(x)
+
+
+def prints(x):
+    y = x * x
+    print(f"y = {y:.3f}")
+    return y * x
+
+
+def masks(x):
+    m = x > 0
+    keep = ~m & (x > -5)
+    return np.sum(np.where(keep, x * x, 0.0)) + np.sum(x[~m] ** 3)
+
+
+def star_args(x):
+    shape = (3,)
+    args = (x, 2.0)
+    return np.sum(np.zeros(*shape) + np.multiply(*args))
+
+
+def star_args_at_run_time(x, shape):
+    return np.sum(np.zeros(*shape) + x * x)
+
+
+def random_constants(x):
+    rng = np.random.default_rng(7)
+    skipped = rng.normal(size=3)  # unused, but it advances the generator
+    noise = rng.normal(size=3)
+    return np.sum(x * noise) + 0.0 * skipped[0]
+
+
+@pytest.mark.parametrize("f, x, want", [
+    (newton_sqrt, 2.0, 0.5 / math.sqrt(2.0)),
+    (for_else, 1.0, 1.1 ** 5 * -2),  # y never exceeds 3: the else runs, z = -y
+    (for_else, 2.5, 4 * 1.1 ** 2 * 2.5),  # breaks on the second trip: z = 2 * 1.21 x
+    (raises_in_branch, 2.0, 1.5 * math.sqrt(2.0)),
+    (prints, 1.5, 3 * 1.5 ** 2),
+], ids=lambda v: getattr(v, "__name__", str(v)))
+def test_everyday_constructs(f, x, want):
+    check(f, x, want=want)
+
+
+def test_everyday_array_constructs():
+    check(last_in_loop, 1.5, 4, want=2 * 4 * 1.5)
+    x = np.array([1.0, -2.0, -6.0])
+    check(masks, x)
+    check(star_args, x, want=np.full(3, 2.0))
+    for mode in ("reverse", "forward"):  # (jvp would differentiate `shape` too)
+        got = srcdiff.grad(star_args_at_run_time, mode=mode)(x, (3,))
+        np.testing.assert_allclose(got, 2 * x, rtol=1e-12)
+    noise = np.random.default_rng(7).normal(size=6)[3:]
+    check(random_constants, np.array([1.0, 2.0, 3.0]), want=noise)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_the_derivative_raises_where_f_does(mode):
+    g = srcdiff.grad(raises_in_branch, mode=mode)
+    with pytest.raises(ValueError, match="got -1.0"):
+        g(-1.0)
+    assert "raise ValueError" in g.source
+    g0 = srcdiff.grad(last_in_loop, mode=mode)
+    with pytest.raises(UnboundLocalError):
+        last_in_loop(1.0, 0)
+    with pytest.raises(UnboundLocalError):
+        g0(1.0, 0)
+
+
+def test_raise_source_reads_like_hand_code():
+    src = srcdiff.grad(raises_in_branch).source
+    body = src.split("if x < 0:\n        raise ValueError(", 1)[1]
+    assert "if " not in body and "else" not in body, src
+
+
+def test_print_runs_once_with_its_f_string(capsys):
+    for mode in ("reverse", "forward"):
+        srcdiff.grad(prints, mode=mode)(2.0)
+        assert capsys.readouterr().out == "y = 4.000\n"
+
+
+def test_a_loop_that_runs_is_not_checked():
+    def first_root(a):
+        x = a
+        while True:
+            x_new = 0.5 * (x + a / x)
+            if abs(x_new - x) < 1e-13:
+                break
+            x = x_new
+        return x_new
+
+    check(first_root, 3.0, want=0.5 / math.sqrt(3.0))
+    assert "UnboundLocalError" not in srcdiff.grad(first_root).source
+
+
+def implicit_euler(k):
+    """Newton inside a time loop: the inner loop's y_new became the outer y's name
+    while the inner loop still read y (a silent wrong derivative, 0.0, in both
+    modes before coalesce.py dated a loop's carried values from the loop's start)."""
+    y = 0.7
+    for _ in range(5):
+        guess = y
+        change = 1.0
+        y_new = 0.0
+        while change > 1e-12:
+            y_new = guess - (guess - y + 0.2 * k * guess ** 3) / (1 + 0.6 * k * guess ** 2)
+            change = abs(y_new - guess)
+            guess = y_new
+        y = y_new
+    return y
+
+
+def implicit_euler_unassigned(k):
+    y = 0.7
+    for _ in range(5):
+        guess = y
+        change = 1.0
+        while change > 1e-12:
+            y_new = guess - (guess - y + 0.2 * k * guess ** 3) / (1 + 0.6 * k * guess ** 2)
+            change = abs(y_new - guess)
+            guess = y_new
+        y = y_new
+    return y
+
+
+@pytest.mark.parametrize("f", [implicit_euler, implicit_euler_unassigned])
+def test_nested_loops_carrying_a_name_into_the_outer_one(f):
+    check(f, 1.0)
