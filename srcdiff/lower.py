@@ -265,7 +265,8 @@ class Lowerer(Values):
             self.env[name] = self.join(name, a, b, s, outs, broke)
         for name in set(tenv) ^ set(eenv):
             if name not in before and name != RET:
-                self.env[name] = Undefined(f"{name!r} is assigned in only one branch of an if")
+                self.env[name] = Undefined(f"{_words(name)} is assigned in only one branch of "
+                                           "an if")
         self.emit(ir.If(cond, tb, eb, outs, self.loc(s)))
         return tdone and edone
 
@@ -304,10 +305,9 @@ class Lowerer(Values):
                 keys = dict.fromkeys(list(a.entries) + list(b.entries))
                 return DictVal({k: self.join(name, a.entries[k], b.entries[k], s, outs)
                                 if k in a.entries and k in b.entries else Undefined(
-                                    f"the entry {name}[{k!r}], which only one branch of an if "
-                                    "sets") for k in keys})
-            what = "the value returned inside a loop" if name == desugar.RET else repr(name)
-            return Undefined(f"{what} after an if whose branches make it different kinds "
+                                    f"the entry {_words(name)}[{k!r}], which only one branch "
+                                    "of an if sets") for k in keys})
+            return Undefined(f"{_words(name)} after an if whose branches make it different kinds "
                              "of value (a tuple or dict of another shape in one)")
         v = self.var("result" if name == RET else name, s)
         v.user = name != RET
@@ -435,8 +435,8 @@ class Lowerer(Values):
             after = body_env.get(name, start)
             if path and not same_shape(after, start) or not path and isinstance(
                     after, STRUCTS):
-                raise self.error(f"{name!r} changing kind inside the loop (a tuple or dict "
-                                 "of another shape after an iteration)", s)
+                raise self.error(f"{_words(name)} changing kind inside the loop (a tuple or "
+                                 "dict of another shape after an iteration)", s)
             c.next = at(after, path)
             if isinstance(c.next, Undefined):
                 raise self.error(c.next.why, s)
@@ -455,7 +455,7 @@ class Lowerer(Values):
         for name in _assigned_names(s.body):
             if name not in keys:
                 self.env[name] = Undefined(
-                    f"{name!r} after the loop (it is assigned only inside the loop; "
+                    f"{_words(name)} after the loop (it is assigned only inside the loop; "
                     "assign it before the loop)")
 
     def loop_body(self, s):
@@ -485,6 +485,21 @@ class Lowerer(Values):
             test = ast.copy_location(ast.UnaryOp(ast.Not(), ast.Name(key, ast.Load())), s)
             self.if_stmt(ast.copy_location(ast.If(test, s.orelse, []), s), [], broke=key)
         self.env.pop(key, None)
+
+
+def _words(name: str) -> str:
+    """A name in an error message: the user's, or what a generated one stands for."""
+    if name == RET:
+        return "the value returned"
+    words = {desugar.RET: "the value returned inside a loop", desugar.ACC: "the sum",
+             desugar.RETFLAG: "whether a loop returned"}
+    if name in words:
+        return words[name]
+    if name.startswith("__brk"):
+        return "whether the loop broke"
+    if name.startswith("__call"):
+        return "a call in a condition"
+    return repr(name)
 
 
 def _runs(s) -> bool:

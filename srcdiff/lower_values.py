@@ -352,7 +352,8 @@ class Values:
         if self.callee(node)[0]:
             return ir.Opaque(self.resolver.written(node), {})  # e.g. math.pi, read live
         base = self.atom(node.value, "t")
-        return self.assign(hint, ir.Call(("attr", node.attr), None, [base]), node)
+        return self.assign(hint, ir.Call(("attr", node.attr), None, [base], {},
+                                         ast.unparse(node)), node)
 
     def e_Subscript(self, node, hint):
         base = self.value(node.value, "t")

@@ -116,7 +116,7 @@ def uses_loop_return(x):
 
 @pytest.mark.parametrize("f, x", [
     (euler_state, 0.7), (indexed, 1.3), (sliced, 0.9), (uses_branchy, 1.5),
-    (uses_branchy, -1.5), (uses_nested, 0.8),
+    (uses_branchy, -1.5), (uses_nested, 0.8), (uses_loop_return, 0.3), (uses_loop_return, 1.7),
 ], ids=lambda v: getattr(v, "__name__", str(v)))
 def test_helpers_returning_tuples(f, x):
     check(f, x)
@@ -127,9 +127,23 @@ def test_rk4_with_a_tuple_right_hand_side():
     check(rk4_prey_b, 0.5, 1.0)
 
 
-def test_a_tuple_returned_from_inside_a_helper_loop_is_refused_in_words():
+def mixed_loop_returns(x):
+    for i in range(3):
+        if x > i:
+            return x, i
+    for j in range(3):
+        if x < -j:
+            return x, j, 0
+    return x, 0
+
+
+def uses_mixed_loop_returns(x):
+    return mixed_loop_returns(x)[0] * x
+
+
+def test_tuples_of_two_shapes_returned_from_helper_loops_are_refused_in_words():
     with pytest.raises(UnsupportedSyntaxError, match="the value returned inside a loop") as e:
-        srcdiff.grad(uses_loop_return)
+        srcdiff.grad(uses_mixed_loop_returns)
     assert "__ret" not in str(e.value)
 
 
