@@ -175,9 +175,27 @@ class Fence(ast.NodeVisitor):
             self.visit(s.value)
 
     def visit_FunctionDef(self, s):
-        """Generated code defines srcdiff's runtime helpers inside the function."""
-        if s.name not in HELPERS:
-            raise rejection(s, self.filename, "define the helper at module level")
+        """A nested def (inlined where it is called; generated code defines srcdiff's
+        runtime helpers inside the function this way too)."""
+        if s.name in HELPERS:
+            return
+        if s.decorator_list:
+            raise unsupported("a decorated nested def", self.filename, s.decorator_list[0])
+        self.function(s)
+        self.block(s.body)
+
+    def function(self, node) -> None:
+        """A nested def's or lambda's parameters: defaults are lowered where it is made."""
+        a = node.args
+        if a.vararg or a.kwarg:
+            raise unsupported("a nested def or lambda with *args or **kwargs parameters",
+                              self.filename, a.vararg or a.kwarg)
+        for d in a.defaults + [d for d in a.kw_defaults if d is not None]:
+            self.visit(d)
+
+    def visit_Lambda(self, node):
+        self.function(node)
+        self.visit(node.body)
 
     def visit_Assign(self, s):
         self.visit(s.value)

@@ -23,8 +23,9 @@ from .lower_values import RET, Values
 from .ops import BINOPS
 from .resolve import MISSING  # noqa: F401  (api.py reads srcdiff.lower.MISSING)
 from .source import parse_function
-from .structs import (STRUCTS, DictVal, TupleVal, Undefined, at, holds, leaves, rebuild,
-                      same_shape)
+from .runtime import HELPERS
+from .structs import (CALLABLES, STRUCTS, DictVal, FuncVal, ObjRef, TupleVal, Undefined, at,
+                      holds, leaves, rebuild, same_shape)
 
 RAISED = "<raised>"  # the env key set on a path that ended in `raise`
 
@@ -52,6 +53,7 @@ class Lowerer(Values):
         self.stack = tuple(stack)
         self.brk_keys: list = []  # the break flags of the loops being lowered, innermost last
         self.top = False  # lowering the function differentiated (not a helper inlined)
+        self.locals_stack: tuple = ()  # the nested defs and lambdas being inlined
         self.later: list = []  # the code after the statement being lowered, per block
         self.broke_unbound: dict = {}  # break flag -> names a `break` may leave unassigned
 
@@ -115,7 +117,8 @@ class Lowerer(Values):
             return None
         self.resolver.guards += sub.resolver.guards
         if isinstance(result, ir.Var) and result.hint in ("result", "t"):
-            result.hint = hint if hint not in ("t", "result") else helper.__name__
+            result.hint = hint if hint not in ("t", "result") else (
+                helper.__name__.lstrip("_") or "t")
         for _, leaf in leaves(result) if isinstance(result, STRUCTS) else ():
             if isinstance(leaf, ir.Var) and leaf.id > start:
                 leaf.user = False  # `k1x, k1y = rhs(x, y)`: the caller's names read best
@@ -212,9 +215,43 @@ class Lowerer(Values):
                 st.effect = True
 
     def s_FunctionDef(self, s):
-        """Generated code defines srcdiff's runtime helpers inside the function
-        (the fence allows no other def); they are primitives with rules."""
-        self.resolver.define_helper(s.name)
+        """A nested def is a value, inlined where it is called. (Generated code
+        defines srcdiff's runtime helpers inside the function: primitives with rules.)"""
+        if s.name in HELPERS:
+            self.resolver.define_helper(s.name)
+            return
+        self.env[s.name] = FuncVal(s, self, inlining.defaults_of(
+            s, lambda d: self.value(d, "t")))
+
+    def inline_local(self, fv, node, args, kwargs, hint):
+        """Lower a call of a def or lambda made inside the function: its body reads
+        the names of the function that made it as they are now (a closure)."""
+        if any(f is fv for f in self.locals_stack):
+            raise self.error("recursion of a function defined inside the function", node)
+        scope, fnode = fv.scope, fv.node
+        name = getattr(fnode, "name", "lambda")
+        own = inlining.local_names(fnode)
+        env = {k: v for k, v in scope.env.items() if isinstance(k, str) and k not in own
+               and not k.startswith(("<", "__"))}
+        env.update(inlining.bind(name, fnode, fv.defaults, args, kwargs, node, self.filename))
+        passed = [leaf for v in env.values() for _, leaf in leaves(v)]
+        sub = Lowerer(scope.fn, scope.filename, self.counter, env=env, out=self.out,
+                      shared={v.id for v in passed if isinstance(v, ir.Var)},
+                      stack=self.stack, spelling=self.spelling)
+        sub.held = {id(d) for v in env.values() for d in _dicts(v)} | self.held
+        sub.unbound = scope.unbound
+        sub.resolver.locals |= own
+        sub.locals_stack = self.locals_stack + (fv,)
+        start = next(self.counter)
+        result = sub.inlined(fnode, hint)
+        self.resolver.guards += sub.resolver.guards
+        for _, leaf in leaves(result):
+            if isinstance(leaf, ir.Var) and leaf.id > start and (
+                    isinstance(result, STRUCTS) or leaf.hint in ("result", "t")):
+                leaf.user = False
+                if not isinstance(result, STRUCTS):
+                    leaf.hint = hint if hint not in ("t", "result") else name.lstrip("_")
+        return result
 
     def s_Assign(self, s):
         hint = s.targets[0].id if isinstance(s.targets[0], ast.Name) else "t"
@@ -296,6 +333,9 @@ class Lowerer(Values):
         for u in (a, b):
             if isinstance(u, Undefined):
                 return u
+        if isinstance(a, CALLABLES + (ObjRef,)) or isinstance(b, CALLABLES + (ObjRef,)):
+            return Undefined(f"{_words(name)} after an if whose branches make it different "
+                             "functions")
         if isinstance(a, STRUCTS) or isinstance(b, STRUCTS):
             if isinstance(a, TupleVal) and isinstance(b, TupleVal) and len(a.items) == len(
                     b.items):
@@ -396,7 +436,7 @@ class Lowerer(Values):
         for name in _assigned_names(s.body) + ([self.brk_keys[-1]] if flag else []):
             start = self.env.get(name)
             if name not in self.env or name in extra or any(
-                    isinstance(leaf, Undefined) for _, leaf in leaves(start)):
+                    isinstance(leaf, (Undefined, ObjRef) + CALLABLES) for _, leaf in leaves(start)):
                 continue
 
             def carry(path, init, name=name):
@@ -440,6 +480,9 @@ class Lowerer(Values):
             c.next = at(after, path)
             if isinstance(c.next, Undefined):
                 raise self.error(c.next.why, s)
+            if isinstance(c.next, CALLABLES + (ObjRef,)):
+                raise self.error(f"{_words(name)}, a function defined inside the loop, after "
+                                 "it", s, "define it before the loop")
             if c.phi.id in self.unbound:  # bound after the loop when it ran and assigned it
                 if _runs(s) and not self.maybe_unbound(c.next):
                     del self.unbound[c.phi.id]

@@ -17,15 +17,18 @@ from __future__ import annotations
 
 import ast
 import copy
+import functools
 import itertools
 import operator
+import types
 
-from . import desugar, fence, ir
+from . import desugar, fence, inlining, ir
 from .exprs import as_value
 from .ops import BINOPS, UNOPS
 from .resolve import Resolver, is_user_function
 from .source import loc_of, unsupported
-from .structs import STRUCTS, DictVal, TupleVal, Undefined, holds
+from .structs import (CALLABLES, STRUCTS, DictVal, FuncRef, FuncVal, ObjRef, PartialVal,
+                      TupleVal, Undefined, holds)
 
 RET = "<return>"  # the env key of the value a path returns
 PACK_LIST = ("pack", "list")
@@ -222,6 +225,15 @@ class Values:
                              "as d[\"a\"], or pass it to your own functions")
         if isinstance(val, Undefined):
             raise self.error(val.why, node)
+        if isinstance(val, (FuncRef, ObjRef)) and val.opaque is not None:
+            return val.opaque  # passed to something srcdiff does not inline: as written
+        if isinstance(val, FuncVal) and isinstance(val.node, ast.Lambda) and not (
+                val.node.args.defaults or val.node.args.kw_defaults):
+            return val.scope.opaque(val.node)  # `sorted(xs, key=lambda t: t[1])`: as written
+        if isinstance(val, (FuncVal, PartialVal, FuncRef)):
+            raise self.error("a function defined or bound inside the function used here as "
+                             "a value", node, "srcdiff inlines such functions where they are "
+                             "called (directly, or by your own functions)")
         if isinstance(val, TupleVal):
             items = [self.pack(v, node) for v in val.items]
             v = self.assign("items", ir.Call(PACK_TUPLE, None, items), node)
@@ -247,6 +259,8 @@ class Values:
         uses: dict[str, ir.Var] = {}
         bound = {t.id for n in ast.walk(node) if isinstance(n, ast.comprehension)
                  for t in ast.walk(n.target) if isinstance(t, ast.Name)}
+        bound |= {p.arg for n in ast.walk(node) if isinstance(n, ast.Lambda)
+                  for p in n.args.posonlyargs + n.args.args + n.args.kwonlyargs}
         lowerer = self
 
         class Sub(ast.NodeTransformer):
@@ -274,7 +288,14 @@ class Values:
         return ir.Opaque(node, uses, nondiff)
 
     def e_Name(self, node, hint):
+        if node.id not in self.env and node.id not in self.resolver.locals:
+            found, obj = self.callee(node)
+            if found and is_user_function(obj):  # `rk4_step(rhs, ...)`: inlined where called
+                return FuncRef(obj, self.read(node))
         return self.read(node)
+
+    def e_Lambda(self, node, hint):
+        return FuncVal(node, self, inlining.defaults_of(node, lambda d: self.value(d, "t")))
 
     def e_Constant(self, node, hint):
         return ir.Const(node.value)
@@ -349,9 +370,19 @@ class Values:
         return v
 
     def e_Attribute(self, node, hint):
-        if self.callee(node)[0]:
-            return ir.Opaque(self.resolver.written(node), {})  # e.g. math.pi, read live
-        base = self.atom(node.value, "t")
+        found, obj = self.callee(node)
+        if found:
+            written = ir.Opaque(self.resolver.written(node), {})  # e.g. math.pi, read live
+            return FuncRef(obj, written) if is_user_function(obj) else written
+        base = self.value(node.value, "t")
+        if isinstance(base, ObjRef):  # `self.w` in a method of the user's object
+            got = getattr(base.obj, node.attr, None)
+            if isinstance(got, types.MethodType) and is_user_function(got.__func__):
+                return PartialVal(FuncRef(got.__func__, None), [base], {})
+            return ir.Opaque(ast.copy_location(ast.Attribute(
+                copy.deepcopy(base.opaque.node), node.attr, ast.Load()), node),
+                dict(base.opaque.uses))
+        base = self.pack(base, node.value)
         return self.assign(hint, ir.Call(("attr", node.attr), None, [base], {},
                                          ast.unparse(node)), node)
 
@@ -415,7 +446,26 @@ class Values:
             if spread is None:  # `np.zeros(*shape)` of a value: kept as written
                 return self.assign(hint, self.opaque(node), node)
             node = spread
+        target = self.env.get(node.func.id) if isinstance(node.func, ast.Name) else None
+        if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) and (
+                isinstance(self.env.get(node.func.value.id), ObjRef)):
+            target = self.value(node.func, "t")  # `self.penalty(w)`
+        if isinstance(target, CALLABLES):
+            args = [self.value(a, "t") for a in node.args]
+            kwargs = {k.arg: self.value(k.value, "t") for k in node.keywords}
+            return self.call_value(target, node, args, kwargs, hint)
         found, obj = self.callee(node.func)
+        if found and isinstance(obj, types.MethodType) and is_user_function(obj.__func__) and (
+                isinstance(node.func, ast.Attribute)) and not isinstance(obj.__self__, type):
+            this = ObjRef(obj.__self__, ir.Opaque(self.resolver.written(node.func.value), {}))
+            args = [self.value(a, "t") for a in node.args]
+            kwargs = {k.arg: self.value(k.value, "t") for k in node.keywords}
+            return self.call_value(FuncRef(obj.__func__, None), node, [this] + args, kwargs, hint)
+        if found and obj is functools.partial and node.args:
+            first = self.value(node.args[0], "t")
+            if isinstance(first, CALLABLES):
+                return PartialVal(first, [self.value(a, "t") for a in node.args[1:]],
+                                  {k.arg: self.value(k.value, "t") for k in node.keywords})
         if found and desugar.summed(obj, node):
             return self.comprehension_sum(node)
         if found and obj in (max, min) and len(node.args) == 1 and not node.keywords:
@@ -456,6 +506,27 @@ class Values:
         callee = self.opaque(node.func)
         return self.assign(hint, ir.Call(("opaque", spelling), callee, args, kwargs,
                                          spelling), node)
+
+    def call_value(self, val, node, args, kwargs, hint):
+        """A call of a function that is a value here: a nested def or lambda, one of
+        the user's functions passed in, a partial, a method of the user's object."""
+        if isinstance(val, PartialVal):
+            return self.call_value(val.func, node, list(val.args) + args,
+                                   {**val.kwargs, **kwargs}, hint)
+        if isinstance(val, FuncVal):
+            return self.inline_local(val, node, args, kwargs, hint)
+        got = self.inline(val.fn, node, args, kwargs, hint)
+        if got is not None:
+            return got
+        packed = [self.pack(a, node) for a in args]
+        kwargs = {k: self.pack(v, node) for k, v in kwargs.items()}
+        spelling = ast.unparse(node.func)
+        if val.opaque is None:  # a method: kept as a method call on the object
+            call = ir.Call(("method", val.fn.__name__), None, packed, kwargs, spelling)
+        else:
+            call = ir.Call(val.fn, val.opaque.node, packed, kwargs, spelling)
+        call.why = self.inline_errors.get(id(val.fn))
+        return self.assign(_call_hint(hint, spelling, packed), call, node)
 
     def spread(self, node):
         """`g(*t, **d)` with `t` a tuple and `d` a dict whose entries are known here
@@ -524,6 +595,9 @@ class Values:
         raise NotImplementedError  # the statement half, lower.Lowerer
 
     def inline(self, helper, node, args, kwargs, hint):
+        raise NotImplementedError  # the statement half, lower.Lowerer
+
+    def inline_local(self, fv, node, args, kwargs, hint):
         raise NotImplementedError  # the statement half, lower.Lowerer
 
 

@@ -89,3 +89,45 @@ def holds(v, obj) -> bool:
 def spelled(name: str, path) -> str:
     """`state[0]`, `d['a']`: an entry as the user would write it."""
     return name + "".join(f"[{k!r}]" for k in path)
+
+
+# ---------------------------------------------------------------- functions as values
+
+class FuncVal:
+    """A `def` or `lambda` inside the function: inlined where it is called, reading
+    the names of the scope that defined it (`scope`, a lowering) as they are then."""
+
+    def __init__(self, node, scope, defaults: dict):
+        self.node = node
+        self.scope = scope
+        self.defaults = defaults  # parameter -> value, evaluated where it was defined
+
+
+class FuncRef:
+    """One of the user's own functions used as a value (`rk4_step(rhs, ...)`):
+    inlined where it is called; `opaque` reads it, as written, anywhere else."""
+
+    def __init__(self, fn, opaque):
+        self.fn = fn
+        self.opaque = opaque
+
+
+class PartialVal:
+    """`functools.partial(g, *args, **kwargs)` of a function srcdiff inlines."""
+
+    def __init__(self, func, args: list, kwargs: dict):
+        self.func = func
+        self.args = args
+        self.kwargs = kwargs
+
+
+class ObjRef:
+    """An object of the user's whose methods are called (`model.loss(w)`): `self`
+    inside them; its attributes are read live as written (`opaque.attr`)."""
+
+    def __init__(self, obj, opaque):
+        self.obj = obj
+        self.opaque = opaque
+
+
+CALLABLES = (FuncVal, FuncRef, PartialVal)

@@ -10,6 +10,7 @@ against central finite differences or a hand formula.
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 import pytest
@@ -428,3 +429,104 @@ def implicit_euler_unassigned(k):
 @pytest.mark.parametrize("f", [implicit_euler, implicit_euler_unassigned])
 def test_nested_loops_carrying_a_name_into_the_outer_one(f):
     check(f, 1.0)
+
+
+# ---------------------------------------------------------------- item 4: functions as values
+
+def nested_def(x):
+    scale = 3.0
+
+    def bump(t, power=2):
+        return scale * np.exp(-t ** power)
+
+    scale = 2.0  # a closure reads the name when it is called
+    return np.sum(bump(x) * x)
+
+
+def lambda_closure(x, y):
+    sq = lambda v: v @ v  # noqa: E731
+    w = y * 2
+    shifted = lambda v, c=1.0: np.sum((v - w) ** 2) * c  # noqa: E731
+    return sq(x) + shifted(x)
+
+
+def _integrate(fn, a, b, n=8):
+    h = (b - a) / n
+    total = 0.5 * (fn(a) + fn(b))
+    for i in range(1, n):
+        total += fn(a + i * h)
+    return total * h
+
+
+def _gauss(t):
+    return math.exp(-t * t)
+
+
+def passes_functions(s):
+    """A module function and a closure passed to a helper that calls them."""
+    return _integrate(_gauss, 0.0, s) + _integrate(lambda t: s * t * t, 0.0, 1.0)
+
+
+def _growth(y, r, K):
+    return r * y * (1 - y / K)
+
+
+def partial_of_a_helper(r):
+    g = partial(_growth, r=r, K=2.0)
+    y = 0.1
+    for _ in range(10):
+        y = y + 0.1 * g(y)
+    return y
+
+
+class Spring:
+    def __init__(self, k):
+        self.k = k
+        self.rest = np.array([0.5, -0.5])
+
+    def energy(self, x):
+        return 0.5 * self.k * self.stretch(x)
+
+    def stretch(self, x):
+        return np.sum((x - self.rest) ** 2)
+
+
+SPRING = Spring(3.0)
+
+
+def calls_a_method(x):
+    return SPRING.energy(x) + np.sum(x)
+
+
+@pytest.mark.parametrize("f, x, rest", [
+    (nested_def, np.array([0.3, -0.7]), ()),
+    (lambda_closure, np.array([0.3, -0.7]), (np.array([1.0, 2.0]),)),
+    (passes_functions, 0.8, ()),
+    (calls_a_method, np.array([1.0, 2.0]), ()),
+], ids=["nested_def", "lambda_closure", "passes_functions", "calls_a_method"])
+def test_functions_as_values(f, x, rest):
+    check(f, x, *rest)
+
+
+def test_partial_of_a_helper():
+    h = 1e-6
+    want = (partial_of_a_helper(0.8 + h) - partial_of_a_helper(0.8 - h)) / (2 * h)
+    for mode in ("reverse", "forward"):
+        np.testing.assert_allclose(srcdiff.grad(partial_of_a_helper, mode=mode)(0.8), want,
+                                   rtol=1e-6)
+
+
+def test_closure_source_reads_like_hand_code():
+    src = srcdiff.grad(nested_def).source
+    assert "bump" not in src and "lambda" not in src and "<" not in src, src
+    assert "Spring" not in srcdiff.grad(calls_a_method).source
+
+
+def test_function_refusals_are_located():
+    def recursive(x):
+        def down(t):
+            return down(t - 1) if t > 0 else t
+        return down(x)
+
+    with pytest.raises(UnsupportedSyntaxError, match="recursion"):
+        srcdiff.grad(recursive)(1.0)
