@@ -134,7 +134,7 @@ class Fence(ast.NodeVisitor):
     def target(self, node) -> None:
         if isinstance(node, (ast.Tuple, ast.List)):
             for e in node.elts:
-                self.target(e)
+                self.target(e.value if isinstance(e, ast.Starred) else e)
         elif isinstance(node, ast.Subscript):
             if not isinstance(node.value, ast.Name):
                 raise unsupported("assignment into an item of something other than a local "

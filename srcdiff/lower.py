@@ -250,7 +250,8 @@ class Lowerer(Values):
                     isinstance(result, STRUCTS) or leaf.hint in ("result", "t")):
                 leaf.user = False
                 if not isinstance(result, STRUCTS):
-                    leaf.hint = hint if hint not in ("t", "result") else name.lstrip("_")
+                    leaf.hint = hint if hint not in ("t", "result") else (
+                        name.lstrip("_") if isinstance(fnode, ast.FunctionDef) else "t")
         return result
 
     def s_Assign(self, s):

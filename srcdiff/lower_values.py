@@ -98,6 +98,38 @@ class Values:
             return v
         return self.resolver.outer(node)
 
+    def bind_starred(self, target, val, stars) -> None:
+        """`a, *rest, z = t`: `rest` is a list of the middle items of a tuple built
+        here; of another value, only the discarded `*_` (its length is not known)."""
+        if len(stars) > 1:
+            raise self.error("two starred targets in one assignment", target)
+        k, elts = stars[0], target.elts
+        after = len(elts) - k - 1
+        star = elts[k].value
+        if isinstance(val, TupleVal):
+            if len(val.items) < len(elts) - 1:
+                raise self.error("unpacking a tuple of too few items", target)
+            n = len(val.items)
+            for t, v in zip(elts[:k] + elts[k + 1:], val.items[:k] + val.items[n - after:]):
+                self.bind(t, v)
+            items = [self.pack(v, target) for v in val.items[k:n - after]]
+            rest = self.assign(getattr(star, "id", "items"), ir.Call(PACK_LIST, None, items),
+                               target)
+            self.packs[rest.id] = items
+            self.bind(star, rest)
+            return
+        if not (isinstance(star, ast.Name) and star.id == "_"):
+            raise self.error("a starred target (*rest) unpacking a value whose length is "
+                             "known only at run time", elts[k], "write *_ to discard the "
+                             "rest, or index the items")
+        for i, t in enumerate(elts[:k]):
+            self.bind(t, self.assign(getattr(t, "id", "t"), ir.Call(
+                operator.getitem, None, [val, ir.Const(i)]), t))
+        for j, t in enumerate(elts[k + 1:]):
+            self.bind(t, self.assign(getattr(t, "id", "t"), ir.Call(
+                operator.getitem, None, [val, ir.Const(j - after)]), t))
+        self.env["_"] = Undefined("'_', the discarded rest of an unpacking")
+
     def check_bound(self, name: str, v: ir.Var, node) -> None:
         """Before the first read of a name assigned only inside a loop that may run
         zero times (or stop before assigning it): raise where Python would. The
@@ -123,6 +155,10 @@ class Values:
         if isinstance(target, (ast.Tuple, ast.List)):
             if isinstance(val, DictVal):
                 raise self.error("unpacking a dict (it gives its keys)", target)
+            stars = [i for i, t in enumerate(target.elts) if isinstance(t, ast.Starred)]
+            if stars:
+                self.bind_starred(target, val, stars)
+                return
             if isinstance(val, TupleVal):
                 if len(val.items) != len(target.elts):
                     raise self.error("unpacking a tuple of the wrong length", target)
@@ -480,6 +516,9 @@ class Values:
             inlined = self.inline(obj, node, args, kwargs, hint)
             if inlined is not None:
                 return inlined
+            if any(isinstance(a, (DictVal, FuncVal, PartialVal)) for a in [
+                    *args, *kwargs.values()]):
+                raise self.inline_errors[id(obj)]  # it cannot be called as written either
         if found and obj is len and len(args) == 1 and not kwargs and isinstance(
                 args[0], STRUCTS):
             return ir.Const(len(args[0].items if isinstance(args[0], TupleVal)

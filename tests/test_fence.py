@@ -62,7 +62,6 @@ REJECTED = [
     ("walrus in a branch's test", "    y = 1 if x else (2 if (z := x) else 3)",
      "the walrus operator"),
     ("walrus in index", "    y = [x][(i := 0)]", "the walrus operator"),
-    ("star target", "    a, *b = x", "assignment to Starred"),
     ("attribute target", "    x.y = 1", "assignment to Attribute"),
     ("item of non-local", "    x.y[0] = 1", "assignment into an item of something other"),
     ("augmented item of non-local", "    x.y[0] += 1", "assignment into an item of something"),

@@ -530,3 +530,120 @@ def test_function_refusals_are_located():
 
     with pytest.raises(UnsupportedSyntaxError, match="recursion"):
         srcdiff.grad(recursive)(1.0)
+
+
+def _scaler(k):
+    return lambda t: k * t
+
+
+def helper_returns_a_lambda(x):
+    h = _scaler(x)
+    return h(2.0) * x
+
+
+def closure_in_a_loop(x):
+    total = 0.0
+    for i in range(3):
+        g = lambda t: t * i  # noqa: E731, B023  (called in the same trip)
+        total = total + g(x) * x
+    return total
+
+
+def lambda_calls_a_method(x):
+    g = lambda t: SPRING.energy(t)  # noqa: E731
+    return g(x) + np.sum(x * x)
+
+
+def tuple_swap(x):
+    a, b = x, 2 * x
+    for _ in range(3):
+        a, b = b, a + b
+    return a * b
+
+
+def assigned_in_a_branch_of_a_loop(x, n):
+    for i in range(n):
+        if x > i:
+            y = x * i
+    return y * x
+
+
+def raises_in_a_loop(x):
+    s = 0.0
+    for i in range(5):
+        if s > 100:
+            raise RuntimeError("too big")
+        s = s + x * i * x
+    return s
+
+
+@pytest.mark.parametrize("f, x, rest", [
+    (helper_returns_a_lambda, 1.5, ()), (closure_in_a_loop, 1.5, ()),
+    (lambda_calls_a_method, np.array([0.2, 0.4]), ()), (tuple_swap, 1.5, ()),
+    (assigned_in_a_branch_of_a_loop, 3.5, (3,)), (raises_in_a_loop, 1.5, ()),
+    (raises_in_a_loop, 9.0, ()),
+], ids=lambda v: getattr(v, "__name__", None))
+def test_more_structure(f, x, rest):
+    if f is raises_in_a_loop and x > 5:
+        for mode in ("reverse", "forward"):
+            with pytest.raises(RuntimeError, match="too big"):
+                srcdiff.grad(f, mode=mode)(x)
+        return
+    if rest:  # (jvp would differentiate the loop count too)
+        for mode in ("reverse", "forward"):
+            np.testing.assert_allclose(srcdiff.grad(f, mode=mode)(x, *rest),
+                                       fd_grad(f, x, *rest), rtol=1e-6)
+        return
+    check(f, x)
+
+
+def _sets(d, x):
+    d["a"] = x * 3
+    return 1.0
+
+
+def helper_changes_a_dict(x):
+    d = {"a": x}
+    _sets(d, x)
+    return d["a"] * x
+
+
+def array_in_a_tuple_changed_in_place(x):
+    a = np.array([x, 2 * x])
+    t = (a, 1.0)
+    a += 1.0
+    return np.sum(t[0]) * x
+
+
+@pytest.mark.parametrize("f, x, words", [
+    (helper_changes_a_dict, 1.5, "changing the dict 'd' that the caller also holds"),
+    (array_in_a_tuple_changed_in_place, 1.5, "in-place update of a value that another name"),
+])
+def test_shared_values_changed_in_place_are_refused(f, x, words):
+    for mode in ("reverse", "forward"):
+        with pytest.raises(UnsupportedSyntaxError, match=words):
+            srcdiff.grad(f, mode=mode)(x)
+
+
+def starred_targets(x):
+    t = (x, 2 * x, 3 * x, 4 * x)
+    a, *mid, z = t
+    return a * z + mid[0] * mid[1] + len(mid)
+
+
+def starred_discard(y):
+    V = np.array([[1.0, 0.5], [1.0, 1.5], [1.0, 2.5]])
+    coef, *_ = np.linalg.lstsq(V, y, rcond=None)
+    return np.sum(coef ** 2)
+
+
+def starred_rest_of_a_value(x):
+    first, *rest = x
+    return first * 2
+
+
+def test_starred_targets():
+    check(starred_targets, 1.5, want=2 * 4 * 1.5 + 2 * 6 * 1.5)
+    check(starred_discard, np.array([0.3, -0.2, 0.9]))
+    with pytest.raises(UnsupportedSyntaxError, match=r"a starred target \(\*rest\)"):
+        srcdiff.grad(starred_rest_of_a_value)(np.array([1.0, 2.0]))
