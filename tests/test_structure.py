@@ -406,22 +406,24 @@ def implicit_euler(k):
         change = 1.0
         y_new = 0.0
         while change > 1e-12:
-            y_new = guess - (guess - y + 0.2 * k * guess ** 3) / (1 + 0.6 * k * guess ** 2)
+            y_new = _newton_step(guess, y, k)
             change = abs(y_new - guess)
             guess = y_new
         y = y_new
     return y
 
 
+def _newton_step(guess, y, k):
+    return guess - (guess - y + 0.2 * k * guess ** 3) / (1 + 0.6 * k * guess ** 2)
+
+
 def implicit_euler_unassigned(k):
     y = 0.7
     for _ in range(5):
-        guess = y
-        change = 1.0
+        guess, change = y, 1.0
         while change > 1e-12:
-            y_new = guess - (guess - y + 0.2 * k * guess ** 3) / (1 + 0.6 * k * guess ** 2)
-            change = abs(y_new - guess)
-            guess = y_new
+            y_new = _newton_step(guess, y, k)
+            change, guess = abs(y_new - guess), y_new
         y = y_new
     return y
 
