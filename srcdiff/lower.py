@@ -196,7 +196,20 @@ class Lowerer(Values):
     def s_Pass(self, s):
         pass
 
-    s_Assert = s_Pass  # an assertion has no derivative; the primal already checked it
+    def s_Assert(self, s):
+        """`assert c, msg`: `if not c: raise AssertionError(msg)`, so the derivative
+        fails where f does. (One srcdiff cannot lower is dropped, as `python -O` does.)"""
+        exc = ast.Call(ast.Name("AssertionError", ast.Load()), [s.msg] if s.msg else [], [])
+        test = ast.UnaryOp(ast.Not(), s.test)
+        check = ast.If(test, [ast.Raise(exc, None)], [])
+        for n in (exc, exc.func, test, check, check.body[0]):
+            ast.copy_location(n, s)
+        mark, env = len(self.out), dict(self.env)
+        try:
+            self.if_stmt(check, [])
+        except UnsupportedSyntaxError:
+            del self.out[mark:]
+            self.env = env
 
     def s_Expr(self, s):
         """A call as a statement runs for its effect and is kept as written."""

@@ -649,3 +649,16 @@ def test_starred_targets():
     check(starred_discard, np.array([0.3, -0.2, 0.9]))
     with pytest.raises(UnsupportedSyntaxError, match=r"a starred target \(\*rest\)"):
         srcdiff.grad(starred_rest_of_a_value)(np.array([1.0, 2.0]))
+
+
+def asserts(x):
+    assert x > 0, f"x must be positive, got {x}"
+    return x * x
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_failing_assert_fails_in_the_derivative_too(mode):
+    g = srcdiff.grad(asserts, mode=mode)
+    assert g(1.5) == 3.0
+    with pytest.raises(AssertionError, match="got -1.5"):
+        g(-1.5)
