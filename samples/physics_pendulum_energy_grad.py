@@ -23,8 +23,7 @@ def pendulum_energy_grad(theta, omega, length, material):
         axes = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(
             g)[i] != 1)
         return np.sum(g, axis=axes, keepdims=True) if axes else g
-    cond = material in FRICTION
-    if cond:
+    if material in FRICTION:
         mu = FRICTION[material]
     else:
         mu = 0.5
@@ -37,17 +36,13 @@ def pendulum_energy_grad(theta, omega, length, material):
     cos_theta = math.cos(theta)
     t_4 = t_3 * cos_theta * 2
     abs_theta = abs(theta)
-    t_5 = t_4 * abs_theta
-    d_t_6 = _unbroadcast(1.0, kinetic + potential)
+    d_t_5 = _unbroadcast(1.0, kinetic + potential)
     d_theta = _unbroadcast(-length * t_4, abs_theta) * (float(theta > 0) -
         float(theta < 0)) - _unbroadcast(-2 * (length * abs_theta) * t_3,
         cos_theta) * math.sin(theta)
-    d_theta += d_t_6 * t_1 * math.sin(theta)
-    d_t = d_t_6 * t
-    if cond:
-        d_length = _unbroadcast(-t_5, length) + d_t_6 * t_2 * G + d_t * omega
-        d_omega = d_t * length
-    else:
-        d_length = _unbroadcast(-t_5, length) + d_t_6 * t_2 * G + d_t * omega
-        d_omega = d_t * length
+    d_theta += d_t_5 * t_1 * math.sin(theta)
+    d_t = d_t_5 * t
+    d_omega = d_t * length
+    d_length = _unbroadcast(-t_4 * abs_theta, length
+        ) + d_t_5 * t_2 * G + d_t * omega
     return d_theta, float(d_omega), float(d_length)

@@ -63,8 +63,8 @@ class Positions:
                 body_start = self.n
                 if s.index is not None:
                     self.defpt[s.index.id] = body_start
-                for c in s.carried:
-                    self.defpt[c.phi.id] = body_start
+                for c in s.carried:  # first written where the loop starts (its init)
+                    self.defpt[c.phi.id] = start
                     self.block_of[c.phi.id] = id(block)
                 if s.cond is not None:
                     self._use(s.cond, body_start)

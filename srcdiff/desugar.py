@@ -30,11 +30,17 @@ def _loc(node, end: int | None = None) -> dict:
                 end_col_offset=end if end is not None else node.end_col_offset)
 
 
-def body(node: ast.FunctionDef) -> list:
-    """The statements to lower: the docstring dropped, loop returns rewritten."""
+def body(node: ast.FunctionDef, implicit_return: bool = False) -> list:
+    """The statements to lower: the docstring dropped, loop returns rewritten;
+    with `implicit_return` (a helper), the `return None` Python adds at the end."""
     stmts = node.body
     if stmts and isinstance(stmts[0], ast.Expr) and isinstance(stmts[0].value, ast.Constant):
         stmts = stmts[1:]
+    if implicit_return and not (stmts and isinstance(stmts[-1], ast.Return)):
+        end = stmts[-1] if stmts else node
+        loc = dict(lineno=end.end_lineno, col_offset=end.col_offset,
+                   end_lineno=end.end_lineno, end_col_offset=end.end_col_offset)
+        stmts = list(stmts) + [ast.Return(None, **loc)]
     return with_loop_returns(stmts)
 
 
@@ -84,8 +90,28 @@ def with_loop_returns(stmts: list) -> list:
     loc = _loc(stmts[0], stmts[0].col_offset)
     return [ast.Assign([ast.Name(RETFLAG, ast.Store(), **loc)], ast.Constant(False, **loc),
                        **loc),
-            ast.Assign([ast.Name(RET, ast.Store(), **loc)], ast.Constant(0.0, **loc),
+            ast.Assign([ast.Name(RET, ast.Store(), **loc)], _placeholder(stmts, loc),
                        **loc)] + new
+
+
+def _placeholder(stmts, loc) -> ast.expr:
+    """What `__ret` holds before a loop returns: 0.0, or a tuple of zeros shaped like
+    what every `return` inside a loop gives (`return x, i` in a helper), so the
+    loops carry it entry by entry."""
+    def shape(v):
+        if isinstance(v, ast.Tuple) and not any(isinstance(e, ast.Starred) for e in v.elts):
+            return tuple(shape(e) for e in v.elts)
+        return None
+
+    def zeros(sh):
+        if sh is None:
+            return ast.Constant(0.0, **loc)
+        return ast.Tuple([zeros(e) for e in sh], ast.Load(), **loc)
+
+    loops = [n for s in stmts for n in ast.walk(s) if isinstance(n, (ast.For, ast.While))]
+    shapes = {shape(n.value) for lp in loops for n in ast.walk(ast.Module(lp.body, []))
+              if isinstance(n, ast.Return) and n.value is not None}
+    return zeros(shapes.pop()) if len(shapes) == 1 else ast.Constant(0.0, **loc)
 
 
 def contains(stmts, types) -> bool:

@@ -43,6 +43,9 @@ if hasattr(ast, "TryStar"):
 # leaves that carry no code of their own: visited as part of their parent
 _MARKERS = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
 _NOT_A_NUMBER = (ast.Tuple, ast.List, ast.Dict, ast.Set, ast.JoinedStr)
+# operators defined on integers and booleans only (`~mask`, `m1 & m2`): no derivative,
+# so kept as written
+INTEGER_OPS = (ast.BitAnd, ast.BitOr, ast.BitXor, ast.LShift, ast.RShift, ast.Invert)
 
 
 def rejection(node, filename: str, hint: str = ""):
@@ -62,7 +65,7 @@ def check(node, resolver, top: bool = True) -> None:
         raise unsupported("*args or **kwargs parameters", filename,
                           node.args.vararg or node.args.kwarg,
                           "give the function named parameters")
-    fence = Fence(resolver)
+    fence = Fence(resolver, top)
     if isinstance(node, ast.Lambda):
         fence.visit(node.body)
     else:
@@ -98,8 +101,9 @@ class Kept(ast.NodeVisitor):
 class Fence(ast.NodeVisitor):
     """Statements, and the expressions the lowering lowers itself."""
 
-    def __init__(self, resolver):
+    def __init__(self, resolver, top: bool = True):
         self.resolver = resolver
+        self.top = top  # the function differentiated: its result must be a number
         self.filename = resolver.filename
         self.kept = Kept(self.filename)
         self.bound: set = set()  # names bound by the `sum` comprehensions being visited
@@ -130,7 +134,7 @@ class Fence(ast.NodeVisitor):
     def target(self, node) -> None:
         if isinstance(node, (ast.Tuple, ast.List)):
             for e in node.elts:
-                self.target(e)
+                self.target(e.value if isinstance(e, ast.Starred) else e)
         elif isinstance(node, ast.Subscript):
             if not isinstance(node.value, ast.Name):
                 raise unsupported("assignment into an item of something other than a local "
@@ -148,22 +152,50 @@ class Fence(ast.NodeVisitor):
         pass
 
     visit_Break = visit_Continue = visit_Pass
-    visit_Assert = visit_Pass  # an assertion has no derivative: it is not lowered
+    visit_Assert = visit_Pass  # kept as written where the lowering can (lower.s_Assert)
 
     def visit_Return(self, s):
-        if s.value is None or isinstance(s.value, _NOT_A_NUMBER) or isinstance(
-                s.value, ast.Constant) and not isinstance(s.value.value, (int, float, complex)):
+        if s.value is None:
+            return
+        if self.top and (isinstance(s.value, _NOT_A_NUMBER) or isinstance(
+                s.value, ast.Constant) and not isinstance(s.value.value, (int, float, complex))):
             return  # not a number: the lowering says so (NonNumericOutputError)
-        self.visit(s.value)
+        self.visit(s.value)  # a helper's result may be a tuple, a dict, anything
+
+    def visit_Raise(self, s):
+        """`raise E(...)`: kept as written (the derivative raises where f does)."""
+        if s.exc is None or s.cause is not None:
+            raise unsupported("a bare raise" if s.exc is None else "raise ... from ...",
+                              self.filename, s, "raise an exception object, as "
+                              "raise ValueError(...)")
+        self.kept.visit(s.exc)
 
     def visit_Expr(self, s):
         if isinstance(s.value, ast.Call):  # anything else has no effect and is dropped
             self.visit(s.value)
 
     def visit_FunctionDef(self, s):
-        """Generated code defines srcdiff's runtime helpers inside the function."""
-        if s.name not in HELPERS:
-            raise rejection(s, self.filename, "define the helper at module level")
+        """A nested def (inlined where it is called; generated code defines srcdiff's
+        runtime helpers inside the function this way too)."""
+        if s.name in HELPERS:
+            return
+        if s.decorator_list:
+            raise unsupported("a decorated nested def", self.filename, s.decorator_list[0])
+        self.function(s)
+        self.block(s.body)
+
+    def function(self, node) -> None:
+        """A nested def's or lambda's parameters: defaults are lowered where it is made."""
+        a = node.args
+        if a.vararg or a.kwarg:
+            raise unsupported("a nested def or lambda with *args or **kwargs parameters",
+                              self.filename, a.vararg or a.kwarg)
+        for d in a.defaults + [d for d in a.kw_defaults if d is not None]:
+            self.visit(d)
+
+    def visit_Lambda(self, node):
+        self.function(node)
+        self.visit(node.body)
 
     def visit_Assign(self, s):
         self.visit(s.value)
@@ -215,13 +247,25 @@ class Fence(ast.NodeVisitor):
 
     visit_List = visit_Tuple
 
+    def visit_Dict(self, node):
+        for k, v in zip(node.keys, node.values):
+            if k is not None:
+                self.visit(k)
+            self.visit(v)
+
+    def visit_JoinedStr(self, node):
+        self.kept.visit(node)  # a message: kept as written
+
     def visit_BinOp(self, node):
+        if isinstance(node.op, INTEGER_OPS):
+            self.kept.visit(node)
+            return
         self.operator(node.op, node, BINOPS)
         self.visit(node.left)
         self.visit(node.right)
 
     def visit_UnaryOp(self, node):
-        if isinstance(node.op, ast.Not):
+        if isinstance(node.op, (ast.Not,) + INTEGER_OPS):
             self.kept.visit(node)
             return
         self.operator(node.op, node, UNOPS)
@@ -255,12 +299,13 @@ class Fence(ast.NodeVisitor):
         self.visit(node.value)
 
     def visit_Call(self, node):
-        for a in node.args:
-            if isinstance(a, ast.Starred):
-                raise unsupported("star-arguments in a call", self.filename, a)
-        for k in node.keywords:
-            if k.arg is None:
-                raise unsupported("**kwargs in a call", self.filename, k.value)
+        starred = [a.value for a in node.args if isinstance(a, ast.Starred)] + [
+            k.value for k in node.keywords if k.arg is None]
+        if starred:  # `g(*t, **d)`: spread where t and d are known, else kept as written
+            for v in starred:
+                self.visit(v)
+            node = ast.Call(node.func, [a for a in node.args if not isinstance(a, ast.Starred)],
+                            [k for k in node.keywords if k.arg is not None])
         found, obj = self.resolver.callee(node.func, self.bound)
         if found and desugar.summed(obj, node):
             self.comprehension(node)

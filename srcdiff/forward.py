@@ -104,8 +104,9 @@ class Forward(Primal):
     def set_tangent(self, v: ir.Var, src, out: list) -> None:
         """Bind `v`'s tangent (a phi, a loop value) to `src`'s, in `v`'s own name."""
         t = self.tangent_of(src) if src is not None else None
-        if t is None:
-            t = self.zero_like(src if src is not None else v)
+        if t is None:  # (a loop value that starts as None: zero of its own kind)
+            unset = src is None or isinstance(src, ir.Const) and src.value is None
+            t = self.zero_like(v if unset else src)
         out.append(assign(tangent_ref(v), t))
 
     def if_(self, s: ir.If, out: list, loop) -> None:

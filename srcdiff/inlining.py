@@ -35,21 +35,33 @@ def why_not(helper, caller, stack, node, filename: str):
 
 def bind_params(helper, hnode, args, kwargs, node, filename: str) -> dict:
     """The helper's parameters -> the caller's arguments (and constant defaults)."""
+    names = [p.arg for p in hnode.args.posonlyargs + hnode.args.args]
+    defaults = dict(zip(names[len(names) - len(helper.__defaults__ or ()):],
+                        helper.__defaults__ or ()))
+    defaults.update(helper.__kwdefaults__ or {})
+    for p, v in defaults.items():
+        if not isinstance(v, CONST_TYPES):
+            defaults[p] = unsupported(f"the default value of {p!r} in {helper.__name__}",
+                                      filename, node)
+        else:
+            defaults[p] = ir.Const(v)
+    return bind(helper.__name__, hnode, defaults, args, kwargs, node, filename)
+
+
+def bind(name: str, hnode, defaults: dict, args, kwargs, node, filename: str) -> dict:
+    """The parameters of `hnode` (a def or lambda called `name`) -> the arguments,
+    and `defaults` (parameter -> value, or the error its default is) for the rest."""
     def wrong(what):
         return unsupported(f"this call: {what}", filename, node)
 
     a = hnode.args
     if a.vararg or a.kwarg:
         raise unsupported("calling a helper with *args/**kwargs parameters", filename, node)
-    name = helper.__name__
     names = [p.arg for p in a.posonlyargs + a.args]
     kwonly = [p.arg for p in a.kwonlyargs]
     if len(args) > len(names):
         raise wrong(f"too many arguments for {name}")
     env = dict(zip(names, args))
-    defaults = dict(zip(names[len(names) - len(helper.__defaults__ or ()):],
-                        helper.__defaults__ or ()))
-    defaults.update(helper.__kwdefaults__ or {})
     for k, v in kwargs.items():
         if k in env or k not in names + kwonly:
             raise wrong(f"bad keyword {k!r} for {name}")
@@ -58,7 +70,31 @@ def bind_params(helper, hnode, args, kwargs, node, filename: str) -> dict:
         if p not in env:
             if p not in defaults:
                 raise wrong(f"missing argument {p!r} of {name}")
-            if not isinstance(defaults[p], CONST_TYPES):
-                raise unsupported(f"the default value of {p!r} in {name}", filename, node)
-            env[p] = ir.Const(defaults[p])
+            if isinstance(defaults[p], Exception):
+                raise defaults[p]
+            env[p] = defaults[p]
     return env
+
+
+def defaults_of(fnode, value) -> dict:
+    """A nested def's or lambda's defaults, evaluated (by `value`) where it is defined."""
+    a = fnode.args
+    names = [p.arg for p in a.posonlyargs + a.args]
+    out = {p: value(d) for p, d in zip(names[len(names) - len(a.defaults):], a.defaults)}
+    out.update({p.arg: value(d) for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None})
+    return out
+
+
+def local_names(fnode) -> set:
+    """The names a nested def or lambda binds itself (its parameters and what it
+    assigns): every other name it reads is its enclosing function's."""
+    a = fnode.args
+    names = {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs}
+    body = fnode.body if isinstance(fnode.body, list) else [fnode.body]
+    for st in body:
+        for n in ast.walk(st):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                names.add(n.id)
+            elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                names.add(n.name)
+    return names

@@ -86,6 +86,7 @@ class Assign:
     loc: Loc | None = None
     effect: bool = False  # a call kept for what it does (`print(x)`), its value unused
     update: Update | None = None
+    raises: bool = False  # `raise <expr>`: f raises here, and so does its derivative
 
 
 @dataclass

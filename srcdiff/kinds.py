@@ -63,6 +63,8 @@ class Kinds:
                 self.var_of[v.id] = v
         inits = {c.init.id for st in ir.walk(fn.body) if isinstance(st, ir.Loop)
                  for c in st.carried if isinstance(c.init, ir.Var)}
+        self._nones = {c.phi.id for st in ir.walk(fn.body) if isinstance(st, ir.Loop)
+                       for c in st.carried if isinstance(c.init, ir.Const) and c.init.value is None}
         self._reps = [p for p in fn.params if p.id not in inits]  # names never reused
         # then values of the top-level block (defined on every path, never in a loop)
         self._reps += [v for st in fn.body if isinstance(st, ir.Assign)
@@ -211,6 +213,9 @@ class Kinds:
                 self._block(s.orelse, False)
                 for p in s.outs:
                     a, b = self.kind(p.then), self.kind(p.orelse)
+                    # a name assigned only in a loop (None until then) takes the other kind
+                    a = b if a is None and self._unassigned(p.then) else a
+                    b = a if b is None and self._unassigned(p.orelse) else b
                     if a == b and a is not None:
                         self.set_kind(p.var.id, a)
                     if self.same_shape(p.then, p.orelse):
@@ -221,6 +226,11 @@ class Kinds:
             elif isinstance(s, ir.Loop):
                 self._loop(s)
 
+    def _unassigned(self, a) -> bool:
+        """Whether `a` is a loop-carried value that starts as None (lower.py carries a
+        name assigned only inside the loop that way)."""
+        return isinstance(a, ir.Var) and a.id in self._nones
+
     def _loop(self, s: ir.Loop) -> None:
         """Assume each carried value keeps its initial kind and shape; keep what
         the body confirms (kind and shape, else kind only, else nothing). With
@@ -229,7 +239,9 @@ class Kinds:
         if s.index is not None:
             self.set_kind(s.index.id, SCALAR)
         saved = (dict(self.classes.parent), dict(self.ckind), dict(self.cshape))
-        guesses = [(c, self.kind(c.init)) for c in s.carried]
+        # a name the loop assigns before reading (it starts as None): its assigned kind
+        guesses = [(c, self.kind(c.next if isinstance(c.init, ir.Const) and c.init.value is None
+                                 and c.next is not None else c.init)) for c in s.carried]
         for same_shape in (True, False):
             assumed = {c.phi.id: None if same_shape else self.shape(c.init)
                        for c in s.carried}

@@ -19,10 +19,15 @@ import operator
 
 from . import desugar, fence, inlining, ir
 from .errors import NonNumericOutputError, NoSourceError, UnsupportedSyntaxError
-from .lower_values import RET, TupleVal, Undefined, Values
+from .lower_values import RET, Values
 from .ops import BINOPS
 from .resolve import MISSING  # noqa: F401  (api.py reads srcdiff.lower.MISSING)
 from .source import parse_function
+from .runtime import HELPERS
+from .structs import (CALLABLES, STRUCTS, DictVal, FuncVal, ObjRef, TupleVal, Undefined, at,
+                      holds, leaves, rebuild, same_shape)
+
+RAISED = "<raised>"  # the env key set on a path that ended in `raise`
 
 def lower_function(fn, node, filename: str, counter, injected=None) -> tuple[ir.Function, list]:
     """(the IR of `fn`, whose `def` is `node`; the guards its names were resolved under).
@@ -47,8 +52,13 @@ class Lowerer(Values):
         super().__init__(fn, filename, counter, env, out, shared, spelling)
         self.stack = tuple(stack)
         self.brk_keys: list = []  # the break flags of the loops being lowered, innermost last
+        self.top = False  # lowering the function differentiated (not a helper inlined)
+        self.locals_stack: tuple = ()  # the nested defs and lambdas being inlined
+        self.later: list = []  # the code after the statement being lowered, per block
+        self.broke_unbound: dict = {}  # break flag -> names a `break` may leave unassigned
 
     def function(self, node) -> ir.Function:
+        self.top = True
         fence.check(node, self.resolver)
         params = []
         for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs:
@@ -62,6 +72,8 @@ class Lowerer(Values):
             if not self.block(desugar.body(node)):
                 raise self.error("a path that reaches the end without `return`", node,
                                  "every path must return the value to differentiate")
+            if RET not in self.env:
+                raise self.error("a function that always raises", node)
             result = self.env[RET]
         if isinstance(result, Undefined):
             raise self.error(result.why, node)
@@ -74,9 +86,9 @@ class Lowerer(Values):
         fence.check(node, self.resolver, top=False)
         if isinstance(node, ast.Lambda):
             return self.value(node.body, hint)
-        if not self.block(desugar.body(node)):
+        if not self.block(desugar.body(node, implicit_return=True)):
             raise self.error("a path that reaches the end without `return`", node)
-        return self.env[RET]
+        return self.env.get(RET, ir.Const(None))  # (None: the helper always raises)
 
     def inline(self, helper, node, args, kwargs, hint):
         """Lower a call of the user's own function into this body. None when it
@@ -91,10 +103,13 @@ class Lowerer(Values):
             hnode, filename = parse_function(helper)
             env = inlining.bind_params(helper, hnode, args, kwargs, node, self.filename)
             # the caller still holds what it passed: an in-place update of a parameter
-            # (`a /= 2` on an array) would change the caller's value too
+            # (`a /= 2` on an array, `d["k"] = v` on a dict) would change the caller's too
+            passed = [leaf for v in env.values() for _, leaf in leaves(v)]
             sub = Lowerer(helper, filename, self.counter, env=env, out=self.out,
-                          shared={v.id for v in env.values() if isinstance(v, ir.Var)},
+                          shared={v.id for v in passed if isinstance(v, ir.Var)},
                           stack=self.stack + (self.fn,), spelling=self.spelling)
+            sub.held = {id(d) for v in env.values() for d in _dicts(v)} | self.held
+            start = next(self.counter)
             result = sub.inlined(hnode, hint)
         except (UnsupportedSyntaxError, NoSourceError) as e:
             del self.out[mark:]
@@ -102,7 +117,11 @@ class Lowerer(Values):
             return None
         self.resolver.guards += sub.resolver.guards
         if isinstance(result, ir.Var) and result.hint in ("result", "t"):
-            result.hint = hint if hint not in ("t", "result") else helper.__name__
+            result.hint = hint if hint not in ("t", "result") else (
+                helper.__name__.lstrip("_") or "t")
+        for _, leaf in leaves(result) if isinstance(result, STRUCTS) else ():
+            if isinstance(leaf, ir.Var) and leaf.id > start:
+                leaf.user = False  # `k1x, k1y = rhs(x, y)`: the caller's names read best
         return result
 
     # ----- statements -----
@@ -116,21 +135,39 @@ class Lowerer(Values):
                 return True
             if isinstance(s, ast.Continue):
                 return True
+            if isinstance(s, ast.Raise):
+                self.raise_(s)
+                return True
             if isinstance(s, ast.Break):
-                self.env[self.brk_keys[-1]] = ir.Const(True)
+                key = self.brk_keys[-1]
+                self.broke_unbound.setdefault(key, set()).update(
+                    k for k, v in self.env.items() if self.maybe_unbound(v))
+                self.env[key] = ir.Const(True)
                 return True
             if isinstance(s, ast.If) and (
                     any(isinstance(n, ast.Return) for n in ast.walk(s))
                     or desugar.contains([s], (ast.Break, ast.Continue))):
                 return self.if_stmt(s, list(stmts[i + 1:]) + list(cont))
-            self.stmt(s)
+            self.later.append(list(stmts[i + 1:]) + list(cont))
+            try:
+                self.stmt(s)
+            finally:
+                self.later.pop()
         if cont:
             return self.block(cont)
         return False
 
+    def raise_(self, s) -> None:
+        """`raise E(...)`, kept as written: the path ends there."""
+        exc = self.opaque(s.exc, nondiff=True)
+        self.emit(ir.Assign(self.var("error", s), exc, self.loc(s), effect=True, raises=True))
+        self.env[RAISED] = True
+
     def returned(self, s):
         """The value a `return` gives; a tuple, list, dict, string or None is not
-        something to differentiate."""
+        something to differentiate (a helper's may be anything)."""
+        if not self.top:
+            return ir.Const(None) if s.value is None else self.value(s.value, "result")
         what = {ast.Tuple: "a tuple", ast.List: "a list", ast.Dict: "a dict",
                 ast.Set: "a set", ast.JoinedStr: "a string"}.get(type(s.value))
         if s.value is None or isinstance(s.value, ast.Constant) and not isinstance(
@@ -143,8 +180,9 @@ class Lowerer(Values):
                 f"{ast.unparse(s).strip()}); srcdiff differentiates functions returning a "
                 "number or an array")
         val = self.value(s.value, "result")
-        if isinstance(val, TupleVal):
-            raise NonNumericOutputError(f"{self.fn.__name__} returns a tuple (line "
+        if isinstance(val, STRUCTS):
+            what = "a tuple" if isinstance(val, TupleVal) else "a dict"
+            raise NonNumericOutputError(f"{self.fn.__name__} returns {what} (line "
                                         f"{s.lineno}); srcdiff differentiates a number or "
                                         "an array")
         return val
@@ -158,7 +196,20 @@ class Lowerer(Values):
     def s_Pass(self, s):
         pass
 
-    s_Assert = s_Pass  # an assertion has no derivative; the primal already checked it
+    def s_Assert(self, s):
+        """`assert c, msg`: `if not c: raise AssertionError(msg)`, so the derivative
+        fails where f does. (One srcdiff cannot lower is dropped, as `python -O` does.)"""
+        exc = ast.Call(ast.Name("AssertionError", ast.Load()), [s.msg] if s.msg else [], [])
+        test = ast.UnaryOp(ast.Not(), s.test)
+        check = ast.If(test, [ast.Raise(exc, None)], [])
+        for n in (exc, exc.func, test, check, check.body[0]):
+            ast.copy_location(n, s)
+        mark, env = len(self.out), dict(self.env)
+        try:
+            self.if_stmt(check, [])
+        except UnsupportedSyntaxError:
+            del self.out[mark:]
+            self.env = env
 
     def s_Expr(self, s):
         """A call as a statement runs for its effect and is kept as written."""
@@ -177,9 +228,44 @@ class Lowerer(Values):
                 st.effect = True
 
     def s_FunctionDef(self, s):
-        """Generated code defines srcdiff's runtime helpers inside the function
-        (the fence allows no other def); they are primitives with rules."""
-        self.resolver.define_helper(s.name)
+        """A nested def is a value, inlined where it is called. (Generated code
+        defines srcdiff's runtime helpers inside the function: primitives with rules.)"""
+        if s.name in HELPERS:
+            self.resolver.define_helper(s.name)
+            return
+        self.env[s.name] = FuncVal(s, self, inlining.defaults_of(
+            s, lambda d: self.value(d, "t")))
+
+    def inline_local(self, fv, node, args, kwargs, hint):
+        """Lower a call of a def or lambda made inside the function: its body reads
+        the names of the function that made it as they are now (a closure)."""
+        if any(f is fv for f in self.locals_stack):
+            raise self.error("recursion of a function defined inside the function", node)
+        scope, fnode = fv.scope, fv.node
+        name = getattr(fnode, "name", "lambda")
+        own = inlining.local_names(fnode)
+        env = {k: v for k, v in scope.env.items() if isinstance(k, str) and k not in own
+               and not k.startswith(("<", "__"))}
+        env.update(inlining.bind(name, fnode, fv.defaults, args, kwargs, node, self.filename))
+        passed = [leaf for v in env.values() for _, leaf in leaves(v)]
+        sub = Lowerer(scope.fn, scope.filename, self.counter, env=env, out=self.out,
+                      shared={v.id for v in passed if isinstance(v, ir.Var)},
+                      stack=self.stack, spelling=self.spelling)
+        sub.held = {id(d) for v in env.values() for d in _dicts(v)} | self.held
+        sub.unbound = scope.unbound
+        sub.resolver.locals |= own
+        sub.locals_stack = self.locals_stack + (fv,)
+        start = next(self.counter)
+        result = sub.inlined(fnode, hint)
+        self.resolver.guards += sub.resolver.guards
+        for _, leaf in leaves(result):
+            if isinstance(leaf, ir.Var) and leaf.id > start and (
+                    isinstance(result, STRUCTS) or leaf.hint in ("result", "t")):
+                leaf.user = False
+                if not isinstance(result, STRUCTS):
+                    leaf.hint = hint if hint not in ("t", "result") else (
+                        name.lstrip("_") if isinstance(fnode, ast.FunctionDef) else "t")
+        return result
 
     def s_Assign(self, s):
         hint = s.targets[0].id if isinstance(s.targets[0], ast.Name) else "t"
@@ -205,8 +291,9 @@ class Lowerer(Values):
     def s_If(self, s):
         self.if_stmt(s, [])
 
-    def if_stmt(self, s, rest) -> bool:
-        """Both branches (each followed by `rest`), joined by phis."""
+    def if_stmt(self, s, rest, broke=None) -> bool:
+        """Both branches (each followed by `rest`), joined by phis. `broke`: the
+        flag of the loop whose `else` this is (its `orelse` is the path that broke)."""
         cond = self.condition(s.test)
         before = self.env
         branches = []
@@ -217,6 +304,8 @@ class Lowerer(Values):
             branches.append((self.out, self.env, done))
             self.out = saved
         (tb, tenv, tdone), (eb, eenv, edone) = branches
+        if RAISED in tenv or RAISED in eenv:
+            return self.raising_if(cond, s, branches)
         self.env = dict(before)
         outs = []
         names = [n for n in tenv if n in eenv] + [RET] * (RET in tenv and RET not in before)
@@ -224,22 +313,62 @@ class Lowerer(Values):
             a, b = tenv.get(name), eenv.get(name)
             if name == RET and not (tdone and edone):
                 continue
-            if a is b:
-                self.env[name] = a
-                continue
-            if isinstance(a, (TupleVal, Undefined)) or isinstance(b, (TupleVal, Undefined)):
-                self.env[name] = Undefined(f"{name!r} assigned differently in two branches "
-                                           "as a tuple")
-                continue
-            v = self.var("result" if name == RET else name, s)
-            v.user = name != RET
-            outs.append(ir.Phi(v, a, b))
-            self.env[name] = v
+            self.env[name] = self.join(name, a, b, s, outs, broke)
         for name in set(tenv) ^ set(eenv):
             if name not in before and name != RET:
-                self.env[name] = Undefined(f"{name!r} is assigned in only one branch of an if")
+                self.env[name] = Undefined(f"{_words(name)} is assigned in only one branch of "
+                                           "an if")
         self.emit(ir.If(cond, tb, eb, outs, self.loc(s)))
         return tdone and edone
+
+    def raising_if(self, cond, s, branches) -> bool:
+        """An if with a branch that raises: only the other goes on, so its code runs
+        after the if, unconditionally (it runs exactly when the raise did not)."""
+        (tb, tenv, tdone), (eb, eenv, edone) = branches
+        if RAISED in tenv and RAISED in eenv:
+            self.emit(ir.If(cond, tb, eb, [], self.loc(s)))
+            self.env = tenv
+            return True
+        if RAISED in tenv:
+            self.emit(ir.If(cond, tb, [], [], self.loc(s)))
+            self.out.extend(eb)
+            self.env, done = eenv, edone
+        else:
+            self.emit(ir.If(cond, [], eb, [], self.loc(s)))
+            self.out.extend(tb)
+            self.env, done = tenv, tdone
+        return done
+
+    def join(self, name, a, b, s, outs, broke=None):
+        """The value of `name` after an if whose branches left `a` and `b`: a phi,
+        or entry by entry for tuples and dicts of the same shape."""
+        if a is b:
+            return a
+        for u in (a, b):
+            if isinstance(u, Undefined):
+                return u
+        if isinstance(a, CALLABLES + (ObjRef,)) or isinstance(b, CALLABLES + (ObjRef,)):
+            return Undefined(f"{_words(name)} after an if whose branches make it different "
+                             "functions")
+        if isinstance(a, STRUCTS) or isinstance(b, STRUCTS):
+            if isinstance(a, TupleVal) and isinstance(b, TupleVal) and len(a.items) == len(
+                    b.items):
+                return TupleVal([self.join(name, x, y, s, outs)
+                                 for x, y in zip(a.items, b.items)])
+            if isinstance(a, DictVal) and isinstance(b, DictVal):
+                keys = dict.fromkeys(list(a.entries) + list(b.entries))
+                return DictVal({k: self.join(name, a.entries[k], b.entries[k], s, outs)
+                                if k in a.entries and k in b.entries else Undefined(
+                                    f"the entry {_words(name)}[{k!r}], which only one branch "
+                                    "of an if sets") for k in keys})
+            return Undefined(f"{_words(name)} after an if whose branches make it different kinds "
+                             "of value (a tuple or dict of another shape in one)")
+        v = self.var("result" if name == RET else name, s)
+        v.user = name != RET
+        outs.append(ir.Phi(v, a, b))
+        if self.maybe_unbound(a) or self.maybe_unbound(b, broke):
+            self.unbound[v.id] = None
+        return v
 
     # ----- loops -----
     def s_While(self, s):
@@ -319,31 +448,71 @@ class Lowerer(Values):
         """The loop-carried values: every name the body changes that is bound before."""
         carried = []
         for name in _assigned_names(s.body) + ([self.brk_keys[-1]] if flag else []):
-            if name in self.env and name not in extra and not isinstance(self.env[name],
-                                                                          (Undefined, TupleVal)):
+            start = self.env.get(name)
+            if name not in self.env or name in extra or any(
+                    isinstance(leaf, (Undefined, ObjRef) + CALLABLES) for _, leaf in leaves(start)):
+                continue
+
+            def carry(path, init, name=name):
                 phi = self.var(name, s)
                 phi.user = True
-                init = self.env[name]
                 if isinstance(init, ir.Var) and (
                         init.id in self.shared or any(
-                            v is init for k, v in self.env.items() if k != name)):
+                            holds(v, init) for k, v in self.env.items() if k != name)):
                     self.shared.add(phi.id)  # another name holds what the loop starts from
-                carried.append(ir.Carried(phi, init, key=name))
+                carried.append(ir.Carried(phi, init, key=(name, path) if path else name))
+                return phi
+
+            self.env[name] = rebuild(start, carry)  # a tuple or dict: entry by entry
+            if self.maybe_unbound(start):
+                self.unbound[self.env[name].id] = None
+        for name in _assigned_names(s.body):
+            if name not in self.env and name not in extra and self.read_later(name, s):
+                # assigned only in the loop, read after it: unbound until assigned
+                phi = self.var(name, s)
+                phi.user = True
+                carried.append(ir.Carried(phi, ir.Const(None), key=name))
                 self.env[name] = phi
+                self.unbound[phi.id] = None
         return carried
+
+    def read_later(self, name: str, s) -> bool:
+        """Whether code after loop `s` (its `else`, the rest of every enclosing
+        block) may read `name`."""
+        return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+                   for stmts in [s.orelse] + self.later for st in stmts for n in ast.walk(st))
 
     def finish_loop(self, s, carried, outer_env, body_env):
         for c in carried:
-            c.next = body_env.get(c.key, c.phi)
-            if isinstance(c.next, (TupleVal, Undefined)):
-                raise self.error(f"{c.key!r} changing kind inside the loop", s)
+            name, path = c.key if isinstance(c.key, tuple) else (c.key, ())
+            start = outer_env.get(name, c.phi)  # (none: assigned only in the loop)
+            after = body_env.get(name, start)
+            if path and not same_shape(after, start) or not path and isinstance(
+                    after, STRUCTS):
+                raise self.error(f"{_words(name)} changing kind inside the loop (a tuple or "
+                                 "dict of another shape after an iteration)", s)
+            c.next = at(after, path)
+            if isinstance(c.next, Undefined):
+                raise self.error(c.next.why, s)
+            if isinstance(c.next, CALLABLES + (ObjRef,)):
+                raise self.error(f"{_words(name)}, a function defined inside the loop, after "
+                                 "it", s, "define it before the loop")
+            if c.phi.id in self.unbound:  # bound after the loop when it ran and assigned it
+                if _runs(s) and not self.maybe_unbound(c.next):
+                    del self.unbound[c.phi.id]
+                elif desugar.contains(s.body, ast.Break) and name not in (
+                        self.broke_unbound.get(self.brk_keys[-1], ())):
+                    self.unbound[c.phi.id] = self.brk_keys[-1]  # bound if it broke
         self.env = outer_env
-        for c in carried:
-            self.env[c.key] = c.phi
+        phis = {c.key: c.phi for c in carried}
+        keys = {c.key if isinstance(c.key, str) else c.key[0] for c in carried}
+        for name in keys:
+            self.env[name] = rebuild(self.env.get(name), lambda path, _, name=name: phis[
+                (name, path) if path else name])
         for name in _assigned_names(s.body):
-            if not any(c.key == name for c in carried):
+            if name not in keys:
                 self.env[name] = Undefined(
-                    f"{name!r} after the loop (it is assigned only inside the loop; "
+                    f"{_words(name)} after the loop (it is assigned only inside the loop; "
                     "assign it before the loop)")
 
     def loop_body(self, s):
@@ -371,8 +540,49 @@ class Lowerer(Values):
         self.emit(loop)
         if s.orelse:
             test = ast.copy_location(ast.UnaryOp(ast.Not(), ast.Name(key, ast.Load())), s)
-            self.if_stmt(ast.copy_location(ast.If(test, s.orelse, []), s), [])
+            self.if_stmt(ast.copy_location(ast.If(test, s.orelse, []), s), [], broke=key)
         self.env.pop(key, None)
+
+
+def _words(name: str) -> str:
+    """A name in an error message: the user's, or what a generated one stands for."""
+    if name == RET:
+        return "the value returned"
+    words = {desugar.RET: "the value returned inside a loop", desugar.ACC: "the sum",
+             desugar.RETFLAG: "whether a loop returned"}
+    if name in words:
+        return words[name]
+    if name.startswith("__brk"):
+        return "whether the loop broke"
+    if name.startswith("__call"):
+        return "a call in a condition"
+    return repr(name)
+
+
+def _runs(s) -> bool:
+    """Whether loop `s` runs at least once, as written (`while True`, `range(3)`)."""
+    if isinstance(s, ast.While):
+        return isinstance(s.test, ast.Constant) and bool(s.test.value)
+    it = s.iter
+    if isinstance(it, (ast.Tuple, ast.List)):
+        return bool(it.elts) and not any(isinstance(e, ast.Starred) for e in it.elts)
+    if (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
+            and not it.keywords and all(isinstance(a, ast.Constant) and type(a.value) is int
+                                        for a in it.args) and 1 <= len(it.args) <= 3):
+        try:
+            return len(range(*(a.value for a in it.args))) > 0
+        except ValueError:
+            return False
+    return False
+
+
+def _dicts(v) -> list:
+    """The dicts built in the function that `v` is or holds."""
+    if isinstance(v, DictVal):
+        return [v] + [d for e in v.entries.values() for d in _dicts(e)]
+    if isinstance(v, TupleVal):
+        return [d for e in v.items for d in _dicts(e)]
+    return []
 
 
 def _assigned_names(stmts) -> list[str]:

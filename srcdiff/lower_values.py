@@ -1,7 +1,8 @@
 """SSA construction, part 1: expressions and the environment of names.
 
 Takes expression ASTs that passed the fence; gives SSA values (`ir.Var`,
-`ir.Const`, an `ir.Opaque` kept as written, or a `TupleVal`), emitting the
+`ir.Const`, an `ir.Opaque` kept as written, or a tuple or dict kept entry by
+entry, structs.py), emitting the
 `ir.Assign`s that compute them into the current block. `Values` holds the
 state of one function's lowering: `env` (the user's names -> their current
 value), the block being written (`out`) and what aliasing needs to know about
@@ -16,17 +17,21 @@ from __future__ import annotations
 
 import ast
 import copy
+import functools
 import itertools
 import operator
+import types
 
-from . import desugar, fence, ir
+from . import desugar, fence, inlining, ir
 from .exprs import as_value
 from .ops import BINOPS, UNOPS
+from .lower_structs import PACK_LIST, StructValues
 from .resolve import Resolver, is_user_function
 from .source import loc_of, unsupported
+from .structs import (CALLABLES, STRUCTS, DictVal, FuncRef, FuncVal, ObjRef, PartialVal,
+                      TupleVal, Undefined, holds)
 
 RET = "<return>"  # the env key of the value a path returns
-PACK_LIST = ("pack", "list")
 PACK_TUPLE = ("pack", "tuple")
 SETITEM = ("helper", "_setitem")
 APPEND = ("list", "append")
@@ -34,21 +39,7 @@ SYNTH_HINTS = {"__brk": "broke", desugar.ACC: "total", desugar.RET: "result",
                desugar.RETFLAG: "returned"}
 
 
-class Undefined:
-    """A name that is not bound on every path reaching its use."""
-
-    def __init__(self, why: str):
-        self.why = why
-
-
-class TupleVal:
-    """A tuple built in the function, kept element by element."""
-
-    def __init__(self, items: list):
-        self.items = items
-
-
-class Values:
+class Values(StructValues):
     def __init__(self, fn, filename: str, counter, env=None, out=None, shared=(),
                  spelling=None):
         self.fn = fn
@@ -60,6 +51,10 @@ class Values:
         self.out: list = [] if out is None else out
         self.packs: dict = {}  # var id -> items of a list/tuple display (never mutated)
         self.shared: set = set(shared)  # values another name (or the caller) also holds
+        self.held: set = set()  # ids of the dicts (structs.DictVal) the caller also holds
+        # values that may be unassigned (a name assigned only in a loop): var id -> None,
+        # or the break flag of a loop after which they are assigned if it broke
+        self.unbound: dict = {}
         self.inline_errors: dict = {}  # id(user function) -> why it could not be inlined
         self.keys = itertools.count()  # names for calls hoisted out of conditions
 
@@ -87,13 +82,36 @@ class Values:
         return self.resolver.callee(node, self.env)
 
     # ----- names -----
+    def maybe_unbound(self, v, broke=None) -> bool:
+        """Whether `v` may be a name not yet assigned (`broke`: on the path where
+        that loop broke, so assigned if the loop assigned it before every break)."""
+        return isinstance(v, ir.Var) and v.id in self.unbound and (
+            broke is None or self.unbound[v.id] != broke)
+
     def read(self, node):
         if node.id in self.env:
             v = self.env[node.id]
             if isinstance(v, Undefined):
                 raise self.error(v.why, node)
+            if self.maybe_unbound(v) and ("bound", v.id) not in self.env:
+                self.check_bound(node.id, v, node)
             return v
         return self.resolver.outer(node)
+
+    def check_bound(self, name: str, v: ir.Var, node) -> None:
+        """Before the first read of a name assigned only inside a loop that may run
+        zero times (or stop before assigning it): raise where Python would. The
+        value the loop starts from is None (`x_new = None` before the loop)."""
+        key = f"%v%{v.id}"
+        test = ast.Compare(ast.Name(key, ast.Load()), [ast.Is()], [ast.Constant(None)])
+        cond = self.assign("unassigned", ir.Opaque(test, {key: v}, nondiff=True), node)
+        exc = ast.Call(ast.Name("UnboundLocalError", ast.Load()), [ast.Constant(
+            f"cannot access local variable {name!r} where it is not associated with a "
+            "value")], [])
+        error = ir.Assign(self.var("error", node), ir.Opaque(exc, {}, nondiff=True),
+                          self.loc(node), effect=True, raises=True)
+        self.emit(ir.If(cond, [error], [], [], self.loc(node)))
+        self.env[("bound", v.id)] = True  # checked on this path
 
     def bind(self, target, val) -> None:
         if isinstance(target, ast.Name):
@@ -103,6 +121,12 @@ class Values:
                 val.user = True
             return
         if isinstance(target, (ast.Tuple, ast.List)):
+            if isinstance(val, DictVal):
+                raise self.error("unpacking a dict (it gives its keys)", target)
+            stars = [i for i, t in enumerate(target.elts) if isinstance(t, ast.Starred)]
+            if stars:
+                self.bind_starred(target, val, stars)
+                return
             if isinstance(val, TupleVal):
                 if len(val.items) != len(target.elts):
                     raise self.error("unpacking a tuple of the wrong length", target)
@@ -123,7 +147,7 @@ class Values:
         value, marked with whether another name or a list shares the old one."""
         shared = isinstance(old, ir.Var) and (
             old.id in self.shared
-            or any(v is old for k, v in self.env.items() if k != name)
+            or any(holds(v, old) for k, v in self.env.items() if k != name)
             or any(any(it is old for it in items) for items in self.packs.values()))
         new = self.var(name, node)
         new.user = True
@@ -137,6 +161,9 @@ class Values:
             raise self.error("assignment into an item of something other than a local "
                              "variable", target)
         old = self.read(target.value)
+        if isinstance(old, STRUCTS):
+            self.set_entry(target, old, val)
+            return
         if isinstance(val, TupleVal):
             val = self.pack(val, node)
         index = self.opaque(target.slice, nondiff=True)
@@ -167,6 +194,21 @@ class Values:
 
     def pack(self, val, node):
         """A tuple used as a value (an argument, say) becomes a packed tuple."""
+        if isinstance(val, DictVal):
+            raise self.error("a dict built in the function used as a whole here", node,
+                             "srcdiff keeps such a dict entry by entry: read its entries, "
+                             "as d[\"a\"], or pass it to your own functions")
+        if isinstance(val, Undefined):
+            raise self.error(val.why, node)
+        if isinstance(val, (FuncRef, ObjRef)) and val.opaque is not None:
+            return val.opaque  # passed to something srcdiff does not inline: as written
+        if isinstance(val, FuncVal) and isinstance(val.node, ast.Lambda) and not (
+                val.node.args.defaults or val.node.args.kw_defaults):
+            return val.scope.opaque(val.node)  # `sorted(xs, key=lambda t: t[1])`: as written
+        if isinstance(val, (FuncVal, PartialVal, FuncRef)):
+            raise self.error("a function defined or bound inside the function used here as "
+                             "a value", node, "srcdiff inlines such functions where they are "
+                             "called (directly, or by your own functions)")
         if isinstance(val, TupleVal):
             items = [self.pack(v, node) for v in val.items]
             v = self.assign("items", ir.Call(PACK_TUPLE, None, items), node)
@@ -192,6 +234,8 @@ class Values:
         uses: dict[str, ir.Var] = {}
         bound = {t.id for n in ast.walk(node) if isinstance(n, ast.comprehension)
                  for t in ast.walk(n.target) if isinstance(t, ast.Name)}
+        bound |= {p.arg for n in ast.walk(node) if isinstance(n, ast.Lambda)
+                  for p in n.args.posonlyargs + n.args.args + n.args.kwonlyargs}
         lowerer = self
 
         class Sub(ast.NodeTransformer):
@@ -208,21 +252,35 @@ class Values:
                 if isinstance(v, ir.Opaque):
                     uses.update(v.uses)
                     return v.node
-                if isinstance(v, TupleVal):
-                    raise lowerer.error("a tuple built in the function used here", n)
+                if isinstance(v, STRUCTS):
+                    v = lowerer.pack(v, n)  # a tuple is packed; a dict is refused
+                    key = f"%v%{v.id}"
+                    uses[key] = v
+                    return ast.copy_location(ast.Name(key, ast.Load()), n)
                 return n
 
         node = Sub().visit(node)
         return ir.Opaque(node, uses, nondiff)
 
     def e_Name(self, node, hint):
+        if node.id not in self.env and node.id not in self.resolver.locals:
+            found, obj = self.callee(node)
+            if found and is_user_function(obj):  # `rk4_step(rhs, ...)`: inlined where called
+                return FuncRef(obj, self.read(node))
         return self.read(node)
+
+    def e_Lambda(self, node, hint):
+        return FuncVal(node, self, inlining.defaults_of(node, lambda d: self.value(d, "t")))
 
     def e_Constant(self, node, hint):
         return ir.Const(node.value)
 
     def e_Tuple(self, node, hint):
         return TupleVal([self.value(e, "t") for e in node.elts])
+
+    def e_JoinedStr(self, node, hint):
+        """An f-string (a message to print): kept as written, without a derivative."""
+        return self.assign(hint, self.opaque(node, nondiff=True), node)
 
     def e_List(self, node, hint):
         """A list display is a value: `pack` builds it; its adjoint unpacks."""
@@ -232,6 +290,8 @@ class Values:
         return v
 
     def e_BinOp(self, node, hint):
+        if isinstance(node.op, fence.INTEGER_OPS):  # `m1 & m2`: no derivative
+            return self.assign(hint, self.opaque(node, nondiff=True), node)
         op = BINOPS[type(node.op)]
         a = self.atom(node.left, "t")
         b = self.atom(node.right, "t")
@@ -243,7 +303,7 @@ class Values:
         return self.assign(hint, ir.Call(op, None, [a, b]), node)
 
     def e_UnaryOp(self, node, hint):
-        if isinstance(node.op, ast.Not):
+        if isinstance(node.op, (ast.Not,) + fence.INTEGER_OPS):  # `not c`, `~mask`
             return self.assign(hint, self.opaque(node, nondiff=True), node)
         op = UNOPS[type(node.op)]
         a = self.atom(node.operand, "t")
@@ -269,15 +329,29 @@ class Values:
         return v
 
     def e_Attribute(self, node, hint):
-        if self.callee(node)[0]:
-            return ir.Opaque(self.resolver.written(node), {})  # e.g. math.pi, read live
-        base = self.atom(node.value, "t")
-        return self.assign(hint, ir.Call(("attr", node.attr), None, [base]), node)
+        found, obj = self.callee(node)
+        if found:
+            written = ir.Opaque(self.resolver.written(node), {})  # e.g. math.pi, read live
+            return FuncRef(obj, written) if is_user_function(obj) else written
+        base = self.value(node.value, "t")
+        if isinstance(base, ObjRef):  # `self.w` in a method of the user's object
+            got = getattr(base.obj, node.attr, None)
+            if isinstance(got, types.MethodType) and is_user_function(got.__func__):
+                return PartialVal(FuncRef(got.__func__, None), [base], {})
+            return ir.Opaque(ast.copy_location(ast.Attribute(
+                copy.deepcopy(base.opaque.node), node.attr, ast.Load()), node),
+                dict(base.opaque.uses))
+        base = self.pack(base, node.value)
+        return self.assign(hint, ir.Call(("attr", node.attr), None, [base], {},
+                                         ast.unparse(node)), node)
 
     def e_Subscript(self, node, hint):
-        base = self.atom(node.value, "t")
-        if isinstance(base, TupleVal):
-            raise self.error("indexing a tuple built in the function", node)
+        base = self.value(node.value, "t")
+        if isinstance(base, STRUCTS):
+            entry = self.entry(base, node)
+            if entry is not None:
+                return entry
+        base = self.pack(base, node)
         index = self.opaque(node.slice, nondiff=True)
         if isinstance(index.node, ast.Name) and index.node.id in index.uses:
             index = index.uses[index.node.id]  # x[i]: the index is a value of its own
@@ -295,7 +369,32 @@ class Values:
         return value
 
     def e_Call(self, node, hint):
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(
+                k.arg is None for k in node.keywords):
+            spread = self.spread(node)
+            if spread is None:  # `np.zeros(*shape)` of a value: kept as written
+                return self.assign(hint, self.opaque(node), node)
+            node = spread
+        target = self.env.get(node.func.id) if isinstance(node.func, ast.Name) else None
+        if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) and (
+                isinstance(self.env.get(node.func.value.id), ObjRef)):
+            target = self.value(node.func, "t")  # `self.penalty(w)`
+        if isinstance(target, CALLABLES):
+            args = [self.value(a, "t") for a in node.args]
+            kwargs = {k.arg: self.value(k.value, "t") for k in node.keywords}
+            return self.call_value(target, node, args, kwargs, hint)
         found, obj = self.callee(node.func)
+        if found and isinstance(obj, types.MethodType) and is_user_function(obj.__func__) and (
+                isinstance(node.func, ast.Attribute)) and not isinstance(obj.__self__, type):
+            this = ObjRef(obj.__self__, ir.Opaque(self.resolver.written(node.func.value), {}))
+            args = [self.value(a, "t") for a in node.args]
+            kwargs = {k.arg: self.value(k.value, "t") for k in node.keywords}
+            return self.call_value(FuncRef(obj.__func__, None), node, [this] + args, kwargs, hint)
+        if found and obj is functools.partial and node.args:
+            first = self.value(node.args[0], "t")
+            if isinstance(first, CALLABLES):
+                return PartialVal(first, [self.value(a, "t") for a in node.args[1:]],
+                                  {k.arg: self.value(k.value, "t") for k in node.keywords})
         if found and desugar.summed(obj, node):
             return self.comprehension_sum(node)
         if found and obj in (max, min) and len(node.args) == 1 and not node.keywords:
@@ -303,13 +402,22 @@ class Values:
             return self.assign(hint, ir.Call(("reduce", obj.__name__),
                                              self.resolver.written(node.func), [arg], {},
                                              obj.__name__), node)
-        args = [self.atom(a, "t") for a in node.args]
-        kwargs = {k.arg: self.atom(k.value, "t") for k in node.keywords}
+        args = [self.value(a, "t") for a in node.args]
+        kwargs = {k.arg: self.value(k.value, "t") for k in node.keywords}
         spelling = ast.unparse(node.func)
         if found and is_user_function(obj):
             inlined = self.inline(obj, node, args, kwargs, hint)
             if inlined is not None:
                 return inlined
+            if any(isinstance(a, (DictVal, FuncVal, PartialVal)) for a in [
+                    *args, *kwargs.values()]):
+                raise self.inline_errors[id(obj)]  # it cannot be called as written either
+        if found and obj is len and len(args) == 1 and not kwargs and isinstance(
+                args[0], STRUCTS):
+            return ir.Const(len(args[0].items if isinstance(args[0], TupleVal)
+                                else args[0].entries))
+        args = [self.pack(a, n) for a, n in zip(args, node.args)]
+        kwargs = {k.arg: self.pack(kwargs[k.arg], k.value) for k in node.keywords}
         if found:
             if obj in (max, min) and len(args) > 2 and not kwargs:
                 acc = args[0]  # n-ary max/min: pairwise, over the arguments as lowered
@@ -321,12 +429,36 @@ class Values:
             call.why = self.inline_errors.get(id(obj))
             return self.assign(_call_hint(hint, spelling, args), call, node)
         if isinstance(node.func, ast.Attribute):
-            receiver = self.atom(node.func.value, "t")
+            receiver = self.value(node.func.value, "t")
+            if isinstance(receiver, DictVal):
+                return self.dict_method(receiver, node, args, kwargs)
+            receiver = self.pack(receiver, node.func.value)
             return self.assign(hint, ir.Call(("method", node.func.attr), None,
                                              [receiver] + args, kwargs, spelling), node)
         callee = self.opaque(node.func)
         return self.assign(hint, ir.Call(("opaque", spelling), callee, args, kwargs,
                                          spelling), node)
+
+    def call_value(self, val, node, args, kwargs, hint):
+        """A call of a function that is a value here: a nested def or lambda, one of
+        the user's functions passed in, a partial, a method of the user's object."""
+        if isinstance(val, PartialVal):
+            return self.call_value(val.func, node, list(val.args) + args,
+                                   {**val.kwargs, **kwargs}, hint)
+        if isinstance(val, FuncVal):
+            return self.inline_local(val, node, args, kwargs, hint)
+        got = self.inline(val.fn, node, args, kwargs, hint)
+        if got is not None:
+            return got
+        packed = [self.pack(a, node) for a in args]
+        kwargs = {k: self.pack(v, node) for k, v in kwargs.items()}
+        spelling = ast.unparse(node.func)
+        if val.opaque is None:  # a method: kept as a method call on the object
+            call = ir.Call(("method", val.fn.__name__), None, packed, kwargs, spelling)
+        else:
+            call = ir.Call(val.fn, val.opaque.node, packed, kwargs, spelling)
+        call.why = self.inline_errors.get(id(val.fn))
+        return self.assign(_call_hint(hint, spelling, packed), call, node)
 
     def comprehension_sum(self, node):
         """`sum(e for i in it if c)` is the loop that accumulates it (desugar.sum_loop);
@@ -345,6 +477,9 @@ class Values:
         raise NotImplementedError  # the statement half, lower.Lowerer
 
     def inline(self, helper, node, args, kwargs, hint):
+        raise NotImplementedError  # the statement half, lower.Lowerer
+
+    def inline_local(self, fv, node, args, kwargs, hint):
         raise NotImplementedError  # the statement half, lower.Lowerer
 
 

@@ -25,6 +25,8 @@ def expr(e) -> ast.expr:
 def statement(s: ir.Assign) -> ast.stmt:
     """`v = <expr>`, or the bare call for one kept for its effect."""
     value = expr(s.expr)
+    if s.raises:
+        return ast.Raise(value, None)
     if s.effect:
         return ast.Expr(value)
     out = assign(pv(s.var), value)

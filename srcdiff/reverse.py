@@ -210,6 +210,8 @@ class Reverse(Adjoints):
         other (not before the if: its name may still hold another adjoint there)."""
         outs = [p for p in s.outs if p.var.id in self.active and self.state.get(p.var.id)]
         inner = {v.id for st in ir.walk(s.body + s.orelse) for v in ir.stmt_defs(st)}
+        if not outs and not inner & self.active:
+            return  # nothing to reverse (`if bad: raise ...`, `if c: print(x)`)
         phis = {p.var.id for p in s.outs}
         before = dict(self.state)
         owned_before = set(self.owned)

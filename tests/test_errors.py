@@ -109,7 +109,7 @@ def uses_walrus(x):
 
 
 def uses_lambda(x):
-    h = lambda t: t * 2  # noqa: E731  # <- lambda
+    h = lambda *t: t[0] * 2  # noqa: E731  # <- lambda
     return h(x)
 
 
@@ -132,7 +132,7 @@ UNSUPPORTED = [
     (writes_nonlocal, "nonlocal", "nonlocal"),
     (uses_del, "del", "del"),
     (uses_walrus, "walrus", ":="),
-    (uses_lambda, "lambda", "lambda"),
+    (uses_lambda, "lambda", "lambda with *args"),
     (star_args, "star args", "*args"),
     (star_rest, "star rest", "*args"),
 ]
@@ -177,7 +177,7 @@ def test_unsupported_syntax_is_located(fn, marker, words):
     (generator_late_yield, "late yield", "yield"),
     (coroutine, "async def", "async def"),
     (uses_walrus, "walrus", "y :="),
-    (uses_lambda, "lambda", "lambda"),
+    (uses_lambda, "lambda", "t: t[0]"),
     (star_rest, "star rest", "rest)"),
     (writes_global, "global", "global"),
 ], ids=["generator", "generator_late_yield", "coroutine", "walrus", "lambda", "star_rest",

@@ -150,14 +150,14 @@ def test_scalar_source_names_the_helpers_modules():
 
 
 def f_unsupported_in_helper(x):
-    return L.calls_broken(x) * x  # layers.calls_broken -> utils.broken builds a dict
+    return L.calls_broken(x) * x  # layers.calls_broken -> utils.broken: a dict comprehension
 
 
 def f_no_source_in_helper(x):
     return utils.calls_made_by_exec(x) * x  # utils calls a function made by exec
 
 
-@pytest.mark.parametrize("f, text", [(f_unsupported_in_helper, 'return {"y": y}["y"]'),
+@pytest.mark.parametrize("f, text", [(f_unsupported_in_helper, 'return {t: t for t in [y]}[y]'),
                                      (f_no_source_in_helper, "return made_by_exec(x) + x")])
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
 def test_error_is_located_in_the_helpers_file(f, text, mode):

@@ -29,7 +29,7 @@ def gauss(x):
 
 def broken(x):
     y = x * 2
-    return {"y": y}["y"]
+    return {t: t for t in [y]}[y]
 
 
 exec("def made_by_exec(x):\n    return 2.0 * x")  # no source srcdiff can read

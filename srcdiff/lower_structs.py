@@ -1,0 +1,176 @@
+"""SSA construction, part 1b: tuples and dicts built in `f`, kept entry by entry.
+
+The half of the expression lowering (lower_values.py) that handles the values of
+structs.py: dict displays and their entries (`d["a"]`, `d["a"] = v`, `d.get`),
+indexing and slicing a tuple, spreading `g(*t, **d)`, and starred targets
+(`a, *mid, z = t`). A mixin of `Values`: it reads the same state (`env`,
+`packs`, `held`) and lowers sub-expressions with `value`.
+"""
+from __future__ import annotations
+
+import ast
+import operator
+
+from . import ir
+from .structs import DictVal, TupleVal, Undefined, holds
+
+PACK_LIST = ("pack", "list")
+
+
+class StructValues:
+    def bind_starred(self, target, val, stars) -> None:
+        """`a, *rest, z = t`: `rest` is a list of the middle items of a tuple built
+        here; of another value, only the discarded `*_` (its length is not known)."""
+        if len(stars) > 1:
+            raise self.error("two starred targets in one assignment", target)
+        k, elts = stars[0], target.elts
+        after = len(elts) - k - 1
+        star = elts[k].value
+        if isinstance(val, TupleVal):
+            if len(val.items) < len(elts) - 1:
+                raise self.error("unpacking a tuple of too few items", target)
+            n = len(val.items)
+            for t, v in zip(elts[:k] + elts[k + 1:], val.items[:k] + val.items[n - after:]):
+                self.bind(t, v)
+            items = [self.pack(v, target) for v in val.items[k:n - after]]
+            rest = self.assign(getattr(star, "id", "items"), ir.Call(PACK_LIST, None, items),
+                               target)
+            self.packs[rest.id] = items
+            self.bind(star, rest)
+            return
+        if not (isinstance(star, ast.Name) and star.id == "_"):
+            raise self.error("a starred target (*rest) unpacking a value whose length is "
+                             "known only at run time", elts[k], "write *_ to discard the "
+                             "rest, or index the items")
+        for i, t in enumerate(elts[:k]):
+            self.bind(t, self.assign(getattr(t, "id", "t"), ir.Call(
+                operator.getitem, None, [val, ir.Const(i)]), t))
+        for j, t in enumerate(elts[k + 1:]):
+            self.bind(t, self.assign(getattr(t, "id", "t"), ir.Call(
+                operator.getitem, None, [val, ir.Const(j - after)]), t))
+        self.env["_"] = Undefined("'_', the discarded rest of an unpacking")
+
+    def set_entry(self, target: ast.Subscript, old, val) -> None:
+        """`d[k] = v` on a dict built in the function: a new dict value with that
+        entry (a tuple's items cannot be assigned). Python changes the one dict
+        every holder sees, so another name or a tuple holding it is refused."""
+        name = target.value.id
+        if isinstance(old, TupleVal):
+            raise self.error("assignment into an item of a tuple (tuples cannot be "
+                             "changed)", target)
+        key = self.key(target.slice)
+        others = [k for k, v in self.env.items() if k != name and holds(v, old)]
+        if others or id(old) in self.held:
+            who = f"the name {others[0]!r}" if others else "the caller"
+            raise self.error(f"changing the dict {name!r} that {who} also holds",
+                             target, "build a new dict instead")
+        self.env[name] = DictVal({**old.entries, key: val})
+
+    def key(self, node):
+        """A dict key: a constant (`"a"`, `1`, a constant name)."""
+        k = self.value(node, "key")
+        if not isinstance(k, ir.Const):
+            raise self.error("a dict key computed at run time", node,
+                             "srcdiff keeps a dict built in the function entry by entry; "
+                             "use constant keys such as d[\"a\"]")
+        try:
+            hash(k.value)
+        except TypeError:
+            raise self.error("an unhashable dict key", node) from None
+        return k.value
+
+    def e_Dict(self, node, hint):
+        """A dict display with constant keys, kept entry by entry (structs.py)."""
+        entries: dict = {}
+        for k, v in zip(node.keys, node.values):
+            if k is None:  # {**other, ...}
+                other = self.value(v, "t")
+                if not isinstance(other, DictVal):
+                    raise self.error("**-unpacking into a dict of something other than a "
+                                     "dict built in the function", v)
+                entries.update(other.entries)
+                continue
+            key = self.key(k)
+            entries[key] = self.value(v, key if isinstance(key, str) and key.isidentifier()
+                                      else "t")
+        return DictVal(entries)
+
+    def entry(self, base, node):
+        """`t[0]`, `t[1:]`, `d["a"]` of a tuple or dict built in the function; None
+        for a tuple indexed at run time (it is then packed and indexed)."""
+        if isinstance(base, DictVal):
+            key = self.key(node.slice)
+            if key not in base.entries:
+                raise self.error(f"reading the key {key!r}, which this dict does not have "
+                                 "here", node)
+            got = base.entries[key]
+            if isinstance(got, Undefined):
+                raise self.error(got.why, node)
+            return got
+        if isinstance(node.slice, ast.Slice):
+            parts = [self.value(p, "i") if p is not None else ir.Const(None)
+                     for p in (node.slice.lower, node.slice.upper, node.slice.step)]
+            if all(isinstance(p, ir.Const) for p in parts):
+                return TupleVal(base.items[slice(*(p.value for p in parts))])
+            return None
+        index = node.slice
+        if isinstance(index, ast.UnaryOp) and isinstance(index.operand, ast.Constant):
+            index = self.value(index, "i")
+        elif isinstance(index, ast.Constant):
+            index = ir.Const(index.value)
+        if isinstance(index, ir.Const) and isinstance(index.value, int):
+            if not -len(base.items) <= index.value < len(base.items):
+                raise self.error(f"indexing a tuple of {len(base.items)} items at "
+                                 f"{index.value}", node)
+            return base.items[index.value]
+        return None
+
+    def spread(self, node):
+        """`g(*t, **d)` with `t` a tuple and `d` a dict whose entries are known here
+        (built in the function, or a constant): the call with them written out as
+        `g(t[0], t[1], k=d["k"])`; None when they are known only at run time."""
+        def known(n):
+            if isinstance(n, (ast.Tuple, ast.List)):
+                return n.elts if not any(isinstance(e, ast.Starred) for e in n.elts) else None
+            v = self.env.get(n.id) if isinstance(n, ast.Name) else None
+            if v is None and isinstance(n, ast.Name) and n.id not in self.resolver.locals:
+                v = self.resolver.outer(n)
+            if isinstance(v, ir.Const) and isinstance(v.value, (tuple, list)):
+                return [ast.copy_location(ast.Constant(e), n) for e in v.value]
+            if isinstance(v, TupleVal):
+                return [ast.copy_location(ast.Subscript(n, ast.Constant(i), ast.Load()), n)
+                        for i in range(len(v.items))]
+            if isinstance(v, DictVal) and all(isinstance(k, str) for k in v.entries):
+                return [ast.keyword(k, ast.copy_location(ast.Subscript(
+                    n, ast.Constant(k), ast.Load()), n)) for k in v.entries]
+            return None
+
+        args, keywords = [], []
+        for a in node.args:
+            items = known(a.value) if isinstance(a, ast.Starred) else [a]
+            if items is None or any(isinstance(i, ast.keyword) for i in items):
+                return None
+            args += items
+        for k in node.keywords:
+            items = known(k.value) if k.arg is None else [k]
+            if items is None or not all(isinstance(i, ast.keyword) for i in items):
+                return None
+            keywords += items
+        return ast.copy_location(ast.Call(node.func, args, keywords), node)
+
+    def dict_method(self, d: DictVal, node, args, kwargs):
+        """`d.get(k[, default])`, `d.keys()`, `d.values()`, `d.items()` of a dict
+        built in the function (the last three as tuples, fixed when lowered)."""
+        attr = node.func.attr
+        if attr == "get" and 1 <= len(args) <= 2 and not kwargs:
+            key = self.key(node.args[0])
+            got = d.entries.get(key, args[1] if len(args) == 2 else ir.Const(None))
+            if isinstance(got, Undefined):
+                raise self.error(got.why, node)
+            return got
+        if attr in ("keys", "values", "items") and not args and not kwargs:
+            return TupleVal([ir.Const(k) if attr == "keys" else v if attr == "values"
+                             else TupleVal([ir.Const(k), v]) for k, v in d.entries.items()])
+        raise self.error(f"the dict method .{attr}() on a dict built in the function", node,
+                         "srcdiff keeps such a dict entry by entry: d[\"a\"], d[\"a\"] = v, "
+                         "d.get, d.keys(), d.values(), d.items() and len(d) work")

@@ -1,0 +1,133 @@
+"""Values the lowering keeps element by element: tuples and dicts built in `f`.
+
+A tuple a helper returns (`return dx, dy`) or a dict `f` builds (`d = {"a": x}`)
+never exists as one value in the IR: the lowering holds its entries, each an SSA
+value of its own, so `a, b = rhs(x)`, `r[0]`, `d["a"]` read an entry directly
+and the derivative flows entry by entry. A branch joins two such values entry by
+entry, a loop carries each entry. The shape (tuple lengths, dict keys) is fixed
+when the code is lowered; where it could differ at run time the lowering refuses.
+"""
+from __future__ import annotations
+
+
+class Undefined:
+    """A name that is not bound on every path reaching its use."""
+
+    def __init__(self, why: str):
+        self.why = why
+
+
+class TupleVal:
+    """A tuple built in the function, kept element by element."""
+
+    def __init__(self, items: list):
+        self.items = items
+
+
+class DictVal:
+    """A dict built in the function with constant keys, kept entry by entry. It is
+    a value: `d[k] = v` makes a new DictVal (the lowering refuses it when another
+    name still holds the old one, which Python would change too)."""
+
+    def __init__(self, entries: dict):
+        self.entries = entries
+
+
+STRUCTS = (TupleVal, DictVal)
+
+
+def children(v) -> list:
+    """(key, entry) of a tuple or dict value."""
+    if isinstance(v, TupleVal):
+        return list(enumerate(v.items))
+    return list(v.entries.items())
+
+
+def leaves(v, path=()) -> list:
+    """(path, leaf) for every entry of `v` that is not itself a tuple or dict."""
+    if not isinstance(v, STRUCTS):
+        return [(path, v)]
+    return [pl for k, e in children(v) for pl in leaves(e, path + (k,))]
+
+
+def same_shape(a, b) -> bool:
+    """Whether `a` and `b` have the same tuple lengths and dict keys throughout."""
+    if not isinstance(a, STRUCTS) or not isinstance(b, STRUCTS):
+        return not isinstance(a, STRUCTS) and not isinstance(b, STRUCTS)
+    if type(a) is not type(b):
+        return False
+    ka, kb = children(a), children(b)
+    return ([k for k, _ in ka] == [k for k, _ in kb]
+            and all(same_shape(x, y) for (_, x), (_, y) in zip(ka, kb)))
+
+
+def at(v, path):
+    """The entry of `v` at `path`."""
+    for k in path:
+        v = v.items[k] if isinstance(v, TupleVal) else v.entries[k]
+    return v
+
+
+def rebuild(v, leaf):
+    """`v` with each leaf replaced by `leaf(path, old leaf)`."""
+    def go(x, path):
+        if isinstance(x, TupleVal):
+            return TupleVal([go(e, path + (i,)) for i, e in enumerate(x.items)])
+        if isinstance(x, DictVal):
+            return DictVal({k: go(e, path + (k,)) for k, e in x.entries.items()})
+        return leaf(path, x)
+    return go(v, ())
+
+
+def holds(v, obj) -> bool:
+    """Whether `obj` is `v` or one of its entries (by identity, nested)."""
+    if v is obj:
+        return True
+    return isinstance(v, STRUCTS) and any(holds(e, obj) for _, e in children(v))
+
+
+def spelled(name: str, path) -> str:
+    """`state[0]`, `d['a']`: an entry as the user would write it."""
+    return name + "".join(f"[{k!r}]" for k in path)
+
+
+# ---------------------------------------------------------------- functions as values
+
+class FuncVal:
+    """A `def` or `lambda` inside the function: inlined where it is called, reading
+    the names of the scope that defined it (`scope`, a lowering) as they are then."""
+
+    def __init__(self, node, scope, defaults: dict):
+        self.node = node
+        self.scope = scope
+        self.defaults = defaults  # parameter -> value, evaluated where it was defined
+
+
+class FuncRef:
+    """One of the user's own functions used as a value (`rk4_step(rhs, ...)`):
+    inlined where it is called; `opaque` reads it, as written, anywhere else."""
+
+    def __init__(self, fn, opaque):
+        self.fn = fn
+        self.opaque = opaque
+
+
+class PartialVal:
+    """`functools.partial(g, *args, **kwargs)` of a function srcdiff inlines."""
+
+    def __init__(self, func, args: list, kwargs: dict):
+        self.func = func
+        self.args = args
+        self.kwargs = kwargs
+
+
+class ObjRef:
+    """An object of the user's whose methods are called (`model.loss(w)`): `self`
+    inside them; its attributes are read live as written (`opaque.attr`)."""
+
+    def __init__(self, obj, opaque):
+        self.obj = obj
+        self.opaque = opaque
+
+
+CALLABLES = (FuncVal, FuncRef, PartialVal)
