@@ -288,7 +288,10 @@ class Derivative:
         self._lowered = transform.lowered(self._fn)
         self._guards = list({(id(ns), k): (ns, k, o) for ns, k, o in
                              self._lowered.guards}.values())
-        self._generic = self._build(None, None)
+        try:
+            self._generic = self._build(None, None)
+        except SrcDiffError as e:  # p.W of a container parameter: code per structure only
+            self._generic = tree_api.deferred(self._fn, self.wrt, e)
         self._last = None
         self._cache.clear()
         self._version = _VERSION[0]

@@ -188,11 +188,12 @@ def _leaves(fn, values, idx, names, generated):
     """The check of containers as one of their leaves: (a function of the leaves,
     the leaves, the differentiated ones, their paths, their generated gradients)."""
     flat = tree_api.Flat(fn, values, idx)
+    seqs = {j: type(v) for j, v in enumerate(flat.values) if isinstance(v, (list, tuple))}
 
     def of_leaves(*leaves):
         args = []
         for name, slots in zip(flat.names, flat.slots):
-            got = [leaves[j] for j in slots]
+            got = [seqs[j](leaves[j].tolist()) if j in seqs else leaves[j] for j in slots]
             args.append(pytree.unflatten(flat.trees[name], got) if name in flat.trees
                         else got[0])
         return fn(*args)
@@ -208,7 +209,9 @@ def _leaves(fn, values, idx, names, generated):
         else:
             paths[flat.slots[i][0]] = name
             gens.append(g)
-    return of_leaves, flat.values, flat.wrt(idx), paths, gens
+    arrays = [np.array(v, dtype=float) if j in seqs else v for j, v in enumerate(flat.values)]
+    gens = [np.asarray(g, dtype=float) if isinstance(g, (list, tuple)) else g for g in gens]
+    return of_leaves, arrays, flat.wrt(idx), paths, gens
 
 
 

@@ -18,7 +18,7 @@ import types
 import numpy as np
 
 from . import emit, pytree, runtime, transform, unpack
-from .errors import ShapeMismatchError, SrcDiffError
+from .errors import NotDifferentiableError, ShapeMismatchError, SrcDiffError
 from .pytree import DATACLASS, DICT, LEAF, LIST, NAMEDTUPLE, NONE, TUPLE
 from .source import describe, parse_function
 
@@ -88,6 +88,27 @@ def specialised(f, trees: dict, returns=None, extra=None):
 def strip_aux(f):
     """`f` returning `(value, aux)` as a function returning `value` (has_aux)."""
     return specialised(f, {}, ("aux",))[0]
+
+
+def deferred(fn, wrt, error):
+    """The generic derivative when it cannot be built for a parameter `f` reads
+    by attribute or key (`p.W`, `p["heads"].items()`: a container, known only at a
+    call): a stand-in saying the code is built per structure; else `error`."""
+    base, _ = base_of(fn)
+    node, _ = parse_function(base)
+    names = {positional(base)[i] for i in wrt if i < len(positional(base))}
+    if not isinstance(error, NotDifferentiableError) or not any(
+            isinstance(n, (ast.Attribute, ast.Subscript)) and isinstance(n.value, ast.Name)
+            and n.value.id in names for n in ast.walk(node)):
+        raise error
+
+    def stand_in(*args, **kwargs):
+        raise SrcDiffError(f"the derivative of {describe(base)} reads attributes of a "
+                           "parameter: its code is built for each container structure at a "
+                           "call, and cannot be differentiated again") from error
+
+    return transform.Built("# built at the first call, for the structure of the arguments\n",
+                           stand_in, base.__name__)
 
 
 # ----- arguments -----
@@ -168,8 +189,9 @@ def restructure(built, f, plan, flat: Flat, wrt, single: bool, variant: str,
         ret = func.body[-1]
         value, grads = _split_return(ret, variant, built.returns_value)
         out = []
+        at_flat = {j: n for n, j in enumerate(flat.wrt(wrt))}
         for i in wrt:
-            g = [grads[j] for j in flat.slots[i]]
+            g = [grads[at_flat[j]] for j in flat.slots[i]]
             name = flat.names[i]
             out.append(_structure(flat.trees[name], iter(g), base, namer, injected)
                        if name in flat.trees else g[0])
