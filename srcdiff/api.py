@@ -191,8 +191,11 @@ def undefined(fn, args, kwargs, error: Exception, user=None) -> Exception:
 def signature(values) -> tuple:
     """What a specialised derivative depends on: each argument's type (and an
     array's number of dimensions; a container's structure and leaves' kinds)."""
-    return tuple(a.ndim if type(a) is np.ndarray else type(a) if not pytree.is_node(a)
-                 else pytree.signature(a) for a in values)
+    return tuple(a.ndim if type(a) is np.ndarray else type(a) if type(a) in _PLAIN or
+                 not pytree.is_node(a) else pytree.signature(a) for a in values)
+
+
+_PLAIN = (float, int, bool, str, np.float64)
 
 
 def check_scalar(y) -> None:

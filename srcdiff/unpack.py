@@ -285,6 +285,18 @@ class _Flatten:
             return env[e.id].value
         return _NOCONST
 
+    def children(self, node, env):
+        """Rewrite the expressions under `node` (through comprehensions, keywords)."""
+        for field, value in ast.iter_fields(node):
+            if isinstance(value, ast.expr):
+                setattr(node, field, self.expr(value, env))
+            elif isinstance(value, ast.AST):
+                self.children(value, env)
+            elif isinstance(value, list):
+                setattr(node, field, [self.expr(v, env) if isinstance(v, ast.expr) else (
+                    self.children(v, env) or v) if isinstance(v, ast.AST) else v
+                    for v in value])
+
     def spelled(self, ref: _Ref) -> str:
         return pytree.path_text(ref.root, ref.path)
 
@@ -312,9 +324,21 @@ class _Flatten:
             items = self.iteration(s.iter, env)
             if items is not None:
                 return self.unroll(s, items, env)
+        if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(
+                s.targets[0], ast.Tuple) and isinstance(s.value, ast.Tuple) and len(
+                s.targets[0].elts) == len(s.value.elts):  # a, b = p["a"], p["b"]: names
+            for t, v in zip(s.targets[0].elts, s.value.elts):
+                ref = self.resolve(v, env)
+                if isinstance(t, ast.Name) and isinstance(ref, _Ref) and ref.td.kind == LEAF:
+                    self.hint(ref, t.id, own=True)
+        if isinstance(s, ast.If):
+            s.test = self.expr(s.test, env)
+            if isinstance(s.test, ast.Constant):  # a loop copy's test on its index
+                return self.block(s.body if s.test.value else s.orelse, env)
         for field in ("body", "orelse", "finalbody"):
-            if isinstance(getattr(s, field, None), list):
-                setattr(s, field, self.block(getattr(s, field), env) or [ast.Pass()])
+            stmts = getattr(s, field, None)
+            if isinstance(stmts, list) and stmts:  # (a body emptied by the rewrite: pass)
+                setattr(s, field, self.block(stmts, env) or [ast.Pass()])
         for field, value in ast.iter_fields(s):
             if isinstance(value, ast.expr):
                 setattr(s, field, self.expr(value, env))
@@ -416,7 +440,61 @@ class _Flatten:
                                              ast.Constant(value)), at)]
 
     # expressions
+    def comprehension(self, e, env):
+        """`sum(E for T in S)` and `[E for T in S]` over a structured `S`: the sum or
+        the list of the copies of `E`, one per child; None when `S` is not one."""
+        outer = e.args[0] if isinstance(e, ast.Call) else e
+        if len(outer.generators) != 1 or outer.generators[0].ifs:
+            return None
+        gen = outer.generators[0]
+        items = self.iteration(gen.iter, env)
+        if items is None:
+            return None
+        copies = []
+        for how, k, item in items:
+            local = dict(env)
+            target = gen.target
+            if how in ("enum", "items"):
+                if not (isinstance(target, ast.Tuple) and len(target.elts) == 2):
+                    raise self.error("this comprehension target", target)
+                first, target = target.elts
+                self.alias(first, _Const(k), local)
+            if how == "keys":
+                self.alias(target, _Const(k), local)
+            else:
+                self.alias(target, item, local)
+            copies.append(self.expr(copy.deepcopy(outer.elt), local))
+        if isinstance(outer, ast.ListComp):
+            return ast.copy_location(ast.List(copies, ast.Load()), e)
+        if not isinstance(e, ast.Call):
+            raise self.error("a generator over a structured parameter", e,
+                             "sum it (sum(... for ... in params)) or write a for loop")
+        out = ast.Constant(0)
+        for c in copies:
+            out = ast.BinOp(out, ast.Add(), c)
+        return ast.copy_location(out, e)
+
+    def alias(self, target, value, env):
+        """Bind a comprehension's target to children (names read as the leaves)."""
+        if isinstance(target, ast.Name):
+            env[target.id] = value
+            return
+        if not isinstance(target, (ast.Tuple, ast.List)) or isinstance(value, _Const):
+            raise self.error("this comprehension target", target)
+        kids = value if isinstance(value, list) else self.items(value, target)
+        if len(kids) != len(target.elts):
+            raise self.error("unpacking a structured parameter into a different number "
+                             "of names", target)
+        for t, k in zip(target.elts, kids):
+            self.alias(t, k, env)
+
     def expr(self, e, env):
+        summed = isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "sum" \
+            and len(e.args) == 1 and not e.keywords and isinstance(e.args[0], ast.GeneratorExp)
+        if summed or isinstance(e, (ast.ListComp, ast.GeneratorExp)):
+            done = self.comprehension(e, env)
+            if done is not None:
+                return done
         if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "len" \
                 and len(e.args) == 1:
             value = self.resolve(e.args[0], env)
@@ -436,12 +514,19 @@ class _Flatten:
             if isinstance(e, ast.Name) and e.id in self.roots and not isinstance(
                     e.ctx, ast.Load):
                 raise self.error(f"assigning to {e.id!r}, a structured parameter", e)
-        for field, value in ast.iter_fields(e):
-            if isinstance(value, ast.expr):
-                setattr(e, field, self.expr(value, env))
-            elif isinstance(value, list):
-                setattr(e, field, [self.expr(v, env) if isinstance(v, ast.expr) else v
-                                   for v in value])
+        self.children(e, env)
+        if isinstance(e, ast.IfExp) and isinstance(e.test, ast.Constant):
+            return e.body if e.test.value else e.orelse
+        if isinstance(e, (ast.Compare, ast.BinOp, ast.UnaryOp, ast.BoolOp)) and all(
+                isinstance(n, (ast.Constant, ast.operator, ast.cmpop, ast.unaryop,
+                               ast.boolop, ast.expr_context)) or n is e for n in ast.walk(e)):
+            try:  # a loop copy's index and lengths, now constants: i < len(layers) - 1
+                value = eval(compile(ast.fix_missing_locations(ast.Expression(e)),
+                                     "<constant>", "eval"), {"__builtins__": {}})
+            except Exception:
+                return e
+            if isinstance(value, (bool, int, float, str)):
+                return ast.copy_location(ast.Constant(value), e)
         if isinstance(e, (ast.Subscript,)) and isinstance(e.ctx, ast.Store):
             if self.resolve(ast.copy_location(ast.Subscript(e.value, e.slice, ast.Load()), e),
                             env) is not None:
@@ -450,6 +535,8 @@ class _Flatten:
 
 
 class _Const:
+    """A loop's key or index over a structured value, a constant in each copy."""
+
     def __init__(self, value):
         self.value = value
 

@@ -480,3 +480,38 @@ def test_a_dict_not_differentiated_still_works():
         return x * opts["scale"]
 
     assert srcdiff.grad(f)(2.0, {"scale": 3.0, "name": "x"}) == 3.0
+
+
+# ----- loops and comprehensions over a container are unrolled -----
+def enumerate_layers(layers, x):
+    h = x
+    for i, (W, b) in enumerate(layers):
+        z = W @ h + b
+        h = np.tanh(z) if i < len(layers) - 1 else z
+    return np.sum(h ** 2) + 0.1 * sum(np.sum(W ** 2) for W, _ in layers)
+
+
+def dict_comprehension_free(p):
+    a, b = p["a"], p["b"]
+    return sum(v * v for v in p.values()) + a * b + np.sum(np.array([p["a"], p["b"]]))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_enumerate_and_a_summed_generator_over_layers(mode):
+    args = layers_args()
+    g = srcdiff.grad(enumerate_layers, mode=mode)
+    assert_tree_close(g(*args), fd_grad(enumerate_layers, args, 0))
+    if mode == "reverse":
+        src = g.source
+        assert "h_1 = np.tanh(" in src and "cond" not in src  # the index test is constant
+        assert "for " not in src.split("(W_0, b_0), (W_1, b_1), (W_2, b_2) = layers")[1]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_values_generator_and_pair_assignment(mode):
+    p = {"a": 1.5, "b": -0.5}
+    got = srcdiff.grad(dict_comprehension_free, mode=mode)(p)
+    assert got == pytest.approx({"a": 2 * 1.5 - 0.5 + 1, "b": 2 * -0.5 + 1.5 + 1}, rel=1e-14)
+    g = srcdiff.grad(dict_comprehension_free)
+    g(p)
+    assert "a = p['a']" in g.source and "b = p['b']" in g.source

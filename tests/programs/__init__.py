@@ -12,7 +12,8 @@ import importlib
 from .registry import Program
 
 MODULES = ("ode", "likelihoods", "nets", "physics", "finance", "optim", "signal_proc", "linalg",
-           "ml", "numpy_style", "scalar_style", "stats", "geometry", "polynomials", "idioms")
+           "ml", "numpy_style", "scalar_style", "stats", "geometry", "polynomials", "idioms",
+           "params")
 
 
 def _collect() -> dict[str, Program]:
