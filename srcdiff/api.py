@@ -644,12 +644,19 @@ def hessian(f: Callable, wrt: Wrt = 0):
                 "support loops yet (the gradient's tape cannot be differentiated again); "
                 "jacobian(grad(f), mode='forward') has the same limit", s.loc)
     g = Derivative(f, idx[0], "grad")
-    jac = Jacobian(g, wrt=idx[0], mode="forward")
+    try:
+        jac, error = Jacobian(g, wrt=idx[0], mode="forward"), None
+    except SrcDiffError as e:  # p["w"] of a container: built for its structure at a call
+        jac, error = None, e
 
     def hess(*args, **kwargs):
-        values = jac.bind(args, kwargs)  # the gradient has f's parameters and defaults
+        values = (jac or Jacobian(fn)).bind(args, kwargs)  # f's parameters and defaults
         check_arguments(fn, values, idx)
         check_scalar(fn(*values))
+        if tree_api.structured(values, idx):  # a container: a block per pair of leaves
+            return tree_api.hessian(fn, idx[0], values)
+        if error is not None:
+            raise error
         return jac(*values)
 
     hess.primal = f

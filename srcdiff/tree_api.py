@@ -79,10 +79,27 @@ def specialised(f, trees: dict, returns=None, extra=None):
                               base.__closure__)
     copy.__qualname__ = base.__qualname__
     copy.__module__ = base.__module__
+    copy.__signature__ = _flat_signature(base, plan.node)
     transform.REWRITES[copy] = rewrite
     _BASE[copy] = (base, how)
     _COPIES[key] = (copy, plan)
     return copy, plan
+
+
+def _flat_signature(base, node) -> inspect.Signature:
+    """The signature of the def of leaves (the original's defaults, where they fit)."""
+    own = inspect.signature(base).parameters
+    P = inspect.Parameter
+    params = [P(a.arg, kind) for group, kind in ((node.args.posonlyargs, P.POSITIONAL_ONLY),
+                                                (node.args.args, P.POSITIONAL_OR_KEYWORD),
+                                                (node.args.kwonlyargs, P.KEYWORD_ONLY))
+              for a in group]
+    with_defaults = [p.replace(default=own[p.name].default) if p.name in own else p
+                     for p in params]
+    try:
+        return inspect.Signature(with_defaults)
+    except ValueError:  # a container with a default before others: no defaults
+        return inspect.Signature(params)
 
 
 def strip_aux(f):
@@ -522,3 +539,22 @@ def _zeros_tree(v):
 
 def _shaped(mat):
     return float(mat) if mat.ndim == 0 else mat
+
+
+# ----- hessian -----
+def hessian(fn, i, values):
+    """The Hessian with respect to the container `values[i]`: for each of its leaves,
+    its structure holding the blocks d2f / d leaf d leaf' of shape leaf.shape +
+    leaf'.shape (JAX's layout). Forward mode over the gradient of the function of
+    the leaves, one gradient per leaf."""
+    from .api import Derivative, Jacobian
+    flat = Flat(fn, values, (i,))
+    copy, _ = specialised(fn, flat.trees)
+    slots = flat.slots[i]
+    td = flat.trees[flat.names[i]]
+    rows = []
+    for j in slots:
+        g = Derivative(copy, j, "grad")
+        blocks = Jacobian(g, wrt=tuple(slots), mode="forward")(*flat.values)
+        rows.append(pytree.unflatten(td, list(blocks)))
+    return pytree.unflatten(td, rows)

@@ -501,6 +501,10 @@ class _Flatten:
             if value is not None:
                 n = len(value) if isinstance(value, list) else len(value.td.keys)
                 return ast.copy_location(ast.Constant(n), e)
+        if isinstance(e, (ast.Subscript, ast.Attribute)) and not isinstance(e.ctx, ast.Load):
+            if self.resolve(type(e)(**{**vars(e), "ctx": ast.Load()}), env) is not None:
+                raise self.error("assigning into a structured parameter (the caller's "
+                                 "container would change)", e, "give the new value a name")
         if isinstance(e, (ast.Name, ast.Subscript, ast.Attribute)):
             value = self.resolve(e, env) if not isinstance(e, ast.Name) or isinstance(
                 e.ctx, ast.Load) else None
@@ -527,10 +531,6 @@ class _Flatten:
                 return e
             if isinstance(value, (bool, int, float, str)):
                 return ast.copy_location(ast.Constant(value), e)
-        if isinstance(e, (ast.Subscript,)) and isinstance(e.ctx, ast.Store):
-            if self.resolve(ast.copy_location(ast.Subscript(e.value, e.slice, ast.Load()), e),
-                            env) is not None:
-                raise self.error("assigning into a structured parameter", e)
         return e
 
 

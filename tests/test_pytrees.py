@@ -475,6 +475,19 @@ def test_reassigning_a_structured_parameter_is_refused():
         srcdiff.grad(f)({"a": 1.0})
 
 
+@pytest.mark.parametrize("body", ["p['a'] = p['a'] * 2", "p['a'] += 1.0"])
+def test_assigning_into_a_container_is_refused(body, tmp_path):
+    import importlib.util
+
+    path = tmp_path / "mutating.py"
+    path.write_text(f"def f(p):\n    {body}\n    return p['a'] * 2.0\n")
+    spec = importlib.util.spec_from_file_location("mutating", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    with pytest.raises(UnsupportedSyntaxError, match="assigning into a structured parameter"):
+        srcdiff.grad(mod.f)({"a": 1.0, "v": np.ones(2)})
+
+
 def test_a_dict_not_differentiated_still_works():
     def f(x, opts):
         return x * opts["scale"]
@@ -515,3 +528,49 @@ def test_values_generator_and_pair_assignment(mode):
     g = srcdiff.grad(dict_comprehension_free)
     g(p)
     assert "a = p['a']" in g.source and "b = p['b']" in g.source
+
+
+# ----- the README's listing is the generated source -----
+def readme_loss(params, X, y):
+    h = np.tanh(X @ params["W"] + params["b"])
+    pred = h @ params["v"]
+    return np.mean((pred - y) ** 2)
+
+
+def test_readme_listing_is_the_generated_source():
+    import ast
+    import pathlib
+    import re
+
+    readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text()
+    (listed,) = [b for b in re.findall(r"```python\n(.*?)```", readme, flags=re.S)
+                 if b.startswith("def loss_grad(params, X, y):")]
+    rng = np.random.default_rng(0)
+    params = {"W": rng.standard_normal((3, 4)), "b": np.zeros(4), "v": rng.standard_normal(4)}
+    X, y = rng.standard_normal((8, 3)), rng.standard_normal(8)
+    g = srcdiff.grad(readme_loss)
+    got = g(params, X, y)
+    assert_tree_close(got, fd_grad(readme_loss, (params, X, y), 0))
+    src = g.source.replace("readme_loss_grad", "loss_grad")
+    helpers = set()
+    for n in ast.parse(src).body[0].body:
+        if isinstance(n, ast.FunctionDef) and n.name.startswith("_"):
+            helpers |= set(range(n.lineno, n.end_lineno + 1))
+    lines = [ln for i, ln in enumerate(src.rstrip("\n").splitlines(), 1)
+             if i not in helpers and (ln.strip() or i == 1)]
+    assert lines == [ln for ln in listed.rstrip("\n").splitlines() if ln.strip()]
+
+
+def test_hessian_of_a_dict_parameter():
+    def f(p, x):
+        return p["a"] ** 2 * p["b"] + np.sum(np.sin(p["w"] * x))
+
+    p, x = {"a": 1.5, "b": -0.5, "w": np.array([0.3, 0.7])}, np.array([1.0, 2.0])
+    H = srcdiff.hessian(f)(p, x)
+    assert H["a"]["a"] == pytest.approx(2 * -0.5, rel=1e-13)
+    assert H["a"]["b"] == pytest.approx(2 * 1.5, rel=1e-13)
+    assert H["b"]["a"] == pytest.approx(2 * 1.5, rel=1e-13)
+    assert H["b"]["b"] == pytest.approx(0.0, abs=1e-15)
+    np.testing.assert_allclose(H["w"]["w"], np.diag(-np.sin(p["w"] * x) * x ** 2), rtol=1e-13)
+    np.testing.assert_allclose(H["a"]["w"], np.zeros(2), atol=1e-15)
+    assert H["w"]["a"].shape == (2,)
