@@ -574,3 +574,24 @@ def test_hessian_of_a_dict_parameter():
     np.testing.assert_allclose(H["w"]["w"], np.diag(-np.sin(p["w"] * x) * x ** 2), rtol=1e-13)
     np.testing.assert_allclose(H["a"]["w"], np.zeros(2), atol=1e-15)
     assert H["w"]["a"].shape == (2,)
+
+
+def _act(z):
+    return np.tanh(z)
+
+
+def kw_loss(x, params, scale=2.0):
+    return scale * np.sum(_act(params["W"] @ x))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_keywords_defaults_helpers_and_a_tuple_wrt(mode):
+    x, p = np.array([1.0, 2.0]), {"W": np.array([[0.1, 0.2], [0.3, -0.1]])}
+    g = srcdiff.grad(kw_loss, wrt="params", mode=mode)
+    want = fd_grad(kw_loss, (x, p), 1)
+    assert_tree_close(g(x, params=p), want)
+    assert_tree_close(g(x, p, scale=2.0), want)
+    value, (gx, gp) = srcdiff.value_and_grad(kw_loss, wrt=(0, 1), mode=mode)(x, p)
+    assert value == pytest.approx(kw_loss(x, p), rel=1e-14)
+    np.testing.assert_allclose(gx, fd_grad(kw_loss, (x, p), 0), rtol=1e-6)
+    assert_tree_close(gp, want)
