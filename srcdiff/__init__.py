@@ -17,11 +17,12 @@ from .errors import (
     UnsupportedSyntaxError,
     WrtError,
 )
+from .pytree import register_pytree
 from .rules.table import register, unregister
 
 __all__ = [
     "grad", "value_and_grad", "vjp", "check", "jvp", "jacobian", "hessian", "stop_gradient",
-    "detach", "register", "unregister",
+    "detach", "register", "unregister", "register_pytree",
     "SrcDiffError", "UnsupportedSyntaxError", "NonScalarOutputError",
     "NotDifferentiableError", "NonNumericOutputError", "WrtError", "NoSourceError",
     "ShapeMismatchError",

@@ -14,7 +14,7 @@ from typing import Any, Callable, Sequence, Union
 
 import numpy as np
 
-from . import ir, shapes, transform
+from . import ir, pytree, shapes, transform, tree_api
 from .errors import (
     NonNumericOutputError,
     NonScalarOutputError,
@@ -106,6 +106,9 @@ def check_arguments(fn, values, wrt, names=None) -> None:
                 f"{describe(fn)}: argument {name!r} is {_complex(v)}; srcdiff differentiates "
                 f"real-valued code only and does not support complex inputs")
     for i in wrt:
+        if pytree.is_node(values[i]):  # a container: each leaf a float or float array
+            pytree.check_differentiable(names[i], values[i])
+            continue
         problem = _not_differentiable(values[i])
         if problem:
             raise SrcDiffError(f"{describe(fn)}: cannot differentiate with respect to "
@@ -187,8 +190,13 @@ def undefined(fn, args, kwargs, error: Exception, user=None) -> Exception:
 
 def signature(values) -> tuple:
     """What a specialised derivative depends on: each argument's type (and an
-    array's dtype and which of its dimensions have size 1: shapes.key)."""
-    return tuple(shapes.key(a) if type(a) is np.ndarray else type(a) for a in values)
+    array's dtype and which of its dimensions have size 1: shapes.key; a
+    container's structure and its leaves' kinds)."""
+    return tuple(shapes.key(a) if type(a) is np.ndarray else type(a) if type(a) in _PLAIN or
+                 not pytree.is_node(a) else pytree.signature(a) for a in values)
+
+
+_PLAIN = (float, int, bool, str, np.float64)
 
 
 def check_scalar(y) -> None:
@@ -242,11 +250,14 @@ class Derivative:
             return super().__new__(cls)
         return super().__new__(_fast_class(n) if cls is Derivative else cls)
 
-    def __init__(self, f: Callable, wrt: Wrt, variant: str, mode: str = "reverse"):
+    def __init__(self, f: Callable, wrt: Wrt, variant: str, mode: str = "reverse",
+                 has_aux: bool = False):
         if mode not in ("reverse", "forward"):
             raise SrcDiffError(f"mode must be 'reverse' or 'forward', not {mode!r}")
         self.primal = f
         self._fn = _function(f)
+        if has_aux:  # f returns (value, aux): the derivative of value (tree_api.AuxDerivative)
+            self._fn = tree_api.strip_aux(self._fn)
         transform.lowered(self._fn)  # unsupported code is reported before a bad wrt
         self.wrt, self._as_tuple = resolve_wrt(self._fn, wrt)
         self.variant = variant
@@ -268,6 +279,9 @@ class Derivative:
     def _build(self, args, check):
         t = transform
         strict = args is not None
+        if tree_api.structured(args, self.wrt):  # containers: code for their structure
+            return tree_api.build(self.mode, self._fn, self.wrt, self.variant, args, check,
+                                  self._as_tuple, strict)
         if self.mode == "forward":
             return t.build_forward(self._fn, self.wrt, self.variant, args, check,
                                    self._as_tuple, strict)
@@ -278,7 +292,10 @@ class Derivative:
         self._lowered = transform.lowered(self._fn)
         self._guards = list({(id(ns), k): (ns, k, o) for ns, k, o in
                              self._lowered.guards}.values())
-        self._generic = self._build(None, None)
+        try:
+            self._generic = self._build(None, None)
+        except SrcDiffError as e:  # p.W of a container parameter: code per structure only
+            self._generic = tree_api.deferred(self._fn, self.wrt, e)
         self._last = None
         self._cache.clear()
         self._version = _VERSION[0]
@@ -302,7 +319,8 @@ class Derivative:
         key = tuple(map(type, values))
         if key not in self._checked:  # arguments whose type alone says they are fine
             check_arguments(self._fn, values, self.wrt, self._names)
-            if not any(t is np.ndarray or issubclass(t, (list, tuple, dict)) for t in key):
+            if not any(t is np.ndarray or issubclass(t, (list, tuple, dict)) or
+                       pytree.is_node_type(t) for t in key):
                 self._checked.add(key)
         entry = self._cache.get(key)
         if type(entry) is dict:  # arrays: keyed by their number of dimensions too
@@ -335,13 +353,14 @@ class Derivative:
         else:
             light = tuple(shapes.stand_in(a) if type(a) is np.ndarray else a
                           for a in values)  # the kinds, without keeping big arrays alive
+            light = tuple(pytree.light(a) for a in light)
             shown = lambda: self._build(light, None)  # noqa: E731
         guards = [(ns, k, obj, False) for ns, k, obj in self._guards]
         guards += [(ns, k, typ, True) for ns, k, typ in internal.kind_guards]
         unwrap = internal.returns_value and self.variant == "grad"  # (value, grad) -> grad
         entry = Entry(internal.fn, unwrap, shown, tuple(guards), self._version)
         key = tuple(map(type, values))
-        if _NDARRAY in key or any(t in _SEQUENCES for t in key):
+        if _NDARRAY in key or any(t in _SEQUENCES or pytree.is_node_type(t) for t in key):
             self._cache.setdefault(key, {})[signature(values)] = entry
         else:
             self._cache[key] = entry
@@ -390,11 +409,13 @@ def _fast_class(n: int) -> type:
 
 
 def _decorator(variant):
-    def make(f=None, wrt: Wrt = 0, *, mode: str = "reverse"):
+    def make(f=None, wrt: Wrt = 0, *, mode: str = "reverse", has_aux: bool = False):
         if f is None:
-            return lambda g: Derivative(g, wrt, variant, mode)
+            return lambda g: make(g, wrt, mode=mode, has_aux=has_aux)
         if not callable(f):
             raise SrcDiffError(f"{variant} expects a function, got {type(f).__name__}")
+        if has_aux:
+            return tree_api.AuxDerivative(Derivative(f, wrt, variant, mode, has_aux=True))
         return Derivative(f, wrt, variant, mode)
 
     return make
@@ -424,6 +445,8 @@ def vjp(f: Callable, *primals: Any, wrt: Wrt | None = None):
     fn = _function(f)
     idx, _ = resolve_wrt(fn, wrt, allow_none=True)
     check_arguments(fn, primals, idx)
+    if tree_api.structured(primals, idx) or tree_api.returns_display(fn):
+        return tree_api.vjp(f, fn, primals, idx)  # containers in or out
     built = transform.build_reverse(fn, idx, "vjp", primals)
     out = fn(*primals)
 
@@ -471,6 +494,8 @@ class JVP:
         """(out, tangent_out) for all of `f`'s positional arguments `primals` and
         one tangent per parameter of `idx`."""
         check_arguments(self._fn, primals, self._idx)
+        if tree_api.structured(primals, self._idx):
+            return tree_api.jvp(self, primals, tangents)
         ts = []
         for i, t in zip(self._idx, tangents):
             p, spec = primals[i], self._positional[i]
@@ -525,6 +550,8 @@ class Jacobian:
         if mode == "forward":
             self._jvp = JVP(f, self.wrt)
             self._source = self._jvp.source
+        elif tree_api.returns_display(self._fn):  # its code needs the result's structure
+            self._source = "# built at the first call, for the structure of the result\n"
         else:
             self._source = transform.build_reverse(self._fn, self.wrt, "vjp", None,
                                                    strict=False).source
@@ -547,6 +574,8 @@ class Jacobian:
     def __call__(self, *args, **kwargs):
         args = self.bind(args, kwargs)
         check_arguments(self._fn, args, self.wrt)
+        if tree_api.structured(args, self.wrt) or tree_api.returns_display(self._fn):
+            return tree_api.jacobian(self, args)  # containers in or out
         res = self._forward(args) if self.mode == "forward" else self._reverse(args)
         return tuple(res) if self._as_tuple else res[0]
 
@@ -616,12 +645,19 @@ def hessian(f: Callable, wrt: Wrt = 0):
                 "support loops yet (the gradient's tape cannot be differentiated again); "
                 "jacobian(grad(f), mode='forward') has the same limit", s.loc)
     g = Derivative(f, idx[0], "grad")
-    jac = Jacobian(g, wrt=idx[0], mode="forward")
+    try:
+        jac, error = Jacobian(g, wrt=idx[0], mode="forward"), None
+    except SrcDiffError as e:  # p["w"] of a container: built for its structure at a call
+        jac, error = None, e
 
     def hess(*args, **kwargs):
-        values = jac.bind(args, kwargs)  # the gradient has f's parameters and defaults
+        values = (jac or Jacobian(fn)).bind(args, kwargs)  # f's parameters and defaults
         check_arguments(fn, values, idx)
         check_scalar(fn(*values))
+        if tree_api.structured(values, idx):  # a container: a block per pair of leaves
+            return tree_api.hessian(fn, idx[0], values)
+        if error is not None:
+            raise error
         return jac(*values)
 
     hess.primal = f

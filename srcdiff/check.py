@@ -27,7 +27,7 @@ from typing import Any, Callable
 import numpy as np
 import sympy as sp
 
-from . import to_sympy
+from . import pytree, to_sympy, tree_api
 from .api import Wrt, grad, resolve_wrt
 from .source import describe, function_of
 
@@ -96,6 +96,10 @@ def check(f: Callable, *args: Any, wrt: Wrt = 0) -> CheckReport:
     names = [p for p in inspect.signature(fn).parameters]
     generated = grad(fn, wrt=idx)(*values)
     point = ", ".join(f"{n}={_short(v)}" for n, v in zip(names, values))
+    if tree_api.structured(values, idx):  # containers: differences leaf by leaf
+        entries = _fd_entries(*_leaves(fn, values, idx, names, generated))
+        return _report(fn, point, "finite-difference", entries, FD_TOL,
+                       "containers are checked leaf by leaf")
     try:
         entries = _sympy_entries(fn, values, idx, names, generated)
     except _Fallback as e:
@@ -180,6 +184,37 @@ def _simplified(d) -> str:
 
 
 # ----- finite differences -----
+def _leaves(fn, values, idx, names, generated):
+    """The check of containers as one of their leaves: (a function of the leaves,
+    the leaves, the differentiated ones, their paths, their generated gradients)."""
+    flat = tree_api.Flat(fn, values, idx)
+    seqs = {j: type(v) for j, v in enumerate(flat.values) if isinstance(v, (list, tuple))}
+
+    def of_leaves(*leaves):
+        args = []
+        for name, slots in zip(flat.names, flat.slots):
+            got = [seqs[j](leaves[j].tolist()) if j in seqs else leaves[j] for j in slots]
+            args.append(pytree.unflatten(flat.trees[name], got) if name in flat.trees
+                        else got[0])
+        return fn(*args)
+
+    paths = [None] * len(flat.values)
+    gens = []
+    for i, g in zip(idx, generated):
+        name = names[i]
+        if name in flat.trees:
+            for j, path in zip(flat.slots[i], flat.trees[name].paths()):
+                paths[j] = pytree.path_text(name, path)
+            gens += pytree.flatten(g)[0]
+        else:
+            paths[flat.slots[i][0]] = name
+            gens.append(g)
+    arrays = [np.array(v, dtype=float) if j in seqs else v for j, v in enumerate(flat.values)]
+    gens = [np.asarray(g, dtype=float) if isinstance(g, (list, tuple)) else g for g in gens]
+    return of_leaves, arrays, flat.wrt(idx), paths, gens
+
+
+
 def _fd_entries(fn, values, idx, names, generated) -> list[Entry]:
     f0 = float(np.asarray(fn(*values), dtype=float))
     entries = []

@@ -49,6 +49,7 @@ class Kinds:
         self.classes = UnionFind()
         self.ckind: dict[int, str | None] = {}
         self.cshape: dict[int, tuple] = {}  # class root -> abstract shape (shapes.py)
+        self.unstable: set[int] = set()  # carried values whose shape may change (_unstable)
         for pid, sh in (param_shapes or {}).items():
             if sh is not None:
                 self.cshape[pid] = sh
@@ -69,6 +70,13 @@ class Kinds:
         # then values of the top-level block (defined on every path, never in a loop)
         self._reps += [v for st in fn.body if isinstance(st, ir.Assign)
                        for v in ir.stmt_defs(st) if v.user and v.id not in inits]
+        # then the other values computed there that another one reads (so computed
+        # anyway): `np.size(t)`, not `np.size(t ** 2)`
+        operands = {u.id for st in ir.walk(fn.body) if isinstance(st, ir.Assign)
+                    for u in ir.expr_uses(st.expr)}
+        self._reps += [v for st in fn.body if isinstance(st, ir.Assign)
+                       for v in ir.stmt_defs(st)
+                       if not v.user and v.id not in inits and v.id in operands]
         for _ in range(3):
             before = dict(self.ckind)
             self._block(fn.body, top=True)
@@ -81,6 +89,8 @@ class Kinds:
     def union(self, a: int, b: int) -> None:
         """One shape class; its kind is the kind both agree on (or the known one),
         and so is its abstract shape."""
+        if a in self.unstable or b in self.unstable:
+            return
         ra, rb = self.find(a), self.find(b)
         ka, kb = self.ckind.get(ra), self.ckind.get(rb)
         sa, sb = self.cshape.get(ra), self.cshape.get(rb)
@@ -260,13 +270,23 @@ class Kinds:
                 wider = {c.phi.id: shapes.join(assumed[c.phi.id], self.shape(c.next))
                          for c in s.carried}
                 if ok and wider == assumed:
+                    if not same_shape:
+                        self._unstable(s)
                     return
                 self.classes.parent, self.ckind, self.cshape = (
                     dict(saved[0]), dict(saved[1]), dict(saved[2]))
                 if not ok or same_shape:
                     break
                 assumed = wider
+        self._unstable(s)
         self._block(s.body, False)
+
+    def _unstable(self, s: ir.Loop) -> None:
+        """The carried values of a loop whose shape may change from trip to trip
+        (`h` of shape (1, n) broadcast to (b, n)) join no shape class: one is
+        never read for the shape of another (`h * h` after the loop)."""
+        self.unstable |= {c.phi.id for c in s.carried
+                          if self.find(c.phi.id) != self.find(getattr(c.init, "id", -1))}
 
 
 def infer(fn: ir.Function, param_kinds: dict[int, str | None], namespace=None,

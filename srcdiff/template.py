@@ -107,6 +107,12 @@ class Context:
         ctx = self
 
         def spread(n):
+            if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mult):  # 2 * spread
+                for one, other in ((n.left, n.right), (n.right, n.left)):
+                    inner = spread(other)
+                    if inner is not None and ctx.shape_of_expr(one, adjoints) == ():
+                        return ast.BinOp(one, ast.Mult(), inner[0]), inner[1]
+                return None
             if (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
                     and n.func.attr == "broadcast_to" and isinstance(n.func.value, ast.Name)
                     and n.func.value.id == np_name and len(n.args) == 2 and not n.keywords
@@ -205,11 +211,13 @@ class Context:
         return exprs.atom(a)
 
     def shapes_from_parameters(self, tree):
-        """`np.shape(t)` where `t` has a parameter's shape reads the parameter."""
+        """`np.shape(t)` (and `np.size`, `np.ndim`) where `t` has the shape of a
+        parameter or of a value computed before reads that one."""
         np_name = self.modules["np"]
         for n in ast.walk(tree):
             if (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
-                    and n.func.attr == "shape" and isinstance(n.func.value, ast.Name)
+                    and n.func.attr in ("shape", "size", "ndim")
+                    and isinstance(n.func.value, ast.Name)
                     and n.func.value.id == np_name and len(n.args) == 1):
                 vid = exprs.role_of(n.args[0], "v")
                 var = self.kinds.var_of.get(vid) if vid is not None else None

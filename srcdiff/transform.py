@@ -13,6 +13,7 @@ import numpy as np
 
 from . import activity, aliasing, coalesce, emit, exprs, ir, kinds, runtime, shapes
 from .coalesce import Groups
+from .adjoints import is_fresh
 from .exprs import Ref, assign, name, pv
 from .forward import Forward, tangent_ref
 from .lower import lower_function
@@ -35,6 +36,7 @@ class Lowered:
 
 
 _LOWERED: dict = {}
+REWRITES: dict = {}  # a specialised copy of a function -> (def -> its def rewritten), tree_api
 
 
 def lowered(f) -> Lowered:
@@ -45,6 +47,8 @@ def lowered(f) -> Lowered:
     if hit is not None and guards_hold(hit.guards) and hit.version == table.VERSION[0]:
         return hit
     node, filename = parse_function(f)
+    if f in REWRITES:
+        node = REWRITES[f](node)
     counter = itertools.count()
     injected: dict = {}
     fn, guards = lower_function(f, node, filename, counter, injected)
@@ -268,6 +272,7 @@ def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
     needed = reads(back)
     primal = coalesce.reverse_groups(pairs, needed)
     grads = []
+    returned = set()  # adjoint buffers already returned (a second one is copied)
     for w in su.wrt_vars:
         st = rev.state.get(w.id)
         if isinstance(st, tuple) and not exprs.is_simple(st[1]):
@@ -279,8 +284,9 @@ def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
             g = rev.adjref(w)
         else:
             g = st[1]
-        fresh = isinstance(g, (ast.BinOp, ast.UnaryOp)) or (
-            st == "named" and rev.adj.leader(w) in rev.owned)
+        key = g.vid if isinstance(g, Ref) and g.role == "d" else None
+        fresh = is_fresh(g) or key in rev.owned and key not in returned
+        returned.add(key)
         grads.append(_finalize(su, w, g, rev.floats, fresh, rev.ashapes))
     result = exprs.atom(fn.result)
     body = list(fwd)

@@ -194,7 +194,7 @@ def test_complex_items_of_a_list_argument_are_refused():
         with pytest.raises(SrcDiffError, match="argument 'cs' is a list with complex items"):
             g(1.5, [1.0, 2j])
 
-# ----- 9: containers as differentiated parameters: a clear error until pytrees land -----
+# ----- 9: containers as differentiated parameters: pytrees (tests/test_pytrees.py) -----
 def dict_param(p):
     return p["a"] * p["b"]
 
@@ -203,27 +203,43 @@ def pair_param(p):
     return np.sum(p[0]) * np.sum(p[1])
 
 
-@pytest.mark.parametrize("entry", [e for e in ENTRY_POINTS if e != "hessian"])
-@pytest.mark.parametrize("f, arg, what", [
-    (dict_param, {"a": 1.0, "b": 2.0}, "a dict"),
-    (pair_param, [np.ones(2), np.ones(3)], "a list of arrays of different shapes"),
-    (pair_param, (np.ones(2), np.ones((2, 2))), "a tuple of arrays of different shapes"),
-    (pair_param, [{"w": 1.0}, 2.0], "a list of items that are not numbers")])
-def test_container_parameters_are_refused(entry, f, arg, what):
-    with pytest.raises(SrcDiffError, match="cannot differentiate with respect to 'p'") as info:
-        ENTRY_POINTS[entry](f, arg)
-    assert what in str(info.value) and "not supported yet" in str(info.value)
+def _pair_grad(p):
+    return type(p)([np.sum(p[1]) * np.ones_like(p[0]), np.sum(p[0]) * np.ones_like(p[1])])
+
+
+@pytest.mark.parametrize("entry", [e for e in ENTRY_POINTS if e not in ("hessian", "jvp")])
+@pytest.mark.parametrize("f, arg, expected", [
+    (dict_param, {"a": 1.0, "b": 2.0}, {"a": 2.0, "b": 1.0}),
+    (pair_param, [np.ones(2), np.ones(3)], _pair_grad([np.ones(2), np.ones(3)])),
+    (pair_param, (np.ones(2), np.ones((2, 2))), _pair_grad((np.ones(2), np.ones((2, 2)))))])
+def test_container_parameters_are_differentiated(entry, f, arg, expected):
+    """Once refused ("not supported yet"), now a gradient of the parameter's structure."""
+    got = ENTRY_POINTS[entry](f, arg)
+    got = got[1] if entry == "value_and_grad" else got[0] if entry == "vjp" else got
+    assert type(got) is type(expected)
+    for g, e in zip(got.values() if isinstance(got, dict) else got,
+                    expected.values() if isinstance(expected, dict) else expected):
+        np.testing.assert_allclose(g, e, rtol=1e-14)
+
+
+@pytest.mark.parametrize("entry", [e for e in ENTRY_POINTS if e not in ("hessian", "jvp")])
+def test_a_dict_used_as_a_whole_is_a_located_error(entry):
+    with pytest.raises(SrcDiffError, match="p\\[0\\] .a structured parameter. used as a "
+                                           "whole") as info:
+        ENTRY_POINTS[entry](pair_param, [{"w": 1.0}, 2.0])
+    assert "line" in str(info.value)
 
 
 def test_container_parameter_after_a_list_call():
-    """A list of one shape works; a ragged list after it is still refused (not cached past)."""
+    """A list of one shape, then a ragged one: each gets code of its own (not cached past)."""
     g = srcdiff.grad(pair_param)
     a, b = np.array([1.0, 2.0]), np.array([3.0, 4.0])
     got = g([a, b])
     np.testing.assert_allclose(got[0], np.sum(b) * np.ones(2))
     np.testing.assert_allclose(got[1], np.sum(a) * np.ones(2))
-    with pytest.raises(SrcDiffError, match="different shapes"):
-        g([a, np.ones(3)])
+    got = g([a, np.ones(3)])
+    np.testing.assert_allclose(got[0], 3.0 * np.ones(2))
+    np.testing.assert_allclose(got[1], 3.0 * np.ones(3))
 
 
 def test_dict_is_fine_when_not_differentiated():

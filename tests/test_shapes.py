@@ -116,3 +116,23 @@ def test_a_slice_of_unknown_size_keeps_the_runtime_decision():
     x2 = np.arange(1.0, 3.0)  # x[1:] is (1,) now, y (2,): x's slice is the one stretched
     dx, dy = g(x2, np.ones(2))
     np.testing.assert_allclose(dx, numeric_grad(lambda v: sliced(v, np.ones(2)), x2), rtol=1e-7)
+
+
+def rnn_squared_after(W, b, xs, h):
+    for t in range(xs.shape[0]):
+        h = np.tanh(xs[t] @ W + h + b)
+    hh = h * h
+    return np.sum(hh)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_carried_value_that_grows_is_never_read_for_the_shape_of_another(mode):
+    """Present before this round (silently wrong shape and numbers): `h` grows from
+    (1, 4) to (2, 4) on the first trip, and `hh = h * h` after the loop was taken
+    for a value of `h`'s shape inside it, so the gradient was never summed back."""
+    rng = np.random.default_rng(2)
+    W, b = rng.normal(size=(3, 4)), rng.normal(size=4)
+    xs, h = rng.normal(size=(5, 2, 3)), rng.normal(size=(1, 4))
+    got = srcdiff.grad(rnn_squared_after, wrt=3, mode=mode)(W, b, xs, h)
+    want = numeric_grad(lambda v: rnn_squared_after(W, b, xs, v), h)
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-9)

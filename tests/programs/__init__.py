@@ -13,7 +13,7 @@ from .registry import Program
 
 MODULES = ("ode", "likelihoods", "nets", "physics", "finance", "optim", "signal_proc", "linalg",
            "ml", "numpy_style", "scalar_style", "stats", "geometry", "polynomials", "idioms",
-           "structured")
+           "structured", "params")
 
 
 def _collect() -> dict[str, Program]:

@@ -1,0 +1,567 @@
+"""The `def` of `f` specialised to the structure of its container arguments.
+
+Takes `f`'s `def` and, for each structured parameter, its `TreeDef` (pytree.py);
+gives a `def` whose parameters are that structure's leaves, each a plain name,
+so the rest of srcdiff sees only numbers and arrays. In the body a constant
+subscript or attribute of a structured parameter (`params["W"]`, `p.W`,
+`layers[0][1]`) is the leaf's name; a name bound to a subtree (`enc =
+params["enc"]`) reads as that subtree; unpacking (`W, b = layers[0]`) binds
+the leaves; `len(...)` of a subtree is its length; a `for` over a subtree (or a
+constant slice of one, `enumerate(...)`, `.items()`, `.values()`, `.keys()`) is
+unrolled, one copy of the body per child. Any other use of a structured value
+(passing it whole to a function, a computed key) is a located error.
+
+It also rewrites results (`returns`): under `has_aux`, `return loss, aux`
+returns `loss`; for a pullback of a structured result, the return is the inner
+product of the result with the cotangent (a structured parameter of its own),
+whose gradient is the vector-Jacobian product.
+
+A leaf's name is the user's where `f` binds one name to it once (`W =
+params["W"]`, `W_out, b_out = layers[-1]`), else its key (`params["W1"]` ->
+`W1`), else one made from a loop target or the path; never a name `f` uses
+for something else. The rewrite is a pure function of its inputs: the same
+`def` and structures give the same names.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import copy
+import itertools
+
+from . import pytree
+from .pytree import DATACLASS, DICT, LEAF, LIST, NAMEDTUPLE, NONE, TUPLE, TreeDef
+from .source import unsupported
+
+_SEQ = (LIST, TUPLE, NAMEDTUPLE)
+_PLACEHOLDER = "\x00leaf"
+
+
+class Plan:
+    """What the rewrite decided: the leaf names of each structured parameter (in
+    leaf order) and the def."""
+
+    def __init__(self, node, names: dict[str, list[str]]):
+        self.node = node
+        self.names = names
+
+
+def rewrite(node, filename: str, trees: dict[str, TreeDef], returns=None,
+            extra_kwonly: dict | None = None, reserved=()) -> Plan:
+    """`node` with each parameter named in `trees` replaced by its leaves (see the
+    module docstring). `returns`: None, ("aux",) or ("vdot", ct_name, out_treedef,
+    out_leaf_is_array); `extra_kwonly`: structured keyword-only parameters to add
+    (the cotangent)."""
+    node = copy.deepcopy(node)
+    if returns is not None:
+        _Returns(filename, returns).visit_body(node)
+    if extra_kwonly:
+        for k in extra_kwonly:
+            node.args.kwonlyargs.append(ast.arg(k))
+            node.args.kw_defaults.append(None)
+        trees = {**trees, **extra_kwonly}
+    fl = _Flatten(node, filename, trees, reserved)
+    node.body = fl.block(node.body, {})
+    if not node.body:
+        node.body = [ast.Pass()]
+    names = fl.name_leaves()
+    args = node.args
+    for field in ("posonlyargs", "args", "kwonlyargs"):
+        new = []
+        for a in getattr(args, field):
+            if a.arg in trees:
+                new += [ast.arg(n) for n in names[a.arg]]
+            else:
+                new.append(a)
+        if field == "kwonlyargs":
+            defaults = dict(zip([a.arg for a in args.kwonlyargs], args.kw_defaults))
+            args.kw_defaults = [defaults.get(a.arg) for a in new]
+        setattr(args, field, new)
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name) and n.id.startswith(_PLACEHOLDER):
+            n.id = fl.final[n.id]
+    return Plan(node, names)
+
+
+# ----- results -----
+class _Returns:
+    def __init__(self, filename, how):
+        self.filename = filename
+        self.how = how
+
+    def visit_body(self, node):
+        for n in ast.walk(node):
+            if isinstance(n, ast.Return):
+                n.value = self.value(n)
+
+    def value(self, ret):
+        if self.how[0] == "aux":
+            if not (isinstance(ret.value, ast.Tuple) and len(ret.value.elts) == 2):
+                raise unsupported("this return under has_aux=True", self.filename, ret,
+                                  "return the value and the auxiliary data as a pair: "
+                                  "return loss, aux")
+            return ret.value.elts[0]
+        _, ct, td, arrays = self.how
+        terms = []
+        leaves = iter(arrays)
+        for path, e in _match(ret.value, td, (), self.filename, ret):
+            ct_leaf = ast.Name(ct, ast.Load())
+            for kind, k in path:
+                ct_leaf = _step(ct_leaf, kind, k)
+            prod = ast.BinOp(ct_leaf, ast.Mult(), e)
+            if next(leaves):
+                prod = ast.Call(ast.Attribute(prod, "sum", ast.Load()), [], [])
+            terms.append(prod)
+        if not terms:
+            return ast.Constant(0.0)
+        out = terms[0]
+        for t in terms[1:]:
+            out = ast.BinOp(out, ast.Add(), t)
+        return ast.copy_location(out, ret.value)
+
+
+def _match(e, td: TreeDef, path, filename, at):
+    """(leaf path, expression) for each leaf of a result written out as a display."""
+    if td.kind == LEAF:
+        yield path, e
+        return
+    if td.kind == NONE and isinstance(e, ast.Constant) and e.value is None:
+        return
+    items = None
+    if td.kind == DICT and isinstance(e, ast.Dict) and None not in e.keys and all(
+            isinstance(k, ast.Constant) for k in e.keys):
+        got = {k.value: v for k, v in zip(e.keys, e.values)}
+        if set(got) == set(td.keys):
+            items = [got[k] for k in td.keys]
+    elif td.kind in (LIST, TUPLE) and isinstance(e, (ast.List, ast.Tuple)) and len(
+            e.elts) == len(td.keys):
+        items = list(e.elts)
+    elif td.kind in (NAMEDTUPLE, DATACLASS) and isinstance(e, ast.Call):
+        got = dict(zip(td.keys, e.args))
+        got.update({k.arg: k.value for k in e.keywords if k.arg})
+        if set(got) == set(td.keys) and len(e.args) + len(e.keywords) == len(td.keys):
+            items = [got[k] for k in td.keys]
+    if items is None:
+        raise unsupported("a structured result that is not written out in the return "
+                          "statement", filename, at,
+                          "return the display itself (return {\"a\": a, \"b\": b}), as "
+                          "the call that gave the cotangent's structure returned")
+    for k, c, item in zip(td.keys, td.children, items):
+        yield from _match(item, c, path + ((td.kind, k),), filename, at)
+
+
+def _step(e, kind, k):
+    if kind in (NAMEDTUPLE, DATACLASS) or kind == pytree.CUSTOM:
+        return ast.Attribute(e, k, ast.Load())
+    return ast.Subscript(e, ast.Constant(k), ast.Load())
+
+
+# ----- parameters -----
+class _Ref:
+    """A structured value: parameter `root`, `path` into it, its structure `td`."""
+
+    def __init__(self, root, path, td):
+        self.root, self.path, self.td = root, path, td
+
+
+class _Flatten:
+    def __init__(self, node, filename, trees, reserved):
+        self.filename = filename
+        self.trees = trees
+        self.roots = {k: _Ref(k, (), td) for k, td in trees.items()}
+        self.leaf_ids: dict = {}  # (root, path) -> placeholder
+        self.hints: dict = {}  # placeholder -> [(strength, hint)]
+        self.final: dict = {}
+        self.used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+        self.used |= {a.arg for a in ast.walk(node) if isinstance(a, ast.arg)}
+        self.taken = self.used | set(dir(builtins)) | set(reserved)
+        self.bound = _binding_counts(node)
+        for root in trees:
+            if self.bound.get(root, 0) > 1:
+                raise unsupported(f"assigning to {root!r}, a structured parameter",
+                                  filename, node, "give the new value a name of its own")
+
+    # naming
+    def leaf(self, ref: _Ref, node):
+        key = (ref.root, ref.path)
+        if key not in self.leaf_ids:
+            self.leaf_ids[key] = f"{_PLACEHOLDER}{len(self.leaf_ids)}"
+        return ast.copy_location(ast.Name(self.leaf_ids[key], ast.Load()), node)
+
+    def hint(self, ref: _Ref, name: str, own: bool):
+        pid = self.leaf(ref, ast.Name()).id
+        self.hints.setdefault(pid, []).append((0 if own else 1, name))
+
+    def name_leaves(self) -> dict[str, list[str]]:
+        out = {}
+        chosen: set = set()
+        for root, td in self.trees.items():
+            names = []
+            for path in td.paths():
+                pid = self.leaf(_Ref(root, path, None), ast.Name()).id
+                name = self._choose(root, path, self.hints.get(pid, []), chosen)
+                chosen.add(name)
+                self.final[pid] = name
+                names.append(name)
+            out[root] = names
+        return out
+
+    def _choose(self, root, path, hints, chosen):
+        for strength, h in sorted(hints, key=lambda t: t[0]):
+            if strength == 0 and self.bound.get(h) == 1 and h not in chosen:
+                return h
+        key = path[-1][1] if path else None
+        if isinstance(key, str) and key.isidentifier() and key not in self.taken \
+                and key not in chosen:
+            return key
+        loop = [h for s, h in hints if s == 1]
+        base = loop[0] if loop else "_".join([root] + [str(k) for _, k in path])
+        base = base if base.isidentifier() else root
+        for i in itertools.count():
+            cand = f"{base}_{i}" if (loop or i) else base
+            if cand not in self.taken and cand not in chosen:
+                return cand
+
+    # resolution
+    def resolve(self, e, env):
+        """The structured value `e` reads, a list of them (a constant slice), or None."""
+        if isinstance(e, ast.Name) and isinstance(e.ctx, ast.Load):
+            return env.get(e.id, self.roots.get(e.id))
+        if isinstance(e, (ast.Subscript, ast.Attribute)):
+            base = self.resolve(e.value, env)
+            if base is None or isinstance(base, list):
+                return None if base is None else self._slice_item(base, e, env)
+            if base.td.kind == LEAF:
+                return None
+            return self._child(base, e, env)
+        return None
+
+    def _slice_item(self, items, e, env):
+        raise self.error("indexing a slice of a structured parameter", e)
+
+    def _child(self, base: _Ref, e, env):
+        td = base.td
+        if isinstance(e, ast.Attribute):
+            if td.kind not in (NAMEDTUPLE, DATACLASS, pytree.CUSTOM) or e.attr not in td.keys:
+                raise self.error(f"reading .{e.attr} of a structured parameter "
+                                 f"({self.spelled(base)} is a {td.type.__name__})", e)
+            i = td.keys.index(e.attr)
+            return _Ref(base.root, base.path + ((td.kind, e.attr),), td.children[i])
+        sl = e.slice
+        if isinstance(sl, ast.Slice) and td.kind in _SEQ:
+            bounds = []
+            for b in (sl.lower, sl.upper, sl.step):
+                v = self.const(b, env) if b is not None else None
+                if b is not None and not isinstance(v, int):
+                    raise self.error("a slice of a structured parameter with bounds that "
+                                     "are not constants", e)
+                bounds.append(v)
+            keep = range(len(td.keys))[slice(*bounds)]
+            return [_Ref(base.root, base.path + ((td.kind, i),), td.children[i])
+                    for i in keep]
+        key = self.const(sl, env)
+        if key is _NOCONST:
+            raise self.error(f"indexing {self.spelled(base)} (a structured parameter) with "
+                             "a key that is not a constant", e,
+                             "srcdiff specialises the code to the structure: write the "
+                             "key or index out, or loop over the container")
+        if td.kind in _SEQ and isinstance(key, int) and -len(td.keys) <= key < len(td.keys):
+            key %= len(td.keys)
+        elif td.kind == DICT and key in td.keys:
+            pass
+        else:
+            raise self.error(f"the key {key!r}: {self.spelled(base)} has keys "
+                             f"{list(td.keys)}", e)
+        i = td.keys.index(key)
+        return _Ref(base.root, base.path + ((td.kind, key),), td.children[i])
+
+    def const(self, e, env):
+        if isinstance(e, ast.Constant):
+            return e.value
+        if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.USub) and isinstance(
+                e.operand, ast.Constant):
+            return -e.operand.value
+        if isinstance(e, ast.Name) and isinstance(env.get(e.id), _Const):
+            return env[e.id].value
+        return _NOCONST
+
+    def children(self, node, env):
+        """Rewrite the expressions under `node` (through comprehensions, keywords)."""
+        for field, value in ast.iter_fields(node):
+            if isinstance(value, ast.expr):
+                setattr(node, field, self.expr(value, env))
+            elif isinstance(value, ast.AST):
+                self.children(value, env)
+            elif isinstance(value, list):
+                setattr(node, field, [self.expr(v, env) if isinstance(v, ast.expr) else (
+                    self.children(v, env) or v) if isinstance(v, ast.AST) else v
+                    for v in value])
+
+    def spelled(self, ref: _Ref) -> str:
+        return pytree.path_text(ref.root, ref.path)
+
+    def error(self, what, node, hint=""):
+        return unsupported(what, self.filename, node, hint or (
+            "srcdiff reads a structured parameter through constant keys, indices and "
+            "attributes, unpacking, len() and for loops over it"))
+
+    # statements
+    def block(self, stmts, env) -> list:
+        out = []
+        for s in stmts:
+            out += self.stmt(s, env)
+        return out
+
+    def stmt(self, s, env) -> list:
+        if isinstance(s, ast.Assign):
+            value = self.resolve(s.value, env)
+            if value is not None:
+                out = []
+                for t in s.targets:
+                    out += self.bind(t, value, env, s, own=True)
+                return out
+        if isinstance(s, ast.For):
+            items = self.iteration(s.iter, env)
+            if items is not None:
+                return self.unroll(s, items, env)
+        if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(
+                s.targets[0], ast.Tuple) and isinstance(s.value, ast.Tuple) and len(
+                s.targets[0].elts) == len(s.value.elts):  # a, b = p["a"], p["b"]: names
+            for t, v in zip(s.targets[0].elts, s.value.elts):
+                ref = self.resolve(v, env)
+                if isinstance(t, ast.Name) and isinstance(ref, _Ref) and ref.td.kind == LEAF:
+                    self.hint(ref, t.id, own=True)
+        if isinstance(s, ast.If):
+            s.test = self.expr(s.test, env)
+            if isinstance(s.test, ast.Constant):  # a loop copy's test on its index
+                return self.block(s.body if s.test.value else s.orelse, env)
+        for field in ("body", "orelse", "finalbody"):
+            stmts = getattr(s, field, None)
+            if isinstance(stmts, list) and stmts:  # (a body emptied by the rewrite: pass)
+                setattr(s, field, self.block(stmts, env) or [ast.Pass()])
+        for field, value in ast.iter_fields(s):
+            if isinstance(value, ast.expr):
+                setattr(s, field, self.expr(value, env))
+            elif isinstance(value, list) and field not in ("body", "orelse", "finalbody"):
+                setattr(s, field, [self.expr(v, env) if isinstance(v, ast.expr) else v
+                                   for v in value])
+        return [s]
+
+    def bind(self, target, value, env, at, own: bool) -> list:
+        """`target = value` for a structured `value`: the leaf's name, an alias of a
+        subtree, or an unpacking."""
+        if isinstance(value, _Ref) and value.td.kind == LEAF:
+            if isinstance(target, ast.Name):
+                self.hint(value, target.id, own)
+            return [ast.copy_location(ast.Assign([target], self.leaf(value, at)), at)]
+        if isinstance(target, ast.Name):
+            if isinstance(value, list) or (own and self.bound.get(target.id, 0) != 1):
+                raise self.error(f"naming a part of a structured parameter "
+                                 f"{target.id!r} when {target.id!r} is assigned again", at)
+            env[target.id] = value
+            return []
+        if isinstance(target, (ast.Tuple, ast.List)):
+            kids = value if isinstance(value, list) else self.items(value, at)
+            if len(kids) != len(target.elts) or any(
+                    isinstance(t, ast.Starred) for t in target.elts):
+                raise self.error("unpacking a structured parameter into a different number "
+                                 "of names", at)
+            out = []
+            for t, k in zip(target.elts, kids):
+                out += self.bind(t, k, env, at, own)
+            return out
+        raise self.error("assigning a structured parameter to this target", at)
+
+    def items(self, ref: _Ref, at) -> list:
+        td = ref.td
+        if td.kind not in _SEQ:
+            raise self.error(f"unpacking {self.spelled(ref)}, a {td.type.__name__}", at,
+                             "read its entries by key")
+        return [_Ref(ref.root, ref.path + ((td.kind, k),), c)
+                for k, c in zip(td.keys, td.children)]
+
+    def iteration(self, it, env):
+        """[(index constant or None, key constant or None, item)] of a loop over a
+        structured value, or None when `it` is not one."""
+        call = it if isinstance(it, ast.Call) and not it.keywords else None
+        if call is not None and isinstance(call.func, ast.Name) and call.func.id == "enumerate" \
+                and len(call.args) == 1:
+            inner = self.iteration(call.args[0], env)
+            if inner is None:
+                return None
+            return [("enum", i, item) for i, (_, _, item) in enumerate(inner)]
+        if call is not None and isinstance(call.func, ast.Attribute) and not call.args and \
+                call.func.attr in ("items", "values", "keys"):
+            base = self.resolve(call.func.value, env)
+            if isinstance(base, _Ref) and base.td.kind == DICT:
+                kids = [(k, _Ref(base.root, base.path + ((DICT, k),), c))
+                        for k, c in zip(base.td.keys, base.td.children)]
+                how = call.func.attr
+                return [(how, k, ref) for k, ref in kids]
+            return None
+        value = self.resolve(it, env)
+        if value is None:
+            return None
+        if isinstance(value, list):
+            return [("item", None, v) for v in value]
+        if value.td.kind == DICT:
+            return [("keys", k, None) for k in value.td.keys]
+        if value.td.kind == LEAF:
+            return None
+        return [("item", None, v) for v in self.items(value, it)]
+
+    def unroll(self, s: ast.For, items, env) -> list:
+        if any(isinstance(n, (ast.Break, ast.Continue)) for n in ast.walk(s)):
+            raise self.error("break or continue in a loop over a structured parameter "
+                             "(srcdiff unrolls it)", s)
+        out = []
+        for how, k, item in items:
+            local = dict(env)
+            target = s.target
+            if how == "enum" or how == "items":
+                if not (isinstance(target, ast.Tuple) and len(target.elts) == 2):
+                    raise self.error("this loop target", target)
+                first, target = target.elts
+                out += self.constant(first, k, local, s)
+            if how == "keys":
+                out += self.constant(target, k, local, s)
+            else:
+                for name in _names(target):
+                    local.pop(name, None)
+                out += self.bind(target, item, local, s, own=False)
+            out += self.block(copy.deepcopy(s.body), local)
+        return out + self.block(s.orelse, env)
+
+    def constant(self, target, value, env, at) -> list:
+        if not isinstance(target, ast.Name):
+            raise self.error("this loop target", target)
+        env[target.id] = _Const(value)
+        return [ast.copy_location(ast.Assign([ast.Name(target.id, ast.Store())],
+                                             ast.Constant(value)), at)]
+
+    # expressions
+    def comprehension(self, e, env):
+        """`sum(E for T in S)` and `[E for T in S]` over a structured `S`: the sum or
+        the list of the copies of `E`, one per child; None when `S` is not one."""
+        outer = e.args[0] if isinstance(e, ast.Call) else e
+        if len(outer.generators) != 1 or outer.generators[0].ifs:
+            return None
+        gen = outer.generators[0]
+        items = self.iteration(gen.iter, env)
+        if items is None:
+            return None
+        copies = []
+        for how, k, item in items:
+            local = dict(env)
+            target = gen.target
+            if how in ("enum", "items"):
+                if not (isinstance(target, ast.Tuple) and len(target.elts) == 2):
+                    raise self.error("this comprehension target", target)
+                first, target = target.elts
+                self.alias(first, _Const(k), local)
+            if how == "keys":
+                self.alias(target, _Const(k), local)
+            else:
+                self.alias(target, item, local)
+            copies.append(self.expr(copy.deepcopy(outer.elt), local))
+        if isinstance(outer, ast.ListComp):
+            return ast.copy_location(ast.List(copies, ast.Load()), e)
+        if not isinstance(e, ast.Call):
+            raise self.error("a generator over a structured parameter", e,
+                             "sum it (sum(... for ... in params)) or write a for loop")
+        out = ast.Constant(0)
+        for c in copies:
+            out = ast.BinOp(out, ast.Add(), c)
+        return ast.copy_location(out, e)
+
+    def alias(self, target, value, env):
+        """Bind a comprehension's target to children (names read as the leaves)."""
+        if isinstance(target, ast.Name):
+            env[target.id] = value
+            return
+        if not isinstance(target, (ast.Tuple, ast.List)) or isinstance(value, _Const):
+            raise self.error("this comprehension target", target)
+        kids = value if isinstance(value, list) else self.items(value, target)
+        if len(kids) != len(target.elts):
+            raise self.error("unpacking a structured parameter into a different number "
+                             "of names", target)
+        for t, k in zip(target.elts, kids):
+            self.alias(t, k, env)
+
+    def expr(self, e, env):
+        summed = isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "sum" \
+            and len(e.args) == 1 and not e.keywords and isinstance(e.args[0], ast.GeneratorExp)
+        if summed or isinstance(e, (ast.ListComp, ast.GeneratorExp)):
+            done = self.comprehension(e, env)
+            if done is not None:
+                return done
+        if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "len" \
+                and len(e.args) == 1:
+            value = self.resolve(e.args[0], env)
+            if value is not None:
+                n = len(value) if isinstance(value, list) else len(value.td.keys)
+                return ast.copy_location(ast.Constant(n), e)
+        if isinstance(e, (ast.Subscript, ast.Attribute)) and not isinstance(e.ctx, ast.Load):
+            if self.resolve(type(e)(**{**vars(e), "ctx": ast.Load()}), env) is not None:
+                raise self.error("assigning into a structured parameter (the caller's "
+                                 "container would change)", e, "give the new value a name")
+        if isinstance(e, (ast.Name, ast.Subscript, ast.Attribute)):
+            value = self.resolve(e, env) if not isinstance(e, ast.Name) or isinstance(
+                e.ctx, ast.Load) else None
+            if isinstance(e, ast.Name) and isinstance(env.get(e.id), _Const):
+                return ast.copy_location(ast.Constant(env[e.id].value), e)
+            if isinstance(value, _Ref) and value.td.kind == LEAF:
+                return self.leaf(value, e)
+            if value is not None:
+                raise self.error(f"{self.spelled(value) if isinstance(value, _Ref) else 'a slice'}"
+                                 " (a structured parameter) used as a whole here", e)
+            if isinstance(e, ast.Name) and e.id in self.roots and not isinstance(
+                    e.ctx, ast.Load):
+                raise self.error(f"assigning to {e.id!r}, a structured parameter", e)
+        self.children(e, env)
+        if isinstance(e, ast.IfExp) and isinstance(e.test, ast.Constant):
+            return e.body if e.test.value else e.orelse
+        if isinstance(e, (ast.Compare, ast.BinOp, ast.UnaryOp, ast.BoolOp)) and all(
+                isinstance(n, (ast.Constant, ast.operator, ast.cmpop, ast.unaryop,
+                               ast.boolop, ast.expr_context)) or n is e for n in ast.walk(e)):
+            try:  # a loop copy's index and lengths, now constants: i < len(layers) - 1
+                value = eval(compile(ast.fix_missing_locations(ast.Expression(e)),
+                                     "<constant>", "eval"), {"__builtins__": {}})
+            except Exception:
+                return e
+            if isinstance(value, (bool, int, float, str)):
+                return ast.copy_location(ast.Constant(value), e)
+        return e
+
+
+class _Const:
+    """A loop's key or index over a structured value, a constant in each copy."""
+
+    def __init__(self, value):
+        self.value = value
+
+
+_NOCONST = object()
+
+
+def _names(target) -> list[str]:
+    return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
+
+
+def _binding_counts(node) -> dict[str, int]:
+    """How many times the def binds each name (parameters included)."""
+    counts: dict = {}
+    for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs:
+        counts[a.arg] = counts.get(a.arg, 0) + 1
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            counts[n.id] = counts.get(n.id, 0) + 1
+            if any(isinstance(p, (ast.For, ast.While)) for p in ()):
+                pass
+    for n in ast.walk(node):
+        if isinstance(n, (ast.For, ast.While, ast.comprehension)):
+            body = n.body if not isinstance(n, ast.comprehension) else []
+            for m in ast.walk(ast.Module(body=list(body), type_ignores=[])):
+                if isinstance(m, ast.Name) and isinstance(m.ctx, ast.Store):
+                    counts[m.id] = counts.get(m.id, 0) + 1  # a loop binds it again
+    return counts
