@@ -27,8 +27,9 @@ _NEW_ARRAYS = {"sum", "outer", "dot", "tensordot", "zeros", "ones", "full", "ein
 
 def is_fresh(expr) -> bool:
     """Whether an expression certainly makes a new array nothing else refers to:
-    arithmetic does, and NumPy's functions that build arrays; so does a helper whose rule says it keeps its argument's
-    freshness (`_unbroadcast` returns it or a new sum)."""
+    arithmetic does, and NumPy's functions that build arrays; so does a helper
+    whose rule says it keeps its argument's freshness (`_unbroadcast` returns it
+    or a new sum)."""
     if isinstance(expr, (ast.BinOp, ast.UnaryOp)):
         return True
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and (
