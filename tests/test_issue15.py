@@ -567,3 +567,47 @@ def scaled_sine(x, k):
 def test_check_never_fails_a_correct_derivative_across_scales(k, x0):
     r = srcdiff.check(scaled_sine, np.array([x0, -x0 / 3]), k)
     assert r.ok, str(r)
+
+
+# ----- 9 (loops): iterating over a tuple or list of arrays of different shapes -----
+A9 = np.random.default_rng(9).normal(size=(3, 4))
+B9 = np.random.default_rng(10).normal(size=(4, 2))
+
+
+def decay_tuple(W1, W2):
+    total = 0.0
+    for W in (W1, W2):
+        total += np.sum(W * W)
+    return 0.5 * total
+
+
+def decay_twice(W1, W2):
+    pair = [W1, W2]
+    total = 0.0
+    for W in pair:  # two loops over one list: its adjoint is accumulated item by item
+        total += np.sum(np.sin(W))
+    for W in pair:
+        total += np.sum(W ** 3)
+    return total + np.sum(pair[1])
+
+
+def decay_mixed(s, W):
+    total = 0.0
+    for v in (s, W, s * W):  # a scalar, an array and an array of W's shape
+        total += np.sum(v * v)
+    return total
+
+
+def test_loop_over_arrays_of_different_shapes():
+    assert_all_modes(decay_tuple, A9, A9, B9, rtol=1e-12)  # d/dW1 of 0.5 * sum(W1 ** 2)
+    assert_all_modes(lambda W2, W1: decay_tuple(W1, W2), B9, B9, A9, rtol=1e-12)
+    assert_all_modes(decay_twice, A9, np.cos(A9) + 3 * A9 ** 2, B9, rtol=1e-12)
+    assert_all_modes(lambda W2, W1: decay_twice(W1, W2), B9, np.cos(B9) + 3 * B9 ** 2 + 1,
+                     A9, rtol=1e-12)
+    assert_all_modes(decay_twice, A9, fd_grad(decay_twice, A9, B9), B9)
+
+
+def test_loop_over_a_scalar_and_arrays():
+    s, W = 1.5, A9
+    assert_all_modes(decay_mixed, s, 2 * s + 2 * s * np.sum(W * W), W, rtol=1e-12)
+    assert_all_modes(lambda W, s: decay_mixed(s, W), W, 2 * W * (1 + s * s), s, rtol=1e-12)

@@ -14,8 +14,8 @@ import sympy as sp
 
 from .. import ir
 from ..ops import BINOP_AST, UNOP_AST
-from .table import (ELEMENTWISE, RULES, SCALAR, Rule, _scale, add, deffacts, defelementwise,
-                    defzero, lookup)
+from .table import (ELEMENTWISE, LIST, RULES, SCALAR, Rule, _scale, add, deffacts,
+                    defelementwise, defzero, lookup)
 
 E = defelementwise
 
@@ -153,7 +153,8 @@ add(math.log, Rule(
          else "-t * ans / (base * math.log(base))"},
     out_kind=S, sympy=lambda x, base=None: sp.log(x) if base is None else sp.log(x, base)))
 
-# ----- packing: a list or tuple display; the adjoint of item i is g[i] -----
+# ----- packing: a list or tuple display; the adjoint of item i is g[i]. Its items may
+# differ in shape (`for W in (W1, W2)`): a LIST, whose adjoint holds one per item -----
 def _display(kind):
     return lambda args, kws: kind(args, ast.Load())
 
@@ -166,7 +167,7 @@ def _joint(open_, close):
 for _kind, _node, _ends in (("list", ast.List, "[]"), ("tuple", ast.Tuple, ("(", ",)"))):
     add(("pack", _kind), Rule("[...]" if _kind == "list" else "(...)", (), varargs=True,
                               vjp={"*": "g[{i}]"}, form=_display(_node),
-                              jvp_joint=_joint(*_ends)))
+                              jvp_joint=_joint(*_ends), out_kind=LIST))
 
 
 # ----- lists: `acc.append(v)` is the new list acc + [v]; a list's adjoint is an
