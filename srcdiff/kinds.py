@@ -18,7 +18,7 @@ import numpy as np
 
 from . import ir
 from .unionfind import UnionFind
-from .rules.table import ELEMENTWISE, REDUCE, SCALAR, UNKNOWN, bind_args, lookup
+from .rules.table import ELEMENTWISE, LIST, REDUCE, SCALAR, UNKNOWN, bind_args, lookup
 
 ARRAY = "array"
 VECTOR = "vector"  # a 1-d array: indexing it with an int gives a scalar
@@ -36,6 +36,8 @@ def kind_of_value(x) -> str | None:
         return SCALAR
     if isinstance(x, np.ndarray):
         return OF_NDIM.get(x.ndim, ARRAY)
+    if isinstance(x, (list, tuple)):  # `+` concatenates it, `[1:]` slices it (a LIST)
+        return LIST
     if isinstance(x, numbers.Number):
         return None
     return None
@@ -148,10 +150,12 @@ class Kinds:
             if axis is None or isinstance(axis, ir.Const) and axis.value is None:
                 self.set_kind(s.var.id, SCALAR)
             return
-        if callable(rule.out_kind):
-            self.set_kind(s.var.id, rule.out_kind(bound, self.kind))
-            return
-        if rule.out_kind != ELEMENTWISE:
+        if callable(rule.out_kind):  # a kind, or ELEMENTWISE (as for any elementwise call)
+            k = rule.out_kind(bound, self.kind)
+            if k != ELEMENTWISE:
+                self.set_kind(s.var.id, k)
+                return
+        elif rule.out_kind != ELEMENTWISE:
             return
         vals = [a for a in bound.values() if a is not None]
         shaped = [a for a in vals if self.kind(a) != SCALAR]

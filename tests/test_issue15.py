@@ -611,3 +611,52 @@ def test_loop_over_a_scalar_and_arrays():
     s, W = 1.5, A9
     assert_all_modes(decay_mixed, s, 2 * s + 2 * s * np.sum(W * W), W, rtol=1e-12)
     assert_all_modes(lambda W, s: decay_mixed(s, W), W, 2 * W * (1 + s * s), s, rtol=1e-12)
+
+
+# ----- list concatenation and repetition: `+` and `*` of lists are not arithmetic -----
+def rotated_products(xs):
+    ys = xs[1:] + xs[:1]  # a slice of a list parameter, concatenated
+    return sum(a * b for a, b in zip(xs, ys))
+
+
+def displays_joined(x):
+    parts = [x] + [x * x, 3.0] + [2.0 * x]
+    return parts[0] * parts[1] + parts[2] * parts[3]  # x ** 3 + 6 x
+
+
+def perimeter(pts):
+    total = 0.0
+    for (x0, y0), (x1, y1) in zip(pts, pts[1:] + pts[:1]):
+        total += math.hypot(x1 - x0, y1 - y0)
+    return total
+
+
+def test_list_concatenation_hand_formula():
+    xs = [1.0, 2.0, -3.0]
+    for mode in ("reverse", "forward"):
+        got = srcdiff.grad(rotated_products, mode=mode)(xs)
+        assert isinstance(got, list)
+        np.testing.assert_allclose(got, [xs[1] + xs[2], xs[0] + xs[2], xs[1] + xs[0]],
+                                   rtol=1e-14)
+    assert_all_modes(displays_joined, 1.3, 3 * 1.3 ** 2 + 6, rtol=1e-14)
+
+
+def test_concatenated_slices_of_points_against_differences():
+    pts = [(1.0, 0.1), (0.2, 1.1), (-0.9, 0.3), (0.1, -1.2)]
+    flat = np.array(pts)
+    want = fd_grad(lambda p: perimeter([tuple(r) for r in p]), flat)
+    for mode in ("reverse", "forward"):
+        got = srcdiff.grad(perimeter, mode=mode)(pts)
+        assert isinstance(got, list) and all(isinstance(p, tuple) for p in got)
+        np.testing.assert_allclose(np.array(got), want, rtol=1e-6)
+
+
+def repeated(x):
+    return sum([x, 2.0 * x] * 2)
+
+
+@pytest.mark.parametrize("entry", ["grad", "grad_forward", "jvp"])
+def test_list_repetition_is_refused(entry):
+    with pytest.raises(SrcDiffError, match="repeating a list or tuple with") as info:
+        ENTRY_POINTS[entry](repeated, 1.5)
+    assert "test_issue15.py" in str(info.value)  # located

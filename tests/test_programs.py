@@ -17,9 +17,6 @@ KNOWN = {
     "numpy_style.dft_complex":
         "new (beside issue 15 item 5): a complex intermediate (np.exp(-1j*...)) between a real "
         "input and a real result: the imaginary part is dropped with a ComplexWarning",
-    "geometry.polygon_perimeter":
-        "new: pts[1:] + pts[:1] (list concatenation of slices of a list parameter) is "
-        "differentiated as an elementwise add: a broadcasting ValueError in both modes",
 }
 
 

@@ -13,6 +13,7 @@ import operator
 import sympy as sp
 
 from .. import ir
+from ..errors import NotDifferentiableError
 from ..ops import BINOP_AST, UNOP_AST
 from .table import (ELEMENTWISE, LIST, RULES, SCALAR, Rule, _scale, add, deffacts,
                     defelementwise, defzero, lookup)
@@ -62,9 +63,37 @@ def pow_rule(name, power="a ** (b - 1)", log="_m.log", out_kind=ELEMENTWISE, **f
 
 
 # ----- operators -----
-E(operator.add, "+", "a b", "1", "1", sympy=lambda a, b: a + b, form=binop(operator.add))
+def _sequences(b) -> bool:
+    """`+` and `*` of a list or tuple concatenate and repeat it, not add and multiply."""
+    return LIST in (b.kind("a"), b.kind("b"))
+
+
+def _on_sequences(numeric: Rule, vjp: dict, jvp: dict) -> Rule:
+    """`numeric` with the templates `vjp`/`jvp` (str, or refuse) where an operand is a
+    sequence; the result of a sequence operation is a LIST."""
+    for table, seq in ((numeric.vjp, vjp), (numeric.jvp, jvp)):
+        for p in ("a", "b"):
+            table[p] = (lambda plain, alt: lambda b: (
+                (alt(b) if callable(alt) else alt) if _sequences(b) else plain))(table[p], seq[p])
+    numeric.out_kind = lambda b, kind: LIST if _sequences(b) else ELEMENTWISE
+    return numeric
+
+
+def _no_repeat(b):
+    raise NotDifferentiableError(
+        "repeating a list or tuple with * is not differentiated; build it with np.tile or "
+        "np.repeat (or a list display), or register a rule with srcdiff.register")
+
+
+_on_sequences(E(operator.add, "+", "a b", "1", "1", sympy=lambda a, b: a + b,
+                form=binop(operator.add)),  # concatenation: each part's cotangent is a slice
+              {"a": "g[:len(a)]", "b": "g[len(a):]"},
+              {"a": "np.concatenate((np.asarray(t, dtype=float), np.zeros(np.shape(b))))",
+               "b": "np.concatenate((np.zeros(np.shape(a)), np.asarray(t, dtype=float)))"})
 E(operator.sub, "-", "a b", "1", "-1", sympy=lambda a, b: a - b, form=binop(operator.sub))
-E(operator.mul, "*", "a b", "b", "a", sympy=lambda a, b: a * b, form=binop(operator.mul))
+_on_sequences(E(operator.mul, "*", "a b", "b", "a", sympy=lambda a, b: a * b,
+                form=binop(operator.mul)),
+              {"a": _no_repeat, "b": _no_repeat}, {"a": _no_repeat, "b": _no_repeat})
 E(operator.truediv, "/", "a b", "1 / b", "-ans / b", sympy=lambda a, b: a / b,
   form=binop(operator.truediv))
 add(operator.pow, pow_rule("**", form=binop(operator.pow)))
@@ -189,9 +218,17 @@ add(("list", "append"), Rule(
 
 # ----- indexing: the adjoint of the base is g scattered at the index (into an owned
 # zeros buffer, `d_x[i] += g`); x[i] is cheaper to recompute than to tape -----
+def _is_slice(index) -> bool:
+    if isinstance(index, ir.Const):
+        return isinstance(index.value, slice)
+    return isinstance(index, ir.Opaque) and isinstance(index.node, ast.Slice)
+
+
 def _index_kind(b, kind):
     """x[i] of a vector or of a shape is a scalar; of a matrix, a vector."""
     index = b["index"]
+    if kind(b["a"]) == LIST and _is_slice(index):
+        return LIST  # xs[1:] of a list is a list
     if isinstance(index, ir.Const):
         int_index = type(index.value) is int
     else:
