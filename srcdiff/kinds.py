@@ -17,6 +17,7 @@ import types
 import numpy as np
 
 from . import ir
+from .errors import NotDifferentiableError
 from .unionfind import UnionFind
 from .rules.table import ELEMENTWISE, LIST, REDUCE, SCALAR, UNKNOWN, bind_args, lookup
 
@@ -220,3 +221,110 @@ class Kinds:
 
 def infer(fn: ir.Function, param_kinds: dict[int, str | None], namespace=None) -> Kinds:
     return Kinds(fn, param_kinds, namespace)
+
+
+# ----- complex values: the rules are real; a complex value met by a differentiated one
+# would be differentiated with real formulas (abs(z) as sign(z)), a silently wrong
+# gradient, so it is refused where it meets one -----
+_COMPLEX_MODULES = ("numpy.fft", "cmath", "numpy.lib.scimath", "numpy.emath")
+_REAL_OF_COMPLEX = {abs, np.abs, np.real, np.imag, np.angle, np.iscomplex, np.isreal,
+                    ("attr", "real"), ("attr", "imag"), ("method", "__abs__")}
+
+
+def is_complex_value(x) -> bool:
+    """A complex number or array, or a complex dtype (`dtype=complex`)."""
+    if isinstance(x, (complex, np.complexfloating)):
+        return True
+    if isinstance(x, np.ndarray):
+        return np.iscomplexobj(x)
+    if isinstance(x, type):
+        return issubclass(x, (complex, np.complexfloating))
+    if isinstance(x, np.dtype):
+        return x.kind == "c"
+    if isinstance(x, (list, tuple)):
+        return any(is_complex_value(v) for v in x[:64])
+    return False
+
+
+def _global_value(node, namespace):
+    """The value of a global name or a module attribute (`W`, `np.complex128`), or None."""
+    if isinstance(node, ast.Name):
+        return namespace.get(node.id)
+    if isinstance(node, ast.Attribute):
+        base = _global_value(node.value, namespace)
+        return getattr(base, node.attr, None) if isinstance(base, types.ModuleType) else None
+    return None
+
+
+def complex_meeting(fn: ir.Function, active: set, namespace) -> ir.Assign | None:
+    """The first differentiated call with an operand that may be complex (from a complex
+    constant, a complex global, a complex dtype, `complex(...)`, np.fft, cmath), or None."""
+    tainted: set[int] = set()
+
+    def complex_atom(a) -> bool:
+        if isinstance(a, ir.Var):
+            return a.id in tainted
+        if isinstance(a, ir.Const):
+            return is_complex_value(a.value)
+        if isinstance(a, ir.Opaque):
+            if a.nondiff:
+                return False
+            if any(v.id in tainted for v in a.uses.values()):
+                return True
+            for n in ast.walk(a.node):
+                if isinstance(n, ast.Constant) and isinstance(n.value, complex):
+                    return True
+            return not a.uses and is_complex_value(_global_value(a.node, namespace or {}))
+        return False
+
+    def complex_call(c: ir.Call) -> bool:
+        if _hashable(c.fn) and c.fn in _REAL_OF_COMPLEX:
+            return False
+        if c.fn is complex or getattr(c.fn, "__module__", None) in _COMPLEX_MODULES:
+            return True
+        return any(complex_atom(a) for a in list(c.args) + list(c.kwargs.values()))
+
+    def block(stmts) -> ir.Assign | None:
+        for s in stmts:
+            if isinstance(s, ir.Assign):
+                e = s.expr
+                hit = complex_call(e) if isinstance(e, ir.Call) else complex_atom(e)
+                if hit:
+                    if s.var.id in active and isinstance(e, ir.Call):
+                        return s
+                    tainted.add(s.var.id)
+            elif isinstance(s, ir.If):
+                found = block(s.body) or block(s.orelse)
+                if found:
+                    return found
+                tainted.update(p.var.id for p in s.outs
+                               if complex_atom(p.then) or complex_atom(p.orelse))
+            elif isinstance(s, ir.Loop):
+                for _ in range(2):  # a value made complex in one trip is carried to the next
+                    tainted.update(c.phi.id for c in s.carried if complex_atom(c.init)
+                                   or c.next is not None and complex_atom(c.next))
+                    found = block(s.body)
+                    if found:
+                        return found
+        return None
+
+    return block(fn.body)
+
+
+def _hashable(x) -> bool:
+    try:
+        hash(x)
+        return True
+    except TypeError:
+        return False
+
+
+def refuse_complex(fn: ir.Function, active: set, namespace) -> None:
+    """A located error where a complex value meets a differentiated one."""
+    s = complex_meeting(fn, active, namespace)
+    if s is not None:
+        raise NotDifferentiableError(
+            "a complex value (a complex constant such as 1j, a complex array or dtype, "
+            "complex(...), np.fft, cmath) meets a differentiated value here; srcdiff "
+            "differentiates real arithmetic only (complex intermediates are not supported "
+            "yet): compute with the real and imaginary parts as real values", s.loc)

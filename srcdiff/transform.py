@@ -173,6 +173,7 @@ def setup(f, wrt: tuple[int, ...], args, strict: bool = True) -> Setup:
                               None if args is None else opaque_bases(f, fn, args, ns))
     pk = param_kinds(fn, args, any(v is np for v in ns.values()))  # (helpers' too)
     vk = kinds.infer(fn, pk, ns)
+    kinds.refuse_complex(fn, active, ns)
     if strict:
         for finding in aliasing.analyze(fn, vk):
             raise finding.error

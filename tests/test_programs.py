@@ -14,9 +14,6 @@ from programs import ALL
 from programs.run import MODES, judge
 
 KNOWN = {
-    "numpy_style.dft_complex":
-        "new (beside issue 15 item 5): a complex intermediate (np.exp(-1j*...)) between a real "
-        "input and a real result: the imaginary part is dropped with a ComplexWarning",
 }
 
 
