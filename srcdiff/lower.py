@@ -21,6 +21,7 @@ from . import desugar, fence, inlining, ir
 from .errors import NonNumericOutputError, NoSourceError, UnsupportedSyntaxError
 from .lower_values import RET, TupleVal, Undefined, Values
 from .ops import BINOPS
+from .rules.stop import ASSERT
 from .resolve import MISSING  # noqa: F401  (api.py reads srcdiff.lower.MISSING)
 from .source import parse_function
 
@@ -158,7 +159,14 @@ class Lowerer(Values):
     def s_Pass(self, s):
         pass
 
-    s_Assert = s_Pass  # an assertion has no derivative; the primal already checked it
+    def s_Assert(self, s):
+        """Kept as written (no derivative): where f fails it, so does the derivative."""
+        cond = self.condition(s.test)
+        msg = self.opaque(s.msg, nondiff=True) if s.msg is not None else ir.Const(None)
+        v = self.assign("_", ir.Call(ASSERT, None, [cond, msg]), s)
+        for st in self.out:
+            if isinstance(st, ir.Assign) and st.var is v:
+                st.effect = True
 
     def s_Expr(self, s):
         """A call as a statement runs for its effect and is kept as written."""

@@ -721,3 +721,57 @@ def real_of_complex_data(x):
 def test_complex_values_away_from_differentiated_ones_are_fine():
     w = np.abs(np.fft.fft(DATA5)) + 1.0
     assert_all_modes(real_of_complex_data, DATA5, 2 * DATA5 * w, rtol=1e-13)
+
+
+# ----- 7: where f raises (a failing assert, a math domain error), so does its derivative -----
+def asserted(x):
+    assert x > 0, f"x must be positive, got {x}"
+    return x * x * x
+
+
+def asserted_in_loop(x, n):
+    for _ in range(n):
+        assert abs(x) < 100.0
+        x = x * 3.0
+    return x
+
+
+def unused_log(x):
+    t = math.log(x - 1)  # raises for x <= 1; its value never reaches the derivative
+    return t * 0.0 + x * x
+
+
+def unused_sqrt(x):
+    math.sqrt(x - 1)
+    return 2.0 * x
+
+
+@pytest.mark.parametrize("entry", UNDEFINED_ENTRY_POINTS)
+def test_failing_assert_raises_in_the_derivative(entry):
+    with pytest.raises(AssertionError, match="x must be positive, got -1.5"):
+        ENTRY_POINTS[entry](asserted, -1.5)
+    if entry == "hessian":
+        return  # (hessian refuses loops)
+    with pytest.raises(AssertionError):
+        ENTRY_POINTS[entry](lambda x: asserted_in_loop(x, 5), 2.0)  # 2 * 3 ** 5 > 100
+
+
+def test_passing_assert_keeps_the_derivative():
+    assert_all_modes(asserted, 1.5, 3 * 1.5 ** 2, rtol=1e-14)
+    assert_all_modes(asserted_in_loop, 2.0, 27.0, 3, rtol=1e-14)
+    assert srcdiff.hessian(asserted)(1.5) == pytest.approx(6 * 1.5, rel=1e-14)
+    g = srcdiff.grad(asserted)
+    g(1.5)
+    assert "assert x > 0, f'x must be positive, got {x}'" in g.source
+
+
+@pytest.mark.parametrize("entry", UNDEFINED_ENTRY_POINTS)
+@pytest.mark.parametrize("f", [unused_log, unused_sqrt])
+def test_domain_error_of_an_unused_value_raises_in_the_derivative(entry, f):
+    with pytest.raises(ValueError, match="math domain error"):
+        ENTRY_POINTS[entry](f, 0.5)
+
+
+def test_domain_checks_keep_the_derivative_elsewhere():
+    assert_all_modes(unused_log, 2.5, 5.0, rtol=1e-14)
+    assert_all_modes(unused_sqrt, 2.5, 2.0, rtol=1e-14)
