@@ -32,9 +32,9 @@ def statement(s: ir.Assign) -> ast.stmt:
         rule = lookup(s.expr.fn)
         if rule is not None and rule.update is not None:
             out.update = rule.update  # see emit.in_place_updates
-        # a call srcdiff knows nothing of may act in place (`y.fill(3)`); a math function
-        # raises off its domain (math.log(-1.0)), and where f raises so must its derivative
-        if rule is None or rule.scalar_args:
+        # a call srcdiff knows nothing of may act in place (`y.fill(3)`); one whose rule
+        # says it raises (math.log(-1.0)) is kept: where f raises, so must its derivative
+        if rule is None or rule.raises:
             out.keep_call = True  # see emit.tidy: never dropped as a dead store
     return out
 

@@ -326,3 +326,7 @@ for _name in dir(math):  # every math function takes and returns floats
         deffacts(_fn, "math." + _name, out_kind=SCALAR)
     if _fn not in (math.fsum, math.prod, math.dist):  # those take iterables
         lookup(_fn).scalar_args = True
+for _fn in (math.log, math.log2, math.log10, math.log1p, math.sqrt, math.asin, math.acos,
+            math.acosh, math.atanh, math.pow, math.gamma, math.lgamma, math.fmod,
+            math.remainder, math.exp, math.expm1, math.cosh, math.sinh, math.ldexp):
+    lookup(_fn).raises = True  # off their domain (ValueError) or overflowing (OverflowError)
