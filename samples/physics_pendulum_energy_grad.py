@@ -50,4 +50,4 @@ def pendulum_energy_grad(theta, omega, length, material):
     else:
         d_length = _unbroadcast(-t_5, length) + d_t_6 * t_2 * G + d_t * omega
         d_omega = d_t * length
-    return d_theta, float(d_omega), float(d_length)
+    return float(d_theta), float(d_omega), float(d_length)

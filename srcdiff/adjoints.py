@@ -42,7 +42,11 @@ class Adjoints:
         self.state: dict[int, object] = {}
         self.owned: set[int] = set()
         self.saved: list[ir.Var] = []  # copies of adjoints taken before overwriting them
-        self.floats: dict[str, bool] = {}  # adjoint names certainly holding a Python float
+        # names certainly holding a Python float (True) or int ("int"): adjoints, and
+        # the primal values kinds.python_numbers knows
+        self.floats: dict[str, object] = {
+            Ref("v", key).id if isinstance(key, int) else key: k
+            for key, k in getattr(ctx.kinds, "numbers", {}).items()}
         self.scatter_bases: set[int] = set()  # values whose adjoint is scattered into
         self.tuples = {s.var.id for s in ir.walk(fn.body) if isinstance(s, ir.Assign)
                        and isinstance(s.expr, ir.Call) and returns_tuple(s.expr)}

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import ast
 import numbers
+import operator
 import types
 
 import numpy as np
 
 from . import ir
+from .exprs import INT_MATH
 from .errors import NotDifferentiableError
 from .unionfind import UnionFind
 from .rules.table import ELEMENTWISE, LIST, REDUCE, SCALAR, UNKNOWN, bind_args, lookup
@@ -328,3 +330,95 @@ def refuse_complex(fn: ir.Function, active: set, namespace) -> None:
             "complex(...), np.fft, cmath) meets a differentiated value here; srcdiff "
             "differentiates real arithmetic only (complex intermediates are not supported "
             "yet): compute with the real and imaginary parts as real values", s.loc)
+
+
+# ----- Python numbers: which scalars are certainly a Python float (or int), so that a
+# gradient of a float parameter is returned as one without a float(...) call -----
+FLOAT, INT = "float", "int"
+_ARITH = {operator.add, operator.sub, operator.mul, operator.floordiv, operator.mod}
+
+
+def python_numbers(fn: ir.Function, types: dict, kinds: Kinds) -> dict:
+    """Var id (or global name) -> FLOAT or INT for the values certainly a Python float or
+    int, given the parameters' types (those it has) and the globals' values (their types
+    then guarded, as `kinds.global_kind` does). Python's arithmetic of floats and ints
+    gives floats and ints; a NumPy scalar anywhere gives a NumPy scalar (not known)."""
+    out: dict = {}
+    for p in fn.params:
+        t = types.get(p.id)
+        if t is float or t is int:
+            out[p.id] = FLOAT if t is float else INT
+
+    def num(a):
+        if isinstance(a, ir.Var):
+            return out.get(a.id)
+        if isinstance(a, ir.Const) and type(a.value) in (int, float):
+            return FLOAT if type(a.value) is float else INT
+        if isinstance(a, ir.Opaque) and not a.uses and kinds.namespace is not None:
+            value = _global_value(a.node, kinds.namespace)
+            if type(value) in (int, float):
+                k = FLOAT if type(value) is float else INT
+                if isinstance(a.node, ast.Name):
+                    kinds.guards[a.node.id] = type(value)
+                    out[a.node.id] = k  # (keyed by its name: code reads it as written)
+                return k
+        return None
+
+    def call(c: ir.Call):
+        args = [num(a) for a in c.args]
+        if c.fn is float or c.fn is int:  # (of anything)
+            return FLOAT if c.fn is float else INT
+        if c.kwargs or None in args:
+            return _math_result(c.fn) if not c.kwargs else None
+        if c.fn in _ARITH and len(args) == 2:
+            return FLOAT if FLOAT in args else INT
+        if c.fn is operator.truediv and len(args) == 2:
+            return FLOAT
+        if c.fn is operator.pow and len(args) == 2:  # (-8.0) ** (1 / 3) is complex
+            return FLOAT if args == [FLOAT, INT] else None
+        if c.fn in (operator.neg, operator.pos, abs) and len(args) == 1:
+            return args[0]
+        if c.fn in (max, min) and len(set(args)) == 1 and len(args) > 1:
+            return args[0]
+        return _math_result(c.fn)
+
+    def block(stmts) -> None:
+        for s in stmts:
+            if isinstance(s, ir.Assign):
+                k = call(s.expr) if isinstance(s.expr, ir.Call) else num(s.expr)
+                if k is not None:
+                    out[s.var.id] = k
+            elif isinstance(s, ir.If):
+                block(s.body)
+                block(s.orelse)
+                for p in s.outs:
+                    if num(p.then) is not None and num(p.then) == num(p.orelse):
+                        out[p.var.id] = num(p.then)
+            elif isinstance(s, ir.Loop):
+                if s.index is not None and s.kind == "range" and all(
+                        num(b) == INT for b in s.bounds):
+                    out[s.index.id] = INT
+                guess = {c.phi.id: num(c.init) for c in s.carried if num(c.init) is not None}
+                while True:  # assume the initial types; keep those every trip confirms
+                    saved = dict(out)
+                    out.update(guess)
+                    block(s.body)
+                    kept = {i: k for i, k in guess.items()
+                            if num(next(c.next for c in s.carried if c.phi.id == i)) == k}
+                    if kept == guess:
+                        break
+                    out.clear()
+                    out.update(saved)
+                    guess = kept
+
+    block(fn.body)
+    return out
+
+
+def _math_result(f):
+    """A `math` function's result: an int for floor, ceil, ..., else a float."""
+    rule = lookup(f) if _hashable(f) else None
+    if rule is None or not rule.scalar_args:
+        return None
+    return INT if getattr(f, "__name__", "") in INT_MATH else FLOAT
+

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import copy
 import itertools
 import math
 import types
@@ -181,6 +182,9 @@ def setup(f, wrt: tuple[int, ...], args, strict: bool = True) -> Setup:
     modules, imports = module_names(f, reserved, lw.injected)
     ctx = Context(vk, modules, set())
     types = None if args is None else {p.id: type(a) for p, a in zip(fn.params, args)}
+    # the values certainly Python floats or ints (generic scalar code: for float arguments)
+    vk.numbers = kinds.python_numbers(fn, types if types is not None else {
+        p.id: float for p in fn.params if pk[p.id] == kinds.SCALAR}, vk)
     return Setup(f, lw, fn, wrt_vars, active, pk, vk, reserved, modules, imports, ctx, types)
 
 
@@ -210,12 +214,16 @@ def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Group
 
 def _finalize(su: Setup, w: ir.Var, g: ast.expr, floats=None, fresh=False) -> ast.expr:
     """A gradient in its parameter's type and shape, fresh: `_like` for arrays
-    and unknown kinds, `float` for scalars (ints and 0-d values can flow into a
-    scalar's gradient: `d(x * floor(x))/dx`, `d(x * w)/dx` is `w`)."""
+    and unknown kinds; for scalars a Python float (ints, 0-d values and NumPy scalars
+    can flow into it: `d(x * floor(x))/dx`, `d(x * w)/dx` is `w`), or the parameter's
+    NumPy float type (`np.float32(d_x)`)."""
     if su.pk[w.id] != kinds.SCALAR:
         su.ctx.helpers.add("_like")
         args = [g, pv(w)] + ([ast.Constant(True)] if fresh else [])
         return ast.Call(name("_like"), args, [])
+    t = (su.types or {}).get(w.id)
+    if t is not None and issubclass(t, np.floating) and hasattr(np, t.__name__):
+        return ast.Call(ast.Attribute(name(su.modules["np"]), t.__name__, ast.Load()), [g], [])
     if exprs.is_float(g, floats or {}, su.modules["math"]):
         return g
     return ast.Call(name("float"), [g], [])
@@ -314,6 +322,8 @@ def build_forward(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
         sig = _signature(su.lw.node)
         sig.kwonlyargs += tangent_args
         sig.kw_defaults += [None] * len(tangent_args)
+        su.ctx.helpers.add("_like")  # the tangent has the result's type (JAX's convention)
+        t_out = ast.Call(name("_like"), [t_out, copy.deepcopy(result)], [])
         body = code + [ast.Return(ast.Tuple([result, t_out], ast.Load()))]
         return finish(su, f"{_base_name(fn)}_jvp", sig, body, primal, (), injected)
     primal_args = [ast.arg(p.hint) for p in fn.params]
@@ -344,7 +354,7 @@ def build_forward(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
                                            exprs.store(dname)], ast.Store())],
                                call, lineno=0))
         if all_scalar:
-            grads.append(ast.Call(name("float"), [dname], []))
+            grads.append(_finalize(su, w, dname))
         else:
             su.ctx.helpers.add("_like")
             grads.append(ast.Call(name("_like"), [dname, pv(w)], []))

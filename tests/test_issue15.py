@@ -775,3 +775,62 @@ def test_domain_error_of_an_unused_value_raises_in_the_derivative(entry, f):
 def test_domain_checks_keep_the_derivative_elsewhere():
     assert_all_modes(unused_log, 2.5, 5.0, rtol=1e-14)
     assert_all_modes(unused_sqrt, 2.5, 2.0, rtol=1e-14)
+
+
+# ----- 17: a gradient has its parameter's type; a jvp tangent its result's -----
+C17 = np.float64(3.0)  # a NumPy scalar global: 2.0 * C17 is np.float64, not a float
+A17 = np.array([1.0, 2.0])
+
+
+def with_numpy_scalar(x):
+    return 2.0 * x * C17
+
+
+def mixed_math(x, y):
+    return math.sin(x) * y + x / y + np.sum(A17) * x
+
+
+def array_loss(x):
+    return np.sum(np.sin(x) * x) * 2.0
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("x, typ", [(1.5, float), (2, float), (np.int64(2), float),
+                                    (np.float64(1.5), np.float64),
+                                    (np.float32(1.5), np.float32)])
+def test_scalar_gradient_has_the_parameters_type(mode, x, typ):
+    for f, want in ((with_numpy_scalar, 6.0),
+                    (lambda x: mixed_math(x, 0.5), math.cos(x) * 0.5 + 2.0 + 3.0)):
+        got = srcdiff.grad(f, mode=mode)(x)
+        assert type(got) is typ, (f, type(got))
+        assert got == pytest.approx(want, rel=1e-6 if typ is np.float32 else 1e-14)
+    value, got = srcdiff.value_and_grad(with_numpy_scalar, mode=mode)(x)
+    assert type(got) is typ
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_array_gradient_keeps_float_precision(mode, dtype):
+    x = np.array([0.5, -1.0, 2.0]).astype(dtype)
+    got = srcdiff.grad(array_loss, mode=mode)(x)
+    assert got.dtype == (np.float64 if dtype is np.int64 else dtype)
+    xf = x.astype(float)
+    np.testing.assert_allclose(got, 2 * (np.cos(xf) * xf + np.sin(xf)),
+                               rtol=1e-6 if dtype is np.float32 else 1e-14)
+
+
+def test_jvp_tangent_has_the_results_type():
+    x = np.array([0.5, -1.0], dtype=np.float32)
+    out, t = srcdiff.jvp(array_loss, (x,), (np.ones(2, dtype=np.float32),))
+    assert type(out) is np.float32 and type(t) is np.float32
+    xf = x.astype(float)
+    assert t == pytest.approx(np.sum(2 * (np.cos(xf) * xf + np.sin(xf))), rel=1e-6)
+    out, t = srcdiff.jvp(lambda x: math.sin(x) * x, (1.5,), (1.0,))
+    assert type(out) is float and type(t) is float
+    out, t = srcdiff.jvp(with_numpy_scalar, (1.5,), (1.0,))
+    assert type(t) is type(out) is np.float64
+
+
+def test_float32_hessian():
+    h = srcdiff.hessian(lambda x: x * x * x)(np.float32(1.5))
+    assert h == pytest.approx(9.0, rel=1e-6)
