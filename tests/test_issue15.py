@@ -834,3 +834,25 @@ def test_jvp_tangent_has_the_results_type():
 def test_float32_hessian():
     h = srcdiff.hessian(lambda x: x * x * x)(np.float32(1.5))
     assert h == pytest.approx(9.0, rel=1e-6)
+
+
+W_MIX = np.array([1.0, 2.0])
+
+
+def list_plus_array(x, lst):
+    return np.sum((lst + x) * W_MIX)  # NumPy adds a list and an array item by item
+
+
+def array_plus_list(lst, x):
+    return np.sum((x + lst) ** 2)
+
+
+def test_list_and_array_add_item_by_item():
+    x, lst = np.array([0.5, 1.5]), [1.0, 2.0]
+    for mode in ("reverse", "forward"):
+        gx, gl = srcdiff.grad(list_plus_array, wrt=(0, 1), mode=mode)(x, lst)
+        np.testing.assert_allclose(gx, W_MIX, rtol=1e-14)
+        assert isinstance(gl, list) and gl == pytest.approx([1.0, 2.0], rel=1e-14)
+        gl, gx = srcdiff.grad(array_plus_list, wrt=(0, 1), mode=mode)(lst, x)
+        np.testing.assert_allclose(gx, 2 * (x + np.array(lst)), rtol=1e-14)
+        assert gl == pytest.approx(list(2 * (x + np.array(lst))), rel=1e-14)

@@ -63,18 +63,33 @@ def pow_rule(name, power="a ** (b - 1)", log="_m.log", out_kind=ELEMENTWISE, **f
 
 
 # ----- operators -----
+_ARRAYS = ("vector", "matrix", "array3", "array")  # (kinds.py's array kinds)
+
+
 def _sequences(b) -> bool:
-    """`+` and `*` of a list or tuple concatenate and repeat it, not add and multiply."""
-    return LIST in (b.kind("a"), b.kind("b"))
+    """Whether `+` or `*` acts on lists or tuples: `[a] + [b]` concatenates, `[a] * 2`
+    repeats; with an array NumPy adds and multiplies item by item."""
+    ka, kb = b.kind("a"), b.kind("b")
+    return LIST in (ka, kb) and ka not in _ARRAYS and kb not in _ARRAYS
 
 
-def _on_sequences(numeric: Rule, vjp: dict, jvp: dict) -> Rule:
-    """`numeric` with the templates `vjp`/`jvp` (str, or refuse) where an operand is a
-    sequence; the result of a sequence operation is a LIST."""
+def _concatenation(b) -> bool:
+    ka, kb = b.kind("a"), b.kind("b")
+    if _sequences(b) and (ka, kb) != (LIST, LIST):
+        raise NotDifferentiableError(
+            "+ of a list or tuple and a value that may be a list or an array: srcdiff cannot "
+            "tell whether it concatenates or adds; convert it with list(...) or "
+            "np.asarray(...)")
+    return _sequences(b)
+
+
+def _on_sequences(numeric: Rule, vjp: dict, jvp: dict, test) -> Rule:
+    """`numeric` with the templates `vjp`/`jvp` (str, or refuse) where `test` says an
+    operand is a sequence; the result of a sequence operation is a LIST."""
     for table, seq in ((numeric.vjp, vjp), (numeric.jvp, jvp)):
         for p in ("a", "b"):
             table[p] = (lambda plain, alt: lambda b: (
-                (alt(b) if callable(alt) else alt) if _sequences(b) else plain))(table[p], seq[p])
+                (alt(b) if callable(alt) else alt) if test(b) else plain))(table[p], seq[p])
     numeric.out_kind = lambda b, kind: LIST if _sequences(b) else ELEMENTWISE
     return numeric
 
@@ -89,11 +104,13 @@ _on_sequences(E(operator.add, "+", "a b", "1", "1", sympy=lambda a, b: a + b,
                 form=binop(operator.add)),  # concatenation: each part's cotangent is a slice
               {"a": "g[:len(a)]", "b": "g[len(a):]"},
               {"a": "np.concatenate((np.asarray(t, dtype=float), np.zeros(np.shape(b))))",
-               "b": "np.concatenate((np.zeros(np.shape(a)), np.asarray(t, dtype=float)))"})
+               "b": "np.concatenate((np.zeros(np.shape(a)), np.asarray(t, dtype=float)))"},
+              _concatenation)
 E(operator.sub, "-", "a b", "1", "-1", sympy=lambda a, b: a - b, form=binop(operator.sub))
 _on_sequences(E(operator.mul, "*", "a b", "b", "a", sympy=lambda a, b: a * b,
                 form=binop(operator.mul)),
-              {"a": _no_repeat, "b": _no_repeat}, {"a": _no_repeat, "b": _no_repeat})
+              {"a": _no_repeat, "b": _no_repeat}, {"a": _no_repeat, "b": _no_repeat},
+              _sequences)
 E(operator.truediv, "/", "a b", "1 / b", "-ans / b", sympy=lambda a, b: a / b,
   form=binop(operator.truediv))
 add(operator.pow, pow_rule("**", form=binop(operator.pow)))
