@@ -66,10 +66,10 @@ def pow_rule(name, power="a ** (b - 1)", log="_m.log", out_kind=ELEMENTWISE, **f
 _ARRAYS = ("vector", "matrix", "array3", "array")  # (kinds.py's array kinds)
 
 
-def _sequences(b) -> bool:
+def _sequences(b, kind=None) -> bool:
     """Whether `+` or `*` acts on lists or tuples: `[a] + [b]` concatenates, `[a] * 2`
     repeats; with an array NumPy adds and multiplies item by item."""
-    ka, kb = b.kind("a"), b.kind("b")
+    ka, kb = (b.kind("a"), b.kind("b")) if kind is None else (kind(b["a"]), kind(b["b"]))
     return LIST in (ka, kb) and ka not in _ARRAYS and kb not in _ARRAYS
 
 
@@ -90,7 +90,7 @@ def _on_sequences(numeric: Rule, vjp: dict, jvp: dict, test) -> Rule:
         for p in ("a", "b"):
             table[p] = (lambda plain, alt: lambda b: (
                 (alt(b) if callable(alt) else alt) if test(b) else plain))(table[p], seq[p])
-    numeric.out_kind = lambda b, kind: LIST if _sequences(b) else ELEMENTWISE
+    numeric.out_kind = lambda b, kind: LIST if _sequences(b, kind) else ELEMENTWISE
     return numeric
 
 
