@@ -322,8 +322,12 @@ def build_forward(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
         sig = _signature(su.lw.node)
         sig.kwonlyargs += tangent_args
         sig.kw_defaults += [None] * len(tangent_args)
-        su.ctx.helpers.add("_like")  # the tangent has the result's type (JAX's convention)
-        t_out = ast.Call(name("_like"), [t_out, copy.deepcopy(result)], [])
+        # the tangent has the result's type (JAX's convention): float(...) for a float
+        if isinstance(fn.result, ir.Var) and su.vk.numbers.get(fn.result.id) == kinds.FLOAT:
+            t_out = ast.Call(name("float"), [t_out], [])
+        else:
+            su.ctx.helpers.add("_like")
+            t_out = ast.Call(name("_like"), [t_out, copy.deepcopy(result)], [])
         body = code + [ast.Return(ast.Tuple([result, t_out], ast.Load()))]
         return finish(su, f"{_base_name(fn)}_jvp", sig, body, primal, (), injected)
     primal_args = [ast.arg(p.hint) for p in fn.params]
