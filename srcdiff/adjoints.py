@@ -120,6 +120,9 @@ class Adjoints:
         else:
             out.append(assign(ref, ast.BinOp(self.adjref(u), ast.Add(), expr)))
             self.owned.add(self.adj.leader(u))
+        if not first:  # a float plus a NumPy scalar is a NumPy scalar
+            self.floats[key] = bool(self.floats.get(key)) and exprs.number_type(
+                expr, self.floats, self.ctx.modules["math"]) is not None
 
     def save(self, ref: Ref, out: list) -> Ref:
         """A copy of adjoint `ref` taken before it is overwritten."""
@@ -154,11 +157,13 @@ class Adjoints:
         self.flush_refs(self.adjref(v), out, v)
         if v.id in self.scatter_bases and self.ctx.kind(v) != SCALAR:
             out.append(assign(self.adjref(v), self.zeros(v)))
+            self.floats[self.adjkey(v)] = False
             self.state[v.id] = "named"
             self.owned.add(self.adj.leader(v))
             return
         zero = ast.Constant(0.0) if self.ctx.kind(v) == SCALAR else self.zeros(v)
         out.append(assign(self.adjref(v), zero))  # shaped: products need the shape
+        self.floats[self.adjkey(v)] = isinstance(zero, ast.Constant)
         self.state[v.id] = "named"
         (self.owned.discard if isinstance(zero, ast.Constant) else self.owned.add)(
             self.adj.leader(v))
@@ -176,6 +181,7 @@ class Adjoints:
                                              self.zeros(base))))
         self.state[base.id] = "named"
         self.owned.add(self.adj.leader(base))
+        self.floats[self.adjkey(base)] = False
 
     def scatter(self, base: ir.Var, idx, g: ast.expr, out: list) -> None:
         """Scatter-add `g` at `idx` into base's adjoint (an owned buffer), in place."""
