@@ -58,7 +58,7 @@ def loss_grad(w, b, X, y):
     t_4 = 1 - p
     t_5 = t_3 * np.log(t_4)
     t_6 = t_2 + t_5
-    d_t_6 = -1.0 / np.size(t_6) * np.ones(np.shape(t_6))
+    d_t_6 = np.broadcast_to(-1.0 / np.size(t_6), np.shape(t_6))
     d_p = -(_unbroadcast(_unbroadcast(d_t_6, t_5) * t_3, z) / t_4
         ) + _unbroadcast(_unbroadcast(d_t_6, t_2) * y, z) / p
     d_t_1 = d_p * (-p / t_1)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 
-from . import exprs, ir
+from . import exprs, ir, shapes
 from .coalesce import Groups
 from .exprs import Ref, assign, pv
 from .kinds import SCALAR
@@ -20,10 +20,13 @@ from .rules.table import LIST, lookup, returns_tuple
 
 def is_fresh(expr) -> bool:
     """Whether an expression certainly makes a new array nothing else refers to:
-    arithmetic does; so does a helper whose rule says it keeps its argument's
+    arithmetic does, and a sum; so does a helper whose rule says it keeps its argument's
     freshness (`_unbroadcast` returns it or a new sum)."""
     if isinstance(expr, (ast.BinOp, ast.UnaryOp)):
         return True
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and (
+            expr.func.attr == "sum" and isinstance(expr.func.value, ast.Name)):
+        return True  # the np.sum an unbroadcast writes: a new array (or number)
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.args:
         rule = lookup(("helper", expr.func.id))
         return rule is not None and rule.keeps_fresh and is_fresh(expr.args[0])
@@ -47,6 +50,7 @@ class Adjoints:
         self.floats: dict[str, object] = {
             Ref("v", key).id if isinstance(key, int) else key: k
             for key, k in getattr(ctx.kinds, "numbers", {}).items()}
+        self.ashapes: dict[str, tuple | None] = {}  # adjoint name -> abstract shape held
         self.scatter_bases: set[int] = set()  # values whose adjoint is scattered into
         self.tuples = {s.var.id for s in ir.walk(fn.body) if isinstance(s, ir.Assign)
                        and isinstance(s.expr, ir.Call) and returns_tuple(s.expr)}
@@ -110,6 +114,7 @@ class Adjoints:
         if first and isinstance(expr, Ref) and expr.id == key:
             return  # `d = d`: it already holds this value
         self.flush_refs(ref, out, u)
+        self.note_shape(key, expr, first, u)
         if first:  # `d += v` keeps d's type (a 0-d array stays one): only the first counts
             self.floats[key] = exprs.is_float(expr, self.floats, self.ctx.modules["math"])
             out.append(assign(ref, expr))
@@ -123,6 +128,21 @@ class Adjoints:
         if not first:  # a float plus a NumPy scalar is a NumPy scalar
             self.floats[key] = bool(self.floats.get(key)) and exprs.number_type(
                 expr, self.floats, self.ctx.modules["math"]) is not None
+
+    def note_shape(self, key: str, expr, first: bool, u: ir.Var) -> None:
+        """The abstract shape adjoint `key` holds after `key = expr` (first) or
+        `key += expr` (NumPy broadcasts the sum); None where not known. Where the
+        expression says nothing (a helper's result), the contribution has `u`'s
+        shape: that is the contract of every rule's vjp."""
+        if self.ctx.kind(u) == SCALAR:
+            self.ashapes[key] = ()
+            return
+        new = self.ctx.shape_of_expr(expr, self.ashapes)
+        if new is None:
+            new = self.ctx.kinds.shape(u)
+        if not first:
+            new = shapes.broadcast(self.ashapes.get(key), new)
+        self.ashapes[key] = new
 
     def save(self, ref: Ref, out: list) -> Ref:
         """A copy of adjoint `ref` taken before it is overwritten."""
@@ -155,6 +175,7 @@ class Adjoints:
         zeros buffer for an indexed value (its adjoint is scattered into). Pending
         sums that read the old adjoint read a copy (it is overwritten here)."""
         self.flush_refs(self.adjref(v), out, v)
+        self.ashapes[self.adjkey(v)] = self.ctx.kinds.shape(v)
         if v.id in self.scatter_bases and self.ctx.kind(v) != SCALAR:
             out.append(assign(self.adjref(v), self.zeros(v)))
             self.floats[self.adjkey(v)] = False
@@ -172,6 +193,14 @@ class Adjoints:
         """Make base's adjoint a buffer srcdiff owns (before scattering into it)."""
         st = self.state.get(base.id)
         ref = self.adjref(base)
+        base_shape = self.ctx.kinds.shape(base)
+        if st is None:
+            self.ashapes[ref.id] = base_shape
+        elif isinstance(st, tuple):
+            self.ashapes[ref.id] = shapes.broadcast(
+                self.ctx.shape_of_expr(st[1], self.ashapes), base_shape)
+        elif self.adj.leader(base) not in self.owned:
+            self.ashapes[ref.id] = shapes.broadcast(self.ashapes.get(ref.id), base_shape)
         if st is None:
             out.append(assign(ref, self.zeros(base)))
         elif isinstance(st, tuple):

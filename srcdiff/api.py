@@ -14,7 +14,7 @@ from typing import Any, Callable, Sequence, Union
 
 import numpy as np
 
-from . import ir, transform
+from . import ir, shapes, transform
 from .errors import (
     NonNumericOutputError,
     NonScalarOutputError,
@@ -187,8 +187,8 @@ def undefined(fn, args, kwargs, error: Exception, user=None) -> Exception:
 
 def signature(values) -> tuple:
     """What a specialised derivative depends on: each argument's type (and an
-    array's number of dimensions)."""
-    return tuple(a.ndim if type(a) is np.ndarray else type(a) for a in values)
+    array's dtype and which of its dimensions have size 1: shapes.key)."""
+    return tuple(shapes.key(a) if type(a) is np.ndarray else type(a) for a in values)
 
 
 def check_scalar(y) -> None:
@@ -333,7 +333,7 @@ class Derivative:
         if not internal.returns_value:
             shown = internal
         else:
-            light = tuple(np.empty((0,) * a.ndim) if type(a) is np.ndarray else a
+            light = tuple(shapes.stand_in(a) if type(a) is np.ndarray else a
                           for a in values)  # the kinds, without keeping big arrays alive
             shown = lambda: self._build(light, None)  # noqa: E731
         guards = [(ns, k, obj, False) for ns, k, obj in self._guards]

@@ -17,9 +17,9 @@ import types
 
 import numpy as np
 
-from . import ir
-from .exprs import INT_MATH
+from . import ir, shapes
 from .errors import NotDifferentiableError
+from .exprs import INT_MATH
 from .unionfind import UnionFind
 from .rules.table import ELEMENTWISE, LIST, REDUCE, SCALAR, UNKNOWN, bind_args, lookup
 
@@ -49,9 +49,14 @@ def kind_of_value(x) -> str | None:
 class Kinds:
     """`kind(atom)` is SCALAR, ARRAY or None; `same_shape(a, b)` is certain."""
 
-    def __init__(self, fn: ir.Function, param_kinds: dict[int, str | None], namespace=None):
+    def __init__(self, fn: ir.Function, param_kinds: dict[int, str | None], namespace=None,
+                 param_shapes=None):
         self.classes = UnionFind()
         self.ckind: dict[int, str | None] = {}
+        self.cshape: dict[int, tuple] = {}  # class root -> abstract shape (shapes.py)
+        for pid, sh in (param_shapes or {}).items():
+            if sh is not None:
+                self.cshape[pid] = sh
         self.namespace = namespace  # f's globals: a global's kind is read at build time
         self.guards: dict[str, type] = {}  # global name -> the type the kinds assumed
         for pid, k in param_kinds.items():
@@ -77,11 +82,32 @@ class Kinds:
         return self.classes.find(i)
 
     def union(self, a: int, b: int) -> None:
-        """One shape class; its kind is the kind both agree on (or the known one)."""
-        ka, kb = self.ckind.get(self.find(a)), self.ckind.get(self.find(b))
+        """One shape class; its kind is the kind both agree on (or the known one),
+        and so is its abstract shape."""
+        ra, rb = self.find(a), self.find(b)
+        ka, kb = self.ckind.get(ra), self.ckind.get(rb)
+        sa, sb = self.cshape.get(ra), self.cshape.get(rb)
         root = self.classes.link(a, b)
         if root is not None:
             self.ckind[root] = ka if ka == kb else (ka or kb if None in (ka, kb) else None)
+            self.cshape.pop(ra, None)
+            self.cshape.pop(rb, None)
+            merged = sa if sa == sb or sb is None else (sb if sa is None else None)
+            if merged is not None:
+                self.cshape[root] = merged
+
+    def set_shape(self, vid: int, sh) -> None:
+        r = self.find(vid)
+        if sh is not None and r not in self.cshape:
+            self.cshape[r] = sh
+
+    def shape(self, a):
+        """The abstract shape of an atom (shapes.py), or None."""
+        if self.kind(a) == SCALAR:
+            return ()
+        if isinstance(a, ir.Var):
+            return self.cshape.get(self.find(a.id))
+        return None
 
     def set_kind(self, vid: int, k) -> None:
         r = self.find(vid)
@@ -137,6 +163,7 @@ class Kinds:
             bound = bind_args(rule, c.args, c.kwargs)
         except TypeError:
             return
+        self.set_shape(s.var.id, shapes.of_call(rule, bound, self.shape))
         if rule.scalar_args and top:  # e.g. math.sin(x) on every path: x is a scalar
             for a in c.args:
                 if isinstance(a, ir.Var):
@@ -153,14 +180,16 @@ class Kinds:
             if axis is None or isinstance(axis, ir.Const) and axis.value is None:
                 self.set_kind(s.var.id, SCALAR)
             return
-        if callable(rule.out_kind):  # a kind, or ELEMENTWISE (as for any elementwise call)
-            k = rule.out_kind(bound, self.kind)
-            if k != ELEMENTWISE:
-                self.set_kind(s.var.id, k)
-                return
-        elif rule.out_kind != ELEMENTWISE:
+        if callable(rule.out_kind):
+            self.set_kind(s.var.id, rule.out_kind(bound, self.kind))
+            return
+        if rule.out_kind != ELEMENTWISE:
             return
         vals = [a for a in bound.values() if a is not None]
+        ks = [self.kind(a) for a in vals]
+        if rule.sequences and LIST in ks and not set(ks) & {ARRAY, VECTOR, MATRIX, ARRAY3}:
+            self.set_kind(s.var.id, LIST)  # `[a] + [b]` concatenates: a list
+            return
         shaped = [a for a in vals if self.kind(a) != SCALAR]
         if not shaped:
             self.set_kind(s.var.id, SCALAR)
@@ -195,34 +224,51 @@ class Kinds:
                         self.set_kind(p.var.id, a)
                     if self.same_shape(p.then, p.orelse):
                         self.union(p.then.id, p.var.id)
+                    sa, sb = self.shape(p.then), self.shape(p.orelse)
+                    if sa == sb:
+                        self.set_shape(p.var.id, sa)
             elif isinstance(s, ir.Loop):
                 self._loop(s)
 
     def _loop(self, s: ir.Loop) -> None:
         """Assume each carried value keeps its initial kind and shape; keep what
-        the body confirms (kind and shape, else kind only, else nothing)."""
+        the body confirms (kind and shape, else kind only, else nothing). With
+        kind only, an abstract shape is still kept where the body maps it to
+        itself (widened to what two trips agree on: `h = np.tanh(h @ W + b)`)."""
         if s.index is not None:
             self.set_kind(s.index.id, SCALAR)
-        saved = (dict(self.classes.parent), dict(self.ckind))
+        saved = (dict(self.classes.parent), dict(self.ckind), dict(self.cshape))
         guesses = [(c, self.kind(c.init)) for c in s.carried]
         for same_shape in (True, False):
-            for c, k in guesses:
-                if k is not None:
-                    self.set_kind(c.phi.id, k)
-                if same_shape and isinstance(c.init, ir.Var):
-                    self.union(c.init.id, c.phi.id)
-            self._block(s.body, False)
-            if all((k is None or self.kind(c.next) == k) and (
+            assumed = {c.phi.id: None if same_shape else self.shape(c.init)
+                       for c in s.carried}
+            for _round in range(3):
+                for c, k in guesses:
+                    if k is not None:
+                        self.set_kind(c.phi.id, k)
+                    if same_shape and isinstance(c.init, ir.Var):
+                        self.union(c.init.id, c.phi.id)
+                    self.set_shape(c.phi.id, assumed[c.phi.id])
+                self._block(s.body, False)
+                ok = all((k is None or self.kind(c.next) == k) and (
                     not same_shape or not isinstance(c.init, ir.Var) or c.next is c.phi
                     or isinstance(c.next, ir.Var)
-                    and self.find(c.next.id) == self.find(c.phi.id)) for c, k in guesses):
-                return
-            self.classes.parent, self.ckind = dict(saved[0]), dict(saved[1])
+                    and self.find(c.next.id) == self.find(c.phi.id)) for c, k in guesses)
+                wider = {c.phi.id: shapes.join(assumed[c.phi.id], self.shape(c.next))
+                         for c in s.carried}
+                if ok and wider == assumed:
+                    return
+                self.classes.parent, self.ckind, self.cshape = (
+                    dict(saved[0]), dict(saved[1]), dict(saved[2]))
+                if not ok or same_shape:
+                    break
+                assumed = wider
         self._block(s.body, False)
 
 
-def infer(fn: ir.Function, param_kinds: dict[int, str | None], namespace=None) -> Kinds:
-    return Kinds(fn, param_kinds, namespace)
+def infer(fn: ir.Function, param_kinds: dict[int, str | None], namespace=None,
+          param_shapes=None) -> Kinds:
+    return Kinds(fn, param_kinds, namespace, param_shapes)
 
 
 # ----- complex values: the rules are real; a complex value met by a differentiated one
@@ -421,4 +467,3 @@ def _math_result(f):
     if rule is None or not rule.scalar_args:
         return None
     return INT if getattr(f, "__name__", "") in INT_MATH else FLOAT
-

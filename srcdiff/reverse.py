@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from . import exprs, ir, primal
+from . import exprs, ir, primal, shapes
 from .activity import diff_args, rule_of
 from .adjoints import Adjoints
 from .coalesce import Groups
@@ -99,7 +99,7 @@ class Reverse(Adjoints):
             again = self.recompute(block, rec) if block is self.loop_stack[-1].body else []
             recomputed = {s.var.id for s in again}
             rec = [i for i in rec if i not in recomputed]
-            shaped = self.shapes_only(out, (defined & reads(out, "s")) - set(rec) - recomputed)
+            shaped = self.shapes_only(block, (defined & reads(out, "s")) - set(rec) - recomputed)
             self.plan.records[id(block)] = [self.vars[i] for i in rec] + shaped
             out[:0] = [assign(pv(s.var), primal.expr(s.expr)) for s in again]
             if self.plan.records[id(block)]:
@@ -107,9 +107,10 @@ class Reverse(Adjoints):
                                   self.plan.records[id(block)]))
         return out
 
-    def shapes_only(self, code: list, vids: set) -> list:
-        """The values `code` reads only for their shape: taped as stand-ins of it."""
-        self.plan.shapes |= vids
+    def shapes_only(self, owner, vids: set) -> list:
+        """The values `owner`'s record (a block's or a loop's carried values) reads
+        only for their shape: taped as stand-ins of it."""
+        self.plan.shapes[id(owner)] = set(vids)
         return [self.vars[vid] for vid in sorted(vids)]
 
     def recompute(self, body: list, needed: list) -> list:
@@ -170,10 +171,14 @@ class Reverse(Adjoints):
         if g is None:
             return
         for base, idx, t in scatters:
-            self.scatter(base, idx, exprs.simplify(exprs.substitute(t, {G.id: g})), out)
+            self.scatter(base, idx, self.instantiate(t, g), out)
         mine = self.adjkey(v)
         for a, t in sorted(merged.values(), key=lambda at: self.adjkey(at[0]) == mine):
-            self.contrib(a, exprs.simplify(exprs.substitute(t, {G.id: g})), out)
+            self.contrib(a, self.instantiate(t, g), out)
+
+    def instantiate(self, t, g):
+        """A template's contribution with the incoming adjoint `g` in place of G."""
+        return self.ctx.unspread(exprs.simplify(exprs.substitute(t, {G.id: g})), self.ashapes)
 
     def reuse(self, tree):
         """A rule's `np.cos(x)` is the forward sweep's `cos_x = np.cos(x)` when that
@@ -219,11 +224,13 @@ class Reverse(Adjoints):
         before = dict(self.state)
         owned_before = set(self.owned)
         floats_before = dict(self.floats)
-        results, floats = [], []
+        shapes_before = dict(self.ashapes)
+        results, floats, held = [], [], []
         for branch, pick in ((s.body, "then"), (s.orelse, "orelse")):
             self.state = dict(before)
             self.owned = set(owned_before)
             self.floats = dict(floats_before)
+            self.ashapes = dict(shapes_before)
             code: list = []
             for p in outs:
                 self.branch_value(p.var, getattr(p, pick), code)
@@ -232,6 +239,7 @@ class Reverse(Adjoints):
             code = code + self.block(branch, self.flush_all)
             results.append([code, self.state, self.owned])
             floats.append(self.floats)
+            held.append(self.ashapes)
         for vid in sorted(set(results[0][1]) | set(results[1][1])):
             if vid in inner or vid in phis or before.get(vid) is not None:
                 continue
@@ -239,11 +247,14 @@ class Reverse(Adjoints):
             if written[0] != written[1]:
                 missing = results[written.index(False)]
                 self.state, self.owned = missing[1], missing[2]
+                self.ashapes = held[written.index(False)]
                 self.init_zero(self.vars[vid], missing[0])
         # an adjoint is certainly a Python float after the if only if both branches
         # leave it one (`d = 2` in one branch and `d = 1.0 * g` in the other is not)
         self.floats = {k: floats[0].get(k, False) and floats[1].get(k, False)
                        for k in set(floats[0]) | set(floats[1])}
+        self.ashapes = {k: held[0].get(k) if held[0].get(k) == held[1].get(k) else None
+                        for k in set(held[0]) | set(held[1])}
         (tc, ts, to), (ec, es, eo) = results
         self.state = {k: v for k, v in ts.items() if k not in inner}
         for k, v in es.items():
@@ -291,22 +302,31 @@ class Reverse(Adjoints):
                 self.own(base, out)
         before = dict(self.state)
         owned_before = set(self.owned)
-        for _attempt in range(2):
+        start = dict(self.ashapes)  # the adjoints' shapes at the start of every trip
+        for attempt in range(5):
+            if attempt == 4:  # no fixed point yet: assume nothing of their shapes
+                start = dict.fromkeys(start)
             self.state = dict(before)
             self.owned = set(owned_before)
+            self.ashapes = dict(start)
             body = self.loop_body(s, carried)
             missing = [vid for vid, st in self.state.items()
                        if vid not in inner and st is not None and before.get(vid) is None]
-            if not missing:
+            wider = {k: shapes.join(sh, self.ashapes.get(k)) for k, sh in start.items()}
+            if attempt == 4 or not missing and wider == start:
                 break
             self.state = before
             self.owned = owned_before
+            self.ashapes = wider
             for vid in sorted(missing):
                 self.init_zero(self.vars[vid], out)
             before = dict(self.state)
             owned_before = set(self.owned)
+            start = dict(self.ashapes)
         if body:  # a loop whose iterations contribute nothing needs no reverse loop
             out.append(self.reversed_header(s, body))
+        for k, sh in start.items():  # what an adjoint holds after 0 trips or more
+            self.ashapes[k] = shapes.join(sh, self.ashapes.get(k))
         for c in carried:
             i = c.init
             if isinstance(i, ir.Var) and i.id in self.active:
@@ -371,7 +391,7 @@ class Reverse(Adjoints):
         self.loop_stack.pop()
         values = reads(code)
         phis = [c.phi for c in s.carried if c.phi.id in values]
-        phis += self.shapes_only(code, {c.phi.id for c in s.carried} & reads(code, "s") - values)
+        phis += self.shapes_only(s, {c.phi.id for c in s.carried} & reads(code, "s") - values)
         self.plan.phi_records[id(s)] = phis
         if phis:
             code.insert(0, pop(self.plan.tape(s, "phi"), phis))

@@ -48,7 +48,10 @@ class TapePlan:
         self.phi_records: dict[int, list] = {}  # id(loop) -> phis pushed per iteration
         self.tapes: dict[tuple, ir.Var] = {}
         self.trips: set[int] = set()  # ids of the loops whose trip count is kept
-        self.shapes: set[int] = set()  # values taped as stand-ins of their shape
+        # id(block) or id(loop) -> the values its record tapes as stand-ins of their
+        # shape (per record: a value may be read only for its shape in one block and
+        # for its value in another)
+        self.shapes: dict[int, set[int]] = {}
 
     def tape(self, loop: ir.Loop, kind: str) -> ir.Var:
         """The tape of `loop`'s body values (kind "body") or carried values ("phi")."""
@@ -93,7 +96,8 @@ class TapedPrimal(Primal):
     def record(self, block, loop, code) -> None:
         vs = self.plan.records.get(id(block))
         if loop is not None and vs:
-            code.append(push(self.plan.tape(loop, "body"), vs, self.plan.shapes))
+            code.append(push(self.plan.tape(loop, "body"), vs,
+                             self.plan.shapes.get(id(block), set())))
 
     def branch_end(self, s, body, pick, code, loop) -> None:
         self.record(body, loop, code)
@@ -103,7 +107,8 @@ class TapedPrimal(Primal):
         if id(s) in self.plan.trips:
             out.append(assign(pv(s.trips), ast.Constant(0)))
         phis = self.plan.phi_records.get(id(s))
-        return [push(self.plan.tape(s, "phi"), phis, self.plan.shapes)] if phis else []
+        stubs = self.plan.shapes.get(id(s), set())
+        return [push(self.plan.tape(s, "phi"), phis, stubs)] if phis else []
 
     def loop_end(self, s: ir.Loop, body: list, out: list) -> None:
         self.record(s.body, s, body)

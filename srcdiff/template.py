@@ -11,10 +11,18 @@ from __future__ import annotations
 
 import ast
 
-from . import exprs, ir, runtime
+import numpy as np
+
+from . import exprs, ir, runtime, shapes
 from .errors import NotDifferentiableError
 from .exprs import G, name, pv
 from .kinds import SCALAR
+
+
+def _is_np_shape(n, np_name) -> bool:
+    return (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+            and n.func.attr == "shape" and isinstance(n.func.value, ast.Name)
+            and n.func.value.id == np_name and len(n.args) == 1 and not n.keywords)
 
 
 class Context:
@@ -70,9 +78,122 @@ class Context:
         tree = exprs.simplify(exprs.substitute(tree, subs))
         arg = bound[param]
         if mode == "vjp" and rule.broadcast and self.may_broadcast(arg, bound):
-            self.helpers.add("_unbroadcast")
-            tree = ast.Call(name("_unbroadcast"), [tree, self.shape_of(arg)], [])
+            tree = self.unbroadcast(tree, arg, ans)
         return self.shapes_from_parameters(tree)
+
+    def unbroadcast(self, tree, arg, ans):
+        """`tree` (shaped like the call's result) summed back to `arg`'s shape: over
+        the axes NumPy stretched when the abstract shapes say which (or not at all),
+        else by the runtime helper, which looks at the shapes."""
+        axes = shapes.unbroadcast(self.kinds.shape(arg), self.kinds.shape(ans))
+        if axes is None:
+            self.helpers.add("_unbroadcast")
+            return ast.Call(name("_unbroadcast"), [tree, self.shape_of(arg)], [])
+        lead, keep = axes
+        if keep:
+            tree = self.np_sum(tree, keep, keepdims=True)
+        if lead:
+            everything = not self.kinds.shape(arg)  # a scalar operand: sum it all
+            tree = self.np_sum(tree, None if everything else lead, keepdims=False)
+        return tree
+
+    def np_sum(self, tree, axes, keepdims: bool):
+        kw = [] if axes is None else [ast.keyword("axis", exprs.const(
+            axes[0] if len(axes) == 1 else axes))]
+        if keepdims:
+            kw.append(ast.keyword("keepdims", ast.Constant(True)))
+        return ast.Call(ast.Attribute(name(self.modules["np"]), "sum", ast.Load()), [tree], kw)
+
+    def unspread(self, tree, adjoints: dict):
+        """`np.broadcast_to(a, np.shape(v)) * b` is `a * b` where NumPy broadcasts
+        `a` against `b` to the same abstract shape anyway (so for every elementwise
+        operator): no array of copies of a number is multiplied into another."""
+        np_name = self.modules["np"]
+        ctx = self
+
+        def spread(n):
+            if (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                    and n.func.attr == "broadcast_to" and isinstance(n.func.value, ast.Name)
+                    and n.func.value.id == np_name and len(n.args) == 2 and not n.keywords
+                    and _is_np_shape(n.args[1], np_name)):
+                return n.args[0], n.args[1]
+            return None
+
+        class Sub(ast.NodeTransformer):
+            def visit_BinOp(self, n):
+                self.generic_visit(n)
+                if isinstance(n.op, ast.MatMult):
+                    return n
+                for side, other in (("left", n.right), ("right", n.left)):
+                    sp = spread(getattr(n, side))
+                    if sp is None:
+                        continue
+                    a, shape = sp
+                    want = shapes.broadcast(ctx.shape_of_expr(shape.args[0], adjoints),
+                                            ctx.shape_of_expr(other, adjoints))
+                    got = shapes.broadcast(ctx.shape_of_expr(a, adjoints),
+                                           ctx.shape_of_expr(other, adjoints))
+                    if shapes.known(want) and got == want:
+                        setattr(n, side, a)
+                        return exprs.simplify(n)
+                return n
+
+        return Sub().visit(tree)
+
+    def shape_of_expr(self, tree, adjoints: dict):
+        """The abstract shape of generated code `tree` (None where not known):
+        values' shapes from the kinds, adjoints' from `adjoints` (name -> shape),
+        through arithmetic, `@`, `.T`, ufuncs and the sums and shape-taking calls
+        the rules write."""
+        np_name = self.modules["np"]
+
+        def of(n):
+            if isinstance(n, exprs.Ref):
+                if n.role == "d":
+                    return adjoints.get(n.id)
+                var = self.kinds.var_of.get(n.vid) if n.role in ("v", "s") else None
+                return None if var is None else self.kinds.shape(var)
+            if isinstance(n, ast.Constant):
+                ok = isinstance(n.value, (int, float)) and not isinstance(n.value, bool)
+                return () if ok else None
+            if isinstance(n, ast.UnaryOp):
+                return of(n.operand)
+            if isinstance(n, ast.Compare) and len(n.comparators) == 1:
+                return shapes.broadcast(of(n.left), of(n.comparators[0]))
+            if isinstance(n, ast.BinOp):
+                if isinstance(n.op, ast.MatMult):
+                    return shapes.matmul(of(n.left), of(n.right))
+                return shapes.broadcast(of(n.left), of(n.right))
+            if isinstance(n, ast.Attribute) and n.attr == "T":
+                inner = of(n.value)
+                return None if inner is None else inner[::-1]
+            if isinstance(n, ast.Attribute) and n.attr in ("size", "ndim") or (
+                    isinstance(n, ast.Subscript) and isinstance(n.value, ast.Attribute)
+                    and n.value.attr == "shape" and isinstance(n.slice, ast.Constant)):
+                return ()  # a count: `X.shape[0]`, `x.size`
+            if not (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                    and isinstance(n.func.value, ast.Name) and n.func.value.id == np_name):
+                return None
+            fn, args = n.func.attr, n.args
+            kws = {k.arg: k.value for k in n.keywords}
+            if fn in ("size", "ndim") and len(args) == 1 and not kws:
+                return ()
+            if fn in ("zeros", "ones", "broadcast_to") and args and _is_np_shape(
+                    args[-1], np_name) and (fn != "broadcast_to" or len(args) == 2):
+                inner = of(args[-1].args[0])
+                return inner if fn != "broadcast_to" or shapes.broadcast(
+                    of(args[0]), inner) == inner else None
+            if fn == "sum" and len(args) == 1 and set(kws) <= {"axis", "keepdims"}:
+                consts = {k: ir.Const(v.value) for k, v in kws.items()
+                          if isinstance(v, ast.Constant)}
+                if len(consts) != len(kws):
+                    return None
+                return shapes.reduced(of(args[0]), consts.get("axis"), consts.get("keepdims"))
+            if isinstance(getattr(np, fn, None), np.ufunc) and not kws:
+                return shapes.broadcast(*(of(a) for a in args))
+            return None
+
+        return of(tree)
 
     def note_helpers(self, tree) -> None:
         for n in ast.walk(tree):

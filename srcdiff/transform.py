@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import activity, aliasing, coalesce, emit, exprs, ir, kinds, runtime
+from . import activity, aliasing, coalesce, emit, exprs, ir, kinds, runtime, shapes
 from .coalesce import Groups
 from .exprs import Ref, assign, name, pv
 from .forward import Forward, tangent_ref
@@ -163,6 +163,7 @@ class Setup:
     imports: list
     ctx: Context
     types: dict | None = None  # each parameter's type, when specialised to a call
+    dtypes: dict = field(default_factory=dict)  # an array parameter's dtype character
 
 
 def setup(f, wrt: tuple[int, ...], args, strict: bool = True) -> Setup:
@@ -173,7 +174,8 @@ def setup(f, wrt: tuple[int, ...], args, strict: bool = True) -> Setup:
     active = activity.analyze(fn, wrt_vars,
                               None if args is None else opaque_bases(f, fn, args, ns))
     pk = param_kinds(fn, args, any(v is np for v in ns.values()))  # (helpers' too)
-    vk = kinds.infer(fn, pk, ns)
+    ps = None if args is None else {p.id: shapes.of_value(a) for p, a in zip(fn.params, args)}
+    vk = kinds.infer(fn, pk, ns, ps)
     kinds.refuse_complex(fn, active, ns)
     if strict:
         for finding in aliasing.analyze(fn, vk):
@@ -185,7 +187,10 @@ def setup(f, wrt: tuple[int, ...], args, strict: bool = True) -> Setup:
     # the values certainly Python floats or ints (generic scalar code: for float arguments)
     vk.numbers = kinds.python_numbers(fn, types if types is not None else {
         p.id: float for p in fn.params if pk[p.id] == kinds.SCALAR}, vk)
-    return Setup(f, lw, fn, wrt_vars, active, pk, vk, reserved, modules, imports, ctx, types)
+    dtypes = {} if args is None else {p.id: a.dtype.char for p, a in zip(fn.params, args)
+                                      if type(a) is np.ndarray}
+    return Setup(f, lw, fn, wrt_vars, active, pk, vk, reserved, modules, imports, ctx, types,
+                 dtypes)
 
 
 def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Groups,
@@ -212,11 +217,23 @@ def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Group
     return Built(source, compiled, fname)
 
 
-def _finalize(su: Setup, w: ir.Var, g: ast.expr, floats=None, fresh=False) -> ast.expr:
+def _finalize(su: Setup, w: ir.Var, g: ast.expr, floats=None, fresh=False,
+              adjoints=None) -> ast.expr:
     """A gradient in its parameter's type and shape, fresh: `_like` for arrays
     and unknown kinds; for scalars a Python float (ints, 0-d values and NumPy scalars
     can flow into it: `d(x * floor(x))/dx`, `d(x * w)/dx` is `w`), or the parameter's
-    NumPy float type (`np.float32(d_x)`)."""
+    NumPy float type (`np.float32(d_x)`). Nothing for a float64 array parameter whose
+    gradient is a new array certainly of its abstract shape (a sum of products with
+    the float seed is float64)."""
+    if _float_array(su, w):
+        np_ = name(su.modules["np"])
+        if isinstance(g, ast.Constant) and g.value == 0:
+            return ast.Call(ast.Attribute(np_, "zeros_like", ast.Load()), [pv(w)], [])
+        if su.ctx.shape_of_expr(g, adjoints or {}) == su.vk.shape(w):
+            if fresh:
+                return g
+            return ast.Call(ast.Attribute(np_, "array", ast.Load()), [g],
+                            [ast.keyword("dtype", name("float"))])
     if su.pk[w.id] != kinds.SCALAR:
         su.ctx.helpers.add("_like")
         args = [g, pv(w)] + ([ast.Constant(True)] if fresh else [])
@@ -227,6 +244,13 @@ def _finalize(su: Setup, w: ir.Var, g: ast.expr, floats=None, fresh=False) -> as
     if exprs.is_float(g, floats or {}, su.modules["math"]):
         return g
     return ast.Call(name("float"), [g], [])
+
+
+def _float_array(su: Setup, w: ir.Var) -> bool:
+    """`w` is specialised to a float64 array of known abstract shape, not 0-d."""
+    sh = su.vk.shape(w)
+    return (su.types is not None and su.types[w.id] is np.ndarray and shapes.known(sh)
+            and len(sh) > 0 and su.dtypes.get(w.id) == "d")
 
 
 def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
@@ -266,7 +290,7 @@ def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
             g = st[1]
         fresh = isinstance(g, (ast.BinOp, ast.UnaryOp)) or (
             st == "named" and rev.adj.leader(w) in rev.owned)
-        grads.append(_finalize(su, w, g, rev.floats, fresh))
+        grads.append(_finalize(su, w, g, rev.floats, fresh, rev.ashapes))
     result = exprs.atom(fn.result)
     body = list(fwd)
     returns_value = not (variant == "grad" and check is None)

@@ -362,6 +362,40 @@ def test_fuzz_tangent_after_its_primal_never_reads_an_overwritten_operand():
         assert got[2] == pytest.approx(want, rel=1e-6), mode
 
 
+def doubled_then_compared(a0, a1):
+    """Found by the long profile (silently wrong in reverse, present before this
+    round): `a0` is read only for its shape by the inner loop's adjoint but for its
+    value by the branch's; the tape kept one set of shape-only values for all records,
+    so the loop body's record pushed a data-free stand-in where the branch needed
+    the value."""
+    for _ in range(1, 4):
+        a0 = np.sum(a0 * np.full((2,), 2.0))
+    if a0 >= a1:
+        a1 = np.dot(np.maximum(a1 * np.full((3,), 2.0), a0 * np.full((3,), 2.0)),
+                    a0 + a0 * np.full((3,), 0.1))
+        a0 = math.log2(3 + math.sin((a1 * np.full((2,), 1.5))[1] / (1.5 + a0 * a0)))
+    return a0 / 1.51 + a1
+
+
+def stand_in_for_one_record(x1, x2):
+    v = 0.0
+    for i in range(1):
+        v = doubled_then_compared(math.atan2(np.sum(x1), 2 + math.cos(x2[i])), 0.5)
+    return -2.0 * v
+
+
+def test_fuzz_a_value_stands_in_for_its_shape_only_in_the_records_that_need_only_that():
+    x1 = np.array([[0.973, 1.453, -0.937], [0.723, -0.027, 1.893]])
+    x2 = np.array([-1.287, -0.257, -0.987])
+    h = 1e-6
+    e = np.zeros_like(x1)
+    e[0, 0] = h
+    want = (stand_in_for_one_record(x1 + e, x2) - stand_in_for_one_record(x1 - e, x2)) / (2 * h)
+    for mode in ("reverse", "forward"):
+        got = srcdiff.grad(stand_in_for_one_record, mode=mode)(x1, x2)
+        assert got[0, 0] == pytest.approx(want, rel=1e-7), mode
+
+
 def cos_after_the_loop(x):
     """Found by the long profile (silently wrong in reverse mode): the adjoint of
     math.sin(v) inside the loop reused `math.cos(v)` computed after it, where v is the

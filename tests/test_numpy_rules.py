@@ -255,6 +255,7 @@ def test_notes_exact(f, want, mode):
 # ----- conventions at kinks (JAX's) -----
 def max_all(x): return np.max(x)
 def max_rows(x): return np.sum(np.max(x, axis=1) * np.array([1.0, 10.0]))
+def min_rows_kept(x): return np.sum(np.min(x, axis=1, keepdims=True) * np.array([[1.0], [10.0]]))
 def maximum_sum(x, y): return np.sum(np.maximum(x, y) + 3 * np.minimum(x, y))
 def abs_sum(x): return np.sum(np.abs(x))
 def clip_sum(x): return np.sum(np.clip(x, -1.0, 1.0))
@@ -268,6 +269,8 @@ def test_max_splits_ties_equally(mode):
     m = np.array([[2.0, 2.0, 2.0], [1.0, 5.0, 0.0]])
     np.testing.assert_allclose(srcdiff.grad(max_rows, mode=mode)(m),
                                [[1 / 3, 1 / 3, 1 / 3], [0, 10, 0]], rtol=1e-15)
+    np.testing.assert_allclose(srcdiff.grad(min_rows_kept, mode=mode)(m),
+                               [[1 / 3, 1 / 3, 1 / 3], [0, 0, 10]], rtol=1e-15)
 
 
 def test_maximum_minimum_split_ties_half(mode):

@@ -25,16 +25,19 @@ class Plan:
         plan = rev.plan
         self.made = list(plan.tapes.values())
         self.loops = [s for s in ir.walk(self.fn.body) if isinstance(s, ir.Loop)]
-        values = lambda vs: {v.hint for v in vs if v.id not in plan.shapes}  # noqa: E731
-        self.phis = [values(plan.phi_records.get(id(lp), [])) for lp in self.loops]
+        def values(owner, vs):
+            return {v.hint for v in vs if v.id not in plan.shapes.get(id(owner), ())}
+
+        self.phis = [values(lp, plan.phi_records.get(id(lp), [])) for lp in self.loops]
         self.body = []
         self.stubs = set()  # hints of values taped only as stand-ins of their shape
         for lp in self.loops:
             blocks = [lp.body] + [b for s in ir.walk(lp.body) if isinstance(s, ir.If)
                                   for b in (s.body, s.orelse)]
-            taped = [v for b in blocks for v in plan.records.get(id(b), [])]
-            self.body.append(values(taped))
-            self.stubs |= {v.hint for v in taped if v.id in plan.shapes}
+            self.body.append(set().union(*(values(b, plan.records.get(id(b), []))
+                                           for b in blocks)))
+            self.stubs |= {v.hint for b in blocks for v in plan.records.get(id(b), [])
+                           if v.id in plan.shapes.get(id(b), ())}
         self.trips = [id(lp) in plan.trips for lp in self.loops]
 
     def text(self) -> str:
@@ -162,11 +165,16 @@ def rnn(h, W, U, xs):
 
 
 def test_a_value_read_only_for_its_shape_is_not_taped():
-    """issue 14 item 2: `W @ h` is read only as the shape in `_unbroadcast(..., W @ h)`:
-    the tape keeps a data-free stand-in of its shape, not the array."""
+    """issue 14 item 2, issue 16 item 2: specialised to its arguments' abstract shapes
+    the adjoint needs no shape at run time, so the tape keeps `h` and nothing else;
+    where the shapes are unknown (the generic code), `W @ h` is read only as
+    the shape in `_unbroadcast(..., W @ h)`: the tape keeps a data-free stand-in."""
     rng = np.random.default_rng(0)
     args = [rng.normal(size=3), rng.normal(size=(3, 3)), rng.normal(size=(3, 2)),
             rng.normal(size=(4, 2))]
     p = Plan(rnn, args)
     assert p.phis[0] | p.body[0] == {"h"}  # tanh's adjoint reads its result, nothing else
+    assert not p.stubs and "_shape_stub(" not in p.text()
+    p = Plan(rnn, None)  # the generic code, for any shapes
+    assert p.phis[0] | p.body[0] == {"h"}
     assert p.stubs and "_shape_stub(" in p.text()

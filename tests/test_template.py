@@ -92,13 +92,28 @@ def test_scalars_never_broadcast():
 
 
 def test_a_scalar_operand_of_an_array_is_summed_back_and_the_array_is_not():
-    assert templates(product, [V, 2.0], "z") == {"a": "g * y", "b": "_unbroadcast(g * x, y)"}
+    assert templates(product, [V, 2.0], "z") == {"a": "g * y", "b": "np.sum(g * x)"}
+
+
+@pytest.mark.parametrize("x, y, want", [
+    (np.ones((4, 3)), np.ones(3), "np.sum(g * x, axis=0)"),  # a leading axis added
+    (np.ones((4, 3)), np.ones((4, 1)), "np.sum(g * x, axis=1, keepdims=True)"),
+    (np.ones((4, 3)), np.ones((1, 3)), "np.sum(g * x, axis=0, keepdims=True)"),
+    (np.ones((2, 4, 3)), np.ones((4, 1)),
+     "np.sum(np.sum(g * x, axis=2, keepdims=True), axis=0)"),
+    (np.ones((4, 3)), np.ones((4, 3)), "g * x"),  # the same abstract shape: nothing
+    (np.ones((1, 3)), np.ones((4, 1)), "np.sum(g * x, axis=1, keepdims=True)"),
+])
+def test_the_axes_numpy_stretched_are_known_from_the_unit_dimensions(x, y, want):
+    assert templates(product, [x, y], "z")["b"] == want
 
 
 def test_operands_of_unknown_shape_are_summed_back():
     want = {"a": "_unbroadcast(g * y, x)", "b": "_unbroadcast(g * x, y)"}
     assert templates(product, None, "z") == want
-    assert templates(product, [V, V], "z") == want  # (3,) * (1,) broadcasts too
+    # vectors of sizes not 1 never broadcast (a (1,) vector is another specialisation)
+    assert templates(product, [V, V], "z") == {"a": "g * y", "b": "g * x"}
+    assert templates(product, [V, np.ones(1)], "z")["b"] == "np.sum(g * x, axis=0, keepdims=True)"
 
 
 def test_operands_of_one_shape_class_are_not_summed_back():

@@ -29,7 +29,7 @@ import operator
 
 import numpy as np
 
-from .. import ir
+from .. import ir, shapes
 from ..errors import NotDifferentiableError
 from .scalar import pow_rule
 from .table import (
@@ -46,7 +46,8 @@ def A(name):
     return ("attr", name)
 
 
-def R(keys, spec, vjp=None, jvp=None, *, out_kind=UNKNOWN, broadcast=False, name=None):
+def R(keys, spec, vjp=None, jvp=None, *, out_kind=UNKNOWN, broadcast=False, name=None,
+      shape=None):
     """Add one rule under each key. `spec` lists the parameters, `name=default`
     for optional ones; a bare template (not a dict) is for the first parameter.
     A parameter named `out` is accepted only when not passed."""
@@ -64,7 +65,7 @@ def R(keys, spec, vjp=None, jvp=None, *, out_kind=UNKNOWN, broadcast=False, name
     for key in keys if isinstance(keys, list) else [keys]:
         label = name or _label(key)
         add(key, Rule(label, tuple(params), dict(defaults), vjp, jvp, broadcast=broadcast,
-                      out_kind=out_kind))
+                      out_kind=out_kind, shape=shape))
 
 
 def Z(*keys):
@@ -214,7 +215,7 @@ def _reduce(fn, t, b):
 
 def _mean_vjp(b):
     if not _passed(b, "axis"):
-        return "g / np.size(a) * np.ones(np.shape(a))"
+        return "np.broadcast_to(g / np.size(a), np.shape(a))"
     return f"{_spread('g', b)} * (np.size(ans) / np.size(a))"
 
 
@@ -229,8 +230,19 @@ R([np.mean, M("mean")], _REDUCE, _mean_vjp, lambda b: _reduce("np.mean", "t", b)
   out_kind=REDUCE)
 R([np.prod, M("prod")], _REDUCE, lambda b: f"{_spread('g', b)} * _prod_others(a, axis)",
   lambda b: _reduce("np.sum", "t * _prod_others(a, axis)", b), out_kind=REDUCE)
+def _ties_of(b):
+    """1/(number of ties) where `a` equals its max/min `ans`, else 0: written out
+    where `ans` broadcasts against `a` as it is (no axis, or keepdims=True)."""
+    if not _passed(b, "axis"):
+        return "(a == ans) / np.sum(a == ans)"
+    keep = b.get("keepdims")
+    if keep is not None and _const(keep) and keep.value is True:
+        return "(a == ans) / np.sum(a == ans, axis=axis, keepdims=True)"
+    return "_ties(a, ans, axis, keepdims)"
+
+
 R([np.max, np.amax, M("max"), np.min, np.amin, M("min")], _CHOOSE,
-  lambda b: f"{_spread('g', b)} * _ties(a, ans, axis, keepdims)",
+  lambda b: f"{_spread('g', b)} * ({_ties_of(b)})",
   lambda b: _reduce("np.sum", "t * _ties(a, ans, axis, keepdims)", b), out_kind=REDUCE)
 R([np.var, M("var")], _VAR, "_var_adjoint(g, a, ans, axis, ddof, keepdims)",
   lambda b: _reduce("np.sum", "t * _var_adjoint(1.0, a, ans, axis, ddof, keepdims)", b),
@@ -279,12 +291,25 @@ def _product_kind(bound, kind):
     return _PRODUCT_KINDS.get((kind(bound["a"]), kind(bound["b"])))
 
 
+def _product_shape(bound, shape_of):
+    """`a @ b` (and `np.dot` of vectors and matrices, where it is the same)."""
+    a, b = shape_of(bound["a"]), shape_of(bound["b"])
+    if a is None or b is None or len(a) > 2 or len(b) > 2:
+        return None
+    return shapes.matmul(a, b)
+
+
+def _reversed_shape(bound, shape_of):
+    a = shape_of(bound["a"])
+    return None if a is None else a[::-1]
+
+
 R([np.dot, M("dot")], "a b",
   {"a": _product(0, "_dot_adjoint"), "b": _product(1, "_dot_adjoint")},
-  {"a": "np.dot(t, b)", "b": "np.dot(a, t)"}, out_kind=_product_kind)
+  {"a": "np.dot(t, b)", "b": "np.dot(a, t)"}, out_kind=_product_kind, shape=_product_shape)
 R([np.matmul, operator.matmul], "a b",
   {"a": _product(0, "_matmul_adjoint"), "b": _product(1, "_matmul_adjoint")},
-  {"a": "t @ b", "b": "a @ t"}, out_kind=_product_kind)
+  {"a": "t @ b", "b": "a @ t"}, out_kind=_product_kind, shape=_product_shape)
 lookup(operator.matmul).form = lambda args, kws: ast.BinOp(args[0], ast.MatMult(), args[1])  # a @ b
 R(np.vdot, "a b", {"a": "g * np.reshape(b, np.shape(a))", "b": "g * np.reshape(a, np.shape(b))"},
   {"a": "np.vdot(t, b)", "b": "np.vdot(a, t)"})
@@ -343,7 +368,7 @@ add(M("transpose"), Rule(".transpose()", ("_0",), vjp={"_0": _method_transpose("
 R(np.transpose, "a axes=None",
   lambda b: _untranspose("axes", "a") if _passed(b, "axes") else "np.transpose(g)",
   lambda b: _call("np.transpose", "t", b, pos=("axes",)))
-R(A("T"), "a", "np.transpose(g)", "np.transpose(t)",
+R(A("T"), "a", "np.transpose(g)", "np.transpose(t)", shape=_reversed_shape,
   out_kind=lambda b, kind: kind(b["a"]) if kind(b["a"]) in ("vector", "matrix") else None)
 R([np.swapaxes, M("swapaxes")], "a axis1 axis2", "np.swapaxes(g, axis1, axis2)",
   "np.swapaxes(t, axis1, axis2)")

@@ -12,7 +12,7 @@ import operator
 
 import sympy as sp
 
-from .. import ir
+from .. import ir, shapes
 from ..errors import NotDifferentiableError
 from ..ops import BINOP_AST, UNOP_AST
 from .table import (ELEMENTWISE, LIST, RULES, SCALAR, Rule, _scale, add, deffacts,
@@ -66,10 +66,10 @@ def pow_rule(name, power="a ** (b - 1)", log="_m.log", out_kind=ELEMENTWISE, **f
 _ARRAYS = ("vector", "matrix", "array3", "array")  # (kinds.py's array kinds)
 
 
-def _sequences(b, kind=None) -> bool:
+def _sequences(b) -> bool:
     """Whether `+` or `*` acts on lists or tuples: `[a] + [b]` concatenates, `[a] * 2`
     repeats; with an array NumPy adds and multiplies item by item."""
-    ka, kb = (b.kind("a"), b.kind("b")) if kind is None else (kind(b["a"]), kind(b["b"]))
+    ka, kb = b.kind("a"), b.kind("b")
     return LIST in (ka, kb) and ka not in _ARRAYS and kb not in _ARRAYS
 
 
@@ -90,7 +90,7 @@ def _on_sequences(numeric: Rule, vjp: dict, jvp: dict, test) -> Rule:
         for p in ("a", "b"):
             table[p] = (lambda plain, alt: lambda b: (
                 (alt(b) if callable(alt) else alt) if test(b) else plain))(table[p], seq[p])
-    numeric.out_kind = lambda b, kind: LIST if _sequences(b, kind) else ELEMENTWISE
+    numeric.sequences = True  # (its kind: kinds.py)
     return numeric
 
 
@@ -259,6 +259,8 @@ def _index_kind(b, kind):
 add(operator.getitem, Rule(
     "[]", ("a", "index"), vjp={"a": "g"}, jvp={"a": "t[index]"}, sympy=lambda a, i: a[i],
     scatter="index", index="index", recompute=True, out_kind=_index_kind, view=True,
+    shape=lambda b, shape_of: shapes.indexed(shape_of(b["a"]), b["index"],
+                                             shape_of(b["index"])),
     form=lambda args, kws: ast.Subscript(args[0], _as_index(args[1]), ast.Load())))
 
 # ----- srcdiff's own runtime helpers, so generated code can be differentiated again -----

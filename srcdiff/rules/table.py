@@ -63,6 +63,9 @@ class Rule:
     # raises for some real arguments where its derivative need not (math.log(-1.0)): a
     # call never dropped as dead code, so that the derivative raises where f does
     raises: bool = False
+    # `+`/`*`: of lists or tuples (no array among them) they concatenate and repeat, and
+    # the result is a LIST (elementwise otherwise)
+    sequences: bool = False
     effect_free: bool = False  # kept for its effect, which changes no value (print)
     scatter: str | None = None  # the adjoint of `a` is g scattered into a at this index
     index: str | None = None  # this parameter is an integer position (never differentiated)
@@ -70,6 +73,9 @@ class Rule:
     form: Callable | None = None  # (args, keywords) -> the primal as AST, if not a call
     update: Callable | None = None  # (target, args) -> the call as an in-place statement
     keeps_fresh: bool = False  # returns its first argument or a new array
+    # (bound arguments, abstract shape of an atom) -> the result's abstract shape
+    # (shapes.py); None: from out_kind (elementwise, reduce, scalar) or unknown
+    shape: Callable | None = None
     # one tangent over every argument's tangent `t_<param>` (zeros for inactive
     # ones), for results that are not a sum over arguments (a list's items)
     jvp_joint: Any = None
