@@ -9,17 +9,19 @@ import numpy as np
 def detached_grad(x):
 
     def _like(d, x, fresh=False):
-        """d as a fresh gradient with x's type and shape (d itself when it is a new
-    float array of that shape: `fresh` says nothing else refers to it)."""
+        """d as a fresh gradient with x's type and shape: a float array or NumPy float x
+    keeps its precision (float32 stays float32), anything else gives float64 (d itself
+    when it is a new array of that shape and type: `fresh` says nothing else refers to it)."""
         if isinstance(x, np.ndarray):
+            dtype = x.dtype if x.dtype.kind == 'f' else np.float64
             if fresh and type(d
-                ) is np.ndarray and d.shape == x.shape and d.dtype == float:
+                ) is np.ndarray and d.shape == x.shape and d.dtype == dtype:
                 return d
-            return np.array(np.broadcast_to(d, x.shape), dtype=float)
+            return np.array(np.broadcast_to(d, x.shape), dtype=dtype)
         if isinstance(x, (list, tuple)):
             return type(x)(_like(di, xi) for di, xi in zip(np.broadcast_to(
                 d, np.shape(x)), x))
-        return float(d)
+        return type(x)(d) if isinstance(x, np.floating) else float(d)
     u = x * x
     d_x = np.broadcast_to(1.0, np.shape(x)) * u
     return _like(d_x, x, True)

@@ -45,4 +45,4 @@ def drag_distance_grad(speed, angle, drag, steps=400):
         d_vy = d_vy + d_t_2 * t_1 + d_v * vy / v
     d_speed = d_vy * sin_angle + d_vx * cos_angle
     d_angle = d_vy * speed * cos_angle - d_vx * speed * sin_angle
-    return d_speed, d_angle, float(d_drag)
+    return d_speed, d_angle, d_drag

@@ -45,4 +45,4 @@ def pendulum_energy_grad(theta, omega, length, material):
     d_omega = d_t * length
     d_length = _unbroadcast(-t_4 * abs_theta, length
         ) + d_t_5 * t_2 * G + d_t * omega
-    return d_theta, float(d_omega), float(d_length)
+    return float(d_theta), float(d_omega), float(d_length)

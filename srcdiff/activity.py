@@ -156,7 +156,7 @@ def _check_effects(block, varied) -> None:
         if not (isinstance(s, ir.Assign) and isinstance(s.expr, ir.Call)):
             continue
         rule = lookup(s.expr.fn)
-        if rule is not None and rule.effect_free:
+        if rule is not None and (rule.effect_free or rule.scalar_args):  # (math is pure)
             continue
         if s.effect:
             reads = ir.expr_uses(s.expr)

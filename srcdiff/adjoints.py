@@ -55,7 +55,11 @@ class Adjoints:
         self.state: dict[int, object] = {}
         self.owned: set[int] = set()
         self.saved: list[ir.Var] = []  # copies of adjoints taken before overwriting them
-        self.floats: dict[str, bool] = {}  # adjoint names certainly holding a Python float
+        # names certainly holding a Python float (True) or int ("int"): adjoints, and
+        # the primal values kinds.python_numbers knows
+        self.floats: dict[str, object] = {
+            Ref("v", key).id if isinstance(key, int) else key: k
+            for key, k in getattr(ctx.kinds, "numbers", {}).items()}
         self.ashapes: dict[str, tuple | None] = {}  # adjoint name -> abstract shape held
         self.scatter_bases: set[int] = set()  # values whose adjoint is scattered into
         self.tuples = {s.var.id for s in ir.walk(fn.body) if isinstance(s, ir.Assign)
@@ -131,6 +135,9 @@ class Adjoints:
         else:
             out.append(assign(ref, ast.BinOp(self.adjref(u), ast.Add(), expr)))
             self.owned.add(self.adj.leader(u))
+        if not first:  # a float plus a NumPy scalar is a NumPy scalar
+            self.floats[key] = bool(self.floats.get(key)) and exprs.number_type(
+                expr, self.floats, self.ctx.modules["math"]) is not None
 
     def note_shape(self, key: str, expr, first: bool, u: ir.Var) -> None:
         """The abstract shape adjoint `key` holds after `key = expr` (first) or
@@ -181,11 +188,13 @@ class Adjoints:
         self.ashapes[self.adjkey(v)] = self.ctx.kinds.shape(v)
         if v.id in self.scatter_bases and self.ctx.kind(v) != SCALAR:
             out.append(assign(self.adjref(v), self.zeros(v)))
+            self.floats[self.adjkey(v)] = False
             self.state[v.id] = "named"
             self.owned.add(self.adj.leader(v))
             return
         zero = ast.Constant(0.0) if self.ctx.kind(v) == SCALAR else self.zeros(v)
         out.append(assign(self.adjref(v), zero))  # shaped: products need the shape
+        self.floats[self.adjkey(v)] = isinstance(zero, ast.Constant)
         self.state[v.id] = "named"
         (self.owned.discard if isinstance(zero, ast.Constant) else self.owned.add)(
             self.adj.leader(v))
@@ -211,6 +220,7 @@ class Adjoints:
                                              self.zeros(base))))
         self.state[base.id] = "named"
         self.owned.add(self.adj.leader(base))
+        self.floats[self.adjkey(base)] = False
 
     def scatter(self, base: ir.Var, idx, g: ast.expr, out: list) -> None:
         """Scatter-add `g` at `idx` into base's adjoint (an owned buffer), in place."""

@@ -196,7 +196,7 @@ def _top_exprs(s) -> list:
     """The expressions of a statement evaluated once, where a temp may be folded in."""
     if isinstance(s, (ast.Assign, ast.AugAssign, ast.Expr, ast.Return)):
         return [s.value] if s.value is not None else []
-    if isinstance(s, ast.If):
+    if isinstance(s, (ast.If, ast.Assert)):
         return [s.test]
     if isinstance(s, ast.For):
         return [s.iter]
@@ -229,6 +229,8 @@ def _inline_temps(func, temps) -> bool:
                 hit = [n for e in _top_exprs(later) for n in _reads_in(e) if n.id == tname]
                 if hit:
                     _replace(later, tname, s.value)
+                    if getattr(s, "keep_call", False):  # the call it must keep moved there
+                        later.keep_call = True
                     del block[i]
                     moved = changed = True
                     break
@@ -270,7 +272,7 @@ def _replace(stmt, tname, value) -> None:
 
     for e in _top_exprs(stmt):
         new = Sub().visit(e)
-        if isinstance(stmt, ast.If):
+        if isinstance(stmt, (ast.If, ast.Assert)):
             stmt.test = new
         elif isinstance(stmt, ast.For):
             stmt.iter = new

@@ -282,24 +282,44 @@ INT_MATH = {"floor", "ceil", "trunc", "factorial", "comb", "perm", "gcd", "lcm",
 
 
 def is_float(tree, float_names: dict, math_name: str) -> bool:
-    """Whether a scalar expression certainly evaluates to a float (so a gradient
-    needs no `float(...)`): true division, math functions, float constants, and
-    arithmetic with any of those."""
+    """Whether a scalar expression certainly evaluates to a Python float (so a gradient
+    of a float parameter needs no `float(...)`). `float_names` maps names to True (or
+    "float") for Python floats and "int" for Python ints; anything else may be a NumPy
+    scalar, and a NumPy scalar in arithmetic gives one (`2.0 * np.float64(3)`)."""
+    return number_type(tree, float_names, math_name) == "float"
+
+
+def number_type(tree, names: dict, math_name: str) -> str | None:
+    """"float" or "int" when `tree` certainly evaluates to a Python float or int."""
+    def of(n):
+        return number_type(n, names, math_name)
+
     if isinstance(tree, ast.Constant):
-        return type(tree.value) is float
+        return {float: "float", int: "int"}.get(type(tree.value))
     if isinstance(tree, ast.Name):
-        return float_names.get(tree.id, False)
-    if isinstance(tree, ast.UnaryOp):
-        return is_float(tree.operand, float_names, math_name)
+        v = names.get(tree.id)
+        return "float" if v is True or v == "float" else ("int" if v == "int" else None)
+    if isinstance(tree, ast.UnaryOp) and isinstance(tree.op, (ast.USub, ast.UAdd)):
+        return of(tree.operand)
+    if isinstance(tree, ast.IfExp):
+        a, b = of(tree.body), of(tree.orelse)
+        return a if a == b else None
     if isinstance(tree, ast.BinOp):
+        a, b = of(tree.left), of(tree.right)
+        if a is None or b is None:
+            return None
         if isinstance(tree.op, ast.Div):
-            return True
-        if isinstance(tree.op, (ast.Add, ast.Sub, ast.Mult, ast.Pow)):
-            return (is_float(tree.left, float_names, math_name)
-                    or is_float(tree.right, float_names, math_name))
-        return False
-    if isinstance(tree, ast.Call) and isinstance(tree.func, ast.Attribute):
+            return "float"
+        if isinstance(tree.op, ast.Pow):  # (-8.0) ** 0.5 is complex; 2 ** -1 a float
+            return "float" if (a, b) == ("float", "int") else None
+        if isinstance(tree.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)):
+            return "float" if "float" in (a, b) else "int"
+        return None
+    if isinstance(tree, ast.Call) and not tree.keywords:
         f = tree.func
-        return (isinstance(f.value, ast.Name) and f.value.id == math_name
-                and f.attr not in INT_MATH)
-    return False
+        if isinstance(f, ast.Name) and f.id in ("float", "int") and f.id not in names:
+            return f.id
+        if (isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name)
+                and f.value.id == math_name):
+            return "int" if f.attr in INT_MATH else "float"
+    return None

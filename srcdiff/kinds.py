@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import ast
 import numbers
+import operator
 import types
 
 import numpy as np
 
 from . import ir, shapes
+from .errors import NotDifferentiableError
+from .exprs import INT_MATH
 from .unionfind import UnionFind
-from .rules.table import ELEMENTWISE, REDUCE, SCALAR, UNKNOWN, bind_args, lookup
+from .rules.table import ELEMENTWISE, LIST, REDUCE, SCALAR, UNKNOWN, bind_args, lookup
 
 ARRAY = "array"
 VECTOR = "vector"  # a 1-d array: indexing it with an int gives a scalar
@@ -36,6 +39,8 @@ def kind_of_value(x) -> str | None:
         return SCALAR
     if isinstance(x, np.ndarray):
         return OF_NDIM.get(x.ndim, ARRAY)
+    if isinstance(x, (list, tuple)):  # `+` concatenates it, `[1:]` slices it (a LIST)
+        return LIST
     if isinstance(x, numbers.Number):
         return None
     return None
@@ -193,6 +198,10 @@ class Kinds:
         if rule.out_kind != ELEMENTWISE:
             return
         vals = [a for a in bound.values() if a is not None]
+        ks = [self.kind(a) for a in vals]
+        if rule.sequences and LIST in ks and not set(ks) & {ARRAY, VECTOR, MATRIX, ARRAY3}:
+            self.set_kind(s.var.id, LIST)  # `[a] + [b]` concatenates: a list
+            return
         shaped = [a for a in vals if self.kind(a) != SCALAR]
         if not shaped:
             self.set_kind(s.var.id, SCALAR)
@@ -292,3 +301,201 @@ class Kinds:
 def infer(fn: ir.Function, param_kinds: dict[int, str | None], namespace=None,
           param_shapes=None) -> Kinds:
     return Kinds(fn, param_kinds, namespace, param_shapes)
+
+
+# ----- complex values: the rules are real; a complex value met by a differentiated one
+# would be differentiated with real formulas (abs(z) as sign(z)), a silently wrong
+# gradient, so it is refused where it meets one -----
+_COMPLEX_MODULES = ("numpy.fft", "cmath", "numpy.lib.scimath", "numpy.emath")
+_REAL_OF_COMPLEX = {abs, np.abs, np.real, np.imag, np.angle, np.iscomplex, np.isreal,
+                    ("attr", "real"), ("attr", "imag"), ("method", "__abs__")}
+
+
+def is_complex_value(x) -> bool:
+    """A complex number or array, or a complex dtype (`dtype=complex`)."""
+    if isinstance(x, (complex, np.complexfloating)):
+        return True
+    if isinstance(x, np.ndarray):
+        return np.iscomplexobj(x)
+    if isinstance(x, type):
+        return issubclass(x, (complex, np.complexfloating))
+    if isinstance(x, np.dtype):
+        return x.kind == "c"
+    if isinstance(x, (list, tuple)):
+        return any(is_complex_value(v) for v in x[:64])
+    return False
+
+
+def _global_value(node, namespace):
+    """The value of a global name or a module attribute (`W`, `np.complex128`), or None."""
+    if isinstance(node, ast.Name):
+        return namespace.get(node.id)
+    if isinstance(node, ast.Attribute):
+        base = _global_value(node.value, namespace)
+        return getattr(base, node.attr, None) if isinstance(base, types.ModuleType) else None
+    return None
+
+
+def complex_meeting(fn: ir.Function, active: set, namespace) -> ir.Assign | None:
+    """The first differentiated call with an operand that may be complex (from a complex
+    constant, a complex global, a complex dtype, `complex(...)`, np.fft, cmath), or None."""
+    tainted: set[int] = set()
+
+    def complex_atom(a) -> bool:
+        if isinstance(a, ir.Var):
+            return a.id in tainted
+        if isinstance(a, ir.Const):
+            return is_complex_value(a.value)
+        if isinstance(a, ir.Opaque):
+            if a.nondiff:
+                return False
+            if any(v.id in tainted for v in a.uses.values()):
+                return True
+            for n in ast.walk(a.node):
+                if isinstance(n, ast.Constant) and isinstance(n.value, complex):
+                    return True
+            return not a.uses and is_complex_value(_global_value(a.node, namespace or {}))
+        return False
+
+    def complex_call(c: ir.Call) -> bool:
+        if _hashable(c.fn) and c.fn in _REAL_OF_COMPLEX:
+            return False
+        if c.fn is complex or getattr(c.fn, "__module__", None) in _COMPLEX_MODULES:
+            return True
+        return any(complex_atom(a) for a in list(c.args) + list(c.kwargs.values()))
+
+    def block(stmts) -> ir.Assign | None:
+        for s in stmts:
+            if isinstance(s, ir.Assign):
+                e = s.expr
+                hit = complex_call(e) if isinstance(e, ir.Call) else complex_atom(e)
+                if hit:
+                    if s.var.id in active and isinstance(e, ir.Call):
+                        return s
+                    tainted.add(s.var.id)
+            elif isinstance(s, ir.If):
+                found = block(s.body) or block(s.orelse)
+                if found:
+                    return found
+                tainted.update(p.var.id for p in s.outs
+                               if complex_atom(p.then) or complex_atom(p.orelse))
+            elif isinstance(s, ir.Loop):
+                for _ in range(2):  # a value made complex in one trip is carried to the next
+                    tainted.update(c.phi.id for c in s.carried if complex_atom(c.init)
+                                   or c.next is not None and complex_atom(c.next))
+                    found = block(s.body)
+                    if found:
+                        return found
+        return None
+
+    return block(fn.body)
+
+
+def _hashable(x) -> bool:
+    try:
+        hash(x)
+        return True
+    except TypeError:
+        return False
+
+
+def refuse_complex(fn: ir.Function, active: set, namespace) -> None:
+    """A located error where a complex value meets a differentiated one."""
+    s = complex_meeting(fn, active, namespace)
+    if s is not None:
+        raise NotDifferentiableError(
+            "a complex value (a complex constant such as 1j, a complex array or dtype, "
+            "complex(...), np.fft, cmath) meets a differentiated value here; srcdiff "
+            "differentiates real arithmetic only (complex intermediates are not supported "
+            "yet): compute with the real and imaginary parts as real values", s.loc)
+
+
+# ----- Python numbers: which scalars are certainly a Python float (or int), so that a
+# gradient of a float parameter is returned as one without a float(...) call -----
+FLOAT, INT = "float", "int"
+_ARITH = {operator.add, operator.sub, operator.mul, operator.floordiv, operator.mod}
+
+
+def python_numbers(fn: ir.Function, types: dict, kinds: Kinds) -> dict:
+    """Var id (or global name) -> FLOAT or INT for the values certainly a Python float or
+    int, given the parameters' types (those it has) and the globals' values (their types
+    then guarded, as `kinds.global_kind` does). Python's arithmetic of floats and ints
+    gives floats and ints; a NumPy scalar anywhere gives a NumPy scalar (not known)."""
+    out: dict = {}
+    for p in fn.params:
+        t = types.get(p.id)
+        if t is float or t is int:
+            out[p.id] = FLOAT if t is float else INT
+
+    def num(a):
+        if isinstance(a, ir.Var):
+            return out.get(a.id)
+        if isinstance(a, ir.Const) and type(a.value) in (int, float):
+            return FLOAT if type(a.value) is float else INT
+        if isinstance(a, ir.Opaque) and not a.uses and kinds.namespace is not None:
+            value = _global_value(a.node, kinds.namespace)
+            if type(value) in (int, float):
+                k = FLOAT if type(value) is float else INT
+                if isinstance(a.node, ast.Name):
+                    kinds.guards[a.node.id] = type(value)
+                    out[a.node.id] = k  # (keyed by its name: code reads it as written)
+                return k
+        return None
+
+    def call(c: ir.Call):
+        args = [num(a) for a in c.args]
+        if c.fn is float or c.fn is int:  # (of anything)
+            return FLOAT if c.fn is float else INT
+        if c.kwargs or None in args:
+            return _math_result(c.fn) if not c.kwargs else None
+        if c.fn in _ARITH and len(args) == 2:
+            return FLOAT if FLOAT in args else INT
+        if c.fn is operator.truediv and len(args) == 2:
+            return FLOAT
+        if c.fn is operator.pow and len(args) == 2:  # (-8.0) ** (1 / 3) is complex
+            return FLOAT if args == [FLOAT, INT] else None
+        if c.fn in (operator.neg, operator.pos, abs) and len(args) == 1:
+            return args[0]
+        if c.fn in (max, min) and len(set(args)) == 1 and len(args) > 1:
+            return args[0]
+        return _math_result(c.fn)
+
+    def block(stmts) -> None:
+        for s in stmts:
+            if isinstance(s, ir.Assign):
+                k = call(s.expr) if isinstance(s.expr, ir.Call) else num(s.expr)
+                if k is not None:
+                    out[s.var.id] = k
+            elif isinstance(s, ir.If):
+                block(s.body)
+                block(s.orelse)
+                for p in s.outs:
+                    if num(p.then) is not None and num(p.then) == num(p.orelse):
+                        out[p.var.id] = num(p.then)
+            elif isinstance(s, ir.Loop):
+                if s.index is not None and s.kind == "range" and all(
+                        num(b) == INT for b in s.bounds):
+                    out[s.index.id] = INT
+                guess = {c.phi.id: num(c.init) for c in s.carried if num(c.init) is not None}
+                while True:  # assume the initial types; keep those every trip confirms
+                    saved = dict(out)
+                    out.update(guess)
+                    block(s.body)
+                    kept = {i: k for i, k in guess.items()
+                            if num(next(c.next for c in s.carried if c.phi.id == i)) == k}
+                    if kept == guess:
+                        break
+                    out.clear()
+                    out.update(saved)
+                    guess = kept
+
+    block(fn.body)
+    return out
+
+
+def _math_result(f):
+    """A `math` function's result: an int for floor, ceil, ..., else a float."""
+    rule = lookup(f) if _hashable(f) else None
+    if rule is None or not rule.scalar_args:
+        return None
+    return INT if getattr(f, "__name__", "") in INT_MATH else FLOAT

@@ -21,6 +21,7 @@ from . import desugar, fence, inlining, ir
 from .errors import NonNumericOutputError, NoSourceError, UnsupportedSyntaxError
 from .lower_values import RET, Values
 from .ops import BINOPS
+from .rules.stop import ASSERT
 from .resolve import MISSING  # noqa: F401  (api.py reads srcdiff.lower.MISSING)
 from .source import parse_function
 from .runtime import HELPERS
@@ -197,19 +198,13 @@ class Lowerer(Values):
         pass
 
     def s_Assert(self, s):
-        """`assert c, msg`: `if not c: raise AssertionError(msg)`, so the derivative
-        fails where f does. (One srcdiff cannot lower is dropped, as `python -O` does.)"""
-        exc = ast.Call(ast.Name("AssertionError", ast.Load()), [s.msg] if s.msg else [], [])
-        test = ast.UnaryOp(ast.Not(), s.test)
-        check = ast.If(test, [ast.Raise(exc, None)], [])
-        for n in (exc, exc.func, test, check, check.body[0]):
-            ast.copy_location(n, s)
-        mark, env = len(self.out), dict(self.env)
-        try:
-            self.if_stmt(check, [])
-        except UnsupportedSyntaxError:
-            del self.out[mark:]
-            self.env = env
+        """Kept as written (no derivative): where f fails it, so does the derivative."""
+        cond = self.condition(s.test)
+        msg = self.opaque(s.msg, nondiff=True) if s.msg is not None else ir.Const(None)
+        v = self.assign("_", ir.Call(ASSERT, None, [cond, msg]), s)
+        for st in self.out:
+            if isinstance(st, ir.Assign) and st.var is v:
+                st.effect = True
 
     def s_Expr(self, s):
         """A call as a statement runs for its effect and is kept as written."""

@@ -28,13 +28,15 @@ def statement(s: ir.Assign) -> ast.stmt:
     if s.raises:
         return ast.Raise(value, None)
     if s.effect:
-        return ast.Expr(value)
+        return value if isinstance(value, ast.stmt) else ast.Expr(value)  # (an assert)
     out = assign(pv(s.var), value)
     if isinstance(s.expr, ir.Call):
         rule = lookup(s.expr.fn)
         if rule is not None and rule.update is not None:
             out.update = rule.update  # see emit.in_place_updates
-        if rule is None:  # a call srcdiff knows nothing of may act in place (`y.fill(3)`)
+        # a call srcdiff knows nothing of may act in place (`y.fill(3)`); one whose rule
+        # says it raises (math.log(-1.0)) is kept: where f raises, so must its derivative
+        if rule is None or rule.raises:
             out.keep_call = True  # see emit.tidy: never dropped as a dead store
     return out
 

@@ -185,7 +185,17 @@ class Reverse(Adjoints):
         was computed in this block or one enclosing it: reuse it, don't recompute."""
         if tree is None:
             return None
-        visible = {id(b) for b in self.blocks}
+        order = [id(b) for b in self.blocks]
+        # a loop's carried value changes every trip: outside the loop it is the value it
+        # left with, so a call of it computed there is not the one inside
+        varying = {c.phi.id: id(loop.body) for loop in self.loop_stack for c in loop.carried}
+        varying.update({loop.index.id: id(loop.body) for loop in self.loop_stack
+                        if loop.index is not None})
+
+        def visible(vid, block):
+            inner = varying.get(vid)
+            return block in order and (inner is None or inner not in order
+                                       or order.index(block) >= order.index(inner))
         mods = {self.ctx.modules["np"]: np, self.ctx.modules["math"]: math}
         computed = self.computed
 
@@ -198,7 +208,7 @@ class Reverse(Adjoints):
                         and exprs.role_of(n.args[0], "v") is not None):
                     fn = getattr(mods[f.value.id], f.attr, None)
                     hit = computed.get((id(fn), n.args[0].vid))
-                    if hit is not None and hit[1] in visible:
+                    if hit is not None and visible(n.args[0].vid, hit[1]):
                         return pv(hit[0])
                 return n
 

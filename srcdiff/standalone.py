@@ -20,6 +20,7 @@ import ast
 import builtins
 import importlib
 import inspect
+import linecache
 import symtable
 import sys
 import textwrap
@@ -29,7 +30,7 @@ from typing import Any, Sequence
 import astor
 import numpy as np
 
-from . import spelling, transform
+from . import aliasing, spelling, transform
 from .errors import SrcDiffError
 from .rules.stop import stop_gradient
 from .source import describe, function_of
@@ -42,12 +43,37 @@ class StandaloneError(SrcDiffError):
 
 
 def build_source(f, wrt: Sequence[int], as_tuple: bool, mode: str = "reverse") -> str:
-    """The source of the generic derivative function of `f` (one `def`)."""
-    if mode == "forward":
-        return transform.build_forward(f, tuple(wrt), "grad", as_tuple=as_tuple).source
-    if mode != "reverse":
+    """The source of the generic derivative function of `f` (one `def`): the code
+    `.source` shows. Where that code is right for numbers only (an in-place update of
+    a value another name holds: for an array it would change that one too), it first
+    refuses any other argument."""
+    if mode not in ("reverse", "forward"):
         raise StandaloneError(f"mode must be 'reverse' or 'forward', not {mode!r}")
-    return transform.build_reverse(f, tuple(wrt), "grad", as_tuple=as_tuple).source
+    build = transform.build_forward if mode == "forward" else transform.build_reverse
+    su = transform.setup(f, tuple(wrt), None, strict=False)
+    findings = aliasing.analyze(su.fn, su.vk)  # (unknown kinds: a value may be an array)
+    source = build(f, tuple(wrt), "grad", as_tuple=as_tuple, strict=not findings).source
+    return _numbers_only(source, findings[0]) if findings else source
+
+
+def _numbers_only(source: str, finding) -> str:
+    """`source` whose function first raises a TypeError unless every argument is a
+    number: the code is right for numbers only, for the reason `finding` gives."""
+    tree = ast.parse(source)
+    func = tree.body[-1]
+    params = [a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs]
+    line = linecache.getline(finding.loc.filename, finding.loc.lineno).strip() if (
+        finding.loc) else ""
+    where = f"line {finding.loc.lineno}: {line}" if finding.loc else "an in-place update"
+    why = (f"{func.name} is written for numbers: ({where}) updates in place a value "
+           "another name refers to, which for an array changes that one too; for arrays "
+           "use srcdiff.grad, or write it as `z = z - v`")
+    check = ast.parse(f"if not all(isinstance(a, (int, float)) for a in "
+                      f"({', '.join(params)}{',' if len(params) == 1 else ''})):\n"
+                      f"    raise TypeError({why!r})").body
+    first = next((i for i, s in enumerate(func.body) if not isinstance(s, ast.FunctionDef)), 0)
+    func.body[first:first] = check
+    return astor.to_source(tree)
 
 
 def module_text(f, wrt: Sequence[int], as_tuple: bool = False, mode: str = "reverse",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import copy
 import itertools
 import math
 import types
@@ -179,6 +180,7 @@ def setup(f, wrt: tuple[int, ...], args, strict: bool = True) -> Setup:
     pk = param_kinds(fn, args, any(v is np for v in ns.values()))  # (helpers' too)
     ps = None if args is None else {p.id: shapes.of_value(a) for p, a in zip(fn.params, args)}
     vk = kinds.infer(fn, pk, ns, ps)
+    kinds.refuse_complex(fn, active, ns)
     if strict:
         for finding in aliasing.analyze(fn, vk):
             raise finding.error
@@ -186,6 +188,9 @@ def setup(f, wrt: tuple[int, ...], args, strict: bool = True) -> Setup:
     modules, imports = module_names(f, reserved, lw.injected)
     ctx = Context(vk, modules, set())
     types = None if args is None else {p.id: type(a) for p, a in zip(fn.params, args)}
+    # the values certainly Python floats or ints (generic scalar code: for float arguments)
+    vk.numbers = kinds.python_numbers(fn, types if types is not None else {
+        p.id: float for p in fn.params if pk[p.id] == kinds.SCALAR}, vk)
     dtypes = {} if args is None else {p.id: a.dtype.char for p, a in zip(fn.params, args)
                                       if type(a) is np.ndarray}
     return Setup(f, lw, fn, wrt_vars, active, pk, vk, reserved, modules, imports, ctx, types,
@@ -219,10 +224,11 @@ def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Group
 def _finalize(su: Setup, w: ir.Var, g: ast.expr, floats=None, fresh=False,
               adjoints=None) -> ast.expr:
     """A gradient in its parameter's type and shape, fresh: `_like` for arrays
-    and unknown kinds, `float` for scalars (ints and 0-d values can flow into a
-    scalar's gradient: `d(x * floor(x))/dx`, `d(x * w)/dx` is `w`). Nothing for
-    a float64 array parameter whose gradient is a new array certainly of its
-    abstract shape (a sum of products with the float seed is float64)."""
+    and unknown kinds; for scalars a Python float (ints, 0-d values and NumPy scalars
+    can flow into it: `d(x * floor(x))/dx`, `d(x * w)/dx` is `w`), or the parameter's
+    NumPy float type (`np.float32(d_x)`). Nothing for a float64 array parameter whose
+    gradient is a new array certainly of its abstract shape (a sum of products with
+    the float seed is float64)."""
     if _float_array(su, w):
         np_ = name(su.modules["np"])
         if isinstance(g, ast.Constant) and g.value == 0:
@@ -236,6 +242,9 @@ def _finalize(su: Setup, w: ir.Var, g: ast.expr, floats=None, fresh=False,
         su.ctx.helpers.add("_like")
         args = [g, pv(w)] + ([ast.Constant(True)] if fresh else [])
         return ast.Call(name("_like"), args, [])
+    t = (su.types or {}).get(w.id)
+    if t is not None and issubclass(t, np.floating) and hasattr(np, t.__name__):
+        return ast.Call(ast.Attribute(name(su.modules["np"]), t.__name__, ast.Load()), [g], [])
     if exprs.is_float(g, floats or {}, su.modules["math"]):
         return g
     return ast.Call(name("float"), [g], [])
@@ -343,6 +352,12 @@ def build_forward(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
         sig = _signature(su.lw.node)
         sig.kwonlyargs += tangent_args
         sig.kw_defaults += [None] * len(tangent_args)
+        # the tangent has the result's type (JAX's convention): float(...) for a float
+        if isinstance(fn.result, ir.Var) and su.vk.numbers.get(fn.result.id) == kinds.FLOAT:
+            t_out = ast.Call(name("float"), [t_out], [])
+        else:
+            su.ctx.helpers.add("_like")
+            t_out = ast.Call(name("_like"), [t_out, copy.deepcopy(result)], [])
         body = code + [ast.Return(ast.Tuple([result, t_out], ast.Load()))]
         return finish(su, f"{_base_name(fn)}_jvp", sig, body, primal, (), injected)
     primal_args = [ast.arg(p.hint) for p in fn.params]
@@ -373,7 +388,7 @@ def build_forward(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
                                            exprs.store(dname)], ast.Store())],
                                call, lineno=0))
         if all_scalar:
-            grads.append(ast.Call(name("float"), [dname], []))
+            grads.append(_finalize(su, w, dname))
         else:
             su.ctx.helpers.add("_like")
             grads.append(ast.Call(name("_like"), [dname, pv(w)], []))

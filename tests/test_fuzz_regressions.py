@@ -394,3 +394,48 @@ def test_fuzz_a_value_stands_in_for_its_shape_only_in_the_records_that_need_only
     for mode in ("reverse", "forward"):
         got = srcdiff.grad(stand_in_for_one_record, mode=mode)(x1, x2)
         assert got[0, 0] == pytest.approx(want, rel=1e-7), mode
+
+
+def cos_after_the_loop(x):
+    """Found by the long profile (silently wrong in reverse mode): the adjoint of
+    math.sin(v) inside the loop reused `math.cos(v)` computed after it, where v is the
+    value the loop left with, not the value of each trip."""
+    v = math.atan(x)
+    k = 0
+    while k < 2:
+        k += 1
+        v *= 1.5 + 0.5 * math.sin(v)
+    unused = math.cos(v)  # noqa: F841
+    w = v - 1.5
+    return -w * w
+
+
+def cos_after_a_for_loop(x):
+    v = x
+    for _ in range(3):
+        v = v * (1.5 + 0.5 * math.sin(v))
+    return math.cos(v) + v
+
+
+def test_fuzz_a_call_after_a_loop_is_not_reused_inside_it():
+    for f in (cos_after_the_loop, cos_after_a_for_loop):
+        want = _fd(f, (0.3,), 0)
+        for mode in ("reverse", "forward"):
+            assert srcdiff.grad(f, mode=mode)(0.3) == pytest.approx(want, rel=1e-7), mode
+
+
+def float_plus_a_list_items_adjoint(x0, x1):
+    """Found by the long profile (the wrong type): an adjoint first a float (`d = -1.0`),
+    then added a NumPy scalar (an item of a list's adjoint array), was taken for a float."""
+    v1 = ([x0] + [x1, x0])[2] ** 2
+    if x1 > -10.0:
+        return -x0 + 0.0 * v1
+    return v1
+
+
+def test_fuzz_float_gradient_after_adding_a_numpy_scalar():
+    for mode in ("reverse", "forward"):
+        g0, g1 = srcdiff.grad(float_plus_a_list_items_adjoint, wrt=(0, 1), mode=mode)(
+            0.033, 0.003)
+        assert type(g0) is float and type(g1) is float, mode
+        assert (g0, g1) == pytest.approx((-1.0, 0.0)), mode

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import srcdiff
+from programs.numpy_style import dft_complex
 from srcdiff import SrcDiffError
 
 EPS = np.finfo(float).eps
@@ -583,3 +584,285 @@ def scaled_sine(x, k):
 def test_check_never_fails_a_correct_derivative_across_scales(k, x0):
     r = srcdiff.check(scaled_sine, np.array([x0, -x0 / 3]), k)
     assert r.ok, str(r)
+
+
+# ----- 9 (loops): iterating over a tuple or list of arrays of different shapes -----
+A9 = np.random.default_rng(9).normal(size=(3, 4))
+B9 = np.random.default_rng(10).normal(size=(4, 2))
+
+
+def decay_tuple(W1, W2):
+    total = 0.0
+    for W in (W1, W2):
+        total += np.sum(W * W)
+    return 0.5 * total
+
+
+def decay_twice(W1, W2):
+    pair = [W1, W2]
+    total = 0.0
+    for W in pair:  # two loops over one list: its adjoint is accumulated item by item
+        total += np.sum(np.sin(W))
+    for W in pair:
+        total += np.sum(W ** 3)
+    return total + np.sum(pair[1])
+
+
+def decay_mixed(s, W):
+    total = 0.0
+    for v in (s, W, s * W):  # a scalar, an array and an array of W's shape
+        total += np.sum(v * v)
+    return total
+
+
+def test_loop_over_arrays_of_different_shapes():
+    assert_all_modes(decay_tuple, A9, A9, B9, rtol=1e-12)  # d/dW1 of 0.5 * sum(W1 ** 2)
+    assert_all_modes(lambda W2, W1: decay_tuple(W1, W2), B9, B9, A9, rtol=1e-12)
+    assert_all_modes(decay_twice, A9, np.cos(A9) + 3 * A9 ** 2, B9, rtol=1e-12)
+    assert_all_modes(lambda W2, W1: decay_twice(W1, W2), B9, np.cos(B9) + 3 * B9 ** 2 + 1,
+                     A9, rtol=1e-12)
+    assert_all_modes(decay_twice, A9, fd_grad(decay_twice, A9, B9), B9)
+
+
+def test_loop_over_a_scalar_and_arrays():
+    s, W = 1.5, A9
+    assert_all_modes(decay_mixed, s, 2 * s + 2 * s * np.sum(W * W), W, rtol=1e-12)
+    assert_all_modes(lambda W, s: decay_mixed(s, W), W, 2 * W * (1 + s * s), s, rtol=1e-12)
+
+
+# ----- list concatenation and repetition: `+` and `*` of lists are not arithmetic -----
+def rotated_products(xs):
+    ys = xs[1:] + xs[:1]  # a slice of a list parameter, concatenated
+    return sum(a * b for a, b in zip(xs, ys))
+
+
+def displays_joined(x):
+    parts = [x] + [x * x, 3.0] + [2.0 * x]
+    return parts[0] * parts[1] + parts[2] * parts[3]  # x ** 3 + 6 x
+
+
+def perimeter(pts):
+    total = 0.0
+    for (x0, y0), (x1, y1) in zip(pts, pts[1:] + pts[:1]):
+        total += math.hypot(x1 - x0, y1 - y0)
+    return total
+
+
+def test_list_concatenation_hand_formula():
+    xs = [1.0, 2.0, -3.0]
+    for mode in ("reverse", "forward"):
+        got = srcdiff.grad(rotated_products, mode=mode)(xs)
+        assert isinstance(got, list)
+        np.testing.assert_allclose(got, [xs[1] + xs[2], xs[0] + xs[2], xs[1] + xs[0]],
+                                   rtol=1e-14)
+    assert_all_modes(displays_joined, 1.3, 3 * 1.3 ** 2 + 6, rtol=1e-14)
+
+
+def test_concatenated_slices_of_points_against_differences():
+    pts = [(1.0, 0.1), (0.2, 1.1), (-0.9, 0.3), (0.1, -1.2)]
+    flat = np.array(pts)
+    want = fd_grad(lambda p: perimeter([tuple(r) for r in p]), flat)
+    for mode in ("reverse", "forward"):
+        got = srcdiff.grad(perimeter, mode=mode)(pts)
+        assert isinstance(got, list) and all(isinstance(p, tuple) for p in got)
+        np.testing.assert_allclose(np.array(got), want, rtol=1e-6)
+
+
+def repeated(x):
+    return sum([x, 2.0 * x] * 2)
+
+
+@pytest.mark.parametrize("entry", ["grad", "grad_forward", "jvp"])
+def test_list_repetition_is_refused(entry):
+    with pytest.raises(SrcDiffError, match="repeating a list or tuple with") as info:
+        ENTRY_POINTS[entry](repeated, 1.5)
+    assert "test_issue15.py" in str(info.value)  # located
+
+
+# ----- complex intermediates: refused where a complex value meets a differentiated one -----
+Z5 = np.array([1.0 + 2.0j, -0.5j])
+DATA5 = np.array([0.3, -1.0, 2.0, 0.5])
+
+
+def complex_global(x):
+    return np.sum(np.abs(x * Z5) ** 2)
+
+
+def complex_buffer(x):
+    y = np.zeros(2, dtype=complex)
+    y[0] = x
+    return np.abs(y[0] * (1 + 1j))
+
+
+def complex_builtin(x):
+    return abs(x * complex(1.0, 2.0))
+
+
+def complex_in_loop(x, n):
+    z = 1.0
+    for _ in range(n):
+        z = z * (0.5 + 0.5j)
+    return abs(x * z)
+
+
+def fft_spectrum(x):
+    return np.sum(np.abs(x * np.fft.fft(DATA5)))
+
+
+@pytest.mark.parametrize("entry", ["grad", "grad_forward", "jvp", "vjp", "hessian"])
+@pytest.mark.parametrize("f, args", [
+    (dft_complex, (DATA5,)), (complex_global, (np.array([0.5, 1.5]),)),
+    (complex_buffer, (0.7,)), (complex_builtin, (0.7,)), (complex_in_loop, (0.7, 3)),
+    (fft_spectrum, (1.5,))])
+def test_complex_intermediates_are_refused(entry, f, args):
+    if entry == "hessian" and f is complex_in_loop:
+        return  # (hessian refuses loops first)
+    with pytest.raises(SrcDiffError, match="a complex value .* meets a differentiated value") \
+            as info:
+        ENTRY_POINTS[entry](f, *args)
+    assert f.__code__.co_filename in str(info.value)  # located
+
+
+def real_of_complex_data(x):
+    w = np.abs(np.fft.fft(DATA5)) + np.real(Z5[0])  # complex, but only inactive values
+    return np.sum(x * x * w)
+
+
+def test_complex_values_away_from_differentiated_ones_are_fine():
+    w = np.abs(np.fft.fft(DATA5)) + 1.0
+    assert_all_modes(real_of_complex_data, DATA5, 2 * DATA5 * w, rtol=1e-13)
+
+
+# ----- 7: where f raises (a failing assert, a math domain error), so does its derivative -----
+def asserted(x):
+    assert x > 0, f"x must be positive, got {x}"
+    return x * x * x
+
+
+def asserted_in_loop(x, n):
+    for _ in range(n):
+        assert abs(x) < 100.0
+        x = x * 3.0
+    return x
+
+
+def unused_log(x):
+    t = math.log(x - 1)  # raises for x <= 1; its value never reaches the derivative
+    return t * 0.0 + x * x
+
+
+def unused_sqrt(x):
+    math.sqrt(x - 1)
+    return 2.0 * x
+
+
+@pytest.mark.parametrize("entry", UNDEFINED_ENTRY_POINTS)
+def test_failing_assert_raises_in_the_derivative(entry):
+    with pytest.raises(AssertionError, match="x must be positive, got -1.5"):
+        ENTRY_POINTS[entry](asserted, -1.5)
+    if entry == "hessian":
+        return  # (hessian refuses loops)
+    with pytest.raises(AssertionError):
+        ENTRY_POINTS[entry](lambda x: asserted_in_loop(x, 5), 2.0)  # 2 * 3 ** 5 > 100
+
+
+def test_passing_assert_keeps_the_derivative():
+    assert_all_modes(asserted, 1.5, 3 * 1.5 ** 2, rtol=1e-14)
+    assert_all_modes(asserted_in_loop, 2.0, 27.0, 3, rtol=1e-14)
+    assert srcdiff.hessian(asserted)(1.5) == pytest.approx(6 * 1.5, rel=1e-14)
+    g = srcdiff.grad(asserted)
+    g(1.5)
+    assert "assert x > 0, f'x must be positive, got {x}'" in g.source
+
+
+@pytest.mark.parametrize("entry", UNDEFINED_ENTRY_POINTS)
+@pytest.mark.parametrize("f", [unused_log, unused_sqrt])
+def test_domain_error_of_an_unused_value_raises_in_the_derivative(entry, f):
+    with pytest.raises(ValueError, match="math domain error"):
+        ENTRY_POINTS[entry](f, 0.5)
+
+
+def test_domain_checks_keep_the_derivative_elsewhere():
+    assert_all_modes(unused_log, 2.5, 5.0, rtol=1e-14)
+    assert_all_modes(unused_sqrt, 2.5, 2.0, rtol=1e-14)
+
+
+# ----- 17: a gradient has its parameter's type; a jvp tangent its result's -----
+C17 = np.float64(3.0)  # a NumPy scalar global: 2.0 * C17 is np.float64, not a float
+A17 = np.array([1.0, 2.0])
+
+
+def with_numpy_scalar(x):
+    return 2.0 * x * C17
+
+
+def mixed_math(x, y):
+    return math.sin(x) * y + x / y + np.sum(A17) * x
+
+
+def array_loss(x):
+    return np.sum(np.sin(x) * x) * 2.0
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("x, typ", [(1.5, float), (2, float), (np.int64(2), float),
+                                    (np.float64(1.5), np.float64),
+                                    (np.float32(1.5), np.float32)])
+def test_scalar_gradient_has_the_parameters_type(mode, x, typ):
+    for f, want in ((with_numpy_scalar, 6.0),
+                    (lambda x: mixed_math(x, 0.5), math.cos(x) * 0.5 + 2.0 + 3.0)):
+        got = srcdiff.grad(f, mode=mode)(x)
+        assert type(got) is typ, (f, type(got))
+        assert got == pytest.approx(want, rel=1e-6 if typ is np.float32 else 1e-14)
+    value, got = srcdiff.value_and_grad(with_numpy_scalar, mode=mode)(x)
+    assert type(got) is typ
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_array_gradient_keeps_float_precision(mode, dtype):
+    x = np.array([0.5, -1.0, 2.0]).astype(dtype)
+    got = srcdiff.grad(array_loss, mode=mode)(x)
+    assert got.dtype == (np.float64 if dtype is np.int64 else dtype)
+    xf = x.astype(float)
+    np.testing.assert_allclose(got, 2 * (np.cos(xf) * xf + np.sin(xf)),
+                               rtol=1e-6 if dtype is np.float32 else 1e-14)
+
+
+def test_jvp_tangent_has_the_results_type():
+    x = np.array([0.5, -1.0], dtype=np.float32)
+    out, t = srcdiff.jvp(array_loss, (x,), (np.ones(2, dtype=np.float32),))
+    assert type(out) is np.float32 and type(t) is np.float32
+    xf = x.astype(float)
+    assert t == pytest.approx(np.sum(2 * (np.cos(xf) * xf + np.sin(xf))), rel=1e-6)
+    out, t = srcdiff.jvp(lambda x: math.sin(x) * x, (1.5,), (1.0,))
+    assert type(out) is float and type(t) is float
+    out, t = srcdiff.jvp(with_numpy_scalar, (1.5,), (1.0,))
+    assert type(t) is type(out) is np.float64
+
+
+def test_float32_hessian():
+    h = srcdiff.hessian(lambda x: x * x * x)(np.float32(1.5))
+    assert h == pytest.approx(9.0, rel=1e-6)
+
+
+W_MIX = np.array([1.0, 2.0])
+
+
+def list_plus_array(x, lst):
+    return np.sum((lst + x) * W_MIX)  # NumPy adds a list and an array item by item
+
+
+def array_plus_list(lst, x):
+    return np.sum((x + lst) ** 2)
+
+
+def test_list_and_array_add_item_by_item():
+    x, lst = np.array([0.5, 1.5]), [1.0, 2.0]
+    for mode in ("reverse", "forward"):
+        gx, gl = srcdiff.grad(list_plus_array, wrt=(0, 1), mode=mode)(x, lst)
+        np.testing.assert_allclose(gx, W_MIX, rtol=1e-14)
+        assert isinstance(gl, list) and gl == pytest.approx([1.0, 2.0], rel=1e-14)
+        gl, gx = srcdiff.grad(array_plus_list, wrt=(0, 1), mode=mode)(lst, x)
+        np.testing.assert_allclose(gx, 2 * (x + np.array(lst)), rtol=1e-14)
+        assert gl == pytest.approx(list(2 * (x + np.array(lst))), rel=1e-14)

@@ -14,15 +14,6 @@ from programs import ALL
 from programs.run import MODES, judge
 
 KNOWN = {
-    "numpy_style.dft_complex":
-        "new (beside issue 15 item 5): a complex intermediate (np.exp(-1j*...)) between a real "
-        "input and a real result: the imaginary part is dropped with a ComplexWarning",
-    "nets.weight_decay_loop[reverse]":
-        "issue 15 item 9: for W in (W1, W2) over arrays of different shapes crashes in reverse "
-        "mode (ValueError: inhomogeneous shape)",
-    "geometry.polygon_perimeter":
-        "new: pts[1:] + pts[:1] (list concatenation of slices of a list parameter) is "
-        "differentiated as an elementwise add: a broadcasting ValueError in both modes",
 }
 
 

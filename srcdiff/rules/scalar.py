@@ -13,9 +13,10 @@ import operator
 import sympy as sp
 
 from .. import ir, shapes
+from ..errors import NotDifferentiableError
 from ..ops import BINOP_AST, UNOP_AST
-from .table import (ELEMENTWISE, RULES, SCALAR, Rule, _scale, add, deffacts, defelementwise,
-                    defzero, lookup)
+from .table import (ELEMENTWISE, LIST, RULES, SCALAR, Rule, _scale, add, deffacts,
+                    defelementwise, defzero, lookup)
 
 E = defelementwise
 
@@ -62,9 +63,54 @@ def pow_rule(name, power="a ** (b - 1)", log="_m.log", out_kind=ELEMENTWISE, **f
 
 
 # ----- operators -----
-E(operator.add, "+", "a b", "1", "1", sympy=lambda a, b: a + b, form=binop(operator.add))
+_ARRAYS = ("vector", "matrix", "array3", "array")  # (kinds.py's array kinds)
+
+
+def _sequences(b) -> bool:
+    """Whether `+` or `*` acts on lists or tuples: `[a] + [b]` concatenates, `[a] * 2`
+    repeats; with an array NumPy adds and multiplies item by item."""
+    ka, kb = b.kind("a"), b.kind("b")
+    return LIST in (ka, kb) and ka not in _ARRAYS and kb not in _ARRAYS
+
+
+def _concatenation(b) -> bool:
+    ka, kb = b.kind("a"), b.kind("b")
+    if _sequences(b) and (ka, kb) != (LIST, LIST):
+        raise NotDifferentiableError(
+            "+ of a list or tuple and a value that may be a list or an array: srcdiff cannot "
+            "tell whether it concatenates or adds; convert it with list(...) or "
+            "np.asarray(...)")
+    return _sequences(b)
+
+
+def _on_sequences(numeric: Rule, vjp: dict, jvp: dict, test) -> Rule:
+    """`numeric` with the templates `vjp`/`jvp` (str, or refuse) where `test` says an
+    operand is a sequence; the result of a sequence operation is a LIST."""
+    for table, seq in ((numeric.vjp, vjp), (numeric.jvp, jvp)):
+        for p in ("a", "b"):
+            table[p] = (lambda plain, alt: lambda b: (
+                (alt(b) if callable(alt) else alt) if test(b) else plain))(table[p], seq[p])
+    numeric.sequences = True  # (its kind: kinds.py)
+    return numeric
+
+
+def _no_repeat(b):
+    raise NotDifferentiableError(
+        "repeating a list or tuple with * is not differentiated; build it with np.tile or "
+        "np.repeat (or a list display), or register a rule with srcdiff.register")
+
+
+_on_sequences(E(operator.add, "+", "a b", "1", "1", sympy=lambda a, b: a + b,
+                form=binop(operator.add)),  # concatenation: each part's cotangent is a slice
+              {"a": "g[:len(a)]", "b": "g[len(a):]"},
+              {"a": "np.concatenate((np.asarray(t, dtype=float), np.zeros(np.shape(b))))",
+               "b": "np.concatenate((np.zeros(np.shape(a)), np.asarray(t, dtype=float)))"},
+              _concatenation)
 E(operator.sub, "-", "a b", "1", "-1", sympy=lambda a, b: a - b, form=binop(operator.sub))
-E(operator.mul, "*", "a b", "b", "a", sympy=lambda a, b: a * b, form=binop(operator.mul))
+_on_sequences(E(operator.mul, "*", "a b", "b", "a", sympy=lambda a, b: a * b,
+                form=binop(operator.mul)),
+              {"a": _no_repeat, "b": _no_repeat}, {"a": _no_repeat, "b": _no_repeat},
+              _sequences)
 E(operator.truediv, "/", "a b", "1 / b", "-ans / b", sympy=lambda a, b: a / b,
   form=binop(operator.truediv))
 add(operator.pow, pow_rule("**", form=binop(operator.pow)))
@@ -153,7 +199,8 @@ add(math.log, Rule(
          else "-t * ans / (base * math.log(base))"},
     out_kind=S, sympy=lambda x, base=None: sp.log(x) if base is None else sp.log(x, base)))
 
-# ----- packing: a list or tuple display; the adjoint of item i is g[i] -----
+# ----- packing: a list or tuple display; the adjoint of item i is g[i]. Its items may
+# differ in shape (`for W in (W1, W2)`): a LIST, whose adjoint holds one per item -----
 def _display(kind):
     return lambda args, kws: kind(args, ast.Load())
 
@@ -166,7 +213,7 @@ def _joint(open_, close):
 for _kind, _node, _ends in (("list", ast.List, "[]"), ("tuple", ast.Tuple, ("(", ",)"))):
     add(("pack", _kind), Rule("[...]" if _kind == "list" else "(...)", (), varargs=True,
                               vjp={"*": "g[{i}]"}, form=_display(_node),
-                              jvp_joint=_joint(*_ends)))
+                              jvp_joint=_joint(*_ends), out_kind=LIST))
 
 
 # ----- lists: `acc.append(v)` is the new list acc + [v]; a list's adjoint is an
@@ -188,9 +235,17 @@ add(("list", "append"), Rule(
 
 # ----- indexing: the adjoint of the base is g scattered at the index (into an owned
 # zeros buffer, `d_x[i] += g`); x[i] is cheaper to recompute than to tape -----
+def _is_slice(index) -> bool:
+    if isinstance(index, ir.Const):
+        return isinstance(index.value, slice)
+    return isinstance(index, ir.Opaque) and isinstance(index.node, ast.Slice)
+
+
 def _index_kind(b, kind):
     """x[i] of a vector or of a shape is a scalar; of a matrix, a vector."""
     index = b["index"]
+    if kind(b["a"]) == LIST and _is_slice(index):
+        return LIST  # xs[1:] of a list is a list
     if isinstance(index, ir.Const):
         int_index = type(index.value) is int
     else:
@@ -290,3 +345,7 @@ for _name in dir(math):  # every math function takes and returns floats
         deffacts(_fn, "math." + _name, out_kind=SCALAR)
     if _fn not in (math.fsum, math.prod, math.dist):  # those take iterables
         lookup(_fn).scalar_args = True
+for _fn in (math.log, math.log2, math.log10, math.log1p, math.sqrt, math.asin, math.acos,
+            math.acosh, math.atanh, math.pow, math.gamma, math.lgamma, math.fmod,
+            math.remainder, math.exp, math.expm1, math.cosh, math.sinh, math.ldexp):
+    lookup(_fn).raises = True  # off their domain (ValueError) or overflowing (OverflowError)

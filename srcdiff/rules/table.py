@@ -60,6 +60,12 @@ class Rule:
     derivative: bool = True  # False: only facts (kind, form) are known; active use is an error
     same_shape: str | None = None  # the result always has this parameter's shape
     scalar_args: bool = False  # every argument is a scalar (the `math` module)
+    # raises for some real arguments where its derivative need not (math.log(-1.0)): a
+    # call never dropped as dead code, so that the derivative raises where f does
+    raises: bool = False
+    # `+`/`*`: of lists or tuples (no array among them) they concatenate and repeat, and
+    # the result is a LIST (elementwise otherwise)
+    sequences: bool = False
     effect_free: bool = False  # kept for its effect, which changes no value (print)
     scatter: str | None = None  # the adjoint of `a` is g scattered into a at this index
     index: str | None = None  # this parameter is an integer position (never differentiated)

@@ -6,7 +6,9 @@ evaluation point. Every program is valid by construction:
 
 - math functions see only arguments inside their domains (`math.log(1 + v * v)`,
   `math.sqrt(2 + math.sin(v))`, division by `1.5 + v * v`, `math.asin(0.9 *
-  math.tanh(v))`, non-integer powers only of positive bases, ...);
+  math.tanh(v))`, non-integer powers only of positive bases, ...), except in the
+  rarer `domain` expressions (`math.log(v)`) and `assert`s, where the primal may
+  raise at the point: the oracle then requires the derivative to raise the same error;
 - loops run over small constant ranges, while loops over bounded integer counters
   (incremented first, so `continue` cannot spin);
 - a variable is read only where it is defined on every path.
@@ -218,6 +220,26 @@ class If(Stmt):
         return out
 
 
+class Assert(Stmt):
+    def __init__(self, cond):
+        self.cond = cond
+
+    def lines(self, probe, indent):
+        return ["    " * indent + f"assert {self.cond.render(probe)}"]
+
+
+class TupleFor(Stmt):
+    """`for w in (e1, e2): acc += <w>`, over values of different shapes."""
+
+    def __init__(self, var, items, display, body):
+        self.var, self.items, self.display, self.body = var, items, display, body
+
+    def lines(self, probe, indent):
+        pad = "    " * indent
+        items = self.display.format(", ".join(i.render(probe) for i in self.items))
+        return [f"{pad}for {self.var} in {items}:", f"{pad}    {self.body}"]
+
+
 class Loop(Stmt):
     def __init__(self, header, body, pre=(), first=None):
         self.header, self.body, self.pre, self.first = header, body, list(pre), first
@@ -277,7 +299,9 @@ class Gen:
             return self.leaf(env, shape)
         choices = ["binop", "unary", "binop", "neg", "const_op"]
         if shape == S:
-            choices += ["binary", "kink", "ifexp"]
+            choices += ["binary", "kink", "ifexp", "listcat"]
+            if self.chance(8):  # rarer: each is refused or makes the point invalid
+                choices += ["complex", "domain"]
             if self.numpy:
                 choices += ["reduce", "reduce"]
             if self.callable_helpers:
@@ -334,6 +358,26 @@ class Gen:
             a, b = self.expr(env, S, d), self.expr(env, S, d)
             return Node(lambda probe, x, y: f"({x} if {cond.render(probe)} else {y})",
                         (a, b), True, S)
+        if kind == "listcat":  # `+` of lists concatenates; `*` repeats (refused)
+            self.features.add("listcat")
+            a, b, c = (self.expr(env, S, d) for _ in range(3))
+            k = self.int(0, 3)
+            if k == 3:
+                return call("sum([{0}, {1}] + [{2}])", a, b, c)
+            if self.chance(6):
+                return call("([{0}] * 2 + [{1}, {2}])[%d]" % self.int(0, 3), a, b, c)
+            return call("([{0}] + [{1}, {2}])[%d]" % k, a, b, c)
+        if kind == "complex":  # a complex intermediate meeting a differentiated value
+            self.features.add("complex")
+            tmpl = self.pick(["abs({p0} * (0.6 + 0.8j))", "abs(complex({0}, 1.0) * 1j)",
+                              "(({0}) * (1 + 2j)).real"])
+            return call(tmpl, self.expr(env, S, d))
+        if kind == "domain":  # off its domain at some points: f raises there, so must g
+            self.features.add("domain")
+            tmpl = self.pick(["math.log({0})", "math.sqrt({p0} - 0.3)",
+                              "math.asin(0.3 * {p0})", "math.log({p0} - 1) * 0.0",
+                              "math.acos({p0} * 0.7)"])  # (never at an infinite derivative)
+            return call(tmpl, self.expr(env, S, d))
         if kind == "reduce":
             return self.reduce(env, d)
         if kind == "reshape":
@@ -457,6 +501,11 @@ class Gen:
             kinds += ["if", "for", "while"]
         if loop is not None:
             kinds += ["jump"]
+        if self.chance(4):
+            kinds += ["assert"]
+        if self.numpy and depth > 0 and self.chance(3) and any(
+                s == S for n, s in env.items() if not n.startswith("x")):
+            kinds += ["tuple_for"]
         if allow_return and depth > 0:
             kinds += ["return"]
         kind = self.pick(kinds)
@@ -516,6 +565,20 @@ class Gen:
             inner[var] = "counter"
             body = self.block(inner, self.int(1, 3), depth - 1, var, allow_return=False)
             return Loop(f"while {var} < {n}:", body, pre=[f"{var} = 0"], first=f"{var} += 1")
+        if kind == "assert":  # may fail at the point: then the derivative must raise too
+            self.features.add("assert")
+            return Assert(self.cond(env))
+        if kind == "tuple_for":  # items of different shapes (issue 15.9)
+            self.features.add("tuple_for")
+            acc = self.pick([n for n, s in env.items() if s == S and not n.startswith("x")])
+            var = self.fresh("w")
+            items = [self.expr(env, sh, ed - 1) for sh in (V, M, S)[:self.int(2, 3)]]
+            if self.chance(2):
+                items.reverse()
+            tmpl = self.pick(["np.sum({0} * {0})", "np.sum(np.sin({0}))",
+                              "np.mean(np.tanh({0}) * {0})"]).format(var)
+            display = self.pick(["({},)", "[{}]"])
+            return TupleFor(var, items, display, f"{acc} += {tmpl}")
         if kind == "jump":
             self.features.add("break/continue")
             word = self.pick(["break", "continue"])
@@ -672,8 +735,11 @@ def _diff(probe_mod, point, trace0, i, k, x, h):
     """Central difference along entry (i, k) with step h*max(1,|x|), and whether the
     whole stencil stayed on the base point's branches."""
     step = h * max(1.0, abs(x))
-    fp, tp = _evaluate(probe_mod, _perturbed(point, i, k, step))
-    fm, tm = _evaluate(probe_mod, _perturbed(point, i, k, -step))
+    try:
+        fp, tp = _evaluate(probe_mod, _perturbed(point, i, k, step))
+        fm, tm = _evaluate(probe_mod, _perturbed(point, i, k, -step))
+    except (AssertionError, ValueError, ArithmeticError):  # off an assert or a domain
+        raise _TraceChanged from None
     if tp != trace0 or tm != trace0:
         raise _TraceChanged
     return (fp - fm) / (2 * step)
@@ -703,8 +769,9 @@ def _shape_problem(grads, prog):
         if isinstance(p, np.ndarray):
             if not isinstance(g, np.ndarray) or g.shape != p.shape:
                 return f"gradient of {name} is {type(g).__name__} {np.shape(g)}, want {p.shape}"
-        elif not isinstance(g, (float, np.floating)) or isinstance(g, bool):
-            return f"gradient of {name} is {type(g).__name__} {g!r}, want a float"
+        elif type(g) is not type(p) if isinstance(p, (float, np.floating)) else (
+                not isinstance(g, float)):  # its parameter's type (issue 15.17)
+            return f"gradient of {name} is {type(g).__name__} {g!r}, want {type(p).__name__}"
     return None
 
 
@@ -737,6 +804,13 @@ def judge(prog: Program, loader: Loader, modes=("reverse", "forward"), use_sympy
 
 def _judge(prog, loader, mod, probe, modes, use_sympy, srcdiff):
     point = prog.point
+    try:
+        with np.errstate(all="ignore"):
+            mod.f(*_copy(point))
+    except (AssertionError, ValueError) as e:  # a failing assert, a math domain error
+        return _raises_too(prog, mod, type(e), modes, srcdiff)
+    except Exception as e:  # noqa: BLE001 - an invalid program (e.g. while shrinking)
+        return Outcome("rejected", f"primal raised {type(e).__name__}")
     try:
         with np.errstate(all="raise"):
             y0 = mod.f(*_copy(point))
@@ -838,6 +912,37 @@ def _judge(prog, loader, mod, probe, modes, use_sympy, srcdiff):
                 return _fail(out, "check", "SymPy disagrees", None, str(rep))
             else:
                 out.sympy = "ok"
+    return out
+
+
+def _raises_too(prog, mod, etype, modes, srcdiff) -> Outcome:
+    """Where f raises (issue 15.7), its derivative raises the same error in every mode."""
+    out = Outcome("ok", "primal raises: so does the derivative")
+    for mode in modes:
+        try:
+            g = srcdiff.grad(mod.f, wrt=prog.params, mode=mode)
+        except srcdiff.SrcDiffError as e:
+            out.modes[mode] = "unsupported: " + reason_of(e)
+            continue
+        except Exception as e:  # noqa: BLE001
+            return _fail(out, mode, f"{mode} build raised {type(e).__name__}", e)
+        try:
+            with np.errstate(all="ignore"):
+                got = g(*_copy(prog.point))
+        except etype:
+            out.modes[mode] = "ok"
+            continue
+        except srcdiff.SrcDiffError as e:
+            out.modes[mode] = "unsupported: " + reason_of(e)
+            continue
+        except Exception as e:  # noqa: BLE001
+            return _fail(out, mode, f"{mode} gradient raised {type(e).__name__} where f "
+                         f"raises {etype.__name__}", e, g.source)
+        return _fail(out, mode, f"{mode} gradient returned where f raises {etype.__name__}",
+                     None, f"{got!r}\n{g.source}")
+    if all(m != "ok" for m in out.modes.values()):
+        reasons = sorted({m[len("unsupported: "):] for m in out.modes.values()})
+        return Outcome("unsupported", reasons[0], modes=out.modes)
     return out
 
 
