@@ -1266,3 +1266,20 @@ def _std_adjoint(g, x, ans, axis, ddof, keepdims, skipnan=False):
         return _nanvar_adjoint(g, x, axis, ddof, keepdims)
     return _var_adjoint(g, x, ans, axis, ddof, keepdims)
 """  # a string, like the shaping helpers: _nanvar_adjoint is one
+
+
+# ----- math and SciPy rules (issue 18) -----
+@helper
+def _digamma(x):
+    """d lgamma(x) / dx of a float, to rounding (the math module has no digamma)."""
+    # reflection below 1/2, the recurrence up to 10, then the asymptotic series
+    if x < 0.5:
+        return _digamma(1.0 - x) - float(np.pi / np.tan(np.pi * x))
+    shift = 0.0
+    while x < 10.0:
+        shift -= 1.0 / x
+        x += 1.0
+    w = 1.0 / (x * x)
+    series = w * (1 / 12 - w * (1 / 120 - w * (1 / 252 - w * (1 / 240 - w * (
+        1 / 132 - w * 691 / 32760)))))
+    return shift + float(np.log(x)) - 0.5 / x - series
