@@ -409,11 +409,12 @@ def _eigvalsh_tangent(t, a, uplo):
 """
 HELPERS["_eig_checked"] = """
 def _eig_checked(ans):
-    \"\"\"(w, v) of np.linalg.eig, refused when complex (the derivative would be).\"\"\"
+    \"\"\"(w, v) of np.linalg.eig, refused when complex (the derivative would be): an
+    ArithmeticError, which srcdiff reports as a derivative undefined at this point.\"\"\"
     w, v = ans
     if np.iscomplexobj(w):
-        raise ValueError("np.linalg.eig has complex eigenvalues here; srcdiff "
-                         "differentiates eig and eigvals only where they are real")
+        raise ArithmeticError("np.linalg.eig has complex eigenvalues here; srcdiff "
+                              "differentiates eig and eigvals only where they are real")
     return w, v
 """
 HELPERS["_eig_adjoint"] = """
