@@ -1284,3 +1284,24 @@ def _digamma(x):
     series = w * (1 / 12 - w * (1 / 120 - w * (1 / 252 - w * (1 / 240 - w * (
         1 / 132 - w * 691 / 32760)))))
     return shift + float(np.log(x)) - 0.5 / x - series
+
+
+@helper
+def _trigamma(x):
+    """d digamma(x) / dx of a float, to rounding (for second derivatives of gamma)."""
+    if x < 0.5:  # reflection: trigamma(1 - x) + trigamma(x) = pi^2 / sin(pi x)^2
+        return float((np.pi / np.sin(np.pi * x)) ** 2) - _trigamma(1.0 - x)
+    shift = 0.0
+    while x < 10.0:
+        shift += 1.0 / (x * x)
+        x += 1.0
+    w = 1.0 / (x * x)
+    series = w * (1 / 6 - w * (1 / 30 - w * (1 / 42 - w * (1 / 30 - w * (
+        5 / 66 - w * 691 / 2730)))))
+    return shift + (1 + 0.5 / x + series) / x
+
+
+# SciPy's modules, for the rules of srcdiff/rules/scipy_rules.py (imported only by code
+# whose primal calls SciPy)
+HELPERS["_special"] = "from scipy import special as _special\n"
+HELPERS["_linalg"] = "from scipy import linalg as _linalg\n"

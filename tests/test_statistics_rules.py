@@ -131,6 +131,18 @@ def outer(a, b):
             + np.maximum.outer(a, b) * np.minimum.outer(a, b))
 
 
+# ----- counting and polynomial derivatives -----
+BINS = np.array([0, 2, 2, 4, 1, 2])  # repeated bins, and an empty one (3)
+def bincount(w):
+    return np.bincount(BINS, w) ** 2 + np.sin(np.bincount(BINS, weights=w, minlength=7))[:5]
+def polyder(p, x):
+    return (np.polyval(np.polyder(p), x) + np.polyder(p, 2) * np.polyder(p, 3)[0]
+            + np.sum(np.polyder(p, 5)) + np.polyder(p, m=0)[1])
+def polyder_short(p): return np.polyder(p)
+
+
+CASES += cases(bincount, [(6,)]) + cases(polyder, [(4,), "f"], [(6,), "f"])
+CASES += cases(polyder_short, [(1,)], [(2,)])
 CASES += cases(reduce_, [M34]) + cases(accumulate, [M34]) + cases(outer, [(3,), (2, 2)], ["f", V5])
 
 
@@ -203,6 +215,23 @@ def max_accumulate(x): return np.sum(np.maximum.accumulate(x))
 def test_max_accumulate_has_no_rule():
     with pytest.raises(srcdiff.NotDifferentiableError):
         srcdiff.grad(max_accumulate)(np.array([0.5, 1.0, 2.0]))
+
+
+def fft_power(x): return np.sum(np.abs(np.fft.rfft(x)) ** 2)
+def ifft_norm(x): return np.sum(np.real(np.fft.ifft(x, n=8, norm="ortho")))
+def fft_of_constant(x): return np.sum(x * np.abs(np.fft.fft(np.arange(3.0))))
+
+
+@pytest.mark.parametrize("f", [fft_power, ifft_norm])
+def test_fft_of_an_active_value_is_refused(f, mode):
+    # complex values are not differentiated: a located refusal, never a wrong number
+    with pytest.raises(srcdiff.NotDifferentiableError, match="complex values"):
+        srcdiff.grad(f, mode=mode)(np.array([0.5, 1.0, 2.0]))
+
+
+def test_fft_of_a_constant_is_fine(mode):
+    g = srcdiff.grad(fft_of_constant, mode=mode)(np.ones(3))
+    np.testing.assert_allclose(g, np.abs(np.fft.fft(np.arange(3.0))), rtol=1e-15)
 
 
 # ----- second order: forward mode over the generated gradient -----

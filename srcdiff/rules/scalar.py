@@ -140,9 +140,10 @@ add(math.dist, Rule("math.dist", ("p", "q"), vjp={"p": "g / ans * np.subtract(p,
                     jvp={"p": "float(np.dot(np.subtract(p, q), t)) / ans",
                          "q": "float(np.dot(np.subtract(q, p), t)) / ans"}, out_kind=S,
                     sympy=lambda p, q: sp.sqrt(sum((a - b) ** 2 for a, b in zip(p, q)))))
-E(math.cbrt, "math.cbrt", "x", "1 / (3 * ans * ans)", out_kind=S,
-  sympy=lambda x: sp.sign(x) * sp.Abs(x) ** sp.Rational(1, 3))
-E(math.exp2, "math.exp2", "x", "ans * math.log(2)", out_kind=S, sympy=lambda x: 2 ** x)
+if hasattr(math, "cbrt"):  # Python 3.11
+    E(math.cbrt, "math.cbrt", "x", "1 / (3 * ans * ans)", out_kind=S,
+      sympy=lambda x: sp.sign(x) * sp.Abs(x) ** sp.Rational(1, 3))
+    E(math.exp2, "math.exp2", "x", "ans * math.log(2)", out_kind=S, sympy=lambda x: 2 ** x)
 E(math.ldexp, "math.ldexp", "x i", "2.0 ** i", None, out_kind=S, sympy=lambda x, i: x * 2 ** i)
 # fmod and remainder are x - n * y for an integer n (truncated, nearest): n = (x - ans) / y
 E(math.fmod, "math.fmod", "x y", "1", "-round((x - ans) / y)", out_kind=S,
@@ -303,6 +304,9 @@ for _name, _params, _lin in (
     if ("helper", _name) not in RULES:
         _linear_helper(_name, _params, _lin)
 
+
+# the math rules' own helpers, for second derivatives (forward over reverse)
+add(("helper", "_digamma"), Rule("_digamma", ("x",), jvp={"x": "t * _trigamma(x)"}))
 
 # ----- facts without derivatives -----
 deffacts(builtins.print, "print", effect_free=True)  # printing changes no value

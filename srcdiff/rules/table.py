@@ -121,12 +121,31 @@ def _key(fn: Any) -> Any:
         return id(fn)
 
 
+_LAZY: dict[str, Callable] = {}  # a module's name -> what adds its rules, once it is imported
+
+
+def lazy(module: str, load: Callable) -> None:
+    """Add the rules `load` adds once `module` has been imported (by anyone): the rules
+    of an optional dependency (SciPy), which srcdiff itself never imports."""
+    _LAZY[module] = load
+
+
 def lookup(fn: Any) -> Rule | None:
     """The rule of `fn`, facts-only entries included."""
     try:
-        return RULES.get(_key(fn))
+        rule = RULES.get(_key(fn))
     except Exception:
         return None
+    if rule is None and _LAZY and any(m in sys.modules for m in _LAZY):
+        load_lazy()
+        return lookup(fn)
+    return rule
+
+
+def load_lazy() -> None:
+    """Add the lazy rules of every module imported by now."""
+    for m in [m for m in _LAZY if m in sys.modules]:
+        _LAZY.pop(m)()
 
 
 def derivative_rule(fn: Any) -> Rule | None:
