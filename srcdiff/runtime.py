@@ -1305,3 +1305,23 @@ def _trigamma(x):
 # whose primal calls SciPy)
 HELPERS["_special"] = "from scipy import special as _special\n"
 HELPERS["_linalg"] = "from scipy import linalg as _linalg\n"
+HELPERS["_cho_solve_adjoint"] = """
+def _cho_solve_adjoint(g, c_and_lower, x):
+    \"\"\"The adjoint of x = scipy.linalg.cho_solve((c, lower), b) in (c, lower): the
+    triangle of c read is a factor F of A (F F^T when lower, else F^T F), whose adjoint
+    gets that of A, -A^-1 g x^T, symmetrised; lower gets nothing.\"\"\"
+    c, lower = c_and_lower
+    gb = _linalg.cho_solve(c_and_lower, g)
+    ga = -np.reshape(gb, (len(gb), -1)) @ np.reshape(x, (len(x), -1)).T
+    ga = ga + ga.T
+    gc = np.tril(ga @ np.tril(c)) if lower else np.triu(np.triu(c) @ ga)
+    return _items([gc, 0.0])
+"""
+HELPERS["_cho_solve_tangent"] = """
+def _cho_solve_tangent(t, c_and_lower, x):
+    \"\"\"The tangent of x = scipy.linalg.cho_solve((c, lower), b) along (c, lower)'s t.\"\"\"
+    c, lower = c_and_lower
+    f, df = (np.tril(c), np.tril(t[0])) if lower else (np.triu(c).T, np.triu(t[0]).T)
+    da = df @ f.T + f @ df.T
+    return -_linalg.cho_solve(c_and_lower, np.tensordot(da, x, 1))
+"""

@@ -15,7 +15,9 @@ Conventions:
   differentiated (refused when active); `softmax`/`log_softmax` take `axis`.
 - `scipy.linalg.expm` of one matrix, by `expm_frechet`; `solve_triangular` with
   `trans=0` and `unit_diagonal=False` only (others refused); it reads one triangle of
-  `a` (`lower`), so nothing flows to the other one.
+  `a` (`lower`), so nothing flows to the other one. `cho_factor` reads one triangle
+  too (the upper by default) and leaves `a`'s entries in the other; `cho_solve`
+  reads only the factor's triangle of `c`.
 """
 import sys
 
@@ -163,6 +165,25 @@ def load_special():
             same_shape="x"))
 
 
+def _cho_factor(mode):
+    """(c, lower) = cho_factor(a, lower): c holds the factor in the triangle it read
+    (NumPy's cholesky of a, or of a.T transposed for the upper one) and a's own entries
+    in the other, whose derivative is the identity."""
+    def template(bd):
+        if _passed(bd, "lower") and not _const(bd["lower"]):
+            raise NotDifferentiableError("scipy.linalg.cho_factor: lower= must be a constant "
+                                         "(it decides which triangle is read)")
+        if _passed(bd, "lower") and bd["lower"].value:
+            if mode == "vjp":
+                return "_cholesky_adjoint(np.tril(g[0]), np.tril(ans[0])) + np.triu(g[0], 1)"
+            return "(_cholesky_tangent(t, np.tril(ans[0])) + np.triu(t, 1), 0.0)"
+        if mode == "vjp":
+            return ("_cholesky_adjoint(np.triu(g[0]), np.triu(ans[0]), True).T"
+                    " + np.tril(g[0], -1)")
+        return "(_cholesky_tangent(t.T, np.triu(ans[0]), True) + np.tril(t, -1), 0.0)"
+    return template
+
+
 def load_linalg():
     linalg = sys.modules["scipy.linalg"]
     add(linalg.expm, Rule("scipy.linalg.expm", ("A",),
@@ -177,6 +198,17 @@ def load_linalg():
         vjp={p: _triangular("vjp", p) for p in "ab"},
         jvp={p: _triangular("jvp", p) for p in "ab"},
         same_shape="b"))
+    add(linalg.cho_factor, Rule(
+        "scipy.linalg.cho_factor", ("a", "lower", "overwrite_a", "check_finite"),
+        {"lower": False, "overwrite_a": False, "check_finite": True},
+        vjp={"a": _cho_factor("vjp")}, jvp={"a": _cho_factor("jvp")}, tuple_out=True))
+    add(linalg.cho_solve, Rule(
+        "scipy.linalg.cho_solve", ("c_and_lower", "b", "overwrite_b", "check_finite"),
+        {"overwrite_b": False, "check_finite": True},
+        vjp={"c_and_lower": "_cho_solve_adjoint(g, c_and_lower, ans)",
+             "b": "_linalg.cho_solve(c_and_lower, g)"},
+        jvp={"c_and_lower": "_cho_solve_tangent(t, c_and_lower, ans)",
+             "b": "_linalg.cho_solve(c_and_lower, t)"}, same_shape="b"))
 
 
 lazy("scipy.special", load_special)
