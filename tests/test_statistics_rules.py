@@ -198,12 +198,13 @@ def median_overwrite(x, q): return np.median(x, overwrite_input=True)
 def interp_period(x, q): return np.interp(x, [0.0, 1.0], [1.0, 2.0], period=2.0)
 def average_returned(x, q): return np.average(x, returned=True)[0]
 def nan_to_num_in_place(x, q): return np.nan_to_num(x * 1.0, copy=False)[0]
+def piecewise(x, q): return np.sum(np.piecewise(x, [x < 1, x >= 1], [np.negative, np.square]))
 
 
 @pytest.mark.parametrize("f, wrt, match", [
     (quantile_q, 1, "in q"), (median_overwrite, 0, "overwrite_input"),
     (interp_period, 0, "period"), (average_returned, 0, "returned"),
-    (nan_to_num_in_place, 0, "copy=False")])
+    (nan_to_num_in_place, 0, "copy=False"), (piecewise, 0, "np.where")])
 def test_refused_forms_raise(f, wrt, match, mode):
     with pytest.raises(srcdiff.NotDifferentiableError, match=match):
         srcdiff.grad(f, wrt=wrt, mode=mode)(np.array([0.5, 1.0, 2.0]), 0.3)

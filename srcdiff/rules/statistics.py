@@ -23,7 +23,8 @@ Conventions at kinks, as in JAX:
   `nan_to_num(..., copy=False)` (it changes its argument in place).
 - `bincount` differentiates in `weights` (each bin's sum); `polyder` in `p`.
 - The `np.fft` family is refused where its input is active: its values are
-  complex, and complex values are not differentiated.
+  complex, and complex values are not differentiated. So is `np.piecewise`
+  (its pieces are Python functions: `np.where`/`np.select` do the same).
 """
 import numpy as np
 
@@ -235,6 +236,11 @@ R(np.select, "condlist choicelist default=0",
    "default": "_unbroadcast(np.select(condlist, [0.0] * len(condlist), g), default)"},
   {"choicelist": "_broadcast(np.select(condlist, t, 0.0), ans)",
    "default": "_broadcast(np.select(condlist, [0.0] * len(condlist), t), ans)"})
+
+_PIECES = refuse("np.piecewise", "its pieces are functions srcdiff cannot see into; write "
+                 "it with np.where or np.select of the pieces' values")
+add(np.piecewise, Rule("np.piecewise", (), vjp={"*": _PIECES}, jvp={"*": _PIECES},
+                       varargs=True))
 
 # ----- elementwise -----
 defelementwise(np.sinc, "np.sinc", "x", "_dsinc(x)")
