@@ -50,7 +50,12 @@ class Context:
         None when the parameter contributes nothing."""
         scalar = self.scalar(*(a for a in bound.values() if a is not None))
         bound.kind_of = self.kind
-        tree = rule.template(mode, param, scalar, bound)
+        try:
+            tree = rule.template(mode, param, scalar, bound)
+        except NotDifferentiableError as e:  # a rule refusing this call: located at it
+            if e.loc is not None or getattr(ans, "loc", None) is None:
+                raise
+            raise NotDifferentiableError(e.message, ans.loc) from None
         if tree is None:
             return None
         subs = {p: (exprs.as_value(exprs.atom(a)) if a is not None

@@ -157,8 +157,9 @@ def tri_lower(x): return np.sum(linalg.solve_triangular(np.eye(3), x, lower=x[0]
 @pytest.mark.parametrize("f, match", [(lse_sign, "return_sign"), (tri_trans, "trans=0"),
                                       (tri_unit, "unit_diagonal"), (tri_lower, "lower=")])
 def test_refused_forms(f, match, mode):
-    with pytest.raises(srcdiff.SrcDiffError, match=match):
+    with pytest.raises(srcdiff.SrcDiffError, match=match) as info:
         srcdiff.grad(f, mode=mode)(np.array([0.5, 1.0, 2.0]))
+    assert info.value.lineno == f.__code__.co_firstlineno  # located at the call
 
 
 def test_cho_factor_lower_must_be_a_constant(mode):

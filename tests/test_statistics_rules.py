@@ -206,8 +206,9 @@ def piecewise(x, q): return np.sum(np.piecewise(x, [x < 1, x >= 1], [np.negative
     (interp_period, 0, "period"), (average_returned, 0, "returned"),
     (nan_to_num_in_place, 0, "copy=False"), (piecewise, 0, "np.where")])
 def test_refused_forms_raise(f, wrt, match, mode):
-    with pytest.raises(srcdiff.NotDifferentiableError, match=match):
+    with pytest.raises(srcdiff.NotDifferentiableError, match=match) as info:
         srcdiff.grad(f, wrt=wrt, mode=mode)(np.array([0.5, 1.0, 2.0]), 0.3)
+    assert info.value.lineno == f.__code__.co_firstlineno  # located at the call
 
 
 def max_accumulate(x): return np.sum(np.maximum.accumulate(x))
@@ -226,8 +227,9 @@ def fft_of_constant(x): return np.sum(x * np.abs(np.fft.fft(np.arange(3.0))))
 @pytest.mark.parametrize("f", [fft_power, ifft_norm])
 def test_fft_of_an_active_value_is_refused(f, mode):
     # complex values are not differentiated: a located refusal, never a wrong number
-    with pytest.raises(srcdiff.NotDifferentiableError, match="complex values"):
+    with pytest.raises(srcdiff.NotDifferentiableError, match="complex values") as info:
         srcdiff.grad(f, mode=mode)(np.array([0.5, 1.0, 2.0]))
+    assert info.value.lineno == f.__code__.co_firstlineno
 
 
 def test_fft_of_a_constant_is_fine(mode):
