@@ -1305,23 +1305,28 @@ def _trigamma(x):
 # whose primal calls SciPy)
 HELPERS["_special"] = "from scipy import special as _special\n"
 HELPERS["_linalg"] = "from scipy import linalg as _linalg\n"
+HELPERS["_outer_last"] = """
+def _outer_last(u, v):
+    \"\"\"u v^T over the last two axes (of vectors u, v: their outer product).\"\"\"
+    return np.multiply.outer(u, v) if np.ndim(u) == 1 else u @ np.swapaxes(v, -1, -2)
+"""
 HELPERS["_cho_solve_adjoint"] = """
 def _cho_solve_adjoint(g, c_and_lower, x):
     \"\"\"The adjoint of x = scipy.linalg.cho_solve((c, lower), b) in (c, lower): the
     triangle of c read is a factor F of A (F F^T when lower, else F^T F), whose adjoint
     gets that of A, -A^-1 g x^T, symmetrised; lower gets nothing.\"\"\"
-    c, lower = c_and_lower
-    gb = _linalg.cho_solve(c_and_lower, g)
-    ga = -np.reshape(gb, (len(gb), -1)) @ np.reshape(x, (len(x), -1)).T
-    ga = ga + ga.T
+    c, lower = c_and_lower[0], np.any(c_and_lower[1])  # (one flag per matrix of a stack)
+    ga = -_outer_last(_linalg.cho_solve(c_and_lower, g), x)
+    ga = ga + np.swapaxes(ga, -1, -2)
     gc = np.tril(ga @ np.tril(c)) if lower else np.triu(np.triu(c) @ ga)
-    return _items([gc, 0.0])
+    return _items([_unbroadcast(gc, c), 0.0])
 """
 HELPERS["_cho_solve_tangent"] = """
 def _cho_solve_tangent(t, c_and_lower, x):
     \"\"\"The tangent of x = scipy.linalg.cho_solve((c, lower), b) along (c, lower)'s t.\"\"\"
-    c, lower = c_and_lower
-    f, df = (np.tril(c), np.tril(t[0])) if lower else (np.triu(c).T, np.triu(t[0]).T)
-    da = df @ f.T + f @ df.T
-    return -_linalg.cho_solve(c_and_lower, np.tensordot(da, x, 1))
+    c, lower = c_and_lower[0], np.any(c_and_lower[1])  # (one flag per matrix of a stack)
+    f, df = (np.tril(c), np.tril(t[0])) if lower else (
+        np.swapaxes(np.triu(c), -1, -2), np.swapaxes(np.triu(t[0]), -1, -2))
+    da = df @ np.swapaxes(f, -1, -2)
+    return -_linalg.cho_solve(c_and_lower, (da + np.swapaxes(da, -1, -2)) @ x)
 """

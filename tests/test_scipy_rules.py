@@ -79,6 +79,22 @@ CASES += cases(cho, [(3, 3), (3,)]) + cases(cho_unpacked, [(3, 3), (3,)])
 CASES += cases(cho_twice, [(3, 3), (3, 2)])
 
 
+# ----- stacks of matrices, as SciPy takes them -----
+B3 = (2, 3, 3)
+def expm_batch(a): return linalg.expm(a * 0.5)
+def triangular_batch(a, b): return linalg.solve_triangular(a + 4 * np.eye(3), b, lower=True)
+def triangular_batch_upper(a, b): return linalg.solve_triangular(a + 4 * np.eye(3), b)
+def cho_batch(a, b):
+    s = a @ np.swapaxes(a, -1, -2) + 3 * np.eye(3)
+    return (linalg.cho_solve(linalg.cho_factor(s), b)
+            + linalg.cho_solve(linalg.cho_factor(s, lower=True), b))
+
+
+CASES += cases(expm_batch, [B3]) + cases(triangular_batch, [B3, (2, 3, 2)], [(3, 3), (2, 3, 2)])
+CASES += cases(triangular_batch_upper, [B3, (3, 2)])  # a stack of a's broadcasts one b
+CASES += cases(cho_batch, [B3, (2, 3, 2)], [B3, (3, 4)])
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_rule(case, mode):
     check_mode(case, mode)

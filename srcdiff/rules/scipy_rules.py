@@ -13,7 +13,8 @@ Conventions:
   x = y = 0 (resp. y = -1) like NumPy's 0 / 0.
 - `logsumexp(..., return_sign=True)` and `polygamma`'s order `n` are not
   differentiated (refused when active); `softmax`/`log_softmax` take `axis`.
-- `scipy.linalg.expm` of one matrix, by `expm_frechet`; `solve_triangular` with
+- `scipy.linalg`'s functions take stacks of matrices, as SciPy does. `expm` by
+  `expm_frechet`; `solve_triangular` with
   `trans=0` and `unit_diagonal=False` only (others refused); it reads one triangle of
   `a` (`lower`), so nothing flows to the other one. `cho_factor` reads one triangle
   too (the upper by default) and leaves `a`'s entries in the other; `cho_solve`
@@ -24,6 +25,7 @@ import sys
 import sympy as sp
 
 from ..errors import NotDifferentiableError
+from .linalg import _mT
 from .numpy_rules import _const, _passed, _reduce, _spread
 from .table import Rule, add, defelementwise, lazy, lookup
 
@@ -136,13 +138,14 @@ def _triangular(mode, param):
             return f"_linalg.solve_triangular(a, {rhs}{opts})"
         if mode == "jvp":
             return solve("t") if param == "b" else f"-{solve(f'{tri}(t) @ ans')}"
-        if param == "b":
-            return solve("g", trans=True)
+        one = bd.kind("a") == "matrix" and bd.kind("b") in ("vector", "matrix")
+        if param == "b":  # (a stack of matrices a broadcasts b)
+            return solve("g", trans=True) if one else f"_unbroadcast({solve('g', True)}, b)"
         gb = solve("g", trans=True)
-        outer = (f"np.outer({gb}, ans)" if bd.kind("b") == "vector" else
-                 f"{gb} @ ans.T" if bd.kind("b") == "matrix" else
-                 f"np.reshape({gb}, (len(ans), -1)) @ np.reshape(ans, (len(ans), -1)).T")
-        return f"-{tri}({outer})"
+        if one:
+            return f"-{tri}(np.outer({gb}, ans))" if bd.kind("b") == "vector" else (
+                f"-{tri}({gb} @ ans.T)")
+        return f"_unbroadcast(-{tri}(_outer_last({gb}, ans)), a)"
     return template
 
 
@@ -177,17 +180,19 @@ def _cho_factor(mode):
             if mode == "vjp":
                 return "_cholesky_adjoint(np.tril(g[0]), np.tril(ans[0])) + np.triu(g[0], 1)"
             return "(_cholesky_tangent(t, np.tril(ans[0])) + np.triu(t, 1), 0.0)"
+        flat = bd.kind("a") == "matrix"
         if mode == "vjp":
-            return ("_cholesky_adjoint(np.triu(g[0]), np.triu(ans[0]), True).T"
-                    " + np.tril(g[0], -1)")
-        return "(_cholesky_tangent(t.T, np.triu(ans[0]), True) + np.tril(t, -1), 0.0)"
+            adjoint = _mT("_cholesky_adjoint(np.triu(g[0]), np.triu(ans[0]), True)", flat)
+            return f"{adjoint} + np.tril(g[0], -1)"
+        return f"(_cholesky_tangent({_mT('t', flat)}, np.triu(ans[0]), True) + np.tril(t, -1), 0.0)"
     return template
 
 
 def load_linalg():
     linalg = sys.modules["scipy.linalg"]
     add(linalg.expm, Rule("scipy.linalg.expm", ("A",),
-                          vjp={"A": "_linalg.expm_frechet(A.T, g, compute_expm=False)"},
+                          vjp={"A": lambda b: "_linalg.expm_frechet("
+                               f"{_mT('A', b.kind('A') == 'matrix')}, g, compute_expm=False)"},
                           jvp={"A": "_linalg.expm_frechet(A, t, compute_expm=False)"},
                           same_shape="A"))
     add(linalg.solve_triangular, Rule(
@@ -206,7 +211,7 @@ def load_linalg():
         "scipy.linalg.cho_solve", ("c_and_lower", "b", "overwrite_b", "check_finite"),
         {"overwrite_b": False, "check_finite": True},
         vjp={"c_and_lower": "_cho_solve_adjoint(g, c_and_lower, ans)",
-             "b": "_linalg.cho_solve(c_and_lower, g)"},
+             "b": "_unbroadcast(_linalg.cho_solve(c_and_lower, g), b)"},
         jvp={"c_and_lower": "_cho_solve_tangent(t, c_and_lower, ans)",
              "b": "_linalg.cho_solve(c_and_lower, t)"}, same_shape="b"))
 
