@@ -75,7 +75,10 @@ def _forward_grad(tangent, args, i, *primals):
     for k in range(x.size):
         seeds[i] = np.zeros(x.shape)
         seeds[i].flat[k] = 1.0
-        value, grad.flat[k] = tangent(*args, *seeds)
+        value, d = tangent(*args, *seeds)
+        if np.iscomplexobj(d):  # made inside f (np.exp(1j * x)): never cast to real
+            raise ArithmeticError("srcdiff does not differentiate complex values")
+        grad.flat[k] = d
     if value is None:
         value = tangent(*args, *seeds)[0]
     return value, grad
