@@ -15,6 +15,8 @@ def detached_grad(x):
             if fresh and type(d
                 ) is np.ndarray and d.shape == x.shape and d.dtype == float:
                 return d
+            if np.iscomplexobj(d):
+                raise ArithmeticError('complex values are not differentiated')
             return np.array(np.broadcast_to(d, x.shape), dtype=float)
         if isinstance(x, (list, tuple)):
             return type(x)(_like(di, xi) for di, xi in zip(np.broadcast_to(

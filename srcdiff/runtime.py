@@ -77,7 +77,7 @@ def _forward_grad(tangent, args, i, *primals):
         seeds[i].flat[k] = 1.0
         value, d = tangent(*args, *seeds)
         if np.iscomplexobj(d):  # made inside f (np.exp(1j * x)): never cast to real
-            raise ArithmeticError("srcdiff does not differentiate complex values")
+            raise ArithmeticError("complex values are not differentiated")
         grad.flat[k] = d
     if value is None:
         value = tangent(*args, *seeds)[0]
@@ -99,6 +99,8 @@ def _like(d, x, fresh=False):
     if isinstance(x, np.ndarray):
         if fresh and type(d) is np.ndarray and d.shape == x.shape and d.dtype == float:
             return d
+        if np.iscomplexobj(d):  # made inside f (np.exp(1j * x)): never cast to real
+            raise ArithmeticError("complex values are not differentiated")
         return np.array(np.broadcast_to(d, x.shape), dtype=float)
     if isinstance(x, (list, tuple)):
         return type(x)(_like(di, xi) for di, xi in zip(np.broadcast_to(d, np.shape(x)), x))

@@ -14,10 +14,6 @@ from programs import ALL
 from programs.run import MODES, judge
 
 KNOWN = {
-    "numpy_style.dft_complex[reverse]":
-        "new (beside issue 15 item 5): a complex intermediate (np.exp(-1j*...)) between a real "
-        "input and a real result: the imaginary part is dropped with a ComplexWarning (forward "
-        "mode refuses it)",
     "nets.weight_decay_loop[reverse]":
         "issue 15 item 9: for W in (W1, W2) over arrays of different shapes crashes in reverse "
         "mode (ValueError: inhomogeneous shape)",
