@@ -17,6 +17,8 @@ def sum_of_squares_grad(x):
             if fresh and type(d
                 ) is np.ndarray and d.shape == x.shape and d.dtype == dtype:
                 return d
+            if np.iscomplexobj(d):
+                raise ArithmeticError('complex values are not differentiated')
             return np.array(np.broadcast_to(d, x.shape), dtype=dtype)
         if isinstance(x, (list, tuple)):
             return type(x)(_like(di, xi) for di, xi in zip(np.broadcast_to(

@@ -11,7 +11,7 @@ import ast
 
 from . import ir
 from .errors import NotDifferentiableError, UnsupportedSyntaxError, how_to_register
-from .rules.table import bind_args, derivative_rule, lookup
+from .rules.table import bind_args, derivative_rule, lookup, signature_of
 
 
 def rule_of(call: ir.Call):
@@ -171,6 +171,11 @@ def _check_effects(block, varied) -> None:
                 f"value ({what}(...)); build a new value instead, e.g. a list display "
                 "[a, b], np.stack, or accumulate a sum", s.loc)
 
+def _params_of(fn):
+    found = signature_of(fn) if callable(fn) else None
+    return found[0] if found else None
+
+
 def _check(block, active) -> None:
     """Every active value must be computed by something with a derivative."""
     for s in ir.walk(block):
@@ -190,4 +195,5 @@ def _check(block, active) -> None:
                 name = f".{e.fn[1]}()"
             raise NotDifferentiableError(
                 f"{name} has no derivative rule and no Python source srcdiff can transform; "
-                + how_to_register(name if not name.startswith(".") else "fn"), s.loc)
+                + how_to_register(name if not name.startswith(".") else "fn",
+                                  _params_of(e.fn)), s.loc)

@@ -81,8 +81,12 @@ class ShapeMismatchError(SrcDiffError):
     """A cotangent or tangent whose shape does not match its primal."""
 
 
-def how_to_register(spelling: str) -> str:
-    return (
-        f"register one with srcdiff.register({spelling}, vjp=..., jvp=...), e.g.\n"
-        f"    srcdiff.register({spelling}, params=('x',), vjp=('g * my_derivative(x)',))"
-    )
+def how_to_register(spelling: str, params=None) -> str:
+    """The hint of a missing rule; with the function's parameters when they are known."""
+    head = f"register one with srcdiff.register({spelling}, vjp=..., jvp=...), e.g.\n"
+    if not params:
+        return head + (f"    srcdiff.register({spelling}, params=('x',), "
+                       "vjp=('g * my_derivative(x)',))")
+    args = ", ".join(params)
+    parts = ", ".join(f"'g * d_{p}({args})'" for p in params)
+    return head + f"    srcdiff.register({spelling}, vjp=({parts}{',' * (len(params) == 1)}))"

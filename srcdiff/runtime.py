@@ -75,7 +75,10 @@ def _forward_grad(tangent, args, i, *primals):
     for k in range(x.size):
         seeds[i] = np.zeros(x.shape)
         seeds[i].flat[k] = 1.0
-        value, grad.flat[k] = tangent(*args, *seeds)
+        value, d = tangent(*args, *seeds)
+        if np.iscomplexobj(d):  # made inside f (np.exp(1j * x)): never cast to real
+            raise ArithmeticError("complex values are not differentiated")
+        grad.flat[k] = d
     if value is None:
         value = tangent(*args, *seeds)[0]
     return value, grad
@@ -98,6 +101,8 @@ def _like(d, x, fresh=False):
         dtype = x.dtype if x.dtype.kind == "f" else np.float64
         if fresh and type(d) is np.ndarray and d.shape == x.shape and d.dtype == dtype:
             return d
+        if np.iscomplexobj(d):  # made inside f (np.exp(1j * x)): never cast to real
+            raise ArithmeticError("complex values are not differentiated")
         return np.array(np.broadcast_to(d, x.shape), dtype=dtype)
     if isinstance(x, (list, tuple)):
         return type(x)(_like(di, xi) for di, xi in zip(np.broadcast_to(d, np.shape(x)), x))
@@ -411,11 +416,12 @@ def _eigvalsh_tangent(t, a, uplo):
 """
 HELPERS["_eig_checked"] = """
 def _eig_checked(ans):
-    \"\"\"(w, v) of np.linalg.eig, refused when complex (the derivative would be).\"\"\"
+    \"\"\"(w, v) of np.linalg.eig, refused when complex (the derivative would be): an
+    ArithmeticError, which srcdiff reports as a derivative undefined at this point.\"\"\"
     w, v = ans
     if np.iscomplexobj(w):
-        raise ValueError("np.linalg.eig has complex eigenvalues here; srcdiff "
-                         "differentiates eig and eigvals only where they are real")
+        raise ArithmeticError("np.linalg.eig has complex eigenvalues here; srcdiff "
+                              "differentiates eig and eigvals only where they are real")
     return w, v
 """
 HELPERS["_eig_adjoint"] = """
@@ -1268,3 +1274,66 @@ def _std_adjoint(g, x, ans, axis, ddof, keepdims, skipnan=False):
         return _nanvar_adjoint(g, x, axis, ddof, keepdims)
     return _var_adjoint(g, x, ans, axis, ddof, keepdims)
 """  # a string, like the shaping helpers: _nanvar_adjoint is one
+
+
+# ----- math and SciPy rules (issue 18) -----
+@helper
+def _digamma(x):
+    """d lgamma(x) / dx of a float, to rounding (the math module has no digamma)."""
+    # reflection below 1/2, the recurrence up to 10, then the asymptotic series
+    if x < 0.5:
+        return _digamma(1.0 - x) - float(np.pi / np.tan(np.pi * x))
+    shift = 0.0
+    while x < 10.0:
+        shift -= 1.0 / x
+        x += 1.0
+    w = 1.0 / (x * x)
+    series = w * (1 / 12 - w * (1 / 120 - w * (1 / 252 - w * (1 / 240 - w * (
+        1 / 132 - w * 691 / 32760)))))
+    return shift + float(np.log(x)) - 0.5 / x - series
+
+
+@helper
+def _trigamma(x):
+    """d digamma(x) / dx of a float, to rounding (for second derivatives of gamma)."""
+    if x < 0.5:  # reflection: trigamma(1 - x) + trigamma(x) = pi^2 / sin(pi x)^2
+        return float((np.pi / np.sin(np.pi * x)) ** 2) - _trigamma(1.0 - x)
+    shift = 0.0
+    while x < 10.0:
+        shift += 1.0 / (x * x)
+        x += 1.0
+    w = 1.0 / (x * x)
+    series = w * (1 / 6 - w * (1 / 30 - w * (1 / 42 - w * (1 / 30 - w * (
+        5 / 66 - w * 691 / 2730)))))
+    return shift + (1 + 0.5 / x + series) / x
+
+
+# SciPy's modules, for the rules of srcdiff/rules/scipy_rules.py (imported only by code
+# whose primal calls SciPy)
+HELPERS["_special"] = "from scipy import special as _special\n"
+HELPERS["_linalg"] = "from scipy import linalg as _linalg\n"
+HELPERS["_outer_last"] = """
+def _outer_last(u, v):
+    \"\"\"u v^T over the last two axes (of vectors u, v: their outer product).\"\"\"
+    return np.multiply.outer(u, v) if np.ndim(u) == 1 else u @ np.swapaxes(v, -1, -2)
+"""
+HELPERS["_cho_solve_adjoint"] = """
+def _cho_solve_adjoint(g, c_and_lower, x):
+    \"\"\"The adjoint of x = scipy.linalg.cho_solve((c, lower), b) in (c, lower): the
+    triangle of c read is a factor F of A (F F^T when lower, else F^T F), whose adjoint
+    gets that of A, -A^-1 g x^T, symmetrised; lower gets nothing.\"\"\"
+    c, lower = c_and_lower[0], np.any(c_and_lower[1])  # (one flag per matrix of a stack)
+    ga = -_outer_last(_linalg.cho_solve(c_and_lower, g), x)
+    ga = ga + np.swapaxes(ga, -1, -2)
+    gc = np.tril(ga @ np.tril(c)) if lower else np.triu(np.triu(c) @ ga)
+    return _items([_unbroadcast(gc, c), 0.0])
+"""
+HELPERS["_cho_solve_tangent"] = """
+def _cho_solve_tangent(t, c_and_lower, x):
+    \"\"\"The tangent of x = scipy.linalg.cho_solve((c, lower), b) along (c, lower)'s t.\"\"\"
+    c, lower = c_and_lower[0], np.any(c_and_lower[1])  # (one flag per matrix of a stack)
+    f, df = (np.tril(c), np.tril(t[0])) if lower else (
+        np.swapaxes(np.triu(c), -1, -2), np.swapaxes(np.triu(t[0]), -1, -2))
+    da = df @ np.swapaxes(f, -1, -2)
+    return -_linalg.cho_solve(c_and_lower, (da + np.swapaxes(da, -1, -2)) @ x)
+"""

@@ -60,8 +60,8 @@ class Context:
         bound.kind_of = self.kind
         try:
             tree = rule.template(mode, param, scalar, bound)
-        except NotDifferentiableError as e:  # a rule refusing these arguments: say where
-            if e.loc is not None or ans.loc is None:
+        except NotDifferentiableError as e:  # a rule refusing this call: located at it
+            if e.loc is not None or getattr(ans, "loc", None) is None:
                 raise
             raise NotDifferentiableError(e.message, ans.loc) from None
         if tree is None:

@@ -337,6 +337,57 @@ def math_erfc(x):
     return math.erfc(x)
 
 
+@case((2.5,), (0.3,), (-0.5,), (-2.7,), (11.2,))  # d gamma = gamma * digamma: differences
+def math_gamma(x):
+    return math.gamma(x)
+
+
+@case((3.7,), (0.4,), (-1.5,), (25.0,))
+def math_lgamma(x):
+    return math.lgamma(x) * 2.0
+
+
+if hasattr(math, "cbrt"):  # Python 3.11
+    @case((0.7,), (-1.3,), (8.0,), grad=lambda x: 1 / (3 * math.cbrt(x) ** 2))
+    def math_cbrt(x):
+        return math.cbrt(x)
+
+    @case((0.7,), (-1.3,), grad=lambda x: 2 ** x * math.log(2) + 8.0)
+    def math_exp2_ldexp(x):
+        return math.exp2(x) + math.ldexp(x, 3)
+
+
+@case((5.3, 2.0), (-5.3, 2.0), (5.3, -2.0), wrt=(0, 1),
+      grad=lambda x, y: (1.0, -float(math.trunc(x / y))))
+def math_fmod(x, y):
+    return math.fmod(x, y)
+
+
+@case((5.3, 2.0), (-5.3, 2.0), (4.7, 2.0), wrt=(0, 1),
+      grad=lambda x, y: (1.0, -float(round(x / y))))
+def math_remainder(x, y):
+    return math.remainder(x, y)
+
+
+@case((3.0, 4.0, 1.5), (-1.2, 0.5, -2.0), wrt=(0, 1, 2),
+      grad=lambda x, y, z: (x / math.hypot(x, y, z), y / math.hypot(x, y, z),
+                            z / math.hypot(x, y, z) + _sign(z)))
+def math_hypot_many(x, y, z):
+    return math.hypot(x, y, z) + math.hypot(z)
+
+
+@case((0.7, 1.6), (-1.3, 0.2), wrt=(0, 1),
+      grad=lambda x, y: ((x - 1) / math.dist([x, y], [1.0, -y]),
+                         4 * y / math.dist([x, y], [1.0, -y])))
+def math_dist(x, y):
+    return math.dist([x, y], [1.0, -y])
+
+
+@case((0.7,), (-1.3,), grad=lambda x: 1.0)
+def math_nextafter(x):
+    return math.nextafter(x, 0.0)
+
+
 @case((0.7,), (-1.3,), grad=lambda x: 180 / math.pi + math.pi / 180)
 def math_degrees_radians(x):
     return math.degrees(x) + math.radians(x)

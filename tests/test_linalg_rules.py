@@ -332,8 +332,11 @@ ROTATION = np.array([[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 2.0]])
 
 @pytest.mark.parametrize("f", [eig_complex, eig_pair_complex])
 def test_complex_eig_is_refused(f, mode):
-    with pytest.raises(ValueError, match="complex eigenvalues"):
+    with pytest.raises(srcdiff.SrcDiffError, match="complex eigenvalues") as info:
         srcdiff.grad(f, mode=mode)(ROTATION)
+    assert f.__name__ in str(info.value) and "undefined at this point" in str(info.value)
+    with pytest.raises(srcdiff.SrcDiffError, match="complex eigenvalues"):
+        srcdiff.jacobian(f, mode=mode)(ROTATION)
 
 
 @pytest.mark.parametrize("f, match", [(qr_raw, "mode='raw'"), (svd_hermitian, "hermitian"),

@@ -131,6 +131,18 @@ def outer(a, b):
             + np.maximum.outer(a, b) * np.minimum.outer(a, b))
 
 
+# ----- counting and polynomial derivatives -----
+BINS = np.array([0, 2, 2, 4, 1, 2])  # repeated bins, and an empty one (3)
+def bincount(w):
+    return np.bincount(BINS, w) ** 2 + np.sin(np.bincount(BINS, weights=w, minlength=7))[:5]
+def polyder(p, x):
+    return (np.polyval(np.polyder(p), x) + np.polyder(p, 2) * np.polyder(p, 3)[0]
+            + np.sum(np.polyder(p, 5)) + np.polyder(p, m=0)[1])
+def polyder_short(p): return np.polyder(p)
+
+
+CASES += cases(bincount, [(6,)]) + cases(polyder, [(4,), "f"], [(6,), "f"])
+CASES += cases(polyder_short, [(1,)], [(2,)])
 CASES += cases(reduce_, [M34]) + cases(accumulate, [M34]) + cases(outer, [(3,), (2, 2)], ["f", V5])
 
 
@@ -186,15 +198,17 @@ def median_overwrite(x, q): return np.median(x, overwrite_input=True)
 def interp_period(x, q): return np.interp(x, [0.0, 1.0], [1.0, 2.0], period=2.0)
 def average_returned(x, q): return np.average(x, returned=True)[0]
 def nan_to_num_in_place(x, q): return np.nan_to_num(x * 1.0, copy=False)[0]
+def piecewise(x, q): return np.sum(np.piecewise(x, [x < 1, x >= 1], [np.negative, np.square]))
 
 
 @pytest.mark.parametrize("f, wrt, match", [
     (quantile_q, 1, "in q"), (median_overwrite, 0, "overwrite_input"),
     (interp_period, 0, "period"), (average_returned, 0, "returned"),
-    (nan_to_num_in_place, 0, "copy=False")])
+    (nan_to_num_in_place, 0, "copy=False"), (piecewise, 0, "np.where")])
 def test_refused_forms_raise(f, wrt, match, mode):
-    with pytest.raises(srcdiff.NotDifferentiableError, match=match):
+    with pytest.raises(srcdiff.NotDifferentiableError, match=match) as info:
         srcdiff.grad(f, wrt=wrt, mode=mode)(np.array([0.5, 1.0, 2.0]), 0.3)
+    assert info.value.lineno == f.__code__.co_firstlineno  # located at the call
 
 
 def max_accumulate(x): return np.sum(np.maximum.accumulate(x))
@@ -203,6 +217,37 @@ def max_accumulate(x): return np.sum(np.maximum.accumulate(x))
 def test_max_accumulate_has_no_rule():
     with pytest.raises(srcdiff.NotDifferentiableError):
         srcdiff.grad(max_accumulate)(np.array([0.5, 1.0, 2.0]))
+
+
+def fft_power(x): return np.sum(np.abs(np.fft.rfft(x)) ** 2)
+def ifft_norm(x): return np.sum(np.real(np.fft.ifft(x, n=8, norm="ortho")))
+def fft_abs(x): return np.sum(np.abs(np.fft.fft(x)))
+def fft_of_constant(x): return np.sum(x * np.abs(np.fft.fft(np.arange(3.0))))
+
+
+@pytest.mark.parametrize("f", [fft_power, ifft_norm, fft_abs])
+def test_fft_of_an_active_value_is_refused(f, mode):
+    # complex values are not differentiated: a located refusal, never a wrong number
+    with pytest.raises(srcdiff.NotDifferentiableError, match="complex value") as info:
+        srcdiff.grad(f, mode=mode)(np.array([0.5, 1.0, 2.0]))
+    assert info.value.lineno == f.__code__.co_firstlineno
+
+
+def test_fft_of_a_constant_is_fine(mode):
+    g = srcdiff.grad(fft_of_constant, mode=mode)(np.ones(3))
+    np.testing.assert_allclose(g, np.abs(np.fft.fft(np.arange(3.0))), rtol=1e-15)
+
+
+def dft_power(x):
+    X = np.sum(x * np.exp(-2j * np.pi * 3 * np.arange(5) / 5))  # a complex value inside f
+    return np.abs(X) ** 2
+def imaginary_scale(x): return np.sum(np.abs(x * 1j) ** 2)
+
+
+@pytest.mark.parametrize("f", [dft_power, imaginary_scale])
+def test_a_complex_value_made_inside_f_is_refused(f, mode):
+    with pytest.raises(srcdiff.SrcDiffError, match="complex value"):
+        srcdiff.grad(f, mode=mode)(np.linspace(0.1, 1.0, 5))
 
 
 # ----- second order: forward mode over the generated gradient -----
@@ -216,3 +261,12 @@ def test_hessian(f):
     from test_shaping_rules import fd_hessian
     x = np.array([0.5, -1.2, 2.0, 0.7, 1.1])
     np.testing.assert_allclose(srcdiff.hessian(f)(x), fd_hessian(f, x), rtol=1e-5, atol=1e-5)
+
+
+def test_the_fft_rules_refuse_in_both_modes():
+    """Reverse mode refuses complex intermediates before any template (transform's
+    complex check); the rule's own refusal stands behind it in both modes."""
+    from srcdiff.rules.table import Bound, lookup
+    for mode in ("vjp", "jvp"):
+        with pytest.raises(srcdiff.NotDifferentiableError, match="complex values"):
+            lookup(np.fft.fft).template(mode, "_0", False, Bound({"_0": None}))

@@ -271,6 +271,9 @@ def _no_ord(b):
     _refuse("srcdiff has no derivative of a norm with respect to its ord; hold it constant")
 
 
+_no_ord.refuses = "ord"
+
+
 def _norm_rule(partial):
     return ({"x": lambda b: _norm(b, "vjp", partial), "ord": _no_ord},
             {"x": lambda b: _norm(b, "jvp", partial), "ord": _no_ord})
@@ -418,6 +421,7 @@ def _unpack_please(b):
             "`np.linalg.slogdet(a)[1]`")
 
 
+_unpack_please.refuses = "unpack instead"
 for _field in ("logabsdet", "eigenvalues", "eigenvectors", "Vh"):
     R(("attr", _field), "a", _unpack_please, _unpack_please)
 

@@ -147,6 +147,12 @@ for _fn in (builtins.int, builtins.round, builtins.len):
 for _fn in (builtins.bool, builtins.range, builtins.isinstance, builtins.str, builtins.type):
     defzero(_fn, _fn.__name__)
 
+def _integer(fn):
+    """`fn` (an integer-valued step function) as SymPy's function with derivative 0."""
+    from ..to_sympy import _flat  # (to_sympy imports the table)
+    return _flat(fn, fn.__name__)
+
+
 # ----- math -----
 S = SCALAR
 E(math.sin, "math.sin", "x", "math.cos(x)", out_kind=S, sympy=sp.sin)
@@ -172,8 +178,27 @@ E(math.log10, "math.log10", "x", "1 / (x * math.log(10))", out_kind=S,
   sympy=lambda x: sp.log(x, 10))
 E(math.sqrt, "math.sqrt", "x", "0.5 / ans", out_kind=S, sympy=sp.sqrt)
 add(math.pow, pow_rule("math.pow", "math.pow(a, b - 1)", "math.log", out_kind=S))
-E(math.hypot, "math.hypot", "x y", "x / ans", "y / ans", out_kind=S,
-  sympy=lambda x, y: sp.sqrt(x * x + y * y))
+add(math.hypot, Rule("math.hypot", (), varargs=True, vjp={"*": "g * _{i} / ans"},
+                     jvp={"*": "t * _{i} / ans"}, out_kind=S,
+                     sympy=lambda *xs: sp.sqrt(sum(x * x for x in xs))))
+add(math.dist, Rule("math.dist", ("p", "q"), vjp={"p": "g / ans * np.subtract(p, q)",
+                                                  "q": "g / ans * np.subtract(q, p)"},
+                    jvp={"p": "float(np.dot(np.subtract(p, q), t)) / ans",
+                         "q": "float(np.dot(np.subtract(q, p), t)) / ans"}, out_kind=S,
+                    sympy=lambda p, q: sp.sqrt(sum((a - b) ** 2 for a, b in zip(p, q)))))
+if hasattr(math, "cbrt"):  # Python 3.11
+    E(math.cbrt, "math.cbrt", "x", "1 / (3 * ans * ans)", out_kind=S,
+      sympy=lambda x: sp.sign(x) * sp.Abs(x) ** sp.Rational(1, 3))
+    E(math.exp2, "math.exp2", "x", "ans * math.log(2)", out_kind=S, sympy=lambda x: 2 ** x)
+E(math.ldexp, "math.ldexp", "x i", "2.0 ** i", None, out_kind=S, sympy=lambda x, i: x * 2 ** i)
+# fmod and remainder are x - n * y for an integer n (truncated, nearest): n = (x - ans) / y
+E(math.fmod, "math.fmod", "x y", "1", "-round((x - ans) / y)", out_kind=S,
+  sympy=lambda x, y: x - y * _integer(math.trunc)(x / y))
+E(math.remainder, "math.remainder", "x y", "1", "-round((x - ans) / y)", out_kind=S,
+  sympy=lambda x, y: x - y * _integer(round)(x / y))
+E(math.gamma, "math.gamma", "x", "ans * _digamma(x)", out_kind=S, sympy=sp.gamma)
+E(math.lgamma, "math.lgamma", "x", "_digamma(x)", out_kind=S, sympy=lambda x: sp.loggamma(x))
+E(math.nextafter, "math.nextafter", "x y", "1", None, out_kind=S)
 E(math.fabs, "math.fabs", "x", "float(x > 0) - float(x < 0)", out_kind=S, sympy=sp.Abs)
 E(math.copysign, "math.copysign", "x y", "math.copysign(1.0, x) * math.copysign(1.0, y)",
   None, out_kind=S, sympy=lambda x, y: sp.Abs(x) * sp.sign(y))
@@ -185,8 +210,10 @@ E(math.degrees, "math.degrees", "x", "180 / math.pi", out_kind=S, sympy=lambda x
 E(math.radians, "math.radians", "x", "math.pi / 180", out_kind=S, sympy=lambda x: x * sp.pi / 180)
 for _fn, _sp in ((math.floor, sp.floor), (math.ceil, sp.ceiling), (math.trunc, None)):
     defzero(_fn, "math." + _fn.__name__, sympy=_sp, out_kind=SCALAR)
-for _fn in (math.isnan, math.isinf, math.isfinite):
+for _fn in (math.isnan, math.isinf, math.isfinite, math.isclose):
     defzero(_fn, "math." + _fn.__name__)
+for _fn in (math.factorial, math.comb, math.perm, math.gcd, math.lcm, math.isqrt, math.ulp):
+    defzero(_fn, "math." + _fn.__name__, out_kind=SCALAR)  # integer or step valued
 
 # log(x) and log(x, base): the template depends on whether a base was passed.
 add(math.log, Rule(
@@ -334,6 +361,9 @@ for _name, _params, _lin in (
     if ("helper", _name) not in RULES:
         _linear_helper(_name, _params, _lin)
 
+
+# the math rules' own helpers, for second derivatives (forward over reverse)
+add(("helper", "_digamma"), Rule("_digamma", ("x",), jvp={"x": "t * _trigamma(x)"}))
 
 # ----- facts without derivatives -----
 deffacts(builtins.print, "print", effect_free=True)  # printing changes no value

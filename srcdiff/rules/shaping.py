@@ -44,6 +44,7 @@ def refuse(name, why):
     """A template that refuses, with the reason: for arguments a rule cannot differentiate."""
     def template(b, *_):
         raise NotDifferentiableError(f"{name}: {why}; register a rule with srcdiff.register")
+    template.refuses = why  # (the coverage table lists it as refused)
     return template
 
 

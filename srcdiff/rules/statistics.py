@@ -21,6 +21,10 @@ Conventions at kinks, as in JAX:
   angle: zero). srcdiff does not differentiate complex values.
 - `np.maximum.accumulate`/`np.minimum.accumulate` have no rule (refused), nor
   `nan_to_num(..., copy=False)` (it changes its argument in place).
+- `bincount` differentiates in `weights` (each bin's sum); `polyder` in `p`.
+- The `np.fft` family is refused where its input is active: its values are
+  complex, and complex values are not differentiated. So is `np.piecewise`
+  (its pieces are Python functions: `np.where`/`np.select` do the same).
 """
 import numpy as np
 
@@ -28,7 +32,7 @@ from .. import ir
 from ..errors import NotDifferentiableError
 from .numpy_rules import (A, M, R, Z, _call, _const, _mean_vjp, _passed, _reduce, _spread)
 from .shaping import refuse
-from .table import ELEMENTWISE, REDUCE, SCALAR, defelementwise, lookup
+from .table import ELEMENTWISE, REDUCE, SCALAR, Rule, add, defelementwise, lookup
 
 
 # ----- nan-ignoring reductions -----
@@ -209,8 +213,22 @@ R(np.polyval, "p x",
   {"p": "np.ravel(g) @ np.vander(np.ravel(x), len(p))",
    "x": "g * np.polyval(np.polyder(p), x)"},
   {"p": "np.polyval(t, x)", "x": "t * np.polyval(np.polyder(p), x)"})
+def _polyder_vjp(b):
+    """np.polyder is linear in p: entry i is scaled by the i-th entry of polyder(ones)."""
+    if not _passed(b, "m"):
+        return "np.append(g * np.arange(len(p) - 1, 0, -1), 0.0)"
+    # m > len(p) differentiates everything away: the last len(p) entries are then zeros
+    return "np.append(g * np.polyder(np.ones(len(p)), m), np.zeros(m))[-len(p):]"
+
+
+R(np.polyder, "p m=1", _polyder_vjp, lambda b: _call("np.polyder", "t", b, pos=("m",)))
 R(np.vander, "x N=None increasing=False", "np.sum(g * _vander_deriv(x, N, increasing), axis=1)",
   "t[:, None] * _vander_deriv(x, N, increasing)")
+
+# ----- counting: the sums of weights per bin -----
+R(np.bincount, "x weights=None minlength=0", {"weights": "g[x]"},
+  {"weights": lambda b: _call("np.bincount", "x, t", b, "minlength")},
+  out_kind=lambda b, kind: "vector")
 
 # ----- choosing: select -----
 R(np.select, "condlist choicelist default=0",
@@ -218,6 +236,11 @@ R(np.select, "condlist choicelist default=0",
    "default": "_unbroadcast(np.select(condlist, [0.0] * len(condlist), g), default)"},
   {"choicelist": "_broadcast(np.select(condlist, t, 0.0), ans)",
    "default": "_broadcast(np.select(condlist, [0.0] * len(condlist), t), ans)"})
+
+_PIECES = refuse("np.piecewise", "its pieces are functions srcdiff cannot see into; write "
+                 "it with np.where or np.select of the pieces' values")
+add(np.piecewise, Rule("np.piecewise", (), vjp={"*": _PIECES}, jvp={"*": _PIECES},
+                       varargs=True))
 
 # ----- elementwise -----
 defelementwise(np.sinc, "np.sinc", "x", "_dsinc(x)")
@@ -240,6 +263,23 @@ R(np.nan_to_num, "x copy=True nan=0.0 posinf=None neginf=None",
   {"x": _copied("t * np.isfinite(x)"), "nan": _copied("t * np.isnan(x)"),
    "posinf": _copied("t * np.isposinf(x)"), "neginf": _copied("t * np.isneginf(x)")},
   out_kind=ELEMENTWISE)
+
+# ----- the fft family: complex values, which srcdiff does not differentiate (their
+# cotangents need conjugates no rule of the table takes): refused when active -----
+def _complex_refused(b, param):
+    raise NotDifferentiableError(
+        "the np.fft functions compute with complex values, which srcdiff does not "
+        "differentiate; for a spectrum of a real signal, write the DFT as real matrix "
+        "products (np.cos, np.sin of the frequencies) or register a rule")
+
+
+_complex_refused.refuses = "complex values"
+
+
+for _name in ("fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "rfft2", "irfft2", "fftn",
+              "ifftn", "rfftn", "irfftn", "hfft", "ihfft"):
+    add(getattr(np.fft, _name), Rule(f"np.fft.{_name}", (), vjp={"*": _complex_refused},
+                                     jvp={"*": _complex_refused}, varargs=True))
 
 # ----- complex parts, for real inputs -----
 R([np.real, np.conj, np.conjugate, M("conj"), M("conjugate"), A("real")], "val", "g", "t",

@@ -130,12 +130,31 @@ def _key(fn: Any) -> Any:
         return id(fn)
 
 
+_LAZY: dict[str, Callable] = {}  # a module's name -> what adds its rules, once it is imported
+
+
+def lazy(module: str, load: Callable) -> None:
+    """Add the rules `load` adds once `module` has been imported (by anyone): the rules
+    of an optional dependency (SciPy), which srcdiff itself never imports."""
+    _LAZY[module] = load
+
+
 def lookup(fn: Any) -> Rule | None:
     """The rule of `fn`, facts-only entries included."""
     try:
-        return RULES.get(_key(fn))
+        rule = RULES.get(_key(fn))
     except Exception:
         return None
+    if rule is None and _LAZY and any(m in sys.modules for m in _LAZY):
+        load_lazy()
+        return lookup(fn)
+    return rule
+
+
+def load_lazy() -> None:
+    """Add the lazy rules of every module imported by now."""
+    for m in [m for m in _LAZY if m in sys.modules]:
+        _LAZY.pop(m)()
 
 
 def derivative_rule(fn: Any) -> Rule | None:
@@ -202,16 +221,13 @@ def register(fn: Callable, vjp=None, jvp=None, *, params=None, sympy=None, name=
 
         srcdiff.register(softplus, vjp=("g / (1 + np.exp(-x))",))
     """
+    defaults = {}
     if params is None:
-        try:
-            params = tuple(
-                p.name for p in inspect.signature(fn).parameters.values()
-                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-            )
-        except (TypeError, ValueError):
+        found = signature_of(fn)
+        if found is None:
             raise SrcDiffError(
-                f"register({fn!r}): cannot read its parameters; pass params=('x', ...)"
-            ) from None
+                f"register({fn!r}): cannot read its parameters; pass params=('x', ...)")
+        params, defaults = found
     params = tuple(params)
     if isinstance(vjp, str):
         vjp = (vjp,)
@@ -235,11 +251,44 @@ def register(fn: Callable, vjp=None, jvp=None, *, params=None, sympy=None, name=
                     f"register: template {text!r} is not an expression: {e}") from None
     caller = sys._getframe(1).f_globals
     label = name or getattr(fn, "__qualname__", None) or repr(fn)
-    rule = Rule(label, params,
+    rule = Rule(label, params, {clash.get(p, p): d for p, d in defaults.items()},
                 vjp={p: v for p, v in zip(params, vjp) if v is not None},
                 jvp={p: v for p, v in zip(params, jvp) if v is not None},
                 sympy=sympy, namespace=caller)
     return add(fn, rule)
+
+
+def signature_of(fn) -> tuple[tuple[str, ...], dict] | None:
+    """(positional parameters, their defaults) of `fn`, or None when nothing says: a
+    ufunc's are its inputs (x, or x1, x2, ...; never out=); a C function without a
+    signature may name them on its docstring's first line (`solve(a, b)`)."""
+    nin = getattr(fn, "nin", None)
+    if type(fn).__name__ == "ufunc" and isinstance(nin, int):
+        return ("x",) if nin == 1 else tuple(f"x{i + 1}" for i in range(nin)), {}
+    try:
+        ps = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return _docstring_signature(fn)
+    if any(p.kind is p.VAR_POSITIONAL for p in ps):
+        return None  # f(*xs): how many there are is the call's business
+    ps = [p for p in ps if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return (tuple(p.name for p in ps),
+            {p.name: p.default for p in ps if p.default is not p.empty})
+
+
+def _docstring_signature(fn):
+    name = getattr(fn, "__name__", None)
+    first = (getattr(fn, "__doc__", None) or "").strip().split("\n")[0]
+    if not name or not first.startswith(name + "("):
+        return None
+    inside = first[len(name) + 1:].partition(")")[0]
+    required, _, optional = inside.partition("[")  # `log(z[, base])`: base is optional
+    names = [[a.strip().partition("=")[0].strip(" []") for a in part.split(",")]
+             for part in (required, optional)]
+    names = [[a for a in part if a and a != "/"] for part in names]
+    if not names[0] or any(not a.isidentifier() for a in names[0] + names[1]):
+        return None  # `*coordinates`, `...`: not a fixed list
+    return tuple(names[0] + names[1]), dict.fromkeys(names[1])
 
 
 def _rename(text: str, names: dict) -> str:

@@ -1,0 +1,220 @@
+"""Rules for SciPy, an optional extra (`pip install 'srcdiff[scipy]'`).
+
+srcdiff never imports SciPy itself: these rules are added the first time the table
+is asked about a function it does not know after the user's code has imported
+`scipy.special` (or `scipy.linalg`), which is the only way such a function can
+reach it. Generated code names the modules `_special` and `_linalg` (a helper of
+srcdiff/runtime.py imports them), so it runs wherever SciPy is installed.
+
+Conventions:
+- `i0e` (and `i1e`) contain exp(-|x|): their derivative at 0 takes sign(0) = 0,
+  as `abs` does.
+- `xlogy(x, y)`, `xlog1py(x, y)`: the partial in y is x / y (x / (1 + y)), nan at
+  x = y = 0 (resp. y = -1) like NumPy's 0 / 0.
+- `logsumexp(..., return_sign=True)` and `polygamma`'s order `n` are not
+  differentiated (refused when active); `softmax`/`log_softmax` take `axis`.
+- `scipy.linalg`'s functions take stacks of matrices, as SciPy does. `expm` by
+  `expm_frechet`; `solve_triangular` with
+  `trans=0` and `unit_diagonal=False` only (others refused); it reads one triangle of
+  `a` (`lower`), so nothing flows to the other one. `cho_factor` reads one triangle
+  too (the upper by default) and leaves `a`'s entries in the other; `cho_solve`
+  reads only the factor's triangle of `c`.
+"""
+import sys
+
+import sympy as sp
+
+from ..errors import NotDifferentiableError
+from .linalg import _mT
+from .numpy_rules import _const, _passed, _reduce, _spread
+from .table import Rule, add, defelementwise, lazy, lookup
+
+PI2 = "np.sqrt(2 * np.pi)"
+# name, parameters, one partial per parameter (None: not differentiated)
+SPECIAL = [
+    ("gammaln", "x", "_special.digamma(x)"),
+    ("gamma", "x", "ans * _special.digamma(x)"),
+    ("digamma", "x", "_special.polygamma(1, x)"),
+    ("psi", "x", "_special.polygamma(1, x)"),
+    ("polygamma", "n x", None, "_special.polygamma(n + 1, x)"),
+    ("beta", "a b", "ans * (_special.digamma(a) - _special.digamma(a + b))",
+     "ans * (_special.digamma(b) - _special.digamma(a + b))"),
+    ("betaln", "a b", "_special.digamma(a) - _special.digamma(a + b)",
+     "_special.digamma(b) - _special.digamma(a + b)"),
+    ("erf", "x", "2 / np.sqrt(np.pi) * np.exp(-x * x)"),
+    ("erfc", "x", "-2 / np.sqrt(np.pi) * np.exp(-x * x)"),
+    ("erfinv", "y", "np.sqrt(np.pi) / 2 * np.exp(ans * ans)"),
+    ("erfcinv", "y", "-np.sqrt(np.pi) / 2 * np.exp(ans * ans)"),
+    ("expit", "x", "ans * (1 - ans)"),
+    ("logit", "x", "1 / (x * (1 - x))"),
+    ("xlogy", "x y", "np.log(y)", "x / y"),
+    ("xlog1py", "x y", "np.log1p(y)", "x / (1 + y)"),
+    ("ndtr", "x", f"np.exp(-x * x / 2) / {PI2}"),
+    ("log_ndtr", "x", f"np.exp(-x * x / 2 - ans) / {PI2}"),
+    ("ndtri", "y", f"{PI2} * np.exp(ans * ans / 2)"),
+    ("i0", "x", "_special.i1(x)"),
+    ("i0e", "x", "_special.i1e(x) - np.sign(x) * ans"),
+    ("i1", "x", "(_special.i0(x) + _special.iv(2, x)) / 2"),
+    ("i1e", "x", "(_special.i0e(x) + _special.ive(2, x)) / 2 - np.sign(x) * ans"),
+]
+_NDTR = lambda x: (1 + sp.erf(x / sp.sqrt(2))) / 2  # noqa: E731
+SYMPY = {  # SymPy's counterparts, for `check`
+    "gammaln": sp.loggamma, "gamma": sp.gamma, "digamma": sp.digamma, "psi": sp.digamma,
+    "polygamma": sp.polygamma, "beta": sp.beta, "betaln": lambda a, b: sp.log(sp.beta(a, b)),
+    "erf": sp.erf, "erfc": sp.erfc, "erfinv": sp.erfinv,
+    "erfcinv": lambda y: sp.erfinv(1 - y),  # (SymPy evaluates erfinv, not erfcinv)
+    "expit": lambda x: 1 / (1 + sp.exp(-x)), "logit": lambda x: sp.log(x / (1 - x)),
+    "xlogy": lambda x, y: x * sp.log(y), "xlog1py": lambda x, y: x * sp.log(1 + y),
+    "ndtr": _NDTR, "log_ndtr": lambda x: sp.log(_NDTR(x)),
+    "ndtri": lambda y: sp.sqrt(2) * sp.erfinv(2 * y - 1),
+    "i0": lambda x: sp.besseli(0, x), "i1": lambda x: sp.besseli(1, x),
+    "i0e": lambda x: sp.exp(-sp.Abs(x)) * sp.besseli(0, x),
+    "i1e": lambda x: sp.exp(-sp.Abs(x)) * sp.besseli(1, x),
+}
+
+
+def _integer_order(b):
+    raise NotDifferentiableError("scipy.special.polygamma: its order n is an integer; "
+                                 "srcdiff does not differentiate it (hold it constant)")
+
+
+_integer_order.refuses = "an integer order"
+
+
+def _kept(v, bd):
+    """`v`, the result of a reduction over `axis`, with the reduced axes kept (to broadcast)."""
+    keep = bd.get("keepdims")
+    if not _passed(bd, "axis") or keep is not None and _const(keep) and keep.value:
+        return v
+    if keep is None or _const(keep):
+        return f"np.expand_dims({v}, axis)"
+    return _spread(v, bd)
+
+
+def _lse(mode, param):
+    """logsumexp(a, axis, b, keepdims): the weights exp(a - ans) (times b) spread."""
+    def template(bd):
+        if _passed(bd, "return_sign") and not (_const(bd["return_sign"])
+                                               and not bd["return_sign"].value):
+            raise NotDifferentiableError("scipy.special.logsumexp: return_sign=True gives a "
+                                         "tuple; srcdiff differentiates the value only")
+        w = f"np.exp(a - {_kept('ans', bd)})"
+        if param == "a" and _passed(bd, "b"):
+            w = f"b * {w}"
+        if mode == "vjp":
+            g = _spread("g", bd) if _passed(bd, "axis") else "g"
+            return f"{g} * {w}" if param == "a" else f"_unbroadcast({g} * {w}, b)"
+        return _reduce("np.sum", f"t * {w}", bd)
+    return template
+
+
+def _softmax(mode, log):
+    def template(bd):
+        v = "g" if mode == "vjp" else "t"
+        axis = ", axis=axis, keepdims=True" if _passed(bd, "axis") else ""
+        if log:  # ans = x - logsumexp(x): the Jacobian is I - softmax 1^T
+            return (f"{v} - np.exp(ans) * np.sum({v}{axis})" if mode == "vjp"
+                    else f"{v} - np.sum(np.exp(ans) * {v}{axis})")
+        return f"ans * ({v} - np.sum({v} * ans{axis}))"  # symmetric: one form for both
+    return template
+
+
+def _triangular(mode, param):
+    """x = solve_triangular(a, b, lower=lower): T x = b for T the triangle of a read."""
+    def template(bd):
+        for p, default in (("trans", 0), ("unit_diagonal", False)):
+            if _passed(bd, p) and not (_const(bd[p]) and bd[p].value == default):
+                raise NotDifferentiableError(
+                    f"scipy.linalg.solve_triangular: srcdiff differentiates {p}={default!r} "
+                    "only")
+        if _passed(bd, "lower") and not _const(bd["lower"]):
+            raise NotDifferentiableError("scipy.linalg.solve_triangular: lower= must be a "
+                                         "constant (it decides which triangle is read)")
+        lower = _passed(bd, "lower") and bool(bd["lower"].value)
+        tri = "np.tril" if lower else "np.triu"
+
+        def solve(rhs, trans=False):
+            opts = (", trans=1" if trans else "") + (", lower=lower" if lower else "")
+            return f"_linalg.solve_triangular(a, {rhs}{opts})"
+        if mode == "jvp":
+            return solve("t") if param == "b" else f"-{solve(f'{tri}(t) @ ans')}"
+        one = bd.kind("a") == "matrix" and bd.kind("b") in ("vector", "matrix")
+        if param == "b":  # (a stack of matrices a broadcasts b)
+            return solve("g", trans=True) if one else f"_unbroadcast({solve('g', True)}, b)"
+        gb = solve("g", trans=True)
+        if one:
+            return f"-{tri}(np.outer({gb}, ans))" if bd.kind("b") == "vector" else (
+                f"-{tri}({gb} @ ans.T)")
+        return f"_unbroadcast(-{tri}(_outer_last({gb}, ans)), a)"
+    return template
+
+
+def load_special():
+    special = sys.modules["scipy.special"]
+    for name, params, *partials in SPECIAL:
+        defelementwise(getattr(special, name), f"scipy.special.{name}", params, *partials,
+                       sympy=SYMPY[name])
+    rule = lookup(special.polygamma)
+    rule.vjp["n"] = rule.jvp["n"] = _integer_order
+    add(special.logsumexp, Rule(
+        "scipy.special.logsumexp", ("a", "axis", "b", "keepdims", "return_sign"),
+        {"axis": None, "b": None, "keepdims": False, "return_sign": False},
+        vjp={"a": _lse("vjp", "a"), "b": _lse("vjp", "b")},
+        jvp={"a": _lse("jvp", "a"), "b": _lse("jvp", "b")}))
+    for name, log in (("softmax", False), ("log_softmax", True)):
+        add(getattr(special, name), Rule(
+            f"scipy.special.{name}", ("x", "axis"), {"axis": None},
+            vjp={"x": _softmax("vjp", log)}, jvp={"x": _softmax("jvp", log)},
+            same_shape="x"))
+
+
+def _cho_factor(mode):
+    """(c, lower) = cho_factor(a, lower): c holds the factor in the triangle it read
+    (NumPy's cholesky of a, or of a.T transposed for the upper one) and a's own entries
+    in the other, whose derivative is the identity."""
+    def template(bd):
+        if _passed(bd, "lower") and not _const(bd["lower"]):
+            raise NotDifferentiableError("scipy.linalg.cho_factor: lower= must be a constant "
+                                         "(it decides which triangle is read)")
+        if _passed(bd, "lower") and bd["lower"].value:
+            if mode == "vjp":
+                return "_cholesky_adjoint(np.tril(g[0]), np.tril(ans[0])) + np.triu(g[0], 1)"
+            return "(_cholesky_tangent(t, np.tril(ans[0])) + np.triu(t, 1), 0.0)"
+        flat = bd.kind("a") == "matrix"
+        if mode == "vjp":
+            adjoint = _mT("_cholesky_adjoint(np.triu(g[0]), np.triu(ans[0]), True)", flat)
+            return f"{adjoint} + np.tril(g[0], -1)"
+        return f"(_cholesky_tangent({_mT('t', flat)}, np.triu(ans[0]), True) + np.tril(t, -1), 0.0)"
+    return template
+
+
+def load_linalg():
+    linalg = sys.modules["scipy.linalg"]
+    add(linalg.expm, Rule("scipy.linalg.expm", ("A",),
+                          vjp={"A": lambda b: "_linalg.expm_frechet("
+                               f"{_mT('A', b.kind('A') == 'matrix')}, g, compute_expm=False)"},
+                          jvp={"A": "_linalg.expm_frechet(A, t, compute_expm=False)"},
+                          same_shape="A"))
+    add(linalg.solve_triangular, Rule(
+        "scipy.linalg.solve_triangular",
+        ("a", "b", "trans", "lower", "unit_diagonal", "overwrite_b", "check_finite"),
+        {"trans": 0, "lower": False, "unit_diagonal": False, "overwrite_b": False,
+         "check_finite": True},
+        vjp={p: _triangular("vjp", p) for p in "ab"},
+        jvp={p: _triangular("jvp", p) for p in "ab"},
+        same_shape="b"))
+    add(linalg.cho_factor, Rule(
+        "scipy.linalg.cho_factor", ("a", "lower", "overwrite_a", "check_finite"),
+        {"lower": False, "overwrite_a": False, "check_finite": True},
+        vjp={"a": _cho_factor("vjp")}, jvp={"a": _cho_factor("jvp")}, tuple_out=True))
+    add(linalg.cho_solve, Rule(
+        "scipy.linalg.cho_solve", ("c_and_lower", "b", "overwrite_b", "check_finite"),
+        {"overwrite_b": False, "check_finite": True},
+        vjp={"c_and_lower": "_cho_solve_adjoint(g, c_and_lower, ans)",
+             "b": "_unbroadcast(_linalg.cho_solve(c_and_lower, g), b)"},
+        jvp={"c_and_lower": "_cho_solve_tangent(t, c_and_lower, ans)",
+             "b": "_linalg.cho_solve(c_and_lower, t)"}, same_shape="b"))
+
+
+lazy("scipy.special", load_special)
+lazy("scipy.linalg", load_linalg)
