@@ -266,13 +266,8 @@ class Derivative:
         return tuple(names[i] for i in self.wrt)
 
     def _build(self, args, check):
-        t = transform
-        strict = args is not None
-        if self.mode == "forward":
-            return t.build_forward(self._fn, self.wrt, self.variant, args, check,
-                                   self._as_tuple, strict)
-        return t.build_reverse(self._fn, self.wrt, self.variant, args, check, self._as_tuple,
-                               strict)
+        return transform.build(self.mode, self._fn, self.wrt, self.variant, args, check,
+                               self._as_tuple, args is not None)
 
     def _build_generic(self):
         self._lowered = transform.lowered(self._fn)
@@ -424,7 +419,7 @@ def vjp(f: Callable, *primals: Any, wrt: Wrt | None = None):
     fn = _function(f)
     idx, _ = resolve_wrt(fn, wrt, allow_none=True)
     check_arguments(fn, primals, idx)
-    built = transform.build_reverse(fn, idx, "vjp", primals)
+    built = transform.build("reverse", fn, idx, "vjp", primals)
     out = fn(*primals)
 
     def pullback(cotangent):
@@ -449,9 +444,8 @@ class JVP:
         self._positional = [p for p in inspect.signature(self._fn).parameters.values()
                             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         self._idx = tuple(range(len(self._positional))) if idx is None else tuple(idx)
-        self._built = transform.build_forward(self._fn, self._idx, "jvp")
+        self._built = transform.build("forward", self._fn, self._idx, "jvp")
         self._last = self._built
-        self._cache: dict = {}
 
     @property
     def source(self) -> str:
@@ -483,12 +477,7 @@ class JVP:
                                    f"does not support complex inputs")
             ts.append(np.array(t, dtype=float) if isinstance(p, np.ndarray) else (
                 t if isinstance(t, (float, np.ndarray)) else float(t)))
-        key = signature(primals)
-        built = self._cache.get(key)
-        if built is None:
-            built = self._cache[key] = transform.build_forward(
-                self._fn, self._idx, "jvp", primals)
-        self._last = built
+        built = self._last = transform.build("forward", self._fn, self._idx, "jvp", primals)
         code = built.fn.__code__
         names = code.co_varnames[code.co_argcount:code.co_argcount + code.co_kwonlyargcount]
         m = len(self._idx)
@@ -526,8 +515,8 @@ class Jacobian:
             self._jvp = JVP(f, self.wrt)
             self._source = self._jvp.source
         else:
-            self._source = transform.build_reverse(self._fn, self.wrt, "vjp", None,
-                                                   strict=False).source
+            self._source = transform.build("reverse", self._fn, self.wrt, "vjp",
+                                           strict=False).source
         self.__name__ = f"{getattr(f, '__name__', 'f')}_jacobian"
 
     @property

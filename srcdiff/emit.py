@@ -13,6 +13,7 @@ import copy
 import linecache
 import types
 import warnings
+from collections import Counter
 
 import astor
 
@@ -283,6 +284,9 @@ def to_source(func: ast.FunctionDef) -> str:
     return astor.to_source(func)
 
 
+_COMPILED: Counter = Counter()  # generated functions compiled, per name
+
+
 def compile_function(source: str, fname: str, f, injected: dict | None = None):
     """Compile `source` (one def) exactly as printed, so its globals are `f`'s
     module dict (read live), `f`'s closure cells are shared, and `injected` names
@@ -295,7 +299,9 @@ def compile_function(source: str, fname: str, f, injected: dict | None = None):
     outer = sorted(set(freevars) | set(injected))
     body = "".join("    " + ln + "\n" if ln.strip() else "\n" for ln in source.splitlines())
     text = f"def __srcdiff_scope__({', '.join(outer)}):\n" + body + f"    return {fname}\n"
-    filename = f"<srcdiff: {fname}>"
+    _COMPILED[fname] += 1  # a file name per compile: derivatives transform the text again
+    n = _COMPILED[fname]
+    filename = f"<srcdiff: {fname}>" if n == 1 else f"<srcdiff: {fname} #{n}>"
     with warnings.catch_warnings():  # `1.0[0]`: grad of a non-scalar result, which the
         warnings.simplefilter("ignore", SyntaxWarning)  # check refuses before it runs
         code = compile(text, filename, "exec")

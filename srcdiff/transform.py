@@ -7,6 +7,8 @@ import builtins
 import itertools
 import math
 import types
+import weakref
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,16 +36,19 @@ class Lowered:
     injected: dict = field(default_factory=dict)  # names helpers of other modules need
 
 
-_LOWERED: dict = {}
+_LOWERED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+COUNTS: Counter = Counter()  # work done, not found in a cache: "lower", "reverse", "forward"
 
 
 def lowered(f) -> Lowered:
-    """The IR of `f`, cached per function object and invalidated when a global
-    callee it resolved has been rebound or a rule was registered."""
+    """The IR of `f`, cached per function object (weakly: a function can still be
+    collected) and invalidated when a global callee it resolved has been rebound
+    or a rule was registered."""
     f = function_of(f)
     hit = _LOWERED.get(f)
     if hit is not None and guards_hold(hit.guards) and hit.version == table.VERSION[0]:
         return hit
+    COUNTS["lower"] += 1
     node, filename = parse_function(f)
     counter = itertools.count()
     injected: dict = {}
@@ -220,6 +225,46 @@ def _finalize(su: Setup, w: ir.Var, g: ast.expr, floats=None, fresh=False) -> as
     return ast.Call(name("float"), [g], [])
 
 
+_BUILT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # f -> (Lowered, {key: Built})
+
+
+def kinds_key(args) -> tuple:
+    """What a specialised build depends on in its arguments: each one's type, and
+    an array's number of dimensions (values never: they are read at run time)."""
+    return tuple((type(a), a.ndim) if isinstance(a, np.ndarray) else type(a) for a in args)
+
+
+def build(mode: str, f, wrt: tuple[int, ...], variant: str, args=None, check=None,
+          as_tuple: bool = False, strict: bool = True) -> Built:
+    """`build_reverse` or `build_forward` (mode "reverse" or "forward"), cached per
+    function object and specialisation, shared by every entry point. A build is
+    reused while what it assumed holds: the lowering it came from is still
+    current (no global callee rebound, no rule registered) and the global
+    constants its kinds read still have the types they had."""
+    f = function_of(f)
+    lw = lowered(f)
+    slot = _BUILT.get(f)
+    if slot is None or slot[0] is not lw:
+        slot = _BUILT[f] = (lw, {})
+    key = (mode, wrt, variant, check, as_tuple, strict,
+           None if args is None else kinds_key(args))
+    hit = slot[1].get(key)
+    if hit is not None and kind_guards_hold(hit.kind_guards):
+        return hit
+    COUNTS[mode] += 1
+    make = build_forward if mode == "forward" else build_reverse
+    built = slot[1][key] = make(f, wrt, variant, args, check, as_tuple, strict)
+    return built
+
+
+def kind_guards_hold(guards) -> bool:
+    """Whether every global constant the kinds read still has the type they assumed."""
+    for ns, name_, typ in guards:
+        if type(ns.get(name_)) is not typ:
+            return False
+    return True
+
+
 def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
                   as_tuple: bool = False, strict: bool = True) -> Built:
     """variant: "grad", "value_and_grad" or "vjp". `args` specialises value kinds
@@ -314,7 +359,9 @@ def build_forward(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
         sig.kwonlyargs += tangent_args
         sig.kw_defaults += [None] * len(tangent_args)
         body = code + [ast.Return(ast.Tuple([result, t_out], ast.Load()))]
-        return finish(su, f"{_base_name(fn)}_jvp", sig, body, primal, (), injected)
+        built = finish(su, f"{_base_name(fn)}_jvp", sig, body, primal, (), injected)
+        built.kind_guards = [(f.__globals__, k, t) for k, t in su.vk.guards.items()]
+        return built
     primal_args = [ast.arg(p.hint) for p in fn.params]
     inner_args = ast.arguments(posonlyargs=[], args=primal_args + tangent_args, vararg=None,
                                kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
@@ -399,4 +446,4 @@ def _all_vars(fn: ir.Function, extra=()) -> dict:
     return out
 
 
-__all__ = ["build_reverse", "lowered", "Built", "assign"]
+__all__ = ["build", "build_reverse", "lowered", "Built", "assign"]
