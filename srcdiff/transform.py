@@ -257,6 +257,13 @@ def build(mode: str, f, wrt: tuple[int, ...], variant: str, args=None, check=Non
     return built
 
 
+def kind_guards(f, vk: kinds.Kinds) -> list:
+    """(namespace, name, type) for each global constant (`SCALE`, `utils.SCALE`)
+    whose type the kinds relied on."""
+    return [(vars(k[0]), k[1], t) if isinstance(k, tuple) else (f.__globals__, k, t)
+            for k, t in vk.guards.items()]
+
+
 def kind_guards_hold(guards) -> bool:
     """Whether every global constant the kinds read still has the type they assumed."""
     for ns, name_, typ in guards:
@@ -327,7 +334,7 @@ def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
     built = finish(su, fname, sig, body, primal,
                    list(rev.plan.tapes.values()) + rev.saved,
                    injected, needed)
-    built.kind_guards = [(f.__globals__, k, t) for k, t in su.vk.guards.items()]
+    built.kind_guards = kind_guards(f, su.vk)
     built.ct_name = ct_name
     built.returns_value = returns_value
     return built
@@ -360,7 +367,7 @@ def build_forward(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
         sig.kw_defaults += [None] * len(tangent_args)
         body = code + [ast.Return(ast.Tuple([result, t_out], ast.Load()))]
         built = finish(su, f"{_base_name(fn)}_jvp", sig, body, primal, (), injected)
-        built.kind_guards = [(f.__globals__, k, t) for k, t in su.vk.guards.items()]
+        built.kind_guards = kind_guards(f, su.vk)
         return built
     primal_args = [ast.arg(p.hint) for p in fn.params]
     inner_args = ast.arguments(posonlyargs=[], args=primal_args + tangent_args, vararg=None,
@@ -404,7 +411,7 @@ def build_forward(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
     body.append(ast.Return(ret))
     built = finish(su, f"{_base_name(fn)}_{variant}", _signature(su.lw.node), body, primal, (),
                    injected)
-    built.kind_guards = [(f.__globals__, k, t) for k, t in su.vk.guards.items()]
+    built.kind_guards = kind_guards(f, su.vk)
     built.returns_value = not (variant == "grad" and check is None)
     return built
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 import math
 import sys
+import types
 import weakref
 
 import numpy as np
@@ -153,6 +154,14 @@ def uses_scale(x):
     return SCALE * x ** 2
 
 
+CFG = types.ModuleType("srcdiff_test_config")  # a module attribute, `CFG.SCALE`
+CFG.SCALE = 2.0
+
+
+def uses_cfg(x):
+    return np.sum(CFG.SCALE * x ** 2)
+
+
 LIVE = {  # each entry point's derivative of uses_help at 1.5, as a float
     "grad": lambda x: srcdiff.grad(uses_help)(x),
     "grad_forward": lambda x: srcdiff.grad(uses_help, mode="forward")(x),
@@ -221,6 +230,23 @@ def test_a_global_constant_changing_kind_specialises_again():
     finally:
         MODULE.SCALE = 2.0
     assert srcdiff.vjp(uses_scale, 1.5)[1](1.0)[0] == pytest.approx(6.0, rel=1e-15)
+
+
+def test_a_module_attribute_changing_kind_specialises_again():
+    g = srcdiff.grad(uses_cfg)
+    assert g(1.5) == pytest.approx(6.0, rel=1e-15)
+    assert srcdiff.vjp(uses_cfg, 1.5)[1](1.0)[0] == pytest.approx(6.0, rel=1e-15)
+    before = transforms()
+    assert g(1.5) == pytest.approx(6.0, rel=1e-15)
+    assert transforms() == before  # the guard holds: nothing rebuilt
+    try:
+        CFG.SCALE = np.array([1.0, 2.0, 4.0])
+        assert g(1.5) == pytest.approx(21.0, rel=1e-15)
+        assert srcdiff.vjp(uses_cfg, 1.5)[1](1.0)[0] == pytest.approx(21.0, rel=1e-15)
+        assert srcdiff.jvp(uses_cfg, (1.5,), (1.0,))[1] == pytest.approx(21.0, rel=1e-15)
+    finally:
+        CFG.SCALE = 2.0
+    assert g(1.5) == pytest.approx(6.0, rel=1e-15)
 
 
 # --- the caches keep nothing alive; generated functions with one name ------------
