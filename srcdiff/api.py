@@ -273,10 +273,19 @@ class Derivative:
         self._lowered = transform.lowered(self._fn)
         self._guards = list({(id(ns), k): (ns, k, o) for ns, k, o in
                              self._lowered.guards}.values())
-        self._generic = self._build(None, None)
+        self._generic_built = None
         self._last = None
         self._cache.clear()
         self._version = _VERSION[0]
+
+    @property
+    def _generic(self):
+        """The derivative for any argument kinds: what `.source` shows before a
+        call and what a derivative of this one transforms. Built when first needed
+        (a call runs a specialised build, which reports the same errors)."""
+        if self._generic_built is None:
+            self._generic_built = self._build(None, None)
+        return self._generic_built
 
     @property
     def source(self) -> str:
