@@ -30,6 +30,7 @@ import json  # noqa: E402
 import math  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
+import subprocess  # noqa: E402
 import sys  # noqa: E402
 import textwrap  # noqa: E402
 import time  # noqa: E402
@@ -212,6 +213,34 @@ def transform_time(case: Case, args, tries: int) -> tuple[float, float]:
         t2 = time.perf_counter()
         build, first = min(build, t1 - t0), min(first, t2 - t1)
     return build, first
+
+
+_IMPORT = """
+import time
+t0 = time.perf_counter()
+import numpy
+t1 = time.perf_counter()
+import sympy
+t2 = time.perf_counter()
+import srcdiff
+t3 = time.perf_counter()
+print(t1 - t0, t2 - t1, t3 - t2, t3 - t1)
+"""
+
+
+def import_time(tries: int) -> dict:
+    """Seconds to import NumPy, then SymPy (a runtime dependency srcdiff imports),
+    then the rest of srcdiff, each in a fresh interpreter: min over `tries`. Also
+    `srcdiff`: SymPy plus the rest, what `import srcdiff` costs after NumPy."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(Path(srcdiff.__file__).resolve().parents[1])]
+        + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+    best = [math.inf] * 4
+    for _ in range(tries):
+        out = subprocess.run([sys.executable, "-c", _IMPORT], capture_output=True, text=True,
+                             env=env, check=True).stdout.split()
+        best = [min(b, float(x)) for b, x in zip(best, out)]
+    return dict(zip(("numpy", "sympy", "srcdiff_rest", "srcdiff"), best))
 
 
 def run_case(case: Case, quick: bool, repeats: int, target: float, use_autograd: bool) -> dict:
@@ -409,6 +438,14 @@ def summary(rows: list) -> str:
     return "\n".join(f"- {x}" for x in lines)
 
 
+def import_line(imp: dict | None) -> str:
+    if not imp:
+        return ""
+    return (f"\n- import (fresh interpreter, min of runs): `import srcdiff` "
+            f"{fmt_time(imp['srcdiff'])} after NumPy ({fmt_time(imp['numpy'])}): SymPy "
+            f"{fmt_time(imp['sympy'])}, srcdiff's own modules {fmt_time(imp['srcdiff_rest'])}.")
+
+
 def report(rows: list, info: dict, quick: bool, repeats: int, target: float) -> str:
     has_ag = any("autograd/hand" in r or r.get("autograd_error") for r in rows)
     head = (f"srcdiff benchmarks{' (--quick: small sizes)' if quick else ''} — {info['date']}; "
@@ -423,7 +460,8 @@ def report(rows: list, info: dict, quick: bool, repeats: int, target: float) -> 
               "per-repeat ratios. Peak memory (tracemalloc) is in bold for loop cases. "
               "Lines: non-blank, non-docstring body lines; generated code excludes nested "
               "runtime helper defs, counted separately.")
-    return f"{head}\n\n{table(rows, has_ag)}\n\n{summary(rows)}\n\n{legend}\n"
+    imp = import_line(info.get("import"))
+    return f"{head}\n\n{table(rows, has_ag)}\n\n{summary(rows)}{imp}\n\n{legend}\n"
 
 
 def main(argv=None) -> int:
@@ -441,6 +479,7 @@ def main(argv=None) -> int:
     target = (a.target_ms or (5 if a.quick else 20)) / 1e3
     cases = [c for c in CASES if not a.only or a.only.lower() in c.name.lower()]
     info = machine()
+    info["import"] = import_time(3 if a.quick else 7)
     rows = []
     t_start = time.perf_counter()
     for c in cases:
