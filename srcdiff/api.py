@@ -15,6 +15,7 @@ from typing import Any, Callable, Sequence, Union
 import numpy as np
 
 from . import ir, transform
+from .dispatch import NO, dispatcher
 from .errors import (
     NonNumericOutputError,
     NonScalarOutputError,
@@ -69,9 +70,6 @@ def resolve_wrt(f, wrt: Wrt, allow_none=False) -> tuple[tuple[int, ...], bool]:
                            f"parameters {names}")
         out.append(i)
     return tuple(out), as_tuple
-
-
-_NDARRAY = np.ndarray
 
 
 def _bound(sig, name: str, args, kwargs):
@@ -185,12 +183,6 @@ def undefined(fn, args, kwargs, error: Exception, user=None) -> Exception:
         + (f"\n  in the generated line: {line}" if line else ""))
 
 
-def signature(values) -> tuple:
-    """What a specialised derivative depends on: each argument's type (and an
-    array's number of dimensions)."""
-    return tuple(a.ndim if type(a) is np.ndarray else type(a) for a in values)
-
-
 def check_scalar(y) -> None:
     """The result of `f` under grad must be a scalar."""
     if type(y) is float:
@@ -232,15 +224,11 @@ class Entry:
 
 class Derivative:
     """A derivative function: call it like `f`; read `.source` and `.primal`.
-    Instances are of a subclass whose `__call__` is written out for `f`'s number
-    of parameters (see `_fast_class`)."""
+    Each instance is of its own subclass, whose `__call__` is written for the
+    specialisations it has cached (dispatch.py)."""
 
     def __new__(cls, f: Callable, *args, **kwargs):
-        try:
-            n = len(_params(_function(f)))
-        except Exception:  # reported, with its reason, by __init__
-            return super().__new__(cls)
-        return super().__new__(_fast_class(n) if cls is Derivative else cls)
+        return super().__new__(type("Derivative", (cls,), {}) if cls is Derivative else cls)
 
     def __init__(self, f: Callable, wrt: Wrt, variant: str, mode: str = "reverse"):
         if mode not in ("reverse", "forward"):
@@ -276,6 +264,7 @@ class Derivative:
         self._generic_built = None
         self._last = None
         self._cache.clear()
+        self._install()
         self._version = _VERSION[0]
 
     @property
@@ -308,9 +297,7 @@ class Derivative:
             check_arguments(self._fn, values, self.wrt, self._names)
             if not any(t is np.ndarray or issubclass(t, (list, tuple, dict)) for t in key):
                 self._checked.add(key)
-        entry = self._cache.get(key)
-        if type(entry) is dict:  # arrays: keyed by their number of dimensions too
-            entry = entry.get(signature(values))
+        entry = self._cache.get(transform.kinds_key(values))
         if entry is None or entry.version != _VERSION[0]:
             entry = self._specialise(values)
         for ns, name, expected, by_type in entry.guards:  # what the cached code assumed
@@ -344,53 +331,33 @@ class Derivative:
         guards += [(ns, k, typ, True) for ns, k, typ in internal.kind_guards]
         unwrap = internal.returns_value and self.variant == "grad"  # (value, grad) -> grad
         entry = Entry(internal.fn, unwrap, shown, tuple(guards), self._version)
-        key = tuple(map(type, values))
-        if _NDARRAY in key or any(t in _SEQUENCES for t in key):
-            self._cache.setdefault(key, {})[signature(values)] = entry
-        else:
-            self._cache[key] = entry
+        self._cache[transform.kinds_key(values)] = entry
+        self._install()
         return entry
+
+    def _install(self) -> None:
+        """Write the call path for the cached specialisations (none: the general one)."""
+        cls = type(self)
+        if cls.__dict__.get("__call__"):
+            del cls.__call__
+        positional = all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                         for p in self._sig.parameters.values())
+        if self._cache and self._nparams and positional and cls.__base__ is Derivative:
+            cls.__call__ = dispatcher(self._nparams, list(self._cache.items()), self.wrt,
+                                      _VERSION[0], _general, _fallback, undefined, _ARITHMETIC)
 
     def __repr__(self) -> str:
         return f"<srcdiff {self.variant} of {describe(self.primal)} wrt {self.wrt_names}>"
 
 
-_FAST: dict = {}
-_NO = object()  # an argument not passed
+def _general(d: Derivative, args: tuple, more: tuple, kwargs: dict):
+    """A call the written call path does not take: keywords, defaults, extra arguments."""
+    return Derivative.__call__(d, *(tuple(a for a in args if a is not NO) + more), **kwargs)
 
 
-def _fast_class(n: int) -> type:
-    """A Derivative subclass whose `__call__` is written out for `n` positional
-    arguments: the per-call cost of the wrapper is a type tuple and a dict lookup."""
-    if n not in _FAST:
-        names = [f"a{i}" for i in range(n)]
-        params = "".join(f"{a}=_NO, " for a in names)
-        args = ", ".join(names)
-        key = "(" + "".join(f"type({a}), " for a in names) + ")"
-        src = (f"def __call__(self, {params}*more, **kwargs):\n"
-               f"    if more or kwargs or {names[-1] if n else 'True'} is _NO:\n"
-               f"        args = tuple(a for a in ({args}{',' if n == 1 else ''}) if a is not _NO)"
-               f" + more\n"
-               f"        return Derivative.__call__(self, *args, **kwargs)\n")
-        if n:
-            src += (f"    entry = self._cache.get({key})\n"
-                    f"    if type(entry) is not Entry or entry.version != _VERSION[0] "
-                    f"or entry.guards:\n"
-                    f"        args = ({args}{',' if n == 1 else ''})\n"
-                    f"        return self._call(args, args, kwargs)\n"
-                    f"    if self._last is not entry:\n"
-                    f"        self._last = entry\n"
-                    f"    try:\n"
-                    f"        result = entry.fn({args})\n"
-                    f"    except _ARITHMETIC as e:\n"
-                    f"        raise undefined(self._fn, ({args}{',' if n == 1 else ''}), {{}}, e,"
-                    f" self.primal) from None\n"
-                    f"    return result[1] if entry.unwrap else result\n")
-        scope = {"Derivative": Derivative, "Entry": Entry, "_VERSION": _VERSION, "_NO": _NO,
-                 "_ARITHMETIC": _ARITHMETIC, "undefined": undefined}
-        exec(compile(src, f"<srcdiff: call with {n} arguments>", "exec"), scope)
-        _FAST[n] = type("Derivative", (Derivative,), {"__call__": scope["__call__"]})
-    return _FAST[n]
+def _fallback(d: Derivative, args: tuple):
+    """A call no cached specialisation matches (or whose globals changed)."""
+    return d._call(args, args, {})
 
 
 def _decorator(variant):

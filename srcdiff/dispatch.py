@@ -1,0 +1,86 @@
+"""The call path of a derivative function, written as Python for its cached
+specialisations: a call whose arguments match one (each argument's type, an
+array's number of dimensions, a real dtype), with the rule table unchanged and
+the globals the code assumed still bound as they were, runs the generated
+derivative after those inline checks; anything else takes the general path
+(`Derivative._call`, which specialises, rebuilds or reports). Written again
+whenever the cache changes, so the checks are constants, not a loop."""
+from __future__ import annotations
+
+import numpy as np
+
+from .rules.table import VERSION
+from .spelling import MISSING
+
+LIMIT = 8  # specialisations checked inline; more go through the general path
+NO = object()  # an argument not passed
+
+
+def dispatcher(n: int, entries: list, wrt: tuple, version: int, general, fallback,
+               undefined, arithmetic):
+    """`__call__(self, a0, ..., a{n-1})` for `entries`, a list of (key, entry):
+    key as `transform.kinds_key` gives it, entry with `.fn`, `.unwrap` and
+    `.guards` ((namespace, name, object or type, by_type)). `general(self, args,
+    more, kwargs)` takes calls of another shape (keywords, defaults), `fallback(self,
+    args)` calls no entry matches."""
+    names = [f"a{i}" for i in range(n)]
+    args = ", ".join(names) + ("," if n == 1 else "")
+    scope = {"_NO": NO, "_ndarray": np.ndarray, "_general": general,
+             "_fallback": fallback, "_undefined": undefined, "_ARITHMETIC": arithmetic,
+             "_version": version}
+    scope["_VERSION"] = VERSION
+    lines = [f"def __call__(self, {''.join(f'{a}=_NO, ' for a in names)}*more, **kwargs):",
+             f"    if more or kwargs or {names[-1]} is _NO or _VERSION[0] != _version:",
+             f"        return _general(self, ({args}), more, kwargs)"]
+    lines += [f"    t{i} = type({a})" for i, a in enumerate(names)]
+    for e, (key, entry) in enumerate(entries[:LIMIT]):
+        tests = []
+        for i, k in enumerate(key):
+            if isinstance(k, tuple):  # an array: (type, ndim); its dtype is checked too
+                if k[0] is not np.ndarray:
+                    break  # a subclass: the general path
+                real = 'in "biuf"' if i in wrt else '!= "c"'  # as check_arguments
+                tests.append(f"t{i} is _ndarray and a{i}.ndim == {k[1]} "
+                             f"and a{i}.dtype.kind {real}")
+            elif k in (list, tuple, dict):
+                break  # containers: checked at every call, on the general path
+            else:
+                scope[f"_t{e}_{i}"] = k
+                tests.append(f"t{i} is _t{e}_{i}")
+        else:
+            lines += [f"    if {' and '.join(tests)}:"]
+            lines += _guarded(e, entry, args, scope)
+    lines.append(f"    return _fallback(self, ({args}))")
+    exec(compile("\n".join(lines) + "\n", f"<srcdiff: call with {n} arguments>", "exec"),
+         scope)
+    return scope["__call__"]
+
+
+def _guarded(e: int, entry, args: str, scope: dict) -> list:
+    """The body run when entry `e`'s kinds match: its guards, then its function."""
+    checks, seen = [], {}
+    for ns, name, obj, by_type in entry.guards:
+        if id(ns) not in seen:
+            seen[id(ns)] = f"_n{e}_{len(seen)}"
+            scope[seen[id(ns)]] = ns
+        spot = f"{seen[id(ns)]}[{name!r}]"
+        if obj is MISSING:
+            checks.append(f"{name!r} not in {seen[id(ns)]}")
+            continue
+        scope[f"_o{e}_{len(checks)}"] = obj
+        checks.append(f"{'type(' + spot + ')' if by_type else spot} is _o{e}_{len(checks)}")
+    scope[f"_e{e}"], scope[f"_f{e}"] = entry, entry.fn
+    call = f"_f{e}({args})" + ("[1]" if entry.unwrap else "")
+    body = [f"self._last = _e{e}",
+            "try:",
+            f"    return {call}",
+            "except _ARITHMETIC as e:",
+            f"    raise _undefined(self._fn, ({args}), {{}}, e, self.primal) from None"]
+    if not checks:
+        return ["        " + ln for ln in body]
+    return (["        try:",
+             f"            held = {' and '.join(checks)}",
+             "        except KeyError:",
+             "            held = False",
+             "        if held:"]
+            + ["            " + ln for ln in body])
