@@ -25,7 +25,7 @@ def dispatcher(n: int, entries: list, wrt: tuple, version: int, general, fallbac
     args)` calls no entry matches."""
     names = [f"a{i}" for i in range(n)]
     args = ", ".join(names) + ("," if n == 1 else "")
-    scope = {"_NO": NO, "_ndarray": np.ndarray, "_general": general,
+    scope = {"_NO": NO, "_ndarray": np.ndarray, "_float64": np.dtype(float), "_general": general,
              "_fallback": fallback, "_undefined": undefined, "_ARITHMETIC": arithmetic,
              "_version": version}
     scope["_VERSION"] = VERSION
@@ -37,11 +37,11 @@ def dispatcher(n: int, entries: list, wrt: tuple, version: int, general, fallbac
         tests = []
         for i, k in enumerate(key):
             if isinstance(k, tuple):  # an array: (type, ndim); its dtype is checked too
-                if k[0] is not np.ndarray:
-                    break  # a subclass: the general path
+                if len(k) != 2 or k[0] is not np.ndarray:
+                    break  # a subclass, or a key this does not know how to test: general
                 real = 'in "biuf"' if i in wrt else '!= "c"'  # as check_arguments
-                tests.append(f"t{i} is _ndarray and a{i}.ndim == {k[1]} "
-                             f"and a{i}.dtype.kind {real}")
+                tests.append(f"t{i} is _ndarray and a{i}.ndim == {k[1]} and (a{i}.dtype is "
+                             f"_float64 or a{i}.dtype.kind {real})")
             elif k in (list, tuple, dict):
                 break  # containers: checked at every call, on the general path
             else:

@@ -230,7 +230,9 @@ _BUILT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # f -> (Lowered
 
 def kinds_key(args) -> tuple:
     """What a specialised build depends on in its arguments: each one's type, and
-    an array's number of dimensions (values never: they are read at run time)."""
+    an array's number of dimensions (values never: they are read at run time).
+    dispatch.py writes inline tests of this key; a key of another form takes the
+    general call path there until it learns to test it."""
     return tuple((type(a), a.ndim) if isinstance(a, np.ndarray) else type(a) for a in args)
 
 
