@@ -51,9 +51,15 @@ def dispatcher(n: int, entries: list, wrt: tuple, version: int, general, fallbac
             lines += [f"    if {' and '.join(tests)}:"]
             lines += _guarded(e, entry, args, scope)
     lines.append(f"    return _fallback(self, ({args}))")
-    exec(compile("\n".join(lines) + "\n", f"<srcdiff: call with {n} arguments>", "exec"),
-         scope)
+    text = "\n".join(lines) + "\n"
+    code = _CODE.get(text)
+    if code is None:  # the text names its constants: one compile serves every function
+        code = _CODE[text] = compile(text, f"<srcdiff: call with {n} arguments>", "exec")
+    exec(code, scope)
     return scope["__call__"]
+
+
+_CODE: dict = {}  # the text of a call path -> its code
 
 
 def _guarded(e: int, entry, args: str, scope: dict) -> list:
