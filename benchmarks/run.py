@@ -324,6 +324,62 @@ def _as_floats(g, want):
     return float(g) if isinstance(want, float) else g
 
 
+# --- entry points: repeated calls cost an evaluation, not a transform ----------------
+
+def entry_points(repeats: int, target: float) -> list:
+    """Seconds per call of each entry point called afresh every time (`vjp(f, x)`
+    and its pullback, `jacobian(f)(x)`, a new `grad(f)` ...), next to the hand
+    version, interleaved; each result is checked against the hand one first."""
+    from .cases import bump, bump_hessian_hand, wave, wave_jacobian_hand
+    x = np.random.default_rng(0).standard_normal(5)
+    jac = wave_jacobian_hand(x)
+    d_wave = np.diag(jac)
+    rows = [
+        ("vjp(f, x) + pullback", lambda: srcdiff.vjp(wave, x)[1](np.ones(5))[0], d_wave,
+         lambda: np.cos(x) * x + np.sin(x)),
+        ("jvp(f, (x,), (t,))", lambda: srcdiff.jvp(wave, (x,), (np.ones(5),))[1], d_wave,
+         lambda: np.cos(x) * x + np.sin(x)),
+        ("jacobian(f)(x), n=5", lambda: srcdiff.jacobian(wave)(x), jac,
+         lambda: wave_jacobian_hand(x)),
+        ("jacobian(f, mode='forward')(x)", lambda: srcdiff.jacobian(wave, mode="forward")(x),
+         jac, lambda: wave_jacobian_hand(x)),
+        ("hessian(f)(x), scalar", lambda: srcdiff.hessian(bump)(1.3), bump_hessian_hand(1.3),
+         lambda: bump_hessian_hand(1.3)),
+        ("grad(f) built again + called", lambda: srcdiff.grad(bump)(1.3),
+         math.cos(1.3) * 1.69 + 2.6 * math.sin(1.3),
+         lambda: math.cos(1.3) * 1.69 + 2.6 * math.sin(1.3)),
+        ("value_and_grad(f) built again + called",
+         lambda: srcdiff.value_and_grad(bump)(1.3)[1],
+         math.cos(1.3) * 1.69 + 2.6 * math.sin(1.3),
+         lambda: math.cos(1.3) * 1.69 + 2.6 * math.sin(1.3)),
+    ]
+    out = []
+    for name, call, want, hand in rows:
+        before = sum(_transform.COUNTS.values())
+        err, problem = compare(call(), want)
+        first = sum(_transform.COUNTS.values())
+        call()
+        again = sum(_transform.COUNTS.values()) - first
+        if problem or err > RTOL:
+            print(f"\n!!! MISMATCH in {name}: {problem or err}\n", file=sys.stderr)
+        samples = time_interleaved({"call": call, "hand": hand}, (), repeats, target)
+        out.append({"entry": name, "call": statistics.median(samples["call"]),
+                    "hand": statistics.median(samples["hand"]),
+                    "first_transforms": first - before, "repeat_transforms": again,
+                    "ok": not problem and err <= RTOL})
+    return out
+
+
+def entry_table(rows: list) -> str:
+    out = ["| entry point, called afresh | per call | hand | transforms at a repeat |",
+           "|---|---|---|---|"]
+    for r in rows:
+        ok = "" if r["ok"] else " **MISMATCH**"
+        out.append(f"| {r['entry']}{ok} | {fmt_time(r['call'])} | {fmt_time(r['hand'])} | "
+                   f"{r['repeat_transforms']} |")
+    return "\n".join(out)
+
+
 # --- report ------------------------------------------------------------------------------
 
 def fmt_time(s) -> str:
@@ -488,15 +544,19 @@ def main(argv=None) -> int:
         print(f"  {c.name}: {rows[-1]['status']} ({time.perf_counter() - t0:.1f} s)",
               file=sys.stderr)
     print(f"  total {time.perf_counter() - t_start:.1f} s", file=sys.stderr)
+    entries = entry_points(repeats, target) if not a.only else []
     text = report(rows, info, a.quick, repeats, target)
+    if entries:
+        text += "\n" + entry_table(entries) + "\n"
     print(text)
     if not a.no_write:
         RESULTS.mkdir(exist_ok=True)
         (RESULTS / "latest.md").write_text(text)
         payload = {"machine": info, "quick": a.quick, "repeats": repeats,
-                   "target_s": target, "rows": rows}
+                   "target_s": target, "rows": rows, "entry_points": entries}
         (RESULTS / "latest.json").write_text(json.dumps(payload, indent=1, default=str))
-    return 1 if any(r["status"] == "MISMATCH" for r in rows) else 0
+    bad = any(r["status"] == "MISMATCH" for r in rows) or not all(e["ok"] for e in entries)
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":
