@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import linecache
+import weakref
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence, Union
 
@@ -32,8 +33,22 @@ from .source import describe, function_of
 Wrt = Union[int, str, Sequence[Union[int, str]]]
 
 
-def _params(f) -> list[str]:
+_SIGNATURES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def signature_of(f) -> inspect.Signature:
+    """`inspect.signature(f)`, kept per function while its defaults are the same
+    objects (entry points called afresh read it several times a call)."""
+    hit = _SIGNATURES.get(f)
+    if hit is not None and hit[0] is f.__defaults__ and hit[1] is f.__kwdefaults__:
+        return hit[2]
     sig = inspect.signature(f)
+    _SIGNATURES[f] = (f.__defaults__, f.__kwdefaults__, sig)
+    return sig
+
+
+def _params(f) -> list[str]:
+    sig = signature_of(f)
     return [p.name for p in sig.parameters.values()
             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
 
@@ -41,7 +56,7 @@ def _params(f) -> list[str]:
 def resolve_wrt(f, wrt: Wrt, allow_none=False) -> tuple[tuple[int, ...], bool]:
     """(parameter indices, whether the caller asked for a tuple)."""
     names = _params(f)
-    positional = [p.name for p in inspect.signature(f).parameters.values()
+    positional = [p.name for p in signature_of(f).parameters.values()
                   if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     if wrt is None and allow_none:
         return tuple(range(len(positional))), True
@@ -94,7 +109,7 @@ def check_arguments(fn, values, wrt, names=None) -> None:
             break
     else:
         return
-    names = names or list(inspect.signature(fn).parameters)
+    names = names or list(signature_of(fn).parameters)
     for name, v in zip(names, values):
         t = type(v)
         if t is float or t is int or (t is np.ndarray and v.dtype.kind != "c"):
@@ -242,7 +257,7 @@ class Derivative:
         self._cache: dict = {}
         self._checked: set = set()  # argument type tuples check_arguments passed by type
         self._nparams = len(_params(self._fn))
-        self._sig = inspect.signature(self._fn)
+        self._sig = signature_of(self._fn)
         self._names = list(self._sig.parameters)
         self._build_generic()
         self.__name__ = f"{getattr(f, '__name__', 'f')}_{variant}"
@@ -391,9 +406,14 @@ def _function(f):
 
 def vjp(f: Callable, *primals: Any, wrt: Wrt | None = None):
     """(out, pullback): pullback(cotangent) gives one gradient per differentiated
-    parameter (a tuple), for any result shape."""
+    parameter (a tuple), for any result shape. Omitted trailing primals take
+    `f`'s defaults."""
     fn = _function(f)
     idx, _ = resolve_wrt(fn, wrt, allow_none=True)
+    sig = signature_of(fn)
+    if len(primals) != sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                           for p in sig.parameters.values()):
+        primals = tuple(_bound(sig, f"vjp of {describe(fn)}", primals, {}).args)
     check_arguments(fn, primals, idx)
     built = transform.build("reverse", fn, idx, "vjp", primals)
     out = fn(*primals)
@@ -417,7 +437,7 @@ class JVP:
     def __init__(self, f, idx=None):
         self.primal = f
         self._fn = _function(f)
-        self._positional = [p for p in inspect.signature(self._fn).parameters.values()
+        self._positional = [p for p in signature_of(self._fn).parameters.values()
                             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         self._idx = tuple(range(len(self._positional))) if idx is None else tuple(idx)
         self._built = transform.build("forward", self._fn, self._idx, "jvp")
@@ -486,7 +506,7 @@ class Jacobian:
         self.mode = mode
         self._fn = _function(f)
         self.wrt, self._as_tuple = resolve_wrt(self._fn, wrt)
-        self._sig = inspect.signature(self._fn)
+        self._sig = signature_of(self._fn)
         if mode == "forward":
             self._jvp = JVP(f, self.wrt)
             self._source = self._jvp.source

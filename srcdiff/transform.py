@@ -225,7 +225,8 @@ def _finalize(su: Setup, w: ir.Var, g: ast.expr, floats=None, fresh=False) -> as
     return ast.Call(name("float"), [g], [])
 
 
-_BUILT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # f -> (Lowered, {key: Built})
+# f -> (Lowered, f.__defaults__, f.__kwdefaults__, {key: Built})
+_BUILT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def kinds_key(args) -> tuple:
@@ -241,21 +242,23 @@ def build(mode: str, f, wrt: tuple[int, ...], variant: str, args=None, check=Non
     """`build_reverse` or `build_forward` (mode "reverse" or "forward"), cached per
     function object and specialisation, shared by every entry point. A build is
     reused while what it assumed holds: the lowering it came from is still
-    current (no global callee rebound, no rule registered) and the global
-    constants its kinds read still have the types they had."""
+    current (no global callee rebound, no rule registered), `f`'s defaults are
+    the same objects, and the global constants its kinds read still have the
+    types they had."""
     f = function_of(f)
     lw = lowered(f)
     slot = _BUILT.get(f)
-    if slot is None or slot[0] is not lw:
-        slot = _BUILT[f] = (lw, {})
+    if slot is None or slot[0] is not lw or slot[1] is not f.__defaults__ or (
+            slot[2] is not f.__kwdefaults__):  # (compiled code copies the defaults)
+        slot = _BUILT[f] = (lw, f.__defaults__, f.__kwdefaults__, {})
     key = (mode, wrt, variant, check, as_tuple, strict,
            None if args is None else kinds_key(args))
-    hit = slot[1].get(key)
+    hit = slot[3].get(key)
     if hit is not None and kind_guards_hold(hit.kind_guards):
         return hit
     COUNTS[mode] += 1
     make = build_forward if mode == "forward" else build_reverse
-    built = slot[1][key] = make(f, wrt, variant, args, check, as_tuple, strict)
+    built = slot[3][key] = make(f, wrt, variant, args, check, as_tuple, strict)
     return built
 
 

@@ -249,6 +249,25 @@ def test_a_module_attribute_changing_kind_specialises_again():
     assert g(1.5) == pytest.approx(6.0, rel=1e-15)
 
 
+def scaled(x, k=2.0):
+    return k * x * x
+
+
+def test_new_defaults_are_not_served_from_the_caches():
+    """The compiled code copies `f`'s defaults: new ones mean new builds."""
+    assert srcdiff.grad(scaled)(1.0) == pytest.approx(4.0, rel=1e-15)
+    assert srcdiff.vjp(scaled, 1.0)[1](1.0) == pytest.approx((4.0, 1.0), rel=1e-15)
+    try:
+        scaled.__defaults__ = (5.0,)
+        assert srcdiff.grad(scaled)(1.0) == pytest.approx(10.0, rel=1e-15)
+        assert srcdiff.value_and_grad(scaled)(1.0) == pytest.approx((5.0, 10.0), rel=1e-15)
+        assert srcdiff.vjp(scaled, 1.0)[1](1.0)[0] == pytest.approx(10.0, rel=1e-15)
+        assert srcdiff.jvp(scaled, (1.0, 5.0), (1.0, 0.0))[1] == pytest.approx(10.0, rel=1e-15)
+    finally:
+        scaled.__defaults__ = (2.0,)
+    assert srcdiff.grad(scaled)(1.0) == pytest.approx(4.0, rel=1e-15)
+
+
 # --- the caches keep nothing alive; generated functions with one name ------------
 
 def test_a_function_can_be_collected_after_its_derivatives():
