@@ -440,12 +440,13 @@ class JVP:
         self._positional = [p for p in signature_of(self._fn).parameters.values()
                             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         self._idx = tuple(range(len(self._positional))) if idx is None else tuple(idx)
-        self._built = transform.build("forward", self._fn, self._idx, "jvp")
-        self._last = self._built
+        transform.lowered(self._fn)  # unsupported code is reported here
+        self._last = None
 
     @property
     def source(self) -> str:
-        return self._built.source
+        """The generic jvp (for any argument kinds), built when first read."""
+        return transform.build("forward", self._fn, self._idx, "jvp").source
 
     def __call__(self, primals, tangents):
         primals, tangents = tuple(primals), tuple(tangents)
@@ -509,14 +510,16 @@ class Jacobian:
         self._sig = signature_of(self._fn)
         if mode == "forward":
             self._jvp = JVP(f, self.wrt)
-            self._source = self._jvp.source
         else:
-            self._source = transform.build("reverse", self._fn, self.wrt, "vjp",
-                                           strict=False).source
+            transform.lowered(self._fn)  # unsupported code is reported here
+        self._source = None
         self.__name__ = f"{getattr(f, '__name__', 'f')}_jacobian"
 
     @property
     def source(self) -> str:
+        if self._source is None:  # before a call: the generic code, built when first read
+            self._source = self._jvp.source if self.mode == "forward" else transform.build(
+                "reverse", self._fn, self.wrt, "vjp", strict=False).source
         return self._source
 
     def bind(self, args, kwargs) -> tuple:
