@@ -72,6 +72,29 @@ def test_a_repeated_call_of_any_entry_point_transforms_nothing(entry):
     assert again == pytest.approx(EXPECTED[entry], rel=1e-14)
 
 
+FIRST = {
+    "grad": lambda f: srcdiff.grad(f)(1.5),
+    "value_and_grad": lambda f: srcdiff.value_and_grad(f)(1.5)[1],
+    "vjp": lambda f: srcdiff.vjp(f, 1.5)[1](1.0)[0],
+    "jvp": lambda f: srcdiff.jvp(f, (1.5,), (1.0,))[1],
+    "jacobian": lambda f: srcdiff.jacobian(f)(1.5),
+    "jacobian_forward": lambda f: srcdiff.jacobian(f, mode="forward")(1.5),
+}
+
+
+@pytest.mark.parametrize("entry", list(FIRST))
+def test_a_first_call_is_one_lowering_and_one_build(entry):
+    """Nothing is built for `.source` unless it is read."""
+    def f(x):
+        return x ** 3 + 2.0 * x
+
+    before = dict(transform.COUNTS)
+    assert FIRST[entry](f) == pytest.approx(dcube(1.5), rel=1e-14)
+    ran = {k: v - before.get(k, 0) for k, v in transform.COUNTS.items() if v != before.get(k, 0)}
+    assert ran == {"lower": 1, "forward" if "forward" in entry or entry == "jvp"
+                   else "reverse": 1}
+
+
 def test_grad_of_the_same_function_twice_shares_the_transform():
     def f(x, y):
         return np.sum(x * y ** 2)
