@@ -302,7 +302,7 @@ class Derivative:
             entry.shown = entry.shown()
         return entry.shown.source
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, /, *args, **kwargs):
         values = self._bind(args, kwargs) if kwargs or len(args) != self._nparams else args
         return self._call(values, args, kwargs)
 
@@ -355,19 +355,25 @@ class Derivative:
         cls = type(self)
         if cls.__dict__.get("__call__"):
             del cls.__call__
-        positional = all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-                         for p in self._sig.parameters.values())
-        if self._cache and self._nparams and positional and cls.__base__ is Derivative:
-            cls.__call__ = dispatcher(self._nparams, list(self._cache.items()), self.wrt,
-                                      _VERSION[0], _general, _fallback, undefined, _ARITHMETIC)
+        params = list(self._sig.parameters.values())
+        positional = all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
+        if self._cache and params and positional and cls.__base__ is Derivative:
+            cls.__call__ = dispatcher(params, list(self._cache.items()), self.wrt, _VERSION[0],
+                                      _general, _fallback, undefined, _ARITHMETIC)
 
     def __repr__(self) -> str:
         return f"<srcdiff {self.variant} of {describe(self.primal)} wrt {self.wrt_names}>"
 
 
-def _general(d: Derivative, args: tuple, more: tuple, kwargs: dict):
-    """A call the written call path does not take: keywords, defaults, extra arguments."""
-    return Derivative.__call__(d, *(tuple(a for a in args if a is not NO) + more), **kwargs)
+def _general(d: Derivative, names, args: tuple, more: tuple, kwargs: dict):
+    """A call the written call path does not take: extra arguments, unknown keywords,
+    a required argument missing. `names`: the path's parameters are `f`'s (None:
+    positional a0, a1, ...), so what was passed may have been passed by keyword."""
+    if more or names is None:  # (extra arguments: every parameter was passed by position)
+        return Derivative.__call__(d, *(tuple(a for a in args if a is not NO) + more),
+                                   **kwargs)
+    passed = {n: a for n, a in zip(names, args) if a is not NO}
+    return Derivative.__call__(d, **passed, **kwargs)
 
 
 def _fallback(d: Derivative, args: tuple):
@@ -532,7 +538,7 @@ class Jacobian:
         return tuple(bound.arguments[p.name] for p in params
                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, /, *args, **kwargs):
         args = self.bind(args, kwargs)
         check_arguments(self._fn, args, self.wrt)
         res = self._forward(args) if self.mode == "forward" else self._reverse(args)

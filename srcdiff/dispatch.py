@@ -16,45 +16,57 @@ LIMIT = 8  # specialisations checked inline; more go through the general path
 NO = object()  # an argument not passed
 
 
-def dispatcher(n: int, entries: list, wrt: tuple, version: int, general, fallback,
+def dispatcher(params: list, entries: list, wrt: tuple, version: int, general, fallback,
                undefined, arithmetic):
-    """`__call__(self, a0, ..., a{n-1})` for `entries`, a list of (key, entry):
-    key as `transform.kinds_key` gives it, entry with `.fn`, `.unwrap` and
-    `.guards` ((namespace, name, object or type, by_type)). `general(self, args,
-    more, kwargs)` takes calls of another shape (keywords, defaults), `fallback(self,
+    """`__call__` for `entries`, a list of (key, entry): key as `transform.kinds_key`
+    gives it, entry with `.fn`, `.unwrap` and `.guards` ((namespace, name, object or
+    type, by_type)). `params` are `f`'s (inspect.Parameter, all positional): the
+    call path takes them by their names where it can (so keywords and defaults are
+    bound by Python itself), else as a0, a1, ... positionally. `general(self,
+    names, args, more, kwargs)` takes calls of another shape (extra arguments,
+    unknown keywords, a required argument missing: it reports them), `fallback(self,
     args)` calls no entry matches."""
-    names = [f"a{i}" for i in range(n)]
-    args = ", ".join(names) + ("," if n == 1 else "")
+    named = all(p.kind == p.POSITIONAL_OR_KEYWORD and not p.name.startswith("_")
+                for p in params)
+    names = [p.name if named else f"a{i}" for i, p in enumerate(params)]
+    args = ", ".join(names) + ("," if len(names) == 1 else "")
     scope = {"_NO": NO, "_ndarray": np.ndarray, "_float64": np.dtype(float), "_general": general,
              "_fallback": fallback, "_undefined": undefined, "_ARITHMETIC": arithmetic,
-             "_version": version}
-    scope["_VERSION"] = VERSION
-    lines = [f"def __call__(self, {''.join(f'{a}=_NO, ' for a in names)}*more, **kwargs):",
-             f"    if more or kwargs or {names[-1]} is _NO or _VERSION[0] != _version:",
-             f"        return _general(self, ({args}), more, kwargs)"]
-    lines += [f"    t{i} = type({a})" for i, a in enumerate(names)]
+             "_version": version, "_VERSION": VERSION, "_type": type, "_KeyError": KeyError,
+             "_names": tuple(names) if named else None}
+    defaults = {i: p.default for i, p in enumerate(params) if p.default is not p.empty}
+    required = [a for i, a in enumerate(names) if i not in defaults]
+    missing = f" or {required[-1]} is _NO" if required else ""
+    lines = [f"def __call__(__self, {''.join(f'{a}=_NO, ' for a in names)}*__more, **__kw):",
+             f"    if __more or __kw{missing} or _VERSION[0] != _version:",
+             f"        return _general(__self, _names, ({args}), __more, __kw)"]
+    for i, value in sorted(defaults.items()):
+        scope[f"_d{i}"] = value
+        lines += [f"    if {names[i]} is _NO:", f"        {names[i]} = _d{i}"]
+    lines += [f"    __t{i} = _type({a})" for i, a in enumerate(names)]
     for e, (key, entry) in enumerate(entries[:LIMIT]):
         tests = []
-        for i, k in enumerate(key):
+        for i, (a, k) in enumerate(zip(names, key)):
             if isinstance(k, tuple):  # an array: (type, ndim); its dtype is checked too
                 if len(k) != 2 or k[0] is not np.ndarray:
                     break  # a subclass, or a key this does not know how to test: general
                 real = 'in "biuf"' if i in wrt else '!= "c"'  # as check_arguments
-                tests.append(f"t{i} is _ndarray and a{i}.ndim == {k[1]} and (a{i}.dtype is "
-                             f"_float64 or a{i}.dtype.kind {real})")
+                tests.append(f"__t{i} is _ndarray and {a}.ndim == {k[1]} and ({a}.dtype is "
+                             f"_float64 or {a}.dtype.kind {real})")
             elif k in (list, tuple, dict):
                 break  # containers: checked at every call, on the general path
             else:
                 scope[f"_t{e}_{i}"] = k
-                tests.append(f"t{i} is _t{e}_{i}")
+                tests.append(f"__t{i} is _t{e}_{i}")
         else:
             lines += [f"    if {' and '.join(tests)}:"]
             lines += _guarded(e, entry, args, scope)
-    lines.append(f"    return _fallback(self, ({args}))")
+    lines.append(f"    return _fallback(__self, ({args}))")
     text = "\n".join(lines) + "\n"
     code = _CODE.get(text)
     if code is None:  # the text names its constants: one compile serves every function
-        code = _CODE[text] = compile(text, f"<srcdiff: call with {n} arguments>", "exec")
+        code = _CODE[text] = compile(text, f"<srcdiff: call with {len(names)} arguments>",
+                                     "exec")
     exec(code, scope)
     return scope["__call__"]
 
@@ -74,19 +86,19 @@ def _guarded(e: int, entry, args: str, scope: dict) -> list:
             checks.append(f"{name!r} not in {seen[id(ns)]}")
             continue
         scope[f"_o{e}_{len(checks)}"] = obj
-        checks.append(f"{'type(' + spot + ')' if by_type else spot} is _o{e}_{len(checks)}")
+        checks.append(f"{'_type(' + spot + ')' if by_type else spot} is _o{e}_{len(checks)}")
     scope[f"_e{e}"], scope[f"_f{e}"] = entry, entry.fn
     call = f"_f{e}({args})" + ("[1]" if entry.unwrap else "")
-    body = [f"self._last = _e{e}",
+    body = [f"__self._last = _e{e}",
             "try:",
             f"    return {call}",
-            "except _ARITHMETIC as e:",
-            f"    raise _undefined(self._fn, ({args}), {{}}, e, self.primal) from None"]
+            "except _ARITHMETIC as __e:",
+            f"    raise _undefined(__self._fn, ({args}), {{}}, __e, __self.primal) from None"]
     if not checks:
         return ["        " + ln for ln in body]
     return (["        try:",
-             f"            held = {' and '.join(checks)}",
-             "        except KeyError:",
-             "            held = False",
-             "        if held:"]
+             f"            __held = {' and '.join(checks)}",
+             "        except _KeyError:",
+             "            __held = False",
+             "        if __held:"]
             + ["            " + ln for ln in body])

@@ -106,3 +106,41 @@ def test_value_and_grad_on_the_written_path():
         assert value == pytest.approx(7.5, rel=1e-15)
         np.testing.assert_allclose(grad, 3.0 * x, rtol=1e-15)
         assert grad is not x
+
+
+def odd_names(self, type, _private=1.0):
+    return self * type * _private
+
+
+def positional_only(x, y, /, k=2.0):
+    return k * x * y
+
+
+def test_parameter_names_that_could_clash_with_the_call_path():
+    g = srcdiff.grad(odd_names, wrt=(0, 1))
+    for _ in range(2):
+        assert g(2.0, 3.0) == pytest.approx((3.0, 2.0), rel=1e-15)
+        assert g(self=2.0, type=3.0, _private=2.0) == pytest.approx((6.0, 4.0), rel=1e-15)
+        assert g(2.0, type=3.0) == pytest.approx((3.0, 2.0), rel=1e-15)
+
+
+def test_positional_only_parameters():
+    g = srcdiff.grad(positional_only, wrt=(0, 1))
+    for _ in range(2):
+        assert g(2.0, 3.0) == pytest.approx((6.0, 4.0), rel=1e-15)
+        assert g(2.0, 3.0, k=1.0) == pytest.approx((3.0, 2.0), rel=1e-15)
+    with pytest.raises(TypeError):
+        g(x=2.0, y=3.0)
+
+
+def test_call_mistakes_are_reported_as_for_any_call():
+    g = srcdiff.grad(weighted)
+    g(0.3, 1.5)  # the written path is in place
+    with pytest.raises(TypeError, match="missing a required argument: 'w'"):
+        g(0.3)
+    with pytest.raises(TypeError, match="missing a required argument: 'w'"):
+        g(0.3, scale=2.0)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'z'"):
+        g(0.3, 1.5, z=1.0)
+    with pytest.raises(TypeError, match="too many positional arguments"):
+        g(0.3, 1.5, 2.0, 4.0)
