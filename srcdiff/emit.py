@@ -13,6 +13,7 @@ import copy
 import linecache
 import types
 import warnings
+import weakref
 from collections import Counter
 
 import astor
@@ -316,6 +317,7 @@ def compile_function(source: str, fname: str, f, injected: dict | None = None):
     closure = [cell(n) for n in inner.co_freevars]
     fn = types.FunctionType(inner, f.__globals__, fname, f.__defaults__, tuple(closure) or None)
     fn.__kwdefaults__ = dict(f.__kwdefaults__) if f.__kwdefaults__ else None
+    weakref.finalize(fn, linecache.cache.pop, filename, None)  # its text lives as long as it
     return fn
 
 
