@@ -291,6 +291,33 @@ def test_new_defaults_are_not_served_from_the_caches():
     assert srcdiff.grad(scaled)(1.0) == pytest.approx(4.0, rel=1e-15)
 
 
+def test_a_closure_constant_rebound_by_nonlocal_is_transformed_again():
+    """A closure's number is baked into the code as a constant; rebinding it
+    (`nonlocal`) must not leave the old one in any cached derivative."""
+    def make():
+        c = 2.0
+
+        def f(x):
+            return c * x * x
+
+        def set_c(v):
+            nonlocal c
+            c = v
+        return f, set_c
+
+    f, set_c = make()
+    g, j = srcdiff.grad(f), srcdiff.jvp(f)
+    assert g(1.5) == pytest.approx(6.0, rel=1e-15)
+    assert j((1.5,), (1.0,))[1] == pytest.approx(6.0, rel=1e-15)
+    assert srcdiff.vjp(f, 1.5)[1](1.0)[0] == pytest.approx(6.0, rel=1e-15)
+    set_c(5.0)
+    assert g(1.5) == pytest.approx(15.0, rel=1e-15)
+    assert j((1.5,), (1.0,))[1] == pytest.approx(15.0, rel=1e-15)
+    assert srcdiff.vjp(f, 1.5)[1](1.0)[0] == pytest.approx(15.0, rel=1e-15)
+    assert srcdiff.grad(f, mode="forward")(1.5) == pytest.approx(15.0, rel=1e-15)
+    assert srcdiff.hessian(f)(1.5) == pytest.approx(10.0, rel=1e-15)
+
+
 # --- the caches keep nothing alive; generated functions with one name ------------
 
 def test_a_function_can_be_collected_after_its_derivatives():
