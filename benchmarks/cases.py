@@ -185,6 +185,92 @@ def sincos_hand(x):
     return c * c - s * s + 2.0 * x
 
 
+# --- moderate sizes (n ~ 100-1000), as real functions are written ----------------
+
+def softmax_xent(z, y):
+    e = np.exp(z - np.max(z))
+    p = e / np.sum(e)
+    return -np.sum(y * np.log(p))
+
+
+def softmax_xent_hand(z, y):
+    e = np.exp(z - np.max(z))
+    return e / np.sum(e) * np.sum(y) - y
+
+
+def layernorm(X, gamma, beta, C):
+    mu = np.mean(X, axis=1, keepdims=True)
+    xc = X - mu
+    var = np.mean(xc * xc, axis=1, keepdims=True)
+    xhat = xc / np.sqrt(var + 1e-5)
+    return np.sum(C * (gamma * xhat + beta))
+
+
+def layernorm_hand(X, gamma, beta, C):
+    n = X.shape[1]
+    mu = np.mean(X, axis=1, keepdims=True)
+    xc = X - mu
+    inv = 1.0 / np.sqrt(np.mean(xc * xc, axis=1, keepdims=True) + 1e-5)
+    xhat = xc * inv
+    d_xhat = C * gamma
+    d_X = inv * (d_xhat - np.mean(d_xhat, axis=1, keepdims=True)
+                 - xhat * np.sum(d_xhat * xhat, axis=1, keepdims=True) / n)
+    return d_X, np.sum(C * xhat, axis=0), np.sum(C, axis=0)
+
+
+def gauss_ll(mu, log_sigma, X):
+    sigma = np.exp(log_sigma)
+    z = (X - mu) / sigma
+    return -np.sum(0.5 * z * z + log_sigma + 0.5 * math.log(2.0 * math.pi))
+
+
+def gauss_ll_hand(mu, log_sigma, X):
+    z = (X - mu) * np.exp(-log_sigma)
+    return np.sum(z, axis=0) * np.exp(-log_sigma), np.sum(z * z, axis=0) - X.shape[0]
+
+
+def lstsq(w, A, b, lam):
+    r = A @ w - b
+    return np.dot(r, r) + lam * np.dot(w, w)
+
+
+def lstsq_hand(w, A, b, lam):
+    return 2.0 * (A.T @ (A @ w - b)) + (2.0 * lam) * w
+
+
+def mlp_small(W1, b1, W2, b2, X, y):
+    h = np.maximum(X @ W1 + b1, 0.0)
+    r = h @ W2 + b2 - y
+    return np.mean(r * r)
+
+
+def mlp_small_hand(W1, b1, W2, b2, X, y):
+    z = X @ W1 + b1
+    h = np.maximum(z, 0.0)
+    d_r = (2.0 / y.shape[0]) * (h @ W2 + b2 - y)
+    d_z = np.outer(d_r, W2) * (z > 0.0)
+    return X.T @ d_z, np.sum(d_z, axis=0), h.T @ d_r, float(np.sum(d_r))
+
+
+# --- entry points other than grad (repeated calls: benchmarks/run.py) ------------
+
+def wave(x):
+    return np.sin(x) * x
+
+
+def wave_jacobian_hand(x):
+    return np.diag(np.cos(x) * x + np.sin(x))
+
+
+def bump(x):
+    return math.sin(x) * x * x
+
+
+def bump_hessian_hand(x):
+    s, c = math.sin(x), math.cos(x)
+    return 2.0 * s + 4.0 * x * c - x * x * s
+
+
 # --- argument builders ---------------------------------------------------------
 
 def _rng():
@@ -225,6 +311,38 @@ def _rnn_args(quick):
     return Wx, Wh, b, xs, h0
 
 
+def _softmax_args(quick):
+    r = _rng()
+    return r.standard_normal(1000), r.dirichlet(np.ones(1000))
+
+
+def _layernorm_args(quick):
+    r = _rng()
+    B, D = 16, 64
+    return (r.standard_normal((B, D)), 1.0 + 0.1 * r.standard_normal(D),
+            0.1 * r.standard_normal(D), r.standard_normal((B, D)))
+
+
+def _gauss_args(quick):
+    r = _rng()
+    n, d = 100, 10
+    return r.standard_normal(d), 0.1 * r.standard_normal(d), 2.0 + r.standard_normal((n, d))
+
+
+def _lstsq_args(quick):
+    r = _rng()
+    m, n = 300, 30
+    return r.standard_normal(n), r.standard_normal((m, n)), r.standard_normal(m), 0.1
+
+
+def _mlp_small_args(quick):
+    r = _rng()
+    n, i, h = 32, 20, 32
+    return (r.standard_normal((i, h)) / math.sqrt(i), 0.1 * r.standard_normal(h),
+            r.standard_normal(h) / math.sqrt(h), 0.1, r.standard_normal((n, i)),
+            r.standard_normal(n))
+
+
 CASES = [
     Case("poly (scalar)", poly, poly_hand, lambda q: (1.3,)),
     Case("sin/exp/log/tanh chain", chain, chain_hand, lambda q: (0.7, 1.1), wrt=(0, 1)),
@@ -237,4 +355,10 @@ CASES = [
     Case("MLP 784-256-10 b=128", mlp, mlp_hand, _mlp_args, wrt=(0, 1, 2, 3)),
     Case("RNN T=50 H=64 I=32 B=16", rnn, rnn_hand, _rnn_args, wrt=(0, 1, 2), loop=True),
     Case("sum(sin*cos+x^2) n=1e6", sincos, sincos_hand, _vec(1_000_000)),
+    Case("softmax xent n=1e3", softmax_xent, softmax_xent_hand, _softmax_args),
+    Case("layer norm 16x64", layernorm, layernorm_hand, _layernorm_args, wrt=(0, 1, 2)),
+    Case("Gaussian loglik 100x10", gauss_ll, gauss_ll_hand, _gauss_args, wrt=(0, 1)),
+    Case("least squares 300x30", lstsq, lstsq_hand, _lstsq_args),
+    Case("MLP 20-32-1 b=32 relu", mlp_small, mlp_small_hand, _mlp_small_args,
+         wrt=(0, 1, 2, 3)),
 ]

@@ -30,6 +30,7 @@ import json  # noqa: E402
 import math  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
+import subprocess  # noqa: E402
 import sys  # noqa: E402
 import textwrap  # noqa: E402
 import time  # noqa: E402
@@ -214,6 +215,34 @@ def transform_time(case: Case, args, tries: int) -> tuple[float, float]:
     return build, first
 
 
+_IMPORT = """
+import time
+t0 = time.perf_counter()
+import numpy
+t1 = time.perf_counter()
+import sympy
+t2 = time.perf_counter()
+import srcdiff
+t3 = time.perf_counter()
+print(t1 - t0, t2 - t1, t3 - t2, t3 - t1)
+"""
+
+
+def import_time(tries: int) -> dict:
+    """Seconds to import NumPy, then SymPy (a runtime dependency srcdiff imports),
+    then the rest of srcdiff, each in a fresh interpreter: min over `tries`. Also
+    `srcdiff`: SymPy plus the rest, what `import srcdiff` costs after NumPy."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(Path(srcdiff.__file__).resolve().parents[1])]
+        + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+    best = [math.inf] * 4
+    for _ in range(tries):
+        out = subprocess.run([sys.executable, "-c", _IMPORT], capture_output=True, text=True,
+                             env=env, check=True).stdout.split()
+        best = [min(b, float(x)) for b, x in zip(best, out)]
+    return dict(zip(("numpy", "sympy", "srcdiff_rest", "srcdiff"), best))
+
+
 def run_case(case: Case, quick: bool, repeats: int, target: float, use_autograd: bool) -> dict:
     args = case.make(quick)
     row: dict = {"case": case.name, "status": "ok", "error": None, "mismatch": None}
@@ -280,6 +309,7 @@ def run_case(case: Case, quick: bool, repeats: int, target: float, use_autograd:
         build, first = transform_time(case, args, 1 if quick else 3)
         row["build"], row["first_call"] = build, first
         row["transform"] = build + first
+        row["transform_no_eval"] = max(0.0, build + first - row["time"]["grad"])
         row["peak_grad"] = peak_memory(d, args)
     if ag is not None:
         row["autograd/hand"] = paired_ratio(samples["autograd"], samples["hand"])
@@ -293,6 +323,69 @@ def _as_floats(g, want):
     if isinstance(g, tuple):
         return tuple(_as_floats(a, w) for a, w in zip(g, _parts(want)))
     return float(g) if isinstance(want, float) else g
+
+
+# --- entry points: repeated calls cost an evaluation, not a transform ----------------
+
+def entry_points(repeats: int, target: float) -> list:
+    """Seconds per call of each entry point called afresh every time (`vjp(f, x)`
+    and its pullback, `jacobian(f)(x)`, a new `grad(f)` ...), next to the hand
+    version, interleaved; each result is checked against the hand one first."""
+    from .cases import bump, bump_hessian_hand, wave, wave_jacobian_hand
+    x = np.random.default_rng(0).standard_normal(5)
+    jac = wave_jacobian_hand(x)
+    d_wave = np.diag(jac)
+    rows = [
+        ("vjp(f, x) + pullback", lambda: srcdiff.vjp(wave, x)[1](np.ones(5))[0], d_wave,
+         lambda: np.cos(x) * x + np.sin(x)),
+        ("jvp(f, (x,), (t,))", lambda: srcdiff.jvp(wave, (x,), (np.ones(5),))[1], d_wave,
+         lambda: np.cos(x) * x + np.sin(x)),
+        ("jacobian(f)(x), n=5", lambda: srcdiff.jacobian(wave)(x), jac,
+         lambda: wave_jacobian_hand(x)),
+        ("jacobian(f, mode='forward')(x)", lambda: srcdiff.jacobian(wave, mode="forward")(x),
+         jac, lambda: wave_jacobian_hand(x)),
+        ("hessian(f)(x), scalar", lambda: srcdiff.hessian(bump)(1.3), bump_hessian_hand(1.3),
+         lambda: bump_hessian_hand(1.3)),
+        ("grad(f) built again + called", lambda: srcdiff.grad(bump)(1.3),
+         math.cos(1.3) * 1.69 + 2.6 * math.sin(1.3),
+         lambda: math.cos(1.3) * 1.69 + 2.6 * math.sin(1.3)),
+        ("value_and_grad(f) built again + called",
+         lambda: srcdiff.value_and_grad(bump)(1.3)[1],
+         math.cos(1.3) * 1.69 + 2.6 * math.sin(1.3),
+         lambda: math.cos(1.3) * 1.69 + 2.6 * math.sin(1.3)),
+    ]
+    out = []
+    for name, call, want, hand in rows:
+        before = _transforms()
+        err, problem = compare(call(), want)
+        first = _transforms()
+        call()
+        again = None if first is None else _transforms() - first
+        if problem or err > RTOL:
+            print(f"\n!!! MISMATCH in {name}: {problem or err}\n", file=sys.stderr)
+        samples = time_interleaved({"call": call, "hand": hand}, (), repeats, target)
+        out.append({"entry": name, "call": statistics.median(samples["call"]),
+                    "hand": statistics.median(samples["hand"]),
+                    "first_transforms": None if first is None else first - before,
+                    "repeat_transforms": again,
+                    "ok": not problem and err <= RTOL})
+    return out
+
+
+def _transforms():
+    """Lowerings and builds srcdiff has run (None for a version that does not count)."""
+    counts = getattr(_transform, "COUNTS", None)
+    return None if counts is None else sum(counts.values())
+
+
+def entry_table(rows: list) -> str:
+    out = ["| entry point, called afresh | per call | hand | transforms at a repeat |",
+           "|---|---|---|---|"]
+    for r in rows:
+        ok = "" if r["ok"] else " **MISMATCH**"
+        out.append(f"| {r['entry']}{ok} | {fmt_time(r['call'])} | {fmt_time(r['hand'])} | "
+                   f"{'?' if r['repeat_transforms'] is None else r['repeat_transforms']} |")
+    return "\n".join(out)
 
 
 # --- report ------------------------------------------------------------------------------
@@ -397,8 +490,12 @@ def summary(rows: list) -> str:
                      f"{worst['grad/hand']:.2f}× ({worst['case']}); raw/hand: median "
                      f"{statistics.median(raws):.2f}×, worst {max(raws):.2f}×.")
         tr = [r["transform"] for r in ok]
+        tn = [r["transform_no_eval"] for r in ok]
+        slow = max(ok, key=lambda r: r["transform_no_eval"])
         lines.append(f"transform (build + first call): median {fmt_time(statistics.median(tr))},"
-                     f" max {fmt_time(max(tr))}.")
+                     f" max {fmt_time(max(tr))}; without the first call's one gradient "
+                     f"evaluation: median {fmt_time(statistics.median(tn))}, max "
+                     f"{fmt_time(max(tn))} ({slow['case']}).")
     bad = [r for r in rows if r["status"] != "ok"]
     for r in bad:
         lines.append(f"{r['status']}: {r['case']}: {r['error'] or r['mismatch']}")
@@ -407,6 +504,14 @@ def summary(rows: list) -> str:
         lines.append("Nested runtime helpers emitted in generated code (not counted in lines): "
                      + ", ".join(helpers) + ".")
     return "\n".join(f"- {x}" for x in lines)
+
+
+def import_line(imp: dict | None) -> str:
+    if not imp:
+        return ""
+    return (f"\n- import (fresh interpreter, min of runs): `import srcdiff` "
+            f"{fmt_time(imp['srcdiff'])} after NumPy ({fmt_time(imp['numpy'])}): SymPy "
+            f"{fmt_time(imp['sympy'])}, srcdiff's own modules {fmt_time(imp['srcdiff_rest'])}.")
 
 
 def report(rows: list, info: dict, quick: bool, repeats: int, target: float) -> str:
@@ -423,7 +528,8 @@ def report(rows: list, info: dict, quick: bool, repeats: int, target: float) -> 
               "per-repeat ratios. Peak memory (tracemalloc) is in bold for loop cases. "
               "Lines: non-blank, non-docstring body lines; generated code excludes nested "
               "runtime helper defs, counted separately.")
-    return f"{head}\n\n{table(rows, has_ag)}\n\n{summary(rows)}\n\n{legend}\n"
+    imp = import_line(info.get("import"))
+    return f"{head}\n\n{table(rows, has_ag)}\n\n{summary(rows)}{imp}\n\n{legend}\n"
 
 
 def main(argv=None) -> int:
@@ -441,6 +547,7 @@ def main(argv=None) -> int:
     target = (a.target_ms or (5 if a.quick else 20)) / 1e3
     cases = [c for c in CASES if not a.only or a.only.lower() in c.name.lower()]
     info = machine()
+    info["import"] = import_time(3 if a.quick else 7)
     rows = []
     t_start = time.perf_counter()
     for c in cases:
@@ -449,15 +556,19 @@ def main(argv=None) -> int:
         print(f"  {c.name}: {rows[-1]['status']} ({time.perf_counter() - t0:.1f} s)",
               file=sys.stderr)
     print(f"  total {time.perf_counter() - t_start:.1f} s", file=sys.stderr)
+    entries = entry_points(repeats, target) if not a.only else []
     text = report(rows, info, a.quick, repeats, target)
+    if entries:
+        text += "\n" + entry_table(entries) + "\n"
     print(text)
     if not a.no_write:
         RESULTS.mkdir(exist_ok=True)
         (RESULTS / "latest.md").write_text(text)
         payload = {"machine": info, "quick": a.quick, "repeats": repeats,
-                   "target_s": target, "rows": rows}
+                   "target_s": target, "rows": rows, "entry_points": entries}
         (RESULTS / "latest.json").write_text(json.dumps(payload, indent=1, default=str))
-    return 1 if any(r["status"] == "MISMATCH" for r in rows) else 0
+    bad = any(r["status"] == "MISMATCH" for r in rows) or not all(e["ok"] for e in entries)
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

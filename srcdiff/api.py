@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import inspect
 import linecache
+import weakref
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence, Union
 
 import numpy as np
 
 from . import ir, pytree, shapes, transform, tree_api
+from .dispatch import NO, dispatcher
 from .errors import (
     NonNumericOutputError,
     NonScalarOutputError,
@@ -31,8 +33,22 @@ from .source import describe, function_of
 Wrt = Union[int, str, Sequence[Union[int, str]]]
 
 
-def _params(f) -> list[str]:
+_SIGNATURES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def signature_of(f) -> inspect.Signature:
+    """`inspect.signature(f)`, kept per function while its defaults are the same
+    objects (entry points called afresh read it several times a call)."""
+    hit = _SIGNATURES.get(f)
+    if hit is not None and hit[0] is f.__defaults__ and hit[1] is f.__kwdefaults__:
+        return hit[2]
     sig = inspect.signature(f)
+    _SIGNATURES[f] = (f.__defaults__, f.__kwdefaults__, sig)
+    return sig
+
+
+def _params(f) -> list[str]:
+    sig = signature_of(f)
     return [p.name for p in sig.parameters.values()
             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
 
@@ -40,7 +56,7 @@ def _params(f) -> list[str]:
 def resolve_wrt(f, wrt: Wrt, allow_none=False) -> tuple[tuple[int, ...], bool]:
     """(parameter indices, whether the caller asked for a tuple)."""
     names = _params(f)
-    positional = [p.name for p in inspect.signature(f).parameters.values()
+    positional = [p.name for p in signature_of(f).parameters.values()
                   if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     if wrt is None and allow_none:
         return tuple(range(len(positional))), True
@@ -71,9 +87,6 @@ def resolve_wrt(f, wrt: Wrt, allow_none=False) -> tuple[tuple[int, ...], bool]:
     return tuple(out), as_tuple
 
 
-_NDARRAY = np.ndarray
-
-
 def _bound(sig, name: str, args, kwargs):
     """`args`/`kwargs` bound to `sig`, defaults applied; a TypeError naming `name`."""
     try:
@@ -96,7 +109,7 @@ def check_arguments(fn, values, wrt, names=None) -> None:
             break
     else:
         return
-    names = names or list(inspect.signature(fn).parameters)
+    names = names or list(signature_of(fn).parameters)
     for name, v in zip(names, values):
         t = type(v)
         if t is float or t is int or (t is np.ndarray and v.dtype.kind != "c"):
@@ -188,17 +201,6 @@ def undefined(fn, args, kwargs, error: Exception, user=None) -> Exception:
         + (f"\n  in the generated line: {line}" if line else ""))
 
 
-def signature(values) -> tuple:
-    """What a specialised derivative depends on: each argument's type (and an
-    array's dtype and which of its dimensions have size 1: shapes.key; a
-    container's structure and its leaves' kinds)."""
-    return tuple(shapes.key(a) if type(a) is np.ndarray else type(a) if type(a) in _PLAIN or
-                 not pytree.is_node(a) else pytree.signature(a) for a in values)
-
-
-_PLAIN = (float, int, bool, str, np.float64)
-
-
 def check_scalar(y) -> None:
     """The result of `f` under grad must be a scalar."""
     if type(y) is float:
@@ -240,15 +242,11 @@ class Entry:
 
 class Derivative:
     """A derivative function: call it like `f`; read `.source` and `.primal`.
-    Instances are of a subclass whose `__call__` is written out for `f`'s number
-    of parameters (see `_fast_class`)."""
+    Each instance is of its own subclass, whose `__call__` is written for the
+    specialisations it has cached (dispatch.py)."""
 
     def __new__(cls, f: Callable, *args, **kwargs):
-        try:
-            n = len(_params(_function(f)))
-        except Exception:  # reported, with its reason, by __init__
-            return super().__new__(cls)
-        return super().__new__(_fast_class(n) if cls is Derivative else cls)
+        return super().__new__(type("Derivative", (cls,), {}) if cls is Derivative else cls)
 
     def __init__(self, f: Callable, wrt: Wrt, variant: str, mode: str = "reverse",
                  has_aux: bool = False):
@@ -265,7 +263,7 @@ class Derivative:
         self._cache: dict = {}
         self._checked: set = set()  # argument type tuples check_arguments passed by type
         self._nparams = len(_params(self._fn))
-        self._sig = inspect.signature(self._fn)
+        self._sig = signature_of(self._fn)
         self._names = list(self._sig.parameters)
         self._build_generic()
         self.__name__ = f"{getattr(f, '__name__', 'f')}_{variant}"
@@ -277,28 +275,34 @@ class Derivative:
         return tuple(names[i] for i in self.wrt)
 
     def _build(self, args, check):
-        t = transform
         strict = args is not None
         if tree_api.structured(args, self.wrt):  # containers: code for their structure
             return tree_api.build(self.mode, self._fn, self.wrt, self.variant, args, check,
                                   self._as_tuple, strict)
-        if self.mode == "forward":
-            return t.build_forward(self._fn, self.wrt, self.variant, args, check,
-                                   self._as_tuple, strict)
-        return t.build_reverse(self._fn, self.wrt, self.variant, args, check, self._as_tuple,
-                               strict)
+        return transform.build(self.mode, self._fn, self.wrt, self.variant, args, check,
+                               self._as_tuple, strict)
 
     def _build_generic(self):
         self._lowered = transform.lowered(self._fn)
         self._guards = list({(id(ns), k): (ns, k, o) for ns, k, o in
                              self._lowered.guards}.values())
-        try:
-            self._generic = self._build(None, None)
-        except SrcDiffError as e:  # p.W of a container parameter: code per structure only
-            self._generic = tree_api.deferred(self._fn, self.wrt, e)
+        self._generic_built = None
         self._last = None
         self._cache.clear()
+        self._install()
         self._version = _VERSION[0]
+
+    @property
+    def _generic(self):
+        """The derivative for any argument kinds: what `.source` shows before a
+        call and what a derivative of this one transforms. Built when first needed
+        (a call runs a specialised build, which reports the same errors)."""
+        if self._generic_built is None:
+            try:
+                self._generic_built = self._build(None, None)
+            except SrcDiffError as e:  # p.W of a container parameter: code per structure
+                self._generic_built = tree_api.deferred(self._fn, self.wrt, e)
+        return self._generic_built
 
     @property
     def source(self) -> str:
@@ -311,7 +315,7 @@ class Derivative:
             entry.shown = entry.shown()
         return entry.shown.source
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, /, *args, **kwargs):
         values = self._bind(args, kwargs) if kwargs or len(args) != self._nparams else args
         return self._call(values, args, kwargs)
 
@@ -322,9 +326,7 @@ class Derivative:
             if not any(t is np.ndarray or issubclass(t, (list, tuple, dict)) or
                        pytree.is_node_type(t) for t in key):
                 self._checked.add(key)
-        entry = self._cache.get(key)
-        if type(entry) is dict:  # arrays: keyed by their number of dimensions too
-            entry = entry.get(signature(values))
+        entry = self._cache.get(transform.kinds_key(values))
         if entry is None or entry.version != _VERSION[0]:
             entry = self._specialise(values)
         for ns, name, expected, by_type in entry.guards:  # what the cached code assumed
@@ -359,53 +361,39 @@ class Derivative:
         guards += [(ns, k, typ, True) for ns, k, typ in internal.kind_guards]
         unwrap = internal.returns_value and self.variant == "grad"  # (value, grad) -> grad
         entry = Entry(internal.fn, unwrap, shown, tuple(guards), self._version)
-        key = tuple(map(type, values))
-        if _NDARRAY in key or any(t in _SEQUENCES or pytree.is_node_type(t) for t in key):
-            self._cache.setdefault(key, {})[signature(values)] = entry
-        else:
-            self._cache[key] = entry
+        self._cache[transform.kinds_key(values)] = entry
+        self._install()
         return entry
+
+    def _install(self) -> None:
+        """Write the call path for the cached specialisations (none: the general one)."""
+        cls = type(self)
+        if cls.__dict__.get("__call__"):
+            del cls.__call__
+        params = list(self._sig.parameters.values())
+        positional = all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
+        if self._cache and params and positional and cls.__base__ is Derivative:
+            cls.__call__ = dispatcher(params, list(self._cache.items()), self.wrt, _VERSION[0],
+                                      _general, _fallback, undefined, _ARITHMETIC)
 
     def __repr__(self) -> str:
         return f"<srcdiff {self.variant} of {describe(self.primal)} wrt {self.wrt_names}>"
 
 
-_FAST: dict = {}
-_NO = object()  # an argument not passed
+def _general(d: Derivative, names, args: tuple, more: tuple, kwargs: dict):
+    """A call the written call path does not take: extra arguments, unknown keywords,
+    a required argument missing. `names`: the path's parameters are `f`'s (None:
+    positional a0, a1, ...), so what was passed may have been passed by keyword."""
+    if more or names is None:  # (extra arguments: every parameter was passed by position)
+        return Derivative.__call__(d, *(tuple(a for a in args if a is not NO) + more),
+                                   **kwargs)
+    passed = {n: a for n, a in zip(names, args) if a is not NO}
+    return Derivative.__call__(d, **passed, **kwargs)
 
 
-def _fast_class(n: int) -> type:
-    """A Derivative subclass whose `__call__` is written out for `n` positional
-    arguments: the per-call cost of the wrapper is a type tuple and a dict lookup."""
-    if n not in _FAST:
-        names = [f"a{i}" for i in range(n)]
-        params = "".join(f"{a}=_NO, " for a in names)
-        args = ", ".join(names)
-        key = "(" + "".join(f"type({a}), " for a in names) + ")"
-        src = (f"def __call__(self, {params}*more, **kwargs):\n"
-               f"    if more or kwargs or {names[-1] if n else 'True'} is _NO:\n"
-               f"        args = tuple(a for a in ({args}{',' if n == 1 else ''}) if a is not _NO)"
-               f" + more\n"
-               f"        return Derivative.__call__(self, *args, **kwargs)\n")
-        if n:
-            src += (f"    entry = self._cache.get({key})\n"
-                    f"    if type(entry) is not Entry or entry.version != _VERSION[0] "
-                    f"or entry.guards:\n"
-                    f"        args = ({args}{',' if n == 1 else ''})\n"
-                    f"        return self._call(args, args, kwargs)\n"
-                    f"    if self._last is not entry:\n"
-                    f"        self._last = entry\n"
-                    f"    try:\n"
-                    f"        result = entry.fn({args})\n"
-                    f"    except _ARITHMETIC as e:\n"
-                    f"        raise undefined(self._fn, ({args}{',' if n == 1 else ''}), {{}}, e,"
-                    f" self.primal) from None\n"
-                    f"    return result[1] if entry.unwrap else result\n")
-        scope = {"Derivative": Derivative, "Entry": Entry, "_VERSION": _VERSION, "_NO": _NO,
-                 "_ARITHMETIC": _ARITHMETIC, "undefined": undefined}
-        exec(compile(src, f"<srcdiff: call with {n} arguments>", "exec"), scope)
-        _FAST[n] = type("Derivative", (Derivative,), {"__call__": scope["__call__"]})
-    return _FAST[n]
+def _fallback(d: Derivative, args: tuple):
+    """A call no cached specialisation matches (or whose globals changed)."""
+    return d._call(args, args, {})
 
 
 def _decorator(variant):
@@ -441,13 +429,18 @@ def _function(f):
 
 def vjp(f: Callable, *primals: Any, wrt: Wrt | None = None):
     """(out, pullback): pullback(cotangent) gives one gradient per differentiated
-    parameter (a tuple), for any result shape."""
+    parameter (a tuple), for any result shape. Omitted trailing primals take
+    `f`'s defaults."""
     fn = _function(f)
     idx, _ = resolve_wrt(fn, wrt, allow_none=True)
+    sig = signature_of(fn)
+    if len(primals) != sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                           for p in sig.parameters.values()):
+        primals = tuple(_bound(sig, f"vjp of {describe(fn)}", primals, {}).args)
     check_arguments(fn, primals, idx)
     if tree_api.structured(primals, idx) or tree_api.returns_display(fn):
         return tree_api.vjp(f, fn, primals, idx)  # containers in or out
-    built = transform.build_reverse(fn, idx, "vjp", primals)
+    built = transform.build("reverse", fn, idx, "vjp", primals)
     out = fn(*primals)
 
     def pullback(cotangent):
@@ -469,20 +462,25 @@ class JVP:
     def __init__(self, f, idx=None):
         self.primal = f
         self._fn = _function(f)
-        self._positional = [p for p in inspect.signature(self._fn).parameters.values()
+        self._positional = [p for p in signature_of(self._fn).parameters.values()
                             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         self._idx = tuple(range(len(self._positional))) if idx is None else tuple(idx)
-        self._built = transform.build_forward(self._fn, self._idx, "jvp")
-        self._last = self._built
-        self._cache: dict = {}
+        transform.lowered(self._fn)  # unsupported code is reported here
+        self._last = None
 
     @property
     def source(self) -> str:
-        return self._built.source
+        """The generic jvp (for any argument kinds), built when first read."""
+        return transform.build("forward", self._fn, self._idx, "jvp").source
 
     def __call__(self, primals, tangents):
         primals, tangents = tuple(primals), tuple(tangents)
         n = len(self._positional)
+        rest = self._positional[len(primals):]
+        if len(primals) == len(tangents) < n and all(p.default is not p.empty for p in rest):
+            defaults = tuple(p.default for p in rest)  # omitted: f's defaults, as in vjp
+            primals += defaults
+            tangents += tuple(0.0 * np.asarray(d) if np.ndim(d) else 0.0 for d in defaults)
         if len(primals) != n or len(tangents) != n:
             raise ShapeMismatchError(
                 f"jvp needs one primal and one tangent per positional parameter of "
@@ -508,12 +506,7 @@ class JVP:
                                    f"does not support complex inputs")
             ts.append(np.array(t, dtype=float) if isinstance(p, np.ndarray) else (
                 t if isinstance(t, (float, np.ndarray)) else float(t)))
-        key = signature(primals)
-        built = self._cache.get(key)
-        if built is None:
-            built = self._cache[key] = transform.build_forward(
-                self._fn, self._idx, "jvp", primals)
-        self._last = built
+        built = self._last = transform.build("forward", self._fn, self._idx, "jvp", primals)
         code = built.fn.__code__
         names = code.co_varnames[code.co_argcount:code.co_argcount + code.co_kwonlyargcount]
         m = len(self._idx)
@@ -546,19 +539,21 @@ class Jacobian:
         self.mode = mode
         self._fn = _function(f)
         self.wrt, self._as_tuple = resolve_wrt(self._fn, wrt)
-        self._sig = inspect.signature(self._fn)
+        self._sig = signature_of(self._fn)
         if mode == "forward":
             self._jvp = JVP(f, self.wrt)
-            self._source = self._jvp.source
-        elif tree_api.returns_display(self._fn):  # its code needs the result's structure
-            self._source = "# built at the first call, for the structure of the result\n"
-        else:
-            self._source = transform.build_reverse(self._fn, self.wrt, "vjp", None,
-                                                   strict=False).source
+        elif not tree_api.returns_display(self._fn):  # (its code needs the result's
+            transform.lowered(self._fn)  # structure) unsupported code is reported here
+        self._source = None
         self.__name__ = f"{getattr(f, '__name__', 'f')}_jacobian"
 
     @property
     def source(self) -> str:
+        if self._source is None and tree_api.returns_display(self._fn):
+            return "# built at the first call, for the structure of the result\n"
+        if self._source is None:  # before a call: the generic code, built when first read
+            self._source = self._jvp.source if self.mode == "forward" else transform.build(
+                "reverse", self._fn, self.wrt, "vjp", strict=False).source
         return self._source
 
     def bind(self, args, kwargs) -> tuple:
@@ -571,7 +566,7 @@ class Jacobian:
         return tuple(bound.arguments[p.name] for p in params
                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, /, *args, **kwargs):
         args = self.bind(args, kwargs)
         check_arguments(self._fn, args, self.wrt)
         if tree_api.structured(args, self.wrt) or tree_api.returns_display(self._fn):

@@ -13,6 +13,8 @@ import copy
 import linecache
 import types
 import warnings
+import weakref
+from collections import Counter
 
 import astor
 
@@ -307,6 +309,9 @@ def to_source(func: ast.FunctionDef) -> str:
     return astor.to_source(func)
 
 
+_COMPILED: Counter = Counter()  # generated functions compiled, per name
+
+
 def compile_function(source: str, fname: str, f, injected: dict | None = None):
     """Compile `source` (one def) exactly as printed, so its globals are `f`'s
     module dict (read live), `f`'s closure cells are shared, and `injected` names
@@ -319,7 +324,9 @@ def compile_function(source: str, fname: str, f, injected: dict | None = None):
     outer = sorted(set(freevars) | set(injected))
     body = "".join("    " + ln + "\n" if ln.strip() else "\n" for ln in source.splitlines())
     text = f"def __srcdiff_scope__({', '.join(outer)}):\n" + body + f"    return {fname}\n"
-    filename = f"<srcdiff: {fname}>"
+    _COMPILED[fname] += 1  # a file name per compile: derivatives transform the text again
+    n = _COMPILED[fname]
+    filename = f"<srcdiff: {fname}>" if n == 1 else f"<srcdiff: {fname} #{n}>"
     with warnings.catch_warnings():  # `1.0[0]`: grad of a non-scalar result, which the
         warnings.simplefilter("ignore", SyntaxWarning)  # check refuses before it runs
         code = compile(text, filename, "exec")
@@ -334,6 +341,7 @@ def compile_function(source: str, fname: str, f, injected: dict | None = None):
     closure = [cell(n) for n in inner.co_freevars]
     fn = types.FunctionType(inner, f.__globals__, fname, f.__defaults__, tuple(closure) or None)
     fn.__kwdefaults__ = dict(f.__kwdefaults__) if f.__kwdefaults__ else None
+    weakref.finalize(fn, linecache.cache.pop, filename, None)  # its text lives as long as it
     return fn
 
 

@@ -59,7 +59,8 @@ class Kinds:
             if sh is not None:
                 self.cshape[pid] = sh
         self.namespace = namespace  # f's globals: a global's kind is read at build time
-        self.guards: dict[str, type] = {}  # global name -> the type the kinds assumed
+        # global name (or (module, attribute)) -> the type the kinds assumed
+        self.guards: dict = {}
         for pid, k in param_kinds.items():
             self.ckind[pid] = k
         self._fn = fn
@@ -142,7 +143,10 @@ class Kinds:
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             mod = self.namespace.get(node.value.id)
             if isinstance(mod, types.ModuleType):
-                return kind_of_value(getattr(mod, node.attr, None))
+                value = getattr(mod, node.attr, None)
+                if kind_of_value(value) is not None:
+                    self.guards[(mod, node.attr)] = type(value)
+                return kind_of_value(value)
             return None
         if isinstance(node, ast.Name) and node.id in self.namespace:
             value = self.namespace[node.id]

@@ -34,6 +34,27 @@ def guards_hold(guards) -> bool:
     return True
 
 
+class CellView:
+    """A closure cell read like a namespace (`view[name]`, `view.get(name, default)`),
+    so that a closure constant the lowering baked in is guarded like a global: a
+    `nonlocal` rebinding transforms again."""
+
+    def __init__(self, cell):
+        self.cell = cell
+
+    def get(self, key, default=None):
+        try:
+            return self.cell.cell_contents
+        except ValueError:
+            return default
+
+    def __getitem__(self, key):
+        try:
+            return self.cell.cell_contents
+        except ValueError:
+            raise KeyError(key) from None
+
+
 LIBRARIES = ("numpy", "sympy", "srcdiff", "scipy")  # never inlined: their rules apply
 
 
@@ -75,6 +96,7 @@ class Resolver:
         self.locals = set(fn.__code__.co_varnames) | set(fn.__code__.co_cellvars)
         self.helpers: dict = {}  # srcdiff runtime helpers defined in the body
         self.guards: list = []
+        self.views: dict = {}  # closure name -> its CellView (one per cell: guards dedupe)
 
     def define_helper(self, name: str) -> None:
         """A runtime helper `def`ined in the body (generated code does this)."""
@@ -139,6 +161,9 @@ class Resolver:
                 raise unsupported(f"reading the unassigned closure variable {name!r}",
                                   self.filename, node) from None
             if _literal(value):
+                if name not in self.views:
+                    self.views[name] = CellView(self.closure[name])
+                self.guards.append((self.views[name], name, value))
                 return ir.Const(value)
         if name in self.closure or name in self.globals or hasattr(builtins, name):
             return ir.Opaque(ast.copy_location(self.spelling.name(self, name), node), {})

@@ -8,11 +8,13 @@ import copy
 import itertools
 import math
 import types
+import weakref
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import activity, aliasing, coalesce, emit, exprs, ir, kinds, runtime, shapes
+from . import activity, aliasing, coalesce, emit, exprs, ir, kinds, pytree, runtime, shapes
 from .coalesce import Groups
 from .adjoints import is_fresh
 from .exprs import Ref, assign, name, pv
@@ -36,17 +38,20 @@ class Lowered:
     injected: dict = field(default_factory=dict)  # names helpers of other modules need
 
 
-_LOWERED: dict = {}
+_LOWERED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 REWRITES: dict = {}  # a specialised copy of a function -> (def -> its def rewritten), tree_api
+COUNTS: Counter = Counter()  # work done, not found in a cache: "lower", "reverse", "forward"
 
 
 def lowered(f) -> Lowered:
-    """The IR of `f`, cached per function object and invalidated when a global
-    callee it resolved has been rebound or a rule was registered."""
+    """The IR of `f`, cached per function object (weakly: a function can still be
+    collected) and invalidated when a global callee it resolved has been rebound
+    or a rule was registered."""
     f = function_of(f)
     hit = _LOWERED.get(f)
     if hit is not None and guards_hold(hit.guards) and hit.version == table.VERSION[0]:
         return hit
+    COUNTS["lower"] += 1
     node, filename = parse_function(f)
     if f in REWRITES:
         node = REWRITES[f](node)
@@ -257,6 +262,60 @@ def _float_array(su: Setup, w: ir.Var) -> bool:
             and len(sh) > 0 and su.dtypes.get(w.id) == "d")
 
 
+# f -> (Lowered, f.__defaults__, f.__kwdefaults__, {key: Built})
+_BUILT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def kinds_key(args) -> tuple:
+    """What a specialised build depends on in its arguments: each one's type, an
+    array's dtype and which of its dimensions have size 1 (shapes.key), a
+    container's structure and its leaves' kinds (values never: they are read at
+    run time). dispatch.py writes inline tests of this key; a key of another form
+    takes the general call path there."""
+    return tuple((type(a), shapes.key(a)) if isinstance(a, np.ndarray)
+                 else pytree.signature(a) if pytree.is_node(a) else type(a) for a in args)
+
+
+def build(mode: str, f, wrt: tuple[int, ...], variant: str, args=None, check=None,
+          as_tuple: bool = False, strict: bool = True) -> Built:
+    """`build_reverse` or `build_forward` (mode "reverse" or "forward"), cached per
+    function object and specialisation, shared by every entry point. A build is
+    reused while what it assumed holds: the lowering it came from is still
+    current (no global callee rebound, no rule registered), `f`'s defaults are
+    the same objects, and the global constants its kinds read still have the
+    types they had."""
+    f = function_of(f)
+    lw = lowered(f)
+    slot = _BUILT.get(f)
+    if slot is None or slot[0] is not lw or slot[1] is not f.__defaults__ or (
+            slot[2] is not f.__kwdefaults__):  # (compiled code copies the defaults)
+        slot = _BUILT[f] = (lw, f.__defaults__, f.__kwdefaults__, {})
+    key = (mode, wrt, variant, check, as_tuple, strict,
+           None if args is None else kinds_key(args))
+    hit = slot[3].get(key)
+    if hit is not None and kind_guards_hold(hit.kind_guards):
+        return hit
+    COUNTS[mode] += 1
+    make = build_forward if mode == "forward" else build_reverse
+    built = slot[3][key] = make(f, wrt, variant, args, check, as_tuple, strict)
+    return built
+
+
+def kind_guards(f, vk: kinds.Kinds) -> list:
+    """(namespace, name, type) for each global constant (`SCALE`, `utils.SCALE`)
+    whose type the kinds relied on."""
+    return [(vars(k[0]), k[1], t) if isinstance(k, tuple) else (f.__globals__, k, t)
+            for k, t in vk.guards.items()]
+
+
+def kind_guards_hold(guards) -> bool:
+    """Whether every global constant the kinds read still has the type they assumed."""
+    for ns, name_, typ in guards:
+        if type(ns.get(name_)) is not typ:
+            return False
+    return True
+
+
 def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
                   as_tuple: bool = False, strict: bool = True) -> Built:
     """variant: "grad", "value_and_grad" or "vjp". `args` specialises value kinds
@@ -321,7 +380,7 @@ def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
     built = finish(su, fname, sig, body, primal,
                    list(rev.plan.tapes.values()) + rev.saved,
                    injected, needed)
-    built.kind_guards = [(f.__globals__, k, t) for k, t in su.vk.guards.items()]
+    built.kind_guards = kind_guards(f, su.vk)
     built.ct_name = ct_name
     built.returns_value = returns_value
     return built
@@ -359,7 +418,9 @@ def build_forward(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
             su.ctx.helpers.add("_like")
             t_out = ast.Call(name("_like"), [t_out, copy.deepcopy(result)], [])
         body = code + [ast.Return(ast.Tuple([result, t_out], ast.Load()))]
-        return finish(su, f"{_base_name(fn)}_jvp", sig, body, primal, (), injected)
+        built = finish(su, f"{_base_name(fn)}_jvp", sig, body, primal, (), injected)
+        built.kind_guards = kind_guards(f, su.vk)
+        return built
     primal_args = [ast.arg(p.hint) for p in fn.params]
     inner_args = ast.arguments(posonlyargs=[], args=primal_args + tangent_args, vararg=None,
                                kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
@@ -402,7 +463,7 @@ def build_forward(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
     body.append(ast.Return(ret))
     built = finish(su, f"{_base_name(fn)}_{variant}", _signature(su.lw.node), body, primal, (),
                    injected)
-    built.kind_guards = [(f.__globals__, k, t) for k, t in su.vk.guards.items()]
+    built.kind_guards = kind_guards(f, su.vk)
     built.returns_value = not (variant == "grad" and check is None)
     return built
 
@@ -444,4 +505,4 @@ def _all_vars(fn: ir.Function, extra=()) -> dict:
     return out
 
 
-__all__ = ["build_reverse", "lowered", "Built", "assign"]
+__all__ = ["build", "build_reverse", "lowered", "Built", "assign"]

@@ -14,6 +14,7 @@ import ast
 import builtins
 import inspect
 import types
+import weakref
 
 import numpy as np
 
@@ -22,8 +23,9 @@ from .errors import NotDifferentiableError, ShapeMismatchError, SrcDiffError
 from .pytree import DATACLASS, DICT, LEAF, LIST, NAMEDTUPLE, NONE, TUPLE
 from .source import describe, parse_function
 
-_BASE: dict = {}  # a specialised copy of f -> (f, how it was rewritten)
-_COPIES: dict = {}  # (f, spec) -> (copy, plan)
+# weak in the functions, so a function can be collected after its derivatives
+_BASE = weakref.WeakKeyDictionary()  # a specialised copy of f -> (f, how it was rewritten)
+_COPIES = weakref.WeakKeyDictionary()  # f -> {how it is rewritten: (copy, plan)}
 
 
 def positional(fn) -> list[str]:
@@ -36,7 +38,7 @@ def structured(values, idx) -> bool:
     return values is not None and any(pytree.is_node(values[i]) for i in idx)
 
 
-_DISPLAYS: dict = {}
+_DISPLAYS = weakref.WeakKeyDictionary()
 
 
 def returns_display(fn) -> bool:
@@ -49,7 +51,8 @@ def returns_display(fn) -> bool:
 
 
 def base_of(f):
-    return _BASE.get(f, (f, ()))
+    hit = _BASE.get(f)
+    return (f, ()) if hit is None else (hit[0](), hit[1])
 
 
 # ----- specialised copies of f -----
@@ -58,8 +61,8 @@ def specialised(f, trees: dict, returns=None, extra=None):
     `def` rewritten for `trees` (unpack.rewrite), and the rewrite's plan."""
     base, before = base_of(f)
     how = before + ((tuple(trees.items()), returns, tuple((extra or {}).items())),)
-    key = (base, how)
-    hit = _COPIES.get(key)
+    copies = _COPIES.setdefault(base, {})
+    hit = copies.get(how)
     if hit is not None:
         return hit
     node, filename = parse_function(base)
@@ -81,8 +84,8 @@ def specialised(f, trees: dict, returns=None, extra=None):
     copy.__module__ = base.__module__
     copy.__signature__ = _flat_signature(base, plan.node)
     transform.REWRITES[copy] = rewrite
-    _BASE[copy] = (base, how)
-    _COPIES[key] = (copy, plan)
+    _BASE[copy] = (weakref.ref(base), how)  # (weak: _COPIES holds the copy for base)
+    copies[how] = (copy, plan)
     return copy, plan
 
 
@@ -412,11 +415,12 @@ def jvp(j, primals, tangents):
             raise ShapeMismatchError(f"the tangent of {flat.names[j._idx[i]]!r} does not have "
                                      "its primal's structure")
     key = ("tree", _spec_key(flat.trees), tuple(pytree.kind_key(v) for v in flat.values))
-    built = j._cache.get(key)
+    cache = j.__dict__.setdefault("_tree_cache", {})  # per structure of the primals
+    built = cache.get(key)
     if built is None:
         copy, plan = specialised(fn, flat.trees)
         raw = transform.build_forward(copy, flat.wrt(j._idx), "jvp", flat.values)
-        built = j._cache[key] = restructure(raw, fn, plan, flat, j._idx, False, "jvp")
+        built = cache[key] = restructure(raw, fn, plan, flat, j._idx, False, "jvp")
     j._last = built
     code = built.fn.__code__
     names = code.co_varnames[code.co_argcount:code.co_argcount + code.co_kwonlyargcount]

@@ -148,7 +148,9 @@ ENTRY_POINTS = {
     "grad_forward": lambda f, *a: srcdiff.grad(f, mode="forward")(*a),
     "value_and_grad": lambda f, *a: srcdiff.value_and_grad(f)(*a),
     "vjp": lambda f, *a: srcdiff.vjp(f, *a, wrt=0)[1](1.0),
-    "jvp": lambda f, *a: srcdiff.jvp(f, a, (1.0,) + tuple(0.0 * np.asarray(v) for v in a[1:])),
+    "jvp": lambda f, *a: srcdiff.jvp(f, a, (np.ones_like(a[0], dtype=float) if np.ndim(a[0])
+                                            else 1.0,) + tuple(0.0 * np.asarray(v)
+                                                              for v in a[1:])),
     "jacobian": lambda f, *a: srcdiff.jacobian(f)(*a),
     "jacobian_forward": lambda f, *a: srcdiff.jacobian(f, mode="forward")(*a),
     "hessian": lambda f, *a: srcdiff.hessian(f)(*a),

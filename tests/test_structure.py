@@ -144,7 +144,7 @@ def uses_mixed_loop_returns(x):
 
 def test_tuples_of_two_shapes_returned_from_helper_loops_are_refused_in_words():
     with pytest.raises(UnsupportedSyntaxError, match="the value returned inside a loop") as e:
-        srcdiff.grad(uses_mixed_loop_returns)
+        srcdiff.grad(uses_mixed_loop_returns)(0.5)
     assert "__ret" not in str(e.value)
 
 

@@ -831,7 +831,11 @@ def _judge(prog, loader, mod, probe, modes, use_sympy, srcdiff):
             continue
         except Exception as e:  # noqa: BLE001 - any other exception is a bug
             return _fail(out, mode, f"{mode} build raised {type(e).__name__}", e)
-        src = g.source
+        try:
+            src = g.source  # the generic code, built when first read
+        except srcdiff.SrcDiffError as e:
+            out.modes[mode] = "unsupported: " + reason_of(e)
+            continue
         try:
             compile(src, "<generated>", "exec")
         except SyntaxError as e:

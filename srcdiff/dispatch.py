@@ -1,0 +1,114 @@
+"""The call path of a derivative function, written as Python for its cached
+specialisations: a call whose arguments match one (each argument's type, an
+array's number of dimensions, a real dtype), with the rule table unchanged and
+the globals the code assumed still bound as they were, runs the generated
+derivative after those inline checks; anything else takes the general path
+(`Derivative._call`, which specialises, rebuilds or reports). Written again
+whenever the cache changes, so the checks are constants, not a loop."""
+from __future__ import annotations
+
+import numpy as np
+
+from .rules.table import VERSION
+from .spelling import MISSING
+
+LIMIT = 8  # specialisations checked inline; more go through the general path
+NO = object()  # an argument not passed
+
+
+def dispatcher(params: list, entries: list, wrt: tuple, version: int, general, fallback,
+               undefined, arithmetic):
+    """`__call__` for `entries`, a list of (key, entry): key as `transform.kinds_key`
+    gives it, entry with `.fn`, `.unwrap` and `.guards` ((namespace, name, object or
+    type, by_type)). `params` are `f`'s (inspect.Parameter, all positional): the
+    call path takes them by their names where it can (so keywords and defaults are
+    bound by Python itself), else as a0, a1, ... positionally. `general(self,
+    names, args, more, kwargs)` takes calls of another shape (extra arguments,
+    unknown keywords, a required argument missing: it reports them), `fallback(self,
+    args)` calls no entry matches."""
+    named = all(p.kind == p.POSITIONAL_OR_KEYWORD and not p.name.startswith("_")
+                for p in params)
+    names = [p.name if named else f"a{i}" for i, p in enumerate(params)]
+    args = ", ".join(names) + ("," if len(names) == 1 else "")
+    scope = {"_NO": NO, "_ndarray": np.ndarray, "_float64": np.dtype(float), "_general": general,
+             "_fallback": fallback, "_undefined": undefined, "_ARITHMETIC": arithmetic,
+             "_version": version, "_VERSION": VERSION, "_type": type, "_KeyError": KeyError,
+             "_names": tuple(names) if named else None}
+    defaults = {i: p.default for i, p in enumerate(params) if p.default is not p.empty}
+    required = [a for i, a in enumerate(names) if i not in defaults]
+    missing = f" or {required[-1]} is _NO" if required else ""
+    lines = [f"def __call__(__self, {''.join(f'{a}=_NO, ' for a in names)}*__more, **__kw):",
+             f"    if __more or __kw{missing} or _VERSION[0] != _version:",
+             f"        return _general(__self, _names, ({args}), __more, __kw)"]
+    for i, value in sorted(defaults.items()):
+        scope[f"_d{i}"] = value
+        lines += [f"    if {names[i]} is _NO:", f"        {names[i]} = _d{i}"]
+    lines += [f"    __t{i} = _type({a})" for i, a in enumerate(names)]
+    for e, (key, entry) in enumerate(entries[:LIMIT]):
+        tests = []
+        for i, (a, k) in enumerate(zip(names, key)):
+            if isinstance(k, tuple):  # an array: (ndarray, shapes.key)
+                if len(k) != 2 or k[0] is not np.ndarray or not isinstance(k[1], tuple):
+                    break  # a subclass, a container, a key this does not test: general
+                tests.append(_array_test(i, a, k[1]))
+            elif k in (list, tuple, dict):
+                break  # containers: checked at every call, on the general path
+            else:
+                scope[f"_t{e}_{i}"] = k
+                tests.append(f"__t{i} is _t{e}_{i}")
+        else:
+            lines += [f"    if {' and '.join(tests)}:"]
+            lines += _guarded(e, entry, args, scope)
+    lines.append(f"    return _fallback(__self, ({args}))")
+    text = "\n".join(lines) + "\n"
+    code = _CODE.get(text)
+    if code is None:  # the text names its constants: one compile serves every function
+        code = _CODE[text] = compile(text, f"<srcdiff: call with {len(names)} arguments>",
+                                     "exec")
+    exec(code, scope)
+    return scope["__call__"]
+
+
+_CODE: dict = {}  # the text of a call path -> its code
+
+
+def _array_test(i: int, a: str, key: tuple) -> str:
+    """An inline test that argument `a` (type `__t<i>`) has shapes.key `key`: its
+    dtype, number of dimensions and which of them have size 1."""
+    char, ndim = key[0], key[1]
+    test = f"__t{i} is _ndarray and {a}.ndim == {ndim} and {a}.dtype.char == {char!r}"
+    if len(key) == 2:
+        return test + (f" and 1 not in {a}.shape" if ndim else "")
+    units = " and ".join(f"{a}.shape[{j}] {'==' if one else '!='} 1"
+                         for j, one in enumerate(key[2]))
+    return f"{test} and {units}"
+
+
+def _guarded(e: int, entry, args: str, scope: dict) -> list:
+    """The body run when entry `e`'s kinds match: its guards, then its function."""
+    checks, seen = [], {}
+    for ns, name, obj, by_type in entry.guards:
+        if id(ns) not in seen:
+            seen[id(ns)] = f"_n{e}_{len(seen)}"
+            scope[seen[id(ns)]] = ns
+        spot = f"{seen[id(ns)]}[{name!r}]"
+        if obj is MISSING:
+            checks.append(f"{name!r} not in {seen[id(ns)]}")
+            continue
+        scope[f"_o{e}_{len(checks)}"] = obj
+        checks.append(f"{'_type(' + spot + ')' if by_type else spot} is _o{e}_{len(checks)}")
+    scope[f"_e{e}"], scope[f"_f{e}"] = entry, entry.fn
+    call = f"_f{e}({args})" + ("[1]" if entry.unwrap else "")
+    body = [f"__self._last = _e{e}",
+            "try:",
+            f"    return {call}",
+            "except _ARITHMETIC as __e:",
+            f"    raise _undefined(__self._fn, ({args}), {{}}, __e, __self.primal) from None"]
+    if not checks:
+        return ["        " + ln for ln in body]
+    return (["        try:",
+             f"            __held = {' and '.join(checks)}",
+             "        except _KeyError:",
+             "            __held = False",
+             "        if __held:"]
+            + ["            " + ln for ln in body])
