@@ -10,7 +10,8 @@ derivative would be computed from stale values. Shared means one of:
 - another name or a list held the old value at the update (`Update.shared`: only
   the lowering sees Python's names, the IR does not), or
 - the old value is a view of another array: it was computed by a primitive whose
-  rule says `view=True` (`y = x.T`, `x[1:]`, `np.reshape(x, ...)`).
+  rule says `view=True` (`y = x.T`, `x[1:]`, `np.reshape(x, ...)`), or
+- a view of the old value is read after the update (`row = X[0]; X -= d; row`).
 
 A scalar never aliases (`+=` on a float makes a new float).
 """
@@ -57,6 +58,19 @@ def analyze(fn: ir.Function, kinds) -> list[Finding]:
     is "scalar" for a value that cannot alias)."""
     defs = {s.var.id: s for s in ir.walk(fn.body) if isinstance(s, ir.Assign)}
     found = []
+    order = {id(st): i for i, st in enumerate(ir.walk(fn.body))}
+    in_loop = {id(st) for lp in ir.walk(fn.body) if isinstance(lp, ir.Loop)
+               for st in ir.walk(lp.body)}
+    views: dict[int, list] = {}  # array -> the views taken of it (`row = X[0]`)
+    read_at: dict[int, list] = {}  # value -> where it is read (program order)
+    for st in ir.walk(fn.body):
+        if isinstance(st, ir.Assign) and isinstance(st.expr, ir.Call):
+            base = st.expr.args[0] if st.expr.args else None
+            if (is_view(st.expr.fn) and isinstance(base, ir.Var)
+                    and kinds.kind(st.var) != "scalar"):
+                views.setdefault(base.id, []).append((st.var, order[id(st)], id(st) in in_loop))
+        for u in _reads(st):
+            read_at.setdefault(u.id, []).append(order[id(st)])
     for s in ir.walk(fn.body):
         if not isinstance(s, ir.Assign) or s.update is None:
             continue
@@ -65,6 +79,34 @@ def analyze(fn: ir.Function, kinds) -> list[Finding]:
             continue
         d = defs.get(old.id) if isinstance(old, ir.Var) else None
         view = d is not None and isinstance(d.expr, ir.Call) and is_view(d.expr.fn)
-        if s.update.shared or view:
-            found.append(Finding(s, not s.update.shared, s.loc))
+        if s.update.shared or view or _view_read_after(old, s, views, read_at, order, in_loop):
+            found.append(Finding(s, view and not s.update.shared, s.loc))
     return found
+
+
+def _reads(st) -> list:
+    if isinstance(st, ir.Assign):
+        return list(ir.expr_uses(st.expr))
+    if isinstance(st, ir.If):
+        return [st.cond] if isinstance(st.cond, ir.Var) else []
+    return []
+
+
+def _view_read_after(old, s, views, read_at, order, in_loop) -> bool:
+    """Whether a view of `old` (`row = X[0]`, or a view of that) is read after `s`
+    changes `old` in place (the view sees the change; the IR's value would not),
+    or at all when `s` is in a loop (a later trip may read it)."""
+    if not isinstance(old, ir.Var):
+        return False
+    here, looped = order[id(s)], id(s) in in_loop
+    todo, seen = list(views.get(old.id, [])), set()
+    while todo:
+        v, made, made_in_loop = todo.pop()
+        if v.id in seen or made > here and not (looped and made_in_loop):
+            continue  # (a view taken after the update sees the new value, as the IR does)
+        seen.add(v.id)
+        todo += views.get(v.id, [])
+        at = read_at.get(v.id, [])
+        if any(i > here for i in at) or (at and looped):
+            return True
+    return False

@@ -221,8 +221,9 @@ def _inline_temps(func, temps) -> bool:
                 i += 1
                 continue
             tname = s.targets[0].id
-            if tname not in temps or loads.get(tname) != 1 or stores.get(tname) != 1:
-                i += 1
+            if tname not in temps or loads.get(tname) != 1 or stores.get(tname) != 1 or (
+                    getattr(s, "keep_call", False)):  # (a call that may raise stays its own
+                i += 1                                 # statement: its reader may be dead)
                 continue
             deps = {n.id for n in _reads_in(s.value)}
             moved = False
@@ -231,8 +232,6 @@ def _inline_temps(func, temps) -> bool:
                 hit = [n for e in _top_exprs(later) for n in _reads_in(e) if n.id == tname]
                 if hit:
                     _replace(later, tname, s.value)
-                    if getattr(s, "keep_call", False):  # the call it must keep moved there
-                        later.keep_call = True
                     del block[i]
                     moved = changed = True
                     break
