@@ -10,8 +10,10 @@ from __future__ import annotations
 import ast
 import functools
 import inspect
+import linecache
 import textwrap
 import types
+import weakref
 
 import numpy as np
 
@@ -25,10 +27,7 @@ def describe(fn) -> str:
 def function_of(fn):
     """The plain Python function to transform, or a clear error for anything else."""
     if isinstance(fn, types.MethodType):
-        raise NotDifferentiableError(
-            f"{describe(fn)} is a bound method; differentiate a plain function "
-            f"(e.g. lambda x: obj.{fn.__name__}(x) is not transformable either: "
-            "write the computation as a module-level def)")
+        return method_shim(fn)
     if isinstance(fn, functools.partial):
         raise NotDifferentiableError(
             f"{fn!r} is a functools.partial; differentiate the underlying function and "
@@ -49,6 +48,48 @@ def function_of(fn):
             "__wrapped__): srcdiff cannot see what the wrapper does; differentiate the "
             "undecorated function", _code_loc(fn))
     return fn
+
+
+# (id of the object, method's function) -> shim, weak: a shim lives while a derivative
+# holds it (its closure holds the object, so a strong cache would keep every object)
+_SHIMS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
+def method_shim(m: types.MethodType):
+    """A bound method `obj.loss` as the function `def loss(w, ...): return
+    self.loss(w, ...)` over a closure cell `self` holding `obj`: its source (in
+    linecache) is what srcdiff transforms, inlining the method, whose attribute
+    reads `self.W` are read live at each call, as closure constants are."""
+    func = m.__func__
+    if not isinstance(func, types.FunctionType):
+        raise NotDifferentiableError(f"{describe(m)} is a method with no Python source")
+    key = (id(m.__self__), func)
+    hit = _SHIMS.get(key)
+    if hit is not None and hit.__closure__[hit.__code__.co_freevars.index(
+            "self")].cell_contents is m.__self__:
+        return hit
+    params = [p for p in inspect.signature(m).parameters.values()]
+    if any(p.kind not in (p.POSITIONAL_OR_KEYWORD, p.POSITIONAL_ONLY) for p in params) or (
+            "self" in {p.name for p in params}):
+        raise NotDifferentiableError(
+            f"{describe(m)}: srcdiff differentiates a bound method whose parameters are "
+            "plain positional ones (no *args, **kwargs or keyword-only ones)")
+    names = [p.name for p in params]
+    defaults = {p.name: p.default for p in params if p.default is not p.empty}
+    sig = ", ".join(f"{n}=__srcdiff_default_{n}" if n in defaults else n for n in names)
+    held = "".join(f"__srcdiff_default_{n}, " for n in defaults)
+    text = (f"def __srcdiff_method(self, {held}):\n"
+            f"    def {func.__name__}({sig}):\n"
+            f"        return self.{func.__name__}({', '.join(names)})\n"
+            f"    return {func.__name__}\n")
+    filename = f"<srcdiff: bound method {describe(m)} of {id(m.__self__):#x}>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    scope: dict = {}
+    exec(compile(text, filename, "exec"), func.__globals__, scope)
+    shim = scope["__srcdiff_method"](m.__self__, *defaults.values())
+    shim.__qualname__ = describe(m)
+    _SHIMS[key] = shim
+    return shim
 
 
 def loc_of(filename: str, node) -> Loc:

@@ -112,10 +112,15 @@ def test_sum_under_another_name_is_resolved_by_object():
     assert srcdiff.grad(global_shadows)(1.5) == pytest.approx(4.0, rel=1e-12)
 
 
-@pytest.mark.parametrize("fn", [Model().method, Model.klass, functools.partial(plain),
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_bound_method_is_differentiated(mode):
+    assert srcdiff.grad(Model().method, mode=mode)(1.5) == pytest.approx(9.0, rel=1e-14)
+
+
+@pytest.mark.parametrize("fn", [Model.klass, functools.partial(plain),
                                 np.vectorize(plain), wrapped, decorated, generator,
                                 coroutine, math.sin, len, Model, 3.0],
-                         ids=["bound", "classmethod", "partial", "vectorize", "wraps",
+                         ids=["classmethod", "partial", "vectorize", "wraps",
                               "decorator", "generator", "coroutine", "builtin", "len",
                               "class", "number"])
 def test_not_a_transformable_function_is_a_clear_error(fn):
