@@ -58,17 +58,36 @@ def analyze(fn: ir.Function, kinds) -> list[Finding]:
     is "scalar" for a value that cannot alias)."""
     defs = {s.var.id: s for s in ir.walk(fn.body) if isinstance(s, ir.Assign)}
     found = []
+    sources: dict[int, list] = {}  # a loop's carried value or an if's output -> its inputs
+    for st in ir.walk(fn.body):
+        if isinstance(st, ir.Loop):
+            for c in st.carried:
+                sources.setdefault(c.phi.id, []).extend([c.init, c.next])
+        elif isinstance(st, ir.If):
+            for o in st.outs:
+                sources.setdefault(o.var.id, []).extend([o.then, o.orelse])
     order = {id(st): i for i, st in enumerate(ir.walk(fn.body))}
     in_loop = {id(st) for lp in ir.walk(fn.body) if isinstance(lp, ir.Loop)
                for st in ir.walk(lp.body)}
-    views: dict[int, list] = {}  # array -> the views taken of it (`row = X[0]`)
+    # array -> (view or other name, where made, made in a loop, is a view): `row = X[0]`,
+    # or `x2 = x0` carried out of a loop or an if
+    views: dict[int, list] = {}
     read_at: dict[int, list] = {}  # value -> where it is read (program order)
     for st in ir.walk(fn.body):
+        here = (order[id(st)], id(st) in in_loop)
         if isinstance(st, ir.Assign) and isinstance(st.expr, ir.Call):
             base = st.expr.args[0] if st.expr.args else None
             if (is_view(st.expr.fn) and isinstance(base, ir.Var)
                     and kinds.kind(st.var) != "scalar"):
-                views.setdefault(base.id, []).append((st.var, order[id(st)], id(st) in in_loop))
+                views.setdefault(base.id, []).append((st.var, *here, True))
+        # another name for the same object: `x2 = x0` carried out of a loop or a branch
+        elif isinstance(st, (ir.Loop, ir.If)):
+            pairs = ([(c.phi, a) for c in st.carried for a in (c.init, c.next)]
+                     if isinstance(st, ir.Loop) else
+                     [(o.var, a) for o in st.outs for a in (o.then, o.orelse)])
+            for var, a in pairs:
+                if isinstance(a, ir.Var) and a is not var and kinds.kind(var) != "scalar":
+                    views.setdefault(a.id, []).append((var, *here, False))
         for u in _reads(st):
             read_at.setdefault(u.id, []).append(order[id(st)])
     for s in ir.walk(fn.body):
@@ -77,11 +96,27 @@ def analyze(fn: ir.Function, kinds) -> list[Finding]:
         old = s.update.old
         if kinds.kind(old) == "scalar":
             continue
-        d = defs.get(old.id) if isinstance(old, ir.Var) else None
-        view = d is not None and isinstance(d.expr, ir.Call) and is_view(d.expr.fn)
+        view = any(isinstance(d.expr, ir.Call) and is_view(d.expr.fn)
+                   for d in _definitions(old, defs, sources))
         if s.update.shared or view or _view_read_after(old, s, views, read_at, order, in_loop):
             found.append(Finding(s, view and not s.update.shared, s.loc))
     return found
+
+
+def _definitions(v, defs, sources) -> list:
+    """The statements that may have made the object `v` holds: its own, or through a
+    loop's carried value or an if's output, those of what flows into it (`v2 = v1[0]`
+    before a loop whose body does `v2 -= d`)."""
+    out, todo, seen = [], [v], set()
+    while todo:
+        a = todo.pop()
+        if not isinstance(a, ir.Var) or a.id in seen:
+            continue
+        seen.add(a.id)
+        if a.id in defs:
+            out.append(defs[a.id])
+        todo += sources.get(a.id, [])
+    return out
 
 
 def _reads(st) -> list:
@@ -101,12 +136,14 @@ def _view_read_after(old, s, views, read_at, order, in_loop) -> bool:
     here, looped = order[id(s)], id(s) in in_loop
     todo, seen = list(views.get(old.id, [])), set()
     while todo:
-        v, made, made_in_loop = todo.pop()
-        if v.id in seen or made > here and not (looped and made_in_loop):
+        v, made, made_in_loop, view = todo.pop()
+        if v.id in seen or made > here and not (looped and made_in_loop and view):
             continue  # (a view taken after the update sees the new value, as the IR does)
+        if not view and (looped or made > here):
+            continue  # another name from a loop or branch: followed for updates after it
         seen.add(v.id)
         todo += views.get(v.id, [])
         at = read_at.get(v.id, [])
-        if any(i > here for i in at) or (at and looped):
+        if any(i > here for i in at) or (at and looped and view):
             return True
     return False

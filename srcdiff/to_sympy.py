@@ -154,6 +154,8 @@ class _Lowering:
             method(s)
 
     def s_Assign(self, s: ir.Assign) -> None:
+        if s.effect and not s.raises:  # kept for its effect (an assert, a print): no value
+            return
         self.env[s.var.id] = self.expr(s.expr)
 
     def s_If(self, s: ir.If) -> None:

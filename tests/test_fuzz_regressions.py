@@ -439,3 +439,43 @@ def test_fuzz_float_gradient_after_adding_a_numpy_scalar():
             0.033, 0.003)
         assert type(g0) is float and type(g1) is float, mode
         assert (g0, g1) == pytest.approx((-1.0, 0.0)), mode
+
+
+def view_updated_in_a_loop(x1):
+    v1 = -(x1 - 2)
+    v2 = v1[0]
+    for _ in range(2):
+        v2 -= np.sum(v1)
+    return np.sum(v2 * v2) + np.sum(v1)
+
+
+def name_carried_out_of_a_loop(x0, x1, x2):
+    for _ in range(3):
+        x2 = x0
+    x0 -= np.sum(x1)
+    return np.sum(x2 * x0)
+
+
+def test_fuzz_an_in_place_update_through_a_loop_carried_alias_is_refused():
+    """Found by the long profile (silently wrong, present before this round): `v2 -= d`
+    in a loop changes the row of `v1` that v2 views, and `x0 -= d` after `x2 = x0` in a
+    loop changes x2; the IR's values did not. Both are located refusals now."""
+    x = np.array([[0.083, -1.997, -1.997], [-1.237, -1.707, 0.273]])
+    a = [np.array([1.0, 2.0]), np.array([0.5, 0.25]), np.array([3.0, 1.0])]
+    for mode in ("reverse", "forward"):
+        with pytest.raises(srcdiff.UnsupportedSyntaxError, match="in-place update"):
+            srcdiff.grad(view_updated_in_a_loop, mode=mode)(x.copy())
+        with pytest.raises(srcdiff.UnsupportedSyntaxError, match="in-place update"):
+            srcdiff.grad(name_carried_out_of_a_loop, mode=mode)(*[v.copy() for v in a])
+
+
+def asserts_then_returns(x0):
+    assert x0 >= 0.0
+    return math.sin(x0) - x0
+
+
+def test_fuzz_check_lowers_a_function_with_an_assert_to_sympy():
+    """Found by the long profile: srcdiff.check raised AttributeError lowering the kept
+    assert to SymPy; an effect has no value there."""
+    rep = srcdiff.check(asserts_then_returns, 0.033)
+    assert rep.ok and rep.method == "sympy"
