@@ -20,14 +20,9 @@ from .kinds import SCALAR
 from .rules.table import LIST, lookup, returns_tuple
 
 
-# NumPy functions that always return a new array (ufuncs do too)
-_NEW_ARRAYS = {"sum", "outer", "dot", "tensordot", "zeros", "ones", "full", "einsum", "kron",
-               "cumsum", "diff", "zeros_like", "ones_like"}
-
-
 def is_fresh(expr) -> bool:
     """Whether an expression certainly makes a new array nothing else refers to:
-    arithmetic does, and NumPy's functions that build arrays; so does a helper
+    arithmetic does, a ufunc, and a function whose rule says `new_array`; so does a helper
     whose rule says it keeps its argument's freshness (`_unbroadcast` returns it
     or a new sum)."""
     if isinstance(expr, (ast.BinOp, ast.UnaryOp)):
@@ -36,7 +31,8 @@ def is_fresh(expr) -> bool:
             isinstance(expr.func.value, ast.Name) and not any(
                 k.arg == "out" for k in expr.keywords)):
         fn = getattr(np, expr.func.attr, None)  # a module function the rules write
-        return expr.func.attr in _NEW_ARRAYS or isinstance(fn, np.ufunc)
+        rule = lookup(fn) if fn is not None else None
+        return isinstance(fn, np.ufunc) or rule is not None and rule.new_array
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.args:
         rule = lookup(("helper", expr.func.id))
         return rule is not None and rule.keeps_fresh and is_fresh(expr.args[0])

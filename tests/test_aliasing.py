@@ -141,3 +141,16 @@ def test_an_update_of_an_array_whose_view_is_read_afterwards_is_refused():
         want = -np.ones_like(X)
         want[0] += 2 * X[0]
         np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def updates_through_asanyarray(x):
+    y = np.asanyarray(x)  # x itself, as np.asarray would give
+    y += 1.0
+    return np.sum(y * x)
+
+
+def test_asanyarray_and_ascontiguousarray_may_return_their_argument():
+    """Silently wrong before (the view facts missed them): `y += 1` changes x too."""
+    for mode in ("reverse", "forward"):
+        with pytest.raises(UnsupportedSyntaxError, match="view"):
+            srcdiff.grad(updates_through_asanyarray, mode=mode)(np.array([1.0, 2.0]))

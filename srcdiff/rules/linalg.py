@@ -436,3 +436,6 @@ add(("helper", "_solve_adjoint"), Rule(
          "a": "_solve_adjoint_da(t, g_, a, b, x_, wrt_b)",
          "x_": lambda b: None if _const(b["wrt_b"]) and b["wrt_b"].value is True
          else "_solve_adjoint(g_, a, b, t, wrt_b)"}))
+
+for _key in (np.tensordot, np.einsum, np.kron):  # always a new array (adjoints.is_fresh)
+    RULES[_key].new_array = True

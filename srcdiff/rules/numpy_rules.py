@@ -491,5 +491,12 @@ for _key in (A("size"), A("ndim")):
 for _key in (A("T"), M("reshape"), M("ravel"), M("transpose"), M("swapaxes"), M("squeeze"),
              np.reshape, np.ravel, np.transpose, np.swapaxes, np.squeeze, np.expand_dims,
              np.broadcast_to, np.moveaxis, np.atleast_1d, np.atleast_2d, np.atleast_3d,
-             np.asarray):
+             np.asarray, np.asanyarray, np.ascontiguousarray):
     RULES[_key].view = True
+
+# ----- results that are always a new array (an adjoint written as one is fresh: it can be
+# returned or updated in place without a copy; adjoints.is_fresh) -----
+# (tensordot, einsum, kron: linalg.py; diff: shaping.py)
+for _key in (np.sum, np.outer, np.dot, np.zeros, np.ones, np.full, np.cumsum, np.zeros_like,
+             np.ones_like):
+    RULES[_key].new_array = True

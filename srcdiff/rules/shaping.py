@@ -84,6 +84,8 @@ R(np.take_along_axis, "arr indices axis=-1",  # axis=None means flattened, not t
 R([np.diagonal, M("diagonal")], "a offset=0 axis1=0 axis2=1",
   lambda b: _ids("np.diagonal", b, ["a"], "offset", "axis1", "axis2"),
   lambda b: _call("np.diagonal", "t", b, "offset", "axis1", "axis2"))
+for _key in (np.diagonal, M("diagonal")):  # a read-only view of its argument (aliasing.py)
+    RULES[_key].view = True
 R(np.delete, "arr obj axis=None", lambda b: _ids("np.delete", b, ["arr", "obj"], "axis"),
   lambda b: _call("np.delete", "t, obj", b, "axis"))
 # an integer arr makes the inserted values integers: their derivative is then zero
@@ -423,3 +425,6 @@ add(("helper", "_trapezoid_weights"), Rule(
     "_trapezoid_weights", ("y", "x", "dx", "axis"),
     jvp={"x": "_trapezoid_weights(y, t, 1.0, axis)",  # linear in x; dx is unused with x
          "dx": lambda b: None if _passed(b, "x") else "_trapezoid_weights(y, None, t, axis)"}))
+
+for _key in (np.diff,):  # always a new array (adjoints.is_fresh)
+    RULES[_key].new_array = True

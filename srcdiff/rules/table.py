@@ -73,6 +73,7 @@ class Rule:
     form: Callable | None = None  # (args, keywords) -> the primal as AST, if not a call
     update: Callable | None = None  # (target, args) -> the call as an in-place statement
     keeps_fresh: bool = False  # returns its first argument or a new array
+    new_array: bool = False  # always returns a new array (ufuncs do too: adjoints.is_fresh)
     # (bound arguments, abstract shape of an atom) -> the result's abstract shape
     # (shapes.py); None: from out_kind (elementwise, reduce, scalar) or unknown
     shape: Callable | None = None
