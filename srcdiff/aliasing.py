@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from . import ir
 from .errors import Loc, UnsupportedSyntaxError
-from .rules.table import lookup
+from .rules.table import LIST, lookup
 
 # views without a rule of their own (no derivative either, so only this fact lives here)
 VIEWS_WITHOUT_RULE = frozenset({("method", "view")})
@@ -78,7 +78,8 @@ def analyze(fn: ir.Function, kinds) -> list[Finding]:
         if isinstance(st, ir.Assign) and isinstance(st.expr, ir.Call):
             base = st.expr.args[0] if st.expr.args else None
             if (is_view(st.expr.fn) and isinstance(base, ir.Var)
-                    and kinds.kind(st.var) != "scalar"):
+                    and kinds.kind(st.var) != "scalar" and kinds.kind(base) != LIST):
+                # (indexing or slicing a Python list gives its item or a new list)
                 views.setdefault(base.id, []).append((st.var, *here, True))
         # another name for the same object: `x2 = x0` carried out of a loop or a branch
         elif isinstance(st, (ir.Loop, ir.If)):

@@ -867,6 +867,22 @@ def test_append_in_a_loop(mode):
     assert got == pytest.approx(want, rel=1e-12)
 
 
+def appends_then_reads(x, n):
+    acc = []
+    for i in range(n):
+        acc.append(x * i + math.sin(x))
+    t = 0.0
+    for i in range(n):
+        t = t + acc[i] * i  # <- read by index in a later loop: not a view of acc
+    return t
+
+
+def test_a_list_built_in_one_loop_read_in_another(mode):
+    got = srcdiff.grad(appends_then_reads, mode=mode)(0.7, 4)
+    want = sum((i + math.cos(0.7)) * i for i in range(4))
+    assert got == pytest.approx(want, rel=1e-12)
+
+
 def test_append_to_a_shared_list_is_an_error(mode):
     with pytest.raises(UnsupportedSyntaxError) as info:
         srcdiff.grad(appends_shared, mode=mode)(1.5, 3)

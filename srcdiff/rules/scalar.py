@@ -255,7 +255,7 @@ def _append_update(target, value):
 
 add(("list", "append"), Rule(
     "append", ("acc", "v"), vjp={"acc": "g[:-1]", "v": "g[-1]"},
-    jvp_joint="list(t_acc) + [t_v]",
+    jvp_joint="list(t_acc) + [t_v]", out_kind=LIST,
     form=lambda args, kws: ast.BinOp(args[0], ast.Add(), ast.List([args[1]], ast.Load())),
     update=_append_update))
 
