@@ -1,0 +1,245 @@
+"""SSA construction, part 2: `while` and `for` loops (a mixin of `Lowerer`).
+
+Takes a loop statement; emits one `ir.Loop` whose `carried` values are every name the
+body changes that is bound before it (entry by entry for a tuple or dict), with the
+break flag a `break` sets and the `else` lowered as an `if` on it. A `for` runs over
+`range(...)` directly, and over `enumerate`, `zip`, `reversed` and any sequence by
+index up to its (shortest) length. It reads and sets the `Lowerer`'s state (`env`,
+`out`, `brk_keys`, `unbound`, `shared`) and lowers the body with `block`.
+"""
+from __future__ import annotations
+
+import ast
+import operator
+
+from . import desugar, ir
+from .lower_values import RET
+from .structs import CALLABLES, STRUCTS, ObjRef, Undefined, at, holds, leaves, rebuild, same_shape
+
+
+class Loops:
+    def s_While(self, s):
+        flag = self.break_flag(s)
+        outer = dict(self.env)
+        carried = self.loop_vars(s, flag=flag)
+        cond = self.opaque(s.test, nondiff=True)
+        body = self.loop_body(s)
+        self.finish_loop(s, carried, outer, self.env)
+        loop = ir.Loop("while", carried, body, cond=cond, trips=self.var("trips", s),
+                       loc=self.loc(s))
+        self.finish_else(s, loop, flag)
+
+    def s_For(self, s):
+        flag = self.break_flag(s)
+        index_target, bounds, pre = self.iteration(s)
+        if index_target is not None and not isinstance(index_target, ast.Name):
+            raise self.error("this loop target", index_target)
+        outer = dict(self.env)
+        carried = self.loop_vars(s, extra=[index_target.id] if index_target else [], flag=flag)
+        index = self.var(index_target.id if index_target is not None else "i", s)
+        index.user = index_target is not None
+        if index_target is not None:
+            self.env[index_target.id] = index
+        saved, self.out = self.out, []
+        for target, seq in pre:
+            item = self.assign(getattr(target, "id", "item"),
+                               ir.Call(operator.getitem, None, [seq, index]), target)
+            self.bind(target, item)
+        pre_stmts, self.out = self.out, saved
+        body = pre_stmts + self.loop_body(s)
+        self.finish_loop(s, carried, outer, self.env)
+        loop = ir.Loop("range", carried, body, index=index, bounds=bounds,
+                       trips=self.var("trips", s) if flag else None, loc=self.loc(s))
+        self.finish_else(s, loop, flag)
+
+    def iteration(self, s):
+        """What a `for` runs over, as (index target or None, range bounds, [(target,
+        sequence)] bound from the index each trip): `range(...)` directly;
+        `enumerate`, `zip`, `reversed` (nested in any way) and any sequence by index up
+        to its (shortest) length."""
+        it = s.iter
+        call = it if isinstance(it, ast.Call) else None
+        fobj = self.callee(call.func)[1] if call is not None else None
+        if fobj is range and not call.keywords:
+            return s.target, [self.atom(a, "n") for a in call.args], []
+        if fobj is enumerate and len(call.args) == 1 and not call.keywords:
+            if not (isinstance(s.target, ast.Tuple) and len(s.target.elts) == 2):
+                raise self.error("this enumerate target", s.target)
+            index_target, item = s.target.elts
+            seqs = self.sequences(item, call.args[0], s)
+        else:
+            index_target = None
+            seqs = self.sequences(s.target, it, s)
+        lens = [self.assign("n", ir.Call(len, None, [q]), s) for _, q in seqs]
+        n = lens[0]
+        for m in lens[1:]:
+            n = self.assign("n", ir.Call(min, None, [n, m]), s)
+        return index_target, [n], seqs
+
+    def sequences(self, target, node, s) -> list:
+        """[(target, sequence)] a loop target is bound from by index: `zip(a, b)` pairs
+        its targets with its sequences, `reversed(a)` indexes `a[::-1]`."""
+        call = node if isinstance(node, ast.Call) and not node.keywords else None
+        fobj = self.callee(call.func)[1] if call is not None else None
+        if fobj is zip and call.args:
+            if not (isinstance(target, ast.Tuple) and len(target.elts) == len(call.args)):
+                raise self.error("this zip target", target)
+            return [p for t, a in zip(target.elts, call.args) for p in self.sequences(t, a, s)]
+        if fobj is reversed and len(call.args) == 1:
+            back = ir.Const(slice(None, None, -1))
+            return [(t, self.assign("seq", ir.Call(operator.getitem, None, [q, back]), s))
+                    for t, q in self.sequences(target, call.args[0], s)]
+        return [(target, self.atom(node, "seq"))]
+
+    def loop_vars(self, s, extra=(), flag=False):
+        """The loop-carried values: every name the body changes that is bound before."""
+        carried = []
+        for name in assigned_names(s.body) + ([self.brk_keys[-1]] if flag else []):
+            start = self.env.get(name)
+            if name not in self.env or name in extra or any(
+                    isinstance(leaf, (Undefined, ObjRef) + CALLABLES) for _, leaf in leaves(start)):
+                continue
+
+            def carry(path, init, name=name):
+                phi = self.var(name, s)
+                phi.user = True
+                if isinstance(init, ir.Var) and (
+                        init.id in self.shared or any(
+                            holds(v, init) for k, v in self.env.items() if k != name)):
+                    self.shared.add(phi.id)  # another name holds what the loop starts from
+                carried.append(ir.Carried(phi, init, key=(name, path) if path else name))
+                return phi
+
+            self.env[name] = rebuild(start, carry)  # a tuple or dict: entry by entry
+            if self.maybe_unbound(start):
+                self.unbound[self.env[name].id] = None
+        for name in assigned_names(s.body):
+            if name not in self.env and name not in extra and self.read_later(name, s):
+                # assigned only in the loop, read after it: unbound until assigned
+                phi = self.var(name, s)
+                phi.user = True
+                carried.append(ir.Carried(phi, ir.Const(None), key=name))
+                self.env[name] = phi
+                self.unbound[phi.id] = None
+        return carried
+
+    def read_later(self, name: str, s) -> bool:
+        """Whether code after loop `s` (its `else`, the rest of every enclosing
+        block) may read `name`."""
+        return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+                   for stmts in [s.orelse] + self.later for st in stmts for n in ast.walk(st))
+
+    def finish_loop(self, s, carried, outer_env, body_env):
+        for c in carried:
+            name, path = c.key if isinstance(c.key, tuple) else (c.key, ())
+            start = outer_env.get(name, c.phi)  # (none: assigned only in the loop)
+            after = body_env.get(name, start)
+            if path and not same_shape(after, start) or not path and isinstance(
+                    after, STRUCTS):
+                raise self.error(f"{words(name)} changing kind inside the loop (a tuple or "
+                                 "dict of another shape after an iteration)", s)
+            c.next = at(after, path)
+            if isinstance(c.next, Undefined):
+                raise self.error(c.next.why, s)
+            if isinstance(c.next, CALLABLES + (ObjRef,)):
+                raise self.error(f"{words(name)}, a function defined inside the loop, after "
+                                 "it", s, "define it before the loop")
+            if c.phi.id in self.unbound:  # bound after the loop when it ran and assigned it
+                if runs(s) and not self.maybe_unbound(c.next):
+                    del self.unbound[c.phi.id]
+                elif desugar.contains(s.body, ast.Break) and name not in (
+                        self.broke_unbound.get(self.brk_keys[-1], ())):
+                    self.unbound[c.phi.id] = self.brk_keys[-1]  # bound if it broke
+        self.env = outer_env
+        phis = {c.key: c.phi for c in carried}
+        keys = {c.key if isinstance(c.key, str) else c.key[0] for c in carried}
+        for name in keys:
+            self.env[name] = rebuild(self.env.get(name), lambda path, _, name=name: phis[
+                (name, path) if path else name])
+        for name in assigned_names(s.body):
+            if name not in keys:
+                self.env[name] = Undefined(
+                    f"{words(name)} after the loop (it is assigned only inside the loop; "
+                    "assign it before the loop)")
+
+    def loop_body(self, s):
+        saved, self.out = self.out, []
+        self.block(s.body)
+        body, self.out = self.out, saved
+        return body  # (a `return` in a loop was rewritten by desugar.body)
+
+    def break_flag(self, s) -> bool:
+        """A loop with `break` carries a flag the break sets (initially False); each
+        loop of a nest has its own (`break` leaves the innermost)."""
+        key = f"__brk{len(self.brk_keys)}"
+        self.brk_keys.append(key)
+        if desugar.contains(s.body, ast.Break):
+            self.env[key] = ir.Const(False)
+            return True
+        if s.orelse:
+            self.env[key] = ir.Const(False)
+        return False
+
+    def finish_else(self, s, loop: ir.Loop, flag: bool) -> None:
+        key = self.brk_keys.pop()
+        if flag:
+            loop.brk = self.env[key]
+        self.emit(loop)
+        if s.orelse:
+            test = ast.copy_location(ast.UnaryOp(ast.Not(), ast.Name(key, ast.Load())), s)
+            self.if_stmt(ast.copy_location(ast.If(test, s.orelse, []), s), [], broke=key)
+        self.env.pop(key, None)
+
+
+def words(name: str) -> str:
+    """A name in an error message: the user's, or what a generated one stands for."""
+    if name == RET:
+        return "the value returned"
+    words = {desugar.RET: "the value returned inside a loop", desugar.ACC: "the sum",
+             desugar.RETFLAG: "whether a loop returned"}
+    if name in words:
+        return words[name]
+    if name.startswith("__brk"):
+        return "whether the loop broke"
+    if name.startswith("__call"):
+        return "a call in a condition"
+    return repr(name)
+
+
+def runs(s) -> bool:
+    """Whether loop `s` runs at least once, as written (`while True`, `range(3)`)."""
+    if isinstance(s, ast.While):
+        return isinstance(s.test, ast.Constant) and bool(s.test.value)
+    it = s.iter
+    if isinstance(it, (ast.Tuple, ast.List)):
+        return bool(it.elts) and not any(isinstance(e, ast.Starred) for e in it.elts)
+    if (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
+            and not it.keywords and all(isinstance(a, ast.Constant) and type(a.value) is int
+                                        for a in it.args) and 1 <= len(it.args) <= 3):
+        try:
+            return len(range(*(a.value for a in it.args))) > 0
+        except ValueError:
+            return False
+    return False
+
+
+def assigned_names(stmts) -> list[str]:
+    """Names the statements give new values: assigned, and also updated in place
+    (`x[i] = v`, `x[i] += v`, `acc.append(v)` make a new value of `x`, `acc`)."""
+    names = []
+    for s in stmts:
+        for n in ast.walk(s):
+            hit = None
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                hit = n.id
+            elif (isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store)
+                  and isinstance(n.value, ast.Name)):
+                hit = n.value.id
+            elif (isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)
+                  and isinstance(n.value.func, ast.Attribute)
+                  and n.value.func.attr == "append"
+                  and isinstance(n.value.func.value, ast.Name)):
+                hit = n.value.func.value.id
+            if hit is not None and hit not in names:
+                names.append(hit)
+    return names

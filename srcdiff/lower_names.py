@@ -1,0 +1,121 @@
+"""SSA construction, part 1a: reading, binding and updating names (a mixin of `Values`).
+
+Takes the targets and values of assignments; gives the environment's new state:
+`bind` a target (a name, a tuple unpacked, an item set), `read` a name (a located
+error where it may be unbound, with the check Python makes where a loop may not
+have assigned it), and `update` a name changed in place (`z += v`, `x[i] = v`,
+`acc.append(v)`) as a new value marked with whether another name or a list
+shares the old one, which is what aliasing.py needs to know.
+"""
+from __future__ import annotations
+
+import ast
+import operator
+
+from . import ir
+from .exprs import as_value
+from .structs import STRUCTS, DictVal, TupleVal, Undefined, holds
+
+SETITEM = ("helper", "_setitem")
+APPEND = ("list", "append")
+
+
+class Names:
+    def maybe_unbound(self, v, broke=None) -> bool:
+        """Whether `v` may be a name not yet assigned (`broke`: on the path where
+        that loop broke, so assigned if the loop assigned it before every break)."""
+        return isinstance(v, ir.Var) and v.id in self.unbound and (
+            broke is None or self.unbound[v.id] != broke)
+
+    def read(self, node):
+        if node.id in self.env:
+            v = self.env[node.id]
+            if isinstance(v, Undefined):
+                raise self.error(v.why, node)
+            if self.maybe_unbound(v) and ("bound", v.id) not in self.env:
+                self.check_bound(node.id, v, node)
+            return v
+        return self.resolver.outer(node)
+
+    def check_bound(self, name: str, v: ir.Var, node) -> None:
+        """Before the first read of a name assigned only inside a loop that may run
+        zero times (or stop before assigning it): raise where Python would. The
+        value the loop starts from is None (`x_new = None` before the loop)."""
+        key = f"%v%{v.id}"
+        test = ast.Compare(ast.Name(key, ast.Load()), [ast.Is()], [ast.Constant(None)])
+        cond = self.assign("unassigned", ir.Opaque(test, {key: v}, nondiff=True), node)
+        exc = ast.Call(ast.Name("UnboundLocalError", ast.Load()), [ast.Constant(
+            f"cannot access local variable {name!r} where it is not associated with a "
+            "value")], [])
+        error = ir.Assign(self.var("error", node), ir.Opaque(exc, {}, nondiff=True),
+                          self.loc(node), effect=True, raises=True)
+        self.emit(ir.If(cond, [error], [], [], self.loc(node)))
+        self.env[("bound", v.id)] = True  # checked on this path
+
+    def bind(self, target, val) -> None:
+        if isinstance(target, ast.Name):
+            self.env[target.id] = val
+            if isinstance(val, ir.Var) and not val.user:
+                val.hint = target.id
+                val.user = True
+            return
+        if isinstance(target, (ast.Tuple, ast.List)):
+            if isinstance(val, DictVal):
+                raise self.error("unpacking a dict (it gives its keys)", target)
+            stars = [i for i, t in enumerate(target.elts) if isinstance(t, ast.Starred)]
+            if stars:
+                self.bind_starred(target, val, stars)
+                return
+            if isinstance(val, TupleVal):
+                if len(val.items) != len(target.elts):
+                    raise self.error("unpacking a tuple of the wrong length", target)
+                for t, v in zip(target.elts, val.items):
+                    self.bind(t, v)
+                return
+            for i, t in enumerate(target.elts):
+                item = self.assign(getattr(t, "id", "t"), ir.Call(
+                    operator.getitem, None, [val, ir.Const(i)]), t)
+                self.bind(t, item)
+            return
+        if not isinstance(target, ast.Subscript):
+            raise self.error(f"assignment to {type(target).__name__}", target)
+        self.set_item(target, val, target)
+
+    def update(self, name: str, expr: ir.Call, old, node) -> None:
+        """`name` changed in place (`z += v`, `x[i] = v`, `acc.append(v)`): a new
+        value, marked with whether another name or a list shares the old one."""
+        shared = isinstance(old, ir.Var) and (
+            old.id in self.shared
+            or any(holds(v, old) for k, v in self.env.items() if k != name)
+            or any(any(it is old for it in items) for items in self.packs.values()))
+        new = self.var(name, node)
+        new.user = True
+        self.emit(ir.Assign(new, expr, self.loc(node), update=ir.Update(old, shared)))
+        self.env[name] = new
+
+    def set_item(self, target: ast.Subscript, val, node) -> None:
+        """`x[i] = v` makes a new value: a copy of x with that item set. (It is
+        written in place when nothing else can see the old value.)"""
+        if not isinstance(target.value, ast.Name) or target.value.id not in self.env:
+            raise self.error("assignment into an item of something other than a local "
+                             "variable", target)
+        old = self.read(target.value)
+        if isinstance(old, STRUCTS):
+            self.set_entry(target, old, val)
+            return
+        if isinstance(val, TupleVal):
+            val = self.pack(val, node)
+        index = self.opaque(target.slice, nondiff=True)
+        index.node = as_value(index.node)
+        if isinstance(index.node, ast.Name) and index.node.id in index.uses:
+            index = index.uses[index.node.id]
+        callee = ast.Name("_setitem", ast.Load())
+        self.update(target.value.id, ir.Call(SETITEM, callee, [old, index, val], {},
+                                             "_setitem"), old, node)
+
+    def list_append(self, target: ast.Name, item, node) -> None:
+        """`acc.append(v)` makes a new value, the list with `v` added (written as an
+        in-place append when nothing else sees the old list)."""
+        old = self.read(target)
+        val = self.atom(item, "t")
+        self.update(target.id, ir.Call(APPEND, None, [old, val], {}, "append"), old, node)
