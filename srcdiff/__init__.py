@@ -5,7 +5,7 @@ readable Python source (`.source`) by reverse accumulation over an SSA form of
 `f`'s own code.
 """
 from . import rules  # noqa: F401  (fills the rule table)
-from .api import detach, grad, hessian, jacobian, jvp, stop_gradient, value_and_grad, vjp
+from .api import detach, grad, hessian, hvp, jacobian, jvp, stop_gradient, value_and_grad, vjp
 from .check import check
 from .errors import (
     NonNumericOutputError,
@@ -21,7 +21,7 @@ from .pytree import register_pytree
 from .rules.table import register, unregister
 
 __all__ = [
-    "grad", "value_and_grad", "vjp", "check", "jvp", "jacobian", "hessian", "stop_gradient",
+    "grad", "value_and_grad", "vjp", "check", "jvp", "jacobian", "hessian", "hvp", "stop_gradient",
     "detach", "register", "unregister", "register_pytree",
     "SrcDiffError", "UnsupportedSyntaxError", "NonScalarOutputError",
     "NotDifferentiableError", "NonNumericOutputError", "WrtError", "NoSourceError",

@@ -150,11 +150,12 @@ class Adjoints:
             new = shapes.broadcast(self.ashapes.get(key), new)
         self.ashapes[key] = new
 
-    def save(self, ref: Ref, out: list) -> Ref:
-        """A copy of adjoint `ref` taken before it is overwritten."""
+    def save(self, ref, out: list) -> Ref:
+        """A copy of adjoint `ref` (or the value of an expression reading adjoints)
+        taken before it is overwritten."""
         saved = ir.Var(next(self.counter), "saved")
         self.saved.append(saved)
-        out.append(assign(pv(saved), Ref(ref.role, ref.vid)))
+        out.append(assign(pv(saved), Ref(ref.role, ref.vid) if isinstance(ref, Ref) else ref))
         return pv(saved)
 
     def flush_refs(self, ref: Ref, out: list, skip: ir.Var) -> None:

@@ -15,14 +15,13 @@ from typing import Any, Callable, Sequence, Union
 
 import numpy as np
 
-from . import ir, pytree, shapes, transform, tree_api
+from . import higher, pytree, shapes, transform, tree_api
 from .dispatch import NO, dispatcher
 from .errors import (
     NonNumericOutputError,
     NonScalarOutputError,
     ShapeMismatchError,
     SrcDiffError,
-    UnsupportedSyntaxError,
     WrtError,
 )
 from .lower import MISSING as _MISSING
@@ -421,6 +420,10 @@ def _function(f):
     """The Python function behind `f`: a derivative function is its generated code,
     so derivatives of derivatives transform the generated source again."""
     if isinstance(f, Derivative):
+        if f.variant in ("grad", "value_and_grad") and higher.has_loops(f._fn):
+            # its gradient's tape is not transformed again: the gradient from f's
+            # tangent code (higher.py), which has f's loops and no tape
+            return higher.gradient(f._fn, f.wrt, f.variant, f._as_tuple)
         if f.mode == "forward":  # the same derivative, as reverse-mode code to transform
             f = Derivative(f.primal, f.wrt if f._as_tuple else f.wrt[0], f.variant)
         return f._generic.fn
@@ -628,22 +631,23 @@ def _shape_jac(mat):
 
 def hessian(f: Callable, wrt: Wrt = 0):
     """A function returning the Hessian, shape in.shape + in.shape (a float for a
-    float input): forward mode over the generated reverse-mode gradient source."""
+    float input): forward mode over the generated reverse-mode gradient source, or,
+    when `f` has a loop (its gradient keeps a tape), one Hessian-vector product per
+    element of the input (reverse mode over f's tangent code, higher.py)."""
     fn = function_of(f)
     idx, as_tuple = resolve_wrt(fn, wrt)
     if as_tuple:
         raise SrcDiffError("hessian takes a single wrt (an index or a name)")
-    for s in ir.walk(transform.lowered(fn).fn.body):
-        if isinstance(s, ir.Loop):
-            raise UnsupportedSyntaxError(
-                "srcdiff's hessian (forward mode over the generated gradient) does not "
-                "support loops yet (the gradient's tape cannot be differentiated again); "
-                "jacobian(grad(f), mode='forward') has the same limit", s.loc)
-    g = Derivative(f, idx[0], "grad")
-    try:
-        jac, error = Jacobian(g, wrt=idx[0], mode="forward"), None
-    except SrcDiffError as e:  # p["w"] of a container: built for its structure at a call
-        jac, error = None, e
+    if higher.has_loops(fn):
+        products = HVP(f, idx[0])
+        jac, error = None, None
+    else:
+        products = None
+        g = Derivative(f, idx[0], "grad")
+        try:
+            jac, error = Jacobian(g, wrt=idx[0], mode="forward"), None
+        except SrcDiffError as e:  # p["w"] of a container: built for its structure at a call
+            jac, error = None, e
 
     def hess(*args, **kwargs):
         values = (jac or Jacobian(fn)).bind(args, kwargs)  # f's parameters and defaults
@@ -653,11 +657,58 @@ def hessian(f: Callable, wrt: Wrt = 0):
             return tree_api.hessian(fn, idx[0], values)
         if error is not None:
             raise error
+        if products is not None:
+            return products.matrix(values)
         return jac(*values)
 
     hess.primal = f
-    hess.source = g.source
+    hess.source = products.source if products is not None else g.source
     return hess
+
+
+class HVP:
+    """`hvp(f, wrt)(*args, v)`: the Hessian of `f` with respect to parameter `wrt`
+    times `v` (shaped like that parameter), without forming the Hessian: the
+    gradient of f's tangent along `v` (reverse over forward; `.source` is that
+    gradient's code). Equal to `jvp(grad(f), args, tangents)[1]` with `v` the
+    tangent of `wrt` and zero tangents for the other parameters."""
+
+    def __init__(self, f: Callable, wrt: Wrt = 0):
+        self.primal = f
+        self._fn = function_of(f)
+        idx, as_tuple = resolve_wrt(self._fn, wrt)
+        if as_tuple:
+            raise SrcDiffError("hvp takes a single wrt (an index or a name)")
+        self.wrt = idx[0]
+        self._grad = Derivative(higher.tangent(self._fn, self.wrt), self.wrt + 1, "grad")
+        self.__name__ = f"{getattr(f, '__name__', 'f')}_hvp"
+
+    @property
+    def source(self) -> str:
+        return self._grad.source
+
+    def __call__(self, /, *args, **kwargs):
+        if not args:
+            raise SrcDiffError(f"{self.__name__} takes f's arguments and then v")
+        *primals, v = args
+        if len(primals) > self.wrt and np.shape(v) != np.shape(primals[self.wrt]):
+            raise ShapeMismatchError(
+                f"v has shape {np.shape(v)} but the parameter it multiplies has shape "
+                f"{np.shape(primals[self.wrt])}")
+        return self._grad(v, *primals, **kwargs)
+
+    def matrix(self, values) -> Any:
+        """The Hessian at f's positional arguments `values`: one product per element."""
+        x = values[self.wrt]
+        if np.ndim(x) == 0:
+            return float(self._grad(1.0, *values))
+        shape = np.shape(x)
+        rows = [np.asarray(self._grad(e.reshape(shape), *values), dtype=float)
+                for e in np.eye(int(np.size(x)))]
+        return np.stack(rows).reshape(shape + shape) if rows else np.zeros(shape + shape)
+
+
+hvp = HVP
 
 
 def _cotangent(ct, out):

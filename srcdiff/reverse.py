@@ -170,10 +170,17 @@ class Reverse(Adjoints):
         self.state.pop(v.id, None)
         if g is None:
             return
+        # g may read adjoints these contributions overwrite (its own, or one it was
+        # summed from: `d_t` pending as `d_s` when `s = t + c`): those are written
+        # last, and g is named first when more than one of them would be written
+        reads = exprs.names_in(g)
+        writers = [a for a, _ in merged.values() if self.adjkey(a) in reads]
+        if len(writers) + bool(scatters and writers) > 1 or any(
+                self.adjkey(base) in reads for base, _, _ in scatters):
+            g = self.save(g, out)
         for base, idx, t in scatters:
             self.scatter(base, idx, self.instantiate(t, g), out)
-        mine = self.adjkey(v)
-        for a, t in sorted(merged.values(), key=lambda at: self.adjkey(at[0]) == mine):
+        for a, t in sorted(merged.values(), key=lambda at: self.adjkey(at[0]) in reads):
             self.contrib(a, self.instantiate(t, g), out)
 
     def instantiate(self, t, g):

@@ -83,13 +83,21 @@ def method_shim(m: types.MethodType):
             f"        return self.{func.__name__}({', '.join(names)})\n"
             f"    return {func.__name__}\n")
     filename = f"<srcdiff: bound method {describe(m)} of {id(m.__self__):#x}>"
-    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-    scope: dict = {}
-    exec(compile(text, filename, "exec"), func.__globals__, scope)
-    shim = scope["__srcdiff_method"](m.__self__, *defaults.values())
+    shim = closure_function(text, filename, func.__globals__, m.__self__, *defaults.values())
     shim.__qualname__ = describe(m)
     _SHIMS[key] = shim
     return shim
+
+
+def closure_function(text: str, filename: str, namespace: dict, *values):
+    """The function returned by the one `def` in `text`, called with `values` (the
+    closure cells its inner function reads), compiled against `namespace` with the
+    text in `linecache`: a function srcdiff can read the source of and transform."""
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    scope: dict = {}
+    exec(compile(text, filename, "exec"), namespace, scope)
+    (make,) = scope.values()
+    return make(*values)
 
 
 def loc_of(filename: str, node) -> Loc:

@@ -981,3 +981,30 @@ def test_recursive_helper_is_a_clear_error(fn, mode):
     text = str(info.value)
     assert "recursive_power" in text
     assert "recurs" in text.lower(), text
+
+
+# ----- an incoming adjoint that reads an adjoint its own contributions overwrite -----
+
+
+def tangent_like_recurrence(velocity_of_k, initial_x, k):
+    """d(product) is pending as d(state) (state = product + c); product's rule adds
+    a long sum to d(state) (written at once) and then reads d(product) for k."""
+    state_tangent = np.zeros(np.shape(initial_x))
+    state = initial_x
+    for _ in range(4):
+        product = state * k
+        product_tangent = np.broadcast_to(state_tangent * k, np.shape(product)) + (
+            np.broadcast_to(velocity_of_k * state, np.shape(product)))
+        state = product + math.sin(k)
+        state_tangent = product_tangent + np.broadcast_to(
+            velocity_of_k * math.cos(k), np.shape(state))
+    return np.sum(state_tangent)
+
+
+@pytest.mark.parametrize("x", [0.5, np.array([0.5, 0.2])])
+def test_contributions_that_overwrite_what_the_incoming_adjoint_reads(mode, x):
+    h = 1e-6
+    want = (tangent_like_recurrence(1.0, x, 0.8 + h)
+            - tangent_like_recurrence(1.0, x, 0.8 - h)) / (2 * h)
+    got = srcdiff.grad(tangent_like_recurrence, wrt=2, mode=mode)(1.0, x, 0.8)
+    assert got == pytest.approx(want, rel=1e-7)

@@ -132,6 +132,8 @@ add(builtins.sum, Rule("sum", ("x", "start"), {"start": 0},
                        vjp={"x": "g * np.ones(np.shape(x))", "start": "g"},
                        jvp={"x": "np.sum(t, axis=0)", "start": "t"},
                        sympy=lambda x, start=0: sum(x, start)))
+add(builtins.list, Rule("list", ("iterable",), vjp={"iterable": "g"},  # (its items, as they are)
+                        jvp={"iterable": "list(t)"}, out_kind=LIST))
 add(math.fsum, Rule("math.fsum", ("x",), vjp={"x": "g * np.ones(np.shape(x))"},
                     jvp={"x": "np.sum(t, axis=0)"}, out_kind=SCALAR, sympy=lambda x: sum(x)))
 add(math.prod, Rule("math.prod", ("x",), vjp={
@@ -297,6 +299,8 @@ add(("helper", "_unbroadcast"), Rule("_unbroadcast", ("v", "x"), vjp={
 add(("helper", "_like"), Rule("_like", ("d", "x", "fresh"), {"fresh": False},
                               vjp={"d": "_unbroadcast(g, d)"}, jvp={"d": "_like(t, x)"}))
 add(("helper", "_zero"), Rule("_zero", ("x",), zero=True))
+add(("helper", "_broadcast"), Rule("_broadcast", ("v", "like"), vjp={
+    "v": "_unbroadcast(g, v)"}, jvp={"v": "_broadcast(t, like)"}))
 
 
 def _as_index(node):

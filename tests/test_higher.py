@@ -1,0 +1,170 @@
+"""Second and third derivatives through loops (higher.py): hessian, hvp, grad(grad(f)),
+jvp / vjp / jacobian of grad(f), against hand-derived formulas and second differences
+of the function itself (never against srcdiff's own gradient)."""
+import math
+
+import numpy as np
+import pytest
+
+import srcdiff
+from srcdiff.errors import ShapeMismatchError
+
+
+def second_differences(f, x, h=1e-4):
+    """The Hessian of f at x by central differences of f (no gradient involved)."""
+    x = np.asarray(x, dtype=float)
+    n = x.size
+    H = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            ei, ej = np.zeros(n), np.zeros(n)
+            ei[i], ej[j] = h, h
+            ei, ej = ei.reshape(x.shape), ej.reshape(x.shape)
+            H[i, j] = (f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej)) / (
+                4 * h * h)
+    return H.reshape(x.shape + x.shape)
+
+
+# ----- the loops of real programs -----
+
+
+def euler(y0, k, steps=20, dt=0.05):
+    """Explicit Euler for y' = -k y^3 + sin(y), summed squared state at the end."""
+    y = y0
+    for _ in range(steps):
+        y = y + dt * (-k * y ** 3 + np.sin(y))
+    return np.sum(y * y)
+
+
+def horner(x, coeffs=(1.0, -2.0, 0.5, 3.0, -1.5)):
+    acc = 0.0
+    for c in coeffs:
+        acc = acc * x + c
+    return acc
+
+
+def newton_sqrt(a):
+    """sqrt(a) by Newton's iteration, stopped by a tolerance on the step."""
+    x = a
+    step = 1.0
+    while abs(step) > 1e-12:
+        step = (x * x - a) / (2 * x)
+        x = x - step
+    return x * x * x
+
+
+def branchy_loop(x, n=6):
+    s = 0.0
+    for i in range(n):
+        if i % 2 == 0:
+            s = s + np.sum(np.tanh(x * (i + 1)))
+        else:
+            s = s + np.sum(x * x) * 0.1 * i
+    return s
+
+
+def _step(x, w):
+    for _ in range(3):
+        x = np.tanh(w * x)
+    return x
+
+
+def with_helper(x, w=0.7):
+    return np.sum(_step(x, w) ** 2)
+
+
+def power_loop(x, n=5):
+    s = 1.0
+    for _ in range(n):
+        s = s * x
+    return s
+
+
+X = np.array([0.3, -0.5, 0.8])
+
+
+@pytest.mark.parametrize("f, x", [
+    (euler, X), (branchy_loop, X), (with_helper, X), (with_helper, 0.4), (euler, 0.6)])
+def test_hessian_through_loops(f, x):
+    want = second_differences(lambda v: f(v, 0.9) if f is euler else f(v), x)
+    got = (srcdiff.hessian(f)(x, 0.9) if f is euler else srcdiff.hessian(f)(x))
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    if np.ndim(x) == 0:
+        assert type(got) is float
+
+
+def test_hessian_of_horner_is_the_polynomials_second_derivative():
+    c = (1.0, -2.0, 0.5, 3.0, -1.5)  # acc = ((((1 x - 2) x + 0.5) x + 3) x - 1.5
+    x = 0.7
+    want = 12 * c[0] * x ** 2 + 6 * c[1] * x + 2 * c[2]
+    assert srcdiff.hessian(horner)(x) == pytest.approx(want, rel=1e-12)
+    assert srcdiff.grad(srcdiff.grad(horner))(x) == pytest.approx(want, rel=1e-12)
+
+
+def test_second_derivative_of_a_newton_while_loop():
+    # x -> sqrt(a) so f = a ** 1.5 (the trip count is fixed by the tolerance, not differentiated)
+    a = 2.0
+    assert srcdiff.grad(srcdiff.grad(newton_sqrt))(a) == pytest.approx(
+        0.75 * a ** -0.5, rel=1e-8)
+    assert srcdiff.hessian(newton_sqrt)(a) == pytest.approx(0.75 * a ** -0.5, rel=1e-8)
+
+
+def test_third_derivative_of_a_scalar_loop():
+    x = 1.3  # x ** 5 by five multiplications: f''' = 60 x ** 2
+    g3 = srcdiff.grad(srcdiff.grad(srcdiff.grad(power_loop)))
+    assert g3(x) == pytest.approx(60 * x ** 2, rel=1e-12)
+    j = srcdiff.jvp(srcdiff.grad(srcdiff.grad(power_loop)))
+    assert j((x,), (2.0,))[1] == pytest.approx(2 * 60 * x ** 2, rel=1e-12)
+
+
+def test_hvp_is_the_hessian_times_v_in_both_forms():
+    v = np.array([1.0, -2.0, 0.5])
+    H = second_differences(lambda y: euler(y, 0.9), X)
+    np.testing.assert_allclose(srcdiff.hvp(euler)(X, 0.9, v), H @ v, rtol=1e-5, atol=1e-6)
+    out, t = srcdiff.jvp(srcdiff.grad(euler), (X, 0.9), (v, 0.0))
+    np.testing.assert_allclose(t, H @ v, rtol=1e-5, atol=1e-6)
+    assert "def euler_tangent_grad(" in srcdiff.hvp(euler).source
+    with pytest.raises(ShapeMismatchError):
+        srcdiff.hvp(euler)(X, 0.9, np.ones(2))
+
+
+def test_hvp_with_respect_to_a_named_parameter():
+    def f(x, k):
+        s = x
+        for _ in range(4):
+            s = s * k + math.sin(k)
+        return s
+    h = 1e-4  # d2f / dk2 by differences of f
+    want = (f(0.5, 0.8 + h) - 2 * f(0.5, 0.8) + f(0.5, 0.8 - h)) / h ** 2
+    assert srcdiff.hvp(f, wrt="k")(0.5, 0.8, 1.0) == pytest.approx(want, rel=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_jacobian_of_the_gradient_of_a_loop(mode):
+    got = srcdiff.jacobian(srcdiff.grad(branchy_loop), mode=mode)(X)
+    np.testing.assert_allclose(got, second_differences(branchy_loop, X), rtol=1e-5, atol=1e-6)
+
+
+def test_vjp_of_the_gradient_and_of_value_and_grad():
+    u = np.array([0.5, 1.0, -1.0])
+    H = second_differences(with_helper, X)
+    _, pull = srcdiff.vjp(srcdiff.grad(with_helper), X)
+    np.testing.assert_allclose(pull(u)[0], H @ u, rtol=1e-5, atol=1e-6)
+    value, g = srcdiff.value_and_grad(power_loop)(1.1)
+    assert value == pytest.approx(1.1 ** 5) and g == pytest.approx(5 * 1.1 ** 4)
+    d = srcdiff.grad(lambda x: srcdiff.value_and_grad(power_loop)(x)[1])
+    with pytest.raises(srcdiff.SrcDiffError):  # a call of a derivative inside f: not inlined
+        d(1.1)
+
+
+def test_gradient_with_respect_to_two_parameters_differentiated_again():
+    def f(x, y):
+        s = 0.0
+        for i in range(3):
+            s = s + x * y ** (i + 1)
+        return s
+    y = 1.5
+    mixed = srcdiff.jacobian(srcdiff.grad(f, wrt=0), wrt=1)(0.5, y)  # d/dy df/dx
+    assert mixed == pytest.approx(1 + 2 * y + 3 * y ** 2, rel=1e-12)
+    assert srcdiff.grad(srcdiff.grad(f, wrt=1), wrt=1)(0.5, y) == pytest.approx(
+        0.5 * (2 + 6 * y), rel=1e-12)
