@@ -561,13 +561,7 @@ class Jacobian:
 
     def bind(self, args, kwargs) -> tuple:
         """`f`'s positional arguments, with its defaults, from a call like `f`'s."""
-        bound = _bound(self._sig, self.__name__, args, kwargs)
-        params = self._sig.parameters.values()
-        if any(p.kind == p.KEYWORD_ONLY and p.name in kwargs for p in params):
-            raise SrcDiffError(f"{self.__name__}: jacobian and hessian take f's positional "
-                               f"parameters only; keyword-only ones keep their defaults")
-        return tuple(bound.arguments[p.name] for p in params
-                     if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+        return _positional_values(self._sig, self.__name__, args, kwargs)
 
     def __call__(self, /, *args, **kwargs):
         args = self.bind(args, kwargs)
@@ -622,6 +616,17 @@ class Jacobian:
 jacobian = Jacobian
 
 
+def _positional_values(sig, name: str, args, kwargs) -> tuple:
+    """`f`'s positional arguments, with its defaults, from a call like `f`'s."""
+    bound = _bound(sig, name, args, kwargs)
+    params = sig.parameters.values()
+    if any(p.kind == p.KEYWORD_ONLY and p.name in kwargs for p in params):
+        raise SrcDiffError(f"{name}: jacobian, hessian and hvp take f's positional "
+                           f"parameters only; keyword-only ones keep their defaults")
+    return tuple(bound.arguments[p.name] for p in params
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+
+
 def _shape_jac(mat):
     """A 1 x 1 Jacobian of scalars is a float."""
     if mat.ndim == 0:
@@ -669,9 +674,10 @@ def hessian(f: Callable, wrt: Wrt = 0):
 class HVP:
     """`hvp(f, wrt)(*args, v)`: the Hessian of `f` with respect to parameter `wrt`
     times `v` (shaped like that parameter), without forming the Hessian: the
-    gradient of f's tangent along `v` (reverse over forward; `.source` is that
-    gradient's code). Equal to `jvp(grad(f), args, tangents)[1]` with `v` the
-    tangent of `wrt` and zero tangents for the other parameters."""
+    gradient of f's tangent along `v` (reverse over forward, higher.py), built
+    for the kinds of the arguments as every derivative is. Equal to
+    `jvp(grad(f), args, tangents)[1]` with `v` the tangent of `wrt` and zero
+    tangents for the other parameters."""
 
     def __init__(self, f: Callable, wrt: Wrt = 0):
         self.primal = f
@@ -680,30 +686,51 @@ class HVP:
         if as_tuple:
             raise SrcDiffError("hvp takes a single wrt (an index or a name)")
         self.wrt = idx[0]
-        self._grad = Derivative(higher.tangent(self._fn, self.wrt), self.wrt + 1, "grad")
+        self._sig = signature_of(self._fn)
         self.__name__ = f"{getattr(f, '__name__', 'f')}_hvp"
+        self._grads: dict = {}  # argument kinds -> (the tangent code, its gradient)
+        self._last = None
+
+    def _grad(self, values) -> Derivative:
+        """The gradient of f's tangent, for the kinds of f's arguments `values`."""
+        jvp_fn = transform.build("forward", self._fn, (self.wrt,), "jvp", values).fn
+        key = transform.kinds_key(values)
+        hit = self._grads.get(key)
+        if hit is None or hit[0] is not jvp_fn:  # (a rebuilt tangent: a global changed)
+            tangent = higher.tangent(self._fn, self.wrt, jvp_fn)
+            hit = self._grads[key] = (jvp_fn, Derivative(tangent, self.wrt + 1, "grad"))
+        self._last = hit[1]
+        return hit[1]
 
     @property
     def source(self) -> str:
-        return self._grad.source
+        """The code of the last product computed (before a call: for any kinds)."""
+        if self._last is None:
+            jvp_fn = transform.build("forward", self._fn, (self.wrt,), "jvp").fn
+            return Derivative(higher.tangent(self._fn, self.wrt, jvp_fn), self.wrt + 1,
+                              "grad").source
+        return self._last.source
 
     def __call__(self, /, *args, **kwargs):
         if not args:
             raise SrcDiffError(f"{self.__name__} takes f's arguments and then v")
         *primals, v = args
-        if len(primals) > self.wrt and np.shape(v) != np.shape(primals[self.wrt]):
+        values = _positional_values(self._sig, self.__name__, primals, kwargs)
+        check_arguments(self._fn, values, (self.wrt,))
+        if np.shape(v) != np.shape(values[self.wrt]):
             raise ShapeMismatchError(
                 f"v has shape {np.shape(v)} but the parameter it multiplies has shape "
-                f"{np.shape(primals[self.wrt])}")
-        return self._grad(v, *primals, **kwargs)
+                f"{np.shape(values[self.wrt])}")
+        return self._grad(values)(v, *values)
 
     def matrix(self, values) -> Any:
         """The Hessian at f's positional arguments `values`: one product per element."""
+        grad_t = self._grad(values)
         x = values[self.wrt]
         if np.ndim(x) == 0:
-            return float(self._grad(1.0, *values))
+            return float(grad_t(1.0, *values))
         shape = np.shape(x)
-        rows = [np.asarray(self._grad(e.reshape(shape), *values), dtype=float)
+        rows = [np.asarray(grad_t(e.reshape(shape), *values), dtype=float)
                 for e in np.eye(int(np.size(x)))]
         return np.stack(rows).reshape(shape + shape) if rows else np.zeros(shape + shape)
 

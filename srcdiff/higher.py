@@ -60,9 +60,13 @@ def _made(key, fn, build):
 def _jvp_of(fn, i):
     """`fn`'s generic tangent code with a tangent for parameter `i` only, and the name
     of that keyword-only tangent parameter."""
-    built = transform.build("forward", fn, (i,), "jvp")
-    code = built.fn.__code__
-    return built.fn, code.co_varnames[code.co_argcount + code.co_kwonlyargcount - 1]
+    jvp_fn = transform.build("forward", fn, (i,), "jvp").fn
+    return jvp_fn, _tangent_name(jvp_fn)
+
+
+def _tangent_name(jvp_fn) -> str:
+    code = jvp_fn.__code__
+    return code.co_varnames[code.co_argcount + code.co_kwonlyargcount - 1]
 
 
 def _signature(params) -> tuple[str, list[str], list]:
@@ -138,16 +142,18 @@ def _gradient(fn, wrt, variant, as_tuple):
                             fn.__globals__, np, fn, *jvps, *defaults)
 
 
-def tangent(fn, i: int):
-    """`T(v, *args)`: the tangent of `fn` at `args` along `v` in parameter `i`."""
-    return _made(("tangent", i), fn, lambda: _tangent(fn, i))
+def tangent(fn, i: int, jvp_fn):
+    """`T(v, *args)`: the tangent of `fn` at `args` along `v` in parameter `i`, by
+    `jvp_fn`, fn's tangent code with a tangent for parameter `i` only (the generic
+    build or one for the kinds of the arguments)."""
+    return _made(("tangent", i, jvp_fn), fn, lambda: _tangent(fn, i, jvp_fn))
 
 
-def _tangent(fn, i):
+def _tangent(fn, i, jvp_fn):
     params = _positional(fn)
     names = [p.name for p in params]
     sig, held, defaults = _signature(params)
-    jvp_fn, dot = _jvp_of(fn, i)
+    dot = _tangent_name(jvp_fn)
     name = f"{fn.__name__}_tangent"
     text = (f"def __srcdiff_make(__srcdiff_jvp, {', '.join(held)}):\n"
             f"    def {name}({dot}, {sig}):\n"

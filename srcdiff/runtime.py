@@ -308,6 +308,15 @@ def helper_defs(used: set[str], np_name: str) -> list[ast.stmt]:
     return out
 
 
+def drop_unused_helpers(body: list) -> list:
+    """`body` without the helper definitions nothing else in it calls."""
+    defs = [s for s in body if isinstance(s, ast.FunctionDef) and s.name in HELPERS]
+    rest = [s for s in body if not any(s is d for d in defs)]
+    called = {n.id for s in rest for n in ast.walk(s) if isinstance(n, ast.Name)}
+    needed = _with_dependencies(called & set(HELPERS))
+    return [s for s in body if not any(s is d for d in defs) or s.name in needed]
+
+
 def _with_dependencies(used: set[str]) -> set[str]:
     """`used` and every helper that those helpers call, transitively."""
     out, todo = set(), list(used)

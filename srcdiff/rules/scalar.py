@@ -297,10 +297,10 @@ add(("helper", "_unbroadcast"), Rule("_unbroadcast", ("v", "x"), vjp={
     "v": "np.broadcast_to(g, np.shape(v))"}, jvp={"v": "_unbroadcast(t, x)"},
     keeps_fresh=True))
 add(("helper", "_like"), Rule("_like", ("d", "x", "fresh"), {"fresh": False},
-                              vjp={"d": "_unbroadcast(g, d)"}, jvp={"d": "_like(t, x)"}))
+                              vjp={"d": "g"}, jvp={"d": "_like(t, x)"}, broadcast=True))
 add(("helper", "_zero"), Rule("_zero", ("x",), zero=True))
-add(("helper", "_broadcast"), Rule("_broadcast", ("v", "like"), vjp={
-    "v": "_unbroadcast(g, v)"}, jvp={"v": "_broadcast(t, like)"}))
+add(("helper", "_broadcast"), Rule("_broadcast", ("v", "like"), vjp={"v": "g"},
+                                   jvp={"v": "_broadcast(t, like)"}, broadcast=True))
 
 
 def _as_index(node):
