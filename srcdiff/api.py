@@ -378,6 +378,11 @@ class Derivative:
     def __repr__(self) -> str:
         return f"<srcdiff {self.variant} of {describe(self.primal)} wrt {self.wrt_names}>"
 
+    def __srcdiff_function__(self):
+        """The Python function a call of this derivative inside a function srcdiff
+        transforms is inlined as (`np.sum(grad(f)(w) ** 2)`, a gradient penalty)."""
+        return _function(self)
+
 
 def _general(d: Derivative, names, args: tuple, more: tuple, kwargs: dict):
     """A call the written call path does not take: extra arguments, unknown keywords,

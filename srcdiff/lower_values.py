@@ -283,6 +283,8 @@ class Values(Names, StructValues):
             kwargs = {k.arg: self.value(k.value, "t") for k in node.keywords}
             return self.call_value(target, node, args, kwargs, hint)
         found, obj = self.callee(node.func)
+        if found and hasattr(type(obj), "__srcdiff_function__"):
+            obj = obj.__srcdiff_function__()  # a derivative srcdiff made: its Python code
         if found and isinstance(obj, types.MethodType) and is_user_function(obj.__func__) and (
                 isinstance(node.func, ast.Attribute)) and not isinstance(obj.__self__, type):
             this = ObjRef(obj.__self__, ir.Opaque(self.resolver.written(node.func.value), {}))

@@ -152,9 +152,33 @@ def test_vjp_of_the_gradient_and_of_value_and_grad():
     np.testing.assert_allclose(pull(u)[0], H @ u, rtol=1e-5, atol=1e-6)
     value, g = srcdiff.value_and_grad(power_loop)(1.1)
     assert value == pytest.approx(1.1 ** 5) and g == pytest.approx(5 * 1.1 ** 4)
-    d = srcdiff.grad(lambda x: srcdiff.value_and_grad(power_loop)(x)[1])
-    with pytest.raises(srcdiff.SrcDiffError):  # a call of a derivative inside f: not inlined
-        d(1.1)
+    d = srcdiff.grad(lambda x: VALUE_AND_GRAD(x)[1])  # a derivative called in f
+    assert d(1.1) == pytest.approx(20 * 1.1 ** 3, rel=1e-12)
+
+
+VALUE_AND_GRAD = srcdiff.value_and_grad(power_loop)
+
+
+GRAD_LOOP = srcdiff.grad(with_helper)
+GRAD_PLAIN = srcdiff.grad(lambda w: np.sum(np.tanh(w) ** 2))
+
+
+def penalty_loop(w):
+    g = GRAD_LOOP(w)  # a gradient penalty: the derivative srcdiff made, called in f
+    return np.sum(g * g)
+
+
+def penalty_plain(w):
+    g = GRAD_PLAIN(w)
+    return np.sum(g * g) + np.sum(w)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("f", [penalty_loop, penalty_plain])
+def test_a_gradient_penalty_calls_a_derivative_inside_f(f, mode):
+    h = 1e-6
+    want = np.array([(f(X + h * e) - f(X - h * e)) / (2 * h) for e in np.eye(3)])
+    np.testing.assert_allclose(srcdiff.grad(f, mode=mode)(X), want, rtol=1e-6, atol=1e-9)
 
 
 def test_gradient_with_respect_to_two_parameters_differentiated_again():
