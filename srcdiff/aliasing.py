@@ -67,20 +67,22 @@ def analyze(fn: ir.Function, kinds) -> list[Finding]:
             for o in st.outs:
                 sources.setdefault(o.var.id, []).extend([o.then, o.orelse])
     order = {id(st): i for i, st in enumerate(ir.walk(fn.body))}
-    in_loop = {id(st) for lp in ir.walk(fn.body) if isinstance(lp, ir.Loop)
-               for st in ir.walk(lp.body)}
+    # loop -> (where it starts, the statements of its body)
+    loops = {id(lp): (order[id(lp)], {id(st) for st in ir.walk(lp.body)})
+             for lp in ir.walk(fn.body) if isinstance(lp, ir.Loop)}
+    in_loop = set().union(*(b for _, b in loops.values()))
     # array -> (view or other name, where made, made in a loop, is a view): `row = X[0]`,
     # or `x2 = x0` carried out of a loop or an if
     views: dict[int, list] = {}
     read_at: dict[int, list] = {}  # value -> where it is read (program order)
     for st in ir.walk(fn.body):
-        here = (order[id(st)], id(st) in in_loop)
+        here = (order[id(st)], id(st) in in_loop, id(st))
         if isinstance(st, ir.Assign) and isinstance(st.expr, ir.Call):
             base = st.expr.args[0] if st.expr.args else None
             if (is_view(st.expr.fn) and isinstance(base, ir.Var)
                     and kinds.kind(st.var) != "scalar" and kinds.kind(base) != LIST):
                 # (indexing or slicing a Python list gives its item or a new list)
-                views.setdefault(base.id, []).append((st.var, *here, True))
+                views.setdefault(base.id, []).append((st.var, here[0], here[1], True, here[2]))
         # another name for the same object: `x2 = x0` carried out of a loop or a branch
         elif isinstance(st, (ir.Loop, ir.If)):
             pairs = ([(c.phi, a) for c in st.carried for a in (c.init, c.next)]
@@ -88,9 +90,11 @@ def analyze(fn: ir.Function, kinds) -> list[Finding]:
                      [(o.var, a) for o in st.outs for a in (o.then, o.orelse)])
             for var, a in pairs:
                 if isinstance(a, ir.Var) and a is not var and kinds.kind(var) != "scalar":
-                    views.setdefault(a.id, []).append((var, *here, False))
+                    views.setdefault(a.id, []).append((var, here[0], here[1], False, here[2]))
         for u in _reads(st):
             read_at.setdefault(u.id, []).append(order[id(st)])
+    escaping = _escaping(fn)
+    aliases = _carried_aliases(fn, kinds)
     for s in ir.walk(fn.body):
         if not isinstance(s, ir.Assign) or s.update is None:
             continue
@@ -99,9 +103,36 @@ def analyze(fn: ir.Function, kinds) -> list[Finding]:
             continue
         view = any(isinstance(d.expr, ir.Call) and is_view(d.expr.fn)
                    for d in _definitions(old, defs, sources))
-        if s.update.shared or view or _view_read_after(old, s, views, read_at, order, in_loop):
+        if s.update.shared or view or _view_read_after(old, s, views, read_at, order, loops,
+                                                        escaping, aliases):
             found.append(Finding(s, view and not s.update.shared, s.loc))
     return found
+
+
+def _carried_aliases(fn: ir.Function, kinds):
+    """`aliases(v)`: the values that may be the same array as `v` because a loop
+    carries one into another (its start, its value in the trip, its next value) or an
+    if gives one out: an in-place update in a loop changes all of them."""
+    links: dict[int, set] = {}
+    for st in ir.walk(fn.body):
+        pairs = ([(c.phi, a) for c in st.carried for a in (c.init, c.next)]
+                 if isinstance(st, ir.Loop) else
+                 [(o.var, a) for o in st.outs for a in (o.then, o.orelse)]
+                 if isinstance(st, ir.If) else [])
+        for var, a in pairs:
+            if isinstance(a, ir.Var) and kinds.kind(var) != "scalar":
+                links.setdefault(var.id, set()).add(a.id)
+                links.setdefault(a.id, set()).add(var.id)
+
+    def aliases(v: ir.Var) -> set:
+        out, todo = set(), [v.id]
+        while todo:
+            i = todo.pop()
+            if i not in out:
+                out.add(i)
+                todo += links.get(i, ())
+        return out
+    return aliases
 
 
 def _definitions(v, defs, sources) -> list:
@@ -128,23 +159,66 @@ def _reads(st) -> list:
     return []
 
 
-def _view_read_after(old, s, views, read_at, order, in_loop) -> bool:
-    """Whether a view of `old` (`row = X[0]`, or a view of that) is read after `s`
-    changes `old` in place (the view sees the change; the IR's value would not),
-    or at all when `s` is in a loop (a later trip may read it)."""
+# calls that keep a reference to an argument (a list or tuple display, an append, a
+# method or expression srcdiff does not know): a view passed to one outlives the trip
+_KEEPS = (("pack", "list"), ("pack", "tuple"), ("list", "append"))
+
+
+def _escaping(fn: ir.Function) -> set[int]:
+    """Values that may be read after the statement that reads them: carried by a
+    loop, out of an if, returned, kept in a list or tuple, or read by code srcdiff
+    does not know (an Opaque expression, a method)."""
+    out = {fn.result.id} if isinstance(fn.result, ir.Var) else set()
+    for st in ir.walk(fn.body):
+        if isinstance(st, ir.Loop):
+            out |= {a.id for c in st.carried for a in (c.init, c.next) if isinstance(a, ir.Var)}
+        elif isinstance(st, ir.If):
+            out |= {a.id for o in st.outs for a in (o.then, o.orelse) if isinstance(a, ir.Var)}
+        elif isinstance(st, ir.Assign):
+            e = st.expr
+            if isinstance(e, ir.Opaque) or isinstance(e, ir.Call) and (
+                    e.fn in _KEEPS or isinstance(e.fn, tuple) and e.fn[0] in (
+                        "method", "opaque")):
+                out |= {u.id for u in ir.expr_uses(e)}
+            elif isinstance(e, ir.Call) and e.fn == ("helper", "_setitem"):
+                out |= {a.id for a in e.args[2:] if isinstance(a, ir.Var)}  # (a list item)
+    return out
+
+
+def _view_read_after(old, s, views, read_at, order, loops, escaping, aliases) -> bool:
+    """Whether a view of `old` (`row = X[0]`, or a view of that) may show the change
+    `s` makes to `old` where the IR's value would not: read after `s`, or kept past
+    `s` (carried, kept in a list, returned). In a loop, `old` is also the array of
+    the trips before and after (what the loop carries into and out of it), so a
+    view made outside the loop and read in it, or one that outlives its trip, is
+    one too; a view made and read within one trip before `s` is not (a stencil,
+    `u[1:-1] = u[1:-1] + u[2:]`)."""
     if not isinstance(old, ir.Var):
         return False
-    here, looped = order[id(s)], id(s) in in_loop
-    todo, seen = list(views.get(old.id, [])), set()
+    here = order[id(s)]
+    loop = max((lp for lp in loops if id(s) in loops[lp][1]), key=lambda lp: loops[lp][0],
+               default=None)
+    start, body = loops[loop] if loop is not None else (None, set())
+    todo = [e for a in aliases(old) for e in views.get(a, [])]
+    seen: set = set()
     while todo:
-        v, made, made_in_loop, view = todo.pop()
-        if v.id in seen or made > here and not (looped and made_in_loop and view):
-            continue  # (a view taken after the update sees the new value, as the IR does)
-        if not view and (looped or made > here):
-            continue  # another name from a loop or branch: followed for updates after it
+        v, made, made_in_loop, view, stmt = todo.pop()
+        if v.id in seen:
+            continue
+        if not view:  # another name from a loop or branch: followed for updates after it
+            if loop is not None or made > here:
+                continue
+        elif loop is None or stmt in body:  # made in the trip (or no loop): before s
+            if made > here:
+                continue  # (a view taken after the update sees the new value, as the IR does)
+        elif made > here:
+            continue  # made after the loop: it sees the loop's last value
         seen.add(v.id)
         todo += views.get(v.id, [])
         at = read_at.get(v.id, [])
-        if any(i > here for i in at) or (at and looped and view):
+        if view and loop is not None and stmt not in body and (
+                any(i >= start for i in at) or v.id in escaping):
+            return True
+        if any(i > here for i in at) or (view and v.id in escaping and made < here):
             return True
     return False

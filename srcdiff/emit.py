@@ -148,6 +148,29 @@ def _blocks(tree):
                 yield n, field, block
 
 
+def drop_passing_checks(func: ast.FunctionDef, namespace: dict) -> None:
+    """A pure call kept only because it may raise (`math.log(x)` whose value is dead)
+    is dropped where it reads nothing but literals and modules' constants and does
+    not raise now (`math.log(2.0 * math.pi)`): it never can."""
+    for parent, field, block in list(_blocks(func)):
+        new = [s for s in block if not (isinstance(s, ast.Expr) and getattr(
+            s, "pure_check", False) and _succeeds(s.value, namespace))]
+        if len(new) != len(block):
+            setattr(parent, field, new or [ast.Pass()])
+
+
+def _succeeds(expr, namespace: dict) -> bool:
+    if any(isinstance(n, ast.Name) and not isinstance(namespace.get(n.id), types.ModuleType)
+           for n in ast.walk(expr)):
+        return False
+    try:
+        tree = ast.fix_missing_locations(ast.Expression(copy.deepcopy(expr)))
+        eval(compile(tree, "<srcdiff: check>", "eval"), dict(namespace))
+    except Exception:
+        return False
+    return True
+
+
 def tidy(func: ast.FunctionDef, temps: set[str], keep: set[str]) -> ast.FunctionDef:
     """Drop dead stores and self-copies; fold single-use temps into their reader."""
     changed = True
@@ -161,6 +184,7 @@ def tidy(func: ast.FunctionDef, temps: set[str], keep: set[str]) -> ast.Function
                     changed = True
                     if getattr(s, "keep_call", False):  # its value is unused, not its call
                         new.append(ast.Expr(s.value))
+                        new[-1].pure_check = getattr(s, "pure_check", False)
                     continue
                 new.append(s)
             if len(new) != len(block) or any(a is not b for a, b in zip(new, block)):

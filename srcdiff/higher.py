@@ -50,6 +50,11 @@ def _positional(fn) -> list:
     return params
 
 
+def _base(fn) -> str:
+    """The name the generated function is called after (`f` for a lambda)."""
+    return fn.__name__ if fn.__name__.isidentifier() else "f"
+
+
 def _made(key, fn, build):
     per = _MADE.setdefault(fn, {})
     if key not in per:
@@ -130,7 +135,7 @@ def _gradient(fn, wrt, variant, as_tuple):
         parts.append(part)
     grads = f"({', '.join(parts)},)" if as_tuple else parts[0]
     result = f"__srcdiff_fn({call}), {grads}" if variant == "value_and_grad" else grads
-    name = f"{fn.__name__}_{variant}"
+    name = f"{_base(fn)}_{variant}"
     jvp_names = [f"__srcdiff_jvp{k}" for k in range(len(jvps))]
     text = "\n".join([
         f"def __srcdiff_make(np, __srcdiff_fn, {', '.join(jvp_names + held)}):",
@@ -154,7 +159,7 @@ def _tangent(fn, i, jvp_fn):
     names = [p.name for p in params]
     sig, held, defaults = _signature(params)
     dot = _tangent_name(jvp_fn)
-    name = f"{fn.__name__}_tangent"
+    name = f"{_base(fn)}_tangent"
     text = (f"def __srcdiff_make(__srcdiff_jvp, {', '.join(held)}):\n"
             f"    def {name}({dot}, {sig}):\n"
             f"        return __srcdiff_jvp({', '.join(names)}, {dot}={dot})[1]\n"

@@ -214,12 +214,32 @@ class Kinds:
             if any(self.kind(a) in (ARRAY, VECTOR, MATRIX, ARRAY3) for a in shaped):
                 self.set_kind(s.var.id, ARRAY)
             return
+        dominant = self.dominant(shaped)
         if all(self.same_shape(shaped[0], a) for a in shaped[1:]):
             self.union(shaped[0].id, s.var.id)
+        elif dominant is not None:
+            self.union(dominant.id, s.var.id)
         elif any(self.kind(a) in (ARRAY, VECTOR, MATRIX, ARRAY3) for a in shaped):
             ks = [self.kind(a) for a in shaped]
             nd = max(NDIM[k] for k in ks) if all(k in NDIM for k in ks) else None
             self.set_kind(s.var.id, OF_NDIM.get(nd, ARRAY))
+
+    def dominant(self, vals):
+        """The operand whose shape an elementwise result certainly has, because
+        broadcasting the others stretches none of its dimensions (`X - mu`, X of
+        abstract shape (n, n) and mu (n,), has X's shape); None if no operand is
+        known to be it."""
+        shs = [self.shape(a) for a in vals]
+        if any(sh is None for sh in shs):
+            return None
+        for a, sa in zip(vals, shs):
+            if a.id in self.unstable:
+                continue
+            if all(len(sb) <= len(sa) and all(
+                    db == 1 or da == shapes.N for da, db in zip(sa[len(sa) - len(sb):], sb))
+                   for sb in shs):
+                return a
+        return None
 
     def _block(self, stmts, top: bool) -> None:
         for s in stmts:

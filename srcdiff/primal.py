@@ -38,6 +38,7 @@ def statement(s: ir.Assign) -> ast.stmt:
         # says it raises (math.log(-1.0)) is kept: where f raises, so must its derivative
         if rule is None or rule.raises:
             out.keep_call = True  # see emit.tidy: never dropped as a dead store
+            out.pure_check = rule is not None  # (kept only for where it raises)
     return out
 
 

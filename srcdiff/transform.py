@@ -220,6 +220,7 @@ def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Group
     keep |= {Ref("v", primal.leader(vars_by_id[i])).id for i in needed if i in vars_by_id}
     emit.in_place_updates(func, keep)
     func = emit.tidy(func, temps, set())
+    emit.drop_passing_checks(func, su.f.__globals__)
     func.body = runtime.drop_unused_helpers(func.body)  # (tidying may drop their calls)
     func = emit.rename(func, vars_by_id, primal, su.fn.params, su.reserved)
     source = emit.to_source(func)

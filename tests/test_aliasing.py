@@ -154,3 +154,71 @@ def test_asanyarray_and_ascontiguousarray_may_return_their_argument():
     for mode in ("reverse", "forward"):
         with pytest.raises(UnsupportedSyntaxError, match="view"):
             srcdiff.grad(updates_through_asanyarray, mode=mode)(np.array([1.0, 2.0]))
+
+
+# ----- views made and read within one loop trip, before the update -----
+
+
+def heat_steps(u0, alpha):
+    u = u0 * 1.0
+    for _ in range(5):
+        u[1:-1] = u[1:-1] + alpha * (u[2:] - 2 * u[1:-1] + u[:-2])  # views read, then u set
+    return np.sum(u ** 2)
+
+
+def rows_kept_in_a_list(X):
+    Y = X * 1.0
+    rows = []
+    for _ in range(3):
+        rows.append(Y[0])  # <- a view of Y kept past the trip
+        Y[0] = Y[0] * 2.0
+    return np.sum(rows[0]) + np.sum(Y)
+
+
+def view_carried_to_the_next_trip(X):
+    Y = X * 1.0
+    prev = Y[1]
+    s = 0.0
+    for _ in range(3):
+        Y[1] = Y[1] + 1.0  # <- changes what prev (taken last trip) shows
+        s = s + np.sum(prev * X[0])
+        prev = Y[1]
+    return s
+
+
+def test_views_read_before_the_update_in_each_trip_are_differentiated():
+    """A stencil update (`u[1:-1] = u[1:-1] + ... u[2:] ...`): its views are made and
+    read in the same trip before the update, so the IR's values are Python's."""
+    u0, alpha = np.array([0.0, 1.0, 3.0, 2.0, 0.5, 0.0]), 0.2
+    h = 1e-6
+    for mode in ("reverse", "forward"):
+        got = srcdiff.grad(heat_steps, mode=mode)(u0, alpha)
+        want = np.array([(heat_steps(u0 + h * e, alpha) - heat_steps(u0 - h * e, alpha))
+                         / (2 * h) for e in np.eye(len(u0))])
+        np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-9)
+
+
+def view_taken_before_the_loop(X):
+    Y = X * 1.0
+    prev = Y[1]  # <- shows every trip's update of Y
+    s = 0.0
+    for _ in range(3):
+        Y[1] = Y[1] + 1.0
+        s = s + np.sum(prev * X[0])
+    return s
+
+
+def view_kept_in_a_list_then_updated(X):
+    Y = X * 1.0
+    rows = [Y[0]]
+    Y[0] = Y[0] * 3.0
+    return np.sum(rows[0])
+
+
+@pytest.mark.parametrize("fn", [rows_kept_in_a_list, view_carried_to_the_next_trip,
+                                view_taken_before_the_loop, view_kept_in_a_list_then_updated])
+def test_views_that_outlive_their_trip_are_refused(fn):
+    X = np.array([[0.5, 1.5], [2.0, -1.0]])
+    for mode in ("reverse", "forward"):
+        with pytest.raises(UnsupportedSyntaxError, match="another name"):
+            srcdiff.grad(fn, mode=mode)(X)
