@@ -21,6 +21,7 @@ import copy
 import math
 
 ACC = "__acc"  # the accumulator of a `sum` loop
+ITEMS = "__items"  # the list a list comprehension's loop builds
 RET, RETFLAG = "__ret", "__retflag"  # the value and the flag of a return inside a loop
 
 
@@ -143,19 +144,33 @@ def sum_loop(call: ast.Call) -> tuple[list, set]:
     then restores those names: a comprehension's variables are its own."""
     gen = call.args[0]
     start = call.args[1] if len(call.args) == 2 else ast.Constant(0)
-    acc = ast.Name(ACC, ast.Store())
-    loop = [ast.Assign([acc], ast.BinOp(ast.Name(ACC, ast.Load()), ast.Add(), gen.elt))]
+    step = ast.Assign([ast.Name(ACC, ast.Store())],
+                      ast.BinOp(ast.Name(ACC, ast.Load()), ast.Add(), gen.elt))
+    return _loop(gen, ACC, start, step, call)
+
+
+def list_loop(comp: ast.ListComp | ast.GeneratorExp) -> tuple[list, set]:
+    """`[e for i in it if c]` (or a generator expression, as its consumer sees it: its
+    items in order) -> (`__items = []; for i in it: if c: __items.append(e)`, the
+    names the loop binds), lowered and restored as `sum_loop`'s."""
+    append = ast.Attribute(ast.Name(ITEMS, ast.Load()), "append", ast.Load())
+    step = ast.Expr(ast.Call(append, [comp.elt], []))
+    return _loop(comp, ITEMS, ast.List([], ast.Load()), step, comp)
+
+
+def _loop(gen, acc: str, start, step, where) -> tuple[list, set]:
+    loop = [step]
     for g in reversed(gen.generators):
         for cond in reversed(g.ifs):
             loop = [ast.If(cond, loop, [])]
         loop = [ast.For(g.target, g.iter, loop, [])]
-    stmts = [ast.Assign([ast.Name(ACC, ast.Store())], start)] + loop
+    stmts = [ast.Assign([ast.Name(acc, ast.Store())], start)] + loop
     for st in stmts:
         for n in ast.walk(st):
             if not hasattr(n, "lineno"):
-                ast.copy_location(n, call)
+                ast.copy_location(n, where)
     targets = {n.id for g in gen.generators for n in ast.walk(g.target)
-               if isinstance(n, ast.Name)} | {ACC}
+               if isinstance(n, ast.Name)} | {acc}
     return stmts, targets
 
 

@@ -324,7 +324,16 @@ class Fence(ast.NodeVisitor):
         """`sum(e for ...)`, in the order its loop (desugar.sum_loop) runs."""
         if len(node.args) == 2:
             self.visit(node.args[1])
-        gen, saved = node.args[0], set(self.bound)
+        self.generators(node.args[0])
+
+    def visit_ListComp(self, node):
+        """`[e for ...]` (or a generator expression): the loop desugar.list_loop writes."""
+        self.generators(node)
+
+    visit_GeneratorExp = visit_ListComp
+
+    def generators(self, gen) -> None:
+        saved = set(self.bound)
         for g in gen.generators:
             if g.is_async:
                 raise unsupported("async comprehensions", self.filename, g.iter)

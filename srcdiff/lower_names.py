@@ -12,12 +12,21 @@ from __future__ import annotations
 import ast
 import operator
 
-from . import ir
+from . import desugar, ir
 from .exprs import as_value
 from .structs import STRUCTS, DictVal, TupleVal, Undefined, holds
 
 SETITEM = ("helper", "_setitem")
 APPEND = ("list", "append")
+SYNTH_HINTS = {"__brk": "broke", desugar.ACC: "total", desugar.ITEMS: "items",
+               desugar.RET: "result",
+               desugar.RETFLAG: "returned"}
+
+
+def shown(hint: str) -> str:
+    """The name a value of `hint` is written as: a generated name's reader's one."""
+    return SYNTH_HINTS.get(hint.rstrip("0123456789") if hint.startswith("__brk") else hint,
+                           hint)
 
 
 class Names:
@@ -56,7 +65,7 @@ class Names:
         if isinstance(target, ast.Name):
             self.env[target.id] = val
             if isinstance(val, ir.Var) and not val.user:
-                val.hint = target.id
+                val.hint = shown(target.id)
                 val.user = True
             return
         if isinstance(target, (ast.Tuple, ast.List)):

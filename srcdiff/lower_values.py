@@ -25,7 +25,7 @@ import types
 
 from . import desugar, fence, inlining, ir
 from .ops import BINOPS, UNOPS
-from .lower_names import Names
+from .lower_names import Names, shown
 from .lower_structs import PACK_LIST, StructValues
 from .resolve import Resolver, is_user_function
 from .source import loc_of, unsupported
@@ -34,8 +34,6 @@ from .structs import (CALLABLES, STRUCTS, DictVal, FuncRef, FuncVal, ObjRef, Par
 
 RET = "<return>"  # the env key of the value a path returns
 PACK_TUPLE = ("pack", "tuple")
-SYNTH_HINTS = {"__brk": "broke", desugar.ACC: "total", desugar.RET: "result",
-               desugar.RETFLAG: "returned"}
 
 
 class Values(Names, StructValues):
@@ -65,9 +63,8 @@ class Values(Names, StructValues):
         return unsupported(what, self.filename, node, hint)
 
     def var(self, hint: str, node=None) -> ir.Var:
-        hint = SYNTH_HINTS.get(hint.rstrip("0123456789") if hint.startswith("__brk") else hint,
-                               hint)
-        return ir.Var(next(self.counter), hint, self.loc(node) if node is not None else None)
+        return ir.Var(next(self.counter), shown(hint), self.loc(node) if node is not None
+                      else None)
 
     def emit(self, stmt) -> None:
         self.out.append(stmt)
@@ -362,13 +359,22 @@ class Values(Names, StructValues):
         return self.assign(_call_hint(hint, spelling, packed), call, node)
 
     def comprehension_sum(self, node):
-        """`sum(e for i in it if c)` is the loop that accumulates it (desugar.sum_loop);
-        the comprehension's names are its own, so they are restored after."""
-        stmts, targets = desugar.sum_loop(node)
+        """`sum(e for i in it if c)` is the loop that accumulates it (desugar.sum_loop)."""
+        return self.comprehension_loop(*desugar.sum_loop(node), desugar.ACC)
+
+    def e_ListComp(self, node, hint):
+        """`[e for i in it if c]` is the loop that appends its items (desugar.list_loop)."""
+        return self.comprehension_loop(*desugar.list_loop(node), desugar.ITEMS)
+
+    e_GeneratorExp = e_ListComp  # (its consumer sees its items in order: sum, max, np.array)
+
+    def comprehension_loop(self, stmts, targets, acc: str):
+        """The value `acc` has after lowering `stmts`, a comprehension's loop; the
+        comprehension's names are its own, so they are restored after."""
         saved = {k: self.env[k] for k in targets if k in self.env}
         for st in stmts:
             self.stmt(st)
-        result = self.env[desugar.ACC]
+        result = self.env[acc]
         for k in targets:
             self.env.pop(k, None)
         self.env.update(saved)

@@ -1008,3 +1008,77 @@ def test_contributions_that_overwrite_what_the_incoming_adjoint_reads(mode, x):
             - tangent_like_recurrence(1.0, x, 0.8 - h)) / (2 * h)
     got = srcdiff.grad(tangent_like_recurrence, wrt=2, mode=mode)(1.0, x, 0.8)
     assert got == pytest.approx(want, rel=1e-7)
+
+
+# ----- list comprehensions and generator expressions: the loop that appends -----
+
+
+def comp_features(w, xs):
+    feats = np.array([[x, x * x, np.sin(x)] for x in xs])
+    return np.sum((feats @ w) ** 2)
+
+
+def comp_enumerate(ws, x):
+    return sum([w * x ** i for i, w in enumerate(ws)])
+
+
+def comp_generator_max(x):
+    return max(xi ** 2 for xi in x) + np.sum(np.stack([np.sin(x) * k for k in range(3)]))
+
+
+def comp_nested(x):
+    return np.sum(np.array([[xi * xj for xj in x] for xi in x]) ** 2)
+
+
+def comp_filtered_zip(x, y):
+    return sum([a * b ** 2 for a, b in zip(x, y) if a > 0])
+
+
+def comp_shadow(x):
+    xi = 2.0
+    s = sum([xi * 2 for xi in x])  # the comprehension's xi is its own
+    return s * xi
+
+
+def _square(t):
+    return t * t
+
+
+def comp_in_a_loop(x):
+    total = 0.0
+    for k in range(3):
+        total = total + np.sum(np.array([_square(xi) * k for xi in x]))
+    return total
+
+
+COMPREHENSIONS = [(comp_features, (np.array([0.5, -1.0, 2.0]), np.array([0.3, -0.5, 0.7])), 0),
+                  (comp_features, (np.array([0.5, -1.0, 2.0]), np.array([0.3, -0.5, 0.7])), 1),
+                  (comp_enumerate, (np.array([0.3, -0.5, 0.7]), 0.7), 0),
+                  (comp_enumerate, (np.array([0.3, -0.5, 0.7]), 0.7), 1),
+                  (comp_generator_max, (np.array([0.3, -0.5, 0.7]),), 0),
+                  (comp_nested, (np.array([0.3, -0.5, 0.7]),), 0),
+                  (comp_filtered_zip, (np.array([0.3, -0.5, 0.7]), np.array([1.0, 2.0, -1.5])), 0),
+                  (comp_filtered_zip, (np.array([0.3, -0.5, 0.7]), np.array([1.0, 2.0, -1.5])), 1),
+                  (comp_shadow, (np.array([0.3, -0.5, 0.7]),), 0),
+                  (comp_in_a_loop, (np.array([0.3, -0.5, 0.7]),), 0)]
+
+
+@pytest.mark.parametrize("f, args, i", COMPREHENSIONS,
+                         ids=[f"{f.__name__}-{i}" for f, _, i in COMPREHENSIONS])
+def test_comprehensions_are_the_loops_that_build_them(f, args, i, mode):
+    got = srcdiff.grad(f, wrt=i, mode=mode)(*args)
+    x, h = np.asarray(args[i], dtype=float), 1e-6
+    want = np.zeros(x.size)
+    for k in range(x.size):
+        e = np.zeros(x.size)
+        e[k] = h
+        up, down = list(args), list(args)
+        up[i], down[i] = x + e.reshape(x.shape), x - e.reshape(x.shape)
+        want[k] = (f(*up) - f(*down)) / (2 * h)
+    np.testing.assert_allclose(got, want.reshape(x.shape), rtol=1e-6, atol=1e-8)
+
+
+def test_a_comprehension_reads_as_the_loop_a_person_writes():
+    g = srcdiff.grad(comp_features)
+    g(*COMPREHENSIONS[0][1])
+    assert "items = []" in g.source and "items.append([x, x * x, np.sin(x)])" in g.source

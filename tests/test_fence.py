@@ -69,14 +69,10 @@ REJECTED = [
     ("augmented operator", "    x &= 1", "the operator BitAnd"),
     ("star display", "    y = [*x]", "star-unpacking"),
     ("set", "    y = {x}", "a set"),
-    ("list comprehension", "    y = [t for t in x]", "a list comprehension"),
-    ("generator expression", "    y = np.sum(t for t in x)", "a generator expression"),
     ("set comprehension", "    y = {t for t in x}", "a set comprehension"),
     ("dict comprehension", "    y = {t: t for t in x}", "a dict comprehension"),
-    ("comprehension in a helper's argument",
-     "    if helper([t for t in x]) > 0:\n        x = 1", "a list comprehension"),
-    ("comprehension in a sum's element", "    y = sum([t for t in x] for u in x)",
-     "a list comprehension"),
+    ("set comprehension in a list comprehension", "    y = [{t for t in x} for u in x]",
+     "a set comprehension"),
 ]
 
 
@@ -158,6 +154,9 @@ def f(x, y=0):
     print(total)
     if f"{total}" != str({t for t in range(2)}) or x[[i for i in range(1)]][0]:
         total = total + 1
+    ys = np.array([[t, t * t] for t in xs if t > 0]) + sum([t for t in xs] for u in xs)
+    if helper([t for t in xs]) > 0:  # (a list comprehension is the loop that builds it)
+        total = max(t * t for t in xs)
     return total + {t for t in range(2)}.__len__()
 '''
 
