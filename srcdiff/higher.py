@@ -22,14 +22,13 @@ code are closure cells, as for bound methods (source.closure_function).
 from __future__ import annotations
 
 import inspect
-import math
 import weakref
 
 import numpy as np
 
 from . import ir, transform
 from .errors import SrcDiffError
-from .source import closure_function
+from .source import closure_function, signature_text
 
 # (fn, wrt, variant, as_tuple) / (fn, i) -> the function written for it; weak in fn
 _MADE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -74,23 +73,6 @@ def _tangent_name(jvp_fn) -> str:
     return code.co_varnames[code.co_argcount + code.co_kwonlyargcount - 1]
 
 
-def _signature(params) -> tuple[str, list[str], list]:
-    """(`x, n=5`, the closure names of the defaults that are not literals, their
-    values): a literal default is written as it is, another one read from a cell."""
-    parts, held, values = [], [], []
-    for p in params:
-        if p.default is p.empty:
-            parts.append(p.name)
-        elif type(p.default) in (int, bool, str, type(None)) or (
-                type(p.default) is float and math.isfinite(p.default)):
-            parts.append(f"{p.name}={p.default!r}")
-        else:
-            parts.append(f"{p.name}=__srcdiff_default_{p.name}")
-            held.append(f"__srcdiff_default_{p.name}")
-            values.append(p.default)
-    return ", ".join(parts), held, values
-
-
 def _fresh(name: str, taken: set) -> str:
     """`name`, or `name_1`, ... : one not in `taken` (which it joins)."""
     n, k = name, 0
@@ -111,7 +93,7 @@ def gradient(fn, wrt: tuple, variant: str, as_tuple: bool):
 def _gradient(fn, wrt, variant, as_tuple):
     params = _positional(fn)
     names = [p.name for p in params]
-    sig, held, defaults = _signature(params)
+    sig, held, defaults = signature_text(params)
     call = ", ".join(names)
     taken = set(names) | {"np"}
     rows, k, e = (_fresh(n, taken) for n in ("rows", "k", "e"))
@@ -157,7 +139,7 @@ def tangent(fn, i: int, jvp_fn):
 def _tangent(fn, i, jvp_fn):
     params = _positional(fn)
     names = [p.name for p in params]
-    sig, held, defaults = _signature(params)
+    sig, held, defaults = signature_text(params)
     dot = _tangent_name(jvp_fn)
     name = f"{_base(fn)}_tangent"
     text = (f"def __srcdiff_make(__srcdiff_jvp, {', '.join(held)}):\n"

@@ -11,6 +11,7 @@ import ast
 import functools
 import inspect
 import linecache
+import math
 import textwrap
 import types
 import weakref
@@ -29,14 +30,16 @@ def function_of(fn):
     if isinstance(fn, types.MethodType):
         return method_shim(fn)
     if isinstance(fn, functools.partial):
-        raise NotDifferentiableError(
-            f"{fn!r} is a functools.partial; differentiate the underlying function and "
-            "pass the bound arguments as non-differentiated arguments")
+        return partial_shim(fn)
     if isinstance(fn, (np.vectorize, np.ufunc)):
         raise NotDifferentiableError(f"{fn!r} has no Python source to transform")
     if isinstance(fn, type):
         raise NotDifferentiableError(f"{describe(fn)} is a class, not a function")
     if not isinstance(fn, types.FunctionType):
+        call = vars(type(fn)).get("__call__") or next(
+            (vars(c)["__call__"] for c in type(fn).__mro__ if "__call__" in vars(c)), None)
+        if isinstance(call, types.FunctionType):
+            return method_shim(fn.__call__)  # an object of the user's class with __call__
         if callable(fn):
             raise NotDifferentiableError(
                 f"{describe(fn)} ({type(fn).__name__}) is not a Python function with source; "
@@ -98,6 +101,63 @@ def closure_function(text: str, filename: str, namespace: dict, *values):
     exec(compile(text, filename, "exec"), namespace, scope)
     (make,) = scope.values()
     return make(*values)
+
+
+def signature_text(params, prefix: str = "__srcdiff_default_") -> tuple[str, list, list]:
+    """A def's parameter list for `params` (inspect.Parameter, plain positional and
+    keyword-only ones): (`x, n=5, *, lam=__srcdiff_default_lam`, the closure names
+    of the defaults that are not literals, their values). A literal default is
+    written as it is, so the derivative's signature reads like the user's."""
+    parts, held, values, star = [], [], [], False
+    for p in params:
+        if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
+            raise NotDifferentiableError(
+                f"srcdiff writes a function of plain positional and keyword-only "
+                f"parameters here, not of *{p.name}")
+        if p.kind == p.KEYWORD_ONLY and not star:
+            parts.append("*")
+            star = True
+        d = p.default
+        if d is p.empty:
+            parts.append(p.name)
+        elif type(d) in (int, bool, str, type(None)) or type(d) is float and math.isfinite(d):
+            parts.append(f"{p.name}={d!r}")
+        else:
+            parts.append(f"{p.name}={prefix}{p.name}")
+            held.append(f"{prefix}{p.name}")
+            values.append(d)
+    return ", ".join(parts), held, values
+
+
+# id(partial) -> its shim, weak as _SHIMS is
+_PARTIALS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
+def partial_shim(pf: functools.partial):
+    """`functools.partial(loss, lam=0.2)` as the function `def loss(w, X, y, *,
+    lam=0.2): return loss(w, X, y, lam=lam)`, its bound positional arguments and the
+    function in closure cells: what srcdiff transforms (inlining `loss`); `wrt`
+    counts the partial's own parameters, as calling it does."""
+    hit = _PARTIALS.get(id(pf))
+    if hit is not None and hit.__srcdiff_partial__ is pf:
+        return hit
+    func = function_of(pf.func)
+    params = list(inspect.signature(pf).parameters.values())
+    sig, held, defaults = signature_text(params)
+    bound = [f"__srcdiff_arg{i}" for i in range(len(pf.args))]
+    passed = bound + [p.name if p.kind != p.KEYWORD_ONLY else f"{p.name}={p.name}"
+                      for p in params]
+    name = func.__name__ if func.__name__.isidentifier() else "f"
+    text = (f"def __srcdiff_partial(__srcdiff_fn, {', '.join(bound + held)}):\n"
+            f"    def {name}({sig}):\n"
+            f"        return __srcdiff_fn({', '.join(passed)})\n"
+            f"    return {name}\n")
+    shim = closure_function(text, f"<srcdiff: {pf!r:.60} at {id(pf):#x}>", func.__globals__,
+                            func, *pf.args, *defaults)
+    shim.__qualname__ = f"functools.partial({describe(func)})"
+    shim.__srcdiff_partial__ = pf
+    _PARTIALS[id(pf)] = shim
+    return shim
 
 
 def loc_of(filename: str, node) -> Loc:
@@ -169,8 +229,6 @@ def _indent_of(text: str, dedented: str) -> int:
 
 
 def _find_lambda(text, start, code, filename):
-    import linecache
-
     src = "".join(linecache.getlines(filename))
     try:
         tree = ast.parse(src)

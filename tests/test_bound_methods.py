@@ -78,3 +78,45 @@ class Star:
 def test_a_method_with_star_parameters_is_a_clear_error():
     with pytest.raises(srcdiff.SrcDiffError, match="plain positional"):
         srcdiff.grad(Star().f)(1.0)
+
+
+# ----- a functools.partial, and an object with __call__, as the function -----
+
+
+def ridge(w, X, y, lam=0.1):
+    r = X @ w - y
+    return r @ r + lam * w @ w
+
+
+class Quadratic:
+    def __init__(self, A):
+        self.A = A
+
+    def __call__(self, x):
+        return 0.5 * x @ self.A @ x
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_grad_of_a_partial(model, mode):
+    import functools
+    m, w = model
+    by_keyword = srcdiff.grad(functools.partial(ridge, lam=0.2), mode=mode)
+    np.testing.assert_allclose(by_keyword(w, m.X, m.y),
+                               2 * m.X.T @ (m.X @ w - m.y) + 0.4 * w, rtol=1e-12)
+    np.testing.assert_allclose(by_keyword(w, m.X, m.y, lam=0.5),  # the keyword overridden
+                               2 * m.X.T @ (m.X @ w - m.y) + 1.0 * w, rtol=1e-12)
+    by_position = srcdiff.grad(functools.partial(ridge, w), wrt="X", mode=mode)  # w bound
+    np.testing.assert_allclose(by_position(m.X, m.y), 2 * np.outer(m.X @ w - m.y, w),
+                               rtol=1e-12)
+    assert "def ridge_grad(w, X, y, *, lam=0.2):" in by_keyword.source or mode == "forward"
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_grad_of_an_object_with_call(mode):
+    A = np.array([[2.0, 0.5], [0.5, 1.0]])
+    q = Quadratic(A)
+    x = np.array([0.3, -0.2])
+    g = srcdiff.grad(q, mode=mode)
+    np.testing.assert_allclose(g(x), A @ x, rtol=1e-12)  # (A symmetric)
+    q.A = 2 * A  # attributes read at each call
+    np.testing.assert_allclose(g(x), 2 * A @ x, rtol=1e-12)

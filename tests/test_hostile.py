@@ -115,9 +115,11 @@ def test_sum_under_another_name_is_resolved_by_object():
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
 def test_a_bound_method_is_differentiated(mode):
     assert srcdiff.grad(Model().method, mode=mode)(1.5) == pytest.approx(9.0, rel=1e-14)
+    assert srcdiff.grad(functools.partial(plain), mode=mode)(1.5) == pytest.approx(
+        3.0, rel=1e-14)  # (a partial binding nothing: d x * x / dx)
 
 
-@pytest.mark.parametrize("fn", [Model.klass, functools.partial(plain),
+@pytest.mark.parametrize("fn", [Model.klass, functools.partial(math.pow, 2.0),
                                 np.vectorize(plain), wrapped, decorated, generator,
                                 coroutine, math.sin, len, Model, 3.0],
                          ids=["classmethod", "partial", "vectorize", "wraps",
