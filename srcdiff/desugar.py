@@ -22,6 +22,7 @@ import math
 
 ACC = "__acc"  # the accumulator of a `sum` loop
 ITEMS = "__items"  # the list a list comprehension's loop builds
+MAPFN = "__mapfn"  # the lambda `map(lambda ..., xs)` calls
 RET, RETFLAG = "__ret", "__retflag"  # the value and the flag of a return inside a loop
 
 
@@ -156,6 +157,23 @@ def list_loop(comp: ast.ListComp | ast.GeneratorExp) -> tuple[list, set]:
     append = ast.Attribute(ast.Name(ITEMS, ast.Load()), "append", ast.Load())
     step = ast.Expr(ast.Call(append, [comp.elt], []))
     return _loop(comp, ITEMS, ast.List([], ast.Load()), step, comp)
+
+
+def map_comprehension(call: ast.Call) -> ast.ListComp:
+    """`map(f, xs, ys)` as `[f(a, b) for a, b in zip(xs, ys)]` (its consumer sees
+    the same items in the same order)."""
+    names = [f"__map{i}" for i in range(len(call.args) - 1)]
+    elt = ast.Call(call.args[0], [ast.Name(n, ast.Load()) for n in names], [])
+    if len(names) == 1:
+        target, it = ast.Name(names[0], ast.Store()), call.args[1]
+    else:
+        target = ast.Tuple([ast.Name(n, ast.Store()) for n in names], ast.Store())
+        it = ast.Call(ast.Name("zip", ast.Load()), call.args[1:], [])
+    comp = ast.ListComp(elt, [ast.comprehension(target, it, [], 0)])
+    for n in ast.walk(comp):
+        if not hasattr(n, "lineno"):
+            ast.copy_location(n, call)
+    return comp
 
 
 def _loop(gen, acc: str, start, step, where) -> tuple[list, set]:

@@ -20,13 +20,13 @@ SETITEM = ("helper", "_setitem")
 APPEND = ("list", "append")
 SYNTH_HINTS = {"__brk": "broke", desugar.ACC: "total", desugar.ITEMS: "items",
                desugar.RET: "result",
-               desugar.RETFLAG: "returned"}
+               desugar.RETFLAG: "returned", "__map": "item"}
 
 
 def shown(hint: str) -> str:
     """The name a value of `hint` is written as: a generated name's reader's one."""
-    return SYNTH_HINTS.get(hint.rstrip("0123456789") if hint.startswith("__brk") else hint,
-                           hint)
+    numbered = hint.startswith(("__brk", "__map"))
+    return SYNTH_HINTS.get(hint.rstrip("0123456789") if numbered else hint, hint)
 
 
 class Names:

@@ -295,6 +295,8 @@ class Values(Names, StructValues):
                                   {k.arg: self.value(k.value, "t") for k in node.keywords})
         if found and desugar.summed(obj, node):
             return self.comprehension_sum(node)
+        if found and obj is map and len(node.args) >= 2 and not node.keywords:
+            return self.mapped(node, hint)
         if found and obj in (max, min) and len(node.args) == 1 and not node.keywords:
             arg = self.atom(node.args[0], "t")
             return self.assign(hint, ir.Call(("reduce", obj.__name__),
@@ -367,6 +369,18 @@ class Values(Names, StructValues):
         return self.comprehension_loop(*desugar.list_loop(node), desugar.ITEMS)
 
     e_GeneratorExp = e_ListComp  # (its consumer sees its items in order: sum, max, np.array)
+
+    def mapped(self, node, hint):
+        """`map(f, xs)` is `[f(x) for x in xs]`; a lambda or a function that is a value
+        here is bound to a name for it first (evaluated once, as map does)."""
+        comp = desugar.map_comprehension(node)
+        if isinstance(node.args[0], ast.Lambda):
+            self.env[desugar.MAPFN] = self.value(node.args[0], "f")
+            comp.elt.func = ast.copy_location(ast.Name(desugar.MAPFN, ast.Load()), node)
+        try:
+            return self.e_ListComp(comp, hint)
+        finally:
+            self.env.pop(desugar.MAPFN, None)
 
     def comprehension_loop(self, stmts, targets, acc: str):
         """The value `acc` has after lowering `stmts`, a comprehension's loop; the

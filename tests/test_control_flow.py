@@ -1051,7 +1051,18 @@ def comp_in_a_loop(x):
     return total
 
 
-COMPREHENSIONS = [(comp_features, (np.array([0.5, -1.0, 2.0]), np.array([0.3, -0.5, 0.7])), 0),
+def mapped_logsumexp(xs):
+    return math.log(sum(map(math.exp, xs)))
+
+
+def mapped_lambda(x, y):
+    return np.sum(np.array(list(map(lambda a, b: a * b ** 2, x, y))))
+
+
+COMPREHENSIONS = [(mapped_logsumexp, (np.array([0.3, -0.5, 0.7]),), 0),
+                  (mapped_lambda, (np.array([0.3, -0.5, 0.7]), np.array([1.0, 2.0, -1.5])), 0),
+                  (mapped_lambda, (np.array([0.3, -0.5, 0.7]), np.array([1.0, 2.0, -1.5])), 1),
+                  (comp_features, (np.array([0.5, -1.0, 2.0]), np.array([0.3, -0.5, 0.7])), 0),
                   (comp_features, (np.array([0.5, -1.0, 2.0]), np.array([0.3, -0.5, 0.7])), 1),
                   (comp_enumerate, (np.array([0.3, -0.5, 0.7]), 0.7), 0),
                   (comp_enumerate, (np.array([0.3, -0.5, 0.7]), 0.7), 1),
@@ -1080,5 +1091,5 @@ def test_comprehensions_are_the_loops_that_build_them(f, args, i, mode):
 
 def test_a_comprehension_reads_as_the_loop_a_person_writes():
     g = srcdiff.grad(comp_features)
-    g(*COMPREHENSIONS[0][1])
+    g(np.array([0.5, -1.0, 2.0]), np.array([0.3, -0.5, 0.7]))
     assert "items = []" in g.source and "items.append([x, x * x, np.sin(x)])" in g.source
