@@ -15,7 +15,7 @@ from typing import Any, Callable, Sequence, Union
 
 import numpy as np
 
-from . import ir, pytree, shapes, transform, tree_api
+from . import foreign, ir, pytree, shapes, transform, tree_api
 from .dispatch import NO, dispatcher
 from .errors import (
     NonNumericOutputError,
@@ -114,6 +114,9 @@ def check_arguments(fn, values, wrt, names=None) -> None:
         t = type(v)
         if t is float or t is int or (t is np.ndarray and v.dtype.kind != "c"):
             continue  # the common cases, first: this runs at every call with arrays
+        problem = foreign.refusal(name, v)  # an array-API-only array, a Dask one unsized
+        if problem:
+            raise SrcDiffError(f"{describe(fn)}: {problem}")
         if _is_complex(v) or (t in _SEQUENCES and any(map(_is_complex, v))):
             raise SrcDiffError(
                 f"{describe(fn)}: argument {name!r} is {_complex(v)}; srcdiff differentiates "
@@ -130,19 +133,19 @@ def check_arguments(fn, values, wrt, names=None) -> None:
 
 def _is_complex(v) -> bool:
     return isinstance(v, (complex, np.complexfloating)) or (
-        isinstance(v, np.ndarray) and v.dtype.kind == "c")
+        (isinstance(v, np.ndarray) or foreign.is_array(v)) and v.dtype.kind == "c")
 
 
 def _complex(v) -> str:
     if isinstance(v, _SEQUENCES):
         return f"a {type(v).__name__} with complex items"
-    return f"an array of dtype {v.dtype}" if isinstance(v, np.ndarray) else \
-        f"the complex number {v!r}"
+    return f"an array of dtype {v.dtype}" if isinstance(v, np.ndarray) or foreign.is_array(
+        v) else f"the complex number {v!r}"
 
 
 def _not_differentiable(v) -> str | None:
     """Why a differentiated parameter's value is not supported, or None."""
-    if isinstance(v, np.ndarray):
+    if isinstance(v, np.ndarray) or foreign.is_array(v):
         return None if v.dtype.kind in "biuf" else f"an array of dtype {v.dtype}"
     if isinstance(v, (int, float, np.number)):
         return None
@@ -210,7 +213,7 @@ def check_scalar(y) -> None:
                                     f"returned the bool {y!r}")
     if isinstance(y, (int, float, np.number)):
         return
-    if isinstance(y, np.ndarray):
+    if isinstance(y, np.ndarray) or foreign.is_array(y):  # (a Dask 0-d array: lazy)
         if y.ndim == 0:
             return
         raise NonScalarOutputError(
@@ -324,7 +327,7 @@ class Derivative:
         if key not in self._checked:  # arguments whose type alone says they are fine
             check_arguments(self._fn, values, self.wrt, self._names)
             if not any(t is np.ndarray or issubclass(t, (list, tuple, dict)) or
-                       pytree.is_node_type(t) for t in key):
+                       pytree.is_node_type(t) or foreign.is_array_type(t) for t in key):
                 self._checked.add(key)
         entry = self._cache.get(transform.kinds_key(values))
         if entry is None or entry.version != _VERSION[0]:
@@ -353,8 +356,8 @@ class Derivative:
         if not internal.returns_value:
             shown = internal
         else:
-            light = tuple(shapes.stand_in(a) if type(a) is np.ndarray else a
-                          for a in values)  # the kinds, without keeping big arrays alive
+            light = tuple(shapes.stand_in(a) if type(a) is np.ndarray or foreign.is_array(a)
+                          else a for a in values)  # the kinds, without keeping big arrays alive
             light = tuple(pytree.light(a) for a in light)
             shown = lambda: self._build(light, None)  # noqa: E731
         guards = [(ns, k, obj, False) for ns, k, obj in self._guards]

@@ -20,7 +20,7 @@ import ast
 
 import numpy as np
 
-from . import ir
+from . import foreign, ir
 from .rules.table import ELEMENTWISE, REDUCE, SCALAR
 
 N = "n"  # a dimension whose size is not 1
@@ -29,8 +29,9 @@ _UNKNOWN = object()
 
 def of_value(x) -> tuple | None:
     """The abstract shape of an argument (None for what is not an array or number;
-    an ndarray subclass is not followed: its cache key is its type alone)."""
-    if type(x) is np.ndarray:
+    an ndarray subclass is not followed: its cache key is its type alone; an array
+    NumPy dispatches to, Dask's or CuPy's, is followed like an ndarray)."""
+    if type(x) is np.ndarray or foreign.is_array(x):
         return tuple(1 if d == 1 else N for d in x.shape)
     if isinstance(x, (int, float, np.number)) and not isinstance(x, bool):
         return ()
@@ -47,8 +48,12 @@ def key(x):
 
 
 def stand_in(x):
-    """A data-free array with `x`'s abstract shape and dtype (sizes 1 stay 1)."""
-    return np.empty(tuple(1 if d == 1 else 0 for d in x.shape), dtype=x.dtype)
+    """A data-free array with `x`'s abstract shape and dtype (sizes 1 stay 1), of
+    `x`'s library (`np.empty_like` dispatches to Dask's, CuPy's)."""
+    shape = tuple(1 if d == 1 else 0 for d in x.shape)
+    if type(x) is np.ndarray:
+        return np.empty(shape, dtype=x.dtype)
+    return np.empty_like(x, shape=shape)
 
 
 def known(shape) -> bool:

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import activity, aliasing, coalesce, emit, exprs, ir, kinds, pytree, runtime, shapes
+from . import (activity, aliasing, coalesce, emit, exprs, foreign, ir, kinds, pytree, runtime,
+               shapes)
 from .coalesce import Groups
 from .adjoints import is_fresh
 from .exprs import Ref, assign, name, pv
@@ -101,7 +102,8 @@ def opaque_bases(f, fn: ir.Function, args, ns=None):
     def opaque(atom) -> bool:
         if isinstance(atom, ir.Var):
             t = types_.get(atom.id)
-            return t is not None and not issubclass(t, _INDEXABLE)
+            return t is not None and not issubclass(t, _INDEXABLE) and not (
+                foreign.is_array_type(t))
         if isinstance(atom, ir.Opaque) and not atom.uses:
             try:
                 tree = ast.fix_missing_locations(ast.Expression(exprs.opaque(atom)))
@@ -173,6 +175,7 @@ class Setup:
     ctx: Context
     types: dict | None = None  # each parameter's type, when specialised to a call
     dtypes: dict = field(default_factory=dict)  # an array parameter's dtype character
+    foreign: bool = False  # specialised to a call with a Dask or CuPy array (foreign.py)
 
 
 def setup(f, wrt: tuple[int, ...], args, strict: bool = True) -> Setup:
@@ -199,13 +202,15 @@ def setup(f, wrt: tuple[int, ...], args, strict: bool = True) -> Setup:
     dtypes = {} if args is None else {p.id: a.dtype.char for p, a in zip(fn.params, args)
                                       if type(a) is np.ndarray}
     return Setup(f, lw, fn, wrt_vars, active, pk, vk, reserved, modules, imports, ctx, types,
-                 dtypes)
+                 dtypes, args is not None and any(map(foreign.is_array, args)))
 
 
 def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Groups,
            extra_vars=(), injected=None, needed=frozenset()) -> Built:
     """Imports and helpers, then names, tidying, printing and compiling."""
     shape_refs(body)  # a shape reference reads the value (or the tape's stand-in of it)
+    if su.foreign:  # NumPy arrays made from a Dask or CuPy array's shape: made like it
+        foreign.rewrite(body, su.modules["np"])
     for n in ast.walk(ast.Module(body=body, type_ignores=[])):
         if isinstance(n, ast.Name) and n.id in runtime.HELPERS:
             su.ctx.helpers.add(n.id)
@@ -243,7 +248,7 @@ def _finalize(su: Setup, w: ir.Var, g: ast.expr, floats=None, fresh=False,
                 return g
             return ast.Call(ast.Attribute(np_, "array", ast.Load()), [g],
                             [ast.keyword("dtype", name("float"))])
-    if su.pk[w.id] != kinds.SCALAR:
+    if su.pk[w.id] != kinds.SCALAR or su.foreign:  # (a Dask scalar gradient stays lazy)
         su.ctx.helpers.add("_like")
         args = [g, pv(w)] + ([ast.Constant(True)] if fresh else [])
         return ast.Call(name("_like"), args, [])
@@ -258,8 +263,8 @@ def _finalize(su: Setup, w: ir.Var, g: ast.expr, floats=None, fresh=False,
 def _float_array(su: Setup, w: ir.Var) -> bool:
     """`w` is specialised to a float64 array of known abstract shape, not 0-d."""
     sh = su.vk.shape(w)
-    return (su.types is not None and su.types[w.id] is np.ndarray and shapes.known(sh)
-            and len(sh) > 0 and su.dtypes.get(w.id) == "d")
+    return (su.types is not None and not su.foreign and su.types[w.id] is np.ndarray
+            and shapes.known(sh) and len(sh) > 0 and su.dtypes.get(w.id) == "d")
 
 
 # f -> (Lowered, f.__defaults__, f.__kwdefaults__, {key: Built})
@@ -272,7 +277,7 @@ def kinds_key(args) -> tuple:
     container's structure and its leaves' kinds (values never: they are read at
     run time). dispatch.py writes inline tests of this key; a key of another form
     takes the general call path there."""
-    return tuple((type(a), shapes.key(a)) if isinstance(a, np.ndarray)
+    return tuple((type(a), shapes.key(a)) if isinstance(a, np.ndarray) or foreign.is_array(a)
                  else pytree.signature(a) if pytree.is_node(a) else type(a) for a in args)
 
 

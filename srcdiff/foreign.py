@@ -1,0 +1,113 @@
+"""Arrays that are not NumPy's: Dask and CuPy arrays, which NumPy's functions
+dispatch to through `__array_function__` and `__array_ufunc__` (NEP 18, NEP 13).
+
+A derivative is NumPy source, so it runs on such an array unchanged wherever each
+call names an array of that type among its arguments. A few idioms that are
+right for NumPy build NumPy arrays from a shape instead (`np.zeros(np.shape(x))`,
+`np.broadcast_to(c, np.shape(x))` of a number `c`), and `np.size` is not
+implemented by Dask (it would compute the whole array). A build specialised to a
+call with a foreign array rewrites those idioms (`rewrite`) into calls that
+dispatch on `x` (`np.zeros_like(x, dtype=float)`, `_spread(c, x)`, `_size(x)`);
+builds for NumPy arguments are never rewritten, so their code and speed are
+unchanged.
+
+An array that implements only the array API (`__array_namespace__`, as
+`array_api_strict` does) is refused: NumPy's functions would not dispatch to it
+but convert it to a NumPy array, so the derivative would run in NumPy and return
+NumPy arrays.
+"""
+from __future__ import annotations
+
+import ast
+import math
+
+import numpy as np
+
+
+def is_array(x) -> bool:
+    """An array NumPy's functions dispatch to that is not a NumPy array (nor a
+    subclass of one): Dask's, CuPy's."""
+    return is_array_type(type(x))
+
+
+def is_array_type(t) -> bool:
+    known = _TYPES.get(t)
+    if known is None:
+        known = _TYPES[t] = (not issubclass(t, np.ndarray) and hasattr(t, "__array_function__")
+                             and hasattr(t, "__array_ufunc__") and hasattr(t, "shape")
+                             and hasattr(t, "dtype"))
+    return known
+
+
+_TYPES: dict = {}  # type -> is_array_type (types are few; checked on every general call)
+
+
+def array_api_only(x) -> bool:
+    """An array of the array API that NumPy's functions do not dispatch to."""
+    t = type(x)
+    return (hasattr(t, "__array_namespace__") and not issubclass(t, (np.ndarray, np.generic))
+            and not hasattr(t, "__array_function__"))
+
+
+def refusal(name: str, x) -> str | None:
+    """Why argument `name` (value `x`) cannot be passed to a derivative, or None."""
+    t = type(x)
+    where = f"{t.__module__.split('.')[0]}.{t.__qualname__}"
+    if array_api_only(x):
+        return (f"argument {name!r} is a {where}, which implements the array API but not "
+                f"NumPy's dispatch protocols (__array_function__, __array_ufunc__): srcdiff's "
+                f"derivative is NumPy source, and NumPy would convert it to a NumPy array. "
+                f"Pass NumPy, Dask or CuPy arrays (np.asarray({name}) to compute in NumPy)")
+    if is_array(x) and any(isinstance(d, float) and math.isnan(d) for d in x.shape):
+        return (f"argument {name!r} is a {where} of unknown shape {x.shape}: a derivative "
+                f"is specialised to which dimensions have size 1 (for Dask: call "
+                f"{name}.compute_chunk_sizes() first)")
+    return None
+
+
+# np.<name>(np.shape(x), ...) -> np.<name>_like(x, ..., dtype=float)
+_CREATE = {"zeros": "zeros_like", "ones": "ones_like", "full": "full_like",
+           "empty": "empty_like"}
+
+
+def rewrite(code: list, np_name: str) -> None:
+    """Rewrite, in place, the calls in `code` that would build NumPy arrays from the
+    shape of a foreign array (or compute it) into calls that dispatch on it."""
+
+    def np_call(n, attr=None) -> bool:
+        return (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                and isinstance(n.func.value, ast.Name) and n.func.value.id == np_name
+                and (attr is None or n.func.attr == attr))
+
+    def shape_arg(n):
+        """x when n is `np.shape(x)`, else None."""
+        return n.args[0] if np_call(n, "shape") and len(n.args) == 1 else None
+
+    class Sub(ast.NodeTransformer):
+        def visit_Name(self, n):
+            return ast.Name("_like_any", n.ctx) if n.id == "_like" else n
+
+        def visit_Call(self, n):
+            self.generic_visit(n)
+            if isinstance(n.func, ast.Name) and n.func.id == "_shape_stub":
+                return n.args[0]  # a Dask array holds no data; zeros_like(x) follows its chunks
+            if not np_call(n):
+                return n
+            attr, args = n.func.attr, n.args
+            if attr == "size" and len(args) == 1 and not n.keywords:
+                return ast.Call(ast.Name("_size", ast.Load()), args, [])
+            if attr == "broadcast_to" and len(args) == 2 and not n.keywords and (
+                    shape_arg(args[1]) is not None):
+                return ast.Call(ast.Name("_spread", ast.Load()), [args[0], shape_arg(args[1])],
+                                [])
+            if attr in _CREATE and args and shape_arg(args[0]) is not None and (
+                    len(args) == (2 if attr == "full" else 1)):
+                like = ast.Attribute(ast.Name(np_name, ast.Load()), _CREATE[attr], ast.Load())
+                dtype = [k for k in n.keywords if k.arg == "dtype"] or [
+                    ast.keyword("dtype", ast.Name("float", ast.Load()))]
+                rest = [k for k in n.keywords if k.arg != "dtype"]
+                return ast.Call(like, [shape_arg(args[0])] + args[1:], dtype + rest)
+            return n
+
+    for i, stmt in enumerate(code):
+        code[i] = Sub().visit(stmt)
