@@ -241,6 +241,7 @@ class Entry:
     shown: Any
     guards: tuple
     version: int
+    foreign: bool = False  # specialised to a call with Dask or CuPy arrays (foreign.py)
 
 
 class Derivative:
@@ -339,8 +340,12 @@ class Derivative:
         self._last = entry
         try:
             result = entry.fn(*args, **kwargs) if kwargs else entry.fn(*args)
-        except _ARITHMETIC as e:
-            raise undefined(self._fn, args, kwargs, e, self.primal) from None
+        except Exception as e:
+            if entry.foreign and not isinstance(e, SrcDiffError):  # Dask's, CuPy's error
+                raise foreign.unsupported(self._fn, args, kwargs, e, self.primal) from e
+            if isinstance(e, _ARITHMETIC):
+                raise undefined(self._fn, args, kwargs, e, self.primal) from None
+            raise
         return result[1] if entry.unwrap else result
 
     def _bind(self, args, kwargs) -> tuple:
@@ -363,7 +368,8 @@ class Derivative:
         guards = [(ns, k, obj, False) for ns, k, obj in self._guards]
         guards += [(ns, k, typ, True) for ns, k, typ in internal.kind_guards]
         unwrap = internal.returns_value and self.variant == "grad"  # (value, grad) -> grad
-        entry = Entry(internal.fn, unwrap, shown, tuple(guards), self._version)
+        entry = Entry(internal.fn, unwrap, shown, tuple(guards), self._version,
+                      any(map(foreign.is_array, values)))
         self._cache[transform.kinds_key(values)] = entry
         self._install()
         return entry

@@ -19,9 +19,16 @@ NumPy arrays.
 from __future__ import annotations
 
 import ast
+import copy
+import linecache
 import math
 
 import numpy as np
+
+from . import ir, runtime
+from .errors import NotDifferentiableError, SrcDiffError
+from .source import describe
+from .rules.table import lookup
 
 
 def is_array(x) -> bool:
@@ -65,6 +72,83 @@ def refusal(name: str, x) -> str | None:
     return None
 
 
+def unsupported(fn, args, kwargs, error: Exception, user) -> Exception:
+    """What to raise when a derivative specialised to foreign arrays raised `error`
+    (Dask supports most of NumPy, not all of it, nor every index): `fn`'s own error
+    where `fn` raises too, else a SrcDiffError naming the generated line."""
+    try:
+        fn(*args, **kwargs)
+    except Exception as primal_error:
+        return primal_error
+    tb, line = error.__traceback__, ""
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.startswith("<srcdiff"):
+            line = linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno).strip()
+        tb = tb.tb_next
+    libraries = sorted({type(a).__module__.split(".")[0] for a in args if is_array(a)})
+    return SrcDiffError(
+        f"the derivative of {describe(user)}, specialised to {' and '.join(libraries)} arrays, "
+        f"raised {type(error).__name__}: {error}" + (f"\n  in the generated line: {line}"
+                                                      if line else "")
+        + f"\n  ({' and '.join(libraries)} does not run this as NumPy does; differentiate "
+          f"with NumPy arrays here)")
+
+
+def refuse_forward_grad(f, params) -> None:
+    """Forward mode's gradient takes one sweep per entry of a parameter, seeded with
+    NumPy arrays: of a Dask or CuPy parameter it is refused (reverse mode is one sweep)."""
+    for p in params:
+        if is_array(p):
+            raise SrcDiffError(
+                f"{describe(f)}: grad(..., mode='forward') with respect to a "
+                f"{type(p).__module__.split('.')[0]} array runs one forward sweep per entry; "
+                f"use mode='reverse' (the default), or jvp for one direction")
+
+
+def refuse_elsewhere(fn: ir.Function, active: set, args) -> None:
+    """A located error at a differentiated call whose implementation in the library
+    of an argument computes something other than NumPy's (`Rule.elsewhere`): its
+    derivative would be that of another function."""
+    libraries = {type(a).__module__.split(".")[0] for a in args if is_array(a)}
+    for s in ir.walk(fn.body):
+        if isinstance(s, ir.Assign) and s.var.id in active and isinstance(s.expr, ir.Call):
+            rule = lookup(s.expr.fn)
+            for lib in sorted(libraries & set(rule.elsewhere if rule else ())):
+                raise NotDifferentiableError(
+                    f"{rule.name} is not differentiated on {lib} arrays: {rule.elsewhere[lib]}"
+                    f" (NumPy dispatches the call to {lib}); call it on a NumPy array "
+                    f"(np.asarray(...) of its argument)", s.loc)
+
+
+def helper_defs(used: set, np_name: str) -> list:
+    """runtime.helper_defs, rewritten for foreign arrays (with the helpers the rewrite
+    calls); the helpers written for them are kept as they are."""
+    used = set(used)
+    while True:
+        defs = runtime.helper_defs(used, np_name)
+        for i, d in enumerate(defs):
+            if getattr(d, "name", None) not in _OWN and not _writes_in_place(d, np_name):
+                defs[i:i + 1] = rewritten = [d]
+                rewrite(rewritten, np_name)
+        called = {n.id for d in defs for n in ast.walk(d)
+                  if isinstance(n, ast.Name) and n.id in runtime.HELPERS}
+        if called <= used:
+            return defs
+        used |= called
+
+
+_OWN = {"_size", "_spread", "_like_any", "_stacked"}  # the helpers written for foreign arrays
+# NumPy functions that write into an argument: Dask runs one it does not implement on a
+# computed NumPy copy, so a buffer made like a Dask array would silently stay unchanged;
+# a helper calling one keeps its NumPy buffers
+_WRITES = {"put_along_axis", "put", "place", "putmask", "copyto", "fill_diagonal"}
+
+
+def _writes_in_place(tree, np_name: str) -> bool:
+    return any(isinstance(n, ast.Attribute) and n.attr in _WRITES and isinstance(n.value, ast.Name)
+               and n.value.id == np_name for n in ast.walk(tree))
+
+
 # np.<name>(np.shape(x), ...) -> np.<name>_like(x, ..., dtype=float)
 _CREATE = {"zeros": "zeros_like", "ones": "ones_like", "full": "full_like",
            "empty": "empty_like"}
@@ -84,6 +168,15 @@ def rewrite(code: list, np_name: str) -> None:
         return n.args[0] if np_call(n, "shape") and len(n.args) == 1 else None
 
     class Sub(ast.NodeTransformer):
+        def visit_AugAssign(self, n):
+            """`d += v` as `d = d + v`: a NumPy buffer (a NumPy parameter's adjoint) cannot
+            take a Dask value in place, and the code writes in place only into a buffer
+            nothing else reads, so rebinding is the same."""
+            self.generic_visit(n)
+            read = copy.deepcopy(n.target)
+            read.ctx = ast.Load()
+            return ast.Assign([n.target], ast.BinOp(read, n.op, n.value), lineno=0)
+
         def visit_Name(self, n):
             return ast.Name("_like_any", n.ctx) if n.id == "_like" else n
 
@@ -94,6 +187,9 @@ def rewrite(code: list, np_name: str) -> None:
             if not np_call(n):
                 return n
             attr, args = n.func.attr, n.args
+            if attr == "array" and len(args) == 1 and [k.arg for k in n.keywords] == ["dtype"] \
+                    and isinstance(args[0], ast.Name):  # _items' list of arrays
+                return ast.Call(ast.Name("_stacked", ast.Load()), args, n.keywords)
             if attr == "size" and len(args) == 1 and not n.keywords:
                 return ast.Call(ast.Name("_size", ast.Load()), args, [])
             if attr == "broadcast_to" and len(args) == 2 and not n.keywords and (

@@ -143,6 +143,15 @@ def _like_any(d, x, fresh=False):
 
 
 @helper
+def _stacked(parts, dtype=float):
+    """np.array(parts, dtype), also of a list holding arrays of another library (Dask's,
+    CuPy's): stacked by their library, never converted to NumPy."""
+    if any(not isinstance(p, np.ndarray) and hasattr(p, "__array_function__") for p in parts):
+        return np.stack(parts).astype(dtype)
+    return np.array(parts, dtype=dtype)
+
+
+@helper
 def _as_matrices(g, a, b):
     """a @ b's operands and cotangent as (batches of) matrices: 1-D a is a row, 1-D b a
     column, and g gains the axes they dropped."""

@@ -189,6 +189,8 @@ def setup(f, wrt: tuple[int, ...], args, strict: bool = True) -> Setup:
     ps = None if args is None else {p.id: shapes.of_value(a) for p, a in zip(fn.params, args)}
     vk = kinds.infer(fn, pk, ns, ps)
     kinds.refuse_complex(fn, active, ns)
+    if args is not None:
+        foreign.refuse_elsewhere(fn, active, args)
     if strict:
         for finding in aliasing.analyze(fn, vk):
             raise finding.error
@@ -217,7 +219,8 @@ def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Group
     head = [ast.Import([ast.alias(mod, None if mod == alias else alias)])
             for mod, alias in su.imports if alias in _used_modules(body, su.ctx.helpers,
                                                                    su.modules)]
-    head += runtime.helper_defs(su.ctx.helpers, su.modules["np"])
+    head += (foreign.helper_defs if su.foreign else runtime.helper_defs)(
+        su.ctx.helpers, su.modules["np"])
     func = ast.FunctionDef(fname, args, head + body, [], None)  # helpers inside (API.md)
     vars_by_id = _all_vars(su.fn, extra_vars)
     temps = emit.merge_groups(func, vars_by_id, primal)
@@ -398,6 +401,8 @@ def build_forward(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
     forward sweep per input entry, through a nested `tangent` function)."""
     su = setup(f, wrt, args, strict)
     fn = su.fn
+    if variant != "jvp" and su.foreign:
+        foreign.refuse_forward_grad(f, [args[i] for i in wrt])
     if check is not None and su.vk.kind(fn.result) == kinds.SCALAR:
         check = None
     fw = Forward(fn, su.active, su.ctx)
