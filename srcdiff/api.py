@@ -677,4 +677,6 @@ def _cotangent(ct, out):
         raise SrcDiffError("the cotangent is complex; srcdiff does not support complex values")
     if isinstance(out, np.ndarray) or isinstance(ct, np.ndarray):
         return np.array(ct, dtype=float)
+    if foreign.is_array(ct):  # a Dask or CuPy cotangent stays one (a copy)
+        return ct.astype(float).copy()
     return float(ct)

@@ -137,7 +137,8 @@ def helper_defs(used: set, np_name: str) -> list:
         used |= called
 
 
-_OWN = {"_size", "_spread", "_like_any", "_stacked"}  # the helpers written for foreign arrays
+# the helpers written for foreign arrays (and _like, which _like_any calls for NumPy values)
+_OWN = {"_size", "_spread", "_like", "_like_any", "_stacked"}
 # NumPy functions that write into an argument: Dask runs one it does not implement on a
 # computed NumPy copy, so a buffer made like a Dask array would silently stay unchanged;
 # a helper calling one keeps its NumPy buffers
