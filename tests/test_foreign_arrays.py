@@ -261,6 +261,111 @@ def test_what_dask_cannot_run_is_a_clear_error():
     assert "generated line" in str(e.value)
 
 
+def container_loss(params, data):
+    h = np.tanh(data["X"] @ params["W"] + params["b"])
+    return np.mean((h @ params["v"] - data["y"]) ** 2)
+
+
+def test_containers_of_numpy_parameters_and_of_dask_data():
+    rng, X, _, _ = _data(10)
+    y = rng.standard_normal(N)
+    params = {"W": rng.standard_normal((D, 3)), "b": np.zeros(3), "v": rng.standard_normal(3)}
+    h = np.tanh(X @ params["W"] + params["b"])
+    d = 2 * (h @ params["v"] - y) / N
+    dz = np.outer(d, params["v"]) * (1 - h * h)
+    want = {"W": X.T @ dz, "b": dz.sum(axis=0), "v": h.T @ d}
+    got = _lazy_call(srcdiff.grad(container_loss), params, {"X": rows(X), "y": rows(y)})
+    assert all(isinstance(v, da.Array) for v in got.values())
+    got = dask.compute(got)[0]
+    for k in want:
+        np.testing.assert_allclose(got[k], want[k], rtol=1e-12, atol=1e-15)
+    # a differentiated container holding Dask arrays: its gradient holds Dask arrays
+    d_data = srcdiff.grad(container_loss, wrt="data")(params, {"X": rows(X), "y": rows(y)})
+    assert isinstance(d_data["X"], da.Array) and isinstance(d_data["y"], da.Array)
+    np.testing.assert_allclose(d_data["y"].compute(), -d, rtol=1e-12)
+
+
+# ----- a stand-in for CuPy: NumPy dispatches to it, it converts to nothing -----
+
+class Strict(np.lib.mixins.NDArrayOperatorsMixin):
+    """An array as CuPy's is to NumPy, on the CPU: NumPy's functions and ufuncs
+    dispatch to it, and it refuses to be converted to a NumPy array or mixed with
+    one (CuPy raises TypeError for both), so a derivative that made a NumPy array of
+    its data's size, or converted its data, fails here."""
+
+    def __init__(self, a):
+        self.a = np.asarray(a)
+
+    shape = property(lambda self: self.a.shape)
+    ndim = property(lambda self: self.a.ndim)
+    dtype = property(lambda self: self.a.dtype)
+    size = property(lambda self: self.a.size)
+    T = property(lambda self: Strict(self.a.T))
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError("Strict: implicit conversion to a NumPy array")
+
+    def __len__(self):
+        return len(self.a)
+
+    def __getitem__(self, index):
+        return _wrap(self.a[_unwrap(index)])
+
+    def __setitem__(self, index, v):
+        self.a[_unwrap(index)] = _unwrap(v)
+
+    def astype(self, dtype):
+        return Strict(self.a.astype(dtype))
+
+    def copy(self):
+        return Strict(self.a.copy())
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method != "__call__":
+            return NotImplemented
+        return _wrap(getattr(ufunc, method)(*map(_unwrap, inputs), **kwargs))
+
+    def __array_function__(self, func, types, args, kwargs):
+        return _wrap(func(*_unwrap(args), **_unwrap(kwargs)))
+
+
+def _unwrap(x):
+    if isinstance(x, Strict):
+        return x.a
+    if isinstance(x, np.ndarray) and x.ndim:
+        raise TypeError("Strict: a NumPy array mixed with a Strict one")
+    if isinstance(x, (list, tuple)):
+        return type(x)(map(_unwrap, x))
+    if isinstance(x, dict):
+        return {k: _unwrap(v) for k, v in x.items()}
+    return x
+
+
+def _wrap(x):
+    if isinstance(x, tuple):
+        return tuple(map(_wrap, x))
+    return Strict(x) if isinstance(x, np.ndarray) and x.ndim else x
+
+
+def _models(rng, X, y, Y):
+    yield logistic, (rng.standard_normal(D), 0.3), (X, y), hand_logistic
+    yield least_squares, (rng.standard_normal(D),), (X, y), lambda *a: (hand_least_squares(*a),)
+    yield mlp, (rng.standard_normal((D, H)), rng.standard_normal(H),
+                rng.standard_normal((H, K)), rng.standard_normal(K)), (X, Y), hand_mlp
+
+
+@pytest.mark.parametrize("model", ["logistic", "least_squares", "mlp"])
+def test_an_array_that_converts_to_nothing(model):
+    """Every argument of the CuPy tests' kind: no NumPy array made, none converted."""
+    rng, X, y, Y = _data(11)
+    f, params, data, hand = next(m for m in _models(rng, X, y, Y) if m[0].__name__ == model)
+    strict = tuple(Strict(a) if isinstance(a, np.ndarray) else a for a in params + data)
+    got = srcdiff.grad(f, wrt=tuple(range(len(params))))(*strict)
+    for d, h, p in zip(got, hand(*params, *data), params):
+        assert isinstance(d, Strict) if np.ndim(p) else np.ndim(d) == 0
+        np.testing.assert_allclose(_unwrap(d), h, rtol=1e-12, atol=1e-15)
+
+
 # ----- array-API-only arrays and CuPy -----
 
 def test_array_api_only_arrays_are_refused():
@@ -284,15 +389,7 @@ def _gpu():
 def test_cupy(model):
     cp = _gpu()
     rng, X, y, Y = _data(9)
-    if model == "logistic":
-        params, data, f, hand = (rng.standard_normal(D), 0.3), (X, y), logistic, hand_logistic
-    elif model == "least_squares":
-        params, data, f, hand = (rng.standard_normal(D),), (X, y), least_squares, \
-            hand_least_squares
-    else:
-        params = (rng.standard_normal((D, H)), rng.standard_normal(H),
-                  rng.standard_normal((H, K)), rng.standard_normal(K))
-        data, f, hand = (X, Y), mlp, hand_mlp
+    f, params, data, hand = next(m for m in _models(rng, X, y, Y) if m[0].__name__ == model)
     want = hand(*params, *data)
     gpu = tuple(cp.asarray(p) if isinstance(p, np.ndarray) else p for p in params + data)
     got = srcdiff.grad(f, wrt=tuple(range(len(params))))(*gpu)
