@@ -94,6 +94,37 @@ def unsupported(fn, args, kwargs, error: Exception, user) -> Exception:
           f"with NumPy arrays here)")
 
 
+def writes_by_index(func: ast.FunctionDef, np_name: str) -> None:
+    """`a[i] = v` as `a = _put(a, np.s_[i], v)` in the code of `func` (not its helpers),
+    with `_put` defined: a NumPy buffer, a NumPy parameter's gradient, then takes a
+    Dask value without computing it. Only where the code writes in place, into a
+    buffer nothing else reads, so rebinding the name is the same."""
+
+    class Sub(ast.NodeTransformer):
+        def visit_FunctionDef(self, n):
+            return n if n.name in runtime.HELPERS else self.generic_visit(n)
+
+        def visit_Assign(self, n):
+            t = n.targets[0]
+            if len(n.targets) != 1 or not (isinstance(t, ast.Subscript)
+                                           and isinstance(t.value, ast.Name)):
+                return n
+            self.used = True
+            index = ast.Subscript(ast.Attribute(ast.Name(np_name, ast.Load()), "s_",
+                                                ast.Load()), t.slice, ast.Load())
+            read = copy.copy(t.value)
+            read.ctx = ast.Load()
+            return ast.Assign([t.value], ast.Call(ast.Name("_put", ast.Load()),
+                                                  [read, index, n.value], []), lineno=0)
+
+    sub = Sub()
+    sub.used = False
+    for i, stmt in enumerate(func.body):
+        func.body[i] = sub.visit(stmt)
+    if sub.used:
+        func.body[:0] = runtime.helper_defs({"_put"}, np_name)
+
+
 def refuse_forward_grad(f, params) -> None:
     """Forward mode's gradient takes one sweep per entry of a parameter, seeded with
     NumPy arrays: of a Dask or CuPy parameter it is refused (reverse mode is one sweep)."""
@@ -138,7 +169,7 @@ def helper_defs(used: set, np_name: str) -> list:
 
 
 # the helpers written for foreign arrays (and _like, which _like_any calls for NumPy values)
-_OWN = {"_size", "_spread", "_like", "_like_any", "_stacked"}
+_OWN = {"_size", "_spread", "_like", "_like_any", "_stacked", "_put"}
 # NumPy functions that write into an argument: Dask runs one it does not implement on a
 # computed NumPy copy, so a buffer made like a Dask array would silently stay unchanged;
 # a helper calling one keeps its NumPy buffers

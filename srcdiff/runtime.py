@@ -152,6 +152,24 @@ def _stacked(parts, dtype=float):
 
 
 @helper
+def _put(a, index, v):
+    """a[index] = v, and a: where a is a NumPy array and v an array of another library
+    (a NumPy parameter's gradient written by index, of Dask data), a becomes one of
+    v's library first, so v is never computed into NumPy. Dask refuses a None in the
+    index of an assignment: a basic index's None axes are dropped from both sides."""
+    if isinstance(a, np.ndarray) and not isinstance(v, np.ndarray) and hasattr(
+            v, "__array_function__"):
+        a = np.asarray(a, like=v)
+        parts = index if isinstance(index, tuple) else (index,)
+        if any(p is None for p in parts) and all(
+                p is None or p is Ellipsis or isinstance(p, (int, slice)) for p in parts):
+            index = tuple(p for p in parts if p is not None)
+            v = np.reshape(np.broadcast_to(v, np.shape(a[parts])), np.shape(a[index]))
+    a[index] = v
+    return a
+
+
+@helper
 def _as_matrices(g, a, b):
     """a @ b's operands and cotangent as (batches of) matrices: 1-D a is a row, 1-D b a
     column, and g gains the axes they dropped."""

@@ -232,6 +232,8 @@ def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Group
     keep = {Ref("v", primal.leader(v)).id for v in su.fn.params}
     keep |= {Ref("v", primal.leader(vars_by_id[i])).id for i in needed if i in vars_by_id}
     emit.in_place_updates(func, keep)
+    if su.foreign:
+        foreign.writes_by_index(func, su.modules["np"])
     func = emit.tidy(func, temps, set())
     func = emit.rename(func, vars_by_id, primal, su.fn.params, su.reserved)
     source = emit.to_source(func)

@@ -200,13 +200,31 @@ def test_dask_arguments_specialise_apart_from_numpy_ones():
         return 0.5 * np.mean((X @ w[:, None] - y) ** 2)
 
     gc = srcdiff.grad(col_loss)
-    np.testing.assert_allclose(dask.compute(gc(w, rows(X), ycol))[0],
+    np.testing.assert_allclose(_lazy_call(gc, w, rows(X), ycol).compute(),
                                hand_least_squares(w, X, y))
     np.testing.assert_allclose(gc(w, X, y[:, None]), hand_least_squares(w, X, y))
     assert len(gc._cache) == 2
     # size-1 dimensions are part of the key, as for NumPy arrays
     assert srcdiff.transform.kinds_key((rows(X),)) != srcdiff.transform.kinds_key(
         (rows(X[:1]),))
+
+
+def intercept_first(w, X, y):
+    r = w[0] + X @ w[1:] - y
+    return 0.5 * np.mean(r ** 2)
+
+
+def test_a_numpy_parameter_read_by_index_gets_a_lazy_gradient():
+    """Its gradient is written by index (d_w[1:] = ...): the NumPy buffer becomes a
+    Dask array first (_put), rather than computing the Dask value into it."""
+    rng, X, _, _ = _data(12)
+    w, y = rng.standard_normal(D + 1), rng.standard_normal(N)
+    g = srcdiff.grad(intercept_first)
+    got = _lazy_call(g, w, rows(X), rows(y))
+    assert isinstance(got, da.Array) and "_put(" in g.source
+    r = w[0] + X @ w[1:] - y
+    np.testing.assert_allclose(got.compute(), np.concatenate([[r.mean()], X.T @ r / N]),
+                               rtol=1e-12)
 
 
 def test_dask_array_of_unknown_shape_is_refused():
