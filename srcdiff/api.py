@@ -369,7 +369,7 @@ class Derivative:
         guards += [(ns, k, typ, True) for ns, k, typ in internal.kind_guards]
         unwrap = internal.returns_value and self.variant == "grad"  # (value, grad) -> grad
         entry = Entry(internal.fn, unwrap, shown, tuple(guards), self._version,
-                      any(map(foreign.is_array, values)))
+                      any(map(transform.has_foreign, values)))
         self._cache[transform.kinds_key(values)] = entry
         self._install()
         return entry

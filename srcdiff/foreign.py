@@ -56,18 +56,41 @@ def array_api_only(x) -> bool:
             and not hasattr(t, "__array_function__"))
 
 
-def refusal(name: str, x) -> str | None:
-    """Why argument `name` (value `x`) cannot be passed to a derivative, or None."""
+def _leaves(args) -> list:
+    """The arguments, each container's leaves in its place."""
+    from . import pytree  # (pytree reads is_array: imported here, when first needed)
+
+    return [leaf for a in args for leaf in (pytree.flatten(a)[0] if pytree.is_node(a) else [a])]
+
+
+def libraries(args) -> list[str]:
+    """The libraries of the foreign arrays among `args` (in containers too)."""
+    return sorted({type(a).__module__.split(".")[0] for a in _leaves(args) if is_array(a)})
+
+
+def refusal(name: str, x, what: str = "") -> str | None:
+    """Why argument `name` (value `x`; `what` names a container's leaf, `name` then its
+    path) cannot be passed to a derivative, or None."""
+    from . import pytree
+
+    if pytree.is_node(x):
+        leaves, td = pytree.flatten(x)
+        for path, leaf in zip(td.paths(), leaves):
+            text = pytree.path_text(name, path)
+            problem = refusal(text, leaf, text) if leaf is not x else None
+            if problem:
+                return problem
+        return None
     t = type(x)
-    where = f"{t.__module__.split('.')[0]}.{t.__qualname__}"
+    what, where = what or f"argument {name!r}", f"{t.__module__.split('.')[0]}.{t.__qualname__}"
     if array_api_only(x):
-        return (f"argument {name!r} is a {where}, which implements the array API but not "
-                f"NumPy's dispatch protocols (__array_function__, __array_ufunc__): srcdiff's "
+        return (f"{what} is a {where}, which implements the array API but not NumPy's "
+                f"dispatch protocols (__array_function__, __array_ufunc__): srcdiff's "
                 f"derivative is NumPy source, and NumPy would convert it to a NumPy array. "
                 f"Pass NumPy, Dask or CuPy arrays (np.asarray({name}) to compute in NumPy)")
     if is_array(x) and any(isinstance(d, float) and math.isnan(d) for d in x.shape):
-        return (f"argument {name!r} is a {where} of unknown shape {x.shape}: a derivative "
-                f"is specialised to which dimensions have size 1 (for Dask: call "
+        return (f"{what} is a {where} of unknown shape {x.shape}: a derivative is "
+                f"specialised to which dimensions have size 1 (for Dask: call "
                 f"{name}.compute_chunk_sizes() first)")
     return None
 
@@ -85,13 +108,13 @@ def unsupported(fn, args, kwargs, error: Exception, user) -> Exception:
         if tb.tb_frame.f_code.co_filename.startswith("<srcdiff"):
             line = linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno).strip()
         tb = tb.tb_next
-    libraries = sorted({type(a).__module__.split(".")[0] for a in args if is_array(a)})
+    names = " and ".join(libraries(args))
     return SrcDiffError(
-        f"the derivative of {describe(user)}, specialised to {' and '.join(libraries)} arrays, "
-        f"raised {type(error).__name__}: {error}" + (f"\n  in the generated line: {line}"
-                                                      if line else "")
-        + f"\n  ({' and '.join(libraries)} does not run this as NumPy does; differentiate "
-          f"with NumPy arrays here)")
+        f"the derivative of {describe(user)}, specialised to {names} arrays, raised "
+        f"{type(error).__name__}: {error}" + (f"\n  in the generated line: {line}"
+                                              if line else "")
+        + f"\n  ({names} does not run this as NumPy does; differentiate with NumPy arrays "
+          f"here)")
 
 
 def writes_by_index(func: ast.FunctionDef, np_name: str) -> None:
@@ -140,11 +163,11 @@ def refuse_elsewhere(fn: ir.Function, active: set, args) -> None:
     """A located error at a differentiated call whose implementation in the library
     of an argument computes something other than NumPy's (`Rule.elsewhere`): its
     derivative would be that of another function."""
-    libraries = {type(a).__module__.split(".")[0] for a in args if is_array(a)}
+    found = set(libraries(args))
     for s in ir.walk(fn.body):
         if isinstance(s, ir.Assign) and s.var.id in active and isinstance(s.expr, ir.Call):
             rule = lookup(s.expr.fn)
-            for lib in sorted(libraries & set(rule.elsewhere if rule else ())):
+            for lib in sorted(found & set(rule.elsewhere if rule else ())):
                 raise NotDifferentiableError(
                     f"{rule.name} is not differentiated on {lib} arrays: {rule.elsewhere[lib]}"
                     f" (NumPy dispatches the call to {lib}); call it on a NumPy array "

@@ -31,8 +31,10 @@ def of_value(x) -> tuple | None:
     """The abstract shape of an argument (None for what is not an array or number;
     an ndarray subclass is not followed: its cache key is its type alone; an array
     NumPy dispatches to, Dask's or CuPy's, is followed like an ndarray)."""
-    if type(x) is np.ndarray or foreign.is_array(x):
+    if type(x) is np.ndarray:
         return tuple(1 if d == 1 else N for d in x.shape)
+    if foreign.is_array(x):  # a Dask dimension of unknown size (nan) is unknown
+        return tuple(1 if d == 1 else N if d == d else None for d in x.shape)
     if isinstance(x, (int, float, np.number)) and not isinstance(x, bool):
         return ()
     return None
@@ -42,6 +44,8 @@ def key(x):
     """What a specialised derivative depends on of an array argument: its dtype and
     which dimensions have size 1 (so also their number)."""
     s = x.shape
+    if type(x) is not np.ndarray and any(d != d for d in s):  # Dask's unknown sizes (nan)
+        return x.dtype.char, len(s), tuple(None if d != d else d == 1 for d in s)
     if 1 not in s:
         return x.dtype.char, len(s)
     return x.dtype.char, len(s), tuple(d == 1 for d in s)

@@ -204,12 +204,12 @@ def setup(f, wrt: tuple[int, ...], args, strict: bool = True) -> Setup:
     dtypes = {} if args is None else {p.id: a.dtype.char for p, a in zip(fn.params, args)
                                       if type(a) is np.ndarray}
     return Setup(f, lw, fn, wrt_vars, active, pk, vk, reserved, modules, imports, ctx, types,
-                 dtypes, args is not None and any(map(_foreign, args)))
+                 dtypes, args is not None and any(map(has_foreign, args)))
 
 
-def _foreign(a) -> bool:
+def has_foreign(a) -> bool:
     """A Dask or CuPy array, or a container holding one (read inside f by key)."""
-    return foreign.is_array(a) or pytree.is_node(a) and any(map(_foreign, pytree.flatten(a)[0]))
+    return foreign.is_array(a) or pytree.is_node(a) and any(map(has_foreign, pytree.flatten(a)[0]))
 
 
 def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Groups,

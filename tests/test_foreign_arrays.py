@@ -233,6 +233,12 @@ def test_dask_array_of_unknown_shape_is_refused():
     masked = Xd[Xd[:, 0] > 0]  # rows unknown until computed
     with pytest.raises(SrcDiffError, match="unknown shape.*compute_chunk_sizes"):
         srcdiff.grad(least_squares)(np.ones(D), masked, masked[:, 0])
+    # in a container too, named by its path (its cache key marks the size unknown)
+    with pytest.raises(SrcDiffError, match=r"data\['X'\] is a dask.Array of unknown shape"):
+        srcdiff.grad(container_loss)({"W": np.ones((D, 3)), "b": np.zeros(3), "v": np.ones(3)},
+                                     {"X": masked, "y": masked[:, 0]})
+    assert srcdiff.shapes.key(masked) == ("d", 2, (None, False))
+    assert srcdiff.shapes.of_value(masked) == (None, srcdiff.shapes.N)
 
 
 def test_cholesky_of_a_dask_array_is_refused_at_its_line():
