@@ -114,7 +114,8 @@ def check_arguments(fn, values, wrt, names=None) -> None:
         t = type(v)
         if t is float or t is int or (t is np.ndarray and v.dtype.kind != "c"):
             continue  # the common cases, first: this runs at every call with arrays
-        problem = foreign.refusal(name, v)  # an array-API-only array, a Dask one unsized
+        # an array-API-only array, a Dask one unsized (in a container: when built)
+        problem = None if pytree.is_node(v) else foreign.refusal(name, v)
         if problem:
             raise SrcDiffError(f"{describe(fn)}: {problem}")
         if _is_complex(v) or (t in _SEQUENCES and any(map(_is_complex, v))):

@@ -34,7 +34,8 @@ from .rules.table import lookup
 def is_array(x) -> bool:
     """An array NumPy's functions dispatch to that is not a NumPy array (nor a
     subclass of one): Dask's, CuPy's."""
-    return is_array_type(type(x))
+    known = _TYPES.get(type(x))
+    return is_array_type(type(x)) if known is None else known
 
 
 def is_array_type(t) -> bool:
@@ -75,6 +76,8 @@ def refusal(name: str, x, what: str = "") -> str | None:
 
     if pytree.is_node(x):
         leaves, td = pytree.flatten(x)
+        if not any(is_array(leaf) or array_api_only(leaf) for leaf in leaves):
+            return None  # (the common case: this runs at every call with containers)
         for path, leaf in zip(td.paths(), leaves):
             text = pytree.path_text(name, path)
             problem = refusal(text, leaf, text) if leaf is not x else None
@@ -93,6 +96,17 @@ def refusal(name: str, x, what: str = "") -> str | None:
                 f"specialised to which dimensions have size 1 (for Dask: call "
                 f"{name}.compute_chunk_sizes() first)")
     return None
+
+
+def refuse_leaves(f, names, args) -> None:
+    """`refusal` of the leaves of container arguments, once per build: a leaf's type
+    and unknown sizes are in the cache key, so each call with them gets here."""
+    from . import pytree
+
+    for name, a in zip(names, args):
+        problem = refusal(name, a) if pytree.is_node(a) else None
+        if problem:
+            raise SrcDiffError(f"{describe(f)}: {problem}")
 
 
 def unsupported(fn, args, kwargs, error: Exception, user) -> Exception:

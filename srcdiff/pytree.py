@@ -245,6 +245,8 @@ def kind_key(v):
     and which dimensions have size 1: shapes.key)."""
     if type(v) is np.ndarray:
         return shapes.key(v)
+    if type(v) is float:
+        return float
     if foreign.is_array(v):  # a Dask or CuPy array: its type and abstract shape
         return type(v), shapes.key(v)
     return (type(v), np.shape(v)) if isinstance(v, (list, tuple)) else type(v)

@@ -190,6 +190,7 @@ def setup(f, wrt: tuple[int, ...], args, strict: bool = True) -> Setup:
     vk = kinds.infer(fn, pk, ns, ps)
     kinds.refuse_complex(fn, active, ns)
     if args is not None:
+        foreign.refuse_leaves(f, [p.hint for p in fn.params], args)
         foreign.refuse_elsewhere(fn, active, args)
     if strict:
         for finding in aliasing.analyze(fn, vk):
