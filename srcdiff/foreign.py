@@ -268,8 +268,15 @@ def rewrite(code: list, np_name: str) -> None:
             if attr in _CREATE and args and shape_arg(args[0]) is not None and (
                     len(args) == (2 if attr == "full" else 1)):
                 like = ast.Attribute(ast.Name(np_name, ast.Load()), _CREATE[attr], ast.Load())
-                dtype = [k for k in n.keywords if k.arg == "dtype"] or [
-                    ast.keyword("dtype", ast.Name("float", ast.Load()))]
+                dtype = [k for k in n.keywords if k.arg == "dtype"]
+                if not dtype and attr == "full":  # np.full's dtype is its value's
+                    v = args[1].operand if isinstance(args[1], ast.UnaryOp) else args[1]
+                    if not isinstance(v, (ast.Name, ast.Constant)):
+                        return n  # (read twice: only a name or a number)
+                    dtype = [ast.keyword("dtype", ast.Call(ast.Attribute(
+                        ast.Name(np_name, ast.Load()), "result_type", ast.Load()),
+                        [copy.deepcopy(args[1])], []))]
+                dtype = dtype or [ast.keyword("dtype", ast.Name("float", ast.Load()))]
                 rest = [k for k in n.keywords if k.arg != "dtype"]
                 return ast.Call(like, [shape_arg(args[0])] + args[1:], dtype + rest)
             return n

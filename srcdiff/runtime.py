@@ -146,7 +146,8 @@ def _like_any(d, x, fresh=False):
 def _stacked(parts, dtype=float):
     """np.array(parts, dtype), also of a list holding arrays of another library (Dask's,
     CuPy's): stacked by their library, never converted to NumPy."""
-    if any(not isinstance(p, np.ndarray) and hasattr(p, "__array_function__") for p in parts):
+    if isinstance(parts, (list, tuple)) and any(
+            not isinstance(p, np.ndarray) and hasattr(p, "__array_function__") for p in parts):
         return np.stack(parts).astype(dtype)
     return np.array(parts, dtype=dtype)
 

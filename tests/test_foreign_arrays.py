@@ -420,3 +420,23 @@ def test_cupy(model):
     for d, h in zip(got, want):
         assert isinstance(d, cp.ndarray)
         np.testing.assert_allclose(cp.asnumpy(d), h, rtol=1e-10)
+
+
+def test_the_rewritten_idioms():
+    """What a build for foreign arrays writes instead of each idiom that would make a
+    NumPy array from a shape (np.full keeps its value's dtype: indices stay ints)."""
+    import ast
+
+    from srcdiff import foreign
+
+    code = ast.parse("a = np.full(np.shape(x), -1)\nb = np.full(np.shape(x), t + 1)\n"
+                     "c = np.zeros(np.shape(x), dtype=bool)\nd = np.ones(np.shape(x))\n"
+                     "e = np.array(parts, dtype=float)\nf = np.broadcast_to(g, np.shape(x))\n"
+                     "h = np.size(t)\nd_x[i] += v\nr = _like(d, w)\nu = _shape_stub(x)\n").body
+    foreign.rewrite(code, "np")
+    assert [ast.unparse(s) for s in code] == [
+        "a = np.full_like(x, -1, dtype=np.result_type(-1))",
+        "b = np.full(np.shape(x), t + 1)",  # (its value read twice: left as it is)
+        "c = np.zeros_like(x, dtype=bool)", "d = np.ones_like(x, dtype=float)",
+        "e = _stacked(parts, dtype=float)", "f = _spread(g, x)", "h = _size(t)",
+        "d_x[i] = d_x[i] + v", "r = _like_any(d, w)", "u = x"]
