@@ -612,7 +612,7 @@ class Jacobian:
         for k in range(int(np.size(out))):
             ct = np.zeros(np.shape(out))
             ct.flat[k] = 1.0
-            grads = pull(ct if isinstance(out, np.ndarray) else 1.0)
+            grads = pull(ct if isinstance(out, np.ndarray) or foreign.is_array(out) else 1.0)
             for slot, g in zip(per, grads):
                 slot.append(np.asarray(g, dtype=float))
         res = []

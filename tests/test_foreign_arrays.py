@@ -440,3 +440,31 @@ def test_the_rewritten_idioms():
         "c = np.zeros_like(x, dtype=bool)", "d = np.ones_like(x, dtype=float)",
         "e = _stacked(parts, dtype=float)", "f = _spread(g, x)", "h = _size(t)",
         "d_x[i] = d_x[i] + v", "r = _like_any(d, w)", "u = x"]
+
+
+def scores(w, X):
+    return np.tanh(X @ w)
+
+
+def sum_sq_scores(w, X):
+    return np.sum(np.tanh(X @ w) ** 2)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_jacobian_hessian_and_check_with_dask_data(mode):
+    """Entry points that assemble a matrix entry by entry compute (NumPy results),
+    and are right: hand formulas."""
+    rng = np.random.default_rng(13)
+    X, w = rng.standard_normal((6, 3)), rng.standard_normal(3)
+    Xd = da.from_array(X, chunks=3)
+    s = np.tanh(X @ w)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        J = dask.compute(srcdiff.jacobian(scores, mode=mode)(w, Xd))[0]
+        np.testing.assert_allclose(J, (1 - s * s)[:, None] * X, rtol=1e-12)
+        if mode == "reverse":
+            H = dask.compute(srcdiff.hessian(sum_sq_scores)(w, Xd))[0]
+            # d2/dw2 sum s^2 = X^T diag(2 (1 - s^2)(1 - 3 s^2)) X
+            np.testing.assert_allclose(H, X.T @ (2 * (1 - s * s) * (1 - 3 * s * s) * X.T).T,
+                                       rtol=1e-10)
+            assert srcdiff.check(sum_sq_scores, w, Xd).ok
