@@ -15,7 +15,7 @@ from typing import Any, Callable, Sequence, Union
 
 import numpy as np
 
-from . import higher, pytree, shapes, transform, tree_api
+from . import foreign, higher, pytree, shapes, transform, tree_api
 from .dispatch import NO, dispatcher
 from .errors import (
     NonNumericOutputError,
@@ -113,6 +113,10 @@ def check_arguments(fn, values, wrt, names=None) -> None:
         t = type(v)
         if t is float or t is int or (t is np.ndarray and v.dtype.kind != "c"):
             continue  # the common cases, first: this runs at every call with arrays
+        # an array-API-only array, a Dask one unsized (in a container: when built)
+        problem = None if pytree.is_node(v) else foreign.refusal(name, v)
+        if problem:
+            raise SrcDiffError(f"{describe(fn)}: {problem}")
         if _is_complex(v) or (t in _SEQUENCES and any(map(_is_complex, v))):
             raise SrcDiffError(
                 f"{describe(fn)}: argument {name!r} is {_complex(v)}; srcdiff differentiates "
@@ -129,19 +133,19 @@ def check_arguments(fn, values, wrt, names=None) -> None:
 
 def _is_complex(v) -> bool:
     return isinstance(v, (complex, np.complexfloating)) or (
-        isinstance(v, np.ndarray) and v.dtype.kind == "c")
+        (isinstance(v, np.ndarray) or foreign.is_array(v)) and v.dtype.kind == "c")
 
 
 def _complex(v) -> str:
     if isinstance(v, _SEQUENCES):
         return f"a {type(v).__name__} with complex items"
-    return f"an array of dtype {v.dtype}" if isinstance(v, np.ndarray) else \
-        f"the complex number {v!r}"
+    return f"an array of dtype {v.dtype}" if isinstance(v, np.ndarray) or foreign.is_array(
+        v) else f"the complex number {v!r}"
 
 
 def _not_differentiable(v) -> str | None:
     """Why a differentiated parameter's value is not supported, or None."""
-    if isinstance(v, np.ndarray):
+    if isinstance(v, np.ndarray) or foreign.is_array(v):
         return None if v.dtype.kind in "biuf" else f"an array of dtype {v.dtype}"
     if isinstance(v, (int, float, np.number)):
         return None
@@ -209,7 +213,7 @@ def check_scalar(y) -> None:
                                     f"returned the bool {y!r}")
     if isinstance(y, (int, float, np.number)):
         return
-    if isinstance(y, np.ndarray):
+    if isinstance(y, np.ndarray) or foreign.is_array(y):  # (a Dask 0-d array: lazy)
         if y.ndim == 0:
             return
         raise NonScalarOutputError(
@@ -237,6 +241,7 @@ class Entry:
     shown: Any
     guards: tuple
     version: int
+    foreign: bool = False  # specialised to a call with Dask or CuPy arrays (foreign.py)
 
 
 class Derivative:
@@ -323,7 +328,7 @@ class Derivative:
         if key not in self._checked:  # arguments whose type alone says they are fine
             check_arguments(self._fn, values, self.wrt, self._names)
             if not any(t is np.ndarray or issubclass(t, (list, tuple, dict)) or
-                       pytree.is_node_type(t) for t in key):
+                       pytree.is_node_type(t) or foreign.is_array_type(t) for t in key):
                 self._checked.add(key)
         entry = self._cache.get(transform.kinds_key(values))
         if entry is None or entry.version != _VERSION[0]:
@@ -335,8 +340,12 @@ class Derivative:
         self._last = entry
         try:
             result = entry.fn(*args, **kwargs) if kwargs else entry.fn(*args)
-        except _ARITHMETIC as e:
-            raise undefined(self._fn, args, kwargs, e, self.primal) from None
+        except Exception as e:
+            if entry.foreign and not isinstance(e, SrcDiffError):  # Dask's, CuPy's error
+                raise foreign.unsupported(self._fn, args, kwargs, e, self.primal) from e
+            if isinstance(e, _ARITHMETIC):
+                raise undefined(self._fn, args, kwargs, e, self.primal) from None
+            raise
         return result[1] if entry.unwrap else result
 
     def _bind(self, args, kwargs) -> tuple:
@@ -352,14 +361,15 @@ class Derivative:
         if not internal.returns_value:
             shown = internal
         else:
-            light = tuple(shapes.stand_in(a) if type(a) is np.ndarray else a
-                          for a in values)  # the kinds, without keeping big arrays alive
+            light = tuple(shapes.stand_in(a) if type(a) is np.ndarray or foreign.is_array(a)
+                          else a for a in values)  # the kinds, without keeping big arrays alive
             light = tuple(pytree.light(a) for a in light)
             shown = lambda: self._build(light, None)  # noqa: E731
         guards = [(ns, k, obj, False) for ns, k, obj in self._guards]
         guards += [(ns, k, typ, True) for ns, k, typ in internal.kind_guards]
         unwrap = internal.returns_value and self.variant == "grad"  # (value, grad) -> grad
-        entry = Entry(internal.fn, unwrap, shown, tuple(guards), self._version)
+        entry = Entry(internal.fn, unwrap, shown, tuple(guards), self._version,
+                      any(map(transform.has_foreign, values)))
         self._cache[transform.kinds_key(values)] = entry
         self._install()
         return entry
@@ -604,7 +614,7 @@ class Jacobian:
         for k in range(int(np.size(out))):
             ct = np.zeros(np.shape(out))
             ct.flat[k] = 1.0
-            grads = pull(ct if isinstance(out, np.ndarray) else 1.0)
+            grads = pull(ct if isinstance(out, np.ndarray) or foreign.is_array(out) else 1.0)
             for slot, g in zip(per, grads):
                 slot.append(np.asarray(g, dtype=float))
         res = []
@@ -751,4 +761,6 @@ def _cotangent(ct, out):
         raise SrcDiffError("the cotangent is complex; srcdiff does not support complex values")
     if isinstance(out, np.ndarray) or isinstance(ct, np.ndarray):
         return np.array(ct, dtype=float)
+    if foreign.is_array(ct):  # a Dask or CuPy cotangent stays one (a copy)
+        return ct.astype(float).copy()
     return float(ct)

@@ -24,7 +24,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import shapes
+from . import foreign, shapes
 from .errors import SrcDiffError
 
 # node kinds
@@ -206,7 +206,7 @@ def leaf_problem(v) -> str | None:
                "a float, or pass it as a separate argument)"
     if isinstance(v, (complex, np.complexfloating)):
         return "a complex number; srcdiff does not support complex inputs"
-    if isinstance(v, np.ndarray):
+    if isinstance(v, np.ndarray) or foreign.is_array(v):  # (Dask's, CuPy's too)
         if v.dtype.kind == "f":
             return None
         return f"an array of dtype {v.dtype} (only float arrays are differentiable " \
@@ -243,8 +243,13 @@ def _custom_nodes(td: TreeDef, prefix=()):
 def kind_key(v):
     """What specialised code depends on for one value: type (and an array's dtype
     and which dimensions have size 1: shapes.key)."""
-    return shapes.key(v) if type(v) is np.ndarray else (type(v), np.shape(v)) if isinstance(
-        v, (list, tuple)) else type(v)
+    if type(v) is np.ndarray:
+        return shapes.key(v)
+    if type(v) is float:
+        return float
+    if foreign.is_array(v):  # a Dask or CuPy array: its type and abstract shape
+        return type(v), shapes.key(v)
+    return (type(v), np.shape(v)) if isinstance(v, (list, tuple)) else type(v)
 
 
 def signature(v):
@@ -259,8 +264,8 @@ def light(v):
     if not is_node(v):
         return v
     leaves, td = flatten(v)
-    return unflatten(td, [shapes.stand_in(x) if type(x) is np.ndarray else x
-                          for x in leaves])
+    return unflatten(td, [shapes.stand_in(x) if type(x) is np.ndarray or foreign.is_array(x)
+                          else x for x in leaves])
 
 
 def zeros_like(v):

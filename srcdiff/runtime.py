@@ -44,7 +44,7 @@ def _broadcast(t, ans):
 @helper
 def _setitem(x, index, v):
     """A copy of x with x[index] = v; x itself is left unchanged."""
-    x = x.copy() if isinstance(x, np.ndarray) else list(x)
+    x = list(x) if isinstance(x, tuple) else x.copy()  # (an array of any library, a list)
     x[index] = v
     return x
 
@@ -107,6 +107,67 @@ def _like(d, x, fresh=False):
     if isinstance(x, (list, tuple)):
         return type(x)(_like(di, xi) for di, xi in zip(np.broadcast_to(d, np.shape(x)), x))
     return type(x)(d) if isinstance(x, np.floating) else float(d)
+
+
+@helper
+def _size(x):
+    """np.size(x), also of an array of another library (Dask implements no np.size)."""
+    return np.size(x) if isinstance(x, np.ndarray) or not hasattr(x, "__array_function__") \
+        else x.size
+
+
+@helper
+def _spread(c, x):
+    """np.broadcast_to(c, np.shape(x)), also where x is an array of another library
+    (Dask's, CuPy's): then c plus zeros made like x, an array of x's kind (for Dask
+    chunked as x), never a NumPy array of x's size."""
+    if isinstance(x, np.ndarray) or not hasattr(x, "__array_function__"):
+        return np.broadcast_to(c, np.shape(x))
+    return c + np.zeros_like(x, dtype=float)
+
+
+@helper
+def _like_any(d, x, fresh=False):
+    """_like in code specialised to a call with Dask or CuPy arrays: where d or x is
+    one, the gradient is one too (lazy, for Dask), of x's shape and floating dtype,
+    never converted to NumPy."""
+    own = not isinstance(d, np.ndarray) and hasattr(d, "__array_function__")
+    if isinstance(x, (list, tuple)) or not own and (
+            isinstance(x, np.ndarray) or not hasattr(x, "__array_function__")):
+        return _like(d, x, fresh)
+    if np.iscomplexobj(d):  # made inside f (np.exp(1j * x)): never cast to real
+        raise ArithmeticError("complex values are not differentiated")
+    dtype = x.dtype if hasattr(x, "dtype") and x.dtype.kind == "f" else np.float64
+    out = (d if own and np.shape(d) == np.shape(x) else _spread(d, x)).astype(dtype)
+    return out.copy() if out is d else out
+
+
+@helper
+def _stacked(parts, dtype=float):
+    """np.array(parts, dtype), also of a list holding arrays of another library (Dask's,
+    CuPy's): stacked by their library, never converted to NumPy."""
+    if isinstance(parts, (list, tuple)) and any(
+            not isinstance(p, np.ndarray) and hasattr(p, "__array_function__") for p in parts):
+        return np.stack(parts).astype(dtype)
+    return np.array(parts, dtype=dtype)
+
+
+@helper
+def _put(a, index, v):
+    """a[index] = v, and a: where a is a NumPy array and v an array of another library
+    (a NumPy parameter's gradient written by index, of Dask data), a becomes one of
+    v's library first, so v is never computed into NumPy. Dask refuses a None in the
+    index of an assignment: a basic index's None axes are dropped from both sides."""
+    if isinstance(a, np.ndarray) and not isinstance(v, np.ndarray) and hasattr(
+            v, "__array_function__"):
+        a = np.asarray(a, like=v)
+        parts = index if isinstance(index, tuple) else (index,)
+        if any(p is None for p in parts) and all(
+                p is None or p is Ellipsis or isinstance(p, (int, slice)) for p in parts):
+            index = tuple(p for p in parts if p is not None)
+            v = np.reshape(np.broadcast_to(v, np.shape(a[parts])), np.shape(a[index]))
+    a[index] = v
+    return a
 
 
 @helper

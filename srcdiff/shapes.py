@@ -20,7 +20,7 @@ import ast
 
 import numpy as np
 
-from . import ir
+from . import foreign, ir
 from .rules.table import ELEMENTWISE, REDUCE, SCALAR
 
 N = "n"  # a dimension whose size is not 1
@@ -29,9 +29,12 @@ _UNKNOWN = object()
 
 def of_value(x) -> tuple | None:
     """The abstract shape of an argument (None for what is not an array or number;
-    an ndarray subclass is not followed: its cache key is its type alone)."""
+    an ndarray subclass is not followed: its cache key is its type alone; an array
+    NumPy dispatches to, Dask's or CuPy's, is followed like an ndarray)."""
     if type(x) is np.ndarray:
         return tuple(1 if d == 1 else N for d in x.shape)
+    if foreign.is_array(x):  # a Dask dimension of unknown size (nan) is unknown
+        return tuple(1 if d == 1 else N if d == d else None for d in x.shape)
     if isinstance(x, (int, float, np.number)) and not isinstance(x, bool):
         return ()
     return None
@@ -41,14 +44,20 @@ def key(x):
     """What a specialised derivative depends on of an array argument: its dtype and
     which dimensions have size 1 (so also their number)."""
     s = x.shape
+    if type(x) is not np.ndarray and any(d != d for d in s):  # Dask's unknown sizes (nan)
+        return x.dtype.char, len(s), tuple(None if d != d else d == 1 for d in s)
     if 1 not in s:
         return x.dtype.char, len(s)
     return x.dtype.char, len(s), tuple(d == 1 for d in s)
 
 
 def stand_in(x):
-    """A data-free array with `x`'s abstract shape and dtype (sizes 1 stay 1)."""
-    return np.empty(tuple(1 if d == 1 else 0 for d in x.shape), dtype=x.dtype)
+    """A data-free array with `x`'s abstract shape and dtype (sizes 1 stay 1), of
+    `x`'s library (`np.empty_like` dispatches to Dask's, CuPy's)."""
+    shape = tuple(1 if d == 1 else 0 for d in x.shape)
+    if type(x) is np.ndarray:
+        return np.empty(shape, dtype=x.dtype)
+    return np.empty_like(x, shape=shape)
 
 
 def known(shape) -> bool:

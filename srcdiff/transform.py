@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import activity, aliasing, coalesce, emit, exprs, ir, kinds, pytree, runtime, shapes
+from . import (activity, aliasing, coalesce, emit, exprs, foreign, ir, kinds, pytree, runtime,
+               shapes)
 from .coalesce import Groups
 from .adjoints import is_fresh
 from .exprs import Ref, assign, name, pv
@@ -101,7 +102,8 @@ def opaque_bases(f, fn: ir.Function, args, ns=None):
     def opaque(atom) -> bool:
         if isinstance(atom, ir.Var):
             t = types_.get(atom.id)
-            return t is not None and not issubclass(t, _INDEXABLE)
+            return t is not None and not issubclass(t, _INDEXABLE) and not (
+                foreign.is_array_type(t))
         if isinstance(atom, ir.Opaque) and not atom.uses:
             try:
                 tree = ast.fix_missing_locations(ast.Expression(exprs.opaque(atom)))
@@ -173,6 +175,7 @@ class Setup:
     ctx: Context
     types: dict | None = None  # each parameter's type, when specialised to a call
     dtypes: dict = field(default_factory=dict)  # an array parameter's dtype character
+    foreign: bool = False  # specialised to a call with a Dask or CuPy array (foreign.py)
 
 
 def setup(f, wrt: tuple[int, ...], args, strict: bool = True) -> Setup:
@@ -186,6 +189,9 @@ def setup(f, wrt: tuple[int, ...], args, strict: bool = True) -> Setup:
     ps = None if args is None else {p.id: shapes.of_value(a) for p, a in zip(fn.params, args)}
     vk = kinds.infer(fn, pk, ns, ps)
     kinds.refuse_complex(fn, active, ns)
+    if args is not None:
+        foreign.refuse_leaves(f, [p.hint for p in fn.params], args)
+        foreign.refuse_elsewhere(fn, active, args)
     if strict:
         for finding in aliasing.analyze(fn, vk):
             raise finding.error
@@ -199,26 +205,36 @@ def setup(f, wrt: tuple[int, ...], args, strict: bool = True) -> Setup:
     dtypes = {} if args is None else {p.id: a.dtype.char for p, a in zip(fn.params, args)
                                       if type(a) is np.ndarray}
     return Setup(f, lw, fn, wrt_vars, active, pk, vk, reserved, modules, imports, ctx, types,
-                 dtypes)
+                 dtypes, args is not None and any(map(has_foreign, args)))
+
+
+def has_foreign(a) -> bool:
+    """A Dask or CuPy array, or a container holding one (read inside f by key)."""
+    return foreign.is_array(a) or pytree.is_node(a) and any(map(has_foreign, pytree.flatten(a)[0]))
 
 
 def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Groups,
            extra_vars=(), injected=None, needed=frozenset()) -> Built:
     """Imports and helpers, then names, tidying, printing and compiling."""
     shape_refs(body)  # a shape reference reads the value (or the tape's stand-in of it)
+    if su.foreign:  # NumPy arrays made from a Dask or CuPy array's shape: made like it
+        foreign.rewrite(body, su.modules["np"])
     for n in ast.walk(ast.Module(body=body, type_ignores=[])):
         if isinstance(n, ast.Name) and n.id in runtime.HELPERS:
             su.ctx.helpers.add(n.id)
     head = [ast.Import([ast.alias(mod, None if mod == alias else alias)])
             for mod, alias in su.imports if alias in _used_modules(body, su.ctx.helpers,
                                                                    su.modules)]
-    head += runtime.helper_defs(su.ctx.helpers, su.modules["np"])
+    head += (foreign.helper_defs if su.foreign else runtime.helper_defs)(
+        su.ctx.helpers, su.modules["np"])
     func = ast.FunctionDef(fname, args, head + body, [], None)  # helpers inside (API.md)
     vars_by_id = _all_vars(su.fn, extra_vars)
     temps = emit.merge_groups(func, vars_by_id, primal)
     keep = {Ref("v", primal.leader(v)).id for v in su.fn.params}
     keep |= {Ref("v", primal.leader(vars_by_id[i])).id for i in needed if i in vars_by_id}
     emit.in_place_updates(func, keep)
+    if su.foreign:
+        foreign.writes_by_index(func, su.modules["np"])
     func = emit.tidy(func, temps, set())
     emit.drop_passing_checks(func, su.f.__globals__)
     func.body = runtime.drop_unused_helpers(func.body)  # (tidying may drop their calls)
@@ -245,7 +261,7 @@ def _finalize(su: Setup, w: ir.Var, g: ast.expr, floats=None, fresh=False,
                 return g
             return ast.Call(ast.Attribute(np_, "array", ast.Load()), [g],
                             [ast.keyword("dtype", name("float"))])
-    if su.pk[w.id] != kinds.SCALAR:
+    if su.pk[w.id] != kinds.SCALAR or su.foreign:  # (a Dask scalar gradient stays lazy)
         su.ctx.helpers.add("_like")
         args = [g, pv(w)] + ([ast.Constant(True)] if fresh else [])
         return ast.Call(name("_like"), args, [])
@@ -260,8 +276,8 @@ def _finalize(su: Setup, w: ir.Var, g: ast.expr, floats=None, fresh=False,
 def _float_array(su: Setup, w: ir.Var) -> bool:
     """`w` is specialised to a float64 array of known abstract shape, not 0-d."""
     sh = su.vk.shape(w)
-    return (su.types is not None and su.types[w.id] is np.ndarray and shapes.known(sh)
-            and len(sh) > 0 and su.dtypes.get(w.id) == "d")
+    return (su.types is not None and not su.foreign and su.types[w.id] is np.ndarray
+            and shapes.known(sh) and len(sh) > 0 and su.dtypes.get(w.id) == "d")
 
 
 # f -> (Lowered, f.__defaults__, f.__kwdefaults__, {key: Built})
@@ -274,7 +290,7 @@ def kinds_key(args) -> tuple:
     container's structure and its leaves' kinds (values never: they are read at
     run time). dispatch.py writes inline tests of this key; a key of another form
     takes the general call path there."""
-    return tuple((type(a), shapes.key(a)) if isinstance(a, np.ndarray)
+    return tuple((type(a), shapes.key(a)) if isinstance(a, np.ndarray) or foreign.is_array(a)
                  else pytree.signature(a) if pytree.is_node(a) else type(a) for a in args)
 
 
@@ -395,6 +411,8 @@ def build_forward(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
     forward sweep per input entry, through a nested `tangent` function)."""
     su = setup(f, wrt, args, strict)
     fn = su.fn
+    if variant != "jvp" and su.foreign:
+        foreign.refuse_forward_grad(f, [args[i] for i in wrt])
     if check is not None and su.vk.kind(fn.result) == kinds.SCALAR:
         check = None
     fw = Forward(fn, su.active, su.ctx)

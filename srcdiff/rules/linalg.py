@@ -176,6 +176,8 @@ add(la.lstsq, Rule("np.linalg.lstsq", ("a", "b", "rcond"), {"rcond": None},
 
 # ----- decompositions -----
 add(la.cholesky, Rule("np.linalg.cholesky", ("a", "upper"), {"upper": False},
+                      elsewhere={"dask": "dask.array.linalg.cholesky(a) returns the upper "
+                                         "factor, NumPy's the lower one"},
                       vjp={"a": lambda b: _call("_cholesky_adjoint", "g, ans", b, "upper")},
                       jvp={"a": lambda b: _call("_cholesky_tangent", "t, ans", b, "upper")},
                       out_kind=_same("a")))

@@ -80,6 +80,9 @@ class Rule:
     # one tangent over every argument's tangent `t_<param>` (zeros for inactive
     # ones), for results that are not a sum over arguments (a list's items)
     jvp_joint: Any = None
+    # libraries whose implementation NumPy dispatches this call to (foreign.py) computes
+    # something else: top-level module name -> how (a differentiated call is refused)
+    elsewhere: dict = field(default_factory=dict)
 
     @property
     def diff(self) -> tuple[str, ...]:
