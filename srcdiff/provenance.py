@@ -245,13 +245,15 @@ def origin(filename: str, lineno: int) -> tuple[str, int] | None:
 _NOTE = "srcdiff: "
 
 
-def note(error: BaseException) -> BaseException:
-    """Add to `error` (once) where it was raised in generated code: the generated
-    line, and the primal file and line it differentiates. Returns `error`."""
+def note(error: BaseException, raised: BaseException | None = None) -> BaseException:
+    """Add to `error` (once) where `raised` (by default `error` itself) was raised in
+    generated code: the generated line, and the primal file and line it comes from.
+    Returns `error`, whose type is never changed (Python 3.11's notes; nothing
+    before)."""
     if not hasattr(error, "add_note") or any(
             isinstance(n, str) and n.startswith(_NOTE) for n in getattr(error, "__notes__", ())):
         return error
-    tb, found = error.__traceback__, None
+    tb, found = (raised or error).__traceback__, None
     while tb is not None:
         code = tb.tb_frame.f_code
         hit = origin(code.co_filename, tb.tb_lineno)

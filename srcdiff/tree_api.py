@@ -18,7 +18,7 @@ import weakref
 
 import numpy as np
 
-from . import emit, pytree, runtime, transform, unpack
+from . import emit, provenance, pytree, runtime, transform, unpack
 from .errors import NotDifferentiableError, ShapeMismatchError, SrcDiffError
 from .pytree import DATACLASS, DICT, LEAF, LIST, NAMEDTUPLE, NONE, TUPLE
 from .source import describe, parse_function
@@ -392,6 +392,9 @@ def _run(gen, f, fn, primals, kwargs):
         return gen(*primals, **kwargs)
     except _ARITHMETIC as e:
         raise undefined(fn, primals, {}, e, f) from None
+    except Exception as e:  # where in f it came from: a note
+        provenance.note(e)
+        raise
 
 
 def _cotangent(c, o):
