@@ -20,8 +20,9 @@ def drag_distance_grad(speed, angle, drag, steps=400):
     # line 36: vy = speed * math.sin(angle)
     sin_angle = math.sin(angle)
     vy = speed * sin_angle
-    # line 37: for _ in range(steps):
+    # line 34
     x = 0.0
+    # line 37
     for _ in range(steps):
         tape_vx_vy.append((vx, vy))
         # line 38

@@ -88,7 +88,9 @@ def loss_grad(W, U, v, xs, targets):
     h = np.zeros(W.shape[0])
     # line 9: for t in range(len(xs)):
     n = len(xs)
+    # line 8
     total = 0.0
+    # line 9: for t in range(len(xs)):
     for t in range(n):
         tape_h_total.append((h, _shape_stub(total)))
         # line 10: h = np.tanh(W @ h + U @ xs[t])

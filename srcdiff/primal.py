@@ -99,6 +99,7 @@ class Primal:
     def loop_(self, s: ir.Loop, out: list) -> None:
         for c in s.carried:
             out.append(assign(pv(c.phi), exprs.atom(c.init)))
+            provenance.tag_initial(out[-1], s.loc, c.key)  # `total = 0.0` before it
         body = self.loop_start(s, out)
         body += self.block(s.body, s)
         self.loop_end(s, body, out)

@@ -94,6 +94,49 @@ def _code_of(line: str) -> str:
     return line.strip()
 
 
+def tag_initial(st: ast.stmt, loop_loc, key: str) -> None:
+    """Tag `st`, setting a loop's carried value `key` to its initial value before
+    the loop, with the user's assignment of it (`total = 0.0`, `y = coupon`), which
+    lowering folds into the loop: the last assignment to `key` before the loop in
+    its function, when it is not nested deeper than the loop and no assignment
+    nested deeper comes after it. Else the loop's tag (given later) stays."""
+    if loop_loc is None or not key:
+        return
+    tree = _tree(loop_loc.filename)
+    if tree is None:
+        return
+    scope = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.Lambda))
+             and n.lineno <= loop_loc.lineno <= (n.end_lineno or n.lineno)]
+    if not scope:
+        return
+    home = max(scope, key=lambda n: n.lineno)
+    stores = sorted(n.lineno for n in ast.walk(home) if isinstance(n, ast.Name)
+                    and n.id == key and isinstance(n.ctx, ast.Store)
+                    and n.lineno < loop_loc.lineno)
+    level = [n for n in ast.walk(home) if isinstance(n, (ast.Assign, ast.AugAssign))
+             and n.lineno < loop_loc.lineno and n.col_offset <= loop_loc.col_offset
+             and any(isinstance(t, ast.Name) and t.id == key for t in (
+                 n.targets if isinstance(n, ast.Assign) else [n.target]))]
+    if level:
+        best = max(n.lineno for n in level)
+        if stores and stores[-1] == best:
+            st.srcdiff_prov = (loop_loc.filename, best, PRIMAL)
+
+
+_TREES: dict[tuple, ast.Module | None] = {}
+
+
+def _tree(filename: str):
+    lines = linecache.getlines(filename)
+    key = (filename, sum(map(len, lines)))
+    if key not in _TREES:
+        try:
+            _TREES[key] = ast.parse("".join(lines))
+        except (SyntaxError, ValueError):
+            _TREES[key] = None
+    return _TREES[key]
+
+
 def _spans(filename: str, lines: list[str]) -> dict[int, tuple[int, int]]:
     """line -> (first, last line) of the innermost statement holding it."""
     key = (filename, sum(map(len, lines)))
@@ -101,10 +144,7 @@ def _spans(filename: str, lines: list[str]) -> dict[int, tuple[int, int]]:
     if hit is not None:
         return hit
     out: dict[int, tuple[int, int]] = {}
-    try:
-        tree = ast.parse("".join(lines))
-    except (SyntaxError, ValueError):
-        tree = None
+    tree = _tree(filename)
     if tree is not None:
         for n in ast.walk(tree):  # outer statements first: inner ones overwrite them
             if isinstance(n, ast.stmt):
@@ -235,6 +275,13 @@ def register(filename: str, source_map: dict) -> None:
 
 def forget(filename: str) -> None:
     _MAPS.pop(filename, None)
+
+
+def home_of(filename: str) -> str:
+    """The primal file of `filename`: itself, or, for generated code (a derivative
+    being differentiated again), the file its source map points into."""
+    mapped = _MAPS.get(filename)
+    return next(iter(mapped.values()))[0] if mapped else filename
 
 
 def origin(filename: str, lineno: int) -> tuple[str, int] | None:

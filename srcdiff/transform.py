@@ -233,7 +233,7 @@ def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Group
 
 def _home(fn: ir.Function) -> str | None:
     """The primal's file: its lines are commented `line 12`, other files' by name."""
-    return fn.loc.filename if fn.loc is not None else None
+    return provenance.home_of(fn.loc.filename) if fn.loc is not None else None
 
 
 def _finalize(su: Setup, w: ir.Var, g: ast.expr, floats=None, fresh=False,
