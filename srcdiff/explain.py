@@ -47,11 +47,11 @@ class Explanation:
     def __str__(self) -> str:
         parts = [f"explain {self.function} at {self.point} (wrt {', '.join(self.wrt)})",
                  "", "the function:", self.primal, "",
-                 "its derivative (as generated for these arguments; each comment names the "
-                 "line of the function a block computes or differentiates):",
+                 "its derivative, for these arguments (a comment names the line each block "
+                 "computes or differentiates):",
                  _numbered(self.derivative, 1), "", str(self.report
                                                         if isinstance(self.report, CheckReport)
-                                                        else f"check failed: {self.report}")]
+                                                        else f"check: not run ({self.report})")]
         parts += ["", "inputs:"]
         for name, why in self.inactive.items():
             parts.append(f"  {name}: {why}")
@@ -77,11 +77,16 @@ def explain(f, *args, wrt=None) -> Explanation:
         wrt = floats if floats else 0
     idx, _ = resolve_wrt(fn, wrt)
     g = grad(fn, wrt=idx)
-    g(*values)  # the code specialised to these arguments is what .source shows
+    report: Any = None
     try:
-        report: Any = check(fn, *values, wrt=idx)
+        g(*values)  # the code specialised to these arguments is what .source shows
     except Exception as e:  # (shown in the report: explain is for finding out why)
         report = f"{type(e).__name__}: {e}"
+    if report is None:
+        try:
+            report = check(fn, *values, wrt=idx)
+        except Exception as e:
+            report = f"{type(e).__name__}: {e}"
     point = ", ".join(f"{n}={_short(v)}" for n, v in zip(names, values))
     return Explanation(describe(fn), point, tuple(names[i] for i in idx), primal_listing(fn),
                        g.source, report, inputs(fn, idx, names))
