@@ -478,6 +478,7 @@ def vjp(f: Callable, *primals: Any, wrt: Wrt | None = None):
         return grads
 
     pullback.source = built.source
+    pullback.source_map = built.source_map
     return out, pullback
 
 
@@ -498,6 +499,11 @@ class JVP:
     def source(self) -> str:
         """The generic jvp (for any argument kinds), built when first read."""
         return transform.build("forward", self._fn, self._idx, "jvp").source
+
+    @property
+    def source_map(self) -> dict:
+        """Line of `.source` -> (file, line) of the primal statement it comes from."""
+        return transform.build("forward", self._fn, self._idx, "jvp").source_map
 
     def __call__(self, primals, tangents):
         primals, tangents = tuple(primals), tuple(tangents)

@@ -7,7 +7,6 @@ import linecache
 import math
 import os
 import re
-import subprocess
 import sys
 import traceback
 
@@ -15,6 +14,7 @@ import numpy as np
 import pytest
 
 import srcdiff
+from srcdiff.cli import main
 from srcdiff.provenance import strip_comments
 from source_text import code
 
@@ -134,6 +134,9 @@ def test_a_statement_over_several_lines_is_one_block():
 def test_forward_mode_carries_the_comments_too():
     j = srcdiff.jvp(product)
     assert "# line" in j.source and "adjoint" not in j.source
+    assert_provenance_is_right(j.source, j.source_map, product)
+    _, pull = srcdiff.vjp(product, 2.0, 3.0)
+    assert_provenance_is_right(pull.source, pull.source_map, product)
     g = srcdiff.grad(product, mode="forward")
     assert_provenance_is_right(g.source, g.source_map, product)
 
@@ -172,34 +175,30 @@ def test_source_map_is_right_for_every_sample(sample):
             assert m.group(4) == primal_code(filename, int(m.group(3)))
 
 
-def test_cli_no_comments_leaves_them_out(tmp_path):
+def test_cli_no_comments_leaves_them_out(capsys):
     path = os.path.join(SAMPLES_DIR, "physics.py")
     out = {}
     for flag in ((), ("--no-comments",)):
-        p = subprocess.run([sys.executable, "-m", "srcdiff", "grad", path + ":drag_distance",
-                            "--wrt", "speed", *flag], capture_output=True, text=True,
-                           timeout=60, cwd=tmp_path)
-        assert p.returncode == 0, p.stderr
-        out[flag] = p.stdout
+        assert main(["grad", path + ":drag_distance", "--wrt", "speed", *flag]) == 0
+        out[flag] = capsys.readouterr().out
     assert "# line" in out[()] and "# adjoint of line" in out[()]
     assert "# line" not in out[("--no-comments",)]
     assert code(out[()]) == out[("--no-comments",)]
 
 
-def test_cli_output_rewritten_for_numbers_keeps_its_comments(tmp_path):
+def test_cli_output_rewritten_for_numbers_keeps_its_comments(tmp_path, capsys):
     """A derivative written for numbers only (an in-place update of a value another
     name holds) is printed again with its guard; its comments survive the reprint."""
     (tmp_path / "m.py").write_text("import numpy as np\n\n\ndef bond(coupon, rate, n):\n"
                                    "    y = coupon\n"
                                    "    step = rate * 0.5\n    for _ in range(n):\n"
                                    "        y -= step\n    return y * coupon\n")
-    p = subprocess.run([sys.executable, "-m", "srcdiff", "grad", "m.py:bond"], cwd=tmp_path,
-                       capture_output=True, text=True, timeout=60)
-    assert p.returncode == 0, p.stderr
-    assert "is written for numbers" in p.stdout
-    assert "    # line 6\n    step = rate * 0.5\n" in p.stdout
-    assert "    # line 5\n    y = coupon\n" in p.stdout
-    assert "        # adjoint of line 8: y -= step\n" in p.stdout
+    assert main(["grad", str(tmp_path / "m.py") + ":bond"]) == 0
+    out = capsys.readouterr().out
+    assert "is written for numbers" in out
+    assert "    # line 6\n    step = rate * 0.5\n" in out
+    assert "    # line 5\n    y = coupon\n" in out
+    assert "        # adjoint of line 8: y -= step\n" in out
 
 
 # ----- tracebacks -----
