@@ -333,7 +333,8 @@ class Derivative:
         return html(self)
 
     def _repr_svg_(self):
-        return self.graph()._repr_svg_()
+        from .graph import svg_of
+        return svg_of(self)
 
     def __call__(self, /, *args, **kwargs):
         values = self._bind(args, kwargs) if kwargs or len(args) != self._nparams else args

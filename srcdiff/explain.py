@@ -242,12 +242,6 @@ def _between(lines, start, end) -> str:
 
 def html(d) -> str:
     """A derivative in a notebook: its picture (with Graphviz) and its source."""
-    from .graph import dot_available
+    from .graph import svg_of
 
-    picture = ""
-    if dot_available():
-        try:
-            picture = d.graph().svg()
-        except Exception:  # (a picture is a bonus: the source is always shown)
-            picture = ""
-    return f"<div>{picture}{highlight(d.source)}</div>"
+    return f"<div>{svg_of(d) or ''}{highlight(d.source)}</div>"

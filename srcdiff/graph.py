@@ -87,6 +87,17 @@ class Graph:
         return self.svg() if dot_available() else None
 
 
+def svg_of(d) -> str | None:
+    """A derivative's picture as SVG for a notebook, or None (no Graphviz, or a
+    function srcdiff cannot draw: the notebook shows the source alone)."""
+    if not dot_available():
+        return None
+    try:
+        return d.graph().svg()
+    except SrcDiffError:
+        return None
+
+
 def graph(f, wrt=(0,)) -> Graph:
     """The SSA graph of `f` with its adjoint with respect to the parameters `wrt`
     (indices)."""
@@ -287,4 +298,4 @@ def _q(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-__all__ = ["Graph", "GraphvizMissing", "graph", "dot_available"]
+__all__ = ["Graph", "GraphvizMissing", "graph", "dot_available", "svg_of"]

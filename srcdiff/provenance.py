@@ -179,13 +179,13 @@ def _pair(orig: list, printed: list, ctx, out: list) -> None:
                 _pair(ob, pb or [], inner, out)
 
 
-def annotate(func: ast.FunctionDef, text: str, comments: bool = True, home: str | None = None
+def annotate(func: ast.FunctionDef, text: str, home: str | None = None
              ) -> tuple[str, dict[int, tuple[str, int]], dict[int, tuple]]:
     """`text` (the printing of `func`) with a comment before each primal statement's
-    block (when `comments`), its source map, and its tags (the first line of each
-    tagged statement -> its tag, for `retag` after a reprint). `home` is the primal's file: its
-    lines are `line 12`, another file's `utils.py, line 12`. If the printed text
-    does not match the tree statement by statement, it is returned as it is."""
+    block, its source map, and its tags (the first line of each tagged statement ->
+    its tag, for `retag` after a reprint). `home` is the primal's file: its lines
+    are `line 12`, another file's `utils.py, line 12`. If the printed text does not
+    match the tree statement by statement, it is returned as it is."""
     try:
         printed = ast.parse(text).body
         pairs: list = []
@@ -193,37 +193,7 @@ def annotate(func: ast.FunctionDef, text: str, comments: bool = True, home: str 
     except (SyntaxError, _Mismatch):
         return text, {}, {}
     lines = text.splitlines()
-    where: dict[int, tuple] = {}  # printed line (0-based) -> (file, line) of the primal
-    before: dict[int, list[str]] = {}  # printed line -> comment lines before it
-    owned: dict[int, tuple] = {}  # printed line -> the tag of the statement starting there
-    last: dict[int, tuple] = {}  # id(block) -> the tag its latest comment named
-    parents: dict[int, tuple] = {}  # id(statement) -> (id(parent), field): its block
-    for o, *_ in pairs:
-        for field in ("body", "orelse"):
-            for child in getattr(o, field, None) or []:
-                if isinstance(child, ast.stmt):
-                    parents[id(child)] = (id(o), field)
-    for o, p, own, eff in pairs:
-        if eff is not None and not isinstance(o, ast.FunctionDef):
-            file, first, _ = statement_at(eff[0], eff[1])
-            for ln in range(p.lineno - 1, (p.end_lineno or p.lineno)):
-                where[ln] = (file, first)
-        if own is not None:
-            owned[p.lineno - 1] = own
-        if own is None or not comments or isinstance(o, ast.FunctionDef):
-            continue
-        file, first, stmt_text = statement_at(own[0], own[1])
-        key = (file, first, own[2])
-        block = parents.get(id(o))
-        if last.get(block) == key:
-            continue
-        last[block] = key
-        line = lines[p.lineno - 1]
-        if line.lstrip().startswith("elif"):
-            continue
-        indent = line[:len(line) - len(line.lstrip())]
-        before.setdefault(p.lineno - 1, []).append(
-            _comment(indent, file, first, stmt_text, own[2], home, line.strip()))
+    where, before, owned = _plan(pairs, lines, home)
     out: list[str] = []
     source_map: dict[int, tuple[str, int]] = {}
     tags: dict[int, tuple] = {}
@@ -238,6 +208,42 @@ def annotate(func: ast.FunctionDef, text: str, comments: bool = True, home: str 
         if i in owned:
             tags[len(out)] = owned[i]
     return "\n".join(out) + "\n", source_map, tags
+
+
+def _plan(pairs: list, lines: list[str], home) -> tuple[dict, dict, dict]:
+    """For the printed lines (0-based): the primal (file, line) each comes from, the
+    comments to write before each, and the tag of the statement starting on each.
+    A comment starts each run of statements of a block with one tag."""
+    where: dict[int, tuple] = {}
+    before: dict[int, list[str]] = {}
+    owned: dict[int, tuple] = {}
+    parents: dict[int, tuple] = {}  # id(statement) -> (id(parent), field): its block
+    for o, *_ in pairs:
+        for field in ("body", "orelse"):
+            for child in getattr(o, field, None) or []:
+                parents[id(child)] = (id(o), field)
+    last: dict[tuple, tuple] = {}  # block -> the tag its latest comment named
+    for o, p, own, eff in pairs:
+        if isinstance(o, ast.FunctionDef):
+            continue
+        if eff is not None:
+            file, first, _ = statement_at(eff[0], eff[1])
+            for ln in range(p.lineno - 1, (p.end_lineno or p.lineno)):
+                where[ln] = (file, first)  # (a compound statement's body: overwritten)
+        if own is None:
+            continue
+        owned[p.lineno - 1] = own
+        file, first, stmt_text = statement_at(own[0], own[1])
+        block = parents.get(id(o))
+        if last.get(block) == (file, first, own[2]):
+            continue
+        last[block] = (file, first, own[2])
+        line = lines[p.lineno - 1]
+        if not line.lstrip().startswith("elif"):
+            indent = line[:len(line) - len(line.lstrip())]
+            before.setdefault(p.lineno - 1, []).append(
+                _comment(indent, file, first, stmt_text, own[2], home, line.strip()))
+    return where, before, owned
 
 
 def retag(tree, tags: dict) -> None:

@@ -79,7 +79,7 @@ class _Reprint:
     def print(self, tree: ast.Module) -> str:
         """`tree` (from `parse`, changed) printed and commented again."""
         text = astor.to_source(tree)
-        text, _, self.tags = provenance.annotate(tree.body[-1], text, True, self.home)
+        text, _, self.tags = provenance.annotate(tree.body[-1], text, self.home)
         return text
 
 

@@ -225,7 +225,7 @@ def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Group
     func = emit.tidy(func, temps, set())
     func = emit.rename(func, vars_by_id, primal, su.fn.params, su.reserved)
     source = emit.to_source(func)
-    source, source_map, tags = provenance.annotate(func, source, True, _home(su.fn))
+    source, source_map, tags = provenance.annotate(func, source, _home(su.fn))
     compiled = emit.compile_function(source, fname, su.f, {**su.lw.injected, **(injected or {})},
                                      source_map)
     return Built(source, compiled, fname, source_map=source_map, tags=tags)
