@@ -183,6 +183,7 @@ def restructure(built, f, plan, flat: Flat, wrt, single: bool, variant: str,
     base, _ = base_of(f)
     node, _ = parse_function(base)
     func = ast.parse(built.source).body[0]
+    provenance.retag(func, built.tags)  # (its comments are written again below)
     cells = dict(zip(built.fn.__code__.co_freevars, built.fn.__closure__ or ()))
     used = {n.id for n in ast.walk(func) if isinstance(n, ast.Name)}
     namer = _Names(used | set(base.__globals__) | set(dir(builtins)))
@@ -220,9 +221,10 @@ def restructure(built, f, plan, flat: Flat, wrt, single: bool, variant: str,
     if fname:
         func.name = fname
     source = emit.to_source(func)
-    fn = emit.compile_function(source, func.name, base, {**cells, **injected})
+    source, source_map, tags = provenance.annotate(func, source, base.__code__.co_filename)
+    fn = emit.compile_function(source, func.name, base, {**cells, **injected}, source_map)
     return transform.Built(source, fn, func.name, getattr(built, "ct_name", ""),
-                           built.returns_value, built.kind_guards)
+                           built.returns_value, built.kind_guards, source_map, tags)
 
 
 def _split_return(ret, variant, returns_value):

@@ -285,3 +285,20 @@ def test_generated_source_is_in_linecache_line_for_line():
         assert linecache.getline(name, n).rstrip("\n") == text
     assert inspect.getsource(fn) == source
     assert fn.__code__.co_firstlineno == 1
+
+
+def tree_loss(params, X, y):
+    h = np.tanh(X @ params["W"] + params["b"])
+    pred = h @ params["v"]
+    return np.mean((pred - y) ** 2)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_derivative_of_containers_carries_its_provenance(mode):
+    rng = np.random.default_rng(0)
+    params = {"W": rng.standard_normal((3, 4)), "b": np.zeros(4), "v": rng.standard_normal(4)}
+    g = srcdiff.grad(tree_loss, mode=mode)
+    g(params, rng.standard_normal((8, 3)), rng.standard_normal(8))
+    first = tree_loss.__code__.co_firstlineno
+    assert f'# line {first + 1}: h = np.tanh(X @ params["W"] + params["b"])' in g.source
+    assert_provenance_is_right(g.source, g.source_map, tree_loss)

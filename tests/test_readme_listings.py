@@ -9,6 +9,7 @@ import re
 import pytest
 
 import srcdiff
+from source_text import numbered
 
 README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
 
@@ -41,10 +42,6 @@ def test_readme_listing_is_the_generated_source(fn, wrt, args, listed):
     g(*args)
     # (the provenance comments' line numbers are those of the README's own example)
     assert numbered(g.source.rstrip("\n").splitlines()) == numbered(listing(listed))
-
-
-def numbered(lines: list[str]) -> list[str]:
-    return [re.sub(r"^(\s*# (adjoint of )?line )\d+", r"\1N", ln) for ln in lines]
 
 
 def test_readme_f_grad_listing_computes_the_gradient():
