@@ -65,9 +65,6 @@ def copy_tag(new, old):
 
 
 # ----- primal statements -----
-_STMTS: dict[tuple, dict[int, tuple[int, int]]] = {}  # (file, text length) -> line -> span
-
-
 def statement_at(filename: str, lineno: int) -> tuple[str, int, str]:
     """(file, first line, text of that line) of the primal statement holding line
     `lineno` of `filename`; a generated file's line is first mapped to its primal."""
@@ -75,7 +72,7 @@ def statement_at(filename: str, lineno: int) -> tuple[str, int, str]:
     if mapped is not None:
         filename, lineno = mapped
     lines = linecache.getlines(filename)
-    spans = _spans(filename, lines)
+    spans = _parsed(filename)[1]
     first = spans.get(lineno, (lineno, lineno))[0]
     text = _code_of(lines[first - 1]) if 0 < first <= len(lines) else ""
     return filename, first, text
@@ -102,7 +99,7 @@ def tag_initial(st: ast.stmt, loop_loc, key: str) -> None:
     nested deeper comes after it. Else the loop's tag (given later) stays."""
     if loop_loc is None or not key:
         return
-    tree = _tree(loop_loc.filename)
+    tree = _parsed(loop_loc.filename)[0]
     if tree is None:
         return
     scope = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.Lambda))
@@ -123,39 +120,31 @@ def tag_initial(st: ast.stmt, loop_loc, key: str) -> None:
             st.srcdiff_prov = (loop_loc.filename, best, PRIMAL)
 
 
-_TREES: dict[tuple, ast.Module | None] = {}
+_PARSED: dict[str, tuple] = {}  # file -> (its lines as linecache holds them, tree, spans)
 
 
-def _tree(filename: str):
+def _parsed(filename: str) -> tuple:
+    """(tree or None, line -> (first, last line) of the innermost statement holding
+    it) of a file, parsed once per text linecache holds for it."""
     lines = linecache.getlines(filename)
-    key = (filename, sum(map(len, lines)))
-    if key not in _TREES:
-        try:
-            _TREES[key] = ast.parse("".join(lines))
-        except (SyntaxError, ValueError):
-            _TREES[key] = None
-    return _TREES[key]
-
-
-def _spans(filename: str, lines: list[str]) -> dict[int, tuple[int, int]]:
-    """line -> (first, last line) of the innermost statement holding it."""
-    key = (filename, sum(map(len, lines)))
-    hit = _STMTS.get(key)
-    if hit is not None:
-        return hit
-    out: dict[int, tuple[int, int]] = {}
-    tree = _tree(filename)
-    if tree is not None:
-        for n in ast.walk(tree):  # outer statements first: inner ones overwrite them
-            if isinstance(n, ast.stmt):
-                last = n.end_lineno or n.lineno
-                inner = [b.lineno for f in ("body", "orelse", "finalbody", "handlers")
-                         for b in getattr(n, f, None) or [] if hasattr(b, "lineno")]
-                head_end = min([last] + [b - 1 for b in inner if b > n.lineno])
-                for ln in range(n.lineno, head_end + 1):
-                    out[ln] = (n.lineno, head_end)
-    _STMTS[key] = out
-    return out
+    hit = _PARSED.get(filename)
+    if hit is not None and hit[0] is lines:
+        return hit[1], hit[2]
+    try:
+        tree = ast.parse("".join(lines))
+    except (SyntaxError, ValueError):
+        tree = None
+    spans: dict[int, tuple[int, int]] = {}
+    for n in ast.walk(tree) if tree is not None else ():  # outer statements first: inner
+        if isinstance(n, ast.stmt):  # ones overwrite them
+            last = n.end_lineno or n.lineno
+            inner = [b.lineno for f in ("body", "orelse", "finalbody", "handlers")
+                     for b in getattr(n, f, None) or [] if hasattr(b, "lineno")]
+            head_end = min([last] + [b - 1 for b in inner if b > n.lineno])
+            for ln in range(n.lineno, head_end + 1):
+                spans[ln] = (n.lineno, head_end)
+    _PARSED[filename] = (lines, tree, spans)
+    return tree, spans
 
 
 # ----- codegen -----

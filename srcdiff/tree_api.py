@@ -385,6 +385,7 @@ def vjp(f, fn, primals, idx):
             return _run(built.fn, f, fn, primals, {built.ct_name: ct})[1]
 
     pullback.source = built.source
+    pullback.source_map = built.source_map
     return out, pullback
 
 
