@@ -156,3 +156,25 @@ def test_notebook_html_shows_the_highlighted_source(monkeypatch):
     text = re.sub(r"<[^>]+>", "", page)
     import html
     assert html.unescape(text) == g.source
+
+
+def test_every_corpus_function_is_drawn_or_refused_clearly():
+    """Every function of the scalar corpus and the program corpus srcdiff builds a
+    derivative for draws as DOT that parses (or is the located error a call of its
+    derivative reports: a container read by attribute, a call with no rule)."""
+    from corpus_scalar import CORPUS
+    from programs import ALL
+
+    drawn = 0
+    for fn, wrt in [(c.fn, c.wrt) for c in CORPUS] + [(p.fn, p.wrt) for p in ALL.values()]:
+        try:
+            g = srcdiff.grad(fn, wrt=wrt)
+        except srcdiff.SrcDiffError:
+            continue
+        try:
+            dot = parse(g.graph().dot)
+        except srcdiff.SrcDiffError:
+            continue
+        drawn += 1
+        assert dot.nodes and all(t in dot.nodes and h in dot.nodes for t, h, _ in dot.edges)
+    assert drawn >= 300
