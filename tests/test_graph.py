@@ -178,3 +178,15 @@ def test_every_corpus_function_is_drawn_or_refused_clearly():
         drawn += 1
         assert dot.nodes and all(t in dot.nodes and h in dot.nodes for t, h, _ in dot.edges)
     assert drawn >= 300
+
+
+def test_the_notes_plot_of_sin_and_its_derivative(tmp_path):
+    """samples/plot_sin.py plots srcdiff's derivative of sin, which is cos."""
+    plot_sin = _load(os.path.join(SAMPLES_DIR, "plot_sin.py"), "_plot_sin")
+    d = srcdiff.grad(plot_sin.f)
+    xs = np.linspace(-2 * math.pi, 2 * math.pi, 41)
+    np.testing.assert_allclose([d(float(x)) for x in xs], np.cos(xs), rtol=0, atol=1e-15)
+    pytest.importorskip("matplotlib")
+    path = plot_sin.plot(str(tmp_path / "p.png"))
+    with open(path, "rb") as fh:
+        assert fh.read(8) == b"\x89PNG\r\n\x1a\n"
