@@ -336,3 +336,25 @@ def test_every_comment_of_the_corpora_quotes_the_line_it_names():
                     assert quoted == primal_code(file, line), (text, file, line)
                 checked += 1
     assert checked >= 500
+
+
+def fill(x, n):
+    y = np.zeros(n)
+    for i in range(n):
+        y[i] = i * 2.0
+    print(f"{x}")
+    return np.sum(y) * x
+
+
+def test_provenance_survives_the_in_place_rewrite_and_a_kept_call(capsys):
+    """`y = _setitem(y, i, v)` is written `y[i] = v` and a print kept for its effect is a
+    new statement: both keep the line they come from."""
+    g = srcdiff.grad(fill)
+    assert g(1.5, 4) == 12.0
+    capsys.readouterr()
+    first = fill.__code__.co_firstlineno
+    lines = g.source.splitlines()
+    at = {text.strip(): n for n, text in enumerate(lines, 1)}
+    assert g.source_map[at["y[i] = i * 2.0"]][1] == first + 3
+    assert lines[at["y[i] = i * 2.0"] - 2].strip() == f"# line {first + 3}"
+    assert g.source_map[at["print(f'{x}')"]][1] == first + 4
