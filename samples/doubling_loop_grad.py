@@ -24,16 +24,25 @@ def f_grad(a):
             return type(x)(_like(di, xi) for di, xi in zip(np.broadcast_to(
                 d, np.shape(x)), x))
         return type(x)(d) if isinstance(x, np.floating) else float(d)
+    # line 7
     b = a * 2
+    # line 8: while np.linalg.norm(b) < 1000:
     trips = 0
     while np.linalg.norm(b) < 1000:
+        # line 9
         b = b * 2
         trips += 1
+    # adjoint of line 10
     if np.sum(b) > 0:
+        # adjoint of line 14: return np.sum(c)
         d_b = np.broadcast_to(1.0, np.shape(a))
     else:
+        # adjoint of line 13: c = 100 * b
         d_b = 100 * np.broadcast_to(1.0, np.shape(a))
+    # adjoint of line 8: while np.linalg.norm(b) < 1000:
     for _ in range(trips):
+        # adjoint of line 9: b = b * 2
         d_b = 2 * d_b
+    # adjoint of line 7: b = a * 2
     d_a = 2 * d_b
     return _like(d_a, a, True)

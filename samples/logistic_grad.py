@@ -50,21 +50,27 @@ def loss_grad(w, b, X, y):
         g2, a2, b2 = _as_matrices(g, a, b)
         return np.reshape(_unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2),
             np.shape(b))
+    # line 6: z = X @ w + b
     t = X @ w
     z = t + b
+    # line 7: p = 1 / (1 + np.exp(-z))
     exp_t = np.exp(-z)
     t_1 = 1 + exp_t
     p = 1 / t_1
+    # line 8: return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
     t_2 = y * np.log(p)
     t_3 = 1 - y
     t_4 = 1 - p
     t_5 = t_3 * np.log(t_4)
     t_6 = t_2 + t_5
+    # adjoint of line 8: return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
     d_t_6 = np.broadcast_to(-1.0 / np.size(t_6), np.shape(t_6))
     d_p = -(_unbroadcast(_unbroadcast(d_t_6, t_5) * t_3, z) / t_4
         ) + _unbroadcast(_unbroadcast(d_t_6, t_2) * y, z) / p
+    # adjoint of line 7: p = 1 / (1 + np.exp(-z))
     d_t_1 = -d_p * (p / t_1)
     d_z = -d_t_1 * exp_t
+    # adjoint of line 6: z = X @ w + b
     d_w = _matmul_adjoint_b(_unbroadcast(d_z, t), X, w)
     d_b = _unbroadcast(d_z, b)
     return _like(d_w, w), _like(d_b, b)

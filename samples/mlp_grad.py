@@ -56,17 +56,24 @@ def loss_grad(W1, b1, W2, b2, X, Y):
         g2, a2, b2 = _as_matrices(g, a, b)
         return np.reshape(_unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2),
             np.shape(b))
+    # line 6: h = np.tanh(X @ W1 + b1)
     t = X @ W1
     h = np.tanh(t + b1)
+    # line 7: out = h @ W2 + b2
     t_1 = h @ W2
     out = t_1 + b2
+    # line 8
     err = out - Y
+    # adjoint of line 8: err = out - Y
     d_out = _unbroadcast(2 * (np.broadcast_to(1.0 / X.shape[0], np.shape(
         err)) * err), out)
+    # adjoint of line 7: out = h @ W2 + b2
     d_t_1 = _unbroadcast(d_out, t_1)
+    # adjoint of line 6: h = np.tanh(X @ W1 + b1)
     d_t_2 = _matmul_adjoint_a(d_t_1, h, W2) * (1 - h * h)
     d_W1 = _matmul_adjoint_b(_unbroadcast(d_t_2, t), X, W1)
     d_b1 = _unbroadcast(d_t_2, b1)
+    # adjoint of line 7: out = h @ W2 + b2
     d_W2 = _matmul_adjoint_b(d_t_1, h, W2)
     d_b2 = _unbroadcast(d_out, b2)
     return _like(d_W1, W1), _like(d_b1, b1), _like(d_W2, W2), _like(d_b2, b2)

@@ -24,6 +24,8 @@ def detached_grad(x):
             return type(x)(_like(di, xi) for di, xi in zip(np.broadcast_to(
                 d, np.shape(x)), x))
         return type(x)(d) if isinstance(x, np.floating) else float(d)
+    # line 22: u = srcdiff.stop_gradient(x * x)
     u = x * x
+    # adjoint of line 23: return np.sum(u * x)
     d_x = np.broadcast_to(1.0, np.shape(x)) * u
     return _like(d_x, x, True)

@@ -55,5 +55,6 @@ def twice_dot_grad(x):
         lead = list(range(a.ndim - 1))
         out = np.tensordot(a, g, (lead, lead))
         return out if b.ndim == 1 else np.moveaxis(out, 0, -2)
+    # adjoint of line 9: return 2 * np.dot(x, x)
     d_x = _dot_adjoint_a(2.0, x, x) + _dot_adjoint_b(2.0, x, x)
     return _like(d_x, x, True)

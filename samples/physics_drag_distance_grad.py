@@ -12,21 +12,31 @@ G = 9.81
 def drag_distance_grad(speed, angle, drag, steps=400):
     tape = []
     tape_vx_vy = []
+    # line 33
     dt = 2.0 / steps
+    # line 35: vx = speed * math.cos(angle)
     cos_angle = math.cos(angle)
     vx = speed * cos_angle
+    # line 36: vy = speed * math.sin(angle)
     sin_angle = math.sin(angle)
     vy = speed * sin_angle
+    # line 34
     x = 0.0
+    # line 37
     for _ in range(steps):
         tape_vx_vy.append((vx, vy))
+        # line 38
         v = math.hypot(vx, vy)
+        # line 39
         x = x + vx * dt
+        # line 40: vx = vx - drag * v * vx * dt
         t = drag * v
         vx = vx - t * vx * dt
+        # line 41: vy = vy - (G + drag * v * vy) * dt
         t_1 = drag * v
         vy = vy - (G + t_1 * vy) * dt
         tape.append((v, t, t_1))
+    # adjoint of line 37: for _ in range(steps):
     d_x = 1.0
     d_vx = 0.0
     d_vy = 0.0
@@ -34,15 +44,19 @@ def drag_distance_grad(speed, angle, drag, steps=400):
     for _ in range(steps):
         vx, vy = tape_vx_vy.pop()
         v, t, t_1 = tape.pop()
+        # adjoint of line 41: vy = vy - (G + drag * v * vy) * dt
         d_t_2 = -d_vy * dt
         d_t_1 = d_t_2 * vy
         d_drag += d_t_1 * v
+        # adjoint of line 40: vx = vx - drag * v * vx * dt
         d_t_3 = -d_vx * dt
         d_t = d_t_3 * vx
         d_drag += d_t * v
         d_v = d_t_1 * drag + d_t * drag
+        # adjoint of line 38: v = math.hypot(vx, vy)
         d_vx = d_vx + d_t_3 * t + d_x * dt + d_v * vx / v
         d_vy = d_vy + d_t_2 * t_1 + d_v * vy / v
+    # adjoint of line 35: vx = speed * math.cos(angle)
     d_speed = d_vy * sin_angle + d_vx * cos_angle
     d_angle = d_vy * speed * cos_angle - d_vx * speed * sin_angle
     return d_speed, d_angle, d_drag

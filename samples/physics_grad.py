@@ -10,17 +10,23 @@ G = 9.81
 
 
 def projectile_range_grad(speed, angle, height):
+    # line 11: vx = speed * math.cos(angle)
     cos_angle = math.cos(angle)
     vx = speed * cos_angle
+    # line 12: vy = speed * math.sin(angle)
     sin_angle = math.sin(angle)
     vy = speed * sin_angle
+    # line 13: flight = (vy + math.sqrt(vy * vy + 2 * G * height)) / G
     t = 2 * G
     sqrt_t = math.sqrt(vy * vy + t * height)
     flight = (vy + sqrt_t) / G
+    # adjoint of line 13: flight = (vy + math.sqrt(vy * vy + 2 * G * height)) / G
     d_t_1 = vx / G
     d_t_2 = 0.5 * d_t_1 / sqrt_t
     d_vy = d_t_1 + 2 * (d_t_2 * vy)
+    # adjoint of line 11: vx = speed * math.cos(angle)
     d_speed = d_vy * sin_angle + flight * cos_angle
     d_angle = d_vy * speed * cos_angle - flight * speed * sin_angle
+    # adjoint of line 13: flight = (vy + math.sqrt(vy * vy + 2 * G * height)) / G
     d_height = d_t_2 * t
     return d_speed, d_angle, d_height

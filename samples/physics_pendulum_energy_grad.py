@@ -23,24 +23,33 @@ def pendulum_energy_grad(theta, omega, length, material):
         axes = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(
             g)[i] != 1)
         return np.sum(g, axis=axes, keepdims=True) if axes else g
+    # line 18: return FRICTION[material] if material in FRICTION else 0.5
     if material in FRICTION:
+        # line 18: return FRICTION[material] if material in FRICTION else 0.5
         mu = FRICTION[material]
     else:
         mu = 0.5
+    # line 25: kinetic = 0.5 * (length * omega) ** 2
     t = length * omega
     kinetic = 0.5 * t ** 2
+    # line 26: potential = G * length * (1 - math.cos(theta))
     t_1 = G * length
     t_2 = 1 - math.cos(theta)
     potential = t_1 * t_2
+    # line 27: work = mu * G * math.cos(theta) * 2 * abs(theta) * length
     t_3 = mu * G
     cos_theta = math.cos(theta)
     t_4 = t_3 * cos_theta * 2
     abs_theta = abs(theta)
+    # adjoint of line 28: return kinetic + potential - work
     d_t_5 = _unbroadcast(1.0, kinetic + potential)
+    # adjoint of line 27: work = mu * G * math.cos(theta) * 2 * abs(theta) * length
     d_theta = _unbroadcast(-length * t_4, abs_theta) * (float(theta > 0) -
         float(theta < 0)) - _unbroadcast(-2 * (length * abs_theta) * t_3,
         cos_theta) * math.sin(theta)
+    # adjoint of line 26: potential = G * length * (1 - math.cos(theta))
     d_theta += d_t_5 * t_1 * math.sin(theta)
+    # adjoint of line 25: kinetic = 0.5 * (length * omega) ** 2
     d_t = d_t_5 * t
     d_omega = d_t * length
     d_length = _unbroadcast(-t_4 * abs_theta, length

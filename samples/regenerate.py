@@ -1,11 +1,12 @@
-"""Regenerate every sample's derivative module with the command line:
+"""Regenerate every sample's derivative module, and the pictures, with the command line:
 
     python samples/regenerate.py
 
 Each entry of SAMPLES runs `srcdiff grad MODULE.py:FUNC --wrt WRT -o OUTPUT`
 (the exact command is also written into each output's docstring). The example
 arguments are used by tests/test_samples.py to run each output against finite
-differences.
+differences. Each entry of PICTURES runs `srcdiff graph MODULE.py:FUNC --wrt WRT
+-o OUTPUT.dot` (and `-o OUTPUT.svg` where Graphviz's `dot` is installed).
 """
 from __future__ import annotations
 
@@ -67,6 +68,30 @@ SAMPLES = [
 ]
 
 
+# the notes' pictures: (module, function, --wrt, output file without extension)
+PICTURES = [
+    ("notes_numpy", "twice_dot", "x", "notes_numpy_twice_dot_graph"),
+    ("doubling_loop", "f", "a", "doubling_loop_graph"),
+    ("mlp", "loss", "W1,b1,W2,b2", "mlp_graph"),
+]
+
+
+def picture_command(picture, ext: str = ".dot", output_dir: str = HERE) -> list[str]:
+    module, func, wrt, output = picture
+    return ["graph", os.path.join(HERE, module + ".py") + ":" + func, "--wrt", wrt,
+            "-o", os.path.join(output_dir, output + ext)]
+
+
+def draw(picture, ext: str = ".dot", output_dir: str = HERE) -> str | None:
+    """Write one picture; None on success, else the error."""
+    from srcdiff.cli import main
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        status = main(picture_command(picture, ext, output_dir))
+    return None if status == 0 else err.getvalue().strip()
+
+
 def command(sample, output_dir: str = HERE) -> list[str]:
     module, func, wrt, output, _ = sample
     return ["grad", os.path.join(HERE, module + ".py") + ":" + func, "--wrt", wrt,
@@ -93,6 +118,16 @@ def regenerate() -> int:
         else:
             failed += 1
             print(f"FAILED {name}: {error.splitlines()[0]}")
+    import shutil
+
+    for picture in PICTURES:
+        for ext in (".dot", ".svg") if shutil.which("dot") else (".dot",):
+            error = draw(picture, ext)
+            if error is None:
+                print(f"wrote {picture[3]}{ext}")
+            else:
+                failed += 1
+                print(f"FAILED {picture[3]}{ext}: {error.splitlines()[0]}")
     return 1 if failed else 0
 
 

@@ -84,23 +84,32 @@ def loss_grad(W, U, v, xs, targets):
             np.shape(b))
     tape = []
     tape_h_total = []
+    # line 7
     h = np.zeros(W.shape[0])
+    # line 9: for t in range(len(xs)):
     n = len(xs)
+    # line 8
     total = 0.0
+    # line 9: for t in range(len(xs)):
     for t in range(n):
         tape_h_total.append((h, _shape_stub(total)))
+        # line 10: h = np.tanh(W @ h + U @ xs[t])
         t_1 = W @ h
         t_2 = xs[t]
         t_3 = U @ t_2
         h_1 = np.tanh(t_1 + t_3)
+        # line 11: pred = np.dot(v, h)
         pred = np.dot(v, h_1)
+        # line 12: total = total + (pred - targets[t]) ** 2
         t_4 = pred - targets[t]
         t_5 = t_4 ** 2
         total = total + t_5
         tape.append((h_1, t_4, _shape_stub(t_1), _shape_stub(t_3),
             _shape_stub(pred), _shape_stub(t_5)))
         h = h_1
+    # adjoint of line 13: return total / len(xs)
     d_total = 1.0 / len(xs)
+    # adjoint of line 9: for t in range(len(xs)):
     d_h = np.zeros(np.shape(h))
     d_W = np.zeros(np.shape(W))
     d_U = np.zeros(np.shape(U))
@@ -109,13 +118,17 @@ def loss_grad(W, U, v, xs, targets):
         h, total = tape_h_total.pop()
         h_1, t_4, t_1, t_3, pred, t_5 = tape.pop()
         t_2 = xs[t]
+        # adjoint of line 12: total = total + (pred - targets[t]) ** 2
         d_pred = _unbroadcast(2 * _unbroadcast(d_total, t_5) * t_4, pred)
+        # adjoint of line 11: pred = np.dot(v, h)
         d_v += _dot_adjoint_a(d_pred, v, h_1)
         d_h += _dot_adjoint_b(d_pred, v, h_1)
+        # adjoint of line 10: h = np.tanh(W @ h + U @ xs[t])
         d_t_6 = d_h * (1 - h_1 * h_1)
         d_U += _matmul_adjoint_a(_unbroadcast(d_t_6, t_3), U, t_2)
         d_t_1 = _unbroadcast(d_t_6, t_1)
         d_W += _matmul_adjoint_a(d_t_1, W, h)
         d_h = _matmul_adjoint_b(d_t_1, W, h)
+        # adjoint of line 12: total = total + (pred - targets[t]) ** 2
         d_total = _unbroadcast(d_total, total)
     return _like(d_W, W, True), _like(d_U, U, True), _like(d_v, v, True)

@@ -7,6 +7,7 @@ readable Python source (`.source`) by reverse accumulation over an SSA form of
 from . import rules  # noqa: F401  (fills the rule table)
 from .api import detach, grad, hessian, hvp, jacobian, jvp, stop_gradient, value_and_grad, vjp
 from .check import check
+from .explain import explain
 from .errors import (
     NonNumericOutputError,
     NonScalarOutputError,
@@ -21,8 +22,8 @@ from .pytree import register_pytree
 from .rules.table import register, unregister
 
 __all__ = [
-    "grad", "value_and_grad", "vjp", "check", "jvp", "jacobian", "hessian", "hvp", "stop_gradient",
-    "detach", "register", "unregister", "register_pytree",
+    "grad", "value_and_grad", "vjp", "check", "explain", "jvp", "jacobian", "hessian", "hvp",
+    "stop_gradient", "detach", "register", "unregister", "register_pytree",
     "SrcDiffError", "UnsupportedSyntaxError", "NonScalarOutputError",
     "NotDifferentiableError", "NonNumericOutputError", "WrtError", "NoSourceError",
     "ShapeMismatchError",

@@ -116,20 +116,30 @@ def _edges(block, edges):
     return edges
 
 
+def varied(fn: ir.Function, wrt: list[ir.Var]) -> set[int]:
+    """Ids of the values that depend differentiably on `wrt` (explain.py)."""
+    return _varied(_edges(fn.body, []), wrt)
+
+
+def _varied(edges, wrt) -> set[int]:
+    out = {v.id for v in wrt}
+    changed = True
+    while changed:
+        changed = False
+        for tgt, srcs in edges:
+            if tgt.id not in out and any(s.id in out for s in srcs):
+                out.add(tgt.id)
+                changed = True
+    return out
+
+
 def analyze(fn: ir.Function, wrt: list[ir.Var], opaque_base=None) -> set[int]:
     """Ids of the active vars. Fixpoint over the dataflow edges (loops included).
     `opaque_base(atom)` says whether an indexed value is an object srcdiff cannot
     see into (its own `__getitem__`): indexing one with a differentiated value is
     then an error."""
     edges = _edges(fn.body, [])
-    varied = {v.id for v in wrt}
-    changed = True
-    while changed:
-        changed = False
-        for tgt, srcs in edges:
-            if tgt.id not in varied and any(s.id in varied for s in srcs):
-                varied.add(tgt.id)
-                changed = True
+    varied = _varied(edges, wrt)
     useful = {fn.result.id} if isinstance(fn.result, ir.Var) else set()
     changed = True
     while changed:

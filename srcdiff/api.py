@@ -15,7 +15,7 @@ from typing import Any, Callable, Sequence, Union
 
 import numpy as np
 
-from . import foreign, higher, pytree, shapes, transform, tree_api
+from . import foreign, higher, provenance, pytree, shapes, transform, tree_api
 from .dispatch import NO, dispatcher
 from .errors import (
     NonNumericOutputError,
@@ -181,7 +181,7 @@ def undefined(fn, args, kwargs, error: Exception, user=None) -> Exception:
     user's function `fn` was generated from, when it was), never a bare exception
     from generated code. Other ValueErrors are not arithmetic: `error`."""
     if isinstance(error, ValueError) and "math domain error" not in str(error):
-        return error
+        return provenance.note(error)
     code = getattr(fn, "__code__", None)
     if code is not None and not code.co_filename.startswith("<srcdiff"):
         try:  # (generated code raising here would be this error again)
@@ -198,10 +198,10 @@ def undefined(fn, args, kwargs, error: Exception, user=None) -> Exception:
         if tb.tb_frame.f_code.co_filename.startswith("<srcdiff"):
             line = linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno).strip()
         tb = tb.tb_next
-    return SrcDiffError(
+    return provenance.note(SrcDiffError(
         f"a derivative of {describe(user)}{where} is undefined at this point (infinite or "
         f"not a real number): evaluating it raised {type(error).__name__}: {error}"
-        + (f"\n  in the generated line: {line}" if line else ""))
+        + (f"\n  in the generated line: {line}" if line else "")), error)
 
 
 def check_scalar(y) -> None:
@@ -312,12 +312,33 @@ class Derivative:
     def source(self) -> str:
         """The generated derivative: for the argument kinds (scalar or array) of
         the latest call, or, before any call, the generic one for any kinds."""
+        return self._shown().source
+
+    @property
+    def source_map(self) -> dict:
+        """Line of `.source` -> (file, line) of the primal statement it comes from."""
+        return self._shown().source_map
+
+    def _shown(self) -> transform.Built:
         entry = self._last
         if entry is None:
-            return self._generic.source
+            return self._generic
         if callable(entry.shown):  # built when first read, not on the call path
             entry.shown = entry.shown()
-        return entry.shown.source
+        return entry.shown
+
+    def graph(self):
+        """The SSA graph of `f` with its adjoint (graph.py): `.dot`, `.save(path)`."""
+        from .graph import graph
+        return graph(self._fn, self.wrt)
+
+    def _repr_html_(self) -> str:  # notebooks: the picture (with Graphviz) and the source
+        from .explain import html
+        return html(self)
+
+    def _repr_svg_(self):
+        from .graph import svg_of
+        return svg_of(self)
 
     def __call__(self, /, *args, **kwargs):
         values = self._bind(args, kwargs) if kwargs or len(args) != self._nparams else args
@@ -345,6 +366,7 @@ class Derivative:
                 raise foreign.unsupported(self._fn, args, kwargs, e, self.primal) from e
             if isinstance(e, _ARITHMETIC):
                 raise undefined(self._fn, args, kwargs, e, self.primal) from None
+            provenance.note(e)  # where in f it came from: a note
             raise
         return result[1] if entry.unwrap else result
 
@@ -467,9 +489,13 @@ def vjp(f: Callable, *primals: Any, wrt: Wrt | None = None):
             value, grads = built.fn(*primals, **{built.ct_name: ct})
         except _ARITHMETIC as e:
             raise undefined(fn, primals, {}, e, f) from None
+        except Exception as e:  # where in f it came from: a note
+            provenance.note(e)
+            raise
         return grads
 
     pullback.source = built.source
+    pullback.source_map = built.source_map
     return out, pullback
 
 
@@ -490,6 +516,11 @@ class JVP:
     def source(self) -> str:
         """The generic jvp (for any argument kinds), built when first read."""
         return transform.build("forward", self._fn, self._idx, "jvp").source
+
+    @property
+    def source_map(self) -> dict:
+        """Line of `.source` -> (file, line) of the primal statement it comes from."""
+        return transform.build("forward", self._fn, self._idx, "jvp").source_map
 
     def __call__(self, primals, tangents):
         primals, tangents = tuple(primals), tuple(tangents)
@@ -533,6 +564,9 @@ class JVP:
             return built.fn(*primals, **kw)
         except _ARITHMETIC as e:
             raise undefined(self._fn, primals, {}, e, self.primal) from None
+        except Exception as e:  # where in f it came from: a note
+            provenance.note(e)
+            raise
 
 
 def jvp(f: Callable, primals=None, tangents=None):

@@ -1,5 +1,7 @@
 """The command line: `srcdiff grad` writes a standalone derivative module,
-`srcdiff check` compares a derivative with SymPy or finite differences.
+`srcdiff check` compares a derivative with SymPy or finite differences,
+`srcdiff graph` draws a function's SSA graph with its adjoint (graph.py),
+`srcdiff explain` prints what srcdiff does with a function at a point (explain.py).
 
 User mistakes are one `srcdiff: error: ...` line on stderr (a located error adds
 the quoted source line and caret) and exit status 2, never a traceback;
@@ -39,6 +41,14 @@ CHECK_EXAMPLE = """examples:
   srcdiff check model.py:loss --at-file point.npz
 exit status: 0 when the derivative agrees, 1 on a mismatch, 2 on an error.
 """
+GRAPH_EXAMPLE = """examples:
+  srcdiff graph model.py:loss --wrt w -o loss.dot
+  srcdiff graph model.py:loss -o loss.svg      # needs Graphviz's dot (package graphviz)
+"""
+EXPLAIN_EXAMPLE = """example:
+  srcdiff explain model.py:f --at x=1.5,y=2.0,n=3
+exit status: 0 when the derivative agrees with the reference, 1 when it does not.
+"""
 
 
 class CliError(Exception):
@@ -52,11 +62,14 @@ class _Parser(argparse.ArgumentParser):
 
 def parser() -> argparse.ArgumentParser:
     top = _Parser(prog="srcdiff", description="Source-transforming automatic "
-                  "differentiation: write a derivative as a standalone Python module, or "
-                  "check one against SymPy / finite differences.",
-                  epilog=GRAD_EXAMPLE + "\n" + CHECK_EXAMPLE,
+                  "differentiation: write a derivative as a standalone Python module, "
+                  "check one against SymPy / finite differences, draw a function's graph "
+                  "with its adjoint, or explain what srcdiff did.",
+                  epilog=GRAD_EXAMPLE + "\n" + CHECK_EXAMPLE + "\n" + GRAPH_EXAMPLE + "\n"
+                  + EXPLAIN_EXAMPLE,
                   formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = top.add_subparsers(dest="command", metavar="{grad,check}", parser_class=_Parser)
+    sub = top.add_subparsers(dest="command", metavar="{grad,check,graph,explain}",
+                             parser_class=_Parser)
     sub.required = True
     target = "the function to differentiate, as PATH.py:FUNC (FUNC defined in that file)"
     wrt = ("comma-separated parameter names or indices to differentiate with respect to "
@@ -76,6 +89,9 @@ def parser() -> argparse.ArgumentParser:
                    help="reverse (adjoint) or forward (tangent) mode (default: reverse)")
     g.add_argument("-o", "--output", metavar="OUT.py",
                    help="write the module to OUT.py instead of stdout")
+    g.add_argument("--no-comments", dest="comments", action="store_false",
+                   help="leave out the comments saying which line of FUNC each block of "
+                   "the derivative comes from (`# line 12: z = x * y`)")
 
     c = sub.add_parser("check", help="check the derivative of FUNC at a point",
                        description="Compare the derivative srcdiff generates for FUNC with "
@@ -83,6 +99,36 @@ def parser() -> argparse.ArgumentParser:
                        "with central finite differences (loops, arrays), print the report, "
                        "and exit 0 when they agree, 1 when they do not.", epilog=CHECK_EXAMPLE,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    _point_arguments(c, target, wrt)
+
+    gr = sub.add_parser("graph", help="draw the SSA graph of FUNC with its adjoint",
+                        description="Draw FUNC's SSA graph — its values (ellipses) and "
+                        "operations (boxes), active values blue, inactive grey, branches and "
+                        "loops as boxes around their parts — with the adjoint (red) flowing "
+                        "back from the result. Writes Graphviz DOT (to stdout without -o); "
+                        "an -o ending in .svg or .png is drawn by Graphviz's `dot` program "
+                        "(the system package graphviz).", epilog=GRAPH_EXAMPLE,
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    gr.add_argument("target", metavar="PATH.py:FUNC", help=target)
+    gr.add_argument("--wrt", default=None, help=wrt.replace("%(default)s",
+                                                              "default: the first parameter"))
+    gr.add_argument("-o", "--output", metavar="OUT.dot|OUT.svg|OUT.png",
+                    help="write the picture to this file (its extension says the format) "
+                    "instead of DOT text to stdout")
+
+    e = sub.add_parser("explain", help="explain what srcdiff does with FUNC at a point",
+                       description="Print FUNC with its line numbers, the derivative srcdiff "
+                       "generates for the given arguments (each block commented with the "
+                       "line of FUNC it computes or differentiates), the check report "
+                       "against SymPy or finite differences, and which parameters get a "
+                       "zero gradient by construction, and why.", epilog=EXPLAIN_EXAMPLE,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    _point_arguments(e, target, wrt)
+    return top
+
+
+def _point_arguments(c, target: str, wrt: str) -> None:
+    """The arguments of a command run at a point: FUNC, --at, --at-file, --wrt."""
     c.add_argument("target", metavar="PATH.py:FUNC", help=target)
     c.add_argument("--at", action="append", default=[], metavar="NAME=VALUE,...",
                    help="argument values, e.g. x=1.5,y=2.0; arrays as x=[1,2,3] (nested "
@@ -94,16 +140,14 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--wrt", default=None, help=wrt.replace(
         "%(default)s", "default: every parameter given a float or float array, else the "
         "first parameter"))
-    return top
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (also used by the console script)."""
     try:
         args = parser().parse_args(argv)
-        if args.command == "grad":
-            return cmd_grad(args)
-        return cmd_check(args)
+        return {"grad": cmd_grad, "check": cmd_check, "graph": cmd_graph,
+                "explain": cmd_explain}[args.command](args)
     except CliError as e:
         return _fail(str(e))
     except Exception as e:  # srcdiff's own errors and anything the user's code raises
@@ -204,7 +248,7 @@ def cmd_grad(args) -> int:
     header = (textwrap.fill(f"The gradient of {fn.__name__} ({os.path.basename(path)}) with "
                             f"respect to {names}, generated by srcdiff.", 88)
               + f"\n\nRegenerate with: {command}\n")
-    text = standalone.module_text(fn, idx, as_tuple, args.mode, header)
+    text = standalone.module_text(fn, idx, as_tuple, args.mode, header, args.comments)
     if args.output:
         try:
             with open(args.output, "w") as out:
@@ -216,9 +260,44 @@ def cmd_grad(args) -> int:
     return 0
 
 
+# ----- graph -----
+def cmd_graph(args) -> int:
+    from .graph import graph
+
+    fn, _ = load(args.target)
+    fn = function_of(fn)
+    idx, _ = resolve_wrt(fn, parse_wrt(args.wrt, fn))
+    picture = graph(fn, idx)
+    if not args.output:
+        sys.stdout.write(picture.dot)
+        return 0
+    try:
+        picture.save(args.output)
+    except OSError as e:
+        raise CliError(f"cannot write {args.output}: {e.strerror}") from None
+    return 0
+
+
+# ----- explain -----
+def cmd_explain(args) -> int:
+    from .explain import explain
+
+    fn, ordered, wrt = _point(args)
+    report = explain(fn, *ordered, wrt=wrt)
+    sys.stdout.write(str(report))
+    return 0 if getattr(report.report, "ok", False) else EXIT_MISMATCH
+
+
 # ----- check -----
 def cmd_check(args) -> int:
+    fn, ordered, wrt = _point(args)
+    report = check(fn, *ordered, wrt=wrt)
+    print(report)
+    return 0 if report.ok else EXIT_MISMATCH
 
+
+def _point(args) -> tuple:
+    """(function, its arguments in order, wrt) from FUNC, --at, --at-file, --wrt."""
     fn, path = load(args.target)
     fn = function_of(fn)
     names = _param_names(fn)
@@ -248,9 +327,7 @@ def cmd_check(args) -> int:
     wrt = tuple(wrt) if isinstance(wrt, (tuple, list)) else (wrt,)
     ordered = [_as_float(v) if (i in wrt or names[i] in wrt) else v
                for i, v in enumerate(ordered)]
-    report = check(fn, *ordered, wrt=wrt)
-    print(report)
-    return 0 if report.ok else EXIT_MISMATCH
+    return fn, ordered, wrt
 
 
 def parse_at(text: str) -> dict[str, Any]:

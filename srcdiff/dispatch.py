@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import provenance
 from .rules.table import VERSION
 from .spelling import MISSING
 
@@ -33,7 +34,7 @@ def dispatcher(params: list, entries: list, wrt: tuple, version: int, general, f
     scope = {"_NO": NO, "_ndarray": np.ndarray, "_float64": np.dtype(float), "_general": general,
              "_fallback": fallback, "_undefined": undefined, "_ARITHMETIC": arithmetic,
              "_version": version, "_VERSION": VERSION, "_type": type, "_KeyError": KeyError,
-             "_names": tuple(names) if named else None}
+             "_names": tuple(names) if named else None, "_note": provenance.note}
     defaults = {i: p.default for i, p in enumerate(params) if p.default is not p.empty}
     required = [a for i, a in enumerate(names) if i not in defaults]
     missing = f" or {required[-1]} is _NO" if required else ""
@@ -103,7 +104,10 @@ def _guarded(e: int, entry, args: str, scope: dict) -> list:
             "try:",
             f"    return {call}",
             "except _ARITHMETIC as __e:",
-            f"    raise _undefined(__self._fn, ({args}), {{}}, __e, __self.primal) from None"]
+            f"    raise _undefined(__self._fn, ({args}), {{}}, __e, __self.primal) from None",
+            "except Exception as __e:",  # (no cost unless raised)
+            "    _note(__e)",
+            "    raise"]
     if not checks:
         return ["        " + ln for ln in body]
     return (["        try:",

@@ -18,6 +18,7 @@ from collections import Counter
 
 import astor
 
+from . import provenance
 from .coalesce import Groups
 from .exprs import Ref
 
@@ -183,7 +184,7 @@ def tidy(func: ast.FunctionDef, temps: set[str], keep: set[str]) -> ast.Function
                 if _dead(s, loads, keep):
                     changed = True
                     if getattr(s, "keep_call", False):  # its value is unused, not its call
-                        new.append(ast.Expr(s.value))
+                        new.append(provenance.copy_tag(ast.Expr(s.value), s))
                         new[-1].pure_check = getattr(s, "pure_check", False)
                     continue
                 new.append(s)
@@ -335,12 +336,15 @@ def to_source(func: ast.FunctionDef) -> str:
 _COMPILED: Counter = Counter()  # generated functions compiled, per name
 
 
-def compile_function(source: str, fname: str, f, injected: dict | None = None):
+def compile_function(source: str, fname: str, f, injected: dict | None = None,
+                     source_map: dict | None = None):
     """Compile `source` (one def) exactly as printed, so its globals are `f`'s
     module dict (read live), `f`'s closure cells are shared, and `injected` names
     arrive as closure cells (a cell given is shared as it is: an inlined helper's
     closure, read live): nothing is written into the user's module. The text
-    goes to `linecache`, so tracebacks and debuggers show it."""
+    goes to `linecache` under the code's file name, line for line (a traceback's
+    line N is line N of `source`), so tracebacks and debuggers show it; its
+    `source_map` (provenance.py) goes with it, for the notes of exceptions."""
     injected = dict(injected or {})
     freevars = list(f.__code__.co_freevars)
     cells = dict(zip(freevars, f.__closure__ or ()))
@@ -352,8 +356,9 @@ def compile_function(source: str, fname: str, f, injected: dict | None = None):
     filename = f"<srcdiff: {fname}>" if n == 1 else f"<srcdiff: {fname} #{n}>"
     with warnings.catch_warnings():  # `1.0[0]`: grad of a non-scalar result, which the
         warnings.simplefilter("ignore", SyntaxWarning)  # check refuses before it runs
-        code = compile(text, filename, "exec")
-    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+        code = compile(_unwrapped_positions(ast.parse(text)), filename, "exec")
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    provenance.register(filename, source_map or {})
     scope = next(c for c in code.co_consts if isinstance(c, types.CodeType))
     inner = next(c for c in scope.co_consts if isinstance(c, types.CodeType)
                  and c.co_name == fname)
@@ -364,8 +369,30 @@ def compile_function(source: str, fname: str, f, injected: dict | None = None):
     closure = [cell(n) for n in inner.co_freevars]
     fn = types.FunctionType(inner, f.__globals__, fname, f.__defaults__, tuple(closure) or None)
     fn.__kwdefaults__ = dict(f.__kwdefaults__) if f.__kwdefaults__ else None
-    weakref.finalize(fn, linecache.cache.pop, filename, None)  # its text lives as long as it
+    weakref.finalize(fn, _forget, filename)  # its text lives as long as it
     return fn
+
+
+def _unwrapped_positions(tree: ast.Module) -> ast.Module:
+    """The scope function's tree with the positions of `source` itself: one line up
+    (the scope's `def` is line 0) and, inside it, four columns left."""
+    scope = tree.body[0]
+    for n in ast.walk(tree):
+        if getattr(n, "lineno", None) is None:
+            continue
+        n.lineno -= 1
+        if getattr(n, "end_lineno", None) is not None:
+            n.end_lineno -= 1
+        if n is not scope and n.col_offset >= 4:
+            n.col_offset -= 4
+            if (getattr(n, "end_col_offset", None) or 0) >= 4:
+                n.end_col_offset -= 4
+    return tree
+
+
+def _forget(filename: str) -> None:
+    linecache.cache.pop(filename, None)
+    provenance.forget(filename)
 
 
 def in_place_updates(func: ast.FunctionDef, keep: set[str]) -> None:
@@ -384,4 +411,4 @@ def in_place_updates(func: ast.FunctionDef, keep: set[str]) -> None:
                 continue
             new = update(target, s.value)
             if new is not None:
-                block[i] = new
+                block[i] = provenance.copy_tag(new, s)

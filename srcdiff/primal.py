@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 
-from . import exprs, ir
+from . import exprs, ir, provenance
 from .exprs import assign, name, pv
 from .rules.table import lookup
 
@@ -67,12 +67,14 @@ class Primal:
     def block(self, stmts: list, loop: ir.Loop | None = None) -> list:
         out: list = []
         for s in stmts:
+            start = len(out)
             if isinstance(s, ir.Assign):
                 self.assign_(s, out)
             elif isinstance(s, ir.If):
                 self.if_(s, out, loop)
             else:
                 self.loop_(s, out)
+            provenance.tag(out, start, s.loc, provenance.PRIMAL)
         return out
 
     def assign_(self, s: ir.Assign, out: list) -> None:
@@ -98,6 +100,7 @@ class Primal:
     def loop_(self, s: ir.Loop, out: list) -> None:
         for c in s.carried:
             out.append(assign(pv(c.phi), exprs.atom(c.init)))
+            provenance.tag_initial(out[-1], s.loc, c.key)  # `total = 0.0` before it
         body = self.loop_start(s, out)
         body += self.block(s.body, s)
         self.loop_end(s, body, out)

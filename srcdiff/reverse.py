@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from . import exprs, ir, primal, shapes
+from . import exprs, ir, primal, provenance, shapes
 from .activity import diff_args, rule_of
 from .adjoints import Adjoints
 from .coalesce import Groups
@@ -84,15 +84,19 @@ class Reverse(Adjoints):
         out: list = []
         self.blocks.append(block)
         for s in reversed(block):
+            start = len(out)
             if isinstance(s, ir.Assign):
                 self.assign_(s, out)
             elif isinstance(s, ir.If):
                 self.if_(s, out)
             else:
                 self.loop_(s, out)
+            provenance.tag(out, start, s.loc, provenance.ADJOINT)
+            provenance.tag_pending(self.state, s.loc)
         self.blocks.pop()
         if epilogue is not None:
             epilogue(out)
+            provenance.tag(out, 0, None, provenance.ADJOINT)  # pending ones written now
         if self.loop_stack:
             defined = {v.id for s in block for v in ir.stmt_defs(s)}
             rec = sorted(defined & reads(out))

@@ -30,7 +30,7 @@ from typing import Any, Sequence
 import astor
 import numpy as np
 
-from . import aliasing, spelling, transform
+from . import aliasing, provenance, spelling, transform
 from .errors import SrcDiffError
 from .rules.stop import stop_gradient
 from .source import describe, function_of
@@ -42,24 +42,51 @@ class StandaloneError(SrcDiffError):
     """The derivative needs something that cannot be written into a module."""
 
 
-def build_source(f, wrt: Sequence[int], as_tuple: bool, mode: str = "reverse") -> str:
+def build_source(f, wrt: Sequence[int], as_tuple: bool, mode: str = "reverse",
+                 comments: bool = True, lookup=None) -> str:
     """The source of the generic derivative function of `f` (one `def`): the code
-    `.source` shows. Where that code is right for numbers only (an in-place update of
-    a value another name holds: for an array it would change that one too), it first
-    refuses any other argument."""
+    `.source` shows (with its provenance comments, unless `comments` is false).
+    Where that code is right for numbers only (an in-place update of a value
+    another name holds: for an array it would change that one too), it first
+    refuses any other argument. With `lookup` (name -> (found, value)), calls of
+    srcdiff.stop_gradient (the identity) are replaced by their argument."""
     if mode not in ("reverse", "forward"):
         raise StandaloneError(f"mode must be 'reverse' or 'forward', not {mode!r}")
     build = transform.build_forward if mode == "forward" else transform.build_reverse
     su = transform.setup(f, tuple(wrt), None, strict=False)
     findings = aliasing.analyze(su.fn, su.vk)  # (unknown kinds: a value may be an array)
-    source = build(f, tuple(wrt), "grad", as_tuple=as_tuple, strict=not findings).source
-    return _numbers_only(source, findings[0]) if findings else source
+    built = build(f, tuple(wrt), "grad", as_tuple=as_tuple, strict=not findings)
+    reprint = _Reprint(built.tags, su.fn.loc.filename if su.fn.loc else None)
+    source = _numbers_only(built.source, findings[0], reprint) if findings else built.source
+    tree = reprint.parse(source)
+    if lookup is not None and _strip_stop_gradient(tree, lookup):
+        source = reprint.print(tree)
+    return source if comments else provenance.strip_comments(source)
 
 
-def _numbers_only(source: str, finding) -> str:
+class _Reprint:
+    """Prints a tree parsed from generated source again, with its comments."""
+
+    def __init__(self, tags: dict, home: str | None):
+        self.tags, self.home = tags, home
+
+    def parse(self, source: str) -> ast.Module:
+        """The tree of `source` (the latest text printed), its statements tagged."""
+        tree = ast.parse(source)
+        provenance.retag(tree, self.tags)
+        return tree
+
+    def print(self, tree: ast.Module) -> str:
+        """`tree` (from `parse`, changed) printed and commented again."""
+        text = astor.to_source(tree)
+        text, _, self.tags = provenance.annotate(tree.body[-1], text, self.home)
+        return text
+
+
+def _numbers_only(source: str, finding, reprint) -> str:
     """`source` whose function first raises a TypeError unless every argument is a
     number: the code is right for numbers only, for the reason `finding` gives."""
-    tree = ast.parse(source)
+    tree = reprint.parse(source)
     func = tree.body[-1]
     params = [a.arg for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs]
     line = linecache.getline(finding.loc.filename, finding.loc.lineno).strip() if (
@@ -73,16 +100,18 @@ def _numbers_only(source: str, finding) -> str:
                       f"    raise TypeError({why!r})").body
     first = next((i for i, s in enumerate(func.body) if not isinstance(s, ast.FunctionDef)), 0)
     func.body[first:first] = check
-    return astor.to_source(tree)
+    return reprint.print(tree)
 
 
 def module_text(f, wrt: Sequence[int], as_tuple: bool = False, mode: str = "reverse",
-                header: str = "") -> str:
+                header: str = "", comments: bool = True) -> str:
     """A module defining the derivative of `f` and everything it reads from `f`'s
-    module, so that it runs with only what that module imports (never srcdiff)."""
+    module, so that it runs with only what that module imports (never srcdiff);
+    with provenance comments unless `comments` is false."""
     f = function_of(f)
-    source = build_source(f, wrt, as_tuple, mode)
-    return _Embedder(f, transform.lowered(f).injected).module(source, header)
+    embedder = _Embedder(f, transform.lowered(f).injected)
+    source = build_source(f, wrt, as_tuple, mode, comments, embedder._lookup)
+    return embedder.module(source, header)
 
 
 class _Embedder:
@@ -102,8 +131,8 @@ class _Embedder:
         self.taken: set[str] = set()
 
     def module(self, source: str, header: str) -> str:
+        main = source
         tree = ast.parse(source)
-        main = astor.to_source(tree) if _strip_stop_gradient(tree, self._lookup) else source
         main_name = tree.body[-1].name
         self.taken.add(main_name)
         self._embed(main, allow_closure=True)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import (activity, aliasing, coalesce, emit, exprs, foreign, ir, kinds, pytree, runtime,
-               shapes)
+from . import (activity, aliasing, coalesce, emit, exprs, foreign, ir, kinds, provenance, pytree,
+               runtime, shapes)
 from .coalesce import Groups
 from .adjoints import is_fresh
 from .exprs import Ref, assign, name, pv
@@ -131,6 +131,8 @@ class Built:
     ct_name: str = ""
     returns_value: bool = True  # the function returns (value, gradient)
     kind_guards: list = field(default_factory=list)  # (namespace, global, type) assumed
+    source_map: dict = field(default_factory=dict)  # line of source -> (file, line) of f
+    tags: dict = field(default_factory=dict)  # line of source -> its statement's provenance
 
 
 def reserved_names(f, lw: Lowered) -> set[str]:
@@ -240,8 +242,15 @@ def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Group
     func.body = runtime.drop_unused_helpers(func.body)  # (tidying may drop their calls)
     func = emit.rename(func, vars_by_id, primal, su.fn.params, su.reserved)
     source = emit.to_source(func)
-    compiled = emit.compile_function(source, fname, su.f, {**su.lw.injected, **(injected or {})})
-    return Built(source, compiled, fname)
+    source, source_map, tags = provenance.annotate(func, source, _home(su.fn))
+    compiled = emit.compile_function(source, fname, su.f, {**su.lw.injected, **(injected or {})},
+                                     source_map)
+    return Built(source, compiled, fname, source_map=source_map, tags=tags)
+
+
+def _home(fn: ir.Function) -> str | None:
+    """The primal's file: its lines are commented `line 12`, other files' by name."""
+    return provenance.home_of(fn.loc.filename) if fn.loc is not None else None
 
 
 def _finalize(su: Setup, w: ir.Var, g: ast.expr, floats=None, fresh=False,
@@ -385,6 +394,7 @@ def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
     if check is not None:
         body.append(ast.Expr(ast.Call(name("__srcdiff_check__"), [result], [])))
     body += back
+    provenance.tag(back, 0, None, provenance.ADJOINT)  # the gradients' last contributions
     single = variant != "vjp" and len(wrt) == 1 and not as_tuple
     gtuple = grads[0] if single else ast.Tuple(grads, ast.Load())
     if variant == "grad" and check is None:

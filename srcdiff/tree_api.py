@@ -18,7 +18,7 @@ import weakref
 
 import numpy as np
 
-from . import emit, pytree, runtime, transform, unpack
+from . import emit, provenance, pytree, runtime, transform, unpack
 from .errors import NotDifferentiableError, ShapeMismatchError, SrcDiffError
 from .pytree import DATACLASS, DICT, LEAF, LIST, NAMEDTUPLE, NONE, TUPLE
 from .source import describe, parse_function
@@ -183,6 +183,7 @@ def restructure(built, f, plan, flat: Flat, wrt, single: bool, variant: str,
     base, _ = base_of(f)
     node, _ = parse_function(base)
     func = ast.parse(built.source).body[0]
+    provenance.retag(func, built.tags)  # (its comments are written again below)
     cells = dict(zip(built.fn.__code__.co_freevars, built.fn.__closure__ or ()))
     used = {n.id for n in ast.walk(func) if isinstance(n, ast.Name)}
     namer = _Names(used | set(base.__globals__) | set(dir(builtins)))
@@ -220,9 +221,10 @@ def restructure(built, f, plan, flat: Flat, wrt, single: bool, variant: str,
     if fname:
         func.name = fname
     source = emit.to_source(func)
-    fn = emit.compile_function(source, func.name, base, {**cells, **injected})
+    source, source_map, tags = provenance.annotate(func, source, base.__code__.co_filename)
+    fn = emit.compile_function(source, func.name, base, {**cells, **injected}, source_map)
     return transform.Built(source, fn, func.name, getattr(built, "ct_name", ""),
-                           built.returns_value, built.kind_guards)
+                           built.returns_value, built.kind_guards, source_map, tags)
 
 
 def _split_return(ret, variant, returns_value):
@@ -383,6 +385,7 @@ def vjp(f, fn, primals, idx):
             return _run(built.fn, f, fn, primals, {built.ct_name: ct})[1]
 
     pullback.source = built.source
+    pullback.source_map = built.source_map
     return out, pullback
 
 
@@ -392,6 +395,9 @@ def _run(gen, f, fn, primals, kwargs):
         return gen(*primals, **kwargs)
     except _ARITHMETIC as e:
         raise undefined(fn, primals, {}, e, f) from None
+    except Exception as e:  # where in f it came from: a note
+        provenance.note(e)
+        raise
 
 
 def _cotangent(c, o):

@@ -13,6 +13,7 @@ import pytest
 
 import srcdiff
 from programs.numpy_style import dft_complex
+from source_text import code
 from srcdiff import SrcDiffError
 
 EPS = np.finfo(float).eps
@@ -790,10 +791,10 @@ def test_a_domain_check_of_constants_that_passes_is_not_kept():
     assert srcdiff.grad(gauss_constant, mode="forward")(0.5) == pytest.approx(-0.5, rel=1e-14)
     g = srcdiff.grad(gauss_constant)
     assert g(0.5) == pytest.approx(-0.5, rel=1e-14)
-    assert "math.log" not in g.source  # (the value, which reads it, is not computed)
+    assert "math.log" not in code(g.source)  # (the value, which reads it, is not computed)
     g = srcdiff.grad(unused_log)
     g(2.5)
-    assert "math.log(t)" in g.source  # (t = x - 1: it raises for x <= 1)
+    assert "math.log(t)" in code(g.source)  # (t = x - 1: it raises for x <= 1)
 
 
 def test_domain_checks_keep_the_derivative_elsewhere():

@@ -18,6 +18,7 @@ from test_issue15 import assert_all_modes, fd_grad
 
 import srcdiff
 from srcdiff import SrcDiffError, UnsupportedSyntaxError
+from source_text import code
 
 
 def check(f, x, *rest, want=None):
@@ -156,7 +157,7 @@ def test_stats_helper_returns_a_tuple_of_array_statistics():
 
 
 def test_rk4_source_reads_like_hand_code():
-    src = srcdiff.grad(rk4_prey).source
+    src = code(srcdiff.grad(rk4_prey).source)
     assert "k1x = a * x - t * y" in src or "k1x = " in src
     for text in ("pack", "items", "lotka_volterra(", "[0]"):
         assert text not in src, text
@@ -245,7 +246,7 @@ def test_dicts_built_inside_f(f, x):
 
 
 def test_dict_source_reads_like_hand_code():
-    src = srcdiff.grad(dict_display).source
+    src = code(srcdiff.grad(dict_display).source)
     assert "{" not in src.split("\n", 1)[1] and "'a'" not in src
 
 
@@ -371,7 +372,7 @@ def test_the_derivative_raises_where_f_does(mode):
 
 
 def test_raise_source_reads_like_hand_code():
-    src = srcdiff.grad(raises_in_branch).source
+    src = code(srcdiff.grad(raises_in_branch).source)
     body = src.split("if x < 0:\n        raise ValueError(", 1)[1]
     assert "if " not in body and "else" not in body, src
 
@@ -519,7 +520,7 @@ def test_partial_of_a_helper():
 
 
 def test_closure_source_reads_like_hand_code():
-    src = srcdiff.grad(nested_def).source
+    src = code(srcdiff.grad(nested_def).source)
     assert "bump" not in src and "lambda" not in src and "<" not in src, src
     assert "Spring" not in srcdiff.grad(calls_a_method).source
 
