@@ -511,6 +511,11 @@ class JVP:
         self._idx = tuple(range(len(self._positional))) if idx is None else tuple(idx)
         transform.lowered(self._fn)  # unsupported code is reported here
         self._last = None
+        # jvp(grad(f)) of a loop, tangent in the gradient's parameter only: H v, by hvp
+        # (one reverse sweep over f's tangent code, not one tangent sweep per element)
+        self._products = HVP(f._fn, f.wrt[0]) if (
+            isinstance(f, Derivative) and f.variant == "grad" and not f._as_tuple
+            and idx is None and higher.has_loops(f._fn)) else None
 
     @property
     def source(self) -> str:
@@ -535,6 +540,11 @@ class JVP:
                 f"jvp needs one primal and one tangent per positional parameter of "
                 f"{describe(self._fn)} ({[p.name for p in self._positional]}); got "
                 f"{len(primals)} primals and {len(tangents)} tangents")
+        if self._products is not None:
+            w = self._products.wrt
+            if not any(np.any(t) for j, t in enumerate(tangents) if j != w) and (
+                    not tree_api.structured(primals, self._idx)):
+                return self.primal(*primals), self._products(*primals, tangents[w])
         return self.push(primals, tangents)
 
     def push(self, primals, tangents):

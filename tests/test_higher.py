@@ -192,3 +192,14 @@ def test_gradient_with_respect_to_two_parameters_differentiated_again():
     assert mixed == pytest.approx(1 + 2 * y + 3 * y ** 2, rel=1e-12)
     assert srcdiff.grad(srcdiff.grad(f, wrt=1), wrt=1)(0.5, y) == pytest.approx(
         0.5 * (2 + 6 * y), rel=1e-12)
+
+
+def test_jvp_of_the_gradient_with_tangents_in_every_parameter():
+    """Tangents in x and k: H_xx v + H_xk t_k (the general path, not hvp's)."""
+    v, tk, k, h = np.array([1.0, -2.0, 0.5]), 0.5, 0.9, 1e-4
+    H = second_differences(lambda y: euler(y, k), X)
+    mixed = np.array([(euler(X + h * e, k + h) - euler(X + h * e, k - h)
+                       - euler(X - h * e, k + h) + euler(X - h * e, k - h)) / (4 * h * h)
+                      for e in np.eye(3)])
+    out, t = srcdiff.jvp(srcdiff.grad(euler), (X, k), (v, tk))
+    np.testing.assert_allclose(t, H @ v + mixed * tk, rtol=1e-5, atol=1e-6)
