@@ -512,6 +512,8 @@ class _Flatten:
                 return ast.copy_location(ast.Constant(env[e.id].value), e)
             if isinstance(value, _Ref) and value.td.kind == LEAF:
                 return self.leaf(value, e)
+            if isinstance(value, _Ref) and value.td.kind == NONE:  # (an empty tree)
+                return ast.copy_location(ast.Constant(None), e)
             if value is not None:
                 raise self.error(f"{self.spelled(value) if isinstance(value, _Ref) else 'a slice'}"
                                  " (a structured parameter) used as a whole here", e)
