@@ -32,6 +32,9 @@ def function_of(fn):
         raise NotDifferentiableError(
             f"{fn!r} is a functools.partial; differentiate the underlying function and "
             "pass the bound arguments as non-differentiated arguments")
+    shim = primitive_shim(fn)
+    if shim is not None:
+        return shim
     if isinstance(fn, (np.vectorize, np.ufunc)):
         raise NotDifferentiableError(f"{fn!r} has no Python source to transform")
     if isinstance(fn, type):
@@ -87,6 +90,67 @@ def method_shim(m: types.MethodType):
     shim.__qualname__ = describe(m)
     _SHIMS[key] = shim
     return shim
+
+
+_OPTIONS_NOT_FORWARDED = {"out", "dtype", "where", "casting", "order", "subok", "signature"}
+_PRIMITIVE_SHIMS: dict = {}
+
+
+def primitive_shim(fn):
+    """A primitive with a derivative rule differentiated itself (`grad(np.sin)`,
+    `vjp(np.kron, a, b)`, `jacobian(operator.mul)`) as the function
+    `def sin(x): return np.sin(x)` over its rule's parameters (srcdiff then applies
+    the rule as for any call); None for anything else."""
+    from .rules.table import lookup
+    if isinstance(fn, types.FunctionType) and _has_source(fn):
+        return None
+    try:
+        hit = _PRIMITIVE_SHIMS.get(fn)
+    except TypeError:
+        return None
+    if hit is not None:
+        return hit
+    rule = lookup(fn)
+    if rule is None or rule.varargs or not rule.derivative or rule.zero:
+        return None
+    params = [p for p in rule.params if p not in rule.defaults or p not in
+              _OPTIONS_NOT_FORWARDED]
+    if not params or not all(p.isidentifier() for p in params):
+        return None
+    name = getattr(fn, "__name__", "f")
+    name = name if name.isidentifier() and name not in params else "f"
+    defaults = {p: rule.defaults[p] for p in params if p in rule.defaults}
+    spelled = rule.name if _names(rule.name, fn) else "primitive"
+    sig = ", ".join(f"{p}=__srcdiff_default_{p}" if p in defaults else p for p in params)
+    call = ", ".join(p if p not in defaults else f"{p}={p}" for p in params)
+    held = "".join(f"__srcdiff_default_{p}, " for p in defaults)
+    text = (f"def __srcdiff_primitive(primitive, {held}):\n"
+            f"    def {name}({sig}):\n"
+            f"        return {spelled}({call})\n"
+            f"    return {name}\n")
+    import math
+    namespace = {"np": np, "math": math}
+    shim = closure_function(text, f"<srcdiff: the primitive {rule.name}>", namespace, fn,
+                            *defaults.values())
+    _PRIMITIVE_SHIMS[fn] = shim
+    return shim
+
+
+def _names(spelling: str, fn) -> bool:
+    """Whether `spelling` (np.sin, math.exp) names `fn` with only numpy and math."""
+    import math
+    try:
+        return eval(spelling, {"np": np, "math": math}) is fn  # a dotted name, from our table
+    except Exception:
+        return False
+
+
+def _has_source(fn) -> bool:
+    try:
+        inspect.getsource(fn)
+        return True
+    except (OSError, TypeError):
+        return False
 
 
 def closure_function(text: str, filename: str, namespace: dict, *values):
