@@ -26,15 +26,15 @@ def describe(fn) -> str:
 
 def function_of(fn):
     """The plain Python function to transform, or a clear error for anything else."""
+    shim = primitive_shim(fn)
+    if shim is not None:
+        return shim
     if isinstance(fn, types.MethodType):
         return method_shim(fn)
     if isinstance(fn, functools.partial):
         raise NotDifferentiableError(
             f"{fn!r} is a functools.partial; differentiate the underlying function and "
             "pass the bound arguments as non-differentiated arguments")
-    shim = primitive_shim(fn)
-    if shim is not None:
-        return shim
     if isinstance(fn, (np.vectorize, np.ufunc)):
         raise NotDifferentiableError(f"{fn!r} has no Python source to transform")
     if isinstance(fn, type):

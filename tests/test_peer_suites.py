@@ -142,3 +142,84 @@ def test_tuple_of_a_display_returned_reverse_mode():
         w, v = _eig_pair(a)
         return np.sum(ct[0] * w) + np.sum(ct[1] * v)
     assert_close(g, fd_vjp(scalar, [a], 0, 1.0))
+
+
+# ----- scipy.stats densities and distribution functions (log-likelihoods) -----
+stats = pytest.importorskip("scipy.stats")
+_R = np.random.default_rng(8)
+_X, _POS, _UNIT = _R.standard_normal(4), _R.uniform(0.5, 3.0, 4), _R.uniform(0.1, 0.9, 4)
+_DF, _K = _R.uniform(2.5, 6.0, 4), np.array([0.0, 1.0, 3.0, 6.0])
+STATS_CASES = [  # (function, arguments, the differentiated ones)
+    (stats.norm.pdf, (_X, _X[::-1], _POS), (0, 1, 2)),
+    (stats.norm.logpdf, (_X, _X[::-1], _POS), (0, 1, 2)),
+    (stats.norm.cdf, (_X, _X[::-1], _POS), (0, 1, 2)),
+    (stats.norm.sf, (_X, _X[::-1], _POS), (0, 1, 2)),
+    (stats.norm.logcdf, (_X, _X[::-1], _POS), (0, 1, 2)),
+    (stats.norm.logsf, (_X, _X[::-1], _POS), (0, 1, 2)),
+    (stats.norm.logpdf, (_X.reshape(2, 2), 0.3, _POS[:2].reshape(2, 1)), (0, 1, 2)),
+    (stats.t.pdf, (_X, _DF, _X[::-1], _POS), (0, 1, 2, 3)),
+    (stats.t.logpdf, (_X, _DF, _X[::-1], _POS), (0, 1, 2, 3)),
+    (stats.t.cdf, (_X, _DF, _X[::-1], _POS), (0, 2)),
+    (stats.t.logcdf, (_X, _DF, _X[::-1], _POS), (0, 2)),
+    (stats.gamma.pdf, (_POS, _DF), (0, 1)),
+    (stats.gamma.logpdf, (_POS, _DF), (0, 1)),
+    (stats.gamma.cdf, (_POS, _DF), (0,)),
+    (stats.chi2.pdf, (_POS, _DF), (0, 1)),
+    (stats.chi2.logpdf, (_POS, _DF), (0, 1)),
+    (stats.chi2.cdf, (_POS, _DF), (0,)),
+    (stats.beta.pdf, (_UNIT, _DF, _POS), (0, 1, 2)),
+    (stats.beta.logpdf, (_UNIT, _DF, _POS), (0, 1, 2)),
+    (stats.beta.cdf, (_UNIT, _DF, _POS), (0,)),
+    (stats.poisson.pmf, (_K, _POS), (1,)),
+    (stats.poisson.logpmf, (_K, _POS), (1,)),
+    (stats.poisson.cdf, (_K, _POS), (1,)),
+]
+
+
+@pytest.mark.parametrize("fn, args, wrt", STATS_CASES,
+                         ids=[f"{c[0].__self__.name}.{c[0].__name__}-{i}"
+                              for i, c in enumerate(STATS_CASES)])
+def test_scipy_stats_functions(fn, args, wrt):
+    global STAT_FN
+    STAT_FN = fn
+    both_modes(_WEIGHTED[len(args)], args, wrt=wrt)
+    both_modes(fn, args, wrt=wrt)  # (the function itself)
+
+
+STAT_FN = None
+_W = np.array([1.0, -0.5, 2.0, 0.25])
+
+
+def _weighted2(a, b):
+    return STAT_FN(a, b) * np.reshape(_W, np.shape(a))
+
+
+def _weighted3(a, b, c):
+    return np.sum(STAT_FN(a, b, c) * np.reshape(_W, np.shape(a)))
+
+
+def _weighted4(a, b, c, d):
+    return np.tanh(STAT_FN(a, b, c, d))
+
+
+_WEIGHTED = {2: _weighted2, 3: _weighted3, 4: _weighted4}
+
+
+def _gaussian_loglik(mu, log_sigma, data):
+    return np.sum(stats.norm.logpdf(data, mu, np.exp(log_sigma)))
+
+
+def test_gaussian_log_likelihood_by_hand():
+    data = np.array([0.5, -1.0, 2.0])
+    mu, ls = 0.3, -0.2
+    s = np.exp(ls)
+    gm, gs = srcdiff.grad(_gaussian_loglik, wrt=(0, 1))(mu, ls, data)
+    assert gm == pytest.approx(np.sum(data - mu) / s ** 2, rel=1e-12)
+    assert gs == pytest.approx(np.sum((data - mu) ** 2) / s ** 2 - 3, rel=1e-12)
+
+
+def test_scipy_stats_loc_scale_where_the_rule_has_none_is_refused():
+    def f(x):
+        return np.sum(stats.gamma.logpdf(x, 2.0, loc=0.5))
+    with pytest.raises(srcdiff.SrcDiffError, match="loc"):
+        srcdiff.grad(f)(np.array([1.0, 2.0]))
