@@ -120,10 +120,19 @@ def primitive_shim(fn):
     name = getattr(fn, "__name__", "f")
     name = name if name.isidentifier() and name not in params else "f"
     defaults = {p: rule.defaults[p] for p in params if p in rule.defaults}
+    literal = {p: repr(d) for p, d in defaults.items() if _literal(d)}
     spelled = rule.name if _names(rule.name, fn) else "primitive"
-    sig = ", ".join(f"{p}=__srcdiff_default_{p}" if p in defaults else p for p in params)
+    # options (from the first one with no derivative and no float default: axis,
+    # keepdims) are keyword-only, so that vjp's wrt=None differentiates the operands
+    # (and norm.pdf's loc and scale) alone
+    diff = set(rule.vjp) | set(rule.jvp)
+    cut = next((i for i, p in enumerate(params) if p in defaults and p not in diff
+                and not isinstance(defaults[p], float)), len(params))
+    spell = [p if p not in defaults else f"{p}={literal.get(p, f'__srcdiff_default_{p}')}"
+             for p in params]
+    sig = ", ".join(spell[:cut] + (["*"] + spell[cut:] if cut < len(params) else []))
     call = ", ".join(p if p not in defaults else f"{p}={p}" for p in params)
-    held = "".join(f"__srcdiff_default_{p}, " for p in defaults)
+    held = "".join(f"__srcdiff_default_{p}, " for p in defaults if p not in literal)
     text = (f"def __srcdiff_primitive(primitive, {held}):\n"
             f"    def {name}({sig}):\n"
             f"        return {spelled}({call})\n"
@@ -131,9 +140,16 @@ def primitive_shim(fn):
     import math
     namespace = {"np": np, "math": math}
     shim = closure_function(text, f"<srcdiff: the primitive {rule.name}>", namespace, fn,
-                            *defaults.values())
+                            *(d for p, d in defaults.items() if p not in literal))
     _PRIMITIVE_SHIMS[fn] = shim
     return shim
+
+
+def _literal(v) -> bool:
+    try:
+        return ast.literal_eval(repr(v)) == v and type(ast.literal_eval(repr(v))) is type(v)
+    except (ValueError, SyntaxError):
+        return False
 
 
 def _names(spelling: str, fn) -> bool:

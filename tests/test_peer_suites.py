@@ -105,6 +105,15 @@ def test_primitive_gradient_and_hessian_by_hand():
     x = np.array([[1.0, 2.0], [0.5, 3.0]])
     np.testing.assert_array_equal(srcdiff.grad(np.min)(x), [[0.0, 0.0], [1.0, 0.0]])
     np.testing.assert_array_equal(srcdiff.grad(np.sum)(x), np.ones((2, 2)))
+    # the options are keyword-only: wrt=None differentiates the operands alone
+    _, pullback = srcdiff.vjp(np.std, x)
+    (g,) = pullback(1.0)
+    assert_close(g, (x - x.mean()) / (x.size * x.std()))
+    _, pullback = srcdiff.vjp(np.append, x[0], 2.0)
+    ga, gb = pullback(np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(ga, [1.0, 2.0])
+    assert gb == 3.0
+    assert "def sum_grad(a, *, axis=None, keepdims=False):" in srcdiff.grad(np.sum).source
 
 
 def test_primitive_without_a_rule_is_still_refused():
