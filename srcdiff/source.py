@@ -120,6 +120,12 @@ def primitive_shim(fn):
     name = getattr(fn, "__name__", "f")
     name = name if name.isidentifier() and name not in params else "f"
     defaults = {p: rule.defaults[p] for p in params if p in rule.defaults}
+    try:  # the function's own defaults where it has a signature (the rule's say only
+        real = inspect.signature(fn).parameters  # whether an option was passed)
+        defaults.update({p: real[p].default for p in defaults
+                         if p in real and _literal(real[p].default)})
+    except (TypeError, ValueError):
+        pass
     literal = {p: repr(d) for p, d in defaults.items() if _literal(d)}
     spelled = rule.name if _names(rule.name, fn) else "primitive"
     # options (from the first one with no derivative and no float default: axis,

@@ -232,3 +232,42 @@ def test_scipy_stats_loc_scale_where_the_rule_has_none_is_refused():
         return np.sum(stats.gamma.logpdf(x, 2.0, loc=0.5))
     with pytest.raises(srcdiff.SrcDiffError, match="loc"):
         srcdiff.grad(f)(np.array([1.0, 2.0]))
+
+
+# ----- a lambda defined in f, passed to a call srcdiff keeps as written -----
+def _grad_of_a_closure(x):
+    inner = lambda y: x * y  # noqa: E731 (reads x, which is differentiated)
+    return x * srcdiff.grad(inner)(2.0)
+
+
+def _sorted_by_a_lambda(x, w):
+    order = sorted(range(3), key=lambda i: w[i])
+    return x[order[0]] * np.sin(x[order[2]])
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_lambda_reading_a_differentiated_value_passed_on_is_refused(mode):
+    """Never a NameError from generated code, nor the call held constant (x * x's
+    derivative 2x would come out as x)."""
+    with pytest.raises(srcdiff.NotDifferentiableError) as info:
+        srcdiff.grad(_grad_of_a_closure, mode=mode)(1.5)
+    assert "srcdiff.grad(inner)" in str(info.value)
+    assert "test_peer_suites.py" in str(info.value)
+
+
+def test_lambda_as_a_sort_key_still_works():
+    both_modes(_sorted_by_a_lambda, (np.array([0.3, 1.1, -0.7]), np.array([2.0, 0.5, 1.0])))
+
+
+def _pieces(x):
+    return np.split(x * x, [1, 3], axis=1)
+
+
+def test_tangent_of_pieces_of_different_shapes():
+    x = np.random.default_rng(9).standard_normal((2, 4))
+    t = np.random.default_rng(10).standard_normal((2, 4))
+    _, tan = srcdiff.jvp(_pieces, (x,), (t,))
+    assert [p.shape for p in tan] == [(2, 1), (2, 2), (2, 1)]
+    assert_close(np.concatenate(tan, axis=1), 2 * x * t)
+    _, tan = srcdiff.jvp(np.array_split, (np.arange(7.0), 3), (np.ones(7), 0))
+    assert [p.shape for p in tan] == [(3,), (2,), (2,)]
