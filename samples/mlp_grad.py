@@ -32,8 +32,9 @@ def loss_grad(W1, b1, W2, b2, X, Y):
                 raise ArithmeticError('complex values are not differentiated')
             return np.array(np.broadcast_to(d, x.shape), dtype=dtype)
         if isinstance(x, (list, tuple)):
-            return type(x)(_like(di, xi) for di, xi in zip(np.broadcast_to(
-                d, np.shape(x)), x))
+            ds = d if isinstance(d, (list, tuple)) and len(d) == len(x
+                ) else np.broadcast_to(d, np.shape(x))
+            return type(x)(_like(di, xi) for di, xi in zip(ds, x))
         return type(x)(d) if isinstance(x, np.floating) else float(d)
 
     def _as_matrices(g, a, b):

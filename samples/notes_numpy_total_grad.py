@@ -21,8 +21,9 @@ def total_grad(x):
                 raise ArithmeticError('complex values are not differentiated')
             return np.array(np.broadcast_to(d, x.shape), dtype=dtype)
         if isinstance(x, (list, tuple)):
-            return type(x)(_like(di, xi) for di, xi in zip(np.broadcast_to(
-                d, np.shape(x)), x))
+            ds = d if isinstance(d, (list, tuple)) and len(d) == len(x
+                ) else np.broadcast_to(d, np.shape(x))
+            return type(x)(_like(di, xi) for di, xi in zip(ds, x))
         return type(x)(d) if isinstance(x, np.floating) else float(d)
     # adjoint of line 13: return np.sum(x)
     d_x = np.broadcast_to(1.0, np.shape(x))

@@ -482,6 +482,8 @@ def vjp(f: Callable, *primals: Any, wrt: Wrt | None = None):
         return tree_api.vjp(f, fn, primals, idx)  # containers in or out
     built = transform.build("reverse", fn, idx, "vjp", primals)
     out = fn(*primals)
+    if pytree.is_node(out):  # a container from a call (np.split), not a display
+        return tree_api.vjp(f, fn, primals, idx)
 
     def pullback(cotangent):
         ct = _cotangent(cotangent, out)
@@ -534,7 +536,8 @@ class JVP:
         if len(primals) == len(tangents) < n and all(p.default is not p.empty for p in rest):
             defaults = tuple(p.default for p in rest)  # omitted: f's defaults, as in vjp
             primals += defaults
-            tangents += tuple(0.0 * np.asarray(d) if np.ndim(d) else 0.0 for d in defaults)
+            tangents += tuple(None if d is None else 0.0 * np.asarray(d) if np.ndim(d)
+                              else 0.0 for d in defaults)
         if len(primals) != n or len(tangents) != n:
             raise ShapeMismatchError(
                 f"jvp needs one primal and one tangent per positional parameter of "
@@ -803,8 +806,8 @@ def _cotangent(ct, out):
             f"the cotangent has shape {np.shape(ct)} but the result has shape {np.shape(out)}")
     if np.iscomplexobj(ct):
         raise SrcDiffError("the cotangent is complex; srcdiff does not support complex values")
-    if isinstance(out, np.ndarray) or isinstance(ct, np.ndarray):
-        return np.array(ct, dtype=float)
+    if isinstance(out, (np.ndarray, list, tuple)) or isinstance(ct, (np.ndarray, list, tuple)):
+        return np.array(ct, dtype=float)  # (a list of arrays of one shape: one array)
     if foreign.is_array(ct):  # a Dask or CuPy cotangent stays one (a copy)
         return ct.astype(float).copy()
     return float(ct)

@@ -148,6 +148,11 @@ class Values(Names, StructValues):
                 if isinstance(v, ir.Opaque):
                     uses.update(v.uses)
                     return v.node
+                if isinstance(v, (FuncVal, PartialVal, FuncRef)):  # (a local lambda: as
+                    v = lowerer.pack(v, n)  # written, reading its values; else refused)
+                    if isinstance(v, ir.Opaque):
+                        uses.update(v.uses)
+                        return ast.copy_location(v.node, n)
                 if isinstance(v, STRUCTS):
                     v = lowerer.pack(v, n)  # a tuple is packed; a dict is refused
                     key = f"%v%{v.id}"

@@ -104,8 +104,10 @@ def _like(d, x, fresh=False):
         if np.iscomplexobj(d):  # made inside f (np.exp(1j * x)): never cast to real
             raise ArithmeticError("complex values are not differentiated")
         return np.array(np.broadcast_to(d, x.shape), dtype=dtype)
-    if isinstance(x, (list, tuple)):
-        return type(x)(_like(di, xi) for di, xi in zip(np.broadcast_to(d, np.shape(x)), x))
+    if isinstance(x, (list, tuple)):  # (items of different shapes: d holds one per item)
+        ds = d if isinstance(d, (list, tuple)) and len(d) == len(x) else np.broadcast_to(
+            d, np.shape(x))
+        return type(x)(_like(di, xi) for di, xi in zip(ds, x))
     return type(x)(d) if isinstance(x, np.floating) else float(d)
 
 

@@ -27,6 +27,9 @@ def describe(fn) -> str:
 
 def function_of(fn):
     """The plain Python function to transform, or a clear error for anything else."""
+    shim = primitive_shim(fn)
+    if shim is not None:
+        return shim
     if isinstance(fn, types.MethodType):
         return method_shim(fn)
     if isinstance(fn, functools.partial):
@@ -90,6 +93,89 @@ def method_shim(m: types.MethodType):
     shim.__qualname__ = describe(m)
     _SHIMS[key] = shim
     return shim
+
+
+_OPTIONS_NOT_FORWARDED = {"out", "dtype", "where", "casting", "order", "subok", "signature"}
+_PRIMITIVE_SHIMS: dict = {}
+
+
+def primitive_shim(fn):
+    """A primitive with a derivative rule differentiated itself (`grad(np.sin)`,
+    `vjp(np.kron, a, b)`, `jacobian(operator.mul)`) as the function
+    `def sin(x): return np.sin(x)` over its rule's parameters (srcdiff then applies
+    the rule as for any call); None for anything else."""
+    from .rules.table import lookup
+    if isinstance(fn, types.FunctionType) and _has_source(fn):
+        return None
+    try:
+        hit = _PRIMITIVE_SHIMS.get(fn)
+    except TypeError:
+        return None
+    if hit is not None:
+        return hit
+    rule = lookup(fn)
+    if rule is None or rule.varargs or not rule.derivative or rule.zero:
+        return None
+    params = [p for p in rule.params if p not in rule.defaults or p not in
+              _OPTIONS_NOT_FORWARDED]
+    if not params or not all(p.isidentifier() for p in params):
+        return None
+    name = getattr(fn, "__name__", "f")
+    name = name if name.isidentifier() and name not in params else "f"
+    defaults = {p: rule.defaults[p] for p in params if p in rule.defaults}
+    try:  # the function's own defaults where it has a signature (the rule's say only
+        real = inspect.signature(fn).parameters  # whether an option was passed)
+        defaults.update({p: real[p].default for p in defaults
+                         if p in real and _literal(real[p].default)})
+    except (TypeError, ValueError):
+        pass
+    literal = {p: repr(d) for p, d in defaults.items() if _literal(d)}
+    spelled = rule.name if _names(rule.name, fn) else "primitive"
+    # options (from the first one with no derivative and no float default: axis,
+    # keepdims) are keyword-only, so that vjp's wrt=None differentiates the operands
+    # (and norm.pdf's loc and scale) alone
+    diff = set(rule.vjp) | set(rule.jvp)
+    cut = next((i for i, p in enumerate(params) if p in defaults and p not in diff
+                and not isinstance(defaults[p], float)), len(params))
+    spell = [p if p not in defaults else f"{p}={literal.get(p, f'__srcdiff_default_{p}')}"
+             for p in params]
+    sig = ", ".join(spell[:cut] + (["*"] + spell[cut:] if cut < len(params) else []))
+    call = ", ".join(p if p not in defaults else f"{p}={p}" for p in params)
+    held = "".join(f"__srcdiff_default_{p}, " for p in defaults if p not in literal)
+    text = (f"def __srcdiff_primitive(primitive, {held}):\n"
+            f"    def {name}({sig}):\n"
+            f"        return {spelled}({call})\n"
+            f"    return {name}\n")
+    import math
+    namespace = {"np": np, "math": math}
+    shim = closure_function(text, f"<srcdiff: the primitive {rule.name}>", namespace, fn,
+                            *(d for p, d in defaults.items() if p not in literal))
+    _PRIMITIVE_SHIMS[fn] = shim
+    return shim
+
+
+def _literal(v) -> bool:
+    try:
+        return ast.literal_eval(repr(v)) == v and type(ast.literal_eval(repr(v))) is type(v)
+    except (ValueError, SyntaxError):
+        return False
+
+
+def _names(spelling: str, fn) -> bool:
+    """Whether `spelling` (np.sin, math.exp) names `fn` with only numpy and math."""
+    import math
+    try:
+        return eval(spelling, {"np": np, "math": math}) is fn  # a dotted name, from our table
+    except Exception:
+        return False
+
+
+def _has_source(fn) -> bool:
+    try:
+        inspect.getsource(fn)
+        return True
+    except (OSError, TypeError):
+        return False
 
 
 def closure_function(text: str, filename: str, namespace: dict, *values):

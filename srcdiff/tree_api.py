@@ -46,7 +46,8 @@ def returns_display(fn) -> bool:
     if fn not in _DISPLAYS:
         node, _ = parse_function(base_of(fn)[0])
         _DISPLAYS[fn] = any(isinstance(n, ast.Return) and isinstance(
-            n.value, (ast.Tuple, ast.List, ast.Dict)) for n in ast.walk(node))
+            unpack._seen_through(n.value), (ast.Tuple, ast.List, ast.Dict))
+            for n in ast.walk(node))
     return _DISPLAYS[fn]
 
 

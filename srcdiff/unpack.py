@@ -120,6 +120,15 @@ class _Returns:
         return ast.copy_location(out, ret.value)
 
 
+def _seen_through(e):
+    """`tuple((w, v))` and `list([a, b])` are their display (the same items)."""
+    while (isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id in (
+            "tuple", "list") and len(e.args) == 1 and not e.keywords and isinstance(
+            e.args[0], (ast.Tuple, ast.List))):
+        e = e.args[0]
+    return e
+
+
 def _match(e, td: TreeDef, path, filename, at):
     """(leaf path, expression) for each leaf of a result written out as a display."""
     if td.kind == LEAF:
@@ -127,6 +136,7 @@ def _match(e, td: TreeDef, path, filename, at):
         return
     if td.kind == NONE and isinstance(e, ast.Constant) and e.value is None:
         return
+    e = _seen_through(e)
     items = None
     if td.kind == DICT and isinstance(e, ast.Dict) and None not in e.keys and all(
             isinstance(k, ast.Constant) for k in e.keys):
@@ -512,6 +522,8 @@ class _Flatten:
                 return ast.copy_location(ast.Constant(env[e.id].value), e)
             if isinstance(value, _Ref) and value.td.kind == LEAF:
                 return self.leaf(value, e)
+            if isinstance(value, _Ref) and value.td.kind == NONE:  # (an empty tree)
+                return ast.copy_location(ast.Constant(None), e)
             if value is not None:
                 raise self.error(f"{self.spelled(value) if isinstance(value, _Ref) else 'a slice'}"
                                  " (a structured parameter) used as a whole here", e)

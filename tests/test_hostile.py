@@ -2,6 +2,7 @@
 SrcDiffError, never a Python internals error and never a wrong number."""
 import functools
 import math
+import zlib
 
 import numpy as np
 import pytest
@@ -119,9 +120,9 @@ def test_a_bound_method_is_differentiated(mode):
         3.0, rel=1e-14)  # (a partial binding nothing: d x * x / dx)
 
 
-@pytest.mark.parametrize("fn", [Model.klass, functools.partial(math.pow, 2.0),
+@pytest.mark.parametrize("fn", [Model.klass, functools.partial(zlib.crc32),
                                 np.vectorize(plain), wrapped, decorated, generator,
-                                coroutine, math.sin, len, Model, 3.0],
+                                coroutine, zlib.crc32, len, Model, 3.0],
                          ids=["classmethod", "partial", "vectorize", "wraps",
                               "decorator", "generator", "coroutine", "builtin", "len",
                               "class", "number"])

@@ -99,6 +99,7 @@ def markdown() -> str:
     if importlib.util.find_spec("scipy") is not None:
         importlib.import_module("scipy.special")
         importlib.import_module("scipy.linalg")
+        importlib.import_module("scipy.stats")
         table.load_lazy()
     data = rows()
     counts = [sum(len(d[k]) for d in data.values()) for k in ("rules", "zero", "refused")]

@@ -218,3 +218,72 @@ def load_linalg():
 
 lazy("scipy.special", load_special)
 lazy("scipy.linalg", load_linalg)
+
+
+# ----- scipy.stats: densities and distribution functions, elementwise -----
+# Each rule's partials in terms of z = (x - loc) / scale and the result `ans`; the
+# shape parameters a distribution has beyond x (df, a, b, mu) follow x. Only the
+# parameters listed are accepted: passing loc= or scale= to a distribution whose
+# rule has none is a located error, never a derivative that ignores them.
+_Z = "((x - loc) / scale)"
+_PHI = f"(np.exp(-{_Z} ** 2 / 2) / {PI2} / scale)"  # the normal density at x
+_TLOG = ("(_special.gammaln((df + 1) / 2) - _special.gammaln(df / 2) - np.log(df * np.pi) / 2"
+         f" - np.log(scale) - (df + 1) / 2 * np.log1p({_Z} ** 2 / df))")
+_TDX = f"(-(df + 1) * {_Z} / (df + {_Z} ** 2) / scale)"
+_TDDF = (f"((_special.digamma((df + 1) / 2) - _special.digamma(df / 2) - 1 / df"
+         f" - np.log1p({_Z} ** 2 / df)) / 2 + (df + 1) * {_Z} ** 2 / (2 * df * (df + {_Z} ** 2)))")
+_TDSCALE = f"((-1 + (df + 1) * {_Z} ** 2 / (df + {_Z} ** 2)) / scale)"
+_GAMMA_LOG = "((a - 1) * np.log(x) - x - _special.gammaln(a))"
+_CHI2_LOG = "((df / 2 - 1) * np.log(x) - x / 2 - df / 2 * np.log(2) - _special.gammaln(df / 2))"
+_BETA_LOG = "((a - 1) * np.log(x) + (b - 1) * np.log1p(-x) - _special.betaln(a, b))"
+_BETA_D = ("(a - 1) / x - (b - 1) / (1 - x)",
+           "np.log(x) - _special.digamma(a) + _special.digamma(a + b)",
+           "np.log1p(-x) - _special.digamma(b) + _special.digamma(a + b)")
+_POISSON_LOG = "(np.floor(k) * np.log(mu) - mu - _special.gammaln(np.floor(k) + 1))"
+
+
+def _times(ans, partial):
+    return None if partial is None else f"{ans} * ({partial})"
+
+
+STATS = [  # distribution, method, parameters, one partial per parameter (None: constant)
+    ("norm", "logpdf", "x loc=0 scale=1", f"-{_Z} / scale", f"{_Z} / scale",
+     f"({_Z} ** 2 - 1) / scale"),
+    ("norm", "cdf", "x loc=0 scale=1", _PHI, f"-{_PHI}", f"-{_PHI} * {_Z}"),
+    ("norm", "sf", "x loc=0 scale=1", f"-{_PHI}", _PHI, f"{_PHI} * {_Z}"),
+    ("norm", "logcdf", "x loc=0 scale=1", f"{_PHI} / np.exp(ans)", f"-{_PHI} / np.exp(ans)",
+     f"-{_PHI} * {_Z} / np.exp(ans)"),
+    ("norm", "logsf", "x loc=0 scale=1", f"-{_PHI} / np.exp(ans)", f"{_PHI} / np.exp(ans)",
+     f"{_PHI} * {_Z} / np.exp(ans)"),
+    ("t", "logpdf", "x df loc=0 scale=1", _TDX, _TDDF, f"-{_TDX}", _TDSCALE),
+    ("t", "cdf", "x df loc=0 scale=1", f"np.exp({_TLOG})", None, f"-np.exp({_TLOG})", None),
+    ("t", "logcdf", "x df loc=0 scale=1", f"np.exp({_TLOG} - ans)", None,
+     f"-np.exp({_TLOG} - ans)", None),
+    ("gamma", "logpdf", "x a", "(a - 1) / x - 1", "np.log(x) - _special.digamma(a)"),
+    ("gamma", "cdf", "x a", f"np.exp({_GAMMA_LOG})", None),
+    ("chi2", "logpdf", "x df", "(df / 2 - 1) / x - 1 / 2",
+     "(np.log(x) - np.log(2) - _special.digamma(df / 2)) / 2"),
+    ("chi2", "cdf", "x df", f"np.exp({_CHI2_LOG})", None),
+    ("beta", "logpdf", "x a b", *_BETA_D),
+    ("beta", "cdf", "x a b", f"np.exp({_BETA_LOG})", None, None),
+    ("poisson", "logpmf", "k mu", None, "np.floor(k) / mu - 1"),
+    ("poisson", "cdf", "k mu", None, f"-np.exp({_POISSON_LOG})"),
+]
+_DENSITY = {"logpdf": "pdf", "logpmf": "pmf"}  # the density: ans times the log's partial
+
+
+def load_stats():
+    stats = sys.modules["scipy.stats"]
+    for dist, method, spec, *partials in STATS:
+        names = [p.partition("=")[0] for p in spec.split()]
+        defaults = {p: float(d) for p, _, d in (s.partition("=") for s in spec.split()) if d}
+        obj = getattr(stats, dist)
+        defelementwise(getattr(obj, method), f"scipy.stats.{dist}.{method}", " ".join(names),
+                       *partials, defaults=defaults)
+        if method in _DENSITY:
+            defelementwise(getattr(obj, _DENSITY[method]),
+                           f"scipy.stats.{dist}.{_DENSITY[method]}", " ".join(names),
+                           *(_times("ans", p) for p in partials), defaults=defaults)
+
+
+lazy("scipy.stats", load_stats)

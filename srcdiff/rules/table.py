@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..errors import SrcDiffError
+from ..ir import Const
 
 # out_kind: how the result's kind (scalar or array) follows from the inputs:
 # SCALAR always; ELEMENTWISE like its inputs; REDUCE a scalar when no axis is
@@ -107,7 +108,7 @@ class Rule:
             star = table["*"]  # a string over `{i}`, or a function of (bound, param)
             text = star.replace("{i}", param[1:]) if isinstance(star, str) else star(bound, param)
         if callable(text):
-            text = text(bound)
+            text = self._either(text, bound, scalar)
         if isinstance(text, tuple):
             text = text[0] if scalar else text[1]
         if text is None:
@@ -118,8 +119,31 @@ class Rule:
 
 
     def joint_template(self, bound: dict) -> ast.expr:
-        text = self.jvp_joint(bound) if callable(self.jvp_joint) else self.jvp_joint
+        text = self._either(self.jvp_joint, bound) if callable(self.jvp_joint) else self.jvp_joint
         return ast.parse(text, mode="eval").body
+
+    def _either(self, template: Callable, bound: dict, scalar: bool = False):
+        """`template(bound)`, correct whatever an option defaulting to None holds at run
+        time: when one is passed as a variable (`axis=axis`, which may be None) and the
+        template differs with the option omitted, `(T if axis is not None else T0)`."""
+        text = template(bound)
+        vars_ = [p for p, a in bound.items() if p in self.defaults and
+                 self.defaults[p] is None and a is not None and not isinstance(a, Const)]
+        for p in vars_[:3]:
+            omitted = copy.copy(bound)
+            omitted[p] = None
+            try:
+                other = self._either(template, omitted, scalar)
+            except SrcDiffError:  # only the option's other state is differentiable
+                continue
+            pick = (lambda t: t[0] if scalar else t[1])
+            a, b = (pick(t) if isinstance(t, tuple) else t for t in (text, other))
+            if a != b and a is not None and b is not None:
+                text = f"({a} if {p} is not None else {b})"
+            elif a != b:  # one state contributes nothing
+                zero = "0.0"
+                text = f"({a or zero} if {p} is not None else {b or zero})"
+        return text
 
 
 RULES: dict[Any, Rule] = {}

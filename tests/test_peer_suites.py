@@ -1,0 +1,273 @@
+"""Classes of refusals, crashes and wrong numbers found by running peer projects' own
+test functions (autograd's) against srcdiff. Each test is a realistic function of the
+class, checked in both modes against central differences."""
+
+import numpy as np
+import pytest
+
+import srcdiff
+from tests.helpers_numpy import assert_close, fd_jvp, fd_vjp
+
+
+def both_modes(f, args, wrt=(0,), seed=0):
+    """vjp and jvp of f with respect to args[wrt], against central differences."""
+    rng = np.random.default_rng(seed)
+    out, pullback = srcdiff.vjp(f, *args, wrt=wrt)
+    ct = rng.standard_normal(np.shape(out))
+    ct = ct if isinstance(out, np.ndarray) else float(ct)
+    grads = pullback(ct)
+    for i, g in zip(wrt, grads):
+        assert_close(g, fd_vjp(f, list(args), i, ct), what=f"vjp d/d arg {i}")
+    tangents = [rng.standard_normal(np.shape(a)) if i in wrt else np.zeros(np.shape(a))
+                for i, a in enumerate(args)]
+    tangents = [t if isinstance(a, np.ndarray) else None if a is None else float(t)
+                for t, a in zip(tangents, args)]
+    _, tan = srcdiff.jvp(f, tuple(args), tuple(tangents))
+
+    def along(*xs):  # f of the differentiated arguments only
+        full = list(args)
+        for i, x in zip(wrt, xs):
+            full[i] = x
+        return f(*full)
+    want = fd_jvp(along, [args[i] for i in wrt], [tangents[i] for i in wrt])
+    assert_close(tan, want, what="jvp")
+
+
+# ----- an option defaulting to None, passed as a variable that is None at run time -----
+AXES = {"a": -1, "b": -1, "c": -1, "axis": None}
+
+
+def _cross_globals(u, v):
+    return np.cross(u, v, axisa=AXES["a"], axisb=AXES["b"], axisc=AXES["c"],
+                    axis=AXES["axis"])
+
+
+def _cross_params(u, v, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    return np.sin(np.cross(u, v, axisa=axisa, axisb=axisb, axisc=axisc, axis=axis))
+
+
+@pytest.mark.parametrize("axes", [(0, -1, 1, None), (-1, 0, 0, None), (1, 1, -1, None),
+                                  (-1, -1, -1, 0), (0, 1, 0, 1)])
+def test_cross_axes_held_by_variables(axes):
+    """`axis=axis` that is None at run time must not override axisa/axisb/axisc."""
+    rng = np.random.default_rng(1)
+    u, v = rng.standard_normal((2, 3, 3))
+    AXES.update(zip(("a", "b", "c", "axis"), axes))
+    both_modes(_cross_globals, (u, v), wrt=(0, 1))
+    both_modes(lambda u, v: _cross_params(u, v, *axes), (u, v), wrt=(0, 1))
+
+
+def _sum_axis(x, axis=None):
+    return np.sum(np.tanh(x) * x, axis=axis)
+
+
+def _transpose_axes(x, axes=None):
+    return np.transpose(x, axes) ** 2
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1])
+def test_reduction_axis_parameter_that_may_be_none(axis):
+    x = np.random.default_rng(2).standard_normal((3, 4))
+    both_modes(_sum_axis, (x, axis))
+
+
+TRANSPOSE = [None]
+
+
+def _transpose_global(x):
+    return _transpose_axes(x, TRANSPOSE[0])
+
+
+@pytest.mark.parametrize("axes", [None, (1, 0, 2), (2, 0, 1)])
+def test_transpose_axes_parameter_that_may_be_none(axes):
+    x = np.random.default_rng(3).standard_normal((2, 3, 4))
+    TRANSPOSE[0] = axes
+    both_modes(_transpose_global, (x,))
+
+
+# ----- a primitive differentiated itself: grad(np.sin), vjp(np.kron, a, b) -----
+def test_primitives_differentiated_directly():
+    import operator
+    rng = np.random.default_rng(4)
+    x, y = rng.uniform(0.5, 2.0, (2, 3, 2))
+    for fn, args in [(np.tanh, (x,)), (np.arctan2, (x, y)), (operator.mul, (x, y)),
+                     (np.kron, (x[0], y[1])), (np.logaddexp, (x, y)), (np.linalg.det,
+                     (x @ y.T + np.eye(3),)), (np.cumsum, (x,)), (np.sort, (x,))]:
+        both_modes(fn, args, wrt=tuple(range(len(args))))
+
+
+def test_primitive_gradient_and_hessian_by_hand():
+    g = srcdiff.grad(np.sin)
+    assert g(0.3) == pytest.approx(np.cos(0.3), rel=1e-14)
+    assert "np.cos(x)" in g.source
+    assert srcdiff.hessian(np.tanh)(0.4) == pytest.approx(
+        -2 * np.tanh(0.4) / np.cosh(0.4) ** 2, rel=1e-12)
+    x = np.array([[1.0, 2.0], [0.5, 3.0]])
+    np.testing.assert_array_equal(srcdiff.grad(np.min)(x), [[0.0, 0.0], [1.0, 0.0]])
+    np.testing.assert_array_equal(srcdiff.grad(np.sum)(x), np.ones((2, 2)))
+    # the options are keyword-only: wrt=None differentiates the operands alone
+    _, pullback = srcdiff.vjp(np.std, x)
+    (g,) = pullback(1.0)
+    assert_close(g, (x - x.mean()) / (x.size * x.std()))
+    _, pullback = srcdiff.vjp(np.append, x[0], 2.0)
+    ga, gb = pullback(np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(ga, [1.0, 2.0])
+    assert gb == 3.0
+    assert "def sum_grad(a, *, axis=None, keepdims=False):" in srcdiff.grad(np.sum).source
+
+
+def test_primitive_without_a_rule_is_still_refused():
+    with pytest.raises(srcdiff.NotDifferentiableError, match="no Python source"):
+        srcdiff.grad(np.frompyfunc(lambda v: v, 1, 1))(1.0)
+
+
+# ----- results that are lists of arrays (np.split) or tuple(display) -----
+def _halves(x):
+    return np.split(np.sin(x) * x, 2)
+
+
+def test_result_a_list_of_equal_arrays_from_split():
+    x = np.random.default_rng(5).standard_normal((2, 4))
+    out, pullback = srcdiff.vjp(_halves, x)
+    ct = [np.full((1, 4), 1.0), np.full((1, 4), 2.0)]
+    (g,) = pullback(ct)
+    assert_close(g, fd_vjp(lambda v: np.stack(_halves(v)), [x], 0, np.stack(ct)))
+    _, t = srcdiff.jvp(_halves, (x,), (np.ones((2, 4)),))
+    assert_close(np.stack(t), fd_jvp(lambda v: np.stack(_halves(v)), [x], [np.ones((2, 4))]))
+
+
+def _eig_pair(a):
+    w, v = np.linalg.eigh(a @ a.T + np.eye(3))
+    return tuple((w, np.abs(v)))
+
+
+def test_tuple_of_a_display_returned_reverse_mode():
+    a = np.random.default_rng(6).standard_normal((3, 3))
+    ct = (np.array([1.0, -2.0, 0.5]), np.random.default_rng(7).standard_normal((3, 3)))
+    _, pullback = srcdiff.vjp(_eig_pair, a)
+    (g,) = pullback(ct)
+
+    def scalar(a):
+        w, v = _eig_pair(a)
+        return np.sum(ct[0] * w) + np.sum(ct[1] * v)
+    assert_close(g, fd_vjp(scalar, [a], 0, 1.0))
+
+
+# ----- scipy.stats densities and distribution functions (log-likelihoods) -----
+stats = pytest.importorskip("scipy.stats")
+_R = np.random.default_rng(8)
+_X, _POS, _UNIT = _R.standard_normal(4), _R.uniform(0.5, 3.0, 4), _R.uniform(0.1, 0.9, 4)
+_DF, _K = _R.uniform(2.5, 6.0, 4), np.array([0.0, 1.0, 3.0, 6.0])
+STATS_CASES = [  # (function, arguments, the differentiated ones)
+    (stats.norm.pdf, (_X, _X[::-1], _POS), (0, 1, 2)),
+    (stats.norm.logpdf, (_X, _X[::-1], _POS), (0, 1, 2)),
+    (stats.norm.cdf, (_X, _X[::-1], _POS), (0, 1, 2)),
+    (stats.norm.sf, (_X, _X[::-1], _POS), (0, 1, 2)),
+    (stats.norm.logcdf, (_X, _X[::-1], _POS), (0, 1, 2)),
+    (stats.norm.logsf, (_X, _X[::-1], _POS), (0, 1, 2)),
+    (stats.norm.logpdf, (_X.reshape(2, 2), 0.3, _POS[:2].reshape(2, 1)), (0, 1, 2)),
+    (stats.t.pdf, (_X, _DF, _X[::-1], _POS), (0, 1, 2, 3)),
+    (stats.t.logpdf, (_X, _DF, _X[::-1], _POS), (0, 1, 2, 3)),
+    (stats.t.cdf, (_X, _DF, _X[::-1], _POS), (0, 2)),
+    (stats.t.logcdf, (_X, _DF, _X[::-1], _POS), (0, 2)),
+    (stats.gamma.pdf, (_POS, _DF), (0, 1)),
+    (stats.gamma.logpdf, (_POS, _DF), (0, 1)),
+    (stats.gamma.cdf, (_POS, _DF), (0,)),
+    (stats.chi2.pdf, (_POS, _DF), (0, 1)),
+    (stats.chi2.logpdf, (_POS, _DF), (0, 1)),
+    (stats.chi2.cdf, (_POS, _DF), (0,)),
+    (stats.beta.pdf, (_UNIT, _DF, _POS), (0, 1, 2)),
+    (stats.beta.logpdf, (_UNIT, _DF, _POS), (0, 1, 2)),
+    (stats.beta.cdf, (_UNIT, _DF, _POS), (0,)),
+    (stats.poisson.pmf, (_K, _POS), (1,)),
+    (stats.poisson.logpmf, (_K, _POS), (1,)),
+    (stats.poisson.cdf, (_K, _POS), (1,)),
+]
+
+
+@pytest.mark.parametrize("fn, args, wrt", STATS_CASES,
+                         ids=[f"{c[0].__self__.name}.{c[0].__name__}-{i}"
+                              for i, c in enumerate(STATS_CASES)])
+def test_scipy_stats_functions(fn, args, wrt):
+    global STAT_FN
+    STAT_FN = fn
+    both_modes(_WEIGHTED[len(args)], args, wrt=wrt)
+    both_modes(fn, args, wrt=wrt)  # (the function itself)
+
+
+STAT_FN = None
+_W = np.array([1.0, -0.5, 2.0, 0.25])
+
+
+def _weighted2(a, b):
+    return STAT_FN(a, b) * np.reshape(_W, np.shape(a))
+
+
+def _weighted3(a, b, c):
+    return np.sum(STAT_FN(a, b, c) * np.reshape(_W, np.shape(a)))
+
+
+def _weighted4(a, b, c, d):
+    return np.tanh(STAT_FN(a, b, c, d))
+
+
+_WEIGHTED = {2: _weighted2, 3: _weighted3, 4: _weighted4}
+
+
+def _gaussian_loglik(mu, log_sigma, data):
+    return np.sum(stats.norm.logpdf(data, mu, np.exp(log_sigma)))
+
+
+def test_gaussian_log_likelihood_by_hand():
+    data = np.array([0.5, -1.0, 2.0])
+    mu, ls = 0.3, -0.2
+    s = np.exp(ls)
+    gm, gs = srcdiff.grad(_gaussian_loglik, wrt=(0, 1))(mu, ls, data)
+    assert gm == pytest.approx(np.sum(data - mu) / s ** 2, rel=1e-12)
+    assert gs == pytest.approx(np.sum((data - mu) ** 2) / s ** 2 - 3, rel=1e-12)
+
+
+def test_scipy_stats_loc_scale_where_the_rule_has_none_is_refused():
+    def f(x):
+        return np.sum(stats.gamma.logpdf(x, 2.0, loc=0.5))
+    with pytest.raises(srcdiff.SrcDiffError, match="loc"):
+        srcdiff.grad(f)(np.array([1.0, 2.0]))
+
+
+# ----- a lambda defined in f, passed to a call srcdiff keeps as written -----
+def _grad_of_a_closure(x):
+    inner = lambda y: x * y  # noqa: E731 (reads x, which is differentiated)
+    return x * srcdiff.grad(inner)(2.0)
+
+
+def _sorted_by_a_lambda(x, w):
+    order = sorted(range(3), key=lambda i: w[i])
+    return x[order[0]] * np.sin(x[order[2]])
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_lambda_reading_a_differentiated_value_passed_on_is_refused(mode):
+    """Never a NameError from generated code, nor the call held constant (x * x's
+    derivative 2x would come out as x)."""
+    with pytest.raises(srcdiff.NotDifferentiableError) as info:
+        srcdiff.grad(_grad_of_a_closure, mode=mode)(1.5)
+    assert "srcdiff.grad(inner)" in str(info.value)
+    assert "test_peer_suites.py" in str(info.value)
+
+
+def test_lambda_as_a_sort_key_still_works():
+    both_modes(_sorted_by_a_lambda, (np.array([0.3, 1.1, -0.7]), np.array([2.0, 0.5, 1.0])))
+
+
+def _pieces(x):
+    return np.split(x * x, [1, 3], axis=1)
+
+
+def test_tangent_of_pieces_of_different_shapes():
+    x = np.random.default_rng(9).standard_normal((2, 4))
+    t = np.random.default_rng(10).standard_normal((2, 4))
+    _, tan = srcdiff.jvp(_pieces, (x,), (t,))
+    assert [p.shape for p in tan] == [(2, 1), (2, 2), (2, 1)]
+    assert_close(np.concatenate(tan, axis=1), 2 * x * t)
+    _, tan = srcdiff.jvp(np.array_split, (np.arange(7.0), 3), (np.ones(7), 0))
+    assert [p.shape for p in tan] == [(3,), (2,), (2,)]
