@@ -7,6 +7,7 @@ readable Python source (`.source`) by reverse accumulation over an SSA form of
 from . import rules  # noqa: F401  (fills the rule table)
 from .api import detach, grad, hessian, jacobian, jvp, stop_gradient, value_and_grad, vjp
 from .check import check
+from .checkpoint import checkpoint, every, remat, revolve
 from .errors import (
     NonNumericOutputError,
     NonScalarOutputError,
@@ -22,7 +23,8 @@ from .rules.table import register, unregister
 
 __all__ = [
     "grad", "value_and_grad", "vjp", "check", "jvp", "jacobian", "hessian", "stop_gradient",
-    "detach", "register", "unregister", "register_pytree",
+    "detach", "register", "unregister", "register_pytree", "checkpoint", "remat", "every",
+    "revolve",
     "SrcDiffError", "UnsupportedSyntaxError", "NonScalarOutputError",
     "NotDifferentiableError", "NonNumericOutputError", "WrtError", "NoSourceError",
     "ShapeMismatchError",

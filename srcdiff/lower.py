@@ -17,7 +17,7 @@ from __future__ import annotations
 import ast
 import operator
 
-from . import desugar, fence, inlining, ir
+from . import checkpoint, desugar, fence, inlining, ir
 from .errors import NonNumericOutputError, NoSourceError, UnsupportedSyntaxError
 from .lower_values import RET, Values
 from .ops import BINOPS
@@ -367,17 +367,20 @@ class Lowerer(Values):
 
     # ----- loops -----
     def s_While(self, s):
+        test, policy = checkpoint.peel(self, s, s.test)
         flag = self.break_flag(s)
         outer = dict(self.env)
         carried = self.loop_vars(s, flag=flag)
-        cond = self.opaque(s.test, nondiff=True)
+        cond = self.opaque(test, nondiff=True)
         body = self.loop_body(s)
         self.finish_loop(s, carried, outer, self.env)
         loop = ir.Loop("while", carried, body, cond=cond, trips=self.var("trips", s),
-                       loc=self.loc(s))
+                       loc=self.loc(s), checkpoint=policy)
         self.finish_else(s, loop, flag)
 
     def s_For(self, s):
+        it, policy = checkpoint.peel(self, s, s.iter)
+        s = ast.copy_location(ast.For(s.target, it, s.body, s.orelse), s) if policy else s
         flag = self.break_flag(s)
         index_target, bounds, pre = self.iteration(s)
         if index_target is not None and not isinstance(index_target, ast.Name):
@@ -397,7 +400,8 @@ class Lowerer(Values):
         body = pre_stmts + self.loop_body(s)
         self.finish_loop(s, carried, outer, self.env)
         loop = ir.Loop("range", carried, body, index=index, bounds=bounds,
-                       trips=self.var("trips", s) if flag else None, loc=self.loc(s))
+                       trips=self.var("trips", s) if flag else None, loc=self.loc(s),
+                       checkpoint=policy)
         self.finish_else(s, loop, flag)
 
     def iteration(self, s):

@@ -22,7 +22,7 @@ import itertools
 import operator
 import types
 
-from . import desugar, fence, inlining, ir
+from . import checkpoint, desugar, fence, inlining, ir
 from .exprs import as_value
 from .ops import BINOPS, UNOPS
 from .lower_structs import PACK_LIST, StructValues
@@ -384,6 +384,8 @@ class Values(StructValues):
             kwargs = {k.arg: self.value(k.value, "t") for k in node.keywords}
             return self.call_value(target, node, args, kwargs, hint)
         found, obj = self.callee(node.func)
+        if found and obj is checkpoint.checkpoint:
+            raise checkpoint.misplaced(self, node)
         if found and isinstance(obj, types.MethodType) and is_user_function(obj.__func__) and (
                 isinstance(node.func, ast.Attribute)) and not isinstance(obj.__self__, type):
             this = ObjRef(obj.__self__, ir.Opaque(self.resolver.written(node.func.value), {}))

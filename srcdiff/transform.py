@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import activity, aliasing, coalesce, emit, exprs, ir, kinds, pytree, runtime, shapes
+from . import activity, aliasing, checkpoint, coalesce, emit, exprs, ir, kinds, pytree, runtime
+from . import shapes
 from .coalesce import Groups
 from .adjoints import is_fresh
 from .exprs import Ref, assign, name, pv
@@ -24,7 +25,7 @@ from .resolve import guards_hold
 from .reverse import Reverse
 from .rules import table
 from .source import function_of, parse_function
-from .tape import reads, shape_refs
+from .tape import shape_refs
 from .template import Context
 
 
@@ -220,6 +221,7 @@ def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Group
     keep |= {Ref("v", primal.leader(vars_by_id[i])).id for i in needed if i in vars_by_id}
     emit.in_place_updates(func, keep)
     func = emit.tidy(func, temps, set())
+    checkpoint.fold_copies(func, temps, primal, vars_by_id)
     func = emit.rename(func, vars_by_id, primal, su.fn.params, su.reserved)
     source = emit.to_source(func)
     compiled = emit.compile_function(source, fname, su.f, {**su.lw.injected, **(injected or {})})
@@ -291,7 +293,7 @@ def build(mode: str, f, wrt: tuple[int, ...], variant: str, args=None, check=Non
             slot[2] is not f.__kwdefaults__):  # (compiled code copies the defaults)
         slot = _BUILT[f] = (lw, f.__defaults__, f.__kwdefaults__, {})
     key = (mode, wrt, variant, check, as_tuple, strict,
-           None if args is None else kinds_key(args))
+           None if args is None else kinds_key(args), checkpoint.current())
     hit = slot[3].get(key)
     if hit is not None and kind_guards_hold(hit.kind_guards):
         return hit
@@ -337,7 +339,7 @@ def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
     rev = Reverse(fn, su.active, su.ctx, adj, su.lw.counter)
     fwd, back = rev.run(seed)
     shape_refs(back)
-    needed = reads(back)
+    needed = checkpoint.needed(back)
     primal = coalesce.reverse_groups(pairs, needed)
     grads = []
     returned = set()  # adjoint buffers already returned (a second one is copied)
