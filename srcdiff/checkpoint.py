@@ -14,7 +14,7 @@ again from a snapshot, taping only that stretch, then reverses it:
 - `revolve(s)`: Griewank's binomial checkpointing, at most `s` snapshots held at
   once (the loop's initial state one of them), for a schedule (`_revolve`, run
   when the trip count is known: after the forward sweep) that runs each trip
-  again at most t times, t the least with C(s - 1 + t, t) >= trips.
+  again at most t times, t the least with C(s + t, t) >= trips.
 
 The policy comes from `grad(f, checkpoint=...)` (for the outermost loops of
 `f`; `checkpoint=k` is `every(k)`) or from the marker `srcdiff.checkpoint` the
@@ -364,38 +364,38 @@ def _revolve(trips, snapshots):
     ("advance", a, b): run trips a..b-1; ("snapshot", a, a): hold the state;
     ("restore", a, a): the latest held state back; ("drop", a, a): let it go;
     ("reverse", a, a + 1): run trip a taped, then its adjoint. Each trip runs again
-    at most t times, t the least with C(snapshots - 1 + t, t) >= trips."""
+    at most t times, t the least with C(snapshots + t, t) >= trips."""
 
-    def beta(free, t):  # trips reversible with `free` more snapshots, t runs each
+    def beta(held, t):  # trips reversible holding `held` states, t runs of each again
         out = 1
-        for i in range(1, free + 1):
+        for i in range(1, held + 1):
             out = out * (t + i) // i
         return out
 
-    def reverse(a, b, free):
+    def reverse(a, b, held):  # trips a..b-1; the state at a held, `held` states at most
         while b > a:
             if b - a == 1:
                 yield "restore", a, a
                 yield "reverse", a, b
                 return
-            if free == 0:
+            if held == 1:
                 yield "restore", a, a
                 yield "advance", a, b - 1
                 yield "reverse", b - 1, b
                 b -= 1
                 continue
             t = 1
-            while beta(free, t) < b - a:
+            while beta(held, t) < b - a:
                 t += 1
-            m = a + max(1, b - a - beta(free - 1, t))
+            m = a + max(1, b - a - beta(held - 1, t))
             yield "restore", a, a
             yield "advance", a, m
             yield "snapshot", m, m
-            yield from reverse(m, b, free - 1)
+            yield from reverse(m, b, held - 1)
             yield "drop", m, m
             b = m
 
-    yield from reverse(0, trips, snapshots - 1)
+    yield from reverse(0, trips, snapshots)
     yield "drop", 0, 0
 
 
