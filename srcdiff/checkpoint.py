@@ -36,11 +36,14 @@ import contextvars
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from . import exprs, ir
-from .errors import SrcDiffError
+from .errors import SrcDiffError, UnsupportedSyntaxError
 from .exprs import Ref, assign, name, pv
 from .kinds import SCALAR
 from .primal import Primal, loop_statement
+from .rules.table import lookup
 from .runtime import helper
 from .tape import TapedPrimal, pop, reads
 
@@ -168,7 +171,7 @@ class Plan:
 
     policy: Any
     state: list  # the carried values a snapshot holds
-    copies: set  # ids of those copied into it (the body updates arrays in place)
+    copies: dict  # id -> known array: those copied (the body updates arrays in place)
     snapshots: ir.Var  # the list of snapshots
     start: ir.Var  # the first trip of a segment
 
@@ -209,6 +212,141 @@ def _index(s: ir.Loop):
     return ast.Name("_", ast.Store())
 
 
+def _slice(s: ir.Loop, roots: set[int]) -> tuple[set[int], set[int]]:
+    """(statements, values) by id: what running trips of `s` again must compute for
+    the values `roots` on every trip — the values they read, the carried values
+    those need from the trip before, the conditions of the branches holding them;
+    a nested loop holding any of it runs whole. The rest (a sum the adjoint never
+    reads, `print`, an `assert` that held the first time) does not run again."""
+    need, live = set(roots), set()
+
+    def whole(st) -> None:
+        for inner in [st, *ir.walk(st.body)]:
+            live.add(id(inner))
+            need.update(v.id for v in _uses(inner))
+            need.update(v.id for v in ir.stmt_defs(inner))
+
+    def block(stmts) -> None:
+        for st in reversed(stmts):
+            if isinstance(st, ir.Assign):
+                if st.var.id in need and not st.effect and not st.raises:
+                    live.add(id(st))
+                    need.update(v.id for v in ir.expr_uses(st.expr))
+            elif isinstance(st, ir.If):
+                for p in st.outs:
+                    if p.var.id in need:
+                        need.update(a.id for a in (p.then, p.orelse) if isinstance(a, ir.Var))
+                block(st.body)
+                block(st.orelse)
+                if any(id(t) in live for t in ir.walk(st.body + st.orelse)) or any(
+                        p.var.id in need for p in st.outs):
+                    live.add(id(st))
+                    need.update(v.id for v in _uses(st))
+            elif id(st) not in live and any(
+                    v.id in need for t in [st, *ir.walk(st.body)] for v in ir.stmt_defs(t)):
+                whole(st)
+
+    size = None
+    while size != (len(need), len(live)):
+        size = (len(need), len(live))
+        block(s.body)
+        need.update(c.next.id for c in s.carried
+                    if c.phi.id in need and isinstance(c.next, ir.Var))
+    return live, need
+
+
+_PURE = {"len", "abs", "min", "max", "int", "float", "bool", "round", "isinstance", "range",
+         "sum", "divmod", "pow"}
+
+
+def _refuse_impure(rev, s: ir.Loop, live: set) -> None:
+    """Running trips again must give the values they gave: a call srcdiff knows
+    nothing of (`rng.normal()`, `buf.fill(0)`) among them is refused, located."""
+    modules = set(rev.ctx.modules.values())
+    for st in ir.walk(s.body):
+        if id(st) not in live:
+            continue
+        e = st.expr if isinstance(st, ir.Assign) else st.cond if isinstance(st, ir.Loop) else None
+        what = None
+        if isinstance(e, ir.Call) and lookup(e.fn) is None and not (
+                isinstance(e.fn, tuple) and e.fn[0] == "attr"):
+            what = e.spelling or getattr(e.fn, "__name__", "this call")
+        elif isinstance(e, ir.Opaque):
+            for n in ast.walk(e.node):
+                if isinstance(n, ast.Call) and not _pure(n.func, modules):
+                    what = ast.unparse(n.func)
+        if what:
+            raise UnsupportedSyntaxError(
+                f"a call of {what} in a checkpointed loop: checkpointing runs the loop's "
+                "trips again in the reverse sweep, and srcdiff cannot tell that this call "
+                "gives the same value again (a random draw would not); compute it before "
+                "the loop, or do not checkpoint this loop", st.loc)
+
+
+def _pure(func, modules) -> bool:
+    if isinstance(func, ast.Name):
+        return func.id in _PURE
+    path = []
+    while isinstance(func, ast.Attribute):
+        path.append(func.attr)
+        func = func.value
+    return isinstance(func, ast.Name) and func.id in modules and "random" not in path
+
+
+def _uses(st) -> list:
+    """The values a statement reads itself (not those its nested blocks read)."""
+    if isinstance(st, ir.Assign):
+        return ir.expr_uses(st.expr)
+    if isinstance(st, ir.If):
+        return ir.expr_uses(st.cond) if isinstance(st.cond, (ir.Opaque, ir.Call)) else (
+            [st.cond] if isinstance(st.cond, ir.Var) else [])
+    out = [b for b in st.bounds if isinstance(b, ir.Var)]
+    out += [c.init for c in st.carried if isinstance(c.init, ir.Var)]
+    out += [c.next for c in st.carried if isinstance(c.next, ir.Var)]
+    return out + (ir.expr_uses(st.cond) if st.cond is not None else [])
+
+
+class _Sliced:
+    """An emitter of a loop's trips run again: only the statements of `live`, the
+    branch outputs and carried values of `need`."""
+
+    def __init__(self, live: set, need: set, *args):
+        super().__init__(*args)
+        self.live, self.need = live, need
+
+    def assign_(self, s, out):
+        if id(s) in self.live:
+            super().assign_(s, out)
+
+    def if_(self, s, out, loop):
+        if id(s) in self.live:
+            super().if_(s, out, loop)
+
+    def loop_(self, s, out):
+        if id(s) in self.live:
+            super().loop_(s, out)
+
+    def branch_end(self, s, body, pick, code, loop):
+        if isinstance(self, TapedPrimal):
+            self.record(body, loop, code)
+        for p in s.outs:
+            if p.var.id in self.need:
+                code.append(assign(pv(p.var), exprs.atom(getattr(p, pick))))
+
+    def carried_updates(self, s: ir.Loop, body: list) -> None:
+        for c in s.carried:
+            if c.phi.id in self.need:
+                body.append(assign(pv(c.phi), exprs.atom(c.next)))
+
+
+class _Again(_Sliced, TapedPrimal):
+    pass
+
+
+class _Advance(_Sliced, Primal):
+    pass
+
+
 def _plain_body(s: ir.Loop) -> list:
     """One trip of `s` as the primal, nothing taped (nested loops neither)."""
     p = Primal()
@@ -217,20 +355,49 @@ def _plain_body(s: ir.Loop) -> list:
     return body
 
 
-def _taped_body(tp: TapedPrimal, s: ir.Loop) -> list:
-    """One trip of `s` pushing what its adjoint pops (without counting trips)."""
+def _taped_body(tp: _Again, s: ir.Loop) -> list:
+    """One trip of `s` again, pushing what its adjoint pops (without counting trips)."""
     body = tp.loop_start(s, [])
     body += tp.block(s.body, s)
     tp.record(s.body, s, body)
-    Primal.loop_end(tp, s, body, [])
+    tp.carried_updates(s, body)
     return body
 
 
-def _state(values: list, copies: set) -> ast.expr:
+def _advanced(s: ir.Loop, live: set, need: set) -> list:
+    """One trip of `s` again, nothing taped, for the carried values `need` holds."""
+    p = _Advance(live, need)
+    body = p.block(s.body, s)
+    p.carried_updates(s, body)
+    return body
+
+
+def _pushed(plan, s: ir.Loop) -> set[int]:
+    """The values a trip of `s` pushes on its tapes (nested loops: theirs too)."""
+    out = set()
+    for st in [s, *ir.walk(s.body)]:
+        if isinstance(st, ir.Loop):
+            out.update(v.id for v in plan.phi_records.get(id(st), []))
+            blocks = [st.body]
+        elif isinstance(st, ir.If):
+            blocks = [st.body, st.orelse]
+        else:
+            continue
+        for b in blocks:
+            out.update(v.id for v in plan.records.get(id(b), []))
+    return out
+
+
+def _copied(value: ast.expr, known: bool) -> ast.expr:
+    """`x.copy()` of an array or list; `_snapshot(x)` of a value of unknown kind."""
+    if known:
+        return ast.Call(ast.Attribute(value, "copy", ast.Load()), [], [])
+    return ast.Call(name("_snapshot"), [value], [])
+
+
+def _state(values: list, copies: dict) -> ast.expr:
     def item(v):
-        if v.id in copies:
-            return ast.Call(ast.Attribute(pv(v), "copy", ast.Load()), [], [])
-        return pv(v)
+        return _copied(pv(v), copies[v.id]) if v.id in copies else pv(v)
 
     return item(values[0]) if len(values) == 1 else ast.Tuple([item(v) for v in values],
                                                               ast.Load())
@@ -247,33 +414,33 @@ def _restore_top(plan: Plan) -> ast.stmt:
                         ast.Load())
     if plan.copies:
         if len(plan.state) == 1:
-            top = ast.Call(ast.Attribute(top, "copy", ast.Load()), [], [])
+            top = _copied(top, plan.copies[plan.state[0].id])
         else:  # (the snapshot's own arrays must not change: copy them out)
             parts = []
             for i, v in enumerate(plan.state):
                 part = ast.Subscript(top, ast.Constant(i), ast.Load())
-                if v.id in plan.copies:
-                    part = ast.Call(ast.Attribute(part, "copy", ast.Load()), [], [])
-                parts.append(part)
+                parts.append(_copied(part, plan.copies[v.id]) if v.id in plan.copies else part)
             top = ast.Tuple(parts, ast.Load())
     tgt = (Ref("v", plan.state[0].id, ast.Store()) if len(plan.state) == 1 else
            ast.Tuple([Ref("v", v.id, ast.Store()) for v in plan.state], ast.Store()))
     return ast.Assign([tgt], top, lineno=0)
 
 
-def _copies(rev, s: ir.Loop, state: list) -> set:
-    """The snapshotted values to copy: arrays (or values of unknown kind), when the
-    loop body updates something in place."""
+def _copies(rev, s: ir.Loop, state: list) -> dict:
+    """The snapshotted values to copy, when the loop body updates something in
+    place: id -> whether it is certainly an array (else of unknown kind)."""
     if not any(isinstance(st, ir.Assign) and st.update is not None for st in ir.walk(s.body)):
-        return set()
-    return {v.id for v in state if rev.ctx.kind(v) != SCALAR}
+        return {}
+    return {v.id: rev.ctx.kind(v) is not None for v in state if rev.ctx.kind(v) != SCALAR}
 
 
 def reverse(rev, s: ir.Loop, body: list, policy) -> list:
     """The reverse of checkpointed loop `s` whose reversed trip is `body`; records
     in `rev.plan.checkpoints` what its forward sweep writes."""
     plan = rev.plan
-    taped = _taped_body(TapedPrimal(plan), s)
+    live, need = _slice(s, _pushed(plan, s))
+    _refuse_impure(rev, s, live)
+    taped = _taped_body(_Again(live, need, plan), s)
     used = reads(taped)
     state = [c.phi for c in s.carried if c.phi.id in used]
     start = ir.Var(next(plan.counter), "start")
@@ -313,7 +480,8 @@ def reverse(rev, s: ir.Loop, body: list, policy) -> list:
         return [ast.If(test, then, orelse)]
 
     drop = ast.Expr(ast.Call(ast.Attribute(pv(info.snapshots), "pop", ast.Load()), [], []))
-    advance = _copy(ast.For(_index(s), segment, _plain_body(s), [], lineno=0), s)
+    live, need = _slice(s, {v.id for v in state})
+    advance = _copy(ast.For(_index(s), segment, _advanced(s, live, need), [], lineno=0), s)
     steps = when("advance", [advance],
                  when("snapshot", [_push(info)],
                       when("restore", [_restore_top(info)],
@@ -356,7 +524,15 @@ def forward(s: ir.Loop, info: Plan, out: list) -> None:
     out.append(_copy(loop_statement(s, body), s))
 
 
-# ----- the schedule (a runtime helper: generated code defines it) -----
+# ----- runtime helpers (generated code defines them) -----
+@helper
+def _snapshot(x):
+    """x, or a copy of it if it is an array or a list (a later update in place must
+    not change a snapshot)."""
+    return x.copy() if isinstance(x, (np.ndarray, list)) else x
+
+
+
 @helper
 def _revolve(trips, snapshots):
     """Griewank's binomial schedule reversing `trips` loop trips with at most

@@ -335,8 +335,8 @@ def test_revolve_source_runs_a_schedule():
     g(0.8, 2.0)
     src = g.source
     assert "for action, start, end in _revolve(trips, 4):" in src
-    assert "snapshots.append((v, x, t))" in src  # the state at trip 0
-    assert "v, x, t = snapshots[-1]" in src
+    assert "snapshots.append((v, x))" in src  # the state at trip 0 (t: not needed again)
+    assert "v, x = snapshots[-1]" in src
 
 
 def test_in_place_state_is_copied_into_snapshots():
@@ -421,3 +421,98 @@ def test_misused_marker_is_located(f, words):
     with pytest.raises(UnsupportedSyntaxError, match=words) as err:
         srcdiff.grad(f)(0.5, 3) if f is not misplaced else srcdiff.grad(f)(0.5)
     assert err.value.lineno is not None and "test_checkpoint.py" in str(err.value)
+
+
+# ---------------------------------------------------------------- what runs again
+
+def noisy(x, n, seed):
+    rng = np.random.default_rng(seed)
+    for _ in range(n):
+        x = x + 0.1 * math.sin(x) * rng.normal()
+    return x
+
+
+def test_a_call_that_may_differ_when_run_again_is_refused():
+    with pytest.raises(UnsupportedSyntaxError, match="checkpointed loop") as err:
+        srcdiff.grad(noisy, checkpoint=2)(0.5, 4, 0)
+    assert err.value.lineno is not None
+    np.testing.assert_allclose(srcdiff.grad(noisy)(0.5, 4, 0),
+                               central(noisy, (0.5, 4, 0), 0), rtol=1e-6)  # (no checkpoint)
+
+
+def chatty(x, n):
+    total = 0.0
+    for i in range(n):
+        print("trip", i)
+        assert x > -10.0
+        total = total + x  # the adjoint never reads the sum
+        x = x * math.cos(0.1 * x)
+    return x + total
+
+
+@pytest.mark.parametrize("policy", [2, srcdiff.revolve(2)], ids=repr)
+def test_only_what_the_adjoint_needs_runs_again(policy, capsys):
+    g = srcdiff.grad(chatty, checkpoint=policy)
+    got = g(0.9, 5)
+    assert capsys.readouterr().out.count("trip") == 5  # printed once a trip, as f does
+    np.testing.assert_allclose(got, srcdiff.grad(chatty)(0.9, 5), rtol=1e-12)
+    capsys.readouterr()
+    np.testing.assert_allclose(got, central(chatty, (0.9, 5), 0), rtol=1e-6)
+    again = g.source.split("reversed(range(0, n, 2))")[-1] if policy == 2 else (
+        g.source.split("_revolve(n, 2)")[-1])
+    assert "print(" not in again and "total = " not in again and "assert " not in again
+
+
+def skipping(x, n):
+    for i in range(n):
+        if i % 3 == 1:
+            continue
+        x = x + 0.2 * math.sin(x + i)
+    return x
+
+
+def returning(x, n):
+    for i in range(n):
+        x = x * 1.05 + 0.01 * i
+        if x > 2.0:
+            return x * x
+    return x
+
+
+def with_else(x, n):
+    for _ in range(n):
+        x = math.tanh(x + 0.3)
+        if x > 0.99:
+            break
+    else:
+        x = x * 2.0
+    return x
+
+
+@pytest.mark.parametrize("policy", [1, 3, srcdiff.revolve(2)], ids=repr)
+@pytest.mark.parametrize("f, args", [(skipping, (0.4, 10)), (returning, (0.5, 40)),
+                                     (returning, (0.5, 4)), (with_else, (0.1, 6)),
+                                     (with_else, (0.1, 60))])
+def test_continue_return_and_else(policy, f, args):
+    agree(f, args, policy)
+
+
+def with_aux(x, n):
+    return decay(x, n), "aux"
+
+
+def test_containers_and_aux():
+    def loss(p, n):
+        w = p["w"]
+        for _ in range(n):
+            w = w - 0.1 * np.tanh(w) * p["b"]
+        return np.sum(w * w)
+
+    p = {"w": np.array([0.5, -1.0, 2.0]), "b": 0.7}
+    got = srcdiff.grad(loss, checkpoint=srcdiff.revolve(2))(p, 9)
+    want = srcdiff.grad(loss)(p, 9)
+    np.testing.assert_allclose(got["w"], want["w"], rtol=1e-12)
+    np.testing.assert_allclose(got["b"], want["b"], rtol=1e-12)
+    (value, aux), g = srcdiff.value_and_grad(with_aux, has_aux=True, checkpoint=3)(0.7, 8)
+    assert aux == "aux"
+    np.testing.assert_allclose(g, srcdiff.grad(decay)(0.7, 8), rtol=1e-12)
