@@ -540,13 +540,23 @@ def _revolve(trips, snapshots):
     ("advance", a, b): run trips a..b-1; ("snapshot", a, a): hold the state;
     ("restore", a, a): the latest held state back; ("drop", a, a): let it go;
     ("reverse", a, a + 1): run trip a taped, then its adjoint. Each trip runs again
-    at most t times, t the least with C(snapshots + t, t) >= trips."""
+    at most t times, t the least with C(snapshots + t, t) >= trips, and in all
+    t * trips - C(snapshots + t, t - 1) trips run again: the least there is."""
 
-    def beta(held, t):  # trips reversible holding `held` states, t runs of each again
-        out = 1
-        for i in range(1, held + 1):
-            out = out * (t + i) // i
-        return out
+    def split(a, b, held):  # where to take the next snapshot (revolve.c's rule)
+        t, most = 0, 1  # the least runs again t: most = C(held + t, t) >= b - a
+        while most < b - a:
+            t += 1
+            most = most * (held + t) // t
+        b1 = most * t // (held + t)
+        b2 = b1 * held // (held + t - 1)
+        b3 = b2 * (held - 1) // (held + t - 2) if held > 2 else held - 1
+        b5 = b3 * (held - 2) // t if held > 2 else 1
+        if b - a <= b1 + b3:
+            return a + b2 * (t - 1) // held
+        if b - a >= most - b5:
+            return a + b1
+        return b - b2 - b3
 
     def reverse(a, b, held):  # trips a..b-1; the state at a held, `held` states at most
         while b > a:
@@ -560,10 +570,7 @@ def _revolve(trips, snapshots):
                 yield "reverse", b - 1, b
                 b -= 1
                 continue
-            t = 1
-            while beta(held, t) < b - a:
-                t += 1
-            m = a + max(1, b - a - beta(held - 1, t))
+            m = max(split(a, b, held), a + 1)
             yield "restore", a, a
             yield "advance", a, m
             yield "snapshot", m, m

@@ -516,3 +516,31 @@ def test_containers_and_aux():
     (value, aux), g = srcdiff.value_and_grad(with_aux, has_aux=True, checkpoint=3)(0.7, 8)
     assert aux == "aux"
     np.testing.assert_allclose(g, srcdiff.grad(decay)(0.7, 8), rtol=1e-12)
+
+
+def test_readme_listing_is_the_generated_source():
+    """README's checkpointed listing, line for line (tests/test_readme_listings.py)."""
+    from test_readme_listings import listing
+
+    from srcdiff import grad
+
+    def decay(x, n):
+        for i in srcdiff.checkpoint(range(n), every=100):  # noqa: B007 (as in README)
+            x = 0.9 * x + 0.1 * math.sin(x)
+        return x
+
+    g = grad(decay)
+    g(1.3, 250)
+    assert g.source.rstrip("\n").splitlines() == listing("decay_grad")
+
+
+@pytest.mark.parametrize("snaps", [1, 2, 3, 8, 20])
+@pytest.mark.parametrize("trips", [1, 2, 17, 100, 1000, 10000])
+def test_revolve_runs_trips_again_as_often_as_griewank_says(trips, snaps):
+    """The schedule's recomputation is the least s snapshots allow (Griewank):
+    t * trips - C(s + t, t - 1) trips run again, t the least with C(s + t, s) >= trips."""
+    runs = sum(b - a for action, a, b in _revolve(trips, snaps) if action == "advance")
+    t = 0
+    while math.comb(snaps + t, snaps) < trips:
+        t += 1
+    assert runs == (t * trips - math.comb(snaps + t, t - 1) if t else 0)
