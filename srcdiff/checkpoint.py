@@ -93,6 +93,7 @@ def checkpoint(loop_over, *, every: int | None = None, revolve: int | None = Non
     runs unchanged as plain Python."""
     if (every is None) == (revolve is None):
         raise SrcDiffError("srcdiff.checkpoint takes one of every=k or revolve=s")
+    _count(every if revolve is None else revolve, "every" if revolve is None else "revolve")
     return loop_over
 
 
@@ -427,11 +428,21 @@ def _restore_top(plan: Plan) -> ast.stmt:
 
 
 def _copies(rev, s: ir.Loop, state: list) -> dict:
-    """The snapshotted values to copy, when the loop body updates something in
-    place: id -> whether it is certainly an array (else of unknown kind)."""
-    if not any(isinstance(st, ir.Assign) and st.update is not None for st in ir.walk(s.body)):
-        return {}
-    return {v.id: rev.ctx.kind(v) is not None for v in state if rev.ctx.kind(v) != SCALAR}
+    """The snapshotted values to copy: those the loop body updates in place (`x +=
+    v`, `x[i] = v`, through a nested loop or a branch carrying them) — id -> whether
+    it is certainly an array or list (else of unknown kind: `_snapshot`)."""
+    olds = {st.update.old.id for st in ir.walk(s.body) if isinstance(st, ir.Assign)
+            and st.update is not None and isinstance(st.update.old, ir.Var)}
+    size = None
+    while size != len(olds):
+        size = len(olds)
+        for st in ir.walk(s.body):
+            pairs = [(c.phi, c.init) for c in st.carried] if isinstance(st, ir.Loop) else (
+                [(p.var, a) for p in st.outs for a in (p.then, p.orelse)]
+                if isinstance(st, ir.If) else [(st.var, st.expr)])
+            olds.update(a.id for v, a in pairs if v.id in olds and isinstance(a, ir.Var))
+    return {v.id: rev.ctx.kind(v) is not None for v in state
+            if v.id in olds and rev.ctx.kind(v) != SCALAR}
 
 
 def reverse(rev, s: ir.Loop, body: list, policy) -> list:
@@ -497,6 +508,15 @@ def forward(s: ir.Loop, info: Plan, out: list) -> None:
     """The primal loop `s`, nothing of it taped, with its snapshots: every k trips
     (`every`), or of its initial state only (`revolve`: its schedule runs in the
     reverse sweep, once the trip count is known)."""
+    size = info.policy.k if isinstance(info.policy, Every) else info.policy.snapshots
+    if isinstance(size, ir.Var):  # (a value of f: checked where f's marker checks it)
+        bad = ast.UnaryOp(ast.Not(), ast.BoolOp(ast.And(), [
+            ast.Call(name("isinstance"), [pv(size), name("int")], []),
+            ast.Compare(pv(size), [ast.GtE()], [ast.Constant(1)])]))
+        message = ast.Constant("checkpoint: the number of trips or snapshots must be an "
+                               "int >= 1")
+        out.append(ast.If(bad, [ast.Raise(ast.Call(name("ValueError"), [message], []),
+                                          None)], []))
     for c in s.carried:
         out.append(assign(pv(c.phi), exprs.atom(c.init)))
     body = _plain_body(s)

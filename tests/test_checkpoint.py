@@ -544,3 +544,25 @@ def test_revolve_runs_trips_again_as_often_as_griewank_says(trips, snaps):
     while math.comb(snaps + t, snaps) < trips:
         t += 1
     assert runs == (t * trips - math.comb(snaps + t, t - 1) if t else 0)
+
+
+def test_a_named_size_is_checked_when_called():
+    with pytest.raises(SrcDiffError, match="every must be an int"):
+        marked_by_name(0.2, 5, 0)  # the marker, as plain Python
+    with pytest.raises(ValueError, match="int >= 1"):
+        srcdiff.grad(marked_by_name)(0.2, 5, 0)
+    with pytest.raises(ValueError, match="int >= 1"):
+        srcdiff.grad(marked_by_name)(0.2, 5, -3)
+
+
+def history(x, n):
+    seen = []
+    for i in range(n):
+        x = math.sin(x) + 0.1 * i
+        seen.append(x * x)
+    return sum(seen) + seen[-1] if seen else x
+
+
+@pytest.mark.parametrize("policy", [2, srcdiff.revolve(2)], ids=repr)
+def test_a_list_grown_by_the_loop(policy):
+    agree(history, (0.4, 7), policy)
