@@ -223,6 +223,8 @@ def _slice(s: ir.Loop, roots: set[int]) -> tuple[set[int], set[int]]:
 
     def whole(st) -> None:
         for inner in [st, *ir.walk(st.body)]:
+            if isinstance(inner, ir.Assign) and (inner.effect or inner.raises):
+                continue
             live.add(id(inner))
             need.update(v.id for v in _uses(inner))
             need.update(v.id for v in ir.stmt_defs(inner))
@@ -265,7 +267,11 @@ def _refuse_impure(rev, s: ir.Loop, live: set) -> None:
     nothing of (`rng.normal()`, `buf.fill(0)`) among them is refused, located."""
     modules = set(rev.ctx.modules.values())
     for st in ir.walk(s.body):
-        if id(st) not in live:
+        # (a call kept for its effect does not run again: unless it is a print, it
+        # might have changed a value the trips run again read)
+        effect = isinstance(st, ir.Assign) and st.effect and isinstance(st.expr, ir.Call) and (
+            st.expr.fn is not print)
+        if id(st) not in live and not effect:
             continue
         e = st.expr if isinstance(st, ir.Assign) else st.cond if isinstance(st, ir.Loop) else None
         what = None
@@ -279,8 +285,8 @@ def _refuse_impure(rev, s: ir.Loop, live: set) -> None:
         if what:
             raise UnsupportedSyntaxError(
                 f"a call of {what} in a checkpointed loop: checkpointing runs the loop's "
-                "trips again in the reverse sweep, and srcdiff cannot tell that this call "
-                "gives the same value again (a random draw would not); compute it before "
+                "trips again in the reverse sweep, and srcdiff cannot tell that running this "
+                "call again does what it did (a random draw would not); compute it before "
                 "the loop, or do not checkpoint this loop", st.loc)
 
 

@@ -566,3 +566,27 @@ def history(x, n):
 @pytest.mark.parametrize("policy", [2, srcdiff.revolve(2)], ids=repr)
 def test_a_list_grown_by_the_loop(policy):
     agree(history, (0.4, 7), policy)
+
+
+def chatty_inner(x, n):
+    for _ in range(n):
+        for j in range(2):
+            print("inner", j)
+            x = x + 0.1 * math.sin(x * j)
+    return x
+
+
+def filling(x, n):
+    buf = np.zeros(3)
+    for _ in range(n):
+        buf.fill(0.5)
+        x = x + 0.1 * np.sin(x) * buf
+    return np.sum(x)
+
+
+def test_effects_in_a_checkpointed_loop(capsys):
+    g = srcdiff.grad(chatty_inner, checkpoint=2)
+    np.testing.assert_allclose(g(0.4, 3), srcdiff.grad(chatty_inner)(0.4, 3), rtol=1e-12)
+    assert capsys.readouterr().out.count("inner") == 12  # (each grad: 3 * 2, once each)
+    with pytest.raises(UnsupportedSyntaxError, match="buf.fill|fill"):
+        srcdiff.grad(filling, checkpoint=2)(np.ones(3), 4)
