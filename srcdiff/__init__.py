@@ -8,6 +8,7 @@ from . import rules  # noqa: F401  (fills the rule table)
 from .api import detach, grad, hessian, hvp, jacobian, jvp, stop_gradient, value_and_grad, vjp
 from .check import check
 from .explain import explain
+from .checkpoint import checkpoint, every, remat, revolve
 from .errors import (
     NonNumericOutputError,
     NonScalarOutputError,
@@ -23,7 +24,8 @@ from .rules.table import register, unregister
 
 __all__ = [
     "grad", "value_and_grad", "vjp", "check", "explain", "jvp", "jacobian", "hessian", "hvp",
-    "stop_gradient", "detach", "register", "unregister", "register_pytree",
+    "stop_gradient", "detach", "register", "unregister", "register_pytree", "checkpoint", "remat",
+    "every", "revolve",
     "SrcDiffError", "UnsupportedSyntaxError", "NonScalarOutputError",
     "NotDifferentiableError", "NonNumericOutputError", "WrtError", "NoSourceError",
     "ShapeMismatchError",

@@ -15,6 +15,7 @@ from typing import Any, Callable, Sequence, Union
 
 import numpy as np
 
+from . import checkpoint as _checkpoint
 from . import foreign, higher, provenance, pytree, shapes, transform, tree_api
 from .dispatch import NO, dispatcher
 from .errors import (
@@ -253,9 +254,10 @@ class Derivative:
         return super().__new__(type("Derivative", (cls,), {}) if cls is Derivative else cls)
 
     def __init__(self, f: Callable, wrt: Wrt, variant: str, mode: str = "reverse",
-                 has_aux: bool = False):
+                 has_aux: bool = False, checkpoint=None):
         if mode not in ("reverse", "forward"):
             raise SrcDiffError(f"mode must be 'reverse' or 'forward', not {mode!r}")
+        self._checkpoint = _checkpoint.policy_of(checkpoint)  # (forward mode: no tape)
         self.primal = f
         self._fn = _function(f)
         if has_aux:  # f returns (value, aux): the derivative of value (tree_api.AuxDerivative)
@@ -279,6 +281,10 @@ class Derivative:
         return tuple(names[i] for i in self.wrt)
 
     def _build(self, args, check):
+        with _checkpoint.using(self._checkpoint):
+            return self._build_now(args, check)
+
+    def _build_now(self, args, check):
         strict = args is not None
         if tree_api.structured(args, self.wrt):  # containers: code for their structure
             return tree_api.build(self.mode, self._fn, self.wrt, self.variant, args, check,
@@ -433,22 +439,26 @@ def _fallback(d: Derivative, args: tuple):
 
 
 def _decorator(variant):
-    def make(f=None, wrt: Wrt = 0, *, mode: str = "reverse", has_aux: bool = False):
+    def make(f=None, wrt: Wrt = 0, *, mode: str = "reverse", has_aux: bool = False,
+             checkpoint=None):
         if f is None:
-            return lambda g: make(g, wrt, mode=mode, has_aux=has_aux)
+            return lambda g: make(g, wrt, mode=mode, has_aux=has_aux, checkpoint=checkpoint)
         if not callable(f):
             raise SrcDiffError(f"{variant} expects a function, got {type(f).__name__}")
         if has_aux:
-            return tree_api.AuxDerivative(Derivative(f, wrt, variant, mode, has_aux=True))
-        return Derivative(f, wrt, variant, mode)
+            return tree_api.AuxDerivative(Derivative(f, wrt, variant, mode, has_aux=True,
+                                                     checkpoint=checkpoint))
+        return Derivative(f, wrt, variant, mode, checkpoint=checkpoint)
 
     return make
 
 
 grad = _decorator("grad")
-grad.__doc__ = """grad(f, wrt=0, *, mode="reverse"): a function computing the gradient of
-f's scalar result with respect to the parameter(s) named by wrt (an index, a
-name, or a tuple of them). Works as @grad and @grad(wrt=...)."""
+grad.__doc__ = """grad(f, wrt=0, *, mode="reverse", has_aux=False, checkpoint=None): a function
+computing the gradient of f's scalar result with respect to the parameter(s) named
+by wrt (an index, a name, or a tuple of them). Works as @grad and @grad(wrt=...).
+checkpoint (k, srcdiff.every(k) or srcdiff.revolve(s)) checkpoints f's outermost
+loops: snapshots of their state instead of a tape of every trip."""
 value_and_grad = _decorator("value_and_grad")
 value_and_grad.__doc__ = """value_and_grad(f, wrt=0): like grad, returning (f(...), gradient)."""
 
@@ -467,10 +477,15 @@ def _function(f):
     return function_of(f)
 
 
-def vjp(f: Callable, *primals: Any, wrt: Wrt | None = None):
+def vjp(f: Callable, *primals: Any, wrt: Wrt | None = None, checkpoint=None):
     """(out, pullback): pullback(cotangent) gives one gradient per differentiated
     parameter (a tuple), for any result shape. Omitted trailing primals take
-    `f`'s defaults."""
+    `f`'s defaults. `checkpoint` as for grad."""
+    with _checkpoint.using(_checkpoint.policy_of(checkpoint)):
+        return _vjp(f, primals, wrt)
+
+
+def _vjp(f: Callable, primals: tuple, wrt: Wrt | None):
     fn = _function(f)
     idx, _ = resolve_wrt(fn, wrt, allow_none=True)
     sig = signature_of(fn)

@@ -127,6 +127,7 @@ class Loop:
     trips: Var | None = None  # a while loop's trip count, if the adjoint needs it
     brk: Var | None = None  # the carried flag `break` sets; the loop stops when it is true
     loc: Loc | None = None
+    checkpoint: Any = None  # the policy of a `srcdiff.checkpoint` marker (checkpoint.py)
 
 
 Stmt = Union[Assign, If, Loop]

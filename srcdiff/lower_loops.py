@@ -12,24 +12,27 @@ from __future__ import annotations
 import ast
 import operator
 
-from . import desugar, ir
+from . import checkpoint, desugar, ir
 from .lower_values import RET
 from .structs import CALLABLES, STRUCTS, ObjRef, Undefined, at, holds, leaves, rebuild, same_shape
 
 
 class Loops:
     def s_While(self, s):
+        test, policy = checkpoint.peel(self, s, s.test)
         flag = self.break_flag(s)
         outer = dict(self.env)
         carried = self.loop_vars(s, flag=flag)
-        cond = self.opaque(s.test, nondiff=True)
+        cond = self.opaque(test, nondiff=True)
         body = self.loop_body(s)
         self.finish_loop(s, carried, outer, self.env)
         loop = ir.Loop("while", carried, body, cond=cond, trips=self.var("trips", s),
-                       loc=self.loc(s))
+                       loc=self.loc(s), checkpoint=policy)
         self.finish_else(s, loop, flag)
 
     def s_For(self, s):
+        it, policy = checkpoint.peel(self, s, s.iter)
+        s = ast.copy_location(ast.For(s.target, it, s.body, s.orelse), s) if policy else s
         flag = self.break_flag(s)
         index_target, bounds, pre = self.iteration(s)
         if index_target is not None and not isinstance(index_target, ast.Name):
@@ -49,7 +52,8 @@ class Loops:
         body = pre_stmts + self.loop_body(s)
         self.finish_loop(s, carried, outer, self.env)
         loop = ir.Loop("range", carried, body, index=index, bounds=bounds,
-                       trips=self.var("trips", s) if flag else None, loc=self.loc(s))
+                       trips=self.var("trips", s) if flag else None, loc=self.loc(s),
+                       checkpoint=policy)
         self.finish_else(s, loop, flag)
 
     def iteration(self, s):

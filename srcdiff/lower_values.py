@@ -23,7 +23,7 @@ import itertools
 import operator
 import types
 
-from . import desugar, fence, inlining, ir
+from . import checkpoint, desugar, fence, inlining, ir
 from .ops import BINOPS, UNOPS
 from .lower_names import Names, shown
 from .lower_structs import PACK_LIST, StructValues
@@ -287,6 +287,8 @@ class Values(Names, StructValues):
         found, obj = self.callee(node.func)
         if found and hasattr(type(obj), "__srcdiff_function__"):
             obj = obj.__srcdiff_function__()  # a derivative srcdiff made: its Python code
+        if found and obj is checkpoint.checkpoint:
+            raise checkpoint.misplaced(self, node)
         if found and isinstance(obj, types.MethodType) and is_user_function(obj.__func__) and (
                 isinstance(node.func, ast.Attribute)) and not isinstance(obj.__self__, type):
             this = ObjRef(obj.__self__, ir.Opaque(self.resolver.written(node.func.value), {}))

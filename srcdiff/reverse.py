@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from . import exprs, ir, primal, provenance, shapes
+from . import checkpoint, exprs, ir, primal, provenance, shapes
 from .activity import diff_args, rule_of
 from .adjoints import Adjoints
 from .coalesce import Groups
@@ -337,7 +337,9 @@ class Reverse(Adjoints):
             owned_before = set(self.owned)
             start = dict(self.ashapes)
         if body:  # a loop whose iterations contribute nothing needs no reverse loop
-            out.append(self.reversed_header(s, body))
+            policy = checkpoint.chosen(self, s)
+            out += checkpoint.reverse(self, s, body, policy) if policy else [
+                self.reversed_header(s, body)]
         for k, sh in start.items():  # what an adjoint holds after 0 trips or more
             self.ashapes[k] = shapes.join(sh, self.ashapes.get(k))
         for c in carried:

@@ -52,6 +52,7 @@ class TapePlan:
         # shape (per record: a value may be read only for its shape in one block and
         # for its value in another)
         self.shapes: dict[int, set[int]] = {}
+        self.checkpoints: dict[int, object] = {}  # id(loop) -> checkpoint.Plan
 
     def tape(self, loop: ir.Loop, kind: str) -> ir.Var:
         """The tape of `loop`'s body values (kind "body") or carried values ("phi")."""
@@ -102,6 +103,13 @@ class TapedPrimal(Primal):
     def branch_end(self, s, body, pick, code, loop) -> None:
         self.record(body, loop, code)
         super().branch_end(s, body, pick, code, loop)
+
+    def loop_(self, s: ir.Loop, out: list) -> None:
+        ckpt = self.plan.checkpoints.get(id(s))
+        if ckpt is None:
+            return super().loop_(s, out)
+        from .checkpoint import forward  # (checkpoint.py builds on this module)
+        forward(s, ckpt, out)
 
     def loop_start(self, s: ir.Loop, out: list) -> list:
         if id(s) in self.plan.trips:

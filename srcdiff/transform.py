@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import (activity, aliasing, coalesce, emit, exprs, foreign, ir, kinds, provenance, pytree,
-               runtime, shapes)
+from . import (activity, aliasing, checkpoint, coalesce, emit, exprs, foreign, ir, kinds,
+               provenance, pytree, runtime, shapes)
 from .coalesce import Groups
 from .adjoints import is_fresh
 from .exprs import Ref, assign, name, pv
@@ -25,7 +25,7 @@ from .resolve import guards_hold
 from .reverse import Reverse
 from .rules import table
 from .source import function_of, parse_function
-from .tape import reads, shape_refs
+from .tape import shape_refs
 from .template import Context
 
 
@@ -240,6 +240,7 @@ def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Group
     func = emit.tidy(func, temps, set())
     emit.drop_passing_checks(func, su.f.__globals__)
     func.body = runtime.drop_unused_helpers(func.body)  # (tidying may drop their calls)
+    checkpoint.fold_copies(func, temps, primal, vars_by_id)
     func = emit.rename(func, vars_by_id, primal, su.fn.params, su.reserved)
     source = emit.to_source(func)
     source, source_map, tags = provenance.annotate(func, source, _home(su.fn))
@@ -318,7 +319,7 @@ def build(mode: str, f, wrt: tuple[int, ...], variant: str, args=None, check=Non
             slot[2] is not f.__kwdefaults__):  # (compiled code copies the defaults)
         slot = _BUILT[f] = (lw, f.__defaults__, f.__kwdefaults__, {})
     key = (mode, wrt, variant, check, as_tuple, strict,
-           None if args is None else kinds_key(args))
+           None if args is None else kinds_key(args), checkpoint.current())
     hit = slot[3].get(key)
     if hit is not None and kind_guards_hold(hit.kind_guards):
         return hit
@@ -364,7 +365,7 @@ def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
     rev = Reverse(fn, su.active, su.ctx, adj, su.lw.counter)
     fwd, back = rev.run(seed)
     shape_refs(back)
-    needed = reads(back)
+    needed = checkpoint.needed(back)
     primal = coalesce.reverse_groups(pairs, needed)
     grads = []
     returned = set()  # adjoint buffers already returned (a second one is copied)
