@@ -105,8 +105,8 @@ def primitive_shim(fn):
     `def sin(x): return np.sin(x)` over its rule's parameters (srcdiff then applies
     the rule as for any call); None for anything else."""
     from .rules.table import lookup
-    if isinstance(fn, types.FunctionType) and _has_source(fn):
-        return None
+    if isinstance(fn, types.FunctionType) and (lookup(fn) is None or _has_source(fn)):
+        return None  # (a function with source is transformed from it; checked cheaply first)
     try:
         hit = _PRIMITIVE_SHIMS.get(fn)
     except TypeError:
