@@ -53,6 +53,9 @@ def rewrite(node, filename: str, trees: dict[str, TreeDef], returns=None,
     out_leaf_is_array); `extra_kwonly`: structured keyword-only parameters to add
     (the cotangent)."""
     node = copy.deepcopy(node)
+    if isinstance(node, ast.Lambda):  # `lambda x: (x * x, aux)`: the def it stands for
+        ret = ast.copy_location(ast.Return(node.body), node.body)
+        node = ast.copy_location(ast.FunctionDef("f", node.args, [ret], [], None), node)
     if returns is not None:
         _Returns(filename, returns).visit_body(node)
     if extra_kwonly:

@@ -598,3 +598,15 @@ def test_keywords_defaults_helpers_and_a_tuple_wrt(mode):
     assert value == pytest.approx(kw_loss(x, p), rel=1e-14)
     np.testing.assert_allclose(gx, fd_grad(kw_loss, (x, p), 0), rtol=1e-6)
     assert_tree_close(gp, want)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_lambdas_with_aux_and_with_containers(mode):
+    """A lambda as f where its def is rewritten (has_aux, a dict parameter): crashed
+    with an internal TypeError before (its body is an expression, not statements)."""
+    (value, aux), g = srcdiff.value_and_grad(lambda x: (x * x, "aux"), has_aux=True,
+                                             mode=mode)(1.5)
+    assert (value, aux, g) == (pytest.approx(2.25), "aux", pytest.approx(3.0))
+    p, x = {"w": np.array([0.5, -1.0])}, np.array([1.0, 2.0])
+    got = srcdiff.grad(lambda q, x: np.sum(q["w"] * x) ** 2, mode=mode)(p, x)
+    np.testing.assert_allclose(got["w"], 2 * (p["w"] @ x) * x, rtol=1e-12)
