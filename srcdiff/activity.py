@@ -202,7 +202,13 @@ def _check(block, active) -> None:
                 raise e.why
             name = e.spelling or repr(e.fn)
             if isinstance(e.fn, tuple) and e.fn[0] == "method":
-                name = f".{e.fn[1]}()"
+                hint = " (for a list, `x.pop()` is `x[-1]` then `x = x[:-1]`)" if (
+                    e.fn[1] == "pop") else ""
+                raise NotDifferentiableError(
+                    f"the method .{e.fn[1]}() of a differentiated value has no derivative "
+                    f"rule (srcdiff knows NumPy arrays' methods with rules, such as .sum() "
+                    f"and .T); write it with functions srcdiff knows{hint}, or put it in a "
+                    "function of your own and give that a rule with srcdiff.register", s.loc)
             raise NotDifferentiableError(
                 f"{name} has no derivative rule and no Python source srcdiff can transform; "
                 + how_to_register(name if not name.startswith(".") else "fn",

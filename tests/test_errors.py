@@ -461,3 +461,17 @@ def test_errors_all_derive_from_srcdiff_error():
                 NonNumericOutputError, WrtError):
         assert issubclass(cls, SrcDiffError)
     assert issubclass(SrcDiffError, Exception)
+
+
+def pops_a_list(x):
+    acc = [x * 2.0, x * 3.0]
+    return acc.pop() * x  # <- pop
+
+
+def test_a_method_without_a_rule_says_what_to_write_instead():
+    with pytest.raises(NotDifferentiableError) as info:
+        srcdiff.grad(pops_a_list)(1.5)
+    text = str(info.value)
+    assert "the method .pop() of a differentiated value" in text and "x[:-1]" in text
+    assert "register(fn" not in text  # (a method cannot be registered as such)
+    check_located(info.value, "pop")
