@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from . import ir
 from .errors import Loc, UnsupportedSyntaxError
-from .rules.table import LIST, lookup
+from .rules.table import LIST, bind_args, lookup
 
 # views without a rule of their own (no derivative either, so only this fact lives here)
 VIEWS_WITHOUT_RULE = frozenset({("method", "view")})
@@ -159,11 +159,6 @@ def _reads(st) -> list:
     return []
 
 
-# calls that keep a reference to an argument (a list or tuple display, an append, a
-# method or expression srcdiff does not know): a view passed to one outlives the trip
-_KEEPS = (("pack", "list"), ("pack", "tuple"), ("list", "append"))
-
-
 def _escaping(fn: ir.Function) -> set[int]:
     """Values that may be read after the statement that reads them: carried by a
     loop, out of an if, returned, kept in a list or tuple, or read by code srcdiff
@@ -176,12 +171,16 @@ def _escaping(fn: ir.Function) -> set[int]:
             out |= {a.id for o in st.outs for a in (o.then, o.orelse) if isinstance(a, ir.Var)}
         elif isinstance(st, ir.Assign):
             e = st.expr
-            if isinstance(e, ir.Opaque) or isinstance(e, ir.Call) and (
-                    e.fn in _KEEPS or isinstance(e.fn, tuple) and e.fn[0] in (
-                        "method", "opaque")):
-                out |= {u.id for u in ir.expr_uses(e)}
-            elif isinstance(e, ir.Call) and e.fn == ("helper", "_setitem"):
-                out |= {a.id for a in e.args[2:] if isinstance(a, ir.Var)}  # (a list item)
+            if isinstance(e, ir.Opaque) or isinstance(e, ir.Call) and isinstance(
+                    e.fn, tuple) and e.fn[0] in ("method", "opaque"):
+                out |= {u.id for u in ir.expr_uses(e)}  # (what it does is not known)
+            elif isinstance(e, ir.Call) and (rule := lookup(e.fn)) is not None and rule.keeps:
+                try:
+                    kept = [a for p, a in bind_args(rule, e.args, e.kwargs).items()
+                            if p in rule.keeps or "*" in rule.keeps]
+                except TypeError:  # (a call the rule does not fit: all it reads)
+                    kept = ir.expr_uses(e)
+                out |= {a.id for a in kept if isinstance(a, ir.Var)}
     return out
 
 

@@ -243,7 +243,7 @@ def _joint(open_, close):
 for _kind, _node, _ends in (("list", ast.List, "[]"), ("tuple", ast.Tuple, ("(", ",)"))):
     add(("pack", _kind), Rule("[...]" if _kind == "list" else "(...)", (), varargs=True,
                               vjp={"*": "g[{i}]"}, form=_display(_node),
-                              jvp_joint=_joint(*_ends), out_kind=LIST))
+                              jvp_joint=_joint(*_ends), out_kind=LIST, keeps=("*",)))
 
 
 # ----- lists: `acc.append(v)` is the new list acc + [v]; a list's adjoint is an
@@ -258,7 +258,7 @@ def _append_update(target, value):
 
 add(("list", "append"), Rule(
     "append", ("acc", "v"), vjp={"acc": "g[:-1]", "v": "g[-1]"},
-    jvp_joint="list(t_acc) + [t_v]", out_kind=LIST,
+    jvp_joint="list(t_acc) + [t_v]", out_kind=LIST, keeps=("v",),
     form=lambda args, kws: ast.BinOp(args[0], ast.Add(), ast.List([args[1]], ast.Load())),
     update=_append_update))
 
@@ -340,7 +340,7 @@ def _written_part(b):
 add(("helper", "_setitem"), Rule("_setitem", ("x", "index", "v"), vjp={
     "x": "_setitem(g, index, 0.0)", "v": _written_part}, jvp={
     "x": "_setitem(t, index, 0.0)", "v": "_setitem(np.zeros(np.shape(ans)), index, t)"},
-    update=_setitem_update, index="index"))
+    update=_setitem_update, index="index", keeps=("v",)))  # (an item of a list)
 add(("helper", "_ties"), Rule("_ties", ("x", "ans", "axis", "keepdims"), zero=True))
 
 

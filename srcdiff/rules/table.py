@@ -68,6 +68,9 @@ class Rule:
     # the result is a LIST (elementwise otherwise)
     sequences: bool = False
     effect_free: bool = False  # kept for its effect, which changes no value (print)
+    # the result holds a reference to these arguments (a list display holds its items,
+    # `acc.append(v)` holds v): a view passed to it outlives the statement (aliasing.py)
+    keeps: tuple[str, ...] = ()
     scatter: str | None = None  # the adjoint of `a` is g scattered into a at this index
     index: str | None = None  # this parameter is an integer position (never differentiated)
     recompute: bool = False  # cheaper for the reverse sweep to recompute than to tape
