@@ -1,7 +1,6 @@
 """Issue 21.3: pictures of the SSA graph with its adjoint. The DOT text is read by a
 small DOT grammar (tests/dot_syntax.py: no Graphviz needed); SVG and PNG are drawn
 where Graphviz's `dot` is installed and the tests for them are skipped elsewhere."""
-import importlib.util
 import math
 import os
 import re
@@ -10,24 +9,16 @@ import numpy as np
 import pytest
 
 import srcdiff
+from sample_files import SAMPLES_DIR, load
 from dot_syntax import DotSyntaxError, parse
 from srcdiff import graph as graph_module
 from srcdiff.cli import main
 from srcdiff.graph import ACTIVE, ADJOINT, INACTIVE, GraphvizMissing, dot_available
 
-SAMPLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                           "samples")
 needs_dot = pytest.mark.skipif(not dot_available(), reason="Graphviz's dot is not installed")
 
 
-def _load(path, name):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-regen = _load(os.path.join(SAMPLES_DIR, "regenerate.py"), "_graph_regenerate")
+regen = load(os.path.join(SAMPLES_DIR, "regenerate.py"), "_graph_regenerate")
 
 
 def labels(dot, color=None):
@@ -182,7 +173,7 @@ def test_every_corpus_function_is_drawn_or_refused_clearly():
 
 def test_the_notes_plot_of_sin_and_its_derivative(tmp_path):
     """samples/plot_sin.py plots srcdiff's derivative of sin, which is cos."""
-    plot_sin = _load(os.path.join(SAMPLES_DIR, "plot_sin.py"), "_plot_sin")
+    plot_sin = load(os.path.join(SAMPLES_DIR, "plot_sin.py"), "_plot_sin")
     d = srcdiff.grad(plot_sin.f)
     xs = np.linspace(-2 * math.pi, 2 * math.pi, 41)
     np.testing.assert_allclose([d(float(x)) for x in xs], np.cos(xs), rtol=0, atol=1e-15)

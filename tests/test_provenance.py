@@ -1,7 +1,6 @@
 """Issue 21.1-2: provenance comments in `.source` and `srcdiff grad` output, the source
 map (generated line -> primal file and line), and exceptions raised inside generated code
 carrying the primal line they come from (their type unchanged)."""
-import importlib.util
 import inspect
 import linecache
 import math
@@ -14,24 +13,16 @@ import numpy as np
 import pytest
 
 import srcdiff
+from sample_files import SAMPLES_DIR, load
 from srcdiff.cli import main
 from srcdiff.provenance import strip_comments
 from source_text import code
 
-SAMPLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                           "samples")
 HERE = os.path.abspath(__file__)
 COMMENT = re.compile(r"^\s*# (adjoint of )?(?:(\S+), )?line (\d+)(?:: (.*))?$")
 
 
-def _load(path, name):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-regen = _load(os.path.join(SAMPLES_DIR, "regenerate.py"), "_prov_regenerate")
+regen = load(os.path.join(SAMPLES_DIR, "regenerate.py"), "_prov_regenerate")
 
 
 def product(x, y):
@@ -157,7 +148,7 @@ def test_a_derivative_of_a_derivative_names_the_users_lines():
 @pytest.mark.parametrize("sample", regen.SAMPLES, ids=[f"{s[0]}.{s[1]}" for s in regen.SAMPLES])
 def test_source_map_is_right_for_every_sample(sample):
     module_name, func, wrt, output, make_args = sample
-    module = _load(os.path.join(SAMPLES_DIR, module_name + ".py"), "_prov_" + module_name)
+    module = load(os.path.join(SAMPLES_DIR, module_name + ".py"), "_prov_" + module_name)
     fn = getattr(module, func)
     g = srcdiff.grad(fn, wrt=tuple(wrt.split(",")))
     assert_provenance_is_right(g.source, g.source_map, fn)  # the generic code

@@ -1,7 +1,6 @@
 """samples/: each checked-in derivative module is what the command line writes
 today (byte for byte), and runs without srcdiff to the numbers of finite
 differences and of srcdiff.grad."""
-import importlib.util
 import os
 import pickle
 import subprocess
@@ -11,19 +10,11 @@ import numpy as np
 import pytest
 
 import srcdiff
-
-SAMPLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                           "samples")
+from sample_files import SAMPLES_DIR, load
 
 
-def _load(path, name):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
-
-regen = _load(os.path.join(SAMPLES_DIR, "regenerate.py"), "_samples_regenerate")
+regen = load(os.path.join(SAMPLES_DIR, "regenerate.py"), "_samples_regenerate")
 IDS = [f"{s[0]}.{s[1]}" for s in regen.SAMPLES]
 
 
@@ -41,7 +32,7 @@ def test_checked_in_derivative_is_fresh(sample, tmp_path):
 
 
 def primal(sample):
-    module = _load(os.path.join(SAMPLES_DIR, sample[0] + ".py"), "_sample_" + sample[0])
+    module = load(os.path.join(SAMPLES_DIR, sample[0] + ".py"), "_sample_" + sample[0])
     return getattr(module, sample[1])
 
 
