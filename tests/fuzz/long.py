@@ -58,6 +58,7 @@ def _worker(job):
     stats = collections.Counter()
     modes = collections.Counter()
     reasons = collections.Counter()
+    features = collections.Counter()
     failures: dict[str, tuple[str, str, int]] = {}
     signal.signal(signal.SIGALRM, _alarm)
 
@@ -75,6 +76,8 @@ def _worker(job):
                 reasons[res[len("unsupported: "):]] += 1
         if out.sympy:
             modes[(kind, "sympy", out.sympy.split(":")[0])] += 1
+        for feature in prog.features:  # how often each grammar class ran to a verdict
+            features[(feature, out.status)] += 1
         if out.status == "rejected":
             stats[(kind, "rejected: " + out.reason)] += 1
         if out.status == "failure":
@@ -87,7 +90,7 @@ def _worker(job):
                 failures[out.reason] = (old[0], old[1], n)
 
     run()
-    return stats, modes, reasons, failures
+    return stats, modes, reasons, features, failures
 
 
 def main(argv=None) -> int:
@@ -114,14 +117,15 @@ def main(argv=None) -> int:
             parts.append(part)
             done += sum(v for k, v in part[0].items() if ":" not in k[1])
             print(f"{done}/{args.count} programs, {time.time() - start:.0f} s, "
-                  f"{sum(len(p[3]) for p in parts)} failures so far", file=sys.stderr,
+                  f"{sum(len(p[4]) for p in parts)} failures so far", file=sys.stderr,
                   flush=True)
-    stats, modes, reasons = collections.Counter(), collections.Counter(), collections.Counter()
+    stats, modes, reasons, features = (collections.Counter() for _ in range(4))
     failures: dict = {}
-    for s, m, r, f in parts:
+    for s, m, r, feat, f in parts:
         stats.update(s)
         modes.update(m)
         reasons.update(r)
+        features.update(feat)
         for key, (text, detail, n) in f.items():
             old = failures.get(key)
             total = n + (old[2] if old else 0)
@@ -132,6 +136,11 @@ def main(argv=None) -> int:
     lines += [f"  {k[0]:7} {k[1]:60} {v}" for k, v in sorted(stats.items())]
     lines += ["", "per mode (ok / unsupported / failure):"]
     lines += [f"  {k[0]:7} {k[1]:8} {k[2]:12} {v}" for k, v in sorted(modes.items())]
+    lines += ["", "programs per grammar feature (ok / unsupported / rejected / failure):"]
+    for name in sorted({k[0] for k in features}):
+        counts = " / ".join(str(features[(name, st)]) for st in
+                            ("ok", "unsupported", "rejected", "failure"))
+        lines.append(f"  {name:16} {counts}")
     lines += ["", "SrcDiffError reasons (per mode run):"]
     lines += [f"  {v:6}  {k}" for k, v in reasons.most_common(30)]
     lines += ["", f"distinct failures: {len(failures)}"]

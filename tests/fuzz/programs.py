@@ -134,6 +134,33 @@ def _fmt_value(v) -> str:
     return repr(v)
 
 
+# Module globals named like srcdiff's internal names and like adjoints (issue 15.6),
+# and objects srcdiff cannot see into (15.2): both renders define them.
+GLOBALS = '''\
+__v0 = 1.5
+__d1 = 0.5
+d_x0 = 0.25
+_t1 = 2.0
+
+
+class Table:
+    def __init__(self, s):
+        self.s = s
+
+    def __getitem__(self, key):
+        return key[0] * self.s + key[1]
+
+
+class Square:
+    def __call__(self, v):
+        return v * v
+
+
+T = Table(2.0)
+square = Square()
+'''
+GLOBAL_NAMES = ["__v0", "__d1", "d_x0", "_t1"]
+
 PROBE_HEADER = '''\
 import math
 import numpy as np
@@ -240,6 +267,37 @@ class TupleFor(Stmt):
         return [f"{pad}for {self.var} in {items}:", f"{pad}    {self.body}"]
 
 
+class Multi(Stmt):
+    """`fmt` with one `{}` per node: `return {}, {}`, `p, q = h0({}, {})`."""
+
+    def __init__(self, fmt, *nodes):
+        self.fmt, self.nodes = fmt, nodes
+
+    def lines(self, probe, indent):
+        return ["    " * indent + self.fmt.format(*(n.render(probe) for n in self.nodes))]
+
+
+class Block(Stmt):
+    """Plain statements in a row (an array built by fancy-index writes)."""
+
+    def __init__(self, stmts):
+        self.stmts = stmts
+
+    def lines(self, probe, indent):
+        return _block_lines(self.stmts, probe, indent)
+
+
+class IterLoop(Stmt):
+    """`for ... in <nodes>:` over rendered sequences."""
+
+    def __init__(self, header, nodes, body):
+        self.header, self.nodes, self.body = header, nodes, body
+
+    def lines(self, probe, indent):
+        head = self.header.format(*(n.render(probe) for n in self.nodes))
+        return ["    " * indent + head] + _block_lines(self.body, probe, indent + 1)
+
+
 class Loop(Stmt):
     def __init__(self, header, body, pre=(), first=None):
         self.header, self.body, self.pre, self.first = header, body, list(pre), first
@@ -260,8 +318,12 @@ def _block_lines(stmts, probe, indent):
 
 
 class Helper:
-    def __init__(self, name, params, shapes, out_shape):
+    """A helper function; `out_shape` is a shape, or a tuple of two for a helper that
+    returns a pair (`pair`)."""
+
+    def __init__(self, name, params, shapes, out_shape, pair=False):
         self.name, self.params, self.shapes, self.out_shape = name, params, shapes, out_shape
+        self.pair = pair
         self.body: list[Stmt] = []
 
 
@@ -274,6 +336,7 @@ class Gen:
         self.counter = 0
         self.helpers: list[Helper] = []
         self.callable_helpers: list[Helper] = []
+        self.pair_helpers: list[Helper] = []
 
     # -- small draws --
     def int(self, lo, hi):
@@ -301,7 +364,7 @@ class Gen:
         if shape == S:
             choices += ["binary", "kink", "ifexp", "listcat"]
             if self.chance(8):  # rarer: each is refused or makes the point invalid
-                choices += ["complex", "domain"]
+                choices += ["complex", "domain", "object"]
             if self.numpy:
                 choices += ["reduce", "reduce"]
             if self.callable_helpers:
@@ -376,8 +439,13 @@ class Gen:
             self.features.add("domain")
             tmpl = self.pick(["math.log({0})", "math.sqrt({p0} - 0.3)",
                               "math.asin(0.3 * {p0})", "math.log({p0} - 1) * 0.0",
-                              "math.acos({p0} * 0.7)"])  # (never at an infinite derivative)
+                              "math.acos({p0} * 0.7)", "math.sqrt({0})",
+                              "math.log1p({0})"])  # (infinite derivatives at edge points)
             return call(tmpl, self.expr(env, S, d))
+        if kind == "object":  # an object srcdiff cannot see into, given an active value
+            self.features.add("object")
+            return call(self.pick(["T[{0}, 1.0]", "square({0})", "T[1.0, {0}] * {p0}"]),
+                        self.expr(env, S, d))
         if kind == "reduce":
             return self.reduce(env, d)
         if kind == "reshape":
@@ -407,6 +475,13 @@ class Gen:
         if k == 2 and src in (V, W):
             idx = self.int(0, src[0] - 1)
             return call("{p0}[%d]" % idx, a)
+        if src in (V, W) and self.chance(6):  # index tricks (issue 15.1)
+            self.features.add("index_trick")
+            b = self.expr(env, src, d)
+            return call(self.pick(["np.sum(np.r_[{0}, {1}] * np.r_[{1}, {0}])",
+                                   "np.r_[{0}, 2.0, {1}][%d]" % self.int(0, 2 * src[0]),
+                                   "np.sum(np.c_[{0}, {1}] ** 2)", "np.c_[{0}, {1}][1, 0]"]),
+                        a, b)
         if src == V:
             b = self.expr(env, V, d)
             return call("np.dot({0}, {1})", a, b)
@@ -415,7 +490,13 @@ class Gen:
     def reshape(self, env, shape, d):
         """An array of `shape` from one of another shape."""
         if shape == V:
-            k = self.int(0, 3)
+            k = self.int(0, 4)
+            if k == 4:  # transposes, with negative axes (issue 15.3)
+                self.features.add("transpose")
+                return call(self.pick(["(np.transpose({0}, (-1, -2)) @ {p1})",
+                                       "({p0}.T @ {p1})", "({p0}.transpose(-1, 0) @ {p1})",
+                                       "(np.transpose({0}, axes=(1, -2)) @ {p1})"]),
+                            self.expr(env, M, d), self.expr(env, W, d), shape=V)
             if k == 3:
                 return call("np.dot({0}, {1})", self.expr(env, W, d), self.expr(env, M, d),
                             shape=V)
@@ -429,6 +510,12 @@ class Gen:
                             shape=W)
             return call("np.sum({0}, axis=1)", self.expr(env, M, d), shape=W)
         if shape == M:
+            if self.chance(4):
+                self.features.add("transpose")
+                return call(self.pick(["np.transpose(np.outer({0}, {1}), (-1, -2))",
+                                       "np.outer({0}, {1}).T",
+                                       "np.swapaxes(np.outer({0}, {1}), -1, 0)"]),
+                            self.expr(env, V, d), self.expr(env, W, d), shape=M)
             return call("np.outer({0}, {1})", self.expr(env, W, d), self.expr(env, V, d),
                         shape=M)
         return self.leaf(env, shape)
@@ -460,6 +547,9 @@ class Gen:
                 full = f"np.full({shape}, {float(self.const())!r})"
                 return binop("*", leaf(n), leaf(full, shape), shape)
         if shape == S:
+            if self.chance(12):  # a user global named like an internal or an adjoint
+                self.features.add("globals")
+                return leaf(self.pick(GLOBAL_NAMES))
             return leaf(self.const())
         return leaf(f"np.full({shape}, {float(self.const())!r})", shape)
 
@@ -508,6 +598,14 @@ class Gen:
             kinds += ["tuple_for"]
         if allow_return and depth > 0:
             kinds += ["return"]
+        if depth > 0 and self.chance(3):
+            kinds += ["iter_for"]
+        if self.chance(6):
+            kinds += ["raise"]
+        if self.numpy and self.chance(4):
+            kinds += ["fancy"]
+        if self.pair_helpers and self.chance(2):
+            kinds += ["unpack"]
         kind = self.pick(kinds)
         existing = [n for n in self.value_vars(env) if not n.startswith("x") or self.chance(3)]
         if kind in ("reassign", "aug") and not existing:
@@ -579,6 +677,34 @@ class Gen:
                               "np.mean(np.tanh({0}) * {0})"]).format(var)
             display = self.pick(["({},)", "[{}]"])
             return TupleFor(var, items, display, f"{acc} += {tmpl}")
+        if kind == "iter_for":
+            return self.iter_for(env, depth, ed)
+        if kind == "raise":  # the derivative raises where f does (issue 17.5)
+            self.features.add("raise")
+            return If(self.cond(env), [Simple('raise ValueError("out of range")')], [])
+        if kind == "fancy":  # repeated fancy indices: the last write wins (issue 15.4)
+            self.features.add("fancy")
+            name = self.fresh("v")
+            idx = self.pick(["[0, 2, 0]", "[1, 1, 2]", "[2, 2, 2]", "np.array([2, 0, 2])"])
+            body = [Simple(f"{name} = np.zeros(3)"),
+                    Simple(f"{name}[{idx}] = {{}}", self.expr(env, V, ed - 1))]
+            if self.chance(2):
+                body.append(Simple(f"{name}[{self.pick(['[1, 1]', '[0, 0]', '[2, 0]'])}] += {{}}",
+                                   self.expr(env, W, ed - 1)))
+            env[name] = V
+            return Block(body)
+        if kind == "unpack":  # a helper that returns a pair (issue 17.2)
+            self.features.add("pair_helper")
+            h = self.pick(self.pair_helpers)
+            names = [self.fresh("v"), self.fresh("v")]
+            args = [self.expr(env, sh, ed - 1) for sh in h.shapes]
+            holes = ", ".join("{}" for _ in args)
+            env.update(zip(names, h.out_shape))
+            if self.chance(3):
+                r = self.fresh("r")
+                return Block([Multi(f"{r} = {h.name}({holes})", *args),
+                              Simple(f"{names[0]}, {names[1]} = {r}[0], {r}[1]")])
+            return Multi(f"{names[0]}, {names[1]} = {h.name}({holes})", *args)
         if kind == "jump":
             self.features.add("break/continue")
             word = self.pick(["break", "continue"])
@@ -587,6 +713,37 @@ class Gen:
             self.features.add("return")
             return If(self.cond(env), [Simple("return {}", self.expr(env, S, ed))], [])
         raise AssertionError(kind)
+
+    def iter_for(self, env, depth, ed):
+        """`for` over `enumerate`, `zip`, `reversed` of arrays or list displays (issue
+        15.10); the items are scalars in the body."""
+        self.features.add("iter_for")
+        arrays = [n for n, s in env.items() if s == V] if self.numpy else []
+        if arrays and self.chance(2):
+            seqs = [leaf(self.pick(arrays), V) for _ in range(2)]
+        else:
+            seqs = [call("[{0}, {1}, 0.5]", self.expr(env, S, ed - 1), self.expr(env, S, ed - 1))
+                    for _ in range(2)]
+        inner = dict(env)
+        a, b, j = self.fresh("e"), self.fresh("e"), self.fresh("i")
+        way = self.int(0, 4)
+        if way == 0:
+            head, holes, nodes = f"for {j}, {a} in enumerate({{}}):", [a], seqs[:1]
+            inner[j], inner["__bound_" + j] = "loopvar", 3
+        elif way == 1:
+            head, holes, nodes = f"for {a}, {b} in zip({{}}, {{}}):", [a, b], seqs
+        elif way == 2:
+            head, holes, nodes = f"for {a} in reversed({{}}):", [a], seqs[:1]
+        elif way == 3:
+            head, holes, nodes = f"for {j}, ({a}, {b}) in enumerate(zip({{}}, {{}})):", [a, b], seqs
+            inner[j], inner["__bound_" + j] = "loopvar", 3
+        else:
+            head, holes, nodes = f"for {a} in {{}}:", [a], seqs[:1]
+        for n in holes:
+            inner[n] = S
+        body = self.block(inner, self.int(1, 3), depth - 1, j if j in inner else a,
+                          allow_return=False)
+        return IterLoop(head, nodes, body)
 
     def final_return(self, env, shape):
         vars_ = [n for n, s in env.items() if s == shape]
@@ -601,6 +758,8 @@ class Gen:
 
 def _render_module(gen: Gen, main_params, main_body, probe: bool) -> str:
     out = [PROBE_HEADER.rstrip("\n")] if probe else ["import math", "import numpy as np"]
+    if gen.features & {"globals", "object"}:
+        out += ["", GLOBALS.rstrip("\n")]
     for h in gen.helpers:
         out += ["", "", f"def {h.name}({', '.join(h.params)}):"]
         out += _block_lines(h.body, probe, 1)
@@ -616,13 +775,21 @@ def programs(draw, numpy: bool = False, max_depth: int = 3):
     for hi in range(gen.int(0, 2) if gen.chance(2) else 0):
         nparams = gen.int(1, 2)
         shapes = [S if not numpy else gen.pick([S, V, S]) for _ in range(nparams)]
-        out_shape = S if not numpy else gen.pick([S, S, V])
-        h = Helper(f"h{hi}", [f"a{j}" for j in range(nparams)], shapes, out_shape)
+        pair = gen.chance(3)
+        if pair:  # returns two values, unpacked by the caller
+            out_shape = (S, S) if not numpy else (gen.pick([S, V]), S)
+        else:
+            out_shape = S if not numpy else gen.pick([S, S, V])
+        h = Helper(f"h{hi}", [f"a{j}" for j in range(nparams)], shapes, out_shape, pair)
         env = dict(zip(h.params, shapes))
         h.body = gen.block(env, gen.int(0, 3), 1, allow_return=(out_shape == S))
-        h.body.append(gen.final_return(env, out_shape))
+        if pair:
+            first = gen.expr(env, out_shape[0], gen.int(1, max_depth))
+            h.body.append(Multi("return {}, {}", first, gen.final_return(env, S).node))
+        else:
+            h.body.append(gen.final_return(env, out_shape))
         gen.helpers.append(h)
-        gen.callable_helpers.append(h)
+        (gen.pair_helpers if pair else gen.callable_helpers).append(h)
     nparams = gen.int(1, 4)
     params = [f"x{j}" for j in range(nparams)]
     if numpy:
@@ -638,10 +805,24 @@ def programs(draw, numpy: bool = False, max_depth: int = 3):
     for s in shapes:
         if s == S:
             point.append(draw(st.integers(-200, 200)) / 100 + 0.003)
+            if gen.chance(12):  # a domain edge (issue 15.11): 0, 1 or -1 exactly
+                gen.features.add("edge")
+                point[-1] = gen.pick([0.0, 1.0, -1.0])
         else:
             n = int(np.prod(s))
             vals = draw(st.lists(st.integers(-200, 200), min_size=n, max_size=n))
             point.append(np.array(vals, dtype=float).reshape(s) / 100 + 0.003)
+            if gen.chance(12):
+                gen.features.add("edge")
+                point[-1].flat[gen.int(0, n - 1)] = 0.0
+    if numpy and gen.chance(8):  # float32 inputs keep their type (issue 15.17)
+        gen.features.add("float32")
+        point = [np.float32(a) if s == S else a.astype(np.float32)
+                 for a, s in zip(point, shapes)]
+    elif gen.chance(40):  # a complex input is refused, never given a real gradient
+        gen.features.add("complex_input")
+        i = gen.int(0, len(point) - 1)
+        point[i] = point[i] + 0.5j
     features = set(gen.features)
     if numpy:
         features.add("numpy")
@@ -762,13 +943,14 @@ def _flat(grads, point):
     return out
 
 
-def _shape_problem(grads, prog):
-    if not isinstance(grads, tuple) or len(grads) != len(prog.params):
-        return f"expected a tuple of {len(prog.params)} gradients, got {grads!r}"
-    for name, g, p in zip(prog.params, grads, prog.point):
+def _shape_problem(grads, params, point):
+    if not isinstance(grads, tuple) or len(grads) != len(params):
+        return f"expected a tuple of {len(params)} gradients, got {grads!r}"
+    for name, g, p in zip(params, grads, point):
         if isinstance(p, np.ndarray):
-            if not isinstance(g, np.ndarray) or g.shape != p.shape:
-                return f"gradient of {name} is {type(g).__name__} {np.shape(g)}, want {p.shape}"
+            if not isinstance(g, np.ndarray) or g.shape != p.shape or g.dtype != p.dtype:
+                return (f"gradient of {name} is {type(g).__name__} {np.shape(g)} "
+                        f"{getattr(g, 'dtype', '')}, want {p.shape} {p.dtype}")
         elif type(g) is not type(p) if isinstance(p, (float, np.floating)) else (
                 not isinstance(g, float)):  # its parameter's type (issue 15.17)
             return f"gradient of {name} is {type(g).__name__} {g!r}, want {type(p).__name__}"
@@ -803,7 +985,11 @@ def judge(prog: Program, loader: Loader, modes=("reverse", "forward"), use_sympy
 
 
 def _judge(prog, loader, mod, probe, modes, use_sympy, srcdiff):
-    point = prog.point
+    if "complex_input" in prog.features:
+        return _complex_refused(prog, mod, modes, srcdiff)
+    # a float32 program is judged at the same point in float64, then run in float32
+    point = ([float(a) if np.ndim(a) == 0 else a.astype(np.float64) for a in prog.point]
+             if "float32" in prog.features else prog.point)
     try:
         with np.errstate(all="ignore"):
             mod.f(*_copy(point))
@@ -859,7 +1045,7 @@ def _judge(prog, loader, mod, probe, modes, use_sympy, srcdiff):
         except Exception as e:  # noqa: BLE001
             return _fail(out, mode, f"{mode} gradient call raised {type(e).__name__}", e,
                          src)
-        problem = _shape_problem(grads, prog)
+        problem = _shape_problem(grads, prog.params, point)
         if problem:
             return _fail(out, mode, f"{mode} gradient has the wrong type or shape", None,
                          problem + "\n" + src)
@@ -901,6 +1087,10 @@ def _judge(prog, loader, mod, probe, modes, use_sympy, srcdiff):
                 if not abs(ra - fb) <= 1e-8 * max(abs(ra), abs(fb), 1e-3) + 1e-12 * abs(f0):
                     return _fail(out, "forward", "forward disagrees with reverse", None,
                                  f"entry {idx}: reverse {ra!r}, forward {fb!r}")
+    if "float32" in prog.features:
+        bad = _float32_problem(prog, mod, probe, results, trace0, f0, srcdiff)
+        if bad:
+            return _fail(out, bad[0], bad[1], None, bad[2])
     if use_sympy and prog.straight_line and "numpy" not in prog.features \
             and "reverse" in results:
         try:
@@ -916,6 +1106,57 @@ def _judge(prog, loader, mod, probe, modes, use_sympy, srcdiff):
                 return _fail(out, "check", "SymPy disagrees", None, str(rep))
             else:
                 out.sympy = "ok"
+    return out
+
+
+def _float32_problem(prog, mod, probe, results, trace0, f0, srcdiff):
+    """(mode, reason, detail) when a float32 gradient has the wrong type, or differs from
+    the float64 gradient (already checked against differences) by more than float32
+    rounding explains; None when it is right. Ill-conditioned points (the primal in float32
+    far from float64, or on other branches) check types only."""
+    try:
+        with np.errstate(all="ignore"):
+            f32, trace32 = _evaluate(probe, prog.point)
+    except Exception:  # noqa: BLE001 - float32 rounding left a domain: nothing to compare
+        return None
+    comparable = trace32 == trace0 and abs(f32 - f0) <= 1e-4 * max(1.0, abs(f0))
+    for mode, flat64 in results.items():
+        g = srcdiff.grad(mod.f, wrt=prog.params, mode=mode)
+        try:
+            with np.errstate(all="ignore"):
+                grads = g(*_copy(prog.point))
+        except Exception as e:  # noqa: BLE001
+            return mode, f"{mode} float32 gradient raised {type(e).__name__}", repr(e)
+        problem = _shape_problem(grads, prog.params, prog.point)
+        if problem:
+            return mode, f"{mode} float32 gradient has the wrong type", problem
+        scale = max([abs(v) for v in flat64] + [1.0])
+        for idx, (a, b) in enumerate(zip(_flat(grads, prog.point), flat64)):
+            if comparable and math.isfinite(b) and not abs(a - b) <= 2e-3 * scale:
+                return mode, f"{mode} float32 gradient differs from float64", (
+                    f"entry {idx}: float32 {a!r}, float64 {b!r}")
+    return None
+
+
+def _complex_refused(prog, mod, modes, srcdiff) -> Outcome:
+    """A complex input gets a SrcDiffError (issue 15.5), never a real gradient."""
+    try:
+        with np.errstate(all="ignore"):
+            mod.f(*_copy(prog.point))
+    except Exception as e:  # noqa: BLE001 - the program is not valid on complex numbers
+        return Outcome("rejected", f"primal raised {type(e).__name__} on a complex input")
+    out = Outcome("unsupported", "complex input refused")
+    for mode in modes:
+        try:
+            with np.errstate(all="ignore"):
+                got = srcdiff.grad(mod.f, wrt=prog.params, mode=mode)(*_copy(prog.point))
+        except srcdiff.SrcDiffError as e:
+            out.modes[mode] = "unsupported: " + reason_of(e)
+            continue
+        except Exception as e:  # noqa: BLE001
+            return _fail(out, mode, f"{mode} raised {type(e).__name__} on a complex input", e)
+        return _fail(out, mode, f"{mode} returned a gradient for a complex input", None,
+                     repr(got))
     return out
 
 
