@@ -69,11 +69,10 @@ class Adjoints:
 
     def zeros(self, v: ir.Var) -> ast.expr:
         """A zero adjoint shaped like v: one zero per item for a tuple result
-        (`w, V = eigh(A)`) or a list of arrays (`np.split`), whose items differ in shape."""
-        if v.id in self.tuples:
-            self.ctx.helpers.add("_zero")
-            return ast.Call(exprs.name("_zero"), [pv(v)], [])
-        if self.ctx.kind(v) == LIST:  # a list of arrays (np.split): zeros for each item
+        (`w, V = eigh(A)`) or a list of arrays (`np.split`), whose items differ in shape.
+        Both are `_items` arrays, the form rules give the adjoint of a tuple argument
+        (`cho_solve`'s `(c, lower)`), so that the two add item by item."""
+        if v.id in self.tuples or self.ctx.kind(v) == LIST:
             self.ctx.helpers.add("_zero_items")
             return ast.Call(exprs.name("_zero_items"), [pv(v)], [])
         return self.ctx.zeros_like(v)

@@ -123,11 +123,6 @@ def cho_read_and_passed(a, b):
     return np.sum(linalg.cho_solve(cf, b)) + cf[0][1, 0]
 
 
-@pytest.mark.parametrize("mode", [
-    "forward", pytest.param("reverse", marks=pytest.mark.xfail(
-        strict=True, raises=ValueError, reason="the cotangent buffer of a tuple result is a "
-        "list (adjoints.py), to which cho_solve's cotangent of the whole (c, lower) does not "
-        "add: an error, never a wrong number"))])
 def test_cho_factor_result_both_indexed_and_passed_whole(mode):
     check_mode(cases(cho_read_and_passed, [(3, 3), (3,)])[0], mode)
 
