@@ -225,14 +225,22 @@ class _Lowering:
             except Exception as e:
                 raise DoesNotLower(f"{rule.name}: {e}") from None
         if symbolic and (_is_stop(c.fn) or (rule is not None and rule.zero)) and not kwargs:
+            if any(isinstance(a, (list, tuple)) for a in args):  # len(items): run it
+                return self.run(c, args, kwargs)
             return _flat(c.fn, rule.name if rule is not None else "stop_gradient")(*args)
         if symbolic:
             raise DoesNotLower(f"{c.spelling or getattr(rule, 'name', c.fn)} has no SymPy "
                                "counterpart")
         if not callable(c.fn):
             raise DoesNotLower(f"{c.fn!r} is not a call srcdiff can evaluate here")
-        try:  # inactive code on known values: run it
-            out = c.fn(*map(_python, args), **{k: _python(v) for k, v in kwargs.items()})
+        return self.run(c, [_python(a) for a in args], {k: _python(v) for k, v in kwargs.items()})
+
+    @staticmethod
+    def run(c: ir.Call, args, kwargs):
+        """The call evaluated: inactive code on known values, or a function whose value
+        does not depend on its arguments' values (`len` of a list of symbols)."""
+        try:
+            out = c.fn(*args, **kwargs)
         except Exception as e:
             raise DoesNotLower(f"evaluating {c.spelling or c.fn}: {e}") from None
         return _concrete(out)

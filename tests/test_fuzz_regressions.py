@@ -479,3 +479,21 @@ def test_fuzz_check_lowers_a_function_with_an_assert_to_sympy():
     assert to SymPy; an effect has no value there."""
     rep = srcdiff.check(asserts_then_returns, 0.033)
     assert rep.ok and rep.method == "sympy"
+
+
+def len_of_a_list_of_active_values(x0, x1):
+    for i, e in enumerate([x0, x1 * x1]):
+        x0 = x0 + e * i
+    return x0 * x1
+
+
+def test_fuzz_check_of_a_loop_over_a_list_display_falls_back_to_differences():
+    """Found by the long profile (grammar of issue 15.10): srcdiff.check raised
+    AttributeError lowering `len([x0, ...])` to SymPy (a zero-derivative rule applied to a
+    list of symbols); len runs on the list, and the loop falls back to differences.
+    Hand gradient: f = (x0 + x1^2) x1, so (x1, x0 + 3 x1^2)."""
+    rep = srcdiff.check(len_of_a_list_of_active_values, 0.7, 1.3, wrt=(0, 1))
+    assert rep.ok
+    for mode in ("reverse", "forward"):
+        g = srcdiff.grad(len_of_a_list_of_active_values, wrt=(0, 1), mode=mode)(0.7, 1.3)
+        np.testing.assert_allclose(g, (1.3, 0.7 + 3 * 1.3 ** 2), rtol=1e-12)
