@@ -16,7 +16,7 @@ from typing import Any, Callable, Sequence, Union
 import numpy as np
 
 from . import checkpoint as _checkpoint
-from . import foreign, higher, provenance, pytree, shapes, transform, tree_api
+from . import arrays, foreign, higher, provenance, pytree, shapes, transform, tree_api
 from .dispatch import NO, dispatcher
 from .errors import (
     NonNumericOutputError,
@@ -134,19 +134,19 @@ def check_arguments(fn, values, wrt, names=None) -> None:
 
 def _is_complex(v) -> bool:
     return isinstance(v, (complex, np.complexfloating)) or (
-        (isinstance(v, np.ndarray) or foreign.is_array(v)) and v.dtype.kind == "c")
+        (isinstance(v, np.ndarray) or arrays.is_array(v)) and v.dtype.kind == "c")
 
 
 def _complex(v) -> str:
     if isinstance(v, _SEQUENCES):
         return f"a {type(v).__name__} with complex items"
-    return f"an array of dtype {v.dtype}" if isinstance(v, np.ndarray) or foreign.is_array(
+    return f"an array of dtype {v.dtype}" if isinstance(v, np.ndarray) or arrays.is_array(
         v) else f"the complex number {v!r}"
 
 
 def _not_differentiable(v) -> str | None:
     """Why a differentiated parameter's value is not supported, or None."""
-    if isinstance(v, np.ndarray) or foreign.is_array(v):
+    if isinstance(v, np.ndarray) or arrays.is_array(v):
         return None if v.dtype.kind in "biuf" else f"an array of dtype {v.dtype}"
     if isinstance(v, (int, float, np.number)):
         return None
@@ -214,7 +214,7 @@ def check_scalar(y) -> None:
                                     f"returned the bool {y!r}")
     if isinstance(y, (int, float, np.number)):
         return
-    if isinstance(y, np.ndarray) or foreign.is_array(y):  # (a Dask 0-d array: lazy)
+    if isinstance(y, np.ndarray) or arrays.is_array(y):  # (a Dask 0-d array: lazy)
         if y.ndim == 0:
             return
         raise NonScalarOutputError(
@@ -355,7 +355,7 @@ class Derivative:
         if key not in self._checked:  # arguments whose type alone says they are fine
             check_arguments(self._fn, values, self.wrt, self._names)
             if not any(t is np.ndarray or issubclass(t, (list, tuple, dict)) or
-                       pytree.is_node_type(t) or foreign.is_array_type(t) for t in key):
+                       pytree.is_node_type(t) or arrays.is_array_type(t) for t in key):
                 self._checked.add(key)
         entry = self._cache.get(transform.kinds_key(values))
         if entry is None or entry.version != _VERSION[0]:
@@ -389,7 +389,7 @@ class Derivative:
         if not internal.returns_value:
             shown = internal
         else:
-            light = tuple(shapes.stand_in(a) if type(a) is np.ndarray or foreign.is_array(a)
+            light = tuple(shapes.stand_in(a) if type(a) is np.ndarray or arrays.is_array(a)
                           else a for a in values)  # the kinds, without keeping big arrays alive
             light = tuple(pytree.light(a) for a in light)
             shown = lambda: self._build(light, None)  # noqa: E731
@@ -676,7 +676,7 @@ class Jacobian:
         for k in range(int(np.size(out))):
             ct = np.zeros(np.shape(out))
             ct.flat[k] = 1.0
-            grads = pull(ct if isinstance(out, np.ndarray) or foreign.is_array(out) else 1.0)
+            grads = pull(ct if isinstance(out, np.ndarray) or arrays.is_array(out) else 1.0)
             for slot, g in zip(per, grads):
                 slot.append(np.asarray(g, dtype=float))
         res = []
@@ -823,6 +823,6 @@ def _cotangent(ct, out):
         raise SrcDiffError("the cotangent is complex; srcdiff does not support complex values")
     if isinstance(out, (np.ndarray, list, tuple)) or isinstance(ct, (np.ndarray, list, tuple)):
         return np.array(ct, dtype=float)  # (a list of arrays of one shape: one array)
-    if foreign.is_array(ct):  # a Dask or CuPy cotangent stays one (a copy)
+    if arrays.is_array(ct):  # a Dask or CuPy cotangent stays one (a copy)
         return ct.astype(float).copy()
     return float(ct)

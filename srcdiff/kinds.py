@@ -17,7 +17,7 @@ import types
 
 import numpy as np
 
-from . import foreign, ir, shapes
+from . import arrays, ir, shapes
 from .errors import NotDifferentiableError
 from .exprs import INT_MATH
 from .unionfind import UnionFind
@@ -37,7 +37,7 @@ def kind_of_value(x) -> str | None:
         return None
     if isinstance(x, (int, float)) or isinstance(x, np.number):
         return SCALAR
-    if isinstance(x, np.ndarray) or foreign.is_array(x):  # (Dask's, CuPy's: their ndim)
+    if isinstance(x, np.ndarray) or arrays.is_array(x):  # (Dask's, CuPy's: their ndim)
         return OF_NDIM.get(x.ndim, ARRAY)
     if isinstance(x, (list, tuple)):  # `+` concatenates it, `[1:]` slices it (a LIST)
         return LIST
@@ -339,7 +339,7 @@ def is_complex_value(x) -> bool:
     """A complex number or array, or a complex dtype (`dtype=complex`)."""
     if isinstance(x, (complex, np.complexfloating)):
         return True
-    if isinstance(x, np.ndarray) or foreign.is_array(x):
+    if isinstance(x, np.ndarray) or arrays.is_array(x):
         return x.dtype.kind == "c"
     if isinstance(x, type):
         return issubclass(x, (complex, np.complexfloating))

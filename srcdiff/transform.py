@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import (activity, aliasing, checkpoint, coalesce, emit, exprs, foreign, ir, kinds,
-               provenance, pytree, runtime, shapes)
+from . import (activity, aliasing, arrays, checkpoint, coalesce, emit, exprs, foreign, ir,
+               kinds, provenance, pytree, runtime, shapes)
 from .coalesce import Groups
 from .adjoints import is_fresh
 from .exprs import Ref, assign, name, pv
@@ -103,7 +103,7 @@ def opaque_bases(f, fn: ir.Function, args, ns=None):
         if isinstance(atom, ir.Var):
             t = types_.get(atom.id)
             return t is not None and not issubclass(t, _INDEXABLE) and not (
-                foreign.is_array_type(t))
+                arrays.is_array_type(t))
         if isinstance(atom, ir.Opaque) and not atom.uses:
             try:
                 tree = ast.fix_missing_locations(ast.Expression(exprs.opaque(atom)))
@@ -212,7 +212,7 @@ def setup(f, wrt: tuple[int, ...], args, strict: bool = True) -> Setup:
 
 def has_foreign(a) -> bool:
     """A Dask or CuPy array, or a container holding one (read inside f by key)."""
-    return foreign.is_array(a) or pytree.is_node(a) and any(map(has_foreign, pytree.flatten(a)[0]))
+    return arrays.is_array(a) or pytree.is_node(a) and any(map(has_foreign, pytree.flatten(a)[0]))
 
 
 def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Groups,
@@ -300,7 +300,7 @@ def kinds_key(args) -> tuple:
     container's structure and its leaves' kinds (values never: they are read at
     run time). dispatch.py writes inline tests of this key; a key of another form
     takes the general call path there."""
-    return tuple((type(a), shapes.key(a)) if isinstance(a, np.ndarray) or foreign.is_array(a)
+    return tuple((type(a), shapes.key(a)) if isinstance(a, np.ndarray) or arrays.is_array(a)
                  else pytree.signature(a) if pytree.is_node(a) else type(a) for a in args)
 
 
