@@ -176,6 +176,11 @@ class Plan:
     snapshots: ir.Var  # the list of snapshots
     start: ir.Var  # the first trip of a segment
 
+    def forward(self, s: ir.Loop, out: list) -> None:
+        """`forward` of `s` under this plan: tape.TapedPrimal calls it through the
+        tape plan (tape.py cannot import this module, which builds on it)."""
+        forward(s, self, out)
+
 
 def _atom(size) -> ast.expr:
     return exprs.atom(size) if isinstance(size, (ir.Var, ir.Const, ir.Opaque)) else (
