@@ -16,7 +16,7 @@ from typing import Any, Callable, Sequence, Union
 import numpy as np
 
 from . import checkpoint as _checkpoint
-from . import arrays, foreign, higher, provenance, pytree, shapes, transform, tree_api
+from . import arrays, foreign, higher, notebook, provenance, pytree, shapes, transform, tree_api
 from .dispatch import NO, dispatcher
 from .errors import (
     NonNumericOutputError,
@@ -25,6 +25,7 @@ from .errors import (
     SrcDiffError,
     WrtError,
 )
+from .graph import graph as draw_graph, svg_of
 from .lower import MISSING as _MISSING
 from .rules.stop import detach, stop_gradient  # noqa: F401 (the public names)
 from .rules.table import VERSION as _VERSION
@@ -335,15 +336,12 @@ class Derivative:
 
     def graph(self):
         """The SSA graph of `f` with its adjoint (graph.py): `.dot`, `.save(path)`."""
-        from .graph import graph
-        return graph(self._fn, self.wrt)
+        return draw_graph(self._fn, self.wrt)
 
     def _repr_html_(self) -> str:  # notebooks: the picture (with Graphviz) and the source
-        from .explain import html
-        return html(self)
+        return notebook.html(self)
 
     def _repr_svg_(self):
-        from .graph import svg_of
         return svg_of(self)
 
     def __call__(self, /, *args, **kwargs):
