@@ -8,7 +8,6 @@ array), built once per kind signature and cached.
 from __future__ import annotations
 
 import inspect
-import linecache
 import weakref
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence, Union
@@ -16,7 +15,8 @@ from typing import Any, Callable, Sequence, Union
 import numpy as np
 
 from . import checkpoint as _checkpoint
-from . import arrays, foreign, higher, notebook, provenance, pytree, shapes, transform, tree_api
+from . import (arrays, foreign, guards, higher, notebook, provenance, pytree, shapes, transform,
+               tree_api)
 from .dispatch import NO, dispatcher
 from .errors import (
     NonNumericOutputError,
@@ -170,40 +170,6 @@ def _not_differentiable(v) -> str | None:
         return None
     return (f"a {type(v).__name__}; srcdiff differentiates with respect to numbers, arrays, "
             f"and lists or tuples of them")
-
-
-_ARITHMETIC = (ArithmeticError, ValueError)
-
-
-def undefined(fn, args, kwargs, error: Exception, user=None) -> Exception:
-    """What to raise when a derivative's generated code raised `error`. Python's float
-    arithmetic raises where NumPy gives inf or nan (1 / 0.0, math.log(0.0)): if `fn`
-    itself raises at this point, its own error (the derivative fails as `fn` does);
-    else a SrcDiffError saying the derivative is undefined there, naming `user` (the
-    user's function `fn` was generated from, when it was), never a bare exception
-    from generated code. Other ValueErrors are not arithmetic: `error`."""
-    if isinstance(error, ValueError) and "math domain error" not in str(error):
-        return provenance.note(error)
-    code = getattr(fn, "__code__", None)
-    if code is not None and not code.co_filename.startswith("<srcdiff"):
-        try:  # (generated code raising here would be this error again)
-            fn(*args, **kwargs)
-        except Exception as primal_error:
-            return primal_error
-    user = user or fn
-    while isinstance(user, Derivative):
-        user = user.primal
-    code = getattr(user, "__code__", None)
-    where = f" ({code.co_filename}, line {code.co_firstlineno})" if code else ""
-    tb, line = error.__traceback__, ""
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename.startswith("<srcdiff"):
-            line = linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno).strip()
-        tb = tb.tb_next
-    return provenance.note(SrcDiffError(
-        f"a derivative of {describe(user)}{where} is undefined at this point (infinite or "
-        f"not a real number): evaluating it raised {type(error).__name__}: {error}"
-        + (f"\n  in the generated line: {line}" if line else "")), error)
 
 
 def check_scalar(y) -> None:
@@ -368,8 +334,8 @@ class Derivative:
         except Exception as e:
             if entry.foreign and not isinstance(e, SrcDiffError):  # Dask's, CuPy's error
                 raise foreign.unsupported(self._fn, args, kwargs, e, self.primal) from e
-            if isinstance(e, _ARITHMETIC):
-                raise undefined(self._fn, args, kwargs, e, self.primal) from None
+            if isinstance(e, guards.ARITHMETIC):
+                raise guards.undefined(self._fn, args, kwargs, e, self.primal) from None
             provenance.note(e)  # where in f it came from: a note
             raise
         return result[1] if entry.unwrap else result
@@ -409,7 +375,8 @@ class Derivative:
         positional = all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
         if self._cache and params and positional and cls.__base__ is Derivative:
             cls.__call__ = dispatcher(params, list(self._cache.items()), self.wrt, _VERSION[0],
-                                      _general, _fallback, undefined, _ARITHMETIC)
+                                      _general, _fallback, guards.undefined,
+                                      guards.ARITHMETIC)
 
     def __repr__(self) -> str:
         return f"<srcdiff {self.variant} of {describe(self.primal)} wrt {self.wrt_names}>"
@@ -499,15 +466,8 @@ def _vjp(f: Callable, primals: tuple, wrt: Wrt | None):
         return tree_api.vjp(f, fn, primals, idx)
 
     def pullback(cotangent):
-        ct = _cotangent(cotangent, out)
-        try:
-            value, grads = built.fn(*primals, **{built.ct_name: ct})
-        except _ARITHMETIC as e:
-            raise undefined(fn, primals, {}, e, f) from None
-        except Exception as e:  # where in f it came from: a note
-            provenance.note(e)
-            raise
-        return grads
+        ct = guards.cotangent(cotangent, out)
+        return guards.run(built.fn, f, fn, primals, {built.ct_name: ct})[1]
 
     pullback.source = built.source
     pullback.source_map = built.source_map
@@ -586,13 +546,7 @@ class JVP:
         names = code.co_varnames[code.co_argcount:code.co_argcount + code.co_kwonlyargcount]
         m = len(self._idx)
         kw = dict(zip(names[-m:] if m else (), ts))
-        try:
-            return built.fn(*primals, **kw)
-        except _ARITHMETIC as e:
-            raise undefined(self._fn, primals, {}, e, self.primal) from None
-        except Exception as e:  # where in f it came from: a note
-            provenance.note(e)
-            raise
+        return guards.run(built.fn, self.primal, self._fn, primals, kw)
 
 
 def jvp(f: Callable, primals=None, tangents=None):
@@ -734,7 +688,7 @@ def hessian(f: Callable, wrt: Wrt = 0):
         check_arguments(fn, values, idx)
         check_scalar(fn(*values))
         if tree_api.structured(values, idx):  # a container: a block per pair of leaves
-            return tree_api.hessian(fn, idx[0], values)
+            return _hessian_of_container(fn, idx[0], values)
         if error is not None:
             raise error
         if products is not None:
@@ -744,6 +698,23 @@ def hessian(f: Callable, wrt: Wrt = 0):
     hess.primal = f
     hess.source = products.source if products is not None else g.source
     return hess
+
+
+def _hessian_of_container(fn, i, values):
+    """The Hessian with respect to the container `values[i]`: for each of its leaves,
+    its structure holding the blocks d2f / d leaf d leaf' of shape leaf.shape +
+    leaf'.shape (JAX's layout). Forward mode over the gradient of the function of
+    the leaves (tree_api.specialised), one gradient per leaf."""
+    flat = tree_api.Flat(fn, values, (i,))
+    copy, _ = tree_api.specialised(fn, flat.trees)
+    slots = flat.slots[i]
+    td = flat.trees[flat.names[i]]
+    rows = []
+    for j in slots:
+        g = Derivative(copy, j, "grad")
+        blocks = Jacobian(g, wrt=tuple(slots), mode="forward")(*flat.values)
+        rows.append(pytree.unflatten(td, list(blocks)))
+    return pytree.unflatten(td, rows)
 
 
 class HVP:
@@ -811,16 +782,3 @@ class HVP:
 
 
 hvp = HVP
-
-
-def _cotangent(ct, out):
-    if np.shape(ct) != np.shape(out):
-        raise ShapeMismatchError(
-            f"the cotangent has shape {np.shape(ct)} but the result has shape {np.shape(out)}")
-    if np.iscomplexobj(ct):
-        raise SrcDiffError("the cotangent is complex; srcdiff does not support complex values")
-    if isinstance(out, (np.ndarray, list, tuple)) or isinstance(ct, (np.ndarray, list, tuple)):
-        return np.array(ct, dtype=float)  # (a list of arrays of one shape: one array)
-    if arrays.is_array(ct):  # a Dask or CuPy cotangent stays one (a copy)
-        return ct.astype(float).copy()
-    return float(ct)

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import ast
 import copy
-import linecache
 import math
 
 from . import ir, pytree, runtime
 from .arrays import array_api_only, is_array
 from .errors import NotDifferentiableError, SrcDiffError
+from .guards import generated_line
 from .source import describe
 from .rules.table import lookup
 
@@ -84,11 +84,7 @@ def unsupported(fn, args, kwargs, error: Exception, user) -> Exception:
         fn(*args, **kwargs)
     except Exception as primal_error:
         return primal_error
-    tb, line = error.__traceback__, ""
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename.startswith("<srcdiff"):
-            line = linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno).strip()
-        tb = tb.tb_next
+    line = generated_line(error)
     names = " and ".join(libraries(args))
     return SrcDiffError(
         f"the derivative of {describe(user)}, specialised to {names} arrays, raised "
