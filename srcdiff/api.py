@@ -464,14 +464,7 @@ def _vjp(f: Callable, primals: tuple, wrt: Wrt | None):
     out = fn(*primals)
     if pytree.is_node(out):  # a container from a call (np.split), not a display
         return tree_api.vjp(f, fn, primals, idx)
-
-    def pullback(cotangent):
-        ct = guards.cotangent(cotangent, out)
-        return guards.run(built.fn, f, fn, primals, {built.ct_name: ct})[1]
-
-    pullback.source = built.source
-    pullback.source_map = built.source_map
-    return out, pullback
+    return out, guards.pullback(built, f, fn, primals, out)
 
 
 class JVP:

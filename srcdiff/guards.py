@@ -1,6 +1,7 @@
 """What a derivative's call guards against, shared by the entry points (api.py)
 and their container forms (tree_api.py): a cotangent unlike the result
-(`cotangent`), and generated code that raised (`undefined`, `run`).
+(`cotangent`), and generated code that raised (`undefined`, `run`); vjp's
+pullback of a plain result, built on both (`pullback`).
 
 Guarantees: generated code never lets a bare arithmetic exception out. Where the
 user's function raises at the same point, its own error is raised (the derivative
@@ -69,6 +70,19 @@ def run(gen, user, fn, primals, kwargs):
     except Exception as e:  # where in f it came from: a note
         provenance.note(e)
         raise
+
+
+def pullback(built, user, fn, primals, out):
+    """vjp's pullback of a result `out` that is not a container: the cotangent given
+    checked (`cotangent`), `built`'s code run (`run`); with `built`'s `.source` and
+    `.source_map`."""
+
+    def pullback(ct):
+        return run(built.fn, user, fn, primals, {built.ct_name: cotangent(ct, out)})[1]
+
+    pullback.source = built.source
+    pullback.source_map = built.source_map
+    return pullback
 
 
 def cotangent(ct, out):

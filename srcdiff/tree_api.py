@@ -375,18 +375,14 @@ def vjp(f, fn, primals, idx):
             cts = {ct: pytree.unflatten(out_td, [_cotangent(c, o) for c, o in
                                                  zip(ct_leaves, leaves)])}
             return guards.run(built.fn, f, fn, primals, cts)
-    else:
-        copy, plan = specialised(fn, flat.trees)
-        built = transform.build_reverse(copy, flat.wrt(idx), "vjp", flat.values)
-        built = restructure(built, fn, plan, flat, idx, False, "vjp")
 
-        def pullback(cotangent):
-            ct = guards.cotangent(cotangent, out)
-            return guards.run(built.fn, f, fn, primals, {built.ct_name: ct})[1]
-
-    pullback.source = built.source
-    pullback.source_map = built.source_map
-    return out, pullback
+        pullback.source = built.source
+        pullback.source_map = built.source_map
+        return out, pullback
+    copy, plan = specialised(fn, flat.trees)
+    built = transform.build_reverse(copy, flat.wrt(idx), "vjp", flat.values)
+    built = restructure(built, fn, plan, flat, idx, False, "vjp")
+    return out, guards.pullback(built, f, fn, primals, out)
 
 
 def _cotangent(c, o):
