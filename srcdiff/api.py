@@ -1,9 +1,15 @@
-"""The public entry points: grad, value_and_grad, vjp (and stop_gradient).
+"""The public entry points: grad, value_and_grad, vjp, jvp, jacobian, hessian, hvp
+(and stop_gradient).
 
-A derivative function transforms `f` once per `wrt` when it is built (so
-errors surface then), shows the generic derivative as `.source`, and at call
-time runs a version specialised to the kinds of the arguments (scalar or
-array), built once per kind signature and cached.
+Takes the user's function (or a derivative srcdiff made, a bound method, a
+partial, a primitive with a rule) and `wrt`; gives a derivative function. It
+transforms `f` once per `wrt` when it is built (so errors surface then), shows
+the generic derivative as `.source`, and at call time runs a version specialised
+to the kinds of the arguments (scalar or array), built once per kind signature
+and cached. Guarantees: the arguments are checked before generated code runs
+(complex values, non-numeric differentiated ones are refused), and a failure
+inside generated code is the user's own error or a located SrcDiffError
+(guards.py). Containers among the arguments or the result go to tree_api.py.
 """
 from __future__ import annotations
 

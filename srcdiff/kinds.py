@@ -7,6 +7,13 @@ or scalars has `x`'s shape) never broadcast against each other; (2) a value
 passed to a `math` function on every path is a scalar, and so is everything in
 its class. A call whose arguments are known scalars (the per-call
 specialisation) makes all of scalar code reach hand-written speed.
+
+Takes the IR and the kinds (and abstract shapes) of the parameters; gives a
+`Kinds` (`infer`): per value its kind ("scalar", an array's, or None: unknown),
+its shape class and abstract shape. Also here: which values are certainly a
+Python float or int (`python_numbers`), and the refusal of a complex value that
+meets a differentiated one (`refuse_complex`). A kind is never guessed: unknown
+is None, and the code written for None is right for every kind.
 """
 from __future__ import annotations
 

@@ -1,9 +1,13 @@
 """Reading a function's source as an AST with real file names and line numbers.
 
-Takes a function object; gives its `def` (or lambda) node with absolute line
-numbers and columns (`parse_function`), and the located error every frontend
-pass raises for a construct it does not handle (`unsupported`), so a message
-always quotes the user's file, line and column.
+Takes a callable; gives the plain Python function to transform (`function_of`: a
+bound method, a partial or a primitive with a rule becomes a small function with
+source of its own, a `shim`; anything without source is a clear error), its
+`def` (or lambda) node with absolute line numbers and columns
+(`parse_function`), and the located error every frontend pass raises for a
+construct it does not handle (`unsupported`), so a message always quotes the
+user's file, line and column. Functions made from text (`closure_function`)
+have their source in `linecache`, so srcdiff reads them like any other.
 """
 from __future__ import annotations
 

@@ -1,5 +1,14 @@
 """The pipeline, stage by stage: lower -> activity -> kinds -> reverse or forward
-sweep -> names -> source -> compiled function. One entry point per mode."""
+sweep -> names -> source -> compiled function. One entry point per mode.
+
+Takes a plain function (source.function_of), the indices of the parameters to
+differentiate, a variant ("grad", "value_and_grad", "vjp", "jvp") and, for a
+specialised build, example arguments (their kinds); gives a `Built`: the
+generated `.source`, the function compiled from exactly that text, and its
+source map (`build_reverse`, `build_forward`; `build` caches both). A build is
+reused only while what it assumed holds (the lowering's guards, `f`'s defaults,
+the types of the global constants its kinds read).
+"""
 from __future__ import annotations
 
 import ast
