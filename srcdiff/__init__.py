@@ -4,7 +4,7 @@
 readable Python source (`.source`) by reverse accumulation over an SSA form of
 `f`'s own code.
 """
-from . import rules  # noqa: F401  (fills the rule table)
+from .rules import builtin  # noqa: F401  (fills the rule table, first)
 from .api import detach, grad, hessian, hvp, jacobian, jvp, stop_gradient, value_and_grad, vjp
 from .check import check
 from .explain import explain

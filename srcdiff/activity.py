@@ -4,6 +4,9 @@ A value is *varied* if it depends differentiably on a `wrt` parameter and
 *useful* if the result depends differentiably on it; it is *active* if both.
 Only active values get adjoint or tangent code. This pass also rejects, at
 their location, active uses of things that have no derivative.
+
+Takes the IR and the differentiated parameters; gives the ids of the active
+values (`analyze`), or a located error.
 """
 from __future__ import annotations
 

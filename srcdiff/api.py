@@ -1,14 +1,19 @@
-"""The public entry points: grad, value_and_grad, vjp (and stop_gradient).
+"""The public entry points: grad, value_and_grad, vjp, jvp, jacobian, hessian, hvp
+(and stop_gradient).
 
-A derivative function transforms `f` once per `wrt` when it is built (so
-errors surface then), shows the generic derivative as `.source`, and at call
-time runs a version specialised to the kinds of the arguments (scalar or
-array), built once per kind signature and cached.
+Takes the user's function (or a derivative srcdiff made, a bound method, a
+partial, a primitive with a rule) and `wrt`; gives a derivative function. It
+transforms `f` once per `wrt` when it is built (so errors surface then), shows
+the generic derivative as `.source`, and at call time runs a version specialised
+to the kinds of the arguments (scalar or array), built once per kind signature
+and cached. Guarantees: the arguments are checked before generated code runs
+(complex values, non-numeric differentiated ones are refused), and a failure
+inside generated code is the user's own error or a located SrcDiffError
+(guards.py). Containers among the arguments or the result go to tree_api.py.
 """
 from __future__ import annotations
 
 import inspect
-import linecache
 import weakref
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence, Union
@@ -16,7 +21,8 @@ from typing import Any, Callable, Sequence, Union
 import numpy as np
 
 from . import checkpoint as _checkpoint
-from . import foreign, higher, provenance, pytree, shapes, transform, tree_api
+from . import (arrays, foreign, guards, higher, notebook, provenance, pytree, shapes, transform,
+               tree_api)
 from .dispatch import NO, dispatcher
 from .errors import (
     NonNumericOutputError,
@@ -25,6 +31,7 @@ from .errors import (
     SrcDiffError,
     WrtError,
 )
+from .graph import graph as draw_graph, svg_of
 from .lower import MISSING as _MISSING
 from .rules.stop import detach, stop_gradient  # noqa: F401 (the public names)
 from .rules.table import VERSION as _VERSION
@@ -134,19 +141,19 @@ def check_arguments(fn, values, wrt, names=None) -> None:
 
 def _is_complex(v) -> bool:
     return isinstance(v, (complex, np.complexfloating)) or (
-        (isinstance(v, np.ndarray) or foreign.is_array(v)) and v.dtype.kind == "c")
+        (isinstance(v, np.ndarray) or arrays.is_array(v)) and v.dtype.kind == "c")
 
 
 def _complex(v) -> str:
     if isinstance(v, _SEQUENCES):
         return f"a {type(v).__name__} with complex items"
-    return f"an array of dtype {v.dtype}" if isinstance(v, np.ndarray) or foreign.is_array(
+    return f"an array of dtype {v.dtype}" if isinstance(v, np.ndarray) or arrays.is_array(
         v) else f"the complex number {v!r}"
 
 
 def _not_differentiable(v) -> str | None:
     """Why a differentiated parameter's value is not supported, or None."""
-    if isinstance(v, np.ndarray) or foreign.is_array(v):
+    if isinstance(v, np.ndarray) or arrays.is_array(v):
         return None if v.dtype.kind in "biuf" else f"an array of dtype {v.dtype}"
     if isinstance(v, (int, float, np.number)):
         return None
@@ -171,40 +178,6 @@ def _not_differentiable(v) -> str | None:
             f"and lists or tuples of them")
 
 
-_ARITHMETIC = (ArithmeticError, ValueError)
-
-
-def undefined(fn, args, kwargs, error: Exception, user=None) -> Exception:
-    """What to raise when a derivative's generated code raised `error`. Python's float
-    arithmetic raises where NumPy gives inf or nan (1 / 0.0, math.log(0.0)): if `fn`
-    itself raises at this point, its own error (the derivative fails as `fn` does);
-    else a SrcDiffError saying the derivative is undefined there, naming `user` (the
-    user's function `fn` was generated from, when it was), never a bare exception
-    from generated code. Other ValueErrors are not arithmetic: `error`."""
-    if isinstance(error, ValueError) and "math domain error" not in str(error):
-        return provenance.note(error)
-    code = getattr(fn, "__code__", None)
-    if code is not None and not code.co_filename.startswith("<srcdiff"):
-        try:  # (generated code raising here would be this error again)
-            fn(*args, **kwargs)
-        except Exception as primal_error:
-            return primal_error
-    user = user or fn
-    while isinstance(user, Derivative):
-        user = user.primal
-    code = getattr(user, "__code__", None)
-    where = f" ({code.co_filename}, line {code.co_firstlineno})" if code else ""
-    tb, line = error.__traceback__, ""
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename.startswith("<srcdiff"):
-            line = linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno).strip()
-        tb = tb.tb_next
-    return provenance.note(SrcDiffError(
-        f"a derivative of {describe(user)}{where} is undefined at this point (infinite or "
-        f"not a real number): evaluating it raised {type(error).__name__}: {error}"
-        + (f"\n  in the generated line: {line}" if line else "")), error)
-
-
 def check_scalar(y) -> None:
     """The result of `f` under grad must be a scalar."""
     if type(y) is float:
@@ -214,7 +187,7 @@ def check_scalar(y) -> None:
                                     f"returned the bool {y!r}")
     if isinstance(y, (int, float, np.number)):
         return
-    if isinstance(y, np.ndarray) or foreign.is_array(y):  # (a Dask 0-d array: lazy)
+    if isinstance(y, np.ndarray) or arrays.is_array(y):  # (a Dask 0-d array: lazy)
         if y.ndim == 0:
             return
         raise NonScalarOutputError(
@@ -335,15 +308,12 @@ class Derivative:
 
     def graph(self):
         """The SSA graph of `f` with its adjoint (graph.py): `.dot`, `.save(path)`."""
-        from .graph import graph
-        return graph(self._fn, self.wrt)
+        return draw_graph(self._fn, self.wrt)
 
     def _repr_html_(self) -> str:  # notebooks: the picture (with Graphviz) and the source
-        from .explain import html
-        return html(self)
+        return notebook.html(self)
 
     def _repr_svg_(self):
-        from .graph import svg_of
         return svg_of(self)
 
     def __call__(self, /, *args, **kwargs):
@@ -355,7 +325,7 @@ class Derivative:
         if key not in self._checked:  # arguments whose type alone says they are fine
             check_arguments(self._fn, values, self.wrt, self._names)
             if not any(t is np.ndarray or issubclass(t, (list, tuple, dict)) or
-                       pytree.is_node_type(t) or foreign.is_array_type(t) for t in key):
+                       pytree.is_node_type(t) or arrays.is_array_type(t) for t in key):
                 self._checked.add(key)
         entry = self._cache.get(transform.kinds_key(values))
         if entry is None or entry.version != _VERSION[0]:
@@ -370,8 +340,8 @@ class Derivative:
         except Exception as e:
             if entry.foreign and not isinstance(e, SrcDiffError):  # Dask's, CuPy's error
                 raise foreign.unsupported(self._fn, args, kwargs, e, self.primal) from e
-            if isinstance(e, _ARITHMETIC):
-                raise undefined(self._fn, args, kwargs, e, self.primal) from None
+            if isinstance(e, guards.ARITHMETIC):
+                raise guards.undefined(self._fn, args, kwargs, e, self.primal) from None
             provenance.note(e)  # where in f it came from: a note
             raise
         return result[1] if entry.unwrap else result
@@ -389,7 +359,7 @@ class Derivative:
         if not internal.returns_value:
             shown = internal
         else:
-            light = tuple(shapes.stand_in(a) if type(a) is np.ndarray or foreign.is_array(a)
+            light = tuple(shapes.stand_in(a) if type(a) is np.ndarray or arrays.is_array(a)
                           else a for a in values)  # the kinds, without keeping big arrays alive
             light = tuple(pytree.light(a) for a in light)
             shown = lambda: self._build(light, None)  # noqa: E731
@@ -411,7 +381,8 @@ class Derivative:
         positional = all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
         if self._cache and params and positional and cls.__base__ is Derivative:
             cls.__call__ = dispatcher(params, list(self._cache.items()), self.wrt, _VERSION[0],
-                                      _general, _fallback, undefined, _ARITHMETIC)
+                                      _general, _fallback, guards.undefined,
+                                      guards.ARITHMETIC)
 
     def __repr__(self) -> str:
         return f"<srcdiff {self.variant} of {describe(self.primal)} wrt {self.wrt_names}>"
@@ -499,21 +470,7 @@ def _vjp(f: Callable, primals: tuple, wrt: Wrt | None):
     out = fn(*primals)
     if pytree.is_node(out):  # a container from a call (np.split), not a display
         return tree_api.vjp(f, fn, primals, idx)
-
-    def pullback(cotangent):
-        ct = _cotangent(cotangent, out)
-        try:
-            value, grads = built.fn(*primals, **{built.ct_name: ct})
-        except _ARITHMETIC as e:
-            raise undefined(fn, primals, {}, e, f) from None
-        except Exception as e:  # where in f it came from: a note
-            provenance.note(e)
-            raise
-        return grads
-
-    pullback.source = built.source
-    pullback.source_map = built.source_map
-    return out, pullback
+    return out, guards.pullback(built, f, fn, primals, out)
 
 
 class JVP:
@@ -588,13 +545,7 @@ class JVP:
         names = code.co_varnames[code.co_argcount:code.co_argcount + code.co_kwonlyargcount]
         m = len(self._idx)
         kw = dict(zip(names[-m:] if m else (), ts))
-        try:
-            return built.fn(*primals, **kw)
-        except _ARITHMETIC as e:
-            raise undefined(self._fn, primals, {}, e, self.primal) from None
-        except Exception as e:  # where in f it came from: a note
-            provenance.note(e)
-            raise
+        return guards.run(built.fn, self.primal, self._fn, primals, kw)
 
 
 def jvp(f: Callable, primals=None, tangents=None):
@@ -676,7 +627,7 @@ class Jacobian:
         for k in range(int(np.size(out))):
             ct = np.zeros(np.shape(out))
             ct.flat[k] = 1.0
-            grads = pull(ct if isinstance(out, np.ndarray) or foreign.is_array(out) else 1.0)
+            grads = pull(ct if isinstance(out, np.ndarray) or arrays.is_array(out) else 1.0)
             for slot, g in zip(per, grads):
                 slot.append(np.asarray(g, dtype=float))
         res = []
@@ -736,7 +687,7 @@ def hessian(f: Callable, wrt: Wrt = 0):
         check_arguments(fn, values, idx)
         check_scalar(fn(*values))
         if tree_api.structured(values, idx):  # a container: a block per pair of leaves
-            return tree_api.hessian(fn, idx[0], values)
+            return _hessian_of_container(fn, idx[0], values)
         if error is not None:
             raise error
         if products is not None:
@@ -746,6 +697,23 @@ def hessian(f: Callable, wrt: Wrt = 0):
     hess.primal = f
     hess.source = products.source if products is not None else g.source
     return hess
+
+
+def _hessian_of_container(fn, i, values):
+    """The Hessian with respect to the container `values[i]`: for each of its leaves,
+    its structure holding the blocks d2f / d leaf d leaf' of shape leaf.shape +
+    leaf'.shape (JAX's layout). Forward mode over the gradient of the function of
+    the leaves (tree_api.specialised), one gradient per leaf."""
+    flat = tree_api.Flat(fn, values, (i,))
+    copy, _ = tree_api.specialised(fn, flat.trees)
+    slots = flat.slots[i]
+    td = flat.trees[flat.names[i]]
+    rows = []
+    for j in slots:
+        g = Derivative(copy, j, "grad")
+        blocks = Jacobian(g, wrt=tuple(slots), mode="forward")(*flat.values)
+        rows.append(pytree.unflatten(td, list(blocks)))
+    return pytree.unflatten(td, rows)
 
 
 class HVP:
@@ -813,16 +781,3 @@ class HVP:
 
 
 hvp = HVP
-
-
-def _cotangent(ct, out):
-    if np.shape(ct) != np.shape(out):
-        raise ShapeMismatchError(
-            f"the cotangent has shape {np.shape(ct)} but the result has shape {np.shape(out)}")
-    if np.iscomplexobj(ct):
-        raise SrcDiffError("the cotangent is complex; srcdiff does not support complex values")
-    if isinstance(out, (np.ndarray, list, tuple)) or isinstance(ct, (np.ndarray, list, tuple)):
-        return np.array(ct, dtype=float)  # (a list of arrays of one shape: one array)
-    if foreign.is_array(ct):  # a Dask or CuPy cotangent stays one (a copy)
-        return ct.astype(float).copy()
-    return float(ct)

@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from . import exprs, ir
+from . import emit, exprs, ir
 from .errors import SrcDiffError, UnsupportedSyntaxError
 from .exprs import Ref, assign, name, pv
 from .kinds import SCALAR
@@ -175,6 +175,11 @@ class Plan:
     copies: dict  # id -> known array: those copied (the body updates arrays in place)
     snapshots: ir.Var  # the list of snapshots
     start: ir.Var  # the first trip of a segment
+
+    def forward(self, s: ir.Loop, out: list) -> None:
+        """`forward` of `s` under this plan: tape.TapedPrimal calls it through the
+        tape plan (tape.py cannot import this module, which builds on it)."""
+        forward(s, self, out)
 
 
 def _atom(size) -> ast.expr:
@@ -652,7 +657,6 @@ def fold_copies(func: ast.FunctionDef, temps: set[str], groups, vars_by_id: dict
     for code written once (emit.tidy counts a name's uses over the whole function,
     and a checkpointed loop's trips are written two or three times): a temporary
     whose values are all defined inside the loop is written and read there only."""
-    from . import emit
     members: dict[int, list] = {}
     for v in vars_by_id.values():
         members.setdefault(groups.leader(v), []).append(v.id)

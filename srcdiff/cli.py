@@ -26,6 +26,8 @@ from . import standalone
 from .api import resolve_wrt
 from .check import check
 from .errors import LocatedError, SrcDiffError, WrtError
+from .explain import explain
+from .graph import graph
 from .source import function_of
 
 EXIT_MISMATCH = 1
@@ -262,8 +264,6 @@ def cmd_grad(args) -> int:
 
 # ----- graph -----
 def cmd_graph(args) -> int:
-    from .graph import graph
-
     fn, _ = load(args.target)
     fn = function_of(fn)
     idx, _ = resolve_wrt(fn, parse_wrt(args.wrt, fn))
@@ -280,8 +280,6 @@ def cmd_graph(args) -> int:
 
 # ----- explain -----
 def cmd_explain(args) -> int:
-    from .explain import explain
-
     fn, ordered, wrt = _point(args)
     report = explain(fn, *ordered, wrt=wrt)
     sys.stdout.write(str(report))

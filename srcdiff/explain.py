@@ -5,19 +5,14 @@ arguments (with its provenance comments, `# line 12: ...`), the `check` report
 against SymPy or finite differences, and, for every parameter whose gradient is
 zero by construction, why: not differentiated (not in `wrt`), not read, or read
 only where the derivative is zero (a comparison, a branch condition, a loop's
-trip count, an index, `stop_gradient`). Also the HTML notebooks show for a
-derivative (`html`): its picture, when Graphviz is installed, and its source,
-highlighted.
+trip count, an index, `stop_gradient`).
 """
 from __future__ import annotations
 
 import html as _html
 import inspect
-import io
-import keyword
 import linecache
 import os
-import tokenize
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -200,48 +195,3 @@ def _is_float(v) -> bool:
 def _short(v) -> str:
     text = np.array2string(v, threshold=6) if isinstance(v, np.ndarray) else repr(v)
     return text if len(text) <= 40 else text[:37] + "..."
-
-
-# ----- notebooks -----
-_STYLE = {"keyword": "color:#0033b3;font-weight:bold", "comment": "color:#6a8759;"
-          "font-style:italic", "string": "color:#a31515", "number": "color:#1750eb"}
-
-
-def highlight(source: str) -> str:
-    """`source` as HTML, keywords, comments, strings and numbers coloured (the
-    standard library's tokenizer: no dependency)."""
-    out, row, col = [], 1, 0
-    lines = source.splitlines(True)
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        return f"<pre>{_html.escape(source)}</pre>"
-    for tok in tokens:
-        (srow, scol), (erow, ecol) = tok.start, tok.end
-        out.append(_html.escape(_between(lines, (row, col), (srow, scol))))
-        text = tok.string
-        kind = ("keyword" if tok.type == tokenize.NAME and keyword.iskeyword(text) else
-                "comment" if tok.type == tokenize.COMMENT else
-                "string" if tok.type == tokenize.STRING else
-                "number" if tok.type == tokenize.NUMBER else None)
-        esc = _html.escape(text)
-        out.append(f'<span style="{_STYLE[kind]}">{esc}</span>' if kind else esc)
-        row, col = erow, ecol
-    return "<pre>" + "".join(out) + "</pre>"
-
-
-def _between(lines, start, end) -> str:
-    (r0, c0), (r1, c1) = start, end
-    if r0 == r1:
-        return lines[r0 - 1][c0:c1] if r0 - 1 < len(lines) else ""
-    text = lines[r0 - 1][c0:] if r0 - 1 < len(lines) else ""
-    for r in range(r0, r1 - 1):
-        text += lines[r]
-    return text + (lines[r1 - 1][:c1] if r1 - 1 < len(lines) else "")
-
-
-def html(d) -> str:
-    """A derivative in a notebook: its picture (with Graphviz) and its source."""
-    from .graph import svg_of
-
-    return f"<div>{svg_of(d) or ''}{highlight(d.source)}</div>"

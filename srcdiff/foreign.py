@@ -11,56 +11,27 @@ dispatch on `x` (`np.zeros_like(x, dtype=float)`, `_spread(c, x)`, `_size(x)`);
 builds for NumPy arguments are never rewritten, so their code and speed are
 unchanged.
 
-An array that implements only the array API (`__array_namespace__`, as
-`array_api_strict` does) is refused: NumPy's functions would not dispatch to it
-but convert it to a NumPy array, so the derivative would run in NumPy and return
-NumPy arrays.
+Which values are such arrays is arrays.py's answer. An array that implements
+only the array API (`__array_namespace__`, as `array_api_strict` does) is refused:
+NumPy's functions would not dispatch to it but convert it to a NumPy array, so the
+derivative would run in NumPy and return NumPy arrays.
 """
 from __future__ import annotations
 
 import ast
 import copy
-import linecache
 import math
 
-import numpy as np
-
-from . import ir, runtime
+from . import ir, pytree, runtime
+from .arrays import array_api_only, is_array
 from .errors import NotDifferentiableError, SrcDiffError
+from .guards import generated_line
 from .source import describe
 from .rules.table import lookup
 
 
-def is_array(x) -> bool:
-    """An array NumPy's functions dispatch to that is not a NumPy array (nor a
-    subclass of one): Dask's, CuPy's."""
-    known = _TYPES.get(type(x))
-    return is_array_type(type(x)) if known is None else known
-
-
-def is_array_type(t) -> bool:
-    known = _TYPES.get(t)
-    if known is None:
-        known = _TYPES[t] = (not issubclass(t, np.ndarray) and hasattr(t, "__array_function__")
-                             and hasattr(t, "__array_ufunc__") and hasattr(t, "shape")
-                             and hasattr(t, "dtype"))
-    return known
-
-
-_TYPES: dict = {}  # type -> is_array_type (types are few; checked on every general call)
-
-
-def array_api_only(x) -> bool:
-    """An array of the array API that NumPy's functions do not dispatch to."""
-    t = type(x)
-    return (hasattr(t, "__array_namespace__") and not issubclass(t, (np.ndarray, np.generic))
-            and not hasattr(t, "__array_function__"))
-
-
 def _leaves(args) -> list:
     """The arguments, each container's leaves in its place."""
-    from . import pytree  # (pytree reads is_array: imported here, when first needed)
-
     return [leaf for a in args for leaf in (pytree.flatten(a)[0] if pytree.is_node(a) else [a])]
 
 
@@ -72,8 +43,6 @@ def libraries(args) -> list[str]:
 def refusal(name: str, x, what: str = "") -> str | None:
     """Why argument `name` (value `x`; `what` names a container's leaf, `name` then its
     path) cannot be passed to a derivative, or None."""
-    from . import pytree
-
     if pytree.is_node(x):
         leaves, td = pytree.flatten(x)
         if not any(is_array(leaf) or array_api_only(leaf) for leaf in leaves):
@@ -101,8 +70,6 @@ def refusal(name: str, x, what: str = "") -> str | None:
 def refuse_leaves(f, names, args) -> None:
     """`refusal` of the leaves of container arguments, once per build: a leaf's type
     and unknown sizes are in the cache key, so each call with them gets here."""
-    from . import pytree
-
     for name, a in zip(names, args):
         problem = refusal(name, a) if pytree.is_node(a) else None
         if problem:
@@ -117,11 +84,7 @@ def unsupported(fn, args, kwargs, error: Exception, user) -> Exception:
         fn(*args, **kwargs)
     except Exception as primal_error:
         return primal_error
-    tb, line = error.__traceback__, ""
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename.startswith("<srcdiff"):
-            line = linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno).strip()
-        tb = tb.tb_next
+    line = generated_line(error)
     names = " and ".join(libraries(args))
     return SrcDiffError(
         f"the derivative of {describe(user)}, specialised to {names} arrays, raised "

@@ -7,6 +7,13 @@ or scalars has `x`'s shape) never broadcast against each other; (2) a value
 passed to a `math` function on every path is a scalar, and so is everything in
 its class. A call whose arguments are known scalars (the per-call
 specialisation) makes all of scalar code reach hand-written speed.
+
+Takes the IR and the kinds (and abstract shapes) of the parameters; gives a
+`Kinds` (`infer`): per value its kind ("scalar", an array's, or None: unknown),
+its shape class and abstract shape. Also here: which values are certainly a
+Python float or int (`python_numbers`), and the refusal of a complex value that
+meets a differentiated one (`refuse_complex`). A kind is never guessed: unknown
+is None, and the code written for None is right for every kind.
 """
 from __future__ import annotations
 
@@ -17,7 +24,7 @@ import types
 
 import numpy as np
 
-from . import foreign, ir, shapes
+from . import arrays, ir, shapes
 from .errors import NotDifferentiableError
 from .exprs import INT_MATH
 from .unionfind import UnionFind
@@ -37,7 +44,7 @@ def kind_of_value(x) -> str | None:
         return None
     if isinstance(x, (int, float)) or isinstance(x, np.number):
         return SCALAR
-    if isinstance(x, np.ndarray) or foreign.is_array(x):  # (Dask's, CuPy's: their ndim)
+    if isinstance(x, np.ndarray) or arrays.is_array(x):  # (Dask's, CuPy's: their ndim)
         return OF_NDIM.get(x.ndim, ARRAY)
     if isinstance(x, (list, tuple)):  # `+` concatenates it, `[1:]` slices it (a LIST)
         return LIST
@@ -339,7 +346,7 @@ def is_complex_value(x) -> bool:
     """A complex number or array, or a complex dtype (`dtype=complex`)."""
     if isinstance(x, (complex, np.complexfloating)):
         return True
-    if isinstance(x, np.ndarray) or foreign.is_array(x):
+    if isinstance(x, np.ndarray) or arrays.is_array(x):
         return x.dtype.kind == "c"
     if isinstance(x, type):
         return issubclass(x, (complex, np.complexfloating))

@@ -24,7 +24,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import foreign, shapes
+from . import arrays, shapes
 from .errors import SrcDiffError
 
 # node kinds
@@ -206,7 +206,7 @@ def leaf_problem(v) -> str | None:
                "a float, or pass it as a separate argument)"
     if isinstance(v, (complex, np.complexfloating)):
         return "a complex number; srcdiff does not support complex inputs"
-    if isinstance(v, np.ndarray) or foreign.is_array(v):  # (Dask's, CuPy's too)
+    if isinstance(v, np.ndarray) or arrays.is_array(v):  # (Dask's, CuPy's too)
         if v.dtype.kind == "f":
             return None
         return f"an array of dtype {v.dtype} (only float arrays are differentiable " \
@@ -247,7 +247,7 @@ def kind_key(v):
         return shapes.key(v)
     if type(v) is float:
         return float
-    if foreign.is_array(v):  # a Dask or CuPy array: its type and abstract shape
+    if arrays.is_array(v):  # a Dask or CuPy array: its type and abstract shape
         return type(v), shapes.key(v)
     return (type(v), np.shape(v)) if isinstance(v, (list, tuple)) else type(v)
 
@@ -264,7 +264,7 @@ def light(v):
     if not is_node(v):
         return v
     leaves, td = flatten(v)
-    return unflatten(td, [shapes.stand_in(x) if type(x) is np.ndarray or foreign.is_array(x)
+    return unflatten(td, [shapes.stand_in(x) if type(x) is np.ndarray or arrays.is_array(x)
                           else x for x in leaves])
 
 

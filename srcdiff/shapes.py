@@ -20,7 +20,7 @@ import ast
 
 import numpy as np
 
-from . import foreign, ir
+from . import arrays, ir
 from .rules.table import ELEMENTWISE, REDUCE, SCALAR
 
 N = "n"  # a dimension whose size is not 1
@@ -33,7 +33,7 @@ def of_value(x) -> tuple | None:
     NumPy dispatches to, Dask's or CuPy's, is followed like an ndarray)."""
     if type(x) is np.ndarray:
         return tuple(1 if d == 1 else N for d in x.shape)
-    if foreign.is_array(x):  # a Dask dimension of unknown size (nan) is unknown
+    if arrays.is_array(x):  # a Dask dimension of unknown size (nan) is unknown
         return tuple(1 if d == 1 else N if d == d else None for d in x.shape)
     if isinstance(x, (int, float, np.number)) and not isinstance(x, bool):
         return ()

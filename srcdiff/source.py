@@ -1,9 +1,13 @@
 """Reading a function's source as an AST with real file names and line numbers.
 
-Takes a function object; gives its `def` (or lambda) node with absolute line
-numbers and columns (`parse_function`), and the located error every frontend
-pass raises for a construct it does not handle (`unsupported`), so a message
-always quotes the user's file, line and column.
+Takes a callable; gives the plain Python function to transform (`function_of`: a
+bound method, a partial or a primitive with a rule becomes a small function with
+source of its own, a `shim`; anything without source is a clear error), its
+`def` (or lambda) node with absolute line numbers and columns
+(`parse_function`), and the located error every frontend pass raises for a
+construct it does not handle (`unsupported`), so a message always quotes the
+user's file, line and column. Functions made from text (`closure_function`)
+have their source in `linecache`, so srcdiff reads them like any other.
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ import weakref
 import numpy as np
 
 from .errors import Loc, NoSourceError, NotDifferentiableError, UnsupportedSyntaxError
+from .rules.table import lookup
 
 
 def describe(fn) -> str:
@@ -104,7 +109,6 @@ def primitive_shim(fn):
     `vjp(np.kron, a, b)`, `jacobian(operator.mul)`) as the function
     `def sin(x): return np.sin(x)` over its rule's parameters (srcdiff then applies
     the rule as for any call); None for anything else."""
-    from .rules.table import lookup
     if isinstance(fn, types.FunctionType) and (lookup(fn) is None or _has_source(fn)):
         return None  # (a function with source is transformed from it; checked cheaply first)
     try:
@@ -146,7 +150,6 @@ def primitive_shim(fn):
             f"    def {name}({sig}):\n"
             f"        return {spelled}({call})\n"
             f"    return {name}\n")
-    import math
     namespace = {"np": np, "math": math}
     shim = closure_function(text, f"<srcdiff: the primitive {rule.name}>", namespace, fn,
                             *(d for p, d in defaults.items() if p not in literal))
@@ -163,7 +166,6 @@ def _literal(v) -> bool:
 
 def _names(spelling: str, fn) -> bool:
     """Whether `spelling` (np.sin, math.exp) names `fn` with only numpy and math."""
-    import math
     try:
         return eval(spelling, {"np": np, "math": math}) is fn  # a dotted name, from our table
     except Exception:

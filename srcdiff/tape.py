@@ -108,8 +108,7 @@ class TapedPrimal(Primal):
         ckpt = self.plan.checkpoints.get(id(s))
         if ckpt is None:
             return super().loop_(s, out)
-        from .checkpoint import forward  # (checkpoint.py builds on this module)
-        forward(s, ckpt, out)
+        ckpt.forward(s, out)  # (checkpoint.Plan.forward)
 
     def loop_start(self, s: ir.Loop, out: list) -> list:
         if id(s) in self.plan.trips:

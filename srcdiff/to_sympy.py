@@ -22,12 +22,9 @@ import sympy as sp
 from . import ir
 from .rules.stop import stop_gradient
 from .ops import FIELD
+from .rules.symbolic import DoesNotLower, concrete, flat, plain
 from .rules.table import lookup
 from .transform import lowered
-
-
-class DoesNotLower(Exception):
-    """The function has no SymPy form (a loop, an array, a call without a counterpart)."""
 
 
 _PACKS = {("pack", "tuple"): tuple, ("pack", "list"): list}
@@ -51,7 +48,7 @@ def lower(f, values: Sequence[Any], wrt: Sequence[int]) -> tuple[sp.Expr, list[s
             symbols.append(s)
             lw.env[p.id] = s
         else:
-            lw.env[p.id] = _concrete(v)
+            lw.env[p.id] = concrete(v)
     lw.block(fn.body)
     result = lw.atom(fn.result)
     if not isinstance(result, sp.Expr):
@@ -65,67 +62,9 @@ def _is_scalar_number(v) -> bool:
     return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
 
 
-def _concrete(v):
-    """A non-differentiated value as the lowering carries it: numbers become SymPy
-    numbers (bools stay Python bools for conditions), anything else stays as is."""
-    if isinstance(v, np.ndarray) and v.ndim == 0:
-        v = v.item()
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    if isinstance(v, numbers.Integral):
-        return sp.Integer(int(v))
-    if isinstance(v, numbers.Real):
-        return sp.Float(float(v))
-    return v
-
-
-def _python(v):
-    """A lowered value back as a plain Python value, for evaluating inactive code."""
-    if isinstance(v, sp.Basic):
-        if v.free_symbols:
-            raise DoesNotLower(f"{v} is symbolic")
-        if v in (sp.true, sp.false):
-            return bool(v)
-        if v.is_Integer:
-            return int(v)
-        try:
-            return float(v)
-        except TypeError:
-            raise DoesNotLower(f"{v} is not a real number") from None
-    return v
-
-
 def _numeric(v):
     """A bool used as a number (`flag * x`) is 0 or 1."""
     return sp.Integer(int(v)) if isinstance(v, bool) else v
-
-
-def _is_stop(fn) -> bool:
-    return fn is stop_gradient
-
-
-_FLAT: dict = {}
-
-
-def _flat(fn, label: str):
-    """A SymPy function with `fn`'s values and a zero derivative: round, trunc,
-    stop_gradient (which is the identity, held constant)."""
-    key = id(fn)
-    if key not in _FLAT:
-        py = (lambda v: v) if _is_stop(fn) else fn
-        name = "".join(ch if ch.isalnum() else "_" for ch in label.split(".")[-1]) or "flat"
-
-        def eval(cls, *args):
-            if all(isinstance(a, sp.Basic) and a.is_number for a in args):
-                return _concrete(py(*[_python(a) for a in args]))
-            return None
-
-        _FLAT[key] = (fn, type(name, (sp.Function,), {
-            "eval": classmethod(eval),
-            "fdiff": lambda self, argindex=1: sp.Integer(0),
-            "_eval_is_real": lambda self: True,
-        }))
-    return _FLAT[key][1]
 
 
 def _symbolic(v) -> bool:
@@ -186,7 +125,7 @@ class _Lowering:
                 return None
             if cond in (sp.true, sp.false):
                 return bool(cond)
-            return bool(_python(cond))
+            return bool(plain(cond))
         return bool(cond)
 
     # ----- expressions -----
@@ -197,7 +136,7 @@ class _Lowering:
             except KeyError:
                 raise DoesNotLower(f"{a} is not defined on this path") from None
         if isinstance(a, ir.Const):
-            return _concrete(a.value)
+            return concrete(a.value)
         if isinstance(a, ir.Opaque):
             return self.opaque(a)
         raise DoesNotLower(f"{a!r} has no SymPy form")
@@ -224,16 +163,16 @@ class _Lowering:
                 raise
             except Exception as e:
                 raise DoesNotLower(f"{rule.name}: {e}") from None
-        if symbolic and (_is_stop(c.fn) or (rule is not None and rule.zero)) and not kwargs:
+        if symbolic and (c.fn is stop_gradient or (rule is not None and rule.zero)) and not kwargs:
             if any(isinstance(a, (list, tuple)) for a in args):  # len(items): run it
                 return self.run(c, args, kwargs)
-            return _flat(c.fn, rule.name if rule is not None else "stop_gradient")(*args)
+            return flat(c.fn, rule.name if rule is not None else "stop_gradient")(*args)
         if symbolic:
             raise DoesNotLower(f"{c.spelling or getattr(rule, 'name', c.fn)} has no SymPy "
                                "counterpart")
         if not callable(c.fn):
             raise DoesNotLower(f"{c.fn!r} is not a call srcdiff can evaluate here")
-        return self.run(c, [_python(a) for a in args], {k: _python(v) for k, v in kwargs.items()})
+        return self.run(c, [plain(a) for a in args], {k: plain(v) for k, v in kwargs.items()})
 
     @staticmethod
     def run(c: ir.Call, args, kwargs):
@@ -243,7 +182,7 @@ class _Lowering:
             out = c.fn(*args, **kwargs)
         except Exception as e:
             raise DoesNotLower(f"evaluating {c.spelling or c.fn}: {e}") from None
-        return _concrete(out)
+        return concrete(out)
 
     def opaque(self, o: ir.Opaque):
         """Decide it by running it when every value it reads is known; otherwise
@@ -253,12 +192,12 @@ class _Lowering:
             raise DoesNotLower("an expression reading a value not defined on this path")
         if not any(_symbolic(v) for v in values.values()):
             scope = dict(self.names)
-            scope.update({k: _python(v) for k, v in values.items()})
+            scope.update({k: plain(v) for k, v in values.items()})
             try:
                 out = _eval(o.node, scope)
             except Exception as e:
                 raise DoesNotLower(f"evaluating {ast.unparse(o.node)}: {e}") from None
-            return _concrete(out)
+            return concrete(out)
         return _Translate(values, self.names).visit(o.node)
 
 
@@ -281,18 +220,18 @@ class _Translate(ast.NodeVisitor):
         if n.id in self.values:
             return self.values[n.id]
         if n.id in self.names:
-            return _concrete(self.names[n.id])
+            return concrete(self.names[n.id])
         raise DoesNotLower(f"the name {n.id!r}")
 
     def visit_Constant(self, n):
-        return _concrete(n.value)
+        return concrete(n.value)
 
     def visit_Attribute(self, n):
         try:
             value = _eval(n, self.names)
         except Exception:
             raise DoesNotLower(ast.unparse(n)) from None
-        return _concrete(value)
+        return concrete(value)
 
     def visit_Compare(self, n):
         left = self.visit(n.left)

@@ -1,5 +1,14 @@
 """The pipeline, stage by stage: lower -> activity -> kinds -> reverse or forward
-sweep -> names -> source -> compiled function. One entry point per mode."""
+sweep -> names -> source -> compiled function. One entry point per mode.
+
+Takes a plain function (source.function_of), the indices of the parameters to
+differentiate, a variant ("grad", "value_and_grad", "vjp", "jvp") and, for a
+specialised build, example arguments (their kinds); gives a `Built`: the
+generated `.source`, the function compiled from exactly that text, and its
+source map (`build_reverse`, `build_forward`; `build` caches both). A build is
+reused only while what it assumed holds (the lowering's guards, `f`'s defaults,
+the types of the global constants its kinds read).
+"""
 from __future__ import annotations
 
 import ast
@@ -14,8 +23,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import (activity, aliasing, checkpoint, coalesce, emit, exprs, foreign, ir, kinds,
-               provenance, pytree, runtime, shapes)
+from . import (activity, aliasing, arrays, checkpoint, coalesce, emit, exprs, foreign, ir,
+               kinds, provenance, pytree, runtime, shapes)
 from .coalesce import Groups
 from .adjoints import is_fresh
 from .exprs import Ref, assign, name, pv
@@ -103,7 +112,7 @@ def opaque_bases(f, fn: ir.Function, args, ns=None):
         if isinstance(atom, ir.Var):
             t = types_.get(atom.id)
             return t is not None and not issubclass(t, _INDEXABLE) and not (
-                foreign.is_array_type(t))
+                arrays.is_array_type(t))
         if isinstance(atom, ir.Opaque) and not atom.uses:
             try:
                 tree = ast.fix_missing_locations(ast.Expression(exprs.opaque(atom)))
@@ -212,7 +221,7 @@ def setup(f, wrt: tuple[int, ...], args, strict: bool = True) -> Setup:
 
 def has_foreign(a) -> bool:
     """A Dask or CuPy array, or a container holding one (read inside f by key)."""
-    return foreign.is_array(a) or pytree.is_node(a) and any(map(has_foreign, pytree.flatten(a)[0]))
+    return arrays.is_array(a) or pytree.is_node(a) and any(map(has_foreign, pytree.flatten(a)[0]))
 
 
 def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Groups,
@@ -300,7 +309,7 @@ def kinds_key(args) -> tuple:
     container's structure and its leaves' kinds (values never: they are read at
     run time). dispatch.py writes inline tests of this key; a key of another form
     takes the general call path there."""
-    return tuple((type(a), shapes.key(a)) if isinstance(a, np.ndarray) or foreign.is_array(a)
+    return tuple((type(a), shapes.key(a)) if isinstance(a, np.ndarray) or arrays.is_array(a)
                  else pytree.signature(a) if pytree.is_node(a) else type(a) for a in args)
 
 

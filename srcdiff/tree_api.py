@@ -18,7 +18,7 @@ import weakref
 
 import numpy as np
 
-from . import emit, provenance, pytree, runtime, transform, unpack
+from . import emit, guards, provenance, pytree, runtime, transform, unpack
 from .errors import NotDifferentiableError, ShapeMismatchError, SrcDiffError
 from .pytree import DATACLASS, DICT, LEAF, LIST, NAMEDTUPLE, NONE, TUPLE
 from .source import describe, parse_function
@@ -374,31 +374,15 @@ def vjp(f, fn, primals, idx):
                                          f"not the result's {_describe(out_td)}")
             cts = {ct: pytree.unflatten(out_td, [_cotangent(c, o) for c, o in
                                                  zip(ct_leaves, leaves)])}
-            return _run(built.fn, f, fn, primals, cts)
-    else:
-        copy, plan = specialised(fn, flat.trees)
-        built = transform.build_reverse(copy, flat.wrt(idx), "vjp", flat.values)
-        built = restructure(built, fn, plan, flat, idx, False, "vjp")
+            return guards.run(built.fn, f, fn, primals, cts)
 
-        def pullback(cotangent):
-            from .api import _cotangent as api_cotangent
-            ct = api_cotangent(cotangent, out)
-            return _run(built.fn, f, fn, primals, {built.ct_name: ct})[1]
-
-    pullback.source = built.source
-    pullback.source_map = built.source_map
-    return out, pullback
-
-
-def _run(gen, f, fn, primals, kwargs):
-    from .api import _ARITHMETIC, undefined
-    try:
-        return gen(*primals, **kwargs)
-    except _ARITHMETIC as e:
-        raise undefined(fn, primals, {}, e, f) from None
-    except Exception as e:  # where in f it came from: a note
-        provenance.note(e)
-        raise
+        pullback.source = built.source
+        pullback.source_map = built.source_map
+        return out, pullback
+    copy, plan = specialised(fn, flat.trees)
+    built = transform.build_reverse(copy, flat.wrt(idx), "vjp", flat.values)
+    built = restructure(built, fn, plan, flat, idx, False, "vjp")
+    return out, guards.pullback(built, f, fn, primals, out)
 
 
 def _cotangent(c, o):
@@ -443,7 +427,7 @@ def jvp(j, primals, tangents):
                                          f"{np.shape(lt)} but its primal has {np.shape(lp)}")
             fixed.append(np.array(lt, dtype=float) if isinstance(lp, np.ndarray) else float(lt))
         kw[name] = pytree.unflatten(td, fixed)
-    return _run(built.fn, j.primal, fn, primals, kw)
+    return guards.run(built.fn, j.primal, fn, primals, kw)
 
 
 class AuxDerivative:
@@ -489,8 +473,7 @@ def jacobian(jac, args):
         if pytree.is_node(out):
             raise SrcDiffError("jacobian(mode='forward') of a structured result is not "
                                "supported; use mode='reverse'")
-        from .api import JVP
-        push = JVP(jac.primal, idx)
+        push = jac._jvp
         zero = [_zeros_tree(args[i]) for i in idx]
         blocks = []  # per wrt parameter: per in-leaf: array out.shape + leaf.shape
         for slot, i in enumerate(idx):
@@ -550,22 +533,3 @@ def _zeros_tree(v):
 
 def _shaped(mat):
     return float(mat) if mat.ndim == 0 else mat
-
-
-# ----- hessian -----
-def hessian(fn, i, values):
-    """The Hessian with respect to the container `values[i]`: for each of its leaves,
-    its structure holding the blocks d2f / d leaf d leaf' of shape leaf.shape +
-    leaf'.shape (JAX's layout). Forward mode over the gradient of the function of
-    the leaves, one gradient per leaf."""
-    from .api import Derivative, Jacobian
-    flat = Flat(fn, values, (i,))
-    copy, _ = specialised(fn, flat.trees)
-    slots = flat.slots[i]
-    td = flat.trees[flat.names[i]]
-    rows = []
-    for j in slots:
-        g = Derivative(copy, j, "grad")
-        blocks = Jacobian(g, wrt=tuple(slots), mode="forward")(*flat.values)
-        rows.append(pytree.unflatten(td, list(blocks)))
-    return pytree.unflatten(td, rows)

@@ -1,9 +1,7 @@
-"""The rule table and its built-in entries (operators, builtins, math, NumPy)."""
-from . import scalar  # noqa: F401
-from . import numpy_rules  # noqa: F401
-from . import stop  # noqa: F401
-from . import linalg  # noqa: F401
-from .table import RULES, Rule, lookup, register  # noqa: F401
-from . import shaping  # noqa: F401
-from . import statistics  # noqa: F401
-from . import scipy_rules  # noqa: F401  (added once SciPy is imported)
+"""The rule table (`table`) and the modules of built-in rules that fill it.
+
+The package imports nothing itself, so a pass that reads the table
+(`from .rules.table import lookup`) depends on `table` alone, and a rule module
+may use a pass's helpers (`shapes`) without a cycle. `builtin` loads every
+built-in rule module; `srcdiff/__init__.py` imports it before anything else.
+"""

@@ -15,6 +15,7 @@ import sympy as sp
 from .. import ir, shapes
 from ..errors import NotDifferentiableError
 from ..ops import BINOP_AST, UNOP_AST
+from .symbolic import flat
 from .table import (ELEMENTWISE, LIST, RULES, SCALAR, Rule, _scale, add, deffacts,
                     defelementwise, defzero, lookup)
 
@@ -152,8 +153,7 @@ for _fn in (builtins.bool, builtins.range, builtins.isinstance, builtins.str, bu
 
 def _integer(fn):
     """`fn` (an integer-valued step function) as SymPy's function with derivative 0."""
-    from ..to_sympy import _flat  # (to_sympy imports the table)
-    return _flat(fn, fn.__name__)
+    return flat(fn, fn.__name__)
 
 
 # ----- math -----

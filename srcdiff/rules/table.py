@@ -6,7 +6,13 @@ cotangent `g`) and a *jvp* template (the tangent contribution, over the
 parameters, `ans` and that parameter's tangent `t`). Templates are Python
 expression strings naming modules as `math` and `np`; the emitter maps those to
 the names `f`'s module uses. Built-in rules and users' rules (`register`) go
-through exactly this path, so a rule is added in one place.
+through exactly this path, so a rule is added in one place. Besides templates a
+rule holds its primitive's other facts, which the passes ask of it (a view,
+effects, a scatter adjoint, its result's kind and shape, how it prints).
+
+Gives `lookup(fn)` (the rule of a resolved object, or None) and the helpers that
+add rules. Imports only errors.py and ir.py: every pass may read the table, and
+the rule modules (rules/builtin.py loads them) fill it.
 """
 from __future__ import annotations
 

@@ -1,0 +1,14 @@
+"""Loads the built-in rules: importing this module adds every built-in rule module's
+entries to the table (operators, builtins and math; NumPy; stop_gradient; linear
+algebra; shaping; statistics; SciPy's, added once SciPy is imported).
+
+`srcdiff/__init__.py` imports it first, so the table is full before any function
+is transformed. Nothing else imports it: readers of the table import `table`.
+"""
+from . import scalar  # noqa: F401
+from . import numpy_rules  # noqa: F401
+from . import stop  # noqa: F401
+from . import linalg  # noqa: F401
+from . import shaping  # noqa: F401
+from . import statistics  # noqa: F401
+from . import scipy_rules  # noqa: F401  (added once SciPy is imported)
