@@ -316,26 +316,35 @@ class Reverse(Adjoints):
         before = dict(self.state)
         owned_before = set(self.owned)
         start = dict(self.ashapes)  # the adjoints' shapes at the start of every trip
+        floats = dict(self.floats)  # and which adjoints are then certainly Python floats
+        n_saved = len(self.saved)
         for attempt in range(5):
-            if attempt == 4:  # no fixed point yet: assume nothing of their shapes
+            del self.saved[n_saved:]  # (copies an earlier attempt took)
+            if attempt == 4:  # no fixed point yet: assume nothing of their shapes or types
                 start = dict.fromkeys(start)
+                floats = dict.fromkeys(floats, False)
             self.state = dict(before)
             self.owned = set(owned_before)
             self.ashapes = dict(start)
+            self.floats = dict(floats)
             body = self.loop_body(s, carried)
             missing = [vid for vid, st in self.state.items()
                        if vid not in inner and st is not None and before.get(vid) is None]
             wider = {k: shapes.join(sh, self.ashapes.get(k)) for k, sh in start.items()}
-            if attempt == 4 or not missing and wider == start:
+            meet = {k: bool(v) and bool(self.floats.get(k)) for k, v in floats.items()}
+            if attempt == 4 or not missing and wider == start and meet == floats:
                 break
             self.state = before
             self.owned = owned_before
             self.ashapes = wider
+            self.floats = meet
             for vid in sorted(missing):
                 self.init_zero(self.vars[vid], out)
             before = dict(self.state)
             owned_before = set(self.owned)
             start = dict(self.ashapes)
+            floats = dict(self.floats)
+        self.floats.update(meet)  # what an adjoint is after 0 trips or more
         if body:  # a loop whose iterations contribute nothing needs no reverse loop
             policy = checkpoint.chosen(self, s)
             out += checkpoint.reverse(self, s, body, policy) if policy else [

@@ -497,3 +497,19 @@ def test_fuzz_check_of_a_loop_over_a_list_display_falls_back_to_differences():
     for mode in ("reverse", "forward"):
         g = srcdiff.grad(len_of_a_list_of_active_values, wrt=(0, 1), mode=mode)(0.7, 1.3)
         np.testing.assert_allclose(g, (1.3, 0.7 + 3 * 1.3 ** 2), rtol=1e-12)
+
+
+def numpy_scalar_adjoint_into_a_loop(x0, x1):
+    for _ in range(2):
+        x1 = x0 + 2.0
+    return ([x1 + x1] + [3.0, 3.0 * x1])[2] - x1
+
+
+def test_fuzz_a_float_gradient_through_a_loop_whose_adjoint_starts_as_a_numpy_scalar():
+    """Found by the long profile: the adjoint reaching the reverse loop is a NumPy scalar
+    (an item of a list's adjoint array) and 0.0 after the first trip; which adjoints are
+    Python floats was read from the last trip only, so d_x0 came back np.float64 (issue
+    15.17: a float parameter gets a float). Hand gradient: f = 2 x1 = 2 (x0 + 2): (2, 0)."""
+    for mode in ("reverse", "forward"):
+        g = srcdiff.grad(numpy_scalar_adjoint_into_a_loop, wrt=(0, 1), mode=mode)(-0.9, 0.4)
+        assert g == (2.0, 0.0) and all(type(v) is float for v in g), g
