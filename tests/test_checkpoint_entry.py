@@ -1,0 +1,147 @@
+"""Issue 20.3 on every reverse entry point: `jacobian(checkpoint=...)`, `hessian` and
+`hvp(checkpoint=...)` (their one taped sweep: reverse over f's tangent code), and
+`srcdiff grad --checkpoint K` / `--revolve S` on the command line. An ODE integrator
+over a small state array, as a `for` loop (explicit Euler) and a `while` loop (RK2
+to a final time): each result equals the un-checkpointed one to rounding and
+central differences (of f, or for second derivatives of f's gradient); the CLI's
+written module is imported and compared the same way."""
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+import srcdiff
+from srcdiff.cli import main
+from test_checkpoint import central
+
+POLICIES = [3, srcdiff.revolve(2)]
+
+
+def euler_state(y, n):
+    """Explicit Euler steps of a damped pendulum: the state after n steps."""
+    dt = 0.05
+    for _ in range(n):
+        y = y + dt * np.array([y[1], -np.sin(y[0]) - 0.1 * y[1]])
+    return y
+
+
+def rk2_state(y, T):
+    """Midpoint (RK2) steps of the pendulum until time T: the final state."""
+    t = 0.0
+    h = 0.1
+    while t < T:
+        k1 = np.array([y[1], -np.sin(y[0])])
+        mid = y + 0.5 * h * k1
+        k2 = np.array([mid[1], -np.sin(mid[0])])
+        y = y + h * k2
+        t = t + h
+    return y
+
+
+def euler_energy(y, n):
+    dt = 0.05
+    for _ in range(n):
+        y = y + dt * np.array([y[1], -np.sin(y[0]) - 0.1 * y[1]])
+    return y[0] * y[1] + np.sum(np.cos(y))
+
+
+def rk2_energy(y, T):
+    t = 0.0
+    h = 0.1
+    while t < T:
+        k1 = np.array([y[1], -np.sin(y[0])])
+        mid = y + 0.5 * h * k1
+        k2 = np.array([mid[1], -np.sin(mid[0])])
+        y = y + h * k2
+        t = t + h
+    return y[0] * y[1] + np.sum(y ** 2)
+
+
+Y0 = np.array([0.7, -0.3])
+STATES = [(euler_state, (Y0, 7)), (rk2_state, (Y0, 0.65))]
+ENERGIES = [(euler_energy, (Y0, 7)), (rk2_energy, (Y0, 0.65))]
+
+
+def jacobian_by_differences(f, args, h=1e-6):
+    y = args[0]
+    cols = [(f(y + h * e, *args[1:]) - f(y - h * e, *args[1:])) / (2 * h)
+            for e in np.eye(y.size)]
+    return np.stack(cols, axis=-1)
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+@pytest.mark.parametrize("f, args", STATES)
+def test_reverse_jacobian(f, args, policy):
+    jac = srcdiff.jacobian(f, checkpoint=policy)
+    got = jac(*args)
+    np.testing.assert_allclose(got, srcdiff.jacobian(f)(*args), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(got, jacobian_by_differences(f, args), rtol=1e-6, atol=1e-8)
+    assert "snapshots" in jac.source  # checkpointed, not ignored
+    # forward mode keeps no tape: the policy changes nothing, as for grad
+    np.testing.assert_allclose(srcdiff.jacobian(f, mode="forward", checkpoint=policy)(*args),
+                               got, rtol=1e-12)
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+@pytest.mark.parametrize("f, args", ENERGIES)
+def test_hessian_and_hvp(f, args, policy):
+    hess = srcdiff.hessian(f, checkpoint=policy)
+    got = hess(*args)
+    np.testing.assert_allclose(got, srcdiff.hessian(f)(*args), rtol=1e-12, atol=1e-14)
+    g = srcdiff.grad(f)
+    want = jacobian_by_differences(g, args)  # differences of the gradient
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8)
+    # the taped sweep is the reverse one over the tangent code, and it is checkpointed
+    assert "snapshots" in hess.source and "snapshots" not in srcdiff.hessian(f).source
+    v = np.array([0.4, -1.1])
+    hv = srcdiff.hvp(f, checkpoint=policy)
+    np.testing.assert_allclose(hv(*args, v), got @ v, rtol=1e-12, atol=1e-14)
+    assert "snapshots" in hv.source
+
+
+def test_hessian_without_a_loop_takes_the_policy_as_grad_does():
+    def f(y):
+        return y[0] * y[1] ** 3
+
+    np.testing.assert_allclose(srcdiff.hessian(f, checkpoint=4)(Y0),
+                               [[0.0, 3 * Y0[1] ** 2], [3 * Y0[1] ** 2, 6 * Y0[0] * Y0[1]]])
+    with pytest.raises(srcdiff.SrcDiffError, match="checkpoint must be"):
+        srcdiff.hessian(f, checkpoint="often")
+    with pytest.raises(srcdiff.SrcDiffError, match="checkpoint must be"):
+        srcdiff.jacobian(f, checkpoint=2.5)
+
+
+# ----- the command line -----
+def written(tmp_path, target, *options):
+    """`srcdiff grad THIS_FILE:target options -o ...`, the written module imported."""
+    out = tmp_path / f"{target}_{len(options)}_grad.py"
+    assert main(["grad", f"{__file__}:{target}", *options, "-o", str(out)]) == 0
+    spec = importlib.util.spec_from_file_location(out.stem, out)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module, out.read_text()
+
+
+@pytest.mark.parametrize("options", [("--checkpoint", "3"), ("--revolve", "2")])
+@pytest.mark.parametrize("f, args", ENERGIES)
+def test_cli_writes_a_checkpointed_module(tmp_path, f, args, options):
+    module, text = written(tmp_path, f.__name__, *options)
+    assert "snapshots" in text and "import srcdiff" not in text
+    assert f"Regenerate with: srcdiff grad test_checkpoint_entry.py:{f.__name__} " \
+           f"{' '.join(options)}" in text
+    got = getattr(module, f"{f.__name__}_grad")(*args)
+    np.testing.assert_allclose(got, srcdiff.grad(f)(*args), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(got, central(f, args, 0), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("options, words", [
+    (("--revolve", "0"), "--revolve 0: expected an int >= 1"),
+    (("--checkpoint", "4", "--mode", "forward"), "--mode forward keeps no tape"),
+    (("--checkpoint", "4", "--revolve", "2"), "not allowed with argument"),
+])
+def test_cli_checkpoint_mistakes(capsys, options, words):
+    assert main(["grad", f"{__file__}:euler_energy", *options]) == 2
+    err = capsys.readouterr().err
+    assert words in err and len(err.strip().splitlines()) == 1
