@@ -36,14 +36,18 @@ def drag_distance_grad(speed, angle, drag, steps=400):
         t_1 = drag * v
         vy = vy - (G + t_1 * vy) * dt
         tape.append((v, t, t_1))
+    top = len(tape)
+    top_vx_vy = len(tape_vx_vy)
     # adjoint of line 37: for _ in range(steps):
     d_x = 1.0
     d_vx = 0.0
     d_vy = 0.0
     d_drag = 0.0
     for _ in range(steps):
-        vx, vy = tape_vx_vy.pop()
-        v, t, t_1 = tape.pop()
+        top_vx_vy -= 1
+        vx, vy = tape_vx_vy[top_vx_vy]
+        top -= 1
+        v, t, t_1 = tape[top]
         # adjoint of line 41: vy = vy - (G + drag * v * vy) * dt
         d_t_2 = -d_vy * dt
         d_t_1 = d_t_2 * vy

@@ -108,6 +108,8 @@ def loss_grad(W, U, v, xs, targets):
         tape.append((h_1, t_4, _shape_stub(t_1), _shape_stub(t_3),
             _shape_stub(pred), _shape_stub(t_5)))
         h = h_1
+    top = len(tape)
+    top_h_total = len(tape_h_total)
     # adjoint of line 13: return total / len(xs)
     d_total = 1.0 / len(xs)
     # adjoint of line 9: for t in range(len(xs)):
@@ -116,8 +118,10 @@ def loss_grad(W, U, v, xs, targets):
     d_U = np.zeros(np.shape(U))
     d_v = np.zeros(np.shape(v))
     for t in reversed(range(n)):
-        h, total = tape_h_total.pop()
-        h_1, t_4, t_1, t_3, pred, t_5 = tape.pop()
+        top_h_total -= 1
+        h, total = tape_h_total[top_h_total]
+        top -= 1
+        h_1, t_4, t_1, t_3, pred, t_5 = tape[top]
         t_2 = xs[t]
         # adjoint of line 12: total = total + (pred - targets[t]) ** 2
         d_pred = _unbroadcast(2 * _unbroadcast(d_total, t_5) * t_4, pred)

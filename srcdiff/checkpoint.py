@@ -45,7 +45,7 @@ from .kinds import SCALAR
 from .primal import Primal, loop_statement
 from .rules.table import lookup
 from .runtime import helper
-from .tape import TapedPrimal, pop, reads
+from .tape import TapedPrimal, reads
 
 
 # ----- the policies (public) -----
@@ -477,7 +477,7 @@ def reverse(rev, s: ir.Loop, body: list, policy) -> list:
         segment = _segment(s, pv(start), stop)
     else:
         segment = _segment(s, pv(start), pv(end))
-    again = _copy(ast.For(_index(s), segment, taped, [], lineno=0), s)
+    again = _renewed(plan, s, _copy(ast.For(_index(s), segment, taped, [], lineno=0), s))
     back_over = segment
     if s.kind == "range" and s.index.id in reads(body):
         back_over = ast.Call(name("reversed"), [segment], [])
@@ -485,7 +485,7 @@ def reverse(rev, s: ir.Loop, body: list, policy) -> list:
     else:
         back = ast.For(ast.Name("_", ast.Store()), back_over, body, [], lineno=0)
     if isinstance(policy, Every):
-        seg = ([pop(info.snapshots, state)] if state else []) + [again, back]
+        seg = (plan.pop(info.snapshots, state) if state else []) + again + [back]
         starts = ast.Call(name("range"), [ast.Constant(0), trips, _atom(policy.k)], [])
         return [ast.For(Ref("v", start.id, ast.Store()), ast.Call(name("reversed"), [starts],
                                                                   []), seg, [], lineno=0)]
@@ -496,17 +496,30 @@ def reverse(rev, s: ir.Loop, body: list, policy) -> list:
         test = ast.Compare(pv(action), [ast.Eq()], [ast.Constant(what)])
         return [ast.If(test, then, orelse)]
 
-    drop = ast.Expr(ast.Call(ast.Attribute(pv(info.snapshots), "pop", ast.Load()), [], []))
+    # (a stack of at most s snapshots: `snapshots[:-1]` costs next to nothing)
+    drop = assign(pv(info.snapshots), ast.Subscript(pv(info.snapshots), ast.Slice(
+        None, ast.UnaryOp(ast.USub(), ast.Constant(1)), None), ast.Load()))
     live, need = _slice(s, {v.id for v in state})
     advance = _copy(ast.For(_index(s), segment, _advanced(s, live, need), [], lineno=0), s)
     steps = when("advance", [advance],
                  when("snapshot", [_push(info)],
                       when("restore", [_restore_top(info)],
-                           when("drop", [drop], [again, back]))))
+                           when("drop", [drop], again + [back]))))
     target = ast.Tuple([Ref("v", v.id, ast.Store()) for v in (action, start, end)],
                        ast.Store())
     schedule = ast.Call(name("_revolve"), [trips, _atom(policy.snapshots)], [])
     return [ast.For(target, schedule, steps, [], lineno=0)]
+
+
+def _renewed(plan, s: ir.Loop, again: ast.For) -> list:
+    """`again`, the trips of a segment run again pushing their tapes, between the
+    tapes emptied (each segment tapes only its own trips) and their cursors set."""
+    loops = [s, *(st for st in ir.walk(s.body) if isinstance(st, ir.Loop))]
+    tapes = [t for (loop, kind), t in plan.tapes.items()
+             if loop in {id(x) for x in loops} and (kind != "snapshots" or loop != id(s))]
+    plan.segment.update(t.id for t in tapes)
+    empty = [assign(pv(t), ast.List([], ast.Load())) for t in tapes]
+    return empty + [again] + plan.cursors(tapes)
 
 
 # ----- the forward sweep -----

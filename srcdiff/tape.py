@@ -8,6 +8,11 @@ its shape that holds no data is (`shapes`); values cheaper to recompute are
 recomputed (reverse.recompute).
 `TapedPrimal` writes the primal (through the shared primal emitter) with exactly
 those pushes, so every pop of the reverse sweep meets its push.
+
+The reverse sweep reads a tape by index, at a cursor stepping down from its
+length (`top_x -= 1`, `x = tape_x[top_x]`), not with `tape_x.pop()`: indexing a
+list is something srcdiff differentiates, so the derivative it writes can be
+differentiated again (issue 20.1), at no cost in speed.
 """
 from __future__ import annotations
 
@@ -53,6 +58,10 @@ class TapePlan:
         # for its value in another)
         self.shapes: dict[int, set[int]] = {}
         self.checkpoints: dict[int, object] = {}  # id(loop) -> checkpoint.Plan
+        self.tops: dict[int, ir.Var] = {}  # id of a tape -> the cursor its reads step down
+        # ids of the tapes pushed again in a checkpointed loop's segments, in the reverse
+        # sweep: their cursors are set there (checkpoint.py), not where it starts
+        self.segment: set[int] = set()
 
     def tape(self, loop: ir.Loop, kind: str) -> ir.Var:
         """The tape of `loop`'s body values (kind "body") or carried values ("phi")."""
@@ -64,7 +73,35 @@ class TapePlan:
         return self.tapes[key]
 
     def inits(self) -> list:
-        return [assign(pv(t), ast.List([], ast.Load())) for t in self.tapes.values()]
+        """`tape = []` for each tape (those of segments are emptied where they begin)."""
+        return [assign(pv(t), ast.List([], ast.Load())) for t in self.tapes.values()
+                if t.id not in self.segment]
+
+    def top(self, tape: ir.Var) -> ir.Var:
+        """The cursor of `tape`: `top` for `tape`, `top_x` for `tape_x`."""
+        if tape.id not in self.tops:
+            hint = tape.hint.replace("tape", "top", 1) if tape.hint.startswith("tape") else (
+                "top_" + tape.hint)
+            self.tops[tape.id] = ir.Var(next(self.counter), hint)
+        return self.tops[tape.id]
+
+    def pop(self, tape: ir.Var, vs: list) -> list:
+        """The values `vs` back from the top of `tape`, the cursor stepping down."""
+        top = self.top(tape)
+        step = ast.AugAssign(Ref("v", top.id, ast.Store()), ast.Sub(), ast.Constant(1))
+        get = ast.Subscript(pv(tape), pv(top), ast.Load())
+        if len(vs) == 1:
+            return [step, ast.Assign([Ref("v", vs[0].id, ast.Store())], get, lineno=0)]
+        tgt = ast.Tuple([Ref("v", v.id, ast.Store()) for v in vs], ast.Store())
+        return [step, ast.Assign([tgt], get, lineno=0)]
+
+    def cursors(self, tapes=None) -> list:
+        """`top = len(tape)` for the tapes read by cursor, where their pushes end: by
+        default, at the start of the reverse sweep, for all but segments' tapes."""
+        if tapes is None:
+            tapes = [t for t in self.tapes.values() if t.id not in self.segment]
+        return [assign(pv(self.tops[t.id]), ast.Call(ast.Name("len", ast.Load()), [pv(t)], []))
+                for t in tapes if t.id in self.tops]
 
 
 def push(tape: ir.Var, vs: list, shapes: set = frozenset()) -> ast.stmt:
@@ -78,14 +115,6 @@ def push(tape: ir.Var, vs: list, shapes: set = frozenset()) -> ast.stmt:
 
     val = item(vs[0]) if len(vs) == 1 else ast.Tuple([item(v) for v in vs], ast.Load())
     return ast.Expr(ast.Call(ast.Attribute(pv(tape), "append", ast.Load()), [val], []))
-
-
-def pop(tape: ir.Var, vs: list) -> ast.stmt:
-    get = ast.Call(ast.Attribute(pv(tape), "pop", ast.Load()), [], [])
-    if len(vs) == 1:
-        return ast.Assign([Ref("v", vs[0].id, ast.Store())], get, lineno=0)
-    tgt = ast.Tuple([Ref("v", v.id, ast.Store()) for v in vs], ast.Store())
-    return ast.Assign([tgt], get, lineno=0)
 
 
 class TapedPrimal(Primal):
