@@ -580,7 +580,9 @@ def _revolve(trips, snapshots):
     ("restore", a, a): the latest held state back; ("drop", a, a): let it go;
     ("reverse", a, a + 1): run trip a taped, then its adjoint. Each trip runs again
     at most t times, t the least with C(snapshots + t, t) >= trips, and in all
-    t * trips - C(snapshots + t, t - 1) trips run again: the least there is."""
+    t * trips - C(snapshots + t, t - 1) trips run again: the least there is.
+    A generator: it holds O(snapshots) steps to come, where a list of the schedule
+    would hold one per trip; its own stack of them makes each step O(1)."""
 
     def split(a, b, held):  # where to take the next snapshot (revolve.c's rule)
         t, most = 0, 1  # the least runs again t: most = C(held + t, t) >= b - a
@@ -597,28 +599,27 @@ def _revolve(trips, snapshots):
             return a + b1
         return b - b2 - b3
 
-    def reverse(a, b, held):  # trips a..b-1; the state at a held, `held` states at most
-        while b > a:
+    # what is left to do, the next on top: reverse trips a..b-1 from the state held at
+    # a with `held` states at most, or drop the state held at a
+    todo = [("drop", 0, 0, 0), ("reverse", 0, trips, snapshots)]
+    while todo:
+        what, a, b, held = todo.pop()
+        if what == "drop":
+            yield "drop", a, a
+        elif b > a:
+            yield "restore", a, a
             if b - a == 1:
-                yield "restore", a, a
                 yield "reverse", a, b
-                return
-            if held == 1:
-                yield "restore", a, a
+            elif held == 1:
                 yield "advance", a, b - 1
                 yield "reverse", b - 1, b
-                b -= 1
-                continue
-            m = max(split(a, b, held), a + 1)
-            yield "restore", a, a
-            yield "advance", a, m
-            yield "snapshot", m, m
-            yield from reverse(m, b, held - 1)
-            yield "drop", m, m
-            b = m
-
-    yield from reverse(0, trips, snapshots)
-    yield "drop", 0, 0
+                todo.append(("reverse", a, b - 1, held))
+            else:
+                m = max(split(a, b, held), a + 1)
+                yield "advance", a, m
+                yield "snapshot", m, m
+                todo += [("reverse", a, m, held), ("drop", m, m, 0),
+                         ("reverse", m, b, held - 1)]
 
 
 __all__ = ["Every", "Revolve", "checkpoint", "every", "revolve", "remat", "policy_of",
