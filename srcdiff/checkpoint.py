@@ -485,7 +485,7 @@ def reverse(rev, s: ir.Loop, body: list, policy) -> list:
     else:
         back = ast.For(ast.Name("_", ast.Store()), back_over, body, [], lineno=0)
     if isinstance(policy, Every):
-        seg = (plan.pop(info.snapshots, state) if state else []) + again + [back]
+        seg = (plan.read(info.snapshots, state) if state else []) + again + [back]
         starts = ast.Call(name("range"), [ast.Constant(0), trips, _atom(policy.k)], [])
         return [ast.For(Ref("v", start.id, ast.Store()), ast.Call(name("reversed"), [starts],
                                                                   []), seg, [], lineno=0)]
@@ -515,7 +515,7 @@ def _renewed(plan, s: ir.Loop, again: ast.For) -> list:
     """`again`, the trips of a segment run again pushing their tapes, between the
     tapes emptied (each segment tapes only its own trips) and their cursors set."""
     loops = [s, *(st for st in ir.walk(s.body) if isinstance(st, ir.Loop))]
-    tapes = [t for (loop, kind), t in plan.tapes.items()
+    tapes = [t for (loop, kind, *_), t in plan.tapes.items()
              if loop in {id(x) for x in loops} and (kind != "snapshots" or loop != id(s))]
     plan.segment.update(t.id for t in tapes)
     empty = [assign(pv(t), ast.List([], ast.Load())) for t in tapes]
