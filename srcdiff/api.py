@@ -723,8 +723,9 @@ def hessian(f: Callable, wrt: Wrt = 0, *, checkpoint=None):
     element of the input (reverse mode over f's tangent code, higher.py).
     `checkpoint` as for grad: the one reverse sweep with a tape is that of a loop's
     Hessian-vector products, over f's tangent code, whose outermost loops are f's
-    (carrying tangents too); it checkpoints those. Without a loop nothing is taped
-    and it changes nothing, as for grad."""
+    (carrying tangents too); it checkpoints those (without it: the policy of the
+    `srcdiff.checkpoint` markers on f's outermost loops, as hvp). Without a loop
+    nothing is taped and it changes nothing, as for grad."""
     fn = function_of(f)
     idx, as_tuple = resolve_wrt(fn, wrt)
     if as_tuple:
@@ -765,12 +766,15 @@ class HVP:
     for the kinds of the arguments as every derivative is. Equal to
     `jvp(grad(f), args, tangents)[1]` with `v` the tangent of `wrt` and zero
     tangents for the other parameters. `checkpoint` as for grad, for the reverse
-    sweep over f's tangent code (its loops are f's)."""
+    sweep over f's tangent code (its loops are f's); without it, the policy of the
+    `srcdiff.checkpoint` markers on f's outermost loops when they all agree
+    (higher.marked)."""
 
     def __init__(self, f: Callable, wrt: Wrt = 0, *, checkpoint=None):
-        self._checkpoint = _checkpoint.policy_of(checkpoint)
         self.primal = f
         self._fn = function_of(f)
+        self._checkpoint = _checkpoint.policy_of(checkpoint) if checkpoint is not None else (
+            higher.marked(self._fn))  # (f's markers: its tangent code has its loops only)
         idx, as_tuple = resolve_wrt(self._fn, wrt)
         if as_tuple:
             raise SrcDiffError("hvp takes a single wrt (an index or a name)")

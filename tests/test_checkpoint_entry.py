@@ -145,3 +145,38 @@ def test_cli_checkpoint_mistakes(capsys, options, words):
     assert main(["grad", f"{__file__}:euler_energy", *options]) == 2
     err = capsys.readouterr().err
     assert words in err and len(err.strip().splitlines()) == 1
+
+
+def marked_euler(y, n):
+    dt = 0.05
+    for _ in srcdiff.checkpoint(range(n), every=3):
+        y = y + dt * np.array([y[1], -np.sin(y[0]) - 0.1 * y[1]])
+    return y[0] * y[1] + np.sum(np.cos(y))
+
+
+def marked_rk2(y, T):
+    t = 0.0
+    h = 0.1
+    while srcdiff.checkpoint(t < T, revolve=2):
+        k1 = np.array([y[1], -np.sin(y[0])])
+        mid = y + 0.5 * h * k1
+        k2 = np.array([mid[1], -np.sin(mid[0])])
+        y = y + h * k2
+        t = t + h
+    return y[0] * y[1] + np.sum(y ** 2)
+
+
+@pytest.mark.parametrize("f, plain, args", [(marked_euler, euler_energy, (Y0, 7)),
+                                            (marked_rk2, rk2_energy, (Y0, 0.65))])
+def test_hessian_of_a_marked_loop_keeps_its_marker(f, plain, args):
+    """f's tangent code has f's loops without their markers: the policy of the
+    markers on its outermost loops is that of the tangent code's reverse sweep."""
+    hess = srcdiff.hessian(f)
+    np.testing.assert_allclose(hess(*args), srcdiff.hessian(plain)(*args), rtol=1e-12,
+                               atol=1e-14)
+    assert "snapshots" in hess.source
+    v = np.array([0.4, -1.1])
+    g = srcdiff.grad(f)
+    got = srcdiff.jvp(g, args, (v, 0.0 * args[1]))[1]  # jvp of grad: H v, by hvp
+    np.testing.assert_allclose(got, jacobian_by_differences(g, args) @ v, rtol=1e-6,
+                               atol=1e-8)
