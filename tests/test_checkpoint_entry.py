@@ -7,55 +7,50 @@ central differences (of f, or for second derivatives of f's gradient); the CLI's
 written module is imported and compared the same way."""
 from __future__ import annotations
 
-import importlib.util
-
 import numpy as np
 import pytest
 
 import srcdiff
 from srcdiff.cli import main
 from test_checkpoint import central
+from test_written_again import written
 
 POLICIES = [3, srcdiff.revolve(2)]
 
 
+def euler_step(y):
+    """One explicit Euler step of a damped pendulum."""
+    return y + 0.05 * np.array([y[1], -np.sin(y[0]) - 0.1 * y[1]])
+
+
+def rk2_step(y, h):
+    """One midpoint (RK2) step of the pendulum."""
+    k1 = np.array([y[1], -np.sin(y[0])])
+    mid = y + 0.5 * h * k1
+    return y + h * np.array([mid[1], -np.sin(mid[0])])
+
+
 def euler_state(y, n):
-    """Explicit Euler steps of a damped pendulum: the state after n steps."""
-    dt = 0.05
     for _ in range(n):
-        y = y + dt * np.array([y[1], -np.sin(y[0]) - 0.1 * y[1]])
+        y = euler_step(y)
     return y
 
 
 def rk2_state(y, T):
-    """Midpoint (RK2) steps of the pendulum until time T: the final state."""
     t = 0.0
-    h = 0.1
     while t < T:
-        k1 = np.array([y[1], -np.sin(y[0])])
-        mid = y + 0.5 * h * k1
-        k2 = np.array([mid[1], -np.sin(mid[0])])
-        y = y + h * k2
-        t = t + h
+        y = rk2_step(y, 0.1)
+        t = t + 0.1
     return y
 
 
 def euler_energy(y, n):
-    dt = 0.05
-    for _ in range(n):
-        y = y + dt * np.array([y[1], -np.sin(y[0]) - 0.1 * y[1]])
+    y = euler_state(y, n)
     return y[0] * y[1] + np.sum(np.cos(y))
 
 
 def rk2_energy(y, T):
-    t = 0.0
-    h = 0.1
-    while t < T:
-        k1 = np.array([y[1], -np.sin(y[0])])
-        mid = y + 0.5 * h * k1
-        k2 = np.array([mid[1], -np.sin(mid[0])])
-        y = y + h * k2
-        t = t + h
+    y = rk2_state(y, T)
     return y[0] * y[1] + np.sum(y ** 2)
 
 
@@ -71,14 +66,21 @@ def jacobian_by_differences(f, args, h=1e-6):
     return np.stack(cols, axis=-1)
 
 
+def agrees(checkpointed, plain, args, want):
+    """`checkpointed(*args)` equals the un-checkpointed `plain(*args)` to rounding and
+    `want` (by differences), and its code is checkpointed, not left as it was."""
+    got = checkpointed(*args)
+    np.testing.assert_allclose(got, plain(*args), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8)
+    assert "snapshots" in checkpointed.source
+    return got
+
+
 @pytest.mark.parametrize("policy", POLICIES)
 @pytest.mark.parametrize("f, args", STATES)
 def test_reverse_jacobian(f, args, policy):
-    jac = srcdiff.jacobian(f, checkpoint=policy)
-    got = jac(*args)
-    np.testing.assert_allclose(got, srcdiff.jacobian(f)(*args), rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(got, jacobian_by_differences(f, args), rtol=1e-6, atol=1e-8)
-    assert "snapshots" in jac.source  # checkpointed, not ignored
+    got = agrees(srcdiff.jacobian(f, checkpoint=policy), srcdiff.jacobian(f), args,
+                 jacobian_by_differences(f, args))
     # forward mode keeps no tape: the policy changes nothing, as for grad
     np.testing.assert_allclose(srcdiff.jacobian(f, mode="forward", checkpoint=policy)(*args),
                                got, rtol=1e-12)
@@ -87,14 +89,12 @@ def test_reverse_jacobian(f, args, policy):
 @pytest.mark.parametrize("policy", POLICIES)
 @pytest.mark.parametrize("f, args", ENERGIES)
 def test_hessian_and_hvp(f, args, policy):
-    hess = srcdiff.hessian(f, checkpoint=policy)
-    got = hess(*args)
-    np.testing.assert_allclose(got, srcdiff.hessian(f)(*args), rtol=1e-12, atol=1e-14)
-    g = srcdiff.grad(f)
-    want = jacobian_by_differences(g, args)  # differences of the gradient
-    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8)
-    # the taped sweep is the reverse one over the tangent code, and it is checkpointed
-    assert "snapshots" in hess.source and "snapshots" not in srcdiff.hessian(f).source
+    # the taped sweep is the reverse one over the tangent code, and it is checkpointed;
+    # the reference: differences of the gradient
+    plain = srcdiff.hessian(f)
+    got = agrees(srcdiff.hessian(f, checkpoint=policy), plain, args,
+                 jacobian_by_differences(srcdiff.grad(f), args))
+    assert "snapshots" not in plain.source
     v = np.array([0.4, -1.1])
     hv = srcdiff.hvp(f, checkpoint=policy)
     np.testing.assert_allclose(hv(*args, v), got @ v, rtol=1e-12, atol=1e-14)
@@ -114,24 +114,14 @@ def test_hessian_without_a_loop_takes_the_policy_as_grad_does():
 
 
 # ----- the command line -----
-def written(tmp_path, target, *options):
-    """`srcdiff grad THIS_FILE:target options -o ...`, the written module imported."""
-    out = tmp_path / f"{target}_{len(options)}_grad.py"
-    assert main(["grad", f"{__file__}:{target}", *options, "-o", str(out)]) == 0
-    spec = importlib.util.spec_from_file_location(out.stem, out)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module, out.read_text()
-
-
 @pytest.mark.parametrize("options", [("--checkpoint", "3"), ("--revolve", "2")])
 @pytest.mark.parametrize("f, args", ENERGIES)
 def test_cli_writes_a_checkpointed_module(tmp_path, f, args, options):
-    module, text = written(tmp_path, f.__name__, *options)
+    g, text = written(tmp_path, f, *options)
     assert "snapshots" in text and "import srcdiff" not in text
     assert f"Regenerate with: srcdiff grad test_checkpoint_entry.py:{f.__name__} " \
            f"{' '.join(options)}" in text
-    got = getattr(module, f"{f.__name__}_grad")(*args)
+    got = g(*args)
     np.testing.assert_allclose(got, srcdiff.grad(f)(*args), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(got, central(f, args, 0), rtol=1e-6, atol=1e-8)
 
@@ -148,21 +138,16 @@ def test_cli_checkpoint_mistakes(capsys, options, words):
 
 
 def marked_euler(y, n):
-    dt = 0.05
     for _ in srcdiff.checkpoint(range(n), every=3):
-        y = y + dt * np.array([y[1], -np.sin(y[0]) - 0.1 * y[1]])
+        y = euler_step(y)
     return y[0] * y[1] + np.sum(np.cos(y))
 
 
 def marked_rk2(y, T):
     t = 0.0
-    h = 0.1
     while srcdiff.checkpoint(t < T, revolve=2):
-        k1 = np.array([y[1], -np.sin(y[0])])
-        mid = y + 0.5 * h * k1
-        k2 = np.array([mid[1], -np.sin(mid[0])])
-        y = y + h * k2
-        t = t + h
+        y = rk2_step(y, 0.1)
+        t = t + 0.1
     return y[0] * y[1] + np.sum(y ** 2)
 
 

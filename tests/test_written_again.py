@@ -9,6 +9,7 @@ where a list of its steps would hold several per trip)."""
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import math
 import re
 
@@ -54,8 +55,11 @@ def euler(y, n):
 
 
 def written(tmp_path, f, *options):
+    """(f's gradient function, the module's text) of `srcdiff grad FILE:f options -o
+    ...`, the module imported."""
     out = tmp_path / f"{f.__name__}_{len(options)}_grad.py"
-    assert main(["grad", f"{__file__}:{f.__name__}", *options, "-o", str(out)]) == 0
+    target = f"{inspect.getsourcefile(f)}:{f.__name__}"
+    assert main(["grad", target, *options, "-o", str(out)]) == 0
     spec = importlib.util.spec_from_file_location(out.stem, out)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
