@@ -48,6 +48,31 @@ def rk2_while(y, T):
     return y * y
 
 
+def branchy(x, n):
+    for _ in range(n):
+        if x > 1.0:
+            x = x - 0.3 * math.sin(x)
+        else:
+            x = x * 1.2 + 0.1
+    return x
+
+
+def breaking(x, n):
+    for i in range(n):
+        if x > 3.0:
+            break
+        x = x * 1.3 + 0.05 * math.cos(x * i)
+    return x * x
+
+
+def nested(x, n, m):
+    for _ in range(n):
+        for j in range(m):
+            x = x + 0.05 * math.cos(x * (j + 1))
+        x = x * 0.98
+    return x
+
+
 def euler(y, n):
     for _ in range(n):
         y = y + 0.05 * np.array([y[1], -np.sin(y[0]) - 0.1 * y[1]])
@@ -78,6 +103,9 @@ def differences(g, args, i, h=1e-6):
 SCALAR = [(decay, (0.7, 6), ()), (decay, (0.7, 7), ("--checkpoint", "3")),
           (drag, (20.0, 0.6, 9), ()), (drag, (20.0, 0.6, 9), ("--checkpoint", "4")),
           (rk2_while, (0.8, 0.55), ()), (rk2_while, (0.8, 0.55), ("--checkpoint", "2"))]
+SCALAR += [(f, args, options) for f, args in [(branchy, (0.9, 6)), (breaking, (0.9, 9)),
+                                              (nested, (0.7, 3, 2))]
+           for options in [(), ("--checkpoint", "2")]]
 
 
 @pytest.mark.parametrize("f, args, options", SCALAR)
