@@ -10,8 +10,11 @@ G = 9.81
 
 
 def drag_distance_grad(speed, angle, drag, steps=400):
-    tape = []
-    tape_vx_vy = []
+    tape_v = []
+    tape_t = []
+    tape_t_1 = []
+    tape_vx = []
+    tape_vy = []
     # line 33
     dt = 2.0 / steps
     # line 35: vx = speed * math.cos(angle)
@@ -24,7 +27,8 @@ def drag_distance_grad(speed, angle, drag, steps=400):
     x = 0.0
     # line 37
     for _ in range(steps):
-        tape_vx_vy.append((vx, vy))
+        tape_vx.append(vx)
+        tape_vy.append(vy)
         # line 38
         v = math.hypot(vx, vy)
         # line 39
@@ -35,15 +39,24 @@ def drag_distance_grad(speed, angle, drag, steps=400):
         # line 41: vy = vy - (G + drag * v * vy) * dt
         t_1 = drag * v
         vy = vy - (G + t_1 * vy) * dt
-        tape.append((v, t, t_1))
+        tape_v.append(v)
+        tape_t.append(t)
+        tape_t_1.append(t_1)
+    top = len(tape_v)
+    top_vx_vy = len(tape_vx)
     # adjoint of line 37: for _ in range(steps):
     d_x = 1.0
     d_vx = 0.0
     d_vy = 0.0
     d_drag = 0.0
     for _ in range(steps):
-        vx, vy = tape_vx_vy.pop()
-        v, t, t_1 = tape.pop()
+        top_vx_vy -= 1
+        vx = tape_vx[top_vx_vy]
+        vy = tape_vy[top_vx_vy]
+        top -= 1
+        v = tape_v[top]
+        t = tape_t[top]
+        t_1 = tape_t_1[top]
         # adjoint of line 41: vy = vy - (G + drag * v * vy) * dt
         d_t_2 = -d_vy * dt
         d_t_1 = d_t_2 * vy

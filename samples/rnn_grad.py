@@ -83,8 +83,14 @@ def loss_grad(W, U, v, xs, targets):
         g2, a2, b2 = _as_matrices(g, a, b)
         return np.reshape(_unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2),
             np.shape(b))
-    tape = []
-    tape_h_total = []
+    tape_h = []
+    tape_t = []
+    tape_t_1 = []
+    tape_t_2 = []
+    tape_pred = []
+    tape_t_3 = []
+    tape_h_1 = []
+    tape_total = []
     # line 7
     h = np.zeros(W.shape[0])
     # line 9: for t in range(len(xs)):
@@ -93,7 +99,8 @@ def loss_grad(W, U, v, xs, targets):
     total = 0.0
     # line 9: for t in range(len(xs)):
     for t in range(n):
-        tape_h_total.append((h, _shape_stub(total)))
+        tape_h_1.append(h)
+        tape_total.append(_shape_stub(total))
         # line 10: h = np.tanh(W @ h + U @ xs[t])
         t_1 = W @ h
         t_2 = xs[t]
@@ -105,9 +112,15 @@ def loss_grad(W, U, v, xs, targets):
         t_4 = pred - targets[t]
         t_5 = t_4 ** 2
         total = total + t_5
-        tape.append((h_1, t_4, _shape_stub(t_1), _shape_stub(t_3),
-            _shape_stub(pred), _shape_stub(t_5)))
+        tape_h.append(h_1)
+        tape_t.append(t_4)
+        tape_t_1.append(_shape_stub(t_1))
+        tape_t_2.append(_shape_stub(t_3))
+        tape_pred.append(_shape_stub(pred))
+        tape_t_3.append(_shape_stub(t_5))
         h = h_1
+    top = len(tape_h)
+    top_h_total = len(tape_h_1)
     # adjoint of line 13: return total / len(xs)
     d_total = 1.0 / len(xs)
     # adjoint of line 9: for t in range(len(xs)):
@@ -116,8 +129,16 @@ def loss_grad(W, U, v, xs, targets):
     d_U = np.zeros(np.shape(U))
     d_v = np.zeros(np.shape(v))
     for t in reversed(range(n)):
-        h, total = tape_h_total.pop()
-        h_1, t_4, t_1, t_3, pred, t_5 = tape.pop()
+        top_h_total -= 1
+        h = tape_h_1[top_h_total]
+        total = tape_total[top_h_total]
+        top -= 1
+        h_1 = tape_h[top]
+        t_4 = tape_t[top]
+        t_1 = tape_t_1[top]
+        t_3 = tape_t_2[top]
+        pred = tape_pred[top]
+        t_5 = tape_t_3[top]
         t_2 = xs[t]
         # adjoint of line 12: total = total + (pred - targets[t]) ** 2
         d_pred = _unbroadcast(2 * _unbroadcast(d_total, t_5) * t_4, pred)

@@ -487,7 +487,7 @@ class JVP:
         self._last = None
         # jvp(grad(f)) of a loop, tangent in the gradient's parameter only: H v, by hvp
         # (one reverse sweep over f's tangent code, not one tangent sweep per element)
-        self._products = HVP(f._fn, f.wrt[0]) if (
+        self._products = HVP(f._fn, f.wrt[0], checkpoint=f._checkpoint) if (
             isinstance(f, Derivative) and f.variant == "grad" and not f._as_tuple
             and idx is None and higher.has_loops(f._fn)) else None
 
@@ -561,11 +561,14 @@ class Jacobian:
     """`jacobian(f, wrt, mode)`: d out / d in with shape out.shape + in.shape (a tuple
     of them for a tuple `wrt`). Reverse builds it row by row from the pullback,
     forward column by column from jvp. Called like `f` (defaults, keywords); has
-    `.source` (the vjp or jvp code of the latest call, generic before one) and `.primal`."""
+    `.source` (the vjp or jvp code of the latest call, generic before one) and `.primal`.
+    `checkpoint` as for grad: the pullback's loops (reverse mode; forward mode keeps
+    no tape, and there it changes nothing, as for grad)."""
 
-    def __init__(self, f: Callable, wrt: Wrt = 0, mode: str = "reverse"):
+    def __init__(self, f: Callable, wrt: Wrt = 0, mode: str = "reverse", *, checkpoint=None):
         if mode not in ("reverse", "forward"):
             raise SrcDiffError(f"mode must be 'reverse' or 'forward', not {mode!r}")
+        self._checkpoint = _checkpoint.policy_of(checkpoint)
         self.primal = f
         self.mode = mode
         self._fn = _function(f)
@@ -583,8 +586,9 @@ class Jacobian:
         if self._source is None and tree_api.returns_display(self._fn):
             return "# built at the first call, for the structure of the result\n"
         if self._source is None:  # before a call: the generic code, built when first read
-            self._source = self._jvp.source if self.mode == "forward" else transform.build(
-                "reverse", self._fn, self.wrt, "vjp", strict=False).source
+            with _checkpoint.using(self._checkpoint):
+                self._source = self._jvp.source if self.mode == "forward" else (
+                    transform.build("reverse", self._fn, self.wrt, "vjp", strict=False).source)
         return self._source
 
     def bind(self, args, kwargs) -> tuple:
@@ -594,9 +598,10 @@ class Jacobian:
     def __call__(self, /, *args, **kwargs):
         args = self.bind(args, kwargs)
         check_arguments(self._fn, args, self.wrt)
-        if tree_api.structured(args, self.wrt) or tree_api.returns_display(self._fn):
-            return tree_api.jacobian(self, args)  # containers in or out
-        res = self._forward(args) if self.mode == "forward" else self._reverse(args)
+        with _checkpoint.using(self._checkpoint):
+            if tree_api.structured(args, self.wrt) or tree_api.returns_display(self._fn):
+                return tree_api.jacobian(self, args)  # containers in or out
+            res = self._forward(args) if self.mode == "forward" else self._reverse(args)
         return tuple(res) if self._as_tuple else res[0]
 
     def _forward(self, args):
@@ -621,7 +626,7 @@ class Jacobian:
         return cols
 
     def _reverse(self, args):
-        out, pull = vjp(self._fn, *args, wrt=self.wrt)
+        out, pull = vjp(self._fn, *args, wrt=self.wrt, checkpoint=self._checkpoint)
         self._source = pull.source
         per = [[] for _ in self.wrt]
         for k in range(int(np.size(out))):
@@ -662,17 +667,23 @@ def _shape_jac(mat):
     return mat
 
 
-def hessian(f: Callable, wrt: Wrt = 0):
+def hessian(f: Callable, wrt: Wrt = 0, *, checkpoint=None):
     """A function returning the Hessian, shape in.shape + in.shape (a float for a
     float input): forward mode over the generated reverse-mode gradient source, or,
     when `f` has a loop (its gradient keeps a tape), one Hessian-vector product per
-    element of the input (reverse mode over f's tangent code, higher.py)."""
+    element of the input (reverse mode over f's tangent code, higher.py).
+    `checkpoint` as for grad: the one reverse sweep with a tape is that of a loop's
+    Hessian-vector products, over f's tangent code, whose outermost loops are f's
+    (carrying tangents too); it checkpoints those (without it: the policy of the
+    `srcdiff.checkpoint` markers on f's outermost loops, as hvp). Without a loop
+    nothing is taped and it changes nothing, as for grad."""
     fn = function_of(f)
     idx, as_tuple = resolve_wrt(fn, wrt)
     if as_tuple:
         raise SrcDiffError("hessian takes a single wrt (an index or a name)")
+    policy = _checkpoint.policy_of(checkpoint)
     if higher.has_loops(fn):
-        products = HVP(f, idx[0])
+        products = HVP(f, idx[0], checkpoint=policy)
         jac, error = None, None
     else:
         products = None
@@ -722,11 +733,16 @@ class HVP:
     gradient of f's tangent along `v` (reverse over forward, higher.py), built
     for the kinds of the arguments as every derivative is. Equal to
     `jvp(grad(f), args, tangents)[1]` with `v` the tangent of `wrt` and zero
-    tangents for the other parameters."""
+    tangents for the other parameters. `checkpoint` as for grad, for the reverse
+    sweep over f's tangent code (its loops are f's); without it, the policy of the
+    `srcdiff.checkpoint` markers on f's outermost loops when they all agree
+    (higher.marked)."""
 
-    def __init__(self, f: Callable, wrt: Wrt = 0):
+    def __init__(self, f: Callable, wrt: Wrt = 0, *, checkpoint=None):
         self.primal = f
         self._fn = function_of(f)
+        self._checkpoint = _checkpoint.policy_of(checkpoint) if checkpoint is not None else (
+            higher.marked(self._fn))  # (f's markers: its tangent code has its loops only)
         idx, as_tuple = resolve_wrt(self._fn, wrt)
         if as_tuple:
             raise SrcDiffError("hvp takes a single wrt (an index or a name)")
@@ -743,7 +759,8 @@ class HVP:
         hit = self._grads.get(key)
         if hit is None or hit[0] is not jvp_fn:  # (a rebuilt tangent: a global changed)
             tangent = higher.tangent(self._fn, self.wrt, jvp_fn)
-            hit = self._grads[key] = (jvp_fn, Derivative(tangent, self.wrt + 1, "grad"))
+            hit = self._grads[key] = (jvp_fn, Derivative(tangent, self.wrt + 1, "grad",
+                                                         checkpoint=self._checkpoint))
         self._last = hit[1]
         return hit[1]
 
@@ -753,7 +770,7 @@ class HVP:
         if self._last is None:
             jvp_fn = transform.build("forward", self._fn, (self.wrt,), "jvp").fn
             return Derivative(higher.tangent(self._fn, self.wrt, jvp_fn), self.wrt + 1,
-                              "grad").source
+                              "grad", checkpoint=self._checkpoint).source
         return self._last.source
 
     def __call__(self, /, *args, **kwargs):

@@ -45,7 +45,7 @@ from .kinds import SCALAR
 from .primal import Primal, loop_statement
 from .rules.table import lookup
 from .runtime import helper
-from .tape import TapedPrimal, pop, reads
+from .tape import TapedPrimal, reads
 
 
 # ----- the policies (public) -----
@@ -482,7 +482,7 @@ def reverse(rev, s: ir.Loop, body: list, policy) -> list:
         segment = _segment(s, pv(start), stop)
     else:
         segment = _segment(s, pv(start), pv(end))
-    again = _copy(ast.For(_index(s), segment, taped, [], lineno=0), s)
+    again = _renewed(plan, s, _copy(ast.For(_index(s), segment, taped, [], lineno=0), s))
     back_over = segment
     if s.kind == "range" and s.index.id in reads(body):
         back_over = ast.Call(name("reversed"), [segment], [])
@@ -490,7 +490,7 @@ def reverse(rev, s: ir.Loop, body: list, policy) -> list:
     else:
         back = ast.For(ast.Name("_", ast.Store()), back_over, body, [], lineno=0)
     if isinstance(policy, Every):
-        seg = ([pop(info.snapshots, state)] if state else []) + [again, back]
+        seg = (plan.read(info.snapshots, state) if state else []) + again + [back]
         starts = ast.Call(name("range"), [ast.Constant(0), trips, _atom(policy.k)], [])
         return [ast.For(Ref("v", start.id, ast.Store()), ast.Call(name("reversed"), [starts],
                                                                   []), seg, [], lineno=0)]
@@ -501,17 +501,30 @@ def reverse(rev, s: ir.Loop, body: list, policy) -> list:
         test = ast.Compare(pv(action), [ast.Eq()], [ast.Constant(what)])
         return [ast.If(test, then, orelse)]
 
-    drop = ast.Expr(ast.Call(ast.Attribute(pv(info.snapshots), "pop", ast.Load()), [], []))
+    # (a stack of at most s snapshots: `snapshots[:-1]` costs next to nothing)
+    drop = assign(pv(info.snapshots), ast.Subscript(pv(info.snapshots), ast.Slice(
+        None, ast.UnaryOp(ast.USub(), ast.Constant(1)), None), ast.Load()))
     live, need = _slice(s, {v.id for v in state})
     advance = _copy(ast.For(_index(s), segment, _advanced(s, live, need), [], lineno=0), s)
     steps = when("advance", [advance],
                  when("snapshot", [_push(info)],
                       when("restore", [_restore_top(info)],
-                           when("drop", [drop], [again, back]))))
+                           when("drop", [drop], again + [back]))))
     target = ast.Tuple([Ref("v", v.id, ast.Store()) for v in (action, start, end)],
                        ast.Store())
     schedule = ast.Call(name("_revolve"), [trips, _atom(policy.snapshots)], [])
     return [ast.For(target, schedule, steps, [], lineno=0)]
+
+
+def _renewed(plan, s: ir.Loop, again: ast.For) -> list:
+    """`again`, the trips of a segment run again pushing their tapes, between the
+    tapes emptied (each segment tapes only its own trips) and their cursors set."""
+    loops = [s, *(st for st in ir.walk(s.body) if isinstance(st, ir.Loop))]
+    tapes = [t for (loop, kind, *_), t in plan.tapes.items()
+             if loop in {id(x) for x in loops} and (kind != "snapshots" or loop != id(s))]
+    plan.segment.update(t.id for t in tapes)
+    empty = [assign(pv(t), ast.List([], ast.Load())) for t in tapes]
+    return empty + [again] + plan.cursors(tapes)
 
 
 # ----- the forward sweep -----
@@ -572,7 +585,9 @@ def _revolve(trips, snapshots):
     ("restore", a, a): the latest held state back; ("drop", a, a): let it go;
     ("reverse", a, a + 1): run trip a taped, then its adjoint. Each trip runs again
     at most t times, t the least with C(snapshots + t, t) >= trips, and in all
-    t * trips - C(snapshots + t, t - 1) trips run again: the least there is."""
+    t * trips - C(snapshots + t, t - 1) trips run again: the least there is.
+    A generator: it holds O(snapshots) steps to come, where a list of the schedule
+    would hold one per trip; its own stack of them makes each step O(1)."""
 
     def split(a, b, held):  # where to take the next snapshot (revolve.c's rule)
         t, most = 0, 1  # the least runs again t: most = C(held + t, t) >= b - a
@@ -589,28 +604,27 @@ def _revolve(trips, snapshots):
             return a + b1
         return b - b2 - b3
 
-    def reverse(a, b, held):  # trips a..b-1; the state at a held, `held` states at most
-        while b > a:
+    # what is left to do, the next on top: reverse trips a..b-1 from the state held at
+    # a with `held` states at most, or drop the state held at a
+    todo = [("drop", 0, 0, 0), ("reverse", 0, trips, snapshots)]
+    while todo:
+        what, a, b, held = todo.pop()
+        if what == "drop":
+            yield "drop", a, a
+        elif b > a:
+            yield "restore", a, a
             if b - a == 1:
-                yield "restore", a, a
                 yield "reverse", a, b
-                return
-            if held == 1:
-                yield "restore", a, a
+            elif held == 1:
                 yield "advance", a, b - 1
                 yield "reverse", b - 1, b
-                b -= 1
-                continue
-            m = max(split(a, b, held), a + 1)
-            yield "restore", a, a
-            yield "advance", a, m
-            yield "snapshot", m, m
-            yield from reverse(m, b, held - 1)
-            yield "drop", m, m
-            b = m
-
-    yield from reverse(0, trips, snapshots)
-    yield "drop", 0, 0
+                todo.append(("reverse", a, b - 1, held))
+            else:
+                m = max(split(a, b, held), a + 1)
+                yield "advance", a, m
+                yield "snapshot", m, m
+                todo += [("reverse", a, m, held), ("drop", m, m, 0),
+                         ("reverse", m, b, held - 1)]
 
 
 __all__ = ["Every", "Revolve", "checkpoint", "every", "revolve", "remat", "policy_of",

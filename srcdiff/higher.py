@@ -39,6 +39,26 @@ def has_loops(fn) -> bool:
     return any(isinstance(s, ir.Loop) for s in ir.walk(transform.lowered(fn).fn.body))
 
 
+def marked(fn):
+    """The policy the `srcdiff.checkpoint` markers of `fn`'s outermost loops give, when
+    every one of them is marked alike with a literal size, else None: f's tangent code
+    has f's loops but not their markers, so hvp and hessian give its reverse sweep
+    this policy (a marker sized by a value of f, or on a nested loop only, has no
+    counterpart there)."""
+    outer, todo = [], list(transform.lowered(fn).fn.body)
+    while todo:
+        s = todo.pop()
+        if isinstance(s, ir.Loop):
+            outer.append(s.checkpoint)
+        elif isinstance(s, ir.If):
+            todo += s.body + s.orelse
+    if not outer or len(set(outer)) != 1 or outer[0] is None:
+        return None
+    policy = outer[0]
+    size = policy.k if hasattr(policy, "k") else policy.snapshots
+    return type(policy)(size.value) if isinstance(size, ir.Const) else None
+
+
 def _positional(fn) -> list:
     params = list(inspect.signature(fn).parameters.values())
     if any(p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params):

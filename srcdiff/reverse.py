@@ -26,7 +26,7 @@ from .coalesce import Groups
 from .exprs import G, Ref, assign, name, pv
 from .kinds import SCALAR
 from .rules.table import bind_args
-from .tape import TapedPrimal, TapePlan, pop, reads
+from .tape import TapedPrimal, TapePlan, reads
 from .template import missing_rule
 
 
@@ -76,7 +76,8 @@ class Reverse(Adjoints):
             self.state[res.id] = ("pending", seed)
         rev = self.block(self.fn.body)
         fwd = TapedPrimal(self.plan).block(self.fn.body)
-        return self.plan.inits() + fwd, rev
+        self.saved += self.plan.tops.values()  # (the tapes' cursors)
+        return self.plan.inits() + fwd, self.plan.cursors() + rev
 
     def block(self, block: list, epilogue=None) -> list:
         """The reverse of a block; `epilogue(out)` finishes it before the values
@@ -107,8 +108,8 @@ class Reverse(Adjoints):
             self.plan.records[id(block)] = [self.vars[i] for i in rec] + shaped
             out[:0] = [assign(pv(s.var), primal.expr(s.expr)) for s in again]
             if self.plan.records[id(block)]:
-                out.insert(0, pop(self.plan.tape(self.loop_stack[-1], "body"),
-                                  self.plan.records[id(block)]))
+                out[:0] = self.plan.pop(self.plan.tape(self.loop_stack[-1], "body"),
+                                        self.plan.records[id(block)])
         return out
 
     def shapes_only(self, owner, vids: set) -> list:
@@ -418,7 +419,7 @@ class Reverse(Adjoints):
         phis += self.shapes_only(s, {c.phi.id for c in s.carried} & reads(code, "s") - values)
         self.plan.phi_records[id(s)] = phis
         if phis:
-            code.insert(0, pop(self.plan.tape(s, "phi"), phis))
+            code[:0] = self.plan.pop(self.plan.tape(s, "phi"), phis)
         return code
 
 

@@ -8,6 +8,12 @@ its shape that holds no data is (`shapes`); values cheaper to recompute are
 recomputed (reverse.recompute).
 `TapedPrimal` writes the primal (through the shared primal emitter) with exactly
 those pushes, so every pop of the reverse sweep meets its push.
+
+Each value has a list of its own (`tape_x`), and the reverse sweep reads it by
+index, at a cursor stepping down from its length (`top_x -= 1`, `x =
+tape_x[top_x]`), not with `tape_x.pop()`: indexing a list of values of one
+shape is something srcdiff differentiates, so the derivative it writes can be
+differentiated again (issue 20.1), at no cost in speed.
 """
 from __future__ import annotations
 
@@ -53,39 +59,77 @@ class TapePlan:
         # for its value in another)
         self.shapes: dict[int, set[int]] = {}
         self.checkpoints: dict[int, object] = {}  # id(loop) -> checkpoint.Plan
+        self.tops: dict[int, ir.Var] = {}  # id of a tape -> the cursor its reads step down
+        # ids of the tapes pushed again in a checkpointed loop's segments, in the reverse
+        # sweep: their cursors are set there (checkpoint.py), not where it starts
+        self.segment: set[int] = set()
 
-    def tape(self, loop: ir.Loop, kind: str) -> ir.Var:
-        """The tape of `loop`'s body values (kind "body") or carried values ("phi")."""
-        key = (id(loop), kind)
-        if key not in self.tapes:
-            hint = "tape" if kind == "body" else "tape_" + "_".join(
-                v.hint for v in self.phi_records[id(loop)])
-            self.tapes[key] = ir.Var(next(self.counter), hint)
-        return self.tapes[key]
+    def tape(self, loop: ir.Loop, kind: str) -> tuple:
+        """The tapes of `loop`'s body values (kind "body") or carried values ("phi"):
+        one list per value, `tape_x` for x (a list of tuples of arrays and floats
+        would be no array srcdiff could differentiate again)."""
+        return (id(loop), kind)
+
+    def lists(self, tapes: tuple, vs: list) -> list:
+        """The list each of the values `vs` is pushed on, of `tapes`."""
+        out = []
+        for v in vs:
+            key = tapes + (v.id,)
+            if key not in self.tapes:
+                self.tapes[key] = ir.Var(next(self.counter), "tape_" + v.hint)
+            out.append(self.tapes[key])
+        return out
 
     def inits(self) -> list:
-        return [assign(pv(t), ast.List([], ast.Load())) for t in self.tapes.values()]
+        """`tape = []` for each tape (those of segments are emptied where they begin)."""
+        return [assign(pv(t), ast.List([], ast.Load())) for t in self.tapes.values()
+                if t.id not in self.segment]
 
+    def top(self, tape: ir.Var, hint: str) -> ir.Var:
+        """The cursor of `tape` (and of the lists pushed with it)."""
+        if tape.id not in self.tops:
+            self.tops[tape.id] = ir.Var(next(self.counter), hint)
+        return self.tops[tape.id]
 
-def push(tape: ir.Var, vs: list, shapes: set = frozenset()) -> ast.stmt:
-    """`tape.append(...)` of the values `vs`; one the adjoint reads only for its shape
-    (its id in `shapes`) is pushed as `_shape_stub(v)`, which holds no data."""
+    def push(self, tapes: tuple, vs: list, shapes: set = frozenset()) -> list:
+        """`tape_v.append(v)` for each value of `vs`; one the adjoint reads only for its
+        shape (its id in `shapes`) is pushed as `_shape_stub(v)`, which holds no data."""
 
-    def item(v):
-        if v.id in shapes:
-            return ast.Call(ast.Name("_shape_stub", ast.Load()), [pv(v)], [])
-        return pv(v)
+        def item(v):
+            if v.id in shapes:
+                return ast.Call(ast.Name("_shape_stub", ast.Load()), [pv(v)], [])
+            return pv(v)
 
-    val = item(vs[0]) if len(vs) == 1 else ast.Tuple([item(v) for v in vs], ast.Load())
-    return ast.Expr(ast.Call(ast.Attribute(pv(tape), "append", ast.Load()), [val], []))
+        return [ast.Expr(ast.Call(ast.Attribute(pv(t), "append", ast.Load()), [item(v)], []))
+                for t, v in zip(self.lists(tapes, vs), vs)]
 
+    def pop(self, tapes: tuple, vs: list) -> list:
+        """The values `vs` back from the top of their lists, at one cursor stepping
+        down (`top_x` for a loop's carried x, `top` for the values of its body)."""
+        lists = self.lists(tapes, vs)
+        hint = "top" if tapes[1] == "body" else "_".join(["top"] + [v.hint for v in vs])
+        top = self.top(lists[0], hint)
+        step = ast.AugAssign(Ref("v", top.id, ast.Store()), ast.Sub(), ast.Constant(1))
+        return [step] + [ast.Assign([Ref("v", v.id, ast.Store())], ast.Subscript(
+            pv(t), pv(top), ast.Load()), lineno=0) for t, v in zip(lists, vs)]
 
-def pop(tape: ir.Var, vs: list) -> ast.stmt:
-    get = ast.Call(ast.Attribute(pv(tape), "pop", ast.Load()), [], [])
-    if len(vs) == 1:
-        return ast.Assign([Ref("v", vs[0].id, ast.Store())], get, lineno=0)
-    tgt = ast.Tuple([Ref("v", v.id, ast.Store()) for v in vs], ast.Store())
-    return ast.Assign([tgt], get, lineno=0)
+    def read(self, tape: ir.Var, vs: list) -> list:
+        """The values `vs` back from the top of `tape`, one list of tuples of them (a
+        loop's snapshots: `x, t = snapshots[top_snapshots]`), at its cursor."""
+        top = self.top(tape, "top_" + tape.hint)
+        step = ast.AugAssign(Ref("v", top.id, ast.Store()), ast.Sub(), ast.Constant(1))
+        get = ast.Subscript(pv(tape), pv(top), ast.Load())
+        tgt = Ref("v", vs[0].id, ast.Store()) if len(vs) == 1 else ast.Tuple(
+            [Ref("v", v.id, ast.Store()) for v in vs], ast.Store())
+        return [step, ast.Assign([tgt], get, lineno=0)]
+
+    def cursors(self, tapes=None) -> list:
+        """`top = len(tape)` for the tapes read by cursor, where their pushes end: by
+        default, at the start of the reverse sweep, for all but segments' tapes."""
+        if tapes is None:
+            tapes = [t for t in self.tapes.values() if t.id not in self.segment]
+        return [assign(pv(self.tops[t.id]), ast.Call(ast.Name("len", ast.Load()), [pv(t)], []))
+                for t in tapes if t.id in self.tops]
 
 
 class TapedPrimal(Primal):
@@ -97,8 +141,8 @@ class TapedPrimal(Primal):
     def record(self, block, loop, code) -> None:
         vs = self.plan.records.get(id(block))
         if loop is not None and vs:
-            code.append(push(self.plan.tape(loop, "body"), vs,
-                             self.plan.shapes.get(id(block), set())))
+            code += self.plan.push(self.plan.tape(loop, "body"), vs,
+                                   self.plan.shapes.get(id(block), set()))
 
     def branch_end(self, s, body, pick, code, loop) -> None:
         self.record(body, loop, code)
@@ -115,7 +159,7 @@ class TapedPrimal(Primal):
             out.append(assign(pv(s.trips), ast.Constant(0)))
         phis = self.plan.phi_records.get(id(s))
         stubs = self.plan.shapes.get(id(s), set())
-        return [push(self.plan.tape(s, "phi"), phis, stubs)] if phis else []
+        return self.plan.push(self.plan.tape(s, "phi"), phis, stubs) if phis else []
 
     def loop_end(self, s: ir.Loop, body: list, out: list) -> None:
         self.record(s.body, s, body)

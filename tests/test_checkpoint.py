@@ -326,7 +326,10 @@ def test_every_k_source_reads_like_segments():
     g(0.7, 10)
     src = g.source
     assert "for start in range(0, n, 3):\n        snapshots.append(x)" in src
-    assert "for start in reversed(range(0, n, 3)):\n        x = snapshots.pop()" in src
+    assert ("for start in reversed(range(0, n, 3)):\n        top_snapshots -= 1\n"
+            "        x = snapshots[top_snapshots]\n        tape_x = []\n") in src
+    assert "top_x = len(tape_x)\n        for _ in range(start, min(start + 3, n)):\n" \
+           "            top_x -= 1\n            x = tape_x[top_x]\n" in src
     assert src.count("tape_x.append(x)") == 1  # only in the segment run again
     assert "for i in range(start, min(start + 3, n)):" in src
 

@@ -300,6 +300,9 @@ add(("helper", "_unbroadcast"), Rule("_unbroadcast", ("v", "x"), vjp={
 add(("helper", "_like"), Rule("_like", ("d", "x", "fresh"), {"fresh": False},
                               vjp={"d": "g"}, jvp={"d": "_like(t, x)"}, broadcast=True))
 add(("helper", "_zero"), Rule("_zero", ("x",), zero=True))
+add(("helper", "_shape_stub"), Rule("_shape_stub", ("x",), zero=True))  # (holds no data)
+add(("helper", "_snapshot"), Rule("_snapshot", ("x",), vjp={"x": "g"},
+                                  jvp={"x": "_snapshot(t)"}))  # (a copy: checkpoint.py)
 add(("helper", "_broadcast"), Rule("_broadcast", ("v", "like"), vjp={"v": "g"},
                                    jvp={"v": "_broadcast(t, like)"}, broadcast=True))
 

@@ -1,0 +1,150 @@
+"""Issue 20.1 for what `srcdiff grad` writes: the derivative module of a loop is
+itself differentiated by srcdiff. Its reverse sweep reads each tape by index at a
+cursor (no `.pop()`, which srcdiff does not differentiate), and srcdiff's runtime
+helpers it defines (`_shape_stub`, `_snapshot`) have rules. The written module is
+imported and its gradient function differentiated with `grad`, `jvp` and
+`jacobian`, checked against central differences of that gradient function. A
+`--revolve` module is refused, located: its schedule is a generator (O(s) memory,
+where a list of its steps would hold several per trip)."""
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import math
+import re
+
+import numpy as np
+import pytest
+
+import srcdiff
+from srcdiff.cli import main
+
+
+def decay(x, n):
+    for i in range(n):
+        x = 0.9 * x + 0.1 * math.sin(x) * (i + 1)
+    return x
+
+
+def drag(v0, angle, n):
+    """Explicit Euler for a projectile with quadratic drag: scalar state, a tape of
+    tuples."""
+    vx, vy, x = v0 * math.cos(angle), v0 * math.sin(angle), 0.0
+    for _ in range(n):
+        v = math.sqrt(vx * vx + vy * vy)
+        x = x + vx * 0.01
+        vx = vx - 0.3 * v * vx * 0.01
+        vy = vy - (9.8 + 0.3 * v * vy) * 0.01
+    return x + vy * vy
+
+
+def rk2_while(y, T):
+    """Midpoint steps of y' = -y^3 + sin(t) until time T."""
+    t = 0.0
+    while t < T:
+        mid = y + 0.05 * (-y ** 3 + math.sin(t))
+        y = y + 0.1 * (-mid ** 3 + math.sin(t + 0.05))
+        t = t + 0.1
+    return y * y
+
+
+def branchy(x, n):
+    for _ in range(n):
+        if x > 1.0:
+            x = x - 0.3 * math.sin(x)
+        else:
+            x = x * 1.2 + 0.1
+    return x
+
+
+def breaking(x, n):
+    for i in range(n):
+        if x > 3.0:
+            break
+        x = x * 1.3 + 0.05 * math.cos(x * i)
+    return x * x
+
+
+def nested(x, n, m):
+    for _ in range(n):
+        for j in range(m):
+            x = x + 0.05 * math.cos(x * (j + 1))
+        x = x * 0.98
+    return x
+
+
+def euler(y, n):
+    for _ in range(n):
+        y = y + 0.05 * np.array([y[1], -np.sin(y[0]) - 0.1 * y[1]])
+    return y[0] * y[1] + np.sum(np.cos(y))
+
+
+def written(tmp_path, f, *options):
+    """(f's gradient function, the module's text) of `srcdiff grad FILE:f options -o
+    ...`, the module imported."""
+    out = tmp_path / f"{f.__name__}_{len(options)}_grad.py"
+    target = f"{inspect.getsourcefile(f)}:{f.__name__}"
+    assert main(["grad", target, *options, "-o", str(out)]) == 0
+    spec = importlib.util.spec_from_file_location(out.stem, out)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text = out.read_text()
+    assert not re.search(r"(tape|snapshots)\w*\.pop\(", text)
+    return getattr(module, f"{f.__name__}_grad"), text
+
+
+def differences(g, args, i, h=1e-6):
+    """d g / d args[i] by central differences (scalar args[i])."""
+    up, down = list(args), list(args)
+    up[i], down[i] = args[i] + h, args[i] - h
+    return (np.asarray(g(*up)) - np.asarray(g(*down))) / (2 * h)
+
+
+SCALAR = [(decay, (0.7, 6), ()), (decay, (0.7, 7), ("--checkpoint", "3")),
+          (drag, (20.0, 0.6, 9), ()), (drag, (20.0, 0.6, 9), ("--checkpoint", "4")),
+          (rk2_while, (0.8, 0.55), ()), (rk2_while, (0.8, 0.55), ("--checkpoint", "2"))]
+SCALAR += [(f, args, options) for f, args in [(branchy, (0.9, 6)), (breaking, (0.9, 9)),
+                                              (nested, (0.7, 3, 2))]
+           for options in [(), ("--checkpoint", "2")]]
+
+
+@pytest.mark.parametrize("f, args, options", SCALAR)
+def test_a_written_gradient_is_differentiated_again(tmp_path, f, args, options):
+    g, text = written(tmp_path, f, *options)
+    assert "tape" in text and "[top" in text
+    np.testing.assert_allclose(g(*args), srcdiff.grad(f)(*args), rtol=1e-12)
+    want = differences(g, args, 0)
+    np.testing.assert_allclose(srcdiff.grad(g)(*args), want, rtol=1e-6, atol=1e-8)
+    tangents = (1.0,) + tuple(0.0 if isinstance(a, float) else 0 for a in args[1:])
+    np.testing.assert_allclose(srcdiff.jvp(g, args, tangents)[1], want, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(srcdiff.jacobian(g)(*args), want, rtol=1e-6, atol=1e-8)
+
+
+def test_the_second_derivative_of_a_written_module_reads_well(tmp_path):
+    g, _ = written(tmp_path, decay)
+    gg = srcdiff.grad(g)
+    gg(0.7, 6)
+    assert ".pop()" not in gg.source and "tape_x[top_x]" in gg.source
+
+
+@pytest.mark.parametrize("options", [(), ("--checkpoint", "2")])
+def test_an_array_state_module_in_both_modes(tmp_path, options):
+    """The gradient of an Euler integrator of an array state, written (its tapes
+    one list per value: lists of arrays of one shape), then its Jacobian (f's
+    Hessian) by reverse and by forward mode."""
+    g, _ = written(tmp_path, euler, *options)
+    y = np.array([0.7, -0.3])
+    want = np.stack([(g(y + 1e-6 * e, 5) - g(y - 1e-6 * e, 5)) / 2e-6 for e in np.eye(2)],
+                    axis=-1)
+    for mode in ("reverse", "forward"):
+        np.testing.assert_allclose(srcdiff.jacobian(g, mode=mode)(y, 5), want, rtol=1e-6,
+                                   atol=1e-8)
+    v = np.array([0.4, -1.1])
+    np.testing.assert_allclose(srcdiff.jvp(g, (y, 5), (v, 0))[1], want @ v, rtol=1e-6,
+                               atol=1e-8)
+
+
+def test_a_revolve_module_is_refused_clearly(tmp_path):
+    g, _ = written(tmp_path, decay, "--revolve", "2")
+    with pytest.raises(srcdiff.UnsupportedSyntaxError, match="generator"):
+        srcdiff.grad(g)(0.7, 6)
