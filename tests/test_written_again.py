@@ -79,6 +79,13 @@ def euler(y, n):
     return y[0] * y[1] + np.sum(np.cos(y))
 
 
+def inplace_euler(y0, n):
+    y = y0 * 1.0
+    for _ in range(n):
+        y += 0.05 * np.cos(y)
+    return np.sum(y * y)
+
+
 def written(tmp_path, f, *options):
     """(f's gradient function, the module's text) of `srcdiff grad FILE:f options -o
     ...`, the module imported."""
@@ -148,3 +155,16 @@ def test_a_revolve_module_is_refused_clearly(tmp_path):
     g, _ = written(tmp_path, decay, "--revolve", "2")
     with pytest.raises(srcdiff.UnsupportedSyntaxError, match="generator"):
         srcdiff.grad(g)(0.7, 6)
+
+
+def test_a_checkpointed_module_whose_loop_updates_its_state_in_place(tmp_path):
+    """The snapshots of state the loop updates in place are copies (`_snapshot` in
+    generic code); the written gradient's Jacobian, by both modes, against differences."""
+    g, text = written(tmp_path, inplace_euler, "--checkpoint", "2")
+    assert "_snapshot(" in text
+    y = np.array([0.7, -0.3, 1.1])
+    want = np.stack([(g(y + 1e-6 * e, 5) - g(y - 1e-6 * e, 5)) / 2e-6 for e in np.eye(3)],
+                    axis=-1)
+    for mode in ("reverse", "forward"):
+        np.testing.assert_allclose(srcdiff.jacobian(g, mode=mode)(y, 5), want, rtol=1e-6,
+                                   atol=1e-8)
