@@ -233,11 +233,11 @@ def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Group
     for n in ast.walk(ast.Module(body=body, type_ignores=[])):
         if isinstance(n, ast.Name) and n.id in runtime.HELPERS:
             su.ctx.helpers.add(n.id)
-    head = [ast.Import([ast.alias(mod, None if mod == alias else alias)])
-            for mod, alias in su.imports if alias in _used_modules(body, su.ctx.helpers,
-                                                                   su.modules)]
-    head += (foreign.helper_defs if su.foreign else runtime.helper_defs)(
+    helpers = (foreign.helper_defs if su.foreign else runtime.helper_defs)(
         su.ctx.helpers, su.modules["np"])
+    used = _names_read(body + helpers)  # (a module only a helper reads is imported too)
+    head = [ast.Import([ast.alias(mod, None if mod == alias else alias)])
+            for mod, alias in su.imports if alias in used] + helpers
     func = ast.FunctionDef(fname, args, head + body, [], None)  # helpers inside (API.md)
     vars_by_id = _all_vars(su.fn, extra_vars)
     temps = emit.merge_groups(func, vars_by_id, primal)
@@ -515,15 +515,8 @@ def _ref_arg(ref: Ref) -> ast.arg:
     return arg
 
 
-def _used_modules(code, helpers, modules) -> set[str]:
-    used = set()
-    for s in code:
-        for n in ast.walk(s):
-            if isinstance(n, ast.Name):
-                used.add(n.id)
-    if helpers:
-        used.add(modules["np"])
-    return used
+def _names_read(code) -> set[str]:
+    return {n.id for s in code for n in ast.walk(s) if isinstance(n, ast.Name)}
 
 
 def _base_name(fn: ir.Function) -> str:
