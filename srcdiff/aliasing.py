@@ -53,6 +53,13 @@ def is_view(fn) -> bool:
     return isinstance(fn, tuple) and fn in VIEWS_WITHOUT_RULE
 
 
+def _makes_view(call: ir.Call, kinds) -> bool:
+    """Whether the call may return a view of its first argument: indexing or slicing a
+    Python list gives its item or a new list."""
+    base = call.args[0] if call.args else None
+    return is_view(call.fn) and not (isinstance(base, ir.Var) and kinds.kind(base) == LIST)
+
+
 def analyze(fn: ir.Function, kinds) -> list[Finding]:
     """The unsafe in-place updates of `fn`, in program order (`kinds.kind(atom)`
     is "scalar" for a value that cannot alias)."""
@@ -79,9 +86,8 @@ def analyze(fn: ir.Function, kinds) -> list[Finding]:
         here = (order[id(st)], id(st) in in_loop, id(st))
         if isinstance(st, ir.Assign) and isinstance(st.expr, ir.Call):
             base = st.expr.args[0] if st.expr.args else None
-            if (is_view(st.expr.fn) and isinstance(base, ir.Var)
-                    and kinds.kind(st.var) != "scalar" and kinds.kind(base) != LIST):
-                # (indexing or slicing a Python list gives its item or a new list)
+            if (_makes_view(st.expr, kinds) and isinstance(base, ir.Var)
+                    and kinds.kind(st.var) != "scalar"):
                 views.setdefault(base.id, []).append((st.var, here[0], here[1], True, here[2]))
         # another name for the same object: `x2 = x0` carried out of a loop or a branch
         elif isinstance(st, (ir.Loop, ir.If)):
@@ -101,7 +107,7 @@ def analyze(fn: ir.Function, kinds) -> list[Finding]:
         old = s.update.old
         if kinds.kind(old) == "scalar":
             continue
-        view = any(isinstance(d.expr, ir.Call) and is_view(d.expr.fn)
+        view = any(isinstance(d.expr, ir.Call) and _makes_view(d.expr, kinds)
                    for d in _definitions(old, defs, sources))
         if s.update.shared or view or _view_read_after(old, s, views, read_at, order, loops,
                                                         escaping, aliases):

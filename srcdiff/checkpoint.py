@@ -605,8 +605,10 @@ def _revolve(trips, snapshots):
         return b - b2 - b3
 
     # what is left to do, the next on top: reverse trips a..b-1 from the state held at
-    # a with `held` states at most, or drop the state held at a
-    todo = [("drop", 0, 0, 0), ("reverse", 0, trips, snapshots)]
+    # a with `held` states at most, or drop the state held at a. (The state at trip 0
+    # stays held to the end: the list of states is never empty, so the derivative of
+    # this sweep, whose list cotangent then keeps its items' shape, is one too.)
+    todo = [("reverse", 0, trips, snapshots)]
     while todo:
         what, a, b, held = todo.pop()
         if what == "drop":

@@ -15,6 +15,7 @@ the lowering reports at their line.
 from __future__ import annotations
 
 import ast
+import collections
 import itertools
 
 from . import desugar
@@ -58,7 +59,7 @@ def check(node, resolver, top: bool = True) -> None:
     `node` is the function differentiated (a helper's parameters are checked
     where it is called)."""
     filename = resolver.filename
-    for n in ast.walk(node):  # a generator or coroutine is reported at its yield/await
+    for n in _own_nodes(node):  # a generator or coroutine is reported at its yield/await
         if isinstance(n, (ast.Yield, ast.YieldFrom, ast.Await)):
             raise rejection(n, filename)
     if top and (node.args.vararg or node.args.kwarg):
@@ -70,6 +71,17 @@ def check(node, resolver, top: bool = True) -> None:
         fence.visit(node.body)
     else:
         fence.block(node.body)
+
+
+def _own_nodes(node):
+    """ast.walk's nodes of `node` without the bodies of the runtime helpers generated
+    code defines (their facts are rules: `_revolve` is a generator)."""
+    todo = collections.deque([node])
+    while todo:
+        n = todo.popleft()
+        yield n
+        todo.extend(c for c in ast.iter_child_nodes(n)
+                    if not (isinstance(c, ast.FunctionDef) and c.name in HELPERS))
 
 
 class Kept(ast.NodeVisitor):

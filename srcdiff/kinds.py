@@ -295,7 +295,7 @@ class Kinds:
         for same_shape in (True, False):
             assumed = {c.phi.id: None if same_shape else self.shape(c.init)
                        for c in s.carried}
-            for _round in range(3):
+            for _round in range(3 + len(guesses)):
                 for c, k in guesses:
                     if k is not None:
                         self.set_kind(c.phi.id, k)
@@ -303,10 +303,12 @@ class Kinds:
                         self.union(c.init.id, c.phi.id)
                     self.set_shape(c.phi.id, assumed[c.phi.id])
                 self._block(s.body, False)
-                ok = all((k is None or self.kind(c.next) == k) and (
+                unconfirmed = {c.phi.id for c, k in guesses
+                               if k is not None and self.kind(c.next) != k}
+                ok = not unconfirmed and all(
                     not same_shape or not isinstance(c.init, ir.Var) or c.next is c.phi
                     or isinstance(c.next, ir.Var)
-                    and self.find(c.next.id) == self.find(c.phi.id)) for c, k in guesses)
+                    and self.find(c.next.id) == self.find(c.phi.id) for c, k in guesses)
                 wider = {c.phi.id: shapes.join(assumed[c.phi.id], self.shape(c.next))
                          for c in s.carried}
                 if ok and wider == assumed:
@@ -315,6 +317,9 @@ class Kinds:
                     return
                 self.classes.parent, self.ckind, self.cshape = (
                     dict(saved[0]), dict(saved[1]), dict(saved[2]))
+                if unconfirmed:  # drop the kinds a trip changes; the others are tried again
+                    guesses = [(c, None if c.phi.id in unconfirmed else k) for c, k in guesses]
+                    continue
                 if not ok or same_shape:
                     break
                 assumed = wider

@@ -14,6 +14,7 @@ import operator
 
 from . import checkpoint, desugar, ir
 from .lower_values import RET
+from .rules.table import lookup
 from .structs import CALLABLES, STRUCTS, ObjRef, Undefined, at, holds, leaves, rebuild, same_shape
 
 
@@ -93,7 +94,11 @@ class Loops:
             back = ir.Const(slice(None, None, -1))
             return [(t, self.assign("seq", ir.Call(operator.getitem, None, [q, back]), s))
                     for t, q in self.sequences(target, call.args[0], s)]
-        return [(target, self.atom(node, "seq"))]
+        seq = self.atom(node, "seq")
+        rule = lookup(fobj) if call is not None else None
+        if rule is not None and rule.iterator:  # a generator: its items, by index
+            seq = self.assign("seq", ir.Call(list, None, [seq]), s)
+        return [(target, seq)]
 
     def loop_vars(self, s, extra=(), flag=False):
         """The loop-carried values: every name the body changes that is bound before."""

@@ -222,3 +222,25 @@ def test_views_that_outlive_their_trip_are_refused(fn):
     for mode in ("reverse", "forward"):
         with pytest.raises(UnsupportedSyntaxError, match="another name"):
             srcdiff.grad(fn, mode=mode)(X)
+
+
+def moving_history(x, n):
+    hist = [x]
+    y = x
+    for i in range(n):
+        hist.append(y * 0.5)
+        hist = hist[-2:]
+        y = hist[0] * y + 0.1 * i
+    return y
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_list_sliced_and_appended_in_a_loop_is_a_list_not_a_view(mode):
+    """`hist = hist[-2:]` of a list is a new list, so `hist.append` after it changes no
+    other value. The loop's kinds used to be dropped all at once when one carried value
+    (y) changed kind in a trip, leaving hist of unknown kind (a possible view); now only
+    the changing ones are. Against central differences."""
+    h = 1e-6
+    want = (moving_history(0.7 + h, 5) - moving_history(0.7 - h, 5)) / (2 * h)
+    got = srcdiff.grad(moving_history, mode=mode)(0.7, 5)
+    assert abs(got - want) < 1e-8

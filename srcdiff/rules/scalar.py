@@ -303,6 +303,8 @@ add(("helper", "_zero"), Rule("_zero", ("x",), zero=True))
 add(("helper", "_shape_stub"), Rule("_shape_stub", ("x",), zero=True))  # (holds no data)
 add(("helper", "_snapshot"), Rule("_snapshot", ("x",), vjp={"x": "g"},
                                   jvp={"x": "_snapshot(t)"}))  # (a copy: checkpoint.py)
+add(("helper", "_revolve"), Rule("_revolve", ("trips", "snapshots"), zero=True,
+                                 iterator=True))  # (revolve's schedule: checkpoint.py)
 add(("helper", "_broadcast"), Rule("_broadcast", ("v", "like"), vjp={"v": "g"},
                                    jvp={"v": "_broadcast(t, like)"}, broadcast=True))
 

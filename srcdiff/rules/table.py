@@ -74,6 +74,9 @@ class Rule:
     # the result is a LIST (elementwise otherwise)
     sequences: bool = False
     effect_free: bool = False  # kept for its effect, which changes no value (print)
+    # returns a one-pass iterator (a generator): a loop over it runs over `list(...)` of
+    # it, which has a length and items by index (lower_loops.py)
+    iterator: bool = False
     # the result holds a reference to these arguments (a list display holds its items,
     # `acc.append(v)` holds v): a view passed to it outlives the statement (aliasing.py)
     keeps: tuple[str, ...] = ()
