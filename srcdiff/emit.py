@@ -18,7 +18,7 @@ from collections import Counter
 
 import astor
 
-from . import provenance
+from . import exprs, provenance
 from .coalesce import Groups
 from .exprs import Ref
 
@@ -191,6 +191,7 @@ def tidy(func: ast.FunctionDef, temps: set[str], keep: set[str]) -> ast.Function
             if len(new) != len(block) or any(a is not b for a, b in zip(new, block)):
                 setattr(parent, field, new or [ast.Pass()])
         changed |= _inline_temps(func, temps)
+        changed |= _cancel_negations(func)
     for n in ast.walk(func):
         if isinstance(n, ast.If):
             if all(isinstance(b, ast.Pass) for b in n.orelse):
@@ -287,6 +288,59 @@ def _changed_in_place(stmt) -> set[str]:
     return out
 
 
+def _is_adjoint(stmt) -> bool:
+    """An assignment of an adjoint: its expression was built by exprs.simplify."""
+    target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
+        else getattr(stmt, "target", None) if isinstance(stmt, ast.AugAssign) else None
+    return isinstance(target, Ref) and target.role == "d"
+
+
+def _negations(tree) -> int:
+    return sum(isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub) for n in ast.walk(tree))
+
+
+def _cancel_negations(func) -> bool:
+    """An adjoint `d = -z` (assigned once, in the function's own block, nothing
+    changed in place) whose every reader, an adjoint's assignment after it, loses
+    the sign when `-z` is put for `d` (`-d * s` is `z * s`) is read as `-z` there:
+    no array is negated twice."""
+    loads, stores = _loads(func), _stores(func)
+    mutated = set()
+    for n in ast.walk(func):
+        if isinstance(n, ast.stmt):
+            mutated |= _changed_in_place(n)
+    for i, s in enumerate(func.body):
+        if not (_is_adjoint(s) and isinstance(s, ast.Assign) and isinstance(s.value, ast.UnaryOp)
+                and isinstance(s.value.op, ast.USub) and isinstance(s.value.operand, ast.Name)):
+            continue
+        d, z = s.targets[0].id, s.value.operand.id
+        if stores.get(d) != 1 or stores.get(z, 0) > 1 or {d, z} & mutated:
+            continue
+        readers = [t for t in func.body[i + 1:] if any(n.id == d for n in _reads_in(t))]
+        if not readers or not all(_is_adjoint(t) for t in readers) or sum(
+                1 for t in readers for n in _reads_in(t.value) if n.id == d) != loads.get(d):
+            continue
+        new = [exprs.simplify(_substituted(t.value, d, s.value)) for t in readers]
+        if all(_negations(a) < _negations(t.value) for a, t in zip(new, readers)):
+            for t, value in zip(readers, new):
+                t.value = value
+            del func.body[i]
+            return True
+    return False
+
+
+def _substituted(tree, tname, value):
+    class Sub(ast.NodeTransformer):
+        def visit_Name(self, n):
+            if n.id == tname and isinstance(n.ctx, ast.Load):
+                return copy.deepcopy(value)
+            return n
+
+        visit_Ref = visit_Name
+
+    return Sub().visit(copy.deepcopy(tree))
+
+
 def _replace(stmt, tname, value) -> None:
     class Sub(ast.NodeTransformer):
         def visit_Name(self, n):
@@ -298,6 +352,8 @@ def _replace(stmt, tname, value) -> None:
 
     for e in _top_exprs(stmt):
         new = Sub().visit(e)
+        if _is_adjoint(stmt):  # folded in, a primal temp may cancel (`-t + -(0.5 * z)`)
+            new = exprs.simplify(new)
         if isinstance(stmt, (ast.If, ast.Assert)):
             stmt.test = new
         elif isinstance(stmt, ast.For):

@@ -81,6 +81,8 @@ def test_a_constant_cotangent_is_never_spread_into_an_array():
 def test_gaussian_loglik_reads_like_a_hand_gradient():
     src = source_of("gauss_ll")
     assert "- 1.0 * X.shape[0]" in src  # the sum of -1.0 over X's rows: a count
+    assert "d_z" not in src  # -(0.5 * z) - 0.5 * z is -z, read as z where -d_z was
+    assert "np.sum(z / sigma, axis=0)" in src
     assert "-(-" not in src and "--" not in src
 
 
@@ -105,3 +107,25 @@ def test_a_spread_summed_over_every_axis_is_a_count():
     g = srcdiff.grad(f)
     assert g(0.5, X) == -12.0 and type(g(0.5, X)) is float
     assert srcdiff.jvp(f, (0.5, X), (1.0, np.zeros((4, 3))))[1] == -12.0
+
+
+def cancels(mu, X):
+    z = X - mu
+    return -np.sum(0.5 * z * z) + np.sum(np.sin(z))
+
+
+def keeps(mu, X):
+    z = X - mu
+    return -np.sum(0.5 * z * z) + np.sum(z * X)
+
+
+@pytest.mark.parametrize("f", [cancels, keeps])
+def test_a_negated_adjoint_read_where_its_sign_cancels_or_kept(f):
+    r = np.random.default_rng(3)
+    mu, X = r.standard_normal(4), r.standard_normal((5, 4))
+    g = srcdiff.grad(f)
+    np.testing.assert_allclose(g(mu, X), central(f, (mu, X), 0), rtol=1e-6, atol=1e-8)
+    t = r.standard_normal(4)
+    got = srcdiff.jvp(f, (mu, X), (t, np.zeros_like(X)))[1]
+    assert got == pytest.approx(float(central(f, (mu, X), 0) @ t), rel=1e-6)
+    assert "-(-" not in g.source
