@@ -18,7 +18,7 @@ from collections import Counter
 
 import astor
 
-from . import exprs, provenance
+from . import exprs, provenance, spread
 from .coalesce import Groups
 from .exprs import Ref
 
@@ -172,8 +172,14 @@ def _succeeds(expr, namespace: dict) -> bool:
     return True
 
 
-def tidy(func: ast.FunctionDef, temps: set[str], keep: set[str]) -> ast.FunctionDef:
-    """Drop dead stores and self-copies; fold single-use temps into their reader."""
+def tidy(func: ast.FunctionDef, temps: set[str], keep: set[str],
+         np_name: str | None = None) -> ast.FunctionDef:
+    """Drop dead stores and self-copies; fold single-use temps into their reader.
+    An adjoint's expression that changes is simplified again (with NumPy's sums,
+    named `np_name`, where given: spread.fold_signs)."""
+    def simplify(e):
+        return exprs.simplify(e) if np_name is None else spread.fold_signs(e, np_name)
+
     changed = True
     while changed:
         changed = False
@@ -190,8 +196,8 @@ def tidy(func: ast.FunctionDef, temps: set[str], keep: set[str]) -> ast.Function
                 new.append(s)
             if len(new) != len(block) or any(a is not b for a, b in zip(new, block)):
                 setattr(parent, field, new or [ast.Pass()])
-        changed |= _inline_temps(func, temps)
-        changed |= _cancel_negations(func)
+        changed |= _inline_temps(func, temps, simplify)
+        changed |= _cancel_negations(func, simplify)
     for n in ast.walk(func):
         if isinstance(n, ast.If):
             if all(isinstance(b, ast.Pass) for b in n.orelse):
@@ -231,7 +237,7 @@ def _top_exprs(s) -> list:
     return []
 
 
-def _inline_temps(func, temps) -> bool:
+def _inline_temps(func, temps, simplify=exprs.simplify) -> bool:
     """Fold every single-use temporary into the later statement of its block that
     reads it, when nothing between writes what it reads. One pass over the tree
     (moving an expression changes no other name's counts)."""
@@ -257,7 +263,7 @@ def _inline_temps(func, temps) -> bool:
                 later = block[j]
                 hit = [n for e in _top_exprs(later) for n in _reads_in(e) if n.id == tname]
                 if hit:
-                    _replace(later, tname, s.value)
+                    _replace(later, tname, s.value, simplify)
                     del block[i]
                     moved = changed = True
                     break
@@ -299,7 +305,7 @@ def _negations(tree) -> int:
     return sum(isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub) for n in ast.walk(tree))
 
 
-def _cancel_negations(func) -> bool:
+def _cancel_negations(func, simplify=exprs.simplify) -> bool:
     """An adjoint `d = -z` (assigned once, in the function's own block, nothing
     changed in place) whose every reader, an adjoint's assignment after it, loses
     the sign when `-z` is put for `d` (`-d * s` is `z * s`) is read as `-z` there:
@@ -320,7 +326,7 @@ def _cancel_negations(func) -> bool:
         if not readers or not all(_is_adjoint(t) for t in readers) or sum(
                 1 for t in readers for n in _reads_in(t.value) if n.id == d) != loads.get(d):
             continue
-        new = [exprs.simplify(_substituted(t.value, d, s.value)) for t in readers]
+        new = [simplify(_substituted(t.value, d, s.value)) for t in readers]
         if all(_negations(a) < _negations(t.value) for a, t in zip(new, readers)):
             for t, value in zip(readers, new):
                 t.value = value
@@ -341,7 +347,7 @@ def _substituted(tree, tname, value):
     return Sub().visit(copy.deepcopy(tree))
 
 
-def _replace(stmt, tname, value) -> None:
+def _replace(stmt, tname, value, simplify=exprs.simplify) -> None:
     class Sub(ast.NodeTransformer):
         def visit_Name(self, n):
             if n.id == tname and isinstance(n.ctx, ast.Load):
@@ -353,7 +359,7 @@ def _replace(stmt, tname, value) -> None:
     for e in _top_exprs(stmt):
         new = Sub().visit(e)
         if _is_adjoint(stmt):  # folded in, a primal temp may cancel (`-t + -(0.5 * z)`)
-            new = exprs.simplify(new)
+            new = simplify(new)
         if isinstance(stmt, (ast.If, ast.Assert)):
             stmt.test = new
         elif isinstance(stmt, ast.For):

@@ -281,7 +281,7 @@ class Simplify(ast.NodeTransformer):
             if _is(b, 0):
                 return a
             if isinstance(b, ast.UnaryOp) and isinstance(b.op, ast.USub):
-                return ast.BinOp(a, ast.Sub(), b.operand)
+                return self.visit_BinOp(ast.BinOp(a, ast.Sub(), b.operand))
             if isinstance(a, ast.UnaryOp) and isinstance(a.op, ast.USub) and not _num(a):
                 return ast.BinOp(b, ast.Sub(), a.operand)  # -a + b is b - a
             if _negative_product(b):  # a + -2.0 * x is a - 2.0 * x
@@ -293,7 +293,7 @@ class Simplify(ast.NodeTransformer):
                     ast.dump(a.operand) == ast.dump(b)):  # -a - a is -(2 * a), exactly
                 return self.visit(_neg(ast.BinOp(ast.Constant(2), ast.Mult(), b)))
             if isinstance(b, ast.UnaryOp) and isinstance(b.op, ast.USub):
-                return ast.BinOp(a, ast.Add(), b.operand)
+                return self.visit_BinOp(ast.BinOp(a, ast.Add(), b.operand))
             if _negative_product(b):
                 return ast.BinOp(a, ast.Add(), _negated_product(b))
         return n

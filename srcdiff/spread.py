@@ -12,6 +12,7 @@ where a shape is needed (a returned gradient, an adjoint held in a buffer):
   axes `0..k-1` is `spread(c * P.shape[0] * ..., np.shape(P)[k:])`: the count read from
   a shape, never computed from a value. (One rounding where NumPy's pairwise sum of
   n copies of `c` rounds up to log2(n) times: exact when `c * n` is, as for `c = -1.0`.)
+- `np.sum(-a)` is `-np.sum(a)` (exact but for the sign of a zero sum).
 
 The abstract shapes (shapes.py) decide; a rewrite whose shapes are not certainly
 known is not made. Equal abstract shapes mean equal shapes here: both are
@@ -56,6 +57,31 @@ def is_cheap(n, np_name: str) -> bool:
     sp = parts(n, np_name)
     return sp is not None and exprs.is_simple(sp[0]) and exprs.is_simple(
         shape_arg(sp[1], np_name)[0])
+
+
+def _negated_sum(n, np_name: str):
+    """`np.sum(-a)` is `-np.sum(a)`: no array negated only to be summed. The same
+    sum, but for the sign of a zero one (`1 + -1` and `-1 + 1` are both 0.0)."""
+    if (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+            and n.func.attr == "sum" and isinstance(n.func.value, ast.Name)
+            and n.func.value.id == np_name and len(n.args) == 1
+            and {k.arg for k in n.keywords} <= {"axis", "keepdims"}
+            and isinstance(n.args[0], ast.UnaryOp) and isinstance(n.args[0].op, ast.USub)):
+        n.args[0] = n.args[0].operand
+        return exprs.simplify(ast.UnaryOp(ast.USub(), n))
+    return None
+
+
+def fold_signs(tree, np_name: str):
+    """exprs.simplify, with signs also taken out of sums: for code whose shapes are
+    no longer at hand (emit.tidy's)."""
+
+    class Sub(ast.NodeTransformer):
+        def visit_Call(self, n):
+            self.generic_visit(n)
+            return _negated_sum(n, np_name) or n
+
+    return exprs.simplify(Sub().visit(exprs.simplify(tree)))
 
 
 def _spread(np_name: str, c, shape) -> ast.expr:
@@ -141,7 +167,7 @@ def simplify(ctx, tree, adjoints: dict):
     class Sub(ast.NodeTransformer):
         def visit_Call(self, n):
             self.generic_visit(n)
-            return summed(n) or n
+            return summed(n) or _negated_sum(n, np_name) or n
 
         def visit_BinOp(self, n):
             self.generic_visit(n)

@@ -109,3 +109,17 @@ def test_adding_a_zero_is_exact_but_for_the_sign_of_a_zero():
 def test_a_sign_cannot_leave_a_difference_with_zero():
     assert simplified("-a - b") == "-a - b"  # -(a + b) differs for a = 1, b = -1: -0.0
     assert simplified("0 - a") == "0 - a"
+
+
+def test_a_negated_sum_is_the_sum_negated_but_for_the_sign_of_zero():
+    from srcdiff import spread
+
+    tree = spread.fold_signs(ast.parse("np.sum(-a * b, axis=0)", mode="eval").body, "np")
+    assert ast.unparse(tree) == "-np.sum(a * b, axis=0)"
+    r = np.random.default_rng(5)
+    for _ in range(20):
+        a = r.standard_normal((64, 3)) * 10.0 ** r.integers(-100, 100)
+        b = r.standard_normal((64, 3))
+        assert same_bits(-np.sum(a * b, axis=0), np.sum(-a * b, axis=0))
+    ones = np.array([1.0, -1.0])
+    assert np.sum(-ones) == -np.sum(ones) == 0.0  # equal, though +0.0 and -0.0
