@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import math
 import operator
 
 from . import ir
@@ -169,6 +170,14 @@ def _is(n, value) -> bool:
     return _num(n) and _val(n) == value
 
 
+def _power_of_two(n) -> bool:
+    """A constant 2 ** k: a product by it rounds nothing (barring overflow, underflow)."""
+    if not _num(n):
+        return False
+    v = abs(_val(n))
+    return v != 0 and math.isfinite(v) and math.frexp(v)[0] == 0.5
+
+
 def _count(n) -> bool:
     """A count, a Python int: `x.shape[0]`, `np.size(x)`, `x.size`, `len(x)`, a product
     of counts."""
@@ -212,14 +221,18 @@ class Simplify(ast.NodeTransformer):
     `-a + b` is `b - a`; `a + a` is `2 * a` and `-a - a` is `-(2 * a)`. A float
     `1.0 * n` of a count (`x.shape[0]`, `np.size(x)`) stays: its type stays float.
 
-    Within rounding, for constants only: constants are folded (`2 * 3` is `6`) and a
-    product's constant factors are brought to its front and multiplied together
-    (`2 * (3 * y)` is `6 * y`, `g * (2 * y)` is `2 * g * y`): each fold re-associates
-    one product, so the result may differ by a rounding (an ulp or two), never
-    more. It is exact when the constants moved are powers of two, barring overflow
-    and underflow: `2 * (0.5 * z)` is `z` except where `0.5 * z` was subnormal. Other
-    operands are never re-associated (`a * (b * c)` stays), nothing is distributed,
-    and nothing is dropped that may be nan, inf or shaped (`0 * a`, `a - a` stay).
+    Within rounding, for constant factors only: constants are folded (`2 * 3` is
+    `6`) and a product's constant factors are brought to its front and multiplied
+    together (`2 * (3 * y)` is `6 * y`, `g * (3 * y)` is `3 * g * y`): each fold
+    re-associates one product, so the result may differ by a rounding (an ulp or
+    two), never more. It is exact when the constant moved is a power of two, barring
+    overflow and underflow: `2 * (0.5 * z)` is `z` except where `0.5 * z` was
+    subnormal. A power of two also joins the first factor of a product or quotient
+    (`2 * (s * x)` is `2 * s * x`, one array product fewer when `s` is a number;
+    `2 * (a / b)` is `2 * a / b`), exactly but for overflow and underflow; other
+    constants do not (`3 * (a * b)` stays). Operands that are not constants are never
+    re-associated among themselves (`a * (b * c)` stays), nothing is distributed, and
+    nothing is dropped that may be nan, inf or shaped (`0 * a`, `a - a` stay).
     The printer writes `-(a * b)` as `-a * b` (emit.Pretty)."""
 
     def visit_UnaryOp(self, n):
@@ -251,6 +264,10 @@ class Simplify(ast.NodeTransformer):
                     b.left):
                 return self.visit_BinOp(ast.BinOp(ast.BinOp(a, ast.Mult(), b.left), ast.Mult(),
                                                   b.right))
+            if _power_of_two(a) and isinstance(b, ast.BinOp) and isinstance(
+                    b.op, (ast.Mult, ast.Div)) and not _num(b.right):  # 2 * (s * x) is
+                return self.visit_BinOp(ast.BinOp(ast.BinOp(a, ast.Mult(), b.left),  # 2 * s * x
+                                                  b.op, b.right))
             if _is(a, 1) and not _keeps_float(a, b):
                 return b
             if _is(a, -1) and not _keeps_float(a, b):

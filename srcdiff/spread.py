@@ -8,6 +8,7 @@ where a shape is needed (a returned gradient, an adjoint held in a buffer):
 - `spread(c, S) op b` is `c op b` where NumPy gives `b`'s abstract shape either way
   (every elementwise operator: no array of copies of a number is multiplied into
   another);
+- a number times `spread(c, S)` is `spread(number * c, S)`;
 - `np.sum(spread(c, np.shape(P)))` is `c * np.size(P)`, and its sum over the leading
   axes `0..k-1` is `spread(c * P.shape[0] * ..., np.shape(P)[k:])`: the count read from
   a shape, never computed from a value. (One rounding where NumPy's pairwise sum of
@@ -183,6 +184,8 @@ def simplify(ctx, tree, adjoints: dict):
                 if shapes.known(want) and got == want:
                     setattr(n, side, a)
                     return exprs.simplify(n)
+                if isinstance(n.op, ast.Mult) and of(other) == () == of(a):  # 2 * spread(c)
+                    return _spread(np_name, _times(other, a), shape)  # is spread(2 * c)
             return n
 
     return Sub().visit(tree)

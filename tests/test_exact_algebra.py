@@ -123,3 +123,21 @@ def test_a_negated_sum_is_the_sum_negated_but_for_the_sign_of_zero():
         assert same_bits(-np.sum(a * b, axis=0), np.sum(-a * b, axis=0))
     ones = np.array([1.0, -1.0])
     assert np.sum(-ones) == -np.sum(ones) == 0.0  # equal, though +0.0 and -0.0
+
+
+@pytest.mark.parametrize("text, want", [
+    ("2 * (a * b)", "2 * a * b"), ("0.5 * (a * b)", "0.5 * a * b"),
+    ("2 * (a / b)", "2 * a / b"), ("-4 * (a * b)", "-(4 * a * b)"),
+])
+def test_a_power_of_two_joins_the_first_factor_exactly_barring_overflow(text, want):
+    assert simplified(text) == want
+    r = np.random.default_rng(2)
+    a = r.standard_normal(5000) * 10.0 ** r.integers(-100, 100, 5000)
+    b = r.standard_normal(5000) * 10.0 ** r.integers(-100, 100, 5000)
+    a[:3], b[:3] = (0.0, -0.0, np.inf), (-0.0, 3.0, 2.0)
+    assert same_bits(run(want, a, b, None), run(text, a, b, None))
+
+
+def test_other_constants_do_not_join_a_product_of_variables():
+    assert simplified("3 * (a * b)") == "3 * (a * b)"  # 3 * a rounds: not the same
+    assert simplified("0.1 * (a / b)") == "0.1 * (a / b)"
