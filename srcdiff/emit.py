@@ -198,6 +198,7 @@ def tidy(func: ast.FunctionDef, temps: set[str], keep: set[str],
                 setattr(parent, field, new or [ast.Pass()])
         changed |= _inline_temps(func, temps, simplify)
         changed |= _cancel_negations(func, simplify)
+        changed |= _merge_same_arms(func)
     for n in ast.walk(func):
         if isinstance(n, ast.If):
             if all(isinstance(b, ast.Pass) for b in n.orelse):
@@ -206,6 +207,26 @@ def tidy(func: ast.FunctionDef, temps: set[str], keep: set[str],
                 n.test = ast.UnaryOp(ast.Not(), n.test)
                 n.body, n.orelse = n.orelse, []
     return func
+
+
+def _merge_same_arms(func) -> bool:
+    """`if c: S else: S` is `S` where the test `c` reads names only (it cannot raise
+    or do anything: the primal evaluated it already)."""
+    for parent, field, block in list(_blocks(func)):
+        new, merged = [], False
+        for s in block:
+            if (isinstance(s, ast.If) and not all(isinstance(b, ast.Pass) for b in s.body)
+                    and ast.dump(ast.Module(s.body, []))
+                    == ast.dump(ast.Module(s.orelse, [])) and all(
+                        isinstance(n, (ast.Name, ast.Load)) for n in ast.walk(s.test))):
+                new += s.body
+                merged = True
+            else:
+                new.append(s)
+        if merged:
+            setattr(parent, field, new)
+            return True
+    return False
 
 
 def _dead(s, loads, keep) -> bool:

@@ -141,3 +141,33 @@ def test_a_power_of_two_joins_the_first_factor_exactly_barring_overflow(text, wa
 def test_other_constants_do_not_join_a_product_of_variables():
     assert simplified("3 * (a * b)") == "3 * (a * b)"  # 3 * a rounds: not the same
     assert simplified("0.1 * (a / b)") == "0.1 * (a / b)"
+
+
+def test_identical_branch_arms_are_one():
+    from srcdiff import emit
+
+    src = ("def f(c, x):\n    if c:\n        d = 2 * x\n    else:\n        d = 2 * x\n"
+           "    if c:\n        e = x\n    else:\n        e = -x\n    return d + e\n")
+    out = ast.unparse(emit.tidy(ast.parse(src).body[0], temps=set(), keep=set()))
+    assert out.count("if c") == 1 and "    d = 2 * x\n    if c" in out
+    ns: dict = {}
+    exec(out, ns)
+    assert ns["f"](True, 1.5) == 4.5 and ns["f"](False, 1.5) == 1.5
+
+
+def branchy(x, c):
+    if c > 0:
+        y = x * 3.0
+    else:
+        y = x * 3.0
+    return y * y
+
+
+def test_identical_arms_in_a_derivative_are_one_in_both_modes():
+    import srcdiff
+
+    g = srcdiff.grad(branchy)
+    for c in (1.0, -1.0):
+        assert g(0.7, c) == pytest.approx(18.0 * 0.7, rel=1e-15)
+        assert srcdiff.jvp(branchy, (0.7, c), (1.0, 0.0))[1] == pytest.approx(18.0 * 0.7)
+    assert "if " not in g.source and "cond" not in g.source
