@@ -143,7 +143,8 @@ class Context:
                 inner = None if of(full) is None else of(full)[k:]
                 return inner if fn != "broadcast_to" or shapes.broadcast(
                     of(args[0]), inner) == inner else None
-            if fn == "sum" and len(args) == 1 and set(kws) <= {"axis", "keepdims"}:
+            if fn in ("sum", "count_nonzero") and len(args) == 1 and set(kws) <= {
+                    "axis", "keepdims"}:
                 consts = {k: ir.Const(v.value) for k, v in kws.items()
                           if isinstance(v, ast.Constant)}
                 if len(consts) != len(kws):

@@ -129,3 +129,17 @@ def test_a_negated_adjoint_read_where_its_sign_cancels_or_kept(f):
     got = srcdiff.jvp(f, (mu, X), (t, np.zeros_like(X)))[1]
     assert got == pytest.approx(float(central(f, (mu, X), 0) @ t), rel=1e-6)
     assert "-(-" not in g.source
+
+
+def peak(z):
+    return 3.0 * np.max(z) + np.sum(np.max(z.reshape(2, 3), axis=1, keepdims=True))
+
+
+def test_the_ties_of_a_max_share_its_cotangent_in_both_modes():
+    z = np.array([1.0, 4.0, 4.0, 2.0, 2.0, 0.5])  # two ties for the max, two in row 1
+    want = np.array([0.0, 2.0, 2.0, 0.5, 0.5, 0.0])  # 3/2 + 1/2 each, and 1/2 each
+    g = srcdiff.grad(peak)
+    np.testing.assert_array_equal(g(z), want)
+    assert "count_nonzero" in g.source
+    t = np.arange(6.0)
+    assert srcdiff.jvp(peak, (z,), (t,))[1] == pytest.approx(want @ t)
