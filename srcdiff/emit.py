@@ -180,6 +180,20 @@ def tidy(func: ast.FunctionDef, temps: set[str], keep: set[str],
     def simplify(e):
         return exprs.simplify(e) if np_name is None else spread.fold_signs(e, np_name)
 
+    _tidy_pass(func, temps, keep, simplify)
+    while _merge_same_arms(func):  # (arms may be equal only once tidied)
+        _tidy_pass(func, temps, keep, simplify)
+    for n in ast.walk(func):
+        if isinstance(n, ast.If):
+            if all(isinstance(b, ast.Pass) for b in n.orelse):
+                n.orelse = []
+            if all(isinstance(b, ast.Pass) for b in n.body) and n.orelse:
+                n.test = ast.UnaryOp(ast.Not(), n.test)
+                n.body, n.orelse = n.orelse, []
+    return func
+
+
+def _tidy_pass(func, temps, keep, simplify) -> None:
     changed = True
     while changed:
         changed = False
@@ -198,27 +212,18 @@ def tidy(func: ast.FunctionDef, temps: set[str], keep: set[str],
                 setattr(parent, field, new or [ast.Pass()])
         changed |= _inline_temps(func, temps, simplify)
         changed |= _cancel_negations(func, simplify)
-        changed |= _merge_same_arms(func)
-    for n in ast.walk(func):
-        if isinstance(n, ast.If):
-            if all(isinstance(b, ast.Pass) for b in n.orelse):
-                n.orelse = []
-            if all(isinstance(b, ast.Pass) for b in n.body) and n.orelse:
-                n.test = ast.UnaryOp(ast.Not(), n.test)
-                n.body, n.orelse = n.orelse, []
-    return func
 
 
 def _merge_same_arms(func) -> bool:
-    """`if c: S else: S` is `S` where the test `c` reads names only (it cannot raise
-    or do anything: the primal evaluated it already)."""
+    """`if c: S else: S` is `S` where the test `c` is a name (reading it cannot raise
+    or do anything; the primal evaluated the condition already)."""
     for parent, field, block in list(_blocks(func)):
         new, merged = [], False
         for s in block:
-            if (isinstance(s, ast.If) and not all(isinstance(b, ast.Pass) for b in s.body)
-                    and ast.dump(ast.Module(s.body, []))
-                    == ast.dump(ast.Module(s.orelse, [])) and all(
-                        isinstance(n, (ast.Name, ast.Load)) for n in ast.walk(s.test))):
+            if (isinstance(s, ast.If) and isinstance(s.test, ast.Name)
+                    and len(s.body) == len(s.orelse)
+                    and not all(isinstance(b, ast.Pass) for b in s.body)
+                    and ast.dump(ast.Module(s.body, [])) == ast.dump(ast.Module(s.orelse, []))):
                 new += s.body
                 merged = True
             else:
@@ -331,15 +336,18 @@ def _cancel_negations(func, simplify=exprs.simplify) -> bool:
     changed in place) whose every reader, an adjoint's assignment after it, loses
     the sign when `-z` is put for `d` (`-d * s` is `z * s`) is read as `-z` there:
     no array is negated twice."""
+    candidates = [i for i, s in enumerate(func.body) if _is_adjoint(s) and isinstance(
+        s, ast.Assign) and isinstance(s.value, ast.UnaryOp) and isinstance(
+            s.value.op, ast.USub) and isinstance(s.value.operand, ast.Name)]
+    if not candidates:
+        return False
     loads, stores = _loads(func), _stores(func)
     mutated = set()
     for n in ast.walk(func):
         if isinstance(n, ast.stmt):
             mutated |= _changed_in_place(n)
-    for i, s in enumerate(func.body):
-        if not (_is_adjoint(s) and isinstance(s, ast.Assign) and isinstance(s.value, ast.UnaryOp)
-                and isinstance(s.value.op, ast.USub) and isinstance(s.value.operand, ast.Name)):
-            continue
+    for i in candidates:
+        s = func.body[i]
         d, z = s.targets[0].id, s.value.operand.id
         if stores.get(d) != 1 or stores.get(z, 0) > 1 or {d, z} & mutated:
             continue
