@@ -143,3 +143,21 @@ def test_the_ties_of_a_max_share_its_cotangent_in_both_modes():
     assert "count_nonzero" in g.source
     t = np.arange(6.0)
     assert srcdiff.jvp(peak, (z,), (t,))[1] == pytest.approx(want @ t)
+
+
+def looped(b, X):
+    acc = 0.0
+    for i in range(3):
+        Y = np.tanh(X[i:] * acc + 1.0)  # a shape no parameter has: rows i..
+        acc = acc + np.sum(Y + b) * 0.1 - np.mean(Y - b)
+    return acc
+
+
+def test_a_count_read_from_a_value_of_a_loop_in_both_modes():
+    r = np.random.default_rng(7)
+    b, X = r.standard_normal(3), r.standard_normal((4, 3))
+    g = srcdiff.grad(looped)
+    np.testing.assert_allclose(g(b, X), central(looped, (b, X), 0), rtol=1e-6, atol=1e-8)
+    t = r.standard_normal(3)
+    got = srcdiff.jvp(looped, (b, X), (t, np.zeros_like(X)))[1]
+    assert got == pytest.approx(float(central(looped, (b, X), 0) @ t), rel=1e-6)
