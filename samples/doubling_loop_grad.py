@@ -39,7 +39,7 @@ def f_grad(a):
         d_b = np.broadcast_to(1.0, np.shape(a))
     else:
         # adjoint of line 13: c = 100 * b
-        d_b = 100 * np.broadcast_to(1.0, np.shape(a))
+        d_b = np.broadcast_to(100.0, np.shape(a))
     # adjoint of line 8: while np.linalg.norm(b) < 1000:
     for _ in range(trips):
         # adjoint of line 9: b = b * 2

@@ -66,8 +66,8 @@ def loss_grad(w, b, X, y):
     t_6 = t_2 + t_5
     # adjoint of line 8: return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
     d_t_6 = np.broadcast_to(-1.0 / np.size(t_6), np.shape(t_6))
-    d_p = -(_unbroadcast(_unbroadcast(d_t_6, t_5) * t_3, z) / t_4
-        ) + _unbroadcast(_unbroadcast(d_t_6, t_2) * y, z) / p
+    d_p = _unbroadcast(_unbroadcast(d_t_6, t_2) * y, z) / p - _unbroadcast(
+        _unbroadcast(d_t_6, t_5) * t_3, z) / t_4
     # adjoint of line 7: p = 1 / (1 + np.exp(-z))
     d_t_1 = -d_p * (p / t_1)
     d_z = -d_t_1 * exp_t

@@ -66,8 +66,8 @@ def loss_grad(W1, b1, W2, b2, X, Y):
     # line 8
     err = out - Y
     # adjoint of line 8: err = out - Y
-    d_out = _unbroadcast(2 * (np.broadcast_to(1.0 / X.shape[0], np.shape(
-        err)) * err), out)
+    d_out = _unbroadcast(np.broadcast_to(2.0 / X.shape[0], np.shape(err)) *
+        err, out)
     # adjoint of line 7: out = h @ W2 + b2
     d_t_1 = _unbroadcast(d_out, t_1)
     # adjoint of line 6: h = np.tanh(X @ W1 + b1)

@@ -26,5 +26,5 @@ def sum_of_squares_grad(x):
             return type(x)(_like(di, xi) for di, xi in zip(ds, x))
         return type(x)(d) if isinstance(x, np.floating) else float(d)
     # adjoint of line 17: return np.sum(x * x)
-    d_x = 2 * (np.broadcast_to(1.0, np.shape(x)) * x)
+    d_x = np.broadcast_to(2.0, np.shape(x)) * x
     return _like(d_x, x, True)

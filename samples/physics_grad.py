@@ -23,7 +23,7 @@ def projectile_range_grad(speed, angle, height):
     # adjoint of line 13: flight = (vy + math.sqrt(vy * vy + 2 * G * height)) / G
     d_t_1 = vx / G
     d_t_2 = 0.5 * d_t_1 / sqrt_t
-    d_vy = d_t_1 + 2 * (d_t_2 * vy)
+    d_vy = d_t_1 + 2 * d_t_2 * vy
     # adjoint of line 11: vx = speed * math.cos(angle)
     d_speed = d_vy * sin_angle + flight * cos_angle
     d_angle = d_vy * speed * cos_angle - flight * speed * sin_angle

@@ -45,7 +45,7 @@ def pendulum_energy_grad(theta, omega, length, material):
     d_t_5 = _unbroadcast(1.0, kinetic + potential)
     # adjoint of line 27: work = mu * G * math.cos(theta) * 2 * abs(theta) * length
     d_theta = _unbroadcast(-length * t_4, abs_theta) * (float(theta > 0) -
-        float(theta < 0)) - _unbroadcast(-2 * (length * abs_theta) * t_3,
+        float(theta < 0)) - _unbroadcast(-2 * length * abs_theta * t_3,
         cos_theta) * math.sin(theta)
     # adjoint of line 26: potential = G * length * (1 - math.cos(theta))
     d_theta += d_t_5 * t_1 * math.sin(theta)

@@ -13,7 +13,7 @@ import ast
 
 import numpy as np
 
-from . import exprs, ir, shapes
+from . import exprs, ir, shapes, spread
 from .coalesce import Groups
 from .exprs import Ref, assign, pv
 from .kinds import SCALAR
@@ -91,7 +91,8 @@ class Adjoints:
         if st == "named":
             return self.adjref(v)
         expr = st[1]
-        if uses > 1 and not exprs.is_simple(expr):
+        if uses > 1 and not (exprs.is_simple(expr) or spread.is_cheap(
+                expr, self.ctx.modules["np"])):
             self.write(v, expr, out, first=True)
             self.state[v.id] = "named"
             return self.adjref(v)
@@ -107,7 +108,8 @@ class Adjoints:
         elif st == "named":
             self.write(u, expr, out, first=False)
         else:
-            total = exprs.simplify(ast.BinOp(st[1], ast.Add(), expr))
+            total = spread.simplify(self.ctx, exprs.simplify(
+                ast.BinOp(st[1], ast.Add(), expr)), self.ashapes)
             if len(exprs.text(total)) <= 64:
                 self.state[u.id] = ("pending", total)
                 return

@@ -18,7 +18,7 @@ from collections import Counter
 
 import astor
 
-from . import provenance
+from . import exprs, provenance, spread
 from .coalesce import Groups
 from .exprs import Ref
 
@@ -172,8 +172,28 @@ def _succeeds(expr, namespace: dict) -> bool:
     return True
 
 
-def tidy(func: ast.FunctionDef, temps: set[str], keep: set[str]) -> ast.FunctionDef:
-    """Drop dead stores and self-copies; fold single-use temps into their reader."""
+def tidy(func: ast.FunctionDef, temps: set[str], keep: set[str],
+         np_name: str | None = None) -> ast.FunctionDef:
+    """Drop dead stores and self-copies; fold single-use temps into their reader.
+    An adjoint's expression that changes is simplified again (with NumPy's sums,
+    named `np_name`, where given: spread.fold_signs)."""
+    def simplify(e):
+        return exprs.simplify(e) if np_name is None else spread.fold_signs(e, np_name)
+
+    _tidy_pass(func, temps, keep, simplify)
+    while _merge_same_arms(func):  # (arms may be equal only once tidied)
+        _tidy_pass(func, temps, keep, simplify)
+    for n in ast.walk(func):
+        if isinstance(n, ast.If):
+            if all(isinstance(b, ast.Pass) for b in n.orelse):
+                n.orelse = []
+            if all(isinstance(b, ast.Pass) for b in n.body) and n.orelse:
+                n.test = ast.UnaryOp(ast.Not(), n.test)
+                n.body, n.orelse = n.orelse, []
+    return func
+
+
+def _tidy_pass(func, temps, keep, simplify) -> None:
     changed = True
     while changed:
         changed = False
@@ -190,15 +210,28 @@ def tidy(func: ast.FunctionDef, temps: set[str], keep: set[str]) -> ast.Function
                 new.append(s)
             if len(new) != len(block) or any(a is not b for a, b in zip(new, block)):
                 setattr(parent, field, new or [ast.Pass()])
-        changed |= _inline_temps(func, temps)
-    for n in ast.walk(func):
-        if isinstance(n, ast.If):
-            if all(isinstance(b, ast.Pass) for b in n.orelse):
-                n.orelse = []
-            if all(isinstance(b, ast.Pass) for b in n.body) and n.orelse:
-                n.test = ast.UnaryOp(ast.Not(), n.test)
-                n.body, n.orelse = n.orelse, []
-    return func
+        changed |= _inline_temps(func, temps, simplify)
+        changed |= _cancel_negations(func, simplify)
+
+
+def _merge_same_arms(func) -> bool:
+    """`if c: S else: S` is `S` where the test `c` is a name (reading it cannot raise
+    or do anything; the primal evaluated the condition already)."""
+    for parent, field, block in list(_blocks(func)):
+        new, merged = [], False
+        for s in block:
+            if (isinstance(s, ast.If) and isinstance(s.test, ast.Name)
+                    and len(s.body) == len(s.orelse)
+                    and not all(isinstance(b, ast.Pass) for b in s.body)
+                    and ast.dump(ast.Module(s.body, [])) == ast.dump(ast.Module(s.orelse, []))):
+                new += s.body
+                merged = True
+            else:
+                new.append(s)
+        if merged:
+            setattr(parent, field, new)
+            return True
+    return False
 
 
 def _dead(s, loads, keep) -> bool:
@@ -230,7 +263,7 @@ def _top_exprs(s) -> list:
     return []
 
 
-def _inline_temps(func, temps) -> bool:
+def _inline_temps(func, temps, simplify=exprs.simplify) -> bool:
     """Fold every single-use temporary into the later statement of its block that
     reads it, when nothing between writes what it reads. One pass over the tree
     (moving an expression changes no other name's counts)."""
@@ -256,7 +289,7 @@ def _inline_temps(func, temps) -> bool:
                 later = block[j]
                 hit = [n for e in _top_exprs(later) for n in _reads_in(e) if n.id == tname]
                 if hit:
-                    _replace(later, tname, s.value)
+                    _replace(later, tname, s.value, simplify)
                     del block[i]
                     moved = changed = True
                     break
@@ -287,7 +320,63 @@ def _changed_in_place(stmt) -> set[str]:
     return out
 
 
-def _replace(stmt, tname, value) -> None:
+def _is_adjoint(stmt) -> bool:
+    """An assignment of an adjoint: its expression was built by exprs.simplify."""
+    target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
+        else getattr(stmt, "target", None) if isinstance(stmt, ast.AugAssign) else None
+    return isinstance(target, Ref) and target.role == "d"
+
+
+def _negations(tree) -> int:
+    return sum(isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub) for n in ast.walk(tree))
+
+
+def _cancel_negations(func, simplify=exprs.simplify) -> bool:
+    """An adjoint `d = -z` (assigned once, in the function's own block, nothing
+    changed in place) whose every reader, an adjoint's assignment after it, loses
+    the sign when `-z` is put for `d` (`-d * s` is `z * s`) is read as `-z` there:
+    no array is negated twice."""
+    candidates = [i for i, s in enumerate(func.body) if _is_adjoint(s) and isinstance(
+        s, ast.Assign) and isinstance(s.value, ast.UnaryOp) and isinstance(
+            s.value.op, ast.USub) and isinstance(s.value.operand, ast.Name)]
+    if not candidates:
+        return False
+    loads, stores = _loads(func), _stores(func)
+    mutated = set()
+    for n in ast.walk(func):
+        if isinstance(n, ast.stmt):
+            mutated |= _changed_in_place(n)
+    for i in candidates:
+        s = func.body[i]
+        d, z = s.targets[0].id, s.value.operand.id
+        if stores.get(d) != 1 or stores.get(z, 0) > 1 or {d, z} & mutated:
+            continue
+        readers = [t for t in func.body[i + 1:] if any(n.id == d for n in _reads_in(t))]
+        if not readers or not all(_is_adjoint(t) for t in readers) or sum(
+                1 for t in readers for n in _reads_in(t.value) if n.id == d) != loads.get(d):
+            continue
+        new = [simplify(_substituted(t.value, d, s.value)) for t in readers]
+        if all(_negations(a) < _negations(t.value) for a, t in zip(new, readers)):
+            for t, value in zip(readers, new):
+                t.value = value
+            del func.body[i]
+            return True
+    return False
+
+
+def _substituted(tree, tname, value):
+    class Sub(ast.NodeTransformer):
+        def visit_Name(self, n):
+            if n.id == tname and isinstance(n.ctx, ast.Load):
+                return copy.deepcopy(value)
+            return n
+
+        visit_Ref = visit_Name
+
+    return Sub().visit(copy.deepcopy(tree))
+
+
+def _replace(stmt, tname, value, simplify=exprs.simplify) -> None:
     class Sub(ast.NodeTransformer):
         def visit_Name(self, n):
             if n.id == tname and isinstance(n.ctx, ast.Load):
@@ -298,6 +387,8 @@ def _replace(stmt, tname, value) -> None:
 
     for e in _top_exprs(stmt):
         new = Sub().visit(e)
+        if _is_adjoint(stmt):  # folded in, a primal temp may cancel (`-t + -(0.5 * z)`)
+            new = simplify(new)
         if isinstance(stmt, (ast.If, ast.Assert)):
             stmt.test = new
         elif isinstance(stmt, ast.For):

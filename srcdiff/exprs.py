@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import math
 import operator
 
 from . import ir
@@ -169,6 +170,33 @@ def _is(n, value) -> bool:
     return _num(n) and _val(n) == value
 
 
+def _power_of_two(n) -> bool:
+    """A constant 2 ** k: a product by it rounds nothing (barring overflow, underflow)."""
+    if not _num(n):
+        return False
+    v = abs(_val(n))
+    return v != 0 and math.isfinite(v) and math.frexp(v)[0] == 0.5
+
+
+def _count(n) -> bool:
+    """A count, a Python int: `x.shape[0]`, `np.size(x)`, `x.size`, `len(x)`, a product
+    of counts."""
+    if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mult):
+        return _count(n.left) and _count(n.right)
+    if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Attribute):
+        return n.value.attr == "shape" and isinstance(n.slice, ast.Constant)
+    if isinstance(n, ast.Attribute):
+        return n.attr == "size"
+    return (isinstance(n, ast.Call) and len(n.args) == 1 and not n.keywords and (
+        isinstance(n.func, ast.Attribute) and n.func.attr == "size"
+        or isinstance(n.func, ast.Name) and n.func.id == "len"))
+
+
+def _keeps_float(c, n) -> bool:
+    """`1.0 * n` of a count stays: it is a float (spread, an int would make an int array)."""
+    return type(_val(c)) is float and _count(n)
+
+
 def _neg(n):
     return ast.UnaryOp(ast.USub(), n)
 
@@ -183,13 +211,29 @@ def _negated_product(n):
 
 
 class Simplify(ast.NodeTransformer):
-    """Local algebra: identities exact in floating point (`g * 1`, `0 + a`, `-(-a)`,
-    `a + -b` as `a - b`, `a + -2 * x` as `a - 2 * x`, `(-a) * b` and `(-a) / b` as
-    `-(a * b)` and `-(a / b)`: rounding is symmetric in sign, so signs cancel), and
-    constant folding, which may re-associate constants (`2 * (3 * y)` as `6 * y`,
-    `3 * (0.1 * x)` as `0.30000000000000004 * x`): the result can differ from the
-    unfolded expression in its last bit, never more. The printer writes `-(a * b)`
-    as `-a * b` (emit.Pretty)."""
+    """Local algebra, with two guarantees.
+
+    Exact (the same value, bit for bit, for every float, inf, nan and signed zero):
+    `g * 1`, `g / 1`, `x ** 1`, `a - 0`, `-(-a)`, `+a` (and `0 + a`, `a + 0`, but for
+    the sign of a zero: `0 + -0.0` is `0.0`); signs move and cancel
+    (`-1 * a` is `-a`, `-2 * x`, `(-a) * b`, `a * -b`, `(-a) / b` are `-(2 * x)`,
+    `-(a * b)`, `-(a / b)`: rounding is symmetric in sign); `a + -b` is `a - b` and
+    `-a + b` is `b - a`; `a + a` is `2 * a` and `-a - a` is `-(2 * a)`. A float
+    `1.0 * n` of a count (`x.shape[0]`, `np.size(x)`) stays: its type stays float.
+
+    Within rounding, for constant factors only: constants are folded (`2 * 3` is
+    `6`) and a product's constant factors are brought to its front and multiplied
+    together (`2 * (3 * y)` is `6 * y`, `g * (3 * y)` is `3 * g * y`): each fold
+    re-associates one product, so the result may differ by a rounding (an ulp or
+    two), never more. It is exact when the constant moved is a power of two, barring
+    overflow and underflow: `2 * (0.5 * z)` is `z` except where `0.5 * z` was
+    subnormal. A power of two also joins the first factor of a product or quotient
+    (`2 * (s * x)` is `2 * s * x`, one array product fewer when `s` is a number;
+    `2 * (a / b)` is `2 * a / b`), exactly but for overflow and underflow; other
+    constants do not (`3 * (a * b)` stays). Operands that are not constants are never
+    re-associated among themselves (`a * (b * c)` stays), nothing is distributed, and
+    nothing is dropped that may be nan, inf or shaped (`0 * a`, `a - a` stay).
+    The printer writes `-(a * b)` as `-a * b` (emit.Pretty)."""
 
     def visit_UnaryOp(self, n):
         self.generic_visit(n)
@@ -220,14 +264,16 @@ class Simplify(ast.NodeTransformer):
                     b.left):
                 return self.visit_BinOp(ast.BinOp(ast.BinOp(a, ast.Mult(), b.left), ast.Mult(),
                                                   b.right))
-            if _is(a, 1):
+            if _power_of_two(a) and isinstance(b, ast.BinOp) and isinstance(
+                    b.op, (ast.Mult, ast.Div)) and not _num(b.right):  # 2 * (s * x) is
+                return self.visit_BinOp(ast.BinOp(ast.BinOp(a, ast.Mult(), b.left),  # 2 * s * x
+                                                  b.op, b.right))
+            if _is(a, 1) and not _keeps_float(a, b):
                 return b
-            if _is(b, 1):
-                return a
-            if _is(a, -1):
+            if _is(a, -1) and not _keeps_float(a, b):
                 return _neg(b)
-            if _is(b, -1):
-                return _neg(a)
+            if _num(a) and _val(a) < 0 and not _num(b):  # -2 * x is -(2 * x): the sign
+                return self.visit(_neg(ast.BinOp(const(-_val(a)), ast.Mult(), b)))  # moves
             if isinstance(b, ast.UnaryOp) and isinstance(b.op, ast.USub):
                 return self.visit(_neg(ast.BinOp(a, ast.Mult(), b.operand)))
             if isinstance(a, ast.UnaryOp) and isinstance(a.op, ast.USub) and not _num(a):
@@ -245,21 +291,26 @@ class Simplify(ast.NodeTransformer):
         if isinstance(op, ast.Pow) and _is(b, 1):
             return a
         if isinstance(op, ast.Add):
-            if ast.dump(a) == ast.dump(b):
-                return ast.BinOp(ast.Constant(2), ast.Mult(), a)
+            if ast.dump(a) == ast.dump(b):  # exact: a + a is 2 * a, also inf, nan, -0.0
+                return self.visit_BinOp(ast.BinOp(ast.Constant(2), ast.Mult(), a))
             if _is(a, 0):
                 return b
             if _is(b, 0):
                 return a
             if isinstance(b, ast.UnaryOp) and isinstance(b.op, ast.USub):
-                return ast.BinOp(a, ast.Sub(), b.operand)
+                return self.visit_BinOp(ast.BinOp(a, ast.Sub(), b.operand))
+            if isinstance(a, ast.UnaryOp) and isinstance(a.op, ast.USub) and not _num(a):
+                return ast.BinOp(b, ast.Sub(), a.operand)  # -a + b is b - a
             if _negative_product(b):  # a + -2.0 * x is a - 2.0 * x
                 return ast.BinOp(a, ast.Sub(), _negated_product(b))
         if isinstance(op, ast.Sub):
             if _is(b, 0):
                 return a
+            if isinstance(a, ast.UnaryOp) and isinstance(a.op, ast.USub) and (
+                    ast.dump(a.operand) == ast.dump(b)):  # -a - a is -(2 * a), exactly
+                return self.visit(_neg(ast.BinOp(ast.Constant(2), ast.Mult(), b)))
             if isinstance(b, ast.UnaryOp) and isinstance(b.op, ast.USub):
-                return ast.BinOp(a, ast.Add(), b.operand)
+                return self.visit_BinOp(ast.BinOp(a, ast.Add(), b.operand))
             if _negative_product(b):
                 return ast.BinOp(a, ast.Add(), _negated_product(b))
         return n

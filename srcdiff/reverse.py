@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from . import checkpoint, exprs, ir, primal, provenance, shapes
+from . import checkpoint, exprs, ir, primal, provenance, shapes, spread
 from .activity import diff_args, rule_of
 from .adjoints import Adjoints
 from .coalesce import Groups
@@ -190,7 +190,8 @@ class Reverse(Adjoints):
 
     def instantiate(self, t, g):
         """A template's contribution with the incoming adjoint `g` in place of G."""
-        return self.ctx.unspread(exprs.simplify(exprs.substitute(t, {G.id: g})), self.ashapes)
+        return spread.simplify(self.ctx, exprs.simplify(exprs.substitute(t, {G.id: g})),
+                               self.ashapes)
 
     def reuse(self, tree):
         """A rule's `np.cos(x)` is the forward sweep's `cos_x = np.cos(x)` when that

@@ -17,12 +17,7 @@ from . import exprs, ir, runtime, shapes
 from .errors import NotDifferentiableError
 from .exprs import G, name, pv
 from .kinds import SCALAR
-
-
-def _is_np_shape(n, np_name) -> bool:
-    return (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
-            and n.func.attr == "shape" and isinstance(n.func.value, ast.Name)
-            and n.func.value.id == np_name and len(n.args) == 1 and not n.keywords)
+from .spread import shape_arg
 
 
 class Context:
@@ -104,48 +99,6 @@ class Context:
             kw.append(ast.keyword("keepdims", ast.Constant(True)))
         return ast.Call(ast.Attribute(name(self.modules["np"]), "sum", ast.Load()), [tree], kw)
 
-    def unspread(self, tree, adjoints: dict):
-        """`np.broadcast_to(a, np.shape(v)) * b` is `a * b` where NumPy broadcasts
-        `a` against `b` to the same abstract shape anyway (so for every elementwise
-        operator): no array of copies of a number is multiplied into another."""
-        np_name = self.modules["np"]
-        ctx = self
-
-        def spread(n):
-            if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mult):  # 2 * spread
-                for one, other in ((n.left, n.right), (n.right, n.left)):
-                    inner = spread(other)
-                    if inner is not None and ctx.shape_of_expr(one, adjoints) == ():
-                        return ast.BinOp(one, ast.Mult(), inner[0]), inner[1]
-                return None
-            if (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
-                    and n.func.attr == "broadcast_to" and isinstance(n.func.value, ast.Name)
-                    and n.func.value.id == np_name and len(n.args) == 2 and not n.keywords
-                    and _is_np_shape(n.args[1], np_name)):
-                return n.args[0], n.args[1]
-            return None
-
-        class Sub(ast.NodeTransformer):
-            def visit_BinOp(self, n):
-                self.generic_visit(n)
-                if isinstance(n.op, ast.MatMult):
-                    return n
-                for side, other in (("left", n.right), ("right", n.left)):
-                    sp = spread(getattr(n, side))
-                    if sp is None:
-                        continue
-                    a, shape = sp
-                    want = shapes.broadcast(ctx.shape_of_expr(shape.args[0], adjoints),
-                                            ctx.shape_of_expr(other, adjoints))
-                    got = shapes.broadcast(ctx.shape_of_expr(a, adjoints),
-                                           ctx.shape_of_expr(other, adjoints))
-                    if shapes.known(want) and got == want:
-                        setattr(n, side, a)
-                        return exprs.simplify(n)
-                return n
-
-        return Sub().visit(tree)
-
     def shape_of_expr(self, tree, adjoints: dict):
         """The abstract shape of generated code `tree` (None where not known):
         values' shapes from the kinds, adjoints' from `adjoints` (name -> shape),
@@ -184,12 +137,14 @@ class Context:
             kws = {k.arg: k.value for k in n.keywords}
             if fn in ("size", "ndim") and len(args) == 1 and not kws:
                 return ()
-            if fn in ("zeros", "ones", "broadcast_to") and args and _is_np_shape(
+            if fn in ("zeros", "ones", "broadcast_to") and args and shape_arg(
                     args[-1], np_name) and (fn != "broadcast_to" or len(args) == 2):
-                inner = of(args[-1].args[0])
+                full, k = shape_arg(args[-1], np_name)  # np.shape(P) or np.shape(P)[k:]
+                inner = None if of(full) is None else of(full)[k:]
                 return inner if fn != "broadcast_to" or shapes.broadcast(
                     of(args[0]), inner) == inner else None
-            if fn == "sum" and len(args) == 1 and set(kws) <= {"axis", "keepdims"}:
+            if fn in ("sum", "count_nonzero") and len(args) == 1 and set(kws) <= {
+                    "axis", "keepdims"}:
                 consts = {k: ir.Const(v.value) for k, v in kws.items()
                           if isinstance(v, ast.Constant)}
                 if len(consts) != len(kws):

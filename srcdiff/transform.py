@@ -246,7 +246,7 @@ def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Group
     emit.in_place_updates(func, keep)
     if su.foreign:
         foreign.writes_by_index(func, su.modules["np"])
-    func = emit.tidy(func, temps, set())
+    func = emit.tidy(func, temps, set(), su.modules["np"])
     emit.drop_passing_checks(func, su.f.__globals__)
     func.body = runtime.drop_unused_helpers(func.body)  # (tidying may drop their calls)
     checkpoint.fold_copies(func, temps, primal, vars_by_id)

@@ -234,10 +234,10 @@ def _ties_of(b):
     """1/(number of ties) where `a` equals its max/min `ans`, else 0: written out
     where `ans` broadcasts against `a` as it is (no axis, or keepdims=True)."""
     if not _passed(b, "axis"):
-        return "(a == ans) / np.sum(a == ans)"
+        return "(a == ans) / np.count_nonzero(a == ans)"  # (np.sum of bools is slower)
     keep = b.get("keepdims")
     if keep is not None and _const(keep) and keep.value is True:
-        return "(a == ans) / np.sum(a == ans, axis=axis, keepdims=True)"
+        return "(a == ans) / np.count_nonzero(a == ans, axis=axis, keepdims=True)"
     return "_ties(a, ans, axis, keepdims)"
 
 
