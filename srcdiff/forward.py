@@ -30,6 +30,7 @@ class Forward(Primal):
         self.fn = fn
         self.active = active
         self.ctx = ctx
+        ctx.seen = set()  # (shapes come from values computed so far: template.Context)
         self.tan: dict[int, ast.expr | None] = {}  # var id -> its tangent (None: zero)
         self._saved: dict = {}
 
@@ -85,6 +86,12 @@ class Forward(Primal):
         return exprs.substitute(rule.joint_template(bound), subs)
 
     def assign_(self, s: ir.Assign, out: list) -> None:
+        try:
+            self._assign(s, out)
+        finally:
+            self.ctx.seen.add(s.var.id)
+
+    def _assign(self, s: ir.Assign, out: list) -> None:
         stmt = primal.statement(s)
         if s.var.id not in self.active:
             out.append(stmt)

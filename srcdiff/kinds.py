@@ -80,6 +80,7 @@ class Kinds:
         self._nones = {c.phi.id for st in ir.walk(fn.body) if isinstance(st, ir.Loop)
                        for c in st.carried if isinstance(c.init, ir.Const) and c.init.value is None}
         self._reps = [p for p in fn.params if p.id not in inits]  # names never reused
+        self._params = {p.id for p in fn.params}
         # then values of the top-level block (defined on every path, never in a loop)
         self._reps += [v for st in fn.body if isinstance(st, ir.Assign)
                        for v in ir.stmt_defs(st) if v.user and v.id not in inits]
@@ -163,12 +164,14 @@ class Kinds:
             return ARRAY if k in (VECTOR, MATRIX, ARRAY3) else k
         return None
 
-    def representative(self, v: ir.Var):
-        """A parameter (or a top-level value) certainly of `v`'s shape, or None."""
+    def representative(self, v: ir.Var, seen: set | None = None):
+        """A parameter (or a top-level value, one of `seen` when given) certainly of
+        `v`'s shape, or None."""
         if self.kind(v) == SCALAR:
             return None
         for p in self._reps:
-            if self.find(p.id) == self.find(v.id):
+            if self.find(p.id) == self.find(v.id) and (
+                    seen is None or p.id in seen or p.id in self._params):
                 return p
         return None
 

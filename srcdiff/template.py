@@ -28,6 +28,9 @@ class Context:
         self.kinds = kinds
         self.modules = modules  # "math" / "np" -> the name to print
         self.helpers = helpers
+        # forward mode: the values computed so far (a shape is read only from one of
+        # them or a parameter); None in the reverse sweep, which runs after them all
+        self.seen: set | None = None
 
     def scalar(self, *atoms) -> bool:
         return all(self.kind(a) == SCALAR for a in atoms)
@@ -166,7 +169,7 @@ class Context:
         else a shape reference `Ref("s", a)`, which reads `a` only for its shape (the
         tape then keeps `np.shape(a)`, not `a`: see tape.shape_refs)."""
         if isinstance(a, ir.Var):
-            rep = self.kinds.representative(a)
+            rep = self.kinds.representative(a, self.seen)
             return pv(rep) if rep is not None else exprs.Ref("s", a.id)
         return exprs.atom(a)
 

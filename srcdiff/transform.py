@@ -373,9 +373,6 @@ def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
     seed = name(ct_name) if variant == "vjp" else ast.Constant(1.0)
     rev = Reverse(fn, su.active, su.ctx, adj, su.lw.counter)
     fwd, back = rev.run(seed)
-    shape_refs(back)
-    needed = checkpoint.needed(back)
-    primal = coalesce.reverse_groups(pairs, needed)
     grads = []
     returned = set()  # adjoint buffers already returned (a second one is copied)
     for w in su.wrt_vars:
@@ -393,6 +390,11 @@ def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
         fresh = is_fresh(g) or key in rev.owned and key not in returned
         returned.add(key)
         grads.append(_finalize(su, w, g, rev.floats, fresh, rev.ashapes))
+    shape_refs(back)
+    # the primal values the reverse sweep reads, its returned gradients' included (an
+    # adjoint still pending, `d_x = d_y * math.cos(x)`): no two share one name
+    needed = checkpoint.needed(back + [ast.Expr(g) for g in grads])
+    primal = coalesce.reverse_groups(pairs, needed)
     result = exprs.atom(fn.result)
     body = list(fwd)
     returns_value = not (variant == "grad" and check is None)

@@ -513,3 +513,57 @@ def test_fuzz_a_float_gradient_through_a_loop_whose_adjoint_starts_as_a_numpy_sc
     for mode in ("reverse", "forward"):
         g = srcdiff.grad(numpy_scalar_adjoint_into_a_loop, wrt=(0, 1), mode=mode)(-0.9, 0.4)
         assert g == (2.0, 0.0) and all(type(v) is float for v in g), g
+
+
+def read_before_an_in_place_loop(x1, x2):
+    x0 = math.sinh(math.sin(x1))
+    for _ in range(2):
+        k = 0
+        while k < 1:
+            k += 1
+            x1 *= 1.5 + 0.5 * math.sin(x2)
+            if k + x1 >= 0.0:
+                break
+    return x0 * x2
+
+
+def test_fuzz_a_parameter_read_by_a_pending_gradient_keeps_its_name_from_a_loop():
+    """Found by the long profile (silently wrong in reverse mode): the gradient of x1,
+    still pending when the sweep ended (`d_x1 = d_x0 * cosh(sin(x1)) * cos(x1)`), read
+    x1 after a (dead) loop had reused its name for its updated value. The values the
+    returned gradients read count among those the sweep needs. Hand gradient:
+    f = sinh(sin x1) x2: (cosh(sin x1) cos(x1) x2, sinh(sin x1))."""
+    x1, x2 = -0.277, 1.323
+    want = (math.cosh(math.sin(x1)) * math.cos(x1) * x2, math.sinh(math.sin(x1)))
+    for mode in ("reverse", "forward"):
+        got = srcdiff.grad(read_before_an_in_place_loop, wrt=(0, 1), mode=mode)(x1, x2)
+        np.testing.assert_allclose(got, want, rtol=1e-13)
+
+
+def shape_from_a_later_value(x0, x1):
+    v1 = np.zeros(3)
+    v1[np.array([2, 0, 2])] = np.minimum(x1, np.sum(x0))
+    v1[[1, 1]] += np.sum(x0, axis=1)
+    v2 = x0
+    for _ in range(1):
+        v1 = v1
+        for _ in range(1, 2):
+            x0 = x0
+            v5 = np.zeros(3)
+            v5[[2, 2, 2]] = x1
+        x1 *= (1.5 + 0.5 * math.sin(math.exp(math.sin(-0.1))))
+    v6 = (np.sum(v1) if abs(3.0) >= -1.0 else np.sum(v2))
+    return ((-v6 / (1.5 + x1[1] * x1[1])) + v6) + np.dot(np.abs(v1), 2 + x1)
+
+
+def test_fuzz_forward_mode_reads_a_shape_only_from_a_value_already_computed():
+    """Found by the long profile (UnboundLocalError in forward mode): the tangent of
+    `v1[[1, 1]] += ...` read its shape from `np.abs(v1)`, a value of the same shape
+    computed only in the return statement. Against central differences."""
+    x0 = np.array([[1.543, -1.007, 1.303], [1.993, 0.0, 1.793]])
+    x1 = np.array([-0.427, 0.713, 1.833])
+    want = [_fd(shape_from_a_later_value, [x0, x1], i) for i in (0, 1)]
+    for mode in ("reverse", "forward"):
+        got = srcdiff.grad(shape_from_a_later_value, wrt=(0, 1), mode=mode)(x0.copy(), x1.copy())
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-8)
