@@ -78,16 +78,12 @@ def parser() -> argparse.ArgumentParser:
     wrt = ("comma-separated parameter names or indices to differentiate with respect to "
            "(%(default)s)")
 
-    g = sub.add_parser("grad", help="write a standalone module with the gradient of FUNC",
-                       description="Write a module defining FUNC_grad(...) — the gradient "
-                       "of FUNC, with the same parameters — together with the imports, "
-                       "constants and helper functions it needs from FUNC's module. It never "
-                       "imports srcdiff. A single --wrt name gives a bare gradient, several "
-                       "give a tuple.", epilog=GRAD_EXAMPLE,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    g.add_argument("target", metavar="PATH.py:FUNC", help=target)
-    g.add_argument("--wrt", default=None, help=wrt.replace("%(default)s",
-                                                             "default: the first parameter"))
+    g = _command(sub, "grad", "write a standalone module with the gradient of FUNC",
+                 "Write a module defining FUNC_grad(...) — the gradient of FUNC, with the "
+                 "same parameters — together with the imports, constants and helper "
+                 "functions it needs from FUNC's module. It never imports srcdiff. A single "
+                 "--wrt name gives a bare gradient, several give a tuple.", GRAD_EXAMPLE)
+    _function_arguments(g, target, wrt)
     g.add_argument("--mode", choices=("reverse", "forward"), default="reverse",
                    help="reverse (adjoint) or forward (tangent) mode (default: reverse)")
     g.add_argument("-o", "--output", metavar="OUT.py",
@@ -106,38 +102,45 @@ def parser() -> argparse.ArgumentParser:
                     "(Griewank's revolve), holding at most S snapshots of their state at "
                     "once; as grad(f, checkpoint=srcdiff.revolve(S))")
 
-    c = sub.add_parser("check", help="check the derivative of FUNC at a point",
-                       description="Compare the derivative srcdiff generates for FUNC with "
-                       "SymPy's symbolic derivative (straight-line scalar code, branches) or "
-                       "with central finite differences (loops, arrays), print the report, "
-                       "and exit 0 when they agree, 1 when they do not.", epilog=CHECK_EXAMPLE,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    c = _command(sub, "check", "check the derivative of FUNC at a point",
+                 "Compare the derivative srcdiff generates for FUNC with SymPy's symbolic "
+                 "derivative (straight-line scalar code, branches) or with central finite "
+                 "differences (loops, arrays), print the report, and exit 0 when they agree, "
+                 "1 when they do not.", CHECK_EXAMPLE)
     _point_arguments(c, target, wrt)
 
-    gr = sub.add_parser("graph", help="draw the SSA graph of FUNC with its adjoint",
-                        description="Draw FUNC's SSA graph — its values (ellipses) and "
-                        "operations (boxes), active values blue, inactive grey, branches and "
-                        "loops as boxes around their parts — with the adjoint (red) flowing "
-                        "back from the result. Writes Graphviz DOT (to stdout without -o); "
-                        "an -o ending in .svg or .png is drawn by Graphviz's `dot` program "
-                        "(the system package graphviz).", epilog=GRAPH_EXAMPLE,
-                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    gr.add_argument("target", metavar="PATH.py:FUNC", help=target)
-    gr.add_argument("--wrt", default=None, help=wrt.replace("%(default)s",
-                                                              "default: the first parameter"))
+    gr = _command(sub, "graph", "draw the SSA graph of FUNC with its adjoint",
+                  "Draw FUNC's SSA graph — its values (ellipses) and operations (boxes), "
+                  "active values blue, inactive grey, branches and loops as boxes around "
+                  "their parts — with the adjoint (red) flowing back from the result. Writes "
+                  "Graphviz DOT (to stdout without -o); an -o ending in .svg or .png is drawn "
+                  "by Graphviz's `dot` program (the system package graphviz).", GRAPH_EXAMPLE)
+    _function_arguments(gr, target, wrt)
     gr.add_argument("-o", "--output", metavar="OUT.dot|OUT.svg|OUT.png",
                     help="write the picture to this file (its extension says the format) "
                     "instead of DOT text to stdout")
 
-    e = sub.add_parser("explain", help="explain what srcdiff does with FUNC at a point",
-                       description="Print FUNC with its line numbers, the derivative srcdiff "
-                       "generates for the given arguments (each block commented with the "
-                       "line of FUNC it computes or differentiates), the check report "
-                       "against SymPy or finite differences, and which parameters get a "
-                       "zero gradient by construction, and why.", epilog=EXPLAIN_EXAMPLE,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    e = _command(sub, "explain", "explain what srcdiff does with FUNC at a point",
+                 "Print FUNC with its line numbers, the derivative srcdiff generates for the "
+                 "given arguments (each block commented with the line of FUNC it computes or "
+                 "differentiates), the check report against SymPy or finite differences, and "
+                 "which parameters get a zero gradient by construction, and why.",
+                 EXPLAIN_EXAMPLE)
     _point_arguments(e, target, wrt)
     return top
+
+
+def _command(sub, name: str, summary: str, description: str, example: str):
+    """A subcommand whose help ends with its example, printed as written."""
+    return sub.add_parser(name, help=summary, description=description, epilog=example,
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def _function_arguments(c, target: str, wrt: str) -> None:
+    """The arguments of a command on a function alone: FUNC and --wrt."""
+    c.add_argument("target", metavar="PATH.py:FUNC", help=target)
+    c.add_argument("--wrt", default=None,
+                   help=wrt.replace("%(default)s", "default: the first parameter"))
 
 
 def _point_arguments(c, target: str, wrt: str) -> None:
