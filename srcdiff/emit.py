@@ -206,6 +206,10 @@ def _tidy_pass(func, temps, keep, simplify) -> None:
                     if getattr(s, "keep_call", False):  # its value is unused, not its call
                         new.append(provenance.copy_tag(ast.Expr(s.value), s))
                         new[-1].pure_check = getattr(s, "pure_check", False)
+                    elif isinstance(s, ast.If) and any(  # an empty `if` whose test may raise
+                            isinstance(n, ast.Call) for n in ast.walk(s.test)):
+                        new.append(provenance.copy_tag(ast.Expr(s.test), s))
+                        new[-1].pure_check = True
                     continue
                 new.append(s)
             if len(new) != len(block) or any(a is not b for a, b in zip(new, block)):
@@ -279,15 +283,18 @@ def _inline_temps(func, temps, simplify=exprs.simplify) -> bool:
                 i += 1
                 continue
             tname = s.targets[0].id
+            kept = getattr(s, "keep_call", False)  # (a call that may raise stays its own
             if tname not in temps or loads.get(tname) != 1 or stores.get(tname) != 1 or (
-                    getattr(s, "keep_call", False)):  # (a call that may raise stays its own
-                i += 1                                 # statement: its reader may be dead)
+                    kept and not getattr(s, "test_only", False)):  # statement: its reader
+                i += 1                                              # may be dead)
                 continue
             deps = {n.id for n in _reads_in(s.value)}
             moved = False
             for j in range(i + 1, len(block)):
                 later = block[j]
                 hit = [n for e in _top_exprs(later) for n in _reads_in(e) if n.id == tname]
+                if hit and kept and not isinstance(later, ast.If):
+                    break  # (a test that may raise moves only into an `if`, kept if dead)
                 if hit:
                     _replace(later, tname, s.value, simplify)
                     del block[i]

@@ -39,6 +39,11 @@ def statement(s: ir.Assign) -> ast.stmt:
         if rule is None or rule.raises:
             out.keep_call = True  # see emit.tidy: never dropped as a dead store
             out.pure_check = rule is not None  # (kept only for where it raises)
+    elif isinstance(s.expr, ir.Opaque) and any(
+            isinstance(n, ast.Call) for n in ast.walk(s.expr.node)):
+        out.keep_call = True  # a condition kept as written may raise: `math.log(i) < 0.5`
+        out.pure_check = True
+        out.test_only = True  # (it may still move into the `if` reading it: emit.tidy)
     return out
 
 

@@ -567,3 +567,24 @@ def test_fuzz_forward_mode_reads_a_shape_only_from_a_value_already_computed():
         got = srcdiff.grad(shape_from_a_later_value, wrt=(0, 1), mode=mode)(x0.copy(), x1.copy())
         for g, w in zip(got, want):
             np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-8)
+
+
+def raises_in_a_dead_condition(x0, x1, x2):
+    v1 = max(math.atan2(x1 + 0.1, 2 + math.cos(0.5 + x0)),
+             sum([x1 * x2, sum([2, 0.1] + [x1])] + [0.25 * x0]))
+    for i2 in range(1):
+        v3 = -(0.5 if v1 < -1.0 else (i2 if math.log(i2) < 0.5 else i2))  # noqa: F841
+    v1 = (x1 if x1 <= -1.0 else math.cos(abs(x0)))
+    return x0 * v1
+
+
+def test_fuzz_a_condition_that_raises_is_kept_though_its_value_is_dead():
+    """Found by the long profile (issue 15.7: a number where f raises): `math.log(0)` in
+    the condition of a dead conditional expression; the condition, kept as written, was
+    dropped as a dead store. The derivative raises the same error, in both modes."""
+    with pytest.raises(ValueError, match="math domain error"):
+        raises_in_a_dead_condition(0.743, -0.707, -1.197)
+    for mode in ("reverse", "forward"):
+        with pytest.raises(ValueError, match="math domain error"):
+            srcdiff.grad(raises_in_a_dead_condition, wrt=(0, 1, 2), mode=mode)(
+                0.743, -0.707, -1.197)
