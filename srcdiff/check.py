@@ -244,8 +244,8 @@ def _central(fn, values, i, f0) -> tuple[np.ndarray, float]:
             try:
                 with np.errstate(all="ignore"):
                     d = (_call(fn, values, i, hi, x) - _call(fn, values, i, lo, x)) / step
-            except (ArithmeticError, ValueError):  # a domain edge within h
-                return None
+            except (ArithmeticError, ValueError, AssertionError):  # an edge of f's domain
+                return None  # (math's, or one f states: `assert x > 0`) within h
             return d if math.isfinite(d) else None
 
         value, err, h = _extrapolated(diff, max(1.0, abs(float(base[k]))))

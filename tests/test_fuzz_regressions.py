@@ -588,3 +588,21 @@ def test_fuzz_a_condition_that_raises_is_kept_though_its_value_is_dead():
         with pytest.raises(ValueError, match="math domain error"):
             srcdiff.grad(raises_in_a_dead_condition, wrt=(0, 1, 2), mode=mode)(
                 0.743, -0.707, -1.197)
+
+
+def asserts_near_the_point(x0, x1):
+    v1 = math.exp(-x0 * x0)
+    for _i, _e in enumerate([math.exp(math.sin(v1 * x1)), x0 + math.cos(x1), 0.5]):
+        assert x0 > 0.0
+        x1 = math.sin(x0)
+    return x0 + v1
+
+
+def test_fuzz_check_steps_inside_an_assert_near_the_point():
+    """Found by the long profile: srcdiff.check's largest difference steps crossed the
+    `assert x0 > 0` 0.013 away and the AssertionError escaped; like a math domain
+    error, it marks steps to leave out. Hand gradient: (1 - 2 x0 exp(-x0^2), 0)."""
+    rep = srcdiff.check(asserts_near_the_point, 0.013, 0.033, wrt=(0, 1))
+    assert rep.ok
+    g = srcdiff.grad(asserts_near_the_point, wrt=(0, 1))(0.013, 0.033)
+    np.testing.assert_allclose(g, (1 - 2 * 0.013 * math.exp(-0.013 ** 2), 0.0), rtol=1e-13)
