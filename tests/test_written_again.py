@@ -18,6 +18,7 @@ import pytest
 
 import srcdiff
 from srcdiff.cli import main
+from test_checkpoint import branchy, nested  # (the same loops, checkpointed there)
 
 
 def decay(x, n):
@@ -48,14 +49,6 @@ def rk2_while(y, T):
     return y * y
 
 
-def branchy(x, n):
-    for _ in range(n):
-        if x > 1.0:
-            x = x - 0.3 * math.sin(x)
-        else:
-            x = x * 1.2 + 0.1
-    return x
-
 
 def breaking(x, n):
     for i in range(n):
@@ -64,13 +57,6 @@ def breaking(x, n):
         x = x * 1.3 + 0.05 * math.cos(x * i)
     return x * x
 
-
-def nested(x, n, m):
-    for _ in range(n):
-        for j in range(m):
-            x = x + 0.05 * math.cos(x * (j + 1))
-        x = x * 0.98
-    return x
 
 
 def euler(y, n):
