@@ -142,7 +142,10 @@ class Groups(UnionFind):
 def reverse_groups(pairs, needed: set) -> Groups:
     """Share names as `candidates` proposes, except that one name never holds two
     different values the reverse sweep reads (an if's output and its branch value
-    are one value; a loop's carried value before and after an iteration are two)."""
+    are one value; a loop's carried value before and after an iteration are two),
+    and a loop never carries its values in the name of a value the reverse sweep
+    reads (its initial value, or a branch value that is the same: the sweep runs
+    after the loop has overwritten it)."""
     names, same = Groups(), Groups()
     members: dict[int, list] = {}
 
@@ -161,8 +164,8 @@ def reverse_groups(pairs, needed: set) -> Groups:
         vals = needed_values(ra) | needed_values(rb)
         if len(vals) > 1:
             continue
-        if why == "init" and b.id in needed:
-            continue
+        if why == "init" and (b.id in needed or needed_values(rb)):
+            continue  # the loop would overwrite a value the reverse sweep reads after it
         names.union(a, b)
         root = names.find(a.id)
         members[root] = members.pop(ra, []) + members.pop(rb, []) if root in (ra, rb) else []

@@ -606,3 +606,31 @@ def test_fuzz_check_steps_inside_an_assert_near_the_point():
     assert rep.ok
     g = srcdiff.grad(asserts_near_the_point, wrt=(0, 1))(0.013, 0.033)
     np.testing.assert_allclose(g, (1 - 2 * 0.013 * math.exp(-0.013 ** 2), 0.0), rtol=1e-13)
+
+
+# A dead loop carried `v1` in the name of the branch value `v1 = x1 / t` the reverse
+#    sweep reads after it (10k run, seed 1205): d/dx0 read the loop's -x0 instead.
+def loop_overwrites_a_branch_value(x0, x1, x2):
+    v1 = x1
+    if x0 <= -0.5:
+        v1 *= 1.5 + 0.5 * math.sin(v1 / 2.0)
+    else:
+        v1 /= 1.5 + 0.5 * math.sin(x0)
+    x2 /= 1.5 + 0.5 * math.sin(-v1)
+    for _ in [x0, x0, 0.5]:
+        v1 -= v1 + x0
+    return -x2 - x0 ** 3
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_fuzz_a_loop_does_not_reuse_the_name_of_a_value_the_reverse_sweep_reads(mode):
+    at = (0.023, 0.013, 0.033)
+    got = srcdiff.grad(loop_overwrites_a_branch_value, wrt=(0, 1, 2), mode=mode)(*at)
+    x0, x1, x2 = at  # hand: v1 = x1 / a, a = 1.5 + sin(x0) / 2, b = 1.5 + sin(-v1) / 2
+    a = 1.5 + 0.5 * math.sin(x0)
+    v1 = x1 / a
+    b = 1.5 + 0.5 * math.sin(-v1)
+    dv1 = x2 / b ** 2 * 0.5 * math.cos(-v1) * -1  # d(-x2 / b) / d v1
+    want = (dv1 * -x1 / a ** 2 * 0.5 * math.cos(x0) - 3 * x0 ** 2, dv1 / a, -1 / b)
+    for g, w in zip(got, want):
+        assert g == pytest.approx(w, rel=1e-10)
