@@ -768,7 +768,10 @@ class HVP:
     def source(self) -> str:
         """The code of the last product computed (before a call: for any kinds)."""
         if self._last is None:
-            jvp_fn = transform.build("forward", self._fn, (self.wrt,), "jvp").fn
+            try:
+                jvp_fn = transform.build("forward", self._fn, (self.wrt,), "jvp").fn
+            except SrcDiffError as e:  # rhs(y) of a function passed: built at a call
+                return tree_api.deferred(self._fn, (self.wrt,), e).source
             return Derivative(higher.tangent(self._fn, self.wrt, jvp_fn), self.wrt + 1,
                               "grad", checkpoint=self._checkpoint).source
         return self._last.source

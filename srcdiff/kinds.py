@@ -62,6 +62,9 @@ class Kinds:
         self.ckind: dict[int, str | None] = {}
         self.cshape: dict[int, tuple] = {}  # class root -> abstract shape (shapes.py)
         self.unstable: set[int] = set()  # carried values whose shape may change (_unstable)
+        # a list or tuple made by a call (a display, a slice, `+`) -> its items' one kind;
+        # by value, not class: a loop-carried list's items may change kind from trip to trip
+        self.items: dict[int, str] = {}
         for pid, sh in (param_shapes or {}).items():
             if sh is not None:
                 self.cshape[pid] = sh
@@ -135,14 +138,24 @@ class Kinds:
         if self.ckind.get(r) is None and k is not None:
             self.ckind[r] = k
 
-    def kind(self, a):
+    def kind(self, a, item: bool = False):
+        """a's kind; with `item`, the kind of each item of the list or tuple a."""
+        if item:
+            return self.items.get(a.id) if isinstance(a, ir.Var) else None
         if isinstance(a, ir.Var):
             return self.ckind.get(self.find(a.id))
         if isinstance(a, ir.Const):
             return SCALAR if isinstance(a.value, (int, float)) and not isinstance(
                 a.value, bool) else None
-        if isinstance(a, ir.Opaque) and not a.uses and self.namespace is not None:
-            return self.global_kind(a.node)
+        if isinstance(a, ir.Opaque) and not a.uses:
+            try:  # a literal kept as written: `-1` of xs[-1]
+                value = ast.literal_eval(a.node)
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                value = None
+            if type(value) in (int, float):
+                return SCALAR
+            if self.namespace is not None:
+                return self.global_kind(a.node)
         return None
 
     def global_kind(self, node):
@@ -200,6 +213,7 @@ class Kinds:
             return
         if rule.out_kind not in (ELEMENTWISE, REDUCE, UNKNOWN) and not callable(rule.out_kind):
             self.set_kind(s.var.id, rule.out_kind)  # a kind: "scalar", "shape", ...
+            self._items(s.var, rule, bound)
             return
         if rule.out_kind == REDUCE:
             axis = bound.get("axis")
@@ -207,7 +221,12 @@ class Kinds:
                 self.set_kind(s.var.id, SCALAR)
             return
         if callable(rule.out_kind):
-            self.set_kind(s.var.id, rule.out_kind(bound, self.kind))
+            k = rule.out_kind(bound, self.kind)
+            if isinstance(k, tuple):  # (LIST, the kind of its items)
+                k, items = k
+                if items is not None:
+                    self.items[s.var.id] = items
+            self.set_kind(s.var.id, k)
             return
         if rule.out_kind != ELEMENTWISE:
             return
@@ -215,6 +234,7 @@ class Kinds:
         ks = [self.kind(a) for a in vals]
         if rule.sequences and LIST in ks and not set(ks) & {ARRAY, VECTOR, MATRIX, ARRAY3}:
             self.set_kind(s.var.id, LIST)  # `[a] + [b]` concatenates: a list
+            self._items(s.var, rule, bound)
             return
         shaped = [a for a in vals if self.kind(a) != SCALAR]
         if not shaped:
@@ -233,6 +253,23 @@ class Kinds:
             ks = [self.kind(a) for a in shaped]
             nd = max(NDIM[k] for k in ks) if all(k in NDIM for k in ks) else None
             self.set_kind(s.var.id, OF_NDIM.get(nd, ARRAY))
+
+    def _items(self, v: ir.Var, rule, bound: dict) -> None:
+        """The one kind of the items of the list v, if known: those of the arguments
+        the result holds (`keeps`: a display's, append's `v`) and the items of the
+        lists it is made from (`acc` of append, `a + b`). (A rule whose `out_kind` is
+        a function says it itself: `(LIST, items)`.)"""
+        if self.kind(v) != LIST:
+            return
+        ks = set()
+        for name, a in bound.items():
+            held = name in rule.keeps or ("*" in rule.keeps and name.startswith("_"))
+            if held:
+                ks.add(self.kind(a))
+            elif self.kind(a) == LIST:
+                ks.add(self.kind(a, item=True))
+        if len(ks) == 1 and None not in ks:
+            self.items[v.id] = ks.pop()
 
     def dominant(self, vals):
         """The operand whose shape an elementwise result certainly has, because

@@ -16,8 +16,9 @@ hold every name a branch or a loop body changes; every path returns.
 from __future__ import annotations
 
 import ast
+import types
 
-from . import desugar, fence, inlining, ir
+from . import desugar, fence, inlining, ir, static_args
 from .errors import NonNumericOutputError, NoSourceError, UnsupportedSyntaxError
 from .lower_loops import Loops, words
 from .lower_values import RET, Values
@@ -26,7 +27,9 @@ from .rules.stop import ASSERT
 from .resolve import MISSING  # noqa: F401  (api.py reads srcdiff.lower.MISSING)
 from .source import parse_function
 from .runtime import HELPERS
-from .structs import (CALLABLES, STRUCTS, DictVal, FuncVal, ObjRef, TupleVal, Undefined, leaves)
+from .resolve import is_user_function
+from .structs import (CALLABLES, STRUCTS, DictVal, FuncRef, FuncVal, ObjRef, PartialVal, TupleVal,
+                      Undefined, leaves)
 
 RAISED = "<raised>"  # the env key set on a path that ended in `raise`
 
@@ -62,11 +65,16 @@ class Lowerer(Loops, Values):
         self.top = True
         fence.check(node, self.resolver)
         params = []
+        statics = static_args.of(self.fn)
+        stored = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+                  and not isinstance(n.ctx, ast.Load)}
         for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs:
             v = self.var(a.arg, a)
             v.user = True
             params.append(v)
             self.env[a.arg] = v
+            if a.arg in statics and a.arg not in stored:  # a function passed in: its code
+                self.env[a.arg] = self.function_value(statics[a.arg], a.arg)
         if isinstance(node, ast.Lambda):
             result = self.atom(node.body, "result")
         else:
@@ -80,6 +88,18 @@ class Lowerer(Loops, Values):
             raise self.error(result.why, node)
         return ir.Function(node.name if isinstance(node, ast.FunctionDef) else "lambda",
                            params, self.out, result, self.loc(node))
+
+    def function_value(self, obj, name: str):
+        """A function passed as the argument `name` (static_args.py), as the value
+        the body calls: inlined where called, read as the argument elsewhere."""
+        read = ast.Name(name, ast.Load())  # (a parameter: its name in the derivative too)
+        if hasattr(type(obj), "__srcdiff_function__"):
+            obj = obj.__srcdiff_function__()  # a derivative srcdiff made: its Python code
+        if isinstance(obj, types.MethodType) and is_user_function(obj.__func__):
+            this = ObjRef(obj.__self__, ir.Opaque(ast.Attribute(read, "__self__", ast.Load()),
+                                                  {}))
+            return PartialVal(FuncRef(obj.__func__, None), [this], {})
+        return FuncRef(obj, ir.Opaque(read, {}))
 
     # ----- inlining the user's own functions -----
     def inlined(self, node, hint: str):
@@ -349,13 +369,15 @@ class Lowerer(Loops, Values):
             if isinstance(a, TupleVal) and isinstance(b, TupleVal) and len(a.items) == len(
                     b.items):
                 return TupleVal([self.join(name, x, y, s, outs)
-                                 for x, y in zip(a.items, b.items)])
+                                 for x, y in zip(a.items, b.items)],
+                                a.attrs if a.attrs == b.attrs else None)
             if isinstance(a, DictVal) and isinstance(b, DictVal):
                 keys = dict.fromkeys(list(a.entries) + list(b.entries))
                 return DictVal({k: self.join(name, a.entries[k], b.entries[k], s, outs)
                                 if k in a.entries and k in b.entries else Undefined(
                                     f"the entry {words(name)}[{k!r}], which only one branch "
-                                    "of an if sets") for k in keys})
+                                    "of an if sets") for k in keys},
+                               a.attrs if a.attrs == b.attrs else None, a.origin)
             return Undefined(f"{words(name)} after an if whose branches make it different kinds "
                              "of value (a tuple or dict of another shape in one)")
         v = self.var("result" if name == RET else name, s)

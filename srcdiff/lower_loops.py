@@ -4,8 +4,10 @@ Takes a loop statement; emits one `ir.Loop` whose `carried` values are every nam
 body changes that is bound before it (entry by entry for a tuple or dict), with the
 break flag a `break` sets and the `else` lowered as an `if` on it. A `for` runs over
 `range(...)` directly, and over `enumerate`, `zip`, `reversed` and any sequence by
-index up to its (shortest) length. It reads and sets the `Lowerer`'s state (`env`,
-`out`, `brk_keys`, `unbound`, `shared`) and lowers the body with `block`.
+index up to its (shortest) length; one over a tuple or dict built in the function
+(`for W in (W1, W2)`, a structured parameter's `.values()`) is unrolled, one copy of
+the body per item. It reads and sets the `Lowerer`'s state (`env`, `out`,
+`brk_keys`, `unbound`, `shared`) and lowers the body with `block`.
 """
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ import operator
 from . import checkpoint, desugar, ir
 from .lower_values import RET
 from .rules.table import lookup
-from .structs import CALLABLES, STRUCTS, ObjRef, Undefined, at, holds, leaves, rebuild, same_shape
+from .structs import (CALLABLES, STRUCTS, ObjRef, TupleVal, Undefined, at, children,
+                      holds, leaves, rebuild, same_shape)
 
 
 class Loops:
@@ -32,6 +35,8 @@ class Loops:
         self.finish_else(s, loop, flag)
 
     def s_For(self, s):
+        if self.unrolled(s):
+            return
         it, policy = checkpoint.peel(self, s, s.iter)
         s = ast.copy_location(ast.For(s.target, it, s.body, s.orelse), s) if policy else s
         flag = self.break_flag(s)
@@ -56,6 +61,35 @@ class Loops:
                        trips=self.var("trips", s) if flag else None, loc=self.loc(s),
                        checkpoint=policy)
         self.finish_else(s, loop, flag)
+
+    def unrolled(self, s) -> bool:
+        """A loop over a tuple or dict built in the function (`for W in (W1, W2)`,
+        `for layer in params.values()`: kept entry by entry, its length fixed when
+        lowered, its items perhaps dicts that never exist as one runtime value): the
+        body once per item, the target bound to it, as a person unrolls two
+        layers; False for any other loop (and for one with break, continue or else)."""
+        it = s.iter
+        counted = isinstance(it, ast.Call) and self.callee(it.func)[1] is enumerate and len(
+            it.args) == 1 and not it.keywords
+        node = it.args[0] if counted else it
+        if s.orelse or desugar.contains(s.body, (ast.Break, ast.Continue)) or not _structural(
+                node):
+            return False
+        seq = self.value(node, "seq")  # (a structural read: it emits nothing)
+        if not isinstance(seq, STRUCTS):
+            return False
+        items = seq.items if isinstance(seq, TupleVal) else [ir.Const(k) for k in seq.entries]
+        stmts = []
+        for k, item in enumerate(items):
+            key = f"\x00item{next(self.keys)}"
+            self.env[key] = item
+            value = ast.Name(key, ast.Load())
+            if counted:
+                value = ast.Tuple([ast.Constant(k), value], ast.Load())
+            stmts.append(ast.copy_location(ast.Assign([s.target], value), s))
+            stmts += s.body
+        self.block(stmts)
+        return True
 
     def iteration(self, s):
         """What a `for` runs over, as (index target or None, range bounds, [(target,
@@ -198,6 +232,29 @@ class Loops:
             test = ast.copy_location(ast.UnaryOp(ast.Not(), ast.Name(key, ast.Load())), s)
             self.if_stmt(ast.copy_location(ast.If(test, s.orelse, []), s), [], broke=key)
         self.env.pop(key, None)
+
+
+def _structural(node) -> bool:
+    """Whether `node` only reads names, constant subscripts and attributes, and
+    `.values()`/`.items()`/`.keys()` (so lowering it emits no statement)."""
+    if isinstance(node, ast.Call):
+        return isinstance(node.func, ast.Attribute) and node.func.attr in (
+            "values", "items", "keys") and not node.args and not node.keywords and _structural(
+            node.func.value)
+    if isinstance(node, ast.Subscript):
+        return _structural(node.value) and all(
+            isinstance(n, (ast.Constant, ast.Slice, ast.UnaryOp, ast.USub, ast.expr_context))
+            for n in ast.walk(node.slice))
+    if isinstance(node, ast.Attribute):
+        return _structural(node.value)
+    return isinstance(node, ast.Name)
+
+
+def _structs(v) -> list:
+    """`v` and the tuples and dicts it holds."""
+    if not isinstance(v, STRUCTS):
+        return []
+    return [v] + [d for _, k in children(v) for d in _structs(k)]
 
 
 def words(name: str) -> str:

@@ -64,7 +64,7 @@ class StructValues:
             who = f"the name {others[0]!r}" if others else "the caller"
             raise self.error(f"changing the dict {name!r} that {who} also holds",
                              target, "build a new dict instead")
-        self.env[name] = DictVal({**old.entries, key: val})
+        self.env[name] = DictVal({**old.entries, key: val}, old.attrs, old.origin)
 
     def key(self, node):
         """A dict key: a constant (`"a"`, `1`, a constant name)."""
@@ -93,7 +93,7 @@ class StructValues:
             key = self.key(k)
             entries[key] = self.value(v, key if isinstance(key, str) and key.isidentifier()
                                       else "t")
-        return DictVal(entries)
+        return DictVal(entries, getattr(node, "attrs", None), getattr(node, "origin", None))
 
     def entry(self, base, node):
         """`t[0]`, `t[1:]`, `d["a"]` of a tuple or dict built in the function; None
@@ -111,7 +111,7 @@ class StructValues:
             parts = [self.value(p, "i") if p is not None else ir.Const(None)
                      for p in (node.slice.lower, node.slice.upper, node.slice.step)]
             if all(isinstance(p, ir.Const) for p in parts):
-                return TupleVal(base.items[slice(*(p.value for p in parts))])
+                return TupleVal(base.items[slice(*(p.value for p in parts))])  # (a tuple)
             return None
         index = node.slice
         if isinstance(index, ast.UnaryOp) and isinstance(index.operand, ast.Constant):

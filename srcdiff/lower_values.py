@@ -30,7 +30,7 @@ from .lower_structs import PACK_LIST, StructValues
 from .resolve import Resolver, is_user_function
 from .source import loc_of, unsupported
 from .structs import (CALLABLES, STRUCTS, DictVal, FuncRef, FuncVal, ObjRef, PartialVal,
-                      TupleVal, Undefined)
+                      TupleVal, Undefined, attribute)
 
 RET = "<return>"  # the env key of the value a path returns
 PACK_TUPLE = ("pack", "tuple")
@@ -91,8 +91,10 @@ class Values(Names, StructValues):
     def pack(self, val, node):
         """A tuple used as a value (an argument, say) becomes a packed tuple."""
         if isinstance(val, DictVal):
-            raise self.error("a dict built in the function used as a whole here", node,
-                             "srcdiff keeps such a dict entry by entry: read its entries, "
+            what = f"{val.origin} (a structured parameter)" if val.origin else \
+                "a dict built in the function"
+            raise self.error(f"{what} used as a whole here", node,
+                             "srcdiff keeps it entry by entry: read its entries, "
                              "as d[\"a\"], or pass it to your own functions")
         if isinstance(val, Undefined):
             raise self.error(val.why, node)
@@ -177,7 +179,7 @@ class Values(Names, StructValues):
         return ir.Const(node.value)
 
     def e_Tuple(self, node, hint):
-        return TupleVal([self.value(e, "t") for e in node.elts])
+        return TupleVal([self.value(e, "t") for e in node.elts], getattr(node, "attrs", None))
 
     def e_JoinedStr(self, node, hint):
         """An f-string (a message to print): kept as written, without a derivative."""
@@ -235,6 +237,12 @@ class Values(Names, StructValues):
             written = ir.Opaque(self.resolver.written(node), {})  # e.g. math.pi, read live
             return FuncRef(obj, written) if is_user_function(obj) else written
         base = self.value(node.value, "t")
+        if isinstance(base, STRUCTS) and getattr(base, "attrs", None):
+            got = attribute(base, node.attr)  # `model.W` of a dataclass parameter
+            if got is None:
+                raise self.error(f"reading .{node.attr}, which this value does not have",
+                                 node)
+            return got
         if isinstance(base, ObjRef):  # `self.w` in a method of the user's object
             got = getattr(base.obj, node.attr, None)
             if isinstance(got, types.MethodType) and is_user_function(got.__func__):
@@ -354,7 +362,8 @@ class Values(Names, StructValues):
                                    {**val.kwargs, **kwargs}, hint)
         if isinstance(val, FuncVal):
             return self.inline_local(val, node, args, kwargs, hint)
-        got = self.inline(val.fn, node, args, kwargs, hint)
+        got = self.inline(val.fn, node, args, kwargs, hint) if is_user_function(
+            val.fn) else None  # (np.sin passed in: a call with its rule)
         if got is not None:
             return got
         packed = [self.pack(a, node) for a in args]

@@ -323,8 +323,11 @@ def _sort_adjoint(g, x, axis):
 @helper
 def _items(parts):
     """The adjoint of a list of arrays as one array (of objects when the items' shapes
-    differ), so that two such adjoints add item by item rather than concatenate."""
-    if len({np.shape(p) for p in parts}) <= 1:
+    differ, or are such adjoints themselves: a tuple of tuples), so that two such
+    adjoints add item by item rather than concatenate."""
+    nested = any(isinstance(p, (list, tuple)) or getattr(p, "dtype", None) == np.dtype(object)
+                 for p in parts)
+    if not nested and len({np.shape(p) for p in parts}) <= 1:
         return np.array(parts, dtype=float)
     out = np.empty(len(parts), dtype=object)
     for i, p in enumerate(parts):
@@ -913,8 +916,10 @@ NUMPY_HELPERS += LINALG_HELPERS
 _SHAPING = {}
 _SHAPING["_zero_items"] = """
 def _zero_items(x):
-    \"\"\"A zero adjoint for a list of arrays x (np.split's pieces), one item per array.\"\"\"
-    return _items([np.zeros(np.shape(p)) for p in x])
+    \"\"\"A zero adjoint for a list of arrays x (np.split's pieces), one item per array
+    (per list, for a list of lists).\"\"\"
+    return _items([_zero_items(p) if isinstance(p, (list, tuple)) else np.zeros(np.shape(p))
+                   for p in x])
 """
 _SHAPING["_flat_ids"] = """
 def _flat_ids(x):

@@ -18,22 +18,36 @@ class Undefined:
 
 
 class TupleVal:
-    """A tuple built in the function, kept element by element."""
+    """A tuple built in the function, kept element by element. `attrs`: for a
+    structured parameter's namedtuple passed whole (unpack.py), field -> position."""
 
-    def __init__(self, items: list):
+    def __init__(self, items: list, attrs: dict | None = None):
         self.items = items
+        self.attrs = attrs
 
 
 class DictVal:
     """A dict built in the function with constant keys, kept entry by entry. It is
     a value: `d[k] = v` makes a new DictVal (the lowering refuses it when another
-    name still holds the old one, which Python would change too)."""
+    name still holds the old one, which Python would change too). `attrs`: for a
+    structured parameter's dataclass passed whole (unpack.py), attribute -> key;
+    `origin`: that parameter as the user wrote it (`params["enc"]`), for messages."""
 
-    def __init__(self, entries: dict):
+    def __init__(self, entries: dict, attrs: dict | None = None, origin: str | None = None):
         self.entries = entries
+        self.attrs = attrs
+        self.origin = origin
 
 
 STRUCTS = (TupleVal, DictVal)
+
+
+def attribute(v, name: str):
+    """The entry `v.name` reads, for a struct with attributes; None if it has none."""
+    attrs = getattr(v, "attrs", None)
+    if not attrs or name not in attrs:
+        return None
+    return v.items[attrs[name]] if isinstance(v, TupleVal) else v.entries[attrs[name]]
 
 
 def children(v) -> list:
@@ -72,9 +86,10 @@ def rebuild(v, leaf):
     """`v` with each leaf replaced by `leaf(path, old leaf)`."""
     def go(x, path):
         if isinstance(x, TupleVal):
-            return TupleVal([go(e, path + (i,)) for i, e in enumerate(x.items)])
+            return TupleVal([go(e, path + (i,)) for i, e in enumerate(x.items)], x.attrs)
         if isinstance(x, DictVal):
-            return DictVal({k: go(e, path + (k,)) for k, e in x.entries.items()})
+            return DictVal({k: go(e, path + (k,)) for k, e in x.entries.items()}, x.attrs,
+                           x.origin)
         return leaf(path, x)
     return go(v, ())
 

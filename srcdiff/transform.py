@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import (activity, aliasing, arrays, checkpoint, coalesce, emit, exprs, foreign, ir,
-               kinds, provenance, pytree, runtime, shapes)
+               kinds, provenance, pytree, runtime, shapes, static_args)
 from .coalesce import Groups
 from .adjoints import is_fresh
 from .exprs import Ref, assign, name, pv
@@ -306,11 +306,13 @@ _BUILT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 def kinds_key(args) -> tuple:
     """What a specialised build depends on in its arguments: each one's type, an
     array's dtype and which of its dimensions have size 1 (shapes.key), a
-    container's structure and its leaves' kinds (values never: they are read at
-    run time). dispatch.py writes inline tests of this key; a key of another form
-    takes the general call path there."""
+    container's structure and its leaves' kinds, a function argument itself
+    (static_args.py); other values never: they are read at run time).
+    dispatch.py writes inline tests of this key; a key of another form takes the
+    general call path there."""
     return tuple((type(a), shapes.key(a)) if isinstance(a, np.ndarray) or arrays.is_array(a)
-                 else pytree.signature(a) if pytree.is_node(a) else type(a) for a in args)
+                 else pytree.signature(a) if pytree.is_node(a)
+                 else ("static", a) if static_args.is_static(a) else type(a) for a in args)
 
 
 def build(mode: str, f, wrt: tuple[int, ...], variant: str, args=None, check=None,
@@ -322,6 +324,8 @@ def build(mode: str, f, wrt: tuple[int, ...], variant: str, args=None, check=Non
     the same objects, and the global constants its kinds read still have the
     types they had."""
     f = function_of(f)
+    if args is not None:  # a function among the arguments: code for it (static_args.py)
+        f = static_args.specialised(f, args, wrt, REWRITES)
     lw = lowered(f)
     slot = _BUILT.get(f)
     if slot is None or slot[0] is not lw or slot[1] is not f.__defaults__ or (

@@ -18,7 +18,7 @@ import weakref
 
 import numpy as np
 
-from . import emit, guards, provenance, pytree, runtime, transform, unpack
+from . import emit, guards, provenance, pytree, runtime, static_args, transform, unpack
 from .errors import NotDifferentiableError, ShapeMismatchError, SrcDiffError
 from .pytree import DATACLASS, DICT, LEAF, LIST, NAMEDTUPLE, NONE, TUPLE
 from .source import describe, parse_function
@@ -85,6 +85,7 @@ def specialised(f, trees: dict, returns=None, extra=None):
     copy.__module__ = base.__module__
     copy.__signature__ = _flat_signature(base, plan.node)
     transform.REWRITES[copy] = rewrite
+    static_args.inherit(copy, base)
     _BASE[copy] = (weakref.ref(base), how)  # (weak: _COPIES holds the copy for base)
     copies[how] = (copy, plan)
     return copy, plan
@@ -114,21 +115,27 @@ def strip_aux(f):
 def deferred(fn, wrt, error):
     """The generic derivative when it cannot be built for a parameter `f` reads
     by attribute or key (`p.W`, `p["heads"].items()`: a container, known only at a
-    call): a stand-in saying the code is built per structure; else `error`."""
+    call) or calls (`rhs(y)`: a function, static_args.py): a stand-in saying the
+    code is built per structure or function; else `error`."""
     base, _ = base_of(fn)
     node, _ = parse_function(base)
     names = {positional(base)[i] for i in wrt if i < len(positional(base))}
-    if not isinstance(error, NotDifferentiableError) or not any(
-            isinstance(n, (ast.Attribute, ast.Subscript)) and isinstance(n.value, ast.Name)
-            and n.value.id in names for n in ast.walk(node)):
+    if not isinstance(error, NotDifferentiableError):
+        raise error
+    if static_args.called(node):
+        what, built_for = "calls a parameter", "function passed"
+    elif any(isinstance(n, (ast.Attribute, ast.Subscript)) and isinstance(n.value, ast.Name)
+             and n.value.id in names for n in ast.walk(node)):
+        what, built_for = "reads attributes of a parameter", "container structure"
+    else:
         raise error
 
     def stand_in(*args, **kwargs):
-        raise SrcDiffError(f"the derivative of {describe(base)} reads attributes of a "
-                           "parameter: its code is built for each container structure at a "
-                           "call, and cannot be differentiated again") from error
+        raise SrcDiffError(f"the derivative of {describe(base)} {what}: its code is built "
+                           f"for each {built_for} at a call, and cannot be differentiated "
+                           "again") from error
 
-    return transform.Built("# built at the first call, for the structure of the arguments\n",
+    return transform.Built(f"# built at the first call, for the {built_for}\n",
                            stand_in, base.__name__)
 
 

@@ -527,9 +527,8 @@ class _Flatten:
                 return self.leaf(value, e)
             if isinstance(value, _Ref) and value.td.kind == NONE:  # (an empty tree)
                 return ast.copy_location(ast.Constant(None), e)
-            if value is not None:
-                raise self.error(f"{self.spelled(value) if isinstance(value, _Ref) else 'a slice'}"
-                                 " (a structured parameter) used as a whole here", e)
+            if value is not None:  # passed whole (to the user's own function, say)
+                return self.display(value, e)
             if isinstance(e, ast.Name) and e.id in self.roots and not isinstance(
                     e.ctx, ast.Load):
                 raise self.error(f"assigning to {e.id!r}, a structured parameter", e)
@@ -547,6 +546,36 @@ class _Flatten:
             if isinstance(value, (bool, int, float, str)):
                 return ast.copy_location(ast.Constant(value), e)
         return e
+
+
+    def display(self, value, node):
+        """A structured value used whole, written out as a display of its leaves
+        (`{"W": W, "b": b}`, `[(W1, b1), (W2, b2)]`): the lowering keeps a display
+        entry by entry, so a helper's `params["W"]` reads the leaf. A namedtuple's
+        or dataclass's display is marked with its attributes (`attrs`), which the
+        lowering reads as `p.W`."""
+        if isinstance(value, list):  # a constant slice: a list or tuple of its items
+            kind = value[0].path[-1][0] if value else TUPLE
+            elts = [self.display(v, node) for v in value]
+            out = ast.List(elts, ast.Load()) if kind == LIST else ast.Tuple(elts, ast.Load())
+            return ast.copy_location(out, node)
+        td = value.td
+        if td.kind == LEAF:
+            return self.leaf(value, node)
+        if td.kind == NONE:
+            return ast.copy_location(ast.Constant(None), node)
+        kids = [self.display(_Ref(value.root, value.path + ((td.kind, k),), c), node)
+                for k, c in zip(td.keys, td.children)]
+        if td.kind in (LIST, TUPLE, NAMEDTUPLE):
+            out = (ast.List if td.kind == LIST else ast.Tuple)(kids, ast.Load())
+            if td.kind == NAMEDTUPLE:
+                out.attrs = {k: i for i, k in enumerate(td.keys)}
+        else:
+            out = ast.Dict([ast.Constant(k) for k in td.keys], kids)
+            out.origin = self.spelled(value)
+            if td.kind != DICT:
+                out.attrs = {k: k for k in td.keys}
+        return ast.copy_location(out, node)
 
 
 class _Const:

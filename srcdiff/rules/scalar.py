@@ -272,10 +272,11 @@ def _is_slice(index) -> bool:
 
 
 def _index_kind(b, kind):
-    """x[i] of a vector or of a shape is a scalar; of a matrix, a vector."""
+    """x[i] of a vector or of a shape is a scalar; of a matrix, a vector; of a list,
+    the kind of its items where they have one."""
     index = b["index"]
     if kind(b["a"]) == LIST and _is_slice(index):
-        return LIST  # xs[1:] of a list is a list
+        return LIST, kind(b["a"], item=True)  # xs[1:] of a list is a list of its items
     if isinstance(index, ir.Const):
         int_index = type(index.value) is int
     else:
@@ -283,6 +284,8 @@ def _index_kind(b, kind):
     base = kind(b["a"])
     if not int_index:
         return None
+    if base == LIST:
+        return kind(b["a"], item=True)
     return {"vector": SCALAR, "shape": SCALAR, "matrix": "vector", "array3": "matrix"}.get(base)
 
 

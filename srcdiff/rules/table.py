@@ -28,7 +28,8 @@ from ..ir import Const
 
 # out_kind: how the result's kind (scalar or array) follows from the inputs:
 # SCALAR always; ELEMENTWISE like its inputs; REDUCE a scalar when no axis is
-# given; or a function (bound arguments, kind_of) -> kind.
+# given; or a function (bound arguments, kind_of) -> kind, or (LIST, the kind of
+# its items) for a list whose items share one (kind_of(v, item=True) reads it).
 SCALAR, ELEMENTWISE, UNKNOWN, REDUCE = "scalar", "elementwise", "unknown", "reduce"
 LIST = "list"  # a list of arrays (np.split's pieces): its adjoint holds one per item
 

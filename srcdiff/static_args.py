@@ -1,0 +1,81 @@
+"""Function arguments: `integrate(rhs, y0, dt, n)` called with `rhs=decay`.
+
+A function passed to `f` is not a value to differentiate but part of `f`'s code,
+as JAX treats it: srcdiff builds the derivative for that function, inlining it
+where `f` (or a helper `f` passes it to) calls it, exactly as if `f` had named it.
+The build is a copy of `f` (same code, globals, closure) whose lowering binds the
+parameter to the function (`of`); the derivative still takes the argument, and
+is rebuilt when another function is passed (`kinds_key` holds the function
+itself). Takes `f` and the call's arguments; gives the copy to transform.
+"""
+from __future__ import annotations
+
+import ast
+import functools
+import inspect
+import types
+import weakref
+
+import numpy as np
+
+_STATICS = weakref.WeakKeyDictionary()  # a copy of f -> {parameter: the function bound}
+_COPIES = weakref.WeakKeyDictionary()  # f -> {((parameter, function), ...): copy}
+
+
+def is_static(v) -> bool:
+    """Whether the argument `v` is a function srcdiff builds into the derivative:
+    a Python function or lambda, a bound method, a NumPy ufunc or other built-in, a
+    derivative srcdiff made (not a class, an array or a callable object)."""
+    return isinstance(v, (types.FunctionType, types.BuiltinFunctionType, types.MethodType,
+                          np.ufunc, functools.partial)) or hasattr(type(v), "__srcdiff_function__")
+
+
+def called(node) -> bool:
+    """Whether the `def` `node` calls one of its parameters (`rhs(y)`)."""
+    a = node.args
+    params = {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs}
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in params
+               for n in ast.walk(node))
+
+
+def of(f) -> dict:
+    """The parameters of `f` (a copy made here) bound to functions: name -> function."""
+    return _STATICS.get(f, {})
+
+
+def inherit(copy, base) -> None:
+    """A further copy of `base` (tree_api's) binds the same functions."""
+    if base in _STATICS:
+        _STATICS[copy] = _STATICS[base]
+
+
+def specialised(f, args, wrt, rewrites: dict):
+    """`f` itself when no argument outside `wrt` is a function; else its copy with
+    those parameters bound (cached: the same functions give the same copy).
+    `rewrites` is transform.REWRITES: a copy of a rewritten `f` rewrites alike."""
+    names = _positional(f)
+    found = tuple((names[i], a) for i, a in enumerate(args[:len(names)])
+                  if i not in wrt and is_static(a) and names[i] not in of(f))
+    if not found:
+        return f
+    copies = _COPIES.setdefault(f, {})
+    key = tuple((n, id(a)) for n, a in found)
+    hit = copies.get(key)
+    if hit is not None and all(of(hit[0])[n] is a for n, a in found):
+        return hit[0]
+    copy = types.FunctionType(f.__code__, f.__globals__, f.__name__, f.__defaults__,
+                              f.__closure__)
+    copy.__kwdefaults__ = f.__kwdefaults__
+    copy.__qualname__ = f.__qualname__
+    copy.__module__ = f.__module__
+    copy.__signature__ = inspect.signature(f)
+    if f in rewrites:
+        rewrites[copy] = rewrites[f]
+    _STATICS[copy] = {**of(f), **dict(found)}
+    copies[key] = (copy, found)  # (holds the functions: an id is never reused meanwhile)
+    return copy
+
+
+def _positional(f) -> list[str]:
+    params = inspect.signature(f).parameters.values()
+    return [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
