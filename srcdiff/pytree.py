@@ -135,14 +135,35 @@ def _attributes(v, kids) -> tuple:
     return tuple(out)
 
 
-def flatten(v) -> tuple[list, TreeDef]:
-    """(leaves, structure) of `v`; a value that is not a node is one leaf."""
+def flatten(v, top: bool = False) -> tuple[list, TreeDef]:
+    """(leaves, structure) of `v`; a value that is not a node is one leaf. `top`:
+    a list or tuple `v` is a node even when it could be one array (`return a, b`
+    of two arrays of one shape: two results, as JAX has it)."""
     leaves: list = []
-    return leaves, _flatten(v, leaves)
+    return leaves, _flatten(v, leaves, top and type(v) in (list, tuple))
 
 
-def _flatten(v, leaves) -> TreeDef:
-    if not is_node(v):
+def flatten_like(v, td: TreeDef) -> list | None:
+    """The leaves of `v` split as `td` says (so a tuple of arrays of one shape is a
+    node where `td` has one); None when `v` has another structure."""
+    if td.kind == LEAF:
+        return None if is_node(v) else [v]
+    if not (is_node(v) or type(v) in (list, tuple)):
+        return None
+    node, kids = children(v)
+    if (node.kind, node.type, node.keys, node.aux) != (td.kind, td.type, td.keys, td.aux):
+        return None
+    out: list = []
+    for k, c in zip(kids, td.children):
+        sub = flatten_like(k, c)
+        if sub is None:
+            return None
+        out += sub
+    return out
+
+
+def _flatten(v, leaves, node: bool = False) -> TreeDef:
+    if not node and not is_node(v):
         leaves.append(v)
         return LEAF_DEF
     node, kids = children(v)

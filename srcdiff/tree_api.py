@@ -42,12 +42,17 @@ _DISPLAYS = weakref.WeakKeyDictionary()
 
 
 def returns_display(fn) -> bool:
-    """Whether `f` returns a tuple, list or dict display (a structured result)."""
+    """Whether `f` returns a tuple, list or dict display (a structured result), or a
+    name it assigns one to (`out = {"a": a}; ...; return out`)."""
     if fn not in _DISPLAYS:
         node, _ = parse_function(base_of(fn)[0])
-        _DISPLAYS[fn] = any(isinstance(n, ast.Return) and isinstance(
-            unpack._seen_through(n.value), (ast.Tuple, ast.List, ast.Dict))
-            for n in ast.walk(node))
+        displays = (ast.Tuple, ast.List, ast.Dict)
+        shown = {t.id for n in ast.walk(node) if isinstance(n, ast.Assign) and isinstance(
+            unpack._seen_through(n.value), displays) for t in n.targets
+            if isinstance(t, ast.Name)}
+        _DISPLAYS[fn] = any(isinstance(n, ast.Return) and (isinstance(
+            unpack._seen_through(n.value), displays) or isinstance(n.value, ast.Name)
+            and n.value.id in shown) for n in ast.walk(node))
     return _DISPLAYS[fn]
 
 
@@ -355,8 +360,9 @@ def vjp(f, fn, primals, idx):
     if not returns_display(fn):  # (unsupported code is reported before f runs)
         transform.lowered(specialised(fn, flat.trees)[0])
     out = fn(*primals)
-    if pytree.is_node(out):
-        leaves, out_td = pytree.flatten(out)
+    shown = returns_display(fn)  # `return a, b`: a tuple of results, whatever their shapes
+    if pytree.is_node(out) or shown and type(out) in (list, tuple):
+        leaves, out_td = pytree.flatten(out, top=shown)
         for path, leaf in zip(out_td.paths(), leaves):
             problem = pytree.leaf_problem(leaf)
             if problem and not isinstance(leaf, (int, np.integer)):
@@ -375,8 +381,9 @@ def vjp(f, fn, primals, idx):
                             f"{base.__name__}_vjp")
 
         def pullback(cotangent):
-            ct_leaves, ct_td = pytree.flatten(cotangent)
-            if ct_td != out_td:
+            ct_leaves = pytree.flatten_like(cotangent, out_td)
+            if ct_leaves is None:
+                ct_td = pytree.flatten(cotangent, top=out_td.kind in (LIST, TUPLE))[1]
                 raise ShapeMismatchError(f"the cotangent's structure {_describe(ct_td)} is "
                                          f"not the result's {_describe(out_td)}")
             cts = {ct: pytree.unflatten(out_td, [_cotangent(c, o) for c, o in
@@ -385,6 +392,7 @@ def vjp(f, fn, primals, idx):
 
         pullback.source = built.source
         pullback.source_map = built.source_map
+        pullback.out_tree = out_td  # (jacobian splits the result as the pullback does)
         return out, pullback
     copy, plan = specialised(fn, flat.trees)
     built = transform.build_reverse(copy, flat.wrt(idx), "vjp", flat.values)
@@ -501,7 +509,9 @@ def jacobian(jac, args):
         return tuple(blocks) if jac._as_tuple else blocks[0]
     out, pull = vjp(jac.primal, fn, args, idx)
     jac._source = pull.source
-    out_leaves, out_td = pytree.flatten(out)
+    out_td = getattr(pull, "out_tree", None)
+    out_leaves, out_td = (pytree.flatten(out) if out_td is None
+                          else (pytree.flatten_like(out, out_td), out_td))
     rows = [[[] for _ in idx] for _ in out_leaves]  # per out leaf, per wrt: gradients
     for o, leaf in enumerate(out_leaves):
         for k in range(int(np.size(leaf))):

@@ -154,6 +154,8 @@ def _match(e, td: TreeDef, path, filename, at):
         got.update({k.arg: k.value for k in e.keywords if k.arg})
         if set(got) == set(td.keys) and len(e.args) + len(e.keywords) == len(td.keys):
             items = [got[k] for k in td.keys]
+    if items is None and _read(e) and td.kind in (DICT, LIST, TUPLE):
+        items = [_step(e, td.kind, k) for k in td.keys]  # `return out`, built before
     if items is None:
         raise unsupported("a structured result that is not written out in the return "
                           "statement", filename, at,
@@ -161,6 +163,16 @@ def _match(e, td: TreeDef, path, filename, at):
                           "the call that gave the cotangent's structure returned")
     for k, c, item in zip(td.keys, td.children, items):
         yield from _match(item, c, path + ((td.kind, k),), filename, at)
+
+
+def _read(e) -> bool:
+    """Whether `e` only reads a name (`out`, `state["y"]`): reading it once per leaf
+    is reading it once."""
+    while isinstance(e, (ast.Subscript, ast.Attribute)):
+        if isinstance(e, ast.Subscript) and not isinstance(e.slice, ast.Constant):
+            return False
+        e = e.value
+    return isinstance(e, ast.Name)
 
 
 def _step(e, kind, k):

@@ -192,3 +192,45 @@ def test_a_list_of_ragged_pairs_built_in_f(mode):
     for i, g in enumerate(got):
         np.testing.assert_allclose(g, fd_grad(list_of_pairs_loss, args, i), rtol=1e-5,
                                    atol=1e-7)
+
+
+# ----- structured results of plain array code (issue 17.1) -----
+def two_results(x):
+    a = x ** 2
+    b = np.cos(x)
+    return a, b  # two arrays of one shape: two results, not one (2, n) array
+
+
+def dict_built_before(x):
+    out = {"a": x * 2.0, "b": np.sin(x)}
+    out["c"] = np.sum(x) * x
+    return out
+
+
+def tuple_built_before(x):
+    r = (x * 2.0, np.sin(x))
+    return r
+
+
+def test_jacobian_and_vjp_of_a_tuple_of_same_shape_results():
+    x = np.array([0.1, -0.4, 0.7])
+    ja, jb = srcdiff.jacobian(two_results)(x)
+    np.testing.assert_allclose(ja, np.diag(2 * x), rtol=1e-14)
+    np.testing.assert_allclose(jb, np.diag(-np.sin(x)), rtol=1e-14)
+    out, pull = srcdiff.vjp(two_results, x)
+    (g,) = pull((np.ones(3), 2 * np.ones(3)))
+    np.testing.assert_allclose(g, 2 * x - 2 * np.sin(x), rtol=1e-14)
+    with pytest.raises(srcdiff.ShapeMismatchError, match="structure"):
+        pull(np.ones((2, 3)))  # one (2, 3) array is not the two results
+
+
+def test_jacobian_of_a_dict_or_tuple_built_before_the_return():
+    x = np.array([0.3, -0.2])
+    J = srcdiff.jacobian(dict_built_before)(x)
+    np.testing.assert_allclose(J["a"], 2 * np.eye(2), rtol=1e-14)
+    np.testing.assert_allclose(J["b"], np.diag(np.cos(x)), rtol=1e-14)
+    np.testing.assert_allclose(J["c"], np.sum(x) * np.eye(2) + np.outer(x, np.ones(2)),
+                               rtol=1e-14)
+    r0, r1 = srcdiff.jacobian(tuple_built_before)(x)
+    np.testing.assert_allclose(r0, 2 * np.eye(2), rtol=1e-14)
+    np.testing.assert_allclose(r1, np.diag(np.cos(x)), rtol=1e-14)
