@@ -43,17 +43,15 @@ def drag_distance_grad(speed, angle, drag, steps=400):
         tape_t.append(t)
         tape_t_1.append(t_1)
     top = len(tape_v)
-    top_vx_vy = len(tape_vx)
     # adjoint of line 37: for _ in range(steps):
     d_x = 1.0
     d_vx = 0.0
     d_vy = 0.0
     d_drag = 0.0
     for _ in range(steps):
-        top_vx_vy -= 1
-        vx = tape_vx[top_vx_vy]
-        vy = tape_vy[top_vx_vy]
         top -= 1
+        vx = tape_vx[top]
+        vy = tape_vy[top]
         v = tape_v[top]
         t = tape_t[top]
         t_1 = tape_t_1[top]

@@ -120,7 +120,6 @@ def loss_grad(W, U, v, xs, targets):
         tape_t_3.append(_shape_stub(t_5))
         h = h_1
     top = len(tape_h)
-    top_h_total = len(tape_h_1)
     # adjoint of line 13: return total / len(xs)
     d_total = 1.0 / len(xs)
     # adjoint of line 9: for t in range(len(xs)):
@@ -129,10 +128,9 @@ def loss_grad(W, U, v, xs, targets):
     d_U = np.zeros(np.shape(U))
     d_v = np.zeros(np.shape(v))
     for t in reversed(range(n)):
-        top_h_total -= 1
-        h = tape_h_1[top_h_total]
-        total = tape_total[top_h_total]
         top -= 1
+        h = tape_h_1[top]
+        total = tape_total[top]
         h_1 = tape_h[top]
         t_4 = tape_t[top]
         t_1 = tape_t_1[top]

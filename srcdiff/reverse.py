@@ -109,7 +109,8 @@ class Reverse(Adjoints):
             out[:0] = [assign(pv(s.var), primal.expr(s.expr)) for s in again]
             if self.plan.records[id(block)]:
                 out[:0] = self.plan.pop(self.plan.tape(self.loop_stack[-1], "body"),
-                                        self.plan.records[id(block)])
+                                        self.plan.records[id(block)],
+                                        per_trip=block is self.loop_stack[-1].body)
         return out
 
     def shapes_only(self, owner, vids: set) -> list:
@@ -420,7 +421,10 @@ class Reverse(Adjoints):
         phis += self.shapes_only(s, {c.phi.id for c in s.carried} & reads(code, "s") - values)
         self.plan.phi_records[id(s)] = phis
         if phis:
-            code[:0] = self.plan.pop(self.plan.tape(s, "phi"), phis)
+            code[:0] = self.plan.pop(self.plan.tape(s, "phi"), phis, per_trip=True)
+            body_step = self.plan.steps[("trip", id(s))][-2:-1]
+            if body_step and any(st is body_step[0] for st in code):
+                code.remove(body_step[0])  # the body's record steps the same cursor
         return code
 
 

@@ -59,7 +59,11 @@ class TapePlan:
         # for its value in another)
         self.shapes: dict[int, set[int]] = {}
         self.checkpoints: dict[int, object] = {}  # id(loop) -> checkpoint.Plan
-        self.tops: dict[int, ir.Var] = {}  # id of a tape -> the cursor its reads step down
+        # a cursor's key (a tape's id, or ("trip", id(loop)) for the two records every
+        # trip of a loop pushes once: its carried values and its body's) -> the cursor
+        self.tops: dict = {}
+        self.cursor_of: dict = {}  # a cursor's key -> the tape whose length starts it
+        self.steps: dict = {}  # a cursor's key -> the `top -= 1` statements written for it
         # ids of the tapes pushed again in a checkpointed loop's segments, in the reverse
         # sweep: their cursors are set there (checkpoint.py), not where it starts
         self.segment: set[int] = set()
@@ -85,11 +89,13 @@ class TapePlan:
         return [assign(pv(t), ast.List([], ast.Load())) for t in self.tapes.values()
                 if t.id not in self.segment]
 
-    def top(self, tape: ir.Var, hint: str) -> ir.Var:
-        """The cursor of `tape` (and of the lists pushed with it)."""
-        if tape.id not in self.tops:
-            self.tops[tape.id] = ir.Var(next(self.counter), hint)
-        return self.tops[tape.id]
+    def top(self, tape: ir.Var, hint: str, key=None) -> ir.Var:
+        """The cursor of `tape` (and of the lists pushed with it, or sharing `key`)."""
+        key = tape.id if key is None else key
+        if key not in self.tops:
+            self.tops[key] = ir.Var(next(self.counter), hint)
+            self.cursor_of[key] = tape
+        return self.tops[key]
 
     def push(self, tapes: tuple, vs: list, shapes: set = frozenset()) -> list:
         """`tape_v.append(v)` for each value of `vs`; one the adjoint reads only for its
@@ -103,13 +109,18 @@ class TapePlan:
         return [ast.Expr(ast.Call(ast.Attribute(pv(t), "append", ast.Load()), [item(v)], []))
                 for t, v in zip(self.lists(tapes, vs), vs)]
 
-    def pop(self, tapes: tuple, vs: list) -> list:
+    def pop(self, tapes: tuple, vs: list, per_trip: bool = False) -> list:
         """The values `vs` back from the top of their lists, at one cursor stepping
-        down (`top_x` for a loop's carried x, `top` for the values of its body)."""
+        down (`top_x` for a loop's carried x, `top` for the values of its body).
+        `per_trip`: the record is pushed once every trip (a loop's carried values,
+        its body's own values), so it shares the loop's one cursor `top`; the
+        caller keeps one of the steps (`steps`)."""
         lists = self.lists(tapes, vs)
+        key = ("trip", tapes[0]) if per_trip else None
         hint = "top" if tapes[1] == "body" else "_".join(["top"] + [v.hint for v in vs])
-        top = self.top(lists[0], hint)
+        top = self.top(lists[0], hint, key)
         step = ast.AugAssign(Ref("v", top.id, ast.Store()), ast.Sub(), ast.Constant(1))
+        self.steps.setdefault(key, []).append(step)
         return [step] + [ast.Assign([Ref("v", v.id, ast.Store())], ast.Subscript(
             pv(t), pv(top), ast.Load()), lineno=0) for t, v in zip(lists, vs)]
 
@@ -128,8 +139,10 @@ class TapePlan:
         default, at the start of the reverse sweep, for all but segments' tapes."""
         if tapes is None:
             tapes = [t for t in self.tapes.values() if t.id not in self.segment]
-        return [assign(pv(self.tops[t.id]), ast.Call(ast.Name("len", ast.Load()), [pv(t)], []))
-                for t in tapes if t.id in self.tops]
+        ids = {t.id for t in tapes}
+        return [assign(pv(top), ast.Call(ast.Name("len", ast.Load()), [
+            pv(self.cursor_of[key])], [])) for key, top in self.tops.items()
+            if self.cursor_of[key].id in ids]
 
 
 class TapedPrimal(Primal):

@@ -120,7 +120,7 @@ def test_the_second_derivative_of_a_written_module_reads_well(tmp_path):
     g, _ = written(tmp_path, decay)
     gg = srcdiff.grad(g)
     gg(0.7, 6)
-    assert ".pop()" not in gg.source and "tape_x[top_x]" in gg.source
+    assert ".pop()" not in gg.source and re.search(r"tape_x\[top\w*\]", gg.source)
 
 
 @pytest.mark.parametrize("options", [(), ("--checkpoint", "2")])
