@@ -1,7 +1,7 @@
 """The gradient of drag_distance (physics.py) with respect to speed, angle, drag, generated
 by srcdiff.
 
-Regenerate with: srcdiff grad physics.py:drag_distance --wrt speed,angle,drag -o physics_drag_distance_grad.py
+Regenerate with: srcdiff grad physics.py:drag_distance --wrt speed,angle,drag --like speed=float,angle=float,drag=float -o physics_drag_distance_grad.py
 """
 
 import math
@@ -10,6 +10,11 @@ G = 9.81
 
 
 def drag_distance_grad(speed, angle, drag, steps=400):
+    if not (isinstance(speed, (int, float)) and isinstance(angle, (int,
+        float)) and isinstance(drag, (int, float)) and isinstance(steps, int)):
+        raise TypeError(
+            'drag_distance_grad was written for speed: a number; angle: a number; drag: a number; steps: an int (srcdiff grad --like): regenerate it for other kinds, or leave --like out'
+            )
     tape_v = []
     tape_t = []
     tape_t_1 = []

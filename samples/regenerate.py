@@ -2,8 +2,10 @@
 
     python samples/regenerate.py
 
-Each entry of SAMPLES runs `srcdiff grad MODULE.py:FUNC --wrt WRT -o OUTPUT`
-(the exact command is also written into each output's docstring). The example
+Each entry of SAMPLES runs `srcdiff grad MODULE.py:FUNC --wrt WRT -o OUTPUT`,
+with `--like KINDS` for the array samples (code specialised to those kinds, as a
+call with such arguments runs; the exact command is also written into each
+output's docstring). The example
 arguments are used by tests/test_samples.py to run each output against finite
 differences. Each entry of PICTURES runs `srcdiff graph MODULE.py:FUNC --wrt WRT
 -o OUTPUT.dot` (and `-o OUTPUT.svg` where Graphviz's `dot` is installed).
@@ -42,29 +44,30 @@ def _rnn():
             r.normal(size=(5, 2)), r.normal(size=5))
 
 
-# (module, function, --wrt, output file, example arguments)
+# (module, function, --wrt, output file, example arguments[, --like kinds])
 SAMPLES = [
     ("notes_scalar", "f", "x,y", "notes_scalar_grad.py", lambda: (0.7, 1.3)),
     ("notes_scalar", "loss", "x", "notes_scalar_loss_grad.py", lambda: (1.5, 2.0)),
     ("notes_numpy", "sum_of_squares", "x", "notes_numpy_grad.py",
-     lambda: (np.array([0.5, -1.0, 2.0]),)),
+     lambda: (np.array([0.5, -1.0, 2.0]),), "x=3"),
     ("notes_numpy", "twice_dot", "x", "notes_numpy_twice_dot_grad.py",
-     lambda: (np.array([0.5, -1.0, 2.0]),)),
+     lambda: (np.array([0.5, -1.0, 2.0]),), "x=3"),
     ("notes_numpy", "total", "x", "notes_numpy_total_grad.py",
-     lambda: (np.array([0.5, -1.0, 2.0]),)),
+     lambda: (np.array([0.5, -1.0, 2.0]),), "x=3"),
     ("notes_numpy", "detached", "x", "notes_numpy_detached_grad.py",
-     lambda: (np.array([0.5, -1.0, 2.0]),)),
+     lambda: (np.array([0.5, -1.0, 2.0]),), "x=3"),
     ("doubling_loop", "f", "a", "doubling_loop_grad.py",
-     lambda: (np.array([0.3, -0.2, 0.5]),)),
+     lambda: (np.array([0.3, -0.2, 0.5]),), "a=3"),
     ("physics", "projectile_range", "speed,angle,height", "physics_grad.py",
-     lambda: (20.0, 0.6, 1.5)),
+     lambda: (20.0, 0.6, 1.5), "speed=float,angle=float,height=float"),
     ("physics", "pendulum_energy", "theta,omega,length", "physics_pendulum_energy_grad.py",
-     lambda: (0.4, 1.2, 0.8, "wood")),
+     lambda: (0.4, 1.2, 0.8, "wood"), "theta=float,omega=float,length=float,material=str"),
     ("physics", "drag_distance", "speed,angle,drag", "physics_drag_distance_grad.py",
-     lambda: (30.0, 0.7, 0.02)),
-    ("logistic", "loss", "w,b", "logistic_grad.py", _logistic),
-    ("mlp", "loss", "W1,b1,W2,b2", "mlp_grad.py", _mlp),
-    ("rnn", "loss", "W,U,v", "rnn_grad.py", _rnn),
+     lambda: (30.0, 0.7, 0.02), "speed=float,angle=float,drag=float"),
+    ("logistic", "loss", "w,b", "logistic_grad.py", _logistic, "w=3,b=float,X=8x3,y=8"),
+    ("mlp", "loss", "W1,b1,W2,b2", "mlp_grad.py", _mlp,
+     "W1=3x4,b1=4,W2=4x2,b2=2,X=6x3,Y=6x2"),
+    ("rnn", "loss", "W,U,v", "rnn_grad.py", _rnn, "W=4x4,U=4x2,v=4,xs=5x2,targets=5"),
 ]
 
 
@@ -93,8 +96,9 @@ def draw(picture, ext: str = ".dot", output_dir: str = HERE) -> str | None:
 
 
 def command(sample, output_dir: str = HERE) -> list[str]:
-    module, func, wrt, output, _ = sample
-    return ["grad", os.path.join(HERE, module + ".py") + ":" + func, "--wrt", wrt,
+    module, func, wrt, output = sample[:4]
+    like = ["--like", sample[5]] if len(sample) > 5 else []
+    return ["grad", os.path.join(HERE, module + ".py") + ":" + func, "--wrt", wrt, *like,
             "-o", os.path.join(output_dir, output)]
 
 

@@ -43,21 +43,31 @@ class StandaloneError(SrcDiffError):
 
 
 def build_source(f, wrt: Sequence[int], as_tuple: bool, mode: str = "reverse",
-                 comments: bool = True, lookup=None) -> str:
+                 comments: bool = True, lookup=None, like=None) -> str:
     """The source of the generic derivative function of `f` (one `def`): the code
     `.source` shows (with its provenance comments, unless `comments` is false).
     Where that code is right for numbers only (an in-place update of a value
     another name holds: for an array it would change that one too), it first
-    refuses any other argument. With `lookup` (name -> (found, value)), calls of
-    srcdiff.stop_gradient (the identity) are replaced by their argument."""
+    refuses any other argument. With `like` (example arguments, one per
+    parameter), the code is the one specialised to their kinds, as a call with
+    them runs, and it first refuses arguments of other kinds (`_kinds_check`).
+    With `lookup` (name -> (found, value)), calls of srcdiff.stop_gradient (the
+    identity) are replaced by their argument."""
     if mode not in ("reverse", "forward"):
         raise StandaloneError(f"mode must be 'reverse' or 'forward', not {mode!r}")
     build = transform.build_forward if mode == "forward" else transform.build_reverse
-    su = transform.setup(f, tuple(wrt), None, strict=False)
+    su = transform.setup(f, tuple(wrt), None if like is None else tuple(like), strict=False)
     findings = aliasing.analyze(su.fn, su.vk)  # (unknown kinds: a value may be an array)
-    built = build(f, tuple(wrt), "grad", as_tuple=as_tuple, strict=not findings)
+    if like is not None:
+        built = build(f, tuple(wrt), "grad", tuple(like), as_tuple=as_tuple)
+    else:
+        built = build(f, tuple(wrt), "grad", as_tuple=as_tuple, strict=not findings)
     reprint = _Reprint(built.tags, su.fn.loc.filename if su.fn.loc else None)
-    source = _numbers_only(built.source, findings[0], reprint) if findings else built.source
+    source = built.source
+    if like is not None:
+        source = _kinds_check(source, like, reprint)
+    elif findings:
+        source = _numbers_only(source, findings[0], reprint)
     tree = reprint.parse(source)
     if lookup is not None and _strip_stop_gradient(tree, lookup):
         source = reprint.print(tree)
@@ -103,14 +113,69 @@ def _numbers_only(source: str, finding, reprint) -> str:
     return reprint.print(tree)
 
 
+def _kinds_check(source: str, like, reprint) -> str:
+    """`source` (specialised to the kinds of the arguments `like`) whose function
+    first raises a TypeError for arguments of other kinds: an array's dtype,
+    number of dimensions and which of them have size 1 (on which broadcasting
+    depends), a number's type, as transform.kinds_key has them."""
+    tree = reprint.parse(source)
+    func = tree.body[-1]
+    params = [a.arg for a in func.args.posonlyargs + func.args.args]
+    plain: dict[str, list] = {}  # dtype -> [(name, ndim)]: arrays with no dimension of size 1
+    tests, said = [], []
+    for name, v in zip(params, like):
+        if isinstance(v, np.ndarray) and 1 not in v.shape:
+            plain.setdefault(v.dtype.name, []).append((name, v.ndim))
+        elif isinstance(v, np.ndarray):
+            units = tuple(n == 1 for n in v.shape)
+            tests.append(f"isinstance({name}, np.ndarray) and {name}.dtype == "
+                         f"np.{v.dtype.name} and tuple(n == 1 for n in {name}.shape) == "
+                         f"{units!r}")
+            said.append(f"{name}: a {v.dtype.name} array of shape "
+                        f"({', '.join('1' if u else 'n' for u in units)},)")
+        elif type(v) is float:
+            tests.append(f"isinstance({name}, (int, float))")
+            said.append(f"{name}: a number")
+        elif type(v) in (int, str, bool):
+            tests.append(f"isinstance({name}, {type(v).__name__})")
+            said.append(f"{name}: a{'n' if type(v) is int else ''} {type(v).__name__}")
+        else:
+            raise StandaloneError(f"--like: the example for {name} is a {type(v).__name__}; "
+                                  "srcdiff grad specialises to numbers, strings, bools and "
+                                  "float arrays")
+    for dtype, arrays in plain.items():
+        if len(arrays) == 1:
+            (n, k), = arrays
+            tests.insert(0, f"isinstance({n}, np.ndarray) and {n}.dtype == np.{dtype} and "
+                            f"{n}.ndim == {k} and 1 not in {n}.shape")
+            said.insert(0, f"{n}: a {k}-d {dtype} array with no dimension of size 1")
+            continue
+        a = next(c for c in ("a", "arg", "array", "arg_") if c not in params)
+        pairs = ", ".join(f"({n}, {k})" for n, k in arrays)
+        tests.insert(0, f"all(isinstance({a}, np.ndarray) and {a}.dtype == np.{dtype} and "
+                        f"{a}.ndim == k and 1 not in {a}.shape for {a}, k in ({pairs}))")
+        said.insert(0, ", ".join(f"{n} ({k}-d)" for n, k in arrays) + f": {dtype} arrays with "
+                    "no dimension of size 1")
+    if not tests:
+        return source
+    why = (f"{func.name} was written for {'; '.join(said) or 'these argument kinds'} "
+           "(srcdiff grad --like): regenerate it for other kinds, or leave --like out")
+    check = ast.parse(f"if not ({' and '.join(f'({t})' for t in tests)}):\n"
+                      f"    raise TypeError({why!r})").body
+    first = next((i for i, s in enumerate(func.body) if not isinstance(s, ast.FunctionDef)), 0)
+    func.body[first:first] = check
+    return reprint.print(tree)
+
+
 def module_text(f, wrt: Sequence[int], as_tuple: bool = False, mode: str = "reverse",
-                header: str = "", comments: bool = True) -> str:
+                header: str = "", comments: bool = True, like=None) -> str:
     """A module defining the derivative of `f` and everything it reads from `f`'s
     module, so that it runs with only what that module imports (never srcdiff);
-    with provenance comments unless `comments` is false."""
+    with provenance comments unless `comments` is false; specialised to the
+    kinds of the example arguments `like` when given (build_source)."""
     f = function_of(f)
     embedder = _Embedder(f, transform.lowered(f).injected)
-    source = build_source(f, wrt, as_tuple, mode, comments, embedder._lookup)
+    source = build_source(f, wrt, as_tuple, mode, comments, embedder._lookup, like)
     return embedder.module(source, header)
 
 

@@ -199,7 +199,8 @@ def test_help_documents_every_option(work, capsys):
     for o in ["grad", "check", "--wrt", "--at", "example"]:
         assert o in p.stdout, o
     for command, options in [
-        ("grad", ["--wrt", "--mode", "-o", "--output", "reverse", "forward", "example"]),
+        ("grad", ["--wrt", "--mode", "-o", "--output", "reverse", "forward", "--like",
+                  "--at-file", "example"]),
         ("check", ["--at", "--at-file", "--wrt", "exit status", "example"]),
     ]:
         with pytest.raises(SystemExit) as e:
