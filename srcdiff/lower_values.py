@@ -331,6 +331,9 @@ class Values(Names, StructValues):
                 args[0], STRUCTS):
             return ir.Const(len(args[0].items if isinstance(args[0], TupleVal)
                                 else args[0].entries))
+        if found and obj is sum and 1 <= len(args) <= 2 and not kwargs and isinstance(
+                args[0], TupleVal) and (total := self.tuple_sum(args, node, hint)) is not None:
+            return total  # `sum(xs)` of a helper's `*xs`: its items added
         args = [self.pack(a, n) for a, n in zip(args, node.args)]
         kwargs = {k.arg: self.pack(kwargs[k.arg], k.value) for k in node.keywords}
         if found:
