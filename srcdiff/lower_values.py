@@ -220,6 +220,9 @@ class Values(Names, StructValues):
     e_BoolOp = e_Compare
 
     def e_IfExp(self, node, hint):
+        known = self.known_test(node.test)  # `opts["s"] if "s" in opts else 1.0`
+        if known is not None:
+            return self.value(node.body if known else node.orelse, hint)
         cond = self.condition(node.test)
         branches = []
         for sub in (node.body, node.orelse):

@@ -66,6 +66,11 @@ def f_user_function(x):
     return np.sum(np.array([sigmoid(x), sigmoid(2.0 * x)]))
 
 
+def f_calls_helper_importing_numpy(x):
+    return li.cosh_sum(x) * 2.0
+
+
+MODEL = li.Model(1.5)
 X3 = np.array([0.4, -1.1, 1.7])
 POS = np.array([0.6, 1.5, 3.2])  # gammaln's domain
 HAND = {  # f, point, d f / d x by hand
@@ -84,6 +89,8 @@ HAND = {  # f, point, d f / d x by hand
     "package_module": (li.via_module, X3, lambda x: utils.sigmoid(x) * (
         1 + x * (1 - utils.sigmoid(x)))),
     "package_dotted": (li.dotted, 0.9, lambda x: -x * utils.gauss(x) * utils.SCALE),
+    "helper_numpy": (f_calls_helper_importing_numpy, X3, lambda x: 2.0 * np.sinh(x)),
+    "method": (MODEL.loss, X3, lambda x: 1.5 * utils.sigmoid(x)),
     "helper_imports": (li.calls_helper, 0.5, lambda x: math.sin(x) * math.cos(x) + x * (
         math.cos(x) ** 2 - math.sin(x) ** 2)),
 }
@@ -134,8 +141,15 @@ def test_source_uses_the_modules_own_names():
     g = srcdiff.grad(f_from_math)
     g(0.7)
     assert "math.pi * math.cos(x)" in code(g.source), g.source
-    g = srcdiff.grad(f_dotted)
-    assert "np.linalg.norm(x)" in code(g.source) or "2 * x" in code(g.source), g.source
+    g = srcdiff.grad(f_calls_helper_importing_numpy)  # a helper's own `import numpy as np`
+    g(X3)
+    assert "np.sinh(x)" in code(g.source) and "np_1" not in code(g.source), g.source
+    g = srcdiff.grad(f_dotted)  # `import numpy.linalg` binds numpy: this module's `np`
+    assert "norm_x = np.linalg.norm(x)" in code(g.source), g.source
+    g = srcdiff.grad(f_dotted_as)  # `la` is no name here: the module arrives as `la`
+    assert "d_x = x / la.norm(x)" in code(g.source), g.source
+    g = srcdiff.grad(f_scipy)  # `scipy.special` is `sp` here
+    assert "sp.gammaln(x)" in code(g.source), g.source
 
 
 def test_source_of_a_module_without_imports_at_its_top():

@@ -2,7 +2,8 @@
 nested defs that do): at an inlined call the positional arguments and keywords are
 known, so `args` is a tuple and `kwargs` a dict built at the call, kept entry by
 entry (`sum(xs)`, `for x in xs`, `len(xs)`, `xs[-1]`, `opts["w"]`, `opts.get`,
-`"b" in opts`, passing them on with `*xs, **opts`). Checked in both modes against
+`opts.items()`, `"b" in opts` in an `if` or a conditional expression, passing them
+on with `*xs, **opts`). Checked in both modes against
 hand formulas and central differences; the derivative reads like hand code."""
 import math
 
@@ -92,6 +93,26 @@ def f_one_and_none(x, w):
     return _sum_all(x) * w + _sum_all() + _first_rest(w, x)
 
 
+def _options(x, **opts):
+    s = opts["s"] if "s" in opts else 1.0
+    total = 0.0
+    for _, v in opts.items():
+        total = total + v * x
+    return s * x + total + len(opts) + (0.0 if "t" not in opts else opts["t"] * x)
+
+
+def _named(a, b=1.0):
+    return a * b
+
+
+def _pass_on(x, **kw):
+    return _named(x, **kw)
+
+
+def f_options(x, w):
+    return _options(x, s=w, t=2.0) + _options(x) + _pass_on(x, b=w) + _pass_on(x)
+
+
 def _tanh_d(z):
     return 1 - np.tanh(z) ** 2
 
@@ -114,6 +135,8 @@ HAND = {  # f, (x, w), (d/dx, d/dw) by hand
     "method": (f_method, (0.3, 0.8), lambda x, w: (
         1.5 * (1 + w) * w, 1.5 * ((1 + x) * w + (x + w + x * w)))),
     "one_and_none": (f_one_and_none, (0.3, 0.8), lambda x, w: (w + 1.0, x + 1.0)),
+    # (w x + (w x + 2 x) + 2 + 2 x) + x + x w + x
+    "options": (f_options, (0.3, 0.8), lambda x, w: (3 * w + 6, 3 * x)),
 }
 
 

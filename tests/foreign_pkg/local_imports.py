@@ -33,3 +33,18 @@ def calls_helper(x):
 def sine(x):
     from math import sin
     return sin(x) * x
+
+
+def cosh_sum(z):
+    import numpy as np
+    return np.sum(np.cosh(z))
+
+
+class Model:
+    def __init__(self, k):
+        self.k = k
+
+    def loss(self, w):
+        import numpy as np
+        from .utils import softplus
+        return np.sum(softplus(w)) * self.k
