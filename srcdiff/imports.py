@@ -47,9 +47,8 @@ def scope_imports(node, globals_: dict, filename: str) -> dict[str, Imported]:
                 a.name == "*" for a in s.names):
             continue
         for alias, got in _run(s, globals_, filename):
-            old = out.get(alias.asname or alias.name.split(".")[0])
             name = alias.asname or alias.name.split(".")[0]
-            if old is not None and old.value is not got.value:
+            if name in out and out[name].value is not got.value:
                 raise unsupported(f"two imports binding {name!r} to different objects",
                                   filename, s)
             out.setdefault(name, got)

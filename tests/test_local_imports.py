@@ -131,6 +131,21 @@ def test_second_derivatives(f, x, want):
     np.testing.assert_allclose(srcdiff.hessian(f)(x), want(x), rtol=1e-12, atol=1e-15)
 
 
+def f_loop(x, n):
+    import math
+    from math import sin
+    for _ in range(n):
+        x = 0.9 * x + 0.1 * sin(x) * math.pi
+    return x
+
+
+@pytest.mark.parametrize("options", [{"mode": "reverse"}, {"mode": "forward"},
+                                     {"checkpoint": 3}])
+def test_a_loop_reading_imported_names(options):
+    g = srcdiff.grad(f_loop, **options)(0.4, 10)
+    assert g == pytest.approx(central(f_loop, (0.4, 10), 0), rel=1e-6)
+
+
 def test_source_uses_the_modules_own_names():
     """This module has `np` and `math`: the derivative writes them, injects nothing."""
     g = srcdiff.grad(f_numpy)

@@ -162,6 +162,15 @@ def test_entry_points_against_central_differences(case):
     assert srcdiff.check(f, *args, wrt=(0, 1)).ok
 
 
+def test_second_derivatives():
+    """hessian and grad(grad(.)) through a helper's `*xs`."""
+    x, w = np.array([0.2, -0.5, 1.1]), 0.7
+    want = np.diag(2 + 2 * w * w - 2 * np.cos(2 * x))
+    np.testing.assert_allclose(srcdiff.hessian(f_arrays)(x, w), want, rtol=1e-12, atol=1e-15)
+    d2 = srcdiff.grad(srcdiff.grad(f_loop))(0.3, 0.8)  # d/dx (2x + 3 + 2y)
+    assert d2 == pytest.approx(2.0, rel=1e-12)
+
+
 def test_source_adds_the_items():
     """`sum(xs)` of `*xs` is its items added, not a tuple packed and summed."""
     g = srcdiff.grad(f_sum, wrt=(0, 1))
