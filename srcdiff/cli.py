@@ -217,6 +217,13 @@ def load(target: str):
 
 
 def _import_path(path: str) -> types.ModuleType:
+    dotted, root = _package_module(path)
+    if dotted is not None:  # a module of a package: imported by its dotted name, so that
+        if root not in sys.path:  # its relative imports (`from .utils import f`) work
+            sys.path.insert(0, root)
+        module = _running(path, importlib.import_module, dotted)
+        if os.path.realpath(getattr(module, "__file__", "") or "") == os.path.realpath(path):
+            return module  # (else another package of that name is first on sys.path)
     stem = os.path.splitext(os.path.basename(path))[0]
     name = stem if stem.isidentifier() and stem not in sys.modules else f"_srcdiff_{id(path)}"
     directory = os.path.dirname(os.path.abspath(path))
@@ -227,13 +234,33 @@ def _import_path(path: str) -> types.ModuleType:
         raise CliError(f"cannot import {path} (is it a .py file?)")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
+    _running(path, spec.loader.exec_module, module)
+    return module
+
+
+def _running(path: str, load, arg):
+    """`load(arg)`, importing `path`: what fails there is one line (a CliError)."""
     try:
-        spec.loader.exec_module(module)
+        return load(arg)
     except SyntaxError as e:
         raise CliError(f"{e.filename or path}, line {e.lineno}: syntax error: {e.msg}") from None
     except Exception as e:
         raise CliError(f"importing {path} failed: {_describe(e)}") from None
-    return module
+
+
+def _package_module(path: str) -> tuple[str | None, str]:
+    """(`pkg.sub.mod`, the directory holding `pkg`) for a file inside a package (its
+    directories up to there have `__init__.py`), else (None, "")."""
+    directory, stem = os.path.split(os.path.abspath(path))
+    parts = [os.path.splitext(stem)[0]]
+    while os.path.isfile(os.path.join(directory, "__init__.py")):
+        directory, name = os.path.split(directory)
+        parts.insert(0, name)
+    if len(parts) == 1 or not all(p.isidentifier() for p in parts):
+        return None, ""
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts), directory
 
 
 def parse_wrt(text: str | None, fn) -> Any:

@@ -61,6 +61,15 @@ class NotDifferentiableError(LocatedError):
     """A call to something with no derivative rule and no source to transform."""
 
 
+class ImportFailedError(LocatedError, ImportError):
+    """An import statement inside the function failed when srcdiff ran it: the
+    user's own ImportError (also catchable as one), at the statement's line."""
+
+    def __init__(self, message: str, loc: Loc | None = None, name: str | None = None):
+        super().__init__(message, loc)
+        self.name = name
+
+
 class NonScalarOutputError(SrcDiffError):
     """`grad` of a function whose result is not a scalar."""
 

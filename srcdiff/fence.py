@@ -26,8 +26,7 @@ from .source import unsupported
 UNSUPPORTED = {
     ast.Try: "try/except", ast.With: "a with block", ast.ClassDef: "a class definition",
     ast.Global: "a global declaration", ast.Nonlocal: "a nonlocal declaration",
-    ast.Delete: "del", ast.Raise: "raise", ast.Import: "import inside the function",
-    ast.ImportFrom: "import inside the function", ast.FunctionDef: "a nested def",
+    ast.Delete: "del", ast.Raise: "raise", ast.FunctionDef: "a nested def",
     ast.AsyncFunctionDef: "async def", ast.AsyncFor: "async for", ast.AsyncWith: "async with",
     ast.Yield: "yield (a generator)", ast.YieldFrom: "yield from (a generator)",
     ast.Await: "await (a coroutine)", ast.Lambda: "a lambda inside the function",
@@ -121,6 +120,14 @@ class Fence(ast.NodeVisitor):
         self.bound: set = set()  # names bound by the `sum` comprehensions being visited
         self.branches = 0  # depth inside the branches of `a if c else b`
         self.keys = itertools.count()
+        self.depth = 0  # inside the blocks of an if or a loop
+
+    def nested(self, *blocks) -> None:
+        """The blocks of an if or a loop."""
+        self.depth += 1
+        for b in blocks:
+            self.block(b)
+        self.depth -= 1
 
     def generic_visit(self, node):
         raise rejection(node, self.filename)
@@ -166,6 +173,18 @@ class Fence(ast.NodeVisitor):
     visit_Break = visit_Continue = visit_Pass
     visit_Assert = visit_Pass  # kept as written where the lowering can (lower.s_Assert)
 
+    def visit_Import(self, s):
+        """Run when the function is transformed (imports.py): only where it runs
+        exactly once, before anything reads its names."""
+        if self.depth:
+            raise unsupported("an import inside an if or a loop", self.filename, s,
+                              "import at the top of the function (or of the module)")
+        if any(a.name == "*" for a in s.names):
+            raise unsupported("import * (it binds names known only when it runs)",
+                              self.filename, s, "import the names you use")
+
+    visit_ImportFrom = visit_Import
+
     def visit_Return(self, s):
         if s.value is None:
             return
@@ -194,14 +213,13 @@ class Fence(ast.NodeVisitor):
         if s.decorator_list:
             raise unsupported("a decorated nested def", self.filename, s.decorator_list[0])
         self.function(s)
+        depth, self.depth = self.depth, 0  # (its own top level)
         self.block(s.body)
+        self.depth = depth
 
     def function(self, node) -> None:
         """A nested def's or lambda's parameters: defaults are lowered where it is made."""
         a = node.args
-        if a.vararg or a.kwarg:
-            raise unsupported("a nested def or lambda with *args or **kwargs parameters",
-                              self.filename, a.vararg or a.kwarg)
         for d in a.defaults + [d for d in a.kw_defaults if d is not None]:
             self.visit(d)
 
@@ -233,19 +251,16 @@ class Fence(ast.NodeVisitor):
 
     def visit_If(self, s):
         self.condition(s.test)
-        self.block(s.body)
-        self.block(s.orelse)
+        self.nested(s.body, s.orelse)
 
     def visit_While(self, s):
         self.kept.visit(s.test)
-        self.block(s.body)
-        self.block(s.orelse)
+        self.nested(s.body, s.orelse)
 
     def visit_For(self, s):
         self.visit(s.iter)
         self.target(s.target)
-        self.block(s.body)
-        self.block(s.orelse)
+        self.nested(s.body, s.orelse)
 
     # ----- expressions the lowering lowers -----
     def visit_Name(self, node):

@@ -3,13 +3,15 @@
 Takes a resolved user function and the call site (lowered arguments); gives why
 it cannot be inlined (`why_not`: recursion, no source) or the
 environment its body starts from (`bind_params`: parameter -> argument, with
-constant defaults). The lowering then lowers the body with a fresh `Lowerer`.
+constant defaults; `*args` a tuple and `**kwargs` a dict built at the call,
+kept entry by entry, structs.py). The lowering then lowers the body with a fresh `Lowerer`.
 """
 from __future__ import annotations
 
 import ast
 
 from . import ir
+from .structs import DictVal, TupleVal
 from .errors import NoSourceError, NotDifferentiableError, UnsupportedSyntaxError, how_to_register
 from .source import loc_of, parse_function, unsupported
 
@@ -55,17 +57,24 @@ def bind(name: str, hnode, defaults: dict, args, kwargs, node, filename: str) ->
         return unsupported(f"this call: {what}", filename, node)
 
     a = hnode.args
-    if a.vararg or a.kwarg:
-        raise unsupported("calling a helper with *args/**kwargs parameters", filename, node)
     names = [p.arg for p in a.posonlyargs + a.args]
-    kwonly = [p.arg for p in a.kwonlyargs]
-    if len(args) > len(names):
+    keywords = [p.arg for p in a.args + a.kwonlyargs]  # (positional-only ones are not)
+    if len(args) > len(names) and not a.vararg:
         raise wrong(f"too many arguments for {name}")
     env = dict(zip(names, args))
+    if a.vararg:  # `*xs`: the tuple of the other positional arguments, built here
+        env[a.vararg.arg] = TupleVal(list(args[len(names):]))
+    extra = {}
     for k, v in kwargs.items():
-        if k in env or k not in names + kwonly:
+        if k in keywords and k not in env:
+            env[k] = v
+        elif a.kwarg and k not in keywords:
+            extra[k] = v
+        else:
             raise wrong(f"bad keyword {k!r} for {name}")
-        env[k] = v
+    if a.kwarg:  # `**opts`: the dict of the other keywords, built here
+        env[a.kwarg.arg] = DictVal(extra)
+    kwonly = [p.arg for p in a.kwonlyargs]
     for p in names + kwonly:
         if p not in env:
             if p not in defaults:
@@ -89,7 +98,7 @@ def local_names(fnode) -> set:
     """The names a nested def or lambda binds itself (its parameters and what it
     assigns): every other name it reads is its enclosing function's."""
     a = fnode.args
-    names = {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs}
+    names = {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs + [a.vararg, a.kwarg] if p}
     body = fnode.body if isinstance(fnode.body, list) else [fnode.body]
     for st in body:
         for n in ast.walk(st):

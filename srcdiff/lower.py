@@ -63,6 +63,8 @@ class Lowerer(Loops, Values):
 
     def function(self, node) -> ir.Function:
         self.top = True
+        self.resolver.bind_imports(node)
+        self.spelling.unbind(node, self.resolver.imported)
         fence.check(node, self.resolver)
         params = []
         statics = static_args.of(self.fn)
@@ -104,6 +106,7 @@ class Lowerer(Loops, Values):
     # ----- inlining the user's own functions -----
     def inlined(self, node, hint: str):
         """The value of a helper's body, lowered into the caller's block."""
+        self.resolver.bind_imports(node)
         fence.check(node, self.resolver, top=False)
         if isinstance(node, ast.Lambda):
             return self.value(node.body, hint)
@@ -129,7 +132,7 @@ class Lowerer(Loops, Values):
             sub = Lowerer(helper, filename, self.counter, env=env, out=self.out,
                           shared={v.id for v in passed if isinstance(v, ir.Var)},
                           stack=self.stack + (self.fn,), spelling=self.spelling)
-            sub.held = {id(d) for v in env.values() for d in _dicts(v)} | self.held
+            sub.held = _held(env, hnode) | self.held
             start = next(self.counter)
             result = sub.inlined(hnode, hint)
         except (UnsupportedSyntaxError, NoSourceError) as e:
@@ -217,6 +220,12 @@ class Lowerer(Loops, Values):
     def s_Pass(self, s):
         pass
 
+    def s_Import(self, s):
+        """Run when the function was transformed: the names it binds are resolved
+        like globals (resolver.bind_imports), so the derivative needs no import."""
+
+    s_ImportFrom = s_Import
+
     def s_Assert(self, s):
         """Kept as written (no derivative): where f fails it, so does the derivative."""
         cond = self.condition(s.test)
@@ -266,9 +275,10 @@ class Lowerer(Loops, Values):
         sub = Lowerer(scope.fn, scope.filename, self.counter, env=env, out=self.out,
                       shared={v.id for v in passed if isinstance(v, ir.Var)},
                       stack=self.stack, spelling=self.spelling)
-        sub.held = {id(d) for v in env.values() for d in _dicts(v)} | self.held
+        sub.held = _held(env, fnode) | self.held
         sub.unbound = scope.unbound
         sub.resolver.locals |= own
+        sub.resolver.imported = dict(scope.resolver.imported)  # (its own: sub.inlined)
         sub.locals_stack = self.locals_stack + (fv,)
         start = next(self.counter)
         result = sub.inlined(fnode, hint)
@@ -309,6 +319,9 @@ class Lowerer(Loops, Values):
     def if_stmt(self, s, rest, broke=None) -> bool:
         """Both branches (each followed by `rest`), joined by phis. `broke`: the
         flag of the loop whose `else` this is (its `orelse` is the path that broke)."""
+        known = self.known_test(s.test) if broke is None else None
+        if known is not None:  # `if "b" in opts:`, known here: the branch taken only
+            return self.block(s.body if known else s.orelse, rest)
         cond = self.condition(s.test)
         before = self.env
         branches = []
@@ -386,6 +399,13 @@ class Lowerer(Loops, Values):
         if self.maybe_unbound(a) or self.maybe_unbound(b, broke):
             self.unbound[v.id] = None
         return v
+
+
+def _held(env: dict, fnode) -> set:
+    """The ids of the dicts the caller of `fnode` holds too: those it passed (the
+    `**kwargs` dict is a new one, built at the call; its entries are the caller's)."""
+    kwarg = fnode.args.kwarg.arg if fnode.args.kwarg else None
+    return {id(d) for k, v in env.items() for d in _dicts(v)[k == kwarg:]}
 
 
 def _dicts(v) -> list:

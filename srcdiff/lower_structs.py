@@ -158,6 +158,30 @@ class StructValues:
             keywords += items
         return ast.copy_location(ast.Call(node.func, args, keywords), node)
 
+    def known_test(self, node):
+        """`"k" in d` (or `not in`) of a dict built here (a helper's `**opts`): True
+        or False, known when lowering; None for any other test."""
+        if not (isinstance(node, ast.Compare) and len(node.ops) == 1
+                and isinstance(node.ops[0], (ast.In, ast.NotIn))
+                and isinstance(node.left, ast.Constant)
+                and isinstance(node.comparators[0], ast.Name)):
+            return None
+        d = self.env.get(node.comparators[0].id)
+        key = node.left.value
+        if not isinstance(d, DictVal) or isinstance(d.entries.get(key), Undefined):
+            return None
+        return (key in d.entries) == isinstance(node.ops[0], ast.In)
+
+    def tuple_sum(self, args: list, node, hint: str):
+        """`sum(t[, start])` of a tuple built here (a helper's `*xs`): its items
+        added in order, as `sum` adds them; None when an item is a tuple or dict."""
+        if any(isinstance(v, (TupleVal, DictVal)) for v in args[0].items):
+            return None
+        acc = self.pack(args[1], node) if len(args) == 2 else ir.Const(0)
+        for v in args[0].items:
+            acc = self.assign(hint, ir.Call(operator.add, None, [acc, v]), node)
+        return acc
+
     def dict_method(self, d: DictVal, node, args, kwargs):
         """`d.get(k[, default])`, `d.keys()`, `d.values()`, `d.items()` of a dict
         built in the function (the last three as tuples, fixed when lowered)."""

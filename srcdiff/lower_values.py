@@ -220,6 +220,9 @@ class Values(Names, StructValues):
     e_BoolOp = e_Compare
 
     def e_IfExp(self, node, hint):
+        known = self.known_test(node.test)  # `opts["s"] if "s" in opts else 1.0`
+        if known is not None:
+            return self.value(node.body if known else node.orelse, hint)
         cond = self.condition(node.test)
         branches = []
         for sub in (node.body, node.orelse):
@@ -331,6 +334,9 @@ class Values(Names, StructValues):
                 args[0], STRUCTS):
             return ir.Const(len(args[0].items if isinstance(args[0], TupleVal)
                                 else args[0].entries))
+        if found and obj is sum and 1 <= len(args) <= 2 and not kwargs and isinstance(
+                args[0], TupleVal) and (total := self.tuple_sum(args, node, hint)) is not None:
+            return total  # `sum(xs)` of a helper's `*xs`: its items added
         args = [self.pack(a, n) for a, n in zip(args, node.args)]
         kwargs = {k.arg: self.pack(kwargs[k.arg], k.value) for k in node.keywords}
         if found:

@@ -5,7 +5,8 @@ callee or attribute node, the object it names (`Resolver.callee`), and for a
 name the function does not bind, the value to read (`Resolver.outer`: a closure
 constant, or the name read live). Resolution is by object, so an alias
 (`from math import sin as s`) finds the rule and a shadowed builtin never picks
-the wrong one. Every global or builtin it relied on is recorded in `guards` as
+the wrong one; a name an import inside the function binds (imports.py) is resolved
+like a global. Every global or builtin it relied on is recorded in `guards` as
 (namespace, name, object, or MISSING for "must stay unbound"): a cached lowering
 is reused only while `guards_hold`. A name an inlined helper of another module
 reads is written as the root's code can read it (spelling.py).
@@ -20,6 +21,7 @@ import sysconfig
 import types
 
 from . import ir
+from .imports import scope_imports
 from .rules.table import lookup
 from .source import unsupported
 from .spelling import MISSING, Spelling
@@ -97,6 +99,13 @@ class Resolver:
         self.helpers: dict = {}  # srcdiff runtime helpers defined in the body
         self.guards: list = []
         self.views: dict = {}  # closure name -> its CellView (one per cell: guards dedupe)
+        self.imported: dict = {}  # name -> imports.Imported: bound by an import in the body
+
+    def bind_imports(self, node) -> None:
+        """The names the imports in `node`'s body bind (imports.py) are read like
+        globals (a nested def's, after those of the function it reads)."""
+        self.imported.update(scope_imports(node, self.globals, self.filename))
+        self.locals -= set(self.imported)
 
     def define_helper(self, name: str) -> None:
         """A runtime helper `def`ined in the body (generated code does this)."""
@@ -108,6 +117,11 @@ class Resolver:
         if isinstance(node, ast.Name):
             if node.id in self.helpers:
                 return True, self.helpers[node.id]
+            if node.id in self.imported:
+                imp = self.imported[node.id]
+                if imp.home is not None:  # `from m import g`: m.g rebound re-transforms
+                    self.guards.append((vars(imp.home), imp.attr, imp.value))
+                return True, imp.value
             if node.id in env or node.id in self.locals:
                 return False, None
             if node.id in self.closure:
@@ -152,6 +166,8 @@ class Resolver:
         """The value of a name the function reads but does not bind: a closure
         constant as a constant, anything else read live as written."""
         name = node.id
+        if name in self.imported:
+            return ir.Opaque(ast.copy_location(self.spelling.name(self, name), node), {})
         if name in self.locals:
             raise unsupported(f"reading {name!r} before it is assigned", self.filename, node)
         if name in self.closure:

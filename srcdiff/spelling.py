@@ -14,7 +14,10 @@ root's scope:
   (`utils.SCALE`, `utils.softplus`), so it is read live at call time, as the
   root's own globals are; the module is the root's name for it (`L`) or is
   injected under its last dotted name (`utils`);
-- for a cell of the helper's closure: the cell itself, injected (live too).
+- for a cell of the helper's closure: the cell itself, injected (live too);
+- for a name an import inside the function binds (imports.py): a module as
+  above, `from m import g` as the root's own `g` if it is the same object, else
+  `m.g` (`math.pi`, `special.gammaln`, `utils.softplus`).
 
 Injected names arrive in the generated code as closure cells (`injected`), never
 written into the user's module, and are chosen free of every name the root
@@ -49,9 +52,12 @@ class Spelling:
         self.injected: dict[str, object] = {}  # name -> value (a cell: passed as that cell)
         self.guards: list = []
         self._memo: dict = {}
+        self.own: dict = {}  # name -> module: the root's imports inside it (unbind)
 
     def name(self, resolver, name: str) -> ast.expr:
         """`name`, read by `resolver`'s function (not bound in it), for the root."""
+        if name in resolver.imported:
+            return self.imported(resolver.imported[name], name)
         if resolver.fn is self.root:
             return ast.Name(name, ast.Load())
         if name in resolver.closure:
@@ -86,19 +92,50 @@ class Spelling:
         """A copy of a callee or attribute chain (`np.exp`, `L.dense`) with its root
         name spelled for the root (names the function binds are left as written)."""
         node = copy.deepcopy(node)
-        if resolver.fn is self.root:
-            return node
         parent, base = None, node
         while isinstance(base, ast.Attribute):
             parent, base = base, base.value
         if not isinstance(base, ast.Name) or base.id in resolver.helpers or (
-                base.id in resolver.locals):
+                base.id in resolver.locals) or (
+                resolver.fn is self.root and base.id not in resolver.imported):
             return node
         spelled = ast.copy_location(self.name(resolver, base.id), base)
         if parent is None:
             return spelled
         parent.value = spelled
         return node
+
+    def imported(self, imp, name: str) -> ast.expr:
+        """A name an import inside the function binds (imports.Imported), as the
+        derivative, which has no import statement, reads it: a module as the root's
+        name for it; `from m import g`, the root's own global `g` when it is the
+        same object, else `m.g` (read live, like the root's globals)."""
+        if isinstance(imp.value, types.ModuleType):
+            return ast.Name(self.module(imp.value, name), ast.Load())
+        if self._plain(name) and self.globals.get(name, MISSING) is imp.value:
+            self.guards.append((self.globals, name, imp.value))
+            return ast.Name(name, ast.Load())
+        if imp.home is not None and getattr(imp.home, imp.attr, MISSING) is imp.value:
+            return ast.Attribute(ast.Name(self.module(imp.home), ast.Load()), imp.attr,
+                                 ast.Load())
+        return ast.Name(self.inject(name, imp.value, ("value", id(imp.value))), ast.Load())
+
+    def unbind(self, node, imported: dict) -> None:
+        """The root's names that only its imports (in `node`, its def) bind: the
+        derivative has no such local, and no module name an import spells
+        (`co_names` holds `math` for `import math as m`) is read: they are free
+        for what it reads from modules."""
+        names = set(imported)
+        self.locals -= names
+        self.own = {n: imp.value for n, imp in imported.items()
+                    if isinstance(imp.value, types.ModuleType)}
+        words = {w for n in ast.walk(node) if isinstance(n, (ast.Import, ast.ImportFrom))
+                 for m in [a.name for a in n.names] + [getattr(n, "module", None) or ""]
+                 for w in m.split(".")}
+        read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+        self.taken -= {n for n in names | (words - read) if n not in self.globals
+                       and n not in self.cells and not hasattr(builtins, n)
+                       and not _helper_def(n)}
 
     def module(self, mod: types.ModuleType, hint: str = "") -> str:
         """The root's name for `mod`, or the name it is injected under."""
@@ -108,6 +145,9 @@ class Spelling:
             pick = next((k for k in prefer if k in names), names[0])
             self.guards.append((self.globals, pick, mod))
             return pick
+        own = [k for k, v in sorted(self.own.items()) if v is mod]  # the root imports it
+        if own:
+            hint = next((k for k in _PREFERRED.get(mod.__name__, ()) if k in own), own[0])
         return self.inject(hint or mod.__name__.rsplit(".", 1)[-1], mod, ("module", id(mod)))
 
     def inject(self, base: str, value, key) -> str:
@@ -125,6 +165,12 @@ class Spelling:
     def _plain(self, name: str) -> bool:
         """Whether the root reads `name` from its globals (no local or cell hides it)."""
         return name not in self.cells and name not in self.locals
+
+
+def _helper_def(name: str) -> bool:
+    """Whether generated code may define a runtime helper `name` (one that is an
+    import, `_special`, binds the module a derivative's own import of it does)."""
+    return name in runtime.HELPERS and not runtime.HELPERS[name].startswith(("from ", "import "))
 
 
 def module_of(namespace: dict):

@@ -239,15 +239,18 @@ class _Embedder:
                 raise StandaloneError(f"the derivative reads {name!r}, which is not defined "
                                       f"in the module of {describe(self.f)}")
             self.taken.add(name)
-            self._embed_value(name, value)
+            self._embed_value(name, value, source)
 
-    def _embed_value(self, name: str, value: Any) -> None:
+    def _embed_value(self, name: str, value: Any, source: str = "") -> None:
         if _is_srcdiff(value):
             raise StandaloneError(f"the derivative reads {name!r} from srcdiff; a standalone "
                                   "module cannot import srcdiff")
         if isinstance(value, types.ModuleType):
             mod = value.__name__
-            self.imports[name] = f"import {mod}" if mod == name else f"import {mod} as {name}"
+            if mod == name:  # `pkg.utils.f` read: `import pkg.utils` (binds pkg) imports it
+                mod = max(_submodules(value, name, source), key=len, default=mod)
+            self.imports[name] = (f"import {mod}" if mod.split(".")[0] == name
+                                  else f"import {mod} as {name}")
             return
         if (isinstance(value, types.FunctionType) and value.__globals__ is self.globals
                 and value.__name__ != "<lambda>"):
@@ -331,6 +334,26 @@ def free_names(source: str) -> set[str]:
 
     visit(top)
     return out - bound
+
+
+def _submodules(mod: types.ModuleType, name: str, source: str) -> list[str]:
+    """The submodules of `mod` (named `name` in `source`) that `source` reads as
+    attribute chains (`pkg.utils.SCALE`): a package need not import them itself."""
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        chain = []
+        while isinstance(node, ast.Attribute):
+            chain.insert(0, node.attr)
+            node = node.value
+        if not (isinstance(node, ast.Name) and node.id == name):
+            continue
+        value, dotted = mod, mod.__name__
+        for attr in chain:
+            value, dotted = getattr(value, attr, None), f"{dotted}.{attr}"
+            if not isinstance(value, types.ModuleType) or sys.modules.get(dotted) is not value:
+                break
+            out.append(dotted)
+    return out
 
 
 def _import_key(line: str):
