@@ -57,7 +57,7 @@ class Kinds:
     """`kind(atom)` is SCALAR, ARRAY or None; `same_shape(a, b)` is certain."""
 
     def __init__(self, fn: ir.Function, param_kinds: dict[int, str | None], namespace=None,
-                 param_shapes=None):
+                 param_shapes=None, cells=None):
         self.classes = UnionFind()
         self.ckind: dict[int, str | None] = {}
         self.cshape: dict[int, tuple] = {}  # class root -> abstract shape (shapes.py)
@@ -69,6 +69,8 @@ class Kinds:
             if sh is not None:
                 self.cshape[pid] = sh
         self.namespace = namespace  # f's globals: a global's kind is read at build time
+        # what f's closure cells hold (`self` of a bound method): an attribute's kind too
+        self.cells = dict(cells or {})
         # global name (or (module, attribute)) -> the type the kinds assumed
         self.guards: dict = {}
         for pid, k in param_kinds.items():
@@ -162,12 +164,19 @@ class Kinds:
         """The kind of a module constant (`SCALE`, `math.pi`) as it is now; the
         caller re-specialises if its type changes."""
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-            mod = self.namespace.get(node.value.id)
+            mod = self.namespace.get(node.value.id, self.cells.get(node.value.id))
             if isinstance(mod, types.ModuleType):
                 value = getattr(mod, node.attr, None)
                 if kind_of_value(value) is not None:
                     self.guards[(mod, node.attr)] = type(value)
                 return kind_of_value(value)
+            own = getattr(mod, "__dict__", None)
+            if isinstance(own, dict) and node.attr in own and not isinstance(mod, type):
+                value = own[node.attr]  # `self.lam` of the user's object, read live
+                k = kind_of_value(value)
+                if k is not None:
+                    self.guards[(mod, node.attr)] = type(value)
+                return ARRAY if k in (VECTOR, MATRIX, ARRAY3) else k
             return None
         if isinstance(node, ast.Name) and node.id in self.namespace:
             value = self.namespace[node.id]
@@ -375,8 +384,8 @@ class Kinds:
 
 
 def infer(fn: ir.Function, param_kinds: dict[int, str | None], namespace=None,
-          param_shapes=None) -> Kinds:
-    return Kinds(fn, param_kinds, namespace, param_shapes)
+          param_shapes=None, cells=None) -> Kinds:
+    return Kinds(fn, param_kinds, namespace, param_shapes, cells)
 
 
 # ----- complex values: the rules are real; a complex value met by a differentiated one

@@ -26,7 +26,7 @@ from .coalesce import Groups
 from .exprs import G, Ref, assign, name, pv
 from .kinds import SCALAR
 from .rules.table import bind_args
-from .tape import TapedPrimal, TapePlan, reads
+from .tape import TapedPrimal, TapePlan, invariants, reads
 from .template import missing_rule
 
 
@@ -39,6 +39,7 @@ class Reverse(Adjoints):
         self.blocks: list = []  # the blocks enclosing the statement being reversed
         self.computed: dict = {}  # (id(function), id(argument)) -> (value, id(its block))
         self._index(fn.body)
+        self.invariants = invariants(fn, rule_of)  # never taped: the name holds them
         for s in ir.walk(fn.body):
             base = self._scattered(s)
             if base is not None:
@@ -100,11 +101,12 @@ class Reverse(Adjoints):
             provenance.tag(out, 0, None, provenance.ADJOINT)  # pending ones written now
         if self.loop_stack:
             defined = {v.id for s in block for v in ir.stmt_defs(s)}
-            rec = sorted(defined & reads(out))
+            rec = sorted((defined & reads(out)) - self.invariants)
             again = self.recompute(block, rec) if block is self.loop_stack[-1].body else []
             recomputed = {s.var.id for s in again}
             rec = [i for i in rec if i not in recomputed]
-            shaped = self.shapes_only(block, (defined & reads(out, "s")) - set(rec) - recomputed)
+            shaped = self.shapes_only(block, (defined & reads(out, "s")) - set(rec) - recomputed
+                                      - self.invariants)
             self.plan.records[id(block)] = [self.vars[i] for i in rec] + shaped
             out[:0] = [assign(pv(s.var), primal.expr(s.expr)) for s in again]
             if self.plan.records[id(block)]:

@@ -35,6 +35,42 @@ def reads(code, role: str = "v") -> set[int]:
     return out
 
 
+def invariants(fn: ir.Function, rule_of) -> set[int]:
+    """Values computed in a loop from values no loop changes (`t = 0.5 * dt` in an
+    RK4 step): every trip computes the same value into the same name, so the
+    reverse sweep reads the name as the forward sweep left it, and nothing is
+    taped. Only a pure rule's result (`rule_of`), never a value whose name a
+    loop or branch shares (a carried value, a branch's value)."""
+    looped: set[int] = set()  # values defined inside a loop (and indices, phis)
+    shared: set[int] = set()
+    for st in ir.walk(fn.body):
+        if isinstance(st, ir.Loop):
+            for inner in ir.walk(st.body):
+                looped.update(v.id for v in ir.stmt_defs(inner))
+            looped.update(c.phi.id for c in st.carried)
+            shared.update(x.id for c in st.carried for x in (c.init, c.next)
+                          if isinstance(x, ir.Var))
+            if st.index is not None:
+                looped.add(st.index.id)
+        elif isinstance(st, ir.If):
+            shared.update(x.id for p in st.outs for x in (p.then, p.orelse)
+                          if isinstance(x, ir.Var))
+    out = set()
+    for st in ir.walk(fn.body):
+        if not (isinstance(st, ir.Assign) and st.var.id in looped and st.var.id not in shared
+                and isinstance(st.expr, ir.Call)):
+            continue
+        rule = rule_of(st.expr)
+        if rule is None or rule.effect_free or rule.iterator or rule.keeps:
+            continue
+        atoms = list(st.expr.args) + list(st.expr.kwargs.values())
+        if all(isinstance(a, ir.Const) or isinstance(a, ir.Var) and a.id not in looped
+               or isinstance(a, ir.Opaque) and not any(u.id in looped for u in a.uses.values())
+               for a in atoms):
+            out.add(st.var.id)
+    return out
+
+
 def shape_refs(code) -> None:
     """Resolve the shape references `Ref("s", v)` in `code`, in place, to `v`: where
     the tape restored `v` for its shape only, `v` is then a stand-in of that shape."""

@@ -103,6 +103,17 @@ def namespace(f, lw: Lowered) -> dict:
     return {**f.__globals__, **mods} if mods else f.__globals__
 
 
+def _cells(f) -> dict:
+    """What `f`'s closure cells hold now (the object of a bound method's `self`)."""
+    out = {}
+    for key, cell in zip(f.__code__.co_freevars, f.__closure__ or ()):
+        try:
+            out[key] = cell.cell_contents
+        except ValueError:  # (an empty cell)
+            pass
+    return out
+
+
 def opaque_bases(f, fn: ir.Function, args, ns=None):
     """For a call with these arguments: whether an indexed atom is an object with
     its own `__getitem__` (not an array, list, tuple, dict or string)."""
@@ -198,7 +209,7 @@ def setup(f, wrt: tuple[int, ...], args, strict: bool = True) -> Setup:
                               None if args is None else opaque_bases(f, fn, args, ns))
     pk = param_kinds(fn, args, any(v is np for v in ns.values()))  # (helpers' too)
     ps = None if args is None else {p.id: shapes.of_value(a) for p, a in zip(fn.params, args)}
-    vk = kinds.infer(fn, pk, ns, ps)
+    vk = kinds.infer(fn, pk, ns, ps, _cells(f))
     kinds.refuse_complex(fn, active, ns)
     if args is not None:
         foreign.refuse_leaves(f, [p.hint for p in fn.params], args)

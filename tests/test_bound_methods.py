@@ -120,3 +120,28 @@ def test_grad_of_an_object_with_call(mode):
     np.testing.assert_allclose(g(x), A @ x, rtol=1e-12)  # (A symmetric)
     q.A = 2 * A  # attributes read at each call
     np.testing.assert_allclose(g(x), 2 * A @ x, rtol=1e-12)
+
+
+class _Ridge:
+    def __init__(self, lam):
+        self.lam = lam
+
+    def loss(self, w, X, y):
+        r = X @ w - y
+        return np.mean(r * r) + self.lam * np.sum(w * w)
+
+
+def test_an_attribute_of_the_object_has_the_kind_of_its_value_now():
+    """`self.lam` a float: the code needs no shape helper, and nothing is computed
+    for its shape; set to another float, the same code serves; the hand gradient."""
+    m = _Ridge(0.1)
+    rng = np.random.default_rng(4)
+    w, X, y = rng.normal(size=3), rng.normal(size=(5, 3)), rng.normal(size=5)
+    g = srcdiff.grad(m.loss)
+    np.testing.assert_allclose(g(w, X, y), 2 * X.T @ (X @ w - y) / 5 + 0.2 * w, rtol=1e-12)
+    from source_text import code
+    assert "_unbroadcast" not in g.source and "np.mean(r * r)" not in code(g.source)
+    m.lam = 0.5
+    np.testing.assert_allclose(g(w, X, y), 2 * X.T @ (X @ w - y) / 5 + 1.0 * w, rtol=1e-12)
+    m.lam = np.float64(0.5)  # another type: the kinds it was built for no longer hold
+    np.testing.assert_allclose(g(w, X, y), 2 * X.T @ (X @ w - y) / 5 + 1.0 * w, rtol=1e-12)
