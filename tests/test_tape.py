@@ -181,3 +181,60 @@ def test_a_value_read_only_for_its_shape_is_not_taped():
     p = Plan(rnn, None)  # the generic code, for any shapes
     assert p.phis[0] | p.body[0] == {"h"}
     assert p.stubs and "_shape_stub(" in p.text()
+
+
+def rk_step_invariants(x, dt, n):
+    for _ in range(n):
+        h = 0.5 * dt
+        k1 = math.sin(x)
+        k2 = math.sin(x + h * k1)
+        x = x + dt * k2
+    return x
+
+
+def test_a_value_computed_in_the_loop_from_values_no_loop_changes_is_not_taped():
+    p = Plan(rk_step_invariants, [0.4, 0.1, 3], wrt=(0, 1))
+    assert "h" not in p.body[0] and "h" not in p.stubs  # 0.5 * dt: the name holds it
+
+
+def invariant_in_a_branch(x, w, n):
+    for i in range(n):
+        if i % 2 == 0:
+            c = math.cos(w)  # the same value on the trips that compute it
+            x = x * c
+        else:
+            x = math.sin(x)
+    return x
+
+
+def invariant_of_the_outer_loop(x, w, n):
+    for i in range(n):
+        a = w * (i + 1)  # changes with the outer trip
+        for _ in range(2):
+            b = a * 0.5  # invariant in the inner loop only: taped there
+            x = x * b + math.sin(x)
+    return x
+
+
+def after_zero_trips(x, w, n):
+    for _ in range(n):
+        c = 2.0 * w
+        x = x * c
+    return x + w
+
+
+def _fd(f, args, i, h=1e-6):
+    a, b = list(args), list(args)
+    a[i] += h
+    b[i] -= h
+    return (f(*a) - f(*b)) / (2 * h)
+
+
+@pytest.mark.parametrize("f, args", [
+    (rk_step_invariants, (0.4, 0.1, 5)), (invariant_in_a_branch, (0.7, 0.3, 5)),
+    (invariant_of_the_outer_loop, (0.2, 0.9, 3)), (after_zero_trips, (0.5, 0.3, 0)),
+    (after_zero_trips, (0.5, 0.3, 4))])
+def test_gradients_through_loop_invariants_match_differences(f, args):
+    got = srcdiff.grad(f, wrt=(0, 1))(*args)
+    for i, g in enumerate(got):
+        assert g == pytest.approx(_fd(f, args, i), rel=1e-6, abs=1e-9), (f.__name__, i)
