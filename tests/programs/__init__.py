@@ -14,7 +14,8 @@ from .registry import Program
 MODULES = ("ode", "likelihoods", "nets", "physics", "finance", "optim", "signal_proc", "linalg",
            "ml", "numpy_style", "scalar_style", "stats", "geometry", "polynomials", "idioms",
            "structured", "params", "containers3",
-           "fnargs3", "objects3", "domains3")
+           "fnargs3", "objects3", "domains3", "closures3",
+           "models3")
 
 
 def _collect() -> dict[str, Program]:
