@@ -15,7 +15,8 @@ MODULES = ("ode", "likelihoods", "nets", "physics", "finance", "optim", "signal_
            "ml", "numpy_style", "scalar_style", "stats", "geometry", "polynomials", "idioms",
            "structured", "params", "containers3",
            "fnargs3", "objects3", "domains3", "closures3",
-           "models3", "trajectories3", "numerics3")
+           "models3", "trajectories3", "numerics3",
+           "mutation3", "dispatch3")
 
 
 def _collect() -> dict[str, Program]:
