@@ -8,6 +8,7 @@ it made a new array, and gives a wrong gradient with no error:
   enumerate_imul   for i, p in enumerate(L): p *= (i + 2)
   dict_item_iadd   d = {"a": z, "b": z}; d["b"] += w
   list_item_imul   L = [z]; L[0] *= 2.0; ... z   (z changed too)
+  input_in_dict    state = {"x": x0}; state["x"] += 1.0; ... x0   (f's input changed)
 
 The same update on a plain name holding a shared array (y = z; y += w), or through
 another name for the list (M = L; M[0] = ...), or through a loop over a *tuple* or over
@@ -54,7 +55,14 @@ def list_item_imul(w):
     return np.sum(z * w)  # = 2 sum(w**2)
 
 
+def input_in_dict(w):
+    state = {"x": w}
+    state["x"] += 1.0
+    return np.sum(w * state["x"])  # = sum((w + 1)**2): want 2 (w + 1), got 2 w + 1
+
+
 w = np.array([0.3, -0.7])
+print("input_in_dict", srcdiff.grad(input_in_dict)(w.copy()), "want", 2 * (w + 1))
 for f, k in ((loop_var_imul, 36), (loop_var_iadd, 12), (enumerate_imul, 24), (dict_item_iadd, 8),
              (list_item_imul, 4)):
     for mode in ("reverse", "forward"):
