@@ -16,7 +16,8 @@ MODULES = ("ode", "likelihoods", "nets", "physics", "finance", "optim", "signal_
            "structured", "params", "containers3",
            "fnargs3", "objects3", "domains3", "closures3",
            "models3", "trajectories3", "numerics3",
-           "mutation3", "dispatch3", "estimation3", "meta3")
+           "mutation3", "dispatch3", "estimation3", "meta3",
+           "numpy_lib3")
 
 
 def _collect() -> dict[str, Program]:
