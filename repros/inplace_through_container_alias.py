@@ -6,6 +6,8 @@ it made a new array, and gives a wrong gradient with no error:
   loop_var_imul    for v in L: v *= 3.0          (L's items change: want 9x, got 1x)
   loop_var_iadd    for v in vel: v += w          (the velocity-update idiom)
   enumerate_imul   for i, p in enumerate(L): p *= (i + 2)
+  (also: for W, b in layers: W *= 2.0; for p, q in zip(a, b): p += q; a loop over a
+   list comprehension's result; nested loops)
   dict_item_iadd   d = {"a": z, "b": z}; d["b"] += w
   list_item_imul   L = [z]; L[0] *= 2.0; ... z   (z changed too)
   input_in_dict    state = {"x": x0}; state["x"] += 1.0; ... x0   (f's input changed)
