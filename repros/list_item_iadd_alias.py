@@ -4,7 +4,7 @@ slot holding it changes too (here L[0], and w itself: f modifies its input).
 srcdiff differentiates it as L[1] = L[1] + w, without the alias:
     f(w) = sum(L[0] * L[1]) = sum((2w) * (2w))  ->  grad 8w
     srcdiff reverse: 4w (wrong, no error); forward: ValueError (see
-    forward_list_of_arrays_setitem.py).
+    list_of_arrays_setitem_crash.py).
 The same update on a plain name (z = w; z += w) is refused ("an in-place update of a
 value that another name or a list refers to"); on a list item it is not."""
 import numpy as np
