@@ -1,7 +1,10 @@
 """Calling a helper that has **kwargs (or *args) parameters is refused:
 "srcdiff does not support calling a helper with *args/**kwargs parameters".
 Solvers are written this way: odeint(rhs, y0, ts, **params) -> rhs(y, t, **params),
-and rk4_step(rhs, state, dt, *args) -> rhs(state, *args)."""
+and rk4_step(rhs, state, dt, *args) -> rhs(state, *args).
+f itself with *args is refused too ("srcdiff does not support *args or **kwargs
+parameters") - the scipy.optimize.minimize(fun, x0, args=(X, y)) signature
+fun(theta, *args) is everywhere (objective below)."""
 import numpy as np
 
 import srcdiff
@@ -30,6 +33,17 @@ def with_args(beta):
     return step(rhs, 1.0, 0.25, beta)
 
 
+def objective(theta, *args):
+    X, y = args
+    return np.sum((X @ theta - y) ** 2)
+
+
+for mode in ("reverse", "forward"):
+    try:
+        print("objective", mode, srcdiff.grad(objective, mode=mode)(np.zeros(2), np.eye(2),
+                                                                     np.ones(2)))
+    except Exception as e:
+        print("objective", mode, type(e).__name__, str(e).splitlines()[0])
 for f in (with_kwargs, with_args):
     for mode in ("reverse", "forward"):
         try:

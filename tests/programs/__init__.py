@@ -17,7 +17,8 @@ MODULES = ("ode", "likelihoods", "nets", "physics", "finance", "optim", "signal_
            "fnargs3", "objects3", "domains3", "closures3",
            "models3", "trajectories3", "numerics3",
            "mutation3", "dispatch3", "estimation3", "meta3",
-           "numpy_lib3", "pde3", "solvers3")
+           "numpy_lib3", "pde3", "solvers3",
+           "workflows3")
 
 
 def _collect() -> dict[str, Program]:
