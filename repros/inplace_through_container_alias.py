@@ -11,6 +11,10 @@ it made a new array, and gives a wrong gradient with no error:
   dict_item_iadd   d = {"a": z, "b": z}; d["b"] += w
   list_item_imul   L = [z]; L[0] *= 2.0; ... z   (z changed too)
   input_in_dict    state = {"x": x0}; state["x"] += 1.0; ... x0   (f's input changed)
+  shallow_copy     M = list(L) (or L.copy(), L[:]); M[0] += w; ... L[0]
+  values_list      vals = list(d.values()); vals[0] += w; ... d["a"]
+  walrus_item      L = [(z := 1.0 * w)]; L[0] *= 3.0; ... z
+  zip_loop_var     for a, b in zip([z], [w]): a += b; ... z
 
 The same update on a plain name holding a shared array (y = z; y += w), or through
 another name for the list (M = L; M[0] = ...), or through a loop over a *tuple* or over
@@ -57,6 +61,33 @@ def list_item_imul(w):
     return np.sum(z * w)  # = 2 sum(w**2)
 
 
+def shallow_copy(w):
+    L = [1.0 * w]
+    M = L.copy()
+    M[0] += w
+    return np.sum(L[0] * w)  # = 2 sum(w**2)
+
+
+def values_list(w):
+    d = {"a": 1.0 * w}
+    vals = list(d.values())
+    vals[0] += w
+    return np.sum(d["a"] * w)  # = 2 sum(w**2)
+
+
+def walrus_item(w):
+    L = [(z := 1.0 * w)]
+    L[0] *= 3.0
+    return np.sum(z * w)  # = 3 sum(w**2)
+
+
+def zip_loop_var(w):
+    z = 1.0 * w
+    for a, b in zip([z], [w]):
+        a += b
+    return np.sum(z * w)  # = 2 sum(w**2)
+
+
 def input_in_dict(w):
     state = {"x": w}
     state["x"] += 1.0
@@ -66,7 +97,8 @@ def input_in_dict(w):
 w = np.array([0.3, -0.7])
 print("input_in_dict", srcdiff.grad(input_in_dict)(w.copy()), "want", 2 * (w + 1))
 for f, k in ((loop_var_imul, 36), (loop_var_iadd, 12), (enumerate_imul, 24), (dict_item_iadd, 8),
-             (list_item_imul, 4)):
+             (list_item_imul, 4), (shallow_copy, 4), (values_list, 4), (walrus_item, 6),
+             (zip_loop_var, 4)):
     for mode in ("reverse", "forward"):
         try:
             got = srcdiff.grad(f, mode=mode)(w.copy())
