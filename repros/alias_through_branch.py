@@ -4,6 +4,8 @@ then `y += w`, changes z's array too; srcdiff differentiates as if y were a new 
 with no error. The same alias made unconditionally (y = z; y += w) is refused with
 "an in-place update of a value that another name or a list refers to".
 
+Item assignment through such an alias is lost the same way (y[0] = ..., setitem_branch).
+
 The pattern users write: a helper with an `inplace` flag,
     out = x if inplace else x.copy(); out /= scale"""
 import numpy as np
@@ -38,6 +40,13 @@ def loop_carried(w):
     return np.sum(z * w)  # grad 4w
 
 
+def setitem_branch(w, flag=True):
+    z = 1.0 * w
+    y = z if flag else z.copy()
+    y[0] = 5.0 * w[1]
+    return np.sum(z * w)  # z = (5 w1, w1): grad (5 w1, 5 w0 + 2 w1)
+
+
 def _scale(x, s, inplace=False):
     out = x if inplace else x.copy()
     out *= s
@@ -57,6 +66,8 @@ def inplace_flag_no_result(w):  # refused, with the message "(this call(...))"
 
 
 w = np.array([0.3, -0.7])
+print("setitem_branch", srcdiff.grad(setitem_branch)(w.copy()), "want",
+      np.array([5 * w[1], 5 * w[0] + 2 * w[1]]))
 for f, k in ((if_stmt, 4), (cond_expr, 4), (loop_carried, 4), (inplace_flag, 18),
              (inplace_flag_no_result, 6)):
     for mode in ("reverse", "forward"):

@@ -15,6 +15,7 @@ it made a new array, and gives a wrong gradient with no error:
   values_list      vals = list(d.values()); vals[0] += w; ... d["a"]
   walrus_item      L = [(z := 1.0 * w)]; L[0] *= 3.0; ... z
   zip_loop_var     for a, b in zip([z], [w]): a += b; ... z
+  loop_var_setitem for v in L: v[0] = 0.0      (item assignment, not only +=)
 
 The same update on a plain name holding a shared array (y = z; y += w), or through
 another name for the list (M = L; M[0] = ...), or through a loop over a *tuple* or over
@@ -88,6 +89,13 @@ def zip_loop_var(w):
     return np.sum(z * w)  # = 2 sum(w**2)
 
 
+def loop_var_setitem(w):
+    L = [1.0 * w, 2.0 * w]
+    for v in L:
+        v[0] = 0.0
+    return np.sum(L[0] * L[1])  # = 2 w1**2: grad (0, 4 w1)
+
+
 def input_in_dict(w):
     state = {"x": w}
     state["x"] += 1.0
@@ -96,6 +104,7 @@ def input_in_dict(w):
 
 w = np.array([0.3, -0.7])
 print("input_in_dict", srcdiff.grad(input_in_dict)(w.copy()), "want", 2 * (w + 1))
+print("loop_var_setitem", srcdiff.grad(loop_var_setitem)(w.copy()), "want", np.array([0.0, 4 * w[1]]))
 for f, k in ((loop_var_imul, 36), (loop_var_iadd, 12), (enumerate_imul, 24), (dict_item_iadd, 8),
              (list_item_imul, 4), (shallow_copy, 4), (values_list, 4), (walrus_item, 6),
              (zip_loop_var, 4)):
