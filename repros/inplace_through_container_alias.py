@@ -104,7 +104,8 @@ def input_in_dict(w):
 
 w = np.array([0.3, -0.7])
 print("input_in_dict", srcdiff.grad(input_in_dict)(w.copy()), "want", 2 * (w + 1))
-print("loop_var_setitem", srcdiff.grad(loop_var_setitem)(w.copy()), "want", np.array([0.0, 4 * w[1]]))
+print("loop_var_setitem", srcdiff.grad(loop_var_setitem)(w.copy()), "want",
+      np.array([0.0, 4 * w[1]]))
 for f, k in ((loop_var_imul, 36), (loop_var_iadd, 12), (enumerate_imul, 24), (dict_item_iadd, 8),
              (list_item_imul, 4), (shallow_copy, 4), (values_list, 4), (walrus_item, 6),
              (zip_loop_var, 4)):

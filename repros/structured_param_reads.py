@@ -7,7 +7,11 @@
    (for k in params: params[k] works);
 3. params.get("b", 0.0);
 4. a method of a dataclass parameter: layer.penalty() (layer(x), its __call__, is accepted);
-5. prior._replace(sigma=...) on a namedtuple, dataclasses.replace(layer, b=...)."""
+5. prior._replace(sigma=...) on a namedtuple, dataclasses.replace(layer, b=...);
+6. keys from a literal tuple: for name in ("a", "b"): params[name] ("a key that is not a
+   constant" - the loop runs over constants);
+7. reversed(params["layers"]) ("params['layers'][0] ... used as a whole here"), while
+   params["layers"][1:] and enumerate(params["layers"]) work."""
 import dataclasses
 from dataclasses import dataclass
 
@@ -45,6 +49,19 @@ def get_default(params, x):
     return np.sum(x * params["w"] + params.get("b", 0.0))
 
 
+def literal_keys(params, x):
+    total = 0.0
+    for name in ("a", "b"):
+        total = total + np.sum(params[name] * x)
+    return total
+
+
+def reversed_layers(params, x):
+    for layer in reversed(params["layers"]):
+        x = np.tanh(x * layer["w"])
+    return np.sum(x)
+
+
 @dataclass
 class Affine:
     w: np.ndarray
@@ -70,7 +87,8 @@ w = np.array([0.3, 0.7])
 cases = [(tuple_index, [(w, w), (w, w)]), (top_level_index, [{"w": w}, {"w": w}]),
          (nested_index, {"layers": [{"w": w}, {"w": w}]}),
          (sorted_keys, {"b": w, "a": w}), (get_default, {"w": w}),
-         (dataclass_method, Affine(w, 0.1)), (dataclass_replace, Affine(w, 0.1))]
+         (dataclass_method, Affine(w, 0.1)), (dataclass_replace, Affine(w, 0.1)),
+         (literal_keys, {"a": w, "b": w}), (reversed_layers, {"layers": [{"w": w}, {"w": w}]})]
 for f, p in cases:
     for mode in ("reverse", "forward"):
         try:
