@@ -3,7 +3,8 @@ that misdescribes them:
 - max(xs, key=abs): "this call of max: max got an unexpected keyword argument 'key'";
 - L.index(v): "changing values in place with a differentiated value (L.index(...))" -
   index does not change anything;
-- L.extend([...]) refused while L.append(v) works;
+- L.extend([...]) and L.insert(0, v) refused while L.append(v) works (insert(0, G) is
+  how RL tutorials build discounted returns: tests/programs/learning3.py);
 - sorted(vals, key=abs), functools.reduce, statistics.mean, itertools.accumulate,
   np.logaddexp.reduce, np.maximum.accumulate: "has no derivative rule"."""
 import functools
@@ -32,6 +33,13 @@ def list_extend(w):
     return L[1] * L[2]
 
 
+def list_insert(w):
+    L = []
+    for v in (w[0], w[1]):
+        L.insert(0, 2 * v)
+    return L[0] * L[1]
+
+
 def sorted_key(w):
     return sorted([w[0], w[1], w[2]], key=abs)[-1]
 
@@ -57,8 +65,8 @@ def running_max(w):
 
 
 w = np.array([0.5, -1.3, 0.9])
-for f in (max_key, list_index, list_extend, sorted_key, reduce_mul, stats_mean, accumulate,
-          logaddexp_reduce, running_max):
+for f in (max_key, list_index, list_extend, list_insert, sorted_key, reduce_mul, stats_mean,
+          accumulate, logaddexp_reduce, running_max):
     for mode in ("reverse", "forward"):
         try:
             print(f.__name__, mode, srcdiff.grad(f, mode=mode)(w))
