@@ -1,8 +1,10 @@
 """Model objects and the functions users build from them: `grad(model.loss)`
 with the data in `self`, methods calling methods, a class's static helpers,
 closures made by factories (nested two deep), closures keeping a counter,
-functools.partial of a module function and of a method, a callable object."""
+functools.partial of a module function and of a method, a callable object, a
+model object passed as an argument."""
 import math
+from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
@@ -144,6 +146,20 @@ class Trainer:
         return value
 
 
+@dataclass
+class QuadraticModel:
+    curvature: float = 0.5
+
+    def predict(self, w, X):
+        z = X @ w
+        return z + self.curvature * z ** 2
+
+
+def loss_with_model(w, model, X, y):
+    """The model object is an argument, as in fit(loss, model, data) code."""
+    return np.mean((model.predict(w, X) - y) ** 2)
+
+
 def _logreg(rng):
     X = rng.standard_normal((10, 3))
     return LogisticRegression(X, (rng.random(10) < 0.5).astype(float))
@@ -193,4 +209,6 @@ PROGRAMS = [
     Program(_POLY, lambda rng: (rng.uniform(-2, 2),), "x", name="Polynomial.__call__"),
     Program(_PORT.utility, lambda rng: (rng.dirichlet(np.ones(3)),), "w", name="Portfolio.utility"),
     Program(_TRAINER.loss, lambda rng: (rng.standard_normal(3),), "w", name="Trainer.loss"),
+    Program(loss_with_model, lambda rng: (rng.standard_normal(3), QuadraticModel(),
+                                          rng.standard_normal((6, 3)), rng.standard_normal(6))),
 ]
