@@ -13,7 +13,12 @@ from .registry import Program
 
 MODULES = ("ode", "likelihoods", "nets", "physics", "finance", "optim", "signal_proc", "linalg",
            "ml", "numpy_style", "scalar_style", "stats", "geometry", "polynomials", "idioms",
-           "structured", "params")
+           "structured", "params", "containers3",
+           "fnargs3", "objects3", "domains3", "closures3",
+           "models3", "trajectories3", "numerics3",
+           "mutation3", "dispatch3", "estimation3", "meta3",
+           "numpy_lib3", "pde3", "solvers3",
+           "workflows3", "regularisers3", "learning3")
 
 
 def _collect() -> dict[str, Program]:
