@@ -17,6 +17,8 @@ A scalar never aliases (`+=` on a float makes a new float).
 """
 from __future__ import annotations
 
+import ast
+import operator
 from dataclasses import dataclass
 
 from . import ir
@@ -101,18 +103,65 @@ def analyze(fn: ir.Function, kinds) -> list[Finding]:
             read_at.setdefault(u.id, []).append(order[id(st)])
     escaping = _escaping(fn)
     aliases = _carried_aliases(fn, kinds)
+    phis = {c.phi.id for lp in ir.walk(fn.body) if isinstance(lp, ir.Loop) for c in lp.carried}
     for s in ir.walk(fn.body):
         if not isinstance(s, ir.Assign) or s.update is None:
             continue
         old = s.update.old
         if kinds.kind(old) == "scalar":
             continue
+        if s.update.container is not None:  # `L[k] += v`: an item changed in place
+            if kinds.kind(s.update.container) in ("array", "vector", "matrix", "array3"):
+                continue  # `X[i] += v` of an array: the row is written back into X
+            if s.update.shared or _item_of_list(old, defs, sources, kinds) or (
+                    _alias_read_after(old, s, aliases, read_at, order, loops, fn.result, defs,
+                                      phis)):
+                found.append(Finding(s, False, s.loc))
+            continue
         view = any(isinstance(d.expr, ir.Call) and _makes_view(d.expr, kinds)
                    for d in _definitions(old, defs, sources))
         if s.update.shared or view or _view_read_after(old, s, views, read_at, order, loops,
                                                         escaping, aliases):
             found.append(Finding(s, view and not s.update.shared, s.loc))
+        elif _item_of_list(old, defs, sources, kinds) or _alias_read_after(
+                old, s, aliases, read_at, order, loops, fn.result, defs, phis):
+            found.append(Finding(s, False, s.loc))
     return found
+
+
+def _item_of_list(old, defs, sources, kinds) -> bool:
+    """Whether `old` may be an item read out of a Python list or tuple (`for v in L:
+    v *= 3`, `v = L[0]`): the list holds that very array, which the update changes."""
+    for d in _definitions(old, defs, sources):
+        e = d.expr
+        if isinstance(e, ir.Call) and e.fn is operator.getitem and e.args and isinstance(
+                e.args[0], ir.Var) and kinds.kind(e.args[0]) == LIST and not (
+                isinstance(e.args[1], ir.Const) and isinstance(e.args[1].value, slice)
+                or isinstance(e.args[1], ir.Opaque) and isinstance(e.args[1].node, ast.Slice)):
+            return True
+    return False
+
+
+def _alias_read_after(old, s, aliases, read_at, order, loops, result, defs, phis) -> bool:
+    """Whether another value that may be the same array as `old` (a branch's value
+    joined into it, `y = z if flag else w2`, or a loop's start) is read after the
+    update, which changes it too in Python but not in the IR: a read later in the
+    function, or anywhere in a loop around the update (the next trip), or returned.
+    A value a call makes after the update (`hist = hist[-2:]`, the next trip's list)
+    is a new object when it is read (a view of `old` is _view_read_after's); a loop's
+    carried value is the array as the loop has changed it so far, in the IR too."""
+    here = order[id(s)]
+    loop = max((lp for lp in loops if id(s) in loops[lp][1]), key=lambda lp: loops[lp][0],
+               default=None)
+    start = loops[loop][0] if loop is not None else None
+    for a in aliases(old) - {old.id, s.var.id}:
+        if a in phis or a in defs and order[id(defs[a])] > here:
+            continue
+        at = read_at.get(a, [])
+        if any(i > here for i in at) or (start is not None and any(i >= start for i in at)) or (
+                isinstance(result, ir.Var) and result.id == a):
+            return True
+    return False
 
 
 def _carried_aliases(fn: ir.Function, kinds):

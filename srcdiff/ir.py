@@ -77,6 +77,9 @@ class Update:
 
     old: Atom
     shared: bool  # another name or a list held `old` there (names are not in the IR)
+    # `L[k] += v`: `old` is the item `L[k]` of this container, changed in place when it
+    # is an array held by a Python list (not when L is an array: a row is written back)
+    container: Atom | None = None
 
 
 @dataclass

@@ -307,11 +307,30 @@ class Lowerer(Loops, Values):
         if isinstance(s.target, ast.Subscript):
             old = self.e_Subscript(s.target, "t")
             right = self.atom(s.value, "t")
-            self.set_item(s.target, self.assign("t", ir.Call(op, None, [old, right]), s), s)
+            self.set_item(s.target, self.item_update(s.target, old, ir.Call(
+                op, None, [old, right]), s), s)
             return
         left = self.read(s.target)  # a name: the fence allows nothing else
         right = self.value(s.value, "t")
         self.update(s.target.id, ir.Call(op, None, [left, right]), left, s)
+
+    def item_update(self, target: ast.Subscript, old, expr, node) -> ir.Var:
+        """`L[k] += v` runs `L[k].__iadd__(v)`: an array item of a list or dict is
+        changed in place, and whatever else holds it sees that (`L = [z]`, `d["b"]`
+        also `d["a"]`), so the new value is an update of the item (aliasing.py);
+        an item of an array, a row, is written back and changes nothing else."""
+        v = self.var("t", node)
+        base = self.env.get(target.value.id) if isinstance(target.value, ast.Name) else None
+        update = None
+        if isinstance(old, ir.Var) and base is not None:
+            holders = sum(_count(val, old) for val in self.env.values()) + sum(
+                sum(it is old for it in items) for items in self.packs.values())
+            if isinstance(base, STRUCTS) or base.id in self.packs:  # built here: known
+                update = ir.Update(old, holders > 1 or old.id in self.shared)
+            elif isinstance(base, ir.Var):  # a list or an array: its kind says (aliasing)
+                update = ir.Update(old, False, base)
+        self.emit(ir.Assign(v, expr, self.loc(node), update=update))
+        return v
 
     def s_If(self, s):
         self.if_stmt(s, [])
@@ -406,6 +425,17 @@ def _held(env: dict, fnode) -> set:
     `**kwargs` dict is a new one, built at the call; its entries are the caller's)."""
     kwarg = fnode.args.kwarg.arg if fnode.args.kwarg else None
     return {id(d) for k, v in env.items() for d in _dicts(v)[k == kwarg:]}
+
+
+def _count(v, obj) -> int:
+    """How many times `v` holds `obj` (itself, or its entries, nested)."""
+    if v is obj:
+        return 1
+    if isinstance(v, TupleVal):
+        return sum(_count(e, obj) for e in v.items)
+    if isinstance(v, DictVal):
+        return sum(_count(e, obj) for e in v.entries.values())
+    return 0
 
 
 def _dicts(v) -> list:

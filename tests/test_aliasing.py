@@ -244,3 +244,94 @@ def test_a_list_sliced_and_appended_in_a_loop_is_a_list_not_a_view(mode):
     want = (moving_history(0.7 + h, 5) - moving_history(0.7 - h, 5)) / (2 * h)
     got = srcdiff.grad(moving_history, mode=mode)(0.7, 5)
     assert abs(got - want) < 1e-8
+
+
+# ----- in-place updates of arrays reached through a container or a branch (found by
+# the corpus3 programs: each was a silently wrong gradient) -----
+def _loop_var_imul(w):
+    L = [1.0 * w, 2.0 * w]
+    for v in L:
+        v *= 3.0  # changes L's items
+    return np.sum(L[0] * L[1])
+
+
+def _dict_item_iadd(w):
+    z = 1.0 * w
+    d = {"a": z, "b": z}
+    d["b"] += w  # d["a"] is the same array
+    return np.sum(d["a"] * d["b"])
+
+
+def _list_item_imul(w):
+    z = 1.0 * w
+    L = [z]
+    L[0] *= 2.0  # z changes too
+    return np.sum(z * w)
+
+
+def _shallow_copy(w):
+    L = [1.0 * w]
+    M = L.copy()
+    M[0] += w  # L[0] is M[0]
+    return np.sum(L[0] * w)
+
+
+def _input_in_dict(w):
+    state = {"x": w}
+    state["x"] += 1.0  # f's own input changes
+    return np.sum(w * state["x"])
+
+
+def _branch_alias(w, flag=True):
+    z = 1.0 * w
+    y = z if flag else 2.0 * w
+    y += w  # z changes when flag
+    return np.sum(z * w)
+
+
+def _particles(w):
+    pos = [1.0 * w, 2.0 * w]
+    vel = [0.5 * w, -0.5 * w]
+    for p, v in zip(pos, vel):
+        v -= 0.1 * p
+        p += v
+    return np.sum(pos[0] * pos[1])
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("fn", [_loop_var_imul, _dict_item_iadd, _list_item_imul,
+                                _shallow_copy, _input_in_dict, _branch_alias, _particles])
+def test_an_in_place_update_of_an_array_another_holder_sees_is_refused(fn, mode):
+    with pytest.raises(UnsupportedSyntaxError, match="in-place update") as info:
+        srcdiff.grad(fn, mode=mode)(np.array([0.3, -0.7]))
+    assert info.value.loc is not None and info.value.loc.lineno > 0
+
+
+def _unique_dict_item(w):
+    d = {"a": 2.0 * w, "b": 1.0 * w}
+    d["b"] += w  # nothing else holds d["b"]: a new value is right
+    return np.sum(d["a"] * d["b"])
+
+
+def _row_of_an_array(w):
+    X = np.outer(w, w)
+    X[0] += w  # the row is written back into X
+    return np.sum(X * X)
+
+
+def _rebound_loop_var(w):
+    L = [1.0 * w, 2.0 * w]
+    out = 0.0
+    for v in L:
+        v = v * 3.0  # a new array, L unchanged
+        out = out + np.sum(v * L[0])
+    return out
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("fn", [_unique_dict_item, _row_of_an_array, _rebound_loop_var])
+def test_updates_nothing_else_sees_stay_differentiated(fn, mode):
+    w = np.array([0.3, -0.7])
+    h = 1e-6
+    want = np.array([(fn(w + h * e) - fn(w - h * e)) / (2 * h) for e in np.eye(2)])
+    np.testing.assert_allclose(srcdiff.grad(fn, mode=mode)(w), want, rtol=1e-6, atol=1e-9)

@@ -33,7 +33,8 @@ from .. import ir, shapes
 from ..errors import NotDifferentiableError
 from .scalar import pow_rule
 from .table import (
-    ELEMENTWISE, REDUCE, RULES, UNKNOWN, Rule, _scale, add, defelementwise, defzero, lookup)
+    ELEMENTWISE, LIST, REDUCE, RULES, UNKNOWN, Rule, _scale, add, defelementwise, defzero,
+    lookup)
 
 E = defelementwise
 
@@ -441,7 +442,9 @@ R(np.array, "object dtype=None copy=True order='K' subok=False ndmin=0",
   *_convert("object", shape_too=True))
 R([np.asarray, np.ascontiguousarray, np.asanyarray], "a dtype=None", *_convert("a"))
 R(M("astype"), "a dtype order=None casting=None subok=None copy=None", *_convert("a"))
-R([np.copy, M("copy")], "a order=None", "g", "t")
+R(np.copy, "a order=None", "g", "t")
+R(M("copy"), "a order=None", "g", "t",  # (of a list: a new list holding the same items)
+  out_kind=lambda b, kind: (LIST, kind(b["a"], item=True)) if kind(b["a"]) == LIST else None)
 
 
 # ----- constructors: values that do not depend on the arguments' values -----
