@@ -95,6 +95,10 @@ class Lowerer(Loops, Values):
         """A function passed as the argument `name` (static_args.py), as the value
         the body calls: inlined where called, read as the argument elsewhere."""
         read = ast.Name(name, ast.Load())  # (a parameter: its name in the derivative too)
+        if static_args.is_object(obj):  # `model.predict(w, x)`: inlined, read live
+            param = self.env[name]
+            key = f"%v%{param.id}"  # (as `opaque` writes a value: the parameter itself)
+            return ObjRef(obj, ir.Opaque(ast.Name(key, ast.Load()), {key: param}))
         if hasattr(type(obj), "__srcdiff_function__"):
             obj = obj.__srcdiff_function__()  # a derivative srcdiff made: its Python code
         if isinstance(obj, types.MethodType) and is_user_function(obj.__func__):

@@ -27,7 +27,8 @@ from . import checkpoint, desugar, fence, inlining, ir
 from .ops import BINOPS, UNOPS
 from .lower_names import Names, shown
 from .lower_structs import PACK_LIST, StructValues
-from .resolve import Resolver, is_user_function
+from .resolve import Resolver, is_user_function, method_guards
+from .rules.table import lookup
 from .source import loc_of, unsupported
 from .structs import (CALLABLES, STRUCTS, DictVal, FuncRef, FuncVal, ObjRef, PartialVal,
                       TupleVal, Undefined, attribute)
@@ -99,6 +100,9 @@ class Values(Names, StructValues):
         if isinstance(val, Undefined):
             raise self.error(val.why, node)
         if isinstance(val, (FuncRef, ObjRef)) and val.opaque is not None:
+            node, uses = val.opaque.node, val.opaque.uses
+            if isinstance(node, ast.Name) and node.id in uses:
+                return uses[node.id]  # an object passed to f: the parameter itself
             return val.opaque  # passed to something srcdiff does not inline: as written
         if isinstance(val, FuncVal) and isinstance(val.node, ast.Lambda) and not (
                 val.node.args.defaults or val.node.args.kw_defaults):
@@ -249,7 +253,13 @@ class Values(Names, StructValues):
         if isinstance(base, ObjRef):  # `self.w` in a method of the user's object
             got = getattr(base.obj, node.attr, None)
             if isinstance(got, types.MethodType) and is_user_function(got.__func__):
+                self.resolver.guards += method_guards(base.obj, node.attr)
                 return PartialVal(FuncRef(got.__func__, None), [base], {})
+            if (is_user_function(got) or lookup(got) is not None) and node.attr in getattr(
+                    base.obj, "__dict__", {}):
+                self.resolver.guards.append((vars(base.obj), node.attr, got))  # `self.act`
+                return FuncRef(got, ir.Opaque(ast.copy_location(ast.Attribute(
+                    copy.deepcopy(base.opaque.node), node.attr, ast.Load()), node), {}))
             return ir.Opaque(ast.copy_location(ast.Attribute(
                 copy.deepcopy(base.opaque.node), node.attr, ast.Load()), node),
                 dict(base.opaque.uses))

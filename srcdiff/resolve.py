@@ -36,6 +36,24 @@ def guards_hold(guards) -> bool:
     return True
 
 
+def method_guards(obj, name: str) -> list:
+    """The guards that `obj.name` still finds the same method: nothing of that name
+    set on the object itself or on a class of its MRO before the one defining it,
+    and that class's attribute the same function (a method replaced on the instance
+    or the class, a notebook cell run again, transforms again)."""
+    out = []
+    own = getattr(obj, "__dict__", None)
+    if isinstance(own, dict):
+        out.append((own, name, MISSING))
+    for cls in type(obj).__mro__:
+        ns = vars(cls)
+        if name in ns:
+            out.append((ns, name, ns[name]))
+            break
+        out.append((ns, name, MISSING))
+    return out
+
+
 class CellView:
     """A closure cell read like a namespace (`view[name]`, `view.get(name, default)`),
     so that a closure constant the lowering baked in is guarded like a global: a
@@ -154,7 +172,10 @@ class Resolver:
                         self.guards.append((vars(base), node.attr, obj))
                     return True, obj
                 if callable(getattr(base, node.attr, None)):
-                    return True, getattr(base, node.attr)
+                    got = getattr(base, node.attr)
+                    if isinstance(got, types.MethodType) and got.__self__ is base:
+                        self.guards += method_guards(base, node.attr)  # `model.energy`
+                    return True, got
         return False, None
 
     def user_call(self, node, env=()) -> bool:

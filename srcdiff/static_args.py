@@ -18,6 +18,8 @@ import weakref
 
 import numpy as np
 
+from . import arrays, pytree
+
 _STATICS = weakref.WeakKeyDictionary()  # a copy of f -> {parameter: the function bound}
 _COPIES = weakref.WeakKeyDictionary()  # f -> {((parameter, function), ...): copy}
 
@@ -25,9 +27,25 @@ _COPIES = weakref.WeakKeyDictionary()  # f -> {((parameter, function), ...): cop
 def is_static(v) -> bool:
     """Whether the argument `v` is a function srcdiff builds into the derivative:
     a Python function or lambda, a bound method, a NumPy ufunc or other built-in, a
-    derivative srcdiff made (not a class, an array or a callable object)."""
+    derivative srcdiff made (not a class or an array), or an object of the user's
+    own class (`loss(w, model, x)` calling `model.predict(w, x)`: its methods are
+    inlined, its attributes read live, as for a bound method)."""
+    return is_function(v) or is_object(v)
+
+
+def is_function(v) -> bool:
     return isinstance(v, (types.FunctionType, types.BuiltinFunctionType, types.MethodType,
                           np.ufunc, functools.partial)) or hasattr(type(v), "__srcdiff_function__")
+
+
+def is_object(v) -> bool:
+    """An instance of a class of the user's (not a container srcdiff splits, an
+    array, a number or a string: those are values)."""
+    t = type(v)
+    home = (getattr(t, "__module__", "") or "").split(".")[0]
+    return (isinstance(getattr(v, "__dict__", None), dict) and not isinstance(v, type)
+            and home not in ("builtins", "numpy", "srcdiff", "dask", "cupy", "scipy")
+            and not pytree.is_node(v) and not arrays.is_array(v))
 
 
 def called(node) -> bool:

@@ -190,3 +190,77 @@ def rebinds(rhs, y):
 @pytest.mark.parametrize("mode", MODES)
 def test_a_rebound_function_parameter_calls_what_it_was_rebound_to(mode):
     assert srcdiff.grad(rebinds, wrt="y", mode=mode)(np.sin, 1.0) == -0.5  # decay's, not cos
+
+
+class Linear:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def predict(self, w, x):
+        return self.scale * (x @ w)
+
+
+def fit_loss(w, model, x, y):
+    """An object of the user's class passed to f, its method called inside."""
+    return np.sum((model.predict(w, x) - y) ** 2)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_object_passed_in_has_its_methods_inlined(mode):
+    rng = np.random.default_rng(5)
+    w, x, y = rng.normal(size=2), rng.normal(size=(4, 2)), rng.normal(size=4)
+    g = srcdiff.grad(fit_loss, wrt="w", mode=mode)
+    for scale in (2.0, 0.5):
+        m = Linear(scale)
+        want = 2 * scale * x.T @ (scale * (x @ w) - y)  # hand
+        np.testing.assert_allclose(g(w, m, x, y), want, rtol=1e-12)
+        m.scale = 3.0  # an attribute is read live
+        np.testing.assert_allclose(g(w, m, x, y), 2 * 3.0 * x.T @ (3.0 * (x @ w) - y),
+                                   rtol=1e-12)
+
+
+class Net:
+    def __init__(self, act, W):
+        self.act = act
+        self.W = W
+
+    def loss(self, x):
+        return np.sum(self.act(self.W @ x))
+
+    def transform(self, x):
+        return np.sin(x)
+
+    def total(self, x):
+        return np.sum(self.transform(x))
+
+
+def my_tanh(z):
+    return np.tanh(z)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_function_kept_on_the_object_is_called(mode):
+    W = np.array([[1.0, 0.5], [0.0, 2.0]])
+    x = np.array([0.3, -0.7])
+    for act in (np.tanh, my_tanh):
+        got = srcdiff.grad(Net(act, W).loss, mode=mode)(x)
+        np.testing.assert_allclose(got, W.T @ (1 / np.cosh(W @ x) ** 2), rtol=1e-12)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_method_replaced_after_the_build_transforms_again(mode):
+    """Not a stale derivative: the method is looked up as Python would."""
+    net = Net(np.tanh, np.eye(2))
+    x = np.array([0.3, -0.7])
+    g = srcdiff.grad(net.total, mode=mode)
+    np.testing.assert_allclose(g(x), np.cos(x), rtol=1e-12)
+    net.transform = lambda x: x ** 2  # on the instance
+    np.testing.assert_allclose(g(x), 2 * x, rtol=1e-12)
+    del net.transform
+    old = Net.transform
+    try:
+        Net.transform = lambda self, x: x ** 3  # on the class
+        np.testing.assert_allclose(g(x), 3 * x ** 2, rtol=1e-12)
+    finally:
+        Net.transform = old
+    np.testing.assert_allclose(g(x), np.cos(x), rtol=1e-12)
