@@ -1544,5 +1544,12 @@ def _zeros_of(x):
         return _zero_items(x)
     return np.zeros(np.shape(x))
 """
-NUMPY_HELPERS += ["_zeros_of", "_ungathered", "_reconcatenate", "_prod_pairs", "_convolve_full",
-                  "_convolve_transpose", "_norm_form", "_norm_tangent", "_norm_slope"]
+HELPERS["_restack"] = """
+def _restack(g, tup, axis, stack):
+    \"\"\"The adjoint of _unstack(., tup, axis, stack): the items of g, one per item of tup,
+    joined again as stack(tup) joins them.\"\"\"
+    return np.concatenate([np.reshape(p, np.shape(stack([x]))) for p, x in zip(g, tup)], axis)
+"""
+NUMPY_HELPERS += ["_restack", "_zeros_of", "_ungathered", "_reconcatenate", "_prod_pairs",
+                  "_convolve_full", "_convolve_transpose", "_norm_form", "_norm_tangent",
+                  "_norm_slope"]

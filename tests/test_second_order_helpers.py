@@ -74,6 +74,23 @@ def convolve(x): return sq(np.convolve(x[0], np.sin(x[1, :2])) ** 2)
 def convolve_same(x): return sq(np.convolve(x[0, :2], np.sin(x[1]), "same") ** 2)
 def correlate(x): return sq(np.correlate(x[0], np.sin(x[1, :2]), "valid") ** 2)
 def correlate_same(x): return sq(np.correlate(x[0, :2], np.cos(x[1]), "same") ** 2)
+def kron(x): return sq(np.kron(x[:2], np.sin(x[1:])) ** 2)
+def trace(x): return sq(np.trace(np.stack([x, np.cos(x)]), axis1=1, axis2=2) * x[0, :2])
+
+
+# ----- adjoints of linear maps: casts, diagonals, sorts, axes, differences, pads -----
+def cast(x): return sq(x.astype(float) * x)
+def diag(x): return sq(np.diag(x * x)) + sq(np.diag(np.sin(x[0]), 1) * x[0, 0])
+def sort(x): return sq(np.sort(x * x[0], axis=0) * x)
+def rollaxis(x): return sq(np.rollaxis(np.stack([x, x * x]), 2, 0) * x[0, 0])
+def diff(x): return sq(np.diff(x * x, 2, axis=1) * x[0, 0])
+def pad_values(x): return sq(np.pad(x, 1, constant_values=np.sin(x[0, 0])) ** 2)
+def median(x): return sq(np.median(x * x[0], axis=0) * x[1])
+def quantile(x): return sq(np.quantile(x * x[0], 0.3, axis=1, method="weibull") * x[1])
+def quantiles(x): return sum(np.quantile(x * x, 0.37, axis=1, method=m) for m in (
+    "linear", "hazen")).sum() ** 2
+def column_stack(x): return sq(np.column_stack([x[0], np.sin(x[1])]) ** 2)
+def dstack(x): return sq(np.dstack([x, np.sin(x)]) ** 2)
 
 
 CASES = [(f, (3, 3)) for f in (
@@ -81,7 +98,8 @@ CASES = [(f, (3, 3)) for f in (
     einsum_diag, einsum_three, prod, prod_keep, var, var_ddof, std, std_ddof, nanvar, nanstd,
     expand, norm_p, norm_2, norm_fro, norm_nuc, norm_spectral, norm_inf, norm_axes,
     vector_norm, matrix_norm, take, tile, concatenate, concatenate_none, hstack, vstack,
-    convolve, convolve_same, correlate, correlate_same)]
+    convolve, convolve_same, correlate, correlate_same, kron, trace, cast, diag, sort,
+    rollaxis, diff, pad_values, median, quantile, quantiles, column_stack, dstack)]
 CASES += [(einsum_ellipsis, (2, 2, 2))]
 
 
@@ -128,14 +146,24 @@ B = np.array([[0.7, -1.2, 0.4], [1.1, 0.3, -0.8]])
 
 
 def take3(x): return np.sum(np.take(np.sin(x * B), IDX) ** 4)
-def prod3(x): return np.sum(np.prod(np.sin(x * B), axis=0) ** 2)
+def median3(x): return np.sum(np.median(np.sin(x * B), axis=1) ** 4)
 def concatenate3(x): return np.sum(np.concatenate([x * B[0], np.sin(x * B[1, :2])]) ** 4)
 
 
-@pytest.mark.parametrize("fn", [take3, prod3, concatenate3])
+@pytest.mark.parametrize("fn", [take3, median3, concatenate3])
 def test_third_order(fn):
     """grad(grad(grad(f))) against differences of grad(grad(f)), and jvp over it."""
     g2 = srcdiff.grad(srcdiff.grad(fn))
     want = (g2(0.9 + 1e-5) - g2(0.9 - 1e-5)) / 2e-5
     np.testing.assert_allclose(srcdiff.grad(g2)(0.9), want, rtol=1e-6)
     np.testing.assert_allclose(srcdiff.jvp(g2, (0.9,), (1.0,))[1], want, rtol=1e-6)
+
+
+def prod3(x): return np.sum(np.prod(np.sin(x * B), axis=0) ** 2)
+
+
+def test_third_order_through_a_product_is_refused():
+    """_prod_pairs (the second derivative of np.prod) has no rule: a clear error, located
+    in the generated code, never a derivative missing its term."""
+    with pytest.raises(srcdiff.SrcDiffError, match="_prod_pairs"):
+        srcdiff.grad(srcdiff.grad(srcdiff.grad(prod3)))(0.9)

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 from ..errors import NotDifferentiableError
 from .numpy_rules import R, _const, _passed
-from .table import LIST, Rule, add
+from .table import RULES, Rule, add
 
 
 def H(name, spec, vjp=None, jvp=None, **facts):
-    """The rule of runtime helper `name` (parameters as for R: `p=default`)."""
-    R(("helper", name), spec, vjp or {}, jvp or {}, name=name, **facts)
+    """The rule of runtime helper `name` (parameters as for R: `p=default`), with `facts`."""
+    R(("helper", name), spec, vjp or {}, jvp or {}, name=name)
+    for fact, value in facts.items():
+        setattr(RULES[("helper", name)], fact, value)
 
 
 def _flag(b, p):
@@ -50,13 +52,21 @@ for _fn, _np in (("dot", "np.dot"), ("matmul", "np.matmul"), ("inner", "np.inner
       {"g_": f"{_np}(a, g)", "a": f"_{_fn}_adjoint_a(g_, a, g)"},
       {"g_": f"_{_fn}_adjoint_b(t, a, b)", "a": f"_{_fn}_adjoint_b(g_, t, b)"})
 
-H("_tensordot_adjoint", "g_ a b axes wrt_b",
-  {"g_": _either("wrt_b", "np.tensordot(a, g, axes)", "np.tensordot(g, b, axes)"),
-   "a": _either("wrt_b", "_tensordot_adjoint(g_, a, g, axes, False)", None),
-   "b": _either("wrt_b", None, "_tensordot_adjoint(g_, g, b, axes, True)")},
-  {"g_": "_tensordot_adjoint(t, a, b, axes, wrt_b)",
-   "a": _either("wrt_b", "_tensordot_adjoint(g_, t, b, axes, wrt_b)", None),
-   "b": _either("wrt_b", None, "_tensordot_adjoint(g_, a, t, axes, wrt_b)")})
+def _bilinear(name, product, extra=""):
+    """`name(g_, a, b{extra}, wrt_b)`, the adjoint of `product(a, b{extra})` with respect
+    to a (b when wrt_b): linear in g_ and in the other operand, free of its own."""
+    def call(g, a, b, flag="wrt_b"):
+        return f"{name}({g}, {a}, {b}{extra}, {flag})"
+    H(name, f"g_ a b{extra.replace(',', '')} wrt_b",
+      {"g_": _either("wrt_b", f"{product}(a, g{extra})", f"{product}(g, b{extra})"),
+       "a": _either("wrt_b", call("g_", "a", "g", "False"), None),
+       "b": _either("wrt_b", None, call("g_", "g", "b", "True"))},
+      {"g_": call("t", "a", "b"), "a": _either("wrt_b", call("g_", "t", "b"), None),
+       "b": _either("wrt_b", None, call("g_", "a", "t"))})
+
+
+_bilinear("_tensordot_adjoint", "np.tensordot", ", axes")
+_bilinear("_kron_adjoint", "np.kron")
 
 
 def _einsum_adjoint(mode):
@@ -96,8 +106,7 @@ H("_expand", "g_ x axis keepdims",
   {"g_": "_unbroadcast(np.sum(g, axis=axis, keepdims=keepdims), g_)"},
   {"g_": "_expand(t, x, axis, keepdims)"})
 H("_prod_others", "x axis", {"x": "_prod_pairs(g, x, axis)"}, {"x": "_prod_pairs(t, x, axis)"})
-H("_prod_pairs", "t_ x axis", {"t_": "_prod_pairs(g, x, axis)"},
-  {"t_": "_prod_pairs(t, x, axis)"})
+# (_prod_pairs has no rule: a third derivative through a product is refused)
 
 
 def _reduced(inner, g_="g_"):
@@ -157,18 +166,13 @@ _norm_helper("_vector_norm_partial", "x ans_ ord axis keepdims", "ans_, ord, axi
 _norm_helper("_matrix_norm_partial", "x ans_ ord axis keepdims", "ans_, ord, axis, keepdims",
              False)
 
-def _items_of(b, kind):
-    """_unconcatenate's result has one item per array: of a list of arrays, a list (whose
-    adjoint holds one per item, which may differ in shape); of one array, an array."""
-    return LIST if kind(b["arrays"]) == LIST else None
-
-
 # ----- gathers, scatters and joins: linear in g, each the other's transpose -----
 H("_gathered", "g_ ids x", {"g_": "_unbroadcast(_ungathered(g, ids), g_)"},
   {"g_": "_gathered(t, ids, x)"})
 H("_ungathered", "g_ ids", {"g_": "_gathered(g, ids, g_)"}, {"g_": "_ungathered(t, ids)"})
 H("_unconcatenate", "g_ arrays axis ndmin=1", {"g_": "_reconcatenate(g, arrays, axis, ndmin)"},
-  {"g_": "_unconcatenate(t, arrays, axis, ndmin)"}, out_kind=_items_of)
+  {"g_": "_unconcatenate(t, arrays, axis, ndmin)"}, tuple_out=True)  # (an _items array:
+# its adjoint holds one zero per item, which may differ in shape)
 H("_reconcatenate", "g_ arrays axis ndmin=1", {"g_": "_unconcatenate(g, arrays, axis, ndmin)"},
   {"g_": "_reconcatenate(t, arrays, axis, ndmin)"})
 
@@ -179,4 +183,28 @@ H("_convolve_adjoint", "g_ a v mode later=False",
    "v": "np.correlate(_convolve_full(g_, a, v, mode, later), g, 'valid')"},
   {"g_": "_convolve_adjoint(t, a, v, mode, later)",
    "v": "_convolve_adjoint(g_, a, t, mode, later)"})
+
+# ----- the adjoints of linear maps (the other arguments set shapes, permutations or
+# piecewise-constant weights): the adjoint of each is the map itself -----
+H("_cast_adjoint", "g_ ans_", {"g_": "_cast_adjoint(g, ans_)"}, {"g_": "_cast_adjoint(t, ans_)"})
+H("_diag_adjoint", "g_ v k", {"g_": "np.diag(g, k)"}, {"g_": "_diag_adjoint(t, v, k)"})
+H("_sort_adjoint", "g_ x axis",
+  {"g_": "np.take_along_axis(g, np.argsort(x, axis=axis, kind='stable'), axis)"},
+  {"g_": "_sort_adjoint(t, x, axis)"})
+H("_unrollaxis", "g_ a axis start", {"g_": "np.rollaxis(g, axis, start)"},
+  {"g_": "_unrollaxis(t, a, axis, start)"})
+H("_diff_adjoint", "g_ n axis", {"g_": "np.diff(g, n, axis)"}, {"g_": "_diff_adjoint(t, n, axis)"})
+H("_trace_adjoint", "g_ a offset axis1 axis2", {"g_": "np.trace(g, offset, axis1, axis2)"},
+  {"g_": "_trace_adjoint(t, a, offset, axis1, axis2)"})
+H("_pad_values_adjoint", "g_ x pad_width values",
+  {"g_": "np.pad(np.zeros(np.shape(x)), pad_width, constant_values=g)"},
+  {"g_": "_pad_values_adjoint(t, x, pad_width, values)"})
+_QUANTILE = "x, q, axis, method, keepdims"
+H("_quantile_adjoint", "g_ x q axis method keepdims", {"g_": f"_quantile_tangent(g, {_QUANTILE})"},
+  {"g_": f"_quantile_adjoint(t, {_QUANTILE})"})
+H("_quantile_tangent", "t_ x q axis method keepdims", {"t_": f"_quantile_adjoint(g, {_QUANTILE})"},
+  {"t_": f"_quantile_tangent(t, {_QUANTILE})"})
+H("_unstack", "g_ tup axis stack", {"g_": "_restack(g, tup, axis, stack)"},
+  {"g_": "_unstack(t, tup, axis, stack)"}, tuple_out=True)
+
 add(("helper", "_zeros_of"), Rule("_zeros_of", (), zero=True, varargs=True))

@@ -16,7 +16,7 @@ from .. import ir, shapes
 from ..errors import NotDifferentiableError
 from ..ops import BINOP_AST, UNOP_AST
 from .symbolic import flat
-from .table import (ELEMENTWISE, LIST, RULES, SCALAR, Rule, _scale, add, deffacts,
+from .table import (ELEMENTWISE, LIST, SCALAR, Rule, _scale, add, deffacts,
                     defelementwise, defzero, lookup)
 
 E = defelementwise
@@ -372,11 +372,7 @@ def _linear_helper(name, params, linear):
     add(("helper", name), Rule(name, tuple(names), defaults, jvp=jvp))
 
 
-for _name, _params, _lin in (  # (the others: rules/helpers.py)
-        ("_diag_adjoint", "g v k", ["g"]), ("_sort_adjoint", "g x axis", ["g"]),
-        ("_cast_adjoint", "g ans_", ["g"]), ("_written", "g index", ["g"])):
-    if ("helper", _name) not in RULES:
-        _linear_helper(_name, _params, _lin)
+_linear_helper("_written", "g index", ["g"])  # (the others: rules/helpers.py)
 
 
 # the math rules' own helpers, for second derivatives (forward over reverse)

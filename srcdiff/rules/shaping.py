@@ -409,11 +409,8 @@ R(np.float64, "x=0.0", "g", "t", out_kind=ELEMENTWISE)
 # (linear in the listed arguments; the others set shapes, indices or piecewise-constant
 # weights, so their derivative is zero)
 for _name, _params, _lin in (
-        ("_pad_values_adjoint", "g x pad_width values", ["g"]),
-        ("_diff_adjoint", "g n axis", ["g"]), ("_diff_pieces", "gc a prepend append axis", ["gc"]),
+        ("_diff_pieces", "gc a prepend append axis", ["gc"]),
         ("_gradient_adjoint", "g f spacing axis edge_order", ["g"]),
-        ("_unstack", "g tup axis stack", ["g"]), ("_unrollaxis", "g a axis start", ["g"]),
-        ("_quantile_adjoint", "g x q axis method keepdims", ["g"]),
         ("_select_adjoint", "g condlist choicelist", ["g"]),
         ("_trapezoid_x_adjoint", "g y x axis", ["g", "y"])):
     _linear_helper(_name, _params, _lin)
