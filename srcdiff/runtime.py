@@ -426,6 +426,25 @@ def _solve_adjoint_da(t, g, a, b, ans, wrt_b):
     x = ans[..., None] if vec else ans
     return _unbroadcast(-(dgb @ np.swapaxes(x, -1, -2)), a)
 """
+HELPERS["_solve_adjoint_vjp"] = """
+def _solve_adjoint_vjp(h, g, a, b, x, wrt_b, wrt):
+    \"\"\"The adjoint of _solve_adjoint(g, a, b, x, wrt_b) with respect to `wrt` ('g', 'a'
+    or 'x') along the cotangent h: with gb = solve(a^T, g), k = solve(a, the cotangent
+    of gb) is g's, -gb k^T is a's, and -h^T gb is x's (in -gb x^T).\"\"\"
+    vec = np.ndim(b) == 1
+    gb = np.linalg.solve(np.swapaxes(a, -1, -2), g[..., None] if vec else g)
+    if wrt == "x":
+        d = -(np.swapaxes(h, -1, -2) @ gb)
+        return _unbroadcast(d[..., 0] if vec else d, x)
+    if wrt_b:
+        hb = h[..., None] if vec else h
+    else:
+        hb = -(h @ (x[..., None] if vec else x))
+    k = np.linalg.solve(a, np.broadcast_to(hb, np.shape(gb)))
+    if wrt == "g":
+        return _unbroadcast(k[..., 0] if vec else k, g)
+    return _unbroadcast(-(gb @ np.swapaxes(k, -1, -2)), a)
+"""
 HELPERS["_solve_tangent"] = """
 def _solve_tangent(t, a, b, ans):
     \"\"\"The tangent of x = np.linalg.solve(a, b) along a's tangent t: -solve(a, t @ x).\"\"\"

@@ -93,13 +93,21 @@ def column_stack(x): return sq(np.column_stack([x[0], np.sin(x[1])]) ** 2)
 def dstack(x): return sq(np.dstack([x, np.sin(x)]) ** 2)
 
 
+
+# ----- linear algebra -----
+def solve(x): return sq(np.linalg.solve(x + 4 * np.eye(3), np.sin(x[0])))
+def solve_mat(x): return sq(np.linalg.solve(x + 4 * np.eye(3), np.cos(x[:, :2])))
+def solve_stack(x): return sq(np.linalg.solve(np.stack([x, x.T]) + 4 * np.eye(3), np.sin(x[0])))
+
+
 CASES = [(f, (3, 3)) for f in (
     dot, dot_vec, matmul, matmul_vec, inner, tensordot, tensordot_int, einsum_trace,
     einsum_diag, einsum_three, prod, prod_keep, var, var_ddof, std, std_ddof, nanvar, nanstd,
     expand, norm_p, norm_2, norm_fro, norm_nuc, norm_spectral, norm_inf, norm_axes,
     vector_norm, matrix_norm, take, tile, concatenate, concatenate_none, hstack, vstack,
     convolve, convolve_same, correlate, correlate_same, kron, trace, cast, diag, sort,
-    rollaxis, diff, pad_values, median, quantile, quantiles, column_stack, dstack)]
+    rollaxis, diff, pad_values, median, quantile, quantiles, column_stack, dstack, solve,
+    solve_mat, solve_stack)]
 CASES += [(einsum_ellipsis, (2, 2, 2))]
 
 

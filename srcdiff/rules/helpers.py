@@ -207,4 +207,14 @@ H("_quantile_tangent", "t_ x q axis method keepdims", {"t_": f"_quantile_adjoint
 H("_unstack", "g_ tup axis stack", {"g_": "_restack(g, tup, axis, stack)"},
   {"g_": "_unstack(t, tup, axis, stack)"}, tuple_out=True)
 
+# ----- linear algebra -----
+# _solve_adjoint(g_, a, b, x_, wrt_b): gb = solve(a^T, g_), returned (for b) or as
+# -gb x_^T (for a); b sets only shapes
+_SOLVE = "g_, a, b, x_, wrt_b"
+H("_solve_adjoint", "g_ a b x_ wrt_b",
+  {"g_": f"_solve_adjoint_vjp(g, {_SOLVE}, 'g')", "a": f"_solve_adjoint_vjp(g, {_SOLVE}, 'a')",
+   "x_": _either("wrt_b", None, f"_solve_adjoint_vjp(g, {_SOLVE}, 'x')")},
+  {"g_": "_solve_adjoint(t, a, b, x_, wrt_b)", "a": "_solve_adjoint_da(t, g_, a, b, x_, wrt_b)",
+   "x_": _either("wrt_b", None, "_solve_adjoint(g_, a, b, t, wrt_b)")})
+
 add(("helper", "_zeros_of"), Rule("_zeros_of", (), zero=True, varargs=True))
