@@ -1563,12 +1563,20 @@ def _zeros_of(x):
         return _zero_items(x)
     return np.zeros(np.shape(x))
 """
+HELPERS["_d2sinc"] = """
+def _d2sinc(x):
+    \"\"\"d2 sinc(x) / dx2 = -(pi sin(pi x) + 2 _dsinc(x)) / x, and its limit -pi**2 / 3 at 0.\"\"\"
+    x = np.asarray(x, dtype=float)
+    safe = np.where(x == 0, 1.0, x)
+    return np.where(x == 0, -np.pi ** 2 / 3, -(np.pi * np.sin(np.pi * safe) + 2 * _dsinc(safe))
+                    / safe)
+"""
 HELPERS["_restack"] = """
 def _restack(g, tup, axis, stack):
     \"\"\"The adjoint of _unstack(., tup, axis, stack): the items of g, one per item of tup,
     joined again as stack(tup) joins them.\"\"\"
     return np.concatenate([np.reshape(p, np.shape(stack([x]))) for p, x in zip(g, tup)], axis)
 """
-NUMPY_HELPERS += ["_restack", "_zeros_of", "_ungathered", "_reconcatenate", "_prod_pairs",
-                  "_convolve_full", "_convolve_transpose", "_norm_form", "_norm_tangent",
-                  "_norm_slope"]
+NUMPY_HELPERS += ["_d2sinc", "_restack", "_zeros_of", "_ungathered", "_reconcatenate",
+                  "_prod_pairs", "_convolve_full", "_convolve_transpose", "_norm_form",
+                  "_norm_tangent", "_norm_slope"]

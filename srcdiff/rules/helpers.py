@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from ..errors import NotDifferentiableError
 from .numpy_rules import R, _const, _passed
-from .table import RULES, Rule, add
+from .table import RULES, Rule, add, defelementwise
 
 
 def H(name, spec, vjp=None, jvp=None, **facts):
@@ -107,6 +107,10 @@ H("_expand", "g_ x axis keepdims",
   {"g_": "_expand(t, x, axis, keepdims)"})
 H("_prod_others", "x axis", {"x": "_prod_pairs(g, x, axis)"}, {"x": "_prod_pairs(t, x, axis)"})
 # (_prod_pairs has no rule: a third derivative through a product is refused)
+_NAN = "np.where(np.isnan(x), {}, {})"  # nanprod's partials: prod's, of x with 1 for nan
+_NANPROD = "np.where(np.isnan(x), 0.0, _prod_pairs({}, np.where(np.isnan(x), 1.0, x), axis))"
+H("_nanprod_partials", "x axis", {"x": _NANPROD.format(_NAN.format("0.0", "g"))},
+  {"x": _NANPROD.format(_NAN.format("0.0", "t"))})
 
 
 def _reduced(inner, g_="g_"):
@@ -206,6 +210,7 @@ H("_quantile_tangent", "t_ x q axis method keepdims", {"t_": f"_quantile_adjoint
   {"t_": f"_quantile_tangent(t, {_QUANTILE})"})
 H("_unstack", "g_ tup axis stack", {"g_": "_restack(g, tup, axis, stack)"},
   {"g_": "_unstack(t, tup, axis, stack)"}, tuple_out=True)
+defelementwise(("helper", "_dsinc"), "_dsinc", "x", "_d2sinc(x)")  # (d sinc / dx)
 
 # ----- linear algebra -----
 # _solve_adjoint(g_, a, b, x_, wrt_b): gb = solve(a^T, g_), returned (for b) or as
