@@ -1571,12 +1571,19 @@ def _d2sinc(x):
     return np.where(x == 0, -np.pi ** 2 / 3, -(np.pi * np.sin(np.pi * safe) + 2 * _dsinc(safe))
                     / safe)
 """
+HELPERS["_gradient_transpose"] = """
+def _gradient_transpose(h, spacing, axis, edge_order):
+    \"\"\"The adjoint of _gradient_adjoint(., f, spacing, axis, edge_order): np.gradient of h,
+    one part per axis (an _items array) when there are several.\"\"\"
+    out = np.gradient(h, *spacing, axis=axis, edge_order=edge_order)
+    return _items(list(out)) if isinstance(out, (list, tuple)) else out
+"""
 HELPERS["_restack"] = """
 def _restack(g, tup, axis, stack):
     \"\"\"The adjoint of _unstack(., tup, axis, stack): the items of g, one per item of tup,
     joined again as stack(tup) joins them.\"\"\"
     return np.concatenate([np.reshape(p, np.shape(stack([x]))) for p, x in zip(g, tup)], axis)
 """
-NUMPY_HELPERS += ["_d2sinc", "_restack", "_zeros_of", "_ungathered", "_reconcatenate",
-                  "_prod_pairs", "_convolve_full", "_convolve_transpose", "_norm_form",
-                  "_norm_tangent", "_norm_slope"]
+NUMPY_HELPERS += ["_gradient_transpose", "_d2sinc", "_restack", "_zeros_of", "_ungathered",
+                  "_reconcatenate", "_prod_pairs", "_convolve_full", "_convolve_transpose",
+                  "_norm_form", "_norm_tangent", "_norm_slope"]

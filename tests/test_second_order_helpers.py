@@ -75,6 +75,11 @@ def convolve(x): return sq(np.convolve(x[0], np.sin(x[1, :2])) ** 2)
 def convolve_same(x): return sq(np.convolve(x[0, :2], np.sin(x[1]), "same") ** 2)
 def correlate(x): return sq(np.correlate(x[0], np.sin(x[1, :2]), "valid") ** 2)
 def correlate_same(x): return sq(np.correlate(x[0, :2], np.cos(x[1]), "same") ** 2)
+def gradient(x): return sq(np.gradient(x[0] * x[1], 0.5, edge_order=2) ** 2)
+def gradient_2d(x):
+    gy, gx = np.gradient(x * x)
+    return sq(gy * gx + np.gradient(x, 2.0, axis=1) * x)
+def gradient_coords(x): return sq(np.gradient(x[0] * x[1], np.array([0.0, 0.5, 1.5])) ** 2)
 def sinc(x): return sq(np.sinc(x) * x)
 def maximum_outer(x): return sq(np.maximum.outer(x[0], np.sin(x[1])) * np.minimum.outer(
     x[1], x[2]))
@@ -111,7 +116,8 @@ CASES = [(f, (3, 3)) for f in (
     vector_norm, matrix_norm, take, tile, concatenate, concatenate_none, hstack, vstack,
     convolve, convolve_same, correlate, correlate_same, kron, trace, cast, diag, sort,
     rollaxis, diff, pad_values, median, quantile, quantiles, column_stack, dstack, solve,
-    solve_mat, solve_stack, maximum_outer, nanprod, sinc)]
+    solve_mat, solve_stack, maximum_outer, nanprod, sinc, gradient, gradient_2d,
+    gradient_coords)]
 CASES += [(einsum_ellipsis, (2, 2, 2))]
 
 
