@@ -1437,6 +1437,9 @@ def _cho_solve_tangent(t, c_and_lower, x):
 
 # ----- the helpers' own derivatives, so second-order code runs through them
 # (rules/helpers.py) -----
+_BEFORE_SECOND = set(HELPERS)
+
+
 @helper
 def _ungathered(g, ids):
     """The adjoint of _gathered(., ids, x): each entry of the result reads g at its flat
@@ -1578,12 +1581,22 @@ def _gradient_transpose(h, spacing, axis, edge_order):
     out = np.gradient(h, *spacing, axis=axis, edge_order=edge_order)
     return _items(list(out)) if isinstance(out, (list, tuple)) else out
 """
+HELPERS["_select_transpose"] = """
+def _select_transpose(h, g, condlist):
+    \"\"\"The adjoint of _select_adjoint(g, condlist, choicelist): each choice's cotangent
+    where that choice was the first whose condition held, in g's shape.\"\"\"
+    taken = np.zeros(np.shape(g), dtype=bool)
+    out = np.zeros(np.shape(g))
+    for c, part in zip(condlist, h):
+        pick = np.asarray(c, dtype=bool) & ~taken
+        taken = taken | pick
+        out = out + np.where(pick, part, 0.0)
+    return out
+"""
 HELPERS["_restack"] = """
 def _restack(g, tup, axis, stack):
     \"\"\"The adjoint of _unstack(., tup, axis, stack): the items of g, one per item of tup,
     joined again as stack(tup) joins them.\"\"\"
     return np.concatenate([np.reshape(p, np.shape(stack([x]))) for p, x in zip(g, tup)], axis)
 """
-NUMPY_HELPERS += ["_gradient_transpose", "_d2sinc", "_restack", "_zeros_of", "_ungathered",
-                  "_reconcatenate", "_prod_pairs", "_convolve_full", "_convolve_transpose",
-                  "_norm_form", "_norm_tangent", "_norm_slope"]
+NUMPY_HELPERS += [k for k in HELPERS if k not in _BEFORE_SECOND]

@@ -80,6 +80,7 @@ def gradient_2d(x):
     gy, gx = np.gradient(x * x)
     return sq(gy * gx + np.gradient(x, 2.0, axis=1) * x)
 def gradient_coords(x): return sq(np.gradient(x[0] * x[1], np.array([0.0, 0.5, 1.5])) ** 2)
+def select(x): return sq(np.select([x > 0, x < -1], [x * x, np.sin(x[0])], default=x) * x)
 def sinc(x): return sq(np.sinc(x) * x)
 def maximum_outer(x): return sq(np.maximum.outer(x[0], np.sin(x[1])) * np.minimum.outer(
     x[1], x[2]))
@@ -117,7 +118,7 @@ CASES = [(f, (3, 3)) for f in (
     convolve, convolve_same, correlate, correlate_same, kron, trace, cast, diag, sort,
     rollaxis, diff, pad_values, median, quantile, quantiles, column_stack, dstack, solve,
     solve_mat, solve_stack, maximum_outer, nanprod, sinc, gradient, gradient_2d,
-    gradient_coords)]
+    gradient_coords, select)]
 CASES += [(einsum_ellipsis, (2, 2, 2))]
 
 

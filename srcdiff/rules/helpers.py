@@ -208,6 +208,9 @@ H("_quantile_adjoint", "g_ x q axis method keepdims", {"g_": f"_quantile_tangent
   {"g_": f"_quantile_adjoint(t, {_QUANTILE})"})
 H("_quantile_tangent", "t_ x q axis method keepdims", {"t_": f"_quantile_adjoint(g, {_QUANTILE})"},
   {"t_": f"_quantile_tangent(t, {_QUANTILE})"})
+H("_select_adjoint", "g_ condlist choicelist",
+  {"g_": "_select_transpose(g, g_, condlist)"},
+  {"g_": "_select_adjoint(t, condlist, choicelist)"}, tuple_out=True)  # (one per choice)
 H("_gradient_adjoint", "g_ f spacing axis edge_order",
   {"g_": "_gradient_transpose(g, spacing, axis, edge_order)"},
   {"g_": "_gradient_adjoint(t, f, spacing, axis, edge_order)"})

@@ -410,7 +410,6 @@ R(np.float64, "x=0.0", "g", "t", out_kind=ELEMENTWISE)
 # weights, so their derivative is zero)
 for _name, _params, _lin in (
         ("_diff_pieces", "gc a prepend append axis", ["gc"]),
-        ("_select_adjoint", "g condlist choicelist", ["g"]),
         ("_trapezoid_x_adjoint", "g y x axis", ["g", "y"])):
     _linear_helper(_name, _params, _lin)
 for _name in ("_flat_ids", "_ptp_weights", "_zero_items"):
