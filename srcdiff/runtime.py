@@ -1593,6 +1593,24 @@ def _select_transpose(h, g, condlist):
         out = out + np.where(pick, part, 0.0)
     return out
 """
+HELPERS["_trapezoid_y_of_x"] = """
+def _trapezoid_y_of_x(h, g, y, axis):
+    \"\"\"The adjoint of _trapezoid_x_adjoint(g, y, x, axis) with respect to y along h: the
+    means of neighbouring samples, transposed, applied to g times the differences of h.\"\"\"
+    nd = np.ndim(y)
+    axis = axis % nd
+    d = np.diff(h, axis=axis if np.ndim(h) > 1 else -1)
+    if np.ndim(d) == 1 and nd > 1:
+        d = np.reshape(d, [-1 if i == axis else 1 for i in range(nd)])
+    shape = list(np.shape(y))
+    shape[axis] -= 1
+    z = np.broadcast_to(np.expand_dims(g, axis) * d, shape)
+    width = [(0, 0)] * nd
+    width[axis] = (1, 0)
+    left = np.pad(z, width)
+    width[axis] = (0, 1)
+    return (left + np.pad(z, width)) / 2
+"""
 HELPERS["_restack"] = """
 def _restack(g, tup, axis, stack):
     \"\"\"The adjoint of _unstack(., tup, axis, stack): the items of g, one per item of tup,

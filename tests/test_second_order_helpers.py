@@ -188,3 +188,19 @@ def test_third_order_through_a_product_is_refused():
     in the generated code, never a derivative missing its term."""
     with pytest.raises(srcdiff.SrcDiffError, match="_prod_pairs"):
         srcdiff.grad(srcdiff.grad(srcdiff.grad(prod3)))(0.9)
+
+
+def trapezoid(y, x): return sq(np.trapezoid(y * y, np.cumsum(x)))
+def trapezoid_grid(y, x): return sq(np.trapezoid(np.sin(y), np.cumsum(x, axis=0), axis=0))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("fn,xshape", [(trapezoid, (3,)), (trapezoid_grid, (3, 3))])
+def test_mixed_partials_of_a_trapezoid(fn, xshape, mode):
+    """d/dy of the gradient in the sample points x (with x active too, the y-weights'
+    derivative in x is refused in reverse mode: `_trapezoid_weights`)."""
+    y, x = point((3, 3)), np.abs(point(xshape, seed=1))
+    g = srcdiff.grad(fn, wrt=1)
+    want = differences(lambda v: g(v, x), y)
+    got = srcdiff.jacobian(g, wrt=0, mode=mode)(y, x)
+    assert_close(got, want, rtol=1e-6, what=f"{fn.__name__} {mode}")

@@ -211,6 +211,9 @@ H("_quantile_tangent", "t_ x q axis method keepdims", {"t_": f"_quantile_adjoint
 H("_select_adjoint", "g_ condlist choicelist",
   {"g_": "_select_transpose(g, g_, condlist)"},
   {"g_": "_select_adjoint(t, condlist, choicelist)"}, tuple_out=True)  # (one per choice)
+H("_trapezoid_x_adjoint", "g_ y x axis",  # (x sets shapes only)
+  {"g_": "_trapezoid_x_tangent(g, y, axis)", "y": "_trapezoid_y_of_x(g, g_, y, axis)"},
+  {"g_": "_trapezoid_x_adjoint(t, y, x, axis)", "y": "_trapezoid_x_adjoint(g_, t, x, axis)"})
 H("_gradient_adjoint", "g_ f spacing axis edge_order",
   {"g_": "_gradient_transpose(g, spacing, axis, edge_order)"},
   {"g_": "_gradient_adjoint(t, f, spacing, axis, edge_order)"})

@@ -406,12 +406,8 @@ R(np.float64, "x=0.0", "g", "t", out_kind=ELEMENTWISE)
 
 
 # ----- this module's runtime helpers, so generated code can be differentiated again -----
-# (linear in the listed arguments; the others set shapes, indices or piecewise-constant
-# weights, so their derivative is zero)
-for _name, _params, _lin in (
-        ("_diff_pieces", "gc a prepend append axis", ["gc"]),
-        ("_trapezoid_x_adjoint", "g y x axis", ["g", "y"])):
-    _linear_helper(_name, _params, _lin)
+# (linear in gc; the others set shapes. The other helpers' rules: rules/helpers.py)
+_linear_helper("_diff_pieces", "gc a prepend append axis", ["gc"])
 for _name in ("_flat_ids", "_ptp_weights", "_zero_items"):
     add(("helper", _name), Rule(_name, (), zero=True, varargs=True))
 add(("helper", "_trapezoid_weights"), Rule(
