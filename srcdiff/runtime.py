@@ -426,6 +426,25 @@ def _solve_adjoint_da(t, g, a, b, ans, wrt_b):
     x = ans[..., None] if vec else ans
     return _unbroadcast(-(dgb @ np.swapaxes(x, -1, -2)), a)
 """
+HELPERS["_solve_adjoint_vjp"] = """
+def _solve_adjoint_vjp(h, g, a, b, x, wrt_b, wrt):
+    \"\"\"The adjoint of _solve_adjoint(g, a, b, x, wrt_b) with respect to `wrt` ('g', 'a'
+    or 'x') along the cotangent h: with gb = solve(a^T, g), k = solve(a, the cotangent
+    of gb) is g's, -gb k^T is a's, and -h^T gb is x's (in -gb x^T).\"\"\"
+    vec = np.ndim(b) == 1
+    gb = np.linalg.solve(np.swapaxes(a, -1, -2), g[..., None] if vec else g)
+    if wrt == "x":
+        d = -(np.swapaxes(h, -1, -2) @ gb)
+        return _unbroadcast(d[..., 0] if vec else d, x)
+    if wrt_b:
+        hb = h[..., None] if vec else h
+    else:
+        hb = -(h @ (x[..., None] if vec else x))
+    k = np.linalg.solve(a, np.broadcast_to(hb, np.shape(gb)))
+    if wrt == "g":
+        return _unbroadcast(k[..., 0] if vec else k, g)
+    return _unbroadcast(-(gb @ np.swapaxes(k, -1, -2)), a)
+"""
 HELPERS["_solve_tangent"] = """
 def _solve_tangent(t, a, b, ans):
     \"\"\"The tangent of x = np.linalg.solve(a, b) along a's tangent t: -solve(a, t @ x).\"\"\"
@@ -1414,3 +1433,188 @@ def _cho_solve_tangent(t, c_and_lower, x):
     da = df @ np.swapaxes(f, -1, -2)
     return -_linalg.cho_solve(c_and_lower, (da + np.swapaxes(da, -1, -2)) @ x)
 """
+
+
+# ----- the helpers' own derivatives, so second-order code runs through them
+# (rules/helpers.py) -----
+_BEFORE_SECOND = set(HELPERS)
+
+
+@helper
+def _ungathered(g, ids):
+    """The adjoint of _gathered(., ids, x): each entry of the result reads g at its flat
+    index in ids (0 where the index is -1)."""
+    ids = np.asarray(ids)
+    return np.where(ids >= 0, np.ravel(g)[np.where(ids >= 0, ids, 0)], 0.0)
+
+
+@helper
+def _reconcatenate(g, arrays, axis, ndmin=1):
+    """The adjoint of _unconcatenate(., arrays, axis, ndmin): the items of g, one per
+    array, joined again as np.concatenate(arrays, axis) joins the arrays."""
+    if axis is None:
+        return np.concatenate([np.ravel(p) for p in g])
+    return np.concatenate([np.reshape(p, np.shape(np.array(x, ndmin=ndmin)))
+                           for p, x in zip(g, arrays)], axis)
+
+
+@helper
+def _prod_pairs(t, x, axis):
+    """The tangent of _prod_others(x, axis) along t: each entry gets the sum over the
+    other entries k of its slice of t_k times the product of the entries but those two
+    (exact at zeros). The matrix is symmetric: along a cotangent it is the adjoint."""
+    x = np.asarray(x, dtype=float)
+    axes = list(range(x.ndim)) if axis is None else [a % x.ndim for a in np.atleast_1d(axis)]
+    keep = [a for a in range(x.ndim) if a not in axes]
+    xt = np.transpose(x, keep + axes)
+    flat = np.reshape(xt, xt.shape[:len(keep)] + (-1,))
+    tflat = np.reshape(np.transpose(np.broadcast_to(t, x.shape), keep + axes), flat.shape)
+    out = np.zeros(flat.shape)
+    for k in range(flat.shape[-1]):
+        others = flat.copy()
+        others[..., k] = 1.0
+        part = _prod_others(others, -1) * tflat[..., k:k + 1]
+        part[..., k] = 0.0
+        out = out + part
+    return np.transpose(np.reshape(out, xt.shape), np.argsort(keep + axes))
+
+
+@helper
+def _convolve_full(g, a, v, mode, later=False):
+    """The cotangent g of np.convolve(a, v, mode) put in its place in the full output
+    (as _convolve_adjoint does)."""
+    n, m = np.size(a), np.size(v)
+    full = np.zeros(n + m - 1)
+    start = {"f": 0, "s": (min(n, m) - 1 + later) // 2, "v": min(n, m) - 1}[mode[0]]
+    full[start:start + np.size(g)] = g
+    return full
+
+
+@helper
+def _convolve_transpose(h, g, a, v, mode, later=False):
+    """The adjoint of _convolve_adjoint(g, a, v, mode, later) with respect to g: h
+    convolved with v, read where g was placed."""
+    n, m = np.size(a), np.size(v)
+    start = {"f": 0, "s": (min(n, m) - 1 + later) // 2, "v": min(n, m) - 1}[mode[0]]
+    return np.convolve(h, v)[start:start + np.size(g)]
+
+
+@helper
+def _norm_form(x, ord, axis, vector):
+    """(axis, is a matrix norm) as _norm_partial reads np.linalg.norm's arguments."""
+    if vector:
+        return axis, False
+    if np.ndim(axis) == 1 and len(axis) == 1:
+        axis = axis[0]
+    if axis is None and ord is not None and np.ndim(x) == 2:
+        axis = (0, 1)
+    return axis, np.ndim(axis) == 1
+
+
+HELPERS["_norm_tangent"] = """
+def _norm_tangent(t, x, ans, ord, axis, keepdims, vector=False):
+    \"\"\"The tangent of _norm_partial(x, ans, ord, axis, keepdims) (_vector_norm_partial's
+    when vector) along x's tangent t, ans held: the norm's Hessian times t, so along a
+    cotangent it is the adjoint too. Zero for the norms whose partial is piecewise
+    constant (ord 0, 1, inf, -inf of vectors; 1, -1, inf, -inf of matrices).\"\"\"
+    x = np.asarray(x, dtype=float)
+    axis, matrix = _norm_form(x, ord, axis, vector)
+    t = np.broadcast_to(t, x.shape)
+    n = _expand(ans, x, axis, keepdims)
+    if not matrix:
+        p = 2 if ord is None else ord
+        if p in (0, 1, np.inf, -np.inf):
+            return np.zeros(x.shape)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if p == 2:
+                return np.where(n == 0, 0.0, t / n)
+            return (p - 1) * np.abs(x) ** (p - 2) / n ** (p - 1) * t
+    if ord in (None, "fro"):
+        return t / n
+    if ord not in ("nuc", 2, -2):
+        return np.zeros(x.shape)
+    r, c = [a % x.ndim for a in axis]
+    a, ta = np.moveaxis(x, (r, c), (-2, -1)), np.moveaxis(t, (r, c), (-2, -1))
+    usv = np.linalg.svd(a, full_matrices=False)
+    du, ds, dvh = _svd_tangent(ta, a, usv, False)
+    u, vh = usv[0], usv[2]
+    if ord != "nuc":
+        k = slice(0, 1) if ord == 2 else slice(-1, None)
+        u, du, vh, dvh = u[..., :, k], du[..., :, k], vh[..., k, :], dvh[..., k, :]
+    return np.moveaxis(du @ vh + u @ dvh, (-2, -1), (r, c))
+"""
+HELPERS["_norm_slope"] = """
+def _norm_slope(x, ans, ord, axis, keepdims, vector=False):
+    \"\"\"d _norm_partial(x, ans, ord, axis, keepdims) / d ans, entry by entry (shaped
+    like x; _vector_norm_partial's when vector): -(p - 1) partial / ans for a p-norm.\"\"\"
+    x = np.asarray(x, dtype=float)
+    axis, matrix = _norm_form(x, ord, axis, vector)
+    n = _expand(ans, x, axis, keepdims)
+    p = 2 if ord is None or ord == "fro" else ord
+    if p in (0, 1, np.inf, -np.inf) or matrix and ord not in (None, "fro"):
+        return np.zeros(x.shape)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if p == 2:
+            return np.where(n == 0, 0.0, -x / (n * n))
+        return -(p - 1) * np.sign(x) * np.abs(x) ** (p - 1) / n ** p
+"""
+HELPERS["_zeros_of"] = """
+def _zeros_of(x):
+    \"\"\"Zeros shaped like x; for an array of items (dtype object: the adjoint of a list of
+    arrays of different shapes), one zero item per item.\"\"\"
+    if getattr(x, "dtype", None) == np.dtype(object):
+        return _zero_items(x)
+    return np.zeros(np.shape(x))
+"""
+HELPERS["_d2sinc"] = """
+def _d2sinc(x):
+    \"\"\"d2 sinc(x) / dx2 = -(pi sin(pi x) + 2 _dsinc(x)) / x, and its limit -pi**2 / 3 at 0.\"\"\"
+    x = np.asarray(x, dtype=float)
+    safe = np.where(x == 0, 1.0, x)
+    return np.where(x == 0, -np.pi ** 2 / 3, -(np.pi * np.sin(np.pi * safe) + 2 * _dsinc(safe))
+                    / safe)
+"""
+HELPERS["_gradient_transpose"] = """
+def _gradient_transpose(h, spacing, axis, edge_order):
+    \"\"\"The adjoint of _gradient_adjoint(., f, spacing, axis, edge_order): np.gradient of h,
+    one part per axis (an _items array) when there are several.\"\"\"
+    out = np.gradient(h, *spacing, axis=axis, edge_order=edge_order)
+    return _items(list(out)) if isinstance(out, (list, tuple)) else out
+"""
+HELPERS["_select_transpose"] = """
+def _select_transpose(h, g, condlist):
+    \"\"\"The adjoint of _select_adjoint(g, condlist, choicelist): each choice's cotangent
+    where that choice was the first whose condition held, in g's shape.\"\"\"
+    taken = np.zeros(np.shape(g), dtype=bool)
+    out = np.zeros(np.shape(g))
+    for c, part in zip(condlist, h):
+        pick = np.asarray(c, dtype=bool) & ~taken
+        taken = taken | pick
+        out = out + np.where(pick, part, 0.0)
+    return out
+"""
+HELPERS["_trapezoid_y_of_x"] = """
+def _trapezoid_y_of_x(h, g, y, axis):
+    \"\"\"The adjoint of _trapezoid_x_adjoint(g, y, x, axis) with respect to y along h: the
+    means of neighbouring samples, transposed, applied to g times the differences of h.\"\"\"
+    nd = np.ndim(y)
+    axis = axis % nd
+    d = np.diff(h, axis=axis if np.ndim(h) > 1 else -1)
+    if np.ndim(d) == 1 and nd > 1:
+        d = np.reshape(d, [-1 if i == axis else 1 for i in range(nd)])
+    shape = list(np.shape(y))
+    shape[axis] -= 1
+    z = np.broadcast_to(np.expand_dims(g, axis) * d, shape)
+    width = [(0, 0)] * nd
+    width[axis] = (1, 0)
+    left = np.pad(z, width)
+    width[axis] = (0, 1)
+    return (left + np.pad(z, width)) / 2
+"""
+HELPERS["_restack"] = """
+def _restack(g, tup, axis, stack):
+    \"\"\"The adjoint of _unstack(., tup, axis, stack): the items of g, one per item of tup,
+    joined again as stack(tup) joins them.\"\"\"
+    return np.concatenate([np.reshape(p, np.shape(stack([x]))) for p, x in zip(g, tup)], axis)
+"""
+NUMPY_HELPERS += [k for k in HELPERS if k not in _BEFORE_SECOND]

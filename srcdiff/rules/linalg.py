@@ -428,16 +428,5 @@ for _field in ("logabsdet", "eigenvalues", "eigenvectors", "Vh"):
     R(("attr", _field), "a", _unpack_please, _unpack_please)
 
 
-# ----- the helpers' own tangents, so that forward over reverse (hessian) runs through
-# solve (tangent helpers need none: forward code is never transformed again); the other
-# helpers have no rule, so a second derivative through them is refused -----
-# (parameters are not named `g`, `t` or `ans`: in a template those are the placeholders)
-add(("helper", "_solve_adjoint"), Rule(
-    "_solve_adjoint", ("g_", "a", "b", "x_", "wrt_b"),
-    jvp={"g_": "_solve_adjoint(t, a, b, x_, wrt_b)",
-         "a": "_solve_adjoint_da(t, g_, a, b, x_, wrt_b)",
-         "x_": lambda b: None if _const(b["wrt_b"]) and b["wrt_b"].value is True
-         else "_solve_adjoint(g_, a, b, t, wrt_b)"}))
-
 for _key in (np.tensordot, np.einsum, np.kron):  # always a new array (adjoints.is_fresh)
     RULES[_key].new_array = True

@@ -16,7 +16,7 @@ from .. import ir, shapes
 from ..errors import NotDifferentiableError
 from ..ops import BINOP_AST, UNOP_AST
 from .symbolic import flat
-from .table import (ELEMENTWISE, LIST, RULES, SCALAR, Rule, _scale, add, deffacts,
+from .table import (ELEMENTWISE, LIST, SCALAR, Rule, _scale, add, deffacts,
                     defelementwise, defzero, lookup)
 
 E = defelementwise
@@ -345,9 +345,18 @@ def _written_part(b):
     return "_unbroadcast(_written(g, index), v)"
 
 
+def _written_tangent(b):
+    """The tangent of v in x[index] = v: t written into zeros. Zeros of x's shape where x
+    is known to be an array of numbers; else one zero item per item (`_zeros_of`: x
+    may be the adjoint of a list of arrays of different shapes, an array of objects)."""
+    if b.kind("x") in ("vector", "matrix", "array3"):
+        return "_setitem(np.zeros(np.shape(ans)), index, t)"
+    return "_setitem(_zeros_of(ans), index, t)"
+
+
 add(("helper", "_setitem"), Rule("_setitem", ("x", "index", "v"), vjp={
     "x": "_setitem(g, index, 0.0)", "v": _written_part}, jvp={
-    "x": "_setitem(t, index, 0.0)", "v": "_setitem(np.zeros(np.shape(ans)), index, t)"},
+    "x": "_setitem(t, index, 0.0)", "v": _written_tangent},
     update=_setitem_update, index="index", keeps=("v",)))  # (an item of a list)
 add(("helper", "_ties"), Rule("_ties", ("x", "ans", "axis", "keepdims"), zero=True))
 
@@ -363,16 +372,7 @@ def _linear_helper(name, params, linear):
     add(("helper", name), Rule(name, tuple(names), defaults, jvp=jvp))
 
 
-for _name, _params, _lin in (
-        ("_expand", "g x axis keepdims", ["g"]),
-        ("_dot_adjoint_a", "g a b", ["g", "b"]), ("_dot_adjoint_b", "g a b", ["g", "a"]),
-        ("_matmul_adjoint_a", "g a b", ["g", "b"]), ("_matmul_adjoint_b", "g a b", ["g", "a"]),
-        ("_inner_adjoint_a", "g a b", ["g", "b"]), ("_inner_adjoint_b", "g a b", ["g", "a"]),
-        ("_diag_adjoint", "g v k", ["g"]), ("_sort_adjoint", "g x axis", ["g"]),
-        ("_unconcatenate", "g arrays axis ndmin=1", ["g"]), ("_cast_adjoint", "g ans_", ["g"]),
-        ("_written", "g index", ["g"])):
-    if ("helper", _name) not in RULES:
-        _linear_helper(_name, _params, _lin)
+_linear_helper("_written", "g index", ["g"])  # (the others: rules/helpers.py)
 
 
 # the math rules' own helpers, for second derivatives (forward over reverse)

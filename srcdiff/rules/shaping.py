@@ -406,21 +406,10 @@ R(np.float64, "x=0.0", "g", "t", out_kind=ELEMENTWISE)
 
 
 # ----- this module's runtime helpers, so generated code can be differentiated again -----
-# (linear in the listed arguments; the others set shapes, indices or piecewise-constant
-# weights, so their derivative is zero)
-for _name, _params, _lin in (
-        ("_gathered", "g ids x", ["g"]), ("_pad_values_adjoint", "g x pad_width values", ["g"]),
-        ("_diff_adjoint", "g n axis", ["g"]), ("_diff_pieces", "gc a prepend append axis", ["gc"]),
-        ("_gradient_adjoint", "g f spacing axis edge_order", ["g"]),
-        ("_unstack", "g tup axis stack", ["g"]), ("_unrollaxis", "g a axis start", ["g"]),
-        ("_quantile_adjoint", "g x q axis method keepdims", ["g"]),
-        ("_select_adjoint", "g condlist choicelist", ["g"]),
-        ("_convolve_adjoint", "g a v mode later", ["g", "v"]),
-        ("_trapezoid_x_adjoint", "g y x axis", ["g", "y"])):
-    _linear_helper(_name, _params, _lin)
+# (linear in gc; the others set shapes. The other helpers' rules: rules/helpers.py)
+_linear_helper("_diff_pieces", "gc a prepend append axis", ["gc"])
 for _name in ("_flat_ids", "_ptp_weights", "_zero_items"):
     add(("helper", _name), Rule(_name, (), zero=True, varargs=True))
-RULES[("helper", "_convolve_adjoint")].defaults["later"] = False
 add(("helper", "_trapezoid_weights"), Rule(
     "_trapezoid_weights", ("y", "x", "dx", "axis"),
     jvp={"x": "_trapezoid_weights(y, t, 1.0, axis)",  # linear in x; dx is unused with x

@@ -32,7 +32,7 @@ from .. import ir
 from ..errors import NotDifferentiableError
 from .numpy_rules import (A, M, R, Z, _call, _const, _mean_vjp, _passed, _reduce, _spread)
 from .shaping import refuse
-from .table import ELEMENTWISE, REDUCE, SCALAR, Rule, add, defelementwise, lookup
+from .table import ELEMENTWISE, REDUCE, SCALAR, Rule, add, defelementwise, defzero, lookup
 
 
 # ----- nan-ignoring reductions -----
@@ -348,3 +348,5 @@ for _f, _win, _lose in ((np.maximum, "greater", "less"), (np.minimum, "less", "g
       {"a": f"np.multiply.outer(t, np.ones(np.shape(b))) * (np.{_win}.outer(a, b) + {_TIE})",
        "b": f"np.multiply.outer(np.ones(np.shape(a)), t) * (np.{_lose}.outer(a, b) + {_TIE})"},
       name=f"np.{_f.__name__}.outer")
+for _f in (np.greater, np.less, np.equal):  # (the comparisons those templates read)
+    defzero(_f.outer, f"np.{_f.__name__}.outer")
