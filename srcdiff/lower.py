@@ -315,6 +315,12 @@ class Lowerer(Loops, Values):
                 op, None, [old, right]), s), s)
             return
         left = self.read(s.target)  # a name: the fence allows nothing else
+        if isinstance(left, TupleVal):  # `t += (v,)`: tuples are rebound, `t = t + (v,)`
+            self.s_Assign(ast.copy_location(ast.Assign(
+                [ast.Name(s.target.id, ast.Store())],
+                ast.copy_location(ast.BinOp(ast.Name(s.target.id, ast.Load()), s.op, s.value),
+                                  s)), s))
+            return
         right = self.value(s.value, "t")
         self.update(s.target.id, ir.Call(op, None, [left, right]), left, s)
 

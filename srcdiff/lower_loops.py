@@ -12,6 +12,7 @@ the body per item. It reads and sets the `Lowerer`'s state (`env`, `out`,
 from __future__ import annotations
 
 import ast
+import inspect
 import operator
 
 from . import checkpoint, desugar, ir
@@ -130,8 +131,8 @@ class Loops:
                     for t, q in self.sequences(target, call.args[0], s)]
         seq = self.atom(node, "seq")
         rule = lookup(fobj) if call is not None else None
-        if rule is not None and rule.iterator:  # a generator: its items, by index
-            seq = self.assign("seq", ir.Call(list, None, [seq]), s)
+        if rule is not None and rule.iterator or inspect.isgeneratorfunction(fobj):
+            seq = self.assign("seq", ir.Call(list, None, [seq]), s)  # its items, by index
         return [(target, seq)]
 
     def loop_vars(self, s, extra=(), flag=False):
@@ -200,6 +201,13 @@ class Loops:
             self.env[name] = rebuild(self.env.get(name), lambda path, _, name=name: phis[
                 (name, path) if path else name])
         for name in assigned_names(s.body):
+            start = outer_env.get(name)
+            if name not in keys and isinstance(start, STRUCTS):  # `t = ()`: no entries
+                if not same_shape(body_env.get(name, start), start):
+                    raise self.error(f"{words(name)} changing kind inside the loop (a tuple "
+                                     "or dict of another shape after an iteration)", s,
+                                     "grow a list with append instead")
+                continue
             if name not in keys:
                 self.env[name] = Undefined(
                     f"{words(name)} after the loop (it is assigned only inside the loop; "

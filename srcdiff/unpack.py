@@ -254,8 +254,10 @@ class _Flatten:
             return env.get(e.id, self.roots.get(e.id))
         if isinstance(e, (ast.Subscript, ast.Attribute)):
             base = self.resolve(e.value, env)
-            if base is None or isinstance(base, list):
-                return None if base is None else self._slice_item(base, e, env)
+            if base is None or isinstance(base, _Const):  # (a loop's key: `name[0]`)
+                return None
+            if isinstance(base, list):
+                return self._slice_item(base, e, env)
             if base.td.kind == LEAF:
                 return None
             return self._child(base, e, env)

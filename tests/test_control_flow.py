@@ -1095,3 +1095,24 @@ def test_a_comprehension_reads_as_the_loop_a_person_writes():
     g(np.array([0.5, -1.0, 2.0]), np.array([0.3, -0.5, 0.7]))
     src = code(g.source)
     assert "items = []" in src and "items.append([x, x * x, np.sin(x)])" in src
+
+
+def _tuple_augmented(w):
+    t = (w[0],)
+    t += (w[1] * 2,)  # tuples are rebound: t = t + (w[1] * 2,)
+    return sum(t)
+
+
+def _tuple_grown_in_a_loop(w):
+    t = ()
+    for i in range(2):
+        t += (w[i] * 2,)
+    return sum(t)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_augmented_concatenation_of_a_tuple(mode):
+    w = np.array([0.5, -1.3, 0.9])
+    np.testing.assert_allclose(srcdiff.grad(_tuple_augmented, mode=mode)(w), [1.0, 2.0, 0.0])
+    with pytest.raises(srcdiff.UnsupportedSyntaxError, match="changing kind inside the loop"):
+        srcdiff.grad(_tuple_grown_in_a_loop, mode=mode)(w)

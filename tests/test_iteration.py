@@ -73,3 +73,33 @@ def test_zip_with_reversed(mode):
     gx, gy = srcdiff.grad(zip_reversed, wrt=(0, 1), mode=mode)(xs, ys)
     np.testing.assert_allclose(gx, ys[::-1])
     np.testing.assert_allclose(gy, xs[::-1])
+
+
+def _batches(X, y, size):
+    for start in range(0, len(X), size):
+        yield X[start:start + size], y[start:start + size]
+
+
+def _minibatch_loss(w, X, y):
+    total = 0.0
+    for xb, yb in _batches(X, y, 2):  # a generator of the user's: its items, in order
+        total += np.sum((xb @ w - yb) ** 2)
+    return total
+
+
+def _generator_of_the_parameter(w, X, y):
+    total = 0.0
+    for wb, yb in _batches(w, y, 1):
+        total += np.sum(wb * yb)
+    return total
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_loop_over_a_generator_of_the_user(mode):
+    X = np.arange(12.0).reshape(4, 3) / 10
+    y = np.array([1.0, 0.0, -1.0, 2.0])
+    w = np.array([0.1, -0.2, 0.3])
+    got = srcdiff.grad(_minibatch_loss, mode=mode)(w, X, y)
+    np.testing.assert_allclose(got, 2 * X.T @ (X @ w - y), rtol=1e-12)  # hand
+    with pytest.raises(srcdiff.SrcDiffError, match="yield"):  # differentiated through it
+        srcdiff.grad(_generator_of_the_parameter, mode=mode)(w, X, y[:3])

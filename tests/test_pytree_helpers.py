@@ -234,3 +234,19 @@ def test_jacobian_of_a_dict_or_tuple_built_before_the_return():
     r0, r1 = srcdiff.jacobian(tuple_built_before)(x)
     np.testing.assert_allclose(r0, 2 * np.eye(2), rtol=1e-14)
     np.testing.assert_allclose(r1, np.diag(np.cos(x)), rtol=1e-14)
+
+
+def l2_of_weights(params):
+    reg = 0.0
+    for name, p in params.items():
+        if name.startswith("W") or name[0] == "V":  # the key, a constant in each copy
+            reg = reg + np.sum(p ** 2)
+    return reg
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_loop_over_items_tests_its_key_with_string_methods(mode):
+    p = {"W1": np.array([1.0, 2.0]), "b1": np.array([3.0]), "V": np.array([0.5])}
+    got = srcdiff.grad(l2_of_weights, mode=mode)(p)
+    assert_tree_close(got, {"W1": np.array([2.0, 4.0]), "b1": np.array([0.0]),
+                            "V": np.array([1.0])})
