@@ -25,6 +25,7 @@ from .adjoints import Adjoints
 from .coalesce import Groups
 from .exprs import G, Ref, assign, name, pv
 from .kinds import SCALAR
+from .rules.table import LIST
 from .rules.table import bind_args
 from .tape import TapedPrimal, TapePlan, invariants, reads
 from .template import missing_rule
@@ -117,8 +118,9 @@ class Reverse(Adjoints):
 
     def shapes_only(self, owner, vids: set) -> list:
         """The values `owner`'s record (a block's or a loop's carried values) reads
-        only for their shape: taped as stand-ins of it."""
-        self.plan.shapes[id(owner)] = set(vids)
+        only for their shape: taped as stand-ins of it (a list itself, whose items
+        may differ in shape: it holds references only)."""
+        self.plan.shapes[id(owner)] = {v for v in vids if self.ctx.kind(self.vars[v]) != LIST}
         return [self.vars[vid] for vid in sorted(vids)]
 
     def recompute(self, body: list, needed: list) -> list:

@@ -51,9 +51,15 @@ def _setitem(x, index, v):
 
 @helper
 def _zero(x):
-    """A zero tangent shaped like x (a list of them for a list or a tuple)."""
+    """A zero tangent shaped like x (a list of them for a list or a tuple, one item
+    each for an array of items: the adjoint of a list of arrays of different shapes)."""
     if isinstance(x, (list, tuple)):
         return [_zero(a) for a in x]
+    if isinstance(x, np.ndarray) and x.dtype == object:
+        out = np.empty(x.shape, dtype=object)
+        for i, a in enumerate(x.flat):
+            out.flat[i] = _zero(a)
+        return out
     return np.zeros(np.shape(x)) if isinstance(x, np.ndarray) else 0.0
 
 

@@ -103,3 +103,33 @@ def test_a_loop_over_a_generator_of_the_user(mode):
     np.testing.assert_allclose(got, 2 * X.T @ (X @ w - y), rtol=1e-12)  # hand
     with pytest.raises(srcdiff.SrcDiffError, match="yield"):  # differentiated through it
         srcdiff.grad(_generator_of_the_parameter, mode=mode)(w, X, y[:3])
+
+
+def _forces(k, x):
+    forces = [np.zeros(2), np.zeros(2)]
+    for i in range(2):
+        forces[i] = forces[i] + k * x  # an item of a Python list of arrays, set in a loop
+    return forces[0] @ forces[1]
+
+
+def _pair(k, w):
+    pair = [w, w]
+    pair[0] = pair[0] * k
+    return np.sum(pair[0] * pair[1])
+
+
+def _ragged(k, w):
+    L = [np.zeros(2), np.zeros(3)]
+    for i in range(2):
+        L[i] = L[i] + k * w[:i + 2] ** 2  # items of different shapes
+    return np.sum(L[0]) * np.sum(L[1])
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("fn, x", [(_forces, np.array([1.0, 2.0])),
+                                   (_pair, np.array([1.0, 2.0])),
+                                   (_ragged, np.array([1.0, 2.0, 3.0]))])
+def test_setting_items_of_a_list_of_arrays(fn, x, mode):
+    h = 1e-6
+    want = np.array([(fn(1.5, x + h * e) - fn(1.5, x - h * e)) / (2 * h) for e in np.eye(x.size)])
+    np.testing.assert_allclose(srcdiff.grad(fn, wrt=1, mode=mode)(1.5, x), want, rtol=1e-6)

@@ -345,18 +345,11 @@ def _written_part(b):
     return "_unbroadcast(_written(g, index), v)"
 
 
-def _written_tangent(b):
-    """The tangent of v in x[index] = v: t written into zeros. Zeros of x's shape where x
-    is known to be an array of numbers; else one zero item per item (`_zeros_of`: x
-    may be the adjoint of a list of arrays of different shapes, an array of objects)."""
-    if b.kind("x") in ("vector", "matrix", "array3"):
-        return "_setitem(np.zeros(np.shape(ans)), index, t)"
-    return "_setitem(_zeros_of(ans), index, t)"
-
-
+# the tangent of x[index] = v is x's tangent with v's written at index: one template
+# over both (for a list of arrays, a list of tangents; a sum of two would add lists)
 add(("helper", "_setitem"), Rule("_setitem", ("x", "index", "v"), vjp={
-    "x": "_setitem(g, index, 0.0)", "v": _written_part}, jvp={
-    "x": "_setitem(t, index, 0.0)", "v": _written_tangent},
+    "x": "_setitem(g, index, 0.0)", "v": _written_part},
+    jvp_joint="_setitem(t_x, index, t_v)", same_shape="x",  # (a list stays a list)
     update=_setitem_update, index="index", keeps=("v",)))  # (an item of a list)
 add(("helper", "_ties"), Rule("_ties", ("x", "ans", "axis", "keepdims"), zero=True))
 
