@@ -138,6 +138,7 @@ class Loops:
     def loop_vars(self, s, extra=(), flag=False):
         """The loop-carried values: every name the body changes that is bound before."""
         carried = []
+        before = dict(self.env)  # (who holds an initial value: before any name is carried)
         for name in assigned_names(s.body) + ([self.brk_keys[-1]] if flag else []):
             start = self.env.get(name)
             if name not in self.env or name in extra or any(
@@ -149,7 +150,7 @@ class Loops:
                 phi.user = True
                 if isinstance(init, ir.Var) and (
                         init.id in self.shared or any(
-                            holds(v, init) for k, v in self.env.items() if k != name)):
+                            holds(v, init) for k, v in before.items() if k != name)):
                     self.shared.add(phi.id)  # another name holds what the loop starts from
                 carried.append(ir.Carried(phi, init, key=(name, path) if path else name))
                 return phi

@@ -634,3 +634,24 @@ def test_fuzz_a_loop_does_not_reuse_the_name_of_a_value_the_reverse_sweep_reads(
     want = (dv1 * -x1 / a ** 2 * 0.5 * math.cos(x0) - 3 * x0 ** 2, dv1 / a, -1 / b)
     for g, w in zip(got, want):
         assert g == pytest.approx(w, rel=1e-10)
+
+
+# Two names for one array both carried by a loop (v4 = x0; x0 reassigned in a dead
+#    branch of the loop): whether the update `v4 /= ...` shared its array was read
+#    after x0's own phi replaced it, so the in-place update of x0's array was missed
+#    and the gradient was silently wrong (10k run, seed 1207). Now a located refusal.
+def loop_carries_two_names_of_one_array(x0):
+    v3 = np.exp(-x0[0] * x0[0])
+    v4 = x0
+    for i5 in range(1):
+        if i5 >= 2:
+            x0 = np.minimum(x0, v4)
+        v4 /= 1.5 + 0.5 * np.sin(v3)
+    return np.sum(np.dot(x0, v3))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_fuzz_an_update_of_an_array_two_carried_names_share_is_refused(mode):
+    x = np.array([[1.123, -1.257, -0.717], [-0.747, -1.637, -1.467]])
+    with pytest.raises(srcdiff.UnsupportedSyntaxError, match="in-place update"):
+        srcdiff.grad(loop_carries_two_names_of_one_array, mode=mode)(x)
