@@ -18,7 +18,6 @@ A scalar never aliases (`+=` on a float makes a new float).
 from __future__ import annotations
 
 import ast
-import operator
 from dataclasses import dataclass
 
 from . import ir
@@ -134,7 +133,8 @@ def _item_of_list(old, defs, sources, kinds) -> bool:
     v *= 3`, `v = L[0]`): the list holds that very array, which the update changes."""
     for d in _definitions(old, defs, sources):
         e = d.expr
-        if isinstance(e, ir.Call) and e.fn is operator.getitem and e.args and isinstance(
+        rule = lookup(e.fn) if isinstance(e, ir.Call) else None
+        if rule is not None and rule.scatter is not None and e.args and isinstance(
                 e.args[0], ir.Var) and kinds.kind(e.args[0]) == LIST and not (
                 isinstance(e.args[1], ir.Const) and isinstance(e.args[1].value, slice)
                 or isinstance(e.args[1], ir.Opaque) and isinstance(e.args[1].node, ast.Slice)):

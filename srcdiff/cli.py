@@ -331,7 +331,6 @@ def _like(args, fn):
     the parameters left out."""
     if not args.like and not args.at_file:
         return None
-    names = _param_names(fn)
     values: dict[str, Any] = _load_npz(args.at_file) if args.at_file else {}
     for text in args.like:
         for item in _split_top(text):
@@ -341,6 +340,15 @@ def _like(args, fn):
                                f"commas, e.g. --like W=784x256,b=256,lr=float; got "
                                f"{item.strip()!r}")
             values[name] = _example(name, kind)
+    return [_as_float(v) if isinstance(v, np.ndarray) else v
+            for v in _in_order(fn, values, "no kind", "--like")]
+
+
+def _in_order(fn, values: dict, lacking: str, option: str) -> list:
+    """`values` (parameter name -> value) as `fn`'s arguments in order, its defaults
+    filling the rest; an unknown name or a required parameter left out is an error
+    saying which `option` to pass."""
+    names = _param_names(fn)
     unknown = [k for k in values if k not in names]
     if unknown:
         raise CliError(f"{fn.__name__} has no parameter {unknown[0]!r}; its parameters are "
@@ -349,12 +357,11 @@ def _like(args, fn):
     missing = [p.name for p in sig.parameters.values()
                if p.name not in values and p.default is inspect.Parameter.empty]
     if missing:
-        raise CliError(f"no kind for {', '.join(missing)}: pass --like "
+        raise CliError(f"{lacking} for {', '.join(missing)}: pass {option} "
                        f"{','.join(m + '=...' for m in missing)}")
     bound = sig.bind(**values)
     bound.apply_defaults()
-    return [_as_float(v) if isinstance(v, np.ndarray) else v
-            for v in (bound.arguments[n] for n in names)]
+    return [bound.arguments[n] for n in names]
 
 
 def _example(name: str, kind: str):
@@ -427,19 +434,7 @@ def _point(args) -> tuple:
         values.update(_load_npz(args.at_file))
     for text in args.at:
         values.update(parse_at(text))
-    unknown = [k for k in values if k not in names]
-    if unknown:
-        raise CliError(f"{fn.__name__} has no parameter {unknown[0]!r}; its parameters are "
-                       f"{', '.join(names)}")
-    sig = inspect.signature(fn)
-    missing = [p.name for p in sig.parameters.values()
-               if p.name not in values and p.default is inspect.Parameter.empty]
-    if missing:
-        raise CliError(f"no value for {', '.join(missing)}: pass --at "
-                       f"{','.join(m + '=...' for m in missing)}")
-    bound = sig.bind(**values)
-    bound.apply_defaults()
-    ordered = [bound.arguments[n] for n in names]
+    ordered = _in_order(fn, values, "no value", "--at")
     if args.wrt is not None:
         wrt = parse_wrt(args.wrt, fn)
     else:
