@@ -15,10 +15,10 @@ import numpy as np
 HELPERS: dict[str, str] = {}
 
 
-def helper(fn):
+def helper(fn, into=HELPERS):
     """Make `fn` a runtime helper: its source is what generated code defines."""
     text = textwrap.dedent(inspect.getsource(fn))
-    HELPERS[fn.__name__] = text[text.index("def "):]  # without the decorator
+    into[fn.__name__] = text[text.index("def "):]  # without the decorator
     return fn
 
 
@@ -205,6 +205,35 @@ def _ties(x, ans, axis, keepdims):
 
 
 @helper
+def _running_source(x, ans, axis):
+    """Of np.maximum/minimum.accumulate(x, axis) = ans, the position along axis of the
+    entry each result equals: the latest entry that reached the running extreme (the
+    subgradient at ties gives it to the entry that set or last matched it)."""
+    xm, am = np.moveaxis(np.asarray(x), axis, -1), np.moveaxis(np.asarray(ans), axis, -1)
+    at = np.where(xm == am, np.arange(xm.shape[-1]), 0)
+    return np.maximum.accumulate(at, axis=-1)
+
+
+@helper
+def _running_adjoint(g, x, ans, axis):
+    """The adjoint of a running max/min: each result's cotangent goes to its source."""
+    src = _running_source(x, ans, axis)
+    gm = np.moveaxis(np.broadcast_to(g, np.shape(x)), axis, -1)
+    n = gm.shape[-1]
+    flat = (src + n * np.arange(src.size // max(n, 1)).reshape(src.shape[:-1] + (1,)))
+    d = np.bincount(np.ravel(flat), weights=np.ravel(gm), minlength=gm.size)
+    return np.moveaxis(np.reshape(d, gm.shape), -1, axis)
+
+
+@helper
+def _running_tangent(t, x, ans, axis):
+    """The tangent of a running max/min: each result moves with its source entry."""
+    src = _running_source(x, ans, axis)
+    tm = np.moveaxis(np.broadcast_to(t, np.shape(x)), axis, -1)
+    return np.moveaxis(np.take_along_axis(tm, src, -1), -1, axis)
+
+
+@helper
 def _prod_others(x, axis):
     """Each entry's partial of np.prod(x, axis): the product of the others (exact at 0)."""
     x = np.asarray(x, dtype=float)
@@ -360,7 +389,8 @@ def _cast_adjoint(g, ans):
 
 
 # helpers only array code calls (kept for the rule modules' lists)
-NUMPY_HELPERS = ["_items", "_as_matrices", "_expand", "_ties", "_prod_others", "_var_adjoint",
+NUMPY_HELPERS = ["_items", "_as_matrices", "_expand", "_ties", "_running_source",
+                 "_running_adjoint", "_running_tangent", "_prod_others", "_var_adjoint",
                  "_dot_adjoint_a", "_dot_adjoint_b",
                  "_matmul_adjoint_a", "_matmul_adjoint_b", "_inner_adjoint_a",
                  "_inner_adjoint_b", "_tensordot_adjoint", "_diag_adjoint", "_sort_adjoint",
@@ -404,26 +434,30 @@ def _with_dependencies(used: set[str]) -> set[str]:
 
 # ----- linear algebra (rules/linalg.py) -----
 _BEFORE_LINALG = set(HELPERS)
+
+
 # `mT(x)` is np.swapaxes(x, -1, -2) throughout: every helper takes stacks of matrices.
-HELPERS["_add_items"] = """
+@helper
 def _add_items(a, b):
-    \"\"\"Two tangents of a tuple result (lstsq's), added item by item.\"\"\"
+    """Two tangents of a tuple result (lstsq's), added item by item."""
     return tuple(x + y for x, y in zip(a, b))
-"""
-HELPERS["_solve_adjoint"] = """
+
+
+@helper
 def _solve_adjoint(g, a, b, ans, wrt_b):
-    \"\"\"The adjoint of x = np.linalg.solve(a, b) with respect to a, or b when wrt_b: b is
-    one vector when 1-D (against every matrix of a stack), else a stack of matrices.\"\"\"
+    """The adjoint of x = np.linalg.solve(a, b) with respect to a, or b when wrt_b: b is
+    one vector when 1-D (against every matrix of a stack), else a stack of matrices."""
     vec = np.ndim(b) == 1
     gb = np.linalg.solve(np.swapaxes(a, -1, -2), g[..., None] if vec else g)
     if wrt_b:
         return _unbroadcast(gb[..., 0] if vec else gb, b)
     x = ans[..., None] if vec else ans
     return _unbroadcast(-(gb @ np.swapaxes(x, -1, -2)), a)
-"""
-HELPERS["_solve_adjoint_da"] = """
+
+
+@helper
 def _solve_adjoint_da(t, g, a, b, ans, wrt_b):
-    \"\"\"The tangent of _solve_adjoint(g, a, b, ans, wrt_b) along a's tangent t.\"\"\"
+    """The tangent of _solve_adjoint(g, a, b, ans, wrt_b) along a's tangent t."""
     vec = np.ndim(b) == 1
     gb = np.linalg.solve(np.swapaxes(a, -1, -2), g[..., None] if vec else g)
     dgb = -np.linalg.solve(np.swapaxes(a, -1, -2), np.swapaxes(t, -1, -2) @ gb)
@@ -431,12 +465,13 @@ def _solve_adjoint_da(t, g, a, b, ans, wrt_b):
         return _unbroadcast(dgb[..., 0] if vec else dgb, b)
     x = ans[..., None] if vec else ans
     return _unbroadcast(-(dgb @ np.swapaxes(x, -1, -2)), a)
-"""
-HELPERS["_solve_adjoint_vjp"] = """
+
+
+@helper
 def _solve_adjoint_vjp(h, g, a, b, x, wrt_b, wrt):
-    \"\"\"The adjoint of _solve_adjoint(g, a, b, x, wrt_b) with respect to `wrt` ('g', 'a'
+    """The adjoint of _solve_adjoint(g, a, b, x, wrt_b) with respect to `wrt` ('g', 'a'
     or 'x') along the cotangent h: with gb = solve(a^T, g), k = solve(a, the cotangent
-    of gb) is g's, -gb k^T is a's, and -h^T gb is x's (in -gb x^T).\"\"\"
+    of gb) is g's, -gb k^T is a's, and -h^T gb is x's (in -gb x^T)."""
     vec = np.ndim(b) == 1
     gb = np.linalg.solve(np.swapaxes(a, -1, -2), g[..., None] if vec else g)
     if wrt == "x":
@@ -450,34 +485,38 @@ def _solve_adjoint_vjp(h, g, a, b, x, wrt_b, wrt):
     if wrt == "g":
         return _unbroadcast(k[..., 0] if vec else k, g)
     return _unbroadcast(-(gb @ np.swapaxes(k, -1, -2)), a)
-"""
-HELPERS["_solve_tangent"] = """
+
+
+@helper
 def _solve_tangent(t, a, b, ans):
-    \"\"\"The tangent of x = np.linalg.solve(a, b) along a's tangent t: -solve(a, t @ x).\"\"\"
+    """The tangent of x = np.linalg.solve(a, b) along a's tangent t: -solve(a, t @ x)."""
     if np.ndim(b) == 1:
         return -np.linalg.solve(a, (t @ ans[..., None]))[..., 0]
     return -np.linalg.solve(a, t @ ans)
-"""
-HELPERS["_from_triangle"] = """
+
+
+@helper
 def _from_triangle(t, uplo):
-    \"\"\"The symmetric matrix eigh/cholesky read from t: its lower (uplo 'L') or upper
-    triangle, mirrored.\"\"\"
+    """The symmetric matrix eigh/cholesky read from t: its lower (uplo 'L') or upper
+    triangle, mirrored."""
     if uplo in ("U", "u"):
         return np.triu(t) + np.swapaxes(np.triu(t, 1), -1, -2)
     return np.tril(t) + np.swapaxes(np.tril(t, -1), -1, -2)
-"""
-HELPERS["_to_triangle"] = """
+
+
+@helper
 def _to_triangle(g, uplo):
-    \"\"\"The adjoint of _from_triangle: g's mirror folded onto the triangle read.\"\"\"
+    """The adjoint of _from_triangle: g's mirror folded onto the triangle read."""
     if uplo in ("U", "u"):
         return np.triu(g) + np.swapaxes(np.tril(g, -1), -1, -2)
     return np.tril(g) + np.swapaxes(np.triu(g, 1), -1, -2)
-"""
-HELPERS["_gaps"] = """
+
+
+@helper
 def _gaps(x, w, squared=False):
-    \"\"\"x_ij / (w_j - w_i) off the diagonal, 0 on it (w_j**2 - w_i**2 when squared).
+    """x_ij / (w_j - w_i) off the diagonal, 0 on it (w_j**2 - w_i**2 when squared).
     A tie divides by zero: inf or nan, never a finite wrong number; an x that is all
-    zero (the cotangent of an item never read) gives zeros.\"\"\"
+    zero (the cotangent of an item never read) gives zeros."""
     wj, wi = w[..., None, :], w[..., :, None]
     d = (wj - wi) * (wj + wi) if squared else wj - wi
     off = ~np.eye(np.shape(w)[-1], dtype=bool)
@@ -485,49 +524,55 @@ def _gaps(x, w, squared=False):
         return np.zeros(np.shape(x))
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(off, x / np.where(off, d, 1.0), 0.0)
-"""
-HELPERS["_eigh_adjoint"] = """
+
+
+@helper
 def _eigh_adjoint(g, ans, uplo):
-    \"\"\"The adjoint of (w, v) = np.linalg.eigh(a, uplo) for the cotangents g = (gw, gv).\"\"\"
+    """The adjoint of (w, v) = np.linalg.eigh(a, uplo) for the cotangents g = (gw, gv)."""
     (w, v), (gw, gv) = ans, g
     vt = np.swapaxes(v, -1, -2)
     inner = np.eye(np.shape(w)[-1]) * np.expand_dims(gw, -2) + _gaps(vt @ gv, w)
     return _to_triangle(v @ inner @ vt, uplo)
-"""
-HELPERS["_eigh_tangent"] = """
+
+
+@helper
 def _eigh_tangent(t, ans, uplo):
-    \"\"\"The tangent of (w, v) = np.linalg.eigh(a, uplo) along t.\"\"\"
+    """The tangent of (w, v) = np.linalg.eigh(a, uplo) along t."""
     w, v = ans
     x = np.swapaxes(v, -1, -2) @ _from_triangle(t, uplo) @ v
     with np.errstate(invalid="ignore"):  # a tie's inf: the eigenvectors have no tangent
         return np.diagonal(x, axis1=-2, axis2=-1), v @ _gaps(x, w)
-"""
-HELPERS["_eigvalsh_adjoint"] = """
+
+
+@helper
 def _eigvalsh_adjoint(g, a, uplo):
-    \"\"\"The adjoint of np.linalg.eigvalsh(a, uplo): v diag(g) v^T on the triangle read.\"\"\"
+    """The adjoint of np.linalg.eigvalsh(a, uplo): v diag(g) v^T on the triangle read."""
     v = np.linalg.eigh(a, uplo)[1]
     return _to_triangle((v * np.expand_dims(g, -2)) @ np.swapaxes(v, -1, -2), uplo)
-"""
-HELPERS["_eigvalsh_tangent"] = """
+
+
+@helper
 def _eigvalsh_tangent(t, a, uplo):
-    \"\"\"The tangent of np.linalg.eigvalsh(a, uplo): diag(v^T t v).\"\"\"
+    """The tangent of np.linalg.eigvalsh(a, uplo): diag(v^T t v)."""
     v = np.linalg.eigh(a, uplo)[1]
     return np.sum(v * (_from_triangle(t, uplo) @ v), axis=-2)
-"""
-HELPERS["_eig_checked"] = """
+
+
+@helper
 def _eig_checked(ans):
-    \"\"\"(w, v) of np.linalg.eig, refused when complex (the derivative would be): an
-    ArithmeticError, which srcdiff reports as a derivative undefined at this point.\"\"\"
+    """(w, v) of np.linalg.eig, refused when complex (the derivative would be): an
+    ArithmeticError, which srcdiff reports as a derivative undefined at this point."""
     w, v = ans
     if np.iscomplexobj(w):
         raise ArithmeticError("np.linalg.eig has complex eigenvalues here; srcdiff "
                               "differentiates eig and eigvals only where they are real")
     return w, v
-"""
-HELPERS["_eig_adjoint"] = """
+
+
+@helper
 def _eig_adjoint(g, ans):
-    \"\"\"The adjoint of (w, v) = np.linalg.eig(a) (real eigenvalues, columns of v of
-    unit length): v^-T (diag(gw) + F * (v^T gv - v^T v diag(diag(v^T gv)))) v^T.\"\"\"
+    """The adjoint of (w, v) = np.linalg.eig(a) (real eigenvalues, columns of v of
+    unit length): v^-T (diag(gw) + F * (v^T gv - v^T v diag(diag(v^T gv)))) v^T."""
     (w, v), (gw, gv) = _eig_checked(ans), g
     vt = np.swapaxes(v, -1, -2)
     n = np.shape(w)[-1]
@@ -537,30 +582,34 @@ def _eig_adjoint(g, ans):
         x = x - (vt @ v) * np.expand_dims(np.diagonal(x, axis1=-2, axis2=-1), -2)
         inner = inner + _gaps(x, w)
     return np.linalg.solve(vt, inner @ vt)
-"""
-HELPERS["_eig_tangent"] = """
+
+
+@helper
 def _eig_tangent(t, ans):
-    \"\"\"The tangent of (w, v) = np.linalg.eig(a) along t (real eigenvalues).\"\"\"
+    """The tangent of (w, v) = np.linalg.eig(a) along t (real eigenvalues)."""
     w, v = _eig_checked(ans)
     x = np.linalg.solve(v, t @ v)
     dv = v @ _gaps(x, w)
     dv = dv - v * np.sum(v * dv, axis=-2, keepdims=True)  # columns stay of unit length
     return np.diagonal(x, axis1=-2, axis2=-1), dv
-"""
-HELPERS["_eigvals_adjoint"] = """
+
+
+@helper
 def _eigvals_adjoint(g, a):
-    \"\"\"The adjoint of np.linalg.eigvals(a) (real eigenvalues).\"\"\"
+    """The adjoint of np.linalg.eigvals(a) (real eigenvalues)."""
     return _eig_adjoint((g, 0.0), np.linalg.eig(a))
-"""
-HELPERS["_eigvals_tangent"] = """
+
+
+@helper
 def _eigvals_tangent(t, a):
-    \"\"\"The tangent of np.linalg.eigvals(a) (real eigenvalues).\"\"\"
+    """The tangent of np.linalg.eigvals(a) (real eigenvalues)."""
     return _eig_tangent(t, np.linalg.eig(a))[0]
-"""
-HELPERS["_cholesky_adjoint"] = """
+
+
+@helper
 def _cholesky_adjoint(g, ans, upper=False):
-    \"\"\"The adjoint of np.linalg.cholesky(a, upper=upper) (which reads a's lower
-    triangle): L^-T phi(L^T g) L^-1 folded onto that triangle, phi = tril, diagonal halved.\"\"\"
+    """The adjoint of np.linalg.cholesky(a, upper=upper) (which reads a's lower
+    triangle): L^-T phi(L^T g) L^-1 folded onto that triangle, phi = tril, diagonal halved."""
     if upper:
         ans, g = np.swapaxes(ans, -1, -2), np.swapaxes(g, -1, -2)
     p = np.tril(np.swapaxes(ans, -1, -2) @ g)
@@ -568,27 +617,30 @@ def _cholesky_adjoint(g, ans, upper=False):
     lt = np.swapaxes(ans, -1, -2)
     x = np.linalg.solve(lt, np.swapaxes(np.linalg.solve(lt, np.swapaxes(p, -1, -2)), -1, -2))
     return _to_triangle(x, "L")
-"""
-HELPERS["_cholesky_tangent"] = """
+
+
+@helper
 def _cholesky_tangent(t, ans, upper=False):
-    \"\"\"The tangent of np.linalg.cholesky(a, upper=upper): L phi(L^-1 S L^-T).\"\"\"
+    """The tangent of np.linalg.cholesky(a, upper=upper): L phi(L^-1 S L^-T)."""
     low = np.swapaxes(ans, -1, -2) if upper else ans
     x = np.linalg.solve(low, np.swapaxes(np.linalg.solve(low, _from_triangle(t, "L")), -1, -2))
     x = np.tril(x) - 0.5 * np.eye(np.shape(x)[-1]) * x
     out = low @ x
     return np.swapaxes(out, -1, -2) if upper else out
-"""
-HELPERS["_svd_parts"] = """
+
+
+@helper
 def _svd_parts(ans):
-    \"\"\"(u, s, v) of the thin SVD of a, from svd's result ans; full U or Vh are cut to
-    their first k columns (the rest have no derivative).\"\"\"
+    """(u, s, v) of the thin SVD of a, from svd's result ans; full U or Vh are cut to
+    their first k columns (the rest have no derivative)."""
     u, s, vh = ans
     k = np.shape(s)[-1]
     return u[..., :, :k], s, np.swapaxes(vh[..., :k, :], -1, -2)
-"""
-HELPERS["_svd_adjoint"] = """
+
+
+@helper
 def _svd_adjoint(g, a, ans, full_matrices=True):
-    \"\"\"The adjoint of (u, s, vh) = np.linalg.svd(a, full_matrices) for g = (gu, gs, gvh).\"\"\"
+    """The adjoint of (u, s, vh) = np.linalg.svd(a, full_matrices) for g = (gu, gs, gvh)."""
     u, s, v = _svd_parts(ans)
     gu, gs, gvh = g
     m, n, k = np.shape(a)[-2], np.shape(a)[-1], np.shape(s)[-1]
@@ -609,10 +661,11 @@ def _svd_adjoint(g, a, ans, full_matrices=True):
     if n > k and np.any(gv):
         out = out + u @ (np.swapaxes(gv - v @ (vt @ gv), -1, -2) / np.swapaxes(sj, -1, -2))
     return out
-"""
-HELPERS["_svd_tangent"] = """
+
+
+@helper
 def _svd_tangent(t, a, ans, full_matrices=True):
-    \"\"\"The tangent of (u, s, vh) = np.linalg.svd(a, full_matrices) along t.\"\"\"
+    """The tangent of (u, s, vh) = np.linalg.svd(a, full_matrices) along t."""
     u, s, v = _svd_parts(ans)
     m, n, k = np.shape(a)[-2], np.shape(a)[-1], np.shape(s)[-1]
     ut, vt = np.swapaxes(u, -1, -2), np.swapaxes(v, -1, -2)
@@ -631,31 +684,35 @@ def _svd_tangent(t, a, ans, full_matrices=True):
         dv = np.concatenate([dv, np.full(np.shape(ans[2])[:-2] + (n, n - np.shape(dv)[-1]),
                                          np.nan)], -1)
     return du, np.diagonal(ds, axis1=-2, axis2=-1), np.swapaxes(dv, -1, -2)
-"""
-HELPERS["_svdvals_adjoint"] = """
+
+
+@helper
 def _svdvals_adjoint(g, a):
-    \"\"\"The adjoint of s = np.linalg.svd(a, compute_uv=False): u diag(g) vh.\"\"\"
+    """The adjoint of s = np.linalg.svd(a, compute_uv=False): u diag(g) vh."""
     u, s, vh = np.linalg.svd(a, full_matrices=False)
     return (u * np.expand_dims(g, -2)) @ vh
-"""
-HELPERS["_svdvals_tangent"] = """
+
+
+@helper
 def _svdvals_tangent(t, a):
-    \"\"\"The tangent of s = np.linalg.svd(a, compute_uv=False): diag(u^T t v).\"\"\"
+    """The tangent of s = np.linalg.svd(a, compute_uv=False): diag(u^T t v)."""
     u, s, vh = np.linalg.svd(a, full_matrices=False)
     return np.sum(u * (t @ np.swapaxes(vh, -1, -2)), axis=-2)
-"""
-HELPERS["_qr_check"] = """
+
+
+@helper
 def _qr_check(a, mode):
-    \"\"\"Refuse the QR forms without a derivative here.\"\"\"
+    """Refuse the QR forms without a derivative here."""
     m, n = np.shape(a)[-2:]
     if m < n or (mode == "complete" and m != n):
         raise ValueError("srcdiff differentiates np.linalg.qr(a) for M >= N ('reduced', "
                          "'r'; 'complete' only when square), not a of shape "
                          f"{np.shape(a)} with mode={mode!r}")
-"""
-HELPERS["_qr_adjoint"] = """
+
+
+@helper
 def _qr_adjoint(g, a, ans, mode="reduced"):
-    \"\"\"The adjoint of np.linalg.qr(a, mode) (M >= N) for g = (gq, gr), or gr for 'r'.\"\"\"
+    """The adjoint of np.linalg.qr(a, mode) (M >= N) for g = (gq, gr), or gr for 'r'."""
     _qr_check(a, mode)
     if mode == "r":
         q, r = np.linalg.qr(a)
@@ -665,10 +722,11 @@ def _qr_adjoint(g, a, ans, mode="reduced"):
     m = np.swapaxes(q, -1, -2) @ gq - gr @ np.swapaxes(r, -1, -2)
     x = gq + q @ (np.tril(m - np.swapaxes(m, -1, -2), -1) - m)
     return np.swapaxes(np.linalg.solve(r, np.swapaxes(x, -1, -2)), -1, -2)
-"""
-HELPERS["_qr_tangent"] = """
+
+
+@helper
 def _qr_tangent(t, a, ans, mode="reduced"):
-    \"\"\"The tangent of np.linalg.qr(a, mode) (M >= N) along t.\"\"\"
+    """The tangent of np.linalg.qr(a, mode) (M >= N) along t."""
     _qr_check(a, mode)
     q, r = np.linalg.qr(a) if mode == "r" else ans
     b = np.swapaxes(np.linalg.solve(np.swapaxes(r, -1, -2), np.swapaxes(t, -1, -2)), -1, -2)
@@ -677,35 +735,39 @@ def _qr_tangent(t, a, ans, mode="reduced"):
     omega = low - np.swapaxes(low, -1, -2)
     dr = (c - omega) @ r
     return dr if mode == "r" else (q @ (omega - c) + b, dr)
-"""
-HELPERS["_pinv_adjoint"] = """
+
+
+@helper
 def _pinv_adjoint(g, a, ans):
-    \"\"\"The adjoint of x = np.linalg.pinv(a) (constant rank):
-    -x^T g x^T + (1 - a x) g^T x x^T + x^T x g^T (1 - x a).\"\"\"
+    """The adjoint of x = np.linalg.pinv(a) (constant rank):
+    -x^T g x^T + (1 - a x) g^T x x^T + x^T x g^T (1 - x a)."""
     x, xt, gt = ans, np.swapaxes(ans, -1, -2), np.swapaxes(g, -1, -2)
     left = np.eye(np.shape(a)[-2]) - a @ x
     right = np.eye(np.shape(a)[-1]) - x @ a
     return -(xt @ g @ xt) + left @ gt @ x @ xt + xt @ x @ gt @ right
-"""
-HELPERS["_pinv_tangent"] = """
+
+
+@helper
 def _pinv_tangent(t, a, ans):
-    \"\"\"The tangent of x = np.linalg.pinv(a) (constant rank).\"\"\"
+    """The tangent of x = np.linalg.pinv(a) (constant rank)."""
     x, xt, tt = ans, np.swapaxes(ans, -1, -2), np.swapaxes(t, -1, -2)
     left = np.eye(np.shape(a)[-2]) - a @ x
     right = np.eye(np.shape(a)[-1]) - x @ a
     return -(x @ t @ x) + x @ xt @ tt @ left + right @ tt @ xt @ x
-"""
-HELPERS["_lstsq_pinv"] = """
+
+
+@helper
 def _lstsq_pinv(a, rank):
-    \"\"\"The pseudo-inverse lstsq used: a's SVD cut at the rank lstsq found.\"\"\"
+    """The pseudo-inverse lstsq used: a's SVD cut at the rank lstsq found."""
     u, s, vh = np.linalg.svd(a, full_matrices=False)
     return (vh[:rank].T / s[:rank]) @ u[:, :rank].T
-"""
-HELPERS["_lstsq_adjoint"] = """
+
+
+@helper
 def _lstsq_adjoint(g, a, b, ans, wrt_b):
-    \"\"\"The adjoint of (x, residuals, rank, s) = np.linalg.lstsq(a, b) with respect to a,
+    """The adjoint of (x, residuals, rank, s) = np.linalg.lstsq(a, b) with respect to a,
     or b when wrt_b: x = pinv(a) @ b at a's rank; residuals are |a x - b|^2 per
-    column (given when rank == N < M).\"\"\"
+    column (given when rank == N < M)."""
     x, res, rank, s = ans
     gx, gres, grank, gs = g
     vec = np.ndim(b) == 1
@@ -728,10 +790,11 @@ def _lstsq_adjoint(g, a, b, ans, wrt_b):
     if np.any(gs):
         ga = ga + _svdvals_adjoint(gs, a)
     return ga
-"""
-HELPERS["_lstsq_tangent"] = """
+
+
+@helper
 def _lstsq_tangent(t, a, b, ans, wrt_b):
-    \"\"\"The tangent of np.linalg.lstsq(a, b) along t, a's tangent (or b's when wrt_b).\"\"\"
+    """The tangent of np.linalg.lstsq(a, b) along t, a's tangent (or b's when wrt_b)."""
     x, res, rank, s = ans
     p = _lstsq_pinv(a, rank)
     if wrt_b:
@@ -749,10 +812,11 @@ def _lstsq_tangent(t, a, b, ans, wrt_b):
     else:
         dres = np.zeros(np.shape(res))
     return dx, dres, 0, ds
-"""
-HELPERS["_matrix_power_adjoint"] = """
+
+
+@helper
 def _matrix_power_adjoint(g, a, n):
-    \"\"\"The adjoint of np.linalg.matrix_power(a, n): sum_k (a^k)^T g (a^(n-1-k))^T.\"\"\"
+    """The adjoint of np.linalg.matrix_power(a, n): sum_k (a^k)^T g (a^(n-1-k))^T."""
     if n < 0:
         b = np.linalg.inv(a)
         bt = np.swapaxes(b, -1, -2)
@@ -764,10 +828,11 @@ def _matrix_power_adjoint(g, a, n):
     for k in range(n):
         out = out + np.swapaxes(powers[k], -1, -2) @ g @ np.swapaxes(powers[n - 1 - k], -1, -2)
     return out
-"""
-HELPERS["_matrix_power_tangent"] = """
+
+
+@helper
 def _matrix_power_tangent(t, a, n):
-    \"\"\"The tangent of np.linalg.matrix_power(a, n): sum_k a^k t a^(n-1-k).\"\"\"
+    """The tangent of np.linalg.matrix_power(a, n): sum_k a^k t a^(n-1-k)."""
     if n < 0:
         b = np.linalg.inv(a)
         return _matrix_power_tangent(-(b @ t @ b), b, -n)
@@ -775,21 +840,23 @@ def _matrix_power_tangent(t, a, n):
     for k in range(n):
         out = out + np.linalg.matrix_power(a, k) @ t @ np.linalg.matrix_power(a, n - 1 - k)
     return out
-"""
-HELPERS["_as_chain"] = """
+
+
+@helper
 def _as_chain(arrays):
-    \"\"\"multi_dot's operands as matrices: a 1-D first is a row, a 1-D last a column.\"\"\"
+    """multi_dot's operands as matrices: a 1-D first is a row, a 1-D last a column."""
     mats = [np.asarray(x) for x in arrays]
     if mats[0].ndim == 1:
         mats[0] = mats[0][None, :]
     if mats[-1].ndim == 1:
         mats[-1] = mats[-1][:, None]
     return mats
-"""
-HELPERS["_multi_dot_adjoint"] = """
+
+
+@helper
 def _multi_dot_adjoint(g, arrays):
-    \"\"\"The adjoint of np.linalg.multi_dot(arrays): one gradient per operand, the
-    cotangent between the product of those left of it and those right of it.\"\"\"
+    """The adjoint of np.linalg.multi_dot(arrays): one gradient per operand, the
+    cotangent between the product of those left of it and those right of it."""
     mats = _as_chain(arrays)
     g = np.reshape(g, (np.shape(mats[0])[0], np.shape(mats[-1])[1]))
     out = []
@@ -801,20 +868,22 @@ def _multi_dot_adjoint(g, arrays):
             right = m @ right
         out.append(np.reshape(left.T @ g @ right.T, np.shape(arrays[i])))
     return out
-"""
-HELPERS["_multi_dot_tangent"] = """
+
+
+@helper
 def _multi_dot_tangent(t, arrays):
-    \"\"\"The tangent of np.linalg.multi_dot(arrays) along the operands' tangents t.\"\"\"
+    """The tangent of np.linalg.multi_dot(arrays) along the operands' tangents t."""
     out = 0.0
     for i in range(len(arrays)):
         if np.any(t[i]):
             out = out + np.linalg.multi_dot(list(arrays[:i]) + [t[i]] + list(arrays[i + 1:]))
     return out
-"""
-HELPERS["_vector_norm_partial"] = """
+
+
+@helper
 def _vector_norm_partial(x, ans, ord, axis, keepdims):
-    \"\"\"d ans / d x for ans = vector norm of x over axis (all of x when None), shaped
-    like x. At ties of inf/-inf norms the derivative is shared equally.\"\"\"
+    """d ans / d x for ans = vector norm of x over axis (all of x when None), shaped
+    like x. At ties of inf/-inf norms the derivative is shared equally."""
     x = np.asarray(x, dtype=float)
     n = _expand(ans, x, axis, keepdims)
     if ord is None or ord == 2:
@@ -828,12 +897,13 @@ def _vector_norm_partial(x, ans, ord, axis, keepdims):
     if ord == 1:
         return np.sign(x)
     return np.sign(x) * (np.abs(x) / n) ** (ord - 1)
-"""
-HELPERS["_matrix_norm_partial"] = """
+
+
+@helper
 def _matrix_norm_partial(x, ans, ord, axis, keepdims):
-    \"\"\"d ans / d x for ans = the matrix norm of x over the two axes `axis`, shaped
+    """d ans / d x for ans = the matrix norm of x over the two axes `axis`, shaped
     like x. Ties (of the largest column or row sum, of the top singular value) take
-    the sum's equal share and the singular vectors svd returns.\"\"\"
+    the sum's equal share and the singular vectors svd returns."""
     x = np.asarray(x, dtype=float)
     r, c = [a % x.ndim for a in axis]
     if ord in (None, "fro"):
@@ -851,10 +921,11 @@ def _matrix_norm_partial(x, ans, ord, axis, keepdims):
     pick = np.max if ord in (1, np.inf) else np.min
     hit = sums == pick(sums, axis=other, keepdims=True)
     return np.sign(x) * hit / np.sum(hit, axis=other, keepdims=True)
-"""
-HELPERS["_norm_partial"] = """
+
+
+@helper
 def _norm_partial(x, ans, ord, axis, keepdims):
-    \"\"\"d ans / d x for ans = np.linalg.norm(x, ord, axis, keepdims), shaped like x.\"\"\"
+    """d ans / d x for ans = np.linalg.norm(x, ord, axis, keepdims), shaped like x."""
     if np.ndim(axis) == 1 and len(axis) == 1:
         axis = axis[0]
     if axis is None and ord is not None and np.ndim(x) == 2:
@@ -862,11 +933,12 @@ def _norm_partial(x, ans, ord, axis, keepdims):
     if np.ndim(axis) == 1:
         return _matrix_norm_partial(x, ans, ord, tuple(axis), keepdims)
     return _vector_norm_partial(x, ans, ord, axis, keepdims)
-"""
-HELPERS["_einsum_adjoint"] = """
+
+
+@helper
 def _einsum_adjoint(g, subscripts, k, *operands):
-    \"\"\"The adjoint of np.einsum(subscripts, *operands) with respect to operands[k]: any
-    form (implicit output, '...', repeated labels such as 'ii', broadcast '...').\"\"\"
+    """The adjoint of np.einsum(subscripts, *operands) with respect to operands[k]: any
+    form (implicit output, '...', repeated labels such as 'ii', broadcast '...')."""
     ins, out = _einsum_labels(subscripts, operands)
     mine = ins[k]
     shape = np.shape(operands[k])
@@ -891,11 +963,12 @@ def _einsum_adjoint(g, subscripts, k, *operands):
     grad = np.zeros(shape)
     np.einsum(mine + "->" + full, grad)[...] = part  # a writeable view of the diagonal
     return grad
-"""
-HELPERS["_einsum_labels"] = """
+
+
+@helper
 def _einsum_labels(subscripts, operands):
-    \"\"\"The input and output labels of an einsum, '...' spelled out as capital-free
-    letters and the implicit output made explicit.\"\"\"
+    """The input and output labels of an einsum, '...' spelled out as capital-free
+    letters and the implicit output made explicit."""
     spec = subscripts.replace(" ", "")
     ins, arrow, out = spec.partition("->")
     ins = ins.split(",")
@@ -913,10 +986,11 @@ def _einsum_labels(subscripts, operands):
                       if "".join(ins).count(c) == 1)
         out = ("..." if "..." in spec else "") + "".join(once)
     return labels, out.replace("...", ell)
-"""
-HELPERS["_kron_adjoint"] = """
+
+
+@helper
 def _kron_adjoint(g, a, b, wrt_b):
-    \"\"\"The adjoint of np.kron(a, b) with respect to a, or b when wrt_b.\"\"\"
+    """The adjoint of np.kron(a, b) with respect to a, or b when wrt_b."""
     nd = max(np.ndim(a), np.ndim(b), 1)
     sa = (1,) * (nd - np.ndim(a)) + np.shape(a)
     sb = (1,) * (nd - np.ndim(b)) + np.shape(b)
@@ -926,45 +1000,55 @@ def _kron_adjoint(g, a, b, wrt_b):
         return np.reshape(out, np.shape(b))
     out = np.tensordot(blocks, np.reshape(b, sb), (range(1, 2 * nd, 2), range(nd)))
     return np.reshape(out, np.shape(a))
-"""
-HELPERS["_trace_adjoint"] = """
+
+
+@helper
 def _trace_adjoint(g, a, offset, axis1, axis2):
-    \"\"\"The adjoint of np.trace(a, offset, axis1, axis2): g on that diagonal.\"\"\"
+    """The adjoint of np.trace(a, offset, axis1, axis2): g on that diagonal."""
     n, m = np.shape(a)[axis1], np.shape(a)[axis2]
     out = np.multiply.outer(np.eye(n, m, offset), g)
     return np.moveaxis(out, (0, 1), (axis1 % np.ndim(a), axis2 % np.ndim(a)))
-"""
+
 
 LINALG_HELPERS = [k for k in HELPERS if k not in _BEFORE_LINALG]
 NUMPY_HELPERS += LINALG_HELPERS
 # ----- shaping and statistics (rules/shaping.py) -----
-_SHAPING = {}
-_SHAPING["_zero_items"] = """
+_SHAPING: dict[str, str] = {}  # (joined to HELPERS below: their order in emitted code)
+
+
+def shaping(fn):
+    return helper(fn, _SHAPING)
+
+
+@shaping
 def _zero_items(x):
-    \"\"\"A zero adjoint for a list of arrays x (np.split's pieces), one item per array
-    (per list, for a list of lists).\"\"\"
+    """A zero adjoint for a list of arrays x (np.split's pieces), one item per array
+    (per list, for a list of lists)."""
     return _items([_zero_items(p) if isinstance(p, (list, tuple)) else np.zeros(np.shape(p))
                    for p in x])
-"""
-_SHAPING["_flat_ids"] = """
+
+
+@shaping
 def _flat_ids(x):
-    \"\"\"Each entry's flat index, shaped like x: a copying function applied to it tells
-    where each output entry came from.\"\"\"
+    """Each entry's flat index, shaped like x: a copying function applied to it tells
+    where each output entry came from."""
     return np.reshape(np.arange(np.size(x)), np.shape(x))
-"""
-_SHAPING["_gathered"] = """
+
+
+@shaping
 def _gathered(g, ids, x):
-    \"\"\"The adjoint of a function that copies entries of x (`ids`: the flat index in x of
-    each output entry, -1 for none): g summed into x's shape.\"\"\"
+    """The adjoint of a function that copies entries of x (`ids`: the flat index in x of
+    each output entry, -1 for none): g summed into x's shape."""
     ids = np.ravel(ids)
     keep = ids >= 0
     g = np.ravel(np.broadcast_to(g, np.shape(ids)) if np.ndim(g) == 0 else g)
     return np.reshape(np.bincount(ids[keep], g[keep], np.size(x)), np.shape(x))
-"""
-_SHAPING["_pad_values_adjoint"] = """
+
+
+@shaping
 def _pad_values_adjoint(g, x, pad_width, values):
-    \"\"\"The adjoint of np.pad(x, pad_width, constant_values=values) with respect to values:
-    g summed over the entries each (axis, side) value fills.\"\"\"
+    """The adjoint of np.pad(x, pad_width, constant_values=values) with respect to values:
+    g summed over the entries each (axis, side) value fills."""
     n = np.ndim(x)
     out = np.zeros((n, 2))
     for i in range(n):
@@ -973,28 +1057,31 @@ def _pad_values_adjoint(g, x, pad_width, values):
             one[i, j] = 1.0
             out[i, j] = np.sum(g * np.pad(np.zeros(np.shape(x)), pad_width, constant_values=one))
     return _unbroadcast(out, values)
-"""
-_SHAPING["_diff_adjoint"] = """
+
+
+@shaping
 def _diff_adjoint(g, n, axis):
-    \"\"\"The adjoint of np.diff(x, n, axis): (-1)**n times the n-th difference of g padded
-    with n zeros on each side.\"\"\"
+    """The adjoint of np.diff(x, n, axis): (-1)**n times the n-th difference of g padded
+    with n zeros on each side."""
     width = [(0, 0)] * np.ndim(g)
     width[axis] = (n, n)
     return (-1) ** n * np.diff(np.pad(g, width), n, axis)
-"""
-_SHAPING["_diff_pieces"] = """
+
+
+@shaping
 def _diff_pieces(gc, a, prepend, append, axis):
-    \"\"\"The cotangent gc of np.diff's input [prepend, a, append] (joined along axis; a
-    scalar prepend or append is one slice) cut into those three parts.\"\"\"
+    """The cotangent gc of np.diff's input [prepend, a, append] (joined along axis; a
+    scalar prepend or append is one slice) cut into those three parts."""
     parts = (prepend, a, append)
     sizes = [0 if v is None else np.shape(v)[axis] if np.ndim(v) else 1 for v in parts]
     cut = np.split(gc, np.cumsum(sizes)[:-1], axis=axis)
     return [None if v is None else _unbroadcast(p, v) for p, v in zip(cut, parts)]
-"""
-_SHAPING["_gradient_adjoint"] = """
+
+
+@shaping
 def _gradient_adjoint(g, f, spacing, axis, edge_order):
-    \"\"\"The adjoint of np.gradient(f, *spacing, axis=axis, edge_order=edge_order): per axis,
-    the difference matrix (np.gradient of the identity), transposed, applied to its part.\"\"\"
+    """The adjoint of np.gradient(f, *spacing, axis=axis, edge_order=edge_order): per axis,
+    the difference matrix (np.gradient of the identity), transposed, applied to its part."""
     f = np.asarray(f)
     axes = range(f.ndim) if axis is None else np.atleast_1d(axis)
     axes = [int(a) % f.ndim for a in axes]
@@ -1006,11 +1093,12 @@ def _gradient_adjoint(g, f, spacing, axis, edge_order):
         d = np.gradient(np.eye(f.shape[ax]), h, axis=0, edge_order=edge_order)
         out += np.moveaxis(np.tensordot(d, np.moveaxis(gi, ax, 0), (0, 0)), 0, ax)
     return out
-"""
-_SHAPING["_cumprod_adjoint"] = """
+
+
+@shaping
 def _cumprod_adjoint(g, x, axis):
-    \"\"\"The adjoint of np.cumprod(x, axis), exact at zeros: d_i = L_i * S_i with L the
-    exclusive cumulative product and S_i = g_i + x_(i+1) * S_(i+1), run backwards.\"\"\"
+    """The adjoint of np.cumprod(x, axis), exact at zeros: d_i = L_i * S_i with L the
+    exclusive cumulative product and S_i = g_i + x_(i+1) * S_(i+1), run backwards."""
     x = np.asarray(x, dtype=float)
     if axis is None:
         return np.reshape(_cumprod_adjoint(np.ravel(g), np.ravel(x), 0), np.shape(x))
@@ -1023,10 +1111,11 @@ def _cumprod_adjoint(g, x, axis):
         acc = gm[i] + (xm[i + 1] * acc if i + 1 < len(xm) else 0.0)
         s[i] = acc
     return np.moveaxis(left * s, 0, axis)
-"""
-_SHAPING["_cumprod_tangent"] = """
+
+
+@shaping
 def _cumprod_tangent(t, x, axis):
-    \"\"\"The tangent of np.cumprod(x, axis): dP_k = dP_(k-1) * x_k + P_(k-1) * t_k.\"\"\"
+    """The tangent of np.cumprod(x, axis): dP_k = dP_(k-1) * x_k + P_(k-1) * t_k."""
     x = np.asarray(x, dtype=float)
     t = np.broadcast_to(t, x.shape)
     if axis is None:
@@ -1039,34 +1128,38 @@ def _cumprod_tangent(t, x, axis):
         p = p * xm[i]
         out[i] = dp
     return np.moveaxis(out, 0, axis)
-"""
-_SHAPING["_unstack"] = """
+
+
+@shaping
 def _unstack(g, tup, axis, stack):
-    \"\"\"The adjoint of stack(tup) (np.column_stack, np.dstack: each item lifted, then joined
-    along axis): g cut into one piece per item, in the item's shape.\"\"\"
+    """The adjoint of stack(tup) (np.column_stack, np.dstack: each item lifted, then joined
+    along axis): g cut into one piece per item, in the item's shape."""
     sizes = [np.shape(stack([x]))[axis] for x in tup]
     pieces = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
     return _items([np.reshape(p, np.shape(x)) for p, x in zip(pieces, tup)])
-"""
-_SHAPING["_unrollaxis"] = """
+
+
+@shaping
 def _unrollaxis(g, a, axis, start):
-    \"\"\"The adjoint of np.rollaxis(a, axis, start): the axis moved back.\"\"\"
+    """The adjoint of np.rollaxis(a, axis, start): the axis moved back."""
     n = np.ndim(a)
     axis, start = axis % n, start + n if start < 0 else start
     return np.moveaxis(g, start - 1 if start > axis else start, axis)
-"""
-_SHAPING["_dsinc"] = """
+
+
+@shaping
 def _dsinc(x):
-    \"\"\"d sinc(x) / dx = (cos(pi x) - sinc(x)) / x, and its limit 0 at x = 0.\"\"\"
+    """d sinc(x) / dx = (cos(pi x) - sinc(x)) / x, and its limit 0 at x = 0."""
     x = np.asarray(x, dtype=float)
     safe = np.where(x == 0, 1.0, x)
     return np.where(x == 0, 0.0, (np.cos(np.pi * safe) - np.sinc(safe)) / safe)
-"""
-_SHAPING["_quantile_weights"] = """
+
+
+@shaping
 def _quantile_weights(x, q, axis, method):
-    \"\"\"(w, axes): np.quantile(x, q, axis, method=method) == np.sum(w * x, axes), w shaped
+    """(w, axes): np.quantile(x, q, axis, method=method) == np.sum(w * x, axes), w shaped
     q.shape + x.shape. The weights sit on the sorted positions the interpolation uses
-    (ranks by stable sort, so tied entries are told apart as a sort-based quantile does).\"\"\"
+    (ranks by stable sort, so tied entries are told apart as a sort-based quantile does)."""
     x = np.asarray(x, dtype=float)
     axes = list(range(x.ndim)) if axis is None else [int(a) % x.ndim for a in np.atleast_1d(axis)]
     keep = [a for a in range(x.ndim) if a not in axes]
@@ -1083,51 +1176,57 @@ def _quantile_weights(x, q, axis, method):
     w = np.reshape(w, np.shape(h) + xt.shape)
     order = list(range(qnd)) + [qnd + i for i in np.argsort(keep + axes)]
     return np.transpose(w, order), tuple(qnd + a for a in axes)
-"""
-_SHAPING["_quantile_adjoint"] = """
+
+
+@shaping
 def _quantile_adjoint(g, x, q, axis, method, keepdims):
-    \"\"\"The adjoint of np.quantile(x, q, axis, method=method, keepdims=keepdims).\"\"\"
+    """The adjoint of np.quantile(x, q, axis, method=method, keepdims=keepdims)."""
     w, axes = _quantile_weights(x, q, axis, method)
     if not keepdims:
         g = np.reshape(g, np.shape(g) + (1,) * np.ndim(x)) if axis is None else (
             np.expand_dims(g, axes))
     return np.sum(g * w, axis=tuple(range(np.ndim(w) - np.ndim(x))))
-"""
-_SHAPING["_quantile_tangent"] = """
+
+
+@shaping
 def _quantile_tangent(t, x, q, axis, method, keepdims):
-    \"\"\"The tangent of np.quantile(x, q, axis, method=method, keepdims=keepdims).\"\"\"
+    """The tangent of np.quantile(x, q, axis, method=method, keepdims=keepdims)."""
     w, axes = _quantile_weights(x, q, axis, method)
     return np.sum(w * t, axis=axes, keepdims=keepdims)
-"""
-_SHAPING["_nanvar_adjoint"] = """
+
+
+@shaping
 def _nanvar_adjoint(g, x, axis, ddof, keepdims):
-    \"\"\"The adjoint of np.nanvar(x, axis, ddof=ddof, keepdims=keepdims): nan entries get 0.\"\"\"
+    """The adjoint of np.nanvar(x, axis, ddof=ddof, keepdims=keepdims): nan entries get 0."""
     ok = ~np.isnan(x)
     n = np.sum(ok, axis=axis, keepdims=True)
     centered = np.where(ok, x - np.nanmean(x, axis=axis, keepdims=True), 0.0)
     return _expand(g, x, axis, keepdims) * centered * (2 / (n - ddof))
-"""
-_SHAPING["_nanprod_partials"] = """
+
+
+@shaping
 def _nanprod_partials(x, axis):
-    \"\"\"Each entry's partial of np.nanprod(x, axis): the product of the other non-nan
-    entries (exact at zeros), 0 for a nan entry.\"\"\"
+    """Each entry's partial of np.nanprod(x, axis): the product of the other non-nan
+    entries (exact at zeros), 0 for a nan entry."""
     nan = np.isnan(x)
     return np.where(nan, 0.0, _prod_others(np.where(nan, 1.0, x), axis))
-"""
-_SHAPING["_average_weights"] = """
+
+
+@shaping
 def _average_weights(w, a, axis):
-    \"\"\"np.average's weights broadcast against a (weights shaped like a's axes lie along
-    those axes).\"\"\"
+    """np.average's weights broadcast against a (weights shaped like a's axes lie along
+    those axes)."""
     w = np.asarray(w, dtype=float)
     if np.shape(w) != np.shape(a):
         axes = [int(i) % np.ndim(a) for i in np.atleast_1d(axis)]
         w = np.transpose(w, np.argsort(axes))
         w = np.reshape(w, [n if i in axes else 1 for i, n in enumerate(np.shape(a))])
     return np.broadcast_to(w, np.shape(a))
-"""
-_SHAPING["_average_adjoint"] = """
+
+
+@shaping
 def _average_adjoint(g, a, w, axis, keepdims, wrt_weights):
-    \"\"\"The adjoint of np.average(a, axis, weights=w, keepdims=keepdims), for a or for w.\"\"\"
+    """The adjoint of np.average(a, axis, weights=w, keepdims=keepdims), for a or for w."""
     a = np.asarray(a, dtype=float)
     ww = _average_weights(w, a, axis)
     total = np.sum(ww, axis=axis, keepdims=True)
@@ -1140,37 +1239,41 @@ def _average_adjoint(g, a, w, axis, keepdims, wrt_weights):
     axes = [int(i) % a.ndim for i in np.atleast_1d(axis)]
     d = np.sum(d, axis=tuple(i for i in range(a.ndim) if i not in axes))
     return np.transpose(d, np.argsort(np.argsort(axes)))
-"""
-_SHAPING["_average_tangent"] = """
+
+
+@shaping
 def _average_tangent(t, a, w, axis, keepdims):
-    \"\"\"The tangent of np.average(a, axis, weights=w, keepdims=keepdims) along w's tangent.\"\"\"
+    """The tangent of np.average(a, axis, weights=w, keepdims=keepdims) along w's tangent."""
     a = np.asarray(a, dtype=float)
     ww, tw = _average_weights(w, a, axis), _average_weights(t, a, axis)
     total = np.sum(ww, axis=axis, keepdims=True)
     centered = a - np.sum(a * ww, axis=axis, keepdims=True) / total
     return np.sum(tw * centered, axis=axis, keepdims=keepdims) / np.sum(
         ww, axis=axis, keepdims=keepdims)
-"""
-_SHAPING["_ptp_weights"] = """
+
+
+@shaping
 def _ptp_weights(x, axis):
-    \"\"\"The partials of np.ptp(x, axis) = max - min: ties share their max's (min's) 1.\"\"\"
+    """The partials of np.ptp(x, axis) = max - min: ties share their max's (min's) 1."""
     hi = x == np.max(x, axis=axis, keepdims=True)
     lo = x == np.min(x, axis=axis, keepdims=True)
     return hi / np.sum(hi, axis=axis, keepdims=True) - lo / np.sum(lo, axis=axis, keepdims=True)
-"""
-_SHAPING["_cov_rows"] = """
+
+
+@shaping
 def _cov_rows(m, y, rowvar):
-    \"\"\"np.cov's data as a matrix with one variable per row (m's, then y's).\"\"\"
+    """np.cov's data as a matrix with one variable per row (m's, then y's)."""
     rows = []
     for v in (m, y):
         if v is not None:
             v = np.atleast_2d(np.asarray(v, dtype=float))
             rows.append(v.T if not rowvar and v.shape[0] != 1 else v)
     return np.concatenate(rows, axis=0)
-"""
-_SHAPING["_cov_adjoint"] = """
+
+
+@shaping
 def _cov_adjoint(g, m, y, rowvar, bias, ddof, wrt_y):
-    \"\"\"The adjoint of np.cov(m, y, rowvar, bias, ddof) with respect to m, or y when wrt_y.\"\"\"
+    """The adjoint of np.cov(m, y, rowvar, bias, ddof) with respect to m, or y when wrt_y."""
     x = _cov_rows(m, y, rowvar)
     ddof = (0 if bias else 1) if ddof is None else ddof
     g = np.reshape(g, (len(x), len(x)))
@@ -1179,10 +1282,11 @@ def _cov_adjoint(g, m, y, rowvar, bias, ddof, wrt_y):
     v, d = (y, d[k:]) if wrt_y else (m, d[:k])
     d = d.T if not rowvar and np.atleast_2d(v).shape[0] != 1 else d
     return np.reshape(d, np.shape(v))
-"""
-_SHAPING["_cov_tangent"] = """
+
+
+@shaping
 def _cov_tangent(tm, ty, m, y, rowvar, bias, ddof, ans):
-    \"\"\"The tangent of ans = np.cov(m, y, rowvar, bias, ddof) along (tm, ty) (None: zero).\"\"\"
+    """The tangent of ans = np.cov(m, y, rowvar, bias, ddof) along (tm, ty) (None: zero)."""
     x = _cov_rows(m, y, rowvar)
     tm = np.zeros(np.shape(m)) if tm is None else np.broadcast_to(tm, np.shape(m))
     ty = None if y is None else np.zeros(np.shape(y)) if ty is None else ty
@@ -1191,21 +1295,23 @@ def _cov_tangent(tm, ty, m, y, rowvar, bias, ddof, ans):
     xc, dxc = x - np.mean(x, axis=1, keepdims=True), dx - np.mean(dx, axis=1, keepdims=True)
     dc = dxc @ xc.T
     return np.reshape((dc + dc.T) / (x.shape[1] - ddof), np.shape(ans))
-"""
-_SHAPING["_corrcoef_adjoint"] = """
+
+
+@shaping
 def _corrcoef_adjoint(g, x, y, rowvar, ans, wrt_y):
-    \"\"\"The adjoint of ans = np.corrcoef(x, y, rowvar) with respect to x, or y when wrt_y:
-    R = C / sqrt(d d^T) with d = diag(C), back through np.cov.\"\"\"
+    """The adjoint of ans = np.corrcoef(x, y, rowvar) with respect to x, or y when wrt_y:
+    R = C / sqrt(d d^T) with d = diag(C), back through np.cov."""
     c = np.atleast_2d(np.cov(x, y, rowvar))
     d = np.diag(c)
     r, g = np.reshape(ans, c.shape), np.reshape(g, c.shape)
     gr = g * r
     gc = g / np.sqrt(np.outer(d, d)) - np.diag(np.sum(gr + gr.T, axis=1) / (2 * d))
     return _cov_adjoint(gc, x, y, rowvar, False, None, wrt_y)
-"""
-_SHAPING["_corrcoef_tangent"] = """
+
+
+@shaping
 def _corrcoef_tangent(tx, ty, x, y, rowvar, ans):
-    \"\"\"The tangent of ans = np.corrcoef(x, y, rowvar) along (tx, ty) (None: zero).\"\"\"
+    """The tangent of ans = np.corrcoef(x, y, rowvar) along (tx, ty) (None: zero)."""
     c = np.atleast_2d(np.cov(x, y, rowvar))
     dc = np.reshape(_cov_tangent(tx, ty, x, y, rowvar, False, None, c), c.shape)
     d, dd = np.diag(c), np.diag(dc)
@@ -1213,33 +1319,43 @@ def _corrcoef_tangent(tx, ty, x, y, rowvar, ans):
     half = dd / (2 * d)
     dr = dc / np.sqrt(np.outer(d, d)) - r * (half[:, None] + half[None, :])
     return np.reshape(dr, np.shape(ans))
-"""
-_SHAPING["_trapezoid_weights"] = """
+
+
+@shaping
 def _trapezoid_weights(y, x, dx, axis):
-    \"\"\"w with np.trapezoid(y, x, dx, axis) == np.sum(w * y, axis): half the spacing on
-    each side of each sample.\"\"\"
+    """w with np.trapezoid(y, x, dx, axis) == np.sum(w * y, axis): half the spacing on
+    each side of each sample."""
     nd = np.ndim(y)
     axis, n = axis % nd, np.shape(y)[axis]
     d = np.full(n - 1, dx, dtype=float) if x is None else np.diff(
         x, axis=axis if np.ndim(x) > 1 else -1)
     if np.ndim(d) == 1:
         d = np.reshape(d, [n - 1 if i == axis else 1 for i in range(nd)])
-    width = [(0, 0)] * nd
+    return _half_sides(d, axis)
+
+
+@shaping
+def _half_sides(d, axis):
+    """Per sample, half the sum of d's entries on each side of it along axis (d holds one
+    entry per gap between neighbouring samples; the ends have one side)."""
+    width = [(0, 0)] * np.ndim(d)
     width[axis] = (1, 0)
     left = np.pad(d, width)
     width[axis] = (0, 1)
     return (left + np.pad(d, width)) / 2
-"""
-_SHAPING["_trapezoid_means"] = """
+
+
+@shaping
 def _trapezoid_means(y, axis):
-    \"\"\"The means of neighbouring samples of y along axis (np.trapezoid's partials in x).\"\"\"
+    """The means of neighbouring samples of y along axis (np.trapezoid's partials in x)."""
     y = np.asarray(y, dtype=float)
     n = y.shape[axis]
     return (np.take(y, range(1, n), axis) + np.take(y, range(n - 1), axis)) / 2
-"""
-_SHAPING["_trapezoid_x_adjoint"] = """
+
+
+@shaping
 def _trapezoid_x_adjoint(g, y, x, axis):
-    \"\"\"The adjoint of np.trapezoid(y, x, axis=axis) with respect to the sample points x.\"\"\"
+    """The adjoint of np.trapezoid(y, x, axis=axis) with respect to the sample points x."""
     nd = np.ndim(y)
     axis = axis % nd
     d = -np.diff(np.expand_dims(g, axis) * _trapezoid_means(y, axis), axis=axis, prepend=0,
@@ -1247,22 +1363,24 @@ def _trapezoid_x_adjoint(g, y, x, axis):
     if np.ndim(x) == 1 and nd > 1:
         d = np.sum(d, axis=tuple(i for i in range(nd) if i != axis))
     return d
-"""
-_SHAPING["_trapezoid_x_tangent"] = """
+
+
+@shaping
 def _trapezoid_x_tangent(t, y, axis):
-    \"\"\"The tangent of np.trapezoid(y, x, axis=axis) along x's tangent t.\"\"\"
+    """The tangent of np.trapezoid(y, x, axis=axis) along x's tangent t."""
     nd = np.ndim(y)
     axis = axis % nd
     d = np.diff(t, axis=axis if np.ndim(t) > 1 else -1)
     if np.ndim(d) == 1 and nd > 1:
         d = np.reshape(d, [-1 if i == axis else 1 for i in range(nd)])
     return np.sum(d * _trapezoid_means(y, axis), axis=axis)
-"""
-_SHAPING["_interp_partials"] = """
+
+
+@shaping
 def _interp_partials(x, xp, fp):
-    \"\"\"JAX's segments of np.interp(x, xp, fp): (i, s, slope, below, above) with x between
+    """JAX's segments of np.interp(x, xp, fp): (i, s, slope, below, above) with x between
     xp[i - 1] and xp[i] (i clipped to 1..len(xp) - 1, so a knot takes the segment on its
-    right, the last knot the last segment), s its fraction of the way, slope the segment's.\"\"\"
+    right, the last knot the last segment), s its fraction of the way, slope the segment's."""
     x, xp, fp = (np.asarray(v, dtype=float) for v in (x, xp, fp))
     i = np.clip(np.searchsorted(xp, x, side="right"), 1, len(xp) - 1)
     width = xp[i] - xp[i - 1]
@@ -1272,10 +1390,11 @@ def _interp_partials(x, xp, fp):
     s = np.where(flat, 0.0, (x - xp[i - 1]) / width) * inside
     slope = np.where(flat, 0.0, (fp[i] - fp[i - 1]) / width) * inside
     return i, s, slope, x < xp[0], x > xp[-1]
-"""
-_SHAPING["_interp_adjoint"] = """
+
+
+@shaping
 def _interp_adjoint(g, x, xp, fp, left, right, wrt):
-    \"\"\"The adjoint of np.interp(x, xp, fp, left, right) with respect to `wrt`.\"\"\"
+    """The adjoint of np.interp(x, xp, fp, left, right) with respect to `wrt`."""
     i, s, slope, below, above = _interp_partials(x, xp, fp)
     g = np.broadcast_to(g, np.shape(i))
     if wrt == "x":
@@ -1293,10 +1412,11 @@ def _interp_adjoint(g, x, xp, fp, left, right, wrt):
         out[0] += 0.0 if left is not None else np.sum(g * below)
         out[-1] += 0.0 if right is not None else np.sum(g * above)
     return out
-"""
-_SHAPING["_interp_tangent"] = """
+
+
+@shaping
 def _interp_tangent(t, x, xp, fp, left, right, wrt):
-    \"\"\"The tangent of np.interp(x, xp, fp, left, right) along `wrt`'s tangent t.\"\"\"
+    """The tangent of np.interp(x, xp, fp, left, right) along `wrt`'s tangent t."""
     i, s, slope, below, above = _interp_partials(x, xp, fp)
     if wrt == "x":
         return t * slope
@@ -1311,30 +1431,33 @@ def _interp_tangent(t, x, xp, fp, left, right, wrt):
     out = (t[i - 1] * (1 - s) + t[i] * s) * inside
     return out + (0.0 if left is not None else t[0] * below) + (
         0.0 if right is not None else t[-1] * above)
-"""
-_SHAPING["_convolve_adjoint"] = """
+
+
+@shaping
 def _convolve_adjoint(g, a, v, mode, later=False):
-    \"\"\"The adjoint of np.convolve(a, v, mode) with respect to a: g put back in place in the
+    """The adjoint of np.convolve(a, v, mode) with respect to a: g put back in place in the
     full output, then correlated with v. `later`: mode 'same' starts half a step later (as
-    np.correlate's does when its first operand is the shorter).\"\"\"
+    np.correlate's does when its first operand is the shorter)."""
     n, m = np.size(a), np.size(v)
     full = np.zeros(n + m - 1)
     start = {"f": 0, "s": (min(n, m) - 1 + later) // 2, "v": min(n, m) - 1}[mode[0]]
     full[start:start + np.size(g)] = g
     return np.correlate(full, v, "valid")
-"""
-_SHAPING["_vander_deriv"] = """
+
+
+@shaping
 def _vander_deriv(x, N, increasing):
-    \"\"\"d np.vander(x, N, increasing) / dx, entry by entry: k x**(k - 1) for power k.\"\"\"
+    """d np.vander(x, N, increasing) / dx, entry by entry: k x**(k - 1) for power k."""
     x = np.asarray(x, dtype=float)
     k = np.arange(len(x) if N is None else N)
     k = k if increasing else k[::-1]
     return k * x[:, None] ** np.maximum(k - 1, 0)
-"""
-_SHAPING["_select_adjoint"] = """
+
+
+@shaping
 def _select_adjoint(g, condlist, choicelist):
-    \"\"\"The adjoints of np.select's choices: g where a choice was the first whose condition
-    held, summed back to the choice's shape.\"\"\"
+    """The adjoints of np.select's choices: g where a choice was the first whose condition
+    held, summed back to the choice's shape."""
     taken = np.zeros(np.shape(g), dtype=bool)
     out = []
     for c, x in zip(condlist, choicelist):
@@ -1342,7 +1465,8 @@ def _select_adjoint(g, condlist, choicelist):
         taken = taken | pick
         out.append(_unbroadcast(np.where(pick, g, 0.0), x))
     return _items(out)
-"""
+
+
 HELPERS.update(_SHAPING)
 NUMPY_HELPERS += list(_SHAPING)
 
@@ -1362,10 +1486,10 @@ def _written(g, index):
     return np.where(writer[index] == order, part, 0.0)
 
 
-HELPERS["_std_adjoint"] = """
+@helper
 def _std_adjoint(g, x, ans, axis, ddof, keepdims, skipnan=False):
-    \"\"\"The adjoint of ans = np.std(x, ...) (np.nanstd when skipnan): the variance's over
-    2 * ans, but 0 where a slice holds one number (its std is the constant 0: not 0 / 0).\"\"\"
+    """The adjoint of ans = np.std(x, ...) (np.nanstd when skipnan): the variance's over
+    2 * ans, but 0 where a slice holds one number (its std is the constant 0: not 0 / 0)."""
     if skipnan:
         count = np.sum(~np.isnan(x), axis=axis, keepdims=keepdims)
     else:
@@ -1375,7 +1499,6 @@ def _std_adjoint(g, x, ans, axis, ddof, keepdims, skipnan=False):
     if skipnan:
         return _nanvar_adjoint(g, x, axis, ddof, keepdims)
     return _var_adjoint(g, x, ans, axis, ddof, keepdims)
-"""  # a string, like the shaping helpers: _nanvar_adjoint is one
 
 
 # ----- math and SciPy rules (issue 18) -----
@@ -1414,31 +1537,34 @@ def _trigamma(x):
 # whose primal calls SciPy)
 HELPERS["_special"] = "from scipy import special as _special\n"
 HELPERS["_linalg"] = "from scipy import linalg as _linalg\n"
-HELPERS["_outer_last"] = """
+
+
+@helper
 def _outer_last(u, v):
-    \"\"\"u v^T over the last two axes (of vectors u, v: their outer product).\"\"\"
+    """u v^T over the last two axes (of vectors u, v: their outer product)."""
     return np.multiply.outer(u, v) if np.ndim(u) == 1 else u @ np.swapaxes(v, -1, -2)
-"""
-HELPERS["_cho_solve_adjoint"] = """
+
+
+@helper
 def _cho_solve_adjoint(g, c_and_lower, x):
-    \"\"\"The adjoint of x = scipy.linalg.cho_solve((c, lower), b) in (c, lower): the
+    """The adjoint of x = scipy.linalg.cho_solve((c, lower), b) in (c, lower): the
     triangle of c read is a factor F of A (F F^T when lower, else F^T F), whose adjoint
-    gets that of A, -A^-1 g x^T, symmetrised; lower gets nothing.\"\"\"
+    gets that of A, -A^-1 g x^T, symmetrised; lower gets nothing."""
     c, lower = c_and_lower[0], np.any(c_and_lower[1])  # (one flag per matrix of a stack)
-    ga = -_outer_last(_linalg.cho_solve(c_and_lower, g), x)
+    ga = -_outer_last(_linalg.cho_solve(c_and_lower, g), x)  # noqa: F821 (its import is emitted)
     ga = ga + np.swapaxes(ga, -1, -2)
     gc = np.tril(ga @ np.tril(c)) if lower else np.triu(np.triu(c) @ ga)
     return _items([_unbroadcast(gc, c), 0.0])
-"""
-HELPERS["_cho_solve_tangent"] = """
+
+
+@helper
 def _cho_solve_tangent(t, c_and_lower, x):
-    \"\"\"The tangent of x = scipy.linalg.cho_solve((c, lower), b) along (c, lower)'s t.\"\"\"
+    """The tangent of x = scipy.linalg.cho_solve((c, lower), b) along (c, lower)'s t."""
     c, lower = c_and_lower[0], np.any(c_and_lower[1])  # (one flag per matrix of a stack)
     f, df = (np.tril(c), np.tril(t[0])) if lower else (
         np.swapaxes(np.triu(c), -1, -2), np.swapaxes(np.triu(t[0]), -1, -2))
     da = df @ np.swapaxes(f, -1, -2)
-    return -_linalg.cho_solve(c_and_lower, (da + np.swapaxes(da, -1, -2)) @ x)
-"""
+    return -_linalg.cho_solve(c_and_lower, (da + np.swapaxes(da, -1, -2)) @ x)  # noqa: F821
 
 
 # ----- the helpers' own derivatives, so second-order code runs through them
@@ -1517,12 +1643,12 @@ def _norm_form(x, ord, axis, vector):
     return axis, np.ndim(axis) == 1
 
 
-HELPERS["_norm_tangent"] = """
+@helper
 def _norm_tangent(t, x, ans, ord, axis, keepdims, vector=False):
-    \"\"\"The tangent of _norm_partial(x, ans, ord, axis, keepdims) (_vector_norm_partial's
+    """The tangent of _norm_partial(x, ans, ord, axis, keepdims) (_vector_norm_partial's
     when vector) along x's tangent t, ans held: the norm's Hessian times t, so along a
     cotangent it is the adjoint too. Zero for the norms whose partial is piecewise
-    constant (ord 0, 1, inf, -inf of vectors; 1, -1, inf, -inf of matrices).\"\"\"
+    constant (ord 0, 1, inf, -inf of vectors; 1, -1, inf, -inf of matrices)."""
     x = np.asarray(x, dtype=float)
     axis, matrix = _norm_form(x, ord, axis, vector)
     t = np.broadcast_to(t, x.shape)
@@ -1548,11 +1674,12 @@ def _norm_tangent(t, x, ans, ord, axis, keepdims, vector=False):
         k = slice(0, 1) if ord == 2 else slice(-1, None)
         u, du, vh, dvh = u[..., :, k], du[..., :, k], vh[..., k, :], dvh[..., k, :]
     return np.moveaxis(du @ vh + u @ dvh, (-2, -1), (r, c))
-"""
-HELPERS["_norm_slope"] = """
+
+
+@helper
 def _norm_slope(x, ans, ord, axis, keepdims, vector=False):
-    \"\"\"d _norm_partial(x, ans, ord, axis, keepdims) / d ans, entry by entry (shaped
-    like x; _vector_norm_partial's when vector): -(p - 1) partial / ans for a p-norm.\"\"\"
+    """d _norm_partial(x, ans, ord, axis, keepdims) / d ans, entry by entry (shaped
+    like x; _vector_norm_partial's when vector): -(p - 1) partial / ans for a p-norm."""
     x = np.asarray(x, dtype=float)
     axis, matrix = _norm_form(x, ord, axis, vector)
     n = _expand(ans, x, axis, keepdims)
@@ -1563,34 +1690,38 @@ def _norm_slope(x, ans, ord, axis, keepdims, vector=False):
         if p == 2:
             return np.where(n == 0, 0.0, -x / (n * n))
         return -(p - 1) * np.sign(x) * np.abs(x) ** (p - 1) / n ** p
-"""
-HELPERS["_zeros_of"] = """
+
+
+@helper
 def _zeros_of(x):
-    \"\"\"Zeros shaped like x; for an array of items (dtype object: the adjoint of a list of
-    arrays of different shapes), one zero item per item.\"\"\"
+    """Zeros shaped like x; for an array of items (dtype object: the adjoint of a list of
+    arrays of different shapes), one zero item per item."""
     if getattr(x, "dtype", None) == np.dtype(object):
         return _zero_items(x)
     return np.zeros(np.shape(x))
-"""
-HELPERS["_d2sinc"] = """
+
+
+@helper
 def _d2sinc(x):
-    \"\"\"d2 sinc(x) / dx2 = -(pi sin(pi x) + 2 _dsinc(x)) / x, and its limit -pi**2 / 3 at 0.\"\"\"
+    """d2 sinc(x) / dx2 = -(pi sin(pi x) + 2 _dsinc(x)) / x, and its limit -pi**2 / 3 at 0."""
     x = np.asarray(x, dtype=float)
     safe = np.where(x == 0, 1.0, x)
     return np.where(x == 0, -np.pi ** 2 / 3, -(np.pi * np.sin(np.pi * safe) + 2 * _dsinc(safe))
                     / safe)
-"""
-HELPERS["_gradient_transpose"] = """
+
+
+@helper
 def _gradient_transpose(h, spacing, axis, edge_order):
-    \"\"\"The adjoint of _gradient_adjoint(., f, spacing, axis, edge_order): np.gradient of h,
-    one part per axis (an _items array) when there are several.\"\"\"
+    """The adjoint of _gradient_adjoint(., f, spacing, axis, edge_order): np.gradient of h,
+    one part per axis (an _items array) when there are several."""
     out = np.gradient(h, *spacing, axis=axis, edge_order=edge_order)
     return _items(list(out)) if isinstance(out, (list, tuple)) else out
-"""
-HELPERS["_select_transpose"] = """
+
+
+@helper
 def _select_transpose(h, g, condlist):
-    \"\"\"The adjoint of _select_adjoint(g, condlist, choicelist): each choice's cotangent
-    where that choice was the first whose condition held, in g's shape.\"\"\"
+    """The adjoint of _select_adjoint(g, condlist, choicelist): each choice's cotangent
+    where that choice was the first whose condition held, in g's shape."""
     taken = np.zeros(np.shape(g), dtype=bool)
     out = np.zeros(np.shape(g))
     for c, part in zip(condlist, h):
@@ -1598,11 +1729,12 @@ def _select_transpose(h, g, condlist):
         taken = taken | pick
         out = out + np.where(pick, part, 0.0)
     return out
-"""
-HELPERS["_trapezoid_y_of_x"] = """
+
+
+@helper
 def _trapezoid_y_of_x(h, g, y, axis):
-    \"\"\"The adjoint of _trapezoid_x_adjoint(g, y, x, axis) with respect to y along h: the
-    means of neighbouring samples, transposed, applied to g times the differences of h.\"\"\"
+    """The adjoint of _trapezoid_x_adjoint(g, y, x, axis) with respect to y along h: the
+    means of neighbouring samples, transposed, applied to g times the differences of h."""
     nd = np.ndim(y)
     axis = axis % nd
     d = np.diff(h, axis=axis if np.ndim(h) > 1 else -1)
@@ -1610,17 +1742,14 @@ def _trapezoid_y_of_x(h, g, y, axis):
         d = np.reshape(d, [-1 if i == axis else 1 for i in range(nd)])
     shape = list(np.shape(y))
     shape[axis] -= 1
-    z = np.broadcast_to(np.expand_dims(g, axis) * d, shape)
-    width = [(0, 0)] * nd
-    width[axis] = (1, 0)
-    left = np.pad(z, width)
-    width[axis] = (0, 1)
-    return (left + np.pad(z, width)) / 2
-"""
-HELPERS["_restack"] = """
+    return _half_sides(np.broadcast_to(np.expand_dims(g, axis) * d, shape), axis)
+
+
+@helper
 def _restack(g, tup, axis, stack):
-    \"\"\"The adjoint of _unstack(., tup, axis, stack): the items of g, one per item of tup,
-    joined again as stack(tup) joins them.\"\"\"
+    """The adjoint of _unstack(., tup, axis, stack): the items of g, one per item of tup,
+    joined again as stack(tup) joins them."""
     return np.concatenate([np.reshape(p, np.shape(stack([x]))) for p, x in zip(g, tup)], axis)
-"""
+
+
 NUMPY_HELPERS += [k for k in HELPERS if k not in _BEFORE_SECOND]

@@ -191,6 +191,10 @@ def copy(x): return x.copy() * x.astype(float) + x.astype(np.float64) + x.astype
 def full(x): return np.full((2, 3), x) + np.full_like(np.ones((2, 3)), x)
 def full_array(x): return np.full((2, 3), x)
 def arange(x, s): return np.arange(x, x + 3.5 * np.abs(s), np.abs(s))
+def arange_dtype(x, s):  # a float dtype keeps the derivative; an integer one has none
+    return (np.arange(x, x + 4, dtype=float) * s
+            + np.arange(x, x + 3.5 * np.abs(s), np.abs(s), dtype=np.float64)
+            + np.sum(np.arange(1, 5, dtype=float)) * x + np.arange(x, x + 4, dtype=int) * s)
 
 
 CASES += cases(concatenate, [(2, 3), (4, 3)], [(3,), (5,)])
@@ -202,6 +206,7 @@ CASES += cases(vstack, [(3,), (3,)], [(2, 3), (1, 3)])
 CASES += cases(array, ["f", "f"], [V4, V4]) + cases(array_nested, ["f", "f"])
 CASES += cases(array_of, [M34], ["f"]) + cases(copy, [M34]) + cases(full, ["f"])
 CASES += cases(full_array, [(3,)]) + cases(arange, ["f", "f"])
+CASES += cases(arange_dtype, ["f", "f"])
 
 
 # ----- indexing -----

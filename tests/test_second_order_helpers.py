@@ -99,6 +99,9 @@ def median(x): return sq(np.median(x * x[0], axis=0) * x[1])
 def quantile(x): return sq(np.quantile(x * x[0], 0.3, axis=1, method="weibull") * x[1])
 def quantiles(x): return sum(np.quantile(x * x, 0.37, axis=1, method=m) for m in (
     "linear", "hazen")).sum() ** 2
+def running_max(x): return sq(np.maximum.accumulate(x * x[0], axis=1) * np.sin(x))
+def running_min(x): return sq(np.minimum.accumulate(np.sin(x) * x[1]) * x)
+def logaddexp_reduce(x): return np.logaddexp.reduce(x * x[0], axis=1) @ np.sin(x[1])
 def column_stack(x): return sq(np.column_stack([x[0], np.sin(x[1])]) ** 2)
 def dstack(x): return sq(np.dstack([x, np.sin(x)]) ** 2)
 
@@ -118,7 +121,7 @@ CASES = [(f, (3, 3)) for f in (
     convolve, convolve_same, correlate, correlate_same, kron, trace, cast, diag, sort,
     rollaxis, diff, pad_values, median, quantile, quantiles, column_stack, dstack, solve,
     solve_mat, solve_stack, maximum_outer, nanprod, sinc, gradient, gradient_2d,
-    gradient_coords, select)]
+    gradient_coords, select, running_max, running_min, logaddexp_reduce)]
 CASES += [(einsum_ellipsis, (2, 2, 2))]
 
 
@@ -169,9 +172,10 @@ B = np.array([[0.7, -1.2, 0.4], [1.1, 0.3, -0.8]])
 def take3(x): return np.sum(np.take(np.sin(x * B), IDX) ** 4)
 def median3(x): return np.sum(np.median(np.sin(x * B), axis=1) ** 4)
 def concatenate3(x): return np.sum(np.concatenate([x * B[0], np.sin(x * B[1, :2])]) ** 4)
+def running3(x): return np.sum(np.maximum.accumulate(np.sin(x * B), axis=1) ** 4)
 
 
-@pytest.mark.parametrize("fn", [take3, median3, concatenate3])
+@pytest.mark.parametrize("fn", [take3, median3, concatenate3, running3])
 def test_third_order(fn):
     """grad(grad(grad(f))) against differences of grad(grad(f)), and jvp over it."""
     g2 = srcdiff.grad(srcdiff.grad(fn))

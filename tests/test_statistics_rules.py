@@ -126,6 +126,13 @@ def reduce_(x):
     return (np.add.reduce(x) + np.multiply.reduce(x, axis=1)[:, None] + np.maximum.reduce(x, 1,
             keepdims=True) * np.minimum.reduce(x, axis=None))
 def accumulate(x): return np.add.accumulate(x) * np.multiply.accumulate(x, axis=1)
+def running(x):
+    return np.maximum.accumulate(x) * np.minimum.accumulate(x, axis=1) + np.maximum.accumulate(
+        x, 1, dtype=float)
+def running_vector(x): return np.maximum.accumulate(np.cumsum(x)) - np.minimum.accumulate(x)
+def logaddexp_reduce(x):
+    return (np.logaddexp.reduce(x) + np.logaddexp.reduce(x, axis=1)[:, None]
+            + np.logaddexp2.reduce(x, 1, keepdims=True) * np.logaddexp.reduce(x, axis=None))
 def outer(a, b):
     return (np.add.outer(a, b) * np.multiply.outer(a, b) + np.subtract.outer(a, b)
             + np.maximum.outer(a, b) * np.minimum.outer(a, b))
@@ -143,6 +150,7 @@ def polyder_short(p): return np.polyder(p)
 
 CASES += cases(bincount, [(6,)]) + cases(polyder, [(4,), "f"], [(6,), "f"])
 CASES += cases(polyder_short, [(1,)], [(2,)])
+CASES += cases(running, [M34]) + cases(running_vector, [(7,)]) + cases(logaddexp_reduce, [M34])
 CASES += cases(reduce_, [M34]) + cases(accumulate, [M34]) + cases(outer, [(3,), (2, 2)], ["f", V5])
 
 
@@ -211,12 +219,16 @@ def test_refused_forms_raise(f, wrt, match, mode):
     assert info.value.lineno == f.__code__.co_firstlineno  # located at the call
 
 
-def max_accumulate(x): return np.sum(np.maximum.accumulate(x))
+def max_accumulate(x): return np.sum(np.maximum.accumulate(x) * np.arange(1.0, 6.0))
 
 
-def test_max_accumulate_has_no_rule():
-    with pytest.raises(srcdiff.NotDifferentiableError):
-        srcdiff.grad(max_accumulate)(np.array([0.5, 1.0, 2.0]))
+def test_a_running_max_gives_each_result_to_the_entry_it_equals(mode):
+    """Hand-derived: the running max of [1, 3, 2, 3, 0] is [1, 3, 3, 3, 3]; results 1
+    and 2 are entry 1's, results 3 and 4 entry 3's (a tie: the latest entry that reached
+    the running max), so the weights 1..5 give [1, 2 + 3, 0, 4 + 5, 0]."""
+    x = np.array([1.0, 3.0, 2.0, 3.0, 0.0])
+    got = srcdiff.grad(max_accumulate, mode=mode)(x)
+    np.testing.assert_allclose(got, [1.0, 2.0 + 3.0, 0.0, 4.0 + 5.0, 0.0])
 
 
 def fft_power(x): return np.sum(np.abs(np.fft.rfft(x)) ** 2)

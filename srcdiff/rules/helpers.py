@@ -105,6 +105,12 @@ add(("helper", "_einsum_adjoint"), Rule("_einsum_adjoint", (), varargs=True,
 H("_expand", "g_ x axis keepdims",
   {"g_": "_unbroadcast(np.sum(g, axis=axis, keepdims=keepdims), g_)"},
   {"g_": "_expand(t, x, axis, keepdims)"})
+# a running max/min gathers from its source entries, whose positions are piecewise constant
+H("_running_adjoint", "g_ x ans_ axis", {"g_": "_running_tangent(g, x, ans_, axis)"},
+  {"g_": "_running_adjoint(t, x, ans_, axis)"})
+H("_running_tangent", "t_ x ans_ axis", {"t_": "_running_adjoint(g, x, ans_, axis)"},
+  {"t_": "_running_tangent(t, x, ans_, axis)"})
+H("_running_source", "x ans_ axis", zero=True)
 H("_prod_others", "x axis", {"x": "_prod_pairs(g, x, axis)"}, {"x": "_prod_pairs(t, x, axis)"})
 # (_prod_pairs has no rule: a third derivative through a product is refused)
 _NAN = "np.where(np.isnan(x), {}, {})"  # nanprod's partials: prod's, of x with 1 for nan

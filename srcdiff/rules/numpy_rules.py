@@ -452,13 +452,15 @@ def _arange(param):
     def template(b):
         if not _passed(b, "stop"):  # np.arange(n): the only argument is the stop
             return None
+        if _passed(b, "dtype") and not _is_float_dtype(b["dtype"]):
+            return None  # an integer range is piecewise constant in its bounds
         if param == "start":
             return "np.sum(g)"
         return "np.sum(g * np.arange(np.size(ans)))" if _passed(b, "step") else None
     return template
 
 
-R(np.arange, "start stop=None step=None",
+R(np.arange, "start stop=None step=None dtype=None",
   {"start": _arange("start"), "step": _arange("step")},
   {"start": lambda b: _arange("start")(b) and "np.full(np.shape(ans), t)",
    "step": lambda b: _arange("step")(b) and "t * np.arange(np.size(ans))"})

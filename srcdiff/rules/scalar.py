@@ -365,7 +365,7 @@ def _linear_helper(name, params, linear):
     add(("helper", name), Rule(name, tuple(names), defaults, jvp=jvp))
 
 
-_linear_helper("_written", "g index", ["g"])  # (the others: rules/helpers.py)
+_linear_helper("_written", "g_ index", ["g_"])  # (the others: rules/helpers.py)
 
 
 # the math rules' own helpers, for second derivatives (forward over reverse)

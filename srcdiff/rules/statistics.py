@@ -19,8 +19,10 @@ Conventions at kinks, as in JAX:
   `neginf` values get it where they were put.
 - `real`/`imag`/`conj`/`angle` are for real inputs (real: identity; imag and
   angle: zero). srcdiff does not differentiate complex values.
-- `np.maximum.accumulate`/`np.minimum.accumulate` have no rule (refused), nor
-  `nan_to_num(..., copy=False)` (it changes its argument in place).
+- `np.maximum.accumulate`/`np.minimum.accumulate` (a running extreme) give each
+  result's cotangent to the entry it equals, at ties the latest entry that reached
+  the running extreme. `nan_to_num(..., copy=False)` is refused (it changes its
+  argument in place).
 - `bincount` differentiates in `weights` (each bin's sum); `polyder` in `p`.
 - The `np.fft` family is refused where its input is active: its values are
   complex, and complex values are not differentiated. So is `np.piecewise`
@@ -309,6 +311,16 @@ R(np.multiply.reduce, _UREDUCE, _axis0(lambda b: f"{_spread('g', b)} * _prod_oth
 for _f in (np.maximum, np.minimum):
     R(_f.reduce, _UREDUCE, _axis0(lambda b: f"{_spread('g', b)} * _ties(a, ans, axis, keepdims)"),
       _axis0(lambda b: _reduce("np.sum", "t * _ties(a, ans, axis, keepdims)", b)),
+      name=f"np.{_f.__name__}.reduce")
+for _f in (np.maximum, np.minimum):
+    R(_f.accumulate, "array axis=0 dtype=None out=None",
+      "_running_adjoint(g, array, ans, axis)", "_running_tangent(t, array, ans, axis)",
+      name=f"np.{_f.__name__}.accumulate")
+for _f, _exp in ((np.logaddexp, "np.exp"), (np.logaddexp2, "np.exp2")):  # log-sum-exp
+    R(_f.reduce, _UREDUCE,
+      _axis0(lambda b, e=_exp: f"{_spread('g', b)} * {e}(a - _expand(ans, a, axis, keepdims))"),
+      _axis0(lambda b, e=_exp: _reduce("np.sum", f"t * {e}(a - _expand(ans, a, axis, keepdims))",
+                                       b)),
       name=f"np.{_f.__name__}.reduce")
 R(np.add.accumulate, "array axis=0 dtype=None out=None",
   "np.flip(np.cumsum(np.flip(g, axis), axis), axis)", "np.cumsum(t, axis)",

@@ -138,10 +138,12 @@ class Rule:
     def _either(self, template: Callable, bound: dict, scalar: bool = False):
         """`template(bound)`, correct whatever an option defaulting to None holds at run
         time: when one is passed as a variable (`axis=axis`, which may be None) and the
-        template differs with the option omitted, `(T if axis is not None else T0)`."""
+        template differs with the option omitted, `(T if axis is not None else T0)`.
+        A value of known kind (a number, an array) is not None: no test for it."""
         text = template(bound)
         vars_ = [p for p, a in bound.items() if p in self.defaults and
-                 self.defaults[p] is None and a is not None and not isinstance(a, Const)]
+                 self.defaults[p] is None and a is not None and not isinstance(a, Const)
+                 and bound.kind(p) is None]
         for p in vars_[:3]:
             omitted = copy.copy(bound)
             omitted[p] = None
@@ -204,7 +206,14 @@ def derivative_rule(fn: Any) -> Rule | None:
     return rule if rule is not None and rule.derivative else None
 
 
+TEMPLATE_NAMES = frozenset({"g", "t", "ans"})  # what a template's own names stand for
+
+
 def add(fn: Any, rule: Rule) -> Rule:
+    if (rule.vjp or rule.jvp) and TEMPLATE_NAMES & set(rule.params):
+        raise ValueError(f"the rule of {rule.name} names a parameter "
+                         f"{sorted(TEMPLATE_NAMES & set(rule.params))}, which its templates "
+                         "read as the cotangent, tangent or result: rename it")
     old = RULES.get(_key(fn))
     rule.view = rule.view or old is not None and old.view  # a fact of fn, not of its rule
     RULES[_key(fn)] = rule
