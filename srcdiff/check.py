@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
-import sympy as sp
+from .sym import sympy as sp
 
-from . import pytree, to_sympy, tree_api
+from . import pytree, tree_api
 from .api import Wrt, grad, resolve_wrt
+from .rules.symbolic import DoesNotLower
 from .source import describe, function_of
 
 SYMPY_TOL = 1e-10
@@ -143,9 +144,10 @@ def _error(gen, ref) -> float:
 
 # ----- SymPy -----
 def _sympy_entries(fn, values, idx, names, generated) -> list[Entry]:
+    from . import to_sympy  # (imports SymPy: not at srcdiff's import, see sym.py)
     try:
         expr, symbols = to_sympy.lower(fn, values, idx)
-    except to_sympy.DoesNotLower as e:
+    except DoesNotLower as e:
         raise _Fallback(str(e)) from None
     except RecursionError:
         raise _Fallback("the expression is too deep") from None

@@ -4,6 +4,7 @@ import math
 import os
 import subprocess
 import sys
+import tempfile
 import textwrap
 import tracemalloc
 
@@ -299,6 +300,36 @@ def test_source_is_identical_across_interpreters():
         assert run.returncode == 0, run.stderr
         outs.append(run.stdout)
     assert outs[0] == outs[1] and "def " in outs[0]
+
+
+def test_a_gradient_never_imports_sympy():
+    """SymPy is for `check` only (srcdiff/sym.py): importing srcdiff and taking scalar and
+    array gradients leaves it unimported; `check` imports it and its facts then work."""
+    code = textwrap.dedent("""
+        import math, sys
+        import numpy as np
+        import srcdiff
+        exec(compile(open(sys.argv[1]).read(), sys.argv[1], "exec"))
+        srcdiff.grad(f)(0.7, 1.3)
+        srcdiff.grad(h)(np.ones(3))
+        print("sympy" in sys.modules)
+        print(srcdiff.check(f, 0.7, 1.3).ok, "sympy" in sys.modules)
+    """)
+    functions = textwrap.dedent("""
+        def f(x, y):
+            return math.sin(x) * math.floor(y) + math.erf(x) * y
+
+        def h(x):
+            return np.sum(np.tanh(x) ** 2)
+    """)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "fns.py")
+        with open(path, "w") as fh:
+            fh.write(functions)
+        run = subprocess.run([sys.executable, "-c", code, path], capture_output=True,
+                             text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["False", "True", "True"]
 
 
 # ----- inputs and results -----

@@ -42,7 +42,7 @@ Conventions:
 """
 
 import numpy as np
-import sympy as sp
+from ..sym import sympy as sp
 
 from .. import ir
 from ..errors import NotDifferentiableError

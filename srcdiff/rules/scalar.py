@@ -10,7 +10,7 @@ import builtins
 import math
 import operator
 
-import sympy as sp
+from ..sym import facts as sp
 
 from .. import ir, shapes
 from ..errors import NotDifferentiableError

@@ -22,7 +22,7 @@ Conventions:
 """
 import sys
 
-import sympy as sp
+from ..sym import facts as sp
 
 from ..errors import NotDifferentiableError
 from .linalg import _mT

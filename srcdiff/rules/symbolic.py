@@ -14,7 +14,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-import sympy as sp
+from ..sym import sympy as sp
 
 from .stop import stop_gradient
 
