@@ -46,18 +46,17 @@ def loss_grad(W, U, v, xs, targets):
         tape_h_1.append(h)
         # line 10: h = np.tanh(W @ h + U @ xs[t])
         t_1 = W @ h
-        t_2 = xs[t]
-        t_3 = U @ t_2
-        h_1 = np.tanh(t_1 + t_3)
+        t_2 = U @ xs[t]
+        h_1 = np.tanh(t_1 + t_2)
         # line 11: pred = np.dot(v, h)
         pred = np.dot(v, h_1)
         # line 12: total = total + (pred - targets[t]) ** 2
-        t_4 = pred - targets[t]
-        total = total + t_4 ** 2
+        t_3 = pred - targets[t]
+        total = total + t_3 ** 2
         tape_h.append(h_1)
-        tape_t.append(t_4)
+        tape_t.append(t_3)
         tape_t_1.append(_shape_stub(t_1))
-        tape_t_2.append(_shape_stub(t_3))
+        tape_t_2.append(_shape_stub(t_2))
         h = h_1
     top = len(tape_h)
     # adjoint of line 13: return total / len(xs)
@@ -71,18 +70,17 @@ def loss_grad(W, U, v, xs, targets):
         top -= 1
         h = tape_h_1[top]
         h_1 = tape_h[top]
-        t_4 = tape_t[top]
+        t_3 = tape_t[top]
         t_1 = tape_t_1[top]
-        t_3 = tape_t_2[top]
-        t_2 = xs[t]
+        t_2 = tape_t_2[top]
         # adjoint of line 12: total = total + (pred - targets[t]) ** 2
-        d_t_4 = 2 * d_total * t_4
-        d_v += d_t_4 * h_1
-        d_h += d_t_4 * v
+        d_t_3 = 2 * d_total * t_3
+        d_v += d_t_3 * h_1
+        d_h += d_t_3 * v
         # adjoint of line 10: h = np.tanh(W @ h + U @ xs[t])
-        d_t_5 = d_h * (1 - h_1 * h_1)
-        d_U += np.outer(_unbroadcast(d_t_5, t_3), t_2)
-        d_t_1 = _unbroadcast(d_t_5, t_1)
+        d_t_4 = d_h * (1 - h_1 * h_1)
+        d_U += np.outer(_unbroadcast(d_t_4, t_2), xs[t])
+        d_t_1 = _unbroadcast(d_t_4, t_1)
         d_W += np.outer(d_t_1, h)
         d_h = W.T @ d_t_1
     return d_W, d_U, d_v
