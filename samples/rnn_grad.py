@@ -7,23 +7,6 @@ import numpy as np
 
 
 def loss_grad(W, U, v, xs, targets):
-
-    def _unbroadcast(g, x):
-        """Sum g over the axes NumPy broadcast x along, giving x's shape."""
-        shape = np.shape(x)
-        if np.shape(g) == shape:
-            return g
-        while np.ndim(g) > len(shape):
-            g = np.sum(g, axis=0)
-        axes = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(
-            g)[i] != 1)
-        return np.sum(g, axis=axes, keepdims=True) if axes else g
-
-    def _shape_stub(x):
-        """A stand-in with x's shape and no data (zeros, every stride 0): the tape keeps
-    it for a value the adjoint reads only for its shape."""
-        shape = np.shape(x)
-        return np.ndarray(shape, buffer=bytes(8), strides=(0,) * len(shape))
     if not all(isinstance(a, np.ndarray) and a.dtype == np.float64 and a.
         ndim == k and 1 not in a.shape for a, k in ((W, 2), (U, 2), (v, 1),
         (xs, 2), (targets, 1))):
@@ -32,8 +15,6 @@ def loss_grad(W, U, v, xs, targets):
             )
     tape_h = []
     tape_t = []
-    tape_t_1 = []
-    tape_t_2 = []
     tape_h_1 = []
     # line 7
     h = np.zeros(W.shape[0])
@@ -45,19 +26,14 @@ def loss_grad(W, U, v, xs, targets):
     for t in range(n):
         tape_h_1.append(h)
         # line 10: h = np.tanh(W @ h + U @ xs[t])
-        t_1 = W @ h
-        t_2 = xs[t]
-        t_3 = U @ t_2
-        h_1 = np.tanh(t_1 + t_3)
+        h_1 = np.tanh(W @ h + U @ xs[t])
         # line 11: pred = np.dot(v, h)
         pred = np.dot(v, h_1)
         # line 12: total = total + (pred - targets[t]) ** 2
-        t_4 = pred - targets[t]
-        total = total + t_4 ** 2
+        t_1 = pred - targets[t]
+        total = total + t_1 ** 2
         tape_h.append(h_1)
-        tape_t.append(t_4)
-        tape_t_1.append(_shape_stub(t_1))
-        tape_t_2.append(_shape_stub(t_3))
+        tape_t.append(t_1)
         h = h_1
     top = len(tape_h)
     # adjoint of line 13: return total / len(xs)
@@ -71,18 +47,14 @@ def loss_grad(W, U, v, xs, targets):
         top -= 1
         h = tape_h_1[top]
         h_1 = tape_h[top]
-        t_4 = tape_t[top]
-        t_1 = tape_t_1[top]
-        t_3 = tape_t_2[top]
-        t_2 = xs[t]
+        t_1 = tape_t[top]
         # adjoint of line 12: total = total + (pred - targets[t]) ** 2
-        d_t_4 = 2 * d_total * t_4
-        d_v += d_t_4 * h_1
-        d_h += d_t_4 * v
+        d_t_1 = 2 * d_total * t_1
+        d_v += d_t_1 * h_1
+        d_h += d_t_1 * v
         # adjoint of line 10: h = np.tanh(W @ h + U @ xs[t])
-        d_t_5 = d_h * (1 - h_1 * h_1)
-        d_U += np.outer(_unbroadcast(d_t_5, t_3), t_2)
-        d_t_1 = _unbroadcast(d_t_5, t_1)
-        d_W += np.outer(d_t_1, h)
-        d_h = W.T @ d_t_1
+        d_t_2 = d_h * (1 - h_1 * h_1)
+        d_U += np.outer(d_t_2, xs[t])
+        d_W += np.outer(d_t_2, h)
+        d_h = W.T @ d_t_2
     return d_W, d_U, d_v

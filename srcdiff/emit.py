@@ -268,46 +268,64 @@ def _top_exprs(s) -> list:
 
 
 def _inline_temps(func, temps, simplify=exprs.simplify) -> bool:
-    """Fold every single-use temporary into the later statement of its block that
-    reads it, when nothing between writes what it reads. One pass over the tree
-    (moving an expression changes no other name's counts)."""
+    """Fold a temporary into the later statement of its block that reads it, when
+    nothing between writes what it reads. A temp written more than once (a value
+    recomputed in the reverse sweep, `t_1 = xs[t]` in both loops) is folded only
+    when every write has its own single reader this way (`_foldable`), so each
+    read is the one its write reaches. One pass over the tree (moving an
+    expression changes no other name's counts)."""
     loads = _loads(func)
     stores = _stores(func)
+    sites: dict[str, list] = {}
+    for _parent, _field, block in list(_blocks(func)):
+        for i, s in enumerate(block):
+            if (isinstance(s, ast.Assign) and len(s.targets) == 1
+                    and isinstance(s.targets[0], ast.Name)):
+                sites.setdefault(s.targets[0].id, []).append(_reader(block, i))
+    ok = {t for t, found in sites.items() if t in temps and len(found) == stores.get(t)
+          == loads.get(t) and all(j is not None for j in found)}
     changed = False
     for _parent, _field, block in list(_blocks(func)):
         i = 0
         while i < len(block):
             s = block[i]
-            if not (isinstance(s, ast.Assign) and len(s.targets) == 1
-                    and isinstance(s.targets[0], ast.Name)):
+            j = _reader(block, i) if (isinstance(s, ast.Assign) and len(s.targets) == 1
+                                      and isinstance(s.targets[0], ast.Name)
+                                      and s.targets[0].id in ok) else None
+            if j is None:
                 i += 1
                 continue
-            tname = s.targets[0].id
-            kept = getattr(s, "keep_call", False)  # (a call that may raise stays its own
-            if tname not in temps or loads.get(tname) != 1 or stores.get(tname) != 1 or (
-                    kept and not getattr(s, "test_only", False)):  # statement: its reader
-                i += 1                                              # may be dead)
-                continue
-            deps = {n.id for n in _reads_in(s.value)}
-            moved = False
-            for j in range(i + 1, len(block)):
-                later = block[j]
-                hit = [n for e in _top_exprs(later) for n in _reads_in(e) if n.id == tname]
-                if hit and kept and not isinstance(later, ast.If):
-                    break  # (a test that may raise moves only into an `if`, kept if dead)
-                if hit:
-                    _replace(later, tname, s.value, simplify)
-                    del block[i]
-                    moved = changed = True
-                    break
-                written = set(_stores(later)) | _changed_in_place(later)
-                if tname in {n.id for n in _reads_in(later)} or deps & written:
-                    break
-            if not moved:
-                i += 1
+            _replace(block[j], s.targets[0].id, s.value, simplify)
+            del block[i]
+            changed = True
         if not block:
             block.append(ast.Pass())
     return changed
+
+
+def _reader(block: list, i: int) -> int | None:
+    """The index of the later statement of `block` whose evaluated-once expression
+    is the first read of the temp `block[i]` writes, if its value can move there:
+    nothing between reads or writes the temp, or writes what its value reads."""
+    s = block[i]
+    tname = s.targets[0].id
+    kept = getattr(s, "keep_call", False)  # (a call that may raise stays its own
+    if kept and not getattr(s, "test_only", False):  # statement: its reader may be dead)
+        return None
+    deps = {n.id for n in _reads_in(s.value)}
+    if tname in deps:
+        return None
+    for j in range(i + 1, len(block)):
+        later = block[j]
+        hit = [n for e in _top_exprs(later) for n in _reads_in(e) if n.id == tname]
+        if hit and kept and not isinstance(later, ast.If):
+            return None  # (a test that may raise moves only into an `if`, kept if dead)
+        if len(hit) == 1 and sum(n.id == tname for n in _reads_in(later)) == 1:
+            return j
+        written = set(_stores(later)) | _changed_in_place(later)
+        if hit or tname in {n.id for n in _reads_in(later)} or (deps | {tname}) & written:
+            return None
+    return None
 
 
 def _changed_in_place(stmt) -> set[str]:

@@ -61,6 +61,7 @@ class Kinds:
         self.classes = UnionFind()
         self.ckind: dict[int, str | None] = {}
         self.cshape: dict[int, tuple] = {}  # class root -> abstract shape (shapes.py)
+        self.described: dict[int, tuple] = {}  # a shape's or size's var id -> what it describes
         self.unstable: set[int] = set()  # carried values whose shape may change (_unstable)
         # a list or tuple made by a call (a display, a slice, `+`) -> its items' one kind;
         # by value, not class: a loop-carried list's items may change kind from trip to trip
@@ -127,8 +128,14 @@ class Kinds:
         if sh is not None and r not in self.cshape:
             self.cshape[r] = sh
 
-    def shape(self, a):
-        """The abstract shape of an atom (shapes.py), or None."""
+    def shape(self, a, described: bool = False):
+        """The abstract shape of an atom (shapes.py), or None; with `described`, the
+        shape a shape value or a size describes (Rule.describes; an int constant n
+        describes (n,))."""
+        if described:
+            if isinstance(a, ir.Const) and type(a.value) is int:
+                return (1,) if a.value == 1 else (shapes.N,) if a.value > 1 else None
+            return self.described.get(a.id) if isinstance(a, ir.Var) else None
         if self.kind(a) == SCALAR:
             return ()
         if isinstance(a, ir.Var):
@@ -212,6 +219,11 @@ class Kinds:
         except TypeError:
             return
         self.set_shape(s.var.id, shapes.of_call(rule, bound, self.shape))
+        d = rule.describes(bound, self.shape) if rule.describes is not None else None
+        if d is not None:
+            self.described[s.var.id] = d
+        else:
+            self.described.pop(s.var.id, None)
         if rule.scalar_args and top:  # e.g. math.sin(x) on every path: x is a scalar
             for a in c.args:
                 if isinstance(a, ir.Var):
@@ -337,7 +349,8 @@ class Kinds:
         itself (widened to what two trips agree on: `h = np.tanh(h @ W + b)`)."""
         if s.index is not None:
             self.set_kind(s.index.id, SCALAR)
-        saved = (dict(self.classes.parent), dict(self.ckind), dict(self.cshape))
+        saved = (dict(self.classes.parent), dict(self.ckind), dict(self.cshape),
+                 dict(self.described))
         # a name the loop assigns before reading (it starts as None): its assigned kind
         guesses = [(c, self.kind(c.next if isinstance(c.init, ir.Const) and c.init.value is None
                                  and c.next is not None else c.init)) for c in s.carried]
@@ -364,8 +377,8 @@ class Kinds:
                     if not same_shape:
                         self._unstable(s)
                     return
-                self.classes.parent, self.ckind, self.cshape = (
-                    dict(saved[0]), dict(saved[1]), dict(saved[2]))
+                self.classes.parent, self.ckind, self.cshape, self.described = (
+                    dict(saved[0]), dict(saved[1]), dict(saved[2]), dict(saved[3]))
                 if unconfirmed:  # drop the kinds a trip changes; the others are tried again
                     guesses = [(c, None if c.phi.id in unconfirmed else k) for c, k in guesses]
                     continue

@@ -191,6 +191,15 @@ def indexed(shape, index, index_shape=None) -> tuple | None:
     return tuple(out + rest)
 
 
+def size_at(shape, index) -> tuple | None:
+    """The one-dimensional shape `x.shape[index]` describes (`np.zeros(x.shape[0])`
+    has it) for a constant int index, from x's abstract shape."""
+    i = constant(index)
+    if shape is None or type(i) is not int or not -len(shape) <= i < len(shape):
+        return None
+    return (shape[i],)
+
+
 def of_call(rule, bound, shape_of) -> tuple | None:
     """The abstract shape of a call's result, from its rule."""
     if rule.shape is not None:

@@ -131,6 +131,33 @@ def test_tidy_does_not_fold_a_temp_past_an_in_place_change_of_what_it_reads(read
     assert f"t = {read}" in tidied(src, temps={"t"})
 
 
+def test_tidy_folds_a_temp_written_in_each_sweep_when_each_write_has_its_own_reader():
+    src = ("def f(xs, w, n):\n    for t in range(n):\n        r = xs[t]\n        w = r @ w\n"
+           "    for t in reversed(range(n)):\n        r = xs[t]\n        w = r.T @ w\n"
+           "    return w\n")
+    out = tidied(src, temps={"r"})
+    assert "r =" not in out and "w = xs[t] @ w" in out and "w = xs[t].T @ w" in out
+
+
+@pytest.mark.parametrize("body", [
+    "    r = x * 2\n    y = r + 1\n    r = x * 3\n    return y + r + r\n",  # read twice
+    "    r = x * 2\n    for _ in range(3):\n        y = r + y\n    r = y\n"
+    "    return r + 1\n",  # the first write's reader is in a loop
+    "    r = x * 2\n    if x > 0:\n        r = x * 3\n    return r\n",  # a write in a branch
+    "    r = x * 2\n    r += 1\n    y = r\n    return y\n",  # an augmented write
+])
+def test_tidy_keeps_a_temp_written_twice_unless_every_read_is_its_writes_own(body):
+    src = "def f(x, y):\n" + body
+    out = tidied(src, temps={"r"})
+    assert _compiled(out + "\n")(2.0, 1.0) == _compiled(src)(2.0, 1.0)
+
+
+def _compiled(src: str):
+    ns: dict = {}
+    exec(src, ns)
+    return ns["f"]
+
+
 def test_tidy_drops_dead_stores_and_self_copies_but_not_kept_names():
     src = "def f(x):\n    dead = x + 1\n    y = x\n    y = y\n    kept = x - 1\n    return y\n"
     out = tidied(src, keep={"kept"})

@@ -183,6 +183,53 @@ def test_a_value_read_only_for_its_shape_is_not_taped():
     assert p.stubs and "_shape_stub(" in p.text()
 
 
+def rnn_from_zeros(W, U, v, xs):
+    h = np.zeros(W.shape[0])
+    total = 0.0
+    for t in range(len(xs)):
+        h = np.tanh(W @ h + U @ xs[t])
+        total = total + np.dot(v, h) ** 2
+    return total
+
+
+def test_a_state_made_by_np_zeros_of_a_size_has_a_known_shape():
+    """`np.zeros(W.shape[0])` has the abstract shape of W's first size (the rule
+    table's `describes` of `.shape` and `[]`, the `shape` of np.zeros): W's
+    dimensions are not 1, so neither `W @ h` nor `U @ xs[t]` is broadcast and
+    nothing is taped for its shape (samples/rnn.py)."""
+    rng = np.random.default_rng(1)
+    args = [rng.normal(size=(3, 3)), rng.normal(size=(3, 2)), rng.normal(size=3),
+            rng.normal(size=(4, 2))]
+    p = Plan(rnn_from_zeros, args, wrt=(0, 1, 2))
+    assert not p.stubs and "_shape_stub(" not in p.text() and "_unbroadcast" not in p.text()
+    g = srcdiff.grad(rnn_from_zeros, wrt=(0, 1, 2))
+    for i, got in enumerate(g(*args)):
+        want = np.zeros_like(args[i])
+        for k in np.ndindex(args[i].shape):
+            up = [a.copy() for a in args]
+            down = [a.copy() for a in args]
+            up[i][k] += 1e-6
+            down[i][k] -= 1e-6
+            want[k] = (rnn_from_zeros(*up) - rnn_from_zeros(*down)) / 2e-6
+        assert np.allclose(got, want, rtol=1e-6, atol=1e-8)
+    fwd = srcdiff.jacobian(rnn_from_zeros, wrt=0, mode="forward")(*args)
+    assert np.allclose(fwd, g(*args)[0], rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("size", [1, 3])
+def test_np_zeros_of_a_size_that_may_be_1_is_unbroadcast(size):
+    """W of shape (1, 1) is specialised as having a unit size: the state of
+    np.zeros(W.shape[0]) then broadcasts, and the adjoint sums it back."""
+    rng = np.random.default_rng(2)
+    def f(W, x):
+        h = np.zeros(W.shape[0])
+        h = h + W @ x
+        return np.sum(h * h)
+    W, x = rng.normal(size=(size, 3)), rng.normal(size=3)
+    got = srcdiff.grad(f)(W, x)
+    assert np.allclose(got, 2 * np.outer(W @ x, x))
+
+
 def rk_step_invariants(x, dt, n):
     for _ in range(n):
         h = 0.5 * dt

@@ -466,13 +466,14 @@ R(np.arange, "start stop=None step=None dtype=None",
    "step": lambda b: _arange("step")(b) and "t * np.arange(np.size(ans))"})
 R(np.full, "shape fill_value dtype=None", {"fill_value": "_unbroadcast(g, fill_value)"},
   {"fill_value": "np.broadcast_to(t, np.shape(ans))"},
-  out_kind=lambda b, kind: "vector" if kind(b["shape"]) == "scalar" else None)
+  out_kind=lambda b, kind: "vector" if kind(b["shape"]) == "scalar" else None,
+  shape=lambda b, shape_of: shape_of(b["shape"], described=True))
 R(np.full_like, "a fill_value dtype=None",
   {"fill_value": "_unbroadcast(_cast_adjoint(g, ans), fill_value)"},
   {"fill_value": "np.broadcast_to(_cast_adjoint(t, ans), np.shape(ans))"})
 for _f in (np.zeros, np.ones, np.empty):  # np.zeros(n) of a scalar n is a vector
     defzero(_f, _label(_f), out_kind=lambda b, kind: "vector" if kind(b.get("_0")) == "scalar"
-            else None)
+            else None, shape=lambda b, shape_of: shape_of(b.get("_0"), described=True))
 for _f in (np.zeros_like, np.ones_like, np.empty_like):
     defzero(_f, _label(_f), same_shape="_0")
 Z(np.eye, np.identity, np.tri)
@@ -486,7 +487,8 @@ Z(np.sign, np.floor, np.ceil, np.trunc, np.rint, np.round, np.around, np.fix, np
   np.argwhere, np.searchsorted, np.digitize, np.shape, np.size, np.ndim)
 Z(M("argmax"), M("argmin"), M("argsort"), M("nonzero"), M("all"), M("any"), M("round"),
   A("dtype"))
-defzero(A("shape"), ".shape", out_kind="shape")
+defzero(A("shape"), ".shape", out_kind="shape",  # x.shape describes x's shape
+        describes=lambda b, shape_of: shape_of(b.get("_0")))
 for _key in (A("size"), A("ndim")):
     defzero(_key, _label(_key), out_kind="scalar")
 

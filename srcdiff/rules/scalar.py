@@ -294,6 +294,7 @@ add(operator.getitem, Rule(
     scatter="index", index="index", recompute=True, out_kind=_index_kind, view=True,
     shape=lambda b, shape_of: shapes.indexed(shape_of(b["a"]), b["index"],
                                              shape_of(b["index"])),
+    describes=lambda b, shape_of: shapes.size_at(shape_of(b["a"], described=True), b["index"]),
     form=lambda args, kws: ast.Subscript(args[0], _as_index(args[1]), ast.Load())))
 
 # ----- srcdiff's own runtime helpers, so generated code can be differentiated again -----

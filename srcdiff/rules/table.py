@@ -91,6 +91,10 @@ class Rule:
     # (bound arguments, abstract shape of an atom) -> the result's abstract shape
     # (shapes.py); None: from out_kind (elementwise, reduce, scalar) or unknown
     shape: Callable | None = None
+    # (bound arguments, abstract shape of an atom) -> the abstract shape the result
+    # describes, for a shape or a size: `x.shape` describes x's, `x.shape[0]` and
+    # `len(x)` a one-dimensional shape of x's first size (np.zeros(n) has it)
+    describes: Callable | None = None
     # one tangent over every argument's tangent `t_<param>` (zeros for inactive
     # ones), for results that are not a sum over arguments (a list's items)
     jvp_joint: Any = None
