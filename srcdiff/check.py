@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import inspect
 import math
+import signal
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -174,15 +176,43 @@ def _flat_derivative(e) -> bool:
     return isinstance(e, sp.Derivative) and isinstance(e.expr, (sp.floor, sp.ceiling))
 
 
+SIMPLIFY_SECONDS = 2.0  # SymPy's simplify can take minutes (nested trig, abs, sign)
+
+
 def _simplified(d) -> str:
-    """A tidier derivative to show. Simplification is cosmetic and SymPy's can take
-    minutes (abs, sign, nested trig), so only small, kink-free expressions get it."""
+    """A tidier derivative to show. Simplification is cosmetic, so only small, kink-free
+    expressions get it, for at most SIMPLIFY_SECONDS (where a timer can interrupt it: the
+    main thread of a Unix process; elsewhere, only expressions without nested functions)."""
     try:
         if sp.count_ops(d) <= 30 and not d.has(sp.Abs, sp.sign, sp.Piecewise):
-            d = sp.simplify(d)
-    except Exception:  # show the raw derivative
+            d = _bounded(sp.simplify, d, nested=any(
+                a.has(sp.Function) for f in d.atoms(sp.Function) for a in f.args))
+    except Exception:  # (_Late among them) show the raw derivative
         pass
     return str(d)
+
+
+class _Late(Exception):
+    pass
+
+
+def _bounded(fn, d, nested: bool):
+    """fn(d), given up (raising _Late) after SIMPLIFY_SECONDS."""
+    main = threading.current_thread() is threading.main_thread()
+    if not hasattr(signal, "setitimer") or not main:
+        if nested:
+            raise _Late
+        return fn(d)
+
+    def late(signum, frame):
+        raise _Late
+    old = signal.signal(signal.SIGALRM, late)
+    signal.setitimer(signal.ITIMER_REAL, SIMPLIFY_SECONDS)
+    try:
+        return fn(d)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
 
 
 # ----- finite differences -----

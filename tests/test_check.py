@@ -149,3 +149,18 @@ def test_wrong_derivative_fails_against_finite_differences(wrong_rule):
 def test_bad_wrt_is_a_srcdiff_error():
     with pytest.raises(srcdiff.WrtError, match="x"):
         srcdiff.check(two_params, 1.0, 2.0, wrt="nope")
+
+
+def nested_trig(x0, x1, x2, x3):  # found by the fuzzer (seed 1207): simplify took minutes
+    v1 = -((x1 + x2) + x0)
+    v1 *= 1.5 + 0.5 * math.sin(x0)
+    x0 -= min(0.5, x0) + 1.5
+    return math.atan2(x3, 2 + math.cos(v1)) - v1
+
+
+def test_a_derivative_sympy_cannot_simplify_quickly_is_shown_unsimplified(monkeypatch):
+    """Simplification is cosmetic: bounded in time, the check still compares the numbers."""
+    import sys
+    monkeypatch.setattr(sys.modules["srcdiff.check"], "SIMPLIFY_SECONDS", 0.2)
+    report = srcdiff.check(nested_trig, 1.0, 0.0, -1.457, 0.683, wrt=(0, 1, 2, 3))
+    assert report.ok and report.method == "sympy"
