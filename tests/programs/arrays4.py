@@ -280,6 +280,73 @@ def solve_det_combo(A, b):
     return x @ x + np.log(abs(np.linalg.det(A)))
 
 
+def logsumexp_axis(A):
+    m = A.max(axis=1, keepdims=True)
+    return np.sum(m[:, 0] + np.log(np.exp(A - m).sum(axis=1)))
+
+
+def rbf_kernel_ridge(alpha, X, ell=1.0):
+    K = _rbf(X, ell, 1.0)
+    return alpha @ K @ alpha + 0.1 * alpha @ alpha
+
+
+def cholesky_quadratic(A, b):
+    L = np.linalg.cholesky(A)
+    z = np.linalg.solve(L, b)
+    return z @ z + 2 * np.sum(np.log(np.diag(L)))
+
+
+def running_max_penalty(x):
+    total = 0.0
+    best = x[0]
+    for i in range(1, len(x)):
+        if x[i] > best:
+            best = x[i]
+            continue
+        total += (best - x[i]) ** 2
+    return total
+
+
+def polyfit_residual(y, x):
+    V = np.vander(x, 3)
+    coef = np.linalg.solve(V.T @ V, V.T @ y)
+    return np.sum((V @ coef - y) ** 2) + np.polyval(coef, 0.5)
+
+
+def gaussian_kde_loglik(x, data, bw=0.5):
+    total = 0.0
+    for xi in x:
+        dens = np.mean(np.exp(-0.5 * ((xi - data) / bw) ** 2)) / (bw * np.sqrt(2 * np.pi))
+        total += np.log(dens)
+    return -total
+
+
+def diff_smoothness(f, lam=0.5):
+    d2 = np.diff(f, n=2)
+    return np.sum(d2 ** 2) * lam + np.sum(np.diff(f) ** 2)
+
+
+def triangle_areas(P):
+    a = P[1] - P[0]
+    b = P[2] - P[0]
+    c = np.cross(np.append(a, 0.0), np.append(b, 0.0))
+    return 0.5 * np.linalg.norm(c)
+
+
+def matrix_exp_series(A, terms=12):
+    out = np.eye(A.shape[0])
+    term = np.eye(A.shape[0])
+    for k in range(1, terms):
+        term = term @ A / k
+        out += term
+    return np.trace(out)
+
+
+def stable_sigmoid_bce(z, y):
+    loss = np.where(z >= 0, np.log1p(np.exp(-z)) + (1 - y) * z, np.log1p(np.exp(z)) - y * z)
+    return np.mean(loss)
+
+
 def _spd(rng, n=3):
     A = rng.standard_normal((n, n))
     return A @ A.T + n * np.eye(n)
@@ -358,4 +425,18 @@ PROGRAMS = [
     Program(outer_hessian_quad, lambda rng: (rng.standard_normal(3), rng.standard_normal((4, 3))),
             ("x", "A")),
     Program(solve_det_combo, lambda rng: (_spd(rng), rng.standard_normal(3)), ("A", "b")),
+    Program(logsumexp_axis, lambda rng: (rng.standard_normal((4, 5)),)),
+    Program(rbf_kernel_ridge, lambda rng: (rng.standard_normal(5), rng.standard_normal((5, 2))),
+            ("alpha", "X")),
+    Program(cholesky_quadratic, lambda rng: (_spd(rng), rng.standard_normal(3)), ("A", "b")),
+    Program(running_max_penalty, lambda rng: (rng.standard_normal(9),)),
+    Program(polyfit_residual, lambda rng: (rng.standard_normal(8), np.linspace(-1, 1, 8)
+                                           + 0.05 * rng.standard_normal(8)), ("y", "x")),
+    Program(gaussian_kde_loglik, lambda rng: (rng.standard_normal(4), rng.standard_normal(10)),
+            ("x", "data")),
+    Program(diff_smoothness, lambda rng: (rng.standard_normal(8),)),
+    Program(triangle_areas, lambda rng: (rng.standard_normal((3, 2)),)),
+    Program(matrix_exp_series, lambda rng: (0.5 * rng.standard_normal((3, 3)),)),
+    Program(stable_sigmoid_bce, lambda rng: (2 * rng.standard_normal(8),
+                                             (rng.random(8) < 0.5).astype(float))),
 ]
