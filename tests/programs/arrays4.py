@@ -3,6 +3,7 @@ np.linalg, softmax and attention, convolutions by loops and by np.convolve,
 batch norm, a Kalman step, count and heavy-tailed likelihoods, logsumexp,
 masking with np.where, clipping, cumsum/diff/trapz/interp/polyval, einsum,
 sorting and argmax used as static indices, element writes in loops."""
+# ruff: noqa: E501, B007, E741, F841  (written as users write them: long lines, unused loop counters, I for infected)
 import math
 
 import numpy as np

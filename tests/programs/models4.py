@@ -1,6 +1,7 @@
 """Statistical and learning models as scripts are written: helpers with keyword
 defaults and tuple returns, early returns, parameter dicts and lists, small
 model classes with methods."""
+# ruff: noqa: E501, B007, E741, F841  (written as users write them: long lines, unused loop counters, I for infected)
 import numpy as np
 
 from .registry import Program

@@ -1,6 +1,7 @@
 """Scalar `math` code as people write it: option pricing and greeks, orbital
 mechanics, thermodynamics, projectiles with drag integrated until they land,
 Newton and bisection iterations, helpers with defaults and early returns."""
+# ruff: noqa: E501, B007, E741, F841  (written as users write them: long lines, unused loop counters, I for infected)
 import math
 
 from .registry import Program
@@ -362,6 +363,95 @@ def drag_terminal_time(m, cd, rho=1.225, area=0.5, g=9.81, dt=0.01):
     return dist + 0.1 * vt
 
 
+def _discount(rate, t, continuous=False):
+    if continuous:
+        return math.exp(-rate * t)
+    return 1.0 / (1.0 + rate) ** t
+
+
+def npv_schedule(rate, cashflows, continuous=False):
+    total = 0.0
+    for t, cf in enumerate(cashflows):
+        total += cf * _discount(rate, t, continuous=continuous)
+    return total
+
+
+def irr_newton(c0, flows=(30.0, 40.0, 50.0)):
+    r = 0.1
+    for _ in range(50):
+        f = -c0
+        df = 0.0
+        for t, cf in enumerate(flows, start=1):
+            f += cf / (1 + r) ** t
+            df -= t * cf / (1 + r) ** (t + 1)
+        step = f / df
+        r -= step
+        if abs(step) < 1e-14:
+            break
+    return r
+
+
+def asian_option_mc(S0, sigma, shocks, K=75.0, r=0.02, T=1.0):
+    n = len(shocks[0])
+    dt = T / n
+    payoff = 0.0
+    for path in shocks:
+        S = S0
+        acc = 0.0
+        for z in path:
+            S *= math.exp((r - 0.5 * sigma ** 2) * dt + sigma * math.sqrt(dt) * z)
+            acc += S
+        payoff += max(acc / n - K, 0.0)
+    return math.exp(-r * T) * payoff / len(shocks)
+
+
+def escape_velocity_margin(v, M=5.97e24, R=6.371e6, G=6.674e-11):
+    v_esc = math.sqrt(2 * G * M / R)
+    if v >= v_esc:
+        return 0.5 * (v * v - v_esc * v_esc)
+    return -G * M / R + 0.5 * v * v
+
+
+def stefan_boltzmann_balance(albedo, emissivity, S=1361.0, sigma=5.67e-8):
+    T = (S * (1 - albedo) / (4 * emissivity * sigma)) ** 0.25
+    return T
+
+
+def bernoulli_pipe(d1, d2, v1, rho=1000.0, P1=2e5):
+    A1 = math.pi * d1 ** 2 / 4
+    A2 = math.pi * d2 ** 2 / 4
+    v2 = v1 * A1 / A2
+    return P1 + 0.5 * rho * (v1 ** 2 - v2 ** 2)
+
+
+def lens_image_distance(f, d_obj):
+    if abs(d_obj - f) < 1e-9:
+        return float("inf")
+    return 1.0 / (1.0 / f - 1.0 / d_obj)
+
+
+def series_exp_taylor(x, tol=1e-16):
+    term = 1.0
+    total = 1.0
+    n = 1
+    while abs(term) > tol:
+        term *= x / n
+        total += term
+        n += 1
+    return total
+
+
+def fixed_point_cos(a):
+    x = 0.5
+    for i in range(200):
+        x_new = math.cos(a * x)
+        if abs(x_new - x) < 1e-15:
+            x = x_new
+            break
+        x = x_new
+    return x
+
+
 PROGRAMS = [
     Program(black_scholes_call, lambda rng: (rng.uniform(80, 120), 100.0, rng.uniform(0.3, 2.0),
                                              0.03, rng.uniform(0.15, 0.4)), (0, 2, 4)),
@@ -422,4 +512,18 @@ PROGRAMS = [
             ("l1", "l2")),
     Program(drag_terminal_time, lambda rng: (rng.uniform(60, 90), rng.uniform(0.8, 1.2)),
             ("m", "cd")),
+    Program(npv_schedule, lambda rng: (rng.uniform(0.02, 0.1), [-100.0, 30.0, 40.0, 50.0, 20.0],
+                                       True), ("rate",)),
+    Program(irr_newton, lambda rng: (rng.uniform(80, 110),)),
+    Program(asian_option_mc, lambda rng: (rng.uniform(95, 105), rng.uniform(0.2, 0.3),
+                                          rng.standard_normal((20, 6)).tolist()), ("S0", "sigma")),
+    Program(escape_velocity_margin, lambda rng: (rng.uniform(8000, 10000),)),
+    Program(stefan_boltzmann_balance, lambda rng: (rng.uniform(0.2, 0.4), rng.uniform(0.6, 0.9)),
+            ("albedo", "emissivity")),
+    Program(bernoulli_pipe, lambda rng: (rng.uniform(0.1, 0.2), rng.uniform(0.05, 0.09),
+                                         rng.uniform(1, 3)), (0, 1, 2)),
+    Program(lens_image_distance, lambda rng: (rng.uniform(0.05, 0.1), rng.uniform(0.2, 0.5)),
+            ("f", "d_obj")),
+    Program(series_exp_taylor, lambda rng: (rng.uniform(-2, 2),)),
+    Program(fixed_point_cos, lambda rng: (rng.uniform(0.5, 1.0),)),
 ]

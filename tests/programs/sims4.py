@@ -1,6 +1,7 @@
 """Simulations split into helpers: small classes with methods, helpers with
 keyword defaults and tuple returns, dict and list parameters, loops with
 break/continue and early returns."""
+# ruff: noqa: E501, B007, E741, F841  (written as users write them: long lines, unused loop counters, I for infected)
 import math
 
 import numpy as np
