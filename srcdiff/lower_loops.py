@@ -41,16 +41,20 @@ class Loops:
         it, policy = checkpoint.peel(self, s, s.iter)
         s = ast.copy_location(ast.For(s.target, it, s.body, s.orelse), s) if policy else s
         flag = self.break_flag(s)
-        index_target, bounds, pre = self.iteration(s)
+        index_target, bounds, pre, start = self.iteration(s)
         if index_target is not None and not isinstance(index_target, ast.Name):
             raise self.error("this loop target", index_target)
         outer = dict(self.env)
         carried = self.loop_vars(s, extra=[index_target.id] if index_target else [], flag=flag)
-        index = self.var(index_target.id if index_target is not None else "i", s)
-        index.user = index_target is not None
-        if index_target is not None:
+        counter = index_target is not None and start is None  # the user's name is the index
+        index = self.var(index_target.id if counter else "i", s)
+        index.user = counter
+        if counter:
             self.env[index_target.id] = index
         saved, self.out = self.out, []
+        if start is not None:  # enumerate(seq, start): the user's count is index + start
+            self.env[index_target.id] = self.assign(
+                index_target.id, ir.Call(operator.add, None, [index, start]), index_target)
         for target, seq in pre:
             item = self.assign(getattr(target, "id", "item"),
                                ir.Call(operator.getitem, None, [seq, index]), target)
@@ -101,12 +105,15 @@ class Loops:
         call = it if isinstance(it, ast.Call) else None
         fobj = self.callee(call.func)[1] if call is not None else None
         if fobj is range and not call.keywords:
-            return s.target, [self.atom(a, "n") for a in call.args], []
-        if fobj is enumerate and len(call.args) == 1 and not call.keywords:
+            return s.target, [self.atom(a, "n") for a in call.args], [], None
+        start = None
+        if fobj is enumerate and _enumerate_args(call):
             if not (isinstance(s.target, ast.Tuple) and len(s.target.elts) == 2):
                 raise self.error("this enumerate target", s.target)
             index_target, item = s.target.elts
             seqs = self.sequences(item, call.args[0], s)
+            given = call.args[1:] + [k.value for k in call.keywords]
+            start = self.atom(given[0], "start") if given else None
         else:
             index_target = None
             seqs = self.sequences(s.target, it, s)
@@ -114,7 +121,7 @@ class Loops:
         n = lens[0]
         for m in lens[1:]:
             n = self.assign("n", ir.Call(min, None, [n, m]), s)
-        return index_target, [n], seqs
+        return index_target, [n], seqs, start
 
     def sequences(self, target, node, s) -> list:
         """[(target, sequence)] a loop target is bound from by index: `zip(a, b)` pairs
@@ -296,6 +303,12 @@ def runs(s) -> bool:
         except ValueError:
             return False
     return False
+
+
+def _enumerate_args(call) -> bool:
+    """`enumerate(seq)`, `enumerate(seq, start)` or `enumerate(seq, start=k)`."""
+    kws = [k.arg for k in call.keywords]
+    return (len(call.args) == 1 and kws in ([], ["start"])) or (len(call.args) == 2 and not kws)
 
 
 def assigned_names(stmts) -> list[str]:

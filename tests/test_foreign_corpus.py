@@ -31,8 +31,8 @@ SLOW = {"ode.damped_pendulum_fit", "linalg.power_iteration", "optim.unrolled_gd"
 
 def _cases():
     for name, prog in ALL.items():
-        if name in SLOW or name.split(".")[0].endswith("3"):
-            continue  # (the structure corpus, tests/programs/*3.py: NumPy semantics only,
+        if name in SLOW or name.split(".")[0].endswith(("3", "4")):
+            continue  # (the structure corpus, tests/programs/*3.py, *4.py: NumPy semantics only,
             # kept out to keep the suite's time; its array code is the kind above)
         idx, _ = param_names(prog)
         args = prog.args_factory(np.random.default_rng(seed_of(name)))

@@ -133,3 +133,30 @@ def test_setting_items_of_a_list_of_arrays(fn, x, mode):
     h = 1e-6
     want = np.array([(fn(1.5, x + h * e) - fn(1.5, x - h * e)) / (2 * h) for e in np.eye(x.size)])
     np.testing.assert_allclose(srcdiff.grad(fn, wrt=1, mode=mode)(1.5, x), want, rtol=1e-6)
+
+
+def discounted(r, flows, base):
+    total = 0.0
+    for t, cf in enumerate(flows, start=1):
+        total += cf / (1 + r) ** t
+    for t, cf in enumerate(flows, base):  # (the start given positionally, and a variable)
+        total += cf * r ** t
+    return total
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_enumerate_with_start(mode):
+    """enumerate(seq, start=1) (a raw TypeError from len(enumerate) before, found by the
+    corpus4 programs): against central differences."""
+    args = (0.1, (30.0, 40.0, 50.0), 2)
+    got = srcdiff.grad(discounted, wrt=(0, 1), mode=mode)(*args)
+    h = 1e-6
+    want_r = (discounted(0.1 + h, *args[1:]) - discounted(0.1 - h, *args[1:])) / (2 * h)
+    assert np.isclose(got[0], want_r, rtol=1e-7)
+    for k in range(3):
+        up = list(args[1])
+        up[k] += h
+        dn = list(args[1])
+        dn[k] -= h
+        fd = (discounted(0.1, tuple(up), 2) - discounted(0.1, tuple(dn), 2)) / (2 * h)
+        assert np.isclose(got[1][k], fd, rtol=1e-7)
