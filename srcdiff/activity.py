@@ -212,6 +212,12 @@ def _check(block, active) -> None:
                     f"rule (srcdiff knows NumPy arrays' methods with rules, such as .sum() "
                     f"and .T); write it with functions srcdiff knows{hint}, or put it in a "
                     "function of your own and give that a rule with srcdiff.register", s.loc)
+            if isinstance(e.fn, type) and e.fn.__module__ not in ("builtins", "numpy"):
+                raise UnsupportedSyntaxError(
+                    f"srcdiff does not support building an object of your class {name} "
+                    f"from a differentiated value inside the function: build the {name} "
+                    "outside and pass it in (its attributes are then constants), or pass "
+                    "the numbers it holds as parameters", s.loc)
             raise NotDifferentiableError(
                 f"{name} has no derivative rule and no Python source srcdiff can transform; "
                 + how_to_register(name if not name.startswith(".") else "fn",

@@ -476,3 +476,26 @@ def test_a_method_without_a_rule_says_what_to_write_instead():
     assert "the method .pop() of a differentiated value" in text and "x[:-1]" in text
     assert "register(fn" not in text  # (a method cannot be registered as such)
     check_located(info.value, "pop")
+
+
+class Spring:
+    def __init__(self, k, rest=1.0):
+        self.k = k
+        self.rest = rest
+
+    def energy(self, d):
+        return 0.5 * self.k * (d - self.rest) ** 2
+
+
+def spring_built_inside(k, d):
+    return Spring(k, rest=0.8).energy(d)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_an_object_of_a_user_class_built_inside_f_is_refused_in_words(mode):
+    """The class has source: the refusal says what is not supported (building it from a
+    differentiated value inside f) and what to do, at the line that builds it."""
+    with pytest.raises(UnsupportedSyntaxError, match="building an object of your class "
+                       "Spring") as info:
+        srcdiff.grad(spring_built_inside, mode=mode)(2.0, 1.5)
+    assert "Spring(k, rest=0.8)" in str(info.value)
