@@ -181,6 +181,7 @@ def _spec_key(trees):
 # ----- building -----
 def build(mode, f, wrt, variant, args, check, as_tuple, strict):
     """transform.build_reverse / build_forward, for arguments with containers."""
+    f = static_args.specialised(f, args, wrt, transform.REWRITES)  # (functions passed)
     flat = Flat(f, args, wrt)
     copy, plan = specialised(f, flat.trees)
     build_ = transform.build_forward if mode == "forward" else transform.build_reverse
