@@ -187,7 +187,9 @@ def build(mode, f, wrt, variant, args, check, as_tuple, strict):
     build_ = transform.build_forward if mode == "forward" else transform.build_reverse
     built = build_(copy, flat.wrt(wrt), variant, flat.values, check, True, strict)
     single = len(wrt) == 1 and not as_tuple and variant != "vjp"
-    return restructure(built, f, plan, flat, wrt, single, variant)
+    out = restructure(built, f, plan, flat, wrt, single, variant)
+    out.guards = transform.lowered(copy).guards
+    return out
 
 
 def restructure(built, f, plan, flat: Flat, wrt, single: bool, variant: str,
