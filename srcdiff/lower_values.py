@@ -257,7 +257,8 @@ class Values(Names, StructValues):
                 return PartialVal(FuncRef(got.__func__, None), [base], {})
             if (is_user_function(got) or lookup(got) is not None) and node.attr in getattr(
                     base.obj, "__dict__", {}):
-                self.resolver.guards.append((vars(base.obj), node.attr, got))  # `self.act`
+                self.resolver.guards.append(  # `self.act`; `cls.rbf`, a staticmethod
+                    (vars(base.obj), node.attr, vars(base.obj)[node.attr]))
                 return FuncRef(got, ir.Opaque(ast.copy_location(ast.Attribute(
                     copy.deepcopy(base.opaque.node), node.attr, ast.Load()), node), {}))
             return ir.Opaque(ast.copy_location(ast.Attribute(
@@ -323,7 +324,7 @@ class Values(Names, StructValues):
         if found and obj is checkpoint.checkpoint:
             raise checkpoint.misplaced(self, node)
         if found and isinstance(obj, types.MethodType) and is_user_function(obj.__func__) and (
-                isinstance(node.func, ast.Attribute)) and not isinstance(obj.__self__, type):
+                isinstance(node.func, ast.Attribute)):  # (a classmethod: `cls` the class)
             this = ObjRef(obj.__self__, ir.Opaque(self.resolver.written(node.func.value), {}))
             args = [self.value(a, "t") for a in node.args]
             kwargs = {k.arg: self.value(k.value, "t") for k in node.keywords}
@@ -333,6 +334,9 @@ class Values(Names, StructValues):
             if isinstance(first, CALLABLES):
                 return PartialVal(first, [self.value(a, "t") for a in node.args[1:]],
                                   {k.arg: self.value(k.value, "t") for k in node.keywords})
+        if found and obj is sorted and len(node.args) == 1 and all(
+                k.arg in ("key", "reverse") for k in node.keywords):
+            return self.sorted_items(node, hint)
         if found and desugar.summed(obj, node):
             return self.comprehension_sum(node)
         if found and obj is map and len(node.args) >= 2 and not node.keywords:
@@ -381,6 +385,40 @@ class Values(Names, StructValues):
         callee = self.opaque(node.func)
         return self.assign(hint, ir.Call(("opaque", spelling), callee, args, kwargs,
                                          spelling), node)
+
+    def sorted_items(self, node, hint):
+        """`sorted(xs, key=k)` is `[xs[i] for i in order]`, `order` the permutation
+        the key gives at the primal values (no derivative: it is constant where no
+        two keys swap, so each item's derivative moves with the item, as `max`
+        passes the largest one's)."""
+        n = next(self.keys)
+        items, order = f"__sorted{n}", f"__order{n}"
+        key = next((k.value for k in node.keywords if k.arg == "key"), None)
+        free = {m.id for m in ast.walk(key) if isinstance(m, ast.Name)} if key else set()
+        pos = next(p for p in ("i", "j", "_i", "__i") if p not in free)  # (the key's own)
+        self.env[items] = self.atom(node.args[0], "items")
+        item = ast.Subscript(ast.Name(items, ast.Load()), ast.Name(pos, ast.Load()), ast.Load())
+        if key is not None and not (isinstance(key, ast.Constant) and key.value is None):
+            item = ast.Call(key, [item], [])
+        lam = ast.Lambda(ast.arguments(posonlyargs=[], args=[ast.arg(pos)], vararg=None,
+                                       kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]),
+                         item)
+        indices = ast.Call(ast.Name("range", ast.Load()), [ast.Call(
+            ast.Name("len", ast.Load()), [ast.Name(items, ast.Load())], [])], [])
+        call = ast.copy_location(ast.Call(node.func, [indices], [ast.keyword("key", lam)] + [
+            k for k in node.keywords if k.arg == "reverse"]), node)
+        ast.fix_missing_locations(call)
+        self.env[order] = self.assign("order", self.opaque(call, nondiff=True), node)
+        comp = ast.copy_location(ast.ListComp(
+            ast.Subscript(ast.Name(items, ast.Load()), ast.Name("i", ast.Load()), ast.Load()),
+            [ast.comprehension(ast.Name("i", ast.Store()), ast.Name(order, ast.Load()), [],
+                               0)]), node)
+        ast.fix_missing_locations(comp)
+        try:
+            return self.e_ListComp(comp, hint)
+        finally:
+            self.env.pop(items, None)
+            self.env.pop(order, None)
 
     def chosen(self, node):
         """The function a constant picks from a dict or tuple outside the function
