@@ -308,7 +308,8 @@ class Values(Names, StructValues):
         if isinstance(node.func, (ast.Subscript, ast.Call)):
             target = self.chosen(node.func)  # `ACTIVATIONS[name](z)`, `getattr(np, name)(z)`
         if isinstance(target, ObjRef):  # a callable object of the user's: its __call__
-            call = getattr(type(target.obj), "__call__", None)
+            call = next((vars(c)["__call__"] for c in type(target.obj).__mro__
+                         if "__call__" in vars(c)), None)
             if is_user_function(call):
                 self.resolver.guards += method_guards(target.obj, "__call__")
                 target = PartialVal(FuncRef(call, None), [target], {})

@@ -324,7 +324,8 @@ def kinds_key(args) -> tuple:
     general call path there."""
     return tuple((type(a), shapes.key(a)) if isinstance(a, np.ndarray) or arrays.is_array(a)
                  else pytree.signature(a) if pytree.is_node(a)
-                 else ("static", static_args.key(a)) if static_args.is_static(a) else type(a) for a in args)
+                 else ("static", static_args.key(a)) if static_args.is_static(a)
+                 else type(a) for a in args)
 
 
 def build(mode: str, f, wrt: tuple[int, ...], variant: str, args=None, check=None,

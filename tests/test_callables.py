@@ -89,8 +89,8 @@ def test_a_partial_passed_in(mode, f):
     g = srcdiff.grad(f, wrt="w", mode=mode)
     for delta in (0.5, 2.0):  # another partial: another derivative
         loss = partial(huber, delta=delta)
-        np.testing.assert_allclose(g(loss, w, X3, y3), fd(lambda v: f(loss, v, X3, y3), w),
-                                   rtol=1e-6)
+        want = fd(lambda v, loss=loss: f(loss, v, X3, y3), w)
+        np.testing.assert_allclose(g(loss, w, X3, y3), want, rtol=1e-6)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -150,7 +150,8 @@ def test_a_tuple_of_functions(mode):
     x = RNG.standard_normal(4)
     g = srcdiff.grad(compose_sum, wrt="x", mode=mode)
     for fns in ((np.sin, swish, lambda z: z * z), [np.tanh, np.cos]):
-        np.testing.assert_allclose(g(fns, x), fd(lambda v: compose_sum(fns, v), x), rtol=1e-6)
+        want = fd(lambda v, fns=fns: compose_sum(fns, v), x)
+        np.testing.assert_allclose(g(fns, x), want, rtol=1e-6)
 
 
 ACTIVATIONS = {"tanh": np.tanh, "swish": swish, "square": lambda z: z * z}
@@ -174,17 +175,17 @@ def numpy_by_name(x, name="sin"):
 def test_a_function_picked_by_a_string_argument(mode):
     g = srcdiff.grad(by_name, mode=mode)
     for name in ("tanh", "swish", "square", "tanh"):
-        np.testing.assert_allclose(g(W0, X, Y, name), fd(lambda W: by_name(W, X, Y, name), W0),
-                                   rtol=1e-6)
+        want = fd(lambda W, name=name: by_name(W, X, Y, name), W0)
+        np.testing.assert_allclose(g(W0, X, Y, name), want, rtol=1e-6)
     w, X3, y3 = RNG.standard_normal(3), RNG.standard_normal((6, 3)), RNG.standard_normal(6)
     h = srcdiff.grad(loss_by_name, mode=mode)
     for name in ("mse", "abs"):  # (two lambdas on one line, told apart)
-        np.testing.assert_allclose(h(w, X3, y3, name), fd(lambda v: loss_by_name(v, X3, y3, name),
-                                                          w), rtol=1e-6)
+        want = fd(lambda v, name=name: loss_by_name(v, X3, y3, name), w)
+        np.testing.assert_allclose(h(w, X3, y3, name), want, rtol=1e-6)
     x = RNG.standard_normal(4)
     k = srcdiff.grad(numpy_by_name, mode=mode)
     for name in ("sin", "tanh", "exp"):
-        np.testing.assert_allclose(k(x, name), fd(lambda v: numpy_by_name(v, name), x),
+        np.testing.assert_allclose(k(x, name), fd(lambda v, name=name: numpy_by_name(v, name), x),
                                    rtol=1e-6)
 
 
@@ -225,8 +226,8 @@ def test_a_dataclass_with_methods_passed_as_the_model(mode):
     w, X3, y3 = RNG.standard_normal(3), RNG.standard_normal((6, 3)), RNG.standard_normal(6)
     g = srcdiff.grad(loss_with_model, wrt="w", mode=mode)
     for model in (Quadratic(), Quadratic(1.5)):
-        np.testing.assert_allclose(g(w, model, X3, y3),
-                                   fd(lambda v: loss_with_model(v, model, X3, y3), w), rtol=1e-6)
+        want = fd(lambda v, model=model: loss_with_model(v, model, X3, y3), w)
+        np.testing.assert_allclose(g(w, model, X3, y3), want, rtol=1e-6)
 
 
 def mlp(act, params, x, y):
@@ -242,6 +243,58 @@ def test_a_function_passed_beside_a_dict_of_parameters(mode):
     for act in (swish, np.tanh):
         got = g(act, params, X, Y)
         for k in params:
-            def f(v, k=k):
+            def f(v, k=k, act=act):
                 return mlp(act, {**params, k: v}, X, Y)
             np.testing.assert_allclose(got[k], fd(f, params[k]), rtol=1e-6)
+
+
+def top_two(scale, data):
+    vals = [scale * d for d in data]
+    ordered = sorted(vals, key=abs, reverse=True)
+    return ordered[0] + 0.5 * ordered[1]
+
+
+def smallest_sum(a, xs):
+    ordered = sorted([a * x - x ** 2 for x in xs])
+    return ordered[0] + 2 * ordered[1]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_sorted_with_and_without_a_key(mode):
+    data = np.array([0.3, -2.0, 1.1, 0.7])
+    g = srcdiff.grad(top_two, wrt="scale", mode=mode)
+    assert g(0.7, data) == pytest.approx(fd(lambda s: top_two(s, data), 0.7), rel=1e-6)
+    h = srcdiff.grad(smallest_sum, wrt="a", mode=mode)
+    assert h(1.3, data) == pytest.approx(fd(lambda a: smallest_sum(a, data), 1.3), rel=1e-6)
+    assert "sorted(range(len(" in code(g.source)
+
+
+class Kernels:
+    @staticmethod
+    def rbf(a, b, length):
+        return np.exp(-0.5 * np.sum((a - b) ** 2) / length ** 2)
+
+    @classmethod
+    def gram(cls, X, length):
+        return np.array([[cls.rbf(a, b, length) for b in X] for a in X])
+
+
+def gp_nll(length, noise, X, y):
+    K = Kernels.gram(X, length) + noise ** 2 * np.eye(len(X))
+    return 0.5 * y @ np.linalg.solve(K, y) + 0.5 * np.linalg.slogdet(K)[1]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_classmethod_calling_a_staticmethod(mode):
+    X4, y4 = RNG.standard_normal((5, 2)), RNG.standard_normal(5)
+    g = srcdiff.grad(gp_nll, wrt=("length", "noise"), mode=mode)
+    dl, dn = g(1.2, 0.4, X4, y4)
+    assert dl == pytest.approx(fd(lambda v: gp_nll(v, 0.4, X4, y4), 1.2), rel=1e-6)
+    assert dn == pytest.approx(fd(lambda v: gp_nll(1.2, v, X4, y4), 0.4), rel=1e-6)
+    saved = Kernels.__dict__["rbf"]
+    try:  # the class's staticmethod replaced: transformed again
+        Kernels.rbf = staticmethod(lambda a, b, length: np.exp(-np.sum(np.abs(a - b)) / length))
+        dl, _ = g(1.2, 0.4, X4, y4)
+        assert dl == pytest.approx(fd(lambda v: gp_nll(v, 0.4, X4, y4), 1.2), rel=1e-6)
+    finally:
+        Kernels.rbf = saved
