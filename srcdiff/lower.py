@@ -178,7 +178,7 @@ class Lowerer(Loops, Values):
         self.resolver.guards += sub.resolver.guards
         if isinstance(result, ir.Var) and result.hint in ("result", "t"):
             result.hint = hint if hint not in ("t", "result") else (
-                helper.__name__.lstrip("_") or "t")
+                helper.__name__.strip("_") or "t")
         for _, leaf in leaves(result) if isinstance(result, STRUCTS) else ():
             if isinstance(leaf, ir.Var) and leaf.id > start:
                 leaf.user = False  # `k1x, k1y = rhs(x, y)`: the caller's names read best
