@@ -31,7 +31,8 @@ def is_static(v) -> bool:
     own class (`loss(w, model, x)` calling `model.predict(w, x)`: its methods are
     inlined, its attributes read live, as for a bound method), a tuple or list of
     functions (`compose(fns, x)`), or a string (`activation="tanh"`: a setting
-    that picks code, as a JAX static argument; the derivative is built per string)."""
+    that picks code, as a JAX static argument; the derivative is built per string
+    when `f` picks a function with it, `specialised`)."""
     return is_function(v) or is_object(v) or isinstance(v, str) or (
         isinstance(v, (tuple, list)) and not hasattr(v, "_fields") and len(v) > 0
         and all(is_function(e) for e in v))
@@ -92,8 +93,10 @@ def specialised(f, args, wrt, rewrites: dict):
     those parameters bound (cached: the same functions give the same copy).
     `rewrites` is transform.REWRITES: a copy of a rewritten `f` rewrites alike."""
     names = _positional(f)
+    picks = _picks(f) if any(isinstance(a, str) for a in args) else set()
     found = tuple((names[i], key(a)) for i, a in enumerate(args[:len(names)])
-                  if i not in wrt and is_static(a) and names[i] not in of(f))
+                  if i not in wrt and is_static(a) and names[i] not in of(f)
+                  and (names[i] in picks or not isinstance(a, str)))
     if not found:
         return f
     copies = _COPIES.setdefault(f, {})
@@ -113,6 +116,26 @@ def specialised(f, args, wrt, rewrites: dict):
     _STATICS[copy] = {**of(f), **dict(found)}
     copies[ident] = (copy, found)  # (holds the functions: an id is never reused meanwhile)
     return copy
+
+
+def _picks(f) -> set:
+    """The parameters `f` picks a function with by name (`ACTIVATIONS[activation]`
+    of a dict outside it, `getattr(np, name)`): only those strings are constants
+    of the build (another string elsewhere, `if kind == "cube"`, stays a value)."""
+    from .source import parse_function  # (source imports the rule table)
+    try:
+        node, _ = parse_function(f)
+    except Exception:  # noqa: BLE001 - no source: the lowering reports it
+        return set()
+    out = set()
+    for n in ast.walk(node):
+        if isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Name) and isinstance(
+                n.value, (ast.Name, ast.Attribute)):
+            out.add(n.slice.id)
+        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and (
+                n.func.id == "getattr") and len(n.args) == 2 and isinstance(n.args[1], ast.Name):
+            out.add(n.args[1].id)
+    return out
 
 
 def _positional(f) -> list[str]:
