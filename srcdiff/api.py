@@ -363,7 +363,9 @@ class Derivative:
                           else a for a in values)  # the kinds, without keeping big arrays alive
             light = tuple(pytree.light(a) for a in light)
             shown = lambda: self._build(light, None)  # noqa: E731
-        guards = [(ns, k, obj, False) for ns, k, obj in self._guards]
+        once = {(id(ns), k): (ns, k, obj)  # f's and its own lowering's (a function passed)
+                for ns, k, obj in list(self._guards) + list(internal.guards)}
+        guards = [(ns, k, obj, False) for ns, k, obj in once.values()]
         guards += [(ns, k, typ, True) for ns, k, typ in internal.kind_guards]
         unwrap = internal.returns_value and self.variant == "grad"  # (value, grad) -> grad
         entry = Entry(internal.fn, unwrap, shown, tuple(guards), self._version,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 
-from . import ir
+from . import ir, static_args
 from .structs import DictVal, TupleVal
 from .errors import NoSourceError, NotDifferentiableError, UnsupportedSyntaxError, how_to_register
 from .source import loc_of, parse_function, unsupported
@@ -35,14 +35,17 @@ def why_not(helper, caller, stack, node, filename: str):
     return None
 
 
-def bind_params(helper, hnode, args, kwargs, node, filename: str) -> dict:
-    """The helper's parameters -> the caller's arguments (and constant defaults)."""
+def bind_params(helper, hnode, args, kwargs, node, filename: str, static=None) -> dict:
+    """The helper's parameters -> the caller's arguments (and constant defaults; a
+    function default, `act=np.tanh`, as `static` gives it: a value calls inline)."""
     names = [p.arg for p in hnode.args.posonlyargs + hnode.args.args]
     defaults = dict(zip(names[len(names) - len(helper.__defaults__ or ()):],
                         helper.__defaults__ or ()))
     defaults.update(helper.__kwdefaults__ or {})
     for p, v in defaults.items():
-        if not isinstance(v, CONST_TYPES):
+        if static is not None and static_args.is_function(v):
+            defaults[p] = static(v, p)
+        elif not isinstance(v, CONST_TYPES):
             defaults[p] = unsupported(f"the default value of {p!r} in {helper.__name__}",
                                       filename, node)
         else:

@@ -16,6 +16,7 @@ hold every name a branch or a loop body changes; every path returns.
 from __future__ import annotations
 
 import ast
+import functools
 import types
 
 from . import desugar, fence, inlining, ir, static_args
@@ -94,17 +95,46 @@ class Lowerer(Loops, Values):
     def function_value(self, obj, name: str):
         """A function passed as the argument `name` (static_args.py), as the value
         the body calls: inlined where called, read as the argument elsewhere."""
-        read = ast.Name(name, ast.Load())  # (a parameter: its name in the derivative too)
         if static_args.is_object(obj):  # `model.predict(w, x)`: inlined, read live
             param = self.env[name]
             key = f"%v%{param.id}"  # (as `opaque` writes a value: the parameter itself)
             return ObjRef(obj, ir.Opaque(ast.Name(key, ast.Load()), {key: param}))
+        if isinstance(obj, str):  # `activation="tanh"`: a constant of this build
+            return ir.Const(obj)
+        return self.static_value(obj, ast.Name(name, ast.Load()))
+
+    def static_value(self, obj, read: ast.expr):
+        """A function known by value here (an argument of f, a helper's default,
+        an entry of a dict of functions, `getattr(np, name)`), as the value calls
+        inline; `read` writes it in the derivative, for any other use. A partial
+        is its function with its arguments (read live from it), a bound method
+        its function with the object as `self`, a tuple of functions each one."""
         if hasattr(type(obj), "__srcdiff_function__"):
             obj = obj.__srcdiff_function__()  # a derivative srcdiff made: its Python code
+        if isinstance(obj, (tuple, list)) and not hasattr(obj, "_fields"):
+            return TupleVal([self.static_value(v, ast.Subscript(read, ast.Constant(i),
+                                                                ast.Load()))
+                             for i, v in enumerate(obj)])
+        if isinstance(obj, functools.partial):
+            def part(v, at):
+                if isinstance(v, inlining.CONST_TYPES):
+                    return ir.Const(v)
+                if static_args.is_function(v):
+                    return self.static_value(v, at)
+                return ir.Opaque(at, {})  # an array bound by the partial: read live
+            attr = functools.partial(ast.Attribute, read, ctx=ast.Load())
+            return PartialVal(
+                self.static_value(obj.func, attr("func")),
+                [part(v, ast.Subscript(attr("args"), ast.Constant(i), ast.Load()))
+                 for i, v in enumerate(obj.args)],
+                {k: part(v, ast.Subscript(attr("keywords"), ast.Constant(k), ast.Load()))
+                 for k, v in obj.keywords.items()})
         if isinstance(obj, types.MethodType) and is_user_function(obj.__func__):
             this = ObjRef(obj.__self__, ir.Opaque(ast.Attribute(read, "__self__", ast.Load()),
                                                   {}))
             return PartialVal(FuncRef(obj.__func__, None), [this], {})
+        if static_args.is_object(obj):  # a callable object: its __call__, inlined
+            return ObjRef(obj, ir.Opaque(read, {}))
         return FuncRef(obj, ir.Opaque(read, {}))
 
     # ----- inlining the user's own functions -----
@@ -129,7 +159,9 @@ class Lowerer(Loops, Values):
         mark = len(self.out)
         try:
             hnode, filename = parse_function(helper)
-            env = inlining.bind_params(helper, hnode, args, kwargs, node, self.filename)
+            env = inlining.bind_params(helper, hnode, args, kwargs, node, self.filename,
+                                       lambda v, p: self.static_value(
+                                           v, self.spelling.value(v, p)))
             # the caller still holds what it passed: an in-place update of a parameter
             # (`a /= 2` on an array, `d["k"] = v` on a dict) would change the caller's too
             passed = [leaf for v in env.values() for _, leaf in leaves(v)]
@@ -146,7 +178,7 @@ class Lowerer(Loops, Values):
         self.resolver.guards += sub.resolver.guards
         if isinstance(result, ir.Var) and result.hint in ("result", "t"):
             result.hint = hint if hint not in ("t", "result") else (
-                helper.__name__.lstrip("_") or "t")
+                helper.__name__.strip("_") or "t")
         for _, leaf in leaves(result) if isinstance(result, STRUCTS) else ():
             if isinstance(leaf, ir.Var) and leaf.id > start:
                 leaf.user = False  # `k1x, k1y = rhs(x, y)`: the caller's names read best

@@ -23,7 +23,7 @@ import itertools
 import operator
 import types
 
-from . import checkpoint, desugar, fence, inlining, ir
+from . import checkpoint, desugar, fence, inlining, ir, static_args
 from .ops import BINOPS, UNOPS
 from .lower_names import Names, shown
 from .lower_structs import PACK_LIST, StructValues
@@ -257,7 +257,8 @@ class Values(Names, StructValues):
                 return PartialVal(FuncRef(got.__func__, None), [base], {})
             if (is_user_function(got) or lookup(got) is not None) and node.attr in getattr(
                     base.obj, "__dict__", {}):
-                self.resolver.guards.append((vars(base.obj), node.attr, got))  # `self.act`
+                self.resolver.guards.append(  # `self.act`; `cls.rbf`, a staticmethod
+                    (vars(base.obj), node.attr, vars(base.obj)[node.attr]))
                 return FuncRef(got, ir.Opaque(ast.copy_location(ast.Attribute(
                     copy.deepcopy(base.opaque.node), node.attr, ast.Load()), node), {}))
             return ir.Opaque(ast.copy_location(ast.Attribute(
@@ -268,6 +269,9 @@ class Values(Names, StructValues):
                                          ast.unparse(node)), node)
 
     def e_Subscript(self, node, hint):
+        picked = self.chosen(node)  # `ACTIVATIONS[activation]`: that function
+        if picked is not None:
+            return picked
         base = self.value(node.value, "t")
         if isinstance(base, STRUCTS):
             entry = self.entry(base, node)
@@ -301,6 +305,14 @@ class Values(Names, StructValues):
         if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) and (
                 isinstance(self.env.get(node.func.value.id), ObjRef)):
             target = self.value(node.func, "t")  # `self.penalty(w)`
+        if isinstance(node.func, (ast.Subscript, ast.Call)):
+            target = self.chosen(node.func)  # `ACTIVATIONS[name](z)`, `getattr(np, name)(z)`
+        if isinstance(target, ObjRef):  # a callable object of the user's: its __call__
+            call = next((vars(c)["__call__"] for c in type(target.obj).__mro__
+                         if "__call__" in vars(c)), None)
+            if is_user_function(call):
+                self.resolver.guards += method_guards(target.obj, "__call__")
+                target = PartialVal(FuncRef(call, None), [target], {})
         if isinstance(target, CALLABLES):
             args = [self.value(a, "t") for a in node.args]
             kwargs = {k.arg: self.value(k.value, "t") for k in node.keywords}
@@ -308,10 +320,12 @@ class Values(Names, StructValues):
         found, obj = self.callee(node.func)
         if found and hasattr(type(obj), "__srcdiff_function__"):
             obj = obj.__srcdiff_function__()  # a derivative srcdiff made: its Python code
+        if found and obj is getattr and (picked := self.chosen(node)) is not None:
+            return picked  # `getattr(np, name)`: that function
         if found and obj is checkpoint.checkpoint:
             raise checkpoint.misplaced(self, node)
         if found and isinstance(obj, types.MethodType) and is_user_function(obj.__func__) and (
-                isinstance(node.func, ast.Attribute)) and not isinstance(obj.__self__, type):
+                isinstance(node.func, ast.Attribute)):  # (a classmethod: `cls` the class)
             this = ObjRef(obj.__self__, ir.Opaque(self.resolver.written(node.func.value), {}))
             args = [self.value(a, "t") for a in node.args]
             kwargs = {k.arg: self.value(k.value, "t") for k in node.keywords}
@@ -321,6 +335,9 @@ class Values(Names, StructValues):
             if isinstance(first, CALLABLES):
                 return PartialVal(first, [self.value(a, "t") for a in node.args[1:]],
                                   {k.arg: self.value(k.value, "t") for k in node.keywords})
+        if found and obj is sorted and len(node.args) == 1 and all(
+                k.arg in ("key", "reverse") for k in node.keywords):
+            return self.sorted_items(node, hint)
         if found and desugar.summed(obj, node):
             return self.comprehension_sum(node)
         if found and obj is map and len(node.args) >= 2 and not node.keywords:
@@ -369,6 +386,80 @@ class Values(Names, StructValues):
         callee = self.opaque(node.func)
         return self.assign(hint, ir.Call(("opaque", spelling), callee, args, kwargs,
                                          spelling), node)
+
+    def sorted_items(self, node, hint):
+        """`sorted(xs, key=k)` is `[xs[i] for i in order]`, `order` the permutation
+        the key gives at the primal values (no derivative: it is constant where no
+        two keys swap, so each item's derivative moves with the item, as `max`
+        passes the largest one's)."""
+        n = next(self.keys)
+        items, order = f"__sorted{n}", f"__order{n}"
+        key = next((k.value for k in node.keywords if k.arg == "key"), None)
+        free = {m.id for m in ast.walk(key) if isinstance(m, ast.Name)} if key else set()
+        pos = next(p for p in ("i", "j", "_i", "__i") if p not in free)  # (the key's own)
+        self.env[items] = self.atom(node.args[0], "items")
+        item = ast.Subscript(ast.Name(items, ast.Load()), ast.Name(pos, ast.Load()), ast.Load())
+        if key is not None and not (isinstance(key, ast.Constant) and key.value is None):
+            item = ast.Call(key, [item], [])
+        lam = ast.Lambda(ast.arguments(posonlyargs=[], args=[ast.arg(pos)], vararg=None,
+                                       kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]),
+                         item)
+        indices = ast.Call(ast.Name("range", ast.Load()), [ast.Call(
+            ast.Name("len", ast.Load()), [ast.Name(items, ast.Load())], [])], [])
+        call = ast.copy_location(ast.Call(node.func, [indices], [ast.keyword("key", lam)] + [
+            k for k in node.keywords if k.arg == "reverse"]), node)
+        ast.fix_missing_locations(call)
+        self.env[order] = self.assign("order", self.opaque(call, nondiff=True), node)
+        comp = ast.copy_location(ast.ListComp(
+            ast.Subscript(ast.Name(items, ast.Load()), ast.Name("i", ast.Load()), ast.Load()),
+            [ast.comprehension(ast.Name("i", ast.Store()), ast.Name(order, ast.Load()), [],
+                               0)]), node)
+        ast.fix_missing_locations(comp)
+        try:
+            return self.e_ListComp(comp, hint)
+        finally:
+            self.env.pop(items, None)
+            self.env.pop(order, None)
+
+    def chosen(self, node):
+        """The function a constant picks from a dict or tuple outside the function
+        (`ACTIVATIONS[activation]`, a string argument being a constant of the
+        build) or from a module (`getattr(np, name)`), as a value calls inline;
+        None when `node` is not such a choice. Guarded: another entry stored, or
+        the name rebound, transforms again."""
+        if isinstance(node, ast.Subscript) and isinstance(node.value, (ast.Name, ast.Attribute)):
+            found, box = self.callee(node.value)
+            if not found or not isinstance(box, (dict, tuple)) or not isinstance(
+                    node.slice, (ast.Name, ast.Constant)):
+                return None
+            k = self.value(node.slice, "t")
+            if not isinstance(k, ir.Const):
+                return None
+            try:
+                obj = box[k.value]
+            except (KeyError, IndexError, TypeError):
+                return None
+            if isinstance(box, dict):
+                self.resolver.guards.append((box, k.value, obj))
+        elif isinstance(node, ast.Call) and len(node.args) == 2 and not node.keywords and (
+                isinstance(node.args[0], (ast.Name, ast.Attribute))):
+            found, fn = self.callee(node.func) if isinstance(
+                node.func, (ast.Name, ast.Attribute)) else (False, None)
+            _, base = self.callee(node.args[0])
+            k = self.value(node.args[1], "t")
+            if not found or fn is not getattr or not isinstance(base, types.ModuleType) or (
+                    not isinstance(k, ir.Const) or not isinstance(k.value, str)):
+                return None
+            obj = getattr(base, k.value, None)
+            self.resolver.guards.append((vars(base), k.value, obj))
+        else:
+            return None
+        if not (static_args.is_function(obj) or static_args.is_object(obj)):
+            return None
+        return self.static_value(obj, self.spelling.value(obj, "fn"))
+
+    def static_value(self, obj, read):
+        raise NotImplementedError  # the statement half, lower.Lowerer
 
     def call_value(self, val, node, args, kwargs, hint):
         """A call of a function that is a value here: a nested def or lambda, one of

@@ -45,7 +45,7 @@ def method_guards(obj, name: str) -> list:
     own = getattr(obj, "__dict__", None)
     if isinstance(own, dict):
         out.append((own, name, MISSING))
-    for cls in type(obj).__mro__:
+    for cls in (obj if isinstance(obj, type) else type(obj)).__mro__:  # (a class: its own)
         ns = vars(cls)
         if name in ns:
             out.append((ns, name, ns[name]))
@@ -170,6 +170,8 @@ class Resolver:
                     if isinstance(base, types.ModuleType) and is_user_function(obj):
                         # inlined: `utils.softplus` rebound must transform again
                         self.guards.append((vars(base), node.attr, obj))
+                    elif isinstance(base, type) and callable(obj):
+                        self.guards += method_guards(base, node.attr)  # `Kernels.gram`
                     return True, obj
                 if callable(getattr(base, node.attr, None)):
                     got = getattr(base, node.attr)

@@ -328,8 +328,22 @@ def _find_lambda(text, start, code, filename):
             if isinstance(n, ast.Lambda) and n.lineno == code.co_firstlineno:
                 if [a.arg for a in n.args.args] == list(code.co_varnames[:code.co_argcount]):
                     found.append(n)
+    if len(found) > 1:  # several on the line: the one whose span holds its code
+        found = [n for n in found if _spans(n, code)]
     if len(found) != 1:
         raise NoSourceError(
             f"cannot tell which lambda on line {code.co_firstlineno} of {filename} this is; "
             "define the function with def")
     return found[0]
+
+
+def _spans(node, code) -> bool:
+    """Whether every instruction of `code` that has a position lies within `node`
+    (`{"mse": lambda r: ..., "huber": lambda r: ...}`: two lambdas on one line)."""
+    where = [(line, end, col, end_col) for line, end, col, end_col in code.co_positions()
+             if None not in (line, end, col, end_col)
+             and (line, col) != (end, end_col)]  # (not an empty span: RESUME's)
+    return bool(where) and all(
+        (node.lineno, node.col_offset) <= (line, col)
+        and (end, end_col) <= (node.end_lineno, node.end_col_offset)
+        for line, end, col, end_col in where)

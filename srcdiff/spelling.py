@@ -150,6 +150,18 @@ class Spelling:
             hint = next((k for k in _PREFERRED.get(mod.__name__, ()) if k in own), own[0])
         return self.inject(hint or mod.__name__.rsplit(".", 1)[-1], mod, ("module", id(mod)))
 
+    def value(self, obj, hint: str) -> ast.expr:
+        """A function srcdiff found by value (a helper's default, an entry of a
+        dict of functions) as the derivative reads it: its module's attribute
+        when it is one (`np.tanh`, `utils.softplus`), else injected."""
+        mod = sys.modules.get(getattr(obj, "__module__", None) or "")
+        name = getattr(obj, "__name__", None)
+        if mod is not None and isinstance(name, str) and name.isidentifier() and (
+                getattr(mod, name, None) is obj):
+            return ast.Attribute(ast.Name(self.module(mod), ast.Load()), name, ast.Load())
+        base = name if isinstance(name, str) and name.isidentifier() else hint
+        return ast.Name(self.inject(base, obj, ("value", id(obj))), ast.Load())
+
     def inject(self, base: str, value, key) -> str:
         """A fresh name (`base` itself when free) for `value` in the generated code."""
         if key in self._memo:

@@ -29,8 +29,18 @@ def is_static(v) -> bool:
     a Python function or lambda, a bound method, a NumPy ufunc or other built-in, a
     derivative srcdiff made (not a class or an array), or an object of the user's
     own class (`loss(w, model, x)` calling `model.predict(w, x)`: its methods are
-    inlined, its attributes read live, as for a bound method)."""
-    return is_function(v) or is_object(v)
+    inlined, its attributes read live, as for a bound method), a tuple or list of
+    functions (`compose(fns, x)`), or a string (`activation="tanh"`: a setting
+    that picks code, as a JAX static argument; the derivative is built per string
+    when `f` picks a function with it, `specialised`)."""
+    return is_function(v) or is_object(v) or isinstance(v, str) or (
+        isinstance(v, (tuple, list)) and not hasattr(v, "_fields") and len(v) > 0
+        and all(is_function(e) for e in v))
+
+
+def key(v):
+    """`v` as part of a cache key (a list of functions as a tuple)."""
+    return tuple(v) if isinstance(v, list) else v
 
 
 def is_function(v) -> bool:
@@ -44,8 +54,19 @@ def is_object(v) -> bool:
     t = type(v)
     home = (getattr(t, "__module__", "") or "").split(".")[0]
     return (isinstance(getattr(v, "__dict__", None), dict) and not isinstance(v, type)
+            and not is_function(v)
             and home not in ("builtins", "numpy", "srcdiff", "dask", "cupy", "scipy")
-            and not pytree.is_node(v) and not arrays.is_array(v))
+            and not (pytree.is_node(v) and not _methods(t)) and not arrays.is_array(v))
+
+
+def _methods(cls) -> bool:
+    """Whether a class (a dataclass, say) defines functions of its own beyond
+    those dataclasses generate: an object of it not differentiated is an object
+    whose methods are inlined (`model.predict(w, X)`), not a container of data."""
+    made = {"__init__", "__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__",
+            "__getstate__", "__setstate__", "__match_args__"}
+    return any(isinstance(v, (types.FunctionType, staticmethod, classmethod)) and k not in made
+               for c in cls.__mro__[:-1] for k, v in vars(c).items())
 
 
 def called(node) -> bool:
@@ -72,14 +93,17 @@ def specialised(f, args, wrt, rewrites: dict):
     those parameters bound (cached: the same functions give the same copy).
     `rewrites` is transform.REWRITES: a copy of a rewritten `f` rewrites alike."""
     names = _positional(f)
-    found = tuple((names[i], a) for i, a in enumerate(args[:len(names)])
-                  if i not in wrt and is_static(a) and names[i] not in of(f))
+    picks = _picks(f) if any(isinstance(a, str) for a in args) else set()
+    found = tuple((names[i], key(a)) for i, a in enumerate(args[:len(names)])
+                  if i not in wrt and is_static(a) and names[i] not in of(f)
+                  and (names[i] in picks or not isinstance(a, str)))
     if not found:
         return f
     copies = _COPIES.setdefault(f, {})
-    key = tuple((n, id(a)) for n, a in found)
-    hit = copies.get(key)
-    if hit is not None and all(of(hit[0])[n] is a for n, a in found):
+    ident = tuple((n, a if isinstance(a, (str, tuple)) else id(a)) for n, a in found)
+    hit = copies.get(ident)
+    if hit is not None and all(of(hit[0])[n] is a or isinstance(a, (str, tuple)) and (
+            of(hit[0])[n] == a) for n, a in found):
         return hit[0]
     copy = types.FunctionType(f.__code__, f.__globals__, f.__name__, f.__defaults__,
                               f.__closure__)
@@ -90,8 +114,28 @@ def specialised(f, args, wrt, rewrites: dict):
     if f in rewrites:
         rewrites[copy] = rewrites[f]
     _STATICS[copy] = {**of(f), **dict(found)}
-    copies[key] = (copy, found)  # (holds the functions: an id is never reused meanwhile)
+    copies[ident] = (copy, found)  # (holds the functions: an id is never reused meanwhile)
     return copy
+
+
+def _picks(f) -> set:
+    """The parameters `f` picks a function with by name (`ACTIVATIONS[activation]`
+    of a dict outside it, `getattr(np, name)`): only those strings are constants
+    of the build (another string elsewhere, `if kind == "cube"`, stays a value)."""
+    from .source import parse_function  # (source imports the rule table)
+    try:
+        node, _ = parse_function(f)
+    except Exception:  # noqa: BLE001 - no source: the lowering reports it
+        return set()
+    out = set()
+    for n in ast.walk(node):
+        if isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Name) and isinstance(
+                n.value, (ast.Name, ast.Attribute)):
+            out.add(n.slice.id)
+        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and (
+                n.func.id == "getattr") and len(n.args) == 2 and isinstance(n.args[1], ast.Name):
+            out.add(n.args[1].id)
+    return out
 
 
 def _positional(f) -> list[str]:

@@ -153,6 +153,7 @@ class Built:
     kind_guards: list = field(default_factory=list)  # (namespace, global, type) assumed
     source_map: dict = field(default_factory=dict)  # line of source -> (file, line) of f
     tags: dict = field(default_factory=dict)  # line of source -> its statement's provenance
+    guards: list = field(default_factory=list)  # (namespace, name, object) its lowering read
 
 
 def reserved_names(f, lw: Lowered) -> set[str]:
@@ -323,7 +324,8 @@ def kinds_key(args) -> tuple:
     general call path there."""
     return tuple((type(a), shapes.key(a)) if isinstance(a, np.ndarray) or arrays.is_array(a)
                  else pytree.signature(a) if pytree.is_node(a)
-                 else ("static", a) if static_args.is_static(a) else type(a) for a in args)
+                 else ("static", static_args.key(a)) if static_args.is_static(a)
+                 else type(a) for a in args)
 
 
 def build(mode: str, f, wrt: tuple[int, ...], variant: str, args=None, check=None,
@@ -350,6 +352,7 @@ def build(mode: str, f, wrt: tuple[int, ...], variant: str, args=None, check=Non
     COUNTS[mode] += 1
     make = build_forward if mode == "forward" else build_reverse
     built = slot[3][key] = make(f, wrt, variant, args, check, as_tuple, strict)
+    built.guards = lw.guards  # (a copy for a function passed: what it resolved there)
     return built
 
 

@@ -181,12 +181,15 @@ def _spec_key(trees):
 # ----- building -----
 def build(mode, f, wrt, variant, args, check, as_tuple, strict):
     """transform.build_reverse / build_forward, for arguments with containers."""
+    f = static_args.specialised(f, args, wrt, transform.REWRITES)  # (functions passed)
     flat = Flat(f, args, wrt)
     copy, plan = specialised(f, flat.trees)
     build_ = transform.build_forward if mode == "forward" else transform.build_reverse
     built = build_(copy, flat.wrt(wrt), variant, flat.values, check, True, strict)
     single = len(wrt) == 1 and not as_tuple and variant != "vjp"
-    return restructure(built, f, plan, flat, wrt, single, variant)
+    out = restructure(built, f, plan, flat, wrt, single, variant)
+    out.guards = transform.lowered(copy).guards
+    return out
 
 
 def restructure(built, f, plan, flat: Flat, wrt, single: bool, variant: str,

@@ -120,10 +120,21 @@ def test_a_bound_method_is_differentiated(mode):
         3.0, rel=1e-14)  # (a partial binding nothing: d x * x / dx)
 
 
-@pytest.mark.parametrize("fn", [Model.klass, functools.partial(zlib.crc32),
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_classmethod_as_f_reads_its_class_live(mode):
+    g = srcdiff.grad(Model.klass, mode=mode)
+    assert g(1.5) == Model.scale  # d/dx x * cls.scale
+    try:
+        Model.scale = 5.0
+        assert g(1.5) == 5.0
+    finally:
+        Model.scale = 3.0
+
+
+@pytest.mark.parametrize("fn", [functools.partial(zlib.crc32),
                                 np.vectorize(plain), wrapped, decorated, generator,
                                 coroutine, zlib.crc32, len, Model, 3.0],
-                         ids=["classmethod", "partial", "vectorize", "wraps",
+                         ids=["partial", "vectorize", "wraps",
                               "decorator", "generator", "coroutine", "builtin", "len",
                               "class", "number"])
 def test_not_a_transformable_function_is_a_clear_error(fn):

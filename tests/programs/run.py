@@ -147,6 +147,10 @@ def same_value(a, b) -> bool:
             same_value(x, y) for x, y in zip(ka, kb))
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return np.array_equal(a, b, equal_nan=True)
+    if type(a) is type(b) and type(a).__eq__ is object.__eq__ and isinstance(
+            getattr(a, "__dict__", None), dict):
+        return vars(a).keys() == vars(b).keys() and all(
+            same_value(vars(a)[k], vars(b)[k]) for k in vars(a))  # an object: its attributes
     try:
         return bool(a == b) or a is b
     except Exception:

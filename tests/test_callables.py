@@ -1,0 +1,300 @@
+"""Function values where real programs keep them (issue 17.4): a helper's function
+default (`act=np.tanh`), a functools.partial or a callable object passed to f and
+on to a helper, a tuple of functions, a function picked from a module-level dict
+or by `getattr(np, name)` with a string argument, a dataclass with methods passed
+as the model. Each is inlined or called with its rule, per value, and rebuilt or
+guarded when the value changes. Checked against central differences, both modes."""
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+import pytest
+
+import srcdiff
+from source_text import code
+
+MODES = ("reverse", "forward")
+RNG = np.random.default_rng(17)
+
+
+def fd(f, x, h=1e-6):
+    """Central differences of a scalar function of an array or a float."""
+    x = np.asarray(x, dtype=float)
+    g = np.empty(x.shape)
+    for k in range(x.size):
+        a, b = x.copy(), x.copy()
+        a.flat[k] += h
+        b.flat[k] -= h
+        g.flat[k] = (f(a) - f(b)) / (2 * h)
+    return g if g.ndim else float(g)
+
+
+def swish(z):
+    return z / (1 + np.exp(-z))
+
+
+def layer(x, W, act=np.tanh):
+    return act(x @ W)
+
+
+def net(W, x, y):
+    """A helper's default activation: `np.tanh` with its rule."""
+    return np.sum((layer(x, W) - y) ** 2)
+
+
+def net_swish(W, x, y):
+    """The default overridden by the user's function: inlined."""
+    return np.sum((layer(x, W, act=swish) - y) ** 2)
+
+
+X = RNG.standard_normal((5, 3))
+Y = RNG.standard_normal((5, 2))
+W0 = RNG.standard_normal((3, 2))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("f", [net, net_swish])
+def test_a_function_default_of_a_helper(mode, f):
+    g = srcdiff.grad(f, mode=mode)
+    np.testing.assert_allclose(g(W0, X, Y), fd(lambda W: f(W, X, Y), W0), rtol=1e-6)
+
+
+def test_the_default_reads_as_written():
+    g = srcdiff.grad(net)
+    g(W0, X, Y)
+    assert "np.tanh(" in code(g.source) and "act" not in code(g.source)
+
+
+def huber(r, delta=1.0):
+    a = np.abs(r)
+    return np.where(a <= delta, 0.5 * r ** 2, delta * (a - 0.5 * delta))
+
+
+def fit(loss_fn, w, X, y):
+    return np.sum(loss_fn(X @ w - y))
+
+
+def _apply(fn, v):
+    return fn(v)
+
+
+def fit_via_helper(loss_fn, w, X, y):
+    return np.sum(_apply(loss_fn, X @ w - y))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("f", [fit, fit_via_helper])
+def test_a_partial_passed_in(mode, f):
+    X3, y3, w = RNG.standard_normal((8, 3)), 2 * RNG.standard_normal(8), RNG.standard_normal(3)
+    g = srcdiff.grad(f, wrt="w", mode=mode)
+    for delta in (0.5, 2.0):  # another partial: another derivative
+        loss = partial(huber, delta=delta)
+        want = fd(lambda v, loss=loss: f(loss, v, X3, y3), w)
+        np.testing.assert_allclose(g(loss, w, X3, y3), want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_partial_binding_an_array_reads_it_live(mode):
+    def weighted(r, weights):
+        return weights * r ** 2
+
+    w, X3, y3 = RNG.standard_normal(3), RNG.standard_normal((4, 3)), RNG.standard_normal(4)
+    weights = np.array([1.0, 2.0, 3.0, 4.0])
+    loss = partial(weighted, weights=weights)
+    g = srcdiff.grad(fit, wrt="w", mode=mode)
+    g(loss, w, X3, y3)
+    weights *= 2  # the same partial, its array changed in place
+    np.testing.assert_allclose(g(loss, w, X3, y3), fd(lambda v: fit(loss, v, X3, y3), w),
+                               rtol=1e-6)
+
+
+class Bump:
+    def __init__(self, center, width):
+        self.center = center
+        self.width = width
+
+    def __call__(self, x):
+        return np.exp(-((x - self.center) / self.width) ** 2)
+
+
+def _trapezoid(fn, a, b, n=16):
+    h = (b - a) / n
+    total = 0.5 * (fn(a) + fn(b))
+    for i in range(1, n):
+        total = total + fn(a + i * h)
+    return h * total
+
+
+def quad(fn, a, b):
+    return _trapezoid(fn, a, b)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_callable_object_passed_on_to_a_helper(mode):
+    bump = Bump(0.3, 0.7)
+    g = srcdiff.grad(quad, wrt="b", mode=mode)
+    assert g(bump, -0.5, 1.2) == pytest.approx(fd(lambda b: quad(bump, -0.5, b), 1.2), rel=1e-6)
+    bump.width = 0.4  # its attributes are read live
+    assert g(bump, -0.5, 1.2) == pytest.approx(fd(lambda b: quad(bump, -0.5, b), 1.2), rel=1e-6)
+    assert "__call__" not in code(g.source)  # inlined
+
+
+def compose_sum(fns, x):
+    for fn in fns:
+        x = fn(x)
+    return np.sum(x)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_tuple_of_functions(mode):
+    x = RNG.standard_normal(4)
+    g = srcdiff.grad(compose_sum, wrt="x", mode=mode)
+    for fns in ((np.sin, swish, lambda z: z * z), [np.tanh, np.cos]):
+        want = fd(lambda v, fns=fns: compose_sum(fns, v), x)
+        np.testing.assert_allclose(g(fns, x), want, rtol=1e-6)
+
+
+ACTIVATIONS = {"tanh": np.tanh, "swish": swish, "square": lambda z: z * z}
+LOSSES = {"mse": lambda r: np.mean(r ** 2), "abs": lambda r: np.mean(np.sqrt(r * r + 1))}
+
+
+def by_name(W, x, y, activation="tanh"):
+    act = ACTIVATIONS[activation]
+    return np.sum((act(x @ W) - y) ** 2)
+
+
+def loss_by_name(w, X, y, loss="mse"):
+    return LOSSES[loss](X @ w - y)
+
+
+def numpy_by_name(x, name="sin"):
+    return np.sum(getattr(np, name)(x) ** 2)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_function_picked_by_a_string_argument(mode):
+    g = srcdiff.grad(by_name, mode=mode)
+    for name in ("tanh", "swish", "square", "tanh"):
+        want = fd(lambda W, name=name: by_name(W, X, Y, name), W0)
+        np.testing.assert_allclose(g(W0, X, Y, name), want, rtol=1e-6)
+    w, X3, y3 = RNG.standard_normal(3), RNG.standard_normal((6, 3)), RNG.standard_normal(6)
+    h = srcdiff.grad(loss_by_name, mode=mode)
+    for name in ("mse", "abs"):  # (two lambdas on one line, told apart)
+        want = fd(lambda v, name=name: loss_by_name(v, X3, y3, name), w)
+        np.testing.assert_allclose(h(w, X3, y3, name), want, rtol=1e-6)
+    x = RNG.standard_normal(4)
+    k = srcdiff.grad(numpy_by_name, mode=mode)
+    for name in ("sin", "tanh", "exp"):
+        np.testing.assert_allclose(k(x, name), fd(lambda v, name=name: numpy_by_name(v, name), x),
+                                   rtol=1e-6)
+
+
+def test_the_function_picked_reads_as_written():
+    g = srcdiff.grad(by_name)
+    g(W0, X, Y, "tanh")
+    assert "np.tanh(" in code(g.source) and "ACTIVATIONS" not in code(g.source)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_another_entry_stored_in_the_dict_transforms_again(mode):
+    g = srcdiff.grad(by_name, mode=mode)
+    g(W0, X, Y, "square")
+    saved = ACTIVATIONS["square"]
+    try:
+        ACTIVATIONS["square"] = lambda z: z ** 3
+        np.testing.assert_allclose(g(W0, X, Y, "square"),
+                                   fd(lambda W: by_name(W, X, Y, "square"), W0), rtol=1e-6)
+    finally:
+        ACTIVATIONS["square"] = saved
+
+
+@dataclass
+class Quadratic:
+    curvature: float = 0.5
+
+    def predict(self, w, X):
+        z = X @ w
+        return z + self.curvature * z ** 2
+
+
+def loss_with_model(w, model, X, y):
+    return np.mean((model.predict(w, X) - y) ** 2)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_dataclass_with_methods_passed_as_the_model(mode):
+    w, X3, y3 = RNG.standard_normal(3), RNG.standard_normal((6, 3)), RNG.standard_normal(6)
+    g = srcdiff.grad(loss_with_model, wrt="w", mode=mode)
+    for model in (Quadratic(), Quadratic(1.5)):
+        want = fd(lambda v, model=model: loss_with_model(v, model, X3, y3), w)
+        np.testing.assert_allclose(g(w, model, X3, y3), want, rtol=1e-6)
+
+
+def mlp(act, params, x, y):
+    h = act(x @ params["W1"] + params["b1"])
+    return np.sum((h @ params["W2"] - y) ** 2)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_function_passed_beside_a_dict_of_parameters(mode):
+    params = {"W1": RNG.standard_normal((3, 4)), "b1": RNG.standard_normal(4),
+              "W2": RNG.standard_normal((4, 2))}
+    g = srcdiff.grad(mlp, wrt="params", mode=mode)
+    for act in (swish, np.tanh):
+        got = g(act, params, X, Y)
+        for k in params:
+            def f(v, k=k, act=act):
+                return mlp(act, {**params, k: v}, X, Y)
+            np.testing.assert_allclose(got[k], fd(f, params[k]), rtol=1e-6)
+
+
+def top_two(scale, data):
+    vals = [scale * d for d in data]
+    ordered = sorted(vals, key=abs, reverse=True)
+    return ordered[0] + 0.5 * ordered[1]
+
+
+def smallest_sum(a, xs):
+    ordered = sorted([a * x - x ** 2 for x in xs])
+    return ordered[0] + 2 * ordered[1]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_sorted_with_and_without_a_key(mode):
+    data = np.array([0.3, -2.0, 1.1, 0.7])
+    g = srcdiff.grad(top_two, wrt="scale", mode=mode)
+    assert g(0.7, data) == pytest.approx(fd(lambda s: top_two(s, data), 0.7), rel=1e-6)
+    h = srcdiff.grad(smallest_sum, wrt="a", mode=mode)
+    assert h(1.3, data) == pytest.approx(fd(lambda a: smallest_sum(a, data), 1.3), rel=1e-6)
+    assert "sorted(range(len(" in code(g.source)
+
+
+class Kernels:
+    @staticmethod
+    def rbf(a, b, length):
+        return np.exp(-0.5 * np.sum((a - b) ** 2) / length ** 2)
+
+    @classmethod
+    def gram(cls, X, length):
+        return np.array([[cls.rbf(a, b, length) for b in X] for a in X])
+
+
+def gp_nll(length, noise, X, y):
+    K = Kernels.gram(X, length) + noise ** 2 * np.eye(len(X))
+    return 0.5 * y @ np.linalg.solve(K, y) + 0.5 * np.linalg.slogdet(K)[1]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_classmethod_calling_a_staticmethod(mode):
+    X4, y4 = RNG.standard_normal((5, 2)), RNG.standard_normal(5)
+    g = srcdiff.grad(gp_nll, wrt=("length", "noise"), mode=mode)
+    dl, dn = g(1.2, 0.4, X4, y4)
+    assert dl == pytest.approx(fd(lambda v: gp_nll(v, 0.4, X4, y4), 1.2), rel=1e-6)
+    assert dn == pytest.approx(fd(lambda v: gp_nll(1.2, v, X4, y4), 0.4), rel=1e-6)
+    saved = Kernels.__dict__["rbf"]
+    try:  # the class's staticmethod replaced: transformed again
+        Kernels.rbf = staticmethod(lambda a, b, length: np.exp(-np.sum(np.abs(a - b)) / length))
+        dl, _ = g(1.2, 0.4, X4, y4)
+        assert dl == pytest.approx(fd(lambda v: gp_nll(v, 0.4, X4, y4), 1.2), rel=1e-6)
+    finally:
+        Kernels.rbf = saved
