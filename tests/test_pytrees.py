@@ -160,6 +160,28 @@ def affine_loss(m, x, target):
     return np.sum((out - target) ** 2)
 
 
+def _gate(p, h, x):  # a helper reading the dict parameter: p["Uz"].shape as well
+    return 1 / (1 + np.exp(-(p["Wz"] @ x + p["Uz"] @ h))) * np.ones(p["Uz"].shape[0])
+
+
+def recurrent(p, xs, target):
+    """An entry read only through its shape (`p["b"].shape[0]`): the specialised
+    def's parameter `b` is a local, not an undefined global."""
+    hdim = p["b"].shape[0] // 2
+    h = np.zeros(hdim)
+    for x in xs:
+        z = p["Wx"] @ x + p["b"]
+        h = np.tanh(z[:hdim]) * _gate(p, h, x) + z[hdim:] * h
+    return np.sum((h - target) ** 2)
+
+
+def recurrent_args():
+    rng = _rng()
+    p = {"Wx": rng.standard_normal((4, 3)), "b": rng.standard_normal(4),
+         "Wz": rng.standard_normal((2, 3)), "Uz": rng.standard_normal((2, 2))}
+    return p, rng.standard_normal((3, 3)), rng.standard_normal(2)
+
+
 def scalar_dict(p):
     return p["a"] * p["b"] ** 2 + 3.0 * p["a"]
 
@@ -185,6 +207,7 @@ def layers_args():
 CASES = {
     "mlp_dict": (mlp, mlp_args, 0),
     "list_of_layers": (layers_loss, layers_args, 0),
+    "entry_shape_and_helper": (recurrent, recurrent_args, 0),
     "ragged_list": (ragged, lambda: ([np.array([1.0, 2.0]), np.array([[0.5, -1.0]]), 1.5],
                                      np.array([0.3, -0.7])), 0),
     "nested_dict_of_tuples": (nested, lambda: ({
