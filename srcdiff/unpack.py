@@ -8,7 +8,8 @@ subscript or attribute of a structured parameter (`params["W"]`, `p.W`,
 params["enc"]`) reads as that subtree; unpacking (`W, b = layers[0]`) binds
 the leaves; `len(...)` of a subtree is its length; a `for` over a subtree (or a
 constant slice of one, `enumerate(...)`, `.items()`, `.values()`, `.keys()`) is
-unrolled, one copy of the body per child. Any other use of a structured value
+unrolled, one copy of the body per child; `d.get(key, default)` with a constant
+key is the entry, or the default when the dict lacks the key. Any other use of a structured value
 (passing it whole to a function, a computed key) is a located error.
 
 It also rewrites results (`returns`): under `has_aux`, `return loss, aux`
@@ -252,6 +253,9 @@ class _Flatten:
         """The structured value `e` reads, a list of them (a constant slice), or None."""
         if isinstance(e, ast.Name) and isinstance(e.ctx, ast.Load):
             return env.get(e.id, self.roots.get(e.id))
+        got = self.got(e, env)
+        if got is not None:
+            return got[1] if got[0] else None
         if isinstance(e, (ast.Subscript, ast.Attribute)):
             base = self.resolve(e.value, env)
             if base is None or isinstance(base, _Const):  # (a loop's key: `name[0]`)
@@ -262,6 +266,26 @@ class _Flatten:
                 return None
             return self._child(base, e, env)
         return None
+
+    def got(self, e, env):
+        """For `d.get(key[, default])` on a structured dict: (True, the entry) when
+        the dict has `key`, (False, None) when not (the default is read), else None.
+        The key set is part of the structure, so this is decided here."""
+        if not (isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute) and
+                e.func.attr == "get" and not e.keywords and 1 <= len(e.args) <= 2):
+            return None
+        base = self.resolve(e.func.value, env)
+        if not isinstance(base, _Ref) or base.td.kind != DICT:
+            return None
+        key = self.const(e.args[0], env)
+        if key is _NOCONST:
+            raise self.error(f"{self.spelled(base)}.get with a key that is not a constant",
+                             e, "srcdiff specialises the code to the structure: write the "
+                             "key out, or loop over the container")
+        if key not in base.td.keys:
+            return False, None
+        i = base.td.keys.index(key)
+        return True, _Ref(base.root, base.path + ((DICT, key),), base.td.children[i])
 
     def _slice_item(self, items, e, env):
         raise self.error("indexing a slice of a structured parameter", e)
@@ -532,7 +556,11 @@ class _Flatten:
             if self.resolve(type(e)(**{**vars(e), "ctx": ast.Load()}), env) is not None:
                 raise self.error("assigning into a structured parameter (the caller's "
                                  "container would change)", e, "give the new value a name")
-        if isinstance(e, (ast.Name, ast.Subscript, ast.Attribute)):
+        got = self.got(e, env)
+        if got is not None and not got[0]:  # a key the dict lacks: its default
+            return self.expr(e.args[1], env) if len(e.args) == 2 else ast.copy_location(
+                ast.Constant(None), e)
+        if got is not None or isinstance(e, (ast.Name, ast.Subscript, ast.Attribute)):
             value = self.resolve(e, env) if not isinstance(e, ast.Name) or isinstance(
                 e.ctx, ast.Load) else None
             if isinstance(e, ast.Name) and isinstance(env.get(e.id), _Const):

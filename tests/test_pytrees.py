@@ -633,3 +633,29 @@ def test_lambdas_with_aux_and_with_containers(mode):
     p, x = {"w": np.array([0.5, -1.0])}, np.array([1.0, 2.0])
     got = srcdiff.grad(lambda q, x: np.sum(q["w"] * x) ** 2, mode=mode)(p, x)
     np.testing.assert_allclose(got["w"], 2 * (p["w"] @ x) * x, rtol=1e-12)
+
+
+def optional_entries(params, x):
+    """`.get` on a dict parameter: its key set is part of the structure."""
+    enc = params.get("enc")  # a subtree
+    z = x * enc["w"] + params.get("b", 0.0)
+    scale = params.get("scale")
+    return np.sum(np.tanh(z)) * (1.0 if scale is None else scale)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("keys", [("enc", "b", "scale"), ("enc",), ("enc", "b"),
+                                  ("enc", "scale")])
+def test_get_on_a_dict_parameter_against_finite_differences(keys, mode):
+    full = {"enc": {"w": np.array([0.5, -1.5])}, "b": np.array([0.2, 0.1]), "scale": 1.7}
+    args = ({k: full[k] for k in keys}, np.array([0.3, -0.8]))
+    got = srcdiff.grad(optional_entries, mode=mode)(*args)
+    assert_tree_close(got, fd_grad(optional_entries, args, 0))
+
+
+def test_get_with_a_computed_key_is_a_located_error():
+    def f(p, name):
+        return p.get(name, 0.0) * 2.0
+    with pytest.raises(UnsupportedSyntaxError, match=r"p\.get with a key that is not a "
+                       "constant"):
+        srcdiff.grad(f)({"w": 1.0}, "w")
