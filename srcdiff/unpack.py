@@ -373,6 +373,8 @@ class _Flatten:
                 return out
         if isinstance(s, ast.For):
             items = self.iteration(s.iter, env)
+            if items is None:
+                items = self.constant_keys(s, env)
             if items is not None:
                 return self.unroll(s, items, env)
         if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(
@@ -441,6 +443,15 @@ class _Flatten:
             if inner is None:
                 return None
             return [("enum", i, item) for i, (_, _, item) in enumerate(inner)]
+        if call is not None and isinstance(call.func, ast.Name) and call.func.id == "sorted" \
+                and len(call.args) == 1:  # sorted(params), sorted(params.items()): static keys
+            inner = self.iteration(call.args[0], env)
+            if inner is None or not all(how in ("keys", "items") for how, _, _ in inner):
+                return None
+            try:
+                return sorted(inner, key=lambda t: t[1])
+            except TypeError:
+                raise self.error("sorted() of keys that do not compare", it) from None
         if call is not None and isinstance(call.func, ast.Attribute) and not call.args and \
                 call.func.attr in ("items", "values", "keys"):
             base = self.resolve(call.func.value, env)
@@ -460,6 +471,22 @@ class _Flatten:
         if value.td.kind == LEAF:
             return None
         return [("item", None, v) for v in self.items(value, it)]
+
+    def constant_keys(self, s: ast.For, env):
+        """A loop over a display of constants (`for name in ("W1", "W2")`) whose
+        body indexes a structured value with its target: unrolled like a loop over
+        the keys, so `params[name]` is a constant key in each copy."""
+        if not (isinstance(s.iter, (ast.Tuple, ast.List)) and isinstance(s.target, ast.Name)
+                and all(isinstance(v, ast.Constant) for v in s.iter.elts)):
+            return None
+        if any(isinstance(n, (ast.Break, ast.Continue)) for n in ast.walk(s)):
+            return None
+        name = s.target.id
+        if not any(isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Name) and
+                   n.slice.id == name and self.resolve(n.value, env) is not None
+                   for b in s.body for n in ast.walk(b)):
+            return None
+        return [("keys", v.value, None) for v in s.iter.elts]
 
     def unroll(self, s: ast.For, items, env) -> list:
         if any(isinstance(n, (ast.Break, ast.Continue)) for n in ast.walk(s)):
@@ -549,7 +576,7 @@ class _Flatten:
         if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "len" \
                 and len(e.args) == 1:
             value = self.resolve(e.args[0], env)
-            if value is not None:
+            if value is not None and not isinstance(value, _Const):  # (len(key): as is)
                 n = len(value) if isinstance(value, list) else len(value.td.keys)
                 return ast.copy_location(ast.Constant(n), e)
         if isinstance(e, (ast.Subscript, ast.Attribute)) and not isinstance(e.ctx, ast.Load):

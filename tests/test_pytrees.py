@@ -659,3 +659,32 @@ def test_get_with_a_computed_key_is_a_located_error():
     with pytest.raises(UnsupportedSyntaxError, match=r"p\.get with a key that is not a "
                        "constant"):
         srcdiff.grad(f)({"w": 1.0}, "w")
+
+
+def sorted_layers(params, x):
+    h = x
+    for name in sorted(params):  # the keys are static: unrolled in sorted order
+        h = np.tanh(h * params[name])
+    for name, w in sorted(params.items()):
+        h = h * w + 0.5 * len(name)
+    return np.sum(h)
+
+
+def named_decay(params, x):
+    reg = 0.0
+    for name in ("W2", "W1"):  # a display of constant keys: unrolled
+        reg = reg + np.sum(params[name] ** 2)
+    return np.sum(np.tanh(x @ params["W1"]) @ params["W2"]) + 0.1 * reg
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_static_key_loops_against_finite_differences(mode):
+    rng = _rng()
+    p = {"c": rng.standard_normal(3), "a": rng.standard_normal(3), "b": rng.standard_normal(3)}
+    args = (p, rng.standard_normal(3))
+    assert_tree_close(srcdiff.grad(sorted_layers, mode=mode)(*args),
+                      fd_grad(sorted_layers, args, 0))
+    p = {"W1": rng.standard_normal((3, 4)), "W2": rng.standard_normal((4, 2))}
+    args = (p, rng.standard_normal((5, 3)))
+    assert_tree_close(srcdiff.grad(named_decay, mode=mode)(*args),
+                      fd_grad(named_decay, args, 0))
