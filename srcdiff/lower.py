@@ -66,6 +66,12 @@ class Lowerer(Loops, Values):
         self.top = True
         self.resolver.bind_imports(node)
         self.spelling.unbind(node, self.resolver.imported)
+        # the def's parameters are its locals: for a structured parameter the def was
+        # specialised (unpack.py) and they are its leaves (`b` for `p["b"]`), which
+        # `f.__code__` does not know (`p["b"].shape` read `b` as a global)
+        args = node.args
+        self.resolver.locals |= {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs
+                                 + [a for a in (args.vararg, args.kwarg) if a is not None]}
         fence.check(node, self.resolver)
         params = []
         statics = static_args.of(self.fn)

@@ -8,7 +8,8 @@ subscript or attribute of a structured parameter (`params["W"]`, `p.W`,
 params["enc"]`) reads as that subtree; unpacking (`W, b = layers[0]`) binds
 the leaves; `len(...)` of a subtree is its length; a `for` over a subtree (or a
 constant slice of one, `enumerate(...)`, `.items()`, `.values()`, `.keys()`) is
-unrolled, one copy of the body per child. Any other use of a structured value
+unrolled, one copy of the body per child; `d.get(key, default)` with a constant
+key is the entry, or the default when the dict lacks the key. Any other use of a structured value
 (passing it whole to a function, a computed key) is a located error.
 
 It also rewrites results (`returns`): under `has_aux`, `return loss, aux`
@@ -252,6 +253,9 @@ class _Flatten:
         """The structured value `e` reads, a list of them (a constant slice), or None."""
         if isinstance(e, ast.Name) and isinstance(e.ctx, ast.Load):
             return env.get(e.id, self.roots.get(e.id))
+        got = self.got(e, env)
+        if got is not None:
+            return got[1] if got[0] else None
         if isinstance(e, (ast.Subscript, ast.Attribute)):
             base = self.resolve(e.value, env)
             if base is None or isinstance(base, _Const):  # (a loop's key: `name[0]`)
@@ -262,6 +266,26 @@ class _Flatten:
                 return None
             return self._child(base, e, env)
         return None
+
+    def got(self, e, env):
+        """For `d.get(key[, default])` on a structured dict: (True, the entry) when
+        the dict has `key`, (False, None) when not (the default is read), else None.
+        The key set is part of the structure, so this is decided here."""
+        if not (isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute) and
+                e.func.attr == "get" and not e.keywords and 1 <= len(e.args) <= 2):
+            return None
+        base = self.resolve(e.func.value, env)
+        if not isinstance(base, _Ref) or base.td.kind != DICT:
+            return None
+        key = self.const(e.args[0], env)
+        if key is _NOCONST:
+            raise self.error(f"{self.spelled(base)}.get with a key that is not a constant",
+                             e, "srcdiff specialises the code to the structure: write the "
+                             "key out, or loop over the container")
+        if key not in base.td.keys:
+            return False, None
+        i = base.td.keys.index(key)
+        return True, _Ref(base.root, base.path + ((DICT, key),), base.td.children[i])
 
     def _slice_item(self, items, e, env):
         raise self.error("indexing a slice of a structured parameter", e)
@@ -349,6 +373,8 @@ class _Flatten:
                 return out
         if isinstance(s, ast.For):
             items = self.iteration(s.iter, env)
+            if items is None:
+                items = self.constant_keys(s, env)
             if items is not None:
                 return self.unroll(s, items, env)
         if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(
@@ -417,6 +443,15 @@ class _Flatten:
             if inner is None:
                 return None
             return [("enum", i, item) for i, (_, _, item) in enumerate(inner)]
+        if call is not None and isinstance(call.func, ast.Name) and call.func.id == "sorted" \
+                and len(call.args) == 1:  # sorted(params), sorted(params.items()): static keys
+            inner = self.iteration(call.args[0], env)
+            if inner is None or not all(how in ("keys", "items") for how, _, _ in inner):
+                return None
+            try:
+                return sorted(inner, key=lambda t: t[1])
+            except TypeError:
+                raise self.error("sorted() of keys that do not compare", it) from None
         if call is not None and isinstance(call.func, ast.Attribute) and not call.args and \
                 call.func.attr in ("items", "values", "keys"):
             base = self.resolve(call.func.value, env)
@@ -436,6 +471,22 @@ class _Flatten:
         if value.td.kind == LEAF:
             return None
         return [("item", None, v) for v in self.items(value, it)]
+
+    def constant_keys(self, s: ast.For, env):
+        """A loop over a display of constants (`for name in ("W1", "W2")`) whose
+        body indexes a structured value with its target: unrolled like a loop over
+        the keys, so `params[name]` is a constant key in each copy."""
+        if not (isinstance(s.iter, (ast.Tuple, ast.List)) and isinstance(s.target, ast.Name)
+                and all(isinstance(v, ast.Constant) for v in s.iter.elts)):
+            return None
+        if any(isinstance(n, (ast.Break, ast.Continue)) for n in ast.walk(s)):
+            return None
+        name = s.target.id
+        if not any(isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Name) and
+                   n.slice.id == name and self.resolve(n.value, env) is not None
+                   for b in s.body for n in ast.walk(b)):
+            return None
+        return [("keys", v.value, None) for v in s.iter.elts]
 
     def unroll(self, s: ast.For, items, env) -> list:
         if any(isinstance(n, (ast.Break, ast.Continue)) for n in ast.walk(s)):
@@ -525,14 +576,18 @@ class _Flatten:
         if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "len" \
                 and len(e.args) == 1:
             value = self.resolve(e.args[0], env)
-            if value is not None:
+            if value is not None and not isinstance(value, _Const):  # (len(key): as is)
                 n = len(value) if isinstance(value, list) else len(value.td.keys)
                 return ast.copy_location(ast.Constant(n), e)
         if isinstance(e, (ast.Subscript, ast.Attribute)) and not isinstance(e.ctx, ast.Load):
             if self.resolve(type(e)(**{**vars(e), "ctx": ast.Load()}), env) is not None:
                 raise self.error("assigning into a structured parameter (the caller's "
                                  "container would change)", e, "give the new value a name")
-        if isinstance(e, (ast.Name, ast.Subscript, ast.Attribute)):
+        got = self.got(e, env)
+        if got is not None and not got[0]:  # a key the dict lacks: its default
+            return self.expr(e.args[1], env) if len(e.args) == 2 else ast.copy_location(
+                ast.Constant(None), e)
+        if got is not None or isinstance(e, (ast.Name, ast.Subscript, ast.Attribute)):
             value = self.resolve(e, env) if not isinstance(e, ast.Name) or isinstance(
                 e.ctx, ast.Load) else None
             if isinstance(e, ast.Name) and isinstance(env.get(e.id), _Const):

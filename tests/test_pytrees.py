@@ -160,6 +160,28 @@ def affine_loss(m, x, target):
     return np.sum((out - target) ** 2)
 
 
+def _gate(p, h, x):  # a helper reading the dict parameter: p["Uz"].shape as well
+    return 1 / (1 + np.exp(-(p["Wz"] @ x + p["Uz"] @ h))) * np.ones(p["Uz"].shape[0])
+
+
+def recurrent(p, xs, target):
+    """An entry read only through its shape (`p["b"].shape[0]`): the specialised
+    def's parameter `b` is a local, not an undefined global."""
+    hdim = p["b"].shape[0] // 2
+    h = np.zeros(hdim)
+    for x in xs:
+        z = p["Wx"] @ x + p["b"]
+        h = np.tanh(z[:hdim]) * _gate(p, h, x) + z[hdim:] * h
+    return np.sum((h - target) ** 2)
+
+
+def recurrent_args():
+    rng = _rng()
+    p = {"Wx": rng.standard_normal((4, 3)), "b": rng.standard_normal(4),
+         "Wz": rng.standard_normal((2, 3)), "Uz": rng.standard_normal((2, 2))}
+    return p, rng.standard_normal((3, 3)), rng.standard_normal(2)
+
+
 def scalar_dict(p):
     return p["a"] * p["b"] ** 2 + 3.0 * p["a"]
 
@@ -185,6 +207,7 @@ def layers_args():
 CASES = {
     "mlp_dict": (mlp, mlp_args, 0),
     "list_of_layers": (layers_loss, layers_args, 0),
+    "entry_shape_and_helper": (recurrent, recurrent_args, 0),
     "ragged_list": (ragged, lambda: ([np.array([1.0, 2.0]), np.array([[0.5, -1.0]]), 1.5],
                                      np.array([0.3, -0.7])), 0),
     "nested_dict_of_tuples": (nested, lambda: ({
@@ -610,3 +633,58 @@ def test_lambdas_with_aux_and_with_containers(mode):
     p, x = {"w": np.array([0.5, -1.0])}, np.array([1.0, 2.0])
     got = srcdiff.grad(lambda q, x: np.sum(q["w"] * x) ** 2, mode=mode)(p, x)
     np.testing.assert_allclose(got["w"], 2 * (p["w"] @ x) * x, rtol=1e-12)
+
+
+def optional_entries(params, x):
+    """`.get` on a dict parameter: its key set is part of the structure."""
+    enc = params.get("enc")  # a subtree
+    z = x * enc["w"] + params.get("b", 0.0)
+    scale = params.get("scale")
+    return np.sum(np.tanh(z)) * (1.0 if scale is None else scale)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("keys", [("enc", "b", "scale"), ("enc",), ("enc", "b"),
+                                  ("enc", "scale")])
+def test_get_on_a_dict_parameter_against_finite_differences(keys, mode):
+    full = {"enc": {"w": np.array([0.5, -1.5])}, "b": np.array([0.2, 0.1]), "scale": 1.7}
+    args = ({k: full[k] for k in keys}, np.array([0.3, -0.8]))
+    got = srcdiff.grad(optional_entries, mode=mode)(*args)
+    assert_tree_close(got, fd_grad(optional_entries, args, 0))
+
+
+def test_get_with_a_computed_key_is_a_located_error():
+    def f(p, name):
+        return p.get(name, 0.0) * 2.0
+    with pytest.raises(UnsupportedSyntaxError, match=r"p\.get with a key that is not a "
+                       "constant"):
+        srcdiff.grad(f)({"w": 1.0}, "w")
+
+
+def sorted_layers(params, x):
+    h = x
+    for name in sorted(params):  # the keys are static: unrolled in sorted order
+        h = np.tanh(h * params[name])
+    for name, w in sorted(params.items()):
+        h = h * w + 0.5 * len(name)
+    return np.sum(h)
+
+
+def named_decay(params, x):
+    reg = 0.0
+    for name in ("W2", "W1"):  # a display of constant keys: unrolled
+        reg = reg + np.sum(params[name] ** 2)
+    return np.sum(np.tanh(x @ params["W1"]) @ params["W2"]) + 0.1 * reg
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_static_key_loops_against_finite_differences(mode):
+    rng = _rng()
+    p = {"c": rng.standard_normal(3), "a": rng.standard_normal(3), "b": rng.standard_normal(3)}
+    args = (p, rng.standard_normal(3))
+    assert_tree_close(srcdiff.grad(sorted_layers, mode=mode)(*args),
+                      fd_grad(sorted_layers, args, 0))
+    p = {"W1": rng.standard_normal((3, 4)), "W2": rng.standard_normal((4, 2))}
+    args = (p, rng.standard_normal((5, 3)))
+    assert_tree_close(srcdiff.grad(named_decay, mode=mode)(*args),
+                      fd_grad(named_decay, args, 0))
