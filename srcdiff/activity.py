@@ -11,6 +11,9 @@ values (`analyze`), or a located error.
 from __future__ import annotations
 
 import ast
+import inspect
+import os
+import sysconfig
 
 from . import ir
 from .errors import NotDifferentiableError, UnsupportedSyntaxError, how_to_register
@@ -189,6 +192,19 @@ def _params_of(fn):
     return found[0] if found else None
 
 
+def _users_class(fn) -> bool:
+    """A class defined in the user's own files (not Python's or an installed package's)."""
+    if not isinstance(fn, type):
+        return False
+    try:
+        path = os.path.realpath(inspect.getsourcefile(fn) or "")
+    except (TypeError, OSError):
+        return False
+    libraries = {os.path.realpath(sysconfig.get_paths()[k]) for k in ("stdlib", "purelib",
+                                                                      "platlib")}
+    return bool(path) and not any(path.startswith(lib + os.sep) for lib in libraries)
+
+
 def _check(block, active) -> None:
     """Every active value must be computed by something with a derivative."""
     for s in ir.walk(block):
@@ -212,7 +228,7 @@ def _check(block, active) -> None:
                     f"rule (srcdiff knows NumPy arrays' methods with rules, such as .sum() "
                     f"and .T); write it with functions srcdiff knows{hint}, or put it in a "
                     "function of your own and give that a rule with srcdiff.register", s.loc)
-            if isinstance(e.fn, type) and e.fn.__module__ not in ("builtins", "numpy"):
+            if _users_class(e.fn):
                 raise UnsupportedSyntaxError(
                     f"srcdiff does not support building an object of your class {name} "
                     f"from a differentiated value inside the function: build the {name} "

@@ -533,6 +533,11 @@ class JVP:
         ts = []
         for i, t in zip(self._idx, tangents):
             p, spec = primals[i], self._positional[i]
+            if t is None or isinstance(t, (str, bytes)):
+                raise SrcDiffError(
+                    f"the tangent of {spec.name!r} is {t!r}: jvp takes one tangent per "
+                    f"positional parameter, a number or an array of {spec.name!r}'s shape "
+                    "(0.0 for a parameter that does not change)")
             if np.shape(p) != np.shape(t):
                 raise ShapeMismatchError(
                     f"the tangent of {spec.name!r} has shape {np.shape(t)} but the primal "

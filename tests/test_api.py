@@ -560,3 +560,17 @@ def test_registered_rule_parameter_named_like_a_placeholder(mode):
         assert close(g(0.3), _softplus_product_grad(0.3), EXACT_RTOL)
     finally:
         srcdiff.unregister(softplus_t)
+
+
+def _split_square(x, n):
+    return np.sum(np.split(x, n)[0] ** 2)
+
+
+@pytest.mark.parametrize("bad", [None, "0"])
+def test_a_tangent_that_is_not_a_number_is_a_clear_error(bad):
+    """Found by autograd's split tests through a shim passing None for the count: a
+    SrcDiffError naming the parameter, not a TypeError from float(None)."""
+    with pytest.raises(srcdiff.SrcDiffError, match="the tangent of 'n'"):
+        srcdiff.jvp(_split_square, (np.arange(4.0), 2), (np.ones(4), bad))
+    out, tangent = srcdiff.jvp(_split_square, (np.arange(4.0), 2), (np.ones(4), 0.0))
+    assert (out, tangent) == (1.0, 2.0)  # x[:2] = [0, 1]: 2 * (0 + 1)
