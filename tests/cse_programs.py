@@ -17,7 +17,7 @@ def rk4(y, dt):
 
 def looped(x, a, n=4):
     s = 0.0
-    for i in range(n):
+    for _ in range(n):
         u = math.exp(a * x) + s
         v = math.exp(a * x) * s  # the same as u's exp, inside the body
         w = math.cos(s * a)
