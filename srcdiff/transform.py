@@ -1,4 +1,4 @@
-"""The pipeline, stage by stage: lower -> activity -> kinds -> reverse or forward
+"""The pipeline, stage by stage: lower -> cse -> activity -> kinds -> reverse or forward
 sweep -> names -> source -> compiled function. One entry point per mode.
 
 Takes a plain function (source.function_of), the indices of the parameters to
