@@ -17,7 +17,6 @@ def drag_distance_grad(speed, angle, drag, steps=400):
             )
     tape_v = []
     tape_t = []
-    tape_t_1 = []
     tape_vx = []
     tape_vy = []
     # line 33
@@ -42,11 +41,9 @@ def drag_distance_grad(speed, angle, drag, steps=400):
         t = drag * v
         vx = vx - t * vx * dt
         # line 41: vy = vy - (G + drag * v * vy) * dt
-        t_1 = drag * v
-        vy = vy - (G + t_1 * vy) * dt
+        vy = vy - (G + t * vy) * dt
         tape_v.append(v)
         tape_t.append(t)
-        tape_t_1.append(t_1)
     top = len(tape_v)
     # adjoint of line 37: for _ in range(steps):
     d_x = 1.0
@@ -59,19 +56,16 @@ def drag_distance_grad(speed, angle, drag, steps=400):
         vy = tape_vy[top]
         v = tape_v[top]
         t = tape_t[top]
-        t_1 = tape_t_1[top]
         # adjoint of line 41: vy = vy - (G + drag * v * vy) * dt
-        d_t_2 = -d_vy * dt
-        d_t_1 = d_t_2 * vy
-        d_drag += d_t_1 * v
+        d_t_1 = -d_vy * dt
         # adjoint of line 40: vx = vx - drag * v * vx * dt
-        d_t_3 = -d_vx * dt
-        d_t = d_t_3 * vx
+        d_t_2 = -d_vx * dt
+        d_t = d_t_1 * vy + d_t_2 * vx
         d_drag += d_t * v
-        d_v = d_t_1 * drag + d_t * drag
+        d_v = d_t * drag
         # adjoint of line 38: v = math.hypot(vx, vy)
-        d_vx = d_vx + d_t_3 * t + d_x * dt + d_v * vx / v
-        d_vy = d_vy + d_t_2 * t_1 + d_v * vy / v
+        d_vx = d_vx + d_t_2 * t + d_x * dt + d_v * vx / v
+        d_vy = d_vy + d_t_1 * t + d_v * vy / v
     # adjoint of line 35: vx = speed * math.cos(angle)
     d_speed = d_vy * sin_angle + d_vx * cos_angle
     d_angle = d_vy * speed * cos_angle - d_vx * speed * sin_angle

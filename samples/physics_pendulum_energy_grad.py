@@ -40,21 +40,19 @@ def pendulum_energy_grad(theta, omega, length, material):
     kinetic = 0.5 * t ** 2
     # line 26: potential = G * length * (1 - math.cos(theta))
     t_1 = G * length
-    t_2 = 1 - math.cos(theta)
+    cos_theta = math.cos(theta)
+    t_2 = 1 - cos_theta
     potential = t_1 * t_2
     # line 27: work = mu * G * math.cos(theta) * 2 * abs(theta) * length
     t_3 = mu * G
-    cos_theta = math.cos(theta)
     t_4 = t_3 * cos_theta * 2
     abs_theta = abs(theta)
     # adjoint of line 28: return kinetic + potential - work
     d_t_5 = _unbroadcast(1.0, kinetic + potential)
     # adjoint of line 27: work = mu * G * math.cos(theta) * 2 * abs(theta) * length
     d_theta = _unbroadcast(-length * t_4, abs_theta) * (float(theta > 0) -
-        float(theta < 0)) - _unbroadcast(-2 * length * abs_theta * t_3,
-        cos_theta) * math.sin(theta)
-    # adjoint of line 26: potential = G * length * (1 - math.cos(theta))
-    d_theta += d_t_5 * t_1 * math.sin(theta)
+        float(theta < 0)) - (_unbroadcast(-2 * length * abs_theta * t_3,
+        cos_theta) - d_t_5 * t_1) * math.sin(theta)
     # adjoint of line 25: kinetic = 0.5 * (length * omega) ** 2
     d_t = d_t_5 * t
     d_omega = d_t * length

@@ -1,4 +1,4 @@
-"""The pipeline, stage by stage: lower -> activity -> kinds -> reverse or forward
+"""The pipeline, stage by stage: lower -> cse -> activity -> kinds -> reverse or forward
 sweep -> names -> source -> compiled function. One entry point per mode.
 
 Takes a plain function (source.function_of), the indices of the parameters to
@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import (activity, aliasing, arrays, checkpoint, coalesce, emit, exprs, foreign, ir,
-               kinds, provenance, pytree, runtime, shapes, static_args)
+from . import (activity, aliasing, arrays, checkpoint, coalesce, cse, emit, exprs, foreign,
+               ir, kinds, provenance, pytree, runtime, shapes, static_args)
 from .coalesce import Groups
 from .adjoints import is_fresh
 from .exprs import Ref, assign, name, pv
@@ -204,12 +204,14 @@ class Setup:
 def setup(f, wrt: tuple[int, ...], args, strict: bool = True) -> Setup:
     lw = lowered(f)
     fn = lw.fn
-    wrt_vars = [fn.params[i] for i in wrt]
     ns = namespace(f, lw)
-    active = activity.analyze(fn, wrt_vars,
-                              None if args is None else opaque_bases(f, fn, args, ns))
     pk = param_kinds(fn, args, any(v is np for v in ns.values()))  # (helpers' too)
     ps = None if args is None else {p.id: shapes.of_value(a) for p, a in zip(fn.params, args)}
+    if cse.candidates(fn):  # repeated scalar computations merged (their kinds decide)
+        fn = cse.eliminate(fn, kinds.infer(fn, pk, ns, ps, _cells(f)))
+    wrt_vars = [fn.params[i] for i in wrt]
+    active = activity.analyze(fn, wrt_vars,
+                              None if args is None else opaque_bases(f, fn, args, ns))
     vk = kinds.infer(fn, pk, ns, ps, _cells(f))
     kinds.refuse_complex(fn, active, ns)
     if args is not None:
