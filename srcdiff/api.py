@@ -157,9 +157,11 @@ def _not_differentiable(v) -> str | None:
         return None if v.dtype.kind in "biuf" else f"an array of dtype {v.dtype}"
     if isinstance(v, (int, float, np.number)):
         return None
-    not_yet = "; containers (pytrees) are not supported yet: pass each array as its own parameter"
+    not_yet = ("; srcdiff splits dicts, OrderedDicts, lists, tuples, namedtuples and "
+               "dataclasses into their entries: pass one of those, or register the type "
+               "with srcdiff.register_pytree")
     if isinstance(v, dict):
-        return "a dict" + not_yet
+        return f"a {type(v).__name__} (a dict subclass)" + not_yet
     if isinstance(v, _SEQUENCES):
         if type(v) not in _SEQUENCES:
             return f"a {type(v).__name__} (a {type(v).__mro__[1].__name__} subclass)" + not_yet

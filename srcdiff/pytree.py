@@ -1,7 +1,7 @@
 """Pytrees: which values are containers, their structure (a `TreeDef`) and leaves.
 
-The facts, in one place, as JAX's `tree_util` has them: dicts (in their own key
-order), lists, tuples, namedtuples and dataclasses are containers; `None` is an
+The facts, in one place, as JAX's `tree_util` has them: dicts and OrderedDicts (in
+their own key order), lists, tuples, namedtuples and dataclasses are containers; `None` is an
 empty one; a user type joins with `register_pytree(cls, flatten, unflatten)`.
 A plain list or tuple of numbers, or of arrays of one shape, is *not* split:
 srcdiff differentiates it as one value (its gradient is a list or tuple of the
@@ -18,6 +18,7 @@ specialised to a structure (`signature`).
 """
 from __future__ import annotations
 
+import collections
 import dataclasses
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -75,10 +76,13 @@ class TreeDef:
 LEAF_DEF = TreeDef(LEAF)
 
 
+_DICTS = (dict, collections.OrderedDict)  # (a state dict is an OrderedDict: JAX's node too)
+
+
 def is_node(v) -> bool:
     """Whether srcdiff splits `v` into subtrees (see the module docstring)."""
     t = type(v)
-    if t is dict or v is None or t in _REGISTRY:
+    if t in _DICTS or v is None or t in _REGISTRY:
         return True
     if isinstance(v, tuple) and hasattr(t, "_fields"):
         return True
@@ -89,7 +93,7 @@ def is_node(v) -> bool:
 
 def is_node_type(t: type) -> bool:
     """Whether values of type `t` (other than plain lists and tuples) are containers."""
-    return t is dict or t in _REGISTRY or (issubclass(t, tuple) and hasattr(t, "_fields")) \
+    return t in _DICTS or t in _REGISTRY or (issubclass(t, tuple) and hasattr(t, "_fields")) \
         or dataclasses.is_dataclass(t)
 
 
@@ -110,8 +114,8 @@ def children(v) -> tuple[TreeDef, list]:
     t = type(v)
     if v is None:
         return TreeDef(NONE), []
-    if t is dict:
-        return TreeDef(DICT, dict, tuple(v)), list(v.values())
+    if t in _DICTS:
+        return TreeDef(DICT, t, tuple(v)), list(v.values())
     if t in _REGISTRY:
         kids, aux = _REGISTRY[t][0](v)
         kids = list(kids)
@@ -193,7 +197,7 @@ def build(td: TreeDef, kids: list):
     if td.kind == NONE:
         return None
     if td.kind == DICT:
-        return dict(zip(td.keys, kids))
+        return td.type(zip(td.keys, kids))
     if td.kind in (LIST, TUPLE):
         return td.type(kids)
     if td.kind == NAMEDTUPLE:

@@ -308,7 +308,11 @@ def _structure(td, grads, base, namer, injected):
     if td.kind == NONE:
         return ast.Constant(None)
     if td.kind == DICT:
-        return ast.Dict([ast.Constant(k) for k in td.keys], kids)
+        out = ast.Dict([ast.Constant(k) for k in td.keys], kids)
+        if td.type is dict:
+            return out
+        cls = _class_name(td.type, base, namer, injected)  # OrderedDict({...})
+        return ast.Call(ast.Name(cls, ast.Load()), [out], [])
     if td.kind == LIST:
         return ast.List(kids, ast.Load())
     if td.kind == TUPLE:

@@ -1,6 +1,7 @@
 """Pytrees (issue 17.1): containers as parameters, results, cotangents and tangents,
 with JAX's conventions, in both modes, against central finite differences of the
 primal (computed here, leaf entry by leaf entry) or hand formulas."""
+import collections
 import dataclasses
 from collections import namedtuple
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ def _children(v):
 
 def _rebuild(v, kids):
     if isinstance(v, dict):
-        return dict(zip(v, kids))
+        return type(v)(zip(v, kids))
     if isinstance(v, tuple) and hasattr(v, "_fields"):
         return type(v)(*kids)
     if isinstance(v, (list, tuple)):
@@ -197,6 +198,11 @@ def mlp_args():
     return params, rng.standard_normal((5, 3)), rng.standard_normal((5, 2))
 
 
+def state_dict_mlp(state, x, y):  # a state dict (an OrderedDict): its gradient is one too
+    h = np.tanh(x @ state["fc1.weight"].T + state["fc1.bias"])
+    return np.mean((h @ state["fc2.weight"].T - y) ** 2)
+
+
 def layers_args():
     rng = _rng()
     shapes = [(4, 3), (5, 4), (2, 5)]
@@ -214,6 +220,11 @@ CASES = {
         "enc": {"layer": (np.array([[0.5, -0.2], [0.1, 0.3], [0.7, 0.4]]),
                           np.array([0.1, 0.2, -0.3])), "gain": 0.7},
         "heads": {"a": (1.5, -0.5), "b": (0.25, 2.0)}}, np.array([0.4, -1.2])), 0),
+    "ordered_dict": (state_dict_mlp, lambda: (collections.OrderedDict([
+        ("fc1.weight", np.array([[0.5, -0.3], [0.2, 0.8], [-0.6, 0.1]])),
+        ("fc1.bias", np.array([0.1, -0.2, 0.05])),
+        ("fc2.weight", np.array([[0.3, -0.7, 0.4]]))]), np.array([[0.4, -1.2], [1.0, 0.3]]),
+        np.array([[0.2], [-0.5]])), 0),
     "namedtuple": (gaussian_nll, lambda: (Gaussian(0.3, -0.2), np.array([0.1, 0.5, -1.0])), 0),
     "dataclass": (affine_loss, lambda: (Affine(np.array([[0.2, -0.4], [0.6, 0.1]]),
                                                np.array([0.05, -0.1]), 1.3),
