@@ -119,12 +119,10 @@ class Values(Names, StructValues):
         return val
 
     def condition(self, node) -> ir.Var:
-        """An `if` test: its walrus values and calls of the user's functions (a def or
-        lambda inside f too) are lowered first (desugar.hoist), the rest is kept as
-        written."""
-        rest, taken = desugar.hoist(node, lambda n: self.resolver.user_call(n, self.env) or (
-            isinstance(n.func, ast.Name) and isinstance(self.env.get(n.func.id), (
-                FuncVal, PartialVal, FuncRef))), lambda: f"__call{next(self.keys)}")
+        """An `if` test: its walrus values and calls of the user's functions are
+        lowered first (desugar.hoist), the rest is kept as written."""
+        rest, taken = desugar.hoist(node, lambda n: self.resolver.user_call(n, self.env),
+                                    lambda: f"__call{next(self.keys)}")
         for name, sub, walrus in taken:
             if walrus:
                 self.bind(ast.Name(name, ast.Store()), self.value(sub, name))

@@ -298,23 +298,3 @@ def test_a_classmethod_calling_a_staticmethod(mode):
         assert dl == pytest.approx(fd(lambda v: gp_nll(v, 0.4, X4, y4), 1.2), rel=1e-6)
     finally:
         Kernels.rbf = saved
-
-
-def local_function_in_a_condition(c, x):
-    def g(v):
-        return v ** 3 + c * v - 5.0
-    sq = lambda z: z * z  # noqa: E731
-    if g(x) > 0 and sq(c) < 4.0:  # (found by corpus4: refused as a function used as a value)
-        return g(x) * 2.0 + sq(c)
-    return -g(x)
-
-
-@pytest.mark.parametrize("mode", ["reverse", "forward"])
-@pytest.mark.parametrize("c,x", [(1.3, 2.0), (1.3, 0.5), (2.5, 2.0)])
-def test_a_local_function_called_in_a_condition(c, x, mode):
-    """Each branch against central differences (the point is away from the kinks)."""
-    f = local_function_in_a_condition
-    got = srcdiff.grad(f, wrt=(0, 1), mode=mode)(c, x)
-    h = 1e-6
-    want = ((f(c + h, x) - f(c - h, x)) / (2 * h), (f(c, x + h) - f(c, x - h)) / (2 * h))
-    np.testing.assert_allclose(got, want, rtol=1e-6)
