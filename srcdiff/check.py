@@ -182,7 +182,8 @@ SIMPLIFY_SECONDS = 2.0  # SymPy's simplify can take minutes (nested trig, abs, s
 def _simplified(d) -> str:
     """A tidier derivative to show. Simplification is cosmetic, so only small, kink-free
     expressions get it, for at most SIMPLIFY_SECONDS (where a timer can interrupt it: the
-    main thread of a Unix process; elsewhere, only expressions without nested functions)."""
+    main thread of a Unix process with no timer of its own running; elsewhere, only
+    expressions without nested functions)."""
     try:
         if sp.count_ops(d) <= 30 and not d.has(sp.Abs, sp.sign, sp.Piecewise):
             d = _bounded(sp.simplify, d, nested=any(
@@ -199,7 +200,8 @@ class _Late(Exception):
 def _bounded(fn, d, nested: bool):
     """fn(d), given up (raising _Late) after SIMPLIFY_SECONDS."""
     main = threading.current_thread() is threading.main_thread()
-    if not hasattr(signal, "setitimer") or not main:
+    if not hasattr(signal, "setitimer") or not main or signal.getitimer(
+            signal.ITIMER_REAL)[0] > 0:  # (no timer here, or the program runs its own)
         if nested:
             raise _Late
         return fn(d)
