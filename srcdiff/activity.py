@@ -15,7 +15,7 @@ import inspect
 import os
 import sysconfig
 
-from . import ir
+from . import ir, searches
 from .errors import NotDifferentiableError, UnsupportedSyntaxError, how_to_register
 from .rules.table import bind_args, derivative_rule, lookup, signature_of
 
@@ -161,6 +161,7 @@ def analyze(fn: ir.Function, wrt: list[ir.Var], opaque_base=None) -> set[int]:
     if opaque_base is not None:
         _check_indices(fn.body, varied, useful, opaque_base)
     _check_effects(fn.body, varied)
+    searches.refuse(fn, wrt)
     return active
 
 
