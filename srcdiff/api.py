@@ -384,7 +384,8 @@ class Derivative:
         params = list(self._sig.parameters.values())
         positional = all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
         if self._cache and params and positional and cls.__base__ is Derivative:
-            cls.__call__ = dispatcher(params, list(self._cache.items()), self.wrt, _VERSION[0],
+            cls.__call__ = dispatcher(self.__name__, params, list(self._cache.items()),
+                                      self.wrt, _VERSION[0],
                                       _general, _fallback, guards.undefined,
                                       guards.ARITHMETIC)
 

@@ -17,11 +17,12 @@ LIMIT = 8  # specialisations checked inline; more go through the general path
 NO = object()  # an argument not passed
 
 
-def dispatcher(params: list, entries: list, wrt: tuple, version: int, general, fallback,
-               undefined, arithmetic):
+def dispatcher(name: str, params: list, entries: list, wrt: tuple, version: int, general,
+               fallback, undefined, arithmetic):
     """`__call__` for `entries`, a list of (key, entry): key as `transform.kinds_key`
     gives it, entry with `.fn`, `.unwrap` and `.guards` ((namespace, name, object or
-    type, by_type)). `params` are `f`'s (inspect.Parameter, all positional): the
+    type, by_type)). `name`: the derivative's, as Python's own call errors say it.
+    `params` are `f`'s (inspect.Parameter, all positional): the
     call path takes them by their names where it can (so keywords and defaults are
     bound by Python itself), else as a0, a1, ... positionally. `general(self,
     names, args, more, kwargs)` takes calls of another shape (extra arguments,
@@ -38,9 +39,12 @@ def dispatcher(params: list, entries: list, wrt: tuple, version: int, general, f
     defaults = {i: p.default for i, p in enumerate(params) if p.default is not p.empty}
     required = [a for i, a in enumerate(names) if i not in defaults]
     missing = f" or {required[-1]} is _NO" if required else ""
-    lines = [f"def __call__(__self, {''.join(f'{a}=_NO, ' for a in names)}*__more, **__kw):",
-             f"    if __more or __kw{missing} or _VERSION[0] != _version:",
-             f"        return _general(__self, _names, ({args}), __more, __kw)"]
+    # named: a keyword not among f's is Python's own TypeError (no dict built per call)
+    kw, more = ("", "") if named else (", **__kw", " or __kw")
+    lines = [f"def __call__(__self, {''.join(f'{a}=_NO, ' for a in names)}*__more{kw}):",
+             f"    if __more{more}{missing} or _VERSION[0] != _version:",
+             f"        return _general(__self, _names, ({args}), __more, "
+             f"{'{}' if named else '__kw'})"]
     for i, value in sorted(defaults.items()):
         scope[f"_d{i}"] = value
         lines += [f"    if {names[i]} is _NO:", f"        {names[i]} = _d{i}"]
@@ -59,7 +63,7 @@ def dispatcher(params: list, entries: list, wrt: tuple, version: int, general, f
                 tests.append(f"__t{i} is _t{e}_{i}")
         else:
             lines += [f"    if {' and '.join(tests)}:"]
-            lines += _guarded(e, entry, args, scope)
+            lines += _guarded(e, entry, args, scope, len(entries) > 1)
     lines.append(f"    return _fallback(__self, ({args}))")
     text = "\n".join(lines) + "\n"
     code = _CODE.get(text)
@@ -67,7 +71,9 @@ def dispatcher(params: list, entries: list, wrt: tuple, version: int, general, f
         code = _CODE[text] = compile(text, f"<srcdiff: call with {len(names)} arguments>",
                                      "exec")
     exec(code, scope)
-    return scope["__call__"]
+    call = scope["__call__"]
+    call.__code__ = call.__code__.replace(co_name=name, co_qualname=name)  # (its errors)
+    return call
 
 
 _CODE: dict = {}  # the text of a call path -> its code
@@ -85,8 +91,10 @@ def _array_test(i: int, a: str, key: tuple) -> str:
     return f"{test} and {units}"
 
 
-def _guarded(e: int, entry, args: str, scope: dict) -> list:
-    """The body run when entry `e`'s kinds match: its guards, then its function."""
+def _guarded(e: int, entry, args: str, scope: dict, several: bool) -> list:
+    """The body run when entry `e`'s kinds match: its guards, then its function. With
+    one entry cached, the latest call (what `.source` shows) ran it: every other call
+    takes the general path, which records what it ran."""
     checks, seen = [], {}
     for ns, name, obj, by_type in entry.guards:
         if id(ns) not in seen:
@@ -100,7 +108,7 @@ def _guarded(e: int, entry, args: str, scope: dict) -> list:
         checks.append(f"{'_type(' + spot + ')' if by_type else spot} is _o{e}_{len(checks)}")
     scope[f"_e{e}"], scope[f"_f{e}"] = entry, entry.fn
     call = f"_f{e}({args})" + ("[1]" if entry.unwrap else "")
-    body = [f"__self._last = _e{e}",
+    body = [f"__self._last = _e{e}"] * several + [
             "try:",
             f"    return {call}",
             "except _ARITHMETIC as __e:",
