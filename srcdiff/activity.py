@@ -161,7 +161,7 @@ def analyze(fn: ir.Function, wrt: list[ir.Var], opaque_base=None) -> set[int]:
     if opaque_base is not None:
         _check_indices(fn.body, varied, useful, opaque_base)
     _check_effects(fn.body, varied)
-    searches.refuse(fn, wrt)
+    searches.refuse(fn, wrt, lambda vs: _varied(edges, vs))
     return active
 
 

@@ -231,6 +231,7 @@ class Kinds:
         like = bound.get(rule.same_shape) if rule.same_shape else None
         if isinstance(like, ir.Var) and "shape" not in c.kwargs:
             self.union(like.id, s.var.id)  # np.zeros_like(x) has x's shape
+            self._items(s.var, rule, bound)  # (`xs[i] = v` of a list: its items' kind)
             return
         if rule.out_kind not in (ELEMENTWISE, REDUCE, UNKNOWN) and not callable(rule.out_kind):
             self.set_kind(s.var.id, rule.out_kind)  # a kind: "scalar", "shape", ...

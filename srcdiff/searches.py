@@ -75,8 +75,10 @@ def depends_on(fn: ir.Function, wrt: list[ir.Var]) -> set[int]:
     return out
 
 
-def refuse(fn: ir.Function, wrt: list[ir.Var]) -> None:
+def refuse(fn: ir.Function, wrt: list[ir.Var], varied_from) -> None:
+    """`varied_from(vars)`: the ids of the values that depend differentiably on `vars`."""
     deps = _deps(fn)
+    var_of = {v.id: v for vs in deps.values() for v in vs}
     reached = depends_on(fn, wrt)
     result = [fn.result] if isinstance(fn.result, ir.Var) else []
     needed = _closure(result, deps)
@@ -88,7 +90,7 @@ def refuse(fn: ir.Function, wrt: list[ir.Var]) -> None:
         inside = {v.id for s in ir.walk(loop.body) for v in ir.stmt_defs(s)}
         for s in ir.walk(loop.body):
             moved = isinstance(s, ir.If) and _bracket(s, phis, selects, inside, deps,
-                                                      reached, needed)
+                                                      reached, needed, var_of, varied_from)
             if moved:
                 names = sorted({phis[i].key for i in moved if phis[i].key})
                 raise NotDifferentiableError(
@@ -113,21 +115,26 @@ def _selected(a, arms) -> set[int]:
     return out
 
 
-def _bracket(s: ir.If, phis, selects, inside, deps, reached, needed) -> set[int]:
+def _bracket(s: ir.If, phis, selects, inside, deps, reached, needed, var_of,
+             varied_from) -> set[int]:
     """Ids of the carried values that the test `s` moves on either side to points of
     the bracket, reads back, and the result needs; empty if `s` is not such a test."""
-    if not any(u.id in reached for u in ir.expr_uses(s.cond)):
+    tested = _closure(ir.expr_uses(s.cond), deps, set(phis))  # within one iteration
+    # what the test compares with: values from outside the loop that move with x (not
+    # the state the loop carries, as a simulation's test reads its own state)
+    direct = [var_of[i] for i in tested - inside - set(phis) if i in reached and i in var_of]
+    if not direct:
         return set()
+    moving = varied_from(direct)
 
     def point(a) -> bool:
-        """A number computed in this iteration from two or more carried values and
-        values that do not move with `x` (`0.5 * (lo + hi)`): a point of the bracket,
-        which moves with `x` only through the comparisons."""
+        """A number computed in this iteration from two or more carried values with no
+        derivative from what the test compares with (`0.5 * (lo + hi)`): a point of
+        the bracket, which moves with that only through the comparisons."""
         if not (isinstance(a, ir.Var) and a.id in inside and a.id not in phis):
             return False
-        reads = _closure([a], deps, set(phis))
-        ends = reads & set(phis)
-        return len(ends) >= 2 and not (reads - inside - ends) & reached
+        ends = _closure([a], deps, set(phis)) & set(phis)
+        return len(ends) >= 2 and a.id not in moving
     chosen: set[int] = set()
     arms = [False, False]
     for p in s.outs:
@@ -142,5 +149,4 @@ def _bracket(s: ir.If, phis, selects, inside, deps, reached, needed) -> set[int]
         chosen |= into
     if not all(arms):
         return set()
-    tested = _closure(ir.expr_uses(s.cond), deps, set(phis))  # within one iteration
     return chosen & tested & needed

@@ -117,6 +117,20 @@ def test_scalars_may_be_updated_even_when_shared():
     assert got == pytest.approx(2 * 1.5 + 0.5)  # d/dx (x + v) * x
 
 
+def float_items_written_then_updated(x):
+    xs = [x, 2 * x, 3.0]
+    xs[1] = xs[0] * xs[1]
+    xs[2] += xs[1]  # a float item: += makes a new float, nothing else sees it change
+    return xs[2] ** 2
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_an_item_written_into_a_list_of_floats_keeps_its_kind(mode):
+    got = srcdiff.grad(float_items_written_then_updated, mode=mode)(0.9)
+    # by hand: xs[2] = 3 + 2x^2, d/dx (3 + 2x^2)^2 = 8x (3 + 2x^2)
+    assert got == pytest.approx(8 * 0.9 * (3 + 2 * 0.81), rel=1e-12)
+
+
 def row_then_update(X):
     row = X[0]
     X -= 2.0 * X

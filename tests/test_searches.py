@@ -118,8 +118,21 @@ def halvings(x):
     return x * n
 
 
+def landing(angle, speed=20.0, drag=0.05, dt=0.01):
+    """Integrate until the projectile lands: the test reads the loop's own state."""
+    x, y = 0.0, 0.0
+    vx, vy = speed * math.cos(angle), speed * math.sin(angle)
+    while True:
+        v = math.hypot(vx, vy)
+        x_new, y_new = x + dt * vx, y + dt * vy
+        vx, vy = vx - dt * drag * v * vx, vy - dt * (9.81 + drag * v * vy)
+        if y_new < 0:
+            return x + (x_new - x) * y / (y - y_new)
+        x, y = x_new, y_new
+
+
 @pytest.mark.parametrize("f, x", [(bounce, 1.37), (switch, 0.333), (chatter, 1.01),
-                                  (halvings, 5.3)])
+                                  (halvings, 5.3), (landing, 0.7)])
 def test_branching_loops_that_search_nothing_are_differentiated(f, x):
     h = 1e-6
     want = (f(x + h) - f(x - h)) / (2 * h)
