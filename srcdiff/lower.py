@@ -22,6 +22,7 @@ import types
 from . import desugar, fence, inlining, ir, static_args
 from .errors import NonNumericOutputError, NoSourceError, UnsupportedSyntaxError
 from .lower_loops import Loops, words
+from .lower_names import writes_into
 from .lower_values import RET, Values
 from .ops import BINOPS
 from .rules.stop import ASSERT
@@ -169,12 +170,15 @@ class Lowerer(Loops, Values):
                                        lambda v, p: self.static_value(
                                            v, self.spelling.value(v, p)))
             # the caller still holds what it passed: an in-place update of a parameter
-            # (`a /= 2` on an array, `d["k"] = v` on a dict) would change the caller's too
+            # (`a /= 2` on an array, `d["k"] = v` on a dict) changes the caller's too.
+            # A value the caller holds by plain names only is written back to them after
+            # the call (`_apply_bc(u)` sets u[0]); one held in a container is shared.
             passed = [leaf for v in env.values() for _, leaf in leaves(v)]
             sub = Lowerer(helper, filename, self.counter, env=env, out=self.out,
                           shared={v.id for v in passed if isinstance(v, ir.Var)},
                           stack=self.stack + (self.fn,), spelling=self.spelling)
             sub.held = _held(env, hnode) | self.held
+            sub.writable = self._by_name_only(env)
             start = next(self.counter)
             result = sub.inlined(hnode, hint)
         except (UnsupportedSyntaxError, NoSourceError) as e:
@@ -182,6 +186,7 @@ class Lowerer(Loops, Values):
             self.inline_errors[id(helper)] = e
             return None
         self.resolver.guards += sub.resolver.guards
+        self._write_back(env, sub, self.out[mark:], node)
         if isinstance(result, ir.Var) and result.hint in ("result", "t"):
             result.hint = hint if hint not in ("t", "result") else (
                 helper.__name__.strip("_") or "t")
@@ -189,6 +194,51 @@ class Lowerer(Loops, Values):
             if isinstance(leaf, ir.Var) and leaf.id > start:
                 leaf.user = False  # `k1x, k1y = rhs(x, y)`: the caller's names read best
         return result
+
+    def _by_name_only(self, env) -> set[int]:
+        """Ids of the helper's parameter values that the caller holds by plain names
+        only (no container, list display or loop start another name shares)."""
+        plain = {v.id for v in env.values() if isinstance(v, ir.Var)}
+        held = {leaf.id for v in self.env.values() if isinstance(v, STRUCTS)
+                for _, leaf in leaves(v) if isinstance(leaf, ir.Var)}
+        held |= {it.id for items in self.packs.values() for it in items
+                 if isinstance(it, ir.Var)}
+        return plain - held - self.shared
+
+    def _write_back(self, env, sub, stmts, node) -> None:
+        """After a call: the caller's names for a value the helper changed in place by
+        item writes name the changed value (the parameter's final value, the same
+        object), as in Python they see the change."""
+        made = {}  # value id -> the values it may be the same object as
+        for st in ir.walk(stmts):
+            if isinstance(st, ir.Assign) and st.update is not None and (
+                    st.update.container is None and writes_into(st.expr)):
+                made[st.var.id] = [st.update.old]
+            elif isinstance(st, ir.If):
+                for o in st.outs:
+                    made[o.var.id] = [o.then, o.orelse]
+            elif isinstance(st, ir.Loop):
+                for c in st.carried:
+                    made[c.phi.id] = [c.init, c.next]
+
+        def same(w, v, seen=frozenset()) -> bool:
+            if w is v or isinstance(w, ir.Var) and w.id in seen:  # (a loop: as it started)
+                return True
+            srcs = made.get(w.id) if isinstance(w, ir.Var) else None
+            return bool(srcs) and all(same(a, v, seen | {w.id}) for a in srcs)
+        for p, v in env.items():
+            if not (isinstance(v, ir.Var) and v.id in sub.written):
+                continue
+            w = sub.env.get(p)
+            if not same(w, v):
+                raise self.error(
+                    f"a helper that changes its argument {p!r} in place and then assigns "
+                    f"{p!r} anew (the caller's {p!r} is changed, the helper's name is "
+                    "not); write the change into a copy and return it", node)
+            for k, val in list(self.env.items()):
+                if val is v:
+                    self.env[k] = w
+                    self.rebound.add(k)
 
     # ----- statements -----
     def block(self, stmts, cont=()) -> bool:

@@ -159,6 +159,9 @@ class Loops:
                         init.id in self.shared or any(
                             holds(v, init) for k, v in before.items() if k != name)):
                     self.shared.add(phi.id)  # another name holds what the loop starts from
+                if isinstance(init, ir.Var) and init.id in self.writable:
+                    self.writable.add(phi.id)  # (the caller's object, as the loop changes it)
+                    self.root[phi.id] = self.root.get(init.id, init.id)
                 carried.append(ir.Carried(phi, init, key=(name, path) if path else name))
                 return phi
 
@@ -182,6 +185,13 @@ class Loops:
                    for stmts in [s.orelse] + self.later for st in stmts for n in ast.walk(st))
 
     def finish_loop(self, s, carried, outer_env, body_env):
+        keys = {c.key[0] if isinstance(c.key, tuple) else c.key for c in carried}
+        for name in self.rebound - keys:  # a helper's write, written back to the name
+            before = outer_env.get(name)
+            if isinstance(before, ir.Var) and body_env.get(name, before) is not before:
+                raise self.error(
+                    f"a helper changing {words(name)} in place inside a loop, as its "
+                    f"result is used: assign what it returns instead ({name} = ...)", s)
         for c in carried:
             name, path = c.key if isinstance(c.key, tuple) else (c.key, ())
             start = outer_env.get(name, c.phi)  # (none: assigned only in the loop)
@@ -328,6 +338,12 @@ def assigned_names(stmts) -> list[str]:
                   and n.value.func.attr == "append"
                   and isinstance(n.value.func.value, ast.Name)):
                 hit = n.value.func.value.id
+            elif isinstance(n, ast.Expr) and isinstance(n.value, ast.Call):
+                # a call made for its effect may change what it is passed (`_apply_bc(u)`:
+                # a helper's writes are written back to the caller's names, lower.py)
+                for a in n.value.args:
+                    if isinstance(a, ast.Name) and a.id not in names:
+                        names.append(a.id)
             if hit is not None and hit not in names:
                 names.append(hit)
     return names

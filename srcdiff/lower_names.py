@@ -14,7 +14,15 @@ import operator
 
 from . import desugar, ir
 from .exprs import as_value
+from .rules.table import lookup
 from .structs import STRUCTS, DictVal, TupleVal, Undefined, holds
+
+
+def writes_into(expr) -> bool:
+    """Whether the call changes a mutable object in place (`u[0] = v`, `acc.append(v)`:
+    its rule says it is an in-place statement); `a += b` may be a float's, a new one."""
+    rule = lookup(expr.fn) if isinstance(expr, ir.Call) else None
+    return rule is not None and rule.update is not None
 
 SETITEM = ("helper", "_setitem")
 APPEND = ("list", "append")
@@ -93,12 +101,18 @@ class Names:
     def update(self, name: str, expr: ir.Call, old, node) -> None:
         """`name` changed in place (`z += v`, `x[i] = v`, `acc.append(v)`): a new
         value, marked with whether another name or a list shares the old one."""
-        shared = isinstance(old, ir.Var) and (
-            old.id in self.shared
-            or any(holds(v, old) for k, v in self.env.items() if k != name)
+        others = isinstance(old, ir.Var) and (
+            any(holds(v, old) for k, v in self.env.items() if k != name)
             or any(any(it is old for it in items) for items in self.packs.values()))
         new = self.var(name, node)
         new.user = True
+        written = isinstance(old, ir.Var) and old.id in self.writable and writes_into(expr)
+        if written:  # the caller's object, changed: its names are written back (lower.py)
+            self.writable.add(new.id)
+            self.shared.add(new.id)
+            self.root[new.id] = self.root.get(old.id, old.id)
+            self.written.add(self.root[new.id])
+        shared = others or (isinstance(old, ir.Var) and old.id in self.shared and not written)
         self.emit(ir.Assign(new, expr, self.loc(node), update=ir.Update(old, shared)))
         self.env[name] = new
 

@@ -49,6 +49,13 @@ class Values(Names, StructValues):
         self.out: list = [] if out is None else out
         self.packs: dict = {}  # var id -> items of a list/tuple display (never mutated)
         self.shared: set = set(shared)  # values another name (or the caller) also holds
+        # a helper's: values the caller holds by plain names only, which an in-place write
+        # (`u[0] = v`) may change (the caller's names are then written back: lower.py),
+        # and the value each such write changed first (what the caller passed)
+        self.writable: set = set()
+        self.root: dict = {}
+        self.written: set = set()  # the ids of the passed values a write changed
+        self.rebound: set = set()  # the names a helper's writes were written back to
         self.held: set = set()  # ids of the dicts (structs.DictVal) the caller also holds
         # values that may be unassigned (a name assigned only in a loop): var id -> None,
         # or the break flag of a loop after which they are assigned if it broke
