@@ -95,14 +95,17 @@ def analyze(fn: ir.Function, kinds) -> list[Finding]:
             pairs = ([(c.phi, a) for c in st.carried for a in (c.init, c.next)]
                      if isinstance(st, ir.Loop) else
                      [(o.var, a) for o in st.outs for a in (o.then, o.orelse)])
+            made = _joined(st, order) if isinstance(st, ir.If) else here[0]
             for var, a in pairs:
                 if isinstance(a, ir.Var) and a is not var and kinds.kind(var) != "scalar":
-                    views.setdefault(a.id, []).append((var, here[0], here[1], False, here[2]))
+                    views.setdefault(a.id, []).append((var, made, here[1], False, here[2]))
         for u in _reads(st):
             read_at.setdefault(u.id, []).append(order[id(st)])
     escaping = _escaping(fn)
     aliases = _carried_aliases(fn, kinds)
     phis = {c.phi.id for lp in ir.walk(fn.body) if isinstance(lp, ir.Loop) for c in lp.carried}
+    joined_at = {o.var.id: _joined(st, order) for st in ir.walk(fn.body)
+                 if isinstance(st, ir.If) for o in st.outs}
     for s in ir.walk(fn.body):
         if not isinstance(s, ir.Assign) or s.update is None:
             continue
@@ -114,7 +117,7 @@ def analyze(fn: ir.Function, kinds) -> list[Finding]:
                 continue  # `X[i] += v` of an array: the row is written back into X
             if s.update.shared or _item_of_list(old, defs, sources, kinds) or (
                     _alias_read_after(old, s, aliases, read_at, order, loops, fn.result, defs,
-                                      phis)):
+                                      phis, joined_at)):
                 found.append(Finding(s, False, s.loc))
             continue
         view = any(isinstance(d.expr, ir.Call) and _makes_view(d.expr, kinds)
@@ -123,9 +126,15 @@ def analyze(fn: ir.Function, kinds) -> list[Finding]:
                                                         escaping, aliases):
             found.append(Finding(s, view and not s.update.shared, s.loc))
         elif _item_of_list(old, defs, sources, kinds) or _alias_read_after(
-                old, s, aliases, read_at, order, loops, fn.result, defs, phis):
+                old, s, aliases, read_at, order, loops, fn.result, defs, phis, joined_at):
             found.append(Finding(s, False, s.loc))
     return found
+
+
+def _joined(st: ir.If, order) -> float:
+    """Where an if's outputs are made: after its arms (which walk after the if)."""
+    return max((order[id(b)] for b in ir.walk(st.body + st.orelse)),
+               default=order[id(st)]) + 0.5
 
 
 def _item_of_list(old, defs, sources, kinds) -> bool:
@@ -142,20 +151,22 @@ def _item_of_list(old, defs, sources, kinds) -> bool:
     return False
 
 
-def _alias_read_after(old, s, aliases, read_at, order, loops, result, defs, phis) -> bool:
+def _alias_read_after(old, s, aliases, read_at, order, loops, result, defs, phis,
+                      joined_at) -> bool:
     """Whether another value that may be the same array as `old` (a branch's value
     joined into it, `y = z if flag else w2`, or a loop's start) is read after the
     update, which changes it too in Python but not in the IR: a read later in the
     function, or anywhere in a loop around the update (the next trip), or returned.
     A value a call makes after the update (`hist = hist[-2:]`, the next trip's list)
     is a new object when it is read (a view of `old` is _view_read_after's); a loop's
-    carried value is the array as the loop has changed it so far, in the IR too."""
+    carried value is the array as the loop has changed it so far, in the IR too, and
+    so is an if's output joined after the update (`if c: u[0] = 0`, then `u` read)."""
     here = order[id(s)]
     loop = max((lp for lp in loops if id(s) in loops[lp][1]), key=lambda lp: loops[lp][0],
                default=None)
     start = loops[loop][0] if loop is not None else None
     for a in aliases(old) - {old.id, s.var.id}:
-        if a in phis or a in defs and order[id(defs[a])] > here:
+        if a in phis or a in defs and order[id(defs[a])] > here or joined_at.get(a, -1) > here:
             continue
         at = read_at.get(a, [])
         if any(i > here for i in at) or (start is not None and any(i >= start for i in at)) or (

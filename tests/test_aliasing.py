@@ -131,6 +131,41 @@ def test_an_item_written_into_a_list_of_floats_keeps_its_kind(mode):
     assert got == pytest.approx(8 * 0.9 * (3 + 2 * 0.81), rel=1e-12)
 
 
+def written_in_a_branch(x):
+    u = np.sin(x)
+    if x[0] > 0:
+        u[0] = 0.0  # the if's output is u as changed: reading it after is no stale alias
+    u[-1] = u[-2]
+    return np.sum(u * x)
+
+
+def aliased_by_a_branch_then_written(x, flag=True):
+    z = np.sin(x)
+    y = z if flag else x
+    z[0] = 0.0  # y is z: it sees the change
+    return np.sum(y * x)
+
+
+@pytest.mark.parametrize("x0", [1.0, -1.0])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_write_in_a_branch_is_differentiated(x0, mode):
+    x = np.array([x0, 0.5, -0.3, 2.0])
+    u = np.sin(x)
+    d = np.cos(x)
+    if x0 > 0:
+        u[0], d[0] = 0.0, 0.0
+    u[-1], d[-1] = u[-2], 0.0
+    want = u + x * d  # by hand: d/dx sum(u * x), u[-1] copied from u[-2]
+    want[-2] += x[-1] * np.cos(x[-2])
+    got = srcdiff.grad(written_in_a_branch, mode=mode)(x)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_an_alias_made_by_a_branch_before_a_write_is_refused():
+    with pytest.raises(UnsupportedSyntaxError, match="in-place update"):
+        srcdiff.grad(aliased_by_a_branch_then_written)(np.ones(3))
+
+
 def row_then_update(X):
     row = X[0]
     X -= 2.0 * X

@@ -45,6 +45,20 @@ def two_names(x):
     return np.sum(u * x)
 
 
+def _boundary(u, flag):
+    if flag > 0:
+        u[0] = 0.0
+    u[-1] = u[-2]
+
+
+def boundaries_twice(x):
+    u = np.sin(x)
+    _boundary(u, 1)
+    v = u
+    _boundary(v, -1)
+    return np.sum(u * v)
+
+
 def _collect(acc, v):
     acc.append(v * 2)
 
@@ -60,7 +74,8 @@ X = np.random.default_rng(1).standard_normal(6)
 
 
 @pytest.mark.parametrize("f, args", [(heat, (np.abs(X), 0.2)), (relaxed, (X, 0.4)),
-                                     (two_names, (X,)), (appended, (X,))])
+                                     (two_names, (X,)), (appended, (X,)),
+                                     (boundaries_twice, (X,))])
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
 def test_a_helpers_writes_are_seen_by_the_caller(f, args, mode):
     got = srcdiff.grad(f, mode=mode)(*args)
