@@ -31,6 +31,7 @@ from .resolve import Resolver, is_user_function, method_guards
 from .rules.table import lookup
 from .source import loc_of, unsupported
 from .structs import (CALLABLES, STRUCTS, DictVal, FuncRef, FuncVal, ObjRef, PartialVal,
+                      record_defaults, record_fields, record_method,
                       TupleVal, Undefined, attribute)
 
 RET = "<return>"  # the env key of the value a path returns
@@ -314,6 +315,9 @@ class Values(Names, StructValues):
             target = self.value(node.func, "t")  # `self.penalty(w)`
         if isinstance(node.func, (ast.Subscript, ast.Call)):
             target = self.chosen(node.func)  # `ACTIVATIONS[name](z)`, `getattr(np, name)(z)`
+        if isinstance(target, STRUCTS) and is_user_function(call := record_method(
+                target, "__call__")):  # a record built in f, called: its __call__
+            target = PartialVal(FuncRef(call, None), [target], {})
         if isinstance(target, ObjRef):  # a callable object of the user's: its __call__
             call = next((vars(c)["__call__"] for c in type(target.obj).__mro__
                          if "__call__" in vars(c)), None)
@@ -364,6 +368,8 @@ class Values(Names, StructValues):
             if any(isinstance(a, (DictVal, FuncVal, PartialVal)) for a in [
                     *args, *kwargs.values()]):
                 raise self.inline_errors[id(obj)]  # it cannot be called as written either
+        if found and (fields := record_fields(obj)) is not None:
+            return self.record(obj, fields, args, kwargs, node)
         if found and obj is len and len(args) == 1 and not kwargs and isinstance(
                 args[0], STRUCTS):
             return ir.Const(len(args[0].items if isinstance(args[0], TupleVal)
@@ -385,6 +391,10 @@ class Values(Names, StructValues):
             return self.assign(_call_hint(hint, spelling, args), call, node)
         if isinstance(node.func, ast.Attribute):
             receiver = self.value(node.func.value, "t")
+            method = record_method(receiver, node.func.attr)
+            if is_user_function(method):  # `Lin(W).apply(x)`: the user's method, inlined
+                return self.call_value(FuncRef(method, None), node, [receiver] + args,
+                                       kwargs, hint)
             if isinstance(receiver, DictVal):
                 return self.dict_method(receiver, node, args, kwargs)
             receiver = self.pack(receiver, node.func.value)
@@ -393,6 +403,24 @@ class Values(Names, StructValues):
         callee = self.opaque(node.func)
         return self.assign(hint, ir.Call(("opaque", spelling), callee, args, kwargs,
                                          spelling), node)
+
+    def record(self, cls, fields, args, kwargs, node):
+        """`Point(x, y=v)` of a namedtuple or a plain dataclass: a tuple or dict value
+        with its fields as attributes (`p.x` reads the value passed), bound as the
+        class's `__init__` binds them."""
+        if len(args) > len(fields) or set(kwargs) - set(fields) or set(kwargs) & set(
+                fields[:len(args)]):
+            raise self.error(f"this call of {cls.__name__} (its fields are "
+                             f"{', '.join(fields)})", node)
+        given = dict(zip(fields, args), **kwargs)
+        defaults = record_defaults(cls)
+        missing = [f for f in fields if f not in given and f not in defaults]
+        if missing:
+            raise self.error(f"this call of {cls.__name__}: no value for {missing[0]!r}", node)
+        values = [given[f] if f in given else ir.Const(defaults[f]) for f in fields]
+        if issubclass(cls, tuple):
+            return TupleVal(values, {f: i for i, f in enumerate(fields)}, cls=cls)
+        return DictVal(dict(zip(fields, values)), {f: f for f in fields}, cls=cls)
 
     def sorted_items(self, node, hint):
         """`sorted(xs, key=k)` is `[xs[i] for i in order]`, `order` the permutation

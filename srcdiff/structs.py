@@ -9,6 +9,9 @@ when the code is lowered; where it could differ at run time the lowering refuses
 """
 from __future__ import annotations
 
+import types
+from dataclasses import MISSING as MISSING_FIELD
+
 
 class Undefined:
     """A name that is not bound on every path reaching its use."""
@@ -21,9 +24,10 @@ class TupleVal:
     """A tuple built in the function, kept element by element. `attrs`: for a
     structured parameter's namedtuple passed whole (unpack.py), field -> position."""
 
-    def __init__(self, items: list, attrs: dict | None = None):
+    def __init__(self, items: list, attrs: dict | None = None, cls=None):
         self.items = items
         self.attrs = attrs
+        self.cls = cls  # a namedtuple built in f (its methods are the user's code)
 
 
 class DictVal:
@@ -33,10 +37,12 @@ class DictVal:
     structured parameter's dataclass passed whole (unpack.py), attribute -> key;
     `origin`: that parameter as the user wrote it (`params["enc"]`), for messages."""
 
-    def __init__(self, entries: dict, attrs: dict | None = None, origin: str | None = None):
+    def __init__(self, entries: dict, attrs: dict | None = None, origin: str | None = None,
+                 cls=None):
         self.entries = entries
         self.attrs = attrs
         self.origin = origin
+        self.cls = cls  # a dataclass built in f (its methods are the user's code)
 
 
 STRUCTS = (TupleVal, DictVal)
@@ -146,3 +152,50 @@ class ObjRef:
 
 
 CALLABLES = (FuncVal, FuncRef, PartialVal)
+
+
+# ---------------------------------------------------------------- records built in f
+
+def record_fields(cls) -> list[str] | None:
+    """The fields of a namedtuple class or of a dataclass whose `__init__` only stores
+    them (generated, no `__post_init__`, no init=False or default_factory field): a
+    call of it inside f builds a tuple or dict value. None for anything else."""
+    if not isinstance(cls, type):
+        return None
+    if issubclass(cls, tuple) and isinstance(getattr(cls, "_fields", None), tuple):
+        return list(cls._fields) if _generated(cls.__new__) else None
+    params = getattr(cls, "__dataclass_params__", None)
+    if params is None or not _generated(cls.__init__) or hasattr(cls, "__post_init__"):
+        return None
+    fields = list(cls.__dataclass_fields__.values())
+    if any(f._field_type.name != "_FIELD" for f in fields):
+        return None  # (ClassVar, InitVar)
+    if any(not f.init or f.default_factory is not MISSING_FIELD for f in fields):
+        return None
+    return [f.name for f in fields]
+
+
+def record_defaults(cls) -> dict:
+    if issubclass(cls, tuple):
+        return dict(getattr(cls, "_field_defaults", {}))
+    return {f.name: f.default for f in cls.__dataclass_fields__.values()
+            if f.default is not MISSING_FIELD}
+
+
+def _generated(method) -> bool:
+    """Whether a class's __new__ or __init__ is the one namedtuple or dataclass wrote
+    (compiled from a string), not the user's own."""
+    code = getattr(method, "__code__", None)
+    return code is not None and code.co_filename == "<string>"
+
+
+def record_method(v, name: str):
+    """The user's method `name` of a record built in f (`Lin(W).apply`), or None."""
+    cls = getattr(v, "cls", None)
+    fn = vars_lookup(cls, name) if cls is not None else None
+    return fn if isinstance(fn, types.FunctionType) else None
+
+
+def vars_lookup(cls, name: str):
+    """`name` as the class defines it (not an instance's), through its bases."""
+    return next((vars(c)[name] for c in cls.__mro__ if name in vars(c)), None)
