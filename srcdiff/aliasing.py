@@ -24,6 +24,8 @@ from . import ir
 from .errors import Loc, UnsupportedSyntaxError
 from .rules.table import LIST, bind_args, lookup
 
+ARRAYS = ("array", "vector", "matrix", "array3")  # the kinds of NumPy arrays
+
 # views without a rule of their own (no derivative either, so only this fact lives here)
 VIEWS_WITHOUT_RULE = frozenset({("method", "view")})
 
@@ -101,7 +103,7 @@ def analyze(fn: ir.Function, kinds) -> list[Finding]:
                     views.setdefault(a.id, []).append((var, made, here[1], False, here[2]))
         for u in _reads(st):
             read_at.setdefault(u.id, []).append(order[id(st)])
-    escaping = _escaping(fn)
+    escaping = _escaping(fn, kinds)
     aliases = _carried_aliases(fn, kinds)
     phis = {c.phi.id for lp in ir.walk(fn.body) if isinstance(lp, ir.Loop) for c in lp.carried}
     joined_at = {o.var.id: _joined(st, order) for st in ir.walk(fn.body)
@@ -113,7 +115,7 @@ def analyze(fn: ir.Function, kinds) -> list[Finding]:
         if kinds.kind(old) == "scalar":
             continue
         if s.update.container is not None:  # `L[k] += v`: an item changed in place
-            if kinds.kind(s.update.container) in ("array", "vector", "matrix", "array3"):
+            if kinds.kind(s.update.container) in ARRAYS:
                 continue  # `X[i] += v` of an array: the row is written back into X
             if s.update.shared or _item_of_list(old, defs, sources, kinds) or (
                     _alias_read_after(old, s, aliases, read_at, order, loops, fn.result, defs,
@@ -225,10 +227,11 @@ def _reads(st) -> list:
     return []
 
 
-def _escaping(fn: ir.Function) -> set[int]:
+def _escaping(fn: ir.Function, kinds) -> set[int]:
     """Values that may be read after the statement that reads them: carried by a
     loop, out of an if, returned, kept in a list or tuple, or read by code srcdiff
-    does not know (an Opaque expression, a method)."""
+    does not know (an Opaque expression, a method). A value written into an array
+    (`y[1] = y[0]`, `y[:] = y[::-1]`) is copied into it, not kept."""
     out = {fn.result.id} if isinstance(fn.result, ir.Var) else set()
     for st in ir.walk(fn.body):
         if isinstance(st, ir.Loop):
@@ -240,7 +243,9 @@ def _escaping(fn: ir.Function) -> set[int]:
             if isinstance(e, ir.Opaque) or isinstance(e, ir.Call) and isinstance(
                     e.fn, tuple) and e.fn[0] in ("method", "opaque"):
                 out |= {u.id for u in ir.expr_uses(e)}  # (what it does is not known)
-            elif isinstance(e, ir.Call) and (rule := lookup(e.fn)) is not None and rule.keeps:
+            elif isinstance(e, ir.Call) and (rule := lookup(e.fn)) is not None and rule.keeps \
+                    and not (rule.update is not None and e.args and kinds.kind(e.args[0]) in
+                             ARRAYS):
                 try:
                     kept = [a for p, a in bind_args(rule, e.args, e.kwargs).items()
                             if p in rule.keeps or "*" in rule.keeps]

@@ -86,8 +86,8 @@ def _array_test(i: int, a: str, key: tuple, scope: dict) -> str:
     byte-swapped array's is another object: the general path takes it), the shape
     read once, a vector's by its size."""
     char, ndim = key[0], key[1]
-    scope[f"_dt_{char}"] = np.dtype(char)
-    test = f"__t{i} is _ndarray and {a}.dtype is _dt_{char} and {a}.ndim == {ndim}"
+    scope[f"_dt{i}_{ord(char)}"] = np.dtype(char)  # ('?' is a bool's: not a name)
+    test = f"__t{i} is _ndarray and {a}.dtype is _dt{i}_{ord(char)} and {a}.ndim == {ndim}"
     if len(key) == 2:  # no dimension of size 1
         return test + (f" and {a}.size != 1" if ndim == 1 else
                        f" and 1 not in {a}.shape" if ndim else "")

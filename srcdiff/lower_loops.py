@@ -190,8 +190,10 @@ class Loops:
             before = outer_env.get(name)
             if isinstance(before, ir.Var) and body_env.get(name, before) is not before:
                 raise self.error(
-                    f"a helper changing {words(name)} in place inside a loop, as its "
-                    f"result is used: assign what it returns instead ({name} = ...)", s)
+                    f"{words(name)} changed in place in this loop through another name or "
+                    f"a helper it is passed to, when the loop does not assign {words(name)} "
+                    f"itself; change it by its own name ({name}[i] = ...) or assign what "
+                    f"the helper returns ({name} = ...)", s)
         for c in carried:
             name, path = c.key if isinstance(c.key, tuple) else (c.key, ())
             start = outer_env.get(name, c.phi)  # (none: assigned only in the loop)

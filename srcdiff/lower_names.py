@@ -100,12 +100,21 @@ class Names:
 
     def update(self, name: str, expr: ir.Call, old, node) -> None:
         """`name` changed in place (`z += v`, `x[i] = v`, `acc.append(v)`): a new
-        value, marked with whether another name or a list shares the old one."""
+        value, marked with whether another name or a list shares the old one. A write
+        into the object (`x[i] = v`) is seen by every plain name for it (`B = A;
+        B[0] = 5` changes A): they all name the new value."""
+        new = self.var(name, node)
+        new.user = True
+        aliases = [k for k, v in self.env.items() if k != name and v is old]
+        if isinstance(old, ir.Var) and aliases and writes_into(expr) and not any(
+                holds(v, old) for v in self.env.values() if v is not old) and not any(
+                any(it is old for it in items) for items in self.packs.values()):
+            for k in aliases:
+                self.env[k] = new
+                self.rebound.add(k)
         others = isinstance(old, ir.Var) and (
             any(holds(v, old) for k, v in self.env.items() if k != name)
             or any(any(it is old for it in items) for items in self.packs.values()))
-        new = self.var(name, node)
-        new.user = True
         written = isinstance(old, ir.Var) and old.id in self.writable and writes_into(expr)
         if written:  # the caller's object, changed: its names are written back (lower.py)
             self.writable.add(new.id)

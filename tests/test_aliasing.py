@@ -384,3 +384,57 @@ def test_updates_nothing_else_sees_stay_differentiated(fn, mode):
     h = 1e-6
     want = np.array([(fn(w + h * e) - fn(w - h * e)) / (2 * h) for e in np.eye(2)])
     np.testing.assert_allclose(srcdiff.grad(fn, mode=mode)(w), want, rtol=1e-6, atol=1e-9)
+
+
+# ----- writes NumPy makes by copying, and aliases that see a write -----
+def reversed_in_place(v):
+    y = v.copy()
+    y[:] = y[::-1]  # the right side is a view of y: NumPy copies it first
+    return np.sum(y * v ** 2)
+
+
+def swapped(v):
+    y = v.copy()
+    y[0], y[1] = y[1], y[0]
+    return np.sum(y * np.arange(len(v)))
+
+
+def row_copied_then_scaled(M):
+    A = M.copy()
+    A[1] = A[0]  # values copied into row 1: scaling row 0 leaves them
+    A[0] *= 2.0
+    return np.sum(A * M)
+
+
+def written_through_another_name(v):
+    A = v.copy()
+    B = A
+    B[0] = 5.0  # A is the same array: it sees the write
+    if v[1] > 0:
+        B[1] = B[1] * v[2]
+    return np.sum(A * v)
+
+
+def appended_through_another_name(v):
+    L = [v[0], v[1]]
+    K = L
+    K.append(v[2] ** 2)
+    return sum(L)
+
+
+@pytest.mark.parametrize("f", [reversed_in_place, swapped, written_through_another_name,
+                               appended_through_another_name])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_writes_copied_or_seen_through_another_name(f, mode):
+    from tests.helpers_numpy import assert_close, fd_vjp
+    v = np.array([0.7, 1.3, -0.4, 2.0, 0.1])
+    assert_close(srcdiff.grad(f, mode=mode)(v), fd_vjp(f, [v], 0, 1.0), what=f.__name__)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_row_copied_into_another_keeps_its_values(mode):
+    M = np.arange(12.0).reshape(3, 4) / 7
+    got = srcdiff.grad(row_copied_then_scaled, mode=mode)(M)
+    # by hand: sum(A * M) = 2 M0.M0 + M0.M1 + M2.M2
+    want = np.stack([4 * M[0] + M[1], M[0], 2 * M[2]])
+    np.testing.assert_allclose(got, want, rtol=1e-12)

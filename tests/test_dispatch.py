@@ -147,3 +147,19 @@ def test_call_mistakes_are_reported_as_for_any_call():
         g(0.3, 1.5, z=1.0)
     with pytest.raises(TypeError, match="too many positional arguments"):
         g(0.3, 1.5, 2.0, 4.0)
+
+
+def masked_mean_square(x, mask):
+    return np.mean(x[mask] ** 2)
+
+
+def test_arguments_of_every_dtype_take_the_inline_path_again():
+    """A boolean mask and an integer index array beside the differentiated one: the
+    call path tests each dtype (a bool's character, '?', is not a name)."""
+    g = srcdiff.grad(masked_mean_square)
+    x = np.array([0.5, -1.0, 2.0, 3.0])
+    for mask in (np.array([True, False, True, True]), np.array([0, 2, 3])):
+        for _ in range(2):  # the second call: the written path
+            want = np.zeros(4)
+            want[mask] = 2 * x[mask] / 3
+            np.testing.assert_allclose(g(x, mask), want, rtol=1e-12)

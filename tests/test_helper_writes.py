@@ -125,7 +125,7 @@ def in_a_list(x):
 
 
 @pytest.mark.parametrize("f, line", [(rebinds, "w = _writes_then_rebinds(u)"),
-                                     (in_a_loop_for_its_value, "for _ in range(3):"),
+                                     (in_a_loop_for_its_value, "changed in place in this loop"),
                                      (scaled_in_place, "a *= 2.0"),
                                      (in_a_list, "u[0] = 0.0")])
 def test_writes_that_cannot_be_written_back_are_located_errors(f, line):

@@ -33,7 +33,7 @@ from .. import ir, shapes
 from ..errors import NotDifferentiableError
 from .scalar import pow_rule
 from .table import (
-    ELEMENTWISE, LIST, REDUCE, RULES, UNKNOWN, Rule, _scale, add, defelementwise, defzero,
+    ELEMENTWISE, REDUCE, RULES, UNKNOWN, Rule, _scale, add, defelementwise, defzero,
     lookup)
 
 E = defelementwise
@@ -48,7 +48,7 @@ def A(name):
 
 
 def R(keys, spec, vjp=None, jvp=None, *, out_kind=UNKNOWN, broadcast=False, name=None,
-      shape=None):
+      shape=None, same_shape=None):
     """Add one rule under each key. `spec` lists the parameters, `name=default`
     for optional ones; a bare template (not a dict) is for the first parameter.
     A parameter named `out` is accepted only when not passed."""
@@ -66,7 +66,7 @@ def R(keys, spec, vjp=None, jvp=None, *, out_kind=UNKNOWN, broadcast=False, name
     for key in keys if isinstance(keys, list) else [keys]:
         label = name or _label(key)
         add(key, Rule(label, tuple(params), dict(defaults), vjp, jvp, broadcast=broadcast,
-                      out_kind=out_kind, shape=shape))
+                      out_kind=out_kind, shape=shape, same_shape=same_shape))
 
 
 def Z(*keys):
@@ -444,7 +444,7 @@ R([np.asarray, np.ascontiguousarray, np.asanyarray], "a dtype=None", *_convert("
 R(M("astype"), "a dtype order=None casting=None subok=None copy=None", *_convert("a"))
 R(np.copy, "a order=None", "g", "t")
 R(M("copy"), "a order=None", "g", "t",  # (of a list: a new list holding the same items)
-  out_kind=lambda b, kind: (LIST, kind(b["a"], item=True)) if kind(b["a"]) == LIST else None)
+  same_shape="a")
 
 
 # ----- constructors: values that do not depend on the arguments' values -----
