@@ -139,10 +139,21 @@ E(np.arctan2, "np.arctan2", "y x", "x / (x * x + y * y)", "-y / (x * x + y * y)"
 E(np.hypot, "np.hypot", "x y", "x / ans", "y / ans")
 E(np.logaddexp, "np.logaddexp", "a b", "np.exp(a - ans)", "np.exp(b - ans)")
 E(np.logaddexp2, "np.logaddexp2", "a b", "np.exp2(a - ans)", "np.exp2(b - ans)")
-for _f in (np.maximum, np.fmax):
-    E(_f, "np." + _f.__name__, "a b", "(a > b) + 0.5 * (a == b)", "(b > a) + 0.5 * (a == b)")
-for _f in (np.minimum, np.fmin):
-    E(_f, "np." + _f.__name__, "a b", "(a < b) + 0.5 * (a == b)", "(b < a) + 0.5 * (a == b)")
+
+
+def _selected(wins: str):
+    """maximum's (minimum's) partials, as selections rather than products with a 0/1
+    mask: the operand not selected gets an exact zero even where the cotangent is
+    infinite (`np.sqrt(np.maximum(v, 0.0))` at v < 0: inf * 0 would be nan)."""
+    def sel(g, first):
+        return f"np.where({first}, {g}, np.where(a == b, 0.5 * {g}, 0.0))"
+    other = {">": "<", "<": ">"}[wins]
+    return ({"a": sel("g", f"a {wins} b"), "b": sel("g", f"a {other} b")},
+            {"a": sel("t", f"a {wins} b"), "b": sel("t", f"a {other} b")})
+
+
+for _f, _wins in ((np.maximum, ">"), (np.fmax, ">"), (np.minimum, "<"), (np.fmin, "<")):
+    R(_f, "a b", *_selected(_wins), out_kind=ELEMENTWISE, broadcast=True)
 
 
 def _elementwise(keys, spec, partials: dict):
