@@ -380,6 +380,107 @@ def lotka_rk4_params(theta, y0=np.array([10.0, 5.0]), dt=0.05, steps=60):
     return np.mean(traj[:, 0]) + np.max(traj[:, 1])
 
 
+# ---------------------------------------------------------------- a second batch
+
+Layer = namedtuple("Layer", "W b")
+
+
+def rnn_classifier(Wx, Wh, w_out, xs, label=1.0):
+    """Elman RNN over a sequence, a logistic read-out, binary cross-entropy."""
+    h = np.zeros(Wh.shape[0])
+    states = []
+    for x in xs:
+        h = np.tanh(Wx @ x + Wh @ h)
+        states.append(h)
+    pooled = np.mean(np.stack(states), axis=0)
+    p = sigmoid(pooled @ w_out)
+    return -(label * np.log(p) + (1 - label) * np.log(1 - p))
+
+
+def poisson_glm_offsets(beta, X, y, exposure):
+    eta = X @ beta + np.log(exposure)
+    return -np.sum(y * eta - np.exp(eta))
+
+
+def ordinal_logit_nll(w, cuts, X, y):
+    """Cumulative-logit model with K = len(cuts) + 1 ordered classes."""
+    z = X @ w
+    cdf = sigmoid(cuts[None, :] - z[:, None])
+    upper = np.concatenate([cdf, np.ones((len(z), 1))], axis=1)
+    lower = np.concatenate([np.zeros((len(z), 1)), cdf], axis=1)
+    probs = upper - lower
+    return -np.sum(np.log(probs[np.arange(len(y)), y] + 1e-12))
+
+
+class Pricer:
+    """Monte Carlo pricer holding its market parameters."""
+
+    def __init__(self, r=0.01, T=1.0):
+        self.r = r
+        self.T = T
+
+    def terminal(self, S0, sigma, z):
+        return S0 * np.exp((self.r - 0.5 * sigma ** 2) * self.T + sigma * np.sqrt(self.T) * z)
+
+    def asian_call(self, S0, sigma, z, K=100.0):
+        paths = S0 * np.exp(np.cumsum((self.r - 0.5 * sigma ** 2) * self.T / z.shape[1] + sigma * np.sqrt(self.T / z.shape[1]) * z, axis=1))
+        avg = paths.mean(axis=1)
+        return np.exp(-self.r * self.T) * np.mean(np.log1p(np.exp(avg - K)))
+
+
+PRICER = Pricer(r=0.02)
+
+
+def asian_price(S0, sigma, z):
+    return PRICER.asian_call(S0, sigma, z)
+
+
+def gmm_em_objective(means, x, sigma=0.5, iters=3):
+    """A few EM steps on the means (responsibilities through the softmax), then the
+    log-likelihood of the result."""
+    mu = means
+    for _ in range(iters):
+        logp = -0.5 * ((x[:, None] - mu[None, :]) / sigma) ** 2
+        resp = softmax(logp, axis=1)
+        mu = (resp * x[:, None]).sum(axis=0) / resp.sum(axis=0)
+    ll = logsumexp(-0.5 * ((x[:, None] - mu[None, :]) / sigma) ** 2, axis=1)
+    return -np.sum(ll)
+
+
+def namedtuple_layers(layers, x):
+    h = x
+    for layer in layers[:-1]:
+        h = np.maximum(layer.W @ h + layer.b, 0.0)
+    out = layers[-1].W @ h + layers[-1].b
+    return np.sum(out ** 2)
+
+
+def double_pendulum(theta, steps=150, dt=0.01, g=9.81):
+    th1, th2 = theta
+    w1 = w2 = 0.0
+    for _ in range(steps):
+        d = th1 - th2
+        den = 2 - cos(2 * d)
+        a1 = (-3 * g * sin(th1) - g * sin(th1 - 2 * th2) - 2 * sin(d) * (w2 ** 2 + w1 ** 2 * cos(d))) / den
+        a2 = 2 * sin(d) * (2 * w1 ** 2 + 2 * g * cos(th1) + w2 ** 2 * cos(d)) / den
+        w1 += a1 * dt
+        w2 += a2 * dt
+        th1 += w1 * dt
+        th2 += w2 * dt
+    return cos(th1) + cos(th2)
+
+
+PROGRAMS_2 = [
+    Program(rnn_classifier, lambda rng: (0.4 * rng.normal(size=(6, 3)), 0.4 * rng.normal(size=(6, 6)), rng.normal(size=6), rng.normal(size=(15, 3))), wrt=(0, 1, 2)),
+    Program(poisson_glm_offsets, lambda rng: (0.2 * rng.normal(size=3), rng.normal(size=(60, 3)), rng.poisson(3.0, size=60).astype(float), rng.uniform(0.5, 2.0, 60)), wrt=0),
+    Program(ordinal_logit_nll, lambda rng: (rng.normal(size=3), np.array([-1.0, 0.0, 1.2]) + 0.1 * rng.normal(size=3), rng.normal(size=(50, 3)), rng.integers(0, 4, 50)), wrt=(0, 1)),
+    Program(asian_price, lambda rng: (float(rng.uniform(90, 110)), float(rng.uniform(0.1, 0.4)), rng.normal(size=(64, 12))), wrt=(0, 1)),
+    Program(gmm_em_objective, lambda rng: (np.array([-1.0, 0.5, 2.0]) + 0.1 * rng.normal(size=3), np.concatenate([rng.normal(-1, 0.5, 30), rng.normal(2, 0.5, 30)]))),
+    Program(namedtuple_layers, lambda rng: ([Layer(0.5 * rng.normal(size=(8, 4)), 0.1 * rng.normal(size=8)), Layer(0.5 * rng.normal(size=(2, 8)), 0.1 * rng.normal(size=2))], rng.normal(size=4))),
+    Program(double_pendulum, lambda rng: (rng.uniform(0.2, 1.0, 2),)),
+]
+
+
 # ---------------------------------------------------------------- factories
 
 
@@ -426,3 +527,4 @@ PROGRAMS = [
     Program(sgd_unrolled, lambda rng: (rng.normal(size=4), rng.normal(size=(40, 4)), rng.normal(size=40)), wrt=(0, 1)),
     Program(lotka_rk4_params, lambda rng: (np.array([1.0, 0.1, 0.4, 0.1]) * rng.uniform(0.9, 1.1, 4),)),
 ]
+PROGRAMS += PROGRAMS_2

@@ -335,3 +335,103 @@ PROGRAMS = [
     Program(broadcast_affine, lambda rng: (rng.normal(size=(20, 6)), rng.normal(size=6), rng.normal(size=20)), wrt=(0, 1, 2)),
     Program(cov_matrix_trace, _rnd(30, 4)),
 ]
+
+
+# ---------------------------------------------------------------- a second batch
+
+def eigh_spread(S):
+    w, V = np.linalg.eigh(S)
+    return w[-1] - w[0] + np.sum(V[:, -1] ** 4)
+
+
+def svd_nuclear(A):
+    s = np.linalg.svd(A, compute_uv=False)
+    return np.sum(s) + s[0] ** 2
+
+
+def qr_diag(A):
+    Q, R = np.linalg.qr(A)
+    return np.sum(np.log(np.abs(np.diag(R))))
+
+
+def lstsq_residual(X, y):
+    coef, *_ = np.linalg.lstsq(X, y, rcond=None)
+    r = y - X @ coef
+    return r @ r + 0.1 * coef @ coef
+
+
+def pinv_projector(A):
+    P = A @ np.linalg.pinv(A)
+    return np.trace(P @ np.diag(np.arange(1.0, P.shape[0] + 1)))
+
+
+def matrix_power_trace(A):
+    return np.trace(np.linalg.matrix_power(A, 3))
+
+
+def cross_torque(r, F):
+    tau = np.cross(r, F)
+    return np.sum(np.linalg.norm(tau, axis=1))
+
+
+def einsum_ellipsis(A, x):
+    y = np.einsum("...ij,...j->...i", A, x)
+    return np.sum(y ** 2)
+
+
+def var_ddof(x):
+    return np.var(x, ddof=1) + np.std(x) * np.mean(np.abs(x - np.median(x)))
+
+
+def inplace_slice_updates(x):
+    y = x.copy()
+    y[::2] *= 2.0
+    y[1::2] -= y[::2] ** 2 / 10
+    y[-3:] = np.tanh(y[-3:])
+    return np.sum(y * x)
+
+
+def running_max_drawdown(prices):
+    peak = prices[0]
+    worst = 0.0
+    for p in prices[1:]:
+        if p > peak:
+            peak = p
+        dd = (peak - p) / peak
+        if dd > worst:
+            worst = dd
+    return worst + 0.01 * np.sum(np.log(prices))
+
+
+def expm1_log1p(x):
+    return np.sum(np.log1p(np.expm1(0.5 * x) ** 2)) + np.sum(np.sinc(x))
+
+
+def mean_over_axes(T):
+    m = T.mean(axis=(0, 2))
+    return np.sum(m ** 2) + np.prod(T[0, 0] + 2)
+
+
+def rowwise_loop_norms(X):
+    total = 0.0
+    for row in X:
+        total += np.sqrt(row @ row + 1.0)
+    return total
+
+
+PROGRAMS += [
+    Program(eigh_spread, _spd(6)),
+    Program(svd_nuclear, _rnd(7, 5)),
+    Program(qr_diag, _rnd(6, 6)),
+    Program(lstsq_residual, lambda rng: (rng.normal(size=(40, 5)), rng.normal(size=40)), wrt=(0, 1)),
+    Program(pinv_projector, _rnd(6, 3)),
+    Program(matrix_power_trace, lambda rng: (0.5 * rng.normal(size=(5, 5)),)),
+    Program(cross_torque, lambda rng: (rng.normal(size=(10, 3)), rng.normal(size=(10, 3))), wrt=(0, 1)),
+    Program(einsum_ellipsis, lambda rng: (rng.normal(size=(4, 3, 3)), rng.normal(size=(4, 3))), wrt=(0, 1)),
+    Program(var_ddof, _rnd(31)),
+    Program(inplace_slice_updates, _rnd(20)),
+    Program(running_max_drawdown, lambda rng: (100 * np.exp(np.cumsum(0.02 * rng.normal(size=60))),)),
+    Program(expm1_log1p, _rnd(30)),
+    Program(mean_over_axes, _rnd(3, 4, 5)),
+    Program(rowwise_loop_norms, _rnd(25, 4)),
+]

@@ -363,3 +363,122 @@ PROGRAMS = [
     Program(cooling_newton, _u(0.02, 0.2)),
     Program(spring_energy_loop, _u(1.0, 10.0)),
 ]
+
+
+# ---------------------------------------------------------------- a second batch
+
+def adaptive_euler(k, y0=1.0, t_end=2.0, tol=1e-3):
+    """Step-doubling Euler for y' = -k y**2 with a step that adapts."""
+    t, y, h = 0.0, y0, 0.1
+    while t < t_end:
+        if t + h > t_end:
+            h = t_end - t
+        big = y + h * (-k * y * y)
+        half = y + 0.5 * h * (-k * y * y)
+        small = half + 0.5 * h * (-k * half * half)
+        err = abs(big - small)
+        if err > tol and h > 1e-4:
+            h *= 0.5
+            continue
+        y = small
+        t += h
+        if err < tol / 4:
+            h *= 2
+    return y
+
+
+def first_passage(v, x0=0.0, barrier=10.0, dt=0.01):
+    x, t = x0, 0.0
+    for step in range(10000):
+        x += v * dt + 0.05 * sin(7 * t) * dt
+        t += dt
+        if x >= barrier:
+            return t - (x - barrier) / v  # interpolate back to the crossing
+    return t
+
+
+def loan_schedule(rate: float, principal: float = 10000.0, payment: float = 450.0) -> float:
+    months = 0
+    interest_paid = 0.0
+    balance = principal
+    while balance > 0 and months < 600:
+        interest = balance * rate / 12
+        interest_paid += interest
+        balance += interest - payment
+        months += 1
+    return interest_paid + balance
+
+
+def horner(coeffs, x):
+    acc = 0.0
+    for c in reversed(coeffs):
+        acc = acc * x + c
+    return acc
+
+
+def taylor_exp_error(x, terms=12):
+    approx = sum(x ** n / math.factorial(n) for n in range(terms))
+    return (approx - exp(x)) * 1e3 + horner([1.0, -0.5, 0.25, -0.125], x)
+
+
+def golden_section_min(a, lo=-2.0, hi=3.0, iters=60):
+    """The minimum value of (x - a)**2 + sin(3 x) found by golden-section search."""
+    f = lambda x: (x - a) ** 2 + sin(3 * x)
+    gr = (sqrt(5) - 1) / 2
+    c, d = hi - gr * (hi - lo), lo + gr * (hi - lo)
+    for _ in range(iters):
+        if f(c) < f(d):
+            hi = d
+        else:
+            lo = c
+        c, d = hi - gr * (hi - lo), lo + gr * (hi - lo)
+    return f(0.5 * (lo + hi))
+
+
+def elo_update(r_a, r_b, results=(1, 0, 1, 1, 0.5, 0, 1), K=32.0):
+    for s in results:
+        e_a = 1 / (1 + 10 ** ((r_b - r_a) / 400))
+        r_a, r_b = r_a + K * (s - e_a), r_b - K * (s - e_a)
+    return r_a - r_b
+
+
+def orbit_period_kepler(a_au, e=0.3):
+    mu_sun = 4 * pi ** 2  # AU^3 / yr^2
+    T = 2 * pi * sqrt(a_au ** 3 / mu_sun)
+    r_peri, r_apo = a_au * (1 - e), a_au * (1 + e)
+    v_peri = sqrt(mu_sun * (2 / r_peri - 1 / a_au))
+    return T + v_peri / 10 + (r_apo - r_peri)
+
+
+def mixing_tank(q_in, V=100.0, c_in=2.0, hours=10, dt=0.05):
+    c = 0.0
+    n = round(hours / dt)
+    for i in range(n):
+        dc = q_in / V * (c_in - c)
+        c = c + dt * dc
+    print(f"final concentration {c:.3f} after {n} steps")
+    return c
+
+
+def nested_helper_energy(m, k):
+    def omega():
+        return sqrt(k / m)
+
+    def energy(amplitude):
+        return 0.5 * m * (omega() * amplitude) ** 2
+
+    return sum(energy(a) for a in (0.1, 0.2, 0.4))
+
+
+PROGRAMS += [
+    Program(adaptive_euler, _u(0.5, 2.0)),
+    Program(first_passage, _u(2.0, 5.0)),
+    Program(loan_schedule, _u(0.03, 0.12)),
+    Program(horner, lambda rng: ([float(c) for c in rng.normal(size=6)], float(rng.uniform(-1, 1))), wrt=(0, 1)),
+    Program(taylor_exp_error, _u(-1.0, 1.5)),
+    Program(golden_section_min, _u(-1.0, 1.0)),
+    Program(elo_update, lambda rng: (float(rng.uniform(1400, 1600)), float(rng.uniform(1400, 1600))), wrt=(0, 1)),
+    Program(orbit_period_kepler, _u(0.5, 5.0)),
+    Program(mixing_tank, _u(1.0, 10.0)),
+    Program(nested_helper_energy, lambda rng: (float(rng.uniform(0.5, 2)), float(rng.uniform(1, 5))), wrt=(0, 1)),
+]
