@@ -91,6 +91,15 @@ class Values(Names, StructValues):
 
     def pack(self, val, node):
         """A tuple used as a value (an argument, say) becomes a packed tuple."""
+        if isinstance(val, DictVal) and val.cls is not None and val.whole is not None:
+            if not isinstance(val.whole, ir.Var):
+                val.whole = val.whole()
+            return val.whole
+        if isinstance(val, DictVal) and val.cls is not None:
+            raise self.error(f"an object of your class {val.cls.__name__} built in the "
+                             "function, used as a whole here (in a list or a container, "
+                             "say)", node, "srcdiff keeps its attributes one by one: read "
+                             "them, call its methods, or pass it to your own functions")
         if isinstance(val, DictVal):
             what = f"{val.origin} (a structured parameter)" if val.origin else \
                 "a dict built in the function"
@@ -244,6 +253,10 @@ class Values(Names, StructValues):
             written = ir.Opaque(self.resolver.written(node), {})  # e.g. math.pi, read live
             return FuncRef(obj, written) if is_user_function(obj) else written
         base = self.value(node.value, "t")
+        if getattr(base, "cls", None) is not None and node.attr not in base.attrs:
+            method = self.method_of(base, node.attr)  # `net.forward` of an object built here
+            if method is not None:
+                return method
         if isinstance(base, STRUCTS) and getattr(base, "attrs", None):
             got = attribute(base, node.attr)  # `model.W` of a dataclass parameter
             if got is None:
@@ -303,8 +316,11 @@ class Values(Names, StructValues):
             node = spread
         target = self.env.get(node.func.id) if isinstance(node.func, ast.Name) else None
         if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) and (
-                isinstance(self.env.get(node.func.value.id), ObjRef)):
+                isinstance(self.env.get(node.func.value.id), ObjRef)
+                or getattr(self.env.get(node.func.value.id), "cls", None) is not None):
             target = self.value(node.func, "t")  # `self.penalty(w)`
+        if getattr(target, "cls", None) is not None:  # `net(x)`, an object built here
+            target = self.method_of(target, "__call__")
         if isinstance(node.func, (ast.Subscript, ast.Call)):
             target = self.chosen(node.func)  # `ACTIVATIONS[name](z)`, `getattr(np, name)(z)`
         if isinstance(target, ObjRef):  # a callable object of the user's: its __call__
@@ -350,6 +366,11 @@ class Values(Names, StructValues):
         args = [self.value(a, "t") for a in node.args]
         kwargs = {k.arg: self.value(k.value, "t") for k in node.keywords}
         spelling = ast.unparse(node.func)
+        if found and isinstance(obj, type) and is_user_function(getattr(obj, "__init__", None)):
+            made = self.construct(obj, node, args, kwargs, hint)
+            if made is not None:  # used as a whole, it is the object built as written
+                made.whole = functools.partial(self.e_Call_kept, obj, node, args, kwargs, hint)
+                return made
         if found and is_user_function(obj):
             inlined = self.inline(obj, node, args, kwargs, hint)
             if inlined is not None:
@@ -378,6 +399,9 @@ class Values(Names, StructValues):
             return self.assign(_call_hint(hint, spelling, args), call, node)
         if isinstance(node.func, ast.Attribute):
             receiver = self.value(node.func.value, "t")
+            if getattr(receiver, "cls", None) is not None and (
+                    method := self.method_of(receiver, node.func.attr)) is not None:
+                return self.call_value(method, node, args, kwargs, hint)  # `Shift(3).apply(x)`
             if isinstance(receiver, DictVal):
                 return self.dict_method(receiver, node, args, kwargs)
             receiver = self.pack(receiver, node.func.value)
@@ -386,6 +410,14 @@ class Values(Names, StructValues):
         callee = self.opaque(node.func)
         return self.assign(hint, ir.Call(("opaque", spelling), callee, args, kwargs,
                                          spelling), node)
+
+    def e_Call_kept(self, obj, node, args, kwargs, hint):
+        """`obj(*args, **kwargs)` (lowered arguments) kept as a call."""
+        args = [self.pack(a, n) for a, n in zip(args, node.args)]
+        kwargs = {k.arg: self.pack(kwargs[k.arg], k.value) for k in node.keywords}
+        spelling = ast.unparse(node.func)
+        call = ir.Call(obj, self.resolver.written(node.func), args, kwargs, spelling)
+        return self.assign(_call_hint(hint, spelling, args), call, node)
 
     def sorted_items(self, node, hint):
         """`sorted(xs, key=k)` is `[xs[i] for i in order]`, `order` the permutation
@@ -517,7 +549,19 @@ class Values(Names, StructValues):
         self.env.update(saved)
         return result
 
+    def method_of(self, obj: DictVal, name: str):
+        """`obj.name` for an object of the user's class built in the function: its
+        method bound to obj, or None (not a plain method of the user's)."""
+        fn = next((vars(c)[name] for c in obj.cls.__mro__ if name in vars(c)), None)
+        if not is_user_function(fn):
+            return None
+        self.resolver.guards += method_guards(obj.cls, name)
+        return PartialVal(FuncRef(fn, None), [obj], {})
+
     def stmt(self, s) -> None:
+        raise NotImplementedError  # the statement half, lower.Lowerer
+
+    def construct(self, cls, node, args, kwargs, hint):
         raise NotImplementedError  # the statement half, lower.Lowerer
 
     def inline(self, helper, node, args, kwargs, hint):

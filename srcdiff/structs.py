@@ -31,12 +31,17 @@ class DictVal:
     a value: `d[k] = v` makes a new DictVal (the lowering refuses it when another
     name still holds the old one, which Python would change too). `attrs`: for a
     structured parameter's dataclass passed whole (unpack.py), attribute -> key;
-    `origin`: that parameter as the user wrote it (`params["enc"]`), for messages."""
+    `origin`: that parameter as the user wrote it (`params["enc"]`), for messages;
+    `cls`: for an object of the user's class built in the function (its attributes the
+    entries), that class, whose methods calls on it inline."""
 
-    def __init__(self, entries: dict, attrs: dict | None = None, origin: str | None = None):
+    def __init__(self, entries: dict, attrs: dict | None = None, origin: str | None = None,
+                 cls: type | None = None):
         self.entries = entries
         self.attrs = attrs
         self.origin = origin
+        self.cls = cls
+        self.whole = None  # for such an object: a function giving it as one value (or that)
 
 
 STRUCTS = (TupleVal, DictVal)
@@ -89,7 +94,7 @@ def rebuild(v, leaf):
             return TupleVal([go(e, path + (i,)) for i, e in enumerate(x.items)], x.attrs)
         if isinstance(x, DictVal):
             return DictVal({k: go(e, path + (k,)) for k, e in x.entries.items()}, x.attrs,
-                           x.origin)
+                           x.origin, x.cls)
         return leaf(path, x)
     return go(v, ())
 
