@@ -255,8 +255,13 @@ class Values(Names, StructValues):
         base = self.value(node.value, "t")
         if getattr(base, "cls", None) is not None and node.attr not in base.attrs:
             method = self.method_of(base, node.attr)  # `net.forward` of an object built here
-            if method is not None:
-                return method
+            if method is None:
+                raise self.error(
+                    f"reading .{node.attr} of an object of your class {base.cls.__name__} "
+                    "built in the function, which its __init__ does not set", node,
+                    "srcdiff reads such an object's attributes its __init__ sets, its "
+                    "methods, static methods and class constants (numbers, strings)")
+            return method
         if isinstance(base, STRUCTS) and getattr(base, "attrs", None):
             got = attribute(base, node.attr)  # `model.W` of a dataclass parameter
             if got is None:
@@ -319,8 +324,11 @@ class Values(Names, StructValues):
                 isinstance(self.env.get(node.func.value.id), ObjRef)
                 or getattr(self.env.get(node.func.value.id), "cls", None) is not None):
             target = self.value(node.func, "t")  # `self.penalty(w)`
-        if getattr(target, "cls", None) is not None:  # `net(x)`, an object built here
+        if (cls := getattr(target, "cls", None)) is not None:  # `net(x)`, an object built here
             target = self.method_of(target, "__call__")
+            if not isinstance(target, CALLABLES):
+                raise self.error(f"calling an object of your class {cls.__name__} that has "
+                                 "no __call__ method of yours", node)
         if isinstance(node.func, (ast.Subscript, ast.Call)):
             target = self.chosen(node.func)  # `ACTIVATIONS[name](z)`, `getattr(np, name)(z)`
         if isinstance(target, ObjRef):  # a callable object of the user's: its __call__
@@ -399,8 +407,8 @@ class Values(Names, StructValues):
             return self.assign(_call_hint(hint, spelling, args), call, node)
         if isinstance(node.func, ast.Attribute):
             receiver = self.value(node.func.value, "t")
-            if getattr(receiver, "cls", None) is not None and (
-                    method := self.method_of(receiver, node.func.attr)) is not None:
+            if getattr(receiver, "cls", None) is not None and isinstance(
+                    method := self.method_of(receiver, node.func.attr), CALLABLES):
                 return self.call_value(method, node, args, kwargs, hint)  # `Shift(3).apply(x)`
             if isinstance(receiver, DictVal):
                 return self.dict_method(receiver, node, args, kwargs)
@@ -551,12 +559,16 @@ class Values(Names, StructValues):
 
     def method_of(self, obj: DictVal, name: str):
         """`obj.name` for an object of the user's class built in the function: its
-        method bound to obj, or None (not a plain method of the user's)."""
+        method bound to obj, its static method, its class constant; None for anything
+        else (a property, a method not in the user's files)."""
         fn = next((vars(c)[name] for c in obj.cls.__mro__ if name in vars(c)), None)
-        if not is_user_function(fn):
+        static = isinstance(fn, staticmethod) and is_user_function(fn.__func__)
+        if not (static or is_user_function(fn) or isinstance(fn, inlining.CONST_TYPES)):
             return None
         self.resolver.guards += method_guards(obj.cls, name)
-        return PartialVal(FuncRef(fn, None), [obj], {})
+        if isinstance(fn, inlining.CONST_TYPES):
+            return ir.Const(fn)  # `self.SCALE`, a class constant
+        return FuncRef(fn.__func__, None) if static else PartialVal(FuncRef(fn, None), [obj], {})
 
     def stmt(self, s) -> None:
         raise NotImplementedError  # the statement half, lower.Lowerer

@@ -207,3 +207,37 @@ def test_objects_built_of_constants_stay_objects_used_as_a_whole(mode):
     np.testing.assert_allclose(got, 2 * (1.0 - 2.0) * x + 2 * x + 3.0, rtol=1e-12)  # hand
     with pytest.raises(srcdiff.SrcDiffError, match="building an object of your class Shift"):
         srcdiff.grad(object_of_a_differentiated_value_in_a_list, mode=mode)(x)
+
+
+class Scaled:
+    FACTOR = 3.0
+
+    def __init__(self, k):
+        self.k = k
+
+    @staticmethod
+    def square(x):
+        return x * x
+
+    @property
+    def k2(self):
+        return self.k ** 2
+
+    def value(self, x):
+        return self.FACTOR * self.square(self.k * x)
+
+
+def scaled_value(k, x):
+    return Scaled(k).value(x)
+
+
+def scaled_property(k):
+    return Scaled(k).k2
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_class_constant_and_a_static_method_of_an_object_built_inside(mode):
+    gk, gx = srcdiff.grad(scaled_value, wrt=(0, 1), mode=mode)(1.5, 2.0)
+    assert (gk, gx) == pytest.approx((3.0 * 2 * 1.5 * 2.0 ** 2, 3.0 * 2 * 1.5 ** 2 * 2.0))
+    with pytest.raises(srcdiff.SrcDiffError, match=r"reading \.k2 of an object of your class"):
+        srcdiff.grad(scaled_property, mode=mode)(1.5)
