@@ -30,7 +30,7 @@ from .source import parse_function
 from .runtime import HELPERS
 from .resolve import is_user_function
 from .structs import (CALLABLES, STRUCTS, DictVal, FuncRef, FuncVal, ObjRef, PartialVal, TupleVal,
-                      Undefined, leaves)
+                      Undefined, escape_error, leaves)
 
 RAISED = "<raised>"  # the env key set on a path that ended in `raise`
 
@@ -464,6 +464,8 @@ class Lowerer(Loops, Values):
         if isinstance(a, CALLABLES + (ObjRef,)) or isinstance(b, CALLABLES + (ObjRef,)):
             return Undefined(f"{words(name)} after an if whose branches make it different "
                              "functions")
+        if any(isinstance(v, DictVal) and v.escaped() for v in (a, b)):
+            return Undefined(escape_error(a if isinstance(a, DictVal) and a.escaped() else b))
         if isinstance(a, STRUCTS) or isinstance(b, STRUCTS):
             if isinstance(a, TupleVal) and isinstance(b, TupleVal) and len(a.items) == len(
                     b.items):

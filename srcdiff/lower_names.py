@@ -14,7 +14,7 @@ import operator
 
 from . import desugar, ir
 from .exprs import as_value
-from .structs import STRUCTS, DictVal, TupleVal, Undefined, holds
+from .structs import STRUCTS, DictVal, TupleVal, Undefined, escape_error, holds
 
 SETITEM = ("helper", "_setitem")
 APPEND = ("list", "append")
@@ -41,6 +41,8 @@ class Names:
             v = self.env[node.id]
             if isinstance(v, Undefined):
                 raise self.error(v.why, node)
+            if isinstance(v, DictVal) and v.escaped():
+                raise self.error(escape_error(v), node)
             if self.maybe_unbound(v) and ("bound", v.id) not in self.env:
                 self.check_bound(node.id, v, node)
             return v

@@ -43,6 +43,11 @@ class DictVal:
         self.cls = cls
         self.whole = None  # for such an object: a function giving it as one value (or that)
 
+    def escaped(self) -> bool:
+        """Whether this object built in the function was used as a whole: code kept as
+        written holds it and may change it, so its entries may no longer be its own."""
+        return self.cls is not None and self.whole is not None and not callable(self.whole)
+
 
 STRUCTS = (TupleVal, DictVal)
 
@@ -139,6 +144,11 @@ class PartialVal:
         self.func = func
         self.args = args
         self.kwargs = kwargs
+
+
+def escape_error(v) -> str:
+    return (f"an object of your class {v.cls.__name__} built in the function, used after it "
+            "was passed as a whole to code srcdiff keeps as written (which may change it)")
 
 
 class ObjRef:

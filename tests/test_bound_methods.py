@@ -241,3 +241,33 @@ def test_a_class_constant_and_a_static_method_of_an_object_built_inside(mode):
     assert (gk, gx) == pytest.approx((3.0 * 2 * 1.5 * 2.0 ** 2, 3.0 * 2 * 1.5 ** 2 * 2.0))
     with pytest.raises(srcdiff.SrcDiffError, match=r"reading \.k2 of an object of your class"):
         srcdiff.grad(scaled_property, mode=mode)(1.5)
+
+
+class Counter:
+    def __init__(self, k):
+        self.k = k
+
+    def bump(self):  # changes the object: not inlined, called on the object as written
+        self.k = self.k * 2
+        return self.k
+
+
+def bumped_then_read(x):
+    c = Counter(2.0)
+    c.bump()
+    return c.k * x
+
+
+def setattr_then_read(x):
+    c = Counter(2.0)
+    setattr(c, "k", 5.0)  # noqa: B010  (as a user may write it)
+    return c.k * x
+
+
+@pytest.mark.parametrize("f", [bumped_then_read, setattr_then_read])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_an_object_read_after_code_kept_as_written_had_it_is_refused(f, mode):
+    """Its attributes kept one by one would be stale after code that may change the object
+    (the derivative was 2.0; the function's is 4.0 and 5.0)."""
+    with pytest.raises(srcdiff.SrcDiffError, match="used after it was passed as a whole"):
+        srcdiff.grad(f, mode=mode)(1.5)
