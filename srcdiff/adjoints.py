@@ -72,10 +72,14 @@ class Adjoints:
         (`w, V = eigh(A)`) or a list of arrays (`np.split`), whose items differ in shape.
         Both are `_items` arrays, the form rules give the adjoint of a tuple argument
         (`cho_solve`'s `(c, lower)`), so that the two add item by item."""
-        if v.id in self.tuples or self.ctx.kind(v) == LIST:
+        if self.items(v):
             self.ctx.helpers.add("_zero_items")
             return ast.Call(exprs.name("_zero_items"), [pv(v)], [])
         return self.ctx.zeros_like(v)
+
+    def items(self, v: ir.Var) -> bool:
+        """Whether v's adjoint is an `_items` array (a tuple result or a list)."""
+        return v.id in self.tuples or self.ctx.kind(v) == LIST
 
     def adjref(self, v: ir.Var) -> Ref:
         return Ref("d", self.adj.leader(v))
@@ -209,13 +213,15 @@ class Adjoints:
                 self.ctx.shape_of_expr(st[1], self.ashapes), base_shape)
         elif self.adj.leader(base) not in self.owned:
             self.ashapes[ref.id] = shapes.broadcast(self.ashapes.get(ref.id), base_shape)
+        # an adjoint of items (a list's) has one per item already: `+ 0.0` copies it and
+        # its items, where `+ _zero_items(x)` fails for an empty x (its items' shape unknown)
+        pad = ast.Constant(0.0) if self.items(base) else self.zeros(base)
         if st is None:
             out.append(assign(ref, self.zeros(base)))
         elif isinstance(st, tuple):
-            out.append(assign(ref, ast.BinOp(st[1], ast.Add(), self.zeros(base))))
+            out.append(assign(ref, ast.BinOp(st[1], ast.Add(), pad)))
         elif self.adj.leader(base) not in self.owned:
-            out.append(assign(ref, ast.BinOp(self.adjref(base), ast.Add(),
-                                             self.zeros(base))))
+            out.append(assign(ref, ast.BinOp(self.adjref(base), ast.Add(), pad)))
         self.state[base.id] = "named"
         self.owned.add(self.adj.leader(base))
         self.floats[self.adjkey(base)] = False

@@ -231,3 +231,52 @@ def hoist(node: ast.expr, lowered_call, key) -> tuple[ast.expr, list]:
             return ast.copy_location(ast.Name(name, ast.Load()), n)
 
     return Hoist().visit(copy.deepcopy(node)), taken
+
+
+def init_as_dict(node: ast.FunctionDef) -> ast.FunctionDef | None:
+    """A class's `__init__` as a function building and returning the dict of the
+    attributes it sets: `self.k = v` -> `self["k"] = v`, reads likewise, `self = {}`
+    first and `return self` at every exit. None when `self` is used otherwise (a
+    method call on it, `super()`, passing it on): such an __init__ is not inlined."""
+    if not node.args.args:
+        return None
+    me = node.args.args[0].arg
+    node = copy.deepcopy(node)
+
+    class Attrs(ast.NodeTransformer):
+        def visit_Attribute(self, n):
+            if isinstance(n.value, ast.Name) and n.value.id == me:
+                return ast.copy_location(ast.Subscript(
+                    ast.copy_location(ast.Name(me, ast.Load()), n.value),
+                    ast.copy_location(ast.Constant(n.attr), n), n.ctx), n)
+            return self.generic_visit(n)
+
+        def visit_Return(self, n):
+            if n.value is not None:
+                return n  # (an __init__ returning a value is a TypeError when called)
+            made.append(ast.copy_location(ast.Name(me, ast.Load()), n))
+            return ast.copy_location(ast.Return(made[-1]), n)
+
+    made: list = []  # the `self` of each `return self`
+    node = Attrs().visit(node)
+    bases = {id(n.value) for n in ast.walk(node) if isinstance(n, ast.Subscript)}
+    bases |= {id(n) for n in made} | {id(node.args.args[0])}
+    for n in ast.walk(node):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Subscript) and isinstance(
+                n.func.value, ast.Name) and n.func.value.id == me:
+            return None  # `self.reset()`
+        if isinstance(n, ast.Name) and n.id == me and id(n) not in bases:
+            return None
+        if isinstance(n, (ast.FunctionDef, ast.Lambda)) and n is not node or isinstance(
+                n, ast.Name) and n.id == "super":
+            return None
+    stmts = body(node)
+    first = ast.copy_location(ast.Assign([ast.Name(me, ast.Store())], ast.Dict([], [])),
+                              stmts[0] if stmts else node)
+    last = ast.Return(ast.Name(me, ast.Load()))
+    ast.copy_location(last, stmts[-1] if stmts else node)
+    ast.copy_location(last.value, last)
+    ast.copy_location(first.targets[0], first)
+    ast.copy_location(first.value, first)
+    node.body = [first] + stmts + [last]
+    return node

@@ -31,7 +31,7 @@ from .source import parse_function
 from .runtime import HELPERS
 from .resolve import is_user_function
 from .structs import (CALLABLES, STRUCTS, DictVal, FuncRef, FuncVal, ObjRef, PartialVal, TupleVal,
-                      Undefined, leaves)
+                      Undefined, escape_error, leaves)
 
 RAISED = "<raised>"  # the env key set on a path that ended in `raise`
 
@@ -155,10 +155,27 @@ class Lowerer(Loops, Values):
             raise self.error("a path that reaches the end without `return`", node)
         return self.env.get(RET, ir.Const(None))  # (None: the helper always raises)
 
-    def inline(self, helper, node, args, kwargs, hint):
-        """Lower a call of the user's own function into this body. None when it
-        cannot be (recursion, unsupported code, no source): the call is then
-        kept as written, and differentiating through it is a located error."""
+    def construct(self, cls, node, args, kwargs, hint):
+        """`C(...)` of the user's class C whose `__init__` only sets attributes (reading
+        its arguments and the attributes it set): the object as a dict value of them
+        whose methods inline on it (`desugar.init_as_dict`). None otherwise: the call is
+        kept, and differentiating through it is a located error."""
+        init = next((vars(c)["__init__"] for c in cls.__mro__ if "__init__" in vars(c)),
+                    None)
+        custom = any(k in vars(c) for c in cls.__mro__[:-1] for k in (
+            "__new__", "__setattr__", "__getattr__", "__getattribute__", "__slots__"))
+        if custom or not is_user_function(init):
+            return None
+        got = self.inline(init, node, [ir.Const(None)] + args, kwargs, hint,
+                          rewrite=desugar.init_as_dict)
+        if not isinstance(got, DictVal):
+            return None
+        return DictVal(got.entries, {k: k for k in got.entries}, None, cls)
+
+    def inline(self, helper, node, args, kwargs, hint, rewrite=None):
+        """Lower a call of the user's own function into this body (its def as `rewrite`
+        gives it). None when it cannot be (recursion, unsupported code, no source): the
+        call is then kept as written, and differentiating through it is a located error."""
         why = inlining.why_not(helper, self.fn, self.stack, node, self.filename)
         if why is not None:
             self.inline_errors[id(helper)] = why
@@ -166,6 +183,8 @@ class Lowerer(Loops, Values):
         mark = len(self.out)
         try:
             hnode, filename = parse_function(helper)
+            if rewrite is not None and (hnode := rewrite(hnode)) is None:
+                return None
             env = inlining.bind_params(helper, hnode, args, kwargs, node, self.filename,
                                        lambda v, p: self.static_value(
                                            v, self.spelling.value(v, p)))
@@ -495,6 +514,8 @@ class Lowerer(Loops, Values):
         if isinstance(a, CALLABLES + (ObjRef,)) or isinstance(b, CALLABLES + (ObjRef,)):
             return Undefined(f"{words(name)} after an if whose branches make it different "
                              "functions")
+        if any(isinstance(v, DictVal) and v.escaped() for v in (a, b)):
+            return Undefined(escape_error(a if isinstance(a, DictVal) and a.escaped() else b))
         if isinstance(a, STRUCTS) or isinstance(b, STRUCTS):
             if isinstance(a, TupleVal) and isinstance(b, TupleVal) and len(a.items) == len(
                     b.items):
@@ -507,7 +528,8 @@ class Lowerer(Loops, Values):
                                 if k in a.entries and k in b.entries else Undefined(
                                     f"the entry {words(name)}[{k!r}], which only one branch "
                                     "of an if sets") for k in keys},
-                               a.attrs if a.attrs == b.attrs else None, a.origin)
+                               a.attrs if a.attrs == b.attrs else None, a.origin,
+                               a.cls if a.cls is b.cls else None)
             return Undefined(f"{words(name)} after an if whose branches make it different kinds "
                              "of value (a tuple or dict of another shape in one)")
         v = self.var("result" if name == RET else name, s)

@@ -18,7 +18,8 @@ import operator
 from . import checkpoint, desugar, ir
 from .lower_values import RET
 from .rules.table import lookup
-from .structs import (CALLABLES, STRUCTS, ObjRef, TupleVal, Undefined, at, children,
+from .structs import (CALLABLES, STRUCTS, DictVal, ObjRef, TupleVal, Undefined, at, children,
+                      escape_error,
                       holds, leaves, rebuild, same_shape)
 
 
@@ -148,6 +149,8 @@ class Loops:
         before = dict(self.env)  # (who holds an initial value: before any name is carried)
         for name in assigned_names(s.body) + ([self.brk_keys[-1]] if flag else []):
             start = self.env.get(name)
+            if isinstance(start, DictVal) and start.escaped():
+                raise self.error(escape_error(start), s)
             if name not in self.env or name in extra or any(
                     isinstance(leaf, (Undefined, ObjRef) + CALLABLES) for _, leaf in leaves(start)):
                 continue
@@ -198,6 +201,8 @@ class Loops:
             name, path = c.key if isinstance(c.key, tuple) else (c.key, ())
             start = outer_env.get(name, c.phi)  # (none: assigned only in the loop)
             after = body_env.get(name, start)
+            if isinstance(after, DictVal) and after.escaped():
+                raise self.error(escape_error(after), s)
             if path and not same_shape(after, start) or not path and isinstance(
                     after, STRUCTS):
                 raise self.error(f"{words(name)} changing kind inside the loop (a tuple or "

@@ -15,7 +15,7 @@ import operator
 from . import desugar, ir
 from .exprs import as_value
 from .rules.table import lookup
-from .structs import STRUCTS, DictVal, TupleVal, Undefined, holds
+from .structs import STRUCTS, DictVal, TupleVal, Undefined, escape_error, holds
 
 
 def writes_into(expr) -> bool:
@@ -49,6 +49,8 @@ class Names:
             v = self.env[node.id]
             if isinstance(v, Undefined):
                 raise self.error(v.why, node)
+            if isinstance(v, DictVal) and v.escaped():
+                raise self.error(escape_error(v), node)
             if self.maybe_unbound(v) and ("bound", v.id) not in self.env:
                 self.check_bound(node.id, v, node)
             return v

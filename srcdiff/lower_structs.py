@@ -64,7 +64,7 @@ class StructValues:
             who = f"the name {others[0]!r}" if others else "the caller"
             raise self.error(f"changing the dict {name!r} that {who} also holds",
                              target, "build a new dict instead")
-        self.env[name] = DictVal({**old.entries, key: val}, old.attrs, old.origin)
+        self.env[name] = DictVal({**old.entries, key: val}, old.attrs, old.origin, old.cls)
 
     def key(self, node):
         """A dict key: a constant (`"a"`, `1`, a constant name)."""

@@ -31,7 +31,7 @@ from .resolve import Resolver, is_user_function, method_guards
 from .rules.table import lookup
 from .source import loc_of, unsupported
 from .structs import (CALLABLES, STRUCTS, DictVal, FuncRef, FuncVal, ObjRef, PartialVal,
-                      record_defaults, record_fields, record_method,
+                      record_defaults, record_fields,
                       TupleVal, Undefined, attribute)
 
 RET = "<return>"  # the env key of the value a path returns
@@ -99,6 +99,15 @@ class Values(Names, StructValues):
 
     def pack(self, val, node):
         """A tuple used as a value (an argument, say) becomes a packed tuple."""
+        if isinstance(val, DictVal) and val.cls is not None and val.whole is not None:
+            if not isinstance(val.whole, ir.Var):
+                val.whole = val.whole()
+            return val.whole
+        if isinstance(val, DictVal) and val.cls is not None:
+            raise self.error(f"an object of your class {val.cls.__name__} built in the "
+                             "function, used as a whole here (in a list or a container, "
+                             "say)", node, "srcdiff keeps its attributes one by one: read "
+                             "them, call its methods, or pass it to your own functions")
         if isinstance(val, DictVal):
             what = f"{val.origin} (a structured parameter)" if val.origin else \
                 "a dict built in the function"
@@ -252,6 +261,15 @@ class Values(Names, StructValues):
             written = ir.Opaque(self.resolver.written(node), {})  # e.g. math.pi, read live
             return FuncRef(obj, written) if is_user_function(obj) else written
         base = self.value(node.value, "t")
+        if getattr(base, "cls", None) is not None and node.attr not in base.attrs:
+            method = self.method_of(base, node.attr)  # `net.forward` of an object built here
+            if method is None:
+                raise self.error(
+                    f"reading .{node.attr} of an object of your class {base.cls.__name__} "
+                    "built in the function, which its __init__ does not set", node,
+                    "srcdiff reads such an object's attributes its __init__ sets, its "
+                    "methods, static methods and class constants (numbers, strings)")
+            return method
         if isinstance(base, STRUCTS) and getattr(base, "attrs", None):
             got = attribute(base, node.attr)  # `model.W` of a dataclass parameter
             if got is None:
@@ -311,13 +329,16 @@ class Values(Names, StructValues):
             node = spread
         target = self.env.get(node.func.id) if isinstance(node.func, ast.Name) else None
         if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) and (
-                isinstance(self.env.get(node.func.value.id), ObjRef)):
+                isinstance(self.env.get(node.func.value.id), ObjRef)
+                or getattr(self.env.get(node.func.value.id), "cls", None) is not None):
             target = self.value(node.func, "t")  # `self.penalty(w)`
+        if (cls := getattr(target, "cls", None)) is not None:  # `net(x)`, an object built here
+            target = self.method_of(target, "__call__")
+            if not isinstance(target, CALLABLES):
+                raise self.error(f"calling an object of your class {cls.__name__} that has "
+                                 "no __call__ method of yours", node)
         if isinstance(node.func, (ast.Subscript, ast.Call)):
             target = self.chosen(node.func)  # `ACTIVATIONS[name](z)`, `getattr(np, name)(z)`
-        if isinstance(target, STRUCTS) and is_user_function(call := record_method(
-                target, "__call__")):  # a record built in f, called: its __call__
-            target = PartialVal(FuncRef(call, None), [target], {})
         if isinstance(target, ObjRef):  # a callable object of the user's: its __call__
             call = next((vars(c)["__call__"] for c in type(target.obj).__mro__
                          if "__call__" in vars(c)), None)
@@ -361,6 +382,11 @@ class Values(Names, StructValues):
         args = [self.value(a, "t") for a in node.args]
         kwargs = {k.arg: self.value(k.value, "t") for k in node.keywords}
         spelling = ast.unparse(node.func)
+        if found and isinstance(obj, type) and is_user_function(getattr(obj, "__init__", None)):
+            made = self.construct(obj, node, args, kwargs, hint)
+            if made is not None:  # used as a whole, it is the object built as written
+                made.whole = functools.partial(self.e_Call_kept, obj, node, args, kwargs, hint)
+                return made
         if found and is_user_function(obj):
             inlined = self.inline(obj, node, args, kwargs, hint)
             if inlined is not None:
@@ -391,10 +417,9 @@ class Values(Names, StructValues):
             return self.assign(_call_hint(hint, spelling, args), call, node)
         if isinstance(node.func, ast.Attribute):
             receiver = self.value(node.func.value, "t")
-            method = record_method(receiver, node.func.attr)
-            if is_user_function(method):  # `Lin(W).apply(x)`: the user's method, inlined
-                return self.call_value(FuncRef(method, None), node, [receiver] + args,
-                                       kwargs, hint)
+            if getattr(receiver, "cls", None) is not None and isinstance(
+                    method := self.method_of(receiver, node.func.attr), CALLABLES):
+                return self.call_value(method, node, args, kwargs, hint)  # `Shift(3).apply(x)`
             if isinstance(receiver, DictVal):
                 return self.dict_method(receiver, node, args, kwargs)
             receiver = self.pack(receiver, node.func.value)
@@ -421,6 +446,14 @@ class Values(Names, StructValues):
         if issubclass(cls, tuple):
             return TupleVal(values, {f: i for i, f in enumerate(fields)}, cls=cls)
         return DictVal(dict(zip(fields, values)), {f: f for f in fields}, cls=cls)
+
+    def e_Call_kept(self, obj, node, args, kwargs, hint):
+        """`obj(*args, **kwargs)` (lowered arguments) kept as a call."""
+        args = [self.pack(a, n) for a, n in zip(args, node.args)]
+        kwargs = {k.arg: self.pack(kwargs[k.arg], k.value) for k in node.keywords}
+        spelling = ast.unparse(node.func)
+        call = ir.Call(obj, self.resolver.written(node.func), args, kwargs, spelling)
+        return self.assign(_call_hint(hint, spelling, args), call, node)
 
     def sorted_items(self, node, hint):
         """`sorted(xs, key=k)` is `[xs[i] for i in order]`, `order` the permutation
@@ -552,7 +585,23 @@ class Values(Names, StructValues):
         self.env.update(saved)
         return result
 
+    def method_of(self, obj: DictVal, name: str):
+        """`obj.name` for an object of the user's class built in the function: its
+        method bound to obj, its static method, its class constant; None for anything
+        else (a property, a method not in the user's files)."""
+        fn = next((vars(c)[name] for c in obj.cls.__mro__ if name in vars(c)), None)
+        static = isinstance(fn, staticmethod) and is_user_function(fn.__func__)
+        if not (static or is_user_function(fn) or isinstance(fn, inlining.CONST_TYPES)):
+            return None
+        self.resolver.guards += method_guards(obj.cls, name)
+        if isinstance(fn, inlining.CONST_TYPES):
+            return ir.Const(fn)  # `self.SCALE`, a class constant
+        return FuncRef(fn.__func__, None) if static else PartialVal(FuncRef(fn, None), [obj], {})
+
     def stmt(self, s) -> None:
+        raise NotImplementedError  # the statement half, lower.Lowerer
+
+    def construct(self, cls, node, args, kwargs, hint):
         raise NotImplementedError  # the statement half, lower.Lowerer
 
     def inline(self, helper, node, args, kwargs, hint):

@@ -9,7 +9,6 @@ when the code is lowered; where it could differ at run time the lowering refuses
 """
 from __future__ import annotations
 
-import types
 from dataclasses import MISSING as MISSING_FIELD
 
 
@@ -35,14 +34,22 @@ class DictVal:
     a value: `d[k] = v` makes a new DictVal (the lowering refuses it when another
     name still holds the old one, which Python would change too). `attrs`: for a
     structured parameter's dataclass passed whole (unpack.py), attribute -> key;
-    `origin`: that parameter as the user wrote it (`params["enc"]`), for messages."""
+    `origin`: that parameter as the user wrote it (`params["enc"]`), for messages;
+    `cls`: for an object of the user's class built in the function (its attributes the
+    entries), that class, whose methods calls on it inline."""
 
     def __init__(self, entries: dict, attrs: dict | None = None, origin: str | None = None,
-                 cls=None):
+                 cls: type | None = None):
         self.entries = entries
         self.attrs = attrs
         self.origin = origin
-        self.cls = cls  # a dataclass built in f (its methods are the user's code)
+        self.cls = cls
+        self.whole = None  # for such an object: a function giving it as one value (or that)
+
+    def escaped(self) -> bool:
+        """Whether this object built in the function was used as a whole: code kept as
+        written holds it and may change it, so its entries may no longer be its own."""
+        return self.cls is not None and self.whole is not None and not callable(self.whole)
 
 
 STRUCTS = (TupleVal, DictVal)
@@ -95,7 +102,7 @@ def rebuild(v, leaf):
             return TupleVal([go(e, path + (i,)) for i, e in enumerate(x.items)], x.attrs)
         if isinstance(x, DictVal):
             return DictVal({k: go(e, path + (k,)) for k, e in x.entries.items()}, x.attrs,
-                           x.origin)
+                           x.origin, x.cls)
         return leaf(path, x)
     return go(v, ())
 
@@ -140,6 +147,11 @@ class PartialVal:
         self.func = func
         self.args = args
         self.kwargs = kwargs
+
+
+def escape_error(v) -> str:
+    return (f"an object of your class {v.cls.__name__} built in the function, used after it "
+            "was passed as a whole to code srcdiff keeps as written (which may change it)")
 
 
 class ObjRef:
@@ -188,14 +200,3 @@ def _generated(method) -> bool:
     code = getattr(method, "__code__", None)
     return code is not None and code.co_filename == "<string>"
 
-
-def record_method(v, name: str):
-    """The user's method `name` of a record built in f (`Lin(W).apply`), or None."""
-    cls = getattr(v, "cls", None)
-    fn = vars_lookup(cls, name) if cls is not None else None
-    return fn if isinstance(fn, types.FunctionType) else None
-
-
-def vars_lookup(cls, name: str):
-    """`name` as the class defines it (not an instance's), through its bases."""
-    return next((vars(c)[name] for c in cls.__mro__ if name in vars(c)), None)

@@ -145,3 +145,129 @@ def test_an_attribute_of_the_object_has_the_kind_of_its_value_now():
     np.testing.assert_allclose(g(w, X, y), 2 * X.T @ (X @ w - y) / 5 + 1.0 * w, rtol=1e-12)
     m.lam = np.float64(0.5)  # another type: the kinds it was built for no longer hold
     np.testing.assert_allclose(g(w, X, y), 2 * X.T @ (X @ w - y) / 5 + 1.0 * w, rtol=1e-12)
+
+
+# ----- objects of the user's classes built in the function (found by the corpus5 programs)
+class Layer:
+    def __init__(self, W, b, scale=1.0):
+        self.W, self.b = W, b
+        self.scale = scale * np.sum(W * W)
+
+    def pre(self, x):
+        return x @ self.W + self.b
+
+    def __call__(self, x):
+        return np.tanh(self.pre(x)) * self.scale
+
+
+class Shift:
+    def __init__(self, c):
+        self.c = c
+
+    def apply(self, x):
+        return x + self.c
+
+
+def two_layers(W1, b1, W2, X):
+    first, second = Layer(W1, b1), Layer(W2, 0.0, scale=0.5)
+    return np.sum(second(first(X)) ** 2)
+
+
+def objects_of_constants_in_a_list(x):
+    shifts = [Shift(1.0), Shift(-2.0)]  # used as a whole: the objects themselves
+    return sum(np.sum(s.c * x ** 2) for s in shifts) + Shift(3.0).apply(x) @ x
+
+
+def object_of_a_differentiated_value_in_a_list(x):
+    shifts = [Shift(x), Shift(2 * x)]
+    return np.sum(shifts[0].c)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_an_object_built_in_the_function_from_differentiated_values(mode):
+    rng = np.random.default_rng(5)
+    args = [rng.normal(size=(3, 4)), rng.normal(size=4), rng.normal(size=(4, 2)),
+            rng.normal(size=(5, 3))]
+    got = srcdiff.grad(two_layers, wrt=(0, 1, 2), mode=mode)(*args)
+    h = 1e-6
+    for i in range(3):
+        want = np.zeros_like(args[i])
+        for k in range(args[i].size):
+            up, dn = [a.copy() for a in args], [a.copy() for a in args]
+            up[i].flat[k] += h
+            dn[i].flat[k] -= h
+            want.flat[k] = (two_layers(*up) - two_layers(*dn)) / (2 * h)
+        np.testing.assert_allclose(got[i], want, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_objects_built_of_constants_stay_objects_used_as_a_whole(mode):
+    x = np.array([0.5, -1.0, 2.0])
+    got = srcdiff.grad(objects_of_constants_in_a_list, mode=mode)(x)
+    np.testing.assert_allclose(got, 2 * (1.0 - 2.0) * x + 2 * x + 3.0, rtol=1e-12)  # hand
+    with pytest.raises(srcdiff.SrcDiffError, match="building an object of your class Shift"):
+        srcdiff.grad(object_of_a_differentiated_value_in_a_list, mode=mode)(x)
+
+
+class Scaled:
+    FACTOR = 3.0
+
+    def __init__(self, k):
+        self.k = k
+
+    @staticmethod
+    def square(x):
+        return x * x
+
+    @property
+    def k2(self):
+        return self.k ** 2
+
+    def value(self, x):
+        return self.FACTOR * self.square(self.k * x)
+
+
+def scaled_value(k, x):
+    return Scaled(k).value(x)
+
+
+def scaled_property(k):
+    return Scaled(k).k2
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_class_constant_and_a_static_method_of_an_object_built_inside(mode):
+    gk, gx = srcdiff.grad(scaled_value, wrt=(0, 1), mode=mode)(1.5, 2.0)
+    assert (gk, gx) == pytest.approx((3.0 * 2 * 1.5 * 2.0 ** 2, 3.0 * 2 * 1.5 ** 2 * 2.0))
+    with pytest.raises(srcdiff.SrcDiffError, match=r"reading \.k2 of an object of your class"):
+        srcdiff.grad(scaled_property, mode=mode)(1.5)
+
+
+class Counter:
+    def __init__(self, k):
+        self.k = k
+
+    def bump(self):  # changes the object: not inlined, called on the object as written
+        self.k = self.k * 2
+        return self.k
+
+
+def bumped_then_read(x):
+    c = Counter(2.0)
+    c.bump()
+    return c.k * x
+
+
+def setattr_then_read(x):
+    c = Counter(2.0)
+    setattr(c, "k", 5.0)  # noqa: B010  (as a user may write it)
+    return c.k * x
+
+
+@pytest.mark.parametrize("f", [bumped_then_read, setattr_then_read])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_an_object_read_after_code_kept_as_written_had_it_is_refused(f, mode):
+    """Its attributes kept one by one would be stale after code that may change the object
+    (the derivative was 2.0; the function's is 4.0 and 5.0)."""
+    with pytest.raises(srcdiff.SrcDiffError, match="used after it was passed as a whole"):
+        srcdiff.grad(f, mode=mode)(1.5)

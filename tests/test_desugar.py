@@ -122,3 +122,22 @@ def test_hoist_takes_out_the_calls_it_is_told_to():
     rest, taken = _hoisted("h(x) > g(x) + h(y)", lowered=lambda c: c.func.id == "h")
     assert rest == "__call0 > g(x) + __call1"
     assert taken == [("__call0", "h(x)", False), ("__call1", "h(y)", False)]
+
+
+_INITS = {
+    "plain": "def __init__(self, k, rest=1.0):\n    self.k, self.rest = k, rest\n"
+             "    if rest > 2:\n        return\n    self.k2 = self.k * 2\n",
+    "calls a method": "def __init__(self, k):\n    self.k = k\n    self.reset()\n",
+    "passes self on": "def __init__(self, k):\n    self.k = k\n    register(self)\n",
+    "super": "def __init__(self, k):\n    super().__init__()\n    self.k = k\n",
+}
+
+
+def test_init_as_dict_returns_the_attributes_it_sets_or_refuses():
+    node = desugar.init_as_dict(ast.parse(_INITS["plain"]).body[0])
+    ns: dict = {}
+    exec(compile(ast.fix_missing_locations(ast.Module([node], [])), "<init>", "exec"), ns)
+    assert ns["__init__"](None, 3.0) == {"k": 3.0, "rest": 1.0, "k2": 6.0}
+    assert ns["__init__"](None, 3.0, rest=5.0) == {"k": 3.0, "rest": 5.0}  # (early return)
+    for key in ("calls a method", "passes self on", "super"):
+        assert desugar.init_as_dict(ast.parse(_INITS[key]).body[0]) is None, key

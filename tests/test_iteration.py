@@ -160,3 +160,33 @@ def test_enumerate_with_start(mode):
         dn[k] -= h
         fd = (discounted(0.1, tuple(up), 2) - discounted(0.1, tuple(dn), 2)) / (2 * h)
         assert np.isclose(got[1][k], fd, rtol=1e-7)
+
+
+def _orthonormal_volume(V):
+    Q = []
+    vol = 1.0
+    for i in range(V.shape[1]):
+        v = V[:, i].copy()
+        for q in Q:  # empty on the first pass
+            v = v - (q @ v) * q
+        nv = np.linalg.norm(v)
+        vol *= nv
+        Q.append(v / nv)
+    return vol
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_loop_over_a_list_of_arrays_growing_from_empty(mode):
+    """Gram-Schmidt: the adjoint of the list Q, made a buffer to add into before the
+    inner loop, added `_zero_items(Q)` to it, which for the empty Q has no item shape
+    (a ValueError from broadcasting (0, 8) with (0,), found by the corpus5 programs)."""
+    V = np.random.default_rng(3).normal(size=(8, 4))
+    h = 1e-6
+    want = np.zeros_like(V)
+    for k in range(V.size):
+        e = np.zeros(V.size)
+        e[k] = h
+        e = e.reshape(V.shape)
+        want.flat[k] = (_orthonormal_volume(V + e) - _orthonormal_volume(V - e)) / (2 * h)
+    got = srcdiff.grad(_orthonormal_volume, mode=mode)(V)
+    np.testing.assert_allclose(got, want, rtol=1e-5)

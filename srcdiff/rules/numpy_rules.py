@@ -25,6 +25,7 @@ Conventions at kinks, as in JAX:
   have zero derivative.
 """
 import ast
+import functools
 import operator
 
 import numpy as np
@@ -33,7 +34,7 @@ from .. import ir, shapes
 from ..errors import NotDifferentiableError
 from .scalar import pow_rule
 from .table import (
-    ELEMENTWISE, REDUCE, RULES, UNKNOWN, Rule, _scale, add, defelementwise, defzero,
+    ELEMENTWISE, REDUCE, RULES, UNKNOWN, Rule, add, defelementwise, defzero,
     lookup)
 
 E = defelementwise
@@ -139,45 +140,63 @@ E(np.arctan2, "np.arctan2", "y x", "x / (x * x + y * y)", "-y / (x * x + y * y)"
 E(np.hypot, "np.hypot", "x y", "x / ans", "y / ans")
 E(np.logaddexp, "np.logaddexp", "a b", "np.exp(a - ans)", "np.exp(b - ans)")
 E(np.logaddexp2, "np.logaddexp2", "a b", "np.exp2(a - ans)", "np.exp2(b - ans)")
-for _f in (np.maximum, np.fmax):
-    E(_f, "np." + _f.__name__, "a b", "(a > b) + 0.5 * (a == b)", "(b > a) + 0.5 * (a == b)")
-for _f in (np.minimum, np.fmin):
-    E(_f, "np." + _f.__name__, "a b", "(a < b) + 0.5 * (a == b)", "(b < a) + 0.5 * (a == b)")
 
 
-def _elementwise(keys, spec, partials: dict):
-    """Like `defelementwise`, with partials that are functions of the bound args."""
-    def mode(g, d):
-        return lambda b: _scale(g, d(b)) if d(b) is not None else None
-    R(keys, spec, {p: mode("g", d) for p, d in partials.items()},
-      {p: mode("t", d) for p, d in partials.items()}, out_kind=ELEMENTWISE, broadcast=True)
+def _select(g: str, wins: str, tie: str) -> str:
+    """g where the operand wins, half of it at a tie, else an exact 0: a selection, not
+    a product with a 0/1 mask, so that the operand not selected gets 0 even where g is
+    inf (`np.sqrt(np.maximum(v, 0.0))` at v < 0: inf * 0 would be nan)."""
+    return f"np.where({wins}, {g}, np.where({tie}, 0.5 * {g}, 0.0))"
+
+
+def _selected(wins: str):
+    """maximum's (minimum's) vjp and jvp, by `_select`."""
+    other = {">": "<", "<": ">"}[wins]
+    return ({"a": _select("g", f"a {wins} b", "a == b"),
+             "b": _select("g", f"a {other} b", "a == b")},
+            {"a": _select("t", f"a {wins} b", "a == b"),
+             "b": _select("t", f"a {other} b", "a == b")})
+
+
+for _f, _wins in ((np.maximum, ">"), (np.fmax, ">"), (np.minimum, "<"), (np.fmin, "<")):
+    R(_f, "a b", *_selected(_wins), out_kind=ELEMENTWISE, broadcast=True)
 
 
 def _clip(lo, hi):
-    """The partials of clip(a, lo, hi) = minimum(maximum(a, lo), hi), JAX's ties."""
-    def above(u, v):  # d maximum(u, v) / du
-        return f"((({u}) > {v}) + 0.5 * (({u}) == {v}))"
+    """clip(a, lo, hi) = minimum(maximum(a, lo), hi), JAX's ties: each operand's
+    contribution through the two selections (`_select`), as functions of (g, bound args)."""
+    def above(u, v):  # through maximum(u, v), to u
+        return lambda g: _select(g, f"{u} > {v}", f"{u} == {v}")
 
-    def below(u, v):  # d minimum(u, v) / du
-        return f"((({u}) < {v}) + 0.5 * (({u}) == {v}))"
+    def below(u, v):  # through minimum(u, v), to u
+        return lambda g: _select(g, f"{u} < {v}", f"{u} == {v}")
 
-    def prod(*fs):
-        return " * ".join(f for f in fs if f) or None
+    def chain(g, *steps):
+        for step in reversed([s for s in steps if s]):
+            g = step(g)
+        return g
 
-    def da(b):
-        return prod(_passed(b, lo) and above("a", lo), _passed(b, hi) and below("a", hi))
+    def da(g, b):
+        if _passed(b, lo) and _passed(b, hi):  # the two selections as one, to read
+            return (f"np.where(({lo} <= a) & (a <= {hi}), {g} * (1 - 0.5 * (a == {lo})) "
+                    f"* (1 - 0.5 * (a == {hi})), 0.0)")
+        return chain(g, _passed(b, lo) and above("a", lo), _passed(b, hi) and below("a", hi))
 
-    def dlo(b):
-        return prod(above(lo, "a"), _passed(b, hi) and below(lo, hi)) if _passed(b, lo) else None
+    def dlo(g, b):
+        return chain(g, above(lo, "a"), _passed(b, hi) and below(lo, hi)) if _passed(
+            b, lo) else None
 
-    def dhi(b):
+    def dhi(g, b):
         m = f"np.maximum(a, {lo})" if _passed(b, lo) else "a"
-        return below(hi, m) if _passed(b, hi) else None
-    return {"a": da, lo: dlo, hi: dhi}
+        return below(hi, m)(g) if _passed(b, hi) else None
+    parts = {"a": da, lo: dlo, hi: dhi}
+    return ({p: functools.partial(d, "g") for p, d in parts.items()},
+            {p: functools.partial(d, "t") for p, d in parts.items()})
 
 
-_elementwise(np.clip, "a a_min=None a_max=None", _clip("a_min", "a_max"))
-_elementwise(M("clip"), "a min=None max=None", _clip("min", "max"))
+R(np.clip, "a a_min=None a_max=None", *_clip("a_min", "a_max"), out_kind=ELEMENTWISE,
+  broadcast=True)
+R(M("clip"), "a min=None max=None", *_clip("min", "max"), out_kind=ELEMENTWISE, broadcast=True)
 R(np.where, "condition x=None y=None",
   {"x": "np.where(condition, g, 0.0)", "y": "np.where(condition, 0.0, g)"},
   {"x": "np.where(condition, t, 0.0)", "y": "np.where(condition, 0.0, t)"},
@@ -505,5 +524,5 @@ for _key in (A("T"), M("reshape"), M("ravel"), M("transpose"), M("swapaxes"), M(
 # returned or updated in place without a copy; adjoints.is_fresh) -----
 # (tensordot, einsum, kron: linalg.py; diff: shaping.py)
 for _key in (np.sum, np.outer, np.dot, np.zeros, np.ones, np.full, np.cumsum, np.zeros_like,
-             np.ones_like):
+             np.ones_like, np.where):
     RULES[_key].new_array = True
