@@ -65,8 +65,8 @@ def resolve_wrt(f, wrt: Wrt, allow_none=False) -> tuple[tuple[int, ...], bool]:
     names = _params(f)
     positional = [p.name for p in signature_of(f).parameters.values()
                   if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    if wrt is None and allow_none:
-        return tuple(range(len(positional))), True
+    if wrt is None and allow_none:  # (a primitive's own options are not operands)
+        return tuple(range(getattr(f, "__srcdiff_operands__", len(positional)))), True
     as_tuple = isinstance(wrt, (tuple, list))
     items = list(wrt) if as_tuple else [wrt]
     if not items:
@@ -486,9 +486,11 @@ class JVP:
         self._fn = _function(f)
         self._positional = [p for p in signature_of(self._fn).parameters.values()
                             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        self._idx = tuple(range(len(self._positional))) if idx is None else tuple(idx)
+        self._idx = tuple(range(getattr(self._fn, "__srcdiff_operands__", len(
+            self._positional)))) if idx is None else tuple(idx)
         transform.lowered(self._fn)  # unsupported code is reported here
         self._last = None
+        self._narrowed = {}  # idx without the settings given a None tangent -> JVP
         # jvp(grad(f)) of a loop, tangent in the gradient's parameter only: H v, by hvp
         # (one reverse sweep over f's tangent code, not one tangent sweep per element)
         self._products = HVP(f._fn, f.wrt[0], checkpoint=f._checkpoint) if (
@@ -524,6 +526,13 @@ class JVP:
             if not any(np.any(t) for j, t in enumerate(tangents) if j != w) and (
                     not tree_api.structured(primals, self._idx)):
                 return self.primal(*primals), self._products(*primals, tangents[w])
+        held = [i for i in self._idx if tangents[i] is None and isinstance(primals[i], (
+            str, int, np.integer))]  # a setting (mode="edge", a width) given no tangent
+        if held:
+            idx = tuple(i for i in self._idx if i not in held)
+            if idx not in self._narrowed:
+                self._narrowed[idx] = JVP(self.primal, idx)
+            return self._narrowed[idx].push(primals, tuple(tangents[i] for i in idx))
         return self.push(primals, tangents)
 
     def push(self, primals, tangents):
@@ -547,7 +556,7 @@ class JVP:
             if np.iscomplexobj(t):
                 raise SrcDiffError(f"the tangent of {spec.name!r} is complex; srcdiff "
                                    f"does not support complex inputs")
-            ts.append(np.array(t, dtype=float) if isinstance(p, np.ndarray) else (
+            ts.append(np.array(t, dtype=float) if isinstance(p, (np.ndarray, list, tuple)) else (
                 t if isinstance(t, (float, np.ndarray)) else float(t)))
         built = self._last = transform.build("forward", self._fn, self._idx, "jvp", primals)
         code = built.fn.__code__

@@ -118,15 +118,16 @@ def primitive_shim(fn):
     if hit is not None:
         return hit
     rule = lookup(fn)
-    if rule is None or rule.varargs or not rule.derivative or rule.zero:
+    if rule is None or not rule.derivative or rule.varargs and not rule.zero:
         return None
     params = [p for p in rule.params if p not in rule.defaults or p not in
-              _OPTIONS_NOT_FORWARDED]
+              _OPTIONS_NOT_FORWARDED] if not rule.varargs else _operands(fn)
     if not params or not all(p.isidentifier() for p in params):
         return None
     name = getattr(fn, "__name__", "f")
     name = name if name.isidentifier() and name not in params else "f"
     defaults = {p: rule.defaults[p] for p in params if p in rule.defaults}
+    real = {}
     try:  # the function's own defaults where it has a signature (the rule's say only
         real = inspect.signature(fn).parameters  # whether an option was passed)
         defaults.update({p: real[p].default for p in defaults
@@ -135,15 +136,20 @@ def primitive_shim(fn):
         pass
     literal = {p: repr(d) for p, d in defaults.items() if _literal(d)}
     spelled = rule.name if _names(rule.name, fn) else "primitive"
-    # options (from the first one with no derivative and no float default: axis,
-    # keepdims) are keyword-only, so that vjp's wrt=None differentiates the operands
-    # (and norm.pdf's loc and scale) alone
+    # the operands are the parameters before the first option with no derivative and
+    # no float default (axis, keepdims): vjp's wrt=None differentiates them (and
+    # norm.pdf's loc and scale) alone. Options may be passed by position as far as
+    # the function's own signature takes them in the same order (np.pad(x, 1,
+    # "constant")); the rest are keyword-only
     diff = set(rule.vjp) | set(rule.jvp)
     cut = next((i for i, p in enumerate(params) if p in defaults and p not in diff
                 and not isinstance(defaults[p], float)), len(params))
+    order = [p for p, v in real.items() if v.kind == v.POSITIONAL_OR_KEYWORD]
+    pos = next((i for i in range(cut, len(params)) if i >= len(order) or order[i] != params[i]),
+               len(params)) if order[:cut] == params[:cut] else cut
     spell = [p if p not in defaults else f"{p}={literal.get(p, f'__srcdiff_default_{p}')}"
              for p in params]
-    sig = ", ".join(spell[:cut] + (["*"] + spell[cut:] if cut < len(params) else []))
+    sig = ", ".join(spell[:pos] + (["*"] + spell[pos:] if pos < len(params) else []))
     call = ", ".join(p if p not in defaults else f"{p}={p}" for p in params)
     held = "".join(f"__srcdiff_default_{p}, " for p in defaults if p not in literal)
     text = (f"def __srcdiff_primitive(primitive, {held}):\n"
@@ -153,8 +159,21 @@ def primitive_shim(fn):
     namespace = {"np": np, "math": math}
     shim = closure_function(text, f"<srcdiff: the primitive {rule.name}>", namespace, fn,
                             *(d for p, d in defaults.items() if p not in literal))
+    shim.__srcdiff_operands__ = cut
     _PRIMITIVE_SHIMS[fn] = shim
     return shim
+
+
+def _operands(fn) -> list:
+    """The operands of a function whose rule says only that its derivative is zero
+    (np.sign, np.floor): a ufunc's inputs, or the parameters without a default."""
+    if isinstance(fn, np.ufunc):
+        return ["x"] if fn.nin == 1 else [f"x{i + 1}" for i in range(fn.nin)]
+    try:
+        return [p.name for p in inspect.signature(fn).parameters.values()
+                if p.kind == p.POSITIONAL_OR_KEYWORD and p.default is p.empty]
+    except (TypeError, ValueError):
+        return []
 
 
 def _literal(v) -> bool:
