@@ -526,8 +526,9 @@ class JVP:
             if not any(np.any(t) for j, t in enumerate(tangents) if j != w) and (
                     not tree_api.structured(primals, self._idx)):
                 return self.primal(*primals), self._products(*primals, tangents[w])
-        held = [i for i in self._idx if tangents[i] is None and isinstance(primals[i], (
-            str, int, np.integer))]  # a setting (mode="edge", a width) given no tangent
+        held = [i for i in self._idx if tangents[i] is None and primals[i] is not None
+                and not tree_api.structured(primals, (i,))]  # None: held constant, as
+        # a setting (mode="edge", a width) or a value the rule cannot differentiate in
         if held:
             idx = tuple(i for i in self._idx if i not in held)
             if idx not in self._narrowed:

@@ -109,8 +109,9 @@ def primitive_shim(fn):
     `vjp(np.kron, a, b)`, `jacobian(operator.mul)`) as the function
     `def sin(x): return np.sin(x)` over its rule's parameters (srcdiff then applies
     the rule as for any call); None for anything else."""
-    if isinstance(fn, types.FunctionType) and (lookup(fn) is None or _has_source(fn)):
-        return None  # (a function with source is transformed from it; checked cheaply first)
+    if isinstance(fn, types.FunctionType) and (lookup(fn) is None or _has_source(fn) and (
+            _users(fn))):  # (the user's own function is transformed from its source; a
+        return None  # library's with a rule, scipy.special.polygamma, takes the rule)
     try:
         hit = _PRIMITIVE_SHIMS.get(fn)
     except TypeError:
@@ -189,6 +190,12 @@ def _names(spelling: str, fn) -> bool:
         return eval(spelling, {"np": np, "math": math}) is fn  # a dotted name, from our table
     except Exception:
         return False
+
+
+def _users(fn) -> bool:
+    """Whether `fn` is the user's code, not a library's (a rule stands for the latter)."""
+    home = (getattr(fn, "__module__", "") or "").split(".")[0]
+    return home not in ("numpy", "scipy", "math", "operator", "builtins")
 
 
 def _has_source(fn) -> bool:

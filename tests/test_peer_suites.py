@@ -20,9 +20,8 @@ def both_modes(f, args, wrt=(0,), seed=0):
         assert_close(g, fd_vjp(f, list(args), i, ct), what=f"vjp d/d arg {i}")
     tangents = [rng.standard_normal(np.shape(a)) if i in wrt else np.zeros(np.shape(a))
                 for i, a in enumerate(args)]
-    tangents = [t if isinstance(a, np.ndarray) else None if a is None or isinstance(
-        a, (str, int)) and i not in wrt else float(t)
-        for i, (t, a) in enumerate(zip(tangents, args))]
+    tangents = [None if a is None or i not in wrt else t if isinstance(a, np.ndarray)
+                else float(t) for i, (t, a) in enumerate(zip(tangents, args))]
     _, tan = srcdiff.jvp(f, tuple(args), tuple(tangents))
 
     def along(*xs):  # f of the differentiated arguments only
@@ -169,8 +168,8 @@ STATS_CASES = [  # (function, arguments, the differentiated ones)
     (stats.norm.logpdf, (_X.reshape(2, 2), 0.3, _POS[:2].reshape(2, 1)), (0, 1, 2)),
     (stats.t.pdf, (_X, _DF, _X[::-1], _POS), (0, 1, 2, 3)),
     (stats.t.logpdf, (_X, _DF, _X[::-1], _POS), (0, 1, 2, 3)),
-    (stats.t.cdf, (_X, _DF, _X[::-1], _POS), (0, 2)),
-    (stats.t.logcdf, (_X, _DF, _X[::-1], _POS), (0, 2)),
+    (stats.t.cdf, (_X, _DF, _X[::-1], _POS), (0, 2, 3)),
+    (stats.t.logcdf, (_X, _DF, _X[::-1], _POS), (0, 2, 3)),
     (stats.gamma.pdf, (_POS, _DF), (0, 1)),
     (stats.gamma.logpdf, (_POS, _DF), (0, 1)),
     (stats.gamma.cdf, (_POS, _DF), (0,)),
@@ -233,6 +232,25 @@ def test_scipy_stats_loc_scale_where_the_rule_has_none_is_refused():
         return np.sum(stats.gamma.logpdf(x, 2.0, loc=0.5))
     with pytest.raises(srcdiff.SrcDiffError, match="loc"):
         srcdiff.grad(f)(np.array([1.0, 2.0]))
+
+
+@pytest.mark.parametrize("fn, args, i", [
+    (stats.t.cdf, (0.7, 3.0), 1), (stats.t.logcdf, (0.7, 3.0, 0.1, 2.0), 1),
+    (stats.gamma.cdf, (1.3, 2.5), 1), (stats.chi2.cdf, (1.3, 2.5), 1),
+    (stats.beta.cdf, (0.3, 2.5, 1.5), 2)])
+def test_distribution_function_in_a_shape_parameter_is_refused(fn, args, i, mode):
+    """Their derivative in df, a, b has no closed form: it was a silent zero."""
+    with pytest.raises(srcdiff.NotDifferentiableError, match="no derivative with respect"):
+        srcdiff.grad(fn, wrt=i, mode=mode)(*args)
+
+
+def test_library_function_with_source_and_a_rule_takes_the_rule():
+    """scipy.special.polygamma is Python calling zeta (no rule): differentiated
+    itself it is its rule, as where a function calls it."""
+    special = pytest.importorskip("scipy.special")
+    x = np.array([0.7, 1.6, 2.5])
+    both_modes(special.polygamma, (1, x), wrt=(1,))
+    both_modes(special.jn, (2, x), wrt=(1,))
 
 
 # ----- a lambda defined in f, passed to a call srcdiff keeps as written -----

@@ -24,13 +24,21 @@ def logistic(x): return special.expit(x) + special.logit(special.expit(x) * 0.9)
 def xlogs(x, y): return special.xlogy(x, y) + special.xlog1py(y, x)
 def normals(x): return special.ndtr(x) + special.log_ndtr(x) + special.ndtri(special.ndtr(x))
 def bessels(x): return special.i0(x) + special.i1(x) + special.i0e(x) * special.i1e(x)
+def bessels_of_order(x):
+    return (special.j0(x) * special.y1(x) + special.j1(x) + special.y0(x)
+            + special.jv(2, x) * special.yn(1, x) + special.jn(3, x) + special.iv(1.5, x)
+            + special.ive(0.5, x) * special.yv(2.5, x))
+def incomplete(x):
+    return (special.gammainc(2.5, x) + special.gammaincc(1.5, x * x) + special.rgamma(x)
+            + special.betainc(2.0, 3.0, x / 3) + special.gammasgn(x - 1.0) * x)
 
 
 CASES = (cases(gammas, [M34], ["f"], domain="pos") + cases(polygamma, [V4], domain="pos")
          + cases(betas, [M34, M34], [M34, V4], [V4, "f"], domain="pos")
          + cases(erfs, [M34], ["f"]) + cases(erfcinv, [V4]) + cases(logistic, [M34], ["f"])
          + cases(xlogs, [M34, V4], ["f", "f"], domain="pos") + cases(normals, [M34], ["f"])
-         + cases(bessels, [M34], ["f"]))
+         + cases(bessels, [M34], ["f"]) + cases(bessels_of_order, [M34], ["f"], domain="pos")
+         + cases(incomplete, [M34], ["f"], domain="pos"))
 
 
 # ----- logsumexp, softmax, log_softmax -----
@@ -181,3 +189,11 @@ def test_cho_factor_lower_must_be_a_constant(mode):
 def test_polygamma_order_is_not_differentiated(mode):
     with pytest.raises(srcdiff.NotDifferentiableError, match="order n"):
         srcdiff.grad(poly_order, mode=mode)(np.array([1.0, 2.0]))
+
+
+def bessel_order(v): return special.jv(v, 2.0) + special.gammainc(v, 1.5)
+
+
+def test_bessel_order_and_incomplete_gamma_shape_are_not_differentiated(mode):
+    with pytest.raises(srcdiff.NotDifferentiableError, match="not differentiated"):
+        srcdiff.grad(bessel_order, mode=mode)(1.5)
