@@ -1537,6 +1537,19 @@ def _trigamma(x):
 # whose primal calls SciPy)
 HELPERS["_special"] = "from scipy import special as _special\n"
 HELPERS["_linalg"] = "from scipy import linalg as _linalg\n"
+HELPERS["_signal"] = "from scipy import signal as _signal\n"
+
+
+@helper
+def _convolve_adjoint(g, a, b):
+    """The adjoint of scipy.signal.convolve(a, b, mode) in a: g placed where its
+    mode's result lies in the full convolution (centred: 'same' and 'valid' are its
+    middle), correlated with b over the positions of a."""
+    full = np.add(np.shape(a), np.shape(b)) - 1
+    start = (full - np.shape(g)) // 2
+    gf = np.zeros(full)
+    gf[tuple(slice(i, i + n) for i, n in zip(start, np.shape(g)))] = g
+    return _signal.correlate(gf, b, mode="valid")  # noqa: F821 (its import is emitted)
 
 
 @helper

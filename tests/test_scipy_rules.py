@@ -11,6 +11,7 @@ from srcdiff.to_sympy import lower
 
 special = pytest.importorskip("scipy.special")
 linalg = pytest.importorskip("scipy.linalg")
+signal = pytest.importorskip("scipy.signal")
 M34, V4 = (3, 4), (4,)
 
 
@@ -101,6 +102,17 @@ def cho_batch(a, b):
 CASES += cases(expm_batch, [B3]) + cases(triangular_batch, [B3, (2, 3, 2)], [(3, 3), (2, 3, 2)])
 CASES += cases(triangular_batch_upper, [B3, (3, 2)])  # a stack of a's broadcasts one b
 CASES += cases(cho_batch, [B3, (2, 3, 2)], [B3, (3, 4)])
+
+
+# ----- scipy.signal.convolve in its three modes; in2 larger than in1 too -----
+def conv_full(a, b): return signal.convolve(a, b) ** 2
+def conv_valid(a, b): return np.sin(signal.convolve(a, b, mode="valid"))
+def conv_same(a, b): return signal.convolve(a, b, "same") * a
+
+
+CASES += (cases(conv_full, [(5,), (3,)], [(2, 2), (4, 3)])
+          + cases(conv_valid, [(3,), (6,)], [(4, 3), (2, 2)], [(5, 4), (3, 1)])
+          + cases(conv_same, [(4,), (4,)], [(2, 2), (4, 3)], [(5, 4), (3, 1)]))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

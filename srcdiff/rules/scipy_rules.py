@@ -21,6 +21,8 @@ Conventions:
   `a` (`lower`), so nothing flows to the other one. `cho_factor` reads one triangle
   too (the upper by default) and leaves `a`'s entries in the other; `cho_solve`
   reads only the factor's triangle of `c`.
+- `scipy.signal.convolve` of real arrays, in every mode: the adjoint places the
+  cotangent in the full convolution (the part a mode keeps is its centre).
 """
 import sys
 
@@ -243,8 +245,19 @@ def load_linalg():
              "b": "_linalg.cho_solve(c_and_lower, t)"}, same_shape="b"))
 
 
+def load_signal():
+    signal = sys.modules["scipy.signal"]
+    add(signal.convolve, Rule(
+        "scipy.signal.convolve", ("in1", "in2", "mode", "method"),
+        {"mode": "full", "method": "auto"},
+        vjp={"in1": "_convolve_adjoint(g, in1, in2)", "in2": "_convolve_adjoint(g, in2, in1)"},
+        jvp={"in1": "_signal.convolve(t, in2, mode, method)",
+             "in2": "_signal.convolve(in1, t, mode, method)"}))
+
+
 lazy("scipy.special", load_special)
 lazy("scipy.linalg", load_linalg)
+lazy("scipy.signal", load_signal)
 
 
 # ----- scipy.stats: densities and distribution functions, elementwise -----
