@@ -250,7 +250,8 @@ def load_signal():
     add(signal.convolve, Rule(
         "scipy.signal.convolve", ("in1", "in2", "mode", "method"),
         {"mode": "full", "method": "auto"},
-        vjp={"in1": "_convolve_adjoint(g, in1, in2)", "in2": "_convolve_adjoint(g, in2, in1)"},
+        vjp={"in1": "_signal_convolve_adjoint(g, in1, in2)",
+             "in2": "_signal_convolve_adjoint(g, in2, in1)"},
         jvp={"in1": "_signal.convolve(t, in2, mode, method)",
              "in2": "_signal.convolve(in1, t, mode, method)"}))
 
