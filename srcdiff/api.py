@@ -462,6 +462,9 @@ def vjp(f: Callable, *primals: Any, wrt: Wrt | None = None, checkpoint=None):
 
 def _vjp(f: Callable, primals: tuple, wrt: Wrt | None):
     fn = _function(f)
+    if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+           for p in signature_of(fn).parameters.values()):
+        transform.lowered(fn)  # the located refusal of *args, not a wrt out of range
     idx, _ = resolve_wrt(fn, wrt, allow_none=True)
     sig = signature_of(fn)
     if len(primals) != sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)

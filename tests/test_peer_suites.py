@@ -153,6 +153,16 @@ def test_tuple_of_a_display_returned_reverse_mode():
     assert_close(g, fd_vjp(scalar, [a], 0, 1.0))
 
 
+def test_tuple_of_a_display_returned_forward_mode():
+    """tuple((w, v)) had no forward rule (autograd's linalg tests in forward mode)."""
+    rng = np.random.default_rng(13)
+    a, t = rng.standard_normal((2, 3, 3))
+    flat = lambda a: np.concatenate([np.ravel(x) for x in _eig_pair(a)])  # noqa: E731
+    _, tan = srcdiff.jvp(_eig_pair, (a,), (t,))
+    assert isinstance(tan, tuple)
+    assert_close(np.concatenate([np.ravel(x) for x in tan]), fd_jvp(flat, [a], [t]))
+
+
 # ----- scipy.stats densities and distribution functions (log-likelihoods) -----
 stats = pytest.importorskip("scipy.stats")
 _R = np.random.default_rng(8)
@@ -356,3 +366,13 @@ def _through_gradient(df):
     def along(x, v):
         return np.sin(np.dot(v, df(x)))
     return along
+
+
+def _symmetrized(*args):
+    return np.sum(args[0] + args[0].T)
+
+
+def test_vjp_of_a_function_with_star_args_names_them():
+    """It said wrt=0 was out of range of 0 positional parameters."""
+    with pytest.raises(srcdiff.UnsupportedSyntaxError, match=r"\*args"):
+        srcdiff.vjp(_symmetrized, np.eye(2), wrt=(0,))

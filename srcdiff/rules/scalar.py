@@ -135,7 +135,8 @@ add(builtins.sum, Rule("sum", ("x", "start"), {"start": 0},
                        sympy=lambda x, start=0: sum(x, start)))
 add(builtins.list, Rule("list", ("iterable",), vjp={"iterable": "g"},  # (its items, as they are)
                         jvp={"iterable": "list(t)"}, out_kind=LIST))
-add(builtins.tuple, Rule("tuple", ("iterable",), vjp={"iterable": "g"}, out_kind=LIST))
+add(builtins.tuple, Rule("tuple", ("iterable",), vjp={"iterable": "g"},
+                         jvp={"iterable": "tuple(t)"}, out_kind=LIST))
 add(math.fsum, Rule("math.fsum", ("x",), vjp={"x": "g * np.ones(np.shape(x))"},
                     jvp={"x": "np.sum(t, axis=0)"}, out_kind=SCALAR, sympy=lambda x: sum(x)))
 add(math.prod, Rule("math.prod", ("x",), vjp={
