@@ -376,3 +376,21 @@ def test_vjp_of_a_function_with_star_args_names_them():
     """It said wrt=0 was out of range of 0 positional parameters."""
     with pytest.raises(srcdiff.UnsupportedSyntaxError, match=r"\*args"):
         srcdiff.vjp(_symmetrized, np.eye(2), wrt=(0,))
+
+
+# ----- a value that comes out complex at run time (eig of a real matrix) -----
+def _eig_magnitudes(x):
+    w, v = np.linalg.eig(x)
+    return tuple((np.abs(w), np.abs(v)))
+
+
+def test_complex_eigenvalues_at_run_time_are_a_clear_error():
+    """abs of a complex eigenvector's adjoint stored into a real one: a NumPy casting
+    TypeError from the generated code before; it is a point where the derivative is
+    not a real number, as eig's own check says."""
+    a = np.array([[0.0, -1.0, 0.2], [1.0, 0.0, 0.1], [0.3, 0.2, 2.0]])
+    _, pullback = srcdiff.vjp(_eig_magnitudes, a)
+    with pytest.raises(srcdiff.SrcDiffError, match="undefined at this point"):
+        pullback((np.ones(3), np.ones((3, 3))))
+    b = a + a.T + 3 * np.eye(3)  # (real eigenvalues away from 0: differentiated)
+    both_modes(lambda m: _eig_magnitudes(m)[0], (b,))
