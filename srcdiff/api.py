@@ -14,6 +14,7 @@ inside generated code is the user's own error or a located SrcDiffError
 from __future__ import annotations
 
 import inspect
+import types
 import weakref
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence, Union
@@ -34,7 +35,7 @@ from .errors import (
 from .graph import graph as draw_graph, svg_of
 from .lower import MISSING as _MISSING
 from .rules.stop import detach, stop_gradient  # noqa: F401 (the public names)
-from .rules.table import VERSION as _VERSION
+from .rules.table import VERSION as _VERSION, lookup
 from .source import describe, function_of
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]
@@ -438,9 +439,10 @@ value_and_grad = _decorator("value_and_grad")
 value_and_grad.__doc__ = """value_and_grad(f, wrt=0): like grad, returning (f(...), gradient)."""
 
 
-def _function(f):
+def _function(f, nargs=None):
     """The Python function behind `f`: a derivative function is its generated code,
-    so derivatives of derivatives transform the generated source again."""
+    so derivatives of derivatives transform the generated source again. `nargs`: the
+    number of arguments of the call (a primitive taking any number, np.einsum)."""
     if isinstance(f, Derivative):
         if f.variant in ("grad", "value_and_grad") and higher.has_loops(f._fn):
             # its gradient's tape is not transformed again: the gradient from f's
@@ -449,7 +451,17 @@ def _function(f):
         if f.mode == "forward":  # the same derivative, as reverse-mode code to transform
             f = Derivative(f.primal, f.wrt if f._as_tuple else f.wrt[0], f.variant)
         return f._generic.fn
-    return function_of(f)
+    return function_of(f, nargs)
+
+
+def _any_number(f) -> bool:
+    """Whether `f` is a primitive with a rule taking any number of arguments."""
+    try:
+        rule = lookup(f)
+    except TypeError:
+        return False
+    return rule is not None and rule.varargs and rule.derivative and not rule.zero and (
+        not isinstance(f, types.FunctionType))
 
 
 def vjp(f: Callable, *primals: Any, wrt: Wrt | None = None, checkpoint=None):
@@ -461,7 +473,7 @@ def vjp(f: Callable, *primals: Any, wrt: Wrt | None = None, checkpoint=None):
 
 
 def _vjp(f: Callable, primals: tuple, wrt: Wrt | None):
-    fn = _function(f)
+    fn = _function(f, len(primals))
     if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
            for p in signature_of(fn).parameters.values()):
         transform.lowered(fn)  # the located refusal of *args, not a wrt out of range
@@ -486,6 +498,10 @@ class JVP:
 
     def __init__(self, f, idx=None):
         self.primal = f
+        self._given = idx
+        if _any_number(f):  # (np.einsum: one JVP per number of arguments, when called)
+            self._fn, self._per_count = None, {}
+            return
         self._fn = _function(f)
         self._positional = [p for p in signature_of(self._fn).parameters.values()
                             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
@@ -510,8 +526,15 @@ class JVP:
         """Line of `.source` -> (file, line) of the primal statement it comes from."""
         return transform.build("forward", self._fn, self._idx, "jvp").source_map
 
+    def _of_count(self, n: int) -> JVP:
+        if n not in self._per_count:
+            self._per_count[n] = JVP(_function(self.primal, n), self._given)
+        return self._per_count[n]
+
     def __call__(self, primals, tangents):
         primals, tangents = tuple(primals), tuple(tangents)
+        if self._fn is None:
+            return self._of_count(len(primals))(primals, tangents)
         n = len(self._positional)
         rest = self._positional[len(primals):]
         if len(primals) == len(tangents) < n and all(p.default is not p.empty for p in rest):
@@ -542,6 +565,8 @@ class JVP:
     def push(self, primals, tangents):
         """(out, tangent_out) for all of `f`'s positional arguments `primals` and
         one tangent per parameter of `idx`."""
+        if self._fn is None:
+            return self._of_count(len(primals)).push(primals, tangents)
         check_arguments(self._fn, primals, self._idx)
         if tree_api.structured(primals, self._idx):
             return tree_api.jvp(self, primals, tangents)

@@ -16,6 +16,7 @@ import functools
 import inspect
 import linecache
 import math
+import re
 import textwrap
 import types
 import weakref
@@ -30,9 +31,10 @@ def describe(fn) -> str:
     return getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
 
 
-def function_of(fn):
-    """The plain Python function to transform, or a clear error for anything else."""
-    shim = primitive_shim(fn)
+def function_of(fn, nargs=None):
+    """The plain Python function to transform, or a clear error for anything else
+    (`nargs`: the number of arguments of the call, for a primitive taking any number)."""
+    shim = primitive_shim(fn) if nargs is None else varargs_shim(fn, nargs) or primitive_shim(fn)
     if shim is not None:
         return shim
     if isinstance(fn, types.MethodType):
@@ -163,6 +165,32 @@ def primitive_shim(fn):
     shim.__srcdiff_operands__ = cut
     _PRIMITIVE_SHIMS[fn] = shim
     return shim
+
+
+def varargs_shim(fn, n: int):
+    """A primitive whose rule takes any number of arguments (np.einsum, max)
+    differentiated itself with `n` of them: `def einsum(x0, x1, x2): return
+    np.einsum(x0, x1, x2)`; None for anything else."""
+    try:
+        rule = lookup(fn)
+    except TypeError:
+        return None
+    if rule is None or not rule.varargs or rule.zero or not rule.derivative or n < 1:
+        return None
+    key = (fn, n)
+    if key not in _PRIMITIVE_SHIMS:
+        name = getattr(fn, "__name__", "f")
+        name = name if name.isidentifier() and not re.fullmatch(r"x\d+", name) else "f"
+        spelled = rule.name if _names(rule.name, fn) else "primitive"
+        params = ", ".join(f"x{i}" for i in range(n))
+        text = (f"def __srcdiff_primitive(primitive):\n"
+                f"    def {name}({params}):\n"
+                f"        return {spelled}({params})\n"
+                f"    return {name}\n")
+        _PRIMITIVE_SHIMS[key] = closure_function(
+            text, f"<srcdiff: the primitive {rule.name} of {n} arguments>",
+            {"np": np, "math": math}, fn)
+    return _PRIMITIVE_SHIMS[key]
 
 
 def _operands(fn) -> list:

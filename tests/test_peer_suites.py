@@ -116,6 +116,16 @@ def test_primitive_gradient_and_hessian_by_hand():
     assert "def sum_grad(a, axis=None, *, keepdims=False):" in srcdiff.grad(np.sum).source
 
 
+@pytest.mark.parametrize("spec, shapes", [
+    ("ij,jk->ik", [(3, 4), (4, 2)]), ("ij,jk,k->i", [(3, 4), (4, 5), (5,)]),
+    ("ij->ji", [(3, 4)]), ("...j,jk->...k", [(2, 3, 4), (4, 2)]), ("ii->i", [(3, 3)])])
+def test_primitive_of_any_number_of_arguments_differentiated_directly(spec, shapes):
+    """vjp(np.einsum, "ij,jk->ik", a, b): a shim of as many parameters as the call has."""
+    rng = np.random.default_rng(14)
+    ops = [rng.standard_normal(s) for s in shapes]
+    both_modes(np.einsum, (spec, *ops), wrt=tuple(range(1, len(ops) + 1)))
+
+
 def test_primitive_without_a_rule_is_still_refused():
     with pytest.raises(srcdiff.NotDifferentiableError, match="no Python source"):
         srcdiff.grad(np.frompyfunc(lambda v: v, 1, 1))(1.0)
