@@ -257,7 +257,7 @@ def test_scipy_stats_loc_scale_where_the_rule_has_none_is_refused():
 @pytest.mark.parametrize("fn, args, i", [
     (stats.t.cdf, (0.7, 3.0), 1), (stats.t.logcdf, (0.7, 3.0, 0.1, 2.0), 1),
     (stats.gamma.cdf, (1.3, 2.5), 1), (stats.chi2.cdf, (1.3, 2.5), 1),
-    (stats.beta.cdf, (0.3, 2.5, 1.5), 2)])
+    (stats.beta.cdf, (0.3, 2.5, 1.5), 1), (stats.beta.cdf, (0.3, 2.5, 1.5), 2)])
 def test_distribution_function_in_a_shape_parameter_is_refused(fn, args, i, mode):
     """Their derivative in df, a, b has no closed form: it was a silent zero."""
     with pytest.raises(srcdiff.NotDifferentiableError, match="no derivative with respect"):
