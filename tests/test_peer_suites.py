@@ -146,6 +146,28 @@ def test_result_a_list_of_equal_arrays_from_split():
     assert_close(np.stack(t), fd_jvp(lambda v: np.stack(_halves(v)), [x], [np.ones((2, 4))]))
 
 
+def _pieces_of(x, at):
+    return np.split(np.sin(x) * x, at, axis=1)
+
+
+@pytest.mark.parametrize("fn, args", [(_pieces_of, ([1, 3],)), (_pieces_of, (2,)),
+                                      (np.array_split, (3,)), (np.vsplit, ([1],)),
+                                      (np.hsplit, ([1, 2],))])
+def test_result_a_list_of_pieces_of_different_shapes(fn, args):
+    """`return np.split(x, [1, 3])`: the call's result is named before the return,
+    which reads its pieces (refused as a result not written out before)."""
+    rng = np.random.default_rng(15)
+    x = rng.standard_normal((3, 4))
+    out, pullback = srcdiff.vjp(fn, x, *args, wrt=(0,))
+    ct = [rng.standard_normal(np.shape(o)) for o in out]
+    (g,) = pullback(ct)
+    flat = lambda x: np.concatenate([np.ravel(o) for o in fn(x, *args)])  # noqa: E731
+    assert_close(g, fd_vjp(flat, [x], 0, np.concatenate([np.ravel(c) for c in ct])))
+    t = rng.standard_normal(x.shape)
+    _, tan = srcdiff.jvp(fn, (x, *args), (t, *[None] * len(args)))
+    assert_close(np.concatenate([np.ravel(v) for v in tan]), fd_jvp(flat, [x], [t]))
+
+
 def _eig_pair(a):
     w, v = np.linalg.eigh(a @ a.T + np.eye(3))
     return tuple((w, np.abs(v)))
