@@ -14,6 +14,7 @@ inside generated code is the user's own error or a located SrcDiffError
 from __future__ import annotations
 
 import inspect
+import types
 import weakref
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence, Union
@@ -34,7 +35,7 @@ from .errors import (
 from .graph import graph as draw_graph, svg_of
 from .lower import MISSING as _MISSING
 from .rules.stop import detach, stop_gradient  # noqa: F401 (the public names)
-from .rules.table import VERSION as _VERSION
+from .rules.table import VERSION as _VERSION, lookup
 from .source import describe, function_of
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]
@@ -65,8 +66,8 @@ def resolve_wrt(f, wrt: Wrt, allow_none=False) -> tuple[tuple[int, ...], bool]:
     names = _params(f)
     positional = [p.name for p in signature_of(f).parameters.values()
                   if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    if wrt is None and allow_none:
-        return tuple(range(len(positional))), True
+    if wrt is None and allow_none:  # (a primitive's own options are not operands)
+        return tuple(range(getattr(f, "__srcdiff_operands__", len(positional)))), True
     as_tuple = isinstance(wrt, (tuple, list))
     items = list(wrt) if as_tuple else [wrt]
     if not items:
@@ -439,9 +440,10 @@ value_and_grad = _decorator("value_and_grad")
 value_and_grad.__doc__ = """value_and_grad(f, wrt=0): like grad, returning (f(...), gradient)."""
 
 
-def _function(f):
+def _function(f, nargs=None):
     """The Python function behind `f`: a derivative function is its generated code,
-    so derivatives of derivatives transform the generated source again."""
+    so derivatives of derivatives transform the generated source again. `nargs`: the
+    number of arguments of the call (a primitive taking any number, np.einsum)."""
     if isinstance(f, Derivative):
         if f.variant in ("grad", "value_and_grad") and higher.has_loops(f._fn):
             # its gradient's tape is not transformed again: the gradient from f's
@@ -450,7 +452,17 @@ def _function(f):
         if f.mode == "forward":  # the same derivative, as reverse-mode code to transform
             f = Derivative(f.primal, f.wrt if f._as_tuple else f.wrt[0], f.variant)
         return f._generic.fn
-    return function_of(f)
+    return function_of(f, nargs)
+
+
+def _any_number(f) -> bool:
+    """Whether `f` is a primitive with a rule taking any number of arguments."""
+    try:
+        rule = lookup(f)
+    except TypeError:
+        return False
+    return rule is not None and rule.varargs and rule.derivative and not rule.zero and (
+        not isinstance(f, types.FunctionType))
 
 
 def vjp(f: Callable, *primals: Any, wrt: Wrt | None = None, checkpoint=None):
@@ -462,7 +474,10 @@ def vjp(f: Callable, *primals: Any, wrt: Wrt | None = None, checkpoint=None):
 
 
 def _vjp(f: Callable, primals: tuple, wrt: Wrt | None):
-    fn = _function(f)
+    fn = _function(f, len(primals))
+    if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+           for p in signature_of(fn).parameters.values()):
+        transform.lowered(fn)  # the located refusal of *args, not a wrt out of range
     idx, _ = resolve_wrt(fn, wrt, allow_none=True)
     sig = signature_of(fn)
     if len(primals) != sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
@@ -484,12 +499,18 @@ class JVP:
 
     def __init__(self, f, idx=None):
         self.primal = f
+        self._given = idx
+        if _any_number(f):  # (np.einsum: one JVP per number of arguments, when called)
+            self._fn, self._per_count = None, {}
+            return
         self._fn = _function(f)
         self._positional = [p for p in signature_of(self._fn).parameters.values()
                             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        self._idx = tuple(range(len(self._positional))) if idx is None else tuple(idx)
+        self._idx = tuple(range(getattr(self._fn, "__srcdiff_operands__", len(
+            self._positional)))) if idx is None else tuple(idx)
         transform.lowered(self._fn)  # unsupported code is reported here
         self._last = None
+        self._narrowed = {}  # idx without the settings given a None tangent -> JVP
         # jvp(grad(f)) of a loop, tangent in the gradient's parameter only: H v, by hvp
         # (one reverse sweep over f's tangent code, not one tangent sweep per element)
         self._products = HVP(f._fn, f.wrt[0], checkpoint=f._checkpoint) if (
@@ -506,8 +527,15 @@ class JVP:
         """Line of `.source` -> (file, line) of the primal statement it comes from."""
         return transform.build("forward", self._fn, self._idx, "jvp").source_map
 
+    def _of_count(self, n: int) -> JVP:
+        if n not in self._per_count:
+            self._per_count[n] = JVP(_function(self.primal, n), self._given)
+        return self._per_count[n]
+
     def __call__(self, primals, tangents):
         primals, tangents = tuple(primals), tuple(tangents)
+        if self._fn is None:
+            return self._of_count(len(primals))(primals, tangents)
         n = len(self._positional)
         rest = self._positional[len(primals):]
         if len(primals) == len(tangents) < n and all(p.default is not p.empty for p in rest):
@@ -525,11 +553,21 @@ class JVP:
             if not any(np.any(t) for j, t in enumerate(tangents) if j != w) and (
                     not tree_api.structured(primals, self._idx)):
                 return self.primal(*primals), self._products(*primals, tangents[w])
+        held = [i for i in self._idx if tangents[i] is None and primals[i] is not None
+                and not tree_api.structured(primals, (i,))]  # None: held constant, as
+        # a setting (mode="edge", a width) or a value the rule cannot differentiate in
+        if held:
+            idx = tuple(i for i in self._idx if i not in held)
+            if idx not in self._narrowed:
+                self._narrowed[idx] = JVP(self.primal, idx)
+            return self._narrowed[idx].push(primals, tuple(tangents[i] for i in idx))
         return self.push(primals, tangents)
 
     def push(self, primals, tangents):
         """(out, tangent_out) for all of `f`'s positional arguments `primals` and
         one tangent per parameter of `idx`."""
+        if self._fn is None:
+            return self._of_count(len(primals)).push(primals, tangents)
         check_arguments(self._fn, primals, self._idx)
         if tree_api.structured(primals, self._idx):
             return tree_api.jvp(self, primals, tangents)
@@ -548,7 +586,7 @@ class JVP:
             if np.iscomplexobj(t):
                 raise SrcDiffError(f"the tangent of {spec.name!r} is complex; srcdiff "
                                    f"does not support complex inputs")
-            ts.append(np.array(t, dtype=float) if isinstance(p, np.ndarray) else (
+            ts.append(np.array(t, dtype=float) if isinstance(p, (np.ndarray, list, tuple)) else (
                 t if isinstance(t, (float, np.ndarray)) else float(t)))
         built = self._last = transform.build("forward", self._fn, self._idx, "jvp", primals)
         code = built.fn.__code__

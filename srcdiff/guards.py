@@ -19,7 +19,11 @@ from . import arrays, provenance
 from .errors import ShapeMismatchError, SrcDiffError
 from .source import describe
 
-ARITHMETIC = (ArithmeticError, ValueError)
+# NumPy refusing to store a complex result in a real array (`d_x += ...` of an eig
+# that came out complex at this point): a value that is not a real number, as 0 / 0
+_EXCEPTIONS = getattr(getattr(np, "_core", None) or np.core, "_exceptions", None)
+_CASTING = getattr(_EXCEPTIONS, "_UFuncCastingError", ArithmeticError)
+ARITHMETIC = (ArithmeticError, ValueError, _CASTING)
 
 
 def generated_line(error: Exception) -> str:
@@ -40,7 +44,8 @@ def undefined(fn, args, kwargs, error: Exception, user=None) -> Exception:
     else a SrcDiffError saying the derivative is undefined there, naming `user` (the
     user's function `fn` was generated from, when it was), never a bare exception
     from generated code. Other ValueErrors are not arithmetic: `error`."""
-    if isinstance(error, ValueError) and "math domain error" not in str(error):
+    if isinstance(error, ValueError) and "math domain error" not in str(error) or (
+            isinstance(error, TypeError) and "complex" not in str(error)):
         return provenance.note(error)
     code = getattr(fn, "__code__", None)
     if code is not None and not code.co_filename.startswith("<srcdiff"):

@@ -408,6 +408,7 @@ def infer(fn: ir.Function, param_kinds: dict[int, str | None], namespace=None,
 _COMPLEX_MODULES = ("numpy.fft", "cmath", "numpy.lib.scimath", "numpy.emath")
 _REAL_OF_COMPLEX = {abs, np.abs, np.real, np.imag, np.angle, np.iscomplex, np.isreal,
                     ("attr", "real"), ("attr", "imag"), ("method", "__abs__")}
+_SHIFTS = {np.fft.fftshift, np.fft.ifftshift}  # (of np.fft, but real for a real operand)
 
 
 def is_complex_value(x) -> bool:
@@ -459,7 +460,8 @@ def complex_meeting(fn: ir.Function, active: set, namespace) -> ir.Assign | None
     def complex_call(c: ir.Call) -> bool:
         if _hashable(c.fn) and c.fn in _REAL_OF_COMPLEX:
             return False
-        if c.fn is complex or getattr(c.fn, "__module__", None) in _COMPLEX_MODULES:
+        if c.fn is complex or getattr(c.fn, "__module__", None) in _COMPLEX_MODULES and (
+                not _hashable(c.fn) or c.fn not in _SHIFTS):
             return True
         return any(complex_atom(a) for a in list(c.args) + list(c.kwargs.values()))
 

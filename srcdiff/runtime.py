@@ -16,7 +16,10 @@ HELPERS: dict[str, str] = {}
 
 
 def helper(fn, into=HELPERS):
-    """Make `fn` a runtime helper: its source is what generated code defines."""
+    """Make `fn` a runtime helper: its source is what generated code defines (a
+    second helper of one name would silently replace the first one's code)."""
+    if fn.__name__ in into:
+        raise ValueError(f"two runtime helpers are named {fn.__name__}")
     text = textwrap.dedent(inspect.getsource(fn))
     into[fn.__name__] = text[text.index("def "):]  # without the decorator
     return fn
@@ -1537,6 +1540,19 @@ def _trigamma(x):
 # whose primal calls SciPy)
 HELPERS["_special"] = "from scipy import special as _special\n"
 HELPERS["_linalg"] = "from scipy import linalg as _linalg\n"
+HELPERS["_signal"] = "from scipy import signal as _signal\n"
+
+
+@helper
+def _signal_convolve_adjoint(g, a, b):
+    """The adjoint of scipy.signal.convolve(a, b, mode) in a: g placed where its
+    mode's result lies in the full convolution (centred: 'same' and 'valid' are its
+    middle), correlated with b over the positions of a."""
+    full = np.add(np.shape(a), np.shape(b)) - 1
+    start = (full - np.shape(g)) // 2
+    gf = np.zeros(full)
+    gf[tuple(slice(i, i + n) for i, n in zip(start, np.shape(g)))] = g
+    return _signal.correlate(gf, b, mode="valid")  # noqa: F821 (its import is emitted)
 
 
 @helper

@@ -16,6 +16,7 @@ import functools
 import inspect
 import linecache
 import math
+import re
 import textwrap
 import types
 import weakref
@@ -30,9 +31,10 @@ def describe(fn) -> str:
     return getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
 
 
-def function_of(fn):
-    """The plain Python function to transform, or a clear error for anything else."""
-    shim = primitive_shim(fn)
+def function_of(fn, nargs=None):
+    """The plain Python function to transform, or a clear error for anything else
+    (`nargs`: the number of arguments of the call, for a primitive taking any number)."""
+    shim = primitive_shim(fn) if nargs is None else varargs_shim(fn, nargs) or primitive_shim(fn)
     if shim is not None:
         return shim
     if isinstance(fn, types.MethodType):
@@ -109,8 +111,9 @@ def primitive_shim(fn):
     `vjp(np.kron, a, b)`, `jacobian(operator.mul)`) as the function
     `def sin(x): return np.sin(x)` over its rule's parameters (srcdiff then applies
     the rule as for any call); None for anything else."""
-    if isinstance(fn, types.FunctionType) and (lookup(fn) is None or _has_source(fn)):
-        return None  # (a function with source is transformed from it; checked cheaply first)
+    if isinstance(fn, types.FunctionType) and (lookup(fn) is None or _has_source(fn) and (
+            _users(fn))):  # (the user's own function is transformed from its source; a
+        return None  # library's with a rule, scipy.special.polygamma, takes the rule)
     try:
         hit = _PRIMITIVE_SHIMS.get(fn)
     except TypeError:
@@ -118,15 +121,16 @@ def primitive_shim(fn):
     if hit is not None:
         return hit
     rule = lookup(fn)
-    if rule is None or rule.varargs or not rule.derivative or rule.zero:
+    if rule is None or not rule.derivative or rule.varargs and not rule.zero:
         return None
     params = [p for p in rule.params if p not in rule.defaults or p not in
-              _OPTIONS_NOT_FORWARDED]
+              _OPTIONS_NOT_FORWARDED] if not rule.varargs else _operands(fn)
     if not params or not all(p.isidentifier() for p in params):
         return None
     name = getattr(fn, "__name__", "f")
     name = name if name.isidentifier() and name not in params else "f"
     defaults = {p: rule.defaults[p] for p in params if p in rule.defaults}
+    real = {}
     try:  # the function's own defaults where it has a signature (the rule's say only
         real = inspect.signature(fn).parameters  # whether an option was passed)
         defaults.update({p: real[p].default for p in defaults
@@ -135,15 +139,20 @@ def primitive_shim(fn):
         pass
     literal = {p: repr(d) for p, d in defaults.items() if _literal(d)}
     spelled = rule.name if _names(rule.name, fn) else "primitive"
-    # options (from the first one with no derivative and no float default: axis,
-    # keepdims) are keyword-only, so that vjp's wrt=None differentiates the operands
-    # (and norm.pdf's loc and scale) alone
+    # the operands are the parameters before the first option with no derivative and
+    # no float default (axis, keepdims): vjp's wrt=None differentiates them (and
+    # norm.pdf's loc and scale) alone. Options may be passed by position as far as
+    # the function's own signature takes them in the same order (np.pad(x, 1,
+    # "constant")); the rest are keyword-only
     diff = set(rule.vjp) | set(rule.jvp)
     cut = next((i for i, p in enumerate(params) if p in defaults and p not in diff
                 and not isinstance(defaults[p], float)), len(params))
+    order = [p for p, v in real.items() if v.kind == v.POSITIONAL_OR_KEYWORD]
+    pos = next((i for i in range(cut, len(params)) if i >= len(order) or order[i] != params[i]),
+               len(params)) if order[:cut] == params[:cut] else cut
     spell = [p if p not in defaults else f"{p}={literal.get(p, f'__srcdiff_default_{p}')}"
              for p in params]
-    sig = ", ".join(spell[:cut] + (["*"] + spell[cut:] if cut < len(params) else []))
+    sig = ", ".join(spell[:pos] + (["*"] + spell[pos:] if pos < len(params) else []))
     call = ", ".join(p if p not in defaults else f"{p}={p}" for p in params)
     held = "".join(f"__srcdiff_default_{p}, " for p in defaults if p not in literal)
     text = (f"def __srcdiff_primitive(primitive, {held}):\n"
@@ -153,8 +162,47 @@ def primitive_shim(fn):
     namespace = {"np": np, "math": math}
     shim = closure_function(text, f"<srcdiff: the primitive {rule.name}>", namespace, fn,
                             *(d for p, d in defaults.items() if p not in literal))
+    shim.__srcdiff_operands__ = cut
     _PRIMITIVE_SHIMS[fn] = shim
     return shim
+
+
+def varargs_shim(fn, n: int):
+    """A primitive whose rule takes any number of arguments (np.einsum, max)
+    differentiated itself with `n` of them: `def einsum(x0, x1, x2): return
+    np.einsum(x0, x1, x2)`; None for anything else."""
+    try:
+        rule = lookup(fn)
+    except TypeError:
+        return None
+    if rule is None or not rule.varargs or rule.zero or not rule.derivative or n < 1:
+        return None
+    key = (fn, n)
+    if key not in _PRIMITIVE_SHIMS:
+        name = getattr(fn, "__name__", "f")
+        name = name if name.isidentifier() and not re.fullmatch(r"x\d+", name) else "f"
+        spelled = rule.name if _names(rule.name, fn) else "primitive"
+        params = ", ".join(f"x{i}" for i in range(n))
+        text = (f"def __srcdiff_primitive(primitive):\n"
+                f"    def {name}({params}):\n"
+                f"        return {spelled}({params})\n"
+                f"    return {name}\n")
+        _PRIMITIVE_SHIMS[key] = closure_function(
+            text, f"<srcdiff: the primitive {rule.name} of {n} arguments>",
+            {"np": np, "math": math}, fn)
+    return _PRIMITIVE_SHIMS[key]
+
+
+def _operands(fn) -> list:
+    """The operands of a function whose rule says only that its derivative is zero
+    (np.sign, np.floor): a ufunc's inputs, or the parameters without a default."""
+    if isinstance(fn, np.ufunc):
+        return ["x"] if fn.nin == 1 else [f"x{i + 1}" for i in range(fn.nin)]
+    try:
+        return [p.name for p in inspect.signature(fn).parameters.values()
+                if p.kind == p.POSITIONAL_OR_KEYWORD and p.default is p.empty]
+    except (TypeError, ValueError):
+        return []
 
 
 def _literal(v) -> bool:
@@ -170,6 +218,12 @@ def _names(spelling: str, fn) -> bool:
         return eval(spelling, {"np": np, "math": math}) is fn  # a dotted name, from our table
     except Exception:
         return False
+
+
+def _users(fn) -> bool:
+    """Whether `fn` is the user's code, not a library's (a rule stands for the latter)."""
+    home = (getattr(fn, "__module__", "") or "").split(".")[0]
+    return home not in ("numpy", "scipy", "math", "operator", "builtins")
 
 
 def _has_source(fn) -> bool:

@@ -94,9 +94,13 @@ def specialised(f, args, wrt, rewrites: dict):
     `rewrites` is transform.REWRITES: a copy of a rewritten `f` rewrites alike."""
     names = _positional(f)
     picks = _picks(f) if any(isinstance(a, str) for a in args) else set()
+    # a primitive differentiated itself (source.primitive_shim) takes its options as
+    # constants, as the rule reads them where they are written (np.pad(x, 1, "edge"))
+    options = getattr(f, "__srcdiff_operands__", len(names))
     found = tuple((names[i], key(a)) for i, a in enumerate(args[:len(names)])
-                  if i not in wrt and is_static(a) and names[i] not in of(f)
-                  and (names[i] in picks or not isinstance(a, str)))
+                  if i not in wrt and names[i] not in of(f) and (
+                      is_static(a) and (names[i] in picks or not isinstance(a, str))
+                      or i >= options and (a is None or isinstance(a, (str, bool)))))
     if not found:
         return f
     copies = _COPIES.setdefault(f, {})
@@ -120,8 +124,10 @@ def specialised(f, args, wrt, rewrites: dict):
 
 def _picks(f) -> set:
     """The parameters `f` picks a function with by name (`ACTIVATIONS[activation]`
-    of a dict outside it, `getattr(np, name)`): only those strings are constants
-    of the build (another string elsewhere, `if kind == "cube"`, stays a value)."""
+    of a dict outside it, `getattr(np, name)`) or passes on to a call as they are
+    (`np.pad(x, w, mode)`, `mode=mode`: an option a rule reads as a constant): only
+    those strings are constants of the build (another string elsewhere, `if kind ==
+    "cube"`, stays a value)."""
     from .source import parse_function  # (source imports the rule table)
     try:
         node, _ = parse_function(f)
@@ -135,6 +141,9 @@ def _picks(f) -> set:
         elif isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and (
                 n.func.id == "getattr") and len(n.args) == 2 and isinstance(n.args[1], ast.Name):
             out.add(n.args[1].id)
+        if isinstance(n, ast.Call):
+            out.update(a.id for a in n.args + [k.value for k in n.keywords]
+                       if isinstance(a, ast.Name))
     return out
 
 

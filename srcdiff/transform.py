@@ -136,6 +136,22 @@ def opaque_bases(f, fn: ir.Function, args, ns=None):
     return opaque
 
 
+def _reaches_numpy(values) -> bool:
+    """Whether code reading these globals (helpers' too) and cells may meet arrays:
+    NumPy itself, a module re-exporting it (`import autograd.numpy as np`), a NumPy
+    function imported alone (`from numpy import dot`), any function with a rule for
+    arrays, or an array. Only code that reaches none of them is `math` code, whose
+    parameters the generic derivative takes as scalars."""
+    def reaches(v):
+        if v is np or isinstance(v, (np.ndarray, np.ufunc)):
+            return True
+        if isinstance(v, types.ModuleType):
+            return getattr(v, "ndarray", None) is np.ndarray
+        rule = table.lookup(v) if callable(v) else None
+        return rule is not None and not rule.scalar_args
+    return any(reaches(v) for v in values)
+
+
 def param_kinds(fn: ir.Function, args, numpy_ok: bool) -> dict:
     if args is None:
         default = None if numpy_ok else kinds.SCALAR
@@ -205,7 +221,7 @@ def setup(f, wrt: tuple[int, ...], args, strict: bool = True) -> Setup:
     lw = lowered(f)
     fn = lw.fn
     ns = namespace(f, lw)
-    pk = param_kinds(fn, args, any(v is np for v in ns.values()))  # (helpers' too)
+    pk = param_kinds(fn, args, _reaches_numpy([*ns.values(), *_cells(f).values()]))
     ps = None if args is None else {p.id: shapes.of_value(a) for p, a in zip(fn.params, args)}
     if cse.candidates(fn):  # repeated scalar computations merged (their kinds decide)
         fn = cse.eliminate(fn, kinds.infer(fn, pk, ns, ps, _cells(f)))

@@ -94,9 +94,34 @@ class _Returns:
         self.how = how
 
     def visit_body(self, node):
+        if self.how[0] != "aux":
+            self.name_results(node)
         for n in ast.walk(node):
             if isinstance(n, ast.Return):
                 n.value = self.value(n)
+
+    def name_results(self, node):
+        """`return np.split(x, [1, 3])`, a container a call gives: `result =
+        np.split(x, [1, 3])` before the return, which then reads its items (the call
+        runs once, whatever its pieces' shapes)."""
+        td = self.how[2]
+        if td.kind not in (LIST, TUPLE):
+            return
+        taken = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+        name = next(f"result{i or ''}" for i in range(len(taken) + 1)
+                    if f"result{i or ''}" not in taken)
+        for n in ast.walk(node):
+            for field in ("body", "orelse", "finalbody"):
+                stmts = getattr(n, field, None)
+                if not isinstance(stmts, list):
+                    continue
+                for i in reversed(range(len(stmts))):
+                    ret = stmts[i]
+                    if isinstance(ret, ast.Return) and isinstance(
+                            _seen_through(ret.value), ast.Call):
+                        stmts.insert(i, ast.copy_location(ast.Assign(
+                            [ast.Name(name, ast.Store())], ret.value), ret))
+                        ret.value = ast.copy_location(ast.Name(name, ast.Load()), ret.value)
 
     def value(self, ret):
         if self.how[0] == "aux":

@@ -164,6 +164,9 @@ def broadcast_to(x): return np.broadcast_to(x, (2, 3, 4)) * 2
 def flip(x): return np.flip(x) + np.flip(x, 0) + np.fliplr(x) + np.flipud(x)
 def roll(x): return np.roll(x, 1) + np.roll(x, -2, axis=1) + np.roll(x, (1, 2), axis=(0, 1))
 def tril(x): return np.tril(x) + np.triu(x, 1) + np.tril(x, -1) * np.triu(x)
+def shifts(x):
+    return (np.fft.fftshift(x) * np.fft.ifftshift(x, axes=1) + np.fft.fftshift(x ** 2, axes=(0,))
+            + np.real_if_close(x) * x + np.fft.ifftshift(np.sin(x)))
 def sort(x): return np.sort(x) + np.sort(x, axis=0) + np.sort(x, axis=None).reshape(3, 4)
 
 
@@ -172,6 +175,7 @@ CASES += cases(transpose_axes, [T234]) + cases(transpose_method, [T234])
 CASES += cases(swapaxes, [T234]) + cases(squeeze, [(3, 1, 4)]) + cases(ravel, [M34])
 CASES += cases(atleast, [V4]) + cases(broadcast_to, [C31], [V4], [()]) + cases(flip, [M34])
 CASES += cases(roll, [M34]) + cases(tril, [M34]) + cases(sort, [M34])
+CASES += cases(shifts, [M34], [(5, 3)])
 
 
 # ----- lists of arrays: concatenate, stack, array -----

@@ -100,6 +100,7 @@ def markdown() -> str:
         importlib.import_module("scipy.special")
         importlib.import_module("scipy.linalg")
         importlib.import_module("scipy.stats")
+        importlib.import_module("scipy.signal")
         table.load_lazy()
     data = rows()
     counts = [sum(len(d[k]) for d in data.values()) for k in ("rules", "zero", "refused")]

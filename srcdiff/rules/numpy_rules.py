@@ -415,6 +415,12 @@ R(np.fliplr, "m", "np.fliplr(g)", "np.fliplr(t)")
 R(np.flipud, "m", "np.flipud(g)", "np.flipud(t)")
 R(np.roll, "a shift axis=None", lambda b: _call("np.roll", "g, np.negative(shift)", b, "axis"),
   lambda b: _call("np.roll", "t, shift", b, "axis"))
+# (rolls by half: each undoes the other)
+R(np.fft.fftshift, "x axes=None", lambda b: _call("np.fft.ifftshift", "g", b, "axes"),
+  lambda b: _call("np.fft.fftshift", "t", b, "axes"))
+R(np.fft.ifftshift, "x axes=None", lambda b: _call("np.fft.fftshift", "g", b, "axes"),
+  lambda b: _call("np.fft.ifftshift", "t", b, "axes"))
+R(np.real_if_close, "a tol=100", "g", "t")  # (of a real array: itself; complex is refused)
 
 
 def _triangle(fn):

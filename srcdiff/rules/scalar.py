@@ -135,7 +135,8 @@ add(builtins.sum, Rule("sum", ("x", "start"), {"start": 0},
                        sympy=lambda x, start=0: sum(x, start)))
 add(builtins.list, Rule("list", ("iterable",), vjp={"iterable": "g"},  # (its items, as they are)
                         jvp={"iterable": "list(t)"}, out_kind=LIST))
-add(builtins.tuple, Rule("tuple", ("iterable",), vjp={"iterable": "g"}, out_kind=LIST))
+add(builtins.tuple, Rule("tuple", ("iterable",), vjp={"iterable": "g"},
+                         jvp={"iterable": "tuple(t)"}, out_kind=LIST))
 add(math.fsum, Rule("math.fsum", ("x",), vjp={"x": "g * np.ones(np.shape(x))"},
                     jvp={"x": "np.sum(t, axis=0)"}, out_kind=SCALAR, sympy=lambda x: sum(x)))
 add(math.prod, Rule("math.prod", ("x",), vjp={
@@ -193,7 +194,7 @@ if hasattr(math, "cbrt"):  # Python 3.11
     E(math.cbrt, "math.cbrt", "x", "1 / (3 * ans * ans)", out_kind=S,
       sympy=lambda x: sp.sign(x) * sp.Abs(x) ** sp.Rational(1, 3))
     E(math.exp2, "math.exp2", "x", "ans * math.log(2)", out_kind=S, sympy=lambda x: 2 ** x)
-E(math.ldexp, "math.ldexp", "x i", "2.0 ** i", None, out_kind=S, sympy=lambda x, i: x * 2 ** i)
+E(math.ldexp, "math.ldexp", "x i", "2.0 ** i", "0", out_kind=S, sympy=lambda x, i: x * 2 ** i)
 # fmod and remainder are x - n * y for an integer n (truncated, nearest): n = (x - ans) / y
 E(math.fmod, "math.fmod", "x y", "1", "-round((x - ans) / y)", out_kind=S,
   sympy=lambda x, y: x - y * _integer(math.trunc)(x / y))
@@ -201,10 +202,10 @@ E(math.remainder, "math.remainder", "x y", "1", "-round((x - ans) / y)", out_kin
   sympy=lambda x, y: x - y * _integer(round)(x / y))
 E(math.gamma, "math.gamma", "x", "ans * _digamma(x)", out_kind=S, sympy=sp.gamma)
 E(math.lgamma, "math.lgamma", "x", "_digamma(x)", out_kind=S, sympy=lambda x: sp.loggamma(x))
-E(math.nextafter, "math.nextafter", "x y", "1", None, out_kind=S)
+E(math.nextafter, "math.nextafter", "x y", "1", "0", out_kind=S)
 E(math.fabs, "math.fabs", "x", "float(x > 0) - float(x < 0)", out_kind=S, sympy=sp.Abs)
 E(math.copysign, "math.copysign", "x y", "math.copysign(1.0, x) * math.copysign(1.0, y)",
-  None, out_kind=S, sympy=lambda x, y: sp.Abs(x) * sp.sign(y))
+  "0", out_kind=S, sympy=lambda x, y: sp.Abs(x) * sp.sign(y))
 E(math.erf, "math.erf", "x", "2 / math.sqrt(math.pi) * math.exp(-x * x)", out_kind=S,
   sympy=sp.erf)
 E(math.erfc, "math.erfc", "x", "-2 / math.sqrt(math.pi) * math.exp(-x * x)", out_kind=S,

@@ -12,13 +12,17 @@ Conventions:
 - `xlogy(x, y)`, `xlog1py(x, y)`: the partial in y is x / y (x / (1 + y)), nan at
   x = y = 0 (resp. y = -1) like NumPy's 0 / 0.
 - `logsumexp(..., return_sign=True)` and `polygamma`'s order `n` are not
-  differentiated (refused when active); `softmax`/`log_softmax` take `axis`.
+  differentiated (refused when active), nor are the Bessel functions' orders (`iv`,
+  `ive`, `jv`, `yv`, `yn`), `gammainc`'s and `gammaincc`'s `a` and `betainc`'s `a`
+  and `b` (no closed forms); `softmax`/`log_softmax` take `axis`.
 - `scipy.linalg`'s functions take stacks of matrices, as SciPy does. `expm` by
   `expm_frechet`; `solve_triangular` with
   `trans=0` and `unit_diagonal=False` only (others refused); it reads one triangle of
   `a` (`lower`), so nothing flows to the other one. `cho_factor` reads one triangle
   too (the upper by default) and leaves `a`'s entries in the other; `cho_solve`
   reads only the factor's triangle of `c`.
+- `scipy.signal.convolve` of real arrays, in every mode: the adjoint places the
+  cotangent in the full convolution (the part a mode keeps is its centre).
 """
 import sys
 
@@ -27,9 +31,10 @@ from ..sym import facts as sp
 from ..errors import NotDifferentiableError
 from .linalg import _mT
 from .numpy_rules import _const, _passed, _reduce, _spread
-from .table import Rule, add, defelementwise, lazy, lookup
+from .table import Rule, add, defelementwise, defzero, lazy, lookup
 
 PI2 = "np.sqrt(2 * np.pi)"
+_GAMMA_DENSITY = "(a - 1) * np.log(x) - x - _special.gammaln(a)"  # d gammainc / dx, logged
 # name, parameters, one partial per parameter (None: not differentiated)
 SPECIAL = [
     ("gammaln", "x", "_special.digamma(x)"),
@@ -56,7 +61,22 @@ SPECIAL = [
     ("i0e", "x", "_special.i1e(x) - np.sign(x) * ans"),
     ("i1", "x", "(_special.i0(x) + _special.iv(2, x)) / 2"),
     ("i1e", "x", "(_special.i0e(x) + _special.ive(2, x)) / 2 - np.sign(x) * ans"),
+    ("iv", "v z", None, "(_special.iv(v - 1, z) + _special.iv(v + 1, z)) / 2"),
+    ("ive", "v z", None, "_special.ive(v + 1, z) + ans * (v / z - np.sign(z))"),
+    ("j0", "x", "-_special.j1(x)"),
+    ("j1", "x", "(_special.j0(x) - _special.jv(2, x)) / 2"),
+    ("y0", "x", "-_special.y1(x)"),
+    ("y1", "x", "(_special.y0(x) - _special.yv(2, x)) / 2"),
+    ("jv", "v z", None, "(_special.jv(v - 1, z) - _special.jv(v + 1, z)) / 2"),
+    ("yv", "v z", None, "(_special.yv(v - 1, z) - _special.yv(v + 1, z)) / 2"),
+    ("yn", "n x", None, "(_special.yn(n - 1, x) - _special.yn(n + 1, x)) / 2"),
+    ("rgamma", "x", "-ans * _special.digamma(x)"),
+    ("gammainc", "a x", None, f"np.exp({_GAMMA_DENSITY})"),
+    ("gammaincc", "a x", None, f"-np.exp({_GAMMA_DENSITY})"),
+    ("betainc", "a b x", None, None,
+     "np.exp((a - 1) * np.log(x) + (b - 1) * np.log1p(-x) - _special.betaln(a, b))"),
 ]
+ZERO = ("gammasgn",)  # piecewise constant
 _NDTR = lambda x: (1 + sp.erf(x / sp.sqrt(2))) / 2  # noqa: E731
 SYMPY = {  # SymPy's counterparts, for `check`
     "gammaln": sp.loggamma, "gamma": sp.gamma, "digamma": sp.digamma, "psi": sp.digamma,
@@ -70,6 +90,13 @@ SYMPY = {  # SymPy's counterparts, for `check`
     "i0": lambda x: sp.besseli(0, x), "i1": lambda x: sp.besseli(1, x),
     "i0e": lambda x: sp.exp(-sp.Abs(x)) * sp.besseli(0, x),
     "i1e": lambda x: sp.exp(-sp.Abs(x)) * sp.besseli(1, x),
+    "iv": sp.besseli, "ive": lambda v, z: sp.exp(-sp.Abs(z)) * sp.besseli(v, z),
+    "j0": lambda x: sp.besselj(0, x), "j1": lambda x: sp.besselj(1, x),
+    "y0": lambda x: sp.bessely(0, x), "y1": lambda x: sp.bessely(1, x),
+    "jv": sp.besselj, "yv": sp.bessely, "yn": sp.bessely, "rgamma": lambda x: 1 / sp.gamma(x),
+    "gammainc": lambda a, x: sp.lowergamma(a, x) / sp.gamma(a),
+    "gammaincc": lambda a, x: sp.uppergamma(a, x) / sp.gamma(a),
+    "betainc": lambda a, b, x: sp.betainc_regularized(a, b, 0, x),
 }
 
 
@@ -154,6 +181,8 @@ def load_special():
     for name, params, *partials in SPECIAL:
         defelementwise(getattr(special, name), f"scipy.special.{name}", params, *partials,
                        sympy=SYMPY[name])
+    for name in ZERO:
+        defzero(getattr(special, name), f"scipy.special.{name}")
     rule = lookup(special.polygamma)
     rule.vjp["n"] = rule.jvp["n"] = _integer_order
     add(special.logsumexp, Rule(
@@ -216,8 +245,20 @@ def load_linalg():
              "b": "_linalg.cho_solve(c_and_lower, t)"}, same_shape="b"))
 
 
+def load_signal():
+    signal = sys.modules["scipy.signal"]
+    add(signal.convolve, Rule(
+        "scipy.signal.convolve", ("in1", "in2", "mode", "method"),
+        {"mode": "full", "method": "auto"},
+        vjp={"in1": "_signal_convolve_adjoint(g, in1, in2)",
+             "in2": "_signal_convolve_adjoint(g, in2, in1)"},
+        jvp={"in1": "_signal.convolve(t, in2, mode, method)",
+             "in2": "_signal.convolve(in1, t, mode, method)"}))
+
+
 lazy("scipy.special", load_special)
 lazy("scipy.linalg", load_linalg)
+lazy("scipy.signal", load_signal)
 
 
 # ----- scipy.stats: densities and distribution functions, elementwise -----
@@ -243,10 +284,11 @@ _POISSON_LOG = "(np.floor(k) * np.log(mu) - mu - _special.gammaln(np.floor(k) + 
 
 
 def _times(ans, partial):
-    return None if partial is None else f"{ans} * ({partial})"
+    return partial if partial in (None, "0") else f"{ans} * ({partial})"
 
 
-STATS = [  # distribution, method, parameters, one partial per parameter (None: constant)
+STATS = [  # distribution, method, parameters, one partial per parameter (None: refused
+    # when differentiated, "0": a step function of it)
     ("norm", "logpdf", "x loc=0 scale=1", f"-{_Z} / scale", f"{_Z} / scale",
      f"({_Z} ** 2 - 1) / scale"),
     ("norm", "cdf", "x loc=0 scale=1", _PHI, f"-{_PHI}", f"-{_PHI} * {_Z}"),
@@ -256,9 +298,10 @@ STATS = [  # distribution, method, parameters, one partial per parameter (None: 
     ("norm", "logsf", "x loc=0 scale=1", f"-{_PHI} / np.exp(ans)", f"{_PHI} / np.exp(ans)",
      f"{_PHI} * {_Z} / np.exp(ans)"),
     ("t", "logpdf", "x df loc=0 scale=1", _TDX, _TDDF, f"-{_TDX}", _TDSCALE),
-    ("t", "cdf", "x df loc=0 scale=1", f"np.exp({_TLOG})", None, f"-np.exp({_TLOG})", None),
+    ("t", "cdf", "x df loc=0 scale=1", f"np.exp({_TLOG})", None, f"-np.exp({_TLOG})",
+     f"-np.exp({_TLOG}) * {_Z}"),
     ("t", "logcdf", "x df loc=0 scale=1", f"np.exp({_TLOG} - ans)", None,
-     f"-np.exp({_TLOG} - ans)", None),
+     f"-np.exp({_TLOG} - ans)", f"-np.exp({_TLOG} - ans) * {_Z}"),
     ("gamma", "logpdf", "x a", "(a - 1) / x - 1", "np.log(x) - _special.digamma(a)"),
     ("gamma", "cdf", "x a", f"np.exp({_GAMMA_LOG})", None),
     ("chi2", "logpdf", "x df", "(df / 2 - 1) / x - 1 / 2",
@@ -266,8 +309,8 @@ STATS = [  # distribution, method, parameters, one partial per parameter (None: 
     ("chi2", "cdf", "x df", f"np.exp({_CHI2_LOG})", None),
     ("beta", "logpdf", "x a b", *_BETA_D),
     ("beta", "cdf", "x a b", f"np.exp({_BETA_LOG})", None, None),
-    ("poisson", "logpmf", "k mu", None, "np.floor(k) / mu - 1"),
-    ("poisson", "cdf", "k mu", None, f"-np.exp({_POISSON_LOG})"),
+    ("poisson", "logpmf", "k mu", "0", "np.floor(k) / mu - 1"),
+    ("poisson", "cdf", "k mu", "0", f"-np.exp({_POISSON_LOG})"),
 ]
 _DENSITY = {"logpdf": "pdf", "logpmf": "pmf"}  # the density: ans times the log's partial
 

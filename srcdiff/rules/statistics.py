@@ -246,7 +246,7 @@ add(np.piecewise, Rule("np.piecewise", (), vjp={"*": _PIECES}, jvp={"*": _PIECES
 
 # ----- elementwise -----
 defelementwise(np.sinc, "np.sinc", "x", "_dsinc(x)")
-defelementwise(np.copysign, "np.copysign", "a b", "np.sign(a) * np.copysign(1.0, b)", None)
+defelementwise(np.copysign, "np.copysign", "a b", "np.sign(a) * np.copysign(1.0, b)", "0")
 def _copied(template):
     """nan_to_num(x, copy=False) replaces x's entries in place: refused (x changes under us)."""
     def checked(b):

@@ -23,7 +23,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..errors import SrcDiffError
+from ..errors import NotDifferentiableError, SrcDiffError
 from ..ir import Const
 
 # out_kind: how the result's kind (scalar or array) follows from the inputs:
@@ -228,16 +228,31 @@ def add(fn: Any, rule: Rule) -> Rule:
 def defelementwise(fn, name: str, params: str, *partials: str | None, out_kind=ELEMENTWISE,
                    sympy=None, defaults=None, **facts):
     """An elementwise function: `partials[i]` is d ans / d param_i as an expression.
-    vjp is `g * partial`, jvp is `t * partial`; both skip the multiply by 1."""
+    vjp is `g * partial`, jvp is `t * partial`; both skip the multiply by 1. A
+    partial "0" is a parameter the result varies with only in steps (poisson's k);
+    None one srcdiff has no formula for (t.cdf's df): a located refusal when it is
+    differentiated, never a zero."""
     names = tuple(params.split())
     vjp, jvp = {}, {}
     for p, d in zip(names, partials):
+        if d == "0":
+            continue
         if d is None:
+            vjp[p] = jvp[p] = _no_partial(name, p)
             continue
         vjp[p] = _scale("g", d)
         jvp[p] = _scale("t", d)
     return add(fn, Rule(name, names, dict(defaults or {}), vjp, jvp, broadcast=True,
                         out_kind=out_kind, sympy=sympy, **facts))
+
+
+def _no_partial(name: str, p: str):
+    def template(b, *_):
+        raise NotDifferentiableError(
+            f"{name}: srcdiff has no derivative with respect to {p} (it is not "
+            f"differentiated); hold {p} constant, or register a rule with srcdiff.register")
+    template.refuses = f"no derivative in {p}"  # (the coverage table lists it)
+    return template
 
 
 def _scale(g: str, d):
