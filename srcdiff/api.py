@@ -487,7 +487,8 @@ class JVP:
         self._positional = [p for p in signature_of(self._fn).parameters.values()
                             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         self._idx = tuple(range(len(self._positional))) if idx is None else tuple(idx)
-        transform.lowered(self._fn)  # unsupported code is reported here
+        if not tree_api.returns_display(self._fn):  # (its code needs the result's
+            transform.lowered(self._fn)  # structure) unsupported code is reported here
         self._last = None
         # jvp(grad(f)) of a loop, tangent in the gradient's parameter only: H v, by hvp
         # (one reverse sweep over f's tangent code, not one tangent sweep per element)
@@ -497,7 +498,11 @@ class JVP:
 
     @property
     def source(self) -> str:
-        """The generic jvp (for any argument kinds), built when first read."""
+        """The generic jvp (for any argument kinds), built when first read; for a
+        structured result, the code of the latest call (built for its structure)."""
+        if tree_api.returns_display(self._fn):
+            return self._last.source if self._last is not None else (
+                "# built at the first call, for the structure of the result\n")
         return transform.build("forward", self._fn, self._idx, "jvp").source
 
     @property
@@ -530,7 +535,7 @@ class JVP:
         """(out, tangent_out) for all of `f`'s positional arguments `primals` and
         one tangent per parameter of `idx`."""
         check_arguments(self._fn, primals, self._idx)
-        if tree_api.structured(primals, self._idx):
+        if tree_api.structured(primals, self._idx) or tree_api.returns_display(self._fn):
             return tree_api.jvp(self, primals, tangents)
         ts = []
         for i, t in zip(self._idx, tangents):

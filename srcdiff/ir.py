@@ -143,6 +143,7 @@ class Function:
     body: list
     result: Atom
     loc: Loc | None = None
+    result_leaves: bool = False  # the result is the list of a structured result's leaves
 
 
 def walk(block: list):

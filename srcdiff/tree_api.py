@@ -47,12 +47,12 @@ def returns_display(fn) -> bool:
     if fn not in _DISPLAYS:
         node, _ = parse_function(base_of(fn)[0])
         displays = (ast.Tuple, ast.List, ast.Dict)
-        shown = {t.id for n in ast.walk(node) if isinstance(n, ast.Assign) and isinstance(
+        shown = {t.id for n in unpack.own_nodes(node) if isinstance(n, ast.Assign) and isinstance(
             unpack._seen_through(n.value), displays) for t in n.targets
             if isinstance(t, ast.Name)}
         _DISPLAYS[fn] = any(isinstance(n, ast.Return) and (isinstance(
             unpack._seen_through(n.value), displays) or isinstance(n.value, ast.Name)
-            and n.value.id in shown) for n in ast.walk(node))
+            and n.value.id in shown) for n in unpack.own_nodes(node))
     return _DISPLAYS[fn]
 
 
@@ -193,9 +193,10 @@ def build(mode, f, wrt, variant, args, check, as_tuple, strict):
 
 
 def restructure(built, f, plan, flat: Flat, wrt, single: bool, variant: str,
-                ct_tree=None, fname=None):
+                ct_tree=None, fname=None, out_tree=None):
     """The generated code of the leaves given `f`'s signature back: the leaves read
-    from their containers first, each gradient built in its container's structure."""
+    from their containers first, each gradient built in its container's structure
+    (and a jvp's structured result, `out_tree`, with its tangent, in its own)."""
     base, _ = base_of(f)
     node, _ = parse_function(base)
     func = ast.parse(built.source).body[0]
@@ -234,6 +235,11 @@ def restructure(built, f, plan, flat: Flat, wrt, single: bool, variant: str,
                        if name in flat.trees else g[0])
         gtree = out[0] if single else ast.Tuple(out, ast.Load())
         ret.value = gtree if value is None else ast.Tuple([value, gtree], ast.Load())
+    if out_tree is not None:
+        ret = func.body[-1]
+        ret.value.elts = [_structure(out_tree, iter(e.elts if isinstance(e, ast.List) else [
+            ast.Subscript(e, ast.Constant(k), ast.Load()) for k in range(out_tree.leaves)]),
+            base, namer, injected) for e in ret.value.elts]
     if fname:
         func.name = fname
     source = emit.to_source(func)
@@ -427,13 +433,16 @@ def jvp(j, primals, tangents):
                 pytree.is_node(p) and pytree.flatten(p)[1] != pytree.flatten(t)[1]):
             raise ShapeMismatchError(f"the tangent of {flat.names[j._idx[i]]!r} does not have "
                                      "its primal's structure")
-    key = ("tree", _spec_key(flat.trees), tuple(pytree.kind_key(v) for v in flat.values))
+    out_td = result_tree(fn, primals)
+    key = ("tree", _spec_key(flat.trees), tuple(pytree.kind_key(v) for v in flat.values),
+           out_td)
     cache = j.__dict__.setdefault("_tree_cache", {})  # per structure of the primals
     built = cache.get(key)
     if built is None:
-        copy, plan = specialised(fn, flat.trees)
+        copy, plan = specialised(fn, flat.trees, out_td and ("leaves", out_td))
         raw = transform.build_forward(copy, flat.wrt(j._idx), "jvp", flat.values)
-        built = cache[key] = restructure(raw, fn, plan, flat, j._idx, False, "jvp")
+        built = cache[key] = restructure(raw, fn, plan, flat, j._idx, False, "jvp",
+                                         out_tree=out_td)
     j._last = built
     code = built.fn.__code__
     names = code.co_varnames[code.co_argcount:code.co_argcount + code.co_kwonlyargcount]
@@ -450,6 +459,23 @@ def jvp(j, primals, tangents):
             fixed.append(np.array(lt, dtype=float) if isinstance(lp, np.ndarray) else float(lt))
         kw[name] = pytree.unflatten(td, fixed)
     return guards.run(built.fn, j.primal, fn, primals, kw)
+
+
+def result_tree(fn, primals):
+    """The structure of `f`'s result where it returns a display (a tuple, list or
+    dict of results: forward mode follows each leaf), else None."""
+    if not returns_display(fn):
+        return None
+    out = fn(*primals)
+    if not (pytree.is_node(out) or type(out) in (list, tuple)):
+        return None
+    leaves, td = pytree.flatten(out, top=True)
+    for path, leaf in zip(td.paths(), leaves):
+        problem = pytree.leaf_problem(leaf)
+        if problem and not isinstance(leaf, (int, np.integer)):
+            raise SrcDiffError(f"jvp: the result's {pytree.path_text('out', path)} is "
+                               f"{problem}")
+    return td
 
 
 class AuxDerivative:
@@ -490,30 +516,41 @@ def jacobian(jac, args):
     fn, idx = jac._fn, jac.wrt
     flat = Flat(fn, args, idx)  # each differentiated leaf a float or float array
     if jac.mode == "forward":
-        transform.lowered(specialised(fn, flat.trees)[0])  # (errors before f runs)
+        if not returns_display(fn):
+            transform.lowered(specialised(fn, flat.trees)[0])  # (errors before f runs)
+        out_td = result_tree(fn, args)
         out = fn(*args)
-        if pytree.is_node(out):
-            raise SrcDiffError("jacobian(mode='forward') of a structured result is not "
+        if out_td is None and pytree.is_node(out):
+            raise SrcDiffError("jacobian(mode='forward') of a structured result the "
+                               "function does not return as a display is not "
                                "supported; use mode='reverse'")
+        out_leaves = [out] if out_td is None else pytree.flatten(out, top=True)[0]
         push = jac._jvp
         zero = [_zeros_tree(args[i]) for i in idx]
-        blocks = []  # per wrt parameter: per in-leaf: array out.shape + leaf.shape
+        # per out leaf, per wrt parameter: per in-leaf: array out_leaf.shape + leaf.shape
+        blocks = [[] for _ in out_leaves]
         for slot, i in enumerate(idx):
             leaves, td = pytree.flatten(args[i])
-            per_leaf = []
+            per_leaf = [[] for _ in out_leaves]
             for n, leaf in enumerate(leaves):
-                cols = []
+                cols = [[] for _ in out_leaves]
                 for k in range(int(np.size(leaf))):
                     tangents = list(zero)
                     t_leaves = [pytree.zeros_like(x) for x in leaves]
                     t_leaves[n] = _one_hot(leaf, k)
                     tangents[slot] = pytree.unflatten(td, t_leaves)
-                    cols.append(np.asarray(push.push(args, tangents)[1], dtype=float))
-                mat = np.stack(cols, axis=-1) if cols else np.zeros(np.shape(out) + (0,))
-                per_leaf.append(_shaped(mat.reshape(np.shape(out) + np.shape(leaf))))
-            blocks.append(pytree.unflatten(td, per_leaf))
+                    t_out = push.push(args, tangents)[1]
+                    t_out = [t_out] if out_td is None else pytree.flatten_like(t_out, out_td)
+                    for col, t in zip(cols, t_out):
+                        col.append(np.asarray(t, dtype=float))
+                for o, (col, y) in enumerate(zip(cols, out_leaves)):
+                    mat = np.stack(col, axis=-1) if col else np.zeros(np.shape(y) + (0,))
+                    per_leaf[o].append(_shaped(mat.reshape(np.shape(y) + np.shape(leaf))))
+            for o in range(len(out_leaves)):
+                blocks[o].append(pytree.unflatten(td, per_leaf[o]))
         jac._source = push._last.source
-        return tuple(blocks) if jac._as_tuple else blocks[0]
+        per_out = [tuple(b) if jac._as_tuple else b[0] for b in blocks]
+        return per_out[0] if out_td is None else pytree.unflatten(out_td, per_out)
     out, pull = vjp(jac.primal, fn, args, idx)
     jac._source = pull.source
     out_td = getattr(pull, "out_tree", None)

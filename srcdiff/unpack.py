@@ -13,7 +13,8 @@ key is the entry, or the default when the dict lacks the key. Any other use of a
 (passing it whole to a function, a computed key) is a located error.
 
 It also rewrites results (`returns`): under `has_aux`, `return loss, aux`
-returns `loss`; for a pullback of a structured result, the return is the inner
+returns `loss`; for forward mode of a structured result, the list of its leaves
+(each tangent follows its leaf); for a pullback of one, the return is the inner
 product of the result with the cotangent (a structured parameter of its own),
 whose gradient is the vector-Jacobian product.
 
@@ -50,9 +51,9 @@ class Plan:
 def rewrite(node, filename: str, trees: dict[str, TreeDef], returns=None,
             extra_kwonly: dict | None = None, reserved=()) -> Plan:
     """`node` with each parameter named in `trees` replaced by its leaves (see the
-    module docstring). `returns`: None, ("aux",) or ("vdot", ct_name, out_treedef,
-    out_leaf_is_array); `extra_kwonly`: structured keyword-only parameters to add
-    (the cotangent)."""
+    module docstring). `returns`: None, ("aux",), ("leaves", out_treedef) or
+    ("vdot", ct_name, out_treedef, out_leaf_is_array); `extra_kwonly`: structured
+    keyword-only parameters to add (the cotangent)."""
     node = copy.deepcopy(node)
     if isinstance(node, ast.Lambda):  # `lambda x: (x * x, aux)`: the def it stands for
         ret = ast.copy_location(ast.Return(node.body), node.body)
@@ -94,7 +95,7 @@ class _Returns:
         self.how = how
 
     def visit_body(self, node):
-        for n in ast.walk(node):
+        for n in own_nodes(node):
             if isinstance(n, ast.Return):
                 n.value = self.value(n)
 
@@ -105,6 +106,11 @@ class _Returns:
                                   "return the value and the auxiliary data as a pair: "
                                   "return loss, aux")
             return ret.value.elts[0]
+        if self.how[0] == "leaves":  # forward mode: the leaves, in order, as one list
+            out = ast.List([e for _, e in _match(ret.value, self.how[1], (), self.filename,
+                                                 ret)], ast.Load())
+            out.result_leaves = True  # (lower.returned: a list of results, not refused)
+            return ast.copy_location(out, ret.value)
         _, ct, td, arrays = self.how
         terms = []
         leaves = iter(arrays)
@@ -122,6 +128,17 @@ class _Returns:
         for t in terms[1:]:
             out = ast.BinOp(out, ast.Add(), t)
         return ast.copy_location(out, ret.value)
+
+
+def own_nodes(node):
+    """The nodes of a def's body outside its nested defs, lambdas and classes (a
+    nested def's returns and assignments are its own)."""
+    todo = list(node.body)
+    while todo:
+        n = todo.pop()
+        yield n
+        if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            todo += ast.iter_child_nodes(n)
 
 
 def _seen_through(e):
