@@ -338,6 +338,9 @@ class Values(Names, StructValues):
         if found and obj is sorted and len(node.args) == 1 and all(
                 k.arg in ("key", "reverse") for k in node.keywords):
             return self.sorted_items(node, hint)
+        if found and obj is tuple and len(node.args) == 1 and not node.keywords and (
+                (items := self.tuple_items(node.args[0])) is not None):
+            return items  # `tuple(s * 2 for s in state)` of a tuple built here: a tuple
         if found and desugar.summed(obj, node):
             return self.comprehension_sum(node)
         if found and obj is map and len(node.args) >= 2 and not node.keywords:
@@ -482,6 +485,43 @@ class Values(Names, StructValues):
             call = ir.Call(val.fn, val.opaque.node, packed, kwargs, spelling)
         call.why = self.inline_errors.get(id(val.fn))
         return self.assign(_call_hint(hint, spelling, packed), call, node)
+
+    def tuple_items(self, node):
+        """`tuple(...)` of a tuple built here, or of a generator over one (or over
+        `zip`/`enumerate` of such tuples, without an `if`): a tuple of as many items,
+        each computed from its own (a state rebound to one of the same shape in a
+        loop stays a tuple); None otherwise (lowered as written)."""
+        def static(e):  # the items of `e` when it is a tuple built here, else None
+            v = self.env.get(e.id) if isinstance(e, ast.Name) else None
+            return v.items if isinstance(v, TupleVal) else None
+
+        if not isinstance(node, (ast.GeneratorExp, ast.ListComp)):
+            return TupleVal(static(node)) if static(node) is not None else None
+        if len(node.generators) != 1 or node.generators[0].ifs or node.generators[0].is_async:
+            return None
+        gen = node.generators[0]
+        it = gen.iter
+        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id in (
+                "zip", "enumerate") and it.args and not it.keywords and self.callee(it.func)[1] is (
+                zip if it.func.id == "zip" else enumerate):
+            seqs = [static(a) for a in it.args]
+            if any(q is None for q in seqs) or it.func.id == "enumerate" and len(seqs) != 1:
+                return None
+            rows = (list(zip(*seqs)) if it.func.id == "zip" else
+                    [(ir.Const(i), v) for i, v in enumerate(seqs[0])])
+            values = [TupleVal(list(r)) for r in rows]
+        elif (values := static(it)) is None:
+            return None
+        names = {n.id for n in ast.walk(gen.target) if isinstance(n, ast.Name)}
+        saved = {k: self.env[k] for k in names if k in self.env}
+        out = []
+        for v in values:
+            self.bind(gen.target, v)
+            out.append(self.value(node.elt, "t"))
+        for k in names:
+            self.env.pop(k, None)
+        self.env.update(saved)
+        return TupleVal(out)
 
     def comprehension_sum(self, node):
         """`sum(e for i in it if c)` is the loop that accumulates it (desugar.sum_loop)."""

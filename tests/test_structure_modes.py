@@ -10,6 +10,7 @@ import pytest
 from test_pytrees import _rebuild, assert_tree_close, fd_grad
 
 import srcdiff
+from srcdiff import SrcDiffError
 
 H = 1e-6
 
@@ -148,3 +149,116 @@ def test_jacobian_of_a_dict_result_of_dict_parameters(mode):
     for k in range(3):
         want = fd_grad(lambda q, x, k=k: layer_outputs(q, x)["hidden"][k], (p, x), 0)
         assert_tree_close({"W": J["hidden"]["W"][k], "b": J["hidden"]["b"][k]}, want)
+
+
+# ---------------------------------------------------------------- tuple states rebound in loops
+def fd(f, args, i, h=1e-6):
+    a, b = list(args), list(args)
+    a[i] += h
+    b[i] -= h
+    return (f(*a) - f(*b)) / (2 * h)
+
+
+def check_both(f, args, i=0):
+    want = fd(f, args, i)
+    for mode in ("reverse", "forward"):
+        np.testing.assert_allclose(srcdiff.grad(f, wrt=i, mode=mode)(*args), want, rtol=1e-6)
+    t = [0.0] * len(args)
+    t[i] = 1.0
+    np.testing.assert_allclose(srcdiff.jvp(f, args, t)[1], want, rtol=1e-6)
+
+
+def euler_pendulum(theta0, dt=0.05, n=30):
+    state = (theta0, 0.0)
+    for _ in range(n):
+        state = (state[0] + dt * state[1], state[1] - dt * np.sin(state[0]))
+    return state[0] ** 2 + state[1]
+
+
+def doubling(x):
+    state = (x, 2.0 * x)
+    for _ in range(3):
+        state = tuple(s * 1.5 + 0.1 for s in state)
+    return state[0] + state[1] ** 2
+
+
+def zipped_step(x0, v0, dt=0.05, n=20):
+    state = (x0, v0)
+    for _ in range(n):
+        derivs = (state[1], -np.sin(state[0]))
+        state = tuple(s + dt * d for s, d in zip(state, derivs))
+    return state[0] * state[1]
+
+
+def weighted_items(x):
+    s = (x, 2 * x, np.sin(x))
+    for _ in range(2):
+        s = tuple(v * (i + 1) for i, v in enumerate(s))
+    return s[0] * s[1] + s[2]
+
+
+@pytest.mark.parametrize("f, args, i", [
+    (euler_pendulum, (0.4,), 0), (doubling, (1.1,), 0), (zipped_step, (0.5, 0.1), 0),
+    (zipped_step, (0.5, 0.1), 1), (weighted_items, (0.7,), 0)])
+def test_a_tuple_state_rebound_in_a_loop(f, args, i):
+    check_both(f, args, i)
+
+
+def grows(x):
+    state = (x, x)
+    for _ in range(3):
+        state = (state[0], state[1], x)
+    return state[0]
+
+
+def becomes_a_list(x):
+    state = (x, x)
+    for _ in range(3):
+        state = [s * 2 for s in state]
+    return state[0]
+
+
+@pytest.mark.parametrize("f, what", [
+    (grows, "a tuple of 2 items before an iteration, a tuple of 3 items after it"),
+    (becomes_a_list, "a tuple of 2 items before an iteration, a value that is not a tuple")])
+def test_a_state_changing_shape_is_refused_saying_how(f, what):
+    with pytest.raises(SrcDiffError, match="'state' changing kind") as e:
+        srcdiff.grad(f)(1.0)
+    assert what in str(e.value) and "test_structure_modes.py" in str(e.value)
+
+
+# ---------------------------------------------------------------- with np.errstate
+def entropy(p):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(p > 0, p * np.log(p), 0.0)
+    return -np.sum(terms)
+
+
+def nested_errstate(x):
+    with np.errstate(over="ignore"):
+        with np.errstate(under="ignore"):
+            y = np.exp(x) * x
+        z = np.sum(y)
+    return z
+
+
+def test_errstate_blocks_are_transparent():
+    p = np.array([0.2, 0.5, 0.3])
+    for f, x in ((entropy, p), (nested_errstate, np.array([0.3, -1.2]))):
+        want = np.array([fd(lambda v, k=k, f=f, x=x: f(np.where(np.arange(len(x)) == k, v, x)),
+                            (x[k],), 0) for k in range(len(x))])
+        for mode in ("reverse", "forward"):
+            np.testing.assert_allclose(srcdiff.grad(f, mode=mode)(x), want, rtol=1e-6)
+
+
+def other_with(x):
+    import threading
+    with threading.Lock():
+        y = x * 2.0
+    return y
+
+
+def test_other_with_blocks_are_refused_where_they_are():
+    with pytest.raises(SrcDiffError, match="a with block") as e:
+        srcdiff.grad(other_with)(1.0)
+    assert "test_structure_modes.py" in str(e.value)
