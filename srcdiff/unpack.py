@@ -30,12 +30,15 @@ import ast
 import builtins
 import copy
 import itertools
+import operator
 
 from . import pytree
 from .pytree import DATACLASS, DICT, LEAF, LIST, NAMEDTUPLE, NONE, TUPLE, TreeDef
 from .source import unsupported
 
 _SEQ = (LIST, TUPLE, NAMEDTUPLE)
+_INT_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+            ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod}
 _PLACEHOLDER = "\x00leaf"
 
 
@@ -219,6 +222,8 @@ class _Flatten:
         self.used |= {a.arg for a in ast.walk(node) if isinstance(a, ast.arg)}
         self.taken = self.used | set(dir(builtins)) | set(reserved)
         self.bound = _binding_counts(node)
+        self.once = _binding_counts(node, loops=False)  # (as written: a loop's once)
+        self.per_copy: set = set()  # names bound once in the body of an unrolled loop
         for root in trees:
             if self.bound.get(root, 0) > 1:
                 raise unsupported(f"assigning to {root!r}, a structured parameter",
@@ -351,6 +356,11 @@ class _Flatten:
             return -e.operand.value
         if isinstance(e, ast.Name) and isinstance(env.get(e.id), _Const):
             return env[e.id].value
+        if isinstance(e, ast.BinOp) and type(e.op) in _INT_OPS:  # `layers[i + 1]`
+            a, b = self.const(e.left, env), self.const(e.right, env)
+            if all(type(v) is int for v in (a, b)) and not (
+                    isinstance(e.op, (ast.FloorDiv, ast.Mod)) and b == 0):
+                return _INT_OPS[type(e.op)](a, b)
         return _NOCONST
 
     def children(self, node, env):
@@ -415,6 +425,10 @@ class _Flatten:
             elif isinstance(value, list) and field not in ("body", "orelse", "finalbody"):
                 setattr(s, field, [self.expr(v, env) if isinstance(v, ast.expr) else v
                                    for v in value])
+        if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(
+                s.targets[0], ast.Name) and self.bound.get(s.targets[0].id) == 1 and type(
+                self.const(s.value, env)) is int:  # `n = len(params["layers"])`, now `n = 3`
+            env[s.targets[0].id] = _Const(self.const(s.value, env))
         return [s]
 
     def bind(self, target, value, env, at, own: bool) -> list:
@@ -425,7 +439,8 @@ class _Flatten:
                 self.hint(value, target.id, own)
             return [ast.copy_location(ast.Assign([target], self.leaf(value, at)), at)]
         if isinstance(target, ast.Name):
-            if isinstance(value, list) or (own and self.bound.get(target.id, 0) != 1):
+            if isinstance(value, list) or (own and self.bound.get(target.id, 0) != 1
+                                           and target.id not in self.per_copy):
                 raise self.error(f"naming a part of a structured parameter "
                                  f"{target.id!r} when {target.id!r} is assigned again", at)
             env[target.id] = value
@@ -493,22 +508,52 @@ class _Flatten:
         """A loop over a display of constants (`for name in ("W1", "W2")`) whose
         body indexes a structured value with its target: unrolled like a loop over
         the keys, so `params[name]` is a constant key in each copy."""
-        if not (isinstance(s.iter, (ast.Tuple, ast.List)) and isinstance(s.target, ast.Name)
-                and all(isinstance(v, ast.Constant) for v in s.iter.elts)):
+        if not isinstance(s.target, ast.Name):
+            return None
+        if isinstance(s.iter, (ast.Tuple, ast.List)) and all(
+                isinstance(v, ast.Constant) for v in s.iter.elts):
+            keys = [v.value for v in s.iter.elts]
+        elif (keys := self.static_range(s.iter, env)) is None:
             return None
         if any(isinstance(n, (ast.Break, ast.Continue)) for n in ast.walk(s)):
             return None
         name = s.target.id
-        if not any(isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Name) and
-                   n.slice.id == name and self.resolve(n.value, env) is not None
-                   for b in s.body for n in ast.walk(b)):
+        if not any(isinstance(n, ast.Subscript) and any(
+                isinstance(m, ast.Name) and m.id == name for m in ast.walk(n.slice))
+                and self.resolve(n.value, env) is not None for b in s.body for n in ast.walk(b)):
             return None
-        return [("keys", v.value, None) for v in s.iter.elts]
+        return [("keys", k, None) for k in keys]
+
+    def static_range(self, e, env):
+        """The indices of `range(len(params["layers"]))` (bounds made of constants and
+        lengths of structured values, added or subtracted), or None."""
+        def number(b):
+            if isinstance(b, ast.BinOp) and isinstance(b.op, (ast.Add, ast.Sub)):
+                x, y = number(b.left), number(b.right)
+                return None if x is None or y is None else x + y if isinstance(
+                    b.op, ast.Add) else x - y
+            if isinstance(b, ast.Call) and isinstance(b.func, ast.Name) and b.func.id == "len" \
+                    and len(b.args) == 1 and not b.keywords:
+                ref = self.resolve(b.args[0], env)
+                return len(ref) if isinstance(ref, list) else None if ref is None or (
+                    ref.td.kind == LEAF) else len(ref.td.keys)
+            v = self.const(b, env)
+            return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+        if not (isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "range"
+                and 1 <= len(e.args) <= 3 and not e.keywords and "range" not in self.bound):
+            return None
+        bounds = [number(b) for b in e.args]
+        return None if None in bounds else list(range(*bounds))
 
     def unroll(self, s: ast.For, items, env) -> list:
         if any(isinstance(n, (ast.Break, ast.Continue)) for n in ast.walk(s)):
             raise self.error("break or continue in a loop over a structured parameter "
                              "(srcdiff unrolls it)", s)
+        # a name the body assigns once (`layer = params["layers"][i]`) and nothing else
+        # does names a part in each copy of the body
+        self.per_copy |= {n.id for b in s.body for n in ast.walk(b) if isinstance(n, ast.Name)
+                          and isinstance(n.ctx, ast.Store) and self.once.get(n.id) == 1}
         out = []
         for how, k, item in items:
             local = dict(env)
@@ -678,17 +723,16 @@ def _names(target) -> list[str]:
     return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
 
 
-def _binding_counts(node) -> dict[str, int]:
-    """How many times the def binds each name (parameters included)."""
+def _binding_counts(node, loops=True) -> dict[str, int]:
+    """How many times the def binds each name (parameters included); with `loops`,
+    a name bound in a loop counts twice."""
     counts: dict = {}
     for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs:
         counts[a.arg] = counts.get(a.arg, 0) + 1
     for n in ast.walk(node):
         if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
             counts[n.id] = counts.get(n.id, 0) + 1
-            if any(isinstance(p, (ast.For, ast.While)) for p in ()):
-                pass
-    for n in ast.walk(node):
+    for n in ast.walk(node) if loops else ():
         if isinstance(n, (ast.For, ast.While, ast.comprehension)):
             body = n.body if not isinstance(n, ast.comprehension) else []
             for m in ast.walk(ast.Module(body=list(body), type_ignores=[])):

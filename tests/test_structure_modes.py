@@ -262,3 +262,71 @@ def test_other_with_blocks_are_refused_where_they_are():
     with pytest.raises(SrcDiffError, match="a with block") as e:
         srcdiff.grad(other_with)(1.0)
     assert "test_structure_modes.py" in str(e.value)
+
+
+# ---------------------------------------------------------------- layers indexed in a loop
+def indexed_mlp(params, x):
+    h = x
+    for i in range(len(params["layers"])):
+        h = np.tanh(params["layers"][i]["W"] @ h + params["layers"][i]["b"])
+    return np.sum(h ** 2)
+
+
+def residual(params, x):
+    h = x
+    n = len(params["layers"])
+    for i in range(n):
+        layer = params["layers"][i]
+        h = h + np.tanh(layer["W"] @ h + layer["b"])
+    return np.sum(h ** 2) + params["scale"] * np.sum(h)
+
+
+def neighbours(ws, x):
+    s = 0.0
+    for i in range(len(ws) - 1):
+        s = s + np.sum(ws[i]["w"] * ws[i + 1]["w"]) * x
+    return s
+
+
+def iterated_layers(params, x):
+    h = x
+    for layer in params["layers"]:
+        W, b = layer["W"], layer["b"]
+        h = np.tanh(W @ h + b)
+    return np.sum(h)
+
+
+def _layers(n=3, seed=0):
+    rng = np.random.default_rng(seed)
+    return {"layers": [{"W": rng.normal(size=(2, 2)), "b": rng.normal(size=2)}
+                       for _ in range(n)], "scale": 0.3}, rng.normal(size=2)
+
+
+@pytest.mark.parametrize("f", [indexed_mlp, residual, iterated_layers])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_layers_indexed_in_a_loop(f, mode):
+    p, x = _layers()
+    if f is not residual:
+        p = {"layers": p["layers"]}
+    assert_tree_close(srcdiff.grad(f, mode=mode)(p, x), fd_grad(f, (p, x), 0))
+    rng = np.random.default_rng(3)
+    tp = {k: [{"W": rng.normal(size=(2, 2)), "b": rng.normal(size=2)} for _ in v]
+          if k == "layers" else 0.5 for k, v in p.items()}
+    check_jvp(f, (p, x), (tp, np.zeros(2)))
+
+
+def test_neighbouring_items_of_a_list_parameter():
+    rng = np.random.default_rng(1)
+    ws = [{"w": rng.normal(size=3)} for _ in range(4)]
+    for mode in ("reverse", "forward"):
+        assert_tree_close(srcdiff.grad(neighbours, mode=mode)(ws, 0.7),
+                          fd_grad(neighbours, (ws, 0.7), 0))
+
+
+def test_layers_source_reads_the_layers_by_key():
+    p, x = _layers(2)
+    d = srcdiff.grad(residual)
+    d(p, x)
+    assert "W = params['layers'][0]['W']" in d.source or (
+        "params['layers'][0]" in d.source), d.source
+    assert "return {'layers': [{'W': " in d.source, d.source
