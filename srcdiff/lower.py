@@ -461,7 +461,8 @@ class Lowerer(Loops, Values):
                                 if k in a.entries and k in b.entries else Undefined(
                                     f"the entry {words(name)}[{k!r}], which only one branch "
                                     "of an if sets") for k in keys},
-                               a.attrs if a.attrs == b.attrs else None, a.origin)
+                               a.attrs if a.attrs == b.attrs else None, a.origin,
+                               a.record if a.record is b.record else None)
             return Undefined(f"{words(name)} after an if whose branches make it different kinds "
                              "of value (a tuple or dict of another shape in one)")
         v = self.var("result" if name == RET else name, s)

@@ -9,6 +9,8 @@ indexing and slicing a tuple, spreading `g(*t, **d)`, and starred targets
 from __future__ import annotations
 
 import ast
+import dataclasses
+import inspect
 import operator
 
 from . import ir
@@ -64,7 +66,7 @@ class StructValues:
             who = f"the name {others[0]!r}" if others else "the caller"
             raise self.error(f"changing the dict {name!r} that {who} also holds",
                              target, "build a new dict instead")
-        self.env[name] = DictVal({**old.entries, key: val}, old.attrs, old.origin)
+        self.env[name] = DictVal({**old.entries, key: val}, old.attrs, old.origin, old.record)
 
     def key(self, node):
         """A dict key: a constant (`"a"`, `1`, a constant name)."""
@@ -93,7 +95,8 @@ class StructValues:
             key = self.key(k)
             entries[key] = self.value(v, key if isinstance(key, str) and key.isidentifier()
                                       else "t")
-        return DictVal(entries, getattr(node, "attrs", None), getattr(node, "origin", None))
+        return DictVal(entries, getattr(node, "attrs", None), getattr(node, "origin", None),
+                       getattr(node, "record", None))
 
     def entry(self, base, node):
         """`t[0]`, `t[1:]`, `d["a"]` of a tuple or dict built in the function; None
@@ -198,3 +201,92 @@ class StructValues:
         raise self.error(f"the dict method .{attr}() on a dict built in the function", node,
                          "srcdiff keeps such a dict entry by entry: d[\"a\"], d[\"a\"] = v, "
                          "d.get, d.keys(), d.values(), d.items() and len(d) work")
+
+
+def record_fields(cls) -> list | None:
+    """The fields, in order, of a namedtuple class or a dataclass whose objects are
+    records (plain methods at most, inlined with the record as `self`: no properties,
+    class attributes or __post_init__): such an object built in the function is kept
+    entry by entry, as a tuple or a dict with attributes. None for any other class."""
+    if not isinstance(cls, type):
+        return None
+    if issubclass(cls, tuple) and hasattr(cls, "_fields") and hasattr(cls, "_replace"):
+        names = list(cls._fields)
+        own = [k for c in cls.__mro__[:cls.__mro__.index(tuple)] for k in vars(c)
+               if not k.startswith("_") and k not in names]
+    elif dataclasses.is_dataclass(cls) and cls.__dataclass_params__.init:
+        names = [f.name for f in dataclasses.fields(cls) if f.init]
+        if len(names) != len(dataclasses.fields(cls)) or hasattr(cls, "__post_init__"):
+            return None
+        own = [k for c in cls.__mro__[:-1] for k in vars(c)
+               if not k.startswith("__") and k not in names]
+    else:
+        return None
+    if issubclass(cls, tuple):  # (a namedtuple's methods are not followed)
+        return None if own else names
+    plain = all(inspect.isfunction(getattr(cls, k, None)) for k in own)  # (methods: inlined)
+    return names if plain else None
+
+
+class Records:
+    """Namedtuples and dataclasses built in the function (`State(x, v)`), read by
+    attribute and rebuilt with `s._replace(v=...)` or `dataclasses.replace(p, w=...)`."""
+
+    def record(self, cls, node, args, kwargs):
+        """`cls(*args, **kwargs)` as a tuple or dict with attributes, or None when
+        the call does not name each field once (Python then reports it)."""
+        names = record_fields(cls)
+        if names is None or len(args) > len(names):
+            return None
+        given = dict(zip(names, args))
+        if set(kwargs) - set(names) or set(kwargs) & set(given):
+            return None
+        given.update(kwargs)
+        for k in names:
+            if k not in given:
+                default = self.default_of(cls, k)
+                if default is None:
+                    return None
+                given[k] = default
+        items = [given[k] for k in names]
+        if any(isinstance(v, DictVal) for v in items):
+            raise self.error(f"a {cls.__name__} holding a dict", node)
+        if issubclass(cls, tuple):
+            return TupleVal(items, {k: i for i, k in enumerate(names)})
+        return DictVal(dict(zip(names, items)), {k: k for k in names}, record=cls)
+
+    @staticmethod
+    def default_of(cls, name):
+        if issubclass(cls, tuple):
+            d = cls._field_defaults.get(name, dataclasses.MISSING)
+        else:
+            f = next(f for f in dataclasses.fields(cls) if f.name == name)
+            d = f.default
+        if d is dataclasses.MISSING or not isinstance(d, (int, float, bool, str, type(None))):
+            return None  # (a default factory, or a mutable default: Python's own)
+        return ir.Const(d)
+
+    def replaced(self, base, node, args, kwargs):
+        """`s._replace(v=...)` of a namedtuple, `dataclasses.replace(p, w=...)` of a
+        dataclass object: the same record with those fields replaced."""
+        attrs = getattr(base, "attrs", None)
+        if args or not attrs or set(kwargs) - set(attrs):
+            bad = sorted(set(kwargs) - set(attrs or ()))
+            raise self.error(f"replacing the field {bad[0]!r}, which the value does not "
+                             "have" if bad else "this replace call (name the fields to "
+                             "replace: s._replace(v=...))", node)
+        if isinstance(base, TupleVal):
+            items = list(base.items)
+            for k, v in kwargs.items():
+                items[attrs[k]] = v
+            return TupleVal(items, attrs)
+        return DictVal({**base.entries, **{attrs[k]: v for k, v in kwargs.items()}}, attrs,
+                       base.origin, base.record)
+
+
+def method_of(val, name: str):
+    """The plain function `name` of the class of a record built in the function or
+    of a dataclass parameter passed whole (`layer.penalty`, `layer(x)`), or None."""
+    cls = getattr(val, "record", None)
+    f = getattr(cls, name, None) if cls is not None else None
+    return f if inspect.isfunction(f) else None

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import dataclasses
 import functools
 import itertools
 import operator
@@ -26,7 +27,7 @@ import types
 from . import checkpoint, desugar, fence, inlining, ir, static_args
 from .ops import BINOPS, UNOPS
 from .lower_names import Names, shown
-from .lower_structs import PACK_LIST, StructValues
+from .lower_structs import PACK_LIST, Records, StructValues, method_of
 from .resolve import Resolver, is_user_function, method_guards
 from .rules.table import lookup
 from .source import loc_of, unsupported
@@ -37,7 +38,7 @@ RET = "<return>"  # the env key of the value a path returns
 PACK_TUPLE = ("pack", "tuple")
 
 
-class Values(Names, StructValues):
+class Values(Names, StructValues, Records):
     def __init__(self, fn, filename: str, counter, env=None, out=None, shared=(),
                  spelling=None):
         self.fn = fn
@@ -92,8 +93,9 @@ class Values(Names, StructValues):
     def pack(self, val, node):
         """A tuple used as a value (an argument, say) becomes a packed tuple."""
         if isinstance(val, DictVal):
-            what = f"{val.origin} (a structured parameter)" if val.origin else \
-                "a dict built in the function"
+            what = f"{val.origin} (a structured parameter)" if val.origin else (
+                f"the {val.record.__name__} built in the function" if val.record else
+                "a dict built in the function")
             raise self.error(f"{what} used as a whole here", node,
                              "srcdiff keeps it entry by entry: read its entries, "
                              "as d[\"a\"], or pass it to your own functions")
@@ -246,6 +248,8 @@ class Values(Names, StructValues):
         base = self.value(node.value, "t")
         if isinstance(base, STRUCTS) and getattr(base, "attrs", None):
             got = attribute(base, node.attr)  # `model.W` of a dataclass parameter
+            if got is None and (method := method_of(base, node.attr)) is not None:
+                return PartialVal(FuncRef(method, None), [base], {})  # `layer.penalty()`
             if got is None:
                 raise self.error(f"reading .{node.attr}, which this value does not have",
                                  node)
@@ -301,12 +305,16 @@ class Values(Names, StructValues):
             if spread is None:  # `np.zeros(*shape)` of a value: kept as written
                 return self.assign(hint, self.opaque(node), node)
             node = spread
-        target = self.env.get(node.func.id) if isinstance(node.func, ast.Name) else None
+        target = self.env.get(node.func.id) if isinstance(node.func, ast.Name) else (
+            self.value(node.func, "t") if isinstance(node.func, ast.Dict) else None)
         if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) and (
-                isinstance(self.env.get(node.func.value.id), ObjRef)):
-            target = self.value(node.func, "t")  # `self.penalty(w)`
+                isinstance(self.env.get(node.func.value.id), ObjRef)
+                or method_of(self.env.get(node.func.value.id), node.func.attr)):
+            target = self.value(node.func, "t")  # `self.penalty(w)`, `layer.penalty()`
         if isinstance(node.func, (ast.Subscript, ast.Call)):
             target = self.chosen(node.func)  # `ACTIVATIONS[name](z)`, `getattr(np, name)(z)`
+        if isinstance(target, DictVal) and (call := method_of(target, "__call__")):
+            target = PartialVal(FuncRef(call, None), [target], {})  # `layer(x)`, a dataclass
         if isinstance(target, ObjRef):  # a callable object of the user's: its __call__
             call = next((vars(c)["__call__"] for c in type(target.obj).__mro__
                          if "__call__" in vars(c)), None)
@@ -353,6 +361,11 @@ class Values(Names, StructValues):
         args = [self.value(a, "t") for a in node.args]
         kwargs = {k.arg: self.value(k.value, "t") for k in node.keywords}
         spelling = ast.unparse(node.func)
+        if found and (built := self.record(obj, node, args, kwargs)) is not None:
+            return built  # `State(x, v)`: kept field by field
+        if found and obj is dataclasses.replace and len(args) == 1 and isinstance(
+                args[0], DictVal) and args[0].attrs:
+            return self.replaced(args[0], node, [], kwargs)
         if found and is_user_function(obj):
             inlined = self.inline(obj, node, args, kwargs, hint)
             if inlined is not None:
@@ -367,6 +380,12 @@ class Values(Names, StructValues):
         if found and obj is sum and 1 <= len(args) <= 2 and not kwargs and isinstance(
                 args[0], TupleVal) and (total := self.tuple_sum(args, node, hint)) is not None:
             return total  # `sum(xs)` of a helper's `*xs`: its items added
+        if isinstance(node.func, ast.Attribute) and not found and isinstance(
+                node.func.value, ast.Dict):  # `layer.penalty()` of a dataclass passed whole
+            receiver = self.value(node.func.value, "t")
+            if (method := method_of(receiver, node.func.attr)) is not None:
+                return self.call_value(FuncRef(method, None), node, [receiver] + args, kwargs,
+                                       hint)
         args = [self.pack(a, n) for a, n in zip(args, node.args)]
         kwargs = {k.arg: self.pack(kwargs[k.arg], k.value) for k in node.keywords}
         if found:
@@ -381,6 +400,8 @@ class Values(Names, StructValues):
             return self.assign(_call_hint(hint, spelling, args), call, node)
         if isinstance(node.func, ast.Attribute):
             receiver = self.value(node.func.value, "t")
+            if isinstance(receiver, TupleVal) and receiver.attrs and node.func.attr == "_replace":
+                return self.replaced(receiver, node, args, kwargs)  # `s._replace(v=...)`
             if isinstance(receiver, DictVal):
                 return self.dict_method(receiver, node, args, kwargs)
             receiver = self.pack(receiver, node.func.value)

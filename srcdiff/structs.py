@@ -31,12 +31,15 @@ class DictVal:
     a value: `d[k] = v` makes a new DictVal (the lowering refuses it when another
     name still holds the old one, which Python would change too). `attrs`: for a
     structured parameter's dataclass passed whole (unpack.py), attribute -> key;
-    `origin`: that parameter as the user wrote it (`params["enc"]`), for messages."""
+    `origin`: that parameter as the user wrote it (`params["enc"]`), for messages;
+    `record`: the dataclass of an object built in the function (lower_structs)."""
 
-    def __init__(self, entries: dict, attrs: dict | None = None, origin: str | None = None):
+    def __init__(self, entries: dict, attrs: dict | None = None, origin: str | None = None,
+                 record: type | None = None):
         self.entries = entries
         self.attrs = attrs
         self.origin = origin
+        self.record = record  # the dataclass of an object built in the function
 
 
 STRUCTS = (TupleVal, DictVal)
@@ -89,7 +92,7 @@ def rebuild(v, leaf):
             return TupleVal([go(e, path + (i,)) for i, e in enumerate(x.items)], x.attrs)
         if isinstance(x, DictVal):
             return DictVal({k: go(e, path + (k,)) for k, e in x.entries.items()}, x.attrs,
-                           x.origin)
+                           x.origin, x.record)
         return leaf(path, x)
     return go(v, ())
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
+import inspect
 import itertools
 import operator
 
@@ -635,6 +636,18 @@ class _Flatten:
             done = self.comprehension(e, env)
             if done is not None:
                 return done
+        if isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute):
+            # `state._replace(v=...)`, `layer.penalty()`: called on its display
+            base = self.resolve(e.func.value, env)
+            if isinstance(base, _Ref) and (
+                    base.td.kind == NAMEDTUPLE and e.func.attr == "_replace"
+                    or base.td.kind == DATACLASS and e.func.attr not in base.td.keys
+                    and inspect.isfunction(getattr(base.td.type, e.func.attr, None))):
+                e.func.value = self.display(base, e.func.value)
+                for k in e.keywords:
+                    k.value = self.expr(k.value, env)
+                e.args = [self.expr(a, env) for a in e.args]
+                return e
         if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "len" \
                 and len(e.args) == 1:
             value = self.resolve(e.args[0], env)
@@ -706,6 +719,7 @@ class _Flatten:
             out.origin = self.spelled(value)
             if td.kind != DICT:
                 out.attrs = {k: k for k in td.keys}
+                out.record = td.type  # (its methods are called with it as self)
         return ast.copy_location(out, node)
 
 

@@ -5,6 +5,9 @@ with a located error in the user's words. Every derivative is checked against
 central finite differences (an independent reference), never srcdiff itself."""
 from __future__ import annotations
 
+import collections
+import dataclasses
+
 import numpy as np
 import pytest
 from test_pytrees import _rebuild, assert_tree_close, fd_grad
@@ -163,7 +166,7 @@ def check_both(f, args, i=0):
     want = fd(f, args, i)
     for mode in ("reverse", "forward"):
         np.testing.assert_allclose(srcdiff.grad(f, wrt=i, mode=mode)(*args), want, rtol=1e-6)
-    t = [0.0] * len(args)
+    t = [np.zeros_like(a) if isinstance(a, np.ndarray) else 0.0 for a in args]
     t[i] = 1.0
     np.testing.assert_allclose(srcdiff.jvp(f, args, t)[1], want, rtol=1e-6)
 
@@ -330,3 +333,89 @@ def test_layers_source_reads_the_layers_by_key():
     assert "W = params['layers'][0]['W']" in d.source or (
         "params['layers'][0]" in d.source), d.source
     assert "return {'layers': [{'W': " in d.source, d.source
+
+
+# ---------------------------------------------------------------- namedtuples and dataclasses
+State = collections.namedtuple("State", "x v")
+Tagged = collections.namedtuple("Tagged", "value weight", defaults=(1.0,))
+
+
+@dataclasses.dataclass
+class Model:
+    w: float
+    b: float = 0.5
+
+    def predict(self, t):
+        return self.w * t + self.b
+
+    def __call__(self, t):
+        return np.tanh(self.predict(t))
+
+
+def symplectic(x0, k, dt=0.1, n=15):
+    s = State(x0, 0.0)
+    for _ in range(n):
+        s = s._replace(v=s.v - dt * k * s.x)
+        s = s._replace(x=s.x + dt * s.v)
+    return s.x ** 2 + s.v ** 2 / k
+
+
+def built_with_keywords(x):
+    s = State(v=2.0 * x, x=np.sin(x))
+    t = Tagged(s.x * s.v)
+    return t.value * t.weight + s[0]
+
+
+def refit(w, t):
+    m = Model(w)
+    m = dataclasses.replace(m, b=m.w * 0.1)
+    return np.sum((m(t) - 0.3) ** 2) + m.predict(1.0)
+
+
+def state_param(s, k):
+    s2 = s._replace(v=s.v * k)
+    return s2.x * s2.v ** 2
+
+
+def model_param(m, t):
+    m2 = dataclasses.replace(m, w=2.0 * m.w)
+    return np.sum(m2(t) ** 2) + m2.predict(0.5)
+
+
+@pytest.mark.parametrize("f, args", [
+    (symplectic, (0.8, 2.0)), (built_with_keywords, (0.7,)),
+    (refit, (0.4, np.array([0.1, 0.5, -0.3])))])
+def test_records_built_and_replaced_inside_f(f, args):
+    check_both(f, args, 0)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_records_passed_in_and_replaced(mode):
+    s = State(1.2, 0.7)
+    got = srcdiff.grad(state_param, mode=mode)(s, 1.5)
+    assert type(got) is State
+    np.testing.assert_allclose(got, [(0.7 * 1.5) ** 2, 2 * 1.2 * 0.7 * 1.5 ** 2], rtol=1e-12)
+    m, t = Model(0.4, -0.2), np.array([0.1, 0.5, -0.3])
+    assert_tree_close(srcdiff.grad(model_param, mode=mode)(m, t), fd_grad(model_param, (m, t), 0))
+
+
+class Plain:
+    def __init__(self, w):
+        self.w = w
+
+
+def plain_object(w):
+    return Plain(w).w * 2.0
+
+
+def bad_field(x):
+    s = State(x, x)
+    return s._replace(a=1.0).x
+
+
+def test_records_refused_in_the_users_words():
+    with pytest.raises(SrcDiffError, match="building an object of your class Plain"):
+        srcdiff.grad(plain_object)(1.0)
+    with pytest.raises(SrcDiffError, match="replacing the field 'a'") as e:
+        srcdiff.grad(bad_field)(1.0)
+    assert "test_structure_modes.py" in str(e.value)
