@@ -48,6 +48,7 @@ class Opaque:
     node: ast.expr
     uses: dict[str, Var]
     nondiff: bool = False  # its result is never differentiable (a bool, an index)
+    why: Exception | None = field(default=None, compare=False)  # raised if it is active
 
 
 Arg = Union[Var, Const, Opaque]

@@ -508,41 +508,87 @@ class Values(Names, StructValues, Records):
         return self.assign(_call_hint(hint, spelling, packed), call, node)
 
     def tuple_items(self, node):
-        """`tuple(...)` of a tuple built here, or of a generator over one (or over
-        `zip`/`enumerate` of such tuples, without an `if`): a tuple of as many items,
-        each computed from its own (a state rebound to one of the same shape in a
-        loop stays a tuple); None otherwise (lowered as written)."""
-        def static(e):  # the items of `e` when it is a tuple built here, else None
-            v = self.env.get(e.id) if isinstance(e, ast.Name) else None
-            return v.items if isinstance(v, TupleVal) else None
-
+        """`tuple(...)` of a tuple built here, or of a generator over items known here
+        (static_rows): a tuple of as many items, each computed from its own (a state
+        rebound to one of the same shape in a loop stays a tuple); None otherwise
+        (lowered as written)."""
         if not isinstance(node, (ast.GeneratorExp, ast.ListComp)):
-            return TupleVal(static(node)) if static(node) is not None else None
+            items = self.static_items(node)
+            return None if items is None else TupleVal(items)
+        rows = self.static_rows(node)
+        return None if rows is None else TupleVal(self.each_row(node, rows, [node.elt])[0])
+
+    def e_DictComp(self, node, hint):
+        """`{k: v * 2 for k, v in d.items()}` over items known here (static_rows): a
+        dict with one entry per item, kept entry by entry as a display is."""
+        rows = self.static_rows(node)
+        if rows is None:  # kept as written: refused if it reads a differentiated value
+            kept = self.opaque(node)
+            kept.why = self.error("a dict comprehension over values known only at run "
+                                  "time", node, "iterate over a tuple, a dict or a range of "
+                                  "constants, or build the dict with constant keys")
+            return self.assign(hint, kept, node)
+        keys, values = self.each_row(node, rows, [node.key, node.value])
+        if not all(isinstance(k, ir.Const) for k in keys):
+            raise self.error("a dict comprehension whose keys are computed at run time",
+                             node.key, "srcdiff keeps a dict built in the function entry by "
+                             "entry: its keys must be constants")
+        return DictVal({k.value: v for k, v in zip(keys, values)})
+
+    def static_items(self, e):
+        """The items of `e` when they are known here: a tuple built in the function,
+        a display of constants, `d.items()` (`.keys()`, `.values()`) of a dict built
+        here, `range` of constants; else None (nothing is lowered)."""
+        if isinstance(e, ast.Name):
+            v = self.env.get(e.id)
+            return v.items if isinstance(v, TupleVal) else None
+        if isinstance(e, (ast.Tuple, ast.List)) and all(
+                isinstance(x, ast.Constant) for x in e.elts):
+            return [ir.Const(x.value) for x in e.elts]
+        if not (isinstance(e, ast.Call) and not e.keywords):
+            return None
+        if isinstance(e.func, ast.Attribute) and e.func.attr in ("items", "keys", "values") \
+                and not e.args and isinstance(e.func.value, ast.Name) and isinstance(
+                    self.env.get(e.func.value.id), DictVal):
+            return self.value(e, "t").items
+        if isinstance(e.func, ast.Name) and self.callee(e.func)[1] is range and all(
+                isinstance(a, ast.Constant) and type(a.value) is int for a in e.args):
+            return [ir.Const(i) for i in range(*(a.value for a in e.args))]
+        return None
+
+    def static_rows(self, node):
+        """The values the target of a one-generator comprehension without `if` takes,
+        when its items are known here (static_items, or zip/enumerate of such); None
+        otherwise."""
         if len(node.generators) != 1 or node.generators[0].ifs or node.generators[0].is_async:
             return None
-        gen = node.generators[0]
-        it = gen.iter
+        it = node.generators[0].iter
         if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id in (
-                "zip", "enumerate") and it.args and not it.keywords and self.callee(it.func)[1] is (
-                zip if it.func.id == "zip" else enumerate):
-            seqs = [static(a) for a in it.args]
+                "zip", "enumerate") and it.args and not it.keywords and self.callee(
+                    it.func)[1] is (zip if it.func.id == "zip" else enumerate):
+            seqs = [self.static_items(a) for a in it.args]
             if any(q is None for q in seqs) or it.func.id == "enumerate" and len(seqs) != 1:
                 return None
             rows = (list(zip(*seqs)) if it.func.id == "zip" else
                     [(ir.Const(i), v) for i, v in enumerate(seqs[0])])
-            values = [TupleVal(list(r)) for r in rows]
-        elif (values := static(it)) is None:
-            return None
-        names = {n.id for n in ast.walk(gen.target) if isinstance(n, ast.Name)}
+            return [TupleVal(list(r)) for r in rows]
+        return self.static_items(it)
+
+    def each_row(self, node, rows, exprs) -> list[list]:
+        """Each of `exprs` lowered once per row bound to the comprehension's target
+        (whose names are its own: restored after)."""
+        target = node.generators[0].target
+        names = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
         saved = {k: self.env[k] for k in names if k in self.env}
-        out = []
-        for v in values:
-            self.bind(gen.target, v)
-            out.append(self.value(node.elt, "t"))
+        out: list[list] = [[] for _ in exprs]
+        for row in rows:
+            self.bind(target, row)
+            for got, e in zip(out, exprs):
+                got.append(self.value(e, "t"))
         for k in names:
             self.env.pop(k, None)
         self.env.update(saved)
-        return TupleVal(out)
+        return out
 
     def comprehension_sum(self, node):
         """`sum(e for i in it if c)` is the loop that accumulates it (desugar.sum_loop)."""

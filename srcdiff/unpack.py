@@ -582,8 +582,9 @@ class _Flatten:
 
     # expressions
     def comprehension(self, e, env):
-        """`sum(E for T in S)` and `[E for T in S]` over a structured `S`: the sum or
-        the list of the copies of `E`, one per child; None when `S` is not one."""
+        """`sum(E for T in S)`, `[E for T in S]` and `{K: E for T in S}` over a
+        structured `S`: the sum, the list or the dict of the copies of `E`, one per
+        child; None when `S` is not one."""
         outer = e.args[0] if isinstance(e, ast.Call) else e
         if len(outer.generators) != 1 or outer.generators[0].ifs:
             return None
@@ -604,7 +605,13 @@ class _Flatten:
                 self.alias(target, _Const(k), local)
             else:
                 self.alias(target, item, local)
+            if isinstance(outer, ast.DictComp):  # `{k: v * 2 for k, v in params.items()}`
+                copies.append((self.expr(copy.deepcopy(outer.key), local),
+                               self.expr(copy.deepcopy(outer.value), local)))
+                continue
             copies.append(self.expr(copy.deepcopy(outer.elt), local))
+        if isinstance(outer, ast.DictComp):
+            return ast.copy_location(ast.Dict([k for k, _ in copies], [v for _, v in copies]), e)
         if isinstance(outer, ast.ListComp):
             return ast.copy_location(ast.List(copies, ast.Load()), e)
         if not isinstance(e, ast.Call):
@@ -632,7 +639,7 @@ class _Flatten:
     def expr(self, e, env):
         summed = isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "sum" \
             and len(e.args) == 1 and not e.keywords and isinstance(e.args[0], ast.GeneratorExp)
-        if summed or isinstance(e, (ast.ListComp, ast.GeneratorExp)):
+        if summed or isinstance(e, (ast.ListComp, ast.GeneratorExp, ast.DictComp)):
             done = self.comprehension(e, env)
             if done is not None:
                 return done

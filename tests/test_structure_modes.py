@@ -419,3 +419,57 @@ def test_records_refused_in_the_users_words():
     with pytest.raises(SrcDiffError, match="replacing the field 'a'") as e:
         srcdiff.grad(bad_field)(1.0)
     assert "test_structure_modes.py" in str(e.value)
+
+
+# ---------------------------------------------------------------- dict comprehensions
+def doubled(params):
+    q = {k: v * 2 for k, v in params.items()}
+    return np.sum(q["W"] ** 2) + q["b"]
+
+
+def sgd_then_loss(params, grads, lr=0.1):
+    new = {k: params[k] - lr * grads[k] for k in params}
+    return np.sum(new["W"] ** 2) + new["b"] ** 2
+
+
+def built_then_read(x):
+    d = {"a": x, "b": np.sin(x)}
+    sq = {k: v ** 2 for k, v in d.items()}
+    named = {n: (i + 1) * x for i, n in enumerate(("u", "v"))}
+    powers = {i: x ** i for i in range(3)}
+    return sq["a"] + sq["b"] + named["v"] * powers[2]
+
+
+def _dict_params():
+    return {"W": np.array([1.0, -2.0, 0.5]), "b": 0.3}
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_dict_comprehensions_over_dict_parameters(mode):
+    p = _dict_params()
+    assert_tree_close(srcdiff.grad(doubled, mode=mode)(p), fd_grad(doubled, (p,), 0))
+    g = {"W": np.array([0.3, 0.1, -0.2]), "b": 0.2}
+    got = srcdiff.grad(sgd_then_loss, wrt=(0, 1), mode=mode)(p, g)
+    for i in (0, 1):
+        assert_tree_close(got[i], fd_grad(sgd_then_loss, (p, g), i))
+
+
+def test_dict_comprehensions_over_values_built_in_f():
+    check_both(built_then_read, (1.1,))
+
+
+def test_dict_comprehension_source_reads_the_entries():
+    d = srcdiff.grad(doubled)
+    d(_dict_params())
+    assert "W = params['W']" in d.source and "return {'W': d_W, 'b': 2.0}" in d.source, d.source
+
+
+def over_runtime_keys(x, keys):
+    return {k: x * 2 for k in keys}["a"]
+
+
+def test_dict_comprehension_over_run_time_values_is_refused_where_it_is():
+    with pytest.raises(SrcDiffError, match="a dict comprehension over values known only at "
+                       "run time") as e:
+        srcdiff.grad(over_runtime_keys)(1.0, ["a"])
+    assert "test_structure_modes.py" in str(e.value)
