@@ -159,7 +159,7 @@ class Lowerer(Loops, Values):
         """Lower a call of the user's own function into this body. None when it
         cannot be (recursion, unsupported code, no source): the call is then
         kept as written, and differentiating through it is a located error."""
-        why = inlining.why_not(helper, self.fn, self.stack, node, self.filename)
+        why = inlining.why_not(helper, self.fn, self.stack, node, self.filename, args)
         if why is not None:
             self.inline_errors[id(helper)] = why
             return None

@@ -162,8 +162,12 @@ class StructValues:
         return ast.copy_location(ast.Call(node.func, args, keywords), node)
 
     def known_test(self, node):
-        """`"k" in d` (or `not in`) of a dict built here (a helper's `**opts`): True
-        or False, known when lowering; None for any other test."""
+        """`"k" in d` (or `not in`) of a dict built here (a helper's `**opts`), or a
+        comparison of constants (`n == 0` in a helper called with n=3: a recursion
+        unrolled): True or False, known when lowering; None for any other test."""
+        consts = self.constant_test(node)
+        if consts is not None:
+            return consts
         if not (isinstance(node, ast.Compare) and len(node.ops) == 1
                 and isinstance(node.ops[0], (ast.In, ast.NotIn))
                 and isinstance(node.left, ast.Constant)
@@ -174,6 +178,28 @@ class StructValues:
         if not isinstance(d, DictVal) or isinstance(d.entries.get(key), Undefined):
             return None
         return (key in d.entries) == isinstance(node.ops[0], ast.In)
+
+    def constant_test(self, node):
+        """The truth of a test made of comparisons, `and`/`or`/`not` and arithmetic on
+        names bound to constants (ints, bools, strings, None) and literals; else None."""
+        allowed = (ast.Compare, ast.BoolOp, ast.UnaryOp, ast.BinOp, ast.Constant, ast.Name,
+                   ast.cmpop, ast.boolop, ast.unaryop, ast.operator, ast.expr_context)
+        if not all(isinstance(n, allowed) for n in ast.walk(node)):
+            return None
+        if not isinstance(node, (ast.Compare, ast.BoolOp, ast.UnaryOp)):
+            return None
+        values = {}
+        for n in ast.walk(node):
+            if isinstance(n, ast.Name):
+                v = self.env.get(n.id)
+                if not (isinstance(v, ir.Const) and type(v.value) in (int, bool, str, type(None))):
+                    return None
+                values[n.id] = v.value
+        try:
+            return bool(eval(compile(ast.Expression(node), "<test>", "eval"),
+                             {"__builtins__": {}}, values))
+        except Exception:
+            return None
 
     def tuple_sum(self, args: list, node, hint: str):
         """`sum(t[, start])` of a tuple built here (a helper's `*xs`): its items

@@ -137,7 +137,7 @@ class _Returns:
 def own_nodes(node):
     """The nodes of a def's body outside its nested defs, lambdas and classes (a
     nested def's returns and assignments are its own)."""
-    todo = list(node.body)
+    todo = list(node.body) if isinstance(node.body, list) else [node.body]  # (a lambda's)
     while todo:
         n = todo.pop()
         yield n

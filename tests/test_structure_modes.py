@@ -473,3 +473,76 @@ def test_dict_comprehension_over_run_time_values_is_refused_where_it_is():
                        "run time") as e:
         srcdiff.grad(over_runtime_keys)(1.0, ["a"])
     assert "test_structure_modes.py" in str(e.value)
+
+
+# ---------------------------------------------------------------- recursion, nonlocal, try
+def _nested_sin(x, n):
+    if n == 0:
+        return x
+    return _nested_sin(np.sin(x), n - 1)
+
+
+def _legendre(n, x):
+    if n == 0:
+        return 1.0
+    if n == 1:
+        return x
+    return ((2 * n - 1) * x * _legendre(n - 1, x) - (n - 1) * _legendre(n - 2, x)) / n
+
+
+def recursive_helpers(x):
+    return _nested_sin(x, 3) * x + _legendre(4, x)
+
+
+def _halve(x):
+    if x < 1e-3:
+        return x
+    return _halve(x / 2)
+
+
+def runtime_recursion(x):
+    return _halve(x)
+
+
+def test_recursion_to_a_constant_depth_is_unrolled():
+    check_both(recursive_helpers, (0.6,))
+    x = 0.6  # P4'(x) = (140 x**3 - 60 x) / 8, the hand formula
+    got = srcdiff.grad(lambda x: _legendre(4, x))(x)
+    assert got == pytest.approx((140 * x ** 3 - 60 * x) / 8, rel=1e-12)
+
+
+def test_recursion_to_a_run_time_depth_is_refused_saying_why():
+    with pytest.raises(SrcDiffError, match="_halve calls itself with no integer argument "
+                       "that is a constant") as e:
+        srcdiff.grad(runtime_recursion)(1.0)
+    assert "test_structure_modes.py" in str(e.value)
+
+
+def with_nonlocal(x):
+    total = 0.0
+
+    def add(v):
+        nonlocal total
+        total = total + v * v
+    add(x)
+    add(2 * x)
+    return total
+
+
+def with_try(x):
+    try:
+        y = np.log(x)
+    except ValueError:
+        y = x
+    return y * x
+
+
+@pytest.mark.parametrize("f, words", [(with_nonlocal, "a nonlocal declaration"),
+                                      (with_try, "try/except")])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_refused_constructs_are_located_in_the_users_words(f, words, mode):
+    with pytest.raises(SrcDiffError, match=words) as e:
+        srcdiff.grad(f, mode=mode)(1.3)
+    assert "test_structure_modes.py" in str(e.value)
+    with pytest.raises(SrcDiffError, match=words):
+        srcdiff.jvp(f, (1.3,), (1.0,))
