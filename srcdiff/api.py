@@ -237,7 +237,7 @@ class Derivative:
         self._fn = _function(f)
         if has_aux:  # f returns (value, aux): the derivative of value (tree_api.AuxDerivative)
             self._fn = tree_api.strip_aux(self._fn)
-        transform.lowered(self._fn)  # unsupported code is reported before a bad wrt
+        tree_api.generic_lowering(self._fn)  # unsupported code is reported before a bad wrt
         self.wrt, self._as_tuple = resolve_wrt(self._fn, wrt)
         self.variant = variant
         self.mode = mode
@@ -268,9 +268,9 @@ class Derivative:
                                self._as_tuple, strict)
 
     def _build_generic(self):
-        self._lowered = transform.lowered(self._fn)
-        self._guards = list({(id(ns), k): (ns, k, o) for ns, k, o in
-                             self._lowered.guards}.values())
+        self._lowered = tree_api.generic_lowering(self._fn)  # (None: shaped at a call)
+        self._guards = list({(id(ns), k): (ns, k, o) for ns, k, o in (
+            self._lowered.guards if self._lowered else ())}.values())
         self._generic_built = None
         self._last = None
         self._cache.clear()
@@ -488,7 +488,7 @@ class JVP:
                             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         self._idx = tuple(range(len(self._positional))) if idx is None else tuple(idx)
         if not tree_api.returns_display(self._fn):  # (its code needs the result's
-            transform.lowered(self._fn)  # structure) unsupported code is reported here
+            tree_api.generic_lowering(self._fn)  # structure) unsupported code is reported here
         self._last = None
         # jvp(grad(f)) of a loop, tangent in the gradient's parameter only: H v, by hvp
         # (one reverse sweep over f's tangent code, not one tangent sweep per element)
@@ -591,7 +591,7 @@ class Jacobian:
         if mode == "forward":
             self._jvp = JVP(f, self.wrt)
         elif not tree_api.returns_display(self._fn):  # (its code needs the result's
-            transform.lowered(self._fn)  # structure) unsupported code is reported here
+            tree_api.generic_lowering(self._fn)  # structure) unsupported code is reported here
         self._source = None
         self.__name__ = f"{getattr(f, '__name__', 'f')}_jacobian"
 

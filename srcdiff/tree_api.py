@@ -19,8 +19,9 @@ import weakref
 import numpy as np
 
 from . import emit, guards, provenance, pytree, runtime, static_args, transform, unpack
-from .errors import NotDifferentiableError, ShapeMismatchError, SrcDiffError
+from .errors import NotDifferentiableError, ShapeMismatchError, SrcDiffError, UnsupportedSyntaxError
 from .pytree import DATACLASS, DICT, LEAF, LIST, NAMEDTUPLE, NONE, TUPLE
+from .resolve import is_user_function
 from .source import describe, parse_function
 
 # weak in the functions, so a function can be collected after its derivatives
@@ -54,6 +55,54 @@ def returns_display(fn) -> bool:
             unpack._seen_through(n.value), displays) or isinstance(n.value, ast.Name)
             and n.value.id in shown) for n in unpack.own_nodes(node))
     return _DISPLAYS[fn]
+
+
+def shaped_at_call(fn) -> bool:
+    """Whether `f`'s code may take its shape from its arguments' values: it calls
+    a parameter (`rhs(state)`: what it returns is known at a call) or hands one to
+    a function of the user's (`rk4_step(rhs, state)`), or assigns one a container
+    (`params = {...}` in a loop: a container at a call too). Its generic lowering may
+    then refuse what the call's own lowering accepts, so that refusal waits for the
+    call (which reports it if it stands)."""
+    node, _ = parse_function(base_of(fn)[0])
+    a = node.args
+    params = {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs}
+    namespace = base_of(fn)[0].__globals__
+
+    def handed_on(call):  # `H.rk4_step(rhs, state)`: a parameter the user's function calls
+        path, f = [], call.func
+        while isinstance(f, ast.Attribute):
+            path.append(f.attr)
+            f = f.value
+        obj = namespace.get(f.id) if isinstance(f, ast.Name) else None
+        for attr in reversed(path):
+            obj = getattr(obj, attr, None)
+        if not is_user_function(obj):
+            return False
+        inner = parse_function(obj)[0].args
+        names = [p.arg for p in inner.posonlyargs + inner.args]
+        mine = {names[i] for i, x in enumerate(call.args[:len(names)])
+                if isinstance(x, ast.Name) and x.id in params}  # (where it calls one)
+        return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in mine
+                   for n in ast.walk(parse_function(obj)[0]))
+
+    def rebuilt(n):  # `params = {"w": ..., "b": ...}`: a parameter assigned a container
+        return isinstance(n, ast.Assign) and isinstance(unpack._seen_through(n.value), (
+            ast.Dict, ast.Tuple, ast.List, ast.DictComp)) and any(
+            isinstance(t, ast.Name) and t.id in params for t in n.targets)
+
+    return static_args.called(node) or any(
+        rebuilt(n) or isinstance(n, ast.Call) and handed_on(n) for n in unpack.own_nodes(node))
+
+
+def generic_lowering(fn):
+    """transform.lowered(f), or None when it refuses code shaped at a call."""
+    try:
+        return transform.lowered(fn)
+    except UnsupportedSyntaxError:
+        if not shaped_at_call(fn):
+            raise
+        return None
 
 
 def base_of(f):
@@ -125,12 +174,14 @@ def deferred(fn, wrt, error):
     base, _ = base_of(fn)
     node, _ = parse_function(base)
     names = {positional(base)[i] for i in wrt if i < len(positional(base))}
-    if not isinstance(error, NotDifferentiableError):
+    if not isinstance(error, (NotDifferentiableError, UnsupportedSyntaxError)) or (
+            isinstance(error, UnsupportedSyntaxError) and not shaped_at_call(fn)):
         raise error
     if static_args.called(node):
         what, built_for = "calls a parameter", "function passed"
     elif any(isinstance(n, (ast.Attribute, ast.Subscript)) and isinstance(n.value, ast.Name)
-             and n.value.id in names for n in ast.walk(node)):
+             and n.value.id in names for n in ast.walk(node)) or isinstance(
+                 error, UnsupportedSyntaxError):
         what, built_for = "reads attributes of a parameter", "container structure"
     else:
         raise error

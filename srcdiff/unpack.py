@@ -71,6 +71,11 @@ def rewrite(node, filename: str, trees: dict[str, TreeDef], returns=None,
         trees = {**trees, **extra_kwonly}
     fl = _Flatten(node, filename, trees, reserved)
     node.body = fl.block(node.body, {})
+    at = 1 if node.body and isinstance(node.body[0], ast.Expr) and isinstance(
+        node.body[0].value, ast.Constant) else 0  # (after the docstring)
+    node.body[at:at] = [ast.copy_location(ast.Assign(
+        [ast.Name(root, ast.Store())], fl.display(_Ref(root, (), trees[root]), node)), node)
+        for root in fl.rebound]
     if not node.body:
         node.body = [ast.Pass()]
     names = fl.name_leaves()
@@ -225,10 +230,11 @@ class _Flatten:
         self.bound = _binding_counts(node)
         self.once = _binding_counts(node, loops=False)  # (as written: a loop's once)
         self.per_copy: set = set()  # names bound once in the body of an unrolled loop
-        for root in trees:
-            if self.bound.get(root, 0) > 1:
-                raise unsupported(f"assigning to {root!r}, a structured parameter",
-                                  filename, node, "give the new value a name of its own")
+        # a parameter assigned again (`params = {"w": ..., "b": ...}` in a training
+        # loop) is a local from the start: bound to its display, then a name like any
+        self.rebound = [root for root in trees if self.bound.get(root, 0) > 1]
+        for root in self.rebound:
+            del self.roots[root]
 
     # naming
     def leaf(self, ref: _Ref, node):

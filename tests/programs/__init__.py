@@ -19,7 +19,7 @@ MODULES = ("ode", "likelihoods", "nets", "physics", "finance", "optim", "signal_
            "mutation3", "dispatch3", "estimation3", "meta3",
            "numpy_lib3", "pde3", "solvers3",
            "workflows3", "regularisers3", "learning3", "callables4",
-           "scalar4", "arrays4", "sims4", "models4")
+           "scalar4", "arrays4", "sims4", "models4", "structure5")
 
 
 def _collect() -> dict[str, Program]:
