@@ -236,6 +236,13 @@ def record_fields(cls) -> list | None:
     entry by entry, as a tuple or a dict with attributes. None for any other class."""
     if not isinstance(cls, type):
         return None
+    made = ("__new__", "__init__", "__post_init__", "__getattr__", "__getattribute__",
+            "__setattr__", "__getitem__")
+    for k in made:  # only what namedtuple and dataclass generate (exec'd: "<string>")
+        f = getattr(cls, k, None)
+        code = getattr(f, "__code__", None)
+        if code is not None and code.co_filename != "<string>":
+            return None
     if issubclass(cls, tuple) and hasattr(cls, "_fields") and hasattr(cls, "_replace"):
         names = list(cls._fields)
         own = [k for c in cls.__mro__[:cls.__mro__.index(tuple)] for k in vars(c)
@@ -296,6 +303,11 @@ class Records:
         """`s._replace(v=...)` of a namedtuple, `dataclasses.replace(p, w=...)` of a
         dataclass object: the same record with those fields replaced."""
         attrs = getattr(base, "attrs", None)
+        cls = getattr(base, "record", None)
+        if cls is not None and record_fields(cls) is None:  # (replace runs its __init__)
+            raise self.error(f"dataclasses.replace of a {cls.__name__}, whose class has "
+                             "its own __init__, __post_init__ or attributes", node,
+                             "build the new value outside the function")
         if args or not attrs or set(kwargs) - set(attrs):
             bad = sorted(set(kwargs) - set(attrs or ()))
             raise self.error(f"replacing the field {bad[0]!r}, which the value does not "

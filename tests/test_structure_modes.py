@@ -546,3 +546,39 @@ def test_refused_constructs_are_located_in_the_users_words(f, words, mode):
     assert "test_structure_modes.py" in str(e.value)
     with pytest.raises(SrcDiffError, match=words):
         srcdiff.jvp(f, (1.3,), (1.0,))
+
+
+class Doubled(collections.namedtuple("Doubled", "x v")):
+    def __new__(cls, x, v):
+        return super().__new__(cls, 2 * x, v)
+
+
+@dataclasses.dataclass
+class Checked:
+    w: float
+
+    def __post_init__(self):
+        self.w = abs(self.w)
+
+
+def own_new(x):
+    return Doubled(x, x).x
+
+
+def own_post_init(x):
+    return Checked(x).w
+
+
+def replaced_post_init(c, x):
+    return dataclasses.replace(c, w=x).w * x
+
+
+def test_records_whose_class_runs_its_own_code_are_refused():
+    """A __new__ or __post_init__ of the user's would run when the object is built:
+    srcdiff does not keep such an object field by field."""
+    for f in (own_new, own_post_init):
+        with pytest.raises(SrcDiffError, match="building an object of your class"):
+            srcdiff.grad(f)(-1.0)
+    with pytest.raises(SrcDiffError, match="dataclasses.replace of a Checked") as e:
+        srcdiff.grad(replaced_post_init)(Checked(1.0), -2.0)
+    assert "test_structure_modes.py" in str(e.value)
