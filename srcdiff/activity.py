@@ -215,7 +215,7 @@ def _check(block, active) -> None:
             continue
         e = s.expr
         if isinstance(e, ir.Opaque):
-            raise UnsupportedSyntaxError(
+            raise e.why or UnsupportedSyntaxError(
                 "srcdiff cannot differentiate through this expression", s.loc)
         if isinstance(e, ir.Call) and rule_of(e) is None:
             if e.why is not None:

@@ -238,7 +238,7 @@ class Derivative:
         self._fn = _function(f)
         if has_aux:  # f returns (value, aux): the derivative of value (tree_api.AuxDerivative)
             self._fn = tree_api.strip_aux(self._fn)
-        transform.lowered(self._fn)  # unsupported code is reported before a bad wrt
+        tree_api.generic_lowering(self._fn)  # unsupported code is reported before a bad wrt
         self.wrt, self._as_tuple = resolve_wrt(self._fn, wrt)
         self.variant = variant
         self.mode = mode
@@ -269,9 +269,9 @@ class Derivative:
                                self._as_tuple, strict)
 
     def _build_generic(self):
-        self._lowered = transform.lowered(self._fn)
-        self._guards = list({(id(ns), k): (ns, k, o) for ns, k, o in
-                             self._lowered.guards}.values())
+        self._lowered = tree_api.generic_lowering(self._fn)  # (None: shaped at a call)
+        self._guards = list({(id(ns), k): (ns, k, o) for ns, k, o in (
+            self._lowered.guards if self._lowered else ())}.values())
         self._generic_built = None
         self._last = None
         self._cache.clear()
@@ -508,7 +508,8 @@ class JVP:
                             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         self._idx = tuple(range(getattr(self._fn, "__srcdiff_operands__", len(
             self._positional)))) if idx is None else tuple(idx)
-        transform.lowered(self._fn)  # unsupported code is reported here
+        if not tree_api.returns_display(self._fn):  # (its code needs the result's
+            tree_api.generic_lowering(self._fn)  # structure) unsupported code is reported here
         self._last = None
         self._narrowed = {}  # idx without the settings given a None tangent -> JVP
         # jvp(grad(f)) of a loop, tangent in the gradient's parameter only: H v, by hvp
@@ -519,7 +520,11 @@ class JVP:
 
     @property
     def source(self) -> str:
-        """The generic jvp (for any argument kinds), built when first read."""
+        """The generic jvp (for any argument kinds), built when first read; for a
+        structured result, the code of the latest call (built for its structure)."""
+        if tree_api.returns_display(self._fn):
+            return self._last.source if self._last is not None else (
+                "# built at the first call, for the structure of the result\n")
         return transform.build("forward", self._fn, self._idx, "jvp").source
 
     @property
@@ -569,7 +574,7 @@ class JVP:
         if self._fn is None:
             return self._of_count(len(primals)).push(primals, tangents)
         check_arguments(self._fn, primals, self._idx)
-        if tree_api.structured(primals, self._idx):
+        if tree_api.structured(primals, self._idx) or tree_api.returns_display(self._fn):
             return tree_api.jvp(self, primals, tangents)
         ts = []
         for i, t in zip(self._idx, tangents):
@@ -625,7 +630,7 @@ class Jacobian:
         if mode == "forward":
             self._jvp = JVP(f, self.wrt)
         elif not tree_api.returns_display(self._fn):  # (its code needs the result's
-            transform.lowered(self._fn)  # structure) unsupported code is reported here
+            tree_api.generic_lowering(self._fn)  # structure) unsupported code is reported here
         self._source = None
         self.__name__ = f"{getattr(f, '__name__', 'f')}_jacobian"
 

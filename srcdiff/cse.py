@@ -35,7 +35,7 @@ def eliminate(fn: ir.Function, vk=None) -> ir.Function:
     body = p.block(fn.body, {})
     if not p.sub:
         return fn
-    return ir.Function(fn.name, fn.params, body, p.atom(fn.result), fn.loc)
+    return ir.Function(fn.name, fn.params, body, p.atom(fn.result), fn.loc, fn.result_leaves)
 
 
 def candidates(fn: ir.Function) -> bool:

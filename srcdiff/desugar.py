@@ -20,6 +20,8 @@ import ast
 import copy
 import math
 
+import numpy as np
+
 ACC = "__acc"  # the accumulator of a `sum` loop
 ITEMS = "__items"  # the list a list comprehension's loop builds
 MAPFN = "__mapfn"  # the lambda `map(lambda ..., xs)` calls
@@ -279,4 +281,41 @@ def init_as_dict(node: ast.FunctionDef) -> ast.FunctionDef | None:
     ast.copy_location(first.targets[0], first)
     ast.copy_location(first.value, first)
     node.body = [first] + stmts + [last]
+    return node
+
+
+def without_errstate(node, namespace: dict):
+    """`node` with each `with np.errstate(...):` block replaced by its body: it
+    changes only whether NumPy warns or raises on a floating-point error, never a
+    value (the derivative runs under NumPy's own settings). Other `with` blocks stay
+    (the fence refuses them)."""
+    def is_errstate(item) -> bool:
+        e = item.context_expr
+        if item.optional_vars is not None or not isinstance(e, ast.Call):
+            return False
+        path, f = [], e.func
+        while isinstance(f, ast.Attribute):
+            path.append(f.attr)
+            f = f.value
+        if not isinstance(f, ast.Name) or f.id not in namespace:
+            return False
+        obj = namespace[f.id]
+        for attr in reversed(path):
+            obj = getattr(obj, attr, None)
+        return obj is np.errstate
+
+    def splice(stmts):
+        out = []
+        for s in stmts:
+            if isinstance(s, ast.With) and all(map(is_errstate, s.items)):
+                out += splice(s.body)
+            else:
+                out.append(s)
+        return out
+
+    for n in list(ast.walk(node)):
+        for field in ("body", "orelse", "finalbody"):
+            stmts = getattr(n, field, None)
+            if isinstance(stmts, list) and any(isinstance(s, ast.With) for s in stmts):
+                setattr(n, field, splice(stmts))
     return node

@@ -359,6 +359,10 @@ class Fence(ast.NodeVisitor):
 
     visit_GeneratorExp = visit_ListComp
 
+    def visit_DictComp(self, node):
+        """`{k: e for ...}`: unrolled when its items are known (lower_values.dict_comp)."""
+        self.generators(node)
+
     def generators(self, gen) -> None:
         saved = set(self.bound)
         for g in gen.generators:
@@ -369,5 +373,6 @@ class Fence(ast.NodeVisitor):
             self.bound |= {n.id for n in ast.walk(g.target) if isinstance(n, ast.Name)}
             for cond in g.ifs:
                 self.condition(cond)
-        self.visit(gen.elt)
+        for e in (gen.key, gen.value) if isinstance(gen, ast.DictComp) else (gen.elt,):
+            self.visit(e)
         self.bound = saved

@@ -18,13 +18,24 @@ from .source import loc_of, parse_function, unsupported
 CONST_TYPES = (int, float, complex, str, bytes, bool, type(None), type(Ellipsis))
 
 
-def why_not(helper, caller, stack, node, filename: str):
-    """Why `helper` cannot be inlined into `caller` at `node`, or None."""
+DEPTH = 64  # the deepest recursion unrolled
+
+
+def why_not(helper, caller, stack, node, filename: str, args=()):
+    """Why `helper` cannot be inlined into `caller` at `node`, or None. A recursion
+    is unrolled when an integer argument is a constant (`_legendre(x, 3)`: each
+    call's tests on it are known, so the recursion ends while lowering it)."""
     spelled = ast.unparse(node.func)
-    if helper in stack or helper is caller:
+    depth = list(stack).count(helper) + (helper is caller)
+    if depth and not (depth < DEPTH and any(
+            isinstance(a, ir.Const) and type(a.value) is int for a in args)):
+        deep = "more than %d calls deep" % DEPTH if depth >= DEPTH else (
+            "with no integer argument that is a constant")
         return UnsupportedSyntaxError(
-            f"srcdiff does not support recursion: {helper.__name__} calls itself "
-            "(srcdiff inlines helpers); write it as a loop", loc_of(filename, node))
+            f"srcdiff does not support recursion: {helper.__name__} calls itself {deep} "
+            f"(srcdiff inlines helpers, and unrolls a recursion whose depth is an integer "
+            f"constant, as {helper.__name__}(x, 3) with a test such as `if n == 0`); "
+            "write it as a loop", loc_of(filename, node))
     try:
         parse_function(helper)
     except NoSourceError:

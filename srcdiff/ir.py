@@ -48,6 +48,7 @@ class Opaque:
     node: ast.expr
     uses: dict[str, Var]
     nondiff: bool = False  # its result is never differentiable (a bool, an index)
+    why: Exception | None = field(default=None, compare=False)  # raised if it is active
 
 
 Arg = Union[Var, Const, Opaque]
@@ -143,6 +144,7 @@ class Function:
     body: list
     result: Atom
     loc: Loc | None = None
+    result_leaves: bool = False  # the result is the list of a structured result's leaves
 
 
 def walk(block: list):

@@ -59,6 +59,7 @@ class Lowerer(Loops, Values):
         self.stack = tuple(stack)
         self.brk_keys: list = []  # the break flags of the loops being lowered, innermost last
         self.top = False  # lowering the function differentiated (not a helper inlined)
+        self.result_leaves = False  # it returns the leaves of a structured result (unpack)
         self.locals_stack: tuple = ()  # the nested defs and lambdas being inlined
         self.later: list = []  # the code after the statement being lowered, per block
         self.broke_unbound: dict = {}  # break flag -> names a `break` may leave unassigned
@@ -97,7 +98,7 @@ class Lowerer(Loops, Values):
         if isinstance(result, Undefined):
             raise self.error(result.why, node)
         return ir.Function(node.name if isinstance(node, ast.FunctionDef) else "lambda",
-                           params, self.out, result, self.loc(node))
+                           params, self.out, result, self.loc(node), self.result_leaves)
 
     def function_value(self, obj, name: str):
         """A function passed as the argument `name` (static_args.py), as the value
@@ -176,7 +177,7 @@ class Lowerer(Loops, Values):
         """Lower a call of the user's own function into this body (its def as `rewrite`
         gives it). None when it cannot be (recursion, unsupported code, no source): the
         call is then kept as written, and differentiating through it is a located error."""
-        why = inlining.why_not(helper, self.fn, self.stack, node, self.filename)
+        why = inlining.why_not(helper, self.fn, self.stack, node, self.filename, args)
         if why is not None:
             self.inline_errors[id(helper)] = why
             return None
@@ -303,6 +304,9 @@ class Lowerer(Loops, Values):
         something to differentiate (a helper's may be anything)."""
         if not self.top:
             return ir.Const(None) if s.value is None else self.value(s.value, "result")
+        if getattr(s.value, "result_leaves", False):  # a structured result's leaves
+            self.result_leaves = True
+            return self.value(s.value, "result")
         what = {ast.Tuple: "a tuple", ast.List: "a list", ast.Dict: "a dict",
                 ast.Set: "a set", ast.JoinedStr: "a string"}.get(type(s.value))
         if s.value is None or isinstance(s.value, ast.Constant) and not isinstance(

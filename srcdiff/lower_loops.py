@@ -205,8 +205,7 @@ class Loops:
                 raise self.error(escape_error(after), s)
             if path and not same_shape(after, start) or not path and isinstance(
                     after, STRUCTS):
-                raise self.error(f"{words(name)} changing kind inside the loop (a tuple or "
-                                 "dict of another shape after an iteration)", s)
+                raise self.error(kind_change(name, start, after), s, _REBUILD)
             c.next = at(after, path)
             if isinstance(c.next, Undefined):
                 raise self.error(c.next.why, s)
@@ -229,8 +228,7 @@ class Loops:
             start = outer_env.get(name)
             if name not in keys and isinstance(start, STRUCTS):  # `t = ()`: no entries
                 if not same_shape(body_env.get(name, start), start):
-                    raise self.error(f"{words(name)} changing kind inside the loop (a tuple "
-                                     "or dict of another shape after an iteration)", s,
+                    raise self.error(kind_change(name, start, body_env.get(name, start)), s,
                                      "grow a list with append instead")
                 continue
             if name not in keys:
@@ -326,6 +324,22 @@ def _enumerate_args(call) -> bool:
     """`enumerate(seq)`, `enumerate(seq, start)` or `enumerate(seq, start=k)`."""
     kws = [k.arg for k in call.keywords]
     return (len(call.args) == 1 and kws in ([], ["start"])) or (len(call.args) == 2 and not kws)
+
+
+_REBUILD = ("rebind it to a tuple or dict of the same entries each step: `state = (x + dt "
+            "* v, v - dt * x)` or `state = tuple(s * 2 for s in state)`")
+
+
+def kind_change(name: str, start, after) -> str:
+    """What changed about a loop's value between iterations, in the user's words."""
+    def kind(v):
+        if isinstance(v, TupleVal):
+            return f"a tuple of {len(v.items)} items"
+        if isinstance(v, DictVal):
+            return f"a dict with keys {', '.join(map(repr, v.entries))}"
+        return "a value that is not a tuple or dict built here (a list or an array)"
+    return (f"{words(name)} changing kind inside the loop ({kind(start)} before an "
+            f"iteration, {kind(after)} after it)")
 
 
 def assigned_names(stmts) -> list[str]:

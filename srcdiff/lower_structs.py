@@ -9,6 +9,8 @@ indexing and slicing a tuple, spreading `g(*t, **d)`, and starred targets
 from __future__ import annotations
 
 import ast
+import dataclasses
+import inspect
 import operator
 
 from . import ir
@@ -93,7 +95,8 @@ class StructValues:
             key = self.key(k)
             entries[key] = self.value(v, key if isinstance(key, str) and key.isidentifier()
                                       else "t")
-        return DictVal(entries, getattr(node, "attrs", None), getattr(node, "origin", None))
+        return DictVal(entries, getattr(node, "attrs", None), getattr(node, "origin", None),
+                       getattr(node, "cls", None))
 
     def entry(self, base, node):
         """`t[0]`, `t[1:]`, `d["a"]` of a tuple or dict built in the function; None
@@ -159,8 +162,12 @@ class StructValues:
         return ast.copy_location(ast.Call(node.func, args, keywords), node)
 
     def known_test(self, node):
-        """`"k" in d` (or `not in`) of a dict built here (a helper's `**opts`): True
-        or False, known when lowering; None for any other test."""
+        """`"k" in d` (or `not in`) of a dict built here (a helper's `**opts`), or a
+        comparison of constants (`n == 0` in a helper called with n=3: a recursion
+        unrolled): True or False, known when lowering; None for any other test."""
+        consts = self.constant_test(node)
+        if consts is not None:
+            return consts
         if not (isinstance(node, ast.Compare) and len(node.ops) == 1
                 and isinstance(node.ops[0], (ast.In, ast.NotIn))
                 and isinstance(node.left, ast.Constant)
@@ -171,6 +178,28 @@ class StructValues:
         if not isinstance(d, DictVal) or isinstance(d.entries.get(key), Undefined):
             return None
         return (key in d.entries) == isinstance(node.ops[0], ast.In)
+
+    def constant_test(self, node):
+        """The truth of a test made of comparisons, `and`/`or`/`not` and arithmetic on
+        names bound to constants (ints, bools, strings, None) and literals; else None."""
+        allowed = (ast.Compare, ast.BoolOp, ast.UnaryOp, ast.BinOp, ast.Constant, ast.Name,
+                   ast.cmpop, ast.boolop, ast.unaryop, ast.operator, ast.expr_context)
+        if not all(isinstance(n, allowed) for n in ast.walk(node)):
+            return None
+        if not isinstance(node, (ast.Compare, ast.BoolOp, ast.UnaryOp)):
+            return None
+        values = {}
+        for n in ast.walk(node):
+            if isinstance(n, ast.Name):
+                v = self.env.get(n.id)
+                if not (isinstance(v, ir.Const) and type(v.value) in (int, bool, str, type(None))):
+                    return None
+                values[n.id] = v.value
+        try:
+            return bool(eval(compile(ast.Expression(node), "<test>", "eval"),
+                             {"__builtins__": {}}, values))
+        except Exception:
+            return None
 
     def tuple_sum(self, args: list, node, hint: str):
         """`sum(t[, start])` of a tuple built here (a helper's `*xs`): its items
@@ -198,3 +227,116 @@ class StructValues:
         raise self.error(f"the dict method .{attr}() on a dict built in the function", node,
                          "srcdiff keeps such a dict entry by entry: d[\"a\"], d[\"a\"] = v, "
                          "d.get, d.keys(), d.values(), d.items() and len(d) work")
+
+
+def record_fields(cls) -> list | None:
+    """The fields, in order, of a namedtuple class or a dataclass whose objects are
+    records (plain methods at most, inlined with the record as `self`: no properties,
+    class attributes or __post_init__): such an object built in the function is kept
+    entry by entry, as a tuple or a dict with attributes. None for any other class."""
+    if not isinstance(cls, type):
+        return None
+    made = ("__new__", "__init__", "__post_init__", "__getattr__", "__getattribute__",
+            "__setattr__", "__getitem__")
+    for k in made:  # only what namedtuple and dataclass generate (exec'd: "<string>")
+        f = getattr(cls, k, None)
+        code = getattr(f, "__code__", None)
+        if code is not None and code.co_filename != "<string>":
+            return None
+    if issubclass(cls, tuple) and hasattr(cls, "_fields") and hasattr(cls, "_replace"):
+        names = list(cls._fields)
+        own = [k for c in cls.__mro__[:cls.__mro__.index(tuple)] for k in vars(c)
+               if not k.startswith("_") and k not in names]
+    elif dataclasses.is_dataclass(cls) and cls.__dataclass_params__.init:
+        names = [f.name for f in dataclasses.fields(cls) if f.init]
+        if len(names) != len(dataclasses.fields(cls)) or hasattr(cls, "__post_init__"):
+            return None
+        own = [k for c in cls.__mro__[:-1] for k in vars(c)
+               if not k.startswith("__") and k not in names]
+    else:
+        return None
+    if issubclass(cls, tuple):  # (a namedtuple's methods are not followed)
+        return None if own else names
+    plain = all(inspect.isfunction(getattr(cls, k, None)) for k in own)  # (methods: inlined)
+    return names if plain else None
+
+
+class Records:
+    """Namedtuples and dataclasses built in the function (`State(x, v)`), read by
+    attribute and rebuilt with `s._replace(v=...)` or `dataclasses.replace(p, w=...)`."""
+
+    def record(self, cls, node, args, kwargs):
+        """`cls(*args, **kwargs)` as a tuple or dict with attributes; None for a class
+        that is not such a record, or a default srcdiff does not copy (a factory); a
+        located error for a call that does not give each field once."""
+        names = record_fields(cls)
+        if names is None:
+            return None
+        given = dict(zip(names, args))
+        if len(args) > len(names) or set(kwargs) - set(names) or set(kwargs) & set(given):
+            raise self.error(f"this call of {cls.__name__} (its fields are "
+                             f"{', '.join(names)})", node)
+        given.update(kwargs)
+        for k in names:
+            if k not in given:
+                default = self.default_of(cls, k)
+                if default is None and not self.has_default(cls, k):
+                    raise self.error(f"this call of {cls.__name__}: no value for {k!r}", node)
+                if default is None:
+                    return None
+                given[k] = default
+        items = [given[k] for k in names]
+        if any(isinstance(v, DictVal) for v in items):
+            raise self.error(f"a {cls.__name__} holding a dict", node)
+        if issubclass(cls, tuple):
+            return TupleVal(items, {k: i for i, k in enumerate(names)})
+        return DictVal(dict(zip(names, items)), {k: k for k in names}, cls=cls)
+
+    @staticmethod
+    def has_default(cls, name) -> bool:
+        if issubclass(cls, tuple):
+            return name in cls._field_defaults
+        f = next(f for f in dataclasses.fields(cls) if f.name == name)
+        return f.default is not dataclasses.MISSING or (
+            f.default_factory is not dataclasses.MISSING)
+
+    @staticmethod
+    def default_of(cls, name):
+        if issubclass(cls, tuple):
+            d = cls._field_defaults.get(name, dataclasses.MISSING)
+        else:
+            f = next(f for f in dataclasses.fields(cls) if f.name == name)
+            d = f.default
+        if d is dataclasses.MISSING or not isinstance(d, (int, float, bool, str, type(None))):
+            return None  # (a default factory, or a mutable default: Python's own)
+        return ir.Const(d)
+
+    def replaced(self, base, node, args, kwargs):
+        """`s._replace(v=...)` of a namedtuple, `dataclasses.replace(p, w=...)` of a
+        dataclass object: the same record with those fields replaced."""
+        attrs = getattr(base, "attrs", None)
+        cls = getattr(base, "cls", None)
+        if cls is not None and record_fields(cls) is None:  # (replace runs its __init__)
+            raise self.error(f"dataclasses.replace of a {cls.__name__}, whose class has "
+                             "its own __init__, __post_init__ or attributes", node,
+                             "build the new value outside the function")
+        if args or not attrs or set(kwargs) - set(attrs):
+            bad = sorted(set(kwargs) - set(attrs or ()))
+            raise self.error(f"replacing the field {bad[0]!r}, which the value does not "
+                             "have" if bad else "this replace call (name the fields to "
+                             "replace: s._replace(v=...))", node)
+        if isinstance(base, TupleVal):
+            items = list(base.items)
+            for k, v in kwargs.items():
+                items[attrs[k]] = v
+            return TupleVal(items, attrs)
+        return DictVal({**base.entries, **{attrs[k]: v for k, v in kwargs.items()}}, attrs,
+                       base.origin, base.cls)
+
+
+def method_of(val, name: str):
+    """The plain function `name` of the class of a record built in the function or
+    of a dataclass parameter passed whole (`layer.penalty`, `layer(x)`), or None."""
+    cls = getattr(val, "cls", None)
+    f = getattr(cls, name, None) if cls is not None else None
+    return f if inspect.isfunction(f) else None

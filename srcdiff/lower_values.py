@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import dataclasses
 import functools
 import itertools
 import operator
@@ -26,19 +27,18 @@ import types
 from . import checkpoint, desugar, fence, inlining, ir, static_args
 from .ops import BINOPS, UNOPS
 from .lower_names import Names, shown
-from .lower_structs import PACK_LIST, StructValues
+from .lower_structs import PACK_LIST, Records, StructValues, method_of
 from .resolve import Resolver, is_user_function, method_guards
 from .rules.table import lookup
 from .source import loc_of, unsupported
 from .structs import (CALLABLES, STRUCTS, DictVal, FuncRef, FuncVal, ObjRef, PartialVal,
-                      record_defaults, record_fields,
                       TupleVal, Undefined, attribute)
 
 RET = "<return>"  # the env key of the value a path returns
 PACK_TUPLE = ("pack", "tuple")
 
 
-class Values(Names, StructValues):
+class Values(Names, StructValues, Records):
     def __init__(self, fn, filename: str, counter, env=None, out=None, shared=(),
                  spelling=None):
         self.fn = fn
@@ -103,14 +103,14 @@ class Values(Names, StructValues):
             if not isinstance(val.whole, ir.Var):
                 val.whole = val.whole()
             return val.whole
-        if isinstance(val, DictVal) and val.cls is not None:
+        if isinstance(val, DictVal) and val.cls is not None and not val.origin:
             raise self.error(f"an object of your class {val.cls.__name__} built in the "
                              "function, used as a whole here (in a list or a container, "
                              "say)", node, "srcdiff keeps its attributes one by one: read "
                              "them, call its methods, or pass it to your own functions")
         if isinstance(val, DictVal):
-            what = f"{val.origin} (a structured parameter)" if val.origin else \
-                "a dict built in the function"
+            what = f"{val.origin} (a structured parameter)" if val.origin else (
+                "a dict built in the function")
             raise self.error(f"{what} used as a whole here", node,
                              "srcdiff keeps it entry by entry: read its entries, "
                              "as d[\"a\"], or pass it to your own functions")
@@ -272,6 +272,8 @@ class Values(Names, StructValues):
             return method
         if isinstance(base, STRUCTS) and getattr(base, "attrs", None):
             got = attribute(base, node.attr)  # `model.W` of a dataclass parameter
+            if got is None and (method := method_of(base, node.attr)) is not None:
+                return PartialVal(FuncRef(method, None), [base], {})  # `layer.penalty()`
             if got is None:
                 raise self.error(f"reading .{node.attr}, which this value does not have",
                                  node)
@@ -327,7 +329,8 @@ class Values(Names, StructValues):
             if spread is None:  # `np.zeros(*shape)` of a value: kept as written
                 return self.assign(hint, self.opaque(node), node)
             node = spread
-        target = self.env.get(node.func.id) if isinstance(node.func, ast.Name) else None
+        target = self.env.get(node.func.id) if isinstance(node.func, ast.Name) else (
+            self.value(node.func, "t") if isinstance(node.func, ast.Dict) else None)
         if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) and (
                 isinstance(self.env.get(node.func.value.id), ObjRef)
                 or getattr(self.env.get(node.func.value.id), "cls", None) is not None):
@@ -339,6 +342,8 @@ class Values(Names, StructValues):
                                  "no __call__ method of yours", node)
         if isinstance(node.func, (ast.Subscript, ast.Call)):
             target = self.chosen(node.func)  # `ACTIVATIONS[name](z)`, `getattr(np, name)(z)`
+        if isinstance(target, DictVal) and (call := method_of(target, "__call__")):
+            target = PartialVal(FuncRef(call, None), [target], {})  # `layer(x)`, a dataclass
         if isinstance(target, ObjRef):  # a callable object of the user's: its __call__
             call = next((vars(c)["__call__"] for c in type(target.obj).__mro__
                          if "__call__" in vars(c)), None)
@@ -370,6 +375,9 @@ class Values(Names, StructValues):
         if found and obj is sorted and len(node.args) == 1 and all(
                 k.arg in ("key", "reverse") for k in node.keywords):
             return self.sorted_items(node, hint)
+        if found and obj is tuple and len(node.args) == 1 and not node.keywords and (
+                (items := self.tuple_items(node.args[0])) is not None):
+            return items  # `tuple(s * 2 for s in state)` of a tuple built here: a tuple
         if found and desugar.summed(obj, node):
             return self.comprehension_sum(node)
         if found and obj is map and len(node.args) >= 2 and not node.keywords:
@@ -382,6 +390,11 @@ class Values(Names, StructValues):
         args = [self.value(a, "t") for a in node.args]
         kwargs = {k.arg: self.value(k.value, "t") for k in node.keywords}
         spelling = ast.unparse(node.func)
+        if found and (built := self.record(obj, node, args, kwargs)) is not None:
+            return built  # `State(x, v)`: kept field by field
+        if found and obj is dataclasses.replace and len(args) == 1 and isinstance(
+                args[0], DictVal) and args[0].attrs:
+            return self.replaced(args[0], node, [], kwargs)
         if found and isinstance(obj, type) and is_user_function(getattr(obj, "__init__", None)):
             made = self.construct(obj, node, args, kwargs, hint)
             if made is not None:  # used as a whole, it is the object built as written
@@ -394,8 +407,6 @@ class Values(Names, StructValues):
             if any(isinstance(a, (DictVal, FuncVal, PartialVal)) for a in [
                     *args, *kwargs.values()]):
                 raise self.inline_errors[id(obj)]  # it cannot be called as written either
-        if found and (fields := record_fields(obj)) is not None:
-            return self.record(obj, fields, args, kwargs, node)
         if found and obj is len and len(args) == 1 and not kwargs and isinstance(
                 args[0], STRUCTS):
             return ir.Const(len(args[0].items if isinstance(args[0], TupleVal)
@@ -403,6 +414,12 @@ class Values(Names, StructValues):
         if found and obj is sum and 1 <= len(args) <= 2 and not kwargs and isinstance(
                 args[0], TupleVal) and (total := self.tuple_sum(args, node, hint)) is not None:
             return total  # `sum(xs)` of a helper's `*xs`: its items added
+        if isinstance(node.func, ast.Attribute) and not found and isinstance(
+                node.func.value, ast.Dict):  # `layer.penalty()` of a dataclass passed whole
+            receiver = self.value(node.func.value, "t")
+            if (method := method_of(receiver, node.func.attr)) is not None:
+                return self.call_value(FuncRef(method, None), node, [receiver] + args, kwargs,
+                                       hint)
         args = [self.pack(a, n) for a, n in zip(args, node.args)]
         kwargs = {k.arg: self.pack(kwargs[k.arg], k.value) for k in node.keywords}
         if found:
@@ -417,6 +434,8 @@ class Values(Names, StructValues):
             return self.assign(_call_hint(hint, spelling, args), call, node)
         if isinstance(node.func, ast.Attribute):
             receiver = self.value(node.func.value, "t")
+            if isinstance(receiver, TupleVal) and receiver.attrs and node.func.attr == "_replace":
+                return self.replaced(receiver, node, args, kwargs)  # `s._replace(v=...)`
             if getattr(receiver, "cls", None) is not None and isinstance(
                     method := self.method_of(receiver, node.func.attr), CALLABLES):
                 return self.call_value(method, node, args, kwargs, hint)  # `Shift(3).apply(x)`
@@ -428,24 +447,6 @@ class Values(Names, StructValues):
         callee = self.opaque(node.func)
         return self.assign(hint, ir.Call(("opaque", spelling), callee, args, kwargs,
                                          spelling), node)
-
-    def record(self, cls, fields, args, kwargs, node):
-        """`Point(x, y=v)` of a namedtuple or a plain dataclass: a tuple or dict value
-        with its fields as attributes (`p.x` reads the value passed), bound as the
-        class's `__init__` binds them."""
-        if len(args) > len(fields) or set(kwargs) - set(fields) or set(kwargs) & set(
-                fields[:len(args)]):
-            raise self.error(f"this call of {cls.__name__} (its fields are "
-                             f"{', '.join(fields)})", node)
-        given = dict(zip(fields, args), **kwargs)
-        defaults = record_defaults(cls)
-        missing = [f for f in fields if f not in given and f not in defaults]
-        if missing:
-            raise self.error(f"this call of {cls.__name__}: no value for {missing[0]!r}", node)
-        values = [given[f] if f in given else ir.Const(defaults[f]) for f in fields]
-        if issubclass(cls, tuple):
-            return TupleVal(values, {f: i for i, f in enumerate(fields)}, cls=cls)
-        return DictVal(dict(zip(fields, values)), {f: f for f in fields}, cls=cls)
 
     def e_Call_kept(self, obj, node, args, kwargs, hint):
         """`obj(*args, **kwargs)` (lowered arguments) kept as a call."""
@@ -550,6 +551,89 @@ class Values(Names, StructValues):
             call = ir.Call(val.fn, val.opaque.node, packed, kwargs, spelling)
         call.why = self.inline_errors.get(id(val.fn))
         return self.assign(_call_hint(hint, spelling, packed), call, node)
+
+    def tuple_items(self, node):
+        """`tuple(...)` of a tuple built here, or of a generator over items known here
+        (static_rows): a tuple of as many items, each computed from its own (a state
+        rebound to one of the same shape in a loop stays a tuple); None otherwise
+        (lowered as written)."""
+        if not isinstance(node, (ast.GeneratorExp, ast.ListComp)):
+            items = self.static_items(node)
+            return None if items is None else TupleVal(items)
+        rows = self.static_rows(node)
+        return None if rows is None else TupleVal(self.each_row(node, rows, [node.elt])[0])
+
+    def e_DictComp(self, node, hint):
+        """`{k: v * 2 for k, v in d.items()}` over items known here (static_rows): a
+        dict with one entry per item, kept entry by entry as a display is."""
+        rows = self.static_rows(node)
+        if rows is None:  # kept as written: refused if it reads a differentiated value
+            kept = self.opaque(node)
+            kept.why = self.error("a dict comprehension over values known only at run "
+                                  "time", node, "iterate over a tuple, a dict or a range of "
+                                  "constants, or build the dict with constant keys")
+            return self.assign(hint, kept, node)
+        keys, values = self.each_row(node, rows, [node.key, node.value])
+        if not all(isinstance(k, ir.Const) for k in keys):
+            raise self.error("a dict comprehension whose keys are computed at run time",
+                             node.key, "srcdiff keeps a dict built in the function entry by "
+                             "entry: its keys must be constants")
+        return DictVal({k.value: v for k, v in zip(keys, values)})
+
+    def static_items(self, e):
+        """The items of `e` when they are known here: a tuple built in the function,
+        a display of constants, `d.items()` (`.keys()`, `.values()`) of a dict built
+        here, `range` of constants; else None (nothing is lowered)."""
+        if isinstance(e, ast.Name):
+            v = self.env.get(e.id)
+            return v.items if isinstance(v, TupleVal) else None
+        if isinstance(e, (ast.Tuple, ast.List)) and all(
+                isinstance(x, ast.Constant) for x in e.elts):
+            return [ir.Const(x.value) for x in e.elts]
+        if not (isinstance(e, ast.Call) and not e.keywords):
+            return None
+        if isinstance(e.func, ast.Attribute) and e.func.attr in ("items", "keys", "values") \
+                and not e.args and isinstance(e.func.value, ast.Name) and isinstance(
+                    self.env.get(e.func.value.id), DictVal):
+            return self.value(e, "t").items
+        if isinstance(e.func, ast.Name) and self.callee(e.func)[1] is range and all(
+                isinstance(a, ast.Constant) and type(a.value) is int for a in e.args):
+            return [ir.Const(i) for i in range(*(a.value for a in e.args))]
+        return None
+
+    def static_rows(self, node):
+        """The values the target of a one-generator comprehension without `if` takes,
+        when its items are known here (static_items, or zip/enumerate of such); None
+        otherwise."""
+        if len(node.generators) != 1 or node.generators[0].ifs or node.generators[0].is_async:
+            return None
+        it = node.generators[0].iter
+        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id in (
+                "zip", "enumerate") and it.args and not it.keywords and self.callee(
+                    it.func)[1] is (zip if it.func.id == "zip" else enumerate):
+            seqs = [self.static_items(a) for a in it.args]
+            if any(q is None for q in seqs) or it.func.id == "enumerate" and len(seqs) != 1:
+                return None
+            rows = (list(zip(*seqs)) if it.func.id == "zip" else
+                    [(ir.Const(i), v) for i, v in enumerate(seqs[0])])
+            return [TupleVal(list(r)) for r in rows]
+        return self.static_items(it)
+
+    def each_row(self, node, rows, exprs) -> list[list]:
+        """Each of `exprs` lowered once per row bound to the comprehension's target
+        (whose names are its own: restored after)."""
+        target = node.generators[0].target
+        names = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+        saved = {k: self.env[k] for k in names if k in self.env}
+        out: list[list] = [[] for _ in exprs]
+        for row in rows:
+            self.bind(target, row)
+            for got, e in zip(out, exprs):
+                got.append(self.value(e, "t"))
+        for k in names:
+            self.env.pop(k, None)
+        self.env.update(saved)
+        return out
 
     def comprehension_sum(self, node):
         """`sum(e for i in it if c)` is the loop that accumulates it (desugar.sum_loop)."""

@@ -23,6 +23,7 @@ import weakref
 
 import numpy as np
 
+from . import desugar
 from .errors import Loc, NoSourceError, NotDifferentiableError, UnsupportedSyntaxError
 from .rules.table import lookup
 
@@ -361,7 +362,7 @@ def parse_function(fn) -> tuple[ast.FunctionDef | ast.Lambda, str]:
         raise UnsupportedSyntaxError(
             f"{describe(fn)} is a coroutine (async def): srcdiff differentiates plain functions",
             Loc(filename, node.lineno, node.col_offset, node.col_offset + 9))
-    return node, filename
+    return desugar.without_errstate(node, fn.__globals__), filename
 
 
 def _indent_of(text: str, dedented: str) -> int:

@@ -9,7 +9,6 @@ when the code is lowered; where it could differ at run time the lowering refuses
 """
 from __future__ import annotations
 
-from dataclasses import MISSING as MISSING_FIELD
 
 
 class Undefined:
@@ -23,10 +22,9 @@ class TupleVal:
     """A tuple built in the function, kept element by element. `attrs`: for a
     structured parameter's namedtuple passed whole (unpack.py), field -> position."""
 
-    def __init__(self, items: list, attrs: dict | None = None, cls=None):
+    def __init__(self, items: list, attrs: dict | None = None):
         self.items = items
         self.attrs = attrs
-        self.cls = cls  # a namedtuple built in f (its methods are the user's code)
 
 
 class DictVal:
@@ -164,39 +162,3 @@ class ObjRef:
 
 
 CALLABLES = (FuncVal, FuncRef, PartialVal)
-
-
-# ---------------------------------------------------------------- records built in f
-
-def record_fields(cls) -> list[str] | None:
-    """The fields of a namedtuple class or of a dataclass whose `__init__` only stores
-    them (generated, no `__post_init__`, no init=False or default_factory field): a
-    call of it inside f builds a tuple or dict value. None for anything else."""
-    if not isinstance(cls, type):
-        return None
-    if issubclass(cls, tuple) and isinstance(getattr(cls, "_fields", None), tuple):
-        return list(cls._fields) if _generated(cls.__new__) else None
-    params = getattr(cls, "__dataclass_params__", None)
-    if params is None or not _generated(cls.__init__) or hasattr(cls, "__post_init__"):
-        return None
-    fields = list(cls.__dataclass_fields__.values())
-    if any(f._field_type.name != "_FIELD" for f in fields):
-        return None  # (ClassVar, InitVar)
-    if any(not f.init or f.default_factory is not MISSING_FIELD for f in fields):
-        return None
-    return [f.name for f in fields]
-
-
-def record_defaults(cls) -> dict:
-    if issubclass(cls, tuple):
-        return dict(getattr(cls, "_field_defaults", {}))
-    return {f.name: f.default for f in cls.__dataclass_fields__.values()
-            if f.default is not MISSING_FIELD}
-
-
-def _generated(method) -> bool:
-    """Whether a class's __new__ or __init__ is the one namedtuple or dataclass wrote
-    (compiled from a string), not the user's own."""
-    code = getattr(method, "__code__", None)
-    return code is not None and code.co_filename == "<string>"
-

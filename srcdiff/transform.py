@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ast
 import builtins
-import copy
 import itertools
 import math
 import types
@@ -462,6 +461,29 @@ def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
     return built
 
 
+def _result_leaves(fn: ir.Function):
+    """The items of the list of leaves a structured result was rewritten to
+    (unpack: `return [a, b]`), where the function ends by building it; else None."""
+    last = fn.body[-1] if fn.body else None
+    if (fn.result_leaves and isinstance(last, ir.Assign) and last.var is fn.result
+            and isinstance(last.expr, ir.Call) and last.expr.fn == ("pack", "list")):
+        return last.expr.args
+    return None
+
+
+def _typed_tangent(su, fw, v, t=None) -> ast.expr:
+    """The tangent of result `v` with its type (JAX's convention): float(...) for a
+    float, else `_like` (an array of v's shape and dtype)."""
+    if t is None:
+        t = fw.tangent_of(v) if isinstance(v, ir.Var) else None
+        if t is None:
+            t = ast.Constant(0.0) if su.vk.kind(v) == kinds.SCALAR else fw.zero_like(v)
+    if isinstance(v, ir.Var) and su.vk.numbers.get(v.id) == kinds.FLOAT:
+        return ast.Call(name("float"), [t], [])
+    su.ctx.helpers.add("_like")
+    return ast.Call(name("_like"), [t, exprs.atom(v)], [])
+
+
 def build_forward(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
                   as_tuple: bool = False, strict: bool = True) -> Built:
     """variant: "jvp" (tangents of every positional parameter as keyword-only
@@ -489,12 +511,12 @@ def build_forward(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
         sig = _signature(su.lw.node)
         sig.kwonlyargs += tangent_args
         sig.kw_defaults += [None] * len(tangent_args)
-        # the tangent has the result's type (JAX's convention): float(...) for a float
-        if isinstance(fn.result, ir.Var) and su.vk.numbers.get(fn.result.id) == kinds.FLOAT:
-            t_out = ast.Call(name("float"), [t_out], [])
+        items = _result_leaves(fn)
+        if items is not None:  # a structured result: each leaf with its own tangent
+            result = ast.List([exprs.atom(v) for v in items], ast.Load())
+            t_out = ast.List([_typed_tangent(su, fw, v) for v in items], ast.Load())
         else:
-            su.ctx.helpers.add("_like")
-            t_out = ast.Call(name("_like"), [t_out, copy.deepcopy(result)], [])
+            t_out = _typed_tangent(su, fw, fn.result, t_out)
         body = code + [ast.Return(ast.Tuple([result, t_out], ast.Load()))]
         built = finish(su, f"{_base_name(fn)}_jvp", sig, body, primal, (), injected)
         built.kind_guards = kind_guards(f, su.vk)

@@ -19,8 +19,9 @@ import weakref
 import numpy as np
 
 from . import emit, guards, provenance, pytree, runtime, static_args, transform, unpack
-from .errors import NotDifferentiableError, ShapeMismatchError, SrcDiffError
+from .errors import NotDifferentiableError, ShapeMismatchError, SrcDiffError, UnsupportedSyntaxError
 from .pytree import DATACLASS, DICT, LEAF, LIST, NAMEDTUPLE, NONE, TUPLE
+from .resolve import is_user_function
 from .source import describe, parse_function
 
 # weak in the functions, so a function can be collected after its derivatives
@@ -47,13 +48,61 @@ def returns_display(fn) -> bool:
     if fn not in _DISPLAYS:
         node, _ = parse_function(base_of(fn)[0])
         displays = (ast.Tuple, ast.List, ast.Dict)
-        shown = {t.id for n in ast.walk(node) if isinstance(n, ast.Assign) and isinstance(
+        shown = {t.id for n in unpack.own_nodes(node) if isinstance(n, ast.Assign) and isinstance(
             unpack._seen_through(n.value), displays) for t in n.targets
             if isinstance(t, ast.Name)}
         _DISPLAYS[fn] = any(isinstance(n, ast.Return) and (isinstance(
             unpack._seen_through(n.value), displays) or isinstance(n.value, ast.Name)
-            and n.value.id in shown) for n in ast.walk(node))
+            and n.value.id in shown) for n in unpack.own_nodes(node))
     return _DISPLAYS[fn]
+
+
+def shaped_at_call(fn) -> bool:
+    """Whether `f`'s code may take its shape from its arguments' values: it calls
+    a parameter (`rhs(state)`: what it returns is known at a call) or hands one to
+    a function of the user's (`rk4_step(rhs, state)`), or assigns one a container
+    (`params = {...}` in a loop: a container at a call too). Its generic lowering may
+    then refuse what the call's own lowering accepts, so that refusal waits for the
+    call (which reports it if it stands)."""
+    node, _ = parse_function(base_of(fn)[0])
+    a = node.args
+    params = {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs}
+    namespace = base_of(fn)[0].__globals__
+
+    def handed_on(call):  # `H.rk4_step(rhs, state)`: a parameter the user's function calls
+        path, f = [], call.func
+        while isinstance(f, ast.Attribute):
+            path.append(f.attr)
+            f = f.value
+        obj = namespace.get(f.id) if isinstance(f, ast.Name) else None
+        for attr in reversed(path):
+            obj = getattr(obj, attr, None)
+        if not is_user_function(obj):
+            return False
+        inner = parse_function(obj)[0].args
+        names = [p.arg for p in inner.posonlyargs + inner.args]
+        mine = {names[i] for i, x in enumerate(call.args[:len(names)])
+                if isinstance(x, ast.Name) and x.id in params}  # (where it calls one)
+        return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in mine
+                   for n in ast.walk(parse_function(obj)[0]))
+
+    def rebuilt(n):  # `params = {"w": ..., "b": ...}`: a parameter assigned a container
+        return isinstance(n, ast.Assign) and isinstance(unpack._seen_through(n.value), (
+            ast.Dict, ast.Tuple, ast.List, ast.DictComp)) and any(
+            isinstance(t, ast.Name) and t.id in params for t in n.targets)
+
+    return static_args.called(node) or any(
+        rebuilt(n) or isinstance(n, ast.Call) and handed_on(n) for n in unpack.own_nodes(node))
+
+
+def generic_lowering(fn):
+    """transform.lowered(f), or None when it refuses code shaped at a call."""
+    try:
+        return transform.lowered(fn)
+    except UnsupportedSyntaxError:
+        if not shaped_at_call(fn):
+            raise
+        return None
 
 
 def base_of(f):
@@ -125,12 +174,14 @@ def deferred(fn, wrt, error):
     base, _ = base_of(fn)
     node, _ = parse_function(base)
     names = {positional(base)[i] for i in wrt if i < len(positional(base))}
-    if not isinstance(error, NotDifferentiableError):
+    if not isinstance(error, (NotDifferentiableError, UnsupportedSyntaxError)) or (
+            isinstance(error, UnsupportedSyntaxError) and not shaped_at_call(fn)):
         raise error
     if static_args.called(node):
         what, built_for = "calls a parameter", "function passed"
     elif any(isinstance(n, (ast.Attribute, ast.Subscript)) and isinstance(n.value, ast.Name)
-             and n.value.id in names for n in ast.walk(node)):
+             and n.value.id in names for n in ast.walk(node)) or isinstance(
+                 error, UnsupportedSyntaxError):
         what, built_for = "reads attributes of a parameter", "container structure"
     else:
         raise error
@@ -193,9 +244,10 @@ def build(mode, f, wrt, variant, args, check, as_tuple, strict):
 
 
 def restructure(built, f, plan, flat: Flat, wrt, single: bool, variant: str,
-                ct_tree=None, fname=None):
+                ct_tree=None, fname=None, out_tree=None):
     """The generated code of the leaves given `f`'s signature back: the leaves read
-    from their containers first, each gradient built in its container's structure."""
+    from their containers first, each gradient built in its container's structure
+    (and a jvp's structured result, `out_tree`, with its tangent, in its own)."""
     base, _ = base_of(f)
     node, _ = parse_function(base)
     func = ast.parse(built.source).body[0]
@@ -234,6 +286,11 @@ def restructure(built, f, plan, flat: Flat, wrt, single: bool, variant: str,
                        if name in flat.trees else g[0])
         gtree = out[0] if single else ast.Tuple(out, ast.Load())
         ret.value = gtree if value is None else ast.Tuple([value, gtree], ast.Load())
+    if out_tree is not None:
+        ret = func.body[-1]
+        ret.value.elts = [_structure(out_tree, iter(e.elts if isinstance(e, ast.List) else [
+            ast.Subscript(e, ast.Constant(k), ast.Load()) for k in range(out_tree.leaves)]),
+            base, namer, injected) for e in ret.value.elts]
     if fname:
         func.name = fname
     source = emit.to_source(func)
@@ -427,13 +484,16 @@ def jvp(j, primals, tangents):
                 pytree.is_node(p) and pytree.flatten(p)[1] != pytree.flatten(t)[1]):
             raise ShapeMismatchError(f"the tangent of {flat.names[j._idx[i]]!r} does not have "
                                      "its primal's structure")
-    key = ("tree", _spec_key(flat.trees), tuple(pytree.kind_key(v) for v in flat.values))
+    out_td = result_tree(fn, primals)
+    key = ("tree", _spec_key(flat.trees), tuple(pytree.kind_key(v) for v in flat.values),
+           out_td)
     cache = j.__dict__.setdefault("_tree_cache", {})  # per structure of the primals
     built = cache.get(key)
     if built is None:
-        copy, plan = specialised(fn, flat.trees)
+        copy, plan = specialised(fn, flat.trees, out_td and ("leaves", out_td))
         raw = transform.build_forward(copy, flat.wrt(j._idx), "jvp", flat.values)
-        built = cache[key] = restructure(raw, fn, plan, flat, j._idx, False, "jvp")
+        built = cache[key] = restructure(raw, fn, plan, flat, j._idx, False, "jvp",
+                                         out_tree=out_td)
     j._last = built
     code = built.fn.__code__
     names = code.co_varnames[code.co_argcount:code.co_argcount + code.co_kwonlyargcount]
@@ -450,6 +510,23 @@ def jvp(j, primals, tangents):
             fixed.append(np.array(lt, dtype=float) if isinstance(lp, np.ndarray) else float(lt))
         kw[name] = pytree.unflatten(td, fixed)
     return guards.run(built.fn, j.primal, fn, primals, kw)
+
+
+def result_tree(fn, primals):
+    """The structure of `f`'s result where it returns a display (a tuple, list or
+    dict of results: forward mode follows each leaf), else None."""
+    if not returns_display(fn):
+        return None
+    out = fn(*primals)
+    if not (pytree.is_node(out) or type(out) in (list, tuple)):
+        return None
+    leaves, td = pytree.flatten(out, top=True)
+    for path, leaf in zip(td.paths(), leaves):
+        problem = pytree.leaf_problem(leaf)
+        if problem and not isinstance(leaf, (int, np.integer)):
+            raise SrcDiffError(f"jvp: the result's {pytree.path_text('out', path)} is "
+                               f"{problem}")
+    return td
 
 
 class AuxDerivative:
@@ -490,30 +567,41 @@ def jacobian(jac, args):
     fn, idx = jac._fn, jac.wrt
     flat = Flat(fn, args, idx)  # each differentiated leaf a float or float array
     if jac.mode == "forward":
-        transform.lowered(specialised(fn, flat.trees)[0])  # (errors before f runs)
+        if not returns_display(fn):
+            transform.lowered(specialised(fn, flat.trees)[0])  # (errors before f runs)
+        out_td = result_tree(fn, args)
         out = fn(*args)
-        if pytree.is_node(out):
-            raise SrcDiffError("jacobian(mode='forward') of a structured result is not "
+        if out_td is None and pytree.is_node(out):
+            raise SrcDiffError("jacobian(mode='forward') of a structured result the "
+                               "function does not return as a display is not "
                                "supported; use mode='reverse'")
+        out_leaves = [out] if out_td is None else pytree.flatten(out, top=True)[0]
         push = jac._jvp
         zero = [_zeros_tree(args[i]) for i in idx]
-        blocks = []  # per wrt parameter: per in-leaf: array out.shape + leaf.shape
+        # per out leaf, per wrt parameter: per in-leaf: array out_leaf.shape + leaf.shape
+        blocks = [[] for _ in out_leaves]
         for slot, i in enumerate(idx):
             leaves, td = pytree.flatten(args[i])
-            per_leaf = []
+            per_leaf = [[] for _ in out_leaves]
             for n, leaf in enumerate(leaves):
-                cols = []
+                cols = [[] for _ in out_leaves]
                 for k in range(int(np.size(leaf))):
                     tangents = list(zero)
                     t_leaves = [pytree.zeros_like(x) for x in leaves]
                     t_leaves[n] = _one_hot(leaf, k)
                     tangents[slot] = pytree.unflatten(td, t_leaves)
-                    cols.append(np.asarray(push.push(args, tangents)[1], dtype=float))
-                mat = np.stack(cols, axis=-1) if cols else np.zeros(np.shape(out) + (0,))
-                per_leaf.append(_shaped(mat.reshape(np.shape(out) + np.shape(leaf))))
-            blocks.append(pytree.unflatten(td, per_leaf))
+                    t_out = push.push(args, tangents)[1]
+                    t_out = [t_out] if out_td is None else pytree.flatten_like(t_out, out_td)
+                    for col, t in zip(cols, t_out):
+                        col.append(np.asarray(t, dtype=float))
+                for o, (col, y) in enumerate(zip(cols, out_leaves)):
+                    mat = np.stack(col, axis=-1) if col else np.zeros(np.shape(y) + (0,))
+                    per_leaf[o].append(_shaped(mat.reshape(np.shape(y) + np.shape(leaf))))
+            for o in range(len(out_leaves)):
+                blocks[o].append(pytree.unflatten(td, per_leaf[o]))
         jac._source = push._last.source
-        return tuple(blocks) if jac._as_tuple else blocks[0]
+        per_out = [tuple(b) if jac._as_tuple else b[0] for b in blocks]
+        return per_out[0] if out_td is None else pytree.unflatten(out_td, per_out)
     out, pull = vjp(jac.primal, fn, args, idx)
     jac._source = pull.source
     out_td = getattr(pull, "out_tree", None)

@@ -13,7 +13,8 @@ key is the entry, or the default when the dict lacks the key. Any other use of a
 (passing it whole to a function, a computed key) is a located error.
 
 It also rewrites results (`returns`): under `has_aux`, `return loss, aux`
-returns `loss`; for a pullback of a structured result, the return is the inner
+returns `loss`; for forward mode of a structured result, the list of its leaves
+(each tangent follows its leaf); for a pullback of one, the return is the inner
 product of the result with the cotangent (a structured parameter of its own),
 whose gradient is the vector-Jacobian product.
 
@@ -28,13 +29,17 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
+import inspect
 import itertools
+import operator
 
 from . import pytree
 from .pytree import DATACLASS, DICT, LEAF, LIST, NAMEDTUPLE, NONE, TUPLE, TreeDef
 from .source import unsupported
 
 _SEQ = (LIST, TUPLE, NAMEDTUPLE)
+_INT_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+            ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod}
 _PLACEHOLDER = "\x00leaf"
 
 
@@ -50,9 +55,9 @@ class Plan:
 def rewrite(node, filename: str, trees: dict[str, TreeDef], returns=None,
             extra_kwonly: dict | None = None, reserved=()) -> Plan:
     """`node` with each parameter named in `trees` replaced by its leaves (see the
-    module docstring). `returns`: None, ("aux",) or ("vdot", ct_name, out_treedef,
-    out_leaf_is_array); `extra_kwonly`: structured keyword-only parameters to add
-    (the cotangent)."""
+    module docstring). `returns`: None, ("aux",), ("leaves", out_treedef) or
+    ("vdot", ct_name, out_treedef, out_leaf_is_array); `extra_kwonly`: structured
+    keyword-only parameters to add (the cotangent)."""
     node = copy.deepcopy(node)
     if isinstance(node, ast.Lambda):  # `lambda x: (x * x, aux)`: the def it stands for
         ret = ast.copy_location(ast.Return(node.body), node.body)
@@ -66,6 +71,11 @@ def rewrite(node, filename: str, trees: dict[str, TreeDef], returns=None,
         trees = {**trees, **extra_kwonly}
     fl = _Flatten(node, filename, trees, reserved)
     node.body = fl.block(node.body, {})
+    at = 1 if node.body and isinstance(node.body[0], ast.Expr) and isinstance(
+        node.body[0].value, ast.Constant) else 0  # (after the docstring)
+    node.body[at:at] = [ast.copy_location(ast.Assign(
+        [ast.Name(root, ast.Store())], fl.display(_Ref(root, (), trees[root]), node)), node)
+        for root in fl.rebound]
     if not node.body:
         node.body = [ast.Pass()]
     names = fl.name_leaves()
@@ -96,7 +106,7 @@ class _Returns:
     def visit_body(self, node):
         if self.how[0] != "aux":
             self.name_results(node)
-        for n in ast.walk(node):
+        for n in own_nodes(node):
             if isinstance(n, ast.Return):
                 n.value = self.value(n)
 
@@ -104,7 +114,7 @@ class _Returns:
         """`return np.split(x, [1, 3])`, a container a call gives: `result =
         np.split(x, [1, 3])` before the return, which then reads its items (the call
         runs once, whatever its pieces' shapes)."""
-        td = self.how[2]
+        td = self.how[2] if self.how[0] == "vdot" else self.how[1]  # (the result's tree)
         if td.kind not in (LIST, TUPLE):
             return
         taken = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
@@ -130,6 +140,11 @@ class _Returns:
                                   "return the value and the auxiliary data as a pair: "
                                   "return loss, aux")
             return ret.value.elts[0]
+        if self.how[0] == "leaves":  # forward mode: the leaves, in order, as one list
+            out = ast.List([e for _, e in _match(ret.value, self.how[1], (), self.filename,
+                                                 ret)], ast.Load())
+            out.result_leaves = True  # (lower.returned: a list of results, not refused)
+            return ast.copy_location(out, ret.value)
         _, ct, td, arrays = self.how
         terms = []
         leaves = iter(arrays)
@@ -147,6 +162,17 @@ class _Returns:
         for t in terms[1:]:
             out = ast.BinOp(out, ast.Add(), t)
         return ast.copy_location(out, ret.value)
+
+
+def own_nodes(node):
+    """The nodes of a def's body outside its nested defs, lambdas and classes (a
+    nested def's returns and assignments are its own)."""
+    todo = list(node.body) if isinstance(node.body, list) else [node.body]  # (a lambda's)
+    while todo:
+        n = todo.pop()
+        yield n
+        if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            todo += ast.iter_child_nodes(n)
 
 
 def _seen_through(e):
@@ -227,10 +253,13 @@ class _Flatten:
         self.used |= {a.arg for a in ast.walk(node) if isinstance(a, ast.arg)}
         self.taken = self.used | set(dir(builtins)) | set(reserved)
         self.bound = _binding_counts(node)
-        for root in trees:
-            if self.bound.get(root, 0) > 1:
-                raise unsupported(f"assigning to {root!r}, a structured parameter",
-                                  filename, node, "give the new value a name of its own")
+        self.once = _binding_counts(node, loops=False)  # (as written: a loop's once)
+        self.per_copy: set = set()  # names bound once in the body of an unrolled loop
+        # a parameter assigned again (`params = {"w": ..., "b": ...}` in a training
+        # loop) is a local from the start: bound to its display, then a name like any
+        self.rebound = [root for root in trees if self.bound.get(root, 0) > 1]
+        for root in self.rebound:
+            del self.roots[root]
 
     # naming
     def leaf(self, ref: _Ref, node):
@@ -359,6 +388,11 @@ class _Flatten:
             return -e.operand.value
         if isinstance(e, ast.Name) and isinstance(env.get(e.id), _Const):
             return env[e.id].value
+        if isinstance(e, ast.BinOp) and type(e.op) in _INT_OPS:  # `layers[i + 1]`
+            a, b = self.const(e.left, env), self.const(e.right, env)
+            if all(type(v) is int for v in (a, b)) and not (
+                    isinstance(e.op, (ast.FloorDiv, ast.Mod)) and b == 0):
+                return _INT_OPS[type(e.op)](a, b)
         return _NOCONST
 
     def children(self, node, env):
@@ -423,6 +457,10 @@ class _Flatten:
             elif isinstance(value, list) and field not in ("body", "orelse", "finalbody"):
                 setattr(s, field, [self.expr(v, env) if isinstance(v, ast.expr) else v
                                    for v in value])
+        if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(
+                s.targets[0], ast.Name) and self.bound.get(s.targets[0].id) == 1 and type(
+                self.const(s.value, env)) is int:  # `n = len(params["layers"])`, now `n = 3`
+            env[s.targets[0].id] = _Const(self.const(s.value, env))
         return [s]
 
     def bind(self, target, value, env, at, own: bool) -> list:
@@ -433,7 +471,8 @@ class _Flatten:
                 self.hint(value, target.id, own)
             return [ast.copy_location(ast.Assign([target], self.leaf(value, at)), at)]
         if isinstance(target, ast.Name):
-            if isinstance(value, list) or (own and self.bound.get(target.id, 0) != 1):
+            if isinstance(value, list) or (own and self.bound.get(target.id, 0) != 1
+                                           and target.id not in self.per_copy):
                 raise self.error(f"naming a part of a structured parameter "
                                  f"{target.id!r} when {target.id!r} is assigned again", at)
             env[target.id] = value
@@ -501,22 +540,52 @@ class _Flatten:
         """A loop over a display of constants (`for name in ("W1", "W2")`) whose
         body indexes a structured value with its target: unrolled like a loop over
         the keys, so `params[name]` is a constant key in each copy."""
-        if not (isinstance(s.iter, (ast.Tuple, ast.List)) and isinstance(s.target, ast.Name)
-                and all(isinstance(v, ast.Constant) for v in s.iter.elts)):
+        if not isinstance(s.target, ast.Name):
+            return None
+        if isinstance(s.iter, (ast.Tuple, ast.List)) and all(
+                isinstance(v, ast.Constant) for v in s.iter.elts):
+            keys = [v.value for v in s.iter.elts]
+        elif (keys := self.static_range(s.iter, env)) is None:
             return None
         if any(isinstance(n, (ast.Break, ast.Continue)) for n in ast.walk(s)):
             return None
         name = s.target.id
-        if not any(isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Name) and
-                   n.slice.id == name and self.resolve(n.value, env) is not None
-                   for b in s.body for n in ast.walk(b)):
+        if not any(isinstance(n, ast.Subscript) and any(
+                isinstance(m, ast.Name) and m.id == name for m in ast.walk(n.slice))
+                and self.resolve(n.value, env) is not None for b in s.body for n in ast.walk(b)):
             return None
-        return [("keys", v.value, None) for v in s.iter.elts]
+        return [("keys", k, None) for k in keys]
+
+    def static_range(self, e, env):
+        """The indices of `range(len(params["layers"]))` (bounds made of constants and
+        lengths of structured values, added or subtracted), or None."""
+        def number(b):
+            if isinstance(b, ast.BinOp) and isinstance(b.op, (ast.Add, ast.Sub)):
+                x, y = number(b.left), number(b.right)
+                return None if x is None or y is None else x + y if isinstance(
+                    b.op, ast.Add) else x - y
+            if isinstance(b, ast.Call) and isinstance(b.func, ast.Name) and b.func.id == "len" \
+                    and len(b.args) == 1 and not b.keywords:
+                ref = self.resolve(b.args[0], env)
+                return len(ref) if isinstance(ref, list) else None if ref is None or (
+                    ref.td.kind == LEAF) else len(ref.td.keys)
+            v = self.const(b, env)
+            return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+        if not (isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "range"
+                and 1 <= len(e.args) <= 3 and not e.keywords and "range" not in self.bound):
+            return None
+        bounds = [number(b) for b in e.args]
+        return None if None in bounds else list(range(*bounds))
 
     def unroll(self, s: ast.For, items, env) -> list:
         if any(isinstance(n, (ast.Break, ast.Continue)) for n in ast.walk(s)):
             raise self.error("break or continue in a loop over a structured parameter "
                              "(srcdiff unrolls it)", s)
+        # a name the body assigns once (`layer = params["layers"][i]`) and nothing else
+        # does names a part in each copy of the body
+        self.per_copy |= {n.id for b in s.body for n in ast.walk(b) if isinstance(n, ast.Name)
+                          and isinstance(n.ctx, ast.Store) and self.once.get(n.id) == 1}
         out = []
         for how, k, item in items:
             local = dict(env)
@@ -544,8 +613,9 @@ class _Flatten:
 
     # expressions
     def comprehension(self, e, env):
-        """`sum(E for T in S)` and `[E for T in S]` over a structured `S`: the sum or
-        the list of the copies of `E`, one per child; None when `S` is not one."""
+        """`sum(E for T in S)`, `[E for T in S]` and `{K: E for T in S}` over a
+        structured `S`: the sum, the list or the dict of the copies of `E`, one per
+        child; None when `S` is not one."""
         outer = e.args[0] if isinstance(e, ast.Call) else e
         if len(outer.generators) != 1 or outer.generators[0].ifs:
             return None
@@ -566,7 +636,13 @@ class _Flatten:
                 self.alias(target, _Const(k), local)
             else:
                 self.alias(target, item, local)
+            if isinstance(outer, ast.DictComp):  # `{k: v * 2 for k, v in params.items()}`
+                copies.append((self.expr(copy.deepcopy(outer.key), local),
+                               self.expr(copy.deepcopy(outer.value), local)))
+                continue
             copies.append(self.expr(copy.deepcopy(outer.elt), local))
+        if isinstance(outer, ast.DictComp):
+            return ast.copy_location(ast.Dict([k for k, _ in copies], [v for _, v in copies]), e)
         if isinstance(outer, ast.ListComp):
             return ast.copy_location(ast.List(copies, ast.Load()), e)
         if not isinstance(e, ast.Call):
@@ -594,10 +670,22 @@ class _Flatten:
     def expr(self, e, env):
         summed = isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "sum" \
             and len(e.args) == 1 and not e.keywords and isinstance(e.args[0], ast.GeneratorExp)
-        if summed or isinstance(e, (ast.ListComp, ast.GeneratorExp)):
+        if summed or isinstance(e, (ast.ListComp, ast.GeneratorExp, ast.DictComp)):
             done = self.comprehension(e, env)
             if done is not None:
                 return done
+        if isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute):
+            # `state._replace(v=...)`, `layer.penalty()`: called on its display
+            base = self.resolve(e.func.value, env)
+            if isinstance(base, _Ref) and (
+                    base.td.kind == NAMEDTUPLE and e.func.attr == "_replace"
+                    or base.td.kind == DATACLASS and e.func.attr not in base.td.keys
+                    and inspect.isfunction(getattr(base.td.type, e.func.attr, None))):
+                e.func.value = self.display(base, e.func.value)
+                for k in e.keywords:
+                    k.value = self.expr(k.value, env)
+                e.args = [self.expr(a, env) for a in e.args]
+                return e
         if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "len" \
                 and len(e.args) == 1:
             value = self.resolve(e.args[0], env)
@@ -669,6 +757,7 @@ class _Flatten:
             out.origin = self.spelled(value)
             if td.kind != DICT:
                 out.attrs = {k: k for k in td.keys}
+                out.cls = td.type  # (its methods are called with it as self)
         return ast.copy_location(out, node)
 
 
@@ -686,17 +775,16 @@ def _names(target) -> list[str]:
     return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
 
 
-def _binding_counts(node) -> dict[str, int]:
-    """How many times the def binds each name (parameters included)."""
+def _binding_counts(node, loops=True) -> dict[str, int]:
+    """How many times the def binds each name (parameters included); with `loops`,
+    a name bound in a loop counts twice."""
     counts: dict = {}
     for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs:
         counts[a.arg] = counts.get(a.arg, 0) + 1
     for n in ast.walk(node):
         if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
             counts[n.id] = counts.get(n.id, 0) + 1
-            if any(isinstance(p, (ast.For, ast.While)) for p in ()):
-                pass
-    for n in ast.walk(node):
+    for n in ast.walk(node) if loops else ():
         if isinstance(n, (ast.For, ast.While, ast.comprehension)):
             body = n.body if not isinstance(n, ast.comprehension) else []
             for m in ast.walk(ast.Module(body=list(body), type_ignores=[])):

@@ -71,7 +71,6 @@ REJECTED = [
     ("star display", "    y = [*x]", "star-unpacking"),
     ("set", "    y = {x}", "a set"),
     ("set comprehension", "    y = {t for t in x}", "a set comprehension"),
-    ("dict comprehension", "    y = {t: t for t in x}", "a dict comprehension"),
     ("set comprehension in a list comprehension", "    y = [{t for t in x} for u in x]",
      "a set comprehension"),
 ]

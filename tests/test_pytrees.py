@@ -501,13 +501,17 @@ def test_a_missing_key_and_a_whole_use_are_located_errors():
         srcdiff.grad(whole)({"a": 1.0})
 
 
-def test_reassigning_a_structured_parameter_is_refused():
+@pytest.mark.parametrize("mode", MODES)
+def test_reassigning_a_structured_parameter_makes_it_a_local(mode):
+    """`p = {...}`: p is bound to the display of its leaves first, then a local."""
     def f(p):
-        p = {"a": p["a"] * 2}
+        p = {"a": p["a"] * 2, "b": p["b"]}
+        for _ in range(2):
+            p = {"a": p["a"] * p["b"], "b": p["b"]}
         return p["a"]
 
-    with pytest.raises(UnsupportedSyntaxError):
-        srcdiff.grad(f)({"a": 1.0})
+    p = {"a": 1.5, "b": 0.7}
+    assert_tree_close(srcdiff.grad(f, mode=mode)(p), {"a": 2 * 0.7 ** 2, "b": 2 * 1.5 * 2 * 0.7})
 
 
 @pytest.mark.parametrize("body", ["p['a'] = p['a'] * 2", "p['a'] += 1.0"])
