@@ -427,11 +427,7 @@ def vjp(f, fn, primals, idx):
     shown = returns_display(fn)  # `return a, b`: a tuple of results, whatever their shapes
     if pytree.is_node(out) or shown and type(out) in (list, tuple):
         leaves, out_td = pytree.flatten(out, top=shown)
-        for path, leaf in zip(out_td.paths(), leaves):
-            problem = pytree.leaf_problem(leaf)
-            if problem and not isinstance(leaf, (int, np.integer)):
-                raise SrcDiffError(f"vjp: the result's {pytree.path_text('out', path)} is "
-                                   f"{problem}")
+        _check_result(leaves, out_td, "vjp")
         arrays = tuple(isinstance(x, np.ndarray) for x in leaves)
         base, _ = base_of(fn)
         taken = {n.id for n in ast.walk(parse_function(base)[0]) if isinstance(n, ast.Name)}
@@ -521,12 +517,17 @@ def result_tree(fn, primals):
     if not (pytree.is_node(out) or type(out) in (list, tuple)):
         return None
     leaves, td = pytree.flatten(out, top=True)
+    _check_result(leaves, td, "jvp")
+    return td
+
+
+def _check_result(leaves, td, entry: str) -> None:
+    """A structured result's leaves are numbers or arrays (an int one: a constant)."""
     for path, leaf in zip(td.paths(), leaves):
         problem = pytree.leaf_problem(leaf)
         if problem and not isinstance(leaf, (int, np.integer)):
-            raise SrcDiffError(f"jvp: the result's {pytree.path_text('out', path)} is "
+            raise SrcDiffError(f"{entry}: the result's {pytree.path_text('out', path)} is "
                                f"{problem}")
-    return td
 
 
 class AuxDerivative:
