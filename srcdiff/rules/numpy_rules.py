@@ -410,11 +410,11 @@ R(np.stack, "arrays axis=0 out=None",
 R(np.hstack, "tup", "_unconcatenate(g, tup, int(np.ndim(tup[0]) > 1))", "np.hstack(t)")
 R(np.vstack, "tup", "_unconcatenate(g, tup, 0, 2)", "np.vstack(t)")
 R(np.flip, "m axis=None", lambda b: _call("np.flip", "g", b, pos=("axis",)),
-  lambda b: _call("np.flip", "t", b, pos=("axis",)))
-R(np.fliplr, "m", "np.fliplr(g)", "np.fliplr(t)")
-R(np.flipud, "m", "np.flipud(g)", "np.flipud(t)")
+  lambda b: _call("np.flip", "t", b, pos=("axis",)), same_shape="m")
+R(np.fliplr, "m", "np.fliplr(g)", "np.fliplr(t)", same_shape="m")
+R(np.flipud, "m", "np.flipud(g)", "np.flipud(t)", same_shape="m")
 R(np.roll, "a shift axis=None", lambda b: _call("np.roll", "g, np.negative(shift)", b, "axis"),
-  lambda b: _call("np.roll", "t, shift", b, "axis"))
+  lambda b: _call("np.roll", "t, shift", b, "axis"), same_shape="a")
 # (rolls by half: each undoes the other)
 R(np.fft.fftshift, "x axes=None", lambda b: _call("np.fft.ifftshift", "g", b, "axes"),
   lambda b: _call("np.fft.fftshift", "t", b, "axes"))
