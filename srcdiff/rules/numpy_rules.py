@@ -417,9 +417,9 @@ R(np.roll, "a shift axis=None", lambda b: _call("np.roll", "g, np.negative(shift
   lambda b: _call("np.roll", "t, shift", b, "axis"), same_shape="a")
 # (rolls by half: each undoes the other)
 R(np.fft.fftshift, "x axes=None", lambda b: _call("np.fft.ifftshift", "g", b, "axes"),
-  lambda b: _call("np.fft.fftshift", "t", b, "axes"))
+  lambda b: _call("np.fft.fftshift", "t", b, "axes"), same_shape="x")
 R(np.fft.ifftshift, "x axes=None", lambda b: _call("np.fft.fftshift", "g", b, "axes"),
-  lambda b: _call("np.fft.ifftshift", "t", b, "axes"))
+  lambda b: _call("np.fft.ifftshift", "t", b, "axes"), same_shape="x")
 R(np.real_if_close, "a tol=100", "g", "t")  # (of a real array: itself; complex is refused)
 
 
@@ -432,7 +432,7 @@ def _triangle(fn):
     return vjp, lambda b: _call(fn, "t", b, pos=("k",))
 
 
-R(np.tril, "m k=0", *_triangle("np.tril"))
+R(np.tril, "m k=0", *_triangle("np.tril"))  # (of a vector: a matrix, not its shape)
 R(np.triu, "m k=0", *_triangle("np.triu"))
 R(np.sort, "a axis=-1 kind=None", "_sort_adjoint(g, a, axis)",
   "np.take_along_axis(t, np.argsort(a, axis, kind='stable'), axis)")
@@ -495,7 +495,7 @@ R(np.full, "shape fill_value dtype=None", {"fill_value": "_unbroadcast(g, fill_v
   shape=lambda b, shape_of: shape_of(b["shape"], described=True))
 R(np.full_like, "a fill_value dtype=None",
   {"fill_value": "_unbroadcast(_cast_adjoint(g, ans), fill_value)"},
-  {"fill_value": "np.broadcast_to(_cast_adjoint(t, ans), np.shape(ans))"})
+  {"fill_value": "np.broadcast_to(_cast_adjoint(t, ans), np.shape(ans))"}, same_shape="a")
 for _f in (np.zeros, np.ones, np.empty):  # np.zeros(n) of a scalar n is a vector
     defzero(_f, _label(_f), out_kind=lambda b, kind: "vector" if kind(b.get("_0")) == "scalar"
             else None, shape=lambda b, shape_of: shape_of(b.get("_0"), described=True))
