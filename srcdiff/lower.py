@@ -255,10 +255,7 @@ class Lowerer(Loops, Values):
                     f"a helper that changes its argument {p!r} in place and then assigns "
                     f"{p!r} anew (the caller's {p!r} is changed, the helper's name is "
                     "not); write the change into a copy and return it", node)
-            for k, val in list(self.env.items()):
-                if val is v:
-                    self.env[k] = w
-                    self.rebound.add(k)
+            self.rename(v, w)
 
     # ----- statements -----
     def block(self, stmts, cont=()) -> bool:

@@ -100,6 +100,14 @@ class Names:
             raise self.error(f"assignment to {type(target).__name__}", target)
         self.set_item(target, val, target)
 
+    def rename(self, old, new) -> None:
+        """Every plain name for the object `old` now names `new`: a write into the object
+        (by another name, or by a helper it was passed to) changes what they all see."""
+        for k, v in list(self.env.items()):
+            if v is old:
+                self.env[k] = new
+                self.rebound.add(k)
+
     def update(self, name: str, expr: ir.Call, old, node) -> None:
         """`name` changed in place (`z += v`, `x[i] = v`, `acc.append(v)`): a new
         value, marked with whether another name or a list shares the old one. A write
@@ -107,16 +115,12 @@ class Names:
         B[0] = 5` changes A): they all name the new value."""
         new = self.var(name, node)
         new.user = True
-        aliases = [k for k, v in self.env.items() if k != name and v is old]
-        if isinstance(old, ir.Var) and aliases and writes_into(expr) and not any(
-                holds(v, old) for v in self.env.values() if v is not old) and not any(
-                any(it is old for it in items) for items in self.packs.values()):
-            for k in aliases:
-                self.env[k] = new
-                self.rebound.add(k)
+        listed = any(any(it is old for it in items) for items in self.packs.values())
+        if isinstance(old, ir.Var) and writes_into(expr) and not listed and not any(
+                holds(v, old) for v in self.env.values() if v is not old):
+            self.rename(old, new)  # (other plain names for it: they see the write)
         others = isinstance(old, ir.Var) and (
-            any(holds(v, old) for k, v in self.env.items() if k != name)
-            or any(any(it is old for it in items) for items in self.packs.values()))
+            listed or any(holds(v, old) for k, v in self.env.items() if k != name))
         written = isinstance(old, ir.Var) and old.id in self.writable and writes_into(expr)
         if written:  # the caller's object, changed: its names are written back (lower.py)
             self.writable.add(new.id)

@@ -59,9 +59,9 @@ def _closure(start: list[ir.Var], deps, stop=frozenset()) -> set[int]:
     return seen
 
 
-def depends_on(fn: ir.Function, wrt: list[ir.Var]) -> set[int]:
-    """Ids of the values that read `wrt` through any use, tests included."""
-    deps = _deps(fn)
+def depends_on(deps, wrt: list[ir.Var]) -> set[int]:
+    """Ids of the values that read `wrt` through any use (`deps`: _deps's), tests
+    included."""
     readers: dict[int, list[int]] = {}
     for tgt, srcs in deps.items():
         for s in srcs:
@@ -77,9 +77,12 @@ def depends_on(fn: ir.Function, wrt: list[ir.Var]) -> set[int]:
 
 def refuse(fn: ir.Function, wrt: list[ir.Var], varied_from) -> None:
     """`varied_from(vars)`: the ids of the values that depend differentiably on `vars`."""
+    if not any(isinstance(s, ir.If) for lp in ir.walk(fn.body) if isinstance(lp, ir.Loop)
+               for s in ir.walk(lp.body)):
+        return  # (no test inside a loop: nothing to search with)
     deps = _deps(fn)
     var_of = {v.id: v for vs in deps.values() for v in vs}
-    reached = depends_on(fn, wrt)
+    reached = depends_on(deps, wrt)
     result = [fn.result] if isinstance(fn.result, ir.Var) else []
     needed = _closure(result, deps)
     arms = {p.var.id: (p.then, p.orelse) for s in ir.walk(fn.body) if isinstance(s, ir.If)
