@@ -276,12 +276,13 @@ def _inline_temps(func, temps, simplify=exprs.simplify) -> bool:
     expression changes no other name's counts)."""
     loads = _loads(func)
     stores = _stores(func)
+    facts = _Facts()
     sites: dict[str, list] = {}
     for _parent, _field, block in list(_blocks(func)):
         for i, s in enumerate(block):
             if (isinstance(s, ast.Assign) and len(s.targets) == 1
                     and isinstance(s.targets[0], ast.Name)):
-                sites.setdefault(s.targets[0].id, []).append(_reader(block, i))
+                sites.setdefault(s.targets[0].id, []).append(_reader(block, i, facts))
     ok = {t for t, found in sites.items() if t in temps and len(found) == stores.get(t)
           == loads.get(t) and all(j is not None for j in found)}
     changed = False
@@ -289,13 +290,14 @@ def _inline_temps(func, temps, simplify=exprs.simplify) -> bool:
         i = 0
         while i < len(block):
             s = block[i]
-            j = _reader(block, i) if (isinstance(s, ast.Assign) and len(s.targets) == 1
-                                      and isinstance(s.targets[0], ast.Name)
-                                      and s.targets[0].id in ok) else None
+            j = _reader(block, i, facts) if (
+                isinstance(s, ast.Assign) and len(s.targets) == 1
+                and isinstance(s.targets[0], ast.Name) and s.targets[0].id in ok) else None
             if j is None:
                 i += 1
                 continue
             _replace(block[j], s.targets[0].id, s.value, simplify)
+            facts.forget(block[j])
             del block[i]
             changed = True
         if not block:
@@ -303,7 +305,33 @@ def _inline_temps(func, temps, simplify=exprs.simplify) -> bool:
     return changed
 
 
-def _reader(block: list, i: int) -> int | None:
+class _Facts:
+    """What each statement reads and writes, walked once per statement (not once per
+    temp that looks past it: `_reader` over a long block was quadratic in walks)."""
+
+    def __init__(self):
+        self._of: dict[int, tuple] = {}
+
+    def of(self, stmt) -> tuple[dict[str, int], dict[str, int], set[str]]:
+        """(reads in its evaluated-once expressions, all its reads, what it writes)."""
+        got = self._of.get(id(stmt))
+        if got is None or got[0] is not stmt:
+            top: dict[str, int] = {}
+            for e in _top_exprs(stmt):
+                for n in _reads_in(e):
+                    top[n.id] = top.get(n.id, 0) + 1
+            every: dict[str, int] = {}
+            for n in _reads_in(stmt):
+                every[n.id] = every.get(n.id, 0) + 1
+            got = (stmt, top, every, set(_stores(stmt)) | _changed_in_place(stmt))
+            self._of[id(stmt)] = got
+        return got[1:]
+
+    def forget(self, stmt) -> None:
+        self._of.pop(id(stmt), None)
+
+
+def _reader(block: list, i: int, facts: _Facts) -> int | None:
     """The index of the later statement of `block` whose evaluated-once expression
     is the first read of the temp `block[i]` writes, if its value can move there:
     nothing between reads or writes the temp, or writes what its value reads."""
@@ -315,15 +343,16 @@ def _reader(block: list, i: int) -> int | None:
     deps = {n.id for n in _reads_in(s.value)}
     if tname in deps:
         return None
+    deps.add(tname)
     for j in range(i + 1, len(block)):
         later = block[j]
-        hit = [n for e in _top_exprs(later) for n in _reads_in(e) if n.id == tname]
+        top, every, written = facts.of(later)
+        hit = top.get(tname, 0)
         if hit and kept and not isinstance(later, ast.If):
             return None  # (a test that may raise moves only into an `if`, kept if dead)
-        if len(hit) == 1 and sum(n.id == tname for n in _reads_in(later)) == 1:
+        if hit == 1 and every.get(tname) == 1:
             return j
-        written = set(_stores(later)) | _changed_in_place(later)
-        if hit or tname in {n.id for n in _reads_in(later)} or (deps | {tname}) & written:
+        if hit or tname in every or deps & written:
             return None
     return None
 
