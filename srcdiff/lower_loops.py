@@ -16,7 +16,7 @@ import inspect
 import operator
 
 from . import checkpoint, desugar, ir
-from .lower_values import RET
+from .lower_values import RET, holds_object
 from .rules.table import lookup
 from .structs import (CALLABLES, STRUCTS, DictVal, ObjRef, TupleVal, Undefined, at, children,
                       escape_error,
@@ -78,12 +78,38 @@ class Loops:
         counted = isinstance(it, ast.Call) and self.callee(it.func)[1] is enumerate and len(
             it.args) == 1 and not it.keywords
         node = it.args[0] if counted else it
-        if s.orelse or desugar.contains(s.body, (ast.Break, ast.Continue)) or not _structural(
-                node):
+        if s.orelse or desugar.contains(s.body, (ast.Break, ast.Continue)):
+            return False
+        if not counted and (seq := self.indexed_objects(s)) is not None:
+            return self.unrolled_over(s, seq)
+        if not _structural(node):
             return False
         seq = self.value(node, "seq")  # (a structural read: it emits nothing)
         if not isinstance(seq, STRUCTS):
             return False
+        return self.unrolled_over(s, seq, counted)
+
+    def indexed_objects(self, s):
+        """`for i in range(len(layers)): x = layers[i](x)`, a range of constants whose
+        body indexes, with the loop's target, a tuple holding objects of the user's
+        (lower_values.holds_object): the indices, as items to unroll over; else None."""
+        it = s.iter
+        if not (isinstance(it, ast.Call) and isinstance(s.target, ast.Name) and (
+                self.callee(it.func)[1] is range) and not it.keywords and 1 <= len(it.args) <= 3):
+            return None
+        name = s.target.id
+        if not any(isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Name)
+                   and n.slice.id == name and holds_object(self.held_value(n.value))
+                   for b in s.body for n in ast.walk(b)):
+            return None
+        mark = len(self.out)
+        bounds = [self.atom(a, "n") for a in it.args]
+        if not all(isinstance(b, ir.Const) and type(b.value) is int for b in bounds):
+            del self.out[mark:]
+            return None
+        return TupleVal([ir.Const(i) for i in range(*(b.value for b in bounds))])
+
+    def unrolled_over(self, s, seq, counted=False) -> bool:
         items = seq.items if isinstance(seq, TupleVal) else [ir.Const(k) for k in seq.entries]
         stmts = []
         for k, item in enumerate(items):

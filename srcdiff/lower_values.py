@@ -28,11 +28,11 @@ from . import checkpoint, desugar, fence, inlining, ir, static_args
 from .ops import BINOPS, UNOPS
 from .lower_names import Names, shown
 from .lower_structs import PACK_LIST, Records, StructValues, method_of
-from .resolve import Resolver, is_user_function, method_guards
+from .resolve import MISSING, Resolver, SeqView, is_user_function, method_guards
 from .rules.table import lookup
 from .source import loc_of, unsupported
 from .structs import (CALLABLES, STRUCTS, DictVal, FuncRef, FuncVal, ObjRef, PartialVal,
-                      TupleVal, Undefined, attribute)
+                      TupleVal, Undefined, attribute, children)
 
 RET = "<return>"  # the env key of the value a path returns
 PACK_TUPLE = ("pack", "tuple")
@@ -207,8 +207,13 @@ class Values(Names, StructValues, Records):
         return self.assign(hint, self.opaque(node, nondiff=True), node)
 
     def e_List(self, node, hint):
-        """A list display is a value: `pack` builds it; its adjoint unpacks."""
-        items = [self.atom(e, "t") for e in node.elts]
+        """A list display is a value: `pack` builds it; its adjoint unpacks. One
+        holding objects of the user's (`[Dense(W1, b1), Dense(W2, b2)]`) is the tuple
+        of them, kept object by object (holds_object)."""
+        values = [self.value(e, "t") for e in node.elts]
+        if any(holds_object(v) for v in values):
+            return TupleVal(values)
+        items = [self.pack(v, e) for v, e in zip(values, node.elts)]
         v = self.assign(hint if hint != "t" else "items", ir.Call(PACK_LIST, None, items), node)
         self.packs[v.id] = items
         return v
@@ -289,12 +294,43 @@ class Values(Names, StructValues, Records):
                     (vars(base.obj), node.attr, vars(base.obj)[node.attr]))
                 return FuncRef(got, ir.Opaque(ast.copy_location(ast.Attribute(
                     copy.deepcopy(base.opaque.node), node.attr, ast.Load()), node), {}))
-            return ir.Opaque(ast.copy_location(ast.Attribute(
+            read = ir.Opaque(ast.copy_location(ast.Attribute(
                 copy.deepcopy(base.opaque.node), node.attr, ast.Load()), node),
                 dict(base.opaque.uses))
+            return self.objects(got, read) or read
         base = self.pack(base, node.value)
         return self.assign(hint, ir.Call(("attr", node.attr), None, [base], {},
                                          ast.unparse(node)), node)
+
+    def held_value(self, node):
+        """The value of `node` when it only reads a name bound here through attributes
+        and constant subscripts (`self.layers[0]`, `layers[i]` with `i` a constant
+        here), lowered (it emits nothing); None for anything else."""
+        root = node
+        while isinstance(root, (ast.Attribute, ast.Subscript)):
+            if isinstance(root, ast.Subscript) and not isinstance(root.slice, ast.Constant) and (
+                    not (isinstance(root.slice, ast.Name)
+                         and isinstance(self.env.get(root.slice.id), ir.Const))):
+                return None
+            root = root.value
+        if not (isinstance(root, ast.Name) and root.id in self.env):
+            return None
+        return self.value(node, "t")
+
+    def objects(self, seq, read):
+        """`self.layers`, a list or tuple of the user's objects: a tuple of them (each
+        read live as `self.layers[i]`), whose methods and `__call__` inline, as a loop
+        over it or an index of it calls them. Guarded: another item stored, or one
+        appended or removed, transforms again. None for any other value."""
+        if type(seq) not in (list, tuple) or not seq or not all(
+                static_args.is_object(v) for v in seq):
+            return None
+        view = SeqView(seq)
+        self.resolver.guards += [(view, i, v) for i, v in enumerate(seq)]
+        self.resolver.guards.append((view, len(seq), MISSING))
+        return TupleVal([ObjRef(v, ir.Opaque(ast.Subscript(
+            copy.deepcopy(read.node), ast.Constant(i), ast.Load()), dict(read.uses)))
+            for i, v in enumerate(seq)])
 
     def e_Subscript(self, node, hint):
         picked = self.chosen(node)  # `ACTIVATIONS[activation]`: that function
@@ -331,10 +367,9 @@ class Values(Names, StructValues, Records):
             node = spread
         target = self.env.get(node.func.id) if isinstance(node.func, ast.Name) else (
             self.value(node.func, "t") if isinstance(node.func, ast.Dict) else None)
-        if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) and (
-                isinstance(self.env.get(node.func.value.id), ObjRef)
-                or getattr(self.env.get(node.func.value.id), "cls", None) is not None):
-            target = self.value(node.func, "t")  # `self.penalty(w)`
+        if isinstance(node.func, ast.Attribute) and holds_object(self.held_value(
+                node.func.value)):
+            target = self.value(node.func, "t")  # `self.penalty(w)`, `layers[i].forward(x)`
         if (cls := getattr(target, "cls", None)) is not None:  # `net(x)`, an object built here
             target = self.method_of(target, "__call__")
             if not isinstance(target, CALLABLES):
@@ -640,7 +675,17 @@ class Values(Names, StructValues, Records):
         return self.comprehension_loop(*desugar.sum_loop(node), desugar.ACC)
 
     def e_ListComp(self, node, hint):
-        """`[e for i in it if c]` is the loop that appends its items (desugar.list_loop)."""
+        """`[e for i in it if c]` is the loop that appends its items (desugar.list_loop);
+        one over items known here that builds objects of the user's classes
+        (`[Dense(W, b) for W, b in zip(Ws, bs)]`) is the tuple of them, kept object
+        by object (a list of objects never exists as one runtime value)."""
+        rows = self.static_rows(node) if isinstance(node, ast.ListComp) else None
+        if rows:
+            mark = len(self.out)
+            items = self.each_row(node, rows, [node.elt])[0]
+            if any(holds_object(v) for v in items):
+                return TupleVal(items)
+            del self.out[mark:]
         return self.comprehension_loop(*desugar.list_loop(node), desugar.ITEMS)
 
     e_GeneratorExp = e_ListComp  # (its consumer sees its items in order: sum, max, np.array)
@@ -702,3 +747,11 @@ def _call_hint(hint, spelling, args):
     if len(args) == 1 and isinstance(args[0], ir.Var) and fname.isidentifier():
         return f"{fname}_{args[0].hint}"
     return "t"
+
+
+def holds_object(v) -> bool:
+    """An object of the user's (built in the function, or passed in), or a tuple or
+    dict of constant keys holding one: a value that is only ever kept item by item."""
+    if isinstance(v, ObjRef) or isinstance(v, DictVal) and v.cls is not None:
+        return True
+    return isinstance(v, STRUCTS) and any(holds_object(k) for _, k in children(v))
