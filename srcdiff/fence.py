@@ -201,6 +201,24 @@ class Fence(ast.NodeVisitor):
                               "raise ValueError(...)")
         self.kept.visit(s.exc)
 
+    def visit_Try(self, s):
+        """`try/finally` (no `except`) runs its body, then the `finally` block
+        (desugar.without_finally): where the body raises, f and its derivative raise
+        alike. A handler would have to be followed where the body raised at the
+        point, which the generated code cannot know before running the body."""
+        if s.handlers:
+            raise unsupported(
+                "try/except", self.filename, s, "the derivative follows one path through "
+                "the code, and which one a try takes is known only by running its body: "
+                "test the case first with an if (as `if x > 0:` before math.log(x)), or "
+                "write the guard with np.where")
+        if desugar.contains(s.body, (ast.Return, ast.Break, ast.Continue)):
+            raise unsupported("return, break or continue inside try/finally",
+                              self.filename, s, "assign the value, and return it after the "
+                              "finally block")
+        self.block(s.body)
+        self.block(s.finalbody)
+
     def visit_Expr(self, s):
         if isinstance(s.value, ast.Call):  # anything else has no effect and is dropped
             self.visit(s.value)

@@ -158,10 +158,19 @@ class Values(Names, StructValues, Records):
         lowerer = self
 
         class Sub(ast.NodeTransformer):
+            def visit_Attribute(self, n):  # `g.log_sigma` of a namedtuple parameter: its leaf
+                got = lowerer.struct_read(n, bound)
+                return self.put(got, n) if isinstance(got, (ir.Var, ir.Const, ir.Opaque)) else (
+                    self.generic_visit(n))
+
+            visit_Subscript = visit_Attribute  # `p["k"]`, `state[0]`
+
             def visit_Name(self, n):
                 if n.id in bound or not isinstance(n.ctx, ast.Load):
                     return n
-                v = lowerer.read(n)
+                return self.put(lowerer.read(n), n)
+
+            def put(self, v, n):
                 if isinstance(v, ir.Var):
                     key = f"%v%{v.id}"  # not an identifier: no user name is one
                     uses[key] = v
@@ -191,6 +200,11 @@ class Values(Names, StructValues, Records):
             found, obj = self.callee(node)
             if found and is_user_function(obj):  # `rk4_step(rhs, ...)`: inlined where called
                 return FuncRef(obj, self.read(node))
+            if found and type(obj) in (list, tuple):  # `for layer in LAYERS`, of objects
+                read = self.read(node)
+                if isinstance(read, ir.Opaque) and (got := self.objects(obj, read)):
+                    return got
+                return read
         return self.read(node)
 
     def e_Lambda(self, node, hint):
@@ -301,6 +315,20 @@ class Values(Names, StructValues, Records):
         base = self.pack(base, node.value)
         return self.assign(hint, ir.Call(("attr", node.attr), None, [base], {},
                                          ast.unparse(node)), node)
+
+    def struct_read(self, node, bound=()):
+        """The value of `node` when it reads an entry of a tuple, dict or object kept
+        entry by entry here (`g.log_sigma`, `p["k"]`, `state[0]`: constant keys only),
+        lowered (it emits nothing); None for anything else."""
+        root = node
+        while isinstance(root, (ast.Attribute, ast.Subscript)):
+            if isinstance(root, ast.Subscript) and not isinstance(root.slice, ast.Constant):
+                return None
+            root = root.value
+        if not (isinstance(root, ast.Name) and root.id in self.env and root.id not in bound
+                and isinstance(self.env[root.id], STRUCTS)):
+            return None
+        return self.value(node, "t")
 
     def held_value(self, node):
         """The value of `node` when it only reads a name bound here through attributes

@@ -507,6 +507,12 @@ class _Flatten:
             if inner is None:
                 return None
             return [("enum", i, item) for i, (_, _, item) in enumerate(inner)]
+        if call is not None and isinstance(call.func, ast.Name) and call.func.id == "zip" \
+                and call.args and "zip" not in self.bound:  # zip(params["Ws"], params["bs"])
+            inner = [self.iteration(a, env) for a in call.args]
+            if any(q is None or any(how != "item" for how, _, _ in q) for q in inner):
+                return None
+            return [("item", None, [item for _, _, item in row]) for row in zip(*inner)]
         if call is not None and isinstance(call.func, ast.Name) and call.func.id == "sorted" \
                 and len(call.args) == 1:  # sorted(params), sorted(params.items()): static keys
             inner = self.iteration(call.args[0], env)
