@@ -22,6 +22,8 @@ import math
 
 import numpy as np
 
+from . import nonlocals
+
 ACC = "__acc"  # the accumulator of a `sum` loop
 ITEMS = "__items"  # the list a list comprehension's loop builds
 MAPFN = "__mapfn"  # the lambda `map(lambda ..., xs)` calls
@@ -45,7 +47,7 @@ def body(node: ast.FunctionDef, implicit_return: bool = False) -> list:
         loc = dict(lineno=end.end_lineno, col_offset=end.col_offset,
                    end_lineno=end.end_lineno, end_col_offset=end.end_col_offset)
         stmts = list(stmts) + [ast.Return(None, **loc)]
-    return with_loop_returns(without_finally(stmts))
+    return with_loop_returns(without_finally(nonlocals.rewrite(stmts)))
 
 
 def without_finally(stmts: list) -> list:

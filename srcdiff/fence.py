@@ -18,7 +18,7 @@ import ast
 import collections
 import itertools
 
-from . import desugar
+from . import desugar, nonlocals
 from .ops import BINOPS, UNOPS
 from .runtime import HELPERS
 from .source import unsupported
@@ -69,6 +69,7 @@ def check(node, resolver, top: bool = True) -> None:
     if isinstance(node, ast.Lambda):
         fence.visit(node.body)
     else:
+        nonlocals.check(node.body, filename)
         fence.block(node.body)
 
 
@@ -121,6 +122,7 @@ class Fence(ast.NodeVisitor):
         self.branches = 0  # depth inside the branches of `a if c else b`
         self.keys = itertools.count()
         self.depth = 0  # inside the blocks of an if or a loop
+        self.in_def = False  # inside a nested def
 
     def nested(self, *blocks) -> None:
         """The blocks of an if or a loop."""
@@ -231,9 +233,17 @@ class Fence(ast.NodeVisitor):
         if s.decorator_list:
             raise unsupported("a decorated nested def", self.filename, s.decorator_list[0])
         self.function(s)
+        nonlocals.check(s.body, self.filename)
         depth, self.depth = self.depth, 0  # (its own top level)
+        inside, self.in_def = self.in_def, True
         self.block(s.body)
-        self.depth = depth
+        self.depth, self.in_def = depth, inside
+
+    def visit_Nonlocal(self, s):
+        """In a nested def: rewritten to return the names it rebinds (nonlocals.py);
+        in f itself it would rebind a name of code around f."""
+        if not self.in_def:
+            raise rejection(s, self.filename)
 
     def function(self, node) -> None:
         """A nested def's or lambda's parameters: defaults are lowered where it is made."""
