@@ -29,8 +29,11 @@ def why_not(helper, caller, stack, node, filename: str, args=()):
     depth = list(stack).count(helper) + (helper is caller)
     if depth and not (depth < DEPTH and any(
             isinstance(a, ir.Const) and type(a.value) is int for a in args)):
-        deep = "more than %d calls deep" % DEPTH if depth >= DEPTH else (
-            "with no integer argument that is a constant")
+        deep = ("more than %d calls deep: its test of when to stop stays unknown while "
+                "srcdiff unrolls it (it reads a value known only at run time, such as the "
+                "length of an array)" % DEPTH) if depth >= DEPTH else (
+            "with no integer argument that is a constant, not only in tail position (a "
+            "call of itself as the whole of a return is a loop)")
         return UnsupportedSyntaxError(
             f"srcdiff does not support recursion: {helper.__name__} calls itself {deep} "
             f"(srcdiff inlines helpers, and unrolls a recursion whose depth is an integer "

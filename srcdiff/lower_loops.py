@@ -165,8 +165,11 @@ class Loops:
                     for t, q in self.sequences(target, call.args[0], s)]
         seq = self.atom(node, "seq")
         rule = lookup(fobj) if call is not None else None
-        if rule is not None and rule.iterator or inspect.isgeneratorfunction(fobj):
+        view = call is not None and isinstance(call.func, ast.Attribute) and (
+            call.func.attr in ("items", "values", "keys")) and not call.args
+        if view or rule is not None and rule.iterator or inspect.isgeneratorfunction(fobj):
             seq = self.assign("seq", ir.Call(list, None, [seq]), s)  # its items, by index
+            # (`d.items()` of a dict known at run time: a view, not indexed)
         return [(target, seq)]
 
     def loop_vars(self, s, extra=(), flag=False):

@@ -632,9 +632,11 @@ class Values(Names, StructValues, Records):
         rows = self.static_rows(node)
         if rows is None:  # kept as written: refused if it reads a differentiated value
             kept = self.opaque(node)
-            kept.why = self.error("a dict comprehension over values known only at run "
-                                  "time", node, "iterate over a tuple, a dict or a range of "
-                                  "constants, or build the dict with constant keys")
+            kept.why = self.error(
+                "a dict comprehension over values known only at run time (a dict not "
+                "differentiated is not specialised to its keys)", node, "accumulate what "
+                "you need in a for loop over it (for k, v in d.items(): ...), or iterate "
+                "over a tuple, a dict differentiated or a range of constants")
             return self.assign(hint, kept, node)
         keys, values = self.each_row(node, rows, [node.key, node.value])
         if not all(isinstance(k, ir.Const) for k in keys):

@@ -433,3 +433,43 @@ def test_source_before_a_call_of_a_dict_parameter_says_it_is_built_at_the_call()
 
 def scaled_by_config(x, cfg):
     return x * cfg["k"]
+
+
+# ---------------------------------------------------------------- constant keys named once
+
+
+def portfolio(weights, returns):
+    names = ("bonds", "stocks")
+    mean = sum(weights[n] * np.mean(returns[:, j]) for j, n in enumerate(names))
+    spread = 0.0
+    for n in names:
+        spread = spread + weights[n] ** 2
+    return spread - mean
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_structured_parameter_indexed_by_a_tuple_of_constant_keys_named_once(mode):
+    returns = np.array([[0.1, 0.3], [0.2, -0.1], [0.0, 0.4]])
+    w = {"bonds": 0.4, "stocks": 0.6}
+    got = srcdiff.grad(portfolio, mode=mode)(w, returns)
+    means = returns.mean(axis=0)  # by hand: 2 w_n - mean_n
+    assert got == {"bonds": pytest.approx(0.8 - means[0], rel=1e-12),
+                   "stocks": pytest.approx(1.2 - means[1], rel=1e-12)}
+
+
+# ---------------------------------------------------------------- a dict known at run time
+
+
+def weighted_by_loop(x, weights):
+    total = 0.0
+    for name, w in weights.items():  # noqa: B007  (as users write it)
+        total = total + w * np.sum(np.sin(x) ** 2)
+    return total + sum(w * np.sum(x) for w in weights.values())
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_loop_over_the_items_of_a_dict_not_differentiated(mode):
+    x, w = np.array([0.3, 0.5]), {"a": 0.5, "b": 1.5}
+    want = 2.0 * 2 * np.sin(x) * np.cos(x) + 2.0  # by hand: sum of weights 2.0
+    np.testing.assert_allclose(srcdiff.grad(weighted_by_loop, mode=mode)(x, w), want,
+                               rtol=1e-12)
