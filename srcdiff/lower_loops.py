@@ -82,6 +82,8 @@ class Loops:
             return False
         if not counted and (seq := self.indexed_objects(s)) is not None:
             return self.unrolled_over(s, seq)
+        if (rows := self.zipped_objects(node)) is not None:
+            return self.unrolled_over(s, rows, counted)
         if not _structural(node):
             return False
         seq = self.value(node, "seq")  # (a structural read: it emits nothing)
@@ -108,6 +110,22 @@ class Loops:
             del self.out[mark:]
             return None
         return TupleVal([ir.Const(i) for i in range(*(b.value for b in bounds))])
+
+    def zipped_objects(self, node):
+        """`zip(self.layers, self.acts)` of tuples kept item by item, one holding
+        objects of the user's: the tuple of its rows; else None."""
+        if not (isinstance(node, ast.Call) and node.args and not node.keywords and (
+                self.callee(node.func)[1] is zip) and all(_structural(a) for a in node.args)):
+            return None
+        seqs = [self.held_value(a) for a in node.args]
+        for k, (a, q) in enumerate(zip(node.args, seqs)):  # `self.acts`, of functions
+            if isinstance(q, ir.Opaque) and isinstance(a, ast.Attribute) and isinstance(
+                    base := self.held_value(a.value), ObjRef):
+                seqs[k] = self.objects(getattr(base.obj, a.attr, None), q, need_object=False)
+        if not all(isinstance(q, TupleVal) for q in seqs) or not any(
+                holds_object(q) for q in seqs):
+            return None
+        return TupleVal([TupleVal(list(row)) for row in zip(*(q.items for q in seqs))])
 
     def unrolled_over(self, s, seq, counted=False) -> bool:
         items = seq.items if isinstance(seq, TupleVal) else [ir.Const(k) for k in seq.entries]

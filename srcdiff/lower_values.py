@@ -345,20 +345,26 @@ class Values(Names, StructValues, Records):
             return None
         return self.value(node, "t")
 
-    def objects(self, seq, read):
-        """`self.layers`, a list or tuple of the user's objects: a tuple of them (each
-        read live as `self.layers[i]`), whose methods and `__call__` inline, as a loop
-        over it or an index of it calls them. Guarded: another item stored, or one
-        appended or removed, transforms again. None for any other value."""
+    def objects(self, seq, read, need_object=True):
+        """`self.layers`, a list or tuple of the user's objects (and functions, as
+        `[layer, np.tanh]`): a tuple of them (each read live as `self.layers[i]`),
+        whose methods and `__call__` inline, as a loop over it or an index of it calls
+        them (with `need_object` false, a list of functions only too). Guarded: another
+        item stored, or one appended or removed, transforms again. None for any other
+        value."""
         if type(seq) not in (list, tuple) or not seq or not all(
-                static_args.is_object(v) for v in seq):
+                static_args.is_object(v) or static_args.is_function(v) for v in seq) or (
+                need_object and not any(static_args.is_object(v) for v in seq)):
             return None
         view = SeqView(seq)
         self.resolver.guards += [(view, i, v) for i, v in enumerate(seq)]
         self.resolver.guards.append((view, len(seq), MISSING))
-        return TupleVal([ObjRef(v, ir.Opaque(ast.Subscript(
-            copy.deepcopy(read.node), ast.Constant(i), ast.Load()), dict(read.uses)))
-            for i, v in enumerate(seq)])
+        items = []
+        for i, v in enumerate(seq):
+            at = ast.Subscript(copy.deepcopy(read.node), ast.Constant(i), ast.Load())
+            items.append(ObjRef(v, ir.Opaque(at, dict(read.uses))) if static_args.is_object(
+                v) else self.static_value(v, at))  # (a function: inlined where called)
+        return TupleVal(items)
 
     def e_Subscript(self, node, hint):
         picked = self.chosen(node)  # `ACTIVATIONS[activation]`: that function

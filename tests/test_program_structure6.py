@@ -473,3 +473,46 @@ def test_a_loop_over_the_items_of_a_dict_not_differentiated(mode):
     want = 2.0 * 2 * np.sin(x) * np.cos(x) + 2.0  # by hand: sum of weights 2.0
     np.testing.assert_allclose(srcdiff.grad(weighted_by_loop, mode=mode)(x, w), want,
                                rtol=1e-12)
+
+
+# ---------------------------------------------------------------- layers zipped with activations
+
+
+class Stack:
+    def __init__(self, layers, acts):
+        self.layers = layers
+        self.acts = acts
+
+    def loss(self, x):
+        for i, (layer, act) in enumerate(zip(self.layers, self.acts)):
+            x = act(layer(x)) + 0.0 * i
+        return np.sum(x ** 2)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_method_zipping_its_layers_with_its_activations(mode):
+    rng = np.random.default_rng(3)
+    layers = [Dense(rng.standard_normal((2, 2)), rng.standard_normal(2)) for _ in range(2)]
+    s = Stack(layers, [np.sin, np.tanh])
+    x = np.array([0.2, -0.4])
+    np.testing.assert_allclose(srcdiff.grad(s.loss, mode=mode)(x), central(s.loss, x),
+                               rtol=1e-7)
+
+
+def _horner(coeffs, x, i):
+    if i == len(coeffs) - 1:
+        return coeffs[i]
+    return coeffs[i] + x * _horner(coeffs, x, i + 1)
+
+
+def horner(x, coeffs):
+    return _horner(coeffs, x, 0)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_recursion_whose_end_is_known_at_run_time_only_is_refused_saying_why(mode):
+    """len(coeffs) of an array is not known while unrolling: a located refusal, not a
+    RecursionError inside srcdiff, however deep the caller's stack."""
+    with pytest.raises(UnsupportedSyntaxError, match="_horner calls itself more than 64 "
+                       "calls deep: its test of when to stop stays unknown"):
+        srcdiff.grad(horner, mode=mode)(0.5, np.array([1.0, 2.0, 3.0]))

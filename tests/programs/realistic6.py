@@ -472,6 +472,111 @@ def standardised_score(x, w):
     return np.sum(w * z ** 2)
 
 
+
+# ---------------------------------------------------------------- second batch
+
+
+class Network:
+    def __init__(self, layers, acts):
+        self.layers = layers
+        self.acts = acts
+
+    def __call__(self, x):
+        for i, (layer, act) in enumerate(zip(self.layers, self.acts)):
+            x = act(layer.forward(x))
+            if i < len(self.layers) - 1:
+                x = x + 0.1 * np.sum(x)
+        return x
+
+    def loss(self, x, target):
+        out = self(x)
+        last = self.layers[-1]
+        return np.sum((out - target) ** 2) + 1e-3 * np.sum(last.W ** 2)
+
+
+_NET = Network([Linear(0.5 * _RNG.standard_normal((3, 4)), np.zeros(4)),
+                Linear(0.5 * _RNG.standard_normal((4, 2)), np.zeros(2))],
+               [np.tanh, softplus])
+
+
+@dataclasses.dataclass
+class Pipeline:
+    stages: list
+    scale: float = 1.0
+
+
+_PIPE = Pipeline([Linear(np.eye(3) + 0.1 * _RNG.standard_normal((3, 3)), np.zeros(3)) for _ in range(2)], 0.5)
+
+
+def run_pipeline(x, pipe=_PIPE):
+    for stage in pipe.stages:
+        x = np.tanh(stage.forward(x)) * pipe.scale
+    return np.sum(x ** 2)
+
+
+def weighted_loop(x, weights):
+    total = 0.0
+    for name, w in weights.items():
+        total = total + w * np.sum(np.sin(x) ** 2)
+    return total
+
+
+def blowup_guard(k, dt=0.05, t_end=3.0):
+    t, state = 0.0, (1.0, 0.0)
+    while t < t_end:
+        x, v = state
+        state = (x + dt * v, v - dt * k * x)
+        if abs(state[0]) > 1e3:
+            break
+        t += dt
+    return state[0] ** 2 + state[1] ** 2
+
+
+def finally_in_loop(x):
+    acc = 0.0
+    for i in range(3):
+        try:
+            acc = acc + np.sum(np.cos(i * x))
+        finally:
+            pass
+    print(f"{acc=}")
+    return acc
+
+
+def skip_and_search(x, tol=0.2):
+    best = 0.0
+    for i in range(len(x)):
+        if x[i] < 0:
+            continue
+        best = best + x[i] ** 2
+        if best > tol:
+            break
+    else:
+        best = best * 2.0
+    return best
+
+
+def _descend(w, X, y, lr, steps):
+    if steps == 0:
+        return w
+    r = X @ w - y
+    return _descend(w - lr * X.T @ r / len(y), X, y, lr, steps - 1)
+
+
+def unrolled_descent(w, X, y, steps):
+    w_final = _descend(w, X, y, 0.1, steps)
+    return mse(X @ w_final, y)
+
+
+def make_scaled_loss(scale):
+    def loss(params, X, y):
+        W, b = params
+        return scale * mse(X @ W + b, y)
+    return loss
+
+
+scaled_loss = make_scaled_loss(2.0)
+
 def _rng_layers(rng, sizes):
     return [(0.5 * rng.standard_normal((b, a)), 0.1 * rng.standard_normal(b))
             for a, b in zip(sizes[:-1], sizes[1:])]
@@ -535,4 +640,13 @@ PROGRAMS = [
     Program(spring_objects_in_list, lambda rng: (rng.uniform(1, 2), np.cumsum(rng.uniform(0.5, 1.5, 5))), ("k", "x")),
     Program(early_exit_newton, lambda rng: (rng.uniform(1.0, 4.0),)),
     Program(standardised_score, lambda rng: (rng.standard_normal(6), rng.uniform(0.5, 1.5, 6)), ("x", "w")),
+    Program(_NET.loss, lambda rng: (rng.standard_normal(3), rng.standard_normal(2)), "x", name="Network.loss"),
+    Program(run_pipeline, lambda rng: (rng.standard_normal(3),)),
+    Program(weighted_loop, lambda rng: (rng.standard_normal(3), {"a": 0.5, "b": 1.5, "c": -0.25})),
+    Program(blowup_guard, lambda rng: (rng.uniform(0.5, 2.0),)),
+    Program(finally_in_loop, lambda rng: (rng.standard_normal(3),)),
+    Program(skip_and_search, lambda rng: (rng.uniform(-0.2, 0.4, 6),)),
+    Program(unrolled_descent, lambda rng: (rng.standard_normal(3), rng.standard_normal((8, 3)), rng.standard_normal(8), 4), "w"),
+    Program(scaled_loss, lambda rng: ((rng.standard_normal(3), rng.standard_normal()), rng.standard_normal((6, 3)),
+                                      rng.standard_normal(6)), name="make_scaled_loss.loss"),
 ]
