@@ -69,7 +69,7 @@ def check(node, resolver, top: bool = True) -> None:
     if isinstance(node, ast.Lambda):
         fence.visit(node.body)
     else:
-        nonlocals.check(node.body, filename)
+        fence.nonlocals(node.body)
         fence.block(node.body)
 
 
@@ -233,11 +233,19 @@ class Fence(ast.NodeVisitor):
         if s.decorator_list:
             raise unsupported("a decorated nested def", self.filename, s.decorator_list[0])
         self.function(s)
-        nonlocals.check(s.body, self.filename)
+        self.nonlocals(s.body)
         depth, self.depth = self.depth, 0  # (its own top level)
         inside, self.in_def = self.in_def, True
         self.block(s.body)
         self.depth, self.in_def = depth, inside
+
+    def nonlocals(self, body) -> None:
+        """Raise where a nested def rebinding nonlocal names is used as
+        nonlocals.rewrite does not cover."""
+        found = nonlocals.problem(body)
+        if found is not None:
+            what, node, hint = found
+            raise unsupported(what, self.filename, node, hint)
 
     def visit_Nonlocal(self, s):
         """In a nested def: rewritten to return the names it rebinds (nonlocals.py);

@@ -155,5 +155,16 @@ class Names:
         """`acc.append(v)` makes a new value, the list with `v` added (written as an
         in-place append when nothing else sees the old list)."""
         old = self.read(target)
+        if isinstance(old, TupleVal) and getattr(old, "listed", False):  # of objects
+            self.env[target.id] = listed(old.items + [self.value(item, "t")])
+            return
         val = self.atom(item, "t")
         self.update(target.id, ir.Call(APPEND, None, [old, val], {}, "append"), old, node)
+
+
+def listed(items: list) -> TupleVal:
+    """A list of the user's objects, kept item by item (lower_values.e_List): a
+    tuple value that `.append` extends, as it does the list."""
+    v = TupleVal(items)
+    v.listed = True
+    return v

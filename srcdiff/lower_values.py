@@ -26,7 +26,7 @@ import types
 
 from . import checkpoint, desugar, fence, inlining, ir, static_args
 from .ops import BINOPS, UNOPS
-from .lower_names import Names, shown
+from .lower_names import Names, listed, shown
 from .lower_structs import PACK_LIST, Records, StructValues, method_of
 from .resolve import MISSING, Resolver, SeqView, is_user_function, method_guards
 from .rules.table import lookup
@@ -226,7 +226,7 @@ class Values(Names, StructValues, Records):
         of them, kept object by object (holds_object)."""
         values = [self.value(e, "t") for e in node.elts]
         if any(holds_object(v) for v in values):
-            return TupleVal(values)
+            return listed(values)
         items = [self.pack(v, e) for v, e in zip(values, node.elts)]
         v = self.assign(hint if hint != "t" else "items", ir.Call(PACK_LIST, None, items), node)
         self.packs[v.id] = items
@@ -336,9 +336,12 @@ class Values(Names, StructValues, Records):
         here), lowered (it emits nothing); None for anything else."""
         root = node
         while isinstance(root, (ast.Attribute, ast.Subscript)):
-            if isinstance(root, ast.Subscript) and not isinstance(root.slice, ast.Constant) and (
-                    not (isinstance(root.slice, ast.Name)
-                         and isinstance(self.env.get(root.slice.id), ir.Const))):
+            index = root.slice.operand if isinstance(root, ast.Subscript) and isinstance(
+                root.slice, ast.UnaryOp) and isinstance(root.slice.op, ast.USub) else (
+                getattr(root, "slice", None))  # (`layers[-1]`)
+            if isinstance(root, ast.Subscript) and not isinstance(index, ast.Constant) and (
+                    not (isinstance(index, ast.Name)
+                         and isinstance(self.env.get(index.id), ir.Const))):
                 return None
             root = root.value
         if not (isinstance(root, ast.Name) and root.id in self.env):
@@ -404,12 +407,15 @@ class Values(Names, StructValues, Records):
         if isinstance(node.func, ast.Attribute) and holds_object(self.held_value(
                 node.func.value)):
             target = self.value(node.func, "t")  # `self.penalty(w)`, `layers[i].forward(x)`
+        if isinstance(node.func, ast.Subscript) and holds_object(
+                held := self.held_value(node.func)):
+            target = held  # `layers[0](x)`, an object of a list kept item by item
         if (cls := getattr(target, "cls", None)) is not None:  # `net(x)`, an object built here
             target = self.method_of(target, "__call__")
             if not isinstance(target, CALLABLES):
                 raise self.error(f"calling an object of your class {cls.__name__} that has "
                                  "no __call__ method of yours", node)
-        if isinstance(node.func, (ast.Subscript, ast.Call)):
+        if isinstance(node.func, (ast.Subscript, ast.Call)) and target is None:
             target = self.chosen(node.func)  # `ACTIVATIONS[name](z)`, `getattr(np, name)(z)`
         if isinstance(target, DictVal) and (call := method_of(target, "__call__")):
             target = PartialVal(FuncRef(call, None), [target], {})  # `layer(x)`, a dataclass
@@ -720,7 +726,7 @@ class Values(Names, StructValues, Records):
             mark = len(self.out)
             items = self.each_row(node, rows, [node.elt])[0]
             if any(holds_object(v) for v in items):
-                return TupleVal(items)
+                return listed(items)
             del self.out[mark:]
         return self.comprehension_loop(*desugar.list_loop(node), desugar.ITEMS)
 

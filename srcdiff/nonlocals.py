@@ -1,6 +1,6 @@
 """Nested defs that rebind their enclosing function's names (`nonlocal total`).
 
-Takes the statements of a function body; `check` raises where such a def is used
+Takes the statements of a function body; `problem` says where such a def is used
 in a way this rewrite does not cover, `rewrite` gives the body with each such
 def as a function of those names returning their new values:
 
@@ -62,36 +62,34 @@ def _call_of(s, name: str):
     return None
 
 
-def check(stmts, filename: str) -> None:
-    """Raise at the first use of a nonlocal-rebinding def that `rewrite` does not cover."""
-    from .source import unsupported  # (source.py imports desugar, which imports this)
+def problem(stmts) -> tuple | None:
+    """(what, node, hint) at the first use of a nonlocal-rebinding def that
+    `rewrite` does not cover (fence.py raises it, located), or None."""
     for name, (d, _) in _closures(stmts).items():
         body = d.body[1:] if _docstring(d.body) else d.body
         opening = len([s for s in body if isinstance(s, ast.Nonlocal)])
         for n in ast.walk(d):
             if isinstance(n, ast.Nonlocal) and not any(n is s for s in body[:opening]):
-                raise unsupported("a nonlocal declaration after other statements",
-                                  filename, n, "declare the names at the top of the def")
+                return ("a nonlocal declaration after other statements", n,
+                        "declare the names at the top of the def")
             if n is not d and isinstance(n, (ast.FunctionDef, ast.Lambda, ast.AsyncFunctionDef)):
-                raise unsupported("a def or lambda inside a def that rebinds nonlocal names",
-                                  filename, n)
+                return "a def or lambda inside a def that rebinds nonlocal names", n, ""
             if isinstance(n, ast.Name) and n.id == name:
-                raise unsupported(f"{name} calling itself while it rebinds nonlocal names",
-                                  filename, n)
+                return f"{name} calling itself while it rebinds nonlocal names", n, ""
         a = d.args
         if a.vararg or a.kwarg or a.kwonlyargs:
-            raise unsupported(f"*args, **kwargs or keyword-only parameters of {name}, which "
-                              "rebinds nonlocal names", filename, d)
+            return (f"*args, **kwargs or keyword-only parameters of {name}, which rebinds "
+                    "nonlocal names", d, "")
         called = {id(c.func) for s in stmts for n in _own(s) if isinstance(n, ast.stmt) and (
             c := _call_of(n, name)) is not None}
         for s in stmts:
             for n in ast.walk(s):
                 if isinstance(n, ast.Name) and n.id == name and id(n) not in called:
-                    raise unsupported(
-                        f"{name}, which rebinds nonlocal names, used here other than "
-                        f"called as a statement ({name}(...)) or assigned (y = {name}(...)) "
-                        "in the function that defines it", filename, n,
-                        "return the new values from it instead")
+                    return (f"{name}, which rebinds nonlocal names, used here other than "
+                            f"called as a statement ({name}(...)) or assigned (y = "
+                            f"{name}(...)) in the function that defines it", n,
+                            "return the new values from it instead")
+    return None
 
 
 def rewrite(stmts: list) -> list:

@@ -516,3 +516,26 @@ def test_a_recursion_whose_end_is_known_at_run_time_only_is_refused_saying_why(m
     with pytest.raises(UnsupportedSyntaxError, match="_horner calls itself more than 64 "
                        "calls deep: its test of when to stop stays unknown"):
         srcdiff.grad(horner, mode=mode)(0.5, np.array([1.0, 2.0, 3.0]))
+
+
+# ---------------------------------------------------------------- a list of objects appended to
+
+
+def appended_layers(W1, W2, x):
+    layers = [Dense(W1, np.zeros(2))]
+    layers.append(Dense(W2, np.ones(2)))
+    return np.sum(layers[-1](layers[0](x)))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_list_of_objects_appended_to_and_its_items_called(mode):
+    rng = np.random.default_rng(4)
+    W1, W2, x = rng.standard_normal((2, 2)), rng.standard_normal((2, 2)), rng.standard_normal(2)
+    args = [W1, W2, x]
+    for wrt, i in ((0, 0), (2, 2)):
+        def f(v, i=i):
+            a = list(args)
+            a[i] = v
+            return appended_layers(*a)
+        np.testing.assert_allclose(srcdiff.grad(appended_layers, wrt=wrt, mode=mode)(*args),
+                                   central(f, args[i]), rtol=1e-7)
