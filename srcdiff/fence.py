@@ -69,7 +69,7 @@ def check(node, resolver, top: bool = True) -> None:
     if isinstance(node, ast.Lambda):
         fence.visit(node.body)
     else:
-        fence.nonlocals(node.body)
+        fence.nonlocals(node)
         fence.block(node.body)
 
 
@@ -233,16 +233,16 @@ class Fence(ast.NodeVisitor):
         if s.decorator_list:
             raise unsupported("a decorated nested def", self.filename, s.decorator_list[0])
         self.function(s)
-        self.nonlocals(s.body)
+        self.nonlocals(s)
         depth, self.depth = self.depth, 0  # (its own top level)
         inside, self.in_def = self.in_def, True
         self.block(s.body)
         self.depth, self.in_def = depth, inside
 
-    def nonlocals(self, body) -> None:
-        """Raise where a nested def rebinding nonlocal names is used as
+    def nonlocals(self, fnode) -> None:
+        """Raise where a def nested in `fnode` rebinding nonlocal names is used as
         nonlocals.rewrite does not cover."""
-        found = nonlocals.problem(body)
+        found = nonlocals.problem(fnode)
         if found is not None:
             what, node, hint = found
             raise unsupported(what, self.filename, node, hint)

@@ -23,6 +23,7 @@ import copy
 
 
 RESULT = "__nonlocal"  # the value the call itself gives
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 def _closures(stmts) -> dict:
@@ -48,8 +49,7 @@ def _own(node):
     while todo:
         n = todo.pop()
         yield n
-        todo.extend(c for c in ast.iter_child_nodes(n) if not isinstance(
-            c, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)))
+        todo.extend(c for c in ast.iter_child_nodes(n) if not isinstance(c, _DEFS))
 
 
 def _call_of(s, name: str):
@@ -62,10 +62,20 @@ def _call_of(s, name: str):
     return None
 
 
-def problem(stmts) -> tuple | None:
-    """(what, node, hint) at the first use of a nonlocal-rebinding def that
-    `rewrite` does not cover (fence.py raises it, located), or None."""
-    for name, (d, _) in _closures(stmts).items():
+def problem(fnode) -> tuple | None:
+    """(what, node, hint) at the first use of a nonlocal-rebinding def in the body
+    of the function `fnode` that `rewrite` does not cover (fence.py raises it,
+    located), or None."""
+    stmts = fnode.body
+    a = fnode.args
+    own = {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs}
+    own |= {n.id for s in stmts if not isinstance(s, _DEFS) for n in _own(s)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    for name, (d, names) in _closures(stmts).items():
+        outer = next((n for n in names if n not in own), None)
+        if outer is not None:
+            return (f"nonlocal {outer} in {name}, a name of a function around the one "
+                    f"that defines {name}", d, "")
         body = d.body[1:] if _docstring(d.body) else d.body
         opening = len([s for s in body if isinstance(s, ast.Nonlocal)])
         for n in ast.walk(d):

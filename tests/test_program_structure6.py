@@ -539,3 +539,24 @@ def test_a_list_of_objects_appended_to_and_its_items_called(mode):
             return appended_layers(*a)
         np.testing.assert_allclose(srcdiff.grad(appended_layers, wrt=wrt, mode=mode)(*args),
                                    central(f, args[i]), rtol=1e-7)
+
+
+def grandchild_nonlocal(x):
+    total = 0.0
+
+    def outer_step(v):
+        def add(w):
+            nonlocal total  # f's total: the def around outer_step's
+            total = total + w
+        add(v)
+
+    outer_step(x)
+    return total
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_nonlocal_name_of_a_function_further_out_is_refused(mode):
+    """Rewritten as written, outer_step would keep its own copy of total: refused."""
+    with pytest.raises(UnsupportedSyntaxError, match="nonlocal total in add, a name of a "
+                       "function around the one that defines add"):
+        srcdiff.grad(grandchild_nonlocal, mode=mode)(0.5)
