@@ -226,7 +226,7 @@ class Values(Names, StructValues, Records):
         of them, kept object by object (holds_object)."""
         values = [self.value(e, "t") for e in node.elts]
         if any(holds_object(v) for v in values):
-            return listed(values)
+            return listed(values, self)
         items = [self.pack(v, e) for v, e in zip(values, node.elts)]
         v = self.assign(hint if hint != "t" else "items", ir.Call(PACK_LIST, None, items), node)
         self.packs[v.id] = items
@@ -479,7 +479,7 @@ class Values(Names, StructValues, Records):
             inlined = self.inline(obj, node, args, kwargs, hint)
             if inlined is not None:
                 return inlined
-            if any(isinstance(a, (DictVal, FuncVal, PartialVal)) for a in [
+            if any(isinstance(a, (DictVal, FuncVal, PartialVal)) or holds_object(a) for a in [
                     *args, *kwargs.values()]):
                 raise self.inline_errors[id(obj)]  # it cannot be called as written either
         if found and obj is len and len(args) == 1 and not kwargs and isinstance(
@@ -726,7 +726,7 @@ class Values(Names, StructValues, Records):
             mark = len(self.out)
             items = self.each_row(node, rows, [node.elt])[0]
             if any(holds_object(v) for v in items):
-                return listed(items)
+                return listed(items, self)
             del self.out[mark:]
         return self.comprehension_loop(*desugar.list_loop(node), desugar.ITEMS)
 

@@ -560,3 +560,42 @@ def test_a_nonlocal_name_of_a_function_further_out_is_refused(mode):
     with pytest.raises(UnsupportedSyntaxError, match="nonlocal total in add, a name of a "
                        "function around the one that defines add"):
         srcdiff.grad(grandchild_nonlocal, mode=mode)(0.5)
+
+
+class Lin:
+    def __init__(self, W):
+        self.W = W
+
+    def __call__(self, x):
+        return self.W @ x
+
+
+def _add_layer(layers, W):
+    layers.append(Lin(W))
+
+
+def helper_appends(W1, W2, x):
+    layers = [Lin(W1)]
+    _add_layer(layers, W2)  # the caller's list changes: kept item by item, it could not
+    for layer in layers:
+        x = np.tanh(layer(x))
+    return np.sum(x)
+
+
+def alias_appends(W1, W2, x):
+    layers = [Lin(W1)]
+    same = layers
+    same.append(Lin(W2))
+    for layer in layers:
+        x = np.tanh(layer(x))
+    return np.sum(x)
+
+
+@pytest.mark.parametrize("f", [helper_appends, alias_appends])
+@pytest.mark.parametrize("mode", MODES)
+def test_appending_to_a_list_of_objects_another_name_holds_is_refused(f, mode):
+    rng = np.random.default_rng(5)
+    args = rng.standard_normal((2, 2)), rng.standard_normal((2, 2)), rng.standard_normal(2)
+    with pytest.raises(UnsupportedSyntaxError, match="appending to a list of your objects "
+                       "that another name or the code calling this function holds"):
+        srcdiff.grad(f, wrt=(0, 2), mode=mode)(*args)
