@@ -280,6 +280,11 @@ class Values(Names, StructValues, Records):
             written = ir.Opaque(self.resolver.written(node), {})  # e.g. math.pi, read live
             return FuncRef(obj, written) if is_user_function(obj) else written
         base = self.value(node.value, "t")
+        if isinstance(base, TupleVal) and not base.attrs and holds_object(base):
+            raise self.error(f".{node.attr} of a list of your objects, which srcdiff keeps "
+                             "object by object (their code inlined)", node, "build the list "
+                             "in the function (appending to it there is supported), or read "
+                             "its items")
         if getattr(base, "cls", None) is not None and node.attr not in base.attrs:
             method = self.method_of(base, node.attr)  # `net.forward` of an object built here
             if method is None:

@@ -599,3 +599,23 @@ def test_appending_to_a_list_of_objects_another_name_holds_is_refused(f, mode):
     with pytest.raises(UnsupportedSyntaxError, match="appending to a list of your objects "
                        "that another name or the code calling this function holds"):
         srcdiff.grad(f, wrt=(0, 2), mode=mode)(*args)
+
+
+class Grows:
+    def __init__(self, layers):
+        self.layers = layers
+
+    def loss(self, x):
+        self.layers.append(Lin(np.eye(2)))
+        for layer in self.layers:
+            x = layer(x)
+        return np.sum(x)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_changing_a_list_of_objects_self_holds_is_refused_where_it_is(mode):
+    m = Grows([Lin(np.array([[1.0, 2.0], [3.0, 4.0]]))])
+    with pytest.raises(UnsupportedSyntaxError, match=r"\.append of a list of your objects") as e:
+        srcdiff.grad(m.loss, mode=mode)(np.ones(2))
+    assert "self.layers.append" in str(e.value)
+    assert len(m.layers) == 1  # (refused while transforming: nothing ran)
