@@ -285,7 +285,7 @@ class Derivative:
         (a call runs a specialised build, which reports the same errors)."""
         if self._generic_built is None:
             try:
-                self._generic_built = tree_api.keyed(self._fn, self.wrt) or self._build(None, None)
+                self._generic_built = self._build(None, None)
             except SrcDiffError as e:  # p.W of a container parameter: code per structure
                 self._generic_built = tree_api.deferred(self._fn, self.wrt, e)
         return self._generic_built
@@ -303,8 +303,8 @@ class Derivative:
 
     def _shown(self) -> transform.Built:
         entry = self._last
-        if entry is None:
-            return self._generic
+        if entry is None:  # (a parameter read by key: its code is made at the call)
+            return tree_api.keyed(self._fn, self.wrt) or self._generic
         if callable(entry.shown):  # built when first read, not on the call path
             entry.shown = entry.shown()
         return entry.shown
