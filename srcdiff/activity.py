@@ -221,6 +221,15 @@ def _check(block, active) -> None:
             if e.why is not None:
                 raise e.why
             name = e.spelling or repr(e.fn)
+            if isinstance(e.fn, tuple) and e.fn[0] == "method" and not any(
+                    u.id in active for u in ir.expr_uses(e.args[0])):
+                raise NotDifferentiableError(
+                    f"the method .{e.fn[1]}() of an object srcdiff sees only at run time "
+                    f"({e.spelling or 'this call'}: an object held by a parameter not "
+                    "differentiated, or built by a loop) has no derivative rule; srcdiff "
+                    "inlines the methods of an object passed to f itself, of self, of a "
+                    "list of objects that self or a global holds, and of one built in f",
+                    s.loc)
             if isinstance(e.fn, tuple) and e.fn[0] == "method":
                 hint = " (for a list, `x.pop()` is `x[-1]` then `x = x[:-1]`)" if (
                     e.fn[1] == "pop") else ""

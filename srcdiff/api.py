@@ -303,8 +303,8 @@ class Derivative:
 
     def _shown(self) -> transform.Built:
         entry = self._last
-        if entry is None:
-            return self._generic
+        if entry is None:  # (a parameter read by key: its code is made at the call)
+            return tree_api.keyed(self._fn, self.wrt) or self._generic
         if callable(entry.shown):  # built when first read, not on the call path
             entry.shown = entry.shown()
         return entry.shown

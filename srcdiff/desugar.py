@@ -22,6 +22,8 @@ import math
 
 import numpy as np
 
+from . import nonlocals
+
 ACC = "__acc"  # the accumulator of a `sum` loop
 ITEMS = "__items"  # the list a list comprehension's loop builds
 MAPFN = "__mapfn"  # the lambda `map(lambda ..., xs)` calls
@@ -45,7 +47,26 @@ def body(node: ast.FunctionDef, implicit_return: bool = False) -> list:
         loc = dict(lineno=end.end_lineno, col_offset=end.col_offset,
                    end_lineno=end.end_lineno, end_col_offset=end.end_col_offset)
         stmts = list(stmts) + [ast.Return(None, **loc)]
-    return with_loop_returns(stmts)
+    return with_loop_returns(without_finally(nonlocals.rewrite(stmts)))
+
+
+def without_finally(stmts: list) -> list:
+    """`try: A finally: B` (no handler, no return, break or continue in A: the
+    fence checks) -> `A; B`, in every block: the same steps where A does not raise,
+    and where it does f raises and so does its derivative."""
+    out = []
+    for s in stmts:
+        if isinstance(s, ast.Try) and not s.handlers:
+            out += without_finally(s.body) + without_finally(s.finalbody)
+            continue
+        if any(isinstance(getattr(s, f, None), list) for f in ("body", "orelse")) and (
+                not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))):
+            s = copy.copy(s)
+            for f in ("body", "orelse"):
+                if isinstance(getattr(s, f, None), list):
+                    setattr(s, f, without_finally(getattr(s, f)))
+        out.append(s)
+    return out
 
 
 def returns_out_of_loops(stmts: list, in_loop: bool = False) -> list:
@@ -319,3 +340,60 @@ def without_errstate(node, namespace: dict):
             if isinstance(stmts, list) and any(isinstance(s, ast.With) for s in stmts):
                 setattr(n, field, splice(stmts))
     return node
+
+
+def tail_loop(node: ast.FunctionDef) -> ast.FunctionDef | None:
+    """A function that calls itself only as `return name(a, b, ...)` (tail calls,
+    all its positional parameters given, none inside a loop or a nested def) as
+    the loop that rebinds its parameters: `while True: <body>` with each tail
+    call `a, b = ..., ...; continue`. Python runs the same steps, so the result is
+    the same; the depth may then depend on a value known only at run time
+    (`_power(x, n - 1, acc * x)`). None when `node` is not such a function."""
+    name = node.name
+    a = node.args
+    params = [p.arg for p in a.posonlyargs + a.args]
+    if a.vararg or a.kwarg or a.kwonlyargs or not params:
+        return None
+    calls = [n for n in ast.walk(node) if isinstance(n, ast.Call) and isinstance(
+        n.func, ast.Name) and n.func.id == name]
+    if not calls or any(isinstance(n, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef,
+                                       ast.ClassDef, ast.Nonlocal, ast.Global))
+                        for s in node.body for n in ast.walk(s)):
+        return None
+    tails = []
+
+    def rewrite(stmts, in_loop):
+        out = []
+        for s in stmts:
+            v = s.value if isinstance(s, ast.Return) else None
+            if isinstance(v, ast.Call) and v in calls and not in_loop and not v.keywords and (
+                    len(v.args) == len(params)) and not any(
+                    isinstance(x, ast.Starred) for x in v.args):
+                tails.append(v)
+                loc = _loc(s)
+                out.append(ast.Assign([ast.Tuple([ast.Name(p, ast.Store(), **loc)
+                                                  for p in params], ast.Store(), **loc)],
+                                      ast.Tuple(v.args, ast.Load(), **loc), **loc))
+                out.append(ast.Continue(**loc))
+                continue
+            s = copy.copy(s)
+            loop = isinstance(s, (ast.For, ast.While, ast.AsyncFor))
+            for field in ("body", "orelse", "finalbody"):
+                if isinstance(getattr(s, field, None), list):
+                    setattr(s, field, rewrite(getattr(s, field), in_loop or loop))
+            out.append(s)
+        return out
+
+    stmts = node.body
+    doc = stmts[:1] if stmts and isinstance(stmts[0], ast.Expr) and isinstance(
+        stmts[0].value, ast.Constant) else []
+    loop_body = rewrite(stmts[len(doc):], False)
+    if len(tails) != len(calls):
+        return None  # a call not in tail position (`n * fact(n - 1)`): not a loop
+    if not isinstance(loop_body[-1], ast.Return):
+        loc = _loc(loop_body[-1])
+        loop_body.append(ast.Return(ast.Constant(None, **loc), **loc))
+    loc = _loc(node.body[len(doc)])
+    out = copy.copy(node)
+    out.body = doc + [ast.While(ast.Constant(True, **loc), loop_body, [], **loc)]
+    return out

@@ -18,7 +18,7 @@ import ast
 import collections
 import itertools
 
-from . import desugar
+from . import desugar, nonlocals
 from .ops import BINOPS, UNOPS
 from .runtime import HELPERS
 from .source import unsupported
@@ -69,6 +69,7 @@ def check(node, resolver, top: bool = True) -> None:
     if isinstance(node, ast.Lambda):
         fence.visit(node.body)
     else:
+        fence.nonlocals(node)
         fence.block(node.body)
 
 
@@ -121,6 +122,7 @@ class Fence(ast.NodeVisitor):
         self.branches = 0  # depth inside the branches of `a if c else b`
         self.keys = itertools.count()
         self.depth = 0  # inside the blocks of an if or a loop
+        self.in_def = False  # inside a nested def
 
     def nested(self, *blocks) -> None:
         """The blocks of an if or a loop."""
@@ -201,6 +203,24 @@ class Fence(ast.NodeVisitor):
                               "raise ValueError(...)")
         self.kept.visit(s.exc)
 
+    def visit_Try(self, s):
+        """`try/finally` (no `except`) runs its body, then the `finally` block
+        (desugar.without_finally): where the body raises, f and its derivative raise
+        alike. A handler would have to be followed where the body raised at the
+        point, which the generated code cannot know before running the body."""
+        if s.handlers:
+            raise unsupported(
+                "try/except", self.filename, s, "the derivative follows one path through "
+                "the code, and which one a try takes is known only by running its body: "
+                "test the case first with an if (as `if x > 0:` before math.log(x)), or "
+                "write the guard with np.where")
+        if desugar.contains(s.body, (ast.Return, ast.Break, ast.Continue)):
+            raise unsupported("return, break or continue inside try/finally",
+                              self.filename, s, "assign the value, and return it after the "
+                              "finally block")
+        self.block(s.body)
+        self.block(s.finalbody)
+
     def visit_Expr(self, s):
         if isinstance(s.value, ast.Call):  # anything else has no effect and is dropped
             self.visit(s.value)
@@ -213,9 +233,25 @@ class Fence(ast.NodeVisitor):
         if s.decorator_list:
             raise unsupported("a decorated nested def", self.filename, s.decorator_list[0])
         self.function(s)
+        self.nonlocals(s)
         depth, self.depth = self.depth, 0  # (its own top level)
+        inside, self.in_def = self.in_def, True
         self.block(s.body)
-        self.depth = depth
+        self.depth, self.in_def = depth, inside
+
+    def nonlocals(self, fnode) -> None:
+        """Raise where a def nested in `fnode` rebinding nonlocal names is used as
+        nonlocals.rewrite does not cover."""
+        found = nonlocals.problem(fnode)
+        if found is not None:
+            what, node, hint = found
+            raise unsupported(what, self.filename, node, hint)
+
+    def visit_Nonlocal(self, s):
+        """In a nested def: rewritten to return the names it rebinds (nonlocals.py);
+        in f itself it would rebind a name of code around f."""
+        if not self.in_def:
+            raise rejection(s, self.filename)
 
     def function(self, node) -> None:
         """A nested def's or lambda's parameters: defaults are lowered where it is made."""

@@ -9,6 +9,7 @@ kept entry by entry, structs.py). The lowering then lowers the body with a fresh
 from __future__ import annotations
 
 import ast
+import sys
 
 from . import ir, static_args
 from .structs import DictVal, TupleVal
@@ -27,10 +28,15 @@ def why_not(helper, caller, stack, node, filename: str, args=()):
     call's tests on it are known, so the recursion ends while lowering it)."""
     spelled = ast.unparse(node.func)
     depth = list(stack).count(helper) + (helper is caller)
+    if depth and _stack_nearly_full():
+        depth = DEPTH  # (each level inlined takes some 30 Python frames)
     if depth and not (depth < DEPTH and any(
             isinstance(a, ir.Const) and type(a.value) is int for a in args)):
-        deep = "more than %d calls deep" % DEPTH if depth >= DEPTH else (
-            "with no integer argument that is a constant")
+        deep = ("more than %d calls deep: its test of when to stop stays unknown while "
+                "srcdiff unrolls it (it reads a value known only at run time, such as the "
+                "length of an array)" % DEPTH) if depth >= DEPTH else (
+            "with no integer argument that is a constant, not only in tail position (a "
+            "call of itself as the whole of a return is a loop)")
         return UnsupportedSyntaxError(
             f"srcdiff does not support recursion: {helper.__name__} calls itself {deep} "
             f"(srcdiff inlines helpers, and unrolls a recursion whose depth is an integer "
@@ -44,6 +50,15 @@ def why_not(helper, caller, stack, node, filename: str, args=()):
             "transform (it was made by exec or compile); " + how_to_register(spelled),
             loc_of(filename, node))
     return None
+
+
+def _stack_nearly_full() -> bool:
+    """Whether unrolling one more level of a recursion could exhaust Python's stack
+    (a RecursionError inside srcdiff, where a located refusal belongs)."""
+    frame, n = sys._getframe(), 0
+    while frame is not None:
+        frame, n = frame.f_back, n + 1
+    return n > sys.getrecursionlimit() - 250
 
 
 def bind_params(helper, hnode, args, kwargs, node, filename: str, static=None) -> dict:

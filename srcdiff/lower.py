@@ -89,7 +89,7 @@ class Lowerer(Loops, Values):
         if isinstance(node, ast.Lambda):
             result = self.atom(node.body, "result")
         else:
-            if not self.block(desugar.body(node)):
+            if not self.block(desugar.body(self.looped(self.fn, node))):
                 raise self.error("a path that reaches the end without `return`", node,
                                  "every path must return the value to differentiate")
             if RET not in self.env:
@@ -186,6 +186,7 @@ class Lowerer(Loops, Values):
             hnode, filename = parse_function(helper)
             if rewrite is not None and (hnode := rewrite(hnode)) is None:
                 return None
+            hnode = self.looped(helper, hnode) if rewrite is None else hnode
             env = inlining.bind_params(helper, hnode, args, kwargs, node, self.filename,
                                        lambda v, p: self.static_value(
                                            v, self.spelling.value(v, p)))
@@ -214,6 +215,18 @@ class Lowerer(Loops, Values):
             if isinstance(leaf, ir.Var) and leaf.id > start:
                 leaf.user = False  # `k1x, k1y = rhs(x, y)`: the caller's names read best
         return result
+
+    def looped(self, fn, node):
+        """`node`, the def of `fn`, with its tail calls of itself as a loop
+        (desugar.tail_loop) when its name is `fn` where it is called (guarded:
+        rebinding the name transforms again); else `node` as it is."""
+        looped = desugar.tail_loop(node) if isinstance(node, ast.FunctionDef) else None
+        ns = getattr(fn, "__globals__", {})
+        if looped is None or ns.get(node.name) is not fn or node.name in (
+                fn.__code__.co_freevars):
+            return node
+        self.resolver.guards.append((ns, node.name, fn))
+        return looped
 
     def _by_name_only(self, env) -> set[int]:
         """Ids of the helper's parameter values that the caller holds by plain names

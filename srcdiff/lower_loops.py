@@ -16,7 +16,7 @@ import inspect
 import operator
 
 from . import checkpoint, desugar, ir
-from .lower_values import RET
+from .lower_values import RET, holds_object
 from .rules.table import lookup
 from .structs import (CALLABLES, STRUCTS, DictVal, ObjRef, TupleVal, Undefined, at, children,
                       escape_error,
@@ -78,12 +78,56 @@ class Loops:
         counted = isinstance(it, ast.Call) and self.callee(it.func)[1] is enumerate and len(
             it.args) == 1 and not it.keywords
         node = it.args[0] if counted else it
-        if s.orelse or desugar.contains(s.body, (ast.Break, ast.Continue)) or not _structural(
-                node):
+        if s.orelse or desugar.contains(s.body, (ast.Break, ast.Continue)):
+            return False
+        if not counted and (seq := self.indexed_objects(s)) is not None:
+            return self.unrolled_over(s, seq)
+        if (rows := self.zipped_objects(node)) is not None:
+            return self.unrolled_over(s, rows, counted)
+        if not _structural(node):
             return False
         seq = self.value(node, "seq")  # (a structural read: it emits nothing)
         if not isinstance(seq, STRUCTS):
             return False
+        return self.unrolled_over(s, seq, counted)
+
+    def indexed_objects(self, s):
+        """`for i in range(len(layers)): x = layers[i](x)`, a range of constants whose
+        body indexes, with the loop's target, a tuple holding objects of the user's
+        (lower_values.holds_object): the indices, as items to unroll over; else None."""
+        it = s.iter
+        if not (isinstance(it, ast.Call) and isinstance(s.target, ast.Name) and (
+                self.callee(it.func)[1] is range) and not it.keywords and 1 <= len(it.args) <= 3):
+            return None
+        name = s.target.id
+        if not any(isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Name)
+                   and n.slice.id == name and holds_object(self.held_value(n.value))
+                   for b in s.body for n in ast.walk(b)):
+            return None
+        mark = len(self.out)
+        bounds = [self.atom(a, "n") for a in it.args]
+        if not all(isinstance(b, ir.Const) and type(b.value) is int for b in bounds):
+            del self.out[mark:]
+            return None
+        return TupleVal([ir.Const(i) for i in range(*(b.value for b in bounds))])
+
+    def zipped_objects(self, node):
+        """`zip(self.layers, self.acts)` of tuples kept item by item, one holding
+        objects of the user's: the tuple of its rows; else None."""
+        if not (isinstance(node, ast.Call) and node.args and not node.keywords and (
+                self.callee(node.func)[1] is zip) and all(_structural(a) for a in node.args)):
+            return None
+        seqs = [self.held_value(a) for a in node.args]
+        for k, (a, q) in enumerate(zip(node.args, seqs)):  # `self.acts`, of functions
+            if isinstance(q, ir.Opaque) and isinstance(a, ast.Attribute) and isinstance(
+                    base := self.held_value(a.value), ObjRef):
+                seqs[k] = self.objects(getattr(base.obj, a.attr, None), q, need_object=False)
+        if not all(isinstance(q, TupleVal) for q in seqs) or not any(
+                holds_object(q) for q in seqs):
+            return None
+        return TupleVal([TupleVal(list(row)) for row in zip(*(q.items for q in seqs))])
+
+    def unrolled_over(self, s, seq, counted=False) -> bool:
         items = seq.items if isinstance(seq, TupleVal) else [ir.Const(k) for k in seq.entries]
         stmts = []
         for k, item in enumerate(items):
@@ -139,8 +183,11 @@ class Loops:
                     for t, q in self.sequences(target, call.args[0], s)]
         seq = self.atom(node, "seq")
         rule = lookup(fobj) if call is not None else None
-        if rule is not None and rule.iterator or inspect.isgeneratorfunction(fobj):
+        view = call is not None and isinstance(call.func, ast.Attribute) and (
+            call.func.attr in ("items", "values", "keys")) and not call.args
+        if view or rule is not None and rule.iterator or inspect.isgeneratorfunction(fobj):
             seq = self.assign("seq", ir.Call(list, None, [seq]), s)  # its items, by index
+            # (`d.items()` of a dict known at run time: a view, not indexed)
         return [(target, seq)]
 
     def loop_vars(self, s, extra=(), flag=False):

@@ -155,5 +155,23 @@ class Names:
         """`acc.append(v)` makes a new value, the list with `v` added (written as an
         in-place append when nothing else sees the old list)."""
         old = self.read(target)
+        if isinstance(old, TupleVal) and getattr(old, "listed", None) is not None:
+            if old.listed is not self or any(  # (the other holder's list would change too)
+                    k != target.id and holds(v, old) for k, v in self.env.items()):
+                raise self.error("appending to a list of your objects that another name "
+                                 "or the code calling this function holds", node,
+                                 "srcdiff keeps such a list item by item: append where the "
+                                 "list is built, or return a new list")
+            self.env[target.id] = listed(old.items + [self.value(item, "t")], self)
+            return
         val = self.atom(item, "t")
         self.update(target.id, ir.Call(APPEND, None, [old, val], {}, "append"), old, node)
+
+
+def listed(items: list, owner) -> TupleVal:
+    """A list of the user's objects, kept item by item (lower_values.e_List): a
+    tuple value that `.append` extends, as it does the list, in the lowering
+    `owner` that built it (anywhere else another name would see the change)."""
+    v = TupleVal(items)
+    v.listed = owner
+    return v

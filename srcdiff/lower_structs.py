@@ -121,6 +121,8 @@ class StructValues:
             index = self.value(index, "i")
         elif isinstance(index, ast.Constant):
             index = ir.Const(index.value)
+        elif isinstance(index, ast.Name) and isinstance(self.env.get(index.id), ir.Const):
+            index = self.env[index.id]  # `layers[i]` in a loop unrolled over its indices
         if isinstance(index, ir.Const) and isinstance(index.value, int):
             if not -len(base.items) <= index.value < len(base.items):
                 raise self.error(f"indexing a tuple of {len(base.items)} items at "

@@ -26,13 +26,13 @@ import types
 
 from . import checkpoint, desugar, fence, inlining, ir, static_args
 from .ops import BINOPS, UNOPS
-from .lower_names import Names, shown
+from .lower_names import Names, listed, shown
 from .lower_structs import PACK_LIST, Records, StructValues, method_of
-from .resolve import Resolver, is_user_function, method_guards
+from .resolve import MISSING, Resolver, SeqView, is_user_function, method_guards
 from .rules.table import lookup
 from .source import loc_of, unsupported
 from .structs import (CALLABLES, STRUCTS, DictVal, FuncRef, FuncVal, ObjRef, PartialVal,
-                      TupleVal, Undefined, attribute)
+                      TupleVal, Undefined, attribute, children)
 
 RET = "<return>"  # the env key of the value a path returns
 PACK_TUPLE = ("pack", "tuple")
@@ -158,10 +158,19 @@ class Values(Names, StructValues, Records):
         lowerer = self
 
         class Sub(ast.NodeTransformer):
+            def visit_Attribute(self, n):  # `g.log_sigma` of a namedtuple parameter: its leaf
+                got = lowerer.struct_read(n, bound)
+                return self.put(got, n) if isinstance(got, (ir.Var, ir.Const, ir.Opaque)) else (
+                    self.generic_visit(n))
+
+            visit_Subscript = visit_Attribute  # `p["k"]`, `state[0]`
+
             def visit_Name(self, n):
                 if n.id in bound or not isinstance(n.ctx, ast.Load):
                     return n
-                v = lowerer.read(n)
+                return self.put(lowerer.read(n), n)
+
+            def put(self, v, n):
                 if isinstance(v, ir.Var):
                     key = f"%v%{v.id}"  # not an identifier: no user name is one
                     uses[key] = v
@@ -191,6 +200,11 @@ class Values(Names, StructValues, Records):
             found, obj = self.callee(node)
             if found and is_user_function(obj):  # `rk4_step(rhs, ...)`: inlined where called
                 return FuncRef(obj, self.read(node))
+            if found and type(obj) in (list, tuple):  # `for layer in LAYERS`, of objects
+                read = self.read(node)
+                if isinstance(read, ir.Opaque) and (got := self.objects(obj, read)):
+                    return got
+                return read
         return self.read(node)
 
     def e_Lambda(self, node, hint):
@@ -207,8 +221,13 @@ class Values(Names, StructValues, Records):
         return self.assign(hint, self.opaque(node, nondiff=True), node)
 
     def e_List(self, node, hint):
-        """A list display is a value: `pack` builds it; its adjoint unpacks."""
-        items = [self.atom(e, "t") for e in node.elts]
+        """A list display is a value: `pack` builds it; its adjoint unpacks. One
+        holding objects of the user's (`[Dense(W1, b1), Dense(W2, b2)]`) is the tuple
+        of them, kept object by object (holds_object)."""
+        values = [self.value(e, "t") for e in node.elts]
+        if any(holds_object(v) for v in values):
+            return listed(values, self)
+        items = [self.pack(v, e) for v, e in zip(values, node.elts)]
         v = self.assign(hint if hint != "t" else "items", ir.Call(PACK_LIST, None, items), node)
         self.packs[v.id] = items
         return v
@@ -261,6 +280,11 @@ class Values(Names, StructValues, Records):
             written = ir.Opaque(self.resolver.written(node), {})  # e.g. math.pi, read live
             return FuncRef(obj, written) if is_user_function(obj) else written
         base = self.value(node.value, "t")
+        if isinstance(base, TupleVal) and not base.attrs and holds_object(base):
+            raise self.error(f".{node.attr} of a list of your objects, which srcdiff keeps "
+                             "object by object (their code inlined)", node, "build the list "
+                             "in the function (appending to it there is supported), or read "
+                             "its items")
         if getattr(base, "cls", None) is not None and node.attr not in base.attrs:
             method = self.method_of(base, node.attr)  # `net.forward` of an object built here
             if method is None:
@@ -289,12 +313,66 @@ class Values(Names, StructValues, Records):
                     (vars(base.obj), node.attr, vars(base.obj)[node.attr]))
                 return FuncRef(got, ir.Opaque(ast.copy_location(ast.Attribute(
                     copy.deepcopy(base.opaque.node), node.attr, ast.Load()), node), {}))
-            return ir.Opaque(ast.copy_location(ast.Attribute(
+            read = ir.Opaque(ast.copy_location(ast.Attribute(
                 copy.deepcopy(base.opaque.node), node.attr, ast.Load()), node),
                 dict(base.opaque.uses))
+            return self.objects(got, read) or read
         base = self.pack(base, node.value)
         return self.assign(hint, ir.Call(("attr", node.attr), None, [base], {},
                                          ast.unparse(node)), node)
+
+    def struct_read(self, node, bound=()):
+        """The value of `node` when it reads an entry of a tuple, dict or object kept
+        entry by entry here (`g.log_sigma`, `p["k"]`, `state[0]`: constant keys only),
+        lowered (it emits nothing); None for anything else."""
+        root = node
+        while isinstance(root, (ast.Attribute, ast.Subscript)):
+            if isinstance(root, ast.Subscript) and not isinstance(root.slice, ast.Constant):
+                return None
+            root = root.value
+        if not (isinstance(root, ast.Name) and root.id in self.env and root.id not in bound
+                and isinstance(self.env[root.id], STRUCTS)):
+            return None
+        return self.value(node, "t")
+
+    def held_value(self, node):
+        """The value of `node` when it only reads a name bound here through attributes
+        and constant subscripts (`self.layers[0]`, `layers[i]` with `i` a constant
+        here), lowered (it emits nothing); None for anything else."""
+        root = node
+        while isinstance(root, (ast.Attribute, ast.Subscript)):
+            index = root.slice.operand if isinstance(root, ast.Subscript) and isinstance(
+                root.slice, ast.UnaryOp) and isinstance(root.slice.op, ast.USub) else (
+                getattr(root, "slice", None))  # (`layers[-1]`)
+            if isinstance(root, ast.Subscript) and not isinstance(index, ast.Constant) and (
+                    not (isinstance(index, ast.Name)
+                         and isinstance(self.env.get(index.id), ir.Const))):
+                return None
+            root = root.value
+        if not (isinstance(root, ast.Name) and root.id in self.env):
+            return None
+        return self.value(node, "t")
+
+    def objects(self, seq, read, need_object=True):
+        """`self.layers`, a list or tuple of the user's objects (and functions, as
+        `[layer, np.tanh]`): a tuple of them (each read live as `self.layers[i]`),
+        whose methods and `__call__` inline, as a loop over it or an index of it calls
+        them (with `need_object` false, a list of functions only too). Guarded: another
+        item stored, or one appended or removed, transforms again. None for any other
+        value."""
+        if type(seq) not in (list, tuple) or not seq or not all(
+                static_args.is_object(v) or static_args.is_function(v) for v in seq) or (
+                need_object and not any(static_args.is_object(v) for v in seq)):
+            return None
+        view = SeqView(seq)
+        self.resolver.guards += [(view, i, v) for i, v in enumerate(seq)]
+        self.resolver.guards.append((view, len(seq), MISSING))
+        items = []
+        for i, v in enumerate(seq):
+            at = ast.Subscript(copy.deepcopy(read.node), ast.Constant(i), ast.Load())
+            items.append(ObjRef(v, ir.Opaque(at, dict(read.uses))) if static_args.is_object(
+                v) else self.static_value(v, at))  # (a function: inlined where called)
+        return TupleVal(items)
 
     def e_Subscript(self, node, hint):
         picked = self.chosen(node)  # `ACTIVATIONS[activation]`: that function
@@ -331,16 +409,18 @@ class Values(Names, StructValues, Records):
             node = spread
         target = self.env.get(node.func.id) if isinstance(node.func, ast.Name) else (
             self.value(node.func, "t") if isinstance(node.func, ast.Dict) else None)
-        if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) and (
-                isinstance(self.env.get(node.func.value.id), ObjRef)
-                or getattr(self.env.get(node.func.value.id), "cls", None) is not None):
-            target = self.value(node.func, "t")  # `self.penalty(w)`
+        if isinstance(node.func, ast.Attribute) and holds_object(self.held_value(
+                node.func.value)):
+            target = self.value(node.func, "t")  # `self.penalty(w)`, `layers[i].forward(x)`
+        if isinstance(node.func, ast.Subscript) and holds_object(
+                held := self.held_value(node.func)):
+            target = held  # `layers[0](x)`, an object of a list kept item by item
         if (cls := getattr(target, "cls", None)) is not None:  # `net(x)`, an object built here
             target = self.method_of(target, "__call__")
             if not isinstance(target, CALLABLES):
                 raise self.error(f"calling an object of your class {cls.__name__} that has "
                                  "no __call__ method of yours", node)
-        if isinstance(node.func, (ast.Subscript, ast.Call)):
+        if isinstance(node.func, (ast.Subscript, ast.Call)) and target is None:
             target = self.chosen(node.func)  # `ACTIVATIONS[name](z)`, `getattr(np, name)(z)`
         if isinstance(target, DictVal) and (call := method_of(target, "__call__")):
             target = PartialVal(FuncRef(call, None), [target], {})  # `layer(x)`, a dataclass
@@ -404,7 +484,7 @@ class Values(Names, StructValues, Records):
             inlined = self.inline(obj, node, args, kwargs, hint)
             if inlined is not None:
                 return inlined
-            if any(isinstance(a, (DictVal, FuncVal, PartialVal)) for a in [
+            if any(isinstance(a, (DictVal, FuncVal, PartialVal)) or holds_object(a) for a in [
                     *args, *kwargs.values()]):
                 raise self.inline_errors[id(obj)]  # it cannot be called as written either
         if found and obj is len and len(args) == 1 and not kwargs and isinstance(
@@ -569,9 +649,11 @@ class Values(Names, StructValues, Records):
         rows = self.static_rows(node)
         if rows is None:  # kept as written: refused if it reads a differentiated value
             kept = self.opaque(node)
-            kept.why = self.error("a dict comprehension over values known only at run "
-                                  "time", node, "iterate over a tuple, a dict or a range of "
-                                  "constants, or build the dict with constant keys")
+            kept.why = self.error(
+                "a dict comprehension over values known only at run time (a dict not "
+                "differentiated is not specialised to its keys)", node, "accumulate what "
+                "you need in a for loop over it (for k, v in d.items(): ...), or iterate "
+                "over a tuple, a dict differentiated or a range of constants")
             return self.assign(hint, kept, node)
         keys, values = self.each_row(node, rows, [node.key, node.value])
         if not all(isinstance(k, ir.Const) for k in keys):
@@ -640,7 +722,17 @@ class Values(Names, StructValues, Records):
         return self.comprehension_loop(*desugar.sum_loop(node), desugar.ACC)
 
     def e_ListComp(self, node, hint):
-        """`[e for i in it if c]` is the loop that appends its items (desugar.list_loop)."""
+        """`[e for i in it if c]` is the loop that appends its items (desugar.list_loop);
+        one over items known here that builds objects of the user's classes
+        (`[Dense(W, b) for W, b in zip(Ws, bs)]`) is the tuple of them, kept object
+        by object (a list of objects never exists as one runtime value)."""
+        rows = self.static_rows(node) if isinstance(node, ast.ListComp) else None
+        if rows:
+            mark = len(self.out)
+            items = self.each_row(node, rows, [node.elt])[0]
+            if any(holds_object(v) for v in items):
+                return listed(items, self)
+            del self.out[mark:]
         return self.comprehension_loop(*desugar.list_loop(node), desugar.ITEMS)
 
     e_GeneratorExp = e_ListComp  # (its consumer sees its items in order: sum, max, np.array)
@@ -702,3 +794,11 @@ def _call_hint(hint, spelling, args):
     if len(args) == 1 and isinstance(args[0], ir.Var) and fname.isidentifier():
         return f"{fname}_{args[0].hint}"
     return "t"
+
+
+def holds_object(v) -> bool:
+    """An object of the user's (built in the function, or passed in), or a tuple or
+    dict of constant keys holding one: a value that is only ever kept item by item."""
+    if isinstance(v, ObjRef) or isinstance(v, DictVal) and v.cls is not None:
+        return True
+    return isinstance(v, STRUCTS) and any(holds_object(k) for _, k in children(v))

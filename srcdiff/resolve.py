@@ -75,6 +75,27 @@ class CellView:
             raise KeyError(key) from None
 
 
+class SeqView:
+    """A list or tuple read like a namespace by index (`view[i]`, `view.get(i,
+    default)`, `i in view`), so that the objects of a list the lowering called
+    (`self.layers`) are guarded like globals: an item replaced, appended or removed
+    transforms again."""
+
+    def __init__(self, seq):
+        self.seq = seq
+
+    def get(self, key, default=None):
+        return self.seq[key] if key < len(self.seq) else default
+
+    def __getitem__(self, key):
+        if key >= len(self.seq):
+            raise KeyError(key)
+        return self.seq[key]
+
+    def __contains__(self, key):
+        return key < len(self.seq)
+
+
 LIBRARIES = ("numpy", "sympy", "srcdiff", "scipy")  # never inlined: their rules apply
 
 

@@ -166,6 +166,35 @@ def strip_aux(f):
     return specialised(f, {}, ("aux",))[0]
 
 
+def keyed(fn, wrt) -> transform.Built | None:
+    """The stand-in generic derivative (`deferred`) of a function that reads a
+    parameter it differentiates by a string key or by `.items()`, `.values()`,
+    `.keys()` (`p["W"]`: a dict, whose structure only a call gives); None for any
+    other. (Built for any kinds, such a read would index an array with a string.)"""
+    base, _ = base_of(fn)
+    node, _ = parse_function(base)
+    params = {positional(base)[i] for i in wrt if i < len(positional(base))}
+    for n in ast.walk(node):
+        read = n.value if isinstance(n, ast.Subscript) and isinstance(
+            n.slice, ast.Constant) and isinstance(n.slice.value, str) else (
+            n.func.value if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+            and n.func.attr in ("items", "values", "keys") else None)
+        if isinstance(read, ast.Name) and read.id in params:
+            return _stand_in(base, "reads a parameter by key", "container structure",
+                             None)
+    return None
+
+
+def _stand_in(base, what: str, built_for: str, error) -> transform.Built:
+    def stand_in(*args, **kwargs):
+        raise SrcDiffError(f"the derivative of {describe(base)} {what}: its code is built "
+                           f"for each {built_for} at a call, and cannot be differentiated "
+                           "again") from error
+
+    return transform.Built(f"# built at the first call, for the {built_for}\n",
+                           stand_in, base.__name__)
+
+
 def deferred(fn, wrt, error):
     """The generic derivative when it cannot be built for a parameter `f` reads
     by attribute or key (`p.W`, `p["heads"].items()`: a container, known only at a
@@ -186,13 +215,7 @@ def deferred(fn, wrt, error):
     else:
         raise error
 
-    def stand_in(*args, **kwargs):
-        raise SrcDiffError(f"the derivative of {describe(base)} {what}: its code is built "
-                           f"for each {built_for} at a call, and cannot be differentiated "
-                           "again") from error
-
-    return transform.Built(f"# built at the first call, for the {built_for}\n",
-                           stand_in, base.__name__)
+    return _stand_in(base, what, built_for, error)
 
 
 # ----- arguments -----

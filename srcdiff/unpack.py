@@ -255,6 +255,13 @@ class _Flatten:
         self.bound = _binding_counts(node)
         self.once = _binding_counts(node, loops=False)  # (as written: a loop's once)
         self.per_copy: set = set()  # names bound once in the body of an unrolled loop
+        # names bound once to a display of constants (`names = ("bonds", "stocks")`)
+        self.displays = {n.targets[0].id: [e.value for e in n.value.elts]
+                         for n in ast.walk(node) if isinstance(n, ast.Assign)
+                         and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)
+                         and self.bound.get(n.targets[0].id) == 1
+                         and isinstance(n.value, (ast.Tuple, ast.List))
+                         and all(isinstance(e, ast.Constant) for e in n.value.elts)}
         # a parameter assigned again (`params = {"w": ..., "b": ...}` in a training
         # loop) is a local from the start: bound to its display, then a name like any
         self.rebound = [root for root in trees if self.bound.get(root, 0) > 1]
@@ -507,6 +514,12 @@ class _Flatten:
             if inner is None:
                 return None
             return [("enum", i, item) for i, (_, _, item) in enumerate(inner)]
+        if call is not None and isinstance(call.func, ast.Name) and call.func.id == "zip" \
+                and call.args and "zip" not in self.bound:  # zip(params["Ws"], params["bs"])
+            inner = [self.iteration(a, env) for a in call.args]
+            if any(q is None or any(how != "item" for how, _, _ in q) for q in inner):
+                return None
+            return [("item", None, [item for _, _, item in row]) for row in zip(*inner)]
         if call is not None and isinstance(call.func, ast.Name) and call.func.id == "sorted" \
                 and len(call.args) == 1:  # sorted(params), sorted(params.items()): static keys
             inner = self.iteration(call.args[0], env)
@@ -536,6 +549,25 @@ class _Flatten:
             return None
         return [("item", None, v) for v in self.items(value, it)]
 
+    def constant_items(self, it):
+        """The items of a comprehension over a display of constants, or a name bound
+        once to one, or `enumerate` of either (`enumerate(names)`), each a constant
+        (so `weights[n]` is a constant key in each copy); None for anything else."""
+        counted = isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and (
+            it.func.id == "enumerate") and len(it.args) == 1 and not it.keywords and (
+            "enumerate" not in self.bound)
+        seq = it.args[0] if counted else it
+        if isinstance(seq, (ast.Tuple, ast.List)) and all(
+                isinstance(e, ast.Constant) for e in seq.elts):
+            values = [e.value for e in seq.elts]
+        elif isinstance(seq, ast.Name) and seq.id in self.displays:
+            values = self.displays[seq.id]
+        else:
+            return None
+        if counted:
+            return [("enum", i, _Const(v)) for i, v in enumerate(values)]
+        return [("const", None, _Const(v)) for v in values]
+
     def constant_keys(self, s: ast.For, env):
         """A loop over a display of constants (`for name in ("W1", "W2")`) whose
         body indexes a structured value with its target: unrolled like a loop over
@@ -545,6 +577,8 @@ class _Flatten:
         if isinstance(s.iter, (ast.Tuple, ast.List)) and all(
                 isinstance(v, ast.Constant) for v in s.iter.elts):
             keys = [v.value for v in s.iter.elts]
+        elif isinstance(s.iter, ast.Name) and s.iter.id in self.displays:
+            keys = self.displays[s.iter.id]  # `names = ("W1", "W2")` earlier
         elif (keys := self.static_range(s.iter, env)) is None:
             return None
         if any(isinstance(n, (ast.Break, ast.Continue)) for n in ast.walk(s)):
@@ -621,6 +655,8 @@ class _Flatten:
             return None
         gen = outer.generators[0]
         items = self.iteration(gen.iter, env)
+        if items is None:
+            items = self.constant_items(gen.iter)
         if items is None:
             return None
         copies = []

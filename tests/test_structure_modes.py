@@ -510,10 +510,24 @@ def test_recursion_to_a_constant_depth_is_unrolled():
     assert got == pytest.approx((140 * x ** 3 - 60 * x) / 8, rel=1e-12)
 
 
-def test_recursion_to_a_run_time_depth_is_refused_saying_why():
-    with pytest.raises(SrcDiffError, match="_halve calls itself with no integer argument "
-                       "that is a constant") as e:
-        srcdiff.grad(runtime_recursion)(1.0)
+def _halving_count(x):
+    if x < 1e-3:
+        return x
+    return 0.5 * _halving_count(x / 2)  # not a tail call
+
+
+def runtime_recursion_not_tail(x):
+    return _halving_count(x)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_recursion_to_a_run_time_depth_is_a_loop_in_tail_position_else_refused(mode):
+    # _halve(1.0) halves ten times (2**-10 < 1e-3): d/dx = 2**-10, by hand
+    assert srcdiff.grad(runtime_recursion, mode=mode)(1.0) == pytest.approx(2.0 ** -10,
+                                                                            rel=1e-14)
+    with pytest.raises(SrcDiffError, match="_halving_count calls itself with no integer "
+                       "argument that is a constant") as e:
+        srcdiff.grad(runtime_recursion_not_tail, mode=mode)(1.0)
     assert "test_structure_modes.py" in str(e.value)
 
 
@@ -536,8 +550,12 @@ def with_try(x):
     return y * x
 
 
-@pytest.mark.parametrize("f, words", [(with_nonlocal, "a nonlocal declaration"),
-                                      (with_try, "try/except")])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_nonlocal_accumulator_is_differentiated(mode):
+    assert srcdiff.grad(with_nonlocal, mode=mode)(1.3) == pytest.approx(10 * 1.3, rel=1e-12)
+
+
+@pytest.mark.parametrize("f, words", [(with_try, "try/except")])
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
 def test_refused_constructs_are_located_in_the_users_words(f, words, mode):
     with pytest.raises(SrcDiffError, match=words) as e:
