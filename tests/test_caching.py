@@ -72,6 +72,39 @@ def test_a_repeated_call_of_any_entry_point_transforms_nothing(entry):
     assert again == pytest.approx(EXPECTED[entry], rel=1e-14)
 
 
+def looped(x):
+    s = 0.0
+    for _ in range(3):
+        s = s + x * x * x
+    return s
+
+
+SECOND_ORDER = {  # entry point -> (call, hand-derived value at x = 1.5)
+    "hvp": (lambda: srcdiff.hvp(cube)(1.5, 1.0), 6.0 * 1.5),
+    "hvp_of_a_loop": (lambda: srcdiff.hvp(looped)(1.5, 2.0), 18.0 * 1.5 * 2.0),
+    "hessian_of_a_loop": (lambda: srcdiff.hessian(looped)(1.5), 18.0 * 1.5),
+    "jvp_of_grad": (lambda: srcdiff.jvp(srcdiff.grad(cube), (1.5,), (1.0,))[1], 6.0 * 1.5),
+    "grad_of_grad": (lambda: srcdiff.grad(srcdiff.grad(cube))(1.5), 6.0 * 1.5),
+    "vjp_of_an_array": (lambda: float(srcdiff.vjp(vec, X)[1](np.ones(3))[0] @ np.ones(3)),
+                        float(np.sum(dvec(X)))),
+    "jacobian_of_an_array": (lambda: float(np.trace(srcdiff.jacobian(vec)(X))),
+                             float(np.sum(dvec(X)))),
+}
+
+
+@pytest.mark.parametrize("entry", list(SECOND_ORDER))
+def test_derivatives_of_derivatives_and_of_arrays_are_cached_too(entry):
+    """Entry points built afresh at every call, second order and on arrays: the
+    repeat runs no lowering and no build (counted, not timed)."""
+    call, want = SECOND_ORDER[entry]
+    first = call()
+    before = transforms()
+    again = call()
+    assert transforms() == before
+    assert first == pytest.approx(want, rel=1e-13)
+    assert again == pytest.approx(want, rel=1e-13)
+
+
 FIRST = {
     "grad": lambda f: srcdiff.grad(f)(1.5),
     "value_and_grad": lambda f: srcdiff.value_and_grad(f)(1.5)[1],
