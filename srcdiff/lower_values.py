@@ -307,10 +307,12 @@ class Values(Names, StructValues, Records):
             if isinstance(got, types.MethodType) and is_user_function(got.__func__):
                 self.resolver.guards += method_guards(base.obj, node.attr)
                 return PartialVal(FuncRef(got.__func__, None), [base], {})
-            if (is_user_function(got) or lookup(got) is not None) and node.attr in getattr(
-                    base.obj, "__dict__", {}):
-                self.resolver.guards.append(  # `self.act`; `cls.rbf`, a staticmethod
-                    (vars(base.obj), node.attr, vars(base.obj)[node.attr]))
+            own = node.attr in getattr(base.obj, "__dict__", {})
+            if (is_user_function(got) or lookup(got) is not None) and (
+                    own or _static_method(base.obj, node.attr) is got):
+                self.resolver.guards += (  # `self.act`; `cls.rbf`, a staticmethod
+                    [(vars(base.obj), node.attr, vars(base.obj)[node.attr])] if own
+                    else method_guards(base.obj, node.attr))
                 return FuncRef(got, ir.Opaque(ast.copy_location(ast.Attribute(
                     copy.deepcopy(base.opaque.node), node.attr, ast.Load()), node), {}))
             read = ir.Opaque(ast.copy_location(ast.Attribute(
@@ -425,15 +427,9 @@ class Values(Names, StructValues, Records):
         if isinstance(target, DictVal) and (call := method_of(target, "__call__")):
             target = PartialVal(FuncRef(call, None), [target], {})  # `layer(x)`, a dataclass
         if isinstance(target, ObjRef):  # a callable object of the user's: its __call__
-            call = next((vars(c)["__call__"] for c in type(target.obj).__mro__
-                         if "__call__" in vars(c)), None)
-            if is_user_function(call):
-                self.resolver.guards += method_guards(target.obj, "__call__")
-                target = PartialVal(FuncRef(call, None), [target], {})
+            target = self.object_call(target)
         if isinstance(target, CALLABLES):
-            args = [self.value(a, "t") for a in node.args]
-            kwargs = {k.arg: self.value(k.value, "t") for k in node.keywords}
-            return self.call_value(target, node, args, kwargs, hint)
+            return self.e_Call_of(target, node, hint)
         found, obj = self.callee(node.func)
         if found and hasattr(type(obj), "__srcdiff_function__"):
             obj = obj.__srcdiff_function__()  # a derivative srcdiff made: its Python code
@@ -447,6 +443,10 @@ class Values(Names, StructValues, Records):
             args = [self.value(a, "t") for a in node.args]
             kwargs = {k.arg: self.value(k.value, "t") for k in node.keywords}
             return self.call_value(FuncRef(obj.__func__, None), node, [this] + args, kwargs, hint)
+        if found and static_args.is_object(obj) and isinstance(node.func, (
+                ast.Name, ast.Attribute)) and isinstance(called := self.object_call(ObjRef(
+                    obj, ir.Opaque(self.resolver.written(node.func), {}))), CALLABLES):
+            return self.e_Call_of(called, node, hint)  # `model(x)`, a global object
         if found and obj is functools.partial and node.args:
             first = self.value(node.args[0], "t")
             if isinstance(first, CALLABLES):
@@ -761,6 +761,21 @@ class Values(Names, StructValues, Records):
         self.env.update(saved)
         return result
 
+    def object_call(self, target: "ObjRef"):
+        """`obj(...)` of an object of the user's class: its `__call__` bound to it
+        (guarded), or the ObjRef itself where its class has no `__call__` of theirs."""
+        call = next((vars(c)["__call__"] for c in type(target.obj).__mro__
+                     if "__call__" in vars(c)), None)
+        if not is_user_function(call):
+            return target
+        self.resolver.guards += method_guards(target.obj, "__call__")
+        return PartialVal(FuncRef(call, None), [target], {})
+
+    def e_Call_of(self, target, node, hint):
+        args = [self.value(a, "t") for a in node.args]
+        kwargs = {k.arg: self.value(k.value, "t") for k in node.keywords}
+        return self.call_value(target, node, args, kwargs, hint)
+
     def method_of(self, obj: DictVal, name: str):
         """`obj.name` for an object of the user's class built in the function: its
         method bound to obj, its static method, its class constant; None for anything
@@ -785,6 +800,15 @@ class Values(Names, StructValues, Records):
 
     def inline_local(self, fv, node, args, kwargs, hint):
         raise NotImplementedError  # the statement half, lower.Lowerer
+
+
+def _static_method(obj, name: str):
+    """The function behind `obj.name` when the class of the instance `obj` defines it
+    as a staticmethod; None otherwise."""
+    if isinstance(obj, type):
+        return None
+    fn = next((vars(c)[name] for c in type(obj).__mro__ if name in vars(c)), None)
+    return fn.__func__ if isinstance(fn, staticmethod) else None
 
 
 def _call_hint(hint, spelling, args):

@@ -272,3 +272,38 @@ def test_an_object_read_after_code_kept_as_written_had_it_is_refused(f, mode):
     (the derivative was 2.0; the function's is 4.0 and 5.0)."""
     with pytest.raises(srcdiff.SrcDiffError, match="used after it was passed as a whole"):
         srcdiff.grad(f, mode=mode)(1.5)
+
+
+class _WithStatic:
+    """A model whose method calls its class's static methods through `self`."""
+    scale = 1.5
+
+    @staticmethod
+    def act(z):
+        return np.tanh(z)
+
+    squash = staticmethod(np.sin)
+
+    def loss(self, w):
+        return np.sum(self.act(w)) * self.scale ** 2 + np.sum(self.squash(w) ** 2)
+
+
+def test_static_methods_called_through_self_both_modes():
+    model = _WithStatic()
+    w = np.array([0.3, -1.2, 0.7])
+    want = 2.25 * (1 - np.tanh(w) ** 2) + 2 * np.sin(w) * np.cos(w)
+    np.testing.assert_allclose(srcdiff.grad(model.loss)(w), want, rtol=1e-12)
+    t = np.array([1.0, -2.0, 0.5])
+    _, tan = srcdiff.jvp(model.loss, (w,), (t,))
+    np.testing.assert_allclose(tan, want @ t, rtol=1e-12)
+
+
+def test_static_method_replaced_on_the_class_transforms_again():
+    class Local(_WithStatic):
+        pass
+    model, w = Local(), np.array([0.4, 0.9])
+    g = srcdiff.grad(model.loss)
+    g(w)
+    Local.act = staticmethod(np.sin)
+    want = 2.25 * np.cos(w) + 2 * np.sin(w) * np.cos(w)
+    np.testing.assert_allclose(g(w), want, rtol=1e-12)

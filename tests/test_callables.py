@@ -298,3 +298,42 @@ def test_a_classmethod_calling_a_staticmethod(mode):
         assert dl == pytest.approx(fd(lambda v: gp_nll(v, 0.4, X4, y4), 1.2), rel=1e-6)
     finally:
         Kernels.rbf = saved
+
+
+class Horner:
+    """A polynomial object, called by its global name inside f."""
+
+    def __init__(self, coeffs):
+        self.coeffs = coeffs
+
+    def __call__(self, x):
+        out = 0.0
+        for c in reversed(self.coeffs):
+            out = out * x + c
+        return out
+
+
+POLY = Horner([1.0, -2.0, 0.5, 0.25])
+
+
+def via_global_object(x):
+    return POLY(x) + POLY(2 * x)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_global_callable_object_is_inlined(mode):
+    global POLY
+
+    def hand(x, c):  # d/dx of p(x) + p(2x), p with coefficients c
+        dp = lambda z: sum(k * ck * z ** (k - 1) for k, ck in enumerate(c) if k)
+        return dp(x) + 2 * dp(2 * x)
+    g = srcdiff.grad(via_global_object, mode=mode)
+    assert g(0.8) == pytest.approx(hand(0.8, POLY.coeffs), rel=1e-12)
+    assert "__call__" not in code(g.source)
+    POLY.coeffs = [0.0, 1.0, 3.0]  # its attributes are read live
+    assert g(0.8) == pytest.approx(hand(0.8, POLY.coeffs), rel=1e-12)
+    saved, POLY = POLY, Bump(0.3, 0.7)  # another object under the name
+    try:
+        assert g(0.8) == pytest.approx(fd(via_global_object, 0.8), rel=1e-6)
+    finally:
+        POLY = saved
