@@ -17,6 +17,7 @@ import operator
 
 from . import checkpoint, desugar, ir
 from .lower_values import RET, holds_object
+from .resolve import is_user_function
 from .rules.table import lookup
 from .structs import (CALLABLES, STRUCTS, DictVal, ObjRef, TupleVal, Undefined, at, children,
                       escape_error,
@@ -185,7 +186,11 @@ class Loops:
         rule = lookup(fobj) if call is not None else None
         view = call is not None and isinstance(call.func, ast.Attribute) and (
             call.func.attr in ("items", "values", "keys")) and not call.args
-        if view or rule is not None and rule.iterator or inspect.isgeneratorfunction(fobj):
+        foreign = call is not None and rule is None and callable(fobj) and not (
+            is_user_function(fobj))
+        if view or foreign or rule is not None and rule.iterator or (
+                inspect.isgeneratorfunction(fobj)):  # (`foreign`: itertools.combinations,
+            # np.ndindex, any call with no rule, whose result may be a one-pass iterator)
             seq = self.assign("seq", ir.Call(list, None, [seq]), s)  # its items, by index
             # (`d.items()` of a dict known at run time: a view, not indexed)
         return [(target, seq)]

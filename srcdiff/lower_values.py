@@ -193,7 +193,7 @@ class Values(Names, StructValues, Records):
                 return n
 
         node = Sub().visit(node)
-        return ir.Opaque(node, uses, nondiff)
+        return ir.Opaque(node, uses, nondiff or _metadata_only(node, uses))
 
     def e_Name(self, node, hint):
         if node.id not in self.env and node.id not in self.resolver.locals:
@@ -800,6 +800,19 @@ class Values(Names, StructValues, Records):
 
     def inline_local(self, fv, node, args, kwargs, hint):
         raise NotImplementedError  # the statement half, lower.Lowerer
+
+
+def _metadata_only(node, uses) -> bool:
+    """Whether expression `node` reads its values only through attributes whose rule
+    has a zero derivative (`np.ndindex(*A.shape)`, `A.ndim`): then it has none either,
+    whatever it computes."""
+    if not uses:
+        return False
+    meta = {id(n.value) for n in ast.walk(node) if isinstance(n, ast.Attribute)
+            and isinstance(n.value, ast.Name) and getattr(
+                lookup(("attr", n.attr)), "zero", False)}
+    return all(id(n) in meta for n in ast.walk(node)
+               if isinstance(n, ast.Name) and n.id in uses)
 
 
 def _static_method(obj, name: str):

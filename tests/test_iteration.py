@@ -190,3 +190,36 @@ def test_a_loop_over_a_list_of_arrays_growing_from_empty(mode):
         want.flat[k] = (_orthonormal_volume(V + e) - _orthonormal_volume(V - e)) / (2 * h)
     got = srcdiff.grad(_orthonormal_volume, mode=mode)(V)
     np.testing.assert_allclose(got, want, rtol=1e-5)
+
+
+def pair_energy(x):
+    import itertools
+    tot = 0.0
+    for a, b in itertools.combinations(range(len(x)), 2):
+        tot += (x[a] - x[b]) ** 2 / (1 + a + b)
+    return tot
+
+
+def grid_sum(A):
+    tot = 0.0
+    for i, j in np.ndindex(*A.shape):
+        tot += A[i, j] ** 3 * (i - j)
+    return tot
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_loops_over_one_pass_iterators_of_libraries(mode):
+    """itertools.combinations and np.ndindex give iterators with no len(): the loop
+    runs over list(...) of them."""
+    x = np.array([0.3, -1.1, 2.0, 0.7])
+    want = np.zeros(4)
+    for a in range(4):
+        for b in range(a + 1, 4):
+            d = 2 * (x[a] - x[b]) / (1 + a + b)
+            want[a] += d
+            want[b] -= d
+    np.testing.assert_allclose(srcdiff.grad(pair_energy, mode=mode)(x), want, rtol=1e-12)
+    A = np.arange(6.0).reshape(2, 3) / 5 - 0.4
+    i, j = np.indices(A.shape)
+    np.testing.assert_allclose(srcdiff.grad(grid_sum, mode=mode)(A), 3 * A ** 2 * (i - j),
+                               rtol=1e-12)
