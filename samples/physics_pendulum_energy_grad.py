@@ -5,9 +5,22 @@ Regenerate with: srcdiff grad physics.py:pendulum_energy --wrt theta,omega,lengt
 """
 
 import math
+import numpy as np
 
 FRICTION = {'steel': 0.12, 'wood': 0.35, 'rubber': 0.8}
 G = 9.81
+
+
+def _unbroadcast(g, x):
+    """Sum g over the axes NumPy broadcast x along, giving x's shape."""
+    shape = np.shape(x)
+    if np.shape(g) == shape:
+        return g
+    while np.ndim(g) > len(shape):
+        g = np.sum(g, axis=0)
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(g)[i
+        ] != 1)
+    return np.sum(g, axis=axes, keepdims=True) if axes else g
 
 
 def pendulum_energy_grad(theta, omega, length, material):
@@ -17,18 +30,6 @@ def pendulum_energy_grad(theta, omega, length, material):
         raise TypeError(
             'pendulum_energy_grad was written for theta: a number; omega: a number; length: a number; material: a str (srcdiff grad --like): regenerate it for other kinds, or leave --like out'
             )
-    import numpy as np
-
-    def _unbroadcast(g, x):
-        """Sum g over the axes NumPy broadcast x along, giving x's shape."""
-        shape = np.shape(x)
-        if np.shape(g) == shape:
-            return g
-        while np.ndim(g) > len(shape):
-            g = np.sum(g, axis=0)
-        axes = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(
-            g)[i] != 1)
-        return np.sum(g, axis=axes, keepdims=True) if axes else g
     # line 18: return FRICTION[material] if material in FRICTION else 0.5
     if material in FRICTION:
         # line 18: return FRICTION[material] if material in FRICTION else 0.5

@@ -335,13 +335,33 @@ def _like(args, fn):
     for text in args.like:
         for item in _split_top(text):
             name, sep, kind = (part.strip() for part in item.partition("="))
-            if not sep or not name.isidentifier() or not kind:
+            if not sep or not all(p.isidentifier() for p in name.split(".")) or not kind:
                 raise CliError(f"--like {text!r}: expected NAME=KIND pairs separated by "
                                f"commas, e.g. --like W=784x256,b=256,lr=float; got "
                                f"{item.strip()!r}")
             values[name] = _example(name, kind)
-    return [_as_float(v) if isinstance(v, np.ndarray) else v
-            for v in _in_order(fn, values, "no kind", "--like")]
+    return [_floats(v) for v in _in_order(fn, _nested(values), "no kind", "--like")]
+
+
+def _nested(values: dict) -> dict:
+    """`params.W1=...` (a --like name, an .npz key) as the entry "W1" of a dict
+    argument `params`: how a parameter that is a dict of arrays is given."""
+    out: dict[str, Any] = {}
+    for key, v in values.items():
+        *path, last = key.split(".")
+        at = out
+        for part in path:
+            at = at.setdefault(part, {})
+            if not isinstance(at, dict):
+                raise CliError(f"{key!r}: {part!r} is given both as a value and as a dict")
+        at[last] = v
+    return out
+
+
+def _floats(v):
+    if isinstance(v, dict):
+        return {k: _floats(x) for k, x in v.items()}
+    return _as_float(v) if isinstance(v, np.ndarray) else v
 
 
 def _in_order(fn, values: dict, lacking: str, option: str) -> list:
@@ -434,14 +454,14 @@ def _point(args) -> tuple:
         values.update(_load_npz(args.at_file))
     for text in args.at:
         values.update(parse_at(text))
-    ordered = _in_order(fn, values, "no value", "--at")
+    ordered = _in_order(fn, _nested(values), "no value", "--at")
     if args.wrt is not None:
         wrt = parse_wrt(args.wrt, fn)
     else:
         floats = tuple(i for i, v in enumerate(ordered) if _is_float(v))
         wrt = floats if floats else 0
     wrt = tuple(wrt) if isinstance(wrt, (tuple, list)) else (wrt,)
-    ordered = [_as_float(v) if (i in wrt or names[i] in wrt) else v
+    ordered = [_floats(v) if (i in wrt or names[i] in wrt) else v
                for i, v in enumerate(ordered)]
     return fn, ordered, wrt
 
@@ -452,7 +472,7 @@ def parse_at(text: str) -> dict[str, Any]:
     for item in _split_top(text):
         name, sep, value = item.partition("=")
         name = name.strip()
-        if not sep or not name.isidentifier() or not value.strip():
+        if not sep or not all(p.isidentifier() for p in name.split(".")) or not value.strip():
             raise CliError(f"--at {text!r}: expected NAME=VALUE pairs separated by commas, "
                            f"e.g. --at x=1.5,y=[1,2,3]; got {item.strip()!r}")
         try:

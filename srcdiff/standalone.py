@@ -30,7 +30,7 @@ from typing import Any, Sequence
 import astor
 import numpy as np
 
-from . import aliasing, provenance, spelling, transform
+from . import aliasing, provenance, runtime, spelling, transform, tree_api
 from .errors import SrcDiffError
 from .rules.stop import stop_gradient
 from .source import describe, function_of
@@ -56,6 +56,17 @@ def build_source(f, wrt: Sequence[int], as_tuple: bool, mode: str = "reverse",
     if mode not in ("reverse", "forward"):
         raise StandaloneError(f"mode must be 'reverse' or 'forward', not {mode!r}")
     build = transform.build_forward if mode == "forward" else transform.build_reverse
+    if like is None and tree_api.keyed(f, tuple(wrt)) is not None:
+        raise StandaloneError(
+            f"{f.__name__} reads a parameter it differentiates by key, so its derivative "
+            "is code for that container's structure: give it, e.g. --like params.W=3x4,"
+            "params.b=4,... (or .npz keys params.W, params.b with --at-file)")
+    if like is not None and tree_api.structured(tuple(like), tuple(wrt)):
+        built = tree_api.build(mode, f, tuple(wrt), "grad", tuple(like), None, as_tuple,
+                               True)  # (containers: code for their structure)
+        reprint = _Reprint(built.tags, f.__code__.co_filename)
+        source = _kinds_check(built.source, like, reprint)
+        return source if comments else provenance.strip_comments(source)
     su = transform.setup(f, tuple(wrt), None if like is None else tuple(like), strict=False)
     findings = aliasing.analyze(su.fn, su.vk)  # (unknown kinds: a value may be an array)
     if like is not None:
@@ -122,8 +133,8 @@ def _kinds_check(source: str, like, reprint) -> str:
     func = tree.body[-1]
     params = [a.arg for a in func.args.posonlyargs + func.args.args]
     plain: dict[str, list] = {}  # dtype -> [(name, ndim)]: arrays with no dimension of size 1
-    tests, said = [], []
-    for name, v in zip(params, like):
+    tests, said, structure = [], [], []
+    for name, v in _leaves(zip(params, like), structure, said):
         if isinstance(v, np.ndarray) and 1 not in v.shape:
             plain.setdefault(v.dtype.name, []).append((name, v.ndim))
         elif isinstance(v, np.ndarray):
@@ -141,8 +152,8 @@ def _kinds_check(source: str, like, reprint) -> str:
             said.append(f"{name}: a{'n' if type(v) is int else ''} {type(v).__name__}")
         else:
             raise StandaloneError(f"--like: the example for {name} is a {type(v).__name__}; "
-                                  "srcdiff grad specialises to numbers, strings, bools and "
-                                  "float arrays")
+                                  "srcdiff grad specialises to numbers, strings, bools, "
+                                  "float arrays and dicts of them")
     for dtype, arrays in plain.items():
         if len(arrays) == 1:
             (n, k), = arrays
@@ -156,6 +167,7 @@ def _kinds_check(source: str, like, reprint) -> str:
                         f"{a}.ndim == k and 1 not in {a}.shape for {a}, k in ({pairs}))")
         said.insert(0, ", ".join(f"{n} ({k}-d)" for n, k in arrays) + f": {dtype} arrays with "
                     "no dimension of size 1")
+    tests = structure + tests  # (a dict's keys first: its entries are read after)
     if not tests:
         return source
     why = (f"{func.name} was written for {'; '.join(said) or 'these argument kinds'} "
@@ -165,6 +177,18 @@ def _kinds_check(source: str, like, reprint) -> str:
     first = next((i for i, s in enumerate(func.body) if not isinstance(s, ast.FunctionDef)), 0)
     func.body[first:first] = check
     return reprint.print(tree)
+
+
+def _leaves(pairs, structure: list, said: list):
+    """(expression, example) for each argument, a dict's entries in its place
+    (`params['W1']`), the dict itself tested (in `structure`) to have those keys."""
+    for expr, v in pairs:
+        if isinstance(v, dict) and v and all(isinstance(k, str) for k in v):
+            structure.append(f"isinstance({expr}, dict) and sorted({expr}) == {sorted(v)!r}")
+            said.append(f"{expr}: a dict with keys {', '.join(sorted(v))}")
+            yield from _leaves(((f"{expr}[{k!r}]", v[k]) for k in sorted(v)), structure, said)
+        else:
+            yield expr, v
 
 
 def module_text(f, wrt: Sequence[int], as_tuple: bool = False, mode: str = "reverse",
@@ -196,11 +220,15 @@ class _Embedder:
         self.taken: set[str] = set()
 
     def module(self, source: str, header: str) -> str:
-        main = source
         tree = ast.parse(source)
         main_name = tree.body[-1].name
         self.taken.add(main_name)
-        self._embed(main, allow_closure=True)
+        self._embed(source, allow_closure=True)
+        main, hoisted, moved = _hoist_runtime_helpers(source, self.taken | set(
+            self.helpers) | set(self.constants) | set(self.imports))
+        for st in moved:
+            for a in st.names:
+                self.imports[a.asname or a.name] = astor.to_source(ast.Import([a])).strip()
         parts = []
         if header:
             parts.append(f'"""{header}"""\n')
@@ -210,6 +238,7 @@ class _Embedder:
             parts.append("\n".join(self.constants[k] for k in sorted(self.constants)) + "\n")
         for _, text in sorted(self.helpers.values()):
             parts.append("\n" + text)
+        parts += ["\n" + text for text in hoisted]
         parts.append("\n" + main.rstrip("\n") + "\n")
         return "\n".join(p.rstrip("\n") + "\n" for p in parts).replace("\n\n\n\n", "\n\n\n")
 
@@ -316,6 +345,38 @@ class _Embedder:
         self.taken.add(alias)
         self.imports[alias] = "import numpy" if alias == "numpy" else f"import numpy as {alias}"
         return alias
+
+
+def _hoist_runtime_helpers(source: str, taken: set[str]) -> tuple[str, list[str], list]:
+    """`source` (one def) without the runtime helpers (`_unbroadcast`, `_like`, ...)
+    defined at the top of its body (after its kinds check), their texts as
+    module-level defs, and the imports they need that the body made (`import numpy
+    as np`, moved to the module's): a module defines them once, beside the
+    derivative, as a person would. A helper whose name the module already uses for
+    something else stays where it is."""
+    func = ast.parse(source).body[-1]
+    lines = source.splitlines(keepends=True)
+    cut, texts, imports = [], [], []
+    for st in func.body:
+        if isinstance(st, ast.If) and len(st.body) == 1 and isinstance(st.body[0], ast.Raise):
+            continue  # the kinds check (_kinds_check, _numbers_only) stays first
+        if isinstance(st, ast.Import) and all(a.name == "numpy" for a in st.names):
+            imports.append(st)
+        elif isinstance(st, ast.FunctionDef) and st.name in runtime.HELPERS:
+            if st.name in taken:
+                continue
+            texts.append(astor.to_source(st))  # (its docstring's lines as they were)
+        else:
+            break
+        cut.append((st.lineno - 1, st.end_lineno))
+    if not texts:
+        return source, [], []
+    for start, end in reversed(cut):
+        del lines[start:end]
+        while start - 1 >= func.lineno and not lines[start - 1].strip():
+            del lines[start - 1]
+            start -= 1
+    return "".join(lines), texts, imports
 
 
 def free_names(source: str) -> set[str]:
