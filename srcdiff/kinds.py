@@ -218,7 +218,14 @@ class Kinds:
             bound = bind_args(rule, c.args, c.kwargs)
         except TypeError:
             return
-        self.set_shape(s.var.id, shapes.of_call(rule, bound, self.shape))
+        sh = shapes.of_call(rule, bound, self.shape)
+        self.set_shape(s.var.id, sh)
+        if sh:  # an array of known rank (`np.outer(u, v)`, `x.sum(axis=0)` of a matrix)
+            self.set_kind(s.var.id, OF_NDIM.get(len(sh), ARRAY))
+        self._rule_kind(s, rule, bound, top)
+
+    def _rule_kind(self, s: ir.Assign, rule, bound, top: bool) -> None:
+        c = s.expr
         d = rule.describes(bound, self.shape) if rule.describes is not None else None
         if d is not None:
             self.described[s.var.id] = d
