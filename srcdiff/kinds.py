@@ -66,6 +66,7 @@ class Kinds:
         # a list or tuple made by a call (a display, a slice, `+`) -> its items' one kind;
         # by value, not class: a loop-carried list's items may change kind from trip to trip
         self.items: dict[int, str] = {}
+        self.calls: dict[int, tuple] = {}  # a call's result -> (its rule, bound arguments)
         for pid, sh in (param_shapes or {}).items():
             if sh is not None:
                 self.cshape[pid] = sh
@@ -218,6 +219,7 @@ class Kinds:
             bound = bind_args(rule, c.args, c.kwargs)
         except TypeError:
             return
+        self.calls[s.var.id] = (rule, bound)
         sh = shapes.of_call(rule, bound, self.shape)
         self.set_shape(s.var.id, sh)
         if sh:  # an array of known rank (`np.outer(u, v)`, `x.sum(axis=0)` of a matrix)

@@ -110,3 +110,33 @@ def test_a_wrong_or_missing_fact_is_caught(monkeypatch):
     (sin, results), = [c.values for c in CASES if c.values[0].name == "np.sin"]
     monkeypatch.setattr(sin, "out_kind", "unknown")
     assert "no shape fact" in _problem(sin, results)
+
+
+def carried_outer(w, n):
+    for _ in range(n):
+        w = np.fft.fftshift(w) + np.tril(np.outer(w, w)).sum(axis=0)
+    return np.sum(w)
+
+
+def carried_rowsum(w, n):
+    for _ in range(n):
+        w = np.sum(np.outer(w, w), axis=1) + w.T
+    return np.sum(w)
+
+
+@pytest.mark.parametrize("f", [carried_outer, carried_rowsum])
+def test_a_carried_vector_through_outer_and_axis_sums_tapes_only_itself(f):
+    """The shape of np.outer(w, w) comes from w (its rule's shape_expr), so nothing is
+    taped for its shape and no runtime helper is written; the gradient is checked
+    against central differences."""
+    w = np.array([0.1, -0.2, 0.3, 0.15])
+    d = srcdiff.grad(f)
+    got = d(w, 3)
+    eps = 1e-6
+    want = np.array([(f(w + eps * e, 3) - f(w - eps * e, 3)) / (2 * eps) for e in np.eye(4)])
+    np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-9)
+    src = d.source
+    for helper in ("_shape_stub", "_unbroadcast", "_like", "def "):
+        assert helper not in src.split("\n", 1)[1], src
+    assert src.count(".append(") == 1, src  # the tape holds w alone
+    assert "(np.size(w), np.size(w))" in " ".join(src.split())

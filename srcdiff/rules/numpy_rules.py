@@ -49,7 +49,7 @@ def A(name):
 
 
 def R(keys, spec, vjp=None, jvp=None, *, out_kind=UNKNOWN, broadcast=False, name=None,
-      shape=None, same_shape=None):
+      shape=None, same_shape=None, shape_expr=None):
     """Add one rule under each key. `spec` lists the parameters, `name=default`
     for optional ones; a bare template (not a dict) is for the first parameter.
     A parameter named `out` is accepted only when not passed."""
@@ -67,7 +67,8 @@ def R(keys, spec, vjp=None, jvp=None, *, out_kind=UNKNOWN, broadcast=False, name
     for key in keys if isinstance(keys, list) else [keys]:
         label = name or _label(key)
         add(key, Rule(label, tuple(params), dict(defaults), vjp, jvp, broadcast=broadcast,
-                      out_kind=out_kind, shape=shape, same_shape=same_shape))
+                      out_kind=out_kind, shape=shape, same_shape=same_shape,
+                      shape_expr=shape_expr))
 
 
 def Z(*keys):
@@ -371,7 +372,8 @@ R(np.outer, "a b",  # (of two vectors the plain formulas; else a and b flattened
   {"a": _outer_vjp(0, "np.reshape(g @ np.ravel(b), np.shape(a))"),
    "b": _outer_vjp(1, "np.reshape(np.ravel(a) @ g, np.shape(b))")},
   {"a": "np.outer(t, b)", "b": "np.outer(a, t)"},
-  shape=lambda b, shape_of: shapes.outer(shape_of(b["a"]), shape_of(b["b"])))
+  shape=lambda b, shape_of: shapes.outer(shape_of(b["a"]), shape_of(b["b"])),
+  shape_expr=lambda b: "(np.size(a), np.size(b))")
 R(np.diag, "v k=0", "_diag_adjoint(g, v, k)", lambda b: _call("np.diag", "t", b, pos=("k",)))
 
 
@@ -479,11 +481,14 @@ def _triangle(fn):
     return vjp, lambda b: _call(fn, "t", b, pos=("k",))
 
 
-# (of a vector: a matrix, not its shape)
-R(np.tril, "m k=0", *_triangle("np.tril"), shape=lambda b, shape_of: shapes.triangle(
-    shape_of(b["m"])))
-R(np.triu, "m k=0", *_triangle("np.triu"), shape=lambda b, shape_of: shapes.triangle(
-    shape_of(b["m"])))
+def _triangle_shape(b):
+    kind = b.kind("m")
+    return "np.shape(m) * 2" if kind == "vector" else "np.shape(m)" if kind == "matrix" else None
+
+
+for _f in (np.tril, np.triu):  # (of a vector: a matrix, not its shape)
+    R(_f, "m k=0", *_triangle(f"np.{_f.__name__}"), shape_expr=_triangle_shape,
+      shape=lambda b, shape_of: shapes.triangle(shape_of(b["m"])))
 R(np.sort, "a axis=-1 kind=None", "_sort_adjoint(g, a, axis)",
   "np.take_along_axis(t, np.argsort(a, axis, kind='stable'), axis)",  # (axis=None: flat)
   shape=lambda b, shape_of: shape_of(b["a"]) if b.get("axis") is None or (
