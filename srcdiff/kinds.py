@@ -66,6 +66,7 @@ class Kinds:
         # a list or tuple made by a call (a display, a slice, `+`) -> its items' one kind;
         # by value, not class: a loop-carried list's items may change kind from trip to trip
         self.items: dict[int, str] = {}
+        self.calls: dict[int, tuple] = {}  # a call's result -> (its rule, bound arguments)
         for pid, sh in (param_shapes or {}).items():
             if sh is not None:
                 self.cshape[pid] = sh
@@ -218,7 +219,15 @@ class Kinds:
             bound = bind_args(rule, c.args, c.kwargs)
         except TypeError:
             return
-        self.set_shape(s.var.id, shapes.of_call(rule, bound, self.shape))
+        self.calls[s.var.id] = (rule, bound)
+        sh = shapes.of_call(rule, bound, self.shape)
+        self.set_shape(s.var.id, sh)
+        if sh:  # an array of known rank (`np.outer(u, v)`, `x.sum(axis=0)` of a matrix)
+            self.set_kind(s.var.id, OF_NDIM.get(len(sh), ARRAY))
+        self._rule_kind(s, rule, bound, top)
+
+    def _rule_kind(self, s: ir.Assign, rule, bound, top: bool) -> None:
+        c = s.expr
         d = rule.describes(bound, self.shape) if rule.describes is not None else None
         if d is not None:
             self.described[s.var.id] = d

@@ -152,6 +152,109 @@ def matmul(a, b) -> tuple | None:
     return None if batch is None else batch + (a[-2], b[-1])
 
 
+def flat(shape) -> str | int | None:
+    """The one dimension of `np.ravel(x)` for x of abstract shape `shape`."""
+    if shape is None:
+        return None
+    if all(d == 1 for d in shape):
+        return 1
+    return N if N in shape else None
+
+
+def outer(a, b) -> tuple | None:
+    """`np.outer(a, b)`: each operand flattened."""
+    da, db = flat(a), flat(b)
+    return None if da is None or db is None else (da, db)
+
+
+def triangle(shape) -> tuple | None:
+    """`np.tril(m)`/`np.triu(m)`: of a vector a square matrix, else m's shape."""
+    if shape is None or not shape:
+        return None
+    return shape * 2 if len(shape) == 1 else shape
+
+
+def transposed(shape, axes=None) -> tuple | None:
+    """`np.transpose(x, axes)` for constant axes (None: reversed)."""
+    axes = constant(axes)
+    if shape is None or axes is _UNKNOWN:
+        return None
+    if axes is None:
+        return shape[::-1]
+    if (not isinstance(axes, (tuple, list)) or len(axes) != len(shape)
+            or sorted(a % len(shape) if type(a) is int and -len(shape) <= a < len(shape)
+                      else -1 for a in axes) != list(range(len(shape)))):
+        return None
+    return tuple(shape[a] for a in axes)
+
+
+def expanded(shape, axis) -> tuple | None:
+    """`np.expand_dims(x, axis)` for a constant int or tuple axis."""
+    axis = constant(axis)
+    if shape is None or axis is _UNKNOWN or axis is None:
+        return None
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    n = len(shape) + len(axes)
+    if not all(type(a) is int and -n <= a < n for a in axes):
+        return None
+    axes = {a % n for a in axes}
+    if len(axes) != len(tuple(axis if isinstance(axis, tuple) else (axis,))):
+        return None
+    rest = iter(shape)
+    return tuple(1 if i in axes else next(rest) for i in range(n))
+
+
+def squeezed(shape, axis=None) -> tuple | None:
+    """`np.squeeze(x, axis)`: without an axis, every dimension of size 1 goes (so
+    each must be known); with constant axes, those (which must have size 1)."""
+    axis = constant(axis)
+    if shape is None or axis is _UNKNOWN:
+        return None
+    if axis is None:
+        return None if None in shape else tuple(d for d in shape if d != 1)
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    if not all(type(a) is int and -len(shape) <= a < len(shape) for a in axes):
+        return None
+    axes = {a % len(shape) for a in axes}
+    if any(shape[a] != 1 for a in axes):
+        return None  # NumPy raises, or a size not known here decides
+    return tuple(d for i, d in enumerate(shape) if i not in axes)
+
+
+def at_least(shape, ndim: int) -> tuple | None:
+    """`np.atleast_1d`/`_2d`/`_3d`: for fewer dimensions, 1s added (atleast_3d puts
+    a vector's between two)."""
+    if shape is None:
+        return None
+    if len(shape) >= ndim:
+        return shape
+    if ndim == 3 and len(shape) == 2:
+        return shape + (1,)
+    if ndim == 3 and len(shape) == 1:
+        return (1,) + shape + (1,)
+    return (1,) * (ndim - len(shape)) + shape
+
+
+def reshaped(shape, new) -> tuple | None:
+    """`np.reshape(x, new)` for a constant int or tuple of ints (a -1 entry is known
+    only where every other entry is)."""
+    new = constant(new)
+    if shape is None or new is _UNKNOWN:
+        return None
+    new = new if isinstance(new, tuple) else (new,)
+    if not all(type(d) is int and d >= -1 for d in new) or new.count(-1) > 1:
+        return None
+    size = flat(shape)
+    out = tuple(1 if d == 1 else N if d > 1 else None for d in new)
+    if -1 in new:
+        rest = [d for d in new if d != -1]
+        if size == 1:
+            out = tuple(1 for _ in new)
+        elif not any(d > 1 for d in rest) and size == N:
+            out = tuple(N if d == -1 else 1 for d in new)
+    return out
+
+
 def indexed(shape, index, index_shape=None) -> tuple | None:
     """`x[index]` for int, `:`, None and `...` entries (a slice with bounds keeps the
     dimension, of unknown size; arrays and masks are not followed). `index_shape`

@@ -173,20 +173,47 @@ class Context:
             return pv(rep) if rep is not None else exprs.Ref("s", a.id)
         return exprs.atom(a)
 
-    def shapes_from_parameters(self, tree):
+    def shapes_from_parameters(self, tree, depth: int = 0):
         """`np.shape(t)` (and `np.size`, `np.ndim`) where `t` has the shape of a
-        parameter or of a value computed before reads that one."""
+        parameter or of a value computed before reads that one; `np.shape(t)` of a
+        value no parameter shares, from its operands where its rule says how
+        (`Rule.shape_expr`: np.outer(u, v)'s is `(np.size(u), np.size(v))`)."""
         np_name = self.modules["np"]
-        for n in ast.walk(tree):
-            if (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
-                    and n.func.attr in ("shape", "size", "ndim")
-                    and isinstance(n.func.value, ast.Name)
-                    and n.func.value.id == np_name and len(n.args) == 1):
+
+        class Sub(ast.NodeTransformer):
+            def visit_Call(sub, n):
+                sub.generic_visit(n)
+                if not (isinstance(n.func, ast.Attribute)
+                        and n.func.attr in ("shape", "size", "ndim")
+                        and isinstance(n.func.value, ast.Name)
+                        and n.func.value.id == np_name and len(n.args) == 1):
+                    return n
                 vid = exprs.role_of(n.args[0], "v")
                 var = self.kinds.var_of.get(vid) if vid is not None else None
-                if var is not None:
-                    n.args[0] = self.shape_of(var)
-        return tree
+                if var is None:
+                    return n
+                n.args[0] = self.shape_of(var)
+                if exprs.role_of(n.args[0], "s") is not None and n.func.attr == "shape":
+                    return self.shape_from_operands(var, depth) or n
+                return n
+
+        return Sub().visit(tree)
+
+    def shape_from_operands(self, var, depth: int):
+        """`var`'s shape as its rule's `shape_expr` over its operands (their shapes
+        read from parameters in turn; an operand's own shape reference is kept: the
+        adjoint usually reads that operand as a value, np.outer's does), or None."""
+        rule, bound = self.kinds.calls.get(var.id, (None, None))
+        if rule is None or rule.shape_expr is None or depth > 3:
+            return None
+        bound.kind_of = self.kind
+        text = rule.shape_expr(bound)
+        if text is None:
+            return None
+        subs = {p: exprs.atom(a) for p, a in bound.items() if a is not None}
+        subs["np"] = name(self.modules["np"])
+        return self.shapes_from_parameters(
+            exprs.substitute(ast.parse(text, mode="eval").body, subs), depth + 1)
 
     def zeros_like(self, v: ir.Var) -> ast.expr:
         """`np.zeros(np.shape(v))`, the shape read from a parameter where one has it."""

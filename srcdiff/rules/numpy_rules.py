@@ -49,7 +49,7 @@ def A(name):
 
 
 def R(keys, spec, vjp=None, jvp=None, *, out_kind=UNKNOWN, broadcast=False, name=None,
-      shape=None, same_shape=None):
+      shape=None, same_shape=None, shape_expr=None):
     """Add one rule under each key. `spec` lists the parameters, `name=default`
     for optional ones; a bare template (not a dict) is for the first parameter.
     A parameter named `out` is accepted only when not passed."""
@@ -67,7 +67,8 @@ def R(keys, spec, vjp=None, jvp=None, *, out_kind=UNKNOWN, broadcast=False, name
     for key in keys if isinstance(keys, list) else [keys]:
         label = name or _label(key)
         add(key, Rule(label, tuple(params), dict(defaults), vjp, jvp, broadcast=broadcast,
-                      out_kind=out_kind, shape=shape, same_shape=same_shape))
+                      out_kind=out_kind, shape=shape, same_shape=same_shape,
+                      shape_expr=shape_expr))
 
 
 def Z(*keys):
@@ -326,9 +327,41 @@ def _reversed_shape(bound, shape_of):
     return None if a is None else a[::-1]
 
 
+def _dot_shape(bound, shape_of):
+    """`np.dot`: of a number and an array, that array's shape; else as `@`."""
+    a, b = shape_of(bound["a"]), shape_of(bound["b"])
+    if a == ():
+        return b
+    if b == ():
+        return a
+    return _product_shape(bound, shape_of)
+
+
+def _extra_arg(b):
+    """A method's arguments after the array (`x.reshape(2, 3)`, `x.transpose(1, 0)`)
+    as one atom: the single one, or a constant tuple of them; None when there are
+    none, and `shapes.constant`'s unknown when they are not all constants."""
+    xs = _extras(b)
+    if len(xs) == 1:
+        return b[xs[0]]
+    if not xs:
+        return None
+    if all(_const(b[x]) for x in xs):
+        return ir.Const(tuple(b[x].value for x in xs))
+    return ir.Opaque(ast.Name("?", ast.Load()), {})
+
+
+def _outer_vjp(which, general):
+    def template(b):
+        if (b.kind("a"), b.kind("b")) == ("vector", "vector"):
+            return ("g @ b", "a @ g")[which]
+        return general
+    return template
+
+
 R([np.dot, M("dot")], "a b",
   {"a": _product(0, "_dot_adjoint"), "b": _product(1, "_dot_adjoint")},
-  {"a": "np.dot(t, b)", "b": "np.dot(a, t)"}, out_kind=_product_kind, shape=_product_shape)
+  {"a": "np.dot(t, b)", "b": "np.dot(a, t)"}, out_kind=_product_kind, shape=_dot_shape)
 R([np.matmul, operator.matmul], "a b",
   {"a": _product(0, "_matmul_adjoint"), "b": _product(1, "_matmul_adjoint")},
   {"a": "t @ b", "b": "a @ t"}, out_kind=_product_kind, shape=_product_shape)
@@ -337,10 +370,12 @@ R(np.vdot, "a b", {"a": "g * np.reshape(b, np.shape(a))", "b": "g * np.reshape(a
   {"a": "np.vdot(t, b)", "b": "np.vdot(a, t)"})
 R(np.inner, "a b", {"a": "_inner_adjoint_a(g, a, b)", "b": "_inner_adjoint_b(g, a, b)"},
   {"a": "np.inner(t, b)", "b": "np.inner(a, t)"})
-R(np.outer, "a b",
-  {"a": "np.reshape(g @ np.ravel(b), np.shape(a))",
-   "b": "np.reshape(np.ravel(a) @ g, np.shape(b))"},
-  {"a": "np.outer(t, b)", "b": "np.outer(a, t)"})
+R(np.outer, "a b",  # (of two vectors the plain formulas; else a and b flattened)
+  {"a": _outer_vjp(0, "np.reshape(g @ np.ravel(b), np.shape(a))"),
+   "b": _outer_vjp(1, "np.reshape(np.ravel(a) @ g, np.shape(b))")},
+  {"a": "np.outer(t, b)", "b": "np.outer(a, t)"},
+  shape=lambda b, shape_of: shapes.outer(shape_of(b["a"]), shape_of(b["b"])),
+  shape_expr=lambda b: "(np.size(a), np.size(b))")
 R(np.diag, "v k=0", "_diag_adjoint(g, v, k)", lambda b: _call("np.diag", "t", b, pos=("k",)))
 
 
@@ -379,30 +414,40 @@ def _method_transpose(mode):
 
 
 R(np.reshape, "a shape order=None", _reshape_back,
-  lambda b: _call("np.reshape", "t", b, "order", pos=("shape",)))
+  lambda b: _call("np.reshape", "t", b, "order", pos=("shape",)),
+  shape=lambda b, shape_of: shapes.reshaped(shape_of(b["a"]), b["shape"]))
 add(M("reshape"), Rule(".reshape()", ("_0",), {"order": None},
                        vjp={"_0": lambda b: _reshape_back(b, "_0")},
                        jvp={"_0": lambda b: _call("np.reshape", f"t, {_shape_arg(b)}", b,
                                                   "order")},
-                       varargs=True))
+                       varargs=True, shape=lambda b, shape_of: shapes.reshaped(
+                           shape_of(b["_0"]), _extra_arg(b))))
 add(M("transpose"), Rule(".transpose()", ("_0",), vjp={"_0": _method_transpose("vjp")},
-                         jvp={"_0": _method_transpose("jvp")}, varargs=True))
+                         jvp={"_0": _method_transpose("jvp")}, varargs=True,
+                         shape=lambda b, shape_of: shapes.transposed(
+                             shape_of(b["_0"]), _extra_arg(b))))
 R(np.transpose, "a axes=None",
   lambda b: _untranspose("axes", "a") if _passed(b, "axes") else "np.transpose(g)",
-  lambda b: _call("np.transpose", "t", b, pos=("axes",)))
+  lambda b: _call("np.transpose", "t", b, pos=("axes",)),
+  shape=lambda b, shape_of: shapes.transposed(shape_of(b["a"]), b["axes"]))
 R(A("T"), "a", "np.transpose(g)", "np.transpose(t)", shape=_reversed_shape,
   out_kind=lambda b, kind: kind(b["a"]) if kind(b["a"]) in ("vector", "matrix") else None)
 R([np.swapaxes, M("swapaxes")], "a axis1 axis2", "np.swapaxes(g, axis1, axis2)",
   "np.swapaxes(t, axis1, axis2)")
 R(np.moveaxis, "a source destination", "np.moveaxis(g, destination, source)",
   "np.moveaxis(t, source, destination)")
-R(np.expand_dims, "a axis", "np.reshape(g, np.shape(a))", "np.expand_dims(t, axis)")
+R(np.expand_dims, "a axis", "np.reshape(g, np.shape(a))", "np.expand_dims(t, axis)",
+  shape=lambda b, shape_of: shapes.expanded(shape_of(b["a"]), b["axis"]))
 R([np.squeeze, M("squeeze")], "a axis=None", "np.reshape(g, np.shape(a))",
-  lambda b: _call("np.squeeze", "t", b, "axis"))
+  lambda b: _call("np.squeeze", "t", b, "axis"),
+  shape=lambda b, shape_of: shapes.squeezed(shape_of(b["a"]), b["axis"]))
 R([np.ravel, M("ravel"), M("flatten")], "a order=None", _reshape_back,
-  lambda b: _call("np.ravel", "t", b, "order"))
-R([np.atleast_1d, np.atleast_2d, np.atleast_3d], "a", "np.reshape(g, np.shape(a))",
-  "np.reshape(t, np.shape(ans))")
+  lambda b: _call("np.ravel", "t", b, "order"),
+  shape=lambda b, shape_of: None if shapes.flat(shape_of(b["a"])) is None
+  else (shapes.flat(shape_of(b["a"])),))
+for _n, _f in enumerate((np.atleast_1d, np.atleast_2d, np.atleast_3d), 1):
+    R(_f, "a", "np.reshape(g, np.shape(a))", "np.reshape(t, np.shape(ans))",
+      shape=lambda b, shape_of, n=_n: shapes.at_least(shape_of(b["a"]), n))
 R(np.broadcast_to, "array shape", "_unbroadcast(g, array)", "np.broadcast_to(t, shape)")
 R([np.concatenate], "arrays axis=0 out=None", "_unconcatenate(g, arrays, axis)",
   lambda b: "np.concatenate(t)" if b["axis"] is None else "np.concatenate(t, axis=axis)")
@@ -422,7 +467,8 @@ R(np.fft.fftshift, "x axes=None", lambda b: _call("np.fft.ifftshift", "g", b, "a
   lambda b: _call("np.fft.fftshift", "t", b, "axes"), same_shape="x")
 R(np.fft.ifftshift, "x axes=None", lambda b: _call("np.fft.fftshift", "g", b, "axes"),
   lambda b: _call("np.fft.ifftshift", "t", b, "axes"), same_shape="x")
-R(np.real_if_close, "a tol=100", "g", "t")  # (of a real array: itself; complex is refused)
+R(np.real_if_close, "a tol=100", "g", "t",  # (of a real array: itself; complex is refused)
+  shape=lambda b, shape_of: shape_of(b["a"]))
 
 
 def _triangle(fn):
@@ -430,14 +476,25 @@ def _triangle(fn):
     a copy of m), so its adjoint also sums the kept part of g over those rows."""
     def vjp(b):
         kept = _call(fn, "g", b, pos=("k",))
-        return kept if b.kind("m") == "matrix" else f"_unbroadcast({kept}, m)"
+        if b.kind("m") == "matrix":
+            return kept
+        return f"np.sum({kept}, axis=0)" if b.kind("m") == "vector" else (
+            f"_unbroadcast({kept}, m)")
     return vjp, lambda b: _call(fn, "t", b, pos=("k",))
 
 
-R(np.tril, "m k=0", *_triangle("np.tril"))  # (of a vector: a matrix, not its shape)
-R(np.triu, "m k=0", *_triangle("np.triu"))
+def _triangle_shape(b):
+    kind = b.kind("m")
+    return "np.shape(m) * 2" if kind == "vector" else "np.shape(m)" if kind == "matrix" else None
+
+
+for _f in (np.tril, np.triu):  # (of a vector: a matrix, not its shape)
+    R(_f, "m k=0", *_triangle(f"np.{_f.__name__}"), shape_expr=_triangle_shape,
+      shape=lambda b, shape_of: shapes.triangle(shape_of(b["m"])))
 R(np.sort, "a axis=-1 kind=None", "_sort_adjoint(g, a, axis)",
-  "np.take_along_axis(t, np.argsort(a, axis, kind='stable'), axis)")
+  "np.take_along_axis(t, np.argsort(a, axis, kind='stable'), axis)",  # (axis=None: flat)
+  shape=lambda b, shape_of: shape_of(b["a"]) if b.get("axis") is None or (
+      _const(b["axis"]) and type(b["axis"].value) is int) else None)
 
 
 # ----- copies and conversions -----
@@ -465,11 +522,19 @@ def _convert(x, shape_too=False):
                                 else template(b, "np.asarray(t)"))  # a list's tangent is one
 
 
+def _kept(x):
+    """The shape of a conversion or copy of an array `x` (of a list: not known here;
+    `ndmin=` may add dimensions). An abstract shape only, not a shape class: a list
+    and the array made of it are not one class."""
+    return lambda b, shape_of: None if _passed(b, "ndmin") else shape_of(b[x])
+
+
 R(np.array, "object dtype=None copy=True order='K' subok=False ndmin=0",
-  *_convert("object", shape_too=True))
-R([np.asarray, np.ascontiguousarray, np.asanyarray], "a dtype=None", *_convert("a"))
+  *_convert("object", shape_too=True), shape=_kept("object"))
+R([np.asarray, np.ascontiguousarray, np.asanyarray], "a dtype=None", *_convert("a"),
+  shape=_kept("a"))
 R(M("astype"), "a dtype order=None casting=None subok=None copy=None", *_convert("a"))
-R(np.copy, "a order=None", "g", "t")
+R(np.copy, "a order=None", "g", "t", shape=_kept("a"))
 R(M("copy"), "a order=None", "g", "t",  # (of a list: a new list holding the same items)
   same_shape="a")
 

@@ -209,7 +209,10 @@ def _gradient(mode):
 
 _NO_SPACING = refuse("np.gradient", "its spacing arguments are not differentiated")
 add(np.gradient, Rule("np.gradient", ("_0",), vjp={"_0": _gradient("vjp"), "*": _NO_SPACING},
-                      jvp={"_0": _gradient("jvp"), "*": _NO_SPACING}, varargs=True))
+                      jvp={"_0": _gradient("jvp"), "*": _NO_SPACING}, varargs=True,
+                      # (of a vector its shape; of more dimensions a list, one per axis)
+                      shape=lambda b, shape_of: shape_of(b["_0"]) if len(
+                          shape_of(b["_0"]) or ()) == 1 and "axis" not in b else None))
 
 # ----- cumulative product -----
 R([np.cumprod, M("cumprod")], "a axis=None dtype=None out=None",

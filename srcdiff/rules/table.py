@@ -91,6 +91,10 @@ class Rule:
     # (bound arguments, abstract shape of an atom) -> the result's abstract shape
     # (shapes.py); None: from out_kind (elementwise, reduce, scalar) or unknown
     shape: Callable | None = None
+    # (bound arguments) -> the result's shape as a template over the parameters
+    # (`(np.size(a), np.size(b))` for np.outer), so that an adjoint needing the shape
+    # of a value no parameter shares reads it from the operands, never from the value
+    shape_expr: Callable | None = None
     # (bound arguments, abstract shape of an atom) -> the abstract shape the result
     # describes, for a shape or a size: `x.shape` describes x's, `x.shape[0]` and
     # `len(x)` a one-dimensional shape of x's first size (np.zeros(n) has it)
