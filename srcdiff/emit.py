@@ -540,7 +540,7 @@ def _forget(filename: str) -> None:
     provenance.forget(filename)
 
 
-def in_place_updates(func: ast.FunctionDef, keep: set[str]) -> None:
+def in_place_updates(func: ast.FunctionDef, keep: set[str], np_name: str | None = None) -> None:
     """A primal assignment its rule can write in place (`x = _setitem(x, i, v)` as
     `x[i] = v`, `acc = acc + [v]` as `acc.append(v)`) is, when the same name is on
     both sides (nothing else reads the old value) and the name is not in `keep`
@@ -554,6 +554,6 @@ def in_place_updates(func: ast.FunctionDef, keep: set[str]) -> None:
             target.ctx = ast.Load()
             if target.id in keep:
                 continue
-            new = update(target, s.value)
+            new = update(target, s.value, np_name)
             if new is not None:
                 block[i] = provenance.copy_tag(new, s)

@@ -19,6 +19,8 @@ import ast
 import functools
 import types
 
+import numpy as np
+
 from . import desugar, fence, inlining, ir, static_args
 from .errors import NonNumericOutputError, NoSourceError, UnsupportedSyntaxError
 from .lower_loops import Loops, words
@@ -370,6 +372,9 @@ class Lowerer(Loops, Values):
                 and len(call.args) == 1 and not call.keywords):
             self.list_append(call.func.value, call.args[0], s)
             return
+        if len(call.args) == 3 and not call.keywords and _is_add_at(self.callee(call.func)):
+            self.add_at(call, s)
+            return
         mark = len(self.out)
         v = self.value(s.value, "_")
         for st in self.out[mark:]:
@@ -579,3 +584,10 @@ def _dicts(v) -> list:
     if isinstance(v, TupleVal):
         return [d for e in v.items for d in _dicts(e)]
     return []
+
+
+def _is_add_at(found) -> bool:
+    """Whether a callee is NumPy's np.add.at (a bound method: a new object each read)."""
+    ok, obj = found
+    return ok and getattr(obj, "__self__", None) is np.add and getattr(
+        obj, "__name__", None) == "at"

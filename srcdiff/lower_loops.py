@@ -396,7 +396,8 @@ def kind_change(name: str, start, after) -> str:
 
 def assigned_names(stmts) -> list[str]:
     """Names the statements give new values: assigned, and also updated in place
-    (`x[i] = v`, `x[i] += v`, `acc.append(v)` make a new value of `x`, `acc`)."""
+    (`x[i] = v`, `x[i] += v`, `acc.append(v)`, `np.add.at(x, i, v)` make a new value
+    of `x`, `acc`)."""
     names = []
     for s in stmts:
         for n in ast.walk(s):
@@ -411,6 +412,10 @@ def assigned_names(stmts) -> list[str]:
                   and n.value.func.attr == "append"
                   and isinstance(n.value.func.value, ast.Name)):
                 hit = n.value.func.value.id
+            elif (isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)
+                  and isinstance(n.value.func, ast.Attribute) and n.value.func.attr == "at"
+                  and n.value.args and isinstance(n.value.args[0], ast.Name)):
+                hit = n.value.args[0].id  # `np.add.at(K, idx, v)` writes into K alone
             elif isinstance(n, ast.Expr) and isinstance(n.value, ast.Call):
                 # a call made for its effect may change what it is passed (`_apply_bc(u)`:
                 # a helper's writes are written back to the caller's names, lower.py)

@@ -25,6 +25,7 @@ def writes_into(expr) -> bool:
     return rule is not None and rule.update is not None
 
 SETITEM = ("helper", "_setitem")
+ADD_AT = ("helper", "_add_at")
 APPEND = ("list", "append")
 SYNTH_HINTS = {"__brk": "broke", desugar.ACC: "total", desugar.ITEMS: "items",
                desugar.RET: "result",
@@ -141,15 +142,26 @@ class Names:
         if isinstance(old, STRUCTS):
             self.set_entry(target, old, val)
             return
+        self.indexed_update(SETITEM, target.value, old, target.slice, val, node)
+
+    def add_at(self, call: ast.Call, node) -> None:
+        """`np.add.at(x, i, v)` makes a new value, as `x[i] = v` does: a copy of x
+        with v added at i (written in place when nothing else sees the old value)."""
+        x, index, v = call.args
+        if not isinstance(x, ast.Name) or x.id not in self.env or isinstance(
+                old := self.read(x), STRUCTS):
+            raise self.error("np.add.at into something other than a local array", x)
+        self.indexed_update(ADD_AT, x, old, index, self.value(v, "t"), node)
+
+    def indexed_update(self, key, target: ast.Name, old, index_node, val, node) -> None:
         if isinstance(val, TupleVal):
             val = self.pack(val, node)
-        index = self.opaque(target.slice, nondiff=True)
+        index = self.opaque(index_node, nondiff=True)
         index.node = as_value(index.node)
         if isinstance(index.node, ast.Name) and index.node.id in index.uses:
             index = index.uses[index.node.id]
-        callee = ast.Name("_setitem", ast.Load())
-        self.update(target.value.id, ir.Call(SETITEM, callee, [old, index, val], {},
-                                             "_setitem"), old, node)
+        callee = ast.Name(key[1], ast.Load())
+        self.update(target.id, ir.Call(key, callee, [old, index, val], {}, key[1]), old, node)
 
     def list_append(self, target: ast.Name, item, node) -> None:
         """`acc.append(v)` makes a new value, the list with `v` added (written as an

@@ -23,6 +23,7 @@ import types
 from . import ir
 from .imports import scope_imports
 from .rules.table import lookup
+from .runtime import is_written_helper
 from .source import unsupported
 from .spelling import MISSING, Spelling
 HELPER_FILE = "<srcdiff: helpers>"  # where srcdiff's generated runtime helpers live
@@ -174,6 +175,8 @@ class Resolver:
                 return True, obj
             if node.id in self.globals:
                 self.guards.append((self.globals, node.id, self.globals[node.id]))
+                if is_written_helper(node.id, self.globals[node.id]):
+                    return True, ("helper", node.id)  # a written module's own helper
                 return True, self.globals[node.id]
             if hasattr(builtins, node.id):
                 self.guards.append((self.globals, node.id, MISSING))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import inspect
 import textwrap
+import types
 
 import numpy as np
 
@@ -49,6 +50,15 @@ def _setitem(x, index, v):
     """A copy of x with x[index] = v; x itself is left unchanged."""
     x = list(x) if isinstance(x, tuple) else x.copy()  # (an array of any library, a list)
     x[index] = v
+    return x
+
+
+@helper
+def _add_at(x, index, v):
+    """A copy of x with v added at index, a repeated index adding again (np.add.at);
+    x itself is left unchanged."""
+    x = np.array(x, dtype=np.result_type(x, v))
+    np.add.at(x, index, v)
     return x
 
 
@@ -398,6 +408,28 @@ NUMPY_HELPERS = ["_items", "_as_matrices", "_expand", "_ties", "_running_source"
                  "_matmul_adjoint_a", "_matmul_adjoint_b", "_inner_adjoint_a",
                  "_inner_adjoint_b", "_tensordot_adjoint", "_diag_adjoint", "_sort_adjoint",
                  "_unconcatenate", "_cast_adjoint"]
+
+
+def is_written_helper(name: str, obj) -> bool:
+    """Whether the global `name` is one of these helpers as a module srcdiff wrote
+    defines it (`_like` at the top of a derivative module): the same code, NumPy
+    under any name. Differentiating that module again, it is the helper's rule."""
+    if name not in HELPERS or not isinstance(obj, types.FunctionType):
+        return False
+    key = (name, obj.__code__)
+    if key not in _WRITTEN:
+        try:
+            tree = ast.parse(textwrap.dedent(inspect.getsource(obj)))
+        except (OSError, TypeError, SyntaxError):
+            return False
+        for n in ast.walk(tree):
+            if isinstance(n, ast.Name) and obj.__globals__.get(n.id) is np:
+                n.id = "np"
+        _WRITTEN[key] = ast.dump(tree.body[0]) == ast.dump(ast.parse(HELPERS[name]).body[0])
+    return _WRITTEN[key]
+
+
+_WRITTEN: dict = {}
 
 
 def helper_defs(used: set[str], np_name: str) -> list[ast.stmt]:

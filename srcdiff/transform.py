@@ -272,7 +272,7 @@ def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Group
     temps = emit.merge_groups(func, vars_by_id, primal)
     keep = {Ref("v", primal.leader(v)).id for v in su.fn.params}
     keep |= {Ref("v", primal.leader(vars_by_id[i])).id for i in needed if i in vars_by_id}
-    emit.in_place_updates(func, keep)
+    emit.in_place_updates(func, keep, su.modules["np"])
     if su.foreign:
         foreign.writes_by_index(func, su.modules["np"])
     func = emit.tidy(func, temps, set(), su.modules["np"])

@@ -297,6 +297,12 @@ def uses_callable_instance(x):
     return doubler(x) + x  # <- instance
 
 
+def test_a_global_callable_instance_of_a_class_with_source_is_inlined():
+    """(It was refused here until its __call__ was inlined, as a passed one is.)"""
+    assert srcdiff.grad(uses_callable_instance)(1.5) == 3.0
+    assert srcdiff.grad(uses_callable_instance, mode="forward")(1.5) == 3.0
+
+
 def uses_exec_function(x):
     return exec_made(x) + x  # <- exec
 
@@ -316,7 +322,6 @@ NOT_DIFFERENTIABLE = [
     (uses_partial, "partial", "partial_pow", 1.5),
     (uses_vectorize, "vectorize", "vectorized", 1.5),
     (uses_frompyfunc, "frompyfunc", "frompy", 1.5),
-    (uses_callable_instance, "instance", "doubler", 1.5),
     (uses_exec_function, "exec", "exec_made", 1.5),
     (uses_exec_in_module, "exec module", "exec_in_module", 1.5),
     (uses_attribute_callable, "attribute", "holder.scale_fn", 1.5),

@@ -579,6 +579,9 @@ Z(np.sign, np.floor, np.ceil, np.trunc, np.rint, np.round, np.around, np.fix, np
   np.argwhere, np.searchsorted, np.digitize, np.shape, np.size, np.ndim)
 Z(M("argmax"), M("argmin"), M("argsort"), M("nonzero"), M("all"), M("any"), M("round"),
   A("dtype"))
+for _key in (np.argmax, np.argmin, M("argmax"), M("argmin")):  # of no axis: an int index
+    RULES[_key].out_kind = lambda b, kind: "scalar" if list(b) == ["_0"] and kind(
+        b["_0"]) in ("vector", "matrix", "array3") else None
 defzero(A("shape"), ".shape", out_kind="shape",  # x.shape describes x's shape
         describes=lambda b, shape_of: shape_of(b.get("_0")))
 for _key in (A("size"), A("ndim")):

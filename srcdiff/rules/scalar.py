@@ -249,7 +249,7 @@ for _kind, _node, _ends in (("list", ast.List, "[]"), ("tuple", ast.Tuple, ("(",
 
 # ----- lists: `acc.append(v)` is the new list acc + [v]; a list's adjoint is an
 # array of its items' adjoints; its tangent is the list of its items' tangents -----
-def _append_update(target, value):
+def _append_update(target, value, np_name=None):
     """`acc = acc + [v]` as `acc.append(v)`."""
     if not (isinstance(value.left, ast.Name) and value.left.id == target.id):
         return None
@@ -331,7 +331,7 @@ def _as_index(node):
     return Sub().visit(node)
 
 
-def _setitem_update(target, value):
+def _setitem_update(target, value, np_name=None):
     """`x = _setitem(x, i, v)` as `x[i] = v`."""
     x, index, v = value.args
     if not (isinstance(x, ast.Name) and x.id == target.id):
@@ -353,6 +353,21 @@ add(("helper", "_setitem"), Rule("_setitem", ("x", "index", "v"), vjp={
     "x": "_setitem(g, index, 0.0)", "v": _written_part},
     jvp_joint="_setitem(t_x, index, t_v)", same_shape="x",  # (a list stays a list)
     update=_setitem_update, index="index", keeps=("v",)))  # (an item of a list)
+def _add_at_update(target, value, np_name=None):
+    """`x = _add_at(x, i, v)` as `np.add.at(x, i, v)` (NumPy's name in the code given)."""
+    x, index, v = value.args
+    if np_name is None or not (isinstance(x, ast.Name) and x.id == target.id):
+        return None
+    add_at = ast.Attribute(ast.Attribute(ast.Name(np_name, ast.Load()), "add", ast.Load()),
+                           "at", ast.Load())
+    return ast.Expr(ast.Call(add_at, [target, index, v], []))
+
+
+# np.add.at(x, i, v) is x = _add_at(x, i, v): each entry of v adds into x at its index
+# (repeated ones too), so v's cotangent is g gathered at the index, x's is g
+add(("helper", "_add_at"), Rule("_add_at", ("x", "index", "v"), vjp={
+    "x": "g", "v": "_unbroadcast(g[index], v)"}, jvp_joint="_add_at(t_x, index, t_v)",
+    same_shape="x", update=_add_at_update, index="index"))
 add(("helper", "_ties"), Rule("_ties", ("x", "ans", "axis", "keepdims"), zero=True))
 
 

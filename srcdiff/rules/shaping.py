@@ -29,8 +29,8 @@ Conventions and refusals:
   different shapes); `np.gradient`'s spacing arguments are not differentiated
   (refused when active).
 - `.item()`, `.tolist()`, `np.float64(x)`: the identity on values.
-- `np.add.at` updates its argument in place; the frontend refuses it with a
-  located error (see README).
+- `np.add.at(x, i, v)` updates x in place: the lowering makes it the new value
+  `x = _add_at(x, i, v)` (scalar.py's rule), as it does `x[i] = v`.
 """
 import numpy as np
 

@@ -85,7 +85,8 @@ class Rule:
     index: str | None = None  # this parameter is an integer position (never differentiated)
     recompute: bool = False  # cheaper for the reverse sweep to recompute than to tape
     form: Callable | None = None  # (args, keywords) -> the primal as AST, if not a call
-    update: Callable | None = None  # (target, args) -> the call as an in-place statement
+    # (target, call, NumPy's name in the code) -> the call as an in-place statement
+    update: Callable | None = None
     keeps_fresh: bool = False  # returns its first argument or a new array
     new_array: bool = False  # always returns a new array (ufuncs do too: adjoints.is_fresh)
     # (bound arguments, abstract shape of an atom) -> the result's abstract shape
