@@ -503,7 +503,8 @@ def jvp(j, primals, tangents):
             if np.shape(lp) != np.shape(lt):
                 raise ShapeMismatchError(f"a tangent leaf of {flat.names[i]!r} has shape "
                                          f"{np.shape(lt)} but its primal has {np.shape(lp)}")
-            fixed.append(np.array(lt, dtype=float) if isinstance(lp, np.ndarray) else float(lt))
+            fixed.append(np.array(lt, dtype=float) if isinstance(lp, (np.ndarray, list, tuple))
+                         else float(lt))  # (a list of numbers is one leaf, an array)
         kw[name] = pytree.unflatten(td, fixed)
     return guards.run(built.fn, j.primal, fn, primals, kw)
 
