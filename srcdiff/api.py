@@ -487,7 +487,7 @@ def _vjp(f: Callable, primals: tuple, wrt: Wrt | None):
     if tree_api.structured(primals, idx) or tree_api.returns_display(fn):
         return tree_api.vjp(f, fn, primals, idx)  # containers in or out
     built = transform.build("reverse", fn, idx, "vjp", primals)
-    out = fn(*primals)
+    out = guards.primal(fn, primals)
     if pytree.is_node(out):  # a container from a call (np.split), not a display
         return tree_api.vjp(f, fn, primals, idx)
     return out, guards.pullback(built, f, fn, primals, out)
@@ -749,7 +749,7 @@ def hessian(f: Callable, wrt: Wrt = 0, *, checkpoint=None):
     def hess(*args, **kwargs):
         values = (jac or Jacobian(fn)).bind(args, kwargs)  # f's parameters and defaults
         check_arguments(fn, values, idx)
-        check_scalar(fn(*values))
+        check_scalar(guards.primal(fn, values))
         if tree_api.structured(values, idx):  # a container: a block per pair of leaves
             return _hessian_of_container(fn, idx[0], values)
         if error is not None:

@@ -1,7 +1,8 @@
 """What a derivative's call guards against, shared by the entry points (api.py)
 and their container forms (tree_api.py): a cotangent unlike the result
 (`cotangent`), and generated code that raised (`undefined`, `run`); vjp's
-pullback of a plain result, built on both (`pullback`).
+pullback of a plain result, built on both (`pullback`); the primal run for its
+result on copies of the inputs (`primal`).
 
 Guarantees: generated code never lets a bare arithmetic exception out. Where the
 user's function raises at the same point, its own error is raised (the derivative
@@ -24,6 +25,24 @@ from .source import describe
 _EXCEPTIONS = getattr(getattr(np, "_core", None) or np.core, "_exceptions", None)
 _CASTING = getattr(_EXCEPTIONS, "_UFuncCastingError", ArithmeticError)
 ARITHMETIC = (ArithmeticError, ValueError, _CASTING)
+
+
+def primal(fn, args, kwargs=None):
+    """`fn`'s result at `args`, run on copies of the arrays among them: a function
+    writing into a parameter (`x[0] = a * b`) must not change the caller's array,
+    which the derivative code reads afterwards (inputs are never modified)."""
+    return fn(*map(_fresh, args), **{k: _fresh(v) for k, v in (kwargs or {}).items()})
+
+
+def _fresh(v):
+    """`v` with its NumPy arrays copied (inside lists, tuples and dicts too)."""
+    if isinstance(v, np.ndarray):
+        return v.copy()
+    if type(v) in (list, tuple):
+        return type(v)(map(_fresh, v))
+    if type(v) is dict:
+        return {k: _fresh(e) for k, e in v.items()}
+    return v
 
 
 def generated_line(error: Exception) -> str:

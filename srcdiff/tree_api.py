@@ -446,7 +446,7 @@ def vjp(f, fn, primals, idx):
     flat = Flat(fn, primals, idx)
     if not returns_display(fn):  # (unsupported code is reported before f runs)
         transform.lowered(specialised(fn, flat.trees)[0])
-    out = fn(*primals)
+    out = guards.primal(fn, primals)
     shown = returns_display(fn)  # `return a, b`: a tuple of results, whatever their shapes
     if pytree.is_node(out) or shown and type(out) in (list, tuple):
         leaves, out_td = pytree.flatten(out, top=shown)
@@ -526,7 +526,8 @@ def jvp(j, primals, tangents):
             if np.shape(lp) != np.shape(lt):
                 raise ShapeMismatchError(f"a tangent leaf of {flat.names[i]!r} has shape "
                                          f"{np.shape(lt)} but its primal has {np.shape(lp)}")
-            fixed.append(np.array(lt, dtype=float) if isinstance(lp, np.ndarray) else float(lt))
+            fixed.append(np.array(lt, dtype=float) if isinstance(lp, (np.ndarray, list, tuple))
+                         else float(lt))  # (a list of numbers is one leaf, an array)
         kw[name] = pytree.unflatten(td, fixed)
     return guards.run(built.fn, j.primal, fn, primals, kw)
 
@@ -536,7 +537,7 @@ def result_tree(fn, primals):
     dict of results: forward mode follows each leaf), else None."""
     if not returns_display(fn):
         return None
-    out = fn(*primals)
+    out = guards.primal(fn, primals)
     if not (pytree.is_node(out) or type(out) in (list, tuple)):
         return None
     leaves, td = pytree.flatten(out, top=True)
@@ -571,7 +572,7 @@ class AuxDerivative:
 
     def __call__(self, *args, **kwargs):
         out = self._inner(*args, **kwargs)
-        result = self.primal(*args, **kwargs)
+        result = guards.primal(self.primal, args, kwargs)
         if not (isinstance(result, tuple) and len(result) == 2):
             raise SrcDiffError(f"{describe(self.primal)} was differentiated with has_aux=True "
                                "but did not return a pair (value, aux)")

@@ -18,6 +18,8 @@ M34, V4 = (3, 4), (4,)
 # ----- elementwise -----
 def gammas(x): return special.gammaln(x) + special.gamma(x) * special.digamma(x) + special.psi(x)
 def polygamma(x): return special.polygamma(2, x) + special.polygamma(1, x * x)
+def multigammalns(x):  # d = 3 needs a > 1
+    return special.multigammaln(x + 1.5, 3) + special.multigammaln(x * x + 0.5, 1)
 def betas(a, b): return special.beta(a, b) + special.betaln(a, b)
 def erfs(x): return special.erf(x) * special.erfc(x) + special.erfinv(x / 3)
 def erfcinv(x): return special.erfcinv(x / 3 + 1)
@@ -35,6 +37,7 @@ def incomplete(x):
 
 
 CASES = (cases(gammas, [M34], ["f"], domain="pos") + cases(polygamma, [V4], domain="pos")
+         + cases(multigammalns, [M34], ["f"], domain="pos")
          + cases(betas, [M34, M34], [M34, V4], [V4, "f"], domain="pos")
          + cases(erfs, [M34], ["f"]) + cases(erfcinv, [V4]) + cases(logistic, [M34], ["f"])
          + cases(xlogs, [M34, V4], ["f", "f"], domain="pos") + cases(normals, [M34], ["f"])
@@ -201,6 +204,14 @@ def test_cho_factor_lower_must_be_a_constant(mode):
 def test_polygamma_order_is_not_differentiated(mode):
     with pytest.raises(srcdiff.NotDifferentiableError, match="order n"):
         srcdiff.grad(poly_order, mode=mode)(np.array([1.0, 2.0]))
+
+
+def multigammaln_dimension(d): return special.multigammaln(4.0, d)
+
+
+def test_multigammaln_dimension_is_not_differentiated(mode):
+    with pytest.raises(srcdiff.NotDifferentiableError, match="with respect to d"):
+        srcdiff.grad(multigammaln_dimension, mode=mode)(3.0)
 
 
 def order_iv(v): return special.iv(v, 2.0)

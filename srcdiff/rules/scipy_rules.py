@@ -14,7 +14,8 @@ Conventions:
 - `logsumexp(..., return_sign=True)` and `polygamma`'s order `n` are not
   differentiated (refused when active), nor are the Bessel functions' orders (`iv`,
   `ive`, `jv`, `yv`, `yn`), `gammainc`'s and `gammaincc`'s `a` and `betainc`'s `a`
-  and `b` (no closed forms); `softmax`/`log_softmax` take `axis`.
+  and `b` (no closed forms), nor `multigammaln`'s dimension `d`; `softmax`/`log_softmax`
+  take `axis`.
 - `scipy.linalg`'s functions take stacks of matrices, as SciPy does. `expm` by
   `expm_frechet`; `solve_triangular` with
   `trans=0` and `unit_diagonal=False` only (others refused); it reads one triangle of
@@ -42,6 +43,9 @@ SPECIAL = [
     ("digamma", "x", "_special.polygamma(1, x)"),
     ("psi", "x", "_special.polygamma(1, x)"),
     ("polygamma", "n x", None, "_special.polygamma(n + 1, x)"),
+    # log of the multivariate gamma: d(d-1)/4 log(pi) + sum_j gammaln(a - j/2), j < d
+    ("multigammaln", "a d",
+     "np.sum(_special.digamma(np.expand_dims(a, -1) - np.arange(d) / 2), axis=-1)", None),
     ("beta", "a b", "ans * (_special.digamma(a) - _special.digamma(a + b))",
      "ans * (_special.digamma(b) - _special.digamma(a + b))"),
     ("betaln", "a b", "_special.digamma(a) - _special.digamma(a + b)",
@@ -180,7 +184,7 @@ def load_special():
     special = sys.modules["scipy.special"]
     for name, params, *partials in SPECIAL:
         defelementwise(getattr(special, name), f"scipy.special.{name}", params, *partials,
-                       sympy=SYMPY[name])
+                       sympy=SYMPY.get(name))  # (multigammaln: none)
     for name in ZERO:
         defzero(getattr(special, name), f"scipy.special.{name}")
     rule = lookup(special.polygamma)
