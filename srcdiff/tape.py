@@ -39,8 +39,9 @@ def invariants(fn: ir.Function, rule_of) -> set[int]:
     """Values computed in a loop from values no loop changes (`t = 0.5 * dt` in an
     RK4 step): every trip computes the same value into the same name, so the
     reverse sweep reads the name as the forward sweep left it, and nothing is
-    taped. Only a pure rule's result (`rule_of`), never a value whose name a
-    loop or branch shares (a carried value, a branch's value)."""
+    taped; so are values computed from those. Only a pure rule's result
+    (`rule_of`), never a value whose name a loop or branch shares (a carried value,
+    a branch's value)."""
     looped: set[int] = set()  # values defined inside a loop (and indices, phis)
     shared: set[int] = set()
     for st in ir.walk(fn.body):
@@ -55,7 +56,7 @@ def invariants(fn: ir.Function, rule_of) -> set[int]:
         elif isinstance(st, ir.If):
             shared.update(x.id for p in st.outs for x in (p.then, p.orelse)
                           if isinstance(x, ir.Var))
-    out = set()
+    candidates = []
     for st in ir.walk(fn.body):
         if not (isinstance(st, ir.Assign) and st.var.id in looped and st.var.id not in shared
                 and isinstance(st.expr, ir.Call)):
@@ -63,11 +64,24 @@ def invariants(fn: ir.Function, rule_of) -> set[int]:
         rule = rule_of(st.expr)
         if rule is None or rule.effect_free or rule.iterator or rule.keeps:
             continue
-        atoms = list(st.expr.args) + list(st.expr.kwargs.values())
-        if all(isinstance(a, ir.Const) or isinstance(a, ir.Var) and a.id not in looped
-               or isinstance(a, ir.Opaque) and not any(u.id in looped for u in a.uses.values())
-               for a in atoms):
-            out.add(st.var.id)
+        candidates.append(st)
+    out: set[int] = set()
+
+    def fixed(v) -> bool:  # the same on every trip: made outside loops, or invariant
+        return v.id not in looped or v.id in out
+
+    grew = True
+    while grew:  # (an invariant of invariants is one: `t_1 = -t` of `t = g / L`)
+        grew = False
+        for st in candidates:
+            if st.var.id in out:
+                continue
+            atoms = list(st.expr.args) + list(st.expr.kwargs.values())
+            if all(isinstance(a, ir.Const) or isinstance(a, ir.Var) and fixed(a)
+                   or isinstance(a, ir.Opaque) and all(fixed(u) for u in a.uses.values())
+                   for a in atoms):
+                out.add(st.var.id)
+                grew = True
     return out
 
 
