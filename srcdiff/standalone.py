@@ -61,19 +61,20 @@ def build_source(f, wrt: Sequence[int], as_tuple: bool, mode: str = "reverse",
             f"{f.__name__} reads a parameter it differentiates by key, so its derivative "
             "is code for that container's structure: give it, e.g. --like params.W=3x4,"
             "params.b=4,... (or .npz keys params.W, params.b with --at-file)")
+    findings = []
     if like is not None and tree_api.structured(tuple(like), tuple(wrt)):
         built = tree_api.build(mode, f, tuple(wrt), "grad", tuple(like), None, as_tuple,
                                True)  # (containers: code for their structure)
         reprint = _Reprint(built.tags, f.__code__.co_filename)
-        source = _kinds_check(built.source, like, reprint)
-        return source if comments else provenance.strip_comments(source)
-    su = transform.setup(f, tuple(wrt), None if like is None else tuple(like), strict=False)
-    findings = aliasing.analyze(su.fn, su.vk)  # (unknown kinds: a value may be an array)
-    if like is not None:
-        built = build(f, tuple(wrt), "grad", tuple(like), as_tuple=as_tuple)
     else:
-        built = build(f, tuple(wrt), "grad", as_tuple=as_tuple, strict=not findings)
-    reprint = _Reprint(built.tags, su.fn.loc.filename if su.fn.loc else None)
+        su = transform.setup(f, tuple(wrt), None if like is None else tuple(like),
+                             strict=False)
+        findings = aliasing.analyze(su.fn, su.vk)  # (unknown kinds: it may be an array)
+        if like is not None:
+            built = build(f, tuple(wrt), "grad", tuple(like), as_tuple=as_tuple)
+        else:
+            built = build(f, tuple(wrt), "grad", as_tuple=as_tuple, strict=not findings)
+        reprint = _Reprint(built.tags, su.fn.loc.filename if su.fn.loc else None)
     source = built.source
     if like is not None:
         source = _kinds_check(source, like, reprint)
@@ -171,7 +172,8 @@ def _kinds_check(source: str, like, reprint) -> str:
     if not tests:
         return source
     why = (f"{func.name} was written for {'; '.join(said) or 'these argument kinds'} "
-           "(srcdiff grad --like): regenerate it for other kinds, or leave --like out")
+           "(srcdiff grad --like): regenerate it for other kinds"
+           + ("" if structure else ", or leave --like out"))
     check = ast.parse(f"if not ({' and '.join(f'({t})' for t in tests)}):\n"
                       f"    raise TypeError({why!r})").body
     first = next((i for i, s in enumerate(func.body) if not isinstance(s, ast.FunctionDef)), 0)

@@ -123,3 +123,22 @@ def test_generic_module_defines_runtime_helpers_once_at_module_level(tmp_path):
     gx, gk = mod.damped_grad(0.7, 0.3)
     assert abs(gx - (model.damped(0.7 + h, 0.3) - model.damped(0.7 - h, 0.3)) / (2 * h)) < 1e-7
     assert abs(gk - (model.damped(0.7, 0.3 + h) - model.damped(0.7, 0.3 - h)) / (2 * h)) < 1e-7
+
+
+def test_dict_module_strips_stop_gradient_and_never_imports_srcdiff(tmp_path):
+    (tmp_path / "sg.py").write_text(textwrap.dedent('''
+        import numpy as np
+        import srcdiff
+
+
+        def loss(params, x):
+            w = srcdiff.stop_gradient(params["w"] * 2)
+            return np.sum(params["w"] * w * x)
+        '''))
+    done = _run(tmp_path, "grad", "sg.py:loss", "--like", "params.w=3,x=3", "-o", "g.py")
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / "g.py").read_text()
+    assert "import srcdiff" not in text and "leave --like out" not in text
+    w, x = np.array([1.0, 2.0, 3.0]), np.array([0.5, -1.0, 2.0])
+    got = _load(tmp_path / "g.py", "g5_cli_structures").loss_grad({"w": w}, x)
+    np.testing.assert_allclose(got["w"], 2 * w * x, rtol=1e-12)  # d/dw of w * c * x, c = 2w
