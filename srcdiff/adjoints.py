@@ -13,7 +13,7 @@ import ast
 
 import numpy as np
 
-from . import exprs, ir, shapes, spread
+from . import exprs, ir, shapes, spread, syntax
 from .coalesce import Groups
 from .exprs import Ref, assign, pv
 from .kinds import SCALAR
@@ -252,7 +252,7 @@ class Adjoints:
         if isinstance(idx, ir.Opaque):
             ok = (ast.Constant, ast.Slice, ast.Tuple, ast.UnaryOp, ast.BinOp, ast.Name,
                   ast.Load, ast.USub, ast.UAdd, ast.Add, ast.Sub, ast.Mult, ast.FloorDiv)
-            for n in ast.walk(idx.node):
+            for n in syntax.walk(idx.node):
                 if not isinstance(n, ok):
                     return False
                 if isinstance(n, ast.Constant) and (

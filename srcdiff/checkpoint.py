@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from . import emit, exprs, ir
+from . import emit, exprs, ir, syntax
 from .errors import SrcDiffError, UnsupportedSyntaxError
 from .exprs import Ref, assign, name, pv
 from .kinds import SCALAR
@@ -284,7 +284,7 @@ def _refuse_impure(rev, s: ir.Loop, live: set) -> None:
                 isinstance(e.fn, tuple) and e.fn[0] == "attr"):
             what = e.spelling or getattr(e.fn, "__name__", "this call")
         elif isinstance(e, ir.Opaque):
-            for n in ast.walk(e.node):
+            for n in syntax.walk(e.node):
                 if isinstance(n, ast.Call) and not _pure(n.func, modules):
                     what = ast.unparse(n.func)
         if what:
@@ -676,7 +676,7 @@ def fold_copies(func: ast.FunctionDef, temps: set[str], groups, vars_by_id: dict
     members: dict[int, list] = {}
     for v in vars_by_id.values():
         members.setdefault(groups.leader(v), []).append(v.id)
-    for node in ast.walk(func):
+    for node in syntax.walk(func):
         local = getattr(node, "srcdiff_copy", None)
         if local is None:
             continue

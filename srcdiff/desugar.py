@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 
-from . import nonlocals
+from . import nonlocals, syntax
 
 ACC = "__acc"  # the accumulator of a `sum` loop
 ITEMS = "__items"  # the list a list comprehension's loop builds
@@ -85,7 +85,7 @@ def returns_out_of_loops(stmts: list, in_loop: bool = False) -> list:
                     ast.Break(**loc)]
             break
         if isinstance(s, (ast.For, ast.While)) and any(
-                isinstance(n, ast.Return) for n in ast.walk(ast.Module(s.body, []))):
+                isinstance(n, ast.Return) for n in syntax.walk(ast.Module(s.body, []))):
             forever = (isinstance(s, ast.While) and isinstance(s.test, ast.Constant)
                        and s.test.value is True and not contains(s.body, ast.Break))
             s = copy.copy(s)
@@ -133,8 +133,8 @@ def _placeholder(stmts, loc) -> ast.expr:
             return ast.Constant(0.0, **loc)
         return ast.Tuple([zeros(e) for e in sh], ast.Load(), **loc)
 
-    loops = [n for s in stmts for n in ast.walk(s) if isinstance(n, (ast.For, ast.While))]
-    shapes = {shape(n.value) for lp in loops for n in ast.walk(ast.Module(lp.body, []))
+    loops = [n for s in stmts for n in syntax.walk(s) if isinstance(n, (ast.For, ast.While))]
+    shapes = {shape(n.value) for lp in loops for n in syntax.walk(ast.Module(lp.body, []))
               if isinstance(n, ast.Return) and n.value is not None}
     return zeros(shapes.pop()) if len(shapes) == 1 else ast.Constant(0.0, **loc)
 
@@ -193,7 +193,7 @@ def map_comprehension(call: ast.Call) -> ast.ListComp:
         target = ast.Tuple([ast.Name(n, ast.Store()) for n in names], ast.Store())
         it = ast.Call(ast.Name("zip", ast.Load()), call.args[1:], [])
     comp = ast.ListComp(elt, [ast.comprehension(target, it, [], 0)])
-    for n in ast.walk(comp):
+    for n in syntax.walk(comp):
         if not hasattr(n, "lineno"):
             ast.copy_location(n, call)
     return comp
@@ -207,10 +207,10 @@ def _loop(gen, acc: str, start, step, where) -> tuple[list, set]:
         loop = [ast.For(g.target, g.iter, loop, [])]
     stmts = [ast.Assign([ast.Name(acc, ast.Store())], start)] + loop
     for st in stmts:
-        for n in ast.walk(st):
+        for n in syntax.walk(st):
             if not hasattr(n, "lineno"):
                 ast.copy_location(n, where)
-    targets = {n.id for g in gen.generators for n in ast.walk(g.target)
+    targets = {n.id for g in gen.generators for n in syntax.walk(g.target)
                if isinstance(n, ast.Name)} | {acc}
     return stmts, targets
 
@@ -223,7 +223,7 @@ def hoist(node: ast.expr, lowered_call, key) -> tuple[ast.expr, list]:
     the condition. Not where it would run conditionally (after `and`/`or`, in a
     branch of `a if c else b`, in a comprehension or lambda): those stay in place."""
     if not any(isinstance(n, ast.NamedExpr)
-               or isinstance(n, ast.Call) and lowered_call(n) for n in ast.walk(node)):
+               or isinstance(n, ast.Call) and lowered_call(n) for n in syntax.walk(node)):
         return node, []
     taken: list = []
 
@@ -253,7 +253,7 @@ def hoist(node: ast.expr, lowered_call, key) -> tuple[ast.expr, list]:
             taken.append((name, n, False))
             return ast.copy_location(ast.Name(name, ast.Load()), n)
 
-    return Hoist().visit(copy.deepcopy(node)), taken
+    return Hoist().visit(syntax.copy(node)), taken
 
 
 def init_as_dict(node: ast.FunctionDef) -> ast.FunctionDef | None:
@@ -264,7 +264,7 @@ def init_as_dict(node: ast.FunctionDef) -> ast.FunctionDef | None:
     if not node.args.args:
         return None
     me = node.args.args[0].arg
-    node = copy.deepcopy(node)
+    node = syntax.copy(node)
 
     class Attrs(ast.NodeTransformer):
         def visit_Attribute(self, n):
@@ -282,9 +282,9 @@ def init_as_dict(node: ast.FunctionDef) -> ast.FunctionDef | None:
 
     made: list = []  # the `self` of each `return self`
     node = Attrs().visit(node)
-    bases = {id(n.value) for n in ast.walk(node) if isinstance(n, ast.Subscript)}
+    bases = {id(n.value) for n in syntax.walk(node) if isinstance(n, ast.Subscript)}
     bases |= {id(n) for n in made} | {id(node.args.args[0])}
-    for n in ast.walk(node):
+    for n in syntax.walk(node):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Subscript) and isinstance(
                 n.func.value, ast.Name) and n.func.value.id == me:
             return None  # `self.reset()`
@@ -334,7 +334,7 @@ def without_errstate(node, namespace: dict):
                 out.append(s)
         return out
 
-    for n in list(ast.walk(node)):
+    for n in list(syntax.walk(node)):
         for field in ("body", "orelse", "finalbody"):
             stmts = getattr(n, field, None)
             if isinstance(stmts, list) and any(isinstance(s, ast.With) for s in stmts):
@@ -354,11 +354,11 @@ def tail_loop(node: ast.FunctionDef) -> ast.FunctionDef | None:
     params = [p.arg for p in a.posonlyargs + a.args]
     if a.vararg or a.kwarg or a.kwonlyargs or not params:
         return None
-    calls = [n for n in ast.walk(node) if isinstance(n, ast.Call) and isinstance(
+    calls = [n for n in syntax.walk(node) if isinstance(n, ast.Call) and isinstance(
         n.func, ast.Name) and n.func.id == name]
     if not calls or any(isinstance(n, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef,
                                        ast.ClassDef, ast.Nonlocal, ast.Global))
-                        for s in node.body for n in ast.walk(s)):
+                        for s in node.body for n in syntax.walk(s)):
         return None
     tails = []
 

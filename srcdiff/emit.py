@@ -18,7 +18,7 @@ from collections import Counter
 
 import astor
 
-from . import exprs, provenance, spread
+from . import exprs, provenance, spread, syntax
 from .coalesce import Groups
 from .exprs import Ref
 
@@ -42,7 +42,7 @@ class Namer:
 
 def _refs(func):
     """Every Ref in `func`, and every parameter standing for one (`x_dot`)."""
-    for n in ast.walk(func):
+    for n in syntax.walk(func):
         if isinstance(n, Ref):
             yield n
         elif isinstance(n, ast.arg) and isinstance(getattr(n, "ref", None), Ref):
@@ -105,7 +105,7 @@ def rename(func: ast.FunctionDef, vars_by_id: dict, primal: Groups, params: list
             final[ref.id] = namer.fresh("d_" + base if ref.role == "d" else base + "_dot")
         return final[ref.id]
 
-    for n in ast.walk(func):  # the user's names first, so a generated `tape` yields
+    for n in syntax.walk(func):  # the user's names first, so a generated `tape` yields
         if isinstance(n, Ref) and n.role == "v" and vars_by_id[n.vid].user:  # to theirs
             primal_name(n.vid)
 
@@ -125,7 +125,7 @@ def _counts(tree, ctx, aug: int) -> dict[str, int]:
     """How often each name occurs in context `ctx`; an augmented assignment's target
     counts `aug` (it stores, and reads nothing tidy could fold)."""
     counts: dict[str, int] = {}
-    for n in ast.walk(tree):
+    for n in syntax.walk(tree):
         if isinstance(n, ast.Name) and isinstance(n.ctx, ctx):
             counts[n.id] = counts.get(n.id, 0) + 1
         elif isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name):
@@ -142,7 +142,7 @@ def _stores(tree) -> dict[str, int]:
 
 
 def _blocks(tree):
-    for n in ast.walk(tree):
+    for n in syntax.walk(tree):
         for field in ("body", "orelse"):
             block = getattr(n, field, None)
             if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
@@ -162,10 +162,10 @@ def drop_passing_checks(func: ast.FunctionDef, namespace: dict) -> None:
 
 def _succeeds(expr, namespace: dict) -> bool:
     if any(isinstance(n, ast.Name) and not isinstance(namespace.get(n.id), types.ModuleType)
-           for n in ast.walk(expr)):
+           for n in syntax.walk(expr)):
         return False
     try:
-        tree = ast.fix_missing_locations(ast.Expression(copy.deepcopy(expr)))
+        tree = ast.fix_missing_locations(ast.Expression(syntax.copy(expr)))
         eval(compile(tree, "<srcdiff: check>", "eval"), dict(namespace))
     except Exception:
         return False
@@ -183,7 +183,7 @@ def tidy(func: ast.FunctionDef, temps: set[str], keep: set[str],
     _tidy_pass(func, temps, keep, simplify)
     while _merge_same_arms(func):  # (arms may be equal only once tidied)
         _tidy_pass(func, temps, keep, simplify)
-    for n in ast.walk(func):
+    for n in syntax.walk(func):
         if isinstance(n, ast.If):
             if all(isinstance(b, ast.Pass) for b in n.orelse):
                 n.orelse = []
@@ -207,7 +207,7 @@ def _tidy_pass(func, temps, keep, simplify) -> None:
                         new.append(provenance.copy_tag(ast.Expr(s.value), s))
                         new[-1].pure_check = getattr(s, "pure_check", False)
                     elif isinstance(s, ast.If) and any(  # an empty `if` whose test may raise
-                            isinstance(n, ast.Call) for n in ast.walk(s.test)):
+                            isinstance(n, ast.Call) for n in syntax.walk(s.test)):
                         new.append(provenance.copy_tag(ast.Expr(s.test), s))
                         new[-1].pure_check = True
                     continue
@@ -253,7 +253,7 @@ def _dead(s, loads, keep) -> bool:
 
 
 def _reads_in(node) -> list[ast.Name]:
-    return [n for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
+    return [n for n in syntax.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
 
 
 def _top_exprs(s) -> list:
@@ -382,7 +382,7 @@ def _is_adjoint(stmt) -> bool:
 
 
 def _negations(tree) -> int:
-    return sum(isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub) for n in ast.walk(tree))
+    return sum(isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub) for n in syntax.walk(tree))
 
 
 def _cancel_negations(func, simplify=exprs.simplify) -> bool:
@@ -397,7 +397,7 @@ def _cancel_negations(func, simplify=exprs.simplify) -> bool:
         return False
     loads, stores = _loads(func), _stores(func)
     mutated = set()
-    for n in ast.walk(func):
+    for n in syntax.walk(func):
         if isinstance(n, ast.stmt):
             mutated |= _changed_in_place(n)
     for i in candidates:
@@ -422,12 +422,12 @@ def _substituted(tree, tname, value):
     class Sub(ast.NodeTransformer):
         def visit_Name(self, n):
             if n.id == tname and isinstance(n.ctx, ast.Load):
-                return copy.deepcopy(value)
+                return syntax.copy(value)
             return n
 
         visit_Ref = visit_Name
 
-    return Sub().visit(copy.deepcopy(tree))
+    return Sub().visit(syntax.copy(tree))
 
 
 def _replace(stmt, tname, value, simplify=exprs.simplify) -> None:
@@ -522,7 +522,7 @@ def _unwrapped_positions(tree: ast.Module) -> ast.Module:
     """The scope function's tree with the positions of `source` itself: one line up
     (the scope's `def` is line 0) and, inside it, four columns left."""
     scope = tree.body[0]
-    for n in ast.walk(tree):
+    for n in syntax.walk(tree):
         if getattr(n, "lineno", None) is None:
             continue
         n.lineno -= 1

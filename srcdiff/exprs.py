@@ -9,11 +9,10 @@ an `ast.Name` whose `id` is not a Python identifier, so no name of the user's
 from __future__ import annotations
 
 import ast
-import copy
 import math
 import operator
 
-from . import ir
+from . import ir, syntax
 from .rules.table import lookup
 
 
@@ -35,7 +34,7 @@ def text(tree) -> str:
         def visit_Ref(self, n):
             return ast.Name(n.id, n.ctx)
 
-    return ast.unparse(Plain().visit(copy.deepcopy(tree)))
+    return ast.unparse(Plain().visit(syntax.copy(tree)))
 
 
 def name(text: str) -> ast.Name:
@@ -94,7 +93,7 @@ def atom(a) -> ast.expr:
 
 def opaque(o: ir.Opaque) -> ast.expr:
     """An expression kept as written, its SSA values as Refs (other names stay)."""
-    return _Refs(o.uses).visit(copy.deepcopy(o.node))
+    return _Refs(o.uses).visit(syntax.copy(o.node))
 
 
 class _Refs(ast.NodeTransformer):
@@ -136,7 +135,7 @@ def call(c: ir.Call) -> ast.expr:
     if isinstance(c.callee, ir.Opaque):
         callee = opaque(c.callee)
     elif c.callee is not None:
-        callee = copy.deepcopy(c.callee)
+        callee = syntax.copy(c.callee)
     else:
         callee = name(fn.__name__)
     return ast.Call(callee, args, kws)
@@ -148,12 +147,12 @@ def substitute(tree: ast.expr, subs: dict[str, ast.expr]) -> ast.expr:
     class Sub(ast.NodeTransformer):
         def visit_Name(self, n):
             if n.id in subs:
-                return copy.deepcopy(subs[n.id])
+                return syntax.copy(subs[n.id])
             return n
 
         visit_Ref = visit_Name
 
-    return Sub().visit(copy.deepcopy(tree))
+    return Sub().visit(syntax.copy(tree))
 
 
 def _num(n) -> bool:
@@ -321,7 +320,7 @@ def simplify(tree: ast.expr) -> ast.expr:
 
 
 def names_in(tree) -> set[str]:
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    return {n.id for n in syntax.walk(tree) if isinstance(n, ast.Name)}
 
 
 def is_simple(tree) -> bool:

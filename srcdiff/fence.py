@@ -18,7 +18,7 @@ import ast
 import collections
 import itertools
 
-from . import desugar, nonlocals
+from . import desugar, nonlocals, syntax
 from .ops import BINOPS, UNOPS
 from .runtime import HELPERS
 from .source import unsupported
@@ -143,7 +143,7 @@ class Fence(ast.NodeVisitor):
         user's functions are lowered (desugar.hoist), the rest is kept. Inside a
         branch of `a if c else b` a walrus would bind only on that branch."""
         if self.branches:
-            for n in ast.walk(node):
+            for n in syntax.walk(node):
                 if isinstance(n, ast.NamedExpr):
                     raise rejection(n, self.filename)
         rest, taken = desugar.hoist(node, lambda n: self.resolver.user_call(n, self.bound),
@@ -406,7 +406,7 @@ class Fence(ast.NodeVisitor):
                 raise unsupported("async comprehensions", self.filename, g.iter)
             self.visit(g.iter)
             self.target(g.target)
-            self.bound |= {n.id for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+            self.bound |= {n.id for n in syntax.walk(g.target) if isinstance(n, ast.Name)}
             for cond in g.ifs:
                 self.condition(cond)
         for e in (gen.key, gen.value) if isinstance(gen, ast.DictComp) else (gen.elt,):

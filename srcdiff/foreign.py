@@ -22,7 +22,7 @@ import ast
 import copy
 import math
 
-from . import ir, pytree, runtime
+from . import ir, pytree, runtime, syntax
 from .arrays import array_api_only, is_array
 from .errors import NotDifferentiableError, SrcDiffError
 from .guards import generated_line
@@ -161,7 +161,7 @@ def helper_defs(used: set, np_name: str) -> list:
             if getattr(d, "name", None) not in _OWN and not _writes_in_place(d, np_name):
                 defs[i:i + 1] = rewritten = [d]
                 rewrite(rewritten, np_name)
-        called = {n.id for d in defs for n in ast.walk(d)
+        called = {n.id for d in defs for n in syntax.walk(d)
                   if isinstance(n, ast.Name) and n.id in runtime.HELPERS}
         if called <= used:
             return defs
@@ -178,7 +178,7 @@ _WRITES = {"put_along_axis", "put", "place", "putmask", "copyto", "fill_diagonal
 
 def _writes_in_place(tree, np_name: str) -> bool:
     return any(isinstance(n, ast.Attribute) and n.attr in _WRITES and isinstance(n.value, ast.Name)
-               and n.value.id == np_name for n in ast.walk(tree))
+               and n.value.id == np_name for n in syntax.walk(tree))
 
 
 # np.<name>(np.shape(x), ...) -> np.<name>_like(x, ..., dtype=float)
@@ -205,7 +205,7 @@ def rewrite(code: list, np_name: str) -> None:
             take a Dask value in place, and the code writes in place only into a buffer
             nothing else reads, so rebinding is the same."""
             self.generic_visit(n)
-            read = copy.deepcopy(n.target)
+            read = syntax.copy(n.target)
             read.ctx = ast.Load()
             return ast.Assign([n.target], ast.BinOp(read, n.op, n.value), lineno=0)
 
@@ -238,7 +238,7 @@ def rewrite(code: list, np_name: str) -> None:
                         return n  # (read twice: only a name or a number)
                     dtype = [ast.keyword("dtype", ast.Call(ast.Attribute(
                         ast.Name(np_name, ast.Load()), "result_type", ast.Load()),
-                        [copy.deepcopy(args[1])], []))]
+                        [syntax.copy(args[1])], []))]
                 dtype = dtype or [ast.keyword("dtype", ast.Name("float", ast.Load()))]
                 rest = [k for k in n.keywords if k.arg != "dtype"]
                 return ast.Call(like, [shape_arg(args[0])] + args[1:], dtype + rest)

@@ -13,12 +13,11 @@ dashed `next` edge closes the loop). SVG and PNG come from the `dot` executable
 from __future__ import annotations
 
 import ast
-import copy
 import os
 import shutil
 import subprocess
 
-from . import activity, ir, primal, transform
+from . import activity, ir, primal, syntax, transform
 from .errors import SrcDiffError
 from .source import function_of
 
@@ -135,7 +134,7 @@ class _Writer:
             def visit_Ref(self, n):
                 return ast.Name(names.name_of(n.vid), n.ctx)
 
-        out = ast.unparse(Named().visit(copy.deepcopy(tree)))
+        out = ast.unparse(Named().visit(syntax.copy(tree)))
         return out if len(out) <= 40 else out[:37] + "..."
 
     def name_of(self, vid: int) -> str:

@@ -23,6 +23,7 @@ import builtins
 import types
 from dataclasses import dataclass
 
+from . import syntax
 from .errors import ImportFailedError
 from .source import loc_of, unsupported
 
@@ -105,7 +106,7 @@ def _check_uses(node, names: dict, first: dict, filename: str) -> None:
         if p.arg in names:
             raise unsupported(f"the parameter {p.arg!r} rebound by an import", filename,
                               first[p.arg])
-    for n in ast.walk(node):
+    for n in syntax.walk(node):
         bound = None
         if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
             bound = n.id

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import sys
 
-from . import ir, static_args
+from . import ir, static_args, syntax
 from .structs import DictVal, TupleVal
 from .errors import NoSourceError, NotDifferentiableError, UnsupportedSyntaxError, how_to_register
 from .source import loc_of, parse_function, unsupported
@@ -130,7 +130,7 @@ def local_names(fnode) -> set:
     names = {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs + [a.vararg, a.kwarg] if p}
     body = fnode.body if isinstance(fnode.body, list) else [fnode.body]
     for st in body:
-        for n in ast.walk(st):
+        for n in syntax.walk(st):
             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
                 names.add(n.id)
             elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):

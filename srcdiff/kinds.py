@@ -24,7 +24,7 @@ import types
 
 import numpy as np
 
-from . import arrays, ir, shapes
+from . import arrays, ir, shapes, syntax
 from .errors import NotDifferentiableError
 from .exprs import INT_MATH
 from .unionfind import UnionFind
@@ -460,7 +460,7 @@ def complex_meeting(fn: ir.Function, active: set, namespace) -> ir.Assign | None
                 return False
             if any(v.id in tainted for v in a.uses.values()):
                 return True
-            for n in ast.walk(a.node):
+            for n in syntax.walk(a.node):
                 if isinstance(n, ast.Constant) and isinstance(n.value, complex):
                     return True
             return not a.uses and is_complex_value(_global_value(a.node, namespace or {}))

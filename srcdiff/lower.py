@@ -21,7 +21,7 @@ import types
 
 import numpy as np
 
-from . import desugar, fence, inlining, ir, static_args
+from . import desugar, fence, inlining, ir, static_args, syntax
 from .errors import NonNumericOutputError, NoSourceError, UnsupportedSyntaxError
 from .lower_loops import Loops, words
 from .lower_names import writes_into
@@ -79,7 +79,7 @@ class Lowerer(Loops, Values):
         fence.check(node, self.resolver)
         params = []
         statics = static_args.of(self.fn)
-        stored = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+        stored = {n.id for n in syntax.walk(node) if isinstance(n, ast.Name)
                   and not isinstance(n.ctx, ast.Load)}
         for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs:
             v = self.var(a.arg, a)
@@ -293,7 +293,7 @@ class Lowerer(Loops, Values):
                 self.env[key] = ir.Const(True)
                 return True
             if isinstance(s, ast.If) and (
-                    any(isinstance(n, ast.Return) for n in ast.walk(s))
+                    any(isinstance(n, ast.Return) for n in syntax.walk(s))
                     or desugar.contains([s], (ast.Break, ast.Continue))):
                 return self.if_stmt(s, list(stmts[i + 1:]) + list(cont))
             self.later.append(list(stmts[i + 1:]) + list(cont))

@@ -15,7 +15,7 @@ import ast
 import inspect
 import operator
 
-from . import checkpoint, desugar, ir
+from . import checkpoint, desugar, ir, syntax
 from .lower_values import RET, holds_object
 from .resolve import is_user_function
 from .rules.table import lookup
@@ -103,7 +103,7 @@ class Loops:
         name = s.target.id
         if not any(isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Name)
                    and n.slice.id == name and holds_object(self.held_value(n.value))
-                   for b in s.body for n in ast.walk(b)):
+                   for b in s.body for n in syntax.walk(b)):
             return None
         mark = len(self.out)
         bounds = [self.atom(a, "n") for a in it.args]
@@ -237,7 +237,7 @@ class Loops:
         """Whether code after loop `s` (its `else`, the rest of every enclosing
         block) may read `name`."""
         return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
-                   for stmts in [s.orelse] + self.later for st in stmts for n in ast.walk(st))
+                   for stmts in [s.orelse] + self.later for st in stmts for n in syntax.walk(st))
 
     def finish_loop(self, s, carried, outer_env, body_env):
         keys = {c.key[0] if isinstance(c.key, tuple) else c.key for c in carried}
@@ -327,7 +327,7 @@ def _structural(node) -> bool:
     if isinstance(node, ast.Subscript):
         return _structural(node.value) and all(
             isinstance(n, (ast.Constant, ast.Slice, ast.UnaryOp, ast.USub, ast.expr_context))
-            for n in ast.walk(node.slice))
+            for n in syntax.walk(node.slice))
     if isinstance(node, ast.Attribute):
         return _structural(node.value)
     return isinstance(node, ast.Name)
@@ -400,7 +400,7 @@ def assigned_names(stmts) -> list[str]:
     of `x`, `acc`)."""
     names = []
     for s in stmts:
-        for n in ast.walk(s):
+        for n in syntax.walk(s):
             hit = None
             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
                 hit = n.id

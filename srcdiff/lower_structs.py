@@ -13,7 +13,7 @@ import dataclasses
 import inspect
 import operator
 
-from . import ir
+from . import ir, syntax
 from .structs import DictVal, TupleVal, Undefined, holds
 
 PACK_LIST = ("pack", "list")
@@ -186,12 +186,12 @@ class StructValues:
         names bound to constants (ints, bools, strings, None) and literals; else None."""
         allowed = (ast.Compare, ast.BoolOp, ast.UnaryOp, ast.BinOp, ast.Constant, ast.Name,
                    ast.cmpop, ast.boolop, ast.unaryop, ast.operator, ast.expr_context)
-        if not all(isinstance(n, allowed) for n in ast.walk(node)):
+        if not all(isinstance(n, allowed) for n in syntax.walk(node)):
             return None
         if not isinstance(node, (ast.Compare, ast.BoolOp, ast.UnaryOp)):
             return None
         values = {}
-        for n in ast.walk(node):
+        for n in syntax.walk(node):
             if isinstance(n, ast.Name):
                 v = self.env.get(n.id)
                 if not (isinstance(v, ir.Const) and type(v.value) in (int, bool, str, type(None))):

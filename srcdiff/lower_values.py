@@ -17,14 +17,13 @@ whether another name or a list shares the old value.
 from __future__ import annotations
 
 import ast
-import copy
 import dataclasses
 import functools
 import itertools
 import operator
 import types
 
-from . import checkpoint, desugar, fence, inlining, ir, static_args
+from . import checkpoint, desugar, fence, inlining, ir, static_args, syntax
 from .ops import BINOPS, UNOPS
 from .lower_names import Names, listed, shown
 from .lower_structs import PACK_LIST, Records, StructValues, method_of
@@ -149,11 +148,11 @@ class Values(Names, StructValues, Records):
 
     def opaque(self, node, nondiff=False) -> ir.Opaque:
         """Keep `node` as written, with local names replaced by their SSA values."""
-        node = copy.deepcopy(node)
+        node = syntax.copy(node)
         uses: dict[str, ir.Var] = {}
-        bound = {t.id for n in ast.walk(node) if isinstance(n, ast.comprehension)
-                 for t in ast.walk(n.target) if isinstance(t, ast.Name)}
-        bound |= {p.arg for n in ast.walk(node) if isinstance(n, ast.Lambda)
+        bound = {t.id for n in syntax.walk(node) if isinstance(n, ast.comprehension)
+                 for t in syntax.walk(n.target) if isinstance(t, ast.Name)}
+        bound |= {p.arg for n in syntax.walk(node) if isinstance(n, ast.Lambda)
                   for p in n.args.posonlyargs + n.args.args + n.args.kwonlyargs}
         lowerer = self
 
@@ -314,9 +313,9 @@ class Values(Names, StructValues, Records):
                     [(vars(base.obj), node.attr, vars(base.obj)[node.attr])] if own
                     else method_guards(base.obj, node.attr))
                 return FuncRef(got, ir.Opaque(ast.copy_location(ast.Attribute(
-                    copy.deepcopy(base.opaque.node), node.attr, ast.Load()), node), {}))
+                    syntax.copy(base.opaque.node), node.attr, ast.Load()), node), {}))
             read = ir.Opaque(ast.copy_location(ast.Attribute(
-                copy.deepcopy(base.opaque.node), node.attr, ast.Load()), node),
+                syntax.copy(base.opaque.node), node.attr, ast.Load()), node),
                 dict(base.opaque.uses))
             return self.objects(got, read) or read
         base = self.pack(base, node.value)
@@ -371,7 +370,7 @@ class Values(Names, StructValues, Records):
         self.resolver.guards.append((view, len(seq), MISSING))
         items = []
         for i, v in enumerate(seq):
-            at = ast.Subscript(copy.deepcopy(read.node), ast.Constant(i), ast.Load())
+            at = ast.Subscript(syntax.copy(read.node), ast.Constant(i), ast.Load())
             items.append(ObjRef(v, ir.Opaque(at, dict(read.uses))) if static_args.is_object(
                 v) else self.static_value(v, at))  # (a function: inlined where called)
         return TupleVal(items)
@@ -544,7 +543,7 @@ class Values(Names, StructValues, Records):
         n = next(self.keys)
         items, order = f"__sorted{n}", f"__order{n}"
         key = next((k.value for k in node.keywords if k.arg == "key"), None)
-        free = {m.id for m in ast.walk(key) if isinstance(m, ast.Name)} if key else set()
+        free = {m.id for m in syntax.walk(key) if isinstance(m, ast.Name)} if key else set()
         pos = next(p for p in ("i", "j", "_i", "__i") if p not in free)  # (the key's own)
         self.env[items] = self.atom(node.args[0], "items")
         item = ast.Subscript(ast.Name(items, ast.Load()), ast.Name(pos, ast.Load()), ast.Load())
@@ -705,7 +704,7 @@ class Values(Names, StructValues, Records):
         """Each of `exprs` lowered once per row bound to the comprehension's target
         (whose names are its own: restored after)."""
         target = node.generators[0].target
-        names = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+        names = {n.id for n in syntax.walk(target) if isinstance(n, ast.Name)}
         saved = {k: self.env[k] for k in names if k in self.env}
         out: list[list] = [[] for _ in exprs]
         for row in rows:
@@ -808,10 +807,10 @@ def _metadata_only(node, uses) -> bool:
     whatever it computes."""
     if not uses:
         return False
-    meta = {id(n.value) for n in ast.walk(node) if isinstance(n, ast.Attribute)
+    meta = {id(n.value) for n in syntax.walk(node) if isinstance(n, ast.Attribute)
             and isinstance(n.value, ast.Name) and getattr(
                 lookup(("attr", n.attr)), "zero", False)}
-    return all(id(n) in meta for n in ast.walk(node)
+    return all(id(n) in meta for n in syntax.walk(node)
                if isinstance(n, ast.Name) and n.id in uses)
 
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 import ast
 import copy
 
+from . import syntax
+
 
 RESULT = "__nonlocal"  # the value the call itself gives
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -78,7 +80,7 @@ def problem(fnode) -> tuple | None:
                     f"that defines {name}", d, "")
         body = d.body[1:] if _docstring(d.body) else d.body
         opening = len([s for s in body if isinstance(s, ast.Nonlocal)])
-        for n in ast.walk(d):
+        for n in syntax.walk(d):
             if isinstance(n, ast.Nonlocal) and not any(n is s for s in body[:opening]):
                 return ("a nonlocal declaration after other statements", n,
                         "declare the names at the top of the def")
@@ -93,7 +95,7 @@ def problem(fnode) -> tuple | None:
         called = {id(c.func) for s in stmts for n in _own(s) if isinstance(n, ast.stmt) and (
             c := _call_of(n, name)) is not None}
         for s in stmts:
-            for n in ast.walk(s):
+            for n in syntax.walk(s):
                 if isinstance(n, ast.Name) and n.id == name and id(n) not in called:
                     return (f"{name}, which rebinds nonlocal names, used here other than "
                             f"called as a statement ({name}(...)) or assigned (y = "
@@ -119,7 +121,7 @@ def rewrite(stmts: list) -> list:
 
 
 def _returning(d: ast.FunctionDef, names: list) -> ast.FunctionDef:
-    d = copy.deepcopy(d)
+    d = syntax.copy(d)
 
     def packed(value, at):
         loc = dict(lineno=at.lineno, col_offset=at.col_offset, end_lineno=at.end_lineno,
@@ -128,7 +130,7 @@ def _returning(d: ast.FunctionDef, names: list) -> ast.FunctionDef:
         return ast.Tuple([first] + [ast.Name(n, ast.Load(), **loc) for n in names],
                          ast.Load(), **loc)
 
-    for n in ast.walk(d):
+    for n in syntax.walk(d):
         if isinstance(n, ast.Return):
             n.value = packed(n.value, n)
     d.body = [s for s in d.body if not isinstance(s, ast.Nonlocal)]

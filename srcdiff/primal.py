@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 
-from . import exprs, ir, provenance
+from . import exprs, ir, provenance, syntax
 from .exprs import assign, name, pv
 from .rules.table import lookup
 
@@ -40,7 +40,7 @@ def statement(s: ir.Assign) -> ast.stmt:
             out.keep_call = True  # see emit.tidy: never dropped as a dead store
             out.pure_check = rule is not None  # (kept only for where it raises)
     elif isinstance(s.expr, ir.Opaque) and any(
-            isinstance(n, ast.Call) for n in ast.walk(s.expr.node)):
+            isinstance(n, ast.Call) for n in syntax.walk(s.expr.node)):
         out.keep_call = True  # a condition kept as written may raise: `math.log(i) < 0.5`
         out.pure_check = True
         out.test_only = True  # (it may still move into the `if` reading it: emit.tidy)

@@ -23,6 +23,8 @@ import os
 import re
 import tokenize
 
+from . import syntax
+
 PRIMAL, ADJOINT = "primal", "adjoint"
 _WIDTH = 99  # a comment line stays under 100 characters
 _MAPS: dict[str, dict[int, tuple[str, int]]] = {}  # compiled file name -> its source map
@@ -36,7 +38,7 @@ def tag(out: list, start: int, loc, sweep: str) -> None:
     for st in out[start:]:
         if getattr(st, "srcdiff_prov", None) is None:
             value = getattr(st, "value", None)
-            found = next((n.srcdiff_prov for n in ast.walk(value)
+            found = next((n.srcdiff_prov for n in syntax.walk(value)
                           if getattr(n, "srcdiff_prov", None) is not None), None) if (
                 isinstance(value, ast.AST) and isinstance(st, (ast.Assign, ast.AugAssign))
             ) else None
@@ -102,15 +104,15 @@ def tag_initial(st: ast.stmt, loop_loc, key: str) -> None:
     tree = _parsed(loop_loc.filename)[0]
     if tree is None:
         return
-    scope = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.Lambda))
+    scope = [n for n in syntax.walk(tree) if isinstance(n, (ast.FunctionDef, ast.Lambda))
              and n.lineno <= loop_loc.lineno <= (n.end_lineno or n.lineno)]
     if not scope:
         return
     home = max(scope, key=lambda n: n.lineno)
-    stores = sorted(n.lineno for n in ast.walk(home) if isinstance(n, ast.Name)
+    stores = sorted(n.lineno for n in syntax.walk(home) if isinstance(n, ast.Name)
                     and n.id == key and isinstance(n.ctx, ast.Store)
                     and n.lineno < loop_loc.lineno)
-    level = [n for n in ast.walk(home) if isinstance(n, (ast.Assign, ast.AugAssign))
+    level = [n for n in syntax.walk(home) if isinstance(n, (ast.Assign, ast.AugAssign))
              and n.lineno < loop_loc.lineno and n.col_offset <= loop_loc.col_offset
              and any(isinstance(t, ast.Name) and t.id == key for t in (
                  n.targets if isinstance(n, ast.Assign) else [n.target]))]
@@ -135,7 +137,7 @@ def _parsed(filename: str) -> tuple:
     except (SyntaxError, ValueError):
         tree = None
     spans: dict[int, tuple[int, int]] = {}
-    for n in ast.walk(tree) if tree is not None else ():  # outer statements first: inner
+    for n in syntax.walk(tree) if tree is not None else ():  # outer statements first: inner
         if isinstance(n, ast.stmt):  # ones overwrite them
             last = n.end_lineno or n.lineno
             inner = [b.lineno for f in ("body", "orelse", "finalbody", "handlers")
@@ -238,7 +240,7 @@ def _plan(pairs: list, lines: list[str], home) -> tuple[dict, dict, dict]:
 def retag(tree, tags: dict) -> None:
     """Tag the statements of `tree` (parsed from a text `annotate` wrote) again from
     its `tags`, so the tree can be changed, printed and annotated again."""
-    for n in ast.walk(tree):
+    for n in syntax.walk(tree):
         if isinstance(n, ast.stmt) and n.lineno in tags:
             n.srcdiff_prov = tags[n.lineno]
 

@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from . import checkpoint, exprs, ir, primal, provenance, shapes, spread
+from . import checkpoint, exprs, ir, primal, provenance, shapes, spread, syntax
 from .activity import diff_args, rule_of
 from .adjoints import Adjoints
 from .coalesce import Groups
@@ -174,7 +174,7 @@ class Reverse(Adjoints):
                 t = exprs.simplify(ast.BinOp(merged[a.id][1], ast.Add(), t))
             merged[a.id] = (a, t)
         templates = [t for _, t in merged.values()] + [t for _, _, t in scatters]
-        uses = sum(1 for t in templates for n in ast.walk(t) if _is_g(n))
+        uses = sum(1 for t in templates for n in syntax.walk(t) if _is_g(n))
         passes_through = any(_is_g(t) for _, t in merged.values())  # g itself goes on
         g = self.value(v, out, uses + passes_through)
         self.state.pop(v.id, None)

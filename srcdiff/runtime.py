@@ -13,6 +13,8 @@ import types
 
 import numpy as np
 
+from . import syntax
+
 HELPERS: dict[str, str] = {}
 
 
@@ -422,7 +424,7 @@ def is_written_helper(name: str, obj) -> bool:
             tree = ast.parse(textwrap.dedent(inspect.getsource(obj)))
         except (OSError, TypeError, SyntaxError):
             return False
-        for n in ast.walk(tree):
+        for n in syntax.walk(tree):
             if isinstance(n, ast.Name) and obj.__globals__.get(n.id) is np:
                 n.id = "np"
         _WRITTEN[key] = ast.dump(tree.body[0]) == ast.dump(ast.parse(HELPERS[name]).body[0])
@@ -438,7 +440,7 @@ def helper_defs(used: set[str], np_name: str) -> list[ast.stmt]:
     for key in HELPERS:  # in the order they are defined here
         if key in used:
             tree = ast.parse(HELPERS[key])
-            for n in ast.walk(tree):
+            for n in syntax.walk(tree):
                 if isinstance(n, ast.Name) and n.id == "np":
                     n.id = np_name
             out.extend(tree.body)
@@ -449,7 +451,7 @@ def drop_unused_helpers(body: list) -> list:
     """`body` without the helper definitions nothing else in it calls."""
     defs = [s for s in body if isinstance(s, ast.FunctionDef) and s.name in HELPERS]
     rest = [s for s in body if not any(s is d for d in defs)]
-    called = {n.id for s in rest for n in ast.walk(s) if isinstance(n, ast.Name)}
+    called = {n.id for s in rest for n in syntax.walk(s) if isinstance(n, ast.Name)}
     needed = _with_dependencies(called & set(HELPERS))
     return [s for s in body if not any(s is d for d in defs) or s.name in needed]
 
@@ -463,7 +465,7 @@ def _with_dependencies(used: set[str]) -> set[str]:
             out.add(key)
             continue
         out.add(key)
-        todo += [n.id for n in ast.walk(ast.parse(HELPERS[key]))
+        todo += [n.id for n in syntax.walk(ast.parse(HELPERS[key]))
                  if isinstance(n, ast.Name) and n.id in HELPERS and n.id != key]
     return out
 

@@ -23,7 +23,7 @@ import weakref
 
 import numpy as np
 
-from . import desugar
+from . import desugar, syntax
 from .errors import Loc, NoSourceError, NotDifferentiableError, UnsupportedSyntaxError
 from .rules.table import lookup
 
@@ -345,7 +345,7 @@ def parse_function(fn) -> tuple[ast.FunctionDef | ast.Lambda, str]:
     else:
         node = None
         if tree is not None:
-            for n in ast.walk(tree):
+            for n in syntax.walk(tree):
                 if (isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
                         and n.name == code.co_name):
                     node = n
@@ -353,7 +353,7 @@ def parse_function(fn) -> tuple[ast.FunctionDef | ast.Lambda, str]:
         if node is None:
             raise NoSourceError(f"cannot find the definition of {describe(fn)} in {filename}")
         ast.increment_lineno(tree, start - 1)
-        for n in ast.walk(node):
+        for n in syntax.walk(node):
             if hasattr(n, "col_offset"):
                 n.col_offset += indent
                 if getattr(n, "end_col_offset", None) is not None:
@@ -379,7 +379,7 @@ def _find_lambda(text, start, code, filename):
         tree = None
     found = []
     if tree is not None:
-        for n in ast.walk(tree):
+        for n in syntax.walk(tree):
             if isinstance(n, ast.Lambda) and n.lineno == code.co_firstlineno:
                 if [a.arg for a in n.args.args] == list(code.co_varnames[:code.co_argcount]):
                     found.append(n)

@@ -28,11 +28,10 @@ from __future__ import annotations
 
 import ast
 import builtins
-import copy
 import sys
 import types
 
-from . import runtime
+from . import runtime, syntax
 
 MISSING = object()  # a guard's object for "this name must stay unbound"
 _PREFERRED = {"numpy": ("np", "numpy"), "math": ("math",)}  # as transform.module_names
@@ -91,7 +90,7 @@ class Spelling:
     def node(self, resolver, node: ast.expr) -> ast.expr:
         """A copy of a callee or attribute chain (`np.exp`, `L.dense`) with its root
         name spelled for the root (names the function binds are left as written)."""
-        node = copy.deepcopy(node)
+        node = syntax.copy(node)
         parent, base = None, node
         while isinstance(base, ast.Attribute):
             parent, base = base, base.value
@@ -129,10 +128,10 @@ class Spelling:
         self.locals -= names
         self.own = {n: imp.value for n, imp in imported.items()
                     if isinstance(imp.value, types.ModuleType)}
-        words = {w for n in ast.walk(node) if isinstance(n, (ast.Import, ast.ImportFrom))
+        words = {w for n in syntax.walk(node) if isinstance(n, (ast.Import, ast.ImportFrom))
                  for m in [a.name for a in n.names] + [getattr(n, "module", None) or ""]
                  for w in m.split(".")}
-        read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+        read = {n.id for n in syntax.walk(node) if isinstance(n, ast.Name)}
         self.taken -= {n for n in names | (words - read) if n not in self.globals
                        and n not in self.cells and not hasattr(builtins, n)
                        and not _helper_def(n)}

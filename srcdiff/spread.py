@@ -22,9 +22,8 @@ broadcast in one NumPy operation of code that ran, which would have raised.
 from __future__ import annotations
 
 import ast
-import copy
 
-from . import exprs, shapes
+from . import exprs, shapes, syntax
 
 
 def shape_arg(n, np_name: str):
@@ -145,7 +144,7 @@ def simplify(ctx, tree, adjoints: dict):
             if k:
                 return None
             size = ast.Call(ast.Attribute(exprs.name(np_name), "size", ast.Load()),
-                            [copy.deepcopy(P)], [])
+                            [syntax.copy(P)], [])
             return _times(c, size)
         axes = sorted({a % rank for a in (axis if isinstance(axis, tuple) else (axis,))
                        if -rank <= a < rank})
@@ -154,14 +153,14 @@ def simplify(ctx, tree, adjoints: dict):
             return None
         count = None
         for a in axes:
-            dim = ast.Subscript(ast.Attribute(copy.deepcopy(P), "shape", ast.Load()),
+            dim = ast.Subscript(ast.Attribute(syntax.copy(P), "shape", ast.Load()),
                                 ast.Constant(k + a), ast.Load())
             count = dim if count is None else ast.BinOp(count, ast.Mult(), dim)
         rest = k + len(axes)
         if rest == len(full):
             return _times(c, count)
         inner = shape if k == 0 else shape.value
-        left = ast.Subscript(copy.deepcopy(inner), ast.Slice(ast.Constant(rest), None, None),
+        left = ast.Subscript(syntax.copy(inner), ast.Slice(ast.Constant(rest), None, None),
                              ast.Load())
         return _spread(np_name, _times(c, count), left)
 

@@ -30,7 +30,7 @@ from typing import Any, Sequence
 import astor
 import numpy as np
 
-from . import aliasing, provenance, runtime, spelling, transform, tree_api
+from . import aliasing, provenance, runtime, spelling, syntax, transform, tree_api
 from .errors import SrcDiffError
 from .rules.stop import stop_gradient
 from .source import describe, function_of
@@ -403,7 +403,7 @@ def _submodules(mod: types.ModuleType, name: str, source: str) -> list[str]:
     """The submodules of `mod` (named `name` in `source`) that `source` reads as
     attribute chains (`pkg.utils.SCALE`): a package need not import them itself."""
     out = []
-    for node in ast.walk(ast.parse(source)):
+    for node in syntax.walk(ast.parse(source)):
         chain = []
         while isinstance(node, ast.Attribute):
             chain.insert(0, node.attr)

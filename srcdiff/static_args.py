@@ -18,7 +18,7 @@ import weakref
 
 import numpy as np
 
-from . import arrays, pytree
+from . import arrays, pytree, syntax
 
 _STATICS = weakref.WeakKeyDictionary()  # a copy of f -> {parameter: the function bound}
 _COPIES = weakref.WeakKeyDictionary()  # f -> {((parameter, function), ...): copy}
@@ -74,7 +74,7 @@ def called(node) -> bool:
     a = node.args
     params = {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs}
     return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in params
-               for n in ast.walk(node))
+               for n in syntax.walk(node))
 
 
 def of(f) -> dict:
@@ -134,7 +134,7 @@ def _picks(f) -> set:
     except Exception:  # noqa: BLE001 - no source: the lowering reports it
         return set()
     out = set()
-    for n in ast.walk(node):
+    for n in syntax.walk(node):
         if isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Name) and isinstance(
                 n.value, (ast.Name, ast.Attribute)):
             out.add(n.slice.id)

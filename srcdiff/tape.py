@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import ast
 
-from . import ir
+from . import ir, syntax
 from .exprs import Ref, assign, pv
 from .primal import Primal
 
@@ -29,7 +29,7 @@ def reads(code, role: str = "v") -> set[int]:
     only for their shape)."""
     out = set()
     for stmt in code:
-        for n in ast.walk(stmt):
+        for n in syntax.walk(stmt):
             if isinstance(n, Ref) and n.role == role and isinstance(n.ctx, ast.Load):
                 out.add(n.vid)
     return out

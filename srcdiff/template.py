@@ -13,7 +13,7 @@ import ast
 
 import numpy as np
 
-from . import exprs, ir, runtime, shapes
+from . import exprs, ir, runtime, shapes, syntax
 from .errors import NotDifferentiableError
 from .exprs import G, name, pv
 from .kinds import SCALAR
@@ -160,7 +160,7 @@ class Context:
         return of(tree)
 
     def note_helpers(self, tree) -> None:
-        for n in ast.walk(tree):
+        for n in syntax.walk(tree):
             if isinstance(n, ast.Name) and n.id in runtime.HELPERS:
                 self.helpers.add(n.id)
 

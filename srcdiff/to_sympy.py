@@ -12,14 +12,13 @@ and the caller falls back to finite differences.
 from __future__ import annotations
 
 import ast
-import copy
 import numbers
 from typing import Any, Sequence
 
 import numpy as np
 import sympy as sp
 
-from . import ir
+from . import ir, syntax
 from .rules.stop import stop_gradient
 from .ops import FIELD
 from .rules.symbolic import DoesNotLower, concrete, flat, plain
@@ -202,7 +201,7 @@ class _Lowering:
 
 
 def _eval(node: ast.expr, scope: dict):
-    tree = ast.fix_missing_locations(ast.Expression(copy.deepcopy(node)))
+    tree = ast.fix_missing_locations(ast.Expression(syntax.copy(node)))
     return eval(compile(tree, "<srcdiff check>", "eval"), scope)
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import (activity, aliasing, arrays, checkpoint, coalesce, cse, emit, exprs, foreign,
-               ir, kinds, provenance, pytree, runtime, shapes, static_args)
+               ir, kinds, provenance, pytree, runtime, shapes, static_args, syntax)
 from .coalesce import Groups
 from .adjoints import is_fresh
 from .exprs import Ref, assign, name, pv
@@ -259,7 +259,7 @@ def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Group
     shape_refs(body)  # a shape reference reads the value (or the tape's stand-in of it)
     if su.foreign:  # NumPy arrays made from a Dask or CuPy array's shape: made like it
         foreign.rewrite(body, su.modules["np"])
-    for n in ast.walk(ast.Module(body=body, type_ignores=[])):
+    for n in syntax.walk(ast.Module(body=body, type_ignores=[])):
         if isinstance(n, ast.Name) and n.id in runtime.HELPERS:
             su.ctx.helpers.add(n.id)
     helpers = (foreign.helper_defs if su.foreign else runtime.helper_defs)(
@@ -576,7 +576,7 @@ def _ref_arg(ref: Ref) -> ast.arg:
 
 
 def _names_read(code) -> set[str]:
-    return {n.id for s in code for n in ast.walk(s) if isinstance(n, ast.Name)}
+    return {n.id for s in code for n in syntax.walk(s) if isinstance(n, ast.Name)}
 
 
 def _base_name(fn: ir.Function) -> str:

@@ -18,7 +18,7 @@ import weakref
 
 import numpy as np
 
-from . import emit, guards, provenance, pytree, runtime, static_args, transform, unpack
+from . import emit, guards, provenance, pytree, runtime, static_args, syntax, transform, unpack
 from .errors import NotDifferentiableError, ShapeMismatchError, SrcDiffError, UnsupportedSyntaxError
 from .pytree import DATACLASS, DICT, LEAF, LIST, NAMEDTUPLE, NONE, TUPLE
 from .resolve import is_user_function
@@ -84,7 +84,7 @@ def shaped_at_call(fn) -> bool:
         mine = {names[i] for i, x in enumerate(call.args[:len(names)])
                 if isinstance(x, ast.Name) and x.id in params}  # (where it calls one)
         return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in mine
-                   for n in ast.walk(parse_function(obj)[0]))
+                   for n in syntax.walk(parse_function(obj)[0]))
 
     def rebuilt(n):  # `params = {"w": ..., "b": ...}`: a parameter assigned a container
         return isinstance(n, ast.Assign) and isinstance(unpack._seen_through(n.value), (
@@ -174,7 +174,7 @@ def keyed(fn, wrt) -> transform.Built | None:
     base, _ = base_of(fn)
     node, _ = parse_function(base)
     params = {positional(base)[i] for i in wrt if i < len(positional(base))}
-    for n in ast.walk(node):
+    for n in syntax.walk(node):
         read = n.value if isinstance(n, ast.Subscript) and isinstance(
             n.slice, ast.Constant) and isinstance(n.slice.value, str) else (
             n.func.value if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
@@ -209,7 +209,7 @@ def deferred(fn, wrt, error):
     if static_args.called(node):
         what, built_for = "calls a parameter", "function passed"
     elif any(isinstance(n, (ast.Attribute, ast.Subscript)) and isinstance(n.value, ast.Name)
-             and n.value.id in names for n in ast.walk(node)) or isinstance(
+             and n.value.id in names for n in syntax.walk(node)) or isinstance(
                  error, UnsupportedSyntaxError):
         what, built_for = "reads attributes of a parameter", "container structure"
     else:
@@ -276,7 +276,7 @@ def restructure(built, f, plan, flat: Flat, wrt, single: bool, variant: str,
     func = ast.parse(built.source).body[0]
     provenance.retag(func, built.tags)  # (its comments are written again below)
     cells = dict(zip(built.fn.__code__.co_freevars, built.fn.__closure__ or ()))
-    used = {n.id for n in ast.walk(func) if isinstance(n, ast.Name)}
+    used = {n.id for n in syntax.walk(func) if isinstance(n, ast.Name)}
     namer = _Names(used | set(base.__globals__) | set(dir(builtins)))
     injected: dict = {}
     extra = list(func.args.kwonlyargs[len(node.args.kwonlyargs):])
@@ -425,7 +425,7 @@ def _class_name(obj, base, namer, injected, fallback=None) -> str:
 def _tangents(func, tangent_args, flat: Flat, idx, namer) -> list:
     """jvp: the tangents of a container's leaves arrive as one container, `<name>_dot`."""
     by_flat = dict(zip(flat.wrt(idx), (a.arg for a in tangent_args)))
-    used = {n.id for n in ast.walk(func) if isinstance(n, ast.Name)}
+    used = {n.id for n in syntax.walk(func) if isinstance(n, ast.Name)}
     prologue = []
     for i in idx:
         name, slots = flat.names[i], flat.slots[i]
@@ -453,7 +453,7 @@ def vjp(f, fn, primals, idx):
         _check_result(leaves, out_td, "vjp")
         arrays = tuple(isinstance(x, np.ndarray) for x in leaves)
         base, _ = base_of(fn)
-        taken = {n.id for n in ast.walk(parse_function(base)[0]) if isinstance(n, ast.Name)}
+        taken = {n.id for n in syntax.walk(parse_function(base)[0]) if isinstance(n, ast.Name)}
         ct = _Names(taken | set(base.__globals__)).fresh("ct")
         copy, plan = specialised(fn, flat.trees, ("vdot", ct, out_td, arrays), {ct: out_td})
         ct_values = [pytree.zeros_like(x) for x in leaves]

@@ -28,12 +28,11 @@ from __future__ import annotations
 
 import ast
 import builtins
-import copy
 import inspect
 import itertools
 import operator
 
-from . import pytree
+from . import pytree, syntax
 from .pytree import DATACLASS, DICT, LEAF, LIST, NAMEDTUPLE, NONE, TUPLE, TreeDef
 from .source import unsupported
 
@@ -58,7 +57,7 @@ def rewrite(node, filename: str, trees: dict[str, TreeDef], returns=None,
     module docstring). `returns`: None, ("aux",), ("leaves", out_treedef) or
     ("vdot", ct_name, out_treedef, out_leaf_is_array); `extra_kwonly`: structured
     keyword-only parameters to add (the cotangent)."""
-    node = copy.deepcopy(node)
+    node = syntax.copy(node)
     if isinstance(node, ast.Lambda):  # `lambda x: (x * x, aux)`: the def it stands for
         ret = ast.copy_location(ast.Return(node.body), node.body)
         node = ast.copy_location(ast.FunctionDef("f", node.args, [ret], [], None), node)
@@ -91,7 +90,7 @@ def rewrite(node, filename: str, trees: dict[str, TreeDef], returns=None,
             defaults = dict(zip([a.arg for a in args.kwonlyargs], args.kw_defaults))
             args.kw_defaults = [defaults.get(a.arg) for a in new]
         setattr(args, field, new)
-    for n in ast.walk(node):
+    for n in syntax.walk(node):
         if isinstance(n, ast.Name) and n.id.startswith(_PLACEHOLDER):
             n.id = fl.final[n.id]
     return Plan(node, names)
@@ -117,10 +116,10 @@ class _Returns:
         td = self.how[2] if self.how[0] == "vdot" else self.how[1]  # (the result's tree)
         if td.kind not in (LIST, TUPLE):
             return
-        taken = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+        taken = {n.id for n in syntax.walk(node) if isinstance(n, ast.Name)}
         name = next(f"result{i or ''}" for i in range(len(taken) + 1)
                     if f"result{i or ''}" not in taken)
-        for n in ast.walk(node):
+        for n in syntax.walk(node):
             for field in ("body", "orelse", "finalbody"):
                 stmts = getattr(n, field, None)
                 if not isinstance(stmts, list):
@@ -249,15 +248,15 @@ class _Flatten:
         self.leaf_ids: dict = {}  # (root, path) -> placeholder
         self.hints: dict = {}  # placeholder -> [(strength, hint)]
         self.final: dict = {}
-        self.used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
-        self.used |= {a.arg for a in ast.walk(node) if isinstance(a, ast.arg)}
+        self.used = {n.id for n in syntax.walk(node) if isinstance(n, ast.Name)}
+        self.used |= {a.arg for a in syntax.walk(node) if isinstance(a, ast.arg)}
         self.taken = self.used | set(dir(builtins)) | set(reserved)
         self.bound = _binding_counts(node)
         self.once = _binding_counts(node, loops=False)  # (as written: a loop's once)
         self.per_copy: set = set()  # names bound once in the body of an unrolled loop
         # names bound once to a display of constants (`names = ("bonds", "stocks")`)
         self.displays = {n.targets[0].id: [e.value for e in n.value.elts]
-                         for n in ast.walk(node) if isinstance(n, ast.Assign)
+                         for n in syntax.walk(node) if isinstance(n, ast.Assign)
                          and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)
                          and self.bound.get(n.targets[0].id) == 1
                          and isinstance(n.value, (ast.Tuple, ast.List))
@@ -581,12 +580,12 @@ class _Flatten:
             keys = self.displays[s.iter.id]  # `names = ("W1", "W2")` earlier
         elif (keys := self.static_range(s.iter, env)) is None:
             return None
-        if any(isinstance(n, (ast.Break, ast.Continue)) for n in ast.walk(s)):
+        if any(isinstance(n, (ast.Break, ast.Continue)) for n in syntax.walk(s)):
             return None
         name = s.target.id
         if not any(isinstance(n, ast.Subscript) and any(
-                isinstance(m, ast.Name) and m.id == name for m in ast.walk(n.slice))
-                and self.resolve(n.value, env) is not None for b in s.body for n in ast.walk(b)):
+                isinstance(m, ast.Name) and m.id == name for m in syntax.walk(n.slice))
+                and self.resolve(n.value, env) is not None for b in s.body for n in syntax.walk(b)):
             return None
         return [("keys", k, None) for k in keys]
 
@@ -613,12 +612,12 @@ class _Flatten:
         return None if None in bounds else list(range(*bounds))
 
     def unroll(self, s: ast.For, items, env) -> list:
-        if any(isinstance(n, (ast.Break, ast.Continue)) for n in ast.walk(s)):
+        if any(isinstance(n, (ast.Break, ast.Continue)) for n in syntax.walk(s)):
             raise self.error("break or continue in a loop over a structured parameter "
                              "(srcdiff unrolls it)", s)
         # a name the body assigns once (`layer = params["layers"][i]`) and nothing else
         # does names a part in each copy of the body
-        self.per_copy |= {n.id for b in s.body for n in ast.walk(b) if isinstance(n, ast.Name)
+        self.per_copy |= {n.id for b in s.body for n in syntax.walk(b) if isinstance(n, ast.Name)
                           and isinstance(n.ctx, ast.Store) and self.once.get(n.id) == 1}
         out = []
         for how, k, item in items:
@@ -635,7 +634,7 @@ class _Flatten:
                 for name in _names(target):
                     local.pop(name, None)
                 out += self.bind(target, item, local, s, own=False)
-            out += self.block(copy.deepcopy(s.body), local)
+            out += self.block(syntax.copy(s.body), local)
         return out + self.block(s.orelse, env)
 
     def constant(self, target, value, env, at) -> list:
@@ -673,10 +672,10 @@ class _Flatten:
             else:
                 self.alias(target, item, local)
             if isinstance(outer, ast.DictComp):  # `{k: v * 2 for k, v in params.items()}`
-                copies.append((self.expr(copy.deepcopy(outer.key), local),
-                               self.expr(copy.deepcopy(outer.value), local)))
+                copies.append((self.expr(syntax.copy(outer.key), local),
+                               self.expr(syntax.copy(outer.value), local)))
                 continue
-            copies.append(self.expr(copy.deepcopy(outer.elt), local))
+            copies.append(self.expr(syntax.copy(outer.elt), local))
         if isinstance(outer, ast.DictComp):
             return ast.copy_location(ast.Dict([k for k, _ in copies], [v for _, v in copies]), e)
         if isinstance(outer, ast.ListComp):
@@ -755,7 +754,7 @@ class _Flatten:
             return e.body if e.test.value else e.orelse
         if isinstance(e, (ast.Compare, ast.BinOp, ast.UnaryOp, ast.BoolOp)) and all(
                 isinstance(n, (ast.Constant, ast.operator, ast.cmpop, ast.unaryop,
-                               ast.boolop, ast.expr_context)) or n is e for n in ast.walk(e)):
+                               ast.boolop, ast.expr_context)) or n is e for n in syntax.walk(e)):
             try:  # a loop copy's index and lengths, now constants: i < len(layers) - 1
                 value = eval(compile(ast.fix_missing_locations(ast.Expression(e)),
                                      "<constant>", "eval"), {"__builtins__": {}})
@@ -808,7 +807,7 @@ _NOCONST = object()
 
 
 def _names(target) -> list[str]:
-    return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
+    return [n.id for n in syntax.walk(target) if isinstance(n, ast.Name)]
 
 
 def _binding_counts(node, loops=True) -> dict[str, int]:
@@ -817,13 +816,13 @@ def _binding_counts(node, loops=True) -> dict[str, int]:
     counts: dict = {}
     for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs:
         counts[a.arg] = counts.get(a.arg, 0) + 1
-    for n in ast.walk(node):
+    for n in syntax.walk(node):
         if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
             counts[n.id] = counts.get(n.id, 0) + 1
-    for n in ast.walk(node) if loops else ():
+    for n in syntax.walk(node) if loops else ():
         if isinstance(n, (ast.For, ast.While, ast.comprehension)):
             body = n.body if not isinstance(n, ast.comprehension) else []
-            for m in ast.walk(ast.Module(body=list(body), type_ignores=[])):
+            for m in syntax.walk(ast.Module(body=list(body), type_ignores=[])):
                 if isinstance(m, ast.Name) and isinstance(m.ctx, ast.Store):
                     counts[m.id] = counts.get(m.id, 0) + 1  # a loop binds it again
     return counts

@@ -23,6 +23,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from .. import syntax
 from ..errors import NotDifferentiableError, SrcDiffError
 from ..ir import Const
 
@@ -137,7 +138,7 @@ class Rule:
             return None
         if text not in self.parsed:
             self.parsed[text] = ast.parse(text, mode="eval").body
-        return copy.deepcopy(self.parsed[text])
+        return syntax.copy(self.parsed[text])
 
 
     def joint_template(self, bound: dict) -> ast.expr:
@@ -367,7 +368,7 @@ def _docstring_signature(fn):
 
 def _rename(text: str, names: dict) -> str:
     tree = ast.parse(text, mode="eval")
-    for node in ast.walk(tree):
+    for node in syntax.walk(tree):
         if isinstance(node, ast.Name) and node.id in names:
             node.id = names[node.id]
     return ast.unparse(tree)
@@ -375,7 +376,7 @@ def _rename(text: str, names: dict) -> str:
 
 def _g_to_t(text: str) -> str:
     tree = ast.parse(text, mode="eval")
-    for node in ast.walk(tree):
+    for node in syntax.walk(tree):
         if isinstance(node, ast.Name) and node.id == "g":
             node.id = "t"
     return ast.unparse(tree)
