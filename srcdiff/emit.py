@@ -14,7 +14,7 @@ import linecache
 import types
 import warnings
 import weakref
-from collections import Counter
+from collections import Counter, deque
 
 import astor
 
@@ -121,32 +121,50 @@ def rename(func: ast.FunctionDef, vars_by_id: dict, primal: Groups, params: list
     return Sub().visit(func)
 
 
-def _counts(tree, ctx, aug: int) -> dict[str, int]:
-    """How often each name occurs in context `ctx`; an augmented assignment's target
-    counts `aug` (it stores, and reads nothing tidy could fold)."""
-    counts: dict[str, int] = {}
+def _name_counts(tree) -> tuple[dict[str, int], dict[str, int]]:
+    """How often each name is read and stored in `tree` (one walk for both); an
+    augmented assignment's target counts as a store only (it reads nothing tidy
+    could fold)."""
+    loads: dict[str, int] = {}
+    stores: dict[str, int] = {}
     for n in syntax.walk(tree):
-        if isinstance(n, ast.Name) and isinstance(n.ctx, ctx):
-            counts[n.id] = counts.get(n.id, 0) + 1
+        if isinstance(n, ast.Name):
+            counts = loads if isinstance(n.ctx, ast.Load) else stores if isinstance(
+                n.ctx, ast.Store) else None
+            if counts is not None:
+                counts[n.id] = counts.get(n.id, 0) + 1
         elif isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name):
-            counts[n.target.id] = counts.get(n.target.id, 0) + aug
-    return counts
+            stores[n.target.id] = stores.get(n.target.id, 0) + 1
+    return loads, stores
 
 
 def _loads(tree) -> dict[str, int]:
-    return _counts(tree, ast.Load, 0)
+    return _name_counts(tree)[0]
 
 
 def _stores(tree) -> dict[str, int]:
-    return _counts(tree, ast.Store, 1)
+    return _name_counts(tree)[1]
+
+
+_BLOCK_OWNERS = (ast.stmt, ast.excepthandler, ast.match_case)
+_BLOCK_FIELDS = {"body", "orelse", "handlers", "finalbody", "cases"}
 
 
 def _blocks(tree):
-    for n in syntax.walk(tree):
-        for field in ("body", "orelse"):
+    """(owner, field, block) for every statement list under `tree`, in the order
+    `ast.walk` reaches their owners (breadth first over statements only: blocks
+    live in statements, handlers and match cases, never in expressions)."""
+    todo = deque((tree,))
+    while todo:
+        n = todo.popleft()
+        for field in n._fields:
+            if field not in _BLOCK_FIELDS:
+                continue
             block = getattr(n, field, None)
-            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
-                yield n, field, block
+            if block.__class__ is list and block:
+                if field in ("body", "orelse") and isinstance(block[0], ast.stmt):
+                    yield n, field, block
+                todo.extend(x for x in block if isinstance(x, _BLOCK_OWNERS))
 
 
 def drop_passing_checks(func: ast.FunctionDef, namespace: dict) -> None:
@@ -274,8 +292,7 @@ def _inline_temps(func, temps, simplify=exprs.simplify) -> bool:
     when every write has its own single reader this way (`_foldable`), so each
     read is the one its write reaches. One pass over the tree (moving an
     expression changes no other name's counts)."""
-    loads = _loads(func)
-    stores = _stores(func)
+    loads, stores = _name_counts(func)
     facts = _Facts()
     sites: dict[str, list] = {}
     for _parent, _field, block in list(_blocks(func)):
@@ -395,7 +412,7 @@ def _cancel_negations(func, simplify=exprs.simplify) -> bool:
             s.value.op, ast.USub) and isinstance(s.value.operand, ast.Name)]
     if not candidates:
         return False
-    loads, stores = _loads(func), _stores(func)
+    loads, stores = _name_counts(func)
     mutated = set()
     for n in syntax.walk(func):
         if isinstance(n, ast.stmt):

@@ -101,11 +101,8 @@ def tag_initial(st: ast.stmt, loop_loc, key: str) -> None:
     nested deeper comes after it. Else the loop's tag (given later) stays."""
     if loop_loc is None or not key:
         return
-    tree = _parsed(loop_loc.filename)[0]
-    if tree is None:
-        return
-    scope = [n for n in syntax.walk(tree) if isinstance(n, (ast.FunctionDef, ast.Lambda))
-             and n.lineno <= loop_loc.lineno <= (n.end_lineno or n.lineno)]
+    scope = [n for n in _parsed(loop_loc.filename)[2]
+             if n.lineno <= loop_loc.lineno <= (n.end_lineno or n.lineno)]
     if not scope:
         return
     home = max(scope, key=lambda n: n.lineno)
@@ -122,31 +119,35 @@ def tag_initial(st: ast.stmt, loop_loc, key: str) -> None:
             st.srcdiff_prov = (loop_loc.filename, best, PRIMAL)
 
 
-_PARSED: dict[str, tuple] = {}  # file -> (its lines as linecache holds them, tree, spans)
+_PARSED: dict[str, tuple] = {}  # file -> (its lines as linecache holds, tree, spans, scopes)
 
 
 def _parsed(filename: str) -> tuple:
     """(tree or None, line -> (first, last line) of the innermost statement holding
-    it) of a file, parsed once per text linecache holds for it."""
+    it, its functions and lambdas) of a file, parsed once per text linecache holds
+    for it."""
     lines = linecache.getlines(filename)
     hit = _PARSED.get(filename)
     if hit is not None and hit[0] is lines:
-        return hit[1], hit[2]
+        return hit[1:]
     try:
         tree = ast.parse("".join(lines))
     except (SyntaxError, ValueError):
         tree = None
     spans: dict[int, tuple[int, int]] = {}
+    scopes = []
     for n in syntax.walk(tree) if tree is not None else ():  # outer statements first: inner
-        if isinstance(n, ast.stmt):  # ones overwrite them
+        if isinstance(n, (ast.FunctionDef, ast.Lambda)):  # ones overwrite them
+            scopes.append(n)
+        if isinstance(n, ast.stmt):
             last = n.end_lineno or n.lineno
             inner = [b.lineno for f in ("body", "orelse", "finalbody", "handlers")
                      for b in getattr(n, f, None) or [] if hasattr(b, "lineno")]
             head_end = min([last] + [b - 1 for b in inner if b > n.lineno])
             for ln in range(n.lineno, head_end + 1):
                 spans[ln] = (n.lineno, head_end)
-    _PARSED[filename] = (lines, tree, spans)
-    return tree, spans
+    _PARSED[filename] = (lines, tree, spans, scopes)
+    return tree, spans, scopes
 
 
 # ----- codegen -----
