@@ -162,6 +162,23 @@ def summed(obj, call: ast.Call) -> bool:
             and isinstance(call.args[0], (ast.GeneratorExp, ast.ListComp)))
 
 
+def summed_display(obj, call: ast.Call) -> bool:
+    """Whether `call` (of `obj`) is `sum([a, b, c][, start])` of a list or tuple
+    display, which `display_sum` unrolls."""
+    return (obj is sum and 1 <= len(call.args) <= 2 and not call.keywords
+            and isinstance(call.args[0], (ast.List, ast.Tuple))
+            and not any(isinstance(e, ast.Starred) for e in call.args[0].elts))
+
+
+def display_sum(call: ast.Call) -> ast.expr:
+    """`sum([a, b, c], start)` -> `start + a + b + c`, the additions `sum` makes, in
+    its order: each item's cotangent is the sum's own, with no list built."""
+    total = call.args[1] if len(call.args) == 2 else ast.Constant(0)
+    for e in call.args[0].elts:
+        total = ast.copy_location(ast.BinOp(total, ast.Add(), e), call)
+    return ast.copy_location(total, call)
+
+
 def sum_loop(call: ast.Call) -> tuple[list, set]:
     """`sum(e for i in it if c[, start])` -> (`__acc = start; for i in it: if c:
     __acc = __acc + e`, the names the loop binds). The caller lowers the loop and

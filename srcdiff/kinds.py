@@ -342,15 +342,20 @@ class Kinds:
                     if self.same_shape(p.then, p.orelse):
                         self.union(p.then.id, p.var.id)
                     sa, sb = self.shape(p.then), self.shape(p.orelse)
+                    sa = sb if self._unassigned(p.then) else sa
+                    sb = sa if self._unassigned(p.orelse) else sb
                     if sa == sb:
                         self.set_shape(p.var.id, sa)
             elif isinstance(s, ir.Loop):
                 self._loop(s)
 
     def _unassigned(self, a) -> bool:
-        """Whether `a` is a loop-carried value that starts as None (lower.py carries a
-        name assigned only inside the loop that way)."""
-        return isinstance(a, ir.Var) and a.id in self._nones
+        """Whether `a` is None standing for a name not yet assigned: a loop-carried
+        value that starts as None (lower.py carries a name assigned only inside the
+        loop that way) or the None side of a phi of a name one branch assigns
+        (read only where it is bound: a read elsewhere raises, as in Python)."""
+        return (isinstance(a, ir.Var) and a.id in self._nones
+                or isinstance(a, ir.Const) and a.value is None)
 
     def _loop(self, s: ir.Loop) -> None:
         """Assume each carried value keeps its initial kind and shape; keep what

@@ -497,12 +497,28 @@ class Lowerer(Loops, Values):
             if name == RET and not (tdone and edone):
                 continue
             self.env[name] = self.join(name, a, b, s, outs, broke)
-        for name in set(tenv) ^ set(eenv):
-            if name not in before and name != RET:
-                self.env[name] = Undefined(f"{words(name)} is assigned in only one branch of "
-                                           "an if")
+        for name in [n for n in tenv if n not in eenv] + [n for n in eenv if n not in tenv]:
+            if name in before or name == RET or not isinstance(name, str):
+                continue  # (a read checked on one path only, ("bound", id), is not after)
+            self.env[name] = self.one_branch(name, tenv.get(name), eenv.get(name), s, outs,
+                                             tdone or edone)
         self.emit(ir.If(cond, tb, eb, outs, self.loc(s)))
         return tdone and edone
+
+    def one_branch(self, name, a, b, s, outs, returned: bool):
+        """A name only one branch assigns (`if verbose: log = f(x)`) is that value or
+        unbound after the if, as in Python: a phi with None for the other branch,
+        checked where it is read (UnboundLocalError, as Python raises). A structure,
+        a function, or a name the branch that goes on never assigns stays an error."""
+        value = a if b is None else b
+        if returned or not isinstance(value, (ir.Var, ir.Const)) or not any(
+                isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+                for stmts in self.later for st in stmts for n in syntax.walk(st)):
+            return Undefined(f"{words(name)} is assigned in only one branch of an if")
+        none = ir.Const(None)
+        v = self.join(name, none if a is None else a, none if b is None else b, s, outs)
+        self.unbound[v.id] = None
+        return v
 
     def raising_if(self, cond, s, branches) -> bool:
         """An if with a branch that raises: only the other goes on, so its code runs

@@ -459,6 +459,8 @@ class Values(Names, StructValues, Records):
             return items  # `tuple(s * 2 for s in state)` of a tuple built here: a tuple
         if found and desugar.summed(obj, node):
             return self.comprehension_sum(node)
+        if found and desugar.summed_display(obj, node):
+            return self.value(desugar.display_sum(node), hint)
         if found and obj is map and len(node.args) >= 2 and not node.keywords:
             return self.mapped(node, hint)
         if found and obj in (max, min) and len(node.args) == 1 and not node.keywords:
