@@ -244,6 +244,12 @@ def _check(block, active) -> None:
                     f"from a differentiated value inside the function: build the {name} "
                     "outside and pass it in (its attributes are then constants), or pass "
                     "the numbers it holds as parameters", s.loc)
+            if isinstance(e.fn, tuple) and e.fn[0] == "helper":
+                raise NotDifferentiableError(
+                    f"{name} is srcdiff's own code for the derivative of a NumPy function "
+                    "(np.cumprod, np.interp, a least-squares or SVD solve...), which it does "
+                    "not differentiate again: a second derivative through that function is "
+                    "not supported (its first derivative is)", s.loc)
             raise NotDifferentiableError(
                 f"{name} has no derivative rule and no Python source srcdiff can transform; "
                 + how_to_register(name if not name.startswith(".") else "fn",

@@ -22,8 +22,8 @@ from typing import Any, Callable, Sequence, Union
 import numpy as np
 
 from . import checkpoint as _checkpoint
-from . import (arrays, foreign, guards, higher, notebook, provenance, pytree, shapes, transform,
-               tree_api)
+from . import (arrays, foreign, guards, higher, notebook, provenance, pytree, shapes,
+               static_args, transform, tree_api)
 from .dispatch import NO, dispatcher
 from .errors import (
     NonNumericOutputError,
@@ -746,12 +746,20 @@ def hessian(f: Callable, wrt: Wrt = 0, *, checkpoint=None):
         except SrcDiffError as e:  # p["w"] of a container: built for its structure at a call
             jac, error = None, e
 
+    bound: dict = {}  # f's copy binding the functions passed -> its hessian
+
     def hess(*args, **kwargs):
         values = (jac or Jacobian(fn)).bind(args, kwargs)  # f's parameters and defaults
         check_arguments(fn, values, idx)
         check_scalar(guards.primal(fn, values))
         if tree_api.structured(values, idx):  # a container: a block per pair of leaves
             return _hessian_of_container(fn, idx[0], values)
+        copy = static_args.specialised(fn, values, idx, transform.REWRITES)
+        if copy is not fn:  # `loss(w)` of a function passed: f's code with it bound
+            if copy not in bound:
+                bound.clear()  # (one function at a time is kept, as a call holds it)
+                bound[copy] = hessian(copy, idx[0], checkpoint=checkpoint)
+            return bound[copy](*values)
         if error is not None:
             raise error
         if products is not None:
@@ -759,7 +767,10 @@ def hessian(f: Callable, wrt: Wrt = 0, *, checkpoint=None):
         return jac(*values)
 
     hess.primal = f
-    hess.source = products.source if products is not None else g.source
+    try:
+        hess.source = products.source if products is not None else g.source
+    except SrcDiffError:  # (its gradient is built for the functions a call passes)
+        hess.source = "# built at the first call, for the functions passed\n"
     return hess
 
 
