@@ -26,6 +26,7 @@ from .rules.table import lookup
 from .runtime import is_written_helper
 from .source import unsupported
 from .spelling import MISSING, Spelling
+from .structs import FuncVal
 HELPER_FILE = "<srcdiff: helpers>"  # where srcdiff's generated runtime helpers live
 
 
@@ -205,9 +206,16 @@ class Resolver:
         return False, None
 
     def user_call(self, node, env=()) -> bool:
-        """Whether `node` calls one of the user's own functions (by name)."""
-        return (isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute))
-                and is_user_function(self.callee(node.func, env)[1]))
+        """Whether `node` calls one of the user's own functions (by name), or a
+        function the function defines (`f = lambda x: ...`, a nested def), which
+        is inlined where called: `if f(c) < f(d):` lowers both calls (kept as
+        written, the test would spell the lambda out: `(lambda x: ...)(c)`)."""
+        if not (isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute))):
+            return False
+        if isinstance(node.func, ast.Name) and isinstance(env, dict) and isinstance(
+                env.get(node.func.id), FuncVal):
+            return True
+        return is_user_function(self.callee(node.func, env)[1])
 
     def outer(self, node: ast.Name):
         """The value of a name the function reads but does not bind: a closure

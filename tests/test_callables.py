@@ -4,6 +4,7 @@ on to a helper, a tuple of functions, a function picked from a module-level dict
 or by `getattr(np, name)` with a string argument, a dataclass with methods passed
 as the model. Each is inlined or called with its rule, per value, and rebuilt or
 guarded when the value changes. Checked against central differences, both modes."""
+import math
 from dataclasses import dataclass
 from functools import partial
 
@@ -337,3 +338,39 @@ def test_a_global_callable_object_is_inlined(mode):
         assert g(0.8) == pytest.approx(fd(via_global_object, 0.8), rel=1e-6)
     finally:
         POLY = saved
+
+
+def _golden(a, lo=-2.0, hi=3.0, iters=40):
+    f = lambda x: (x - a) ** 2 + math.sin(3 * x)  # noqa: E731
+    gr = (math.sqrt(5) - 1) / 2
+    c, d = hi - gr * (hi - lo), lo + gr * (hi - lo)
+    for _ in range(iters):
+        if f(c) < f(d):
+            hi = d
+        else:
+            lo = c
+        c, d = hi - gr * (hi - lo), lo + gr * (hi - lo)
+    return f(0.5 * (lo + hi))
+
+
+def test_a_lambda_called_in_a_test_is_inlined_there():
+    """`if f(c) < f(d):` with `f` a lambda of the function: the calls are lowered
+    like any helper's, so the gradient reads `(c - a) ** 2 + ...` where it spelled
+    `(lambda x: ...)(c)`, and its hessian (which lowers that code again, and
+    refused a lambda there) works. The search's bracket does not depend on a
+    smoothly, so d/da of (m - a)^2 + sin(3m) at the found m is -2(m - a)."""
+    a = 0.4
+    g = srcdiff.grad(_golden)
+    lo, hi = -2.0, 3.0  # the bracket the search ends with, recomputed by hand
+    gr = (math.sqrt(5) - 1) / 2
+    c, d = hi - gr * (hi - lo), lo + gr * (hi - lo)
+    for _ in range(40):
+        if (c - a) ** 2 + math.sin(3 * c) < (d - a) ** 2 + math.sin(3 * d):
+            hi = d
+        else:
+            lo = c
+        c, d = hi - gr * (hi - lo), lo + gr * (hi - lo)
+    m = 0.5 * (lo + hi)
+    assert g(a) == pytest.approx(-2 * (m - a), rel=1e-12)
+    assert not any("lambda" in ln for ln in code(g.source).splitlines()), g.source
+    assert srcdiff.hessian(_golden)(a) == pytest.approx(2.0, rel=1e-12)
