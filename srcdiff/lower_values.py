@@ -413,9 +413,9 @@ class Values(Names, StructValues, Records):
         if isinstance(node.func, ast.Attribute) and holds_object(self.held_value(
                 node.func.value)):
             target = self.value(node.func, "t")  # `self.penalty(w)`, `layers[i].forward(x)`
-        if isinstance(node.func, ast.Subscript) and holds_object(
-                held := self.held_value(node.func)):
-            target = held  # `layers[0](x)`, an object of a list kept item by item
+        if isinstance(node.func, ast.Subscript) and (holds_object(
+                held := self.held_value(node.func)) or isinstance(held, CALLABLES)):
+            target = held  # `layers[0](x)`, `fns[1](x)`: of a sequence kept item by item
         if (cls := getattr(target, "cls", None)) is not None:  # `net(x)`, an object built here
             target = self.method_of(target, "__call__")
             if not isinstance(target, CALLABLES):

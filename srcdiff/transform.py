@@ -339,10 +339,23 @@ def kinds_key(args) -> tuple:
     (static_args.py); other values never: they are read at run time).
     dispatch.py writes inline tests of this key; a key of another form takes the
     general call path there."""
-    return tuple((type(a), shapes.key(a)) if isinstance(a, np.ndarray) or arrays.is_array(a)
-                 else pytree.signature(a) if pytree.is_node(a)
-                 else ("static", static_args.key(a)) if static_args.is_static(a)
-                 else type(a) for a in args)
+    return tuple(map(value_key, args))
+
+
+def value_key(a):
+    """kinds_key's part for one argument. A function is the build's code, so it is
+    keyed as itself wherever it is: an argument, a tuple of them, a leaf of a
+    container (`(np.sin, np.tanh)` was keyed by its leaves' types, and the code
+    built for it ran for `(np.tanh, np.sin)`)."""
+    if isinstance(a, np.ndarray) or arrays.is_array(a):
+        return type(a), shapes.key(a)
+    if pytree.is_node(a):  # (a dataclass model: its class, in the structure; read live)
+        leaves, td = pytree.flatten(a)
+        return td, tuple(("static", v) if static_args.is_function(v) or isinstance(v, str)
+                         else pytree.kind_key(v) for v in leaves)
+    if static_args.is_static(a):
+        return "static", static_args.key(a)
+    return type(a)
 
 
 def build(mode: str, f, wrt: tuple[int, ...], variant: str, args=None, check=None,

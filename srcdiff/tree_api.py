@@ -504,8 +504,7 @@ def jvp(j, primals, tangents):
             raise ShapeMismatchError(f"the tangent of {flat.names[j._idx[i]]!r} does not have "
                                      "its primal's structure")
     out_td = result_tree(fn, primals)
-    key = ("tree", _spec_key(flat.trees), tuple(pytree.kind_key(v) for v in flat.values),
-           out_td)
+    key = ("tree", _spec_key(flat.trees), transform.kinds_key(flat.values), out_td)
     cache = j.__dict__.setdefault("_tree_cache", {})  # per structure of the primals
     built = cache.get(key)
     if built is None:

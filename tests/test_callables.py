@@ -374,3 +374,53 @@ def test_a_lambda_called_in_a_test_is_inlined_there():
     assert g(a) == pytest.approx(-2 * (m - a), rel=1e-12)
     assert not any("lambda" in ln for ln in code(g.source).splitlines()), g.source
     assert srcdiff.hessian(_golden)(a) == pytest.approx(2.0, rel=1e-12)
+
+
+def _indexed_functions(fns, x):
+    return np.sum(fns[0](x) * fns[1](x))
+
+
+def _each_function(fns, x):
+    y = x
+    for fn in fns:
+        y = fn(y)
+    return np.sum(y)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_function_of_a_tuple_passed_called_by_index(mode):
+    """`fns[0](x)` of a tuple of functions passed (a loop over it worked; an index
+    of it was "fns[0] has no derivative rule"): d/dx sum(sin x cos x) = cos 2x."""
+    x = np.array([0.3, -0.5, 1.2])
+    g = srcdiff.grad(_indexed_functions, 1, mode=mode)
+    np.testing.assert_allclose(g((np.sin, np.cos), x), np.cos(2 * x), rtol=1e-13)
+    np.testing.assert_allclose(g((np.sin, np.sin), x), np.sin(2 * x), rtol=1e-13)
+
+
+def test_hessian_through_a_tuple_of_functions_passed():
+    """The hessian lowers the gradient's `fns[0](y)` again: d2/dx2 tanh(sin x)."""
+    x = np.array([0.3, -0.5])
+    t = np.tanh(np.sin(x))
+    want = np.diag(-2 * t * (1 - t * t) * np.cos(x) ** 2 - (1 - t * t) * np.sin(x))
+    got = srcdiff.hessian(_each_function, 1)((np.sin, np.tanh), x)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_tuple_of_other_functions_is_not_given_the_code_built_for_the_first(mode):
+    """The code is built for the functions a tuple holds; a call with the same
+    functions in another order (or others of the same type) ran the first build:
+    (np.sin, np.tanh) then (np.tanh, np.sin) gave the first chain's gradient at
+    the second's point (silently wrong), as did jacobian and the hessian."""
+    x = np.array([0.3, -0.5])
+    A, B, C = (np.sin, np.tanh), (np.tanh, np.sin), (np.sin, np.sin)
+    want = {A: (1 - np.tanh(np.sin(x)) ** 2) * np.cos(x),
+            B: np.cos(np.tanh(x)) * (1 - np.tanh(x) ** 2),
+            C: np.cos(np.sin(x)) * np.cos(x)}
+    g = srcdiff.grad(_each_function, 1, mode=mode)
+    J = srcdiff.jacobian(_each_function, 1, mode=mode)
+    for fns in (A, B, C, A):
+        np.testing.assert_allclose(g(fns, x), want[fns], rtol=1e-13)
+        np.testing.assert_allclose(J(fns, x), want[fns], rtol=1e-13)
+    H = srcdiff.hessian(_each_function, 1)
+    assert not np.allclose(H(A, x), H(B, x))
