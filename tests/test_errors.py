@@ -453,13 +453,26 @@ def missing_return(x):
     y = x * 2  # noqa: F841
 
 
-@pytest.mark.parametrize("fn", [mismatched_tuple, undefined_name, unbound_after_branch,
+@pytest.mark.parametrize("fn", [mismatched_tuple, undefined_name,
                                 bare_return, missing_return, returns_tuple, star_args],
                          ids=lambda f: f.__name__)
 def test_malformed_code_is_a_srcdiff_error(fn):
     """Built and called once: a SrcDiffError (never KeyError, AttributeError, ...)."""
     with pytest.raises(SrcDiffError):
         srcdiff.grad(fn)(1.5)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_name_bound_in_one_branch_behaves_as_in_python(mode):
+    """`if x > 0: y = x` then `return y`: Python returns y where the branch ran and
+    raises UnboundLocalError where it did not; so does the derivative (it was
+    refused, though the primal runs at x = 1.5)."""
+    g = srcdiff.grad(unbound_after_branch, mode=mode)
+    assert g(1.5) == 1.0
+    with pytest.raises(UnboundLocalError):
+        unbound_after_branch(-1.5)
+    with pytest.raises(UnboundLocalError):
+        g(-1.5)
 
 
 def test_errors_all_derive_from_srcdiff_error():
