@@ -87,7 +87,7 @@ class Lowerer(Loops, Values):
             params.append(v)
             self.env[a.arg] = v
             if a.arg in statics and a.arg not in stored:  # a function passed in: its code
-                self.env[a.arg] = self.function_value(statics[a.arg], a.arg)
+                self.env[a.arg] = self.function_value(statics[a.arg], a.arg, a)
         if isinstance(node, ast.Lambda):
             result = self.atom(node.body, "result")
         else:
@@ -102,13 +102,26 @@ class Lowerer(Loops, Values):
         return ir.Function(node.name if isinstance(node, ast.FunctionDef) else "lambda",
                            params, self.out, result, self.loc(node), self.result_leaves)
 
-    def function_value(self, obj, name: str):
+    def function_value(self, obj, name: str, node=None):
         """A function passed as the argument `name` (static_args.py), as the value
-        the body calls: inlined where called, read as the argument elsewhere."""
+        the body calls: inlined where called, read as the argument elsewhere. A dict
+        holding functions is a dict of its entries: those functions, and the
+        other entries read from the argument (`lam = config["lam"]`)."""
         if static_args.is_object(obj):  # `model.predict(w, x)`: inlined, read live
             param = self.env[name]
             key = f"%v%{param.id}"  # (as `opaque` writes a value: the parameter itself)
             return ObjRef(obj, ir.Opaque(ast.Name(key, ast.Load()), {key: param}))
+        if isinstance(obj, static_args.Entries):
+            param = self.env[name]
+            key = f"%v%{param.id}"
+            entries = {}
+            for k, fn in obj:
+                read = ast.Subscript(ast.Name(name, ast.Load()), ast.Constant(k), ast.Load())
+                entries[k] = self.static_value(fn, read) if fn is not None else self.assign(
+                    k if k.isidentifier() else "t", ir.Opaque(ast.Subscript(
+                        ast.Name(key, ast.Load()), ast.Constant(k), ast.Load()), {key: param}),
+                    node)
+            return DictVal(entries, None, name)
         if isinstance(obj, str):  # `activation="tanh"`: a constant of this build
             return ir.Const(obj)
         return self.static_value(obj, ast.Name(name, ast.Load()))

@@ -33,13 +33,29 @@ def is_static(v) -> bool:
     functions (`compose(fns, x)`), or a string (`activation="tanh"`: a setting
     that picks code, as a JAX static argument; the derivative is built per string
     when `f` picks a function with it, `specialised`)."""
-    return is_function(v) or is_object(v) or isinstance(v, str) or (
+    return is_function(v) or is_object(v) or isinstance(v, str) or holds_functions(v) or (
         isinstance(v, (tuple, list)) and not hasattr(v, "_fields") and len(v) > 0
         and all(is_function(e) for e in v))
 
 
+class Entries(tuple):
+    """A dict argument holding functions (`config = {"act": np.tanh, "lam": 0.1}`) as
+    a build binds it: (key, the function) per entry, None for the entries that are
+    values (read live from the dict at each call)."""
+
+
+def holds_functions(v) -> bool:
+    """Whether `v` is a dict of string keys with a function among its entries: its
+    functions are part of the code, as a function argument is."""
+    return type(v) is dict and bool(v) and all(isinstance(k, str) for k in v) and any(
+        is_function(e) for e in v.values())
+
+
 def key(v):
-    """`v` as part of a cache key (a list of functions as a tuple)."""
+    """`v` as part of a cache key (a list of functions as a tuple, a dict holding
+    functions as its Entries)."""
+    if isinstance(v, dict):
+        return Entries((k, e if is_function(e) else None) for k, e in v.items())
     return tuple(v) if isinstance(v, list) else v
 
 

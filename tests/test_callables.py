@@ -424,3 +424,42 @@ def test_a_tuple_of_other_functions_is_not_given_the_code_built_for_the_first(mo
         np.testing.assert_allclose(J(fns, x), want[fns], rtol=1e-13)
     H = srcdiff.hessian(_each_function, 1)
     assert not np.allclose(H(A, x), H(B, x))
+
+
+def _cfg_layer(x, W, cfg):
+    return cfg["act"](x @ W)
+
+
+def _cfg_loss(W, X, y, cfg):
+    h = _cfg_layer(X, W, cfg)
+    reg = cfg.get("lam", 0.0) * np.sum(W ** 2)
+    return np.mean(cfg["loss"](h - y)) + reg
+
+
+def _sq(r):
+    return r * r
+
+
+def _cfg_fd(W, X, y, cfg, h=1e-6):
+    return np.array([(_cfg_loss(W + h * e, X, y, cfg) - _cfg_loss(W - h * e, X, y, cfg))
+                     / (2 * h) for e in np.eye(W.size)])
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_config_dict_holding_functions(mode):
+    """`cfg = {"act": np.tanh, "loss": huber, "lam": 0.1}` passed to f and on to a
+    helper: its functions are the build's code (rebuilt when another is stored),
+    its other entries read at each call (it was "act has no derivative rule")."""
+    rng = np.random.default_rng(4)
+    X, y, W = rng.standard_normal((6, 3)), rng.standard_normal(6), rng.standard_normal(3)
+    g = srcdiff.grad(_cfg_loss, mode=mode)
+    for cfg in ({"act": np.tanh, "loss": _sq, "lam": 0.1}, {"act": np.sin, "loss": _sq},
+                {"act": np.tanh, "loss": np.abs, "lam": 0.3},
+                {"act": np.tanh, "loss": _sq, "lam": 0.7}):
+        np.testing.assert_allclose(g(W, X, y, cfg), _cfg_fd(W, X, y, cfg), rtol=1e-6)
+    cfg = {"act": np.tanh, "loss": _sq, "lam": 0.1}
+    t = np.tanh(X @ W)
+    want = X.T @ ((2 * (1 - t * t) * (1 - 3 * t * t) + 2 * (-2 * t * (1 - t * t)) * (-y))
+                  [:, None] * X) / len(y) + 0.2 * np.eye(3)
+    np.testing.assert_allclose(srcdiff.hessian(_cfg_loss)(W, X, y, cfg), want, rtol=1e-10,
+                               atol=1e-12)
