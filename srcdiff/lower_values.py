@@ -317,7 +317,7 @@ class Values(Names, StructValues, Records):
             read = ir.Opaque(ast.copy_location(ast.Attribute(
                 syntax.copy(base.opaque.node), node.attr, ast.Load()), node),
                 dict(base.opaque.uses))
-            return self.objects(got, read) or read
+            return self.objects(got, read, need_object=False) or read  # (`self.acts` too)
         base = self.pack(base, node.value)
         return self.assign(hint, ir.Call(("attr", node.attr), None, [base], {},
                                          ast.unparse(node)), node)
@@ -579,11 +579,18 @@ class Values(Names, StructValues, Records):
         the name rebound, transforms again."""
         if isinstance(node, ast.Subscript) and isinstance(node.value, (ast.Name, ast.Attribute)):
             found, box = self.callee(node.value)
-            if not found or not isinstance(box, (dict, tuple)) or not isinstance(
+            if not found and isinstance(node.value, ast.Attribute):  # `self.acts[0]` of an
+                found, owner = self.callee(node.value.value)  # object outside: its list
+                box = getattr(owner, node.value.attr, None) if found and (
+                    static_args.is_object(owner)) else None
+                found = type(box) in (dict, tuple, list)
+                if found:
+                    self.resolver.guards.append((vars(owner), node.value.attr, box))
+            if not found or type(box) not in (dict, tuple, list) or not isinstance(
                     node.slice, (ast.Name, ast.Constant)):
                 return None
             k = self.value(node.slice, "t")
-            if not isinstance(k, ir.Const):
+            if not isinstance(k, ir.Const) or type(box) is list and type(k.value) is not int:
                 return None
             try:
                 obj = box[k.value]
@@ -591,6 +598,8 @@ class Values(Names, StructValues, Records):
                 return None
             if isinstance(box, dict):
                 self.resolver.guards.append((box, k.value, obj))
+            elif isinstance(box, list):  # `self.acts[0]` of an object outside: item guarded
+                self.resolver.guards.append((SeqView(box), k.value, obj))
         elif isinstance(node, ast.Call) and len(node.args) == 2 and not node.keywords and (
                 isinstance(node.args[0], (ast.Name, ast.Attribute))):
             found, fn = self.callee(node.func) if isinstance(

@@ -264,3 +264,33 @@ def test_a_second_derivative_through_srcdiffs_own_adjoint_code_is_a_clear_error(
 
     with pytest.raises(srcdiff.SrcDiffError, match="second derivative through that function"):
         srcdiff.hessian(wealth)(np.array([0.1, -0.2, 0.05]))
+
+
+class _Stack:
+    def __init__(self, Ws, acts):
+        self.Ws = Ws
+        self.acts = acts
+
+    def loss(self, x):
+        for i, act in enumerate(self.acts):
+            x = act(self.Ws[i] @ x)
+        return np.sum(x ** 2)
+
+
+def test_hessian_of_a_method_reading_a_list_of_functions_on_self():
+    """A loop over `self.acts`, a list of functions only (it was "act has no
+    derivative rule": only a list holding objects was read item by item); the
+    gradient calls `self.acts[0](...)`, and the hessian lowers that again, where the
+    list on the object outside is read item by item, guarded."""
+    rng = np.random.default_rng(5)
+    net = _Stack([0.5 * rng.standard_normal((3, 3)), 0.5 * rng.standard_normal((2, 3))],
+                 [np.tanh, np.sin])
+    x = rng.standard_normal(3)
+    fd = np.array([(net.loss(x + 1e-6 * e) - net.loss(x - 1e-6 * e)) / 2e-6 for e in np.eye(3)])
+    for mode in ("reverse", "forward"):  # (a loop over a list of functions only, on self)
+        np.testing.assert_allclose(srcdiff.grad(net.loss, mode=mode)(x), fd, rtol=1e-6)
+    H = srcdiff.hessian(net.loss)(x)
+    np.testing.assert_allclose(H, second_differences(net.loss, x), rtol=1e-5, atol=1e-7)
+    net.acts[1] = np.tanh  # another function stored: built again
+    np.testing.assert_allclose(srcdiff.hessian(net.loss)(x),
+                               second_differences(net.loss, x), rtol=1e-5, atol=1e-7)
