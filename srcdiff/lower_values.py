@@ -197,8 +197,8 @@ class Values(Names, StructValues, Records):
     def e_Name(self, node, hint):
         if node.id not in self.env and node.id not in self.resolver.locals:
             found, obj = self.callee(node)
-            if found and is_user_function(obj):  # `rk4_step(rhs, ...)`: inlined where called
-                return FuncRef(obj, self.read(node))
+            if found and (is_user_function(obj) or _ruled(obj)):  # `rk4_step(rhs, ...)`:
+                return FuncRef(obj, self.read(node))  # inlined (or its rule) where called
             if found and type(obj) in (list, tuple):  # `for layer in LAYERS`, of objects
                 read = self.read(node)
                 if isinstance(read, ir.Opaque) and (got := self.objects(obj, read)):
@@ -224,8 +224,8 @@ class Values(Names, StructValues, Records):
         holding objects of the user's (`[Dense(W1, b1), Dense(W2, b2)]`) is the tuple
         of them, kept object by object (holds_object)."""
         values = [self.value(e, "t") for e in node.elts]
-        if any(holds_object(v) for v in values):
-            return listed(values, self)
+        if any(holds_object(v) or isinstance(v, CALLABLES) for v in values):
+            return listed(values, self)  # (or of functions: `acts[i](z)` calls inline)
         items = [self.pack(v, e) for v, e in zip(values, node.elts)]
         v = self.assign(hint if hint != "t" else "items", ir.Call(PACK_LIST, None, items), node)
         self.packs[v.id] = items
@@ -277,7 +277,7 @@ class Values(Names, StructValues, Records):
         found, obj = self.callee(node)
         if found:
             written = ir.Opaque(self.resolver.written(node), {})  # e.g. math.pi, read live
-            return FuncRef(obj, written) if is_user_function(obj) else written
+            return FuncRef(obj, written) if is_user_function(obj) or _ruled(obj) else written
         base = self.value(node.value, "t")
         if isinstance(base, TupleVal) and not base.attrs and holds_object(base):
             raise self.error(f".{node.attr} of a list of your objects, which srcdiff keeps "
@@ -307,6 +307,9 @@ class Values(Names, StructValues, Records):
                 self.resolver.guards += method_guards(base.obj, node.attr)
                 return PartialVal(FuncRef(got.__func__, None), [base], {})
             own = node.attr in getattr(base.obj, "__dict__", {})
+            if own and type(got) is str:  # `self.activation = "tanh"`: a setting that picks
+                self.resolver.guards.append((vars(base.obj), node.attr, got))  # code, as a
+                return ir.Const(got)  # string argument does; another string builds again
             if (is_user_function(got) or lookup(got) is not None) and (
                     own or _static_method(base.obj, node.attr) is got):
                 self.resolver.guards += (  # `self.act`; `cls.rbf`, a staticmethod
@@ -413,9 +416,17 @@ class Values(Names, StructValues, Records):
         if isinstance(node.func, ast.Attribute) and holds_object(self.held_value(
                 node.func.value)):
             target = self.value(node.func, "t")  # `self.penalty(w)`, `layers[i].forward(x)`
-        if isinstance(node.func, ast.Subscript) and holds_object(
-                held := self.held_value(node.func)):
-            target = held  # `layers[0](x)`, an object of a list kept item by item
+        if isinstance(node.func, ast.Subscript) and isinstance(node.func.value, (
+                ast.Dict, ast.List, ast.Tuple)):  # `{"tanh": np.tanh, ...}[name](z)`
+            target = self.value(node.func, "t")
+        elif isinstance(node.func, ast.Subscript) and (holds_object(
+                held := self.held_value(node.func)) or isinstance(held, CALLABLES)):
+            target = held  # `layers[0](x)`, an object of a list kept item by item; `acts[k](z)`
+        if isinstance(node.func, ast.Call) and target is None and self.resolver.user_call(
+                node.func, self.env):
+            made = self.value(node.func, "t")  # `get_activation(name)(z)`: a helper returning
+            if isinstance(made, CALLABLES + (ObjRef,)):  # a function (else: kept as written)
+                target = made
         if (cls := getattr(target, "cls", None)) is not None:  # `net(x)`, an object built here
             target = self.method_of(target, "__call__")
             if not isinstance(target, CALLABLES):
@@ -509,7 +520,9 @@ class Values(Names, StructValues, Records):
                                                     {}, spelling), node)
                 return acc
             call = ir.Call(obj, self.resolver.written(node.func), args, kwargs, spelling)
-            call.why = self.inline_errors.get(id(obj))
+            call.why = self.inline_errors.get(id(obj)) or (  # a class: why its __init__ was
+                self.inline_errors.get(id(getattr(obj, "__init__", None)))  # not inlined
+                if isinstance(obj, type) else None)
             return self.assign(_call_hint(hint, spelling, args), call, node)
         if isinstance(node.func, ast.Attribute):
             receiver = self.value(node.func.value, "t")
@@ -838,3 +851,14 @@ def holds_object(v) -> bool:
     if isinstance(v, ObjRef) or isinstance(v, DictVal) and v.cls is not None:
         return True
     return isinstance(v, STRUCTS) and any(holds_object(k) for _, k in children(v))
+
+
+def _ruled(obj) -> bool:
+    """Whether `obj` is a library function with a derivative rule: held in a name
+    (`act = np.tanh`, returned by a helper, an entry of a dict display), it is a
+    function value that calls with its rule wherever it is called; anywhere else
+    it is read as written."""
+    try:
+        return static_args.is_function(obj) and lookup(obj) is not None
+    except TypeError:  # an unhashable callable: no rule is keyed by it
+        return False

@@ -1,5 +1,8 @@
 """Program structure, round 7 (found by the realistic7 corpus): norms of zero slices
-that are discarded afterwards (pairwise distances with their diagonal), ...
+that are discarded afterwards (pairwise distances with their diagonal); library
+functions as values (held in a name, a list or dict display, returned by a helper
+that picks one by a string; a string setting of f, of a helper or of an object
+comparing or indexing to pick code).
 Each against hand formulas or central differences, in both modes."""
 import numpy as np
 import pytest
@@ -76,3 +79,118 @@ def test_two_norm_at_zero_is_the_zero_subgradient(mode):
     assert np.array_equal(srcdiff.grad(f, mode=mode)(np.zeros(3)), np.zeros(3))
     x = np.array([1.0, -2.0, 2.0])
     assert np.allclose(srcdiff.grad(f, mode=mode)(x), x / 3.0, rtol=1e-14)
+
+
+# ---------------------------------------------------------------- functions as values
+
+
+def _get_activation(name):
+    if name == "relu":
+        return lambda z: np.maximum(z, 0.0)
+    elif name == "tanh":
+        return np.tanh
+    elif name == "sin":
+        return np.sin
+    raise ValueError("unknown activation " + name)
+
+
+def act_in_a_name(x):
+    act = np.tanh
+    return np.sum(act(x))
+
+
+def act_from_list(x):
+    fns = [np.tanh, np.sin]
+    return np.sum(fns[1](x) * fns[0](x))
+
+
+def act_from_dict_display(x, name="sin"):
+    return np.sum({"tanh": np.tanh, "sin": np.sin}[name](x))
+
+
+def act_from_dict_name(x, name="tanh"):
+    table = {"tanh": np.tanh, "sin": np.sin}
+    return np.sum(table[name](x))
+
+
+def act_from_helper(x, activation="sin"):
+    act = _get_activation(activation)
+    return np.sum(act(x) ** 2)
+
+
+def act_from_helper_called(x):
+    return np.sum(_get_activation("tanh")(x))
+
+
+def act_compared_in_f(x, kind="sin"):
+    if kind == "tanh":
+        f = np.tanh
+    else:
+        f = np.sin
+    return np.sum(f(x))
+
+
+class _Layer:
+    def __init__(self, W, activation):
+        self.W = W
+        self.activation = activation
+
+    def __call__(self, x):
+        return _get_activation(self.activation)(x @ self.W)
+
+
+_LAYER = _Layer(np.array([[0.5, -0.3], [0.2, 0.8]]), "tanh")
+
+
+def layer_with_string_setting(x):
+    return np.sum(_LAYER(x) ** 2)
+
+
+X2 = np.array([0.3, -0.7])
+D_TANH = 1 - np.tanh(X2) ** 2  # hand derivatives
+CASES = [
+    (act_in_a_name, (), D_TANH),
+    (act_from_list, (), np.cos(X2) * np.tanh(X2) + np.sin(X2) * D_TANH),
+    (act_from_dict_display, (), np.cos(X2)),
+    (act_from_dict_display, ("tanh",), D_TANH),
+    (act_from_dict_name, (), D_TANH),
+    (act_from_helper, (), 2 * np.sin(X2) * np.cos(X2)),
+    (act_from_helper, ("tanh",), 2 * np.tanh(X2) * D_TANH),
+    (act_from_helper, ("relu",), 2 * np.maximum(X2, 0.0)),
+    (act_from_helper_called, (), D_TANH),
+    (act_compared_in_f, (), np.cos(X2)),
+    (act_compared_in_f, ("tanh",), D_TANH),
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("f, more, want", CASES, ids=lambda c: getattr(c, "__name__", None))
+def test_library_function_values(f, more, want, mode):
+    g = srcdiff.grad(f, mode=mode)
+    assert np.allclose(g(X2, *more), want, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_each_string_setting_builds_its_own_code(mode):
+    g = srcdiff.grad(act_from_helper, mode=mode)
+    for name, want in (("sin", 2 * np.sin(X2) * np.cos(X2)), ("tanh", 2 * np.tanh(X2) * D_TANH),
+                       ("sin", 2 * np.sin(X2) * np.cos(X2))):
+        assert np.allclose(g(X2, name), want, rtol=1e-12)
+        assert np.allclose(g(X2, activation=name), want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_objects_string_attribute_picks_code_and_a_change_rebuilds(mode):
+    g = srcdiff.grad(layer_with_string_setting, mode=mode)
+    assert np.allclose(g(X2), central(layer_with_string_setting, X2), rtol=1e-6)
+    try:
+        _LAYER.activation = "sin"
+        assert np.allclose(g(X2), central(layer_with_string_setting, X2), rtol=1e-6)
+    finally:
+        _LAYER.activation = "tanh"
+    assert np.allclose(g(X2), central(layer_with_string_setting, X2), rtol=1e-6)
+
+
+def test_an_unknown_setting_is_an_error_not_a_number():
+    with pytest.raises((ValueError, srcdiff.SrcDiffError)):
+        srcdiff.grad(act_from_helper)(X2, "cube")
