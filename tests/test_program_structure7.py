@@ -58,7 +58,8 @@ def test_pairwise_norm_with_zero_diagonal(f, mode):
 def test_norm_of_a_discarded_zero_row_is_zero(mode):
     X = np.array([[0.0, 0.0], [3.0, 4.0]])
     g = srcdiff.grad(dropped_zero_row, mode=mode)(X)
-    assert np.allclose(g, [[0.0, 0.0], [0.6, 0.8]], rtol=1e-14, atol=0)  # x / |x| by hand; 0 for the zero row
+    # x / |x| by hand; 0 for the zero row
+    assert np.allclose(g, [[0.0, 0.0], [0.6, 0.8]], rtol=1e-14, atol=0)
 
 
 @pytest.mark.parametrize("mode", MODES)
