@@ -284,6 +284,11 @@ class Values(Names, StructValues, Records):
                              "object by object (their code inlined)", node, "build the list "
                              "in the function (appending to it there is supported), or read "
                              "its items")
+        if (getter := _property(base, node.attr)) is not None:  # `d.variance`, a property
+            self.resolver.guards += method_guards(base.cls, node.attr)  # of the class: run
+            call = ast.copy_location(ast.Call(node, [], []), node)  # on the object, inlined
+            return self.call_value(PartialVal(FuncRef(getter, None), [base], {}), call, [], {},
+                                   hint)
         if getattr(base, "cls", None) is not None and node.attr not in base.attrs:
             method = self.method_of(base, node.attr)  # `net.forward` of an object built here
             if method is None:
@@ -862,3 +867,15 @@ def _ruled(obj) -> bool:
         return static_args.is_function(obj) and lookup(obj) is not None
     except TypeError:  # an unhashable callable: no rule is keyed by it
         return False
+
+
+def _property(val, name: str):
+    """The getter of `name` when it is a property of the user's on the class of an
+    object built here or of a dataclass parameter (not one its instance shadows)."""
+    cls = getattr(val, "cls", None)
+    if cls is None or name in (getattr(val, "attrs", None) or ()):
+        return None
+    prop = next((vars(c)[name] for c in cls.__mro__ if name in vars(c)), None)
+    if isinstance(prop, property) and is_user_function(prop.fget) and prop.fset is None:
+        return prop.fget
+    return None

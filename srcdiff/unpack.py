@@ -731,6 +731,12 @@ class _Flatten:
             if self.resolve(type(e)(**{**vars(e), "ctx": ast.Load()}), env) is not None:
                 raise self.error("assigning into a structured parameter (the caller's "
                                  "container would change)", e, "give the new value a name")
+        if isinstance(e, ast.Attribute) and isinstance(e.ctx, ast.Load) and isinstance(
+                base := self.resolve(e.value, env), _Ref) and base.td.kind in (
+                    DATACLASS, NAMEDTUPLE) and e.attr not in base.td.keys and isinstance(
+                        inspect.getattr_static(base.td.type, e.attr, None), property):
+            e.value = self.display(base, e.value)  # `box.area`, a property: on its display
+            return e
         got = self.got(e, env)
         if got is not None and not got[0]:  # a key the dict lacks: its default
             return self.expr(e.args[1], env) if len(e.args) == 2 else ast.copy_location(

@@ -4,6 +4,8 @@ functions as values (held in a name, a list or dict display, returned by a helpe
 that picks one by a string; a string setting of f, of a helper or of an object
 comparing or indexing to pick code).
 Each against hand formulas or central differences, in both modes."""
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -195,3 +197,61 @@ def test_an_objects_string_attribute_picks_code_and_a_change_rebuilds(mode):
 def test_an_unknown_setting_is_an_error_not_a_number():
     with pytest.raises((ValueError, srcdiff.SrcDiffError)):
         srcdiff.grad(act_from_helper)(X2, "cube")
+
+
+# ---------------------------------------------------------------- properties
+
+
+class _Normal:
+    def __init__(self, loc, log_scale):
+        self.loc = loc
+        self.log_scale = log_scale
+
+    @property
+    def scale(self):
+        return np.exp(self.log_scale)
+
+    @property
+    def variance(self):
+        return self.scale ** 2  # a property reading another
+
+    def log_prob(self, x):
+        z = (x - self.loc) / self.scale
+        return -0.5 * z ** 2 - self.log_scale
+
+
+@dataclasses.dataclass
+class _Box:
+    w: float
+    h: float
+
+    @property
+    def area(self):
+        return self.w * self.h
+
+
+def normal_with_properties(theta, x):
+    d = _Normal(theta[0], theta[1])
+    return -np.sum(d.log_prob(x)) + 0.1 * d.variance
+
+
+def box_parameter_property(box):
+    return box.area ** 2 + box.w
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_property_of_an_object_built_in_f(mode):
+    x = np.array([0.2, -1.0, 0.7])
+    theta = np.array([0.3, -0.4])
+    got = srcdiff.grad(normal_with_properties, mode=mode)(theta, x)
+    mu, s = theta[0], np.exp(theta[1])  # by hand: d/dmu and d/dlog_s
+    want = [-np.sum(x - mu) / s ** 2,
+            -np.sum((x - mu) ** 2) / s ** 2 + len(x) + 0.2 * s ** 2]
+    assert np.allclose(got, want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_property_of_a_dataclass_parameter(mode):
+    got = srcdiff.grad(box_parameter_property, mode=mode)(_Box(1.5, 2.0))
+    assert isinstance(got, _Box)
+    assert np.allclose([got.w, got.h], [2 * 3.0 * 2.0 + 1.0, 2 * 3.0 * 1.5], rtol=1e-12)
