@@ -165,9 +165,21 @@ class Lowerer(Loops, Values):
         kept, and differentiating through it is a located error."""
         init = next((vars(c)["__init__"] for c in cls.__mro__ if "__init__" in vars(c)),
                     None)
-        custom = any(k in vars(c) for c in cls.__mro__[:-1] for k in (
-            "__new__", "__setattr__", "__getattr__", "__getattribute__", "__slots__"))
+        custom = any(k in vars(c) for c in cls.__mro__[:-1] for k in _CUSTOM)
         if custom or not is_user_function(init):
+            own = sorted({k for c in cls.__mro__[:-1] for k in vars(c) if k in _CUSTOM})
+            why = "defines " + ", ".join(own) if custom else "has no __init__ of yours"
+            self.inline_errors.setdefault(id(cls), self.error(
+                f"building an object of your class {cls.__name__}, which {why}, inside the "
+                "function from a differentiated value", node,
+                _BUILD_OUTSIDE.format(cls.__name__)))
+            return None
+        if _init_not_a_dict(init):
+            self.inline_errors.setdefault(id(cls), self.error(
+                f"building an object of your class {cls.__name__} inside the function from a "
+                "differentiated value: its __init__ uses self other than by setting and "
+                "reading attributes (super().__init__(...), a method called on self, self "
+                "passed on)", node, _BUILD_OUTSIDE.format(cls.__name__)))
             return None
         got = self.inline(init, node, [ir.Const(None)] + args, kwargs, hint,
                           rewrite=desugar.init_as_dict)
@@ -557,6 +569,21 @@ class Lowerer(Loops, Values):
         if self.maybe_unbound(a) or self.maybe_unbound(b, broke):
             self.unbound[v.id] = None
         return v
+
+
+def _init_not_a_dict(init) -> bool:
+    """Whether the source of the user's `__init__` uses self otherwise than setting
+    and reading attributes (desugar.init_as_dict); False without source (reported
+    where it is inlined)."""
+    try:
+        return desugar.init_as_dict(parse_function(init)[0]) is None
+    except NoSourceError:
+        return False
+
+
+_CUSTOM = ("__new__", "__setattr__", "__getattr__", "__getattribute__", "__slots__")
+_BUILD_OUTSIDE = ("build the {0} outside and pass it in (its attributes are then constants), "
+                  "or pass the numbers it holds as parameters")
 
 
 def _held(env: dict, fnode) -> set:

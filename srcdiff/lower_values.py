@@ -525,9 +525,7 @@ class Values(Names, StructValues, Records):
                                                     {}, spelling), node)
                 return acc
             call = ir.Call(obj, self.resolver.written(node.func), args, kwargs, spelling)
-            call.why = self.inline_errors.get(id(obj)) or (  # a class: why its __init__ was
-                self.inline_errors.get(id(getattr(obj, "__init__", None)))  # not inlined
-                if isinstance(obj, type) else None)
+            call.why = self.inline_errors.get(id(obj))
             return self.assign(_call_hint(hint, spelling, args), call, node)
         if isinstance(node.func, ast.Attribute):
             receiver = self.value(node.func.value, "t")

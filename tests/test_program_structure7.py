@@ -255,3 +255,34 @@ def test_property_of_a_dataclass_parameter(mode):
     got = srcdiff.grad(box_parameter_property, mode=mode)(_Box(1.5, 2.0))
     assert isinstance(got, _Box)
     assert np.allclose([got.w, got.h], [2 * 3.0 * 2.0 + 1.0, 2 * 3.0 * 1.5], rtol=1e-12)
+
+
+# ---------------------------------------------------------------- refusals that say why
+
+
+class _Base:
+    def __init__(self, W):
+        self.W = W
+
+
+class _Child(_Base):
+    def __init__(self, W, scale):
+        super().__init__(W)
+        self.scale = scale
+
+    def __call__(self, x):
+        return self.scale * np.tanh(x @ self.W)
+
+
+def built_from_a_subclass(W, x):
+    layer = _Child(W, 0.5)
+    return np.sum(layer(x))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_init_calling_super_is_refused_saying_so(mode):
+    with pytest.raises(srcdiff.SrcDiffError) as info:
+        srcdiff.grad(built_from_a_subclass, mode=mode)(np.eye(2), X2)
+    text = str(info.value)
+    assert "_Child" in text and "super().__init__" in text, text
+    assert "test_program_structure7.py" in text and "layer = _Child(W, 0.5)" in text, text
