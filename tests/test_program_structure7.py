@@ -286,3 +286,63 @@ def test_an_init_calling_super_is_refused_saying_so(mode):
     text = str(info.value)
     assert "_Child" in text and "super().__init__" in text, text
     assert "test_program_structure7.py" in text and "layer = _Child(W, 0.5)" in text, text
+
+
+# ---------------------------------------------------------------- keys built from a loop index
+
+
+def mlp_fstring_keys(params, x):
+    n_layers = len(params) // 2
+    h = x
+    for i in range(n_layers):
+        h = h @ params[f"W{i}"] + params[f"b{i}"]
+        if i < n_layers - 1:
+            h = np.tanh(h)
+    return np.sum(h ** 2) + 0.1 * sum(np.sum(params[f"W{i}"] ** 2) for i in range(n_layers))
+
+
+def concatenated_keys(params, x):
+    total = 0.0
+    for i in range(1, 3):
+        total = total + np.sum(np.sin(params["layer_" + str(i)] * x))
+    return total
+
+
+def formatted_keys(params, x):
+    ws = [params[f"w{i:02d}"] for i in range(2)]
+    return np.sum(ws[0] * x) * np.sum(ws[1] ** 2)
+
+
+def _flat_central(f, params, x, h=1e-6):
+    """Central differences of f in each entry of a dict of arrays."""
+    out = {}
+    for k, v in params.items():
+        g = np.zeros_like(v)
+        for j in range(v.size):
+            up, dn = dict(params), dict(params)
+            up[k], dn[k] = v.copy(), v.copy()
+            up[k].flat[j] += h
+            dn[k].flat[j] -= h
+            g.flat[j] = (f(up, x) - f(dn, x)) / (2 * h)
+        out[k] = g
+    return out
+
+
+_KEYED = [
+    (mlp_fstring_keys, {"W0": 0.5 * np.arange(6.0).reshape(3, 2) / 6, "b0": np.array([0.1, -0.2]),
+                        "W1": np.array([[0.3], [-0.4]]), "b1": np.array([0.05])}),
+    (concatenated_keys, {"layer_1": np.array([0.2, 0.4, -0.1]),
+                         "layer_2": np.array([1.0, -0.5, 0.3])}),
+    (formatted_keys, {"w00": np.array([0.2, 0.4, -0.1]), "w01": np.array([1.0, -0.5, 0.3])}),
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("f, params", _KEYED, ids=lambda c: getattr(c, "__name__", None))
+def test_keys_made_from_a_constant_loop_index(f, params, mode):
+    x = np.array([0.7, -0.3, 1.1])
+    got = srcdiff.grad(f, mode=mode)(params, x)
+    want = _flat_central(f, params, x)
+    assert list(got) == list(params)
+    for k in params:
+        assert np.allclose(got[k], want[k], rtol=1e-6, atol=1e-9), k
