@@ -397,3 +397,27 @@ def tail_loop(node: ast.FunctionDef) -> ast.FunctionDef | None:
     out = copy.copy(node)
     out.body = doc + [ast.While(ast.Constant(True, **loc), loop_body, [], **loc)]
     return out
+
+
+def fill_diagonal(call: ast.Call, is_it: bool, local: set) -> ast.Assign | None:
+    """`np.fill_diagonal(A, v)` (NumPy's, spelled through its module, on a local
+    array, without wrap) as the item assignment it is, `A[np.diag_indices(np.min(
+    np.shape(A)), np.ndim(A))] = v` (the leading diagonal; of a tall matrix its
+    first min(n, m) entries, as NumPy fills it); None for any other call."""
+    kw = {k.arg: k.value for k in call.keywords}
+    if not (is_it and len(call.args) == 2 and isinstance(call.func, ast.Attribute)
+            and isinstance(call.args[0], ast.Name) and call.args[0].id in local
+            and set(kw) <= {"wrap"}
+            and all(isinstance(w, ast.Constant) and w.value is False for w in kw.values())):
+        return None
+    a = call.args[0].id
+
+    def np_(attr, *args):
+        return ast.Call(ast.Attribute(syntax.copy(call.func.value), attr, ast.Load()),
+                        list(args), [])
+
+    index = np_("diag_indices", np_("min", np_("shape", ast.Name(a, ast.Load()))),
+                np_("ndim", ast.Name(a, ast.Load())))
+    target = ast.Subscript(ast.Name(a, ast.Load()), index, ast.Store())
+    out = ast.Assign([target], call.args[1])
+    return ast.fix_missing_locations(ast.copy_location(out, call))

@@ -387,6 +387,10 @@ class Lowerer(Loops, Values):
         if len(call.args) == 3 and not call.keywords and _is_add_at(self.callee(call.func)):
             self.add_at(call, s)
             return
+        if (filled := desugar.fill_diagonal(call, self.callee(call.func)[1] is np.fill_diagonal,
+                                            set(self.env))) is not None:
+            self.s_Assign(filled)  # `np.fill_diagonal(A, 0.0)`: `A[diagonal] = 0.0`
+            return
         mark = len(self.out)
         v = self.value(s.value, "_")
         for st in self.out[mark:]:

@@ -346,3 +346,43 @@ def test_keys_made_from_a_constant_loop_index(f, params, mode):
     assert list(got) == list(params)
     for k in params:
         assert np.allclose(got[k], want[k], rtol=1e-6, atol=1e-9), k
+
+
+# ---------------------------------------------------------------- np.fill_diagonal
+
+
+def coulomb_energy(pos, q):
+    diff = pos[:, None, :] - pos[None, :, :]
+    r = np.sqrt(np.sum(diff ** 2, axis=-1) + 1e-2)
+    inv_r = 1.0 / r
+    np.fill_diagonal(inv_r, 0.0)
+    return 0.5 * np.sum(q[:, None] * q[None, :] * inv_r)
+
+
+def tall_fill(A):
+    B = A * 2.0
+    np.fill_diagonal(B, A[0, 0] ** 2)  # a differentiated value written on the diagonal
+    return np.sum(B ** 2)
+
+
+def wrapped_fill(A):
+    B = A * 2.0
+    np.fill_diagonal(B, 0.0, wrap=True)
+    return np.sum(B)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_fill_diagonal_is_an_item_assignment(mode):
+    pos = np.array([[0.0, 0.1], [1.0, 0.3], [0.2, 1.4]])
+    q = np.array([1.0, -0.5, 2.0])
+    g = srcdiff.grad(coulomb_energy, wrt=(0, 1), mode=mode)(pos, q)
+    assert np.allclose(g[0], central(lambda p: coulomb_energy(p, q), pos), rtol=1e-6)
+    assert np.allclose(g[1], central(lambda c: coulomb_energy(pos, c), q), rtol=1e-6)
+    A = np.arange(1.0, 7.0).reshape(3, 2) / 4
+    assert np.allclose(srcdiff.grad(tall_fill, mode=mode)(A), central(tall_fill, A), rtol=1e-6)
+
+
+def test_fill_diagonal_with_wrap_stays_a_located_refusal():
+    with pytest.raises(srcdiff.SrcDiffError, match="fill_diagonal") as info:
+        srcdiff.grad(wrapped_fill)(np.ones((3, 2)))
+    assert "test_program_structure7.py" in str(info.value)
