@@ -282,6 +282,7 @@ def init_as_dict(node: ast.FunctionDef) -> ast.FunctionDef | None:
 
     made: list = []  # the `self` of each `return self`
     node = Attrs().visit(node)
+    node.body = [_merged_init(s, me, made) for s in node.body]
     bases = {id(n.value) for n in syntax.walk(node) if isinstance(n, ast.Subscript)}
     bases |= {id(n) for n in made} | {id(node.args.args[0])}
     for n in syntax.walk(node):
@@ -303,6 +304,64 @@ def init_as_dict(node: ast.FunctionDef) -> ast.FunctionDef | None:
     ast.copy_location(first.value, first)
     node.body = [first] + stmts + [last]
     return node
+
+
+def _merged_init(s, me: str, made: list):
+    """`Base.__init__(self, a, b)` (a base class's __init__, as explicit_super
+    writes `super().__init__(a, b)`), a statement of an `__init__` made a dict: `self
+    = {**self, **Base(a, b)}`, the attributes the base sets added to self's; any other
+    statement as it is."""
+    call = s.value if isinstance(s, ast.Expr) else None
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+            and call.func.attr == "__init__" and isinstance(call.func.value, ast.Name)
+            and call.args and isinstance(call.args[0], ast.Name) and call.args[0].id == me
+            and not any(isinstance(a, ast.Starred) for a in call.args)):
+        return s
+    made.extend([ast.Name(me, ast.Store()), ast.Name(me, ast.Load())])  # (self, as written)
+    base = ast.Call(ast.Name(call.func.value.id, ast.Load()), call.args[1:], call.keywords)
+    out = ast.Assign([made[-2]], ast.Dict([None, None], [made[-1], base]))
+    return ast.fix_missing_locations(ast.copy_location(out, s))
+
+
+def explicit_super(node, base: str | None):
+    """`node`, a method of a class whose next class in the object's MRO is the
+    global `base` (None: `object`), with `super().m(args)` as `base.m(self, args)`
+    (inlined like any call of the user's function; `super().__init__()` of object
+    dropped). None when a `super` is used otherwise (`super(C, self)`, no base)."""
+    me = node.args.args[0].arg if node.args.args else None
+    node = syntax.copy(node)
+
+    class Calls(ast.NodeTransformer):
+        def visit_Expr(self, n):
+            c = n.value
+            if base is None and isinstance(c, ast.Call) and _super_attr(c.func) == "__init__" \
+                    and not c.args and not c.keywords:
+                return ast.copy_location(ast.Pass(), n)
+            return self.generic_visit(n)
+
+        def visit_Call(self, n):
+            attr = _super_attr(n.func)
+            if attr is None or base is None or me is None:
+                return self.generic_visit(n)
+            self.generic_visit(n)
+            func = ast.copy_location(ast.Attribute(ast.copy_location(
+                ast.Name(base, ast.Load()), n.func), attr, ast.Load()), n.func)
+            return ast.copy_location(ast.Call(func, [ast.copy_location(
+                ast.Name(me, ast.Load()), n)] + n.args, n.keywords), n)
+
+    node = Calls().visit(node)
+    if any(isinstance(n, ast.Name) and n.id == "super" for n in syntax.walk(node)):
+        return None
+    return node
+
+
+def _super_attr(func) -> str | None:
+    """`m` when `func` is `super().m`, else None."""
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) and isinstance(
+            func.value.func, ast.Name) and func.value.func.id == "super" and not (
+                func.value.args or func.value.keywords):
+        return func.attr
+    return None
 
 
 def without_errstate(node, namespace: dict):
