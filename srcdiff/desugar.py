@@ -27,6 +27,7 @@ from . import nonlocals, syntax
 ACC = "__acc"  # the accumulator of a `sum` loop
 ITEMS = "__items"  # the list a list comprehension's loop builds
 MAPFN = "__mapfn"  # the lambda `map(lambda ..., xs)` calls
+REDUCED, REDUCE_ITEM = "__reduced", "__item"  # functools.reduce's accumulator and item
 RET, RETFLAG = "__ret", "__retflag"  # the value and the flag of a return inside a loop
 
 
@@ -197,6 +198,25 @@ def map_comprehension(call: ast.Call) -> ast.ListComp:
         if not hasattr(n, "lineno"):
             ast.copy_location(n, call)
     return comp
+
+
+def reduce_loop(call: ast.Call, fn: str) -> tuple[list, set] | None:
+    """`functools.reduce(f, xs, init)` -> (`__reduced = init; for __item in xs:
+    __reduced = f(__reduced, __item)`, the names it binds), `f` read as the name `fn`
+    (bound once, as reduce evaluates it once); without `init` the first item starts
+    (`xs[0]`, then `xs[1:]`), for `xs` a name only (read twice). None otherwise."""
+    seq = call.args[1]
+    if len(call.args) == 2 and not isinstance(seq, ast.Name):
+        return None
+    start = call.args[2] if len(call.args) == 3 else ast.Subscript(seq, ast.Constant(0),
+                                                                     ast.Load())
+    if len(call.args) == 2:
+        seq = ast.Subscript(syntax.copy(seq), ast.Slice(ast.Constant(1), None, None),
+                            ast.Load())
+    step = ast.Assign([ast.Name(REDUCED, ast.Store())], ast.Call(ast.Name(fn, ast.Load()), [
+        ast.Name(REDUCED, ast.Load()), ast.Name(REDUCE_ITEM, ast.Load())], []))
+    gen = ast.comprehension(ast.Name(REDUCE_ITEM, ast.Store()), seq, [], 0)
+    return _loop(ast.GeneratorExp(step, [gen]), REDUCED, start, step, call)
 
 
 def _loop(gen, acc: str, start, step, where) -> tuple[list, set]:

@@ -477,6 +477,9 @@ class Values(Names, StructValues, Records):
             return self.comprehension_sum(node)
         if found and obj is map and len(node.args) >= 2 and not node.keywords:
             return self.mapped(node, hint)
+        if found and obj is functools.reduce and 2 <= len(node.args) <= 3 and not (
+                node.keywords) and (got := self.reduced(node)) is not None:
+            return got
         if found and obj in (max, min) and len(node.args) == 1 and not node.keywords:
             arg = self.atom(node.args[0], "t")
             return self.assign(hint, ir.Call(("reduce", obj.__name__),
@@ -763,6 +766,22 @@ class Values(Names, StructValues, Records):
             return self.e_ListComp(comp, hint)
         finally:
             self.env.pop(desugar.MAPFN, None)
+
+    def reduced(self, node):
+        """`functools.reduce(f, xs[, init])` as the loop it runs (desugar.reduce_loop),
+        `f` (a lambda, your function, np.add) evaluated once; None when `xs` has no
+        init and is not a name (kept as written: refused where it is differentiated)."""
+        loop = desugar.reduce_loop(node, desugar.MAPFN)
+        if loop is None:
+            return None
+        saved = self.env.get(desugar.MAPFN)
+        self.env[desugar.MAPFN] = self.value(node.args[0], "f")
+        try:
+            return self.comprehension_loop(*loop, desugar.REDUCED)
+        finally:
+            self.env.pop(desugar.MAPFN, None)
+            if saved is not None:
+                self.env[desugar.MAPFN] = saved
 
     def comprehension_loop(self, stmts, targets, acc: str):
         """The value `acc` has after lowering `stmts`, a comprehension's loop; the

@@ -5,6 +5,8 @@ that picks one by a string; a string setting of f, of a helper or of an object
 comparing or indexing to pick code).
 Each against hand formulas or central differences, in both modes."""
 import dataclasses
+import functools
+import operator
 
 import numpy as np
 import pytest
@@ -456,3 +458,44 @@ def test_fill_diagonal_with_wrap_stays_a_located_refusal():
     with pytest.raises(srcdiff.SrcDiffError, match="fill_diagonal") as info:
         srcdiff.grad(wrapped_fill)(np.ones((3, 2)))
     assert "test_program_structure7.py" in str(info.value)
+
+
+# ---------------------------------------------------------------- functools.reduce
+
+
+def reduce_layers(Ws, x):
+    out = functools.reduce(lambda h, W: np.tanh(h @ W), Ws, x)
+    return np.sum(out ** 2)
+
+
+def reduce_product(xs):
+    return functools.reduce(operator.mul, xs)  # no initial value: the first item starts
+
+
+def _smooth_max(a, b):
+    return np.logaddexp(a, b)
+
+
+def reduce_with_own_function(x):
+    terms = [np.sin(x), np.cos(x), x ** 2]
+    return np.sum(functools.reduce(_smooth_max, terms))
+
+
+def reduce_with_a_ufunc(x):
+    return np.sum(functools.reduce(np.add, [np.sin(x), x ** 3], 0.5 * x))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_reduce_is_the_loop_it_runs(mode):
+    Ws = [np.array([[0.5, -0.3], [0.2, 0.8]]), np.array([[0.9, 0.1], [-0.4, 0.6]])]
+    gW, gx = srcdiff.grad(reduce_layers, wrt=(0, 1), mode=mode)(Ws, X2)
+    for k in range(2):
+        def fk(W, k=k):
+            return reduce_layers([W if j == k else Ws[j] for j in range(2)], X2)
+        assert np.allclose(gW[k], central(fk, Ws[k]), rtol=1e-6)
+    assert np.allclose(gx, central(lambda x: reduce_layers(Ws, x), X2), rtol=1e-6)
+    xs = np.array([1.5, 2.0, -0.5])
+    assert np.allclose(srcdiff.grad(reduce_product, mode=mode)(xs),
+                       [2.0 * -0.5, 1.5 * -0.5, 1.5 * 2.0], rtol=1e-14)  # by hand
+    for f in (reduce_with_own_function, reduce_with_a_ufunc):
+        assert np.allclose(srcdiff.grad(f, mode=mode)(X2), central(f, X2), rtol=1e-6)
