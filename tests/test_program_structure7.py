@@ -10,6 +10,7 @@ import operator
 
 import numpy as np
 import pytest
+from typing import NamedTuple
 
 import srcdiff
 
@@ -499,3 +500,33 @@ def test_reduce_is_the_loop_it_runs(mode):
                        [2.0 * -0.5, 1.5 * -0.5, 1.5 * 2.0], rtol=1e-14)  # by hand
     for f in (reduce_with_own_function, reduce_with_a_ufunc):
         assert np.allclose(srcdiff.grad(f, mode=mode)(X2), central(f, X2), rtol=1e-6)
+
+
+# ---------------------------------------------------------------- typing.NamedTuple with methods
+
+
+class _Scaler(NamedTuple):
+    mean: np.ndarray
+    scale: np.ndarray
+    eps: float = 1e-8
+
+    def transform(self, X):
+        return (X - self.mean) / (self.scale + self.eps)
+
+    def inverse(self, Z):
+        return self.transform(Z) * 0.0 + Z * (self.scale + self.eps) + self.mean
+
+
+def standardised_fit(w, X):
+    sc = _Scaler(X.mean(axis=0), X.std(axis=0))
+    Z = sc.transform(X)
+    return np.sum((Z @ w) ** 2) + np.sum(sc.inverse(Z)[0] * w)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_namedtuple_class_with_methods_built_in_f(mode):
+    X = np.array([[0.5, 1.0], [1.5, -0.5], [2.0, 0.3], [-0.4, 0.9]])
+    w = np.array([0.7, -1.2])
+    gw, gX = srcdiff.grad(standardised_fit, wrt=(0, 1), mode=mode)(w, X)
+    assert np.allclose(gw, central(lambda v: standardised_fit(v, X), w), rtol=1e-6)
+    assert np.allclose(gX, central(lambda Y: standardised_fit(w, Y), X), rtol=1e-6, atol=1e-9)
