@@ -552,6 +552,14 @@ class Values(Names, StructValues, Records):
         kwargs = {k.arg: self.pack(kwargs[k.arg], k.value) for k in node.keywords}
         spelling = ast.unparse(node.func)
         call = ir.Call(obj, self.resolver.written(node.func), args, kwargs, spelling)
+        call.why = self.error(  # (raised only when a differentiated value reaches it)
+            f"building an object of your class {obj.__name__} from a differentiated value "
+            "that is then used as a whole (appended to a list in a loop, built by a "
+            "comprehension over an array or a list known only at run time, passed to code "
+            "srcdiff does not inline)", node,
+            f"srcdiff keeps such an object attribute by attribute: build a list of them as a "
+            f"display ([{obj.__name__}(W1), {obj.__name__}(W2)]), or build them outside and "
+            "pass them in")
         return self.assign(_call_hint(hint, spelling, args), call, node)
 
     def sorted_items(self, node, hint):

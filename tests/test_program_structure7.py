@@ -530,3 +530,25 @@ def test_namedtuple_class_with_methods_built_in_f(mode):
     gw, gX = srcdiff.grad(standardised_fit, wrt=(0, 1), mode=mode)(w, X)
     assert np.allclose(gw, central(lambda v: standardised_fit(v, X), w), rtol=1e-6)
     assert np.allclose(gX, central(lambda Y: standardised_fit(w, Y), X), rtol=1e-6, atol=1e-9)
+
+
+class _Block:
+    def __init__(self, W):
+        self.W = W
+
+    def forward(self, x):
+        return x + np.tanh(x @ self.W)
+
+
+def blocks_from_a_list_argument(Ws, x):
+    for blk in [_Block(W) for W in Ws]:  # Ws a list of arrays: its length known at run time
+        x = blk.forward(x)
+    return np.sum(x)
+
+
+def test_objects_built_by_a_runtime_loop_are_refused_saying_what_to_do():
+    with pytest.raises(srcdiff.SrcDiffError) as info:
+        srcdiff.grad(blocks_from_a_list_argument)([np.eye(2), np.eye(2)], X2)
+    text = str(info.value)
+    assert "_Block" in text and "used as a whole" in text and "[_Block(W1), _Block(W2)]" in text
+    assert "test_program_structure7.py" in text and "_Block(W) for W in Ws" in text, text
