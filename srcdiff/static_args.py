@@ -126,9 +126,8 @@ def _picks(f) -> set:
     """The parameters `f` picks a function with by name (`ACTIVATIONS[activation]`
     of a dict outside it, `getattr(np, name)`) or passes on to a call as they are
     (`np.pad(x, w, mode)`, `mode=mode`: an option a rule reads as a constant): only
-    those strings are constants of the build), or compares with a string (`if kind ==
-    "cube"`: the branch taken picks code, perhaps a function); a string used
-    otherwise stays a value."""
+    those strings are constants of the build. A string used otherwise (`if kind ==
+    "cube"`) stays a value, so the derivative's code serves every string."""
     from .source import parse_function  # (source imports the rule table)
     try:
         node, _ = parse_function(f)
@@ -145,13 +144,18 @@ def _picks(f) -> set:
         if isinstance(n, ast.Call):
             out.update(a.id for a in n.args + [k.value for k in n.keywords]
                        if isinstance(a, ast.Name))
-    return out | settings(node)
+    return out | indexing(node)
 
 
 def settings(node) -> set:
-    """The names `node` picks code with: compared with a string, or a subscript's
-    index of a dict or tuple display or of a name (`{"tanh": np.tanh}[act]`)."""
-    return compared(node) | {n.slice.id for n in syntax.walk(node) if isinstance(
+    """The names `node` may pick code with: compared with a string, or indexing."""
+    return compared(node) | indexing(node)
+
+
+def indexing(node) -> set:
+    """The names `node` indexes with: a subscript of a dict or tuple display or of a
+    name (`{"tanh": np.tanh}[act]`, `ACTIVATIONS[act]`)."""
+    return {n.slice.id for n in syntax.walk(node) if isinstance(
         n, ast.Subscript) and isinstance(n.slice, ast.Name) and isinstance(
             n.value, (ast.Name, ast.Attribute, ast.Dict, ast.Tuple, ast.List))}
 

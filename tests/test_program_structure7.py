@@ -164,8 +164,6 @@ CASES = [
     (act_from_helper, ("tanh",), 2 * np.tanh(X2) * D_TANH),
     (act_from_helper, ("relu",), 2 * np.maximum(X2, 0.0)),
     (act_from_helper_called, (), D_TANH),
-    (act_compared_in_f, (), np.cos(X2)),
-    (act_compared_in_f, ("tanh",), D_TANH),
 ]
 
 
@@ -195,6 +193,14 @@ def test_an_objects_string_attribute_picks_code_and_a_change_rebuilds(mode):
     finally:
         _LAYER.activation = "tanh"
     assert np.allclose(g(X2), central(layer_with_string_setting, X2), rtol=1e-6)
+
+
+def test_a_function_picked_by_an_if_on_a_string_of_f_is_a_located_refusal():
+    """`kind` stays a value (the derivative's code serves every string, as its .source
+    shows), so `f` after the if is one of two functions: refused, at its call."""
+    with pytest.raises(srcdiff.SrcDiffError, match="different functions") as info:
+        srcdiff.grad(act_compared_in_f)(X2, "tanh")
+    assert "test_program_structure7.py" in str(info.value)
 
 
 def test_an_unknown_setting_is_an_error_not_a_number():
