@@ -558,3 +558,42 @@ def test_objects_built_by_a_runtime_loop_are_refused_saying_what_to_do():
     text = str(info.value)
     assert "_Block" in text and "used as a whole" in text and "[_Block(W1), _Block(W2)]" in text
     assert "test_program_structure7.py" in text and "_Block(W) for W in Ws" in text, text
+
+
+# ---------------------------------------------------------------- recurrences in a preallocated array
+
+
+def running_sum_ifexp(x):
+    out = np.zeros(len(x))
+    for i in range(len(x)):
+        prev = out[i - 1] if i > 0 else 0.0  # an entry: a scalar, not a view of out
+        out[i] = x[i] ** 2 + 0.5 * prev
+    return out.sum()
+
+
+def rows_recurrence(X):
+    out = np.zeros_like(X)
+    for i in range(X.shape[0]):
+        prev = out[i - 1] if i > 0 else np.zeros(X.shape[1])  # a row: a view of out
+        out[i] = np.tanh(X[i] + 0.5 * prev)
+    return np.sum(out ** 2)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_entry_read_through_a_conditional_expression_is_a_scalar(mode):
+    x = np.array([0.3, -1.0, 2.0, 0.7])
+    got = srcdiff.grad(running_sum_ifexp, mode=mode)(x)
+    # out[i] = x_i^2 + out[i-1] / 2: d sum / d x_i = 2 x_i (1 + 1/2 + ... to the end), by hand
+    n = len(x)
+    want = [2 * x[i] * sum(0.5 ** k for k in range(n - i)) for i in range(n)]
+    assert np.allclose(got, want, rtol=1e-14)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_row_read_through_a_conditional_expression_is_right_or_refused(mode):
+    X = np.array([[0.3, -1.0], [2.0, 0.7], [-0.4, 0.1]])
+    try:
+        got = srcdiff.grad(rows_recurrence, mode=mode)(X)
+    except srcdiff.SrcDiffError:
+        return
+    assert np.allclose(got, central(rows_recurrence, X), rtol=1e-6)
