@@ -560,7 +560,7 @@ def test_objects_built_by_a_runtime_loop_are_refused_saying_what_to_do():
     assert "test_program_structure7.py" in text and "_Block(W) for W in Ws" in text, text
 
 
-# ---------------------------------------------------------------- recurrences in a preallocated array
+# ---------------------------------------------------------------- recurrences in an array
 
 
 def running_sum_ifexp(x):
