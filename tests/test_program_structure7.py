@@ -597,3 +597,30 @@ def test_a_row_read_through_a_conditional_expression_is_right_or_refused(mode):
     except srcdiff.SrcDiffError:
         return
     assert np.allclose(got, central(rows_recurrence, X), rtol=1e-6)
+
+
+# ---------------------------------------------------------------- decorated helpers
+
+
+def _doubled(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return 2.0 * fn(*args, **kwargs)
+    return wrapper
+
+
+@_doubled
+def _decorated_helper(x):
+    return np.sum(x ** 2)
+
+
+def calls_a_decorated_helper(x):
+    return _decorated_helper(x) + 1.0
+
+
+def test_a_decorated_helper_is_refused_naming_the_decorator_never_inlined_unwrapped():
+    # inlining the undecorated source would drop the wrapper's 2.0: a wrong number
+    with pytest.raises(srcdiff.SrcDiffError, match="decorator") as info:
+        srcdiff.grad(calls_a_decorated_helper)(X2)
+    assert "_decorated_helper" in str(info.value) and "exec or compile" not in str(info.value)
+    assert "test_program_structure7.py" in str(info.value)
