@@ -624,3 +624,16 @@ def test_a_decorated_helper_is_refused_naming_the_decorator_never_inlined_unwrap
         srcdiff.grad(calls_a_decorated_helper)(X2)
     assert "_decorated_helper" in str(info.value) and "exec or compile" not in str(info.value)
     assert "test_program_structure7.py" in str(info.value)
+
+
+def view_kept_across_a_write(x):
+    y = x.copy()
+    head = y[:2]
+    y[0] = 5.0 * y[1]  # head sees this write in Python
+    return np.sum(head ** 2) + np.sum(y)
+
+
+def test_a_view_read_after_a_write_is_refused_naming_the_view():
+    with pytest.raises(srcdiff.SrcDiffError, match="read after the update") as info:
+        srcdiff.grad(view_kept_across_a_write)(np.array([0.3, -1.0, 2.0]))
+    assert "y[0] = 5.0 * y[1]" in str(info.value)

@@ -794,6 +794,124 @@ def namedtuple_methods(w, X, y):
     return np.mean((Z @ w - y) ** 2)
 
 
+# ================================================================ more whole programs
+
+
+def implicit_euler_linear(k, y0, dt=0.1, steps=10):
+    """Backward Euler for y' = A y, one linear solve per step."""
+    A = np.array([[-k[0], 1.0], [0.0, -k[1]]])
+    I = np.eye(2)
+    y = y0
+    for _ in range(steps):
+        y = np.linalg.solve(I - dt * A, y)
+    return np.sum(y ** 2)
+
+
+def newton_implicit_euler(k, y0=1.0, dt=0.1, steps=5):
+    """Backward Euler for y' = -k y^3: each step a Newton solve to a tolerance."""
+    y = y0
+    for _ in range(steps):
+        z = y
+        for it in range(20):
+            F = z - y + dt * k * z ** 3
+            dF = 1 + 3 * dt * k * z ** 2
+            z = z - F / dF
+            if abs(F) < 1e-13:
+                break
+        y = z
+    return y
+
+
+def hmm_forward_loglik(logits, obs=(0, 1, 1, 0, 1)):
+    T = np.array([[0.9, 0.1], [0.2, 0.8]])
+    E = np.exp(logits)
+    E = E / E.sum(axis=1, keepdims=True)
+    log_alpha = np.log(np.array([0.5, 0.5])) + np.log(E[:, obs[0]])
+    for o in obs[1:]:
+        log_alpha = logsumexp(log_alpha[:, None] + np.log(T), axis=0) + np.log(E[:, o])
+    return -logsumexp(log_alpha)
+
+
+def interp_calibration(knots_y, query=np.array([0.15, 0.5, 0.77]), target=np.array([0.2, -0.1, 0.4])):
+    xs = np.linspace(0, 1, len(knots_y))
+    return np.sum((np.interp(query, xs, knots_y) - target) ** 2) + 0.1 * np.sum(np.diff(knots_y) ** 2)
+
+
+def gauss_legendre_integral(a, b):
+    nodes, weights = np.polynomial.legendre.leggauss(8)
+    integrand = lambda t: np.exp(-a * t ** 2) * np.cos(b * t)
+    return np.sum(weights * integrand(nodes))
+
+
+def mc_legacy_seed(mu, sigma, n=300):
+    np.random.seed(1234)  # the old global-state API, reseeded each call
+    z = np.random.randn(n)
+    return np.mean(np.exp(mu + sigma * z))
+
+
+def kalman_matrix_nll(q, r, zs):
+    F = np.array([[1.0, 0.1], [0.0, 1.0]])
+    H = np.array([[1.0, 0.0]])
+    Q, R = q * np.eye(2), np.array([[r]])
+    x, P = np.zeros(2), np.eye(2)
+    nll = 0.0
+    for z in zs:
+        x, P = F @ x, F @ P @ F.T + Q
+        S = H @ P @ H.T + R
+        K = P @ H.T @ np.linalg.inv(S)
+        resid = z - H @ x
+        nll += 0.5 * (np.log(np.linalg.det(S)) + resid @ np.linalg.solve(S, resid))
+        x = x + K @ resid
+        P = (np.eye(2) - K @ H) @ P
+    return float(nll)
+
+
+def adam_dict_training(w0, X, y, lr=0.1, steps=5):
+    params = {"w": w0.copy()}
+    m = {"w": np.zeros_like(w0)}
+    v = {"w": np.zeros_like(w0)}
+    for t in range(1, steps + 1):
+        r = X @ params["w"] - y
+        grads = {"w": X.T @ r / len(y)}
+        for k in params:
+            m[k] = 0.9 * m[k] + 0.1 * grads[k]
+            v[k] = 0.999 * v[k] + 0.001 * grads[k] ** 2
+            m_hat, v_hat = m[k] / (1 - 0.9 ** t), v[k] / (1 - 0.999 ** t)
+            params[k] = params[k] - lr * m_hat / (np.sqrt(v_hat) + 1e-8)
+    return np.mean((X @ params["w"] - y) ** 2)
+
+
+def ema_recurrence(x, alpha=0.3):
+    smoothed = np.zeros(len(x))
+    for i in range(len(x)):
+        prev = smoothed[i - 1] if i > 0 else x[0]
+        smoothed[i] = alpha * x[i] + (1 - alpha) * prev
+    return np.sum((smoothed - x) ** 2)
+
+
+def _doubled(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return 2.0 * fn(*args, **kwargs)
+    return wrapper
+
+
+@_doubled
+def _weighted_sq(x):
+    return np.sum(x ** 2)
+
+
+def decorated_helper_loss(x):
+    return _weighted_sq(x) + np.sum(np.sin(x))
+
+
+def view_kept_across_write(x):
+    y = x.copy()
+    head = y[:2]
+    y[0] = 5.0 * y[1]
+    return np.sum(head ** 2) + np.sum(y)
+
+
 # ---------------------------------------------------------------- arguments
 
 _R = np.random.default_rng(7)
@@ -900,4 +1018,16 @@ PROGRAMS = [
     Program(star_args_helper, lambda rng: tuple(rng.standard_normal(3)), ("a", "b", "c")),
     Program(while_bisect_free_tolerance, lambda rng: (rng.uniform(1.0, 8.0),)),
     Program(namedtuple_methods, lambda rng: (rng.standard_normal(3), rng.standard_normal((8, 3)), rng.standard_normal(8)), ("w", "X")),
+    # more whole programs
+    Program(implicit_euler_linear, lambda rng: (rng.uniform(0.3, 1.5, 2), rng.standard_normal(2)), ("k", "y0")),
+    Program(newton_implicit_euler, lambda rng: (rng.uniform(0.3, 1.5),)),
+    Program(hmm_forward_loglik, lambda rng: (0.5 * rng.standard_normal((2, 2)),)),
+    Program(interp_calibration, lambda rng: (rng.standard_normal(5),)),
+    Program(gauss_legendre_integral, lambda rng: (rng.uniform(0.2, 1.0), rng.uniform(0.5, 2.0)), ("a", "b")),
+    Program(mc_legacy_seed, lambda rng: (rng.uniform(-0.2, 0.2), rng.uniform(0.1, 0.4)), ("mu", "sigma")),
+    Program(kalman_matrix_nll, lambda rng: (rng.uniform(0.02, 0.1), rng.uniform(0.1, 0.3), rng.standard_normal(5)), ("q", "r")),
+    Program(adam_dict_training, lambda rng: (rng.standard_normal(2), rng.standard_normal((6, 2)), rng.standard_normal(6)), "w0"),
+    Program(ema_recurrence, lambda rng: (rng.standard_normal(8),)),
+    Program(decorated_helper_loss, lambda rng: (rng.standard_normal(3),)),
+    Program(view_kept_across_write, lambda rng: (rng.standard_normal(4),)),
 ]
