@@ -37,11 +37,13 @@ class Finding:
     site: ir.Assign
     view: bool  # the old value is a view of another array (else: another name holds it)
     loc: Loc | None
+    viewed: bool = False  # a view or another name of the old value is read after it
 
     @property
     def error(self) -> UnsupportedSyntaxError:
         what = "is a view of another array" if self.view else (
-            "another name or a list refers to")
+            "another name or a view of it (`head = y[:2]`), read after the update, refers to"
+            if self.viewed else "another name or a list refers to")
         return UnsupportedSyntaxError(
             f"srcdiff does not support an in-place update of a value that {what} "
             "(for a NumPy array `+=` changes the shared array too); write "
@@ -124,9 +126,10 @@ def analyze(fn: ir.Function, kinds) -> list[Finding]:
             continue
         view = any(isinstance(d.expr, ir.Call) and _makes_view(d.expr, kinds)
                    for d in _definitions(old, defs, sources))
-        if s.update.shared or view or _view_read_after(old, s, views, read_at, order, loops,
-                                                        escaping, aliases):
+        if s.update.shared or view:
             found.append(Finding(s, view and not s.update.shared, s.loc))
+        elif _view_read_after(old, s, views, read_at, order, loops, escaping, aliases):
+            found.append(Finding(s, False, s.loc, viewed=True))
         elif _item_of_list(old, defs, sources, kinds) or _alias_read_after(
                 old, s, aliases, read_at, order, loops, fn.result, defs, phis, joined_at):
             found.append(Finding(s, False, s.loc))

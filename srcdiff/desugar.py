@@ -27,6 +27,7 @@ from . import nonlocals, syntax
 ACC = "__acc"  # the accumulator of a `sum` loop
 ITEMS = "__items"  # the list a list comprehension's loop builds
 MAPFN = "__mapfn"  # the lambda `map(lambda ..., xs)` calls
+REDUCED, REDUCE_ITEM = "__reduced", "__item"  # functools.reduce's accumulator and item
 RET, RETFLAG = "__ret", "__retflag"  # the value and the flag of a return inside a loop
 
 
@@ -216,6 +217,25 @@ def map_comprehension(call: ast.Call) -> ast.ListComp:
     return comp
 
 
+def reduce_loop(call: ast.Call, fn: str) -> tuple[list, set] | None:
+    """`functools.reduce(f, xs, init)` -> (`__reduced = init; for __item in xs:
+    __reduced = f(__reduced, __item)`, the names it binds), `f` read as the name `fn`
+    (bound once, as reduce evaluates it once); without `init` the first item starts
+    (`xs[0]`, then `xs[1:]`), for `xs` a name only (read twice). None otherwise."""
+    seq = call.args[1]
+    if len(call.args) == 2 and not isinstance(seq, ast.Name):
+        return None
+    start = call.args[2] if len(call.args) == 3 else ast.Subscript(seq, ast.Constant(0),
+                                                                     ast.Load())
+    if len(call.args) == 2:
+        seq = ast.Subscript(syntax.copy(seq), ast.Slice(ast.Constant(1), None, None),
+                            ast.Load())
+    step = ast.Assign([ast.Name(REDUCED, ast.Store())], ast.Call(ast.Name(fn, ast.Load()), [
+        ast.Name(REDUCED, ast.Load()), ast.Name(REDUCE_ITEM, ast.Load())], []))
+    gen = ast.comprehension(ast.Name(REDUCE_ITEM, ast.Store()), seq, [], 0)
+    return _loop(ast.GeneratorExp(step, [gen]), REDUCED, start, step, call)
+
+
 def _loop(gen, acc: str, start, step, where) -> tuple[list, set]:
     loop = [step]
     for g in reversed(gen.generators):
@@ -299,6 +319,7 @@ def init_as_dict(node: ast.FunctionDef) -> ast.FunctionDef | None:
 
     made: list = []  # the `self` of each `return self`
     node = Attrs().visit(node)
+    node.body = [_merged_init(s, me, made) for s in node.body]
     bases = {id(n.value) for n in syntax.walk(node) if isinstance(n, ast.Subscript)}
     bases |= {id(n) for n in made} | {id(node.args.args[0])}
     for n in syntax.walk(node):
@@ -320,6 +341,64 @@ def init_as_dict(node: ast.FunctionDef) -> ast.FunctionDef | None:
     ast.copy_location(first.value, first)
     node.body = [first] + stmts + [last]
     return node
+
+
+def _merged_init(s, me: str, made: list):
+    """`Base.__init__(self, a, b)` (a base class's __init__, as explicit_super
+    writes `super().__init__(a, b)`), a statement of an `__init__` made a dict: `self
+    = {**self, **Base(a, b)}`, the attributes the base sets added to self's; any other
+    statement as it is."""
+    call = s.value if isinstance(s, ast.Expr) else None
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+            and call.func.attr == "__init__" and isinstance(call.func.value, ast.Name)
+            and call.args and isinstance(call.args[0], ast.Name) and call.args[0].id == me
+            and not any(isinstance(a, ast.Starred) for a in call.args)):
+        return s
+    made.extend([ast.Name(me, ast.Store()), ast.Name(me, ast.Load())])  # (self, as written)
+    base = ast.Call(ast.Name(call.func.value.id, ast.Load()), call.args[1:], call.keywords)
+    out = ast.Assign([made[-2]], ast.Dict([None, None], [made[-1], base]))
+    return ast.fix_missing_locations(ast.copy_location(out, s))
+
+
+def explicit_super(node, base: str | None):
+    """`node`, a method of a class whose next class in the object's MRO is the
+    global `base` (None: `object`), with `super().m(args)` as `base.m(self, args)`
+    (inlined like any call of the user's function; `super().__init__()` of object
+    dropped). None when a `super` is used otherwise (`super(C, self)`, no base)."""
+    me = node.args.args[0].arg if node.args.args else None
+    node = syntax.copy(node)
+
+    class Calls(ast.NodeTransformer):
+        def visit_Expr(self, n):
+            c = n.value
+            if base is None and isinstance(c, ast.Call) and _super_attr(c.func) == "__init__" \
+                    and not c.args and not c.keywords:
+                return ast.copy_location(ast.Pass(), n)
+            return self.generic_visit(n)
+
+        def visit_Call(self, n):
+            attr = _super_attr(n.func)
+            if attr is None or base is None or me is None:
+                return self.generic_visit(n)
+            self.generic_visit(n)
+            func = ast.copy_location(ast.Attribute(ast.copy_location(
+                ast.Name(base, ast.Load()), n.func), attr, ast.Load()), n.func)
+            return ast.copy_location(ast.Call(func, [ast.copy_location(
+                ast.Name(me, ast.Load()), n)] + n.args, n.keywords), n)
+
+    node = Calls().visit(node)
+    if any(isinstance(n, ast.Name) and n.id == "super" for n in syntax.walk(node)):
+        return None
+    return node
+
+
+def _super_attr(func) -> str | None:
+    """`m` when `func` is `super().m`, else None."""
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) and isinstance(
+            func.value.func, ast.Name) and func.value.func.id == "super" and not (
+                func.value.args or func.value.keywords):
+        return func.attr
+    return None
 
 
 def without_errstate(node, namespace: dict):
@@ -414,3 +493,27 @@ def tail_loop(node: ast.FunctionDef) -> ast.FunctionDef | None:
     out = copy.copy(node)
     out.body = doc + [ast.While(ast.Constant(True, **loc), loop_body, [], **loc)]
     return out
+
+
+def fill_diagonal(call: ast.Call, is_it: bool, local: set) -> ast.Assign | None:
+    """`np.fill_diagonal(A, v)` (NumPy's, spelled through its module, on a local
+    array, without wrap) as the item assignment it is, `A[np.diag_indices(np.min(
+    np.shape(A)), np.ndim(A))] = v` (the leading diagonal; of a tall matrix its
+    first min(n, m) entries, as NumPy fills it); None for any other call."""
+    kw = {k.arg: k.value for k in call.keywords}
+    if not (is_it and len(call.args) == 2 and isinstance(call.func, ast.Attribute)
+            and isinstance(call.args[0], ast.Name) and call.args[0].id in local
+            and set(kw) <= {"wrap"}
+            and all(isinstance(w, ast.Constant) and w.value is False for w in kw.values())):
+        return None
+    a = call.args[0].id
+
+    def np_(attr, *args):
+        return ast.Call(ast.Attribute(syntax.copy(call.func.value), attr, ast.Load()),
+                        list(args), [])
+
+    index = np_("diag_indices", np_("min", np_("shape", ast.Name(a, ast.Load()))),
+                np_("ndim", ast.Name(a, ast.Load())))
+    target = ast.Subscript(ast.Name(a, ast.Load()), index, ast.Store())
+    out = ast.Assign([target], call.args[1])
+    return ast.fix_missing_locations(ast.copy_location(out, call))

@@ -45,10 +45,12 @@ def why_not(helper, caller, stack, node, filename: str, args=()):
     try:
         parse_function(helper)
     except NoSourceError:
+        made = ("it is a wrapper made by a decorator, with __wrapped__, whose code srcdiff "
+                "cannot see: call the undecorated function, or give the wrapper a rule"
+                if hasattr(helper, "__wrapped__") else "it was made by exec or compile")
         return NotDifferentiableError(
             f"{spelled} has no derivative rule and no Python source srcdiff can "
-            "transform (it was made by exec or compile); " + how_to_register(spelled),
-            loc_of(filename, node))
+            f"transform ({made}); " + how_to_register(spelled), loc_of(filename, node))
     return None
 
 

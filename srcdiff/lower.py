@@ -178,20 +178,35 @@ class Lowerer(Loops, Values):
         kept, and differentiating through it is a located error."""
         init = next((vars(c)["__init__"] for c in cls.__mro__ if "__init__" in vars(c)),
                     None)
-        custom = any(k in vars(c) for c in cls.__mro__[:-1] for k in (
-            "__new__", "__setattr__", "__getattr__", "__getattribute__", "__slots__"))
+        custom = any(k in vars(c) for c in cls.__mro__[:-1] for k in _CUSTOM)
         if custom or not is_user_function(init):
+            own = sorted({k for c in cls.__mro__[:-1] for k in vars(c) if k in _CUSTOM})
+            why = "defines " + ", ".join(own) if custom else "has no __init__ of yours"
+            self.inline_errors.setdefault(id(cls), self.error(
+                f"building an object of your class {cls.__name__}, which {why}, inside the "
+                "function from a differentiated value", node,
+                _BUILD_OUTSIDE.format(cls.__name__)))
+            return None
+        if _init_not_a_dict(cls, init):
+            self.inline_errors.setdefault(id(cls), self.error(
+                f"building an object of your class {cls.__name__} inside the function from a "
+                "differentiated value: its __init__ uses self other than by setting and "
+                "reading attributes (a method called on self, self passed on, a super() "
+                "whose base is not a global of its module)", node,
+                _BUILD_OUTSIDE.format(cls.__name__)))
             return None
         got = self.inline(init, node, [ir.Const(None)] + args, kwargs, hint,
-                          rewrite=desugar.init_as_dict)
+                          rewrite=desugar.init_as_dict, cls=cls)
         if not isinstance(got, DictVal):
             return None
         return DictVal(got.entries, {k: k for k in got.entries}, None, cls)
 
-    def inline(self, helper, node, args, kwargs, hint, rewrite=None):
+    def inline(self, helper, node, args, kwargs, hint, rewrite=None, cls=None):
         """Lower a call of the user's own function into this body (its def as `rewrite`
-        gives it). None when it cannot be (recursion, unsupported code, no source): the
-        call is then kept as written, and differentiating through it is a located error."""
+        gives it; a method's `super()` calls as calls of the next class's method, for
+        an object of `cls` or of the class of `args[0]`). None when it cannot be
+        (recursion, unsupported code, no source): the call is then kept as written,
+        and differentiating through it is a located error."""
         why = inlining.why_not(helper, self.fn, self.stack, node, self.filename, args)
         if why is not None:
             self.inline_errors[id(helper)] = why
@@ -199,6 +214,7 @@ class Lowerer(Loops, Values):
         mark = len(self.out)
         try:
             hnode, filename = parse_function(helper)
+            hnode = _supers_explicit(hnode, helper, cls or _class_of(args[0] if args else None))
             if rewrite is not None and (hnode := rewrite(hnode)) is None:
                 return None
             hnode = self.looped(helper, hnode) if rewrite is None else hnode
@@ -387,6 +403,10 @@ class Lowerer(Loops, Values):
             return
         if len(call.args) == 3 and not call.keywords and _is_add_at(self.callee(call.func)):
             self.add_at(call, s)
+            return
+        if (filled := desugar.fill_diagonal(call, self.callee(call.func)[1] is np.fill_diagonal,
+                                            set(self.env))) is not None:
+            self.s_Assign(filled)  # `np.fill_diagonal(A, 0.0)`: `A[diagonal] = 0.0`
             return
         mark = len(self.out)
         v = self.value(s.value, "_")
@@ -586,6 +606,47 @@ class Lowerer(Loops, Values):
         if self.maybe_unbound(a) or self.maybe_unbound(b, broke):
             self.unbound[v.id] = None
         return v
+
+
+def _init_not_a_dict(cls, init) -> bool:
+    """Whether the source of the user's `__init__` uses self otherwise than setting
+    and reading attributes (desugar.init_as_dict; `super().__init__(...)` merges the
+    base's); False without source (reported where it is inlined)."""
+    try:
+        return desugar.init_as_dict(_supers_explicit(parse_function(init)[0], init, cls)) is None
+    except NoSourceError:
+        return False
+
+
+def _class_of(this):
+    """The class of the object `this` is (a method's self), or None."""
+    if isinstance(this, DictVal):
+        return this.cls
+    return type(this.obj) if isinstance(this, ObjRef) else None
+
+
+def _supers_explicit(hnode, fn, cls):
+    """`hnode`, the def of `fn`, with `super().m(...)` as `Base.m(self, ...)`
+    (desugar.explicit_super) when `fn` is a method of `cls` (or a base of it) and
+    the next class in `cls`'s MRO is a global of `fn`'s module by its name (or
+    object); else `hnode` as it is (a `super()` left is refused where it is)."""
+    if cls is None or not any(isinstance(n, ast.Name) and n.id == "super"
+                              for n in syntax.walk(hnode)):
+        return hnode
+    mro = cls.__mro__
+    at = next((i for i, c in enumerate(mro) if vars(c).get(fn.__name__) is fn), None)
+    if at is None or at + 1 >= len(mro):
+        return hnode
+    base = mro[at + 1]
+    if base is not object and getattr(fn, "__globals__", {}).get(base.__name__) is not base:
+        return hnode
+    out = desugar.explicit_super(hnode, None if base is object else base.__name__)
+    return hnode if out is None else out
+
+
+_CUSTOM = ("__new__", "__setattr__", "__getattr__", "__getattribute__", "__slots__")
+_BUILD_OUTSIDE = ("build the {0} outside and pass it in (its attributes are then constants), "
+                  "or pass the numbers it holds as parameters")
 
 
 def _held(env: dict, fnode) -> set:

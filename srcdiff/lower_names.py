@@ -29,7 +29,8 @@ ADD_AT = ("helper", "_add_at")
 APPEND = ("list", "append")
 SYNTH_HINTS = {"__brk": "broke", desugar.ACC: "total", desugar.ITEMS: "items",
                desugar.RET: "result",
-               desugar.RETFLAG: "returned", "__map": "item"}
+               desugar.RETFLAG: "returned", "__map": "item", desugar.REDUCED: "reduced",
+               desugar.REDUCE_ITEM: "item"}
 
 
 def shown(hint: str) -> str:

@@ -257,10 +257,15 @@ def record_fields(cls) -> list | None:
                if not k.startswith("__") and k not in names]
     else:
         return None
-    if issubclass(cls, tuple):  # (a namedtuple's methods are not followed)
-        return None if own else names
     plain = all(inspect.isfunction(getattr(cls, k, None)) for k in own)  # (methods: inlined)
     return names if plain else None
+
+
+def _own_methods(cls) -> bool:
+    """Whether a namedtuple class defines methods of its own (typing.NamedTuple's
+    class body), beyond what namedtuple generates."""
+    return any(inspect.isfunction(v) and not k.startswith("_")
+               for c in cls.__mro__[:cls.__mro__.index(tuple)] for k, v in vars(c).items())
 
 
 class Records:
@@ -291,7 +296,10 @@ class Records:
         if any(isinstance(v, DictVal) for v in items):
             raise self.error(f"a {cls.__name__} holding a dict", node)
         if issubclass(cls, tuple):
-            return TupleVal(items, {k: i for i, k in enumerate(names)})
+            made = TupleVal(items, {k: i for i, k in enumerate(names)})
+            if _own_methods(cls):  # `class Scaler(NamedTuple)` with methods: inlined on it
+                made.cls = cls
+            return made
         return DictVal(dict(zip(names, items)), {k: k for k in names}, cls=cls)
 
     @staticmethod

@@ -197,8 +197,8 @@ class Values(Names, StructValues, Records):
     def e_Name(self, node, hint):
         if node.id not in self.env and node.id not in self.resolver.locals:
             found, obj = self.callee(node)
-            if found and is_user_function(obj):  # `rk4_step(rhs, ...)`: inlined where called
-                return FuncRef(obj, self.read(node))
+            if found and (is_user_function(obj) or _ruled(obj)):  # `rk4_step(rhs, ...)`:
+                return FuncRef(obj, self.read(node))  # inlined (or its rule) where called
             if found and type(obj) in (list, tuple):  # `for layer in LAYERS`, of objects
                 read = self.read(node)
                 if isinstance(read, ir.Opaque) and (got := self.objects(obj, read)):
@@ -224,8 +224,8 @@ class Values(Names, StructValues, Records):
         holding objects of the user's (`[Dense(W1, b1), Dense(W2, b2)]`) is the tuple
         of them, kept object by object (holds_object)."""
         values = [self.value(e, "t") for e in node.elts]
-        if any(holds_object(v) for v in values):
-            return listed(values, self)
+        if any(holds_object(v) or isinstance(v, CALLABLES) for v in values):
+            return listed(values, self)  # (or of functions: `acts[i](z)` calls inline)
         items = [self.pack(v, e) for v, e in zip(values, node.elts)]
         v = self.assign(hint if hint != "t" else "items", ir.Call(PACK_LIST, None, items), node)
         self.packs[v.id] = items
@@ -277,13 +277,18 @@ class Values(Names, StructValues, Records):
         found, obj = self.callee(node)
         if found:
             written = ir.Opaque(self.resolver.written(node), {})  # e.g. math.pi, read live
-            return FuncRef(obj, written) if is_user_function(obj) else written
+            return FuncRef(obj, written) if is_user_function(obj) or _ruled(obj) else written
         base = self.value(node.value, "t")
         if isinstance(base, TupleVal) and not base.attrs and holds_object(base):
             raise self.error(f".{node.attr} of a list of your objects, which srcdiff keeps "
                              "object by object (their code inlined)", node, "build the list "
                              "in the function (appending to it there is supported), or read "
                              "its items")
+        if (getter := _property(base, node.attr)) is not None:  # `d.variance`, a property
+            self.resolver.guards += method_guards(base.cls, node.attr)  # of the class: run
+            call = ast.copy_location(ast.Call(node, [], []), node)  # on the object, inlined
+            return self.call_value(PartialVal(FuncRef(getter, None), [base], {}), call, [], {},
+                                   hint)
         if getattr(base, "cls", None) is not None and node.attr not in base.attrs:
             method = self.method_of(base, node.attr)  # `net.forward` of an object built here
             if method is None:
@@ -307,6 +312,9 @@ class Values(Names, StructValues, Records):
                 self.resolver.guards += method_guards(base.obj, node.attr)
                 return PartialVal(FuncRef(got.__func__, None), [base], {})
             own = node.attr in getattr(base.obj, "__dict__", {})
+            if own and type(got) is str:  # `self.activation = "tanh"`: a setting that picks
+                self.resolver.guards.append((vars(base.obj), node.attr, got))  # code, as a
+                return ir.Const(got)  # string argument does; another string builds again
             if (is_user_function(got) or lookup(got) is not None) and (
                     own or _static_method(base.obj, node.attr) is got):
                 self.resolver.guards += (  # `self.act`; `cls.rbf`, a staticmethod
@@ -413,9 +421,17 @@ class Values(Names, StructValues, Records):
         if isinstance(node.func, ast.Attribute) and holds_object(self.held_value(
                 node.func.value)):
             target = self.value(node.func, "t")  # `self.penalty(w)`, `layers[i].forward(x)`
-        if isinstance(node.func, ast.Subscript) and (holds_object(
+        if isinstance(node.func, ast.Subscript) and isinstance(node.func.value, (
+                ast.Dict, ast.List, ast.Tuple)):  # `{"tanh": np.tanh, ...}[name](z)`
+            target = self.value(node.func, "t")
+        elif isinstance(node.func, ast.Subscript) and (holds_object(
                 held := self.held_value(node.func)) or isinstance(held, CALLABLES)):
-            target = held  # `layers[0](x)`, `fns[1](x)`: of a sequence kept item by item
+            target = held  # `layers[0](x)`, an object of a list kept item by item; `acts[k](z)`
+        if isinstance(node.func, ast.Call) and target is None and self.resolver.user_call(
+                node.func, self.env):
+            made = self.value(node.func, "t")  # `get_activation(name)(z)`: a helper returning
+            if isinstance(made, CALLABLES + (ObjRef,)):  # a function (else: kept as written)
+                target = made
         if (cls := getattr(target, "cls", None)) is not None:  # `net(x)`, an object built here
             target = self.method_of(target, "__call__")
             if not isinstance(target, CALLABLES):
@@ -463,6 +479,9 @@ class Values(Names, StructValues, Records):
             return self.value(desugar.display_sum(node), hint)
         if found and obj is map and len(node.args) >= 2 and not node.keywords:
             return self.mapped(node, hint)
+        if found and obj is functools.reduce and 2 <= len(node.args) <= 3 and not (
+                node.keywords) and (got := self.reduced(node)) is not None:
+            return got
         if found and obj in (max, min) and len(node.args) == 1 and not node.keywords:
             arg = self.atom(node.args[0], "t")
             return self.assign(hint, ir.Call(("reduce", obj.__name__),
@@ -535,6 +554,14 @@ class Values(Names, StructValues, Records):
         kwargs = {k.arg: self.pack(kwargs[k.arg], k.value) for k in node.keywords}
         spelling = ast.unparse(node.func)
         call = ir.Call(obj, self.resolver.written(node.func), args, kwargs, spelling)
+        call.why = self.error(  # (raised only when a differentiated value reaches it)
+            f"building an object of your class {obj.__name__} from a differentiated value "
+            "that is then used as a whole (appended to a list in a loop, built by a "
+            "comprehension over an array or a list known only at run time, passed to code "
+            "srcdiff does not inline)", node,
+            f"srcdiff keeps such an object attribute by attribute: build a list of them as a "
+            f"display ([{obj.__name__}(W1), {obj.__name__}(W2)]), or build them outside and "
+            "pass them in")
         return self.assign(_call_hint(hint, spelling, args), call, node)
 
     def sorted_items(self, node, hint):
@@ -759,6 +786,22 @@ class Values(Names, StructValues, Records):
         finally:
             self.env.pop(desugar.MAPFN, None)
 
+    def reduced(self, node):
+        """`functools.reduce(f, xs[, init])` as the loop it runs (desugar.reduce_loop),
+        `f` (a lambda, your function, np.add) evaluated once; None when `xs` has no
+        init and is not a name (kept as written: refused where it is differentiated)."""
+        loop = desugar.reduce_loop(node, desugar.MAPFN)
+        if loop is None:
+            return None
+        saved = self.env.get(desugar.MAPFN)
+        self.env[desugar.MAPFN] = self.value(node.args[0], "f")
+        try:
+            return self.comprehension_loop(*loop, desugar.REDUCED)
+        finally:
+            self.env.pop(desugar.MAPFN, None)
+            if saved is not None:
+                self.env[desugar.MAPFN] = saved
+
     def comprehension_loop(self, stmts, targets, acc: str):
         """The value `acc` has after lowering `stmts`, a comprehension's loop; the
         comprehension's names are its own, so they are restored after."""
@@ -849,3 +892,26 @@ def holds_object(v) -> bool:
     if isinstance(v, ObjRef) or isinstance(v, DictVal) and v.cls is not None:
         return True
     return isinstance(v, STRUCTS) and any(holds_object(k) for _, k in children(v))
+
+
+def _ruled(obj) -> bool:
+    """Whether `obj` is a library function with a derivative rule: held in a name
+    (`act = np.tanh`, returned by a helper, an entry of a dict display), it is a
+    function value that calls with its rule wherever it is called; anywhere else
+    it is read as written."""
+    try:
+        return static_args.is_function(obj) and lookup(obj) is not None
+    except TypeError:  # an unhashable callable: no rule is keyed by it
+        return False
+
+
+def _property(val, name: str):
+    """The getter of `name` when it is a property of the user's on the class of an
+    object built here or of a dataclass parameter (not one its instance shadows)."""
+    cls = getattr(val, "cls", None)
+    if cls is None or name in (getattr(val, "attrs", None) or ()):
+        return None
+    prop = next((vars(c)[name] for c in cls.__mro__ if name in vars(c)), None)
+    if isinstance(prop, property) and is_user_function(prop.fget) and prop.fset is None:
+        return prop.fget
+    return None

@@ -933,7 +933,7 @@ def _vector_norm_partial(x, ans, ord, axis, keepdims):
         return np.sign(x) * hit / np.sum(hit, axis=axis, keepdims=True)
     if ord == 1:
         return np.sign(x)
-    return np.sign(x) * (np.abs(x) / n) ** (ord - 1)
+    return np.sign(x) * (np.abs(x) / np.where(n == 0, 1.0, n)) ** (ord - 1)
 
 
 @helper
@@ -943,8 +943,9 @@ def _matrix_norm_partial(x, ans, ord, axis, keepdims):
     the sum's equal share and the singular vectors svd returns."""
     x = np.asarray(x, dtype=float)
     r, c = [a % x.ndim for a in axis]
-    if ord in (None, "fro"):
-        return x / _expand(ans, x, axis, keepdims)
+    if ord in (None, "fro"):  # 0 at the zero matrix, as the vector 2-norm
+        n = _expand(ans, x, axis, keepdims)
+        return x / np.where(n == 0, 1.0, n)
     if ord in ("nuc", 2, -2):
         u, s, vh = np.linalg.svd(np.moveaxis(x, (r, c), (-2, -1)), full_matrices=False)
         if ord == 2:

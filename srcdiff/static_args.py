@@ -142,8 +142,8 @@ def _picks(f) -> set:
     """The parameters `f` picks a function with by name (`ACTIVATIONS[activation]`
     of a dict outside it, `getattr(np, name)`) or passes on to a call as they are
     (`np.pad(x, w, mode)`, `mode=mode`: an option a rule reads as a constant): only
-    those strings are constants of the build (another string elsewhere, `if kind ==
-    "cube"`, stays a value)."""
+    those strings are constants of the build. A string used otherwise (`if kind ==
+    "cube"`) stays a value, so the derivative's code serves every string."""
     from .source import parse_function  # (source imports the rule table)
     try:
         node, _ = parse_function(f)
@@ -160,6 +160,36 @@ def _picks(f) -> set:
         if isinstance(n, ast.Call):
             out.update(a.id for a in n.args + [k.value for k in n.keywords]
                        if isinstance(a, ast.Name))
+    return out | indexing(node)
+
+
+def settings(node) -> set:
+    """The names `node` may pick code with: compared with a string, or indexing."""
+    return compared(node) | indexing(node)
+
+
+def indexing(node) -> set:
+    """The names `node` indexes with: a subscript of a dict or tuple display or of a
+    name (`{"tanh": np.tanh}[act]`, `ACTIVATIONS[act]`)."""
+    return {n.slice.id for n in syntax.walk(node) if isinstance(
+        n, ast.Subscript) and isinstance(n.slice, ast.Name) and isinstance(
+            n.value, (ast.Name, ast.Attribute, ast.Dict, ast.Tuple, ast.List))}
+
+
+def compared(node) -> set:
+    """The names `node` compares with a string constant (`method == "rk4"`, `kind
+    in ("call", "put")`): settings that pick which code runs."""
+    def is_str(e):
+        return isinstance(e, ast.Constant) and isinstance(e.value, str) or isinstance(
+            e, (ast.Tuple, ast.List, ast.Set)) and e.elts and all(map(is_str, e.elts))
+
+    out = set()
+    for n in syntax.walk(node):
+        if isinstance(n, ast.Compare) and len(n.ops) == 1:
+            a, b = n.left, n.comparators[0]
+            for x, y in ((a, b), (b, a)):
+                if isinstance(x, ast.Name) and is_str(y):
+                    out.add(x.id)
     return out
 
 

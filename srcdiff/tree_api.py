@@ -79,19 +79,20 @@ def shaped_at_call(fn) -> bool:
             obj = getattr(obj, attr, None)
         if not is_user_function(obj):
             return False
-        inner = parse_function(obj)[0].args
-        names = [p.arg for p in inner.posonlyargs + inner.args]
+        inner = parse_function(obj)[0]
+        names = [p.arg for p in inner.args.posonlyargs + inner.args.args]
         mine = {names[i] for i, x in enumerate(call.args[:len(names)])
-                if isinstance(x, ast.Name) and x.id in params}  # (where it calls one)
-        return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in mine
-                   for n in syntax.walk(parse_function(obj)[0]))
+                if isinstance(x, ast.Name) and x.id in params}  # (where it calls one,
+        return bool(mine & static_args.compared(inner)) or any(  # or picks by its string)
+            isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in mine
+            for n in syntax.walk(inner))
 
     def rebuilt(n):  # `params = {"w": ..., "b": ...}`: a parameter assigned a container
         return isinstance(n, ast.Assign) and isinstance(unpack._seen_through(n.value), (
             ast.Dict, ast.Tuple, ast.List, ast.DictComp)) and any(
             isinstance(t, ast.Name) and t.id in params for t in n.targets)
 
-    return static_args.called(node) or any(
+    return static_args.called(node) or bool(params & static_args.settings(node)) or any(
         rebuilt(n) or isinstance(n, ast.Call) and handed_on(n) for n in unpack.own_nodes(node))
 
 

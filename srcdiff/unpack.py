@@ -399,6 +399,23 @@ class _Flatten:
             if all(type(v) is int for v in (a, b)) and not (
                     isinstance(e.op, (ast.FloorDiv, ast.Mod)) and b == 0):
                 return _INT_OPS[type(e.op)](a, b)
+            if isinstance(e.op, ast.Add) and all(type(v) is str for v in (a, b)):
+                return a + b  # `"W" + str(i)`
+        if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "str" and (
+                "str" not in self.bound) and len(e.args) == 1 and not e.keywords:
+            v = self.const(e.args[0], env)
+            return str(v) if type(v) in (int, str) else _NOCONST
+        if isinstance(e, ast.JoinedStr):  # `f"W{i}"`, `f"layer_{i:02d}"` of a loop index
+            parts = []
+            for part in e.values:
+                if isinstance(part, ast.FormattedValue):
+                    v = self.const(part.value, env)
+                    spec = "" if part.format_spec is None else self.const(part.format_spec, env)
+                    if type(v) not in (int, str) or type(spec) is not str or part.conversion != -1:
+                        return _NOCONST
+                    part = ast.Constant(format(v, spec))
+                parts.append(self.const(part, env))
+            return "".join(parts) if all(type(p) is str for p in parts) else _NOCONST
         return _NOCONST
 
     def children(self, node, env):
@@ -582,21 +599,24 @@ class _Flatten:
             return None
         if any(isinstance(n, (ast.Break, ast.Continue)) for n in syntax.walk(s)):
             return None
-        name = s.target.id
-        if not any(isinstance(n, ast.Subscript) and any(
-                isinstance(m, ast.Name) and m.id == name for m in syntax.walk(n.slice))
-                and self.resolve(n.value, env) is not None for b in s.body for n in syntax.walk(b)):
+        if not self.indexes_with(s.body, s.target.id, env):
             return None
         return [("keys", k, None) for k in keys]
 
+    def indexes_with(self, nodes, name: str, env) -> bool:
+        """Whether `nodes` index a structured value with a key made from `name`."""
+        return any(isinstance(n, ast.Subscript) and any(
+            isinstance(m, ast.Name) and m.id == name for m in syntax.walk(n.slice))
+            and self.resolve(n.value, env) is not None for b in nodes for n in syntax.walk(b))
+
     def static_range(self, e, env):
         """The indices of `range(len(params["layers"]))` (bounds made of constants and
-        lengths of structured values, added or subtracted), or None."""
+        lengths of structured values, in integer arithmetic: `len(params) // 2`), or None."""
         def number(b):
-            if isinstance(b, ast.BinOp) and isinstance(b.op, (ast.Add, ast.Sub)):
+            if isinstance(b, ast.BinOp) and type(b.op) in _INT_OPS:  # `len(params) // 2`
                 x, y = number(b.left), number(b.right)
-                return None if x is None or y is None else x + y if isinstance(
-                    b.op, ast.Add) else x - y
+                return None if x is None or y is None or (y == 0 and isinstance(
+                    b.op, (ast.FloorDiv, ast.Mod))) else _INT_OPS[type(b.op)](x, y)
             if isinstance(b, ast.Call) and isinstance(b.func, ast.Name) and b.func.id == "len" \
                     and len(b.args) == 1 and not b.keywords:
                 ref = self.resolve(b.args[0], env)
@@ -656,6 +676,11 @@ class _Flatten:
         items = self.iteration(gen.iter, env)
         if items is None:
             items = self.constant_items(gen.iter)
+        parts = [outer.key, outer.value] if isinstance(outer, ast.DictComp) else [outer.elt]
+        if items is None and isinstance(gen.target, ast.Name) and (
+                keys := self.static_range(gen.iter, env)) is not None and self.indexes_with(
+                    parts, gen.target.id, env):  # `[params[f"W{i}"] for i in range(n)]`
+            items = [("const", None, _Const(k)) for k in keys]
         if items is None:
             return None
         copies = []
@@ -731,6 +756,12 @@ class _Flatten:
             if self.resolve(type(e)(**{**vars(e), "ctx": ast.Load()}), env) is not None:
                 raise self.error("assigning into a structured parameter (the caller's "
                                  "container would change)", e, "give the new value a name")
+        if isinstance(e, ast.Attribute) and isinstance(e.ctx, ast.Load) and isinstance(
+                base := self.resolve(e.value, env), _Ref) and base.td.kind in (
+                    DATACLASS, NAMEDTUPLE) and e.attr not in base.td.keys and isinstance(
+                        inspect.getattr_static(base.td.type, e.attr, None), property):
+            e.value = self.display(base, e.value)  # `box.area`, a property: on its display
+            return e
         got = self.got(e, env)
         if got is not None and not got[0]:  # a key the dict lacks: its default
             return self.expr(e.args[1], env) if len(e.args) == 2 else ast.copy_location(

@@ -258,7 +258,12 @@ def aliased(x):
 
 
 def runtime_key(x, k):
-    d = {"a": x}
+    d = {0: x, 1: 2 * x}
+    return d[k]
+
+
+def string_key(x, k):
+    d = {"a": x, "b": 3 * x}
     return d[k]
 
 
@@ -266,7 +271,12 @@ def runtime_key(x, k):
                                       (runtime_key, "a dict key computed at run time")])
 def test_dict_refusals_are_located(f, words):
     with pytest.raises(UnsupportedSyntaxError, match=words):
-        srcdiff.grad(f)(1.0, "a")
+        srcdiff.grad(f)(1.0, 1)
+
+
+def test_a_string_key_argument_is_a_constant_of_the_build():
+    g = srcdiff.grad(string_key)  # as `ACTIVATIONS[name]`: the derivative is built per string
+    assert g(1.0, "a") == 1.0 and g(1.0, "b") == 3.0 and g(1.0, "a") == 1.0
 
 
 # ---------------------------------------------------------------- item 5: everyday constructs

@@ -38,7 +38,10 @@ Conventions:
 - `norm`/`vector_norm`/`matrix_norm`: ord inf/-inf and the matrix 1/-1/inf/-inf
   norms share the derivative equally among tied maximal entries (rows, columns);
   ord 2/-2 of a matrix uses the singular vectors `svd` returns; ord 0 has zero
-  derivative; a vector norm is differentiable away from zero (2-norm: 0 at 0).
+  derivative; a vector norm is differentiable away from zero. At zero the 2-norm,
+  a p-norm with p > 1 and the Frobenius norm take the zero subgradient (as
+  sign(0) = 0 for |x|), so a zero slice whose norm is discarded (the diagonal of
+  pairwise distances) contributes 0, not 0 * nan.
 """
 
 import numpy as np
@@ -238,11 +241,14 @@ def _vector_case(b, partial):
     return b.kind("x") == "vector"
 
 
+_NONZERO = "np.where(ans == 0, 1.0, ans)"  # a norm of 0 has x == 0: x / it is then 0
+
+
 def _vector_partial(b, p):
     """d norm / d x of a vector p-norm as the formula, for the p where it is short."""
     if p == 1:
         return "np.sign(x)"
-    n = "ans" if not _passed(b, "axis") else _spread("ans", b, "x")
+    n = _NONZERO if not _passed(b, "axis") else _spread(_NONZERO, b, "x")
     return f"np.sign(x) * (np.abs(x) / {n}) ** {p - 1!r}"
 
 
@@ -254,9 +260,11 @@ def _norm(b, mode, partial):
     p = ordv.value if _passed(b, "ord") and _const(ordv) else None
     two = not _passed(b, "ord") or p == "fro" or p == 2 and _vector_case(b, partial)
     if two and partial != "_matrix_norm_partial":  # the 2-norm or Frobenius norm: x / ans
-        if mode == "jvp":
-            return _reduce("np.sum", "t * x", b) + " / ans"
-        return "g * x / ans" if not _passed(b, "axis") else f"{_spread('g / ans', b, 'x')} * x"
+        if mode == "jvp":  # at a zero norm (x == 0) the zero subgradient, as sign(0) = 0
+            return _reduce("np.sum", "t * x", b) + f" / {_NONZERO}"
+        if not _passed(b, "axis"):
+            return f"g * x / {_NONZERO}"
+        return f"{_spread(f'g / {_NONZERO}', b, 'x')} * x"
     if p == 0 and _vector_case(b, partial):
         return None  # the number of nonzero entries
     if isinstance(p, (int, float)) and p not in (0, 2, np.inf, -np.inf) and _vector_case(

@@ -272,6 +272,20 @@ def _is_slice(index) -> bool:
     return isinstance(index, ir.Opaque) and isinstance(index.node, ast.Slice)
 
 
+_INT_ARITHMETIC = (ast.BinOp, ast.UnaryOp, ast.Name, ast.Constant, ast.Add, ast.Sub,
+                   ast.Mult, ast.FloorDiv, ast.Mod, ast.USub, ast.Load)
+
+
+def _integer_arithmetic(index: ir.Opaque, kind) -> bool:
+    """Whether an index kept as written is integer arithmetic on scalars of the
+    function and int constants (`i - 1`, `2 * k + 1`): one position, as a scalar index."""
+    nodes = list(ast.walk(index.node))
+    return all(isinstance(n, _INT_ARITHMETIC) for n in nodes) and all(
+        type(n.value) is int for n in nodes if isinstance(n, ast.Constant)) and all(
+        n.id in index.uses and kind(index.uses[n.id]) == SCALAR
+        for n in nodes if isinstance(n, ast.Name))
+
+
 def _index_kind(b, kind):
     """x[i] of a vector or of a shape is a scalar; of a matrix, a vector; of a list,
     the kind of its items where they have one."""
@@ -280,6 +294,8 @@ def _index_kind(b, kind):
         return LIST, kind(b["a"], item=True)  # xs[1:] of a list is a list of its items
     if isinstance(index, ir.Const):
         int_index = type(index.value) is int
+    elif isinstance(index, ir.Opaque):
+        int_index = _integer_arithmetic(index, kind)
     else:
         int_index = kind(index) == SCALAR
     base = kind(b["a"])
