@@ -133,7 +133,11 @@ def _bracket(s: ir.If, phis, selects, inside, deps, reached, needed, var_of,
     def point(a) -> bool:
         """A number computed in this iteration from two or more carried values with no
         derivative from what the test compares with (`0.5 * (lo + hi)`): a point of
-        the bracket, which moves with that only through the comparisons."""
+        the bracket, which moves with that only through the comparisons. Or a carried
+        value each trip sets to such a point (golden-section search's `c` and `d`,
+        computed at the end of one trip and compared in the next: `hi = d`)."""
+        if isinstance(a, ir.Var) and a.id in phis and a.id not in moving:
+            a = phis[a.id].next
         if not (isinstance(a, ir.Var) and a.id in inside and a.id not in phis):
             return False
         ends = _closure([a], deps, set(phis)) & set(phis)
@@ -152,4 +156,7 @@ def _bracket(s: ir.If, phis, selects, inside, deps, reached, needed, var_of,
         chosen |= into
     if not all(arms):
         return set()
-    return chosen & tested & needed
+    # the test reads the bracket, or points each trip computes from it (`c`, `d`)
+    read = tested | {i for c in tested & set(phis) if isinstance(phis[c].next, ir.Var)
+                     for i in _closure([phis[c].next], deps, set(phis)) & set(phis)}
+    return chosen & read & needed

@@ -4,7 +4,6 @@ on to a helper, a tuple of functions, a function picked from a module-level dict
 or by `getattr(np, name)` with a string argument, a dataclass with methods passed
 as the model. Each is inlined or called with its rule, per value, and rebuilt or
 guarded when the value changes. Checked against central differences, both modes."""
-import math
 from dataclasses import dataclass
 from functools import partial
 
@@ -340,40 +339,26 @@ def test_a_global_callable_object_is_inlined(mode):
         POLY = saved
 
 
-def _golden(a, lo=-2.0, hi=3.0, iters=40):
-    f = lambda x: (x - a) ** 2 + math.sin(3 * x)  # noqa: E731
-    gr = (math.sqrt(5) - 1) / 2
-    c, d = hi - gr * (hi - lo), lo + gr * (hi - lo)
-    for _ in range(iters):
-        if f(c) < f(d):
-            hi = d
-        else:
-            lo = c
-        c, d = hi - gr * (hi - lo), lo + gr * (hi - lo)
-    return f(0.5 * (lo + hi))
+def _pick(a, b):
+    f = lambda x: x * x - a * x  # noqa: E731
+    if f(b) < f(a * a):
+        return f(b) * a
+    return f(a) + b
 
 
 def test_a_lambda_called_in_a_test_is_inlined_there():
-    """`if f(c) < f(d):` with `f` a lambda of the function: the calls are lowered
-    like any helper's, so the gradient reads `(c - a) ** 2 + ...` where it spelled
-    `(lambda x: ...)(c)`, and its hessian (which lowers that code again, and
-    refused a lambda there) works. The search's bracket does not depend on a
-    smoothly, so d/da of (m - a)^2 + sin(3m) at the found m is -2(m - a)."""
-    a = 0.4
-    g = srcdiff.grad(_golden)
-    lo, hi = -2.0, 3.0  # the bracket the search ends with, recomputed by hand
-    gr = (math.sqrt(5) - 1) / 2
-    c, d = hi - gr * (hi - lo), lo + gr * (hi - lo)
-    for _ in range(40):
-        if (c - a) ** 2 + math.sin(3 * c) < (d - a) ** 2 + math.sin(3 * d):
-            hi = d
-        else:
-            lo = c
-        c, d = hi - gr * (hi - lo), lo + gr * (hi - lo)
-    m = 0.5 * (lo + hi)
-    assert g(a) == pytest.approx(-2 * (m - a), rel=1e-12)
+    """`if f(b) < f(a * a):` with `f` a lambda of the function: the calls are lowered
+    like any helper's, so the gradient reads `b * b - a * b < ...` where it spelled
+    `(lambda x: ...)(b)`, and its hessian (which lowers that code again, and refused a
+    lambda there) works. By hand: f(b) * a = (b^2 - a b) a, d/da = b^2 - 2 a b,
+    d2/da2 = -2b; else f(a) + b = b, d/da = 0."""
+    g = srcdiff.grad(_pick)
+    for a, b in [(0.5, 0.3), (2.0, 0.1)]:
+        taken = b * b - a * b < a ** 4 - a ** 3
+        assert g(a, b) == pytest.approx(b * b - 2 * a * b if taken else 0.0, abs=1e-15)
+        assert srcdiff.hessian(_pick)(a, b) == pytest.approx(-2 * b if taken else 0.0,
+                                                             abs=1e-15)
     assert not any("lambda" in ln for ln in code(g.source).splitlines()), g.source
-    assert srcdiff.hessian(_golden)(a) == pytest.approx(2.0, rel=1e-12)
 
 
 def _indexed_functions(fns, x):

@@ -65,7 +65,24 @@ def golden(c):
     return (a + b) / 2
 
 
+def golden_points_carried(c, lo=-2.0, hi=3.0):
+    """Golden-section search as it is often written: the two points computed at the
+    end of a trip and compared in the next (`hi = d`, a carried point; it was
+    differentiated as written, the argmin's derivative then silently dm/dc = 0)."""
+    f = lambda x: (x - c) ** 2 + math.sin(3 * x)  # noqa: E731
+    gr = (math.sqrt(5) - 1) / 2
+    p, q = hi - gr * (hi - lo), lo + gr * (hi - lo)
+    for _ in range(60):
+        if f(p) < f(q):
+            hi = q
+        else:
+            lo = p
+        p, q = hi - gr * (hi - lo), lo + gr * (hi - lo)
+    return 0.5 * (lo + hi) * c
+
+
 @pytest.mark.parametrize("f, line", [(bisect_for, "if _g(lo, c) * _g(mid, c) <= 0:"),
+                                     (golden_points_carried, "if f(p) < f(q):"),
                                      (bisect_while, "if mid ** 3 + c * mid - 5 > 0:"),
                                      (ternary, "if (m1 - c) ** 2 < (m2 - c) ** 2:"),
                                      (golden, "if (cc - c) ** 2 + 0.1 * cc < (d - c) ** 2")])
