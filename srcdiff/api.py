@@ -23,7 +23,7 @@ import numpy as np
 
 from . import checkpoint as _checkpoint
 from . import (arrays, foreign, guards, higher, notebook, provenance, pytree, shapes, transform,
-               tree_api)
+               static_args, tree_api)
 from .dispatch import NO, dispatcher
 from .errors import (
     NonNumericOutputError,
@@ -546,8 +546,8 @@ class JVP:
         if len(primals) == len(tangents) < n and all(p.default is not p.empty for p in rest):
             defaults = tuple(p.default for p in rest)  # omitted: f's defaults, as in vjp
             primals += defaults
-            tangents += tuple(None if d is None else 0.0 * np.asarray(d) if np.ndim(d)
-                              else 0.0 for d in defaults)
+            tangents += tuple(None if d is None or static_args.is_static(d) else
+                              0.0 * np.asarray(d) if np.ndim(d) else 0.0 for d in defaults)
         if len(primals) != n or len(tangents) != n:
             raise ShapeMismatchError(
                 f"jvp needs one primal and one tangent per positional parameter of "

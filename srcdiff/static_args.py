@@ -43,9 +43,15 @@ def key(v):
     return tuple(v) if isinstance(v, list) else v
 
 
+# NumPy's functions that dispatch __array_function__ (np.sum, np.concatenate) are of
+# their own type, neither a Python function nor a built-in one
+_DISPATCHER = type(np.sum)
+
+
 def is_function(v) -> bool:
     return isinstance(v, (types.FunctionType, types.BuiltinFunctionType, types.MethodType,
-                          np.ufunc, functools.partial)) or hasattr(type(v), "__srcdiff_function__")
+                          np.ufunc, functools.partial, _DISPATCHER)) or hasattr(
+        type(v), "__srcdiff_function__")
 
 
 def is_object(v) -> bool:
