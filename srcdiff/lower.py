@@ -109,8 +109,8 @@ class Lowerer(Loops, Values):
             param = self.env[name]
             key = f"%v%{param.id}"  # (as `opaque` writes a value: the parameter itself)
             return ObjRef(obj, ir.Opaque(ast.Name(key, ast.Load()), {key: param}))
-        if isinstance(obj, str):  # `activation="tanh"`: a constant of this build
-            return ir.Const(obj)
+        if obj is None or isinstance(obj, (str, bool)):  # `activation="tanh"`: a constant
+            return ir.Const(obj)  # of this build (None, a flag: a primitive's options)
         return self.static_value(obj, ast.Name(name, ast.Load()))
 
     def static_value(self, obj, read: ast.expr):

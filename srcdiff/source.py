@@ -138,6 +138,11 @@ def primitive_shim(fn):
                          if p in real and _literal(real[p].default)})
     except (TypeError, ValueError):
         pass
+    if any(v.kind == v.VAR_KEYWORD for v in real.values()):  # np.pad(array, pad_width,
+        # mode, **kwargs) refuses reflect_type=None: an option it takes by keyword alone
+        # is left out (passed by keyword only, it is not passed by vjp or jvp)
+        params = [p for p in params if p in real or defaults.get(p, 0) is not None]
+        defaults = {p: d for p, d in defaults.items() if p in params}
     literal = {p: repr(d) for p, d in defaults.items() if _literal(d)}
     spelled = rule.name if _names(rule.name, fn) else "primitive"
     # the operands are the parameters before the first option with no derivative and
