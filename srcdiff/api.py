@@ -181,6 +181,16 @@ def _not_differentiable(v) -> str | None:
             f"and lists or tuples of them")
 
 
+def _leaves_differentiable(v) -> bool:
+    """Whether every leaf of the container `v` is a number or an array of numbers (not
+    einsum's sublist [Ellipsis, 0, 1])."""
+    try:
+        pytree.check_differentiable("v", v)
+    except SrcDiffError:
+        return False
+    return True
+
+
 def check_scalar(y) -> None:
     """The result of `f` under grad must be a scalar."""
     if type(y) is float:
@@ -559,7 +569,8 @@ class JVP:
                     not tree_api.structured(primals, self._idx)):
                 return self.primal(*primals), self._products(*primals, tangents[w])
         held = [i for i in self._idx if tangents[i] is None and primals[i] is not None
-                and not tree_api.structured(primals, (i,))]  # None: held constant, as
+                and (not tree_api.structured(primals, (i,)) or not _leaves_differentiable(
+                    primals[i]))]  # None: held constant, as
         # a setting (mode="edge", a width) or a value the rule cannot differentiate in
         if held:
             idx = tuple(i for i in self._idx if i not in held)
