@@ -23,6 +23,8 @@ import itertools
 import operator
 import types
 
+import numpy as _np
+
 from . import checkpoint, desugar, fence, inlining, ir, static_args, syntax
 from .ops import BINOPS, UNOPS
 from .lower_names import Names, listed, shown
@@ -379,6 +381,9 @@ class Values(Names, StructValues, Records):
         picked = self.chosen(node)  # `ACTIVATIONS[activation]`: that function
         if picked is not None:
             return picked
+        joined = self.index_concatenation(node)
+        if joined is not None:
+            return self.value(joined, hint)
         base = self.value(node.value, "t")
         if isinstance(base, STRUCTS):
             entry = self.entry(base, node)
@@ -395,6 +400,35 @@ class Values(Names, StructValues, Records):
                     -len(items) <= index.value < len(items)):
                 return items[index.value]
         return self.assign(hint, ir.Call(operator.getitem, None, [base, index]), node)
+
+    def index_concatenation(self, node):
+        """`np.r_[a, b]` and `np.c_[a, b]` of arrays (no slices or strings) as the
+        concatenation they are: np.concatenate of np.atleast_1d of each along axis 0;
+        of each with fewer than two dimensions as a column (reshape(-1, 1)) along the
+        last axis. None for anything else."""
+        if not isinstance(node.value, ast.Attribute):
+            return None
+        found, obj = self.callee(node.value)
+        if not found or not any(obj is o for o in (_np.r_, _np.c_)):
+            return None
+        items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        if any(isinstance(i, (ast.Slice, ast.Starred)) or isinstance(i, ast.Constant) and (
+                isinstance(i.value, str)) for i in items):
+            return None
+        mod = node.value.value
+
+        def np_call(name, *args):
+            return ast.Call(ast.Attribute(mod, name, ast.Load()), list(args), [])
+        if obj is _np.r_:
+            parts, axis = [np_call("atleast_1d", i) for i in items], 0
+        else:
+            column = ast.Tuple([ast.Constant(-1), ast.Constant(1)], ast.Load())
+            parts = [ast.IfExp(ast.Compare(np_call("ndim", i), [ast.Lt()], [ast.Constant(2)]),
+                               np_call("reshape", i, column), i) for i in items]
+            axis = -1
+        joined = np_call("concatenate", ast.List(parts, ast.Load()))
+        joined.keywords = [ast.keyword("axis", ast.Constant(axis))]
+        return ast.fix_missing_locations(ast.copy_location(joined, node))
 
     def e_NamedExpr(self, node, hint):
         value = self.value(node.value, node.target.id)

@@ -426,3 +426,59 @@ def test_complex_eigenvalues_at_run_time_are_a_clear_error():
         pullback((np.ones(3), np.ones((3, 3))))
     b = a + a.T + 3 * np.eye(3)  # (real eigenvalues away from 0: differentiated)
     both_modes(lambda m: _eig_magnitudes(m)[0], (b,))
+
+
+# ----- np.r_[...] and np.c_[...] of arrays: the concatenations they are -----
+_C = np.random.default_rng(16).standard_normal((3, 2))
+_V = np.array([0.5, -1.0, 2.0])
+
+
+def _r_mixed(x):
+    return np.r_[x, _C, x] * np.arange(18.0).reshape(9, 2)
+
+
+def _r_scalars(x):
+    return np.sum(np.r_[x[0], 1.5, x[1:]] ** 3)
+
+
+def _c_mixed(x):
+    return np.tanh(np.c_[x, _C, x])
+
+
+def _c_columns(v):
+    return np.c_[v, _V * v, np.ones(3)] ** 2
+
+
+@pytest.mark.parametrize("fn, shape", [(_r_mixed, (3, 2)), (_r_scalars, (4,)),
+                                       (_c_mixed, (3, 2)), (_c_columns, (3,))])
+def test_index_concatenations(fn, shape):
+    """np.r_/np.c_ indexed with arrays (autograd's test_r_*, test_c_*): refused before
+    as an object indexed with a differentiated value."""
+    x = np.random.default_rng(17).standard_normal(shape)
+    both_modes(fn, (x,))
+
+
+def test_index_concatenation_with_a_slice_is_still_refused():
+    with pytest.raises(srcdiff.NotDifferentiableError, match="index is computed"):
+        srcdiff.grad(lambda x: np.sum(np.r_[x, 1:3]))(np.ones(2))
+
+
+# ----- a NumPy function passed in a default (the loop-variable idiom) -----
+def test_numpy_function_held_in_a_default():
+    """`def f(a, _r=np.sum)`: NumPy's dispatching functions are functions to inline,
+    not values to differentiate (autograd's test_plain_numpy_reductions_on_box)."""
+    base = np.array([0.5, 1.5, 2.0])
+    for reduction in (np.sum, np.prod, np.max, np.mean):
+        def f(a, _r=reduction):
+            return _r(np.exp(a) * base)
+        both_modes(f, (0.7,))
+        assert srcdiff.grad(f)(0.7) == pytest.approx(f(0.7) if reduction is not np.prod
+                                                     else 3 * f(0.7), rel=1e-12)
+
+
+def test_pad_differentiated_itself_with_options_by_position():
+    """vjp(np.pad, x, w, mode): np.pad refused reflect_type=None from the shim."""
+    x = np.random.default_rng(18).standard_normal((2, 3))
+    for width in (0, 2, ((1, 2), (0, 1))):
+        for mode in ("constant", "edge", "reflect", "symmetric", "wrap"):
+            both_modes(np.pad, (x, width, mode))
