@@ -36,7 +36,7 @@ from .graph import graph as draw_graph, svg_of
 from .lower import MISSING as _MISSING
 from .rules.stop import detach, stop_gradient  # noqa: F401 (the public names)
 from .rules.table import VERSION as _VERSION, lookup
-from .source import describe, function_of
+from .source import describe, function_of, takes_star_args
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]
 
@@ -510,7 +510,8 @@ class JVP:
     def __init__(self, f, idx=None):
         self.primal = f
         self._given = idx
-        if _any_number(f):  # (np.einsum: one JVP per number of arguments, when called)
+        if _any_number(f) or takes_star_args(f):  # (np.einsum, a def with *args: one
+            # JVP per number of arguments, when called)
             self._fn, self._per_count = None, {}
             return
         self._fn = _function(f)

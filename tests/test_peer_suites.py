@@ -404,10 +404,34 @@ def _symmetrized(*args):
     return np.sum(args[0] + args[0].T)
 
 
-def test_vjp_of_a_function_with_star_args_names_them():
-    """It said wrt=0 was out of range of 0 positional parameters."""
+def _star_wrapper(*args):  # autograd's check_symmetric_matrix_grads
+    return np.linalg.cholesky(_tril_sym(args[0]), *args[1:])
+
+
+def _tril_sym(a):
+    low = np.tril(a)
+    return (low + low.T) / 2.0
+
+
+def _weighted_star(w, *xs):
+    return sum(w * np.sum(np.sin(x)) for x in xs)
+
+
+def test_vjp_and_jvp_of_a_function_with_star_args():
+    """vjp(f, a, b) of `def f(*args)` differentiates it for the call's arguments (it
+    said wrt=0 was out of range of 0 positional parameters, then refused *args);
+    `*args[1:]` passed on spreads the rest of the tuple (empty here)."""
+    rng = np.random.default_rng(19)
+    m = rng.standard_normal((3, 3))
+    both_modes(_symmetrized, (np.eye(2) + m[:2, :2],))
+    both_modes(_star_wrapper, (m @ m.T + np.eye(3),))
+    both_modes(_weighted_star, (0.5, rng.standard_normal(2), rng.standard_normal((2, 2))),
+               wrt=(0, 1, 2))
+
+
+def test_grad_of_a_function_with_star_args_is_refused():
     with pytest.raises(srcdiff.UnsupportedSyntaxError, match=r"\*args"):
-        srcdiff.vjp(_symmetrized, np.eye(2), wrt=(0,))
+        srcdiff.grad(_symmetrized)(np.eye(2))
 
 
 # ----- a value that comes out complex at run time (eig of a real matrix) -----
