@@ -204,15 +204,14 @@ _STAR_SHIMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def takes_star_args(fn) -> bool:
-    """Whether `fn` is a Python function with *args (and no **kwargs, nor a required
+    """Whether `fn` is a Python function with *args or **kwargs (and no required
     keyword-only parameter): vjp and jvp differentiate it for the call's number of
-    arguments (star_shim)."""
+    arguments (star_shim), which pass no keywords."""
     if not isinstance(fn, types.FunctionType) or hasattr(fn, "__wrapped__"):
         return False
     params = inspect.signature(fn).parameters.values()
-    return any(p.kind == p.VAR_POSITIONAL for p in params) and not any(
-        p.kind == p.VAR_KEYWORD or p.kind == p.KEYWORD_ONLY and p.default is p.empty
-        for p in params)
+    return any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params) and not any(
+        p.kind == p.KEYWORD_ONLY and p.default is p.empty for p in params)
 
 
 def star_shim(fn, n: int):
@@ -224,9 +223,9 @@ def star_shim(fn, n: int):
         return None
     named = [p.name for p in inspect.signature(fn).parameters.values()
              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    star = next(p.name for p in inspect.signature(fn).parameters.values()
-                if p.kind == p.VAR_POSITIONAL)
-    if n < len(named):
+    star = next((p.name for p in inspect.signature(fn).parameters.values()
+                 if p.kind == p.VAR_POSITIONAL), None)
+    if n < len(named) or star is None and n != len(named):
         return None  # (the call's own TypeError, or defaults: as written)
     per = _STAR_SHIMS.setdefault(fn, {})
     if n not in per:

@@ -417,6 +417,10 @@ def _weighted_star(w, *xs):
     return sum(w * np.sum(np.sin(x)) for x in xs)
 
 
+def _star_and_keywords(*args, **kwargs):
+    return np.sum(np.sin(args[0]) * args[1], **kwargs)
+
+
 def test_vjp_and_jvp_of_a_function_with_star_args():
     """vjp(f, a, b) of `def f(*args)` differentiates it for the call's arguments (it
     said wrt=0 was out of range of 0 positional parameters, then refused *args);
@@ -427,6 +431,7 @@ def test_vjp_and_jvp_of_a_function_with_star_args():
     both_modes(_star_wrapper, (m @ m.T + np.eye(3),))
     both_modes(_weighted_star, (0.5, rng.standard_normal(2), rng.standard_normal((2, 2))),
                wrt=(0, 1, 2))
+    both_modes(_star_and_keywords, (rng.standard_normal(3), 2.0), wrt=(0, 1))
 
 
 def test_grad_of_a_function_with_star_args_is_refused():
