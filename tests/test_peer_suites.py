@@ -511,3 +511,23 @@ def test_pad_differentiated_itself_with_options_by_position():
     for width in (0, 2, ((1, 2), (0, 1))):
         for mode in ("constant", "edge", "reflect", "symmetric", "wrap"):
             both_modes(np.pad, (x, width, mode))
+
+
+# ----- a cotangent for a result holding a list of numbers (one leaf) -----
+_WA = np.array([0.5, -1.0, 2.0, 3.0])
+
+
+def _appended(x, y):
+    return np.sum(_WA * np.append(x, y) ** 2)
+
+
+def test_vjp_of_a_gradient_of_a_list_and_a_float():
+    """vjp of grad(f, wrt=(0, 1)) at ([..], 4.0): the gradient is (list, float) and its
+    cotangent's list leaf crashed (float() of a list; autograd's order-2 check of
+    test_simple_append_list). H is diag(2 w), so the pullback of c is 2 w c."""
+    g = srcdiff.grad(_appended, wrt=(0, 1))
+    out, pullback = srcdiff.vjp(g, [1.0, 2.0, 3.0], 4.0, wrt=(0, 1))
+    assert out == ([1.0, -4.0, 12.0], 24.0)
+    gx, gy = pullback(([1.0, 0.5, -1.0], 2.0))
+    np.testing.assert_allclose(gx, 2 * _WA[:3] * [1.0, 0.5, -1.0], rtol=1e-14)
+    assert gy == pytest.approx(2 * 3.0 * 2.0, rel=1e-14)
