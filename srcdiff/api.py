@@ -465,6 +465,18 @@ def _function(f, nargs=None):
     return function_of(f, nargs)
 
 
+def _structured_code(f, primals):
+    """For a gradient `f` whose differentiated parameters are containers in this call
+    (vjp(grad(f), [W, b])), its code for their structure, which srcdiff transforms
+    again; the generic code it otherwise is takes them as arrays (np.zeros(np.shape(
+    params)) of arrays of different shapes raised). None for anything else."""
+    if not (isinstance(f, Derivative) and f.mode == "reverse" and f.variant in (
+            "grad", "value_and_grad") and len(primals) == f._nparams
+            and tree_api.structured(primals, f.wrt) and not higher.has_loops(f._fn)):
+        return None
+    return f._build(tuple(primals), None).fn
+
+
 def _any_number(f) -> bool:
     """Whether `f` is a primitive with a rule taking any number of arguments."""
     try:
@@ -493,6 +505,7 @@ def _vjp(f: Callable, primals: tuple, wrt: Wrt | None):
     if len(primals) != sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
                            for p in sig.parameters.values()):
         primals = tuple(_bound(sig, f"vjp of {describe(fn)}", primals, {}).args)
+    fn = _structured_code(f, primals) or fn
     check_arguments(fn, primals, idx)
     if tree_api.structured(primals, idx) or tree_api.returns_display(fn):
         return tree_api.vjp(f, fn, primals, idx)  # containers in or out
@@ -585,6 +598,9 @@ class JVP:
         one tangent per parameter of `idx`."""
         if self._fn is None:
             return self._of_count(len(primals)).push(primals, tangents)
+        code = _structured_code(self.primal, primals)
+        if code is not None:
+            return JVP(code, self._idx).push(primals, tangents)
         check_arguments(self._fn, primals, self._idx)
         if tree_api.structured(primals, self._idx) or tree_api.returns_display(self._fn):
             return tree_api.jvp(self, primals, tangents)

@@ -531,3 +531,24 @@ def test_vjp_of_a_gradient_of_a_list_and_a_float():
     gx, gy = pullback(([1.0, 0.5, -1.0], 2.0))
     np.testing.assert_allclose(gx, 2 * _WA[:3] * [1.0, 0.5, -1.0], rtol=1e-14)
     assert gy == pytest.approx(2 * 3.0 * 2.0, rel=1e-14)
+
+
+def _list_loss(params):
+    return np.sum(np.sin(params[0])) + np.sum(np.cos(params[1]))
+
+
+def test_gradient_of_a_list_of_arrays_of_different_shapes_differentiated_again():
+    """vjp and jvp of grad(f) at a list of arrays of different shapes took grad's
+    generic code, which reads the list as one array (np.shape of it raised; autograd's
+    order-2 check of test_list.test_grads). The Hessian is diagonal: -sin, -cos, 0."""
+    rng = np.random.default_rng(20)
+    ps = [rng.standard_normal((3, 2)), rng.standard_normal((4,)), rng.standard_normal((2, 2))]
+    g = srcdiff.grad(_list_loss)
+    ct = [rng.standard_normal(p.shape) for p in ps]
+    want = [-np.sin(ps[0]) * ct[0], -np.cos(ps[1]) * ct[1], np.zeros((2, 2))]
+    _, pullback = srcdiff.vjp(g, ps)
+    for got, w in zip(pullback(ct)[0], want):
+        np.testing.assert_allclose(got, w, rtol=1e-13, atol=1e-15)
+    _, tangent = srcdiff.jvp(g, (ps,), (ct,))
+    for got, w in zip(tangent, want):
+        np.testing.assert_allclose(got, w, rtol=1e-13, atol=1e-15)
