@@ -634,11 +634,36 @@ class Values(Names, StructValues, Records):
                 return None
             obj = getattr(base, k.value, None)
             self.resolver.guards.append((vars(base), k.value, obj))
+        elif isinstance(node, ast.Call) and (made := self.derivative_made(node)) is not None:
+            obj = made  # `srcdiff.grad(loss)(w)` written in f: the derivative it makes
         else:
             return None
         if not (static_args.is_function(obj) or static_args.is_object(obj)):
             return None
         return self.static_value(obj, self.spelling.value(obj, "fn"))
+
+    def derivative_made(self, node):
+        """The derivative `srcdiff.grad(loss)` or `srcdiff.value_and_grad(loss, 1)`
+        makes, made here when `loss` is a function known here (a global, a closure's)
+        and its other arguments are constants; None for anything else (a lambda
+        defined in f, say: refused where called)."""
+        from . import api  # (api imports the lowering)
+        found, maker = self.callee(node.func) if isinstance(
+            node.func, (ast.Name, ast.Attribute)) else (False, None)
+        if not found or not any(maker is m for m in (api.grad, api.value_and_grad)) or (
+                not node.args or not isinstance(node.args[0], (ast.Name, ast.Attribute))):
+            return None
+        found, fn = self.callee(node.args[0])
+        if not found or not static_args.is_function(fn):
+            return None
+        try:
+            more = [ast.literal_eval(a) for a in node.args[1:]]
+            kw = {k.arg: ast.literal_eval(k.value) for k in node.keywords}
+        except ValueError:
+            return None
+        if None in kw or set(kw) - {"wrt", "mode"}:
+            return None
+        return maker(fn, *more, **kw)
 
     def static_value(self, obj, read):
         raise NotImplementedError  # the statement half, lower.Lowerer

@@ -552,3 +552,37 @@ def test_gradient_of_a_list_of_arrays_of_different_shapes_differentiated_again()
     _, tangent = srcdiff.jvp(g, (ps,), (ct,))
     for got, w in zip(tangent, want):
         np.testing.assert_allclose(got, w, rtol=1e-13, atol=1e-15)
+
+
+# ----- srcdiff.grad(loss)(w) written inside the function differentiated -----
+def _abs_times(x):
+    return np.abs(x) * x
+
+
+def _its_derivative(x):
+    return srcdiff.grad(_abs_times)(x)
+
+
+def _tanh_loss(w, x):
+    return np.sum(np.tanh(x @ w) ** 2)
+
+
+def _with_gradient_penalty(w, x):
+    return _tanh_loss(w, x) + 0.1 * np.sum(srcdiff.grad(_tanh_loss)(w, x) ** 2)
+
+
+def _value_times_gradient(w, x):
+    v, gw = srcdiff.value_and_grad(_tanh_loss, wrt=0)(w, x)
+    return v * np.sum(gw)
+
+
+def test_a_derivative_made_in_the_function():
+    """`srcdiff.grad(f)(x)` in the body (autograd's lambda x: grad(fun)(x)): the
+    derivative is made when lowering and inlined as a global one is. It said
+    `srcdiff.grad(fun) has no derivative rule`. (|x| x)'' = 2 sign(x)."""
+    assert srcdiff.grad(_its_derivative)(2.1) == pytest.approx(2.0, rel=1e-14)
+    assert srcdiff.grad(_its_derivative, mode="forward")(-0.5) == pytest.approx(-2.0, rel=1e-14)
+    rng = np.random.default_rng(21)
+    w, x = rng.standard_normal(3), rng.standard_normal((4, 3))
+    both_modes(_with_gradient_penalty, (w, x))
+    both_modes(_value_times_gradient, (w, x))
