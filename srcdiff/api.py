@@ -437,6 +437,7 @@ def _decorator(variant):
                                                      checkpoint=checkpoint))
         return Derivative(f, wrt, variant, mode, checkpoint=checkpoint)
 
+    make.__srcdiff_maker__ = variant  # (a call of it written in f is made when lowering)
     return make
 
 

@@ -647,10 +647,10 @@ class Values(Names, StructValues, Records):
         makes, made here when `loss` is a function known here (a global, a closure's)
         and its other arguments are constants; None for anything else (a lambda
         defined in f, say: refused where called)."""
-        from . import api  # (api imports the lowering)
         found, maker = self.callee(node.func) if isinstance(
             node.func, (ast.Name, ast.Attribute)) else (False, None)
-        if not found or not any(maker is m for m in (api.grad, api.value_and_grad)) or (
+        if not found or getattr(maker, "__srcdiff_maker__", None) not in (
+                "grad", "value_and_grad") or (  # (api.grad, api.value_and_grad)
                 not node.args or not isinstance(node.args[0], (ast.Name, ast.Attribute))):
             return None
         found, fn = self.callee(node.args[0])
