@@ -36,7 +36,7 @@ from .graph import graph as draw_graph, svg_of
 from .lower import MISSING as _MISSING
 from .rules.stop import detach, stop_gradient  # noqa: F401 (the public names)
 from .rules.table import VERSION as _VERSION, lookup
-from .source import describe, function_of
+from .source import describe, function_of, takes_star_args
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]
 
@@ -179,6 +179,16 @@ def _not_differentiable(v) -> str | None:
         return None
     return (f"a {type(v).__name__}; srcdiff differentiates with respect to numbers, arrays, "
             f"and lists or tuples of them")
+
+
+def _leaves_differentiable(v) -> bool:
+    """Whether every leaf of the container `v` is a number or an array of numbers (not
+    einsum's sublist [Ellipsis, 0, 1])."""
+    try:
+        pytree.check_differentiable("v", v)
+    except SrcDiffError:
+        return False
+    return True
 
 
 def check_scalar(y) -> None:
@@ -427,6 +437,7 @@ def _decorator(variant):
                                                      checkpoint=checkpoint))
         return Derivative(f, wrt, variant, mode, checkpoint=checkpoint)
 
+    make.__srcdiff_maker__ = variant  # (a call of it written in f is made when lowering)
     return make
 
 
@@ -453,6 +464,18 @@ def _function(f, nargs=None):
             f = Derivative(f.primal, f.wrt if f._as_tuple else f.wrt[0], f.variant)
         return f._generic.fn
     return function_of(f, nargs)
+
+
+def _structured_code(f, primals):
+    """For a gradient `f` whose differentiated parameters are containers in this call
+    (vjp(grad(f), [W, b])), its code for their structure, which srcdiff transforms
+    again; the generic code it otherwise is takes them as arrays (np.zeros(np.shape(
+    params)) of arrays of different shapes raised). None for anything else."""
+    if not (isinstance(f, Derivative) and f.mode == "reverse" and f.variant in (
+            "grad", "value_and_grad") and len(primals) == f._nparams
+            and tree_api.structured(primals, f.wrt) and not higher.has_loops(f._fn)):
+        return None
+    return f._build(tuple(primals), None).fn
 
 
 def _any_number(f) -> bool:
@@ -483,6 +506,7 @@ def _vjp(f: Callable, primals: tuple, wrt: Wrt | None):
     if len(primals) != sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
                            for p in sig.parameters.values()):
         primals = tuple(_bound(sig, f"vjp of {describe(fn)}", primals, {}).args)
+    fn = _structured_code(f, primals) or fn
     check_arguments(fn, primals, idx)
     if tree_api.structured(primals, idx) or tree_api.returns_display(fn):
         return tree_api.vjp(f, fn, primals, idx)  # containers in or out
@@ -500,7 +524,8 @@ class JVP:
     def __init__(self, f, idx=None):
         self.primal = f
         self._given = idx
-        if _any_number(f):  # (np.einsum: one JVP per number of arguments, when called)
+        if _any_number(f) or takes_star_args(f):  # (np.einsum, a def with *args: one
+            # JVP per number of arguments, when called)
             self._fn, self._per_count = None, {}
             return
         self._fn = _function(f)
@@ -546,8 +571,8 @@ class JVP:
         if len(primals) == len(tangents) < n and all(p.default is not p.empty for p in rest):
             defaults = tuple(p.default for p in rest)  # omitted: f's defaults, as in vjp
             primals += defaults
-            tangents += tuple(None if d is None else 0.0 * np.asarray(d) if np.ndim(d)
-                              else 0.0 for d in defaults)
+            tangents += tuple(None if d is None or static_args.is_static(d) else
+                              0.0 * np.asarray(d) if np.ndim(d) else 0.0 for d in defaults)
         if len(primals) != n or len(tangents) != n:
             raise ShapeMismatchError(
                 f"jvp needs one primal and one tangent per positional parameter of "
@@ -559,7 +584,8 @@ class JVP:
                     not tree_api.structured(primals, self._idx)):
                 return self.primal(*primals), self._products(*primals, tangents[w])
         held = [i for i in self._idx if tangents[i] is None and primals[i] is not None
-                and not tree_api.structured(primals, (i,))]  # None: held constant, as
+                and (not tree_api.structured(primals, (i,)) or not _leaves_differentiable(
+                    primals[i]))]  # None: held constant, as
         # a setting (mode="edge", a width) or a value the rule cannot differentiate in
         if held:
             idx = tuple(i for i in self._idx if i not in held)
@@ -573,6 +599,9 @@ class JVP:
         one tangent per parameter of `idx`."""
         if self._fn is None:
             return self._of_count(len(primals)).push(primals, tangents)
+        code = _structured_code(self.primal, primals)
+        if code is not None:
+            return JVP(code, self._idx).push(primals, tangents)
         check_arguments(self._fn, primals, self._idx)
         if tree_api.structured(primals, self._idx) or tree_api.returns_display(self._fn):
             return tree_api.jvp(self, primals, tangents)

@@ -122,8 +122,8 @@ class Lowerer(Loops, Values):
                         ast.Name(key, ast.Load()), ast.Constant(k), ast.Load()), {key: param}),
                     node)
             return DictVal(entries, None, name)
-        if isinstance(obj, str):  # `activation="tanh"`: a constant of this build
-            return ir.Const(obj)
+        if obj is None or isinstance(obj, (str, bool)):  # `activation="tanh"`: a constant
+            return ir.Const(obj)  # of this build (None, a flag: a primitive's options)
         return self.static_value(obj, ast.Name(name, ast.Load()))
 
     def static_value(self, obj, read: ast.expr):

@@ -135,6 +135,14 @@ class StructValues:
         (built in the function, or a constant): the call with them written out as
         `g(t[0], t[1], k=d["k"])`; None when they are known only at run time."""
         def known(n):
+            if isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Slice) and all(
+                    b is None or isinstance(b, ast.Constant) and type(b.value) is int
+                    for b in (n.slice.lower, n.slice.upper, n.slice.step)):
+                items = known(n.value)  # `*args[1:]`: a constant slice of a known tuple
+                bound = [b if b is None else b.value
+                         for b in (n.slice.lower, n.slice.upper, n.slice.step)]
+                return None if items is None or any(isinstance(i, ast.keyword) for i in items) \
+                    else items[slice(*bound)]
             if isinstance(n, (ast.Tuple, ast.List)):
                 return n.elts if not any(isinstance(e, ast.Starred) for e in n.elts) else None
             v = self.env.get(n.id) if isinstance(n, ast.Name) else None

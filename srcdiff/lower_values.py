@@ -23,6 +23,8 @@ import itertools
 import operator
 import types
 
+import numpy as _np
+
 from . import checkpoint, desugar, fence, inlining, ir, static_args, syntax
 from .ops import BINOPS, UNOPS
 from .lower_names import Names, listed, shown
@@ -387,6 +389,9 @@ class Values(Names, StructValues, Records):
         picked = self.chosen(node)  # `ACTIVATIONS[activation]`: that function
         if picked is not None:
             return picked
+        joined = self.index_concatenation(node)
+        if joined is not None:
+            return self.value(joined, hint)
         base = self.value(node.value, "t")
         if isinstance(base, STRUCTS):
             entry = self.entry(base, node)
@@ -403,6 +408,35 @@ class Values(Names, StructValues, Records):
                     -len(items) <= index.value < len(items)):
                 return items[index.value]
         return self.assign(hint, ir.Call(operator.getitem, None, [base, index]), node)
+
+    def index_concatenation(self, node):
+        """`np.r_[a, b]` and `np.c_[a, b]` of arrays (no slices or strings) as the
+        concatenation they are: np.concatenate of np.atleast_1d of each along axis 0;
+        of each with fewer than two dimensions as a column (reshape(-1, 1)) along the
+        last axis. None for anything else."""
+        if not isinstance(node.value, ast.Attribute):
+            return None
+        found, obj = self.callee(node.value)
+        if not found or not any(obj is o for o in (_np.r_, _np.c_)):
+            return None
+        items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        if any(isinstance(i, (ast.Slice, ast.Starred)) or isinstance(i, ast.Constant) and (
+                isinstance(i.value, str)) for i in items):
+            return None
+        mod = node.value.value
+
+        def np_call(name, *args):
+            return ast.Call(ast.Attribute(mod, name, ast.Load()), list(args), [])
+        if obj is _np.r_:
+            parts, axis = [np_call("atleast_1d", i) for i in items], 0
+        else:
+            column = ast.Tuple([ast.Constant(-1), ast.Constant(1)], ast.Load())
+            parts = [ast.IfExp(ast.Compare(np_call("ndim", i), [ast.Lt()], [ast.Constant(2)]),
+                               np_call("reshape", i, column), i) for i in items]
+            axis = -1
+        joined = np_call("concatenate", ast.List(parts, ast.Load()))
+        joined.keywords = [ast.keyword("axis", ast.Constant(axis))]
+        return ast.fix_missing_locations(ast.copy_location(joined, node))
 
     def e_NamedExpr(self, node, hint):
         value = self.value(node.value, node.target.id)
@@ -638,11 +672,36 @@ class Values(Names, StructValues, Records):
                 return None
             obj = getattr(base, k.value, None)
             self.resolver.guards.append((vars(base), k.value, obj))
+        elif isinstance(node, ast.Call) and (made := self.derivative_made(node)) is not None:
+            obj = made  # `srcdiff.grad(loss)(w)` written in f: the derivative it makes
         else:
             return None
         if not (static_args.is_function(obj) or static_args.is_object(obj)):
             return None
         return self.static_value(obj, self.spelling.value(obj, "fn"))
+
+    def derivative_made(self, node):
+        """The derivative `srcdiff.grad(loss)` or `srcdiff.value_and_grad(loss, 1)`
+        makes, made here when `loss` is a function known here (a global, a closure's)
+        and its other arguments are constants; None for anything else (a lambda
+        defined in f, say: refused where called)."""
+        found, maker = self.callee(node.func) if isinstance(
+            node.func, (ast.Name, ast.Attribute)) else (False, None)
+        if not found or getattr(maker, "__srcdiff_maker__", None) not in (
+                "grad", "value_and_grad") or (  # (api.grad, api.value_and_grad)
+                not node.args or not isinstance(node.args[0], (ast.Name, ast.Attribute))):
+            return None
+        found, fn = self.callee(node.args[0])
+        if not found or not static_args.is_function(fn):
+            return None
+        try:
+            more = [ast.literal_eval(a) for a in node.args[1:]]
+            kw = {k.arg: ast.literal_eval(k.value) for k in node.keywords}
+        except ValueError:
+            return None
+        if None in kw or set(kw) - {"wrt", "mode"}:
+            return None
+        return maker(fn, *more, **kw)
 
     def static_value(self, obj, read):
         raise NotImplementedError  # the statement half, lower.Lowerer

@@ -1004,6 +1004,24 @@ def _einsum_adjoint(g, subscripts, k, *operands):
 
 
 @helper
+def _einsum_sublists(out, *ins):
+    """The subscripts string of np.einsum(a, [0, 1], b, [1, 2], [0, 2]), the sublist
+    form (`ins` the operands' sublists, `out` the output's or None): labels 0..51 are
+    letters, Ellipsis is '...'."""
+    def labels(sub):
+        if not isinstance(sub, (list, tuple)) or not all(
+                s is Ellipsis or isinstance(s, (int, np.integer)) and 0 <= s < 52 for s in sub):
+            raise ValueError(f"srcdiff read np.einsum as the sublist form einsum(a, [0, 1], "
+                             f"b, [1, 2]), which takes lists of labels 0..51 and Ellipsis, "
+                             f"not {sub!r}; give a subscripts string as a constant (a "
+                             f"literal, a global or a string argument)")
+        return "".join("..." if s is Ellipsis else
+                       "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"[s] for s in sub)
+    spec = ",".join(map(labels, ins))
+    return spec if out is None else spec + "->" + labels(out)
+
+
+@helper
 def _einsum_labels(subscripts, operands):
     """The input and output labels of an einsum, '...' spelled out as capital-free
     letters and the implicit output made explicit."""

@@ -35,7 +35,8 @@ def describe(fn) -> str:
 def function_of(fn, nargs=None):
     """The plain Python function to transform, or a clear error for anything else
     (`nargs`: the number of arguments of the call, for a primitive taking any number)."""
-    shim = primitive_shim(fn) if nargs is None else varargs_shim(fn, nargs) or primitive_shim(fn)
+    shim = primitive_shim(fn) if nargs is None else varargs_shim(fn, nargs) or primitive_shim(
+        fn) or star_shim(fn, nargs)
     if shim is not None:
         return shim
     if isinstance(fn, types.MethodType):
@@ -138,6 +139,11 @@ def primitive_shim(fn):
                          if p in real and _literal(real[p].default)})
     except (TypeError, ValueError):
         pass
+    if any(v.kind == v.VAR_KEYWORD for v in real.values()):  # np.pad(array, pad_width,
+        # mode, **kwargs) refuses reflect_type=None: an option it takes by keyword alone
+        # is left out (passed by keyword only, it is not passed by vjp or jvp)
+        params = [p for p in params if p in real or defaults.get(p, 0) is not None]
+        defaults = {p: d for p, d in defaults.items() if p in params}
     literal = {p: repr(d) for p, d in defaults.items() if _literal(d)}
     spelled = rule.name if _names(rule.name, fn) else "primitive"
     # the operands are the parameters before the first option with no derivative and
@@ -192,6 +198,51 @@ def varargs_shim(fn, n: int):
             text, f"<srcdiff: the primitive {rule.name} of {n} arguments>",
             {"np": np, "math": math}, fn)
     return _PRIMITIVE_SHIMS[key]
+
+
+_STAR_SHIMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def takes_star_args(fn) -> bool:
+    """Whether `fn` is a Python function with *args or **kwargs (and no required
+    keyword-only parameter): vjp and jvp differentiate it for the call's number of
+    arguments (star_shim), which pass no keywords."""
+    if not isinstance(fn, types.FunctionType) or hasattr(fn, "__wrapped__"):
+        return False
+    params = inspect.signature(fn).parameters.values()
+    return any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params) and not any(
+        p.kind == p.KEYWORD_ONLY and p.default is p.empty for p in params)
+
+
+def star_shim(fn, n: int):
+    """`f(x, *args)` called with `n` arguments (vjp(f, a, b, c)), as the function
+    `def f(x, args_0, args_1): return f(x, args_0, args_1)`, which srcdiff
+    transforms by inlining `f` with its *args the tuple of the call; None for a
+    function without *args."""
+    if not takes_star_args(fn):
+        return None
+    named = [p.name for p in inspect.signature(fn).parameters.values()
+             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    star = next((p.name for p in inspect.signature(fn).parameters.values()
+                 if p.kind == p.VAR_POSITIONAL), None)
+    if n < len(named) or star is None and n != len(named):
+        return None  # (the call's own TypeError, or defaults: as written)
+    per = _STAR_SHIMS.setdefault(fn, {})
+    if n not in per:
+        taken = set(named) | set(fn.__code__.co_names)
+        extra = [f"{star}_{i}" for i in range(n - len(named))]
+        if taken & set(extra) or "user" in named + extra:
+            return None
+        params = ", ".join(named + extra)
+        name = fn.__name__ if fn.__name__.isidentifier() else "f"
+        name = name if name not in named + extra else "f"
+        text = (f"def __srcdiff_star(user):\n"
+                f"    def {name}({params}):\n"
+                f"        return user({params})\n"
+                f"    return {name}\n")
+        per[n] = closure_function(text, f"<srcdiff: {describe(fn)} of {n} arguments>",
+                                  {}, fn)
+    return per[n]
 
 
 def _operands(fn) -> list:

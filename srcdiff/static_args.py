@@ -59,9 +59,15 @@ def key(v):
     return tuple(v) if isinstance(v, list) else v
 
 
+# NumPy's functions that dispatch __array_function__ (np.sum, np.concatenate) are of
+# their own type, neither a Python function nor a built-in one
+_DISPATCHER = type(np.sum)
+
+
 def is_function(v) -> bool:
     return isinstance(v, (types.FunctionType, types.BuiltinFunctionType, types.MethodType,
-                          np.ufunc, functools.partial)) or hasattr(type(v), "__srcdiff_function__")
+                          np.ufunc, functools.partial, _DISPATCHER)) or hasattr(
+        type(v), "__srcdiff_function__")
 
 
 def is_object(v) -> bool:
@@ -109,6 +115,9 @@ def specialised(f, args, wrt, rewrites: dict):
     those parameters bound (cached: the same functions give the same copy).
     `rewrites` is transform.REWRITES: a copy of a rewritten `f` rewrites alike."""
     names = _positional(f)
+    args = _with_keyword_defaults(f, names, args)
+    names += [p.name for p in inspect.signature(f).parameters.values()
+              if p.kind == p.KEYWORD_ONLY][:len(args) - len(names)]
     picks = _picks(f) if any(isinstance(a, str) for a in args) else set()
     # a primitive differentiated itself (source.primitive_shim) takes its options as
     # constants, as the rule reads them where they are written (np.pad(x, 1, "edge"))
@@ -136,6 +145,18 @@ def specialised(f, args, wrt, rewrites: dict):
     _STATICS[copy] = {**of(f), **dict(found)}
     copies[ident] = (copy, found)  # (holds the functions: an id is never reused meanwhile)
     return copy
+
+
+def _with_keyword_defaults(f, names, args) -> tuple:
+    """The call's values with f's keyword-only parameters after the positional ones:
+    a call binding f's signature passes them all (Derivative), vjp and jvp pass the
+    positional ones alone, so the keyword-only ones take their defaults
+    (`def f(x, *, mode="reflect")`; np.pad's reflect_type="even" in its shim)."""
+    kw = f.__kwdefaults__ or {}
+    if not kw or len(args) != len(names) or len(kw) != sum(
+            p.kind == p.KEYWORD_ONLY for p in inspect.signature(f).parameters.values()):
+        return tuple(args)
+    return tuple(args) + tuple(kw.values())
 
 
 def _picks(f) -> set:

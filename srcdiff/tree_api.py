@@ -488,7 +488,8 @@ def _cotangent(c, o):
     if np.shape(c) != np.shape(o):
         raise ShapeMismatchError(f"a cotangent leaf has shape {np.shape(c)} but the result's "
                                  f"has shape {np.shape(o)}")
-    return np.array(c, dtype=float) if isinstance(o, np.ndarray) else float(c)
+    # (a list of numbers is one leaf, an array to its derivative)
+    return np.array(c, dtype=float) if isinstance(o, (np.ndarray, list, tuple)) else float(c)
 
 
 def _describe(td) -> str:

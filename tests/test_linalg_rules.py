@@ -218,6 +218,11 @@ SPEC = "ij,jk->ik"
 def einsum_global_spec(x, y): return np.einsum(SPEC, x, y)
 def multi_dot_tuple(a, b): return np.linalg.multi_dot((a, b, a.T))
 def einsum_same(x): return np.einsum("i,i", x, x) + np.einsum("ij,ij->", x[None], x[None])
+def einsum_sublist(a): return np.sum(np.einsum(a, [0, 1], a, [1, 2]))
+def einsum_sublist_out(x, y): return np.einsum(x, [0, 1], y, [1, 2], [2, 0])
+def einsum_sublist_ellipsis(x, y): return np.einsum(x, [..., 0, 1], y, [1, 2], [..., 0, 2])
+def einsum_sublist_three(x, y, z): return np.einsum(x, [0], y, [0, 1], z, [1, 2], [2])
+def einsum_sublist_trace(x): return np.einsum(x, [0, 0]) * np.einsum(x, [1, 1], [1])
 def cross(x, y): return np.cross(x, y)
 def cross_axes(x, y): return np.cross(x, y, axisa=0, axisb=1, axisc=0)
 def cross_axis(x, y): return np.cross(x, y, axis=0)
@@ -234,6 +239,10 @@ CASES += cases(einsum_mixed_case, [(2, 3), (3, 2)]) + cases(einsum_batch_diag, [
 CASES += cases(einsum_four, [(2,), (2, 3), (3, 4), (4,)])
 CASES += cases(einsum_same, [(3,)]) + cases(einsum_global_spec, [(2, 3), (3, 4)])
 CASES += cases(multi_dot_tuple, [(2, 3), (3, 3)]) + cases(linalg_aliases, [(3,), (3,)])
+CASES += cases(einsum_sublist, [(3, 3)]) + cases(einsum_sublist_out, [(2, 3), (3, 4)])
+CASES += cases(einsum_sublist_ellipsis, [(2, 2, 3), (3, 4)])
+CASES += cases(einsum_sublist_three, [(2,), (2, 3), (3, 4)])
+CASES += cases(einsum_sublist_trace, [(3, 3)])
 CASES += cases(cross, [(3,), (3,)], [(4, 3), (3,)], [(2, 1, 3), (4, 3)])
 CASES += cases(cross_axes, [(3, 4), (4, 3)]) + cases(cross_axis, [(3, 2), (3, 2)])
 CASES += cases(kron, [(2, 3), (3, 2)], [(2,), (3,)], [(2, 2), (3,)], [(2,), (2, 3, 2)])
@@ -320,7 +329,10 @@ def svd_hermitian(a): return np.sum(np.linalg.svd(a, hermitian=True)[1])
 def svd_flag(a, flag): return np.sum(np.linalg.svd(a, compute_uv=flag > 0))
 def svd_full_extra(a): return np.sum(np.linalg.svd(a)[0][:, -1] ** 2 * np.arange(4.0))
 def pinv_hermitian(a): return np.sum(np.linalg.pinv(a, hermitian=True))
-def einsum_sublist(a): return np.sum(np.einsum(a, [0, 1], a, [1, 2]))
+SPECS = ["ij,jk->ik"]
+def einsum_run_time(a):  # (read as the sublist form, a would be a sublist: refused)
+    spec = SPECS[int(a[0, 0] > 99)]
+    return np.sum(np.einsum(spec, a, a))
 def einsum_out(a): return np.sum(np.einsum("ij->j", a, out=np.zeros(3)))
 def norm_ord(x, p): return np.linalg.norm(x, p)
 def slogdet_field(a): return np.linalg.slogdet(a).logabsdet
@@ -340,8 +352,9 @@ def test_complex_eig_is_refused(f, mode):
 
 
 @pytest.mark.parametrize("f, match", [(qr_raw, "mode='raw'"), (svd_hermitian, "hermitian"),
-                                      (pinv_hermitian, "hermitian"), (einsum_sublist, "sublist"),
-                                      (einsum_out, "out="), (slogdet_field, "unpacking"),
+                                      (pinv_hermitian, "hermitian"), (einsum_out, "out="),
+                                      (einsum_run_time, "computed at run time"),
+                                      (slogdet_field, "unpacking"),
                                       (eigh_field, "unpacking")])
 def test_unsupported_forms_are_located_errors(f, match, mode):
     with pytest.raises(srcdiff.SrcDiffError, match=match):

@@ -404,10 +404,39 @@ def _symmetrized(*args):
     return np.sum(args[0] + args[0].T)
 
 
-def test_vjp_of_a_function_with_star_args_names_them():
-    """It said wrt=0 was out of range of 0 positional parameters."""
+def _star_wrapper(*args):  # autograd's check_symmetric_matrix_grads
+    return np.linalg.cholesky(_tril_sym(args[0]), *args[1:])
+
+
+def _tril_sym(a):
+    low = np.tril(a)
+    return (low + low.T) / 2.0
+
+
+def _weighted_star(w, *xs):
+    return sum(w * np.sum(np.sin(x)) for x in xs)
+
+
+def _star_and_keywords(*args, **kwargs):
+    return np.sum(np.sin(args[0]) * args[1], **kwargs)
+
+
+def test_vjp_and_jvp_of_a_function_with_star_args():
+    """vjp(f, a, b) of `def f(*args)` differentiates it for the call's arguments (it
+    said wrt=0 was out of range of 0 positional parameters, then refused *args);
+    `*args[1:]` passed on spreads the rest of the tuple (empty here)."""
+    rng = np.random.default_rng(19)
+    m = rng.standard_normal((3, 3))
+    both_modes(_symmetrized, (np.eye(2) + m[:2, :2],))
+    both_modes(_star_wrapper, (m @ m.T + np.eye(3),))
+    both_modes(_weighted_star, (0.5, rng.standard_normal(2), rng.standard_normal((2, 2))),
+               wrt=(0, 1, 2))
+    both_modes(_star_and_keywords, (rng.standard_normal(3), 2.0), wrt=(0, 1))
+
+
+def test_grad_of_a_function_with_star_args_is_refused():
     with pytest.raises(srcdiff.UnsupportedSyntaxError, match=r"\*args"):
-        srcdiff.vjp(_symmetrized, np.eye(2), wrt=(0,))
+        srcdiff.grad(_symmetrized)(np.eye(2))
 
 
 # ----- a value that comes out complex at run time (eig of a real matrix) -----
@@ -426,3 +455,134 @@ def test_complex_eigenvalues_at_run_time_are_a_clear_error():
         pullback((np.ones(3), np.ones((3, 3))))
     b = a + a.T + 3 * np.eye(3)  # (real eigenvalues away from 0: differentiated)
     both_modes(lambda m: _eig_magnitudes(m)[0], (b,))
+
+
+# ----- np.r_[...] and np.c_[...] of arrays: the concatenations they are -----
+_C = np.random.default_rng(16).standard_normal((3, 2))
+_V = np.array([0.5, -1.0, 2.0])
+
+
+def _r_mixed(x):
+    return np.r_[x, _C, x] * np.arange(18.0).reshape(9, 2)
+
+
+def _r_scalars(x):
+    return np.sum(np.r_[x[0], 1.5, x[1:]] ** 3)
+
+
+def _c_mixed(x):
+    return np.tanh(np.c_[x, _C, x])
+
+
+def _c_columns(v):
+    return np.c_[v, _V * v, np.ones(3)] ** 2
+
+
+@pytest.mark.parametrize("fn, shape", [(_r_mixed, (3, 2)), (_r_scalars, (4,)),
+                                       (_c_mixed, (3, 2)), (_c_columns, (3,))])
+def test_index_concatenations(fn, shape):
+    """np.r_/np.c_ indexed with arrays (autograd's test_r_*, test_c_*): refused before
+    as an object indexed with a differentiated value."""
+    x = np.random.default_rng(17).standard_normal(shape)
+    both_modes(fn, (x,))
+
+
+def test_index_concatenation_with_a_slice_is_still_refused():
+    with pytest.raises(srcdiff.NotDifferentiableError, match="index is computed"):
+        srcdiff.grad(lambda x: np.sum(np.r_[x, 1:3]))(np.ones(2))
+
+
+# ----- a NumPy function passed in a default (the loop-variable idiom) -----
+def test_numpy_function_held_in_a_default():
+    """`def f(a, _r=np.sum)`: NumPy's dispatching functions are functions to inline,
+    not values to differentiate (autograd's test_plain_numpy_reductions_on_box)."""
+    base = np.array([0.5, 1.5, 2.0])
+    for reduction in (np.sum, np.prod, np.max, np.mean):
+        def f(a, _r=reduction):
+            return _r(np.exp(a) * base)
+        both_modes(f, (0.7,))
+        assert srcdiff.grad(f)(0.7) == pytest.approx(f(0.7) if reduction is not np.prod
+                                                     else 3 * f(0.7), rel=1e-12)
+
+
+def test_pad_differentiated_itself_with_options_by_position():
+    """vjp(np.pad, x, w, mode): np.pad refused reflect_type=None from the shim."""
+    x = np.random.default_rng(18).standard_normal((2, 3))
+    for width in (0, 2, ((1, 2), (0, 1))):
+        for mode in ("constant", "edge", "reflect", "symmetric", "wrap"):
+            both_modes(np.pad, (x, width, mode))
+
+
+# ----- a cotangent for a result holding a list of numbers (one leaf) -----
+_WA = np.array([0.5, -1.0, 2.0, 3.0])
+
+
+def _appended(x, y):
+    return np.sum(_WA * np.append(x, y) ** 2)
+
+
+def test_vjp_of_a_gradient_of_a_list_and_a_float():
+    """vjp of grad(f, wrt=(0, 1)) at ([..], 4.0): the gradient is (list, float) and its
+    cotangent's list leaf crashed (float() of a list; autograd's order-2 check of
+    test_simple_append_list). H is diag(2 w), so the pullback of c is 2 w c."""
+    g = srcdiff.grad(_appended, wrt=(0, 1))
+    out, pullback = srcdiff.vjp(g, [1.0, 2.0, 3.0], 4.0, wrt=(0, 1))
+    assert out == ([1.0, -4.0, 12.0], 24.0)
+    gx, gy = pullback(([1.0, 0.5, -1.0], 2.0))
+    np.testing.assert_allclose(gx, 2 * _WA[:3] * [1.0, 0.5, -1.0], rtol=1e-14)
+    assert gy == pytest.approx(2 * 3.0 * 2.0, rel=1e-14)
+
+
+def _list_loss(params):
+    return np.sum(np.sin(params[0])) + np.sum(np.cos(params[1]))
+
+
+def test_gradient_of_a_list_of_arrays_of_different_shapes_differentiated_again():
+    """vjp and jvp of grad(f) at a list of arrays of different shapes took grad's
+    generic code, which reads the list as one array (np.shape of it raised; autograd's
+    order-2 check of test_list.test_grads). The Hessian is diagonal: -sin, -cos, 0."""
+    rng = np.random.default_rng(20)
+    ps = [rng.standard_normal((3, 2)), rng.standard_normal((4,)), rng.standard_normal((2, 2))]
+    g = srcdiff.grad(_list_loss)
+    ct = [rng.standard_normal(p.shape) for p in ps]
+    want = [-np.sin(ps[0]) * ct[0], -np.cos(ps[1]) * ct[1], np.zeros((2, 2))]
+    _, pullback = srcdiff.vjp(g, ps)
+    for got, w in zip(pullback(ct)[0], want):
+        np.testing.assert_allclose(got, w, rtol=1e-13, atol=1e-15)
+    _, tangent = srcdiff.jvp(g, (ps,), (ct,))
+    for got, w in zip(tangent, want):
+        np.testing.assert_allclose(got, w, rtol=1e-13, atol=1e-15)
+
+
+# ----- srcdiff.grad(loss)(w) written inside the function differentiated -----
+def _abs_times(x):
+    return np.abs(x) * x
+
+
+def _its_derivative(x):
+    return srcdiff.grad(_abs_times)(x)
+
+
+def _tanh_loss(w, x):
+    return np.sum(np.tanh(x @ w) ** 2)
+
+
+def _with_gradient_penalty(w, x):
+    return _tanh_loss(w, x) + 0.1 * np.sum(srcdiff.grad(_tanh_loss)(w, x) ** 2)
+
+
+def _value_times_gradient(w, x):
+    v, gw = srcdiff.value_and_grad(_tanh_loss, wrt=0)(w, x)
+    return v * np.sum(gw)
+
+
+def test_a_derivative_made_in_the_function():
+    """`srcdiff.grad(f)(x)` in the body (autograd's lambda x: grad(fun)(x)): the
+    derivative is made when lowering and inlined as a global one is. It said
+    `srcdiff.grad(fun) has no derivative rule`. (|x| x)'' = 2 sign(x)."""
+    assert srcdiff.grad(_its_derivative)(2.1) == pytest.approx(2.0, rel=1e-14)
+    assert srcdiff.grad(_its_derivative, mode="forward")(-0.5) == pytest.approx(-2.0, rel=1e-14)
+    rng = np.random.default_rng(21)
+    w, x = rng.standard_normal(3), rng.standard_normal((4, 3))
+    both_modes(_with_gradient_penalty, (w, x))
+    both_modes(_value_times_gradient, (w, x))

@@ -238,3 +238,4 @@ H("_solve_adjoint", "g_ a b x_ wrt_b",
    "x_": _either("wrt_b", None, "_solve_adjoint(g_, a, b, t, wrt_b)")})
 
 add(("helper", "_zeros_of"), Rule("_zeros_of", (), zero=True, varargs=True))
+add(("helper", "_einsum_sublists"), Rule("_einsum_sublists", (), zero=True, varargs=True))

@@ -336,9 +336,8 @@ def _einsum_spec(b):
     if _passed(b, "out"):
         _refuse("srcdiff has no derivative rule for np.einsum with out=; assign the result")
     sub = b.get("_0")
-    if isinstance(sub, ir.Var):  # an array first: the sublist form
-        _refuse("srcdiff differentiates np.einsum with a subscripts string first, not the "
-                "einsum(a, [0, 1], b, [1, 2]) sublist form")
+    if _sublists(b):
+        return None  # (the general helper, given the subscripts the sublists spell)
     if not (_const(sub) and isinstance(sub.value, str)):
         return None  # a module constant, say: read at run time
     spec = sub.value.replace(" ", "")
@@ -352,13 +351,46 @@ def _einsum_spec(b):
     return ins, out
 
 
+def _sublists(b) -> bool:
+    """Whether the call is the sublist form, einsum(a, [0, 1], b, [1, 2], [0, 2]): an
+    array first (the subscripts string is a constant; a variable first is taken as an
+    array, which `_einsum_sublists` checks where the code runs)."""
+    return isinstance(b.get("_0"), ir.Var)
+
+
+def _positions(b):
+    return sorted((k for k in b if k.startswith("_")), key=lambda k: int(k[1:]))
+
+
 def _operands(b):
-    return sorted((k for k in b if k.startswith("_") and k != "_0"), key=lambda k: int(k[1:]))
+    every = _positions(b)
+    if _sublists(b):  # operands and their sublists alternate; an odd one out is the output
+        return every[0:len(every) - len(every) % 2:2]
+    return every[1:]
+
+
+def _not_a_sublist(b, param) -> None:
+    """A differentiated value where the sublist form has a sublist: the subscripts
+    were a string known only at run time (`np.einsum(SPECS[i], a, b)`)."""
+    if param not in _operands(b):
+        _refuse("srcdiff differentiates np.einsum with its subscripts string a constant (a "
+                "literal, a global or a string argument), or in the sublist form "
+                "einsum(a, [0, 1], b, [1, 2]); here the string is computed at run time")
+
+
+def _subscripts(b) -> str:
+    """The code giving the call's subscripts string."""
+    if not _sublists(b):
+        return "_0"
+    every = _positions(b)
+    out = every[-1] if len(every) % 2 else "None"
+    return f"_einsum_sublists({out}, {', '.join(every[1:len(every) - len(every) % 2:2])})"
 
 
 def _einsum_vjp(b, param):
     parsed = _einsum_spec(b)
     ops = _operands(b)
+    _not_a_sublist(b, param)
     k = ops.index(param)
     if parsed is not None:
         ins, out = parsed
@@ -369,12 +401,13 @@ def _einsum_vjp(b, param):
             spec = ",".join([out] + others) + "->" + mine
             rest = "".join(f", {o}" for i, o in enumerate(ops) if i != k)
             return f"_unbroadcast(np.einsum({spec!r}, g{rest}), {param})"
-    return f"_einsum_adjoint(g, _0, {k}, {', '.join(ops)})"
+    return f"_einsum_adjoint(g, {_subscripts(b)}, {k}, {', '.join(ops)})"
 
 
 def _einsum_jvp(b, param):
     _einsum_spec(b)
-    args = ["_0"] + ["t" if o == param else o for o in _operands(b)]
+    _not_a_sublist(b, param)
+    args = ["t" if o == param else o for o in _positions(b)]
     if _passed(b, "optimize"):
         args.append("optimize=optimize")
     return f"np.einsum({', '.join(args)})"

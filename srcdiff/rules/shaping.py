@@ -54,9 +54,9 @@ def _value(b, p):
 
 
 def _option(name, b, p, allowed):
-    """Refuse unless option `p` is absent or a constant among `allowed`."""
+    """Refuse unless option `p` is absent (or None) or a constant among `allowed`."""
     a = b.get(p)
-    if a is None or _const(a) and a.value in allowed:
+    if a is None or _const(a) and (a.value is None or a.value in allowed):
         return
     shown = repr(a.value) if _const(a) else "a value computed at run time"
     raise NotDifferentiableError(f"{name}: srcdiff differentiates {p}= only as one of "
