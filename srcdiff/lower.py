@@ -88,6 +88,8 @@ class Lowerer(Loops, Values):
             self.env[a.arg] = v
             if a.arg in statics and a.arg not in stored:  # a function passed in: its code
                 self.env[a.arg] = self.function_value(statics[a.arg], a.arg, a)
+                if statics[a.arg] is None or isinstance(statics[a.arg], (str, bool)):
+                    self.built_for(a.arg, v, statics[a.arg], a)
         if isinstance(node, ast.Lambda):
             result = self.atom(node.body, "result")
         else:
@@ -101,6 +103,20 @@ class Lowerer(Loops, Values):
             raise self.error(result.why, node)
         return ir.Function(node.name if isinstance(node, ast.FunctionDef) else "lambda",
                            params, self.out, result, self.loc(node), self.result_leaves)
+
+    def built_for(self, name: str, param: ir.Var, value, node) -> None:
+        """A setting the code was built for (`activation="tanh"`) is checked where the
+        derivative starts: its `.source`, copied and called with another setting, would
+        run the code of this one (silently the wrong derivative); it raises instead."""
+        key = f"%v%{param.id}"
+        test = ast.Compare(ast.Name(key, ast.Load()), [ast.IsNot() if value is None or isinstance(
+            value, bool) else ast.NotEq()], [ast.Constant(value)])
+        cond = self.assign("other", ir.Opaque(test, {key: param}, nondiff=True), node)
+        exc = ast.Call(ast.Name("ValueError", ast.Load()), [ast.Constant(
+            f"this derivative is written for {name}={value!r}")], [])
+        error = ir.Assign(self.var("error", node), ir.Opaque(exc, {}, nondiff=True),
+                          self.loc(node), effect=True, raises=True)
+        self.emit(ir.If(cond, [error], [], [], self.loc(node)))
 
     def function_value(self, obj, name: str, node=None):
         """A function passed as the argument `name` (static_args.py), as the value

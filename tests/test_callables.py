@@ -448,3 +448,27 @@ def test_a_config_dict_holding_functions(mode):
                   [:, None] * X) / len(y) + 0.2 * np.eye(3)
     np.testing.assert_allclose(srcdiff.hessian(_cfg_loss)(W, X, y, cfg), want, rtol=1e-10,
                                atol=1e-12)
+
+
+_PICK = {"tanh": np.tanh, "sin": np.sin}
+
+
+def _picked(x, act="tanh"):
+    return np.sum(_PICK[act](x) ** 2)
+
+
+def test_source_built_for_a_setting_refuses_another():
+    """The code is built per string (`_PICK[act]`); `.source` run standalone with
+    another string would compute that code's derivative, silently wrong: it starts
+    with a check and raises ValueError instead."""
+    x = np.array([0.3, -0.4])
+    g = srcdiff.grad(_picked)
+    np.testing.assert_allclose(g(x, "sin"), 2 * np.sin(x) * np.cos(x), rtol=1e-14)
+    ns: dict = {}
+    exec(g.source, dict(globals()), ns)
+    standalone = ns["_picked_grad"]
+    np.testing.assert_allclose(standalone(x, "sin"), 2 * np.sin(x) * np.cos(x), rtol=1e-14)
+    with pytest.raises(ValueError, match="act='sin'"):
+        standalone(x, "tanh")
+    t = np.tanh(x)
+    np.testing.assert_allclose(g(x), 2 * t * (1 - t * t), rtol=1e-14)
