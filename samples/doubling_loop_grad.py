@@ -7,8 +7,8 @@ import numpy as np
 
 
 def f_grad(a):
-    if not (isinstance(a, np.ndarray) and a.dtype == np.float64 and a.ndim ==
-        1 and 1 not in a.shape):
+    if not (isinstance(a, np.ndarray) and a.dtype == np.float64 and a.ndim == 1 and 1 not in a.
+        shape):
         raise TypeError(
             'f_grad was written for a: a 1-d float64 array with no dimension of size 1 (srcdiff grad --like): regenerate it for other kinds, or leave --like out'
             )
@@ -32,5 +32,4 @@ def f_grad(a):
         # adjoint of line 9: b = b * 2
         d_b = 2 * d_b
     # adjoint of line 7: b = a * 2
-    d_a = 2 * d_b
-    return d_a
+    return 2 * d_b

@@ -7,9 +7,8 @@ import numpy as np
 
 
 def loss_grad(W, U, v, xs, targets):
-    if not all(isinstance(a, np.ndarray) and a.dtype == np.float64 and a.
-        ndim == k and 1 not in a.shape for a, k in ((W, 2), (U, 2), (v, 1),
-        (xs, 2), (targets, 1))):
+    if not all(isinstance(a, np.ndarray) and a.dtype == np.float64 and a.ndim == k and 1 not in
+        a.shape for a, k in ((W, 2), (U, 2), (v, 1), (xs, 2), (targets, 1))):
         raise TypeError(
             'loss_grad was written for W (2-d), U (2-d), v (1-d), xs (2-d), targets (1-d): float64 arrays with no dimension of size 1 (srcdiff grad --like): regenerate it for other kinds, or leave --like out'
             )
@@ -27,10 +26,8 @@ def loss_grad(W, U, v, xs, targets):
         tape_h_1.append(h)
         # line 10: h = np.tanh(W @ h + U @ xs[t])
         h_1 = np.tanh(W @ h + U @ xs[t])
-        # line 11: pred = np.dot(v, h)
-        pred = np.dot(v, h_1)
         # line 12: total = total + (pred - targets[t]) ** 2
-        t_1 = pred - targets[t]
+        t_1 = np.dot(v, h_1) - targets[t]
         total = total + t_1 ** 2
         tape_h.append(h_1)
         tape_t.append(t_1)
