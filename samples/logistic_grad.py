@@ -12,8 +12,10 @@ def loss_grad(w, b, X, y):
         raise TypeError(
             'loss_grad was written for w (1-d), X (2-d), y (1-d): float64 arrays with no dimension of size 1; b: a number (srcdiff grad --like): regenerate it for other kinds, or leave --like out'
             )
+    # line 6
+    z = X @ w + b
     # line 7: p = 1 / (1 + np.exp(-z))
-    exp_t = np.exp(-(X @ w + b))
+    exp_t = np.exp(-z)
     t = 1 + exp_t
     p = 1 / t
     # adjoint of line 8: return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))

@@ -14,8 +14,10 @@ def loss_grad(W1, b1, W2, b2, X, Y):
             )
     # line 6
     h = np.tanh(X @ W1 + b1)
-    # line 8: err = out - Y
-    err = h @ W2 + b2 - Y
+    # line 7
+    out = h @ W2 + b2
+    # line 8
+    err = out - Y
     # adjoint of line 9: return np.sum(err * err) / X.shape[0]
     d_err = 2.0 / X.shape[0] * err
     # adjoint of line 6: h = np.tanh(X @ W1 + b1)

@@ -7,7 +7,9 @@ import math
 
 
 def f_grad(x, y):
+    # line 7
+    z = x * y + y ** 2
     # adjoint of line 8: return math.sin(z)
-    d_z = math.cos(x * y + y ** 2)
+    d_z = math.cos(z)
     # adjoint of line 7: z = x * y + y ** 2
     return d_z * y, 2 * d_z * y + d_z * x

@@ -26,8 +26,10 @@ def loss_grad(W, U, v, xs, targets):
         tape_h_1.append(h)
         # line 10: h = np.tanh(W @ h + U @ xs[t])
         h_1 = np.tanh(W @ h + U @ xs[t])
+        # line 11: pred = np.dot(v, h)
+        pred = np.dot(v, h_1)
         # line 12: total = total + (pred - targets[t]) ** 2
-        t_1 = np.dot(v, h_1) - targets[t]
+        t_1 = pred - targets[t]
         total = total + t_1 ** 2
         tape_h.append(h_1)
         tape_t.append(t_1)

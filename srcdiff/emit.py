@@ -320,9 +320,11 @@ def _fold_into_next(func, keep, simplify=exprs.simplify, hints=None) -> bool:
     (`_quiet`: names, numbers, attributes of names, `+ - *` of those), so `e`
     is evaluated where it was, after and before the same things. A call kept
     because it may raise stays its own statement (its reader may be dead), and an
-    `if` test stays a name (`_merge_same_arms` reads it). Folding it into an
-    adjoint's assignment simplifies that (exactly: `-(-a)` cancels), except
-    where the value folded is a primal one (the primal is computed as written)."""
+    `if` test stays a name (`_merge_same_arms` reads it). A primal value is
+    folded only where it is quiet itself (`s = logits - m`, not `z = y @ w`): one
+    that may raise keeps its line, so an error names the line of `f` it comes from.
+    Folding into an adjoint's assignment simplifies that (exactly: `-(-a)`
+    cancels), except where the value folded is a primal one (computed as written)."""
     loads, stores = _loads(func), _stores(func)
     declared = {n for s in syntax.walk(func) if isinstance(s, (ast.Global, ast.Nonlocal))
                 for n in s.names}
@@ -338,7 +340,10 @@ def _fold_into_next(func, keep, simplify=exprs.simplify, hints=None) -> bool:
                         reader, name) or _too_long(reader, name, s.value, depth, hints or {})):
                 i -= 1
                 continue
-            role = s.targets[0].role if isinstance(s.targets[0], Ref) else None
+            role = s.targets[0].role
+            if role == "v" and not _quiet(s.value):  # (its own line: an error names it)
+                i -= 1
+                continue
             _replace(reader, name, s.value, simplify if role != "v" else None)
             provenance.copy_tag(reader, s)
             del block[i]
