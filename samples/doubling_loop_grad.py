@@ -20,13 +20,8 @@ def f_grad(a):
         # line 9
         b = b * 2
         trips += 1
-    # adjoint of line 10
-    if np.sum(b) > 0:
-        # adjoint of line 14: return np.sum(c)
-        d_b = np.broadcast_to(1.0, np.shape(a))
-    else:
-        # adjoint of line 13: c = 100 * b
-        d_b = np.broadcast_to(100.0, np.shape(a))
+    # adjoint of line 10: if np.sum(b) > 0:
+    d_b = np.broadcast_to(1.0 if np.sum(b) > 0 else 100.0, np.shape(a))
     # adjoint of line 8: while np.linalg.norm(b) < 1000:
     for _ in range(trips):
         # adjoint of line 9: b = b * 2

@@ -185,6 +185,7 @@ def tidy(func: ast.FunctionDef, temps: set[str], keep: set[str],
     _tidy_pass(func, temps, keep, simplify, hints or {})
     while _merge_same_arms(func):  # (arms may be equal only once tidied)
         _tidy_pass(func, temps, keep, simplify, hints or {})
+    _merge_choices(func, hints or {})
     for n in syntax.walk(func):
         if isinstance(n, ast.If):
             if all(isinstance(b, ast.Pass) for b in n.orelse):
@@ -220,6 +221,77 @@ def _tidy_pass(func, temps, keep, simplify, hints) -> None:
         changed |= _cancel_negations(func, simplify)
         if not changed:  # (last: a sign cancels into adjoints' assignments, not a return)
             changed = _fold_into_next(func, keep, simplify, hints)
+
+
+def _merge_choices(func, hints: dict) -> None:
+    """`if c: d = a` / `else: d = b` of one adjoint is `d = a if c else b`, the choice
+    taken as deep into the two expressions as they differ (`np.broadcast_to(1.0 if c
+    else 100.0, np.shape(x))`) where what is evaluated before it is quiet: the test is
+    evaluated before the arm it picks, as in the `if`. Only where it fits on a line."""
+    for block, depth in _blocks_at_depth(func):
+        for i, s in enumerate(block):
+            if not (isinstance(s, ast.If) and len(s.body) == 1 and len(s.orelse) == 1):
+                continue
+            a, b = s.body[0], s.orelse[0]
+            name = _foldable_target(a)
+            if (name is None or _foldable_target(b) != name or a.targets[0].role != "d"
+                    or getattr(a, "keep_call", False) or getattr(b, "keep_call", False)):
+                continue
+            new = provenance.copy_tag(ast.Assign([a.targets[0]], _choice(
+                s.test, a.value, b.value), lineno=0), s)  # (the `if`: it chooses)
+            if 4 * depth + _width(new, hints) <= WIDTH:
+                block[i] = new
+
+
+def _slots(e):
+    """The direct sub-expressions of `e` in evaluation order, as (field, index) pairs,
+    for the nodes a choice may go inside; None for the others."""
+    if isinstance(e, ast.Call):
+        return ([("func", None)] + [("args", k) for k in range(len(e.args))]
+                + [("keywords", k) for k in range(len(e.keywords))])
+    fields = {ast.BinOp: ("left", "right"), ast.UnaryOp: ("operand",),
+              ast.Attribute: ("value",), ast.Subscript: ("value", "slice"),
+              ast.keyword: ("value",)}.get(type(e))
+    if fields is not None:
+        return [(f, None) for f in fields]
+    if isinstance(e, (ast.Tuple, ast.List)):
+        return [("elts", k) for k in range(len(e.elts))]
+    return None
+
+
+def _slot(e, slot):
+    got = getattr(e, slot[0])
+    return got if slot[1] is None else got[slot[1]]
+
+
+def _choice(test, a, b):
+    """`a if test else b`, the choice made as deep inside as `a` and `b` differ."""
+    slots = _slots(a)
+    if type(a) is type(b) and slots is not None and slots == _slots(b):
+        differ = [k for k, sl in enumerate(slots)
+                  if ast.dump(_slot(a, sl)) != ast.dump(_slot(b, sl))]
+        if len(differ) == 1 and all(_quiet(_slot(a, sl)) for sl in slots[:differ[0]]):
+            sl = slots[differ[0]]
+            inner_a, inner_b = _slot(a, sl), _slot(b, sl)
+            same = syntax.copy(a), syntax.copy(b)
+            for e in same:
+                _put(e, sl, ast.Constant(None))
+            if ast.dump(same[0]) == ast.dump(same[1]):
+                inner = _choice(test, inner_a, inner_b)
+                if inner is not None:
+                    out = syntax.copy(a)
+                    _put(out, sl, inner)
+                    return out
+    if isinstance(a, ast.keyword):
+        return None
+    return ast.IfExp(test, a, b)
+
+
+def _put(e, slot, value) -> None:
+    if slot[1] is None:
+        setattr(e, slot[0], value)
+    else:
+        getattr(e, slot[0])[slot[1]] = value
 
 
 def _merge_same_arms(func) -> bool:
@@ -378,14 +450,18 @@ def _too_long(reader, name: str, value, depth: int, hints: dict) -> bool:
     if isinstance(top, ast.Name) and top.id == name:
         return False
 
+    return 4 * depth + _width(_substituted(reader, name, value), hints) > WIDTH
+
+
+def _width(stmt, hints: dict) -> int:
+    """The longest line of `stmt` printed unbroken, placeholders as `hints` names them."""
     class Named(ast.NodeTransformer):
         def visit_Name(self, n):
             return ast.Name(hints.get(n.id, n.id), n.ctx)
 
         visit_Ref = visit_Name
 
-    folded = ast.unparse(Named().visit(_substituted(reader, name, value)))
-    return 4 * depth + max(map(len, folded.splitlines())) > WIDTH
+    return max(map(len, ast.unparse(Named().visit(syntax.copy(stmt))).splitlines()))
 
 
 def _foldable_target(s) -> str | None:

@@ -231,6 +231,28 @@ def test_tidy_keeps_a_value_whose_folding_would_move_work_or_what_may_raise(body
     assert run(out) == run(src)
 
 
+@pytest.mark.parametrize("arms, want", [
+    (("np.broadcast_to(1.0, np.shape(x))", "np.broadcast_to(100.0, np.shape(x))"),
+     "np.broadcast_to(1.0 if c else 100.0, np.shape(x))"),  # chosen where they differ
+    (("math.exp(x) + 1.0", "math.exp(x) + 2.0"),  # (math.exp(x) would run before c)
+     "math.exp(x) + 1.0 if c else math.exp(x) + 2.0"),
+    (("np.sum(x, axis=0)", "np.sum(x, axis=1)"), "np.sum(x, axis=0 if c else 1)"),
+    (("np.sum(x, axis=0)", "np.sum(x, keepdims=True)"),
+     "np.sum(x, axis=0) if c else np.sum(x, keepdims=True)"),
+])
+def test_tidy_writes_an_if_choosing_an_adjoint_as_a_conditional_expression(arms, want):
+    src = (f"def f(x, c):\n    if c:\n        d_1 = {arms[0]}\n    else:\n"
+           f"        d_1 = {arms[1]}\n    y = d_1\n    return y\n")
+    assert f"d_1 = {want}" in tidied_refs(src)
+
+
+def test_tidy_keeps_an_if_of_primal_values_or_of_two_statements():
+    for src in ("    if c:\n        v_1 = x\n    else:\n        v_1 = 2 * x\n",
+                "    if c:\n        d_1 = x\n        y = 1\n    else:\n        d_1 = 2 * x\n"):
+        out = tidied_refs("def f(x, c):\n" + src + "    y = v_1 + d_1\n    return y\n")
+        assert "if c:" in out
+
+
 def test_a_generated_gradient_returns_its_expression():
     def poly(x):
         return 3.0 * x ** 2 + x
