@@ -372,7 +372,8 @@ def _inline_temps(func, temps, simplify=exprs.simplify) -> bool:
             if j is None:
                 i += 1
                 continue
-            _replace(block[j], s.targets[0].id, s.value, simplify)
+            _replace(block[j], s.targets[0].id, s.value, None if isinstance(  # (a primal
+                block[j], ast.Return) else simplify)  # returned is computed as written)
             facts.forget(block[j])
             del block[i]
             changed = True
@@ -685,12 +686,26 @@ def _replace(stmt, tname, value, simplify=exprs.simplify) -> None:
         new = Sub().visit(e)
         if _is_adjoint(stmt) and simplify is not None:  # folded in, a primal temp may
             new = simplify(new)  # cancel (`-t + -(0.5 * z)`)
+        elif isinstance(stmt, ast.Return) and simplify is not None:
+            new = _simplified_item(new, value, simplify)
         if isinstance(stmt, (ast.If, ast.Assert)):
             stmt.test = new
         elif isinstance(stmt, ast.For):
             stmt.iter = new
         else:
             stmt.value = new
+
+
+def _simplified_item(e, value, simplify):
+    """`e`, a return's value, with the item of its displays (`return d_x, d_y`) that
+    holds the adjoint `value` folded into it simplified, as its assignment would be
+    (`-(-a * s) * t` is `a * s * t`)."""
+    if isinstance(e, (ast.Tuple, ast.List)):
+        for k, item in enumerate(e.elts):
+            if any(n is value for n in syntax.walk(item)):
+                e.elts[k] = _simplified_item(item, value, simplify)
+        return e
+    return simplify(e)
 
 
 class Pretty(ast.NodeTransformer):

@@ -194,10 +194,10 @@ def tidied_refs(src: str) -> str:
 
 
 @pytest.mark.parametrize("body, want", [
-    ("    d_1 = x * 2\n    return d_1", "    return x * 2"),
+    ("    d_1 = x * 2\n    return d_1", "    return 2 * x"),  # (simplified as the adjoint)
     ("    d_1 = math.log(x)\n    return 2 * y + d_1", "    return 2 * y + math.log(x)"),
     ("    d_1 = x * 2\n    d_2 = math.log(x)\n    return (d_1, d_2)",
-     "    return (x * 2, math.log(x))"),  # each folds where it was evaluated
+     "    return (2 * x, math.log(x))"),  # each folds where it was evaluated
     ("    v_1 = x - y\n    return math.exp(v_1)", "    return math.exp(x - y)"),
 ])
 def test_tidy_folds_a_value_read_once_by_the_next_statement(body, want):
@@ -260,6 +260,29 @@ def test_a_generated_gradient_returns_its_expression():
     g = srcdiff.grad(poly)
     assert g(2.0) == 13.0
     assert body_of(code(g.source)) == ["return 1.0 + 6.0 * x"]
+
+
+def sigmoid(x):
+    return 1 / (1 + math.exp(-x))
+
+
+def repeated(x, y):
+    z = x
+    for _ in range(3):
+        z = z * y - x
+    return z
+
+
+def test_signs_cancel_in_a_returned_gradient_and_a_negated_contribution_subtracts():
+    g = srcdiff.grad(sigmoid)
+    e = math.exp(-0.3)
+    assert g(0.3) == pytest.approx(e / (1 + e) ** 2, rel=1e-15)
+    assert body_of(code(g.source))[-1] == "return 1 / t / t * exp_t"  # no -(-1 / t / t)
+    r = srcdiff.grad(repeated, wrt=(0, 1))
+    x, y = 0.3, 1.2  # z = x (y^3 - y^2 - y - 1)
+    assert r(x, y) == pytest.approx((y ** 3 - y * y - y - 1, x * (3 * y * y - 2 * y - 1)),
+                                    rel=1e-14)
+    assert "d_x -= d_z" in r.source
 
 
 # ----- in-place updates -----
