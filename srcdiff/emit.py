@@ -175,8 +175,12 @@ def _succeeds(expr, namespace: dict) -> bool:
 
 def tidy(func: ast.FunctionDef, temps: set[str], keep: set[str],
          np_name: str | None = None, hints: dict | None = None) -> ast.FunctionDef:
-    """Drop dead stores and self-copies; fold single-use temps into their reader.
-    An adjoint's expression that changes is simplified again (with NumPy's sums,
+    """Drop dead stores and self-copies; fold single-use temps into their reader,
+    and any value read once by the next statement into it where that moves no work
+    and nothing that may raise (`_fold_into_next`); an `if` choosing one adjoint is
+    a conditional expression (`_merge_choices`). Every change computes the same
+    values in the same order (bit for bit). An adjoint's expression that changes is
+    simplified again (with NumPy's sums,
     named `np_name`, where given: spread.fold_signs). `hints` maps placeholder names
     to about the names they will print as (for the lengths of lines)."""
     def simplify(e):
