@@ -183,8 +183,9 @@ def tidy(func: ast.FunctionDef, temps: set[str], keep: set[str],
     simplified again (with NumPy's sums,
     named `np_name`, where given: spread.fold_signs). `hints` maps placeholder names
     to about the names they will print as (for the lengths of lines)."""
-    def simplify(e):
-        return exprs.simplify(e) if np_name is None else spread.fold_signs(e, np_name)
+    def simplify(e, exact=False):
+        return exprs.simplify(e, exact) if np_name is None else spread.fold_signs(
+            e, np_name, exact)
 
     _tidy_pass(func, temps, keep, simplify, hints or {})
     while _merge_same_arms(func):  # (arms may be equal only once tidied)
@@ -224,7 +225,7 @@ def _tidy_pass(func, temps, keep, simplify, hints) -> None:
         changed |= _inline_temps(func, temps, simplify)
         changed |= _cancel_negations(func, simplify)
         if not changed:  # (last: a sign cancels into adjoints' assignments, not a return)
-            changed = _fold_into_next(func, keep, simplify, hints)
+            changed = _fold_into_next(func, keep, lambda e: simplify(e, True), hints)
 
 
 def _merge_choices(func, hints: dict) -> None:
