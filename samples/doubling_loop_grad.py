@@ -7,8 +7,8 @@ import numpy as np
 
 
 def f_grad(a):
-    if not (isinstance(a, np.ndarray) and a.dtype == np.float64 and a.ndim ==
-        1 and 1 not in a.shape):
+    if not (isinstance(a, np.ndarray) and a.dtype == np.float64 and a.ndim == 1 and 1 not in a.
+        shape):
         raise TypeError(
             'f_grad was written for a: a 1-d float64 array with no dimension of size 1 (srcdiff grad --like): regenerate it for other kinds, or leave --like out'
             )
@@ -20,17 +20,11 @@ def f_grad(a):
         # line 9
         b = b * 2
         trips += 1
-    # adjoint of line 10
-    if np.sum(b) > 0:
-        # adjoint of line 14: return np.sum(c)
-        d_b = np.broadcast_to(1.0, np.shape(a))
-    else:
-        # adjoint of line 13: c = 100 * b
-        d_b = np.broadcast_to(100.0, np.shape(a))
+    # adjoint of line 10: if np.sum(b) > 0:
+    d_b = np.broadcast_to(1.0 if np.sum(b) > 0 else 100.0, np.shape(a))
     # adjoint of line 8: while np.linalg.norm(b) < 1000:
     for _ in range(trips):
         # adjoint of line 9: b = b * 2
         d_b = 2 * d_b
     # adjoint of line 7: b = a * 2
-    d_a = 2 * d_b
-    return d_a
+    return 2 * d_b

@@ -7,9 +7,8 @@ import numpy as np
 
 
 def loss_grad(w, b, X, y):
-    if not (all(isinstance(a, np.ndarray) and a.dtype == np.float64 and a.
-        ndim == k and 1 not in a.shape for a, k in ((w, 1), (X, 2), (y, 1))
-        ) and isinstance(b, (int, float))):
+    if not (all(isinstance(a, np.ndarray) and a.dtype == np.float64 and a.ndim == k and 1 not in
+        a.shape for a, k in ((w, 1), (X, 2), (y, 1))) and isinstance(b, (int, float))):
         raise TypeError(
             'loss_grad was written for w (1-d), X (2-d), y (1-d): float64 arrays with no dimension of size 1; b: a number (srcdiff grad --like): regenerate it for other kinds, or leave --like out'
             )
@@ -22,9 +21,6 @@ def loss_grad(w, b, X, y):
     # adjoint of line 8: return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
     d_t_1 = np.broadcast_to(-1.0 / np.size(y), np.shape(y))
     # adjoint of line 7: p = 1 / (1 + np.exp(-z))
-    d_t = -((d_t_1 * y / p - d_t_1 * (1 - y) / (1 - p)) * (p / t))
-    d_z = -d_t * exp_t
+    d_z = (d_t_1 * y / p - d_t_1 * (1 - y) / (1 - p)) * (p / t) * exp_t
     # adjoint of line 6: z = X @ w + b
-    d_w = X.T @ d_z
-    d_b = np.sum(d_z)
-    return d_w, float(d_b)
+    return X.T @ d_z, float(np.sum(d_z))

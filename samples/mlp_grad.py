@@ -7,9 +7,8 @@ import numpy as np
 
 
 def loss_grad(W1, b1, W2, b2, X, Y):
-    if not all(isinstance(a, np.ndarray) and a.dtype == np.float64 and a.
-        ndim == k and 1 not in a.shape for a, k in ((W1, 2), (b1, 1), (W2, 
-        2), (b2, 1), (X, 2), (Y, 2))):
+    if not all(isinstance(a, np.ndarray) and a.dtype == np.float64 and a.ndim == k and 1 not in
+        a.shape for a, k in ((W1, 2), (b1, 1), (W2, 2), (b2, 1), (X, 2), (Y, 2))):
         raise TypeError(
             'loss_grad was written for W1 (2-d), b1 (1-d), W2 (2-d), b2 (1-d), X (2-d), Y (2-d): float64 arrays with no dimension of size 1 (srcdiff grad --like): regenerate it for other kinds, or leave --like out'
             )
@@ -23,9 +22,5 @@ def loss_grad(W1, b1, W2, b2, X, Y):
     d_err = 2.0 / X.shape[0] * err
     # adjoint of line 6: h = np.tanh(X @ W1 + b1)
     d_t = d_err @ W2.T * (1 - h * h)
-    d_W1 = X.T @ d_t
-    d_b1 = np.sum(d_t, axis=0)
     # adjoint of line 7: out = h @ W2 + b2
-    d_W2 = h.T @ d_err
-    d_b2 = np.sum(d_err, axis=0)
-    return d_W1, d_b1, d_W2, d_b2
+    return X.T @ d_t, np.sum(d_t, axis=0), h.T @ d_err, np.sum(d_err, axis=0)

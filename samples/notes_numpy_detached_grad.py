@@ -7,11 +7,10 @@ import numpy as np
 
 
 def detached_grad(x):
-    if not (isinstance(x, np.ndarray) and x.dtype == np.float64 and x.ndim ==
-        1 and 1 not in x.shape):
+    if not (isinstance(x, np.ndarray) and x.dtype == np.float64 and x.ndim == 1 and 1 not in x.
+        shape):
         raise TypeError(
             'detached_grad was written for x: a 1-d float64 array with no dimension of size 1 (srcdiff grad --like): regenerate it for other kinds, or leave --like out'
             )
     # line 22: u = srcdiff.stop_gradient(x * x)
-    u = x * x
-    return np.array(u, dtype=float)
+    return np.array(x * x, dtype=float)

@@ -7,11 +7,10 @@ import numpy as np
 
 
 def sum_of_squares_grad(x):
-    if not (isinstance(x, np.ndarray) and x.dtype == np.float64 and x.ndim ==
-        1 and 1 not in x.shape):
+    if not (isinstance(x, np.ndarray) and x.dtype == np.float64 and x.ndim == 1 and 1 not in x.
+        shape):
         raise TypeError(
             'sum_of_squares_grad was written for x: a 1-d float64 array with no dimension of size 1 (srcdiff grad --like): regenerate it for other kinds, or leave --like out'
             )
     # adjoint of line 17: return np.sum(x * x)
-    d_x = 2.0 * x
-    return d_x
+    return 2.0 * x

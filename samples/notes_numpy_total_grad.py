@@ -7,11 +7,10 @@ import numpy as np
 
 
 def total_grad(x):
-    if not (isinstance(x, np.ndarray) and x.dtype == np.float64 and x.ndim ==
-        1 and 1 not in x.shape):
+    if not (isinstance(x, np.ndarray) and x.dtype == np.float64 and x.ndim == 1 and 1 not in x.
+        shape):
         raise TypeError(
             'total_grad was written for x: a 1-d float64 array with no dimension of size 1 (srcdiff grad --like): regenerate it for other kinds, or leave --like out'
             )
     # adjoint of line 13: return np.sum(x)
-    d_x = np.broadcast_to(1.0, np.shape(x))
-    return np.array(d_x, dtype=float)
+    return np.array(np.broadcast_to(1.0, np.shape(x)), dtype=float)

@@ -12,6 +12,4 @@ def f_grad(x, y):
     # adjoint of line 8: return math.sin(z)
     d_z = math.cos(z)
     # adjoint of line 7: z = x * y + y ** 2
-    d_x = d_z * y
-    d_y = 2 * d_z * y + d_z * x
-    return d_x, d_y
+    return d_z * y, 2 * d_z * y + d_z * x

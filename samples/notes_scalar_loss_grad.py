@@ -6,6 +6,4 @@ Regenerate with: srcdiff grad notes_scalar.py:loss --wrt x -o notes_scalar_loss_
 
 def loss_grad(x, t):
     # adjoint of line 13: return (2 * x - t) ** 2
-    d_t_1 = 2.0 * (2 * x - t)
-    d_x = 2 * d_t_1
-    return d_x
+    return 2 * (2.0 * (2 * x - t))

@@ -10,8 +10,8 @@ G = 9.81
 
 
 def drag_distance_grad(speed, angle, drag, steps=400):
-    if not (isinstance(speed, (int, float)) and isinstance(angle, (int,
-        float)) and isinstance(drag, (int, float)) and isinstance(steps, int)):
+    if not (isinstance(speed, (int, float)) and isinstance(angle, (int, float)) and isinstance(
+        drag, (int, float)) and isinstance(steps, int)):
         raise TypeError(
             'drag_distance_grad was written for speed: a number; angle: a number; drag: a number; steps: an int (srcdiff grad --like): regenerate it for other kinds, or leave --like out'
             )
@@ -68,5 +68,4 @@ def drag_distance_grad(speed, angle, drag, steps=400):
         d_vy = d_vy + d_t_1 * t + d_v * vy / v
     # adjoint of line 35: vx = speed * math.cos(angle)
     d_speed = d_vy * sin_angle + d_vx * cos_angle
-    d_angle = d_vy * speed * cos_angle - d_vx * speed * sin_angle
-    return d_speed, d_angle, d_drag
+    return d_speed, d_vy * speed * cos_angle - d_vx * speed * sin_angle, d_drag

@@ -10,8 +10,8 @@ G = 9.81
 
 
 def projectile_range_grad(speed, angle, height):
-    if not (isinstance(speed, (int, float)) and isinstance(angle, (int,
-        float)) and isinstance(height, (int, float))):
+    if not (isinstance(speed, (int, float)) and isinstance(angle, (int, float)) and isinstance(
+        height, (int, float))):
         raise TypeError(
             'projectile_range_grad was written for speed: a number; angle: a number; height: a number (srcdiff grad --like): regenerate it for other kinds, or leave --like out'
             )
@@ -31,7 +31,5 @@ def projectile_range_grad(speed, angle, height):
     d_vy = d_t_1 + 2 * d_t_2 * vy
     # adjoint of line 11: vx = speed * math.cos(angle)
     d_speed = d_vy * sin_angle + flight * cos_angle
-    d_angle = d_vy * speed * cos_angle - flight * speed * sin_angle
     # adjoint of line 13: flight = (vy + math.sqrt(vy * vy + 2 * G * height)) / G
-    d_height = d_t_2 * t
-    return d_speed, d_angle, d_height
+    return d_speed, d_vy * speed * cos_angle - flight * speed * sin_angle, d_t_2 * t

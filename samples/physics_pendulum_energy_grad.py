@@ -24,9 +24,8 @@ def _unbroadcast(g, x):
 
 
 def pendulum_energy_grad(theta, omega, length, material):
-    if not (isinstance(theta, (int, float)) and isinstance(omega, (int,
-        float)) and isinstance(length, (int, float)) and isinstance(
-        material, str)):
+    if not (isinstance(theta, (int, float)) and isinstance(omega, (int, float)) and isinstance(
+        length, (int, float)) and isinstance(material, str)):
         raise TypeError(
             'pendulum_energy_grad was written for theta: a number; omega: a number; length: a number; material: a str (srcdiff grad --like): regenerate it for other kinds, or leave --like out'
             )
@@ -51,12 +50,10 @@ def pendulum_energy_grad(theta, omega, length, material):
     # adjoint of line 28: return kinetic + potential - work
     d_t_5 = _unbroadcast(1.0, kinetic + potential)
     # adjoint of line 27: work = mu * G * math.cos(theta) * 2 * abs(theta) * length
-    d_theta = _unbroadcast(-length * t_4, abs_theta) * (float(theta > 0) -
-        float(theta < 0)) - (_unbroadcast(-2 * length * abs_theta * t_3,
-        cos_theta) - d_t_5 * t_1) * math.sin(theta)
+    d_theta = _unbroadcast(-length * t_4, abs_theta) * (float(theta > 0) - float(theta < 0)) - (
+        _unbroadcast(-2 * length * abs_theta * t_3, cos_theta) - d_t_5 * t_1) * math.sin(theta)
     # adjoint of line 25: kinetic = 0.5 * (length * omega) ** 2
     d_t = d_t_5 * t
     d_omega = d_t * length
-    d_length = _unbroadcast(-t_4 * abs_theta, length
-        ) + d_t_5 * t_2 * G + d_t * omega
+    d_length = _unbroadcast(-t_4 * abs_theta, length) + d_t_5 * t_2 * G + d_t * omega
     return float(d_theta), float(d_omega), float(d_length)

@@ -7,9 +7,8 @@ import numpy as np
 
 
 def loss_grad(W, U, v, xs, targets):
-    if not all(isinstance(a, np.ndarray) and a.dtype == np.float64 and a.
-        ndim == k and 1 not in a.shape for a, k in ((W, 2), (U, 2), (v, 1),
-        (xs, 2), (targets, 1))):
+    if not all(isinstance(a, np.ndarray) and a.dtype == np.float64 and a.ndim == k and 1 not in
+        a.shape for a, k in ((W, 2), (U, 2), (v, 1), (xs, 2), (targets, 1))):
         raise TypeError(
             'loss_grad was written for W (2-d), U (2-d), v (1-d), xs (2-d), targets (1-d): float64 arrays with no dimension of size 1 (srcdiff grad --like): regenerate it for other kinds, or leave --like out'
             )

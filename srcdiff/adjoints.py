@@ -132,9 +132,11 @@ class Adjoints:
             fresh = is_fresh(expr) or self.ctx.kind(u) == SCALAR
             (self.owned.add if fresh else self.owned.discard)(self.adj.leader(u))
         elif self.ctx.kind(u) == SCALAR or self.adj.leader(u) in self.owned:
-            out.append(ast.AugAssign(exprs.store(ref), ast.Add(), expr))
+            negated = isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub)
+            out.append(ast.AugAssign(exprs.store(ref), ast.Sub() if negated else ast.Add(),
+                                     expr.operand if negated else expr))  # (`d -= e`)
         else:
-            out.append(assign(ref, ast.BinOp(self.adjref(u), ast.Add(), expr)))
+            out.append(assign(ref, exprs.simplify(ast.BinOp(self.adjref(u), ast.Add(), expr))))
             self.owned.add(self.adj.leader(u))
         if not first:  # a float plus a NumPy scalar is a NumPy scalar
             self.floats[key] = bool(self.floats.get(key)) and exprs.number_type(

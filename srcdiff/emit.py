@@ -17,6 +17,7 @@ import weakref
 from collections import Counter, deque
 
 import astor
+import astor.source_repr
 
 from . import exprs, provenance, spread, syntax
 from .coalesce import Groups
@@ -191,16 +192,23 @@ def _succeeds(expr, namespace: dict) -> bool:
 
 
 def tidy(func: ast.FunctionDef, temps: set[str], keep: set[str],
-         np_name: str | None = None) -> ast.FunctionDef:
-    """Drop dead stores and self-copies; fold single-use temps into their reader.
-    An adjoint's expression that changes is simplified again (with NumPy's sums,
-    named `np_name`, where given: spread.fold_signs)."""
-    def simplify(e):
-        return exprs.simplify(e) if np_name is None else spread.fold_signs(e, np_name)
+         np_name: str | None = None, hints: dict | None = None) -> ast.FunctionDef:
+    """Drop dead stores and self-copies; fold single-use temps into their reader,
+    and any value read once by the next statement into it where that moves no work
+    and nothing that may raise (`_fold_into_next`); an `if` choosing one adjoint is
+    a conditional expression (`_merge_choices`). Every change computes the same
+    values in the same order (bit for bit). An adjoint's expression that changes is
+    simplified again (with NumPy's sums,
+    named `np_name`, where given: spread.fold_signs). `hints` maps placeholder names
+    to about the names they will print as (for the lengths of lines)."""
+    def simplify(e, exact=False):
+        return exprs.simplify(e, exact) if np_name is None else spread.fold_signs(
+            e, np_name, exact)
 
-    _tidy_pass(func, temps, keep, simplify)
+    _tidy_pass(func, temps, keep, simplify, hints or {})
     while _merge_same_arms(func):  # (arms may be equal only once tidied)
-        _tidy_pass(func, temps, keep, simplify)
+        _tidy_pass(func, temps, keep, simplify, hints or {})
+    _merge_choices(func, hints or {})
     for n in syntax.walk(func):
         if isinstance(n, ast.If):
             if all(isinstance(b, ast.Pass) for b in n.orelse):
@@ -211,7 +219,7 @@ def tidy(func: ast.FunctionDef, temps: set[str], keep: set[str],
     return func
 
 
-def _tidy_pass(func, temps, keep, simplify) -> None:
+def _tidy_pass(func, temps, keep, simplify, hints) -> None:
     changed = True
     while changed:
         changed = False
@@ -234,6 +242,79 @@ def _tidy_pass(func, temps, keep, simplify) -> None:
                 setattr(parent, field, new or [ast.Pass()])
         changed |= _inline_temps(func, temps, simplify)
         changed |= _cancel_negations(func, simplify)
+        if not changed:  # (last: a sign cancels into adjoints' assignments, not a return)
+            changed = _fold_into_next(func, keep, lambda e: simplify(e, True), hints)
+
+
+def _merge_choices(func, hints: dict) -> None:
+    """`if c: d = a` / `else: d = b` of one adjoint is `d = a if c else b`, the choice
+    taken as deep into the two expressions as they differ (`np.broadcast_to(1.0 if c
+    else 100.0, np.shape(x))`) where what is evaluated before it is quiet: the test is
+    evaluated before the arm it picks, as in the `if`. Only where it fits on a line."""
+    for block, depth in _blocks_at_depth(func):
+        for i, s in enumerate(block):
+            if not (isinstance(s, ast.If) and len(s.body) == 1 and len(s.orelse) == 1):
+                continue
+            a, b = s.body[0], s.orelse[0]
+            name = _foldable_target(a)
+            if (name is None or _foldable_target(b) != name or a.targets[0].role != "d"
+                    or getattr(a, "keep_call", False) or getattr(b, "keep_call", False)):
+                continue
+            new = provenance.copy_tag(ast.Assign([a.targets[0]], _choice(
+                s.test, a.value, b.value), lineno=0), s)  # (the `if`: it chooses)
+            if 4 * depth + _width(new, hints) <= WIDTH:
+                block[i] = new
+
+
+def _slots(e):
+    """The direct sub-expressions of `e` in evaluation order, as (field, index) pairs,
+    for the nodes a choice may go inside; None for the others."""
+    if isinstance(e, ast.Call):
+        return ([("func", None)] + [("args", k) for k in range(len(e.args))]
+                + [("keywords", k) for k in range(len(e.keywords))])
+    fields = {ast.BinOp: ("left", "right"), ast.UnaryOp: ("operand",),
+              ast.Attribute: ("value",), ast.Subscript: ("value", "slice"),
+              ast.keyword: ("value",)}.get(type(e))
+    if fields is not None:
+        return [(f, None) for f in fields]
+    if isinstance(e, (ast.Tuple, ast.List)):
+        return [("elts", k) for k in range(len(e.elts))]
+    return None
+
+
+def _slot(e, slot):
+    got = getattr(e, slot[0])
+    return got if slot[1] is None else got[slot[1]]
+
+
+def _choice(test, a, b):
+    """`a if test else b`, the choice made as deep inside as `a` and `b` differ."""
+    slots = _slots(a)
+    if type(a) is type(b) and slots is not None and slots == _slots(b):
+        differ = [k for k, sl in enumerate(slots)
+                  if ast.dump(_slot(a, sl)) != ast.dump(_slot(b, sl))]
+        if len(differ) == 1 and all(_quiet(_slot(a, sl)) for sl in slots[:differ[0]]):
+            sl = slots[differ[0]]
+            inner_a, inner_b = _slot(a, sl), _slot(b, sl)
+            same = syntax.copy(a), syntax.copy(b)
+            for e in same:
+                _put(e, sl, ast.Constant(None))
+            if ast.dump(same[0]) == ast.dump(same[1]):
+                inner = _choice(test, inner_a, inner_b)
+                if inner is not None:
+                    out = syntax.copy(a)
+                    _put(out, sl, inner)
+                    return out
+    if isinstance(a, ast.keyword):
+        return None
+    return ast.IfExp(test, a, b)
+
+
+def _put(e, slot, value) -> None:
+    if slot[1] is None:
+        setattr(e, slot[0], value)
+    else:
+        getattr(e, slot[0])[slot[1]] = value
 
 
 def _merge_same_arms(func) -> bool:
@@ -313,13 +394,180 @@ def _inline_temps(func, temps, simplify=exprs.simplify) -> bool:
             if j is None:
                 i += 1
                 continue
-            _replace(block[j], s.targets[0].id, s.value, simplify)
+            _replace(block[j], s.targets[0].id, s.value, None if isinstance(  # (a primal
+                block[j], ast.Return) else simplify)  # returned is computed as written)
             facts.forget(block[j])
             del block[i]
             changed = True
         if not block:
             block.append(ast.Pass())
     return changed
+
+
+def _fold_into_next(func, keep, simplify=exprs.simplify, hints=None) -> bool:
+    """`v = e` read once, by the next statement of its block, is `e` there
+    (`d_x = 2 * x; return d_x` is `return 2 * x`), for any value srcdiff names
+    (a Ref: a user variable, an adjoint, a tangent), where that moves no work and
+    no exception: `v` is written once and read once in the whole function (never
+    in a loop that does not write it), the read is evaluated exactly once
+    (`_top_exprs`, not in a branch of `and`/`or`/`x if c else y`, a lambda or a
+    comprehension), and whatever the reader evaluates before the read is quiet
+    (`_quiet`: names, numbers, attributes of names, `+ - *` of those), so `e`
+    is evaluated where it was, after and before the same things. A call kept
+    because it may raise stays its own statement (its reader may be dead), and an
+    `if` test stays a name (`_merge_same_arms` reads it). A primal value is
+    folded only where it is quiet itself (`s = logits - m`, not `z = y @ w`): one
+    that may raise keeps its line, so an error names the line of `f` it comes from.
+    Folding into an adjoint's assignment simplifies that (exactly: `-(-a)`
+    cancels), except where the value folded is a primal one (computed as written)."""
+    loads, stores = _loads(func), _stores(func)
+    declared = {n for s in syntax.walk(func) if isinstance(s, (ast.Global, ast.Nonlocal))
+                for n in s.names}
+    changed = False
+    for block, depth in _blocks_at_depth(func):
+        i = len(block) - 2
+        while i >= 0:
+            s, reader = block[i], block[i + 1]
+            name = _foldable_target(s)
+            if (name is None or name in keep or name in declared or getattr(
+                    s, "keep_call", False) or loads.get(name) != 1 or stores.get(name) != 1
+                    or isinstance(reader, (ast.If, ast.While)) or not _reads_quietly_first(
+                        reader, name) or _too_long(reader, name, s.value, depth, hints or {})):
+                i -= 1
+                continue
+            role = s.targets[0].role
+            if role == "v" and not _quiet(s.value):  # (its own line: an error names it)
+                i -= 1
+                continue
+            _replace(reader, name, s.value, simplify if role != "v" else None)
+            provenance.copy_tag(reader, s)
+            del block[i]
+            changed = True
+            i = min(i, len(block) - 2)
+    return changed
+
+
+def _blocks_at_depth(func):
+    """Every block of `func` with its statements' depth of indentation (1: the body)."""
+    out = []
+
+    def visit(node, depth):
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+                out.append((block, depth))
+                for st in block:
+                    visit(st, depth + 1)
+        for h in getattr(node, "handlers", ()):
+            visit(h, depth + 1)
+
+    visit(func, 1)
+    return out
+
+
+def _too_long(reader, name: str, value, depth: int, hints: dict) -> bool:
+    """Folding `value` into `reader` would make a line a careful person breaks in two,
+    where `reader` is more than the name (`return d_x` takes any value: it is one
+    line either way). Measured with the names `hints` gives placeholders."""
+    top = _top_exprs(reader)[0]
+    if isinstance(top, ast.Name) and top.id == name:
+        return False
+
+    return 4 * depth + _width(_substituted(reader, name, value), hints) > WIDTH
+
+
+def _width(stmt, hints: dict) -> int:
+    """The longest line of `stmt` printed unbroken, placeholders as `hints` names them."""
+    class Named(ast.NodeTransformer):
+        def visit_Name(self, n):
+            return ast.Name(hints.get(n.id, n.id), n.ctx)
+
+        visit_Ref = visit_Name
+
+    return max(map(len, ast.unparse(Named().visit(syntax.copy(stmt))).splitlines()))
+
+
+def _foldable_target(s) -> str | None:
+    if (isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], Ref)
+            and isinstance(s.targets[0].ctx, ast.Store)):
+        return s.targets[0].id
+    return None
+
+
+_QUIET_OPS = (ast.Add, ast.Sub, ast.Mult)
+
+
+def _quiet(e) -> bool:
+    """Evaluating `e` cannot raise or act, for values srcdiff's code combines: a name
+    (bound where it is read), a number, an attribute of a name (`np.sum`, `X.T`),
+    and `+`, `-`, `*` and negation of those (they raise only for operands of
+    incompatible types or shapes)."""
+    if isinstance(e, (ast.Name, ast.Constant)):
+        return True
+    if isinstance(e, ast.Attribute):
+        return isinstance(e.value, ast.Name)
+    if isinstance(e, ast.UnaryOp):
+        return isinstance(e.op, (ast.USub, ast.UAdd)) and _quiet(e.operand)
+    if isinstance(e, ast.BinOp):
+        return isinstance(e.op, _QUIET_OPS) and _quiet(e.left) and _quiet(e.right)
+    if isinstance(e, ast.Tuple):
+        return all(_quiet(x) for x in e.elts)
+    return False
+
+
+def _in_order(e) -> list | None:
+    """The sub-expressions of `e` in the order Python evaluates them, all of them
+    before `e`'s own operation; None where some may not be evaluated, or more than
+    once (`a and b`, `x if c else y`, a lambda, a comprehension)."""
+    if isinstance(e, ast.BinOp):
+        return [e.left, e.right]
+    if isinstance(e, ast.UnaryOp):
+        return [e.operand]
+    if isinstance(e, ast.Call):
+        return [e.func] + list(e.args) + [k.value for k in e.keywords]
+    if isinstance(e, (ast.Attribute, ast.Starred)):
+        return [e.value]
+    if isinstance(e, ast.Subscript):
+        return [e.value, e.slice]
+    if isinstance(e, ast.Slice):
+        return [x for x in (e.lower, e.upper, e.step) if x is not None]
+    if isinstance(e, (ast.Tuple, ast.List, ast.Set)):
+        return list(e.elts)
+    if isinstance(e, ast.Compare) and len(e.comparators) == 1:
+        return [e.left, e.comparators[0]]
+    if isinstance(e, (ast.Name, ast.Constant)):
+        return []
+    return None
+
+
+def _quiet_before(e, name: str) -> bool | None:
+    """Whether the one read of `name` in `e` is evaluated once and after only quiet
+    sub-expressions; None when `e` does not read it."""
+    if isinstance(e, ast.Name) and e.id == name:
+        return True
+    if not any(isinstance(n, ast.Name) and n.id == name for n in syntax.walk(e)):
+        return None
+    parts = _in_order(e)
+    if parts is None:
+        return False
+    for part in parts:
+        found = _quiet_before(part, name)
+        if found is not None:
+            return found
+        if not _quiet(part):
+            return False
+    return False
+
+
+def _reads_quietly_first(reader, name: str) -> bool:
+    """`reader` reads `name` once, in its evaluated-once expression, after only quiet
+    sub-expressions (an augmented assignment to an item reads the item first)."""
+    exprs_ = _top_exprs(reader)
+    if len(exprs_) != 1 or sum(n.id == name for n in _reads_in(reader)) != 1:
+        return False
+    if isinstance(reader, ast.AugAssign) and not isinstance(reader.target, ast.Name):
+        return False
+    return _quiet_before(exprs_[0], name) is True
 
 
 class _Facts:
@@ -458,14 +706,28 @@ def _replace(stmt, tname, value, simplify=exprs.simplify) -> None:
 
     for e in _top_exprs(stmt):
         new = Sub().visit(e)
-        if _is_adjoint(stmt):  # folded in, a primal temp may cancel (`-t + -(0.5 * z)`)
-            new = simplify(new)
+        if _is_adjoint(stmt) and simplify is not None:  # folded in, a primal temp may
+            new = simplify(new)  # cancel (`-t + -(0.5 * z)`)
+        elif isinstance(stmt, ast.Return) and simplify is not None:
+            new = _simplified_item(new, value, simplify)
         if isinstance(stmt, (ast.If, ast.Assert)):
             stmt.test = new
         elif isinstance(stmt, ast.For):
             stmt.iter = new
         else:
             stmt.value = new
+
+
+def _simplified_item(e, value, simplify):
+    """`e`, a return's value, with the item of its displays (`return d_x, d_y`) that
+    holds the adjoint `value` folded into it simplified, as its assignment would be
+    (`-(-a * s) * t` is `a * s * t`)."""
+    if isinstance(e, (ast.Tuple, ast.List)):
+        for k, item in enumerate(e.elts):
+            if any(n is value for n in syntax.walk(item)):
+                e.elts[k] = _simplified_item(item, value, simplify)
+        return e
+    return simplify(e)
 
 
 class Pretty(ast.NodeTransformer):
@@ -489,10 +751,19 @@ class Pretty(ast.NodeTransformer):
         return None if left is None else ast.BinOp(left, e.op, e.right)
 
 
+WIDTH = 99  # the project's lines (ruff's line-length 100), as provenance's comments
+
+
+def printed(tree) -> str:
+    """`tree` as text, a long line broken to stay within WIDTH columns."""
+    return astor.to_source(tree, pretty_source=lambda parts: "".join(
+        astor.source_repr.split_lines(parts, maxline=WIDTH)))
+
+
 def to_source(func: ast.FunctionDef) -> str:
     func = Pretty().visit(func)
     ast.fix_missing_locations(func)
-    return astor.to_source(func)
+    return printed(func)
 
 
 _COMPILED: Counter = Counter()  # generated functions compiled, per name

@@ -232,7 +232,14 @@ class Simplify(ast.NodeTransformer):
     constants do not (`3 * (a * b)` stays). Operands that are not constants are never
     re-associated among themselves (`a * (b * c)` stays), nothing is distributed, and
     nothing is dropped that may be nan, inf or shaped (`0 * a`, `a - a` stay).
-    The printer writes `-(a * b)` as `-a * b` (emit.Pretty)."""
+    The printer writes `-(a * b)` as `-a * b` (emit.Pretty).
+
+    `exact=True` makes only the exact rewrites (no product is re-associated: `2 * (3 *
+    y)` and `2 * (0.5 * z)` stay): emit.tidy's, simplifying again an expression that
+    a value was folded into, so that folding never changes a bit."""
+
+    def __init__(self, exact: bool = False):
+        self.exact = exact
 
     def visit_UnaryOp(self, n):
         self.generic_visit(n)
@@ -259,11 +266,11 @@ class Simplify(ast.NodeTransformer):
             if _num(b) and not _num(a):  # constants first: 2 * y, not y * 2
                 a, b = b, a
                 n = ast.BinOp(a, op, b)
-            if _num(a) and isinstance(b, ast.BinOp) and isinstance(b.op, ast.Mult) and _num(
-                    b.left):
+            if not self.exact and _num(a) and isinstance(b, ast.BinOp) and isinstance(
+                    b.op, ast.Mult) and _num(b.left):
                 return self.visit_BinOp(ast.BinOp(ast.BinOp(a, ast.Mult(), b.left), ast.Mult(),
                                                   b.right))
-            if _power_of_two(a) and isinstance(b, ast.BinOp) and isinstance(
+            if not self.exact and _power_of_two(a) and isinstance(b, ast.BinOp) and isinstance(
                     b.op, (ast.Mult, ast.Div)) and not _num(b.right):  # 2 * (s * x) is
                 return self.visit_BinOp(ast.BinOp(ast.BinOp(a, ast.Mult(), b.left),  # 2 * s * x
                                                   b.op, b.right))
@@ -277,8 +284,8 @@ class Simplify(ast.NodeTransformer):
                 return self.visit(_neg(ast.BinOp(a, ast.Mult(), b.operand)))
             if isinstance(a, ast.UnaryOp) and isinstance(a.op, ast.USub) and not _num(a):
                 return self.visit(_neg(ast.BinOp(a.operand, ast.Mult(), b)))
-            if (not _num(a) and isinstance(b, ast.BinOp) and isinstance(b.op, ast.Mult)
-                    and _num(b.left)):  # g * (2 * y) -> 2 * g * y
+            if (not self.exact and not _num(a) and isinstance(b, ast.BinOp)
+                    and isinstance(b.op, ast.Mult) and _num(b.left)):  # g * (2 * y) -> 2 * g * y
                 return ast.BinOp(ast.BinOp(b.left, ast.Mult(), a), ast.Mult(), b.right)
         if isinstance(op, ast.Div) and _is(b, 1):
             return a
@@ -315,8 +322,8 @@ class Simplify(ast.NodeTransformer):
         return n
 
 
-def simplify(tree: ast.expr) -> ast.expr:
-    return Simplify().visit(tree)
+def simplify(tree: ast.expr, exact: bool = False) -> ast.expr:
+    return Simplify(exact).visit(tree)
 
 
 def names_in(tree) -> set[str]:

@@ -59,7 +59,7 @@ def is_cheap(n, np_name: str) -> bool:
         shape_arg(sp[1], np_name)[0])
 
 
-def _negated_sum(n, np_name: str):
+def _negated_sum(n, np_name: str, exact: bool = False):
     """`np.sum(-a)` is `-np.sum(a)`: no array negated only to be summed. The same
     sum, but for the sign of a zero one (`1 + -1` and `-1 + 1` are both 0.0)."""
     if (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
@@ -68,20 +68,20 @@ def _negated_sum(n, np_name: str):
             and {k.arg for k in n.keywords} <= {"axis", "keepdims"}
             and isinstance(n.args[0], ast.UnaryOp) and isinstance(n.args[0].op, ast.USub)):
         n.args[0] = n.args[0].operand
-        return exprs.simplify(ast.UnaryOp(ast.USub(), n))
+        return exprs.simplify(ast.UnaryOp(ast.USub(), n), exact)
     return None
 
 
-def fold_signs(tree, np_name: str):
-    """exprs.simplify, with signs also taken out of sums: for code whose shapes are
-    no longer at hand (emit.tidy's)."""
+def fold_signs(tree, np_name: str, exact: bool = False):
+    """exprs.simplify (`exact`: its exact rewrites only), with signs also taken out of
+    sums: for code whose shapes are no longer at hand (emit.tidy's)."""
 
     class Sub(ast.NodeTransformer):
         def visit_Call(self, n):
             self.generic_visit(n)
-            return _negated_sum(n, np_name) or n
+            return _negated_sum(n, np_name, exact) or n
 
-    return exprs.simplify(Sub().visit(exprs.simplify(tree)))
+    return exprs.simplify(Sub().visit(exprs.simplify(tree, exact)), exact)
 
 
 def _spread(np_name: str, c, shape) -> ast.expr:

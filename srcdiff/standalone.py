@@ -30,7 +30,7 @@ from typing import Any, Sequence
 import astor
 import numpy as np
 
-from . import aliasing, provenance, runtime, spelling, syntax, transform, tree_api
+from . import aliasing, emit, provenance, runtime, spelling, syntax, transform, tree_api
 from .errors import SrcDiffError
 from .rules.stop import stop_gradient
 from .source import describe, function_of
@@ -100,7 +100,7 @@ class _Reprint:
 
     def print(self, tree: ast.Module) -> str:
         """`tree` (from `parse`, changed) printed and commented again."""
-        text = astor.to_source(tree)
+        text = emit.printed(tree)
         text, _, self.tags = provenance.annotate(tree.body[-1], text, self.home)
         return text
 

@@ -275,7 +275,7 @@ def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Group
     emit.in_place_updates(func, keep, su.modules["np"])
     if su.foreign:
         foreign.writes_by_index(func, su.modules["np"])
-    func = emit.tidy(func, temps, set(), su.modules["np"])
+    func = emit.tidy(func, temps, set(), su.modules["np"], _hints(vars_by_id))
     emit.drop_passing_checks(func, su.f.__globals__)
     func.body = runtime.drop_unused_helpers(func.body)  # (tidying may drop their calls)
     checkpoint.fold_copies(func, temps, primal, vars_by_id)
@@ -285,6 +285,16 @@ def finish(su: Setup, fname: str, args: ast.arguments, body: list, primal: Group
     compiled = emit.compile_function(source, fname, su.f, {**su.lw.injected, **(injected or {})},
                                      source_map)
     return Built(source, compiled, fname, source_map=source_map, tags=tags)
+
+
+def _hints(vars_by_id: dict) -> dict[str, str]:
+    """About the name each placeholder prints as (emit.rename gives the final one)."""
+    out = {}
+    for vid, v in vars_by_id.items():
+        out[Ref("v", vid).id] = v.hint
+        out[Ref("d", vid).id] = "d_" + v.hint
+        out[Ref("t", vid).id] = v.hint + "_dot"
+    return out
 
 
 def _home(fn: ir.Function) -> str | None:

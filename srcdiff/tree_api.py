@@ -303,13 +303,17 @@ def restructure(built, f, plan, flat: Flat, wrt, single: bool, variant: str,
         value, grads = _split_return(ret, variant, built.returns_value)
         out = []
         at_flat = {j: n for n, j in enumerate(flat.wrt(wrt))}
+        leaves = []  # (the leaf's name, its gradient), in the order the return reads them
         for i in wrt:
             g = [grads[at_flat[j]] for j in flat.slots[i]]
             name = flat.names[i]
+            leaves += zip(plan.names[name] if name in flat.trees else [name], g)
             out.append(_structure(flat.trees[name], iter(g), base, namer, injected)
                        if name in flat.trees else g[0])
         gtree = out[0] if single else ast.Tuple(out, ast.Load())
         ret.value = gtree if value is None else ast.Tuple([value, gtree], ast.Load())
+        if value is None or isinstance(value, ast.Name):
+            func.body[-1:] = _named_leaves(ret, leaves, namer)
     if out_tree is not None:
         ret = func.body[-1]
         ret.value.elts = [_structure(out_tree, iter(e.elts if isinstance(e, ast.List) else [
@@ -322,6 +326,30 @@ def restructure(built, f, plan, flat: Flat, wrt, single: bool, variant: str,
     fn = emit.compile_function(source, func.name, base, {**cells, **injected}, source_map)
     return transform.Built(source, fn, func.name, getattr(built, "ct_name", ""),
                            built.returns_value, built.kind_guards, source_map, tags)
+
+
+def _named_leaves(ret: ast.Return, leaves: list, namer) -> list:
+    """The return of a structure of gradients, with each gradient that is more than a
+    name first assigned to `d_<its leaf>` (in the order the return evaluated them)
+    where the return would not fit on a line (emit folded the gradients into the
+    return of their leaves, shorter than the structure)."""
+    if 4 + len(ast.unparse(ret)) <= emit.WIDTH:  # (the function's body is 4 in)
+        return [ret]
+    out, named = [], {}
+    for leaf, g in leaves:
+        if not isinstance(g, (ast.Name, ast.Constant)):
+            name = namer.fresh("d_" + leaf)
+            out.append(provenance.copy_tag(ast.Assign([ast.Name(name, ast.Store())], g,
+                                                      lineno=0), ret))
+            named[id(g)] = name
+
+    class Sub(ast.NodeTransformer):
+        def visit(self, n):
+            if id(n) in named:
+                return ast.Name(named[id(n)], ast.Load())
+            return super().visit(n)
+
+    return out + [Sub().visit(ret)]
 
 
 def _split_return(ret, variant, returns_value):

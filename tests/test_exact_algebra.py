@@ -171,3 +171,16 @@ def test_identical_arms_in_a_derivative_are_one_in_both_modes():
         assert g(0.7, c) == pytest.approx(18.0 * 0.7, rel=1e-15)
         assert srcdiff.jvp(branchy, (0.7, c), (1.0, 0.0))[1] == pytest.approx(18.0 * 0.7)
     assert "if " not in g.source and "cond" not in g.source
+
+
+@pytest.mark.parametrize("text, want", EXACT)
+def test_the_exact_mode_makes_every_exact_fold(text, want):
+    assert ast.unparse(exprs.simplify(ast.parse(text, mode="eval").body, exact=True)) == want
+
+
+@pytest.mark.parametrize("text", ["2 * (3 * y)", "2 * (0.5 * z)", "g * (2 * a)", "2 * (s * x)",
+                                  "2 * (a / b)"])
+def test_the_exact_mode_reassociates_no_product(text):
+    """(emit.tidy's, after folding a value into an expression: bit for bit.)"""
+    assert ast.unparse(exprs.simplify(ast.parse(text, mode="eval").body, exact=True)) == text
+    assert simplified(text) != text  # (the default mode does)
