@@ -158,3 +158,14 @@ def check_mode(case: Case, mode: str) -> None:
         check_reverse(case)
     else:
         check_forward(case)
+
+
+def central(f, x, h=1e-6):
+    """Central differences of the scalar function f at the array (or float) x."""
+    x = np.asarray(x, dtype=float)
+    g = np.zeros_like(x)
+    for k in range(x.size):
+        e = np.zeros_like(x)
+        e.flat[k] = h
+        g.flat[k] = (f(x + e) - f(x - e)) / (2 * h)
+    return g

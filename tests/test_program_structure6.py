@@ -12,19 +12,10 @@ import numpy as np
 import pytest
 
 import srcdiff
+from helpers_numpy import central
 from srcdiff.errors import UnsupportedSyntaxError
 
 MODES = ["reverse", "forward"]
-
-
-def central(f, x, h=1e-6):
-    x = np.asarray(x, dtype=float)
-    g = np.zeros_like(x)
-    for k in range(x.size):
-        e = np.zeros_like(x)
-        e.flat[k] = h
-        g.flat[k] = (f(x + e) - f(x - e)) / (2 * h)
-    return g
 
 
 # ---------------------------------------------------------------- lists of objects

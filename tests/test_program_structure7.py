@@ -13,18 +13,9 @@ import pytest
 from typing import NamedTuple
 
 import srcdiff
+from helpers_numpy import central
 
 MODES = ["reverse", "forward"]
-
-
-def central(f, x, h=1e-6):
-    x = np.asarray(x, dtype=float)
-    g = np.zeros_like(x)
-    for k in range(x.size):
-        e = np.zeros_like(x)
-        e.flat[k] = h
-        g.flat[k] = (f(x + e) - f(x - e)) / (2 * h)
-    return g
 
 
 # ---------------------------------------------------------------- norms at zero
