@@ -420,7 +420,7 @@ def _fold_into_next(func, keep, simplify=exprs.simplify, hints=None) -> bool:
     that may raise keeps its line, so an error names the line of `f` it comes from.
     Folding into an adjoint's assignment simplifies that (exactly: `-(-a)`
     cancels), except where the value folded is a primal one (computed as written)."""
-    loads, stores = _loads(func), _stores(func)
+    loads, stores = _name_counts(func)
     declared = {n for s in syntax.walk(func) if isinstance(s, (ast.Global, ast.Nonlocal))
                 for n in s.names}
     changed = False
@@ -585,10 +585,9 @@ class _Facts:
             for e in _top_exprs(stmt):
                 for n in _reads_in(e):
                     top[n.id] = top.get(n.id, 0) + 1
-            every: dict[str, int] = {}
-            for n in _reads_in(stmt):
-                every[n.id] = every.get(n.id, 0) + 1
-            got = (stmt, top, every, set(_stores(stmt)) | _changed_in_place(stmt))
+            every, stores = _name_counts(stmt)  # (one walk for both)
+            changed = set(every) if isinstance(stmt, ast.Expr) else _changed_in_place(stmt)
+            got = (stmt, top, every, set(stores) | changed)
             self._of[id(stmt)] = got
         return got[1:]
 
