@@ -455,6 +455,9 @@ class Values(Names, StructValues, Records):
         if isinstance(node.func, ast.Attribute) and holds_object(self.held_value(
                 node.func.value)):
             target = self.value(node.func, "t")  # `self.penalty(w)`, `layers[i].forward(x)`
+        elif isinstance(node.func, ast.Attribute) and isinstance(node.func.value, (
+                ast.Subscript)) and isinstance(self.chosen(node.func.value), ObjRef):
+            target = self.value(node.func, "t")  # `LAYERS[0].act(z)`: of a list outside, guarded
         if isinstance(node.func, ast.Subscript) and isinstance(node.func.value, (
                 ast.Dict, ast.List, ast.Tuple)):  # `{"tanh": np.tanh, ...}[name](z)`
             target = self.value(node.func, "t")

@@ -294,3 +294,42 @@ def test_hessian_of_a_method_reading_a_list_of_functions_on_self():
     net.acts[1] = np.tanh  # another function stored: built again
     np.testing.assert_allclose(srcdiff.hessian(net.loss)(x),
                                second_differences(net.loss, x), rtol=1e-5, atol=1e-7)
+
+
+class _Dense:
+    def __init__(self, W):
+        self.W = W
+
+    def act(self, z):
+        return np.tanh(z)
+
+    def __call__(self, x):
+        return self.act(self.W @ x)
+
+
+_LAYERS = [_Dense(0.5 * np.eye(3) + 0.1), _Dense(0.3 * np.ones((3, 3)))]
+
+
+def _through_global_layers(x):
+    h = x
+    for layer in _LAYERS:
+        h = layer(h)
+    return np.sum(h ** 2) + 0.5 * np.sum(x ** 2)
+
+
+def test_hessian_through_the_methods_of_a_global_list_of_objects():
+    """The gradient calls `_LAYERS[0].act(...)`; the hessian lowers it again, where the
+    object of the global list is read by its constant index, guarded (it was "the
+    method .act() of an object srcdiff sees only at run time")."""
+    x = np.array([0.3, -0.5, 0.8])
+    np.testing.assert_allclose(srcdiff.hessian(_through_global_layers)(x),
+                               second_differences(_through_global_layers, x),
+                               rtol=1e-5, atol=1e-7)
+    old = _LAYERS[1]
+    try:
+        _LAYERS[1] = _Dense(-0.2 * np.eye(3))  # another object stored: built again
+        np.testing.assert_allclose(srcdiff.hessian(_through_global_layers)(x),
+                                   second_differences(_through_global_layers, x),
+                                   rtol=1e-5, atol=1e-7)
+    finally:
+        _LAYERS[1] = old
