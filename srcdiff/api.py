@@ -785,8 +785,7 @@ def hessian(f: Callable, wrt: Wrt = 0, *, checkpoint=None):
             return _hessian_of_container(fn, idx[0], values)
         copy = static_args.specialised(fn, values, idx, transform.REWRITES)
         if copy is not fn:  # `loss(w)` of a function passed: f's code with it bound
-            if copy not in bound:
-                bound.clear()  # (one function at a time is kept, as a call holds it)
+            if copy not in bound:  # (static_args keeps the copies: one per function)
                 bound[copy] = hessian(copy, idx[0], checkpoint=checkpoint)
             return bound[copy](*values)
         if error is not None:

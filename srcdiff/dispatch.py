@@ -139,9 +139,6 @@ def _guarded(e: int, entry, args: str, scope: dict, several: bool) -> list:
             + ["            " + ln for ln in body])
 
 
-_CALL = "_f0"  # the one cached function, as the call path's text calls it
-
-
 def _merged(text: str, scope: dict, entry, names: list):
     """The call path with the one cached function's body in place of its call: a
     scalar gradient of ~0.2 µs paid a second Python frame (~50 ns) for the call.
@@ -171,7 +168,7 @@ def _merged(text: str, scope: dict, entry, names: list):
         n.body[0], ast.Return) and isinstance(n.body[0].value, (ast.Call, ast.Subscript))), None)
     if site is None:  # (its kinds are not tested inline: every call takes the general path)
         return None
-    body = syntax.copy(func.body)
+    body = func.body  # (parsed here: its own)
     if entry.unwrap:  # (value, gradient): its returns give the gradient
         for n in _returns(body):
             n.value = ast.Subscript(n.value, ast.Constant(1), ast.Load())

@@ -170,18 +170,10 @@ def _picks(f) -> set:
         node, _ = parse_function(f)
     except Exception:  # noqa: BLE001 - no source: the lowering reports it
         return set()
-    out = set()
-    for n in syntax.walk(node):
-        if isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Name) and isinstance(
-                n.value, (ast.Name, ast.Attribute)):
-            out.add(n.slice.id)
-        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and (
-                n.func.id == "getattr") and len(n.args) == 2 and isinstance(n.args[1], ast.Name):
-            out.add(n.args[1].id)
-        if isinstance(n, ast.Call):
-            out.update(a.id for a in n.args + [k.value for k in n.keywords]
-                       if isinstance(a, ast.Name))
-    return out | indexing(node)
+    passed = {a.id for n in syntax.walk(node) if isinstance(n, ast.Call)  # (getattr(np,
+              for a in n.args + [k.value for k in n.keywords]  # name) among them)
+              if isinstance(a, ast.Name)}
+    return passed | indexing(node)
 
 
 def settings(node) -> set:
