@@ -601,7 +601,10 @@ class JVP:
             return self._of_count(len(primals)).push(primals, tangents)
         code = _structured_code(self.primal, primals)
         if code is not None:
-            return JVP(code, self._idx).push(primals, tangents)
+            inner = JVP(code, self._idx)
+            out = inner.push(primals, tangents)
+            self._last = inner._last  # (what `.source` shows)
+            return out
         check_arguments(self._fn, primals, self._idx)
         if tree_api.structured(primals, self._idx) or tree_api.returns_display(self._fn):
             return tree_api.jvp(self, primals, tangents)
@@ -682,7 +685,7 @@ class Jacobian:
         check_arguments(self._fn, args, self.wrt)
         with _checkpoint.using(self._checkpoint):
             if tree_api.structured(args, self.wrt) or tree_api.returns_display(self._fn):
-                return tree_api.jacobian(self, args)  # containers in or out
+                return tree_api.jacobian(self, args, _structured_code(self.primal, args))
             res = self._forward(args) if self.mode == "forward" else self._reverse(args)
         return tuple(res) if self._as_tuple else res[0]
 

@@ -614,11 +614,12 @@ class AuxDerivative:
 
 
 # ----- jacobian -----
-def jacobian(jac, args):
+def jacobian(jac, args, fn=None):
     """Jacobian.__call__ with containers: for each leaf of the result, the structure
     of each differentiated parameter holding arrays of shape out_leaf.shape +
-    in_leaf.shape (JAX's jacrev/jacfwd layout)."""
-    fn, idx = jac._fn, jac.wrt
+    in_leaf.shape (JAX's jacrev/jacfwd layout). `fn`: the code to differentiate
+    where it is not `jac._fn` (a gradient's code for these containers)."""
+    fn, idx = fn or jac._fn, jac.wrt
     flat = Flat(fn, args, idx)  # each differentiated leaf a float or float array
     if jac.mode == "forward":
         if not returns_display(fn):

@@ -333,3 +333,25 @@ def test_hessian_through_the_methods_of_a_global_list_of_objects():
                                    rtol=1e-5, atol=1e-7)
     finally:
         _LAYERS[1] = old
+
+
+def _ragged_energy(xs):
+    return np.sum(xs[0] ** 2) * np.sum(xs[1] ** 3) + np.sum(np.sin(xs[1]))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_jacobian_of_a_gradient_of_a_list_of_arrays_of_different_shapes(mode):
+    """The gradient's code for the list's structure is differentiated again (its
+    generic code took the list as one array: np.shape of it raised)."""
+    xs = [np.array([0.3, -1.2]), np.array([0.5, 1.1, -0.7])]
+    g = srcdiff.grad(_ragged_energy)
+    J = srcdiff.jacobian(g, mode=mode)(xs)
+    for j in range(2):  # column block j: d g(xs) / d xs[j], by central differences
+        for k in range(xs[j].size):
+            up = [x.copy() for x in xs]
+            down = [x.copy() for x in xs]
+            up[j][k] += 1e-6
+            down[j][k] -= 1e-6
+            for i in range(2):
+                want = (g(up)[i] - g(down)[i]) / 2e-6
+                np.testing.assert_allclose(J[i][j][:, k], want, rtol=1e-6, atol=1e-6)
