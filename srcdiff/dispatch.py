@@ -1,8 +1,8 @@
 """The call path of a derivative function, written as Python for its cached
-specialisations: a call whose arguments match one (each argument's type, an
-array's number of dimensions, a real dtype), with the rule table unchanged and
-the globals the code assumed still bound as they were, runs the generated
-derivative after those inline checks; anything else takes the general path
+specialisations: a call whose arguments match one (each argument's type, an array's
+number of dimensions, a real dtype, a setting's value: a bool, a string), with the
+rule table unchanged and the globals the code assumed still bound as they were, runs
+the generated derivative after those inline checks; anything else takes the general path
 (`Derivative._call`, which specialises, rebuilds or reports). Written again
 whenever the cache changes, so the checks are constants, not a loop."""
 from __future__ import annotations
@@ -38,8 +38,9 @@ def dispatcher(name: str, params: list, entries: list, wrt: tuple, version: int,
     args = ", ".join(names) + ("," if len(names) == 1 else "")
     scope = {"_NO": NO, "_ndarray": np.ndarray, "_float64": np.dtype(float), "_general": general,
              "_fallback": fallback, "_undefined": undefined, "_ARITHMETIC": arithmetic,
-             "_version": version, "_VERSION": VERSION, "_type": type, "_KeyError": KeyError,
-             "_names": tuple(names) if named else None, "_note": provenance.note}
+             "_version": version, "_VERSION": VERSION, "_type": type, "_str": str,
+             "_KeyError": KeyError, "_names": tuple(names) if named else None,
+             "_note": provenance.note}
     defaults = {i: p.default for i, p in enumerate(params) if p.default is not p.empty}
     required = [a for i, a in enumerate(names) if i not in defaults]
     missing = f" or {required[-1]} is _NO" if required else ""
@@ -56,7 +57,12 @@ def dispatcher(name: str, params: list, entries: list, wrt: tuple, version: int,
     for e, (key, entry) in enumerate(entries[:LIMIT]):
         tests = []
         for i, (a, k) in enumerate(zip(names, key)):
-            if isinstance(k, tuple):  # an array: (ndarray, shapes.key)
+            if isinstance(k, tuple) and len(k) == 2 and k[0] == "static" and (
+                    type(k[1]) in (bool, str)):  # a setting: a bool, a string
+                scope[f"_s{e}_{i}"] = k[1]
+                tests.append(f"{a} is _s{e}_{i}" if type(k[1]) is bool else
+                             f"__t{i} is _str and {a} == _s{e}_{i}")
+            elif isinstance(k, tuple):  # an array: (ndarray, shapes.key)
                 if len(k) != 2 or k[0] is not np.ndarray or not isinstance(k[1], tuple):
                     break  # a subclass, a container, a key this does not test: general
                 tests.append(_array_test(i, a, k[1], scope))

@@ -32,8 +32,8 @@ from .resolve import MISSING  # noqa: F401  (api.py reads srcdiff.lower.MISSING)
 from .source import parse_function
 from .runtime import HELPERS
 from .resolve import is_user_function
-from .structs import (CALLABLES, STRUCTS, DictVal, FuncRef, FuncVal, ObjRef, PartialVal, TupleVal,
-                      Undefined, escape_error, leaves)
+from .structs import (CALLABLES, CHOSEN_AT_RUN_TIME, STRUCTS, DictVal, FuncRef, FuncVal, ObjRef,
+                      PartialVal, TupleVal, Undefined, escape_error, leaves)
 
 RAISED = "<raised>"  # the env key set on a path that ended in `raise`
 
@@ -597,7 +597,7 @@ class Lowerer(Loops, Values):
                 return u
         if isinstance(a, CALLABLES + (ObjRef,)) or isinstance(b, CALLABLES + (ObjRef,)):
             return Undefined(f"{words(name)} after an if whose branches make it different "
-                             "functions")
+                             f"functions, chosen at run time; {CHOSEN_AT_RUN_TIME}")
         if any(isinstance(v, DictVal) and v.escaped() for v in (a, b)):
             return Undefined(escape_error(a if isinstance(a, DictVal) and a.escaped() else b))
         if isinstance(a, STRUCTS) or isinstance(b, STRUCTS):

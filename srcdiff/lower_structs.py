@@ -196,7 +196,7 @@ class StructValues:
                    ast.cmpop, ast.boolop, ast.unaryop, ast.operator, ast.expr_context)
         if not all(isinstance(n, allowed) for n in syntax.walk(node)):
             return None
-        if not isinstance(node, (ast.Compare, ast.BoolOp, ast.UnaryOp)):
+        if not isinstance(node, (ast.Compare, ast.BoolOp, ast.UnaryOp, ast.Name)):
             return None
         values = {}
         for n in syntax.walk(node):

@@ -32,8 +32,8 @@ from .lower_structs import PACK_LIST, Records, StructValues, method_of
 from .resolve import MISSING, Resolver, SeqView, is_user_function, method_guards
 from .rules.table import lookup
 from .source import loc_of, unsupported
-from .structs import (CALLABLES, STRUCTS, DictVal, FuncRef, FuncVal, ObjRef, PartialVal,
-                      TupleVal, Undefined, attribute, children)
+from .structs import (CALLABLES, CHOSEN_AT_RUN_TIME, STRUCTS, DictVal, FuncRef, FuncVal, ObjRef,
+                      PartialVal, TupleVal, Undefined, attribute, children)
 
 RET = "<return>"  # the env key of the value a path returns
 PACK_TUPLE = ("pack", "tuple")
@@ -268,7 +268,11 @@ class Values(Names, StructValues, Records):
         branches = []
         for sub in (node.body, node.orelse):
             saved, self.out = self.out, []
-            branches.append((self.out, self.atom(sub, hint)))
+            val = self.value(sub, hint)
+            if isinstance(val, CALLABLES + (ObjRef,)):
+                raise self.error("a function chosen at run time by a conditional expression",
+                                 node, CHOSEN_AT_RUN_TIME)
+            branches.append((self.out, self.pack(val, sub)))
             self.out = saved
         v = self.var(hint, node)
         self.emit(ir.If(cond, branches[0][0], branches[1][0],

@@ -11,6 +11,7 @@ itself). Takes `f` and the call's arguments; gives the copy to transform.
 from __future__ import annotations
 
 import ast
+import builtins
 import functools
 import inspect
 import types
@@ -118,13 +119,14 @@ def specialised(f, args, wrt, rewrites: dict):
     args = _with_keyword_defaults(f, names, args)
     names += [p.name for p in inspect.signature(f).parameters.values()
               if p.kind == p.KEYWORD_ONLY][:len(args) - len(names)]
-    picks = _picks(f) if any(isinstance(a, str) for a in args) else set()
+    picks = _picks(f) if any(isinstance(a, (str, bool)) for a in args) else set()
     # a primitive differentiated itself (source.primitive_shim) takes its options as
     # constants, as the rule reads them where they are written (np.pad(x, 1, "edge"))
     options = getattr(f, "__srcdiff_operands__", len(names))
     found = tuple((names[i], key(a)) for i, a in enumerate(args[:len(names)])
                   if i not in wrt and names[i] not in of(f) and (
                       is_static(a) and (names[i] in picks or not isinstance(a, str))
+                      or isinstance(a, bool) and names[i] in picks
                       or i >= options and (a is None or isinstance(a, (str, bool)))))
     if not found:
         return f
@@ -173,12 +175,53 @@ def _picks(f) -> set:
     passed = {a.id for n in syntax.walk(node) if isinstance(n, ast.Call)  # (getattr(np,
               for a in n.args + [k.value for k in n.keywords]  # name) among them)
               if isinstance(a, ast.Name)}
-    return passed | indexing(node)
+    return passed | indexing(node) | choosers(node, f.__globals__)
 
 
-def settings(node) -> set:
-    """The names `node` may pick code with: compared with a string, or indexing."""
-    return compared(node) | indexing(node)
+def _function_like(e, namespace: dict, local: set) -> bool:
+    """Whether `e` names a function: a lambda, a function `f` defines, or a name
+    or attribute path (`np.tanh`, `relu`) bound to one in `f`'s module."""
+    if isinstance(e, ast.Lambda):
+        return True
+    path = []
+    while isinstance(e, ast.Attribute):
+        path.append(e.attr)
+        e = e.value
+    if not isinstance(e, ast.Name):
+        return False
+    if e.id in local:
+        return not path
+    obj = namespace.get(e.id, getattr(builtins, e.id, None))
+    for attr in reversed(path):
+        obj = getattr(obj, attr, None)
+    return obj is not None and is_function(obj)
+
+
+def choosers(node, namespace: dict) -> set:
+    """The names read by a test that chooses a function: `np.tanh if activation ==
+    "tanh" else relu`, `f = np.sin if use_sin else np.cos`, or an `if` whose arms
+    bind a name to one. A function chosen at run time cannot be inlined; a string
+    or bool so read is a constant of the build, which then inlines the one chosen.
+    (`y = x * x if kind == "square" else x` chooses no function: `kind` stays a value.)"""
+    local = {n.name for n in syntax.walk(node) if isinstance(n, ast.FunctionDef)}
+
+    def fn(e):
+        return _function_like(e, namespace, local)
+
+    tests = []
+    for n in syntax.walk(node):
+        if isinstance(n, ast.IfExp) and (fn(n.body) or fn(n.orelse)):
+            tests.append(n.test)
+        elif isinstance(n, ast.If) and any(isinstance(b, ast.Assign) and fn(b.value)
+                                           for b in n.body + n.orelse):
+            tests.append(n.test)
+    return {m.id for t in tests for m in syntax.walk(t) if isinstance(m, ast.Name)}
+
+
+def settings(node, namespace: dict) -> set:
+    """The names `node` (of a function of the module `namespace`) may pick code
+    with: compared with a string, indexing, or read by a test choosing a function."""
+    return compared(node) | indexing(node) | choosers(node, namespace)
 
 
 def indexing(node) -> set:

@@ -18,6 +18,12 @@ class Undefined:
         self.why = why
 
 
+CHOSEN_AT_RUN_TIME = ("srcdiff inlines a function where it is called, so it must know which: "
+                      "choose it with a parameter that is a setting (a string or bool, "
+                      "`activation=\"tanh\"`: the derivative is built per setting) or a "
+                      "constant, or call each function in its own branch")
+
+
 class TupleVal:
     """A tuple built in the function, kept element by element. `attrs`: for a
     structured parameter's namedtuple passed whole (unpack.py), field -> position."""

@@ -363,8 +363,8 @@ def value_key(a):
         leaves, td = pytree.flatten(a)
         return td, tuple(("static", v) if static_args.is_function(v) or isinstance(v, str)
                          else pytree.kind_key(v) for v in leaves)
-    if static_args.is_static(a):
-        return "static", static_args.key(a)
+    if static_args.is_static(a) or a is True or a is False:  # (a bool may choose code:
+        return "static", static_args.key(a)  # `f = np.tanh if smooth else relu`)
     return type(a)
 
 

@@ -92,7 +92,7 @@ def shaped_at_call(fn) -> bool:
             ast.Dict, ast.Tuple, ast.List, ast.DictComp)) and any(
             isinstance(t, ast.Name) and t.id in params for t in n.targets)
 
-    return static_args.called(node) or bool(params & static_args.settings(node)) or any(
+    return static_args.called(node) or bool(params & static_args.settings(node, namespace)) or any(
         rebuilt(n) or isinstance(n, ast.Call) and handed_on(n) for n in unpack.own_nodes(node))
 
 

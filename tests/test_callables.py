@@ -472,3 +472,63 @@ def test_source_built_for_a_setting_refuses_another():
         standalone(x, "tanh")
     t = np.tanh(x)
     np.testing.assert_allclose(g(x), 2 * t * (1 - t * t), rtol=1e-14)
+
+
+# ----- a function chosen by a test of a setting: `np.tanh if activation == "tanh" else relu`
+def relu(z):
+    return np.maximum(z, 0.0)
+
+
+def chosen_by_string(W, x, y, activation="tanh"):
+    act = np.tanh if activation == "tanh" else relu
+    return np.sum((act(x @ W) - y) ** 2)
+
+
+def chosen_by_bool(W, x, y, smooth):
+    f = np.tanh if smooth else relu
+    return np.sum((f(x @ W) - y) ** 2)
+
+
+def chosen_by_if(W, x, y, activation):
+    if activation == "tanh":
+        act = np.tanh
+    elif activation == "double_sin":
+        act = lambda z: 2.0 * np.sin(z)  # noqa: E731 - as users write it
+    else:
+        act = swish
+    return np.sum((act(x @ W) - y) ** 2)
+
+
+def chosen_at_run_time(W, x, y):
+    act = np.tanh if np.sum(x) > 0 else relu
+    return np.sum(act(x @ W))
+
+
+def chosen_at_run_time_by_if(W, x, y):
+    if np.sum(x) > 0:
+        act = np.tanh
+    else:
+        act = relu
+    return np.sum(act(x @ W))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("f, settings", [
+    (chosen_by_string, ("tanh", "relu", "tanh")),
+    (chosen_by_bool, (True, False)),
+    (chosen_by_if, ("tanh", "double_sin", "swish"))])
+def test_a_function_chosen_by_a_setting(mode, f, settings):
+    """A string or bool read by the test that chooses the function is a constant of
+    the build (one build per setting, guarded): the chosen function is inlined."""
+    g = srcdiff.grad(f, mode=mode)
+    for s in settings:
+        want = fd(lambda W, s=s: f(W, X, Y, s), W0)
+        np.testing.assert_allclose(g(W0, X, Y, s), want, rtol=1e-6, atol=1e-9)
+        assert "act(" not in code(g.source) and "f(" not in code(g.source)
+
+
+@pytest.mark.parametrize("f", [chosen_at_run_time, chosen_at_run_time_by_if])
+def test_a_function_chosen_at_run_time_is_refused_with_what_to_do(f):
+    with pytest.raises(srcdiff.UnsupportedSyntaxError, match="chosen at run time") as e:
+        srcdiff.grad(f)(W0, X, Y)
+    assert "setting" in str(e.value) and e.value.lineno is not None

@@ -163,3 +163,30 @@ def test_arguments_of_every_dtype_take_the_inline_path_again():
             want = np.zeros(4)
             want[mask] = 2 * x[mask] / 3
             np.testing.assert_allclose(g(x, mask), want, rtol=1e-12)
+
+
+def scaled_by_setting(x, norm, smooth):
+    y = np.tanh(x) if smooth else x
+    return np.sum(y * y) / (x.size if norm == "mean" else 1.0)
+
+
+def test_settings_are_tested_inline_by_value(monkeypatch):
+    """A bool or string setting is part of the specialisation's key, tested on the
+    written path by value: each setting gets its own derivative, and a repeated
+    setting takes the inline path (no call of the general path)."""
+    g = srcdiff.grad(scaled_by_setting)
+    x = np.array([0.5, -1.0, 2.0])
+    settings = [("mean", True), ("sum", False), ("sum", True), ("mean", False)]
+
+    def want(norm, smooth):
+        y, dy = (np.tanh(x), 1 - np.tanh(x) ** 2) if smooth else (x, 1.0)
+        return 2 * y * dy / (x.size if norm == "mean" else 1.0)
+
+    for s in settings:
+        np.testing.assert_allclose(g(x, *s), want(*s), rtol=1e-12)
+    calls = []
+    general = g._call
+    monkeypatch.setattr(g, "_call", lambda *a: calls.append(a) or general(*a))
+    for s in settings:
+        np.testing.assert_allclose(g(x, *s), want(*s), rtol=1e-12)
+    assert calls == []
