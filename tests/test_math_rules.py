@@ -3,12 +3,13 @@ counterparts, through `srcdiff.check`, in both modes; the corpus (corpus_scalar.
 them against central differences and hand formulas."""
 import math
 
-import numpy as np  # noqa: F401  (see test_second_derivative_of_gamma)
+import numpy as np
 import pytest
 import sympy as sp
 
 import srcdiff
 from srcdiff.to_sympy import lower
+from helpers_numpy import central
 
 
 def gamma_lgamma(x, y): return math.gamma(x) * math.lgamma(y)
@@ -58,3 +59,34 @@ def test_second_derivative_of_gamma(x):
     h = 1e-4 * max(1.0, abs(x))  # second differences of the primal
     want = (gammas(x + h) - 2 * gammas(x) + gammas(x - h)) / (h * h)
     assert srcdiff.hessian(gammas)(x) == pytest.approx(want, rel=1e-5)
+
+
+def _truncated_sqrt_scalar(v, w):
+    return math.sqrt(max(v, 0.0)) * w + math.sqrt(w)
+
+
+def _truncated_sqrt_array(v, w):
+    return np.sum(np.sqrt(np.maximum(v, 0.0) * 0.5) * w) + float(np.sqrt(np.maximum(w, 0.0)))
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_sqrt_of_a_truncated_value_where_it_is_zero(mode):
+    """sqrt(max(v, 0)) at v < 0 is constant: its derivative is 0. The tangent reaching
+    sqrt is exactly 0 there, and 0 times the infinite partial at 0 is 0 (it was
+    0 / 0 = nan in forward mode, as in the full-truncation Heston scheme). (Reverse
+    mode on floats divides by sqrt's 0 before max selects: a located error.)"""
+    g = srcdiff.grad(_truncated_sqrt_scalar, wrt=(0, 1), mode=mode)
+    if mode == "forward":
+        gv, gw = g(-0.3, 2.0)
+        assert gv == 0.0 and gw == pytest.approx(0.5 / math.sqrt(2.0), rel=1e-12)
+    else:
+        with pytest.raises(srcdiff.SrcDiffError, match="undefined at this point"):
+            g(-0.3, 2.0)
+    v = np.array([-0.5, 0.8, -1.0, 2.0])
+    h = srcdiff.grad(_truncated_sqrt_array, wrt=(0, 1), mode=mode)
+    hv, hw = h(v, 1.5)
+    np.testing.assert_allclose(hv, central(lambda u: _truncated_sqrt_array(u, 1.5), v),
+                               rtol=1e-7, atol=1e-12)
+    assert hv[0] == 0.0 and hv[2] == 0.0
+    assert hw == pytest.approx(float(central(lambda u: _truncated_sqrt_array(v, u), 1.5)),
+                               rel=1e-7)

@@ -117,7 +117,10 @@ E(np.log, "np.log", "x", "1 / x")
 E(np.log2, "np.log2", "x", "1 / (x * np.log(2))")
 E(np.log10, "np.log10", "x", "1 / (x * np.log(10))")
 E(np.log1p, "np.log1p", "x", "1 / (1 + x)")
-E(np.sqrt, "np.sqrt", "x", "0.5 / ans")
+# (a tangent exactly 0 where ans is 0, as through np.sqrt(np.maximum(v, 0.0)) at v < 0,
+# gives 0, not 0 / 0: the partial is infinite only where the input moves)
+E(np.sqrt, "np.sqrt", "x", "0.5 / ans", tangents={"x": (
+    "t * 0.5 / (ans if t != 0 else 1.0)", "t * 0.5 / np.where(t == 0, 1.0, ans)")})
 E(np.cbrt, "np.cbrt", "x", "1 / (3 * ans * ans)")
 E(np.square, "np.square", "x", "2 * x")
 E(np.reciprocal, "np.reciprocal", "x", "-ans * ans")

@@ -180,7 +180,8 @@ E(math.log2, "math.log2", "x", "1 / (x * math.log(2))", out_kind=S,
   sympy=lambda x: sp.log(x, 2))
 E(math.log10, "math.log10", "x", "1 / (x * math.log(10))", out_kind=S,
   sympy=lambda x: sp.log(x, 10))
-E(math.sqrt, "math.sqrt", "x", "0.5 / ans", out_kind=S, sympy=sp.sqrt)
+E(math.sqrt, "math.sqrt", "x", "0.5 / ans", out_kind=S, sympy=sp.sqrt,  # (as np.sqrt)
+  tangents={"x": "t * 0.5 / (ans if t != 0 else 1.0)"})
 add(math.pow, pow_rule("math.pow", "math.pow(a, b - 1)", "math.log", out_kind=S))
 add(math.hypot, Rule("math.hypot", (), varargs=True, vjp={"*": "g * _{i} / ans"},
                      jvp={"*": "t * _{i} / ans"}, out_kind=S,

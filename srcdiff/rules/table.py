@@ -232,12 +232,14 @@ def add(fn: Any, rule: Rule) -> Rule:
 
 
 def defelementwise(fn, name: str, params: str, *partials: str | None, out_kind=ELEMENTWISE,
-                   sympy=None, defaults=None, **facts):
+                   sympy=None, defaults=None, tangents=None, **facts):
     """An elementwise function: `partials[i]` is d ans / d param_i as an expression.
     vjp is `g * partial`, jvp is `t * partial`; both skip the multiply by 1. A
     partial "0" is a parameter the result varies with only in steps (poisson's k);
     None one srcdiff has no formula for (t.cdf's df): a located refusal when it is
-    differentiated, never a zero."""
+    differentiated, never a zero. `tangents`: param -> a jvp template written out
+    where `t * partial` would be wrong (an exact zero tangent at an infinite
+    partial gives zero, not nan: sqrt at 0)."""
     names = tuple(params.split())
     vjp, jvp = {}, {}
     for p, d in zip(names, partials):
@@ -247,7 +249,7 @@ def defelementwise(fn, name: str, params: str, *partials: str | None, out_kind=E
             vjp[p] = jvp[p] = _no_partial(name, p)
             continue
         vjp[p] = _scale("g", d)
-        jvp[p] = _scale("t", d)
+        jvp[p] = (tangents or {}).get(p) or _scale("t", d)
     return add(fn, Rule(name, names, dict(defaults or {}), vjp, jvp, broadcast=True,
                         out_kind=out_kind, sympy=sympy, **facts))
 
