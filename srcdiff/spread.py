@@ -13,7 +13,8 @@ where a shape is needed (a returned gradient, an adjoint held in a buffer):
   axes `0..k-1` is `spread(c * P.shape[0] * ..., np.shape(P)[k:])`: the count read from
   a shape, never computed from a value. (One rounding where NumPy's pairwise sum of
   n copies of `c` rounds up to log2(n) times: exact when `c * n` is, as for `c = -1.0`.)
-- `np.sum(-a)` is `-np.sum(a)` (exact but for the sign of a zero sum).
+- `np.sum(-a)` is `-np.sum(a)` (exact but for the sign of a zero sum);
+- `np.where(c, spread(a, S), y)` is `np.where(c, a, y)` where `c` and `y` give S anyway.
 
 The abstract shapes (shapes.py) decide; a rewrite whose shapes are not certainly
 known is not made. Equal abstract shapes mean equal shapes here: both are
@@ -164,10 +165,29 @@ def simplify(ctx, tree, adjoints: dict):
                              ast.Load())
         return _spread(np_name, _times(c, count), left)
 
+    def selected(n):
+        """`np.where(c, spread(a, S), y)` is `np.where(c, a, y)` where `c` and `y`
+        give the result S's abstract shape anyway (a selection's arms broadcast)."""
+        if not (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                and n.func.attr == "where" and isinstance(n.func.value, ast.Name)
+                and n.func.value.id == np_name and len(n.args) == 3 and not n.keywords):
+            return None
+        for i in (1, 2):
+            sp = spread(n.args[i])
+            if sp is None:
+                continue
+            a, shape = sp
+            rest = [of(n.args[0]), of(n.args[3 - i])]
+            want = shapes.broadcast(shapes.broadcast(of_shape(shape), rest[0]), rest[1])
+            got = shapes.broadcast(shapes.broadcast(of(a), rest[0]), rest[1])
+            if shapes.known(want) and got == want:
+                n.args[i] = a
+        return n
+
     class Sub(ast.NodeTransformer):
         def visit_Call(self, n):
             self.generic_visit(n)
-            return summed(n) or _negated_sum(n, np_name) or n
+            return summed(n) or _negated_sum(n, np_name) or selected(n) or n
 
         def visit_BinOp(self, n):
             self.generic_visit(n)

@@ -153,7 +153,8 @@ class Context:
                 if len(consts) != len(kws):
                     return None
                 return shapes.reduced(of(args[0]), consts.get("axis"), consts.get("keepdims"))
-            if isinstance(getattr(np, fn, None), np.ufunc) and not kws:
+            if isinstance(getattr(np, fn, None), np.ufunc) and not kws or (
+                    fn == "where" and len(args) == 3 and not kws):  # (its operands broadcast)
                 return shapes.broadcast(*(of(a) for a in args))
             return None
 

@@ -348,3 +348,21 @@ def test_the_same_function_always_gives_the_same_text():
         g(0.8, 3)
         texts.add(g.source)
     assert len(texts) == 1
+
+
+def _relu_sum(W, x):
+    return np.sum(np.maximum(W @ x, 0.0))
+
+
+def test_a_selection_of_a_spread_number_keeps_the_number():
+    """The cotangent of np.sum reaching maximum's selection is a number: np.where's
+    other operands give the result its shape, so no array of ones is built."""
+    rng = np.random.default_rng(3)
+    W, x = rng.standard_normal((4, 3)), rng.standard_normal(3)
+    W[0] = 0.0  # (a tie at 0: half the cotangent)
+    g = srcdiff.grad(_relu_sum)
+    got = g(W, x)
+    t = W @ x
+    want = np.outer(np.where(t > 0, 1.0, np.where(t == 0, 0.5, 0.0)), x)
+    np.testing.assert_array_equal(got, want)
+    assert "broadcast_to" not in g.source and "np.where(t > 0.0, 1.0," in g.source
