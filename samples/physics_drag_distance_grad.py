@@ -44,18 +44,13 @@ def drag_distance_grad(speed, angle, drag, steps=400):
         vy = vy - (G + drag_times_v * vy) * dt
         tape_v.append(v)
         tape_drag_times_v.append(drag_times_v)
-    top = len(tape_v)
     # adjoint of line 37: for _ in range(steps):
     d_x = 1.0
     d_vx = 0.0
     d_vy = 0.0
     d_drag = 0.0
-    for _ in range(steps):
-        top -= 1
-        vx = tape_vx[top]
-        vy = tape_vy[top]
-        v = tape_v[top]
-        drag_times_v = tape_drag_times_v[top]
+    for vx, vy, v, drag_times_v in zip(reversed(tape_vx), reversed(tape_vy), reversed(tape_v),
+        reversed(tape_drag_times_v)):
         # adjoint of line 41: vy = vy - (G + drag * v * vy) * dt
         d_total = -d_vy * dt
         # adjoint of line 40: vx = vx - drag * v * vx * dt

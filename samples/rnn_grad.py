@@ -34,7 +34,6 @@ def loss_grad(W, U, v, xs, targets):
         tape_h.append(h_1)
         tape_difference.append(difference)
         h = h_1
-    top = len(tape_h)
     # adjoint of line 13: return total / len(xs)
     d_total = 1.0 / len(xs)
     # adjoint of line 9: for t in range(len(xs)):
@@ -43,10 +42,9 @@ def loss_grad(W, U, v, xs, targets):
     d_U = np.zeros(np.shape(U))
     d_v = np.zeros(np.shape(v))
     for t in reversed(range(n)):
-        top -= 1
-        h = tape_h_1[top]
-        h_1 = tape_h[top]
-        difference = tape_difference[top]
+        h = tape_h_1[t]
+        h_1 = tape_h[t]
+        difference = tape_difference[t]
         # adjoint of line 12: total = total + (pred - targets[t]) ** 2
         d_difference = 2 * d_total * difference
         d_v += d_difference * h_1

@@ -97,6 +97,7 @@ def call(hint: str, fname: str, args) -> str:
     named arguments, as long as they fit; else `f_value`. Built when an argument is."""
     if hint != TEMP:
         return hint
+    fname = fname.lstrip("_")  # (`_unbroadcast(g, x)`: a helper's value)
     if not fname.isidentifier():
         return TEMP
     words = [w for w in (_word(a, True) for a in args)
