@@ -15,12 +15,12 @@ def loss_grad(w, b, X, y):
     # line 6
     z = X @ w + b
     # line 7: p = 1 / (1 + np.exp(-z))
-    exp_t = np.exp(-z)
-    t = 1 + exp_t
-    p = 1 / t
+    exp_neg_z = np.exp(-z)
+    total = 1 + exp_neg_z
+    p = 1 / total
     # adjoint of line 8: return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
-    d_t_1 = np.broadcast_to(-1.0 / np.size(y), np.shape(y))
+    d_total_1 = np.broadcast_to(-1.0 / np.size(y), np.shape(y))
     # adjoint of line 7: p = 1 / (1 + np.exp(-z))
-    d_z = (d_t_1 * y / p - d_t_1 * (1 - y) / (1 - p)) * (p / t) * exp_t
+    d_z = (d_total_1 * y / p - d_total_1 * (1 - y) / (1 - p)) * (p / total) * exp_neg_z
     # adjoint of line 6: z = X @ w + b
     return X.T @ d_z, float(np.sum(d_z))

@@ -16,7 +16,7 @@ def drag_distance_grad(speed, angle, drag, steps=400):
             'drag_distance_grad was written for speed: a number; angle: a number; drag: a number; steps: an int (srcdiff grad --like): regenerate it for other kinds, or leave --like out'
             )
     tape_v = []
-    tape_t = []
+    tape_drag_times_v = []
     tape_vx = []
     tape_vy = []
     # line 33
@@ -38,34 +38,29 @@ def drag_distance_grad(speed, angle, drag, steps=400):
         # line 39
         x = x + vx * dt
         # line 40: vx = vx - drag * v * vx * dt
-        t = drag * v
-        vx = vx - t * vx * dt
+        drag_times_v = drag * v
+        vx = vx - drag_times_v * vx * dt
         # line 41: vy = vy - (G + drag * v * vy) * dt
-        vy = vy - (G + t * vy) * dt
+        vy = vy - (G + drag_times_v * vy) * dt
         tape_v.append(v)
-        tape_t.append(t)
-    top = len(tape_v)
+        tape_drag_times_v.append(drag_times_v)
     # adjoint of line 37: for _ in range(steps):
     d_x = 1.0
     d_vx = 0.0
     d_vy = 0.0
     d_drag = 0.0
-    for _ in range(steps):
-        top -= 1
-        vx = tape_vx[top]
-        vy = tape_vy[top]
-        v = tape_v[top]
-        t = tape_t[top]
+    for vx, vy, v, drag_times_v in zip(reversed(tape_vx), reversed(tape_vy), reversed(tape_v),
+        reversed(tape_drag_times_v)):
         # adjoint of line 41: vy = vy - (G + drag * v * vy) * dt
-        d_t_1 = -d_vy * dt
+        d_total = -d_vy * dt
         # adjoint of line 40: vx = vx - drag * v * vx * dt
-        d_t_2 = -d_vx * dt
-        d_t = d_t_1 * vy + d_t_2 * vx
-        d_drag += d_t * v
-        d_v = d_t * drag
+        d_product = -d_vx * dt
+        d_drag_times_v = d_total * vy + d_product * vx
+        d_drag += d_drag_times_v * v
+        d_v = d_drag_times_v * drag
         # adjoint of line 38: v = math.hypot(vx, vy)
-        d_vx = d_vx + d_t_2 * t + d_x * dt + d_v * vx / v
-        d_vy = d_vy + d_t_1 * t + d_v * vy / v
+        d_vx = d_vx + d_product * drag_times_v + d_x * dt + d_v * vx / v
+        d_vy = d_vy + d_total * drag_times_v + d_v * vy / v
     # adjoint of line 35: vx = speed * math.cos(angle)
     d_speed = d_vy * sin_angle + d_vx * cos_angle
     return d_speed, d_vy * speed * cos_angle - d_vx * speed * sin_angle, d_drag

@@ -22,14 +22,14 @@ def projectile_range_grad(speed, angle, height):
     sin_angle = math.sin(angle)
     vy = speed * sin_angle
     # line 13: flight = (vy + math.sqrt(vy * vy + 2 * G * height)) / G
-    t = 2 * G
-    sqrt_t = math.sqrt(vy * vy + t * height)
-    flight = (vy + sqrt_t) / G
+    G_times_2 = 2 * G
+    sqrt_value = math.sqrt(vy * vy + G_times_2 * height)
+    flight = (vy + sqrt_value) / G
     # adjoint of line 13: flight = (vy + math.sqrt(vy * vy + 2 * G * height)) / G
-    d_t_1 = vx / G
-    d_t_2 = 0.5 * d_t_1 / sqrt_t
-    d_vy = d_t_1 + 2 * d_t_2 * vy
+    d_vy_plus_sqrt_value = vx / G
+    d_total = 0.5 * d_vy_plus_sqrt_value / sqrt_value
+    d_vy = d_vy_plus_sqrt_value + 2 * d_total * vy
     # adjoint of line 11: vx = speed * math.cos(angle)
     d_speed = d_vy * sin_angle + flight * cos_angle
     # adjoint of line 13: flight = (vy + math.sqrt(vy * vy + 2 * G * height)) / G
-    return d_speed, d_vy * speed * cos_angle - flight * speed * sin_angle, d_t_2 * t
+    return d_speed, d_vy * speed * cos_angle - flight * speed * sin_angle, d_total * G_times_2

@@ -36,24 +36,26 @@ def pendulum_energy_grad(theta, omega, length, material):
     else:
         mu = 0.5
     # line 25: kinetic = 0.5 * (length * omega) ** 2
-    t = length * omega
-    kinetic = 0.5 * t ** 2
+    length_times_omega = length * omega
+    kinetic = 0.5 * length_times_omega ** 2
     # line 26: potential = G * length * (1 - math.cos(theta))
-    t_1 = G * length
+    G_times_length = G * length
     cos_theta = math.cos(theta)
-    t_2 = 1 - cos_theta
-    potential = t_1 * t_2
+    one_minus_cos_theta = 1 - cos_theta
+    potential = G_times_length * one_minus_cos_theta
     # line 27: work = mu * G * math.cos(theta) * 2 * abs(theta) * length
-    t_3 = mu * G
-    t_4 = t_3 * cos_theta * 2
+    mu_times_G = mu * G
+    product = mu_times_G * cos_theta * 2
     abs_theta = abs(theta)
     # adjoint of line 28: return kinetic + potential - work
-    d_t_5 = _unbroadcast(1.0, kinetic + potential)
+    d_total = _unbroadcast(1.0, kinetic + potential)
     # adjoint of line 27: work = mu * G * math.cos(theta) * 2 * abs(theta) * length
-    d_theta = _unbroadcast(-length * t_4, abs_theta) * (float(theta > 0) - float(theta < 0)) - (
-        _unbroadcast(-2 * length * abs_theta * t_3, cos_theta) - d_t_5 * t_1) * math.sin(theta)
+    d_theta = _unbroadcast(-length * product, abs_theta) * (float(theta > 0) - float(theta < 0)
+        ) - (_unbroadcast(-2 * length * abs_theta * mu_times_G, cos_theta) - d_total *
+        G_times_length) * math.sin(theta)
     # adjoint of line 25: kinetic = 0.5 * (length * omega) ** 2
-    d_t = d_t_5 * t
-    d_omega = d_t * length
-    d_length = _unbroadcast(-t_4 * abs_theta, length) + d_t_5 * t_2 * G + d_t * omega
+    d_length_times_omega = d_total * length_times_omega
+    d_omega = d_length_times_omega * length
+    d_length = _unbroadcast(-product * abs_theta, length
+        ) + d_total * one_minus_cos_theta * G + d_length_times_omega * omega
     return float(d_theta), float(d_omega), float(d_length)

@@ -13,7 +13,7 @@ def loss_grad(W, U, v, xs, targets):
             'loss_grad was written for W (2-d), U (2-d), v (1-d), xs (2-d), targets (1-d): float64 arrays with no dimension of size 1 (srcdiff grad --like): regenerate it for other kinds, or leave --like out'
             )
     tape_h = []
-    tape_t = []
+    tape_difference = []
     tape_h_1 = []
     # line 7
     h = np.zeros(W.shape[0])
@@ -29,12 +29,11 @@ def loss_grad(W, U, v, xs, targets):
         # line 11: pred = np.dot(v, h)
         pred = np.dot(v, h_1)
         # line 12: total = total + (pred - targets[t]) ** 2
-        t_1 = pred - targets[t]
-        total = total + t_1 ** 2
+        difference = pred - targets[t]
+        total = total + difference ** 2
         tape_h.append(h_1)
-        tape_t.append(t_1)
+        tape_difference.append(difference)
         h = h_1
-    top = len(tape_h)
     # adjoint of line 13: return total / len(xs)
     d_total = 1.0 / len(xs)
     # adjoint of line 9: for t in range(len(xs)):
@@ -43,17 +42,16 @@ def loss_grad(W, U, v, xs, targets):
     d_U = np.zeros(np.shape(U))
     d_v = np.zeros(np.shape(v))
     for t in reversed(range(n)):
-        top -= 1
-        h = tape_h_1[top]
-        h_1 = tape_h[top]
-        t_1 = tape_t[top]
+        h = tape_h_1[t]
+        h_1 = tape_h[t]
+        difference = tape_difference[t]
         # adjoint of line 12: total = total + (pred - targets[t]) ** 2
-        d_t_1 = 2 * d_total * t_1
-        d_v += d_t_1 * h_1
-        d_h += d_t_1 * v
+        d_difference = 2 * d_total * difference
+        d_v += d_difference * h_1
+        d_h += d_difference * v
         # adjoint of line 10: h = np.tanh(W @ h + U @ xs[t])
-        d_t_2 = d_h * (1 - h_1 * h_1)
-        d_U += np.outer(d_t_2, xs[t])
-        d_W += np.outer(d_t_2, h)
-        d_h = W.T @ d_t_2
+        d_total_tmp = d_h * (1 - h_1 * h_1)
+        d_U += np.outer(d_total_tmp, xs[t])
+        d_W += np.outer(d_total_tmp, h)
+        d_h = W.T @ d_total_tmp
     return d_W, d_U, d_v

@@ -19,7 +19,7 @@ from collections import Counter, deque
 import astor
 import astor.source_repr
 
-from . import exprs, provenance, spread, syntax
+from . import exprs, naming, provenance, spread, syntax
 from .coalesce import Groups
 from .exprs import Ref
 
@@ -90,12 +90,15 @@ def rename(func: ast.FunctionDef, vars_by_id: dict, primal: Groups, params: list
     for _vid, v in vars_by_id.items():
         members.setdefault(primal.leader(v), []).append(v)
 
+    user_names = {v.hint for v in vars_by_id.values() if v.user} | {p.hint for p in params}
+
     def primal_name(vid: int) -> str:
         lead = primal.leader(vars_by_id[vid])
         if lead not in group_name:
             group = members.get(lead, [vars_by_id[vid]])
             users = [m for m in group if m.user]
-            group_name[lead] = namer.fresh((users or group)[0].hint)
+            group_name[lead] = namer.fresh(users[0].hint if users else _temp_name(
+                group[0].hint, user_names))
         return group_name[lead]
 
     def final_name(ref: Ref) -> str:
@@ -120,6 +123,13 @@ def rename(func: ast.FunctionDef, vars_by_id: dict, primal: Groups, params: list
             return ast.Name(final_name(n), n.ctx)
 
     return Sub().visit(func)
+
+
+def _temp_name(hint: str, user_names: set) -> str:
+    """A temporary's name (naming.py): never a user's variable's, which numbered
+    (`t_1`) would read as that variable updated, and its adjoint as theirs."""
+    name = naming.SHOWN_TEMP if hint == naming.TEMP else hint
+    return f"{name}_tmp" if name in user_names else name
 
 
 def _name_counts(tree) -> tuple[dict[str, int], dict[str, int]]:

@@ -25,7 +25,7 @@ import types
 
 import numpy as _np
 
-from . import checkpoint, desugar, fence, inlining, ir, static_args, syntax
+from . import checkpoint, desugar, fence, inlining, ir, naming, static_args, syntax
 from .ops import BINOPS, UNOPS
 from .lower_names import Names, listed, shown
 from .lower_structs import PACK_LIST, Records, StructValues, method_of
@@ -244,7 +244,7 @@ class Values(Names, StructValues, Records):
                 return ir.Const(op(a.value, b.value))
             except Exception:
                 pass
-        return self.assign(hint, ir.Call(op, None, [a, b]), node)
+        return self.assign(naming.binop(hint, op, a, b), ir.Call(op, None, [a, b]), node)
 
     def e_UnaryOp(self, node, hint):
         if isinstance(node.op, (ast.Not,) + fence.INTEGER_OPS):  # `not c`, `~mask`
@@ -253,7 +253,7 @@ class Values(Names, StructValues, Records):
         a = self.atom(node.operand, "t")
         if isinstance(a, ir.Const) and isinstance(a.value, (int, float)):
             return ir.Const(op(a.value))
-        return self.assign(hint, ir.Call(op, None, [a]), node)
+        return self.assign(naming.unop(hint, op, a), ir.Call(op, None, [a]), node)
 
     def e_Compare(self, node, hint):
         return self.assign(hint, self.opaque(node, nondiff=True), node)
@@ -583,7 +583,8 @@ class Values(Names, StructValues, Records):
             if isinstance(receiver, DictVal):
                 return self.dict_method(receiver, node, args, kwargs)
             receiver = self.pack(receiver, node.func.value)
-            return self.assign(hint, ir.Call(("method", node.func.attr), None,
+            return self.assign(naming.call(hint, node.func.attr, [receiver] + args), ir.Call(
+                ("method", node.func.attr), None,
                                              [receiver] + args, kwargs, spelling), node)
         callee = self.opaque(node.func)
         return self.assign(hint, ir.Call(("opaque", spelling), callee, args, kwargs,
@@ -944,12 +945,7 @@ def _static_method(obj, name: str):
 
 
 def _call_hint(hint, spelling, args):
-    if hint != "t":
-        return hint
-    fname = spelling.rsplit(".", 1)[-1]
-    if len(args) == 1 and isinstance(args[0], ir.Var) and fname.isidentifier():
-        return f"{fname}_{args[0].hint}"
-    return "t"
+    return naming.call(hint, spelling.rsplit(".", 1)[-1], args)
 
 
 def holds_object(v) -> bool:

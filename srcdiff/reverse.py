@@ -27,7 +27,7 @@ from .exprs import G, Ref, assign, name, pv
 from .kinds import SCALAR
 from .rules.table import LIST
 from .rules.table import bind_args
-from .tape import TapedPrimal, TapePlan, invariants, reads
+from .tape import TapedPrimal, TapePlan, invariants, read_in_order, reads
 from .template import missing_rule
 
 
@@ -369,7 +369,17 @@ class Reverse(Adjoints):
             self.state.pop(vid, None)
 
     def reversed_header(self, s: ir.Loop, body: list) -> ast.stmt:
-        """`for i in reversed(range(...))` (or `for _ in range(trips)`) around `body`."""
+        """`for i in reversed(range(...))` (or `for _ in range(trips)`) around `body`;
+        `for x in reversed(tape_x)` where the loop reads its tape in order
+        (tape.read_in_order)."""
+        from0 = s.kind == "range" and _from_zero(s.bounds)
+        in_order = read_in_order(self.plan, s, body, bool(self.loop_stack),
+                                 s.index if from0 else None,
+                                 s.kind == "range" and s.index.id in reads(body))
+        if in_order is not None and in_order[1] is not None:
+            return ast.For(in_order[0], in_order[1], in_order[2], [], lineno=0)
+        if in_order is not None:
+            body = in_order[2]
         if s.kind == "range":
             rng = ast.Call(name("range"), [exprs.atom(b) for b in s.bounds], [])
             if s.brk is not None:  # it may have stopped early: only the trips it ran
@@ -430,6 +440,12 @@ class Reverse(Adjoints):
             if body_step and any(st is body_step[0] for st in code):
                 code.remove(body_step[0])  # the body's record steps the same cursor
         return code
+
+
+def _from_zero(bounds) -> bool:
+    """Whether `range(*bounds)` counts 0, 1, 2, ...: its items are its trips' numbers."""
+    const = [b.value if isinstance(b, ir.Const) else None for b in bounds]
+    return len(bounds) == 1 or const[0] == 0 and (len(bounds) == 2 or const[2] == 1)
 
 
 def _is_g(n) -> bool:

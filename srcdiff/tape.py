@@ -9,11 +9,14 @@ recomputed (reverse.recompute).
 `TapedPrimal` writes the primal (through the shared primal emitter) with exactly
 those pushes, so every pop of the reverse sweep meets its push.
 
-Each value has a list of its own (`tape_x`), and the reverse sweep reads it by
-index, at a cursor stepping down from its length (`top_x -= 1`, `x =
-tape_x[top_x]`), not with `tape_x.pop()`: indexing a list of values of one
-shape is something srcdiff differentiates, so the derivative it writes can be
-differentiated again (issue 20.1), at no cost in speed.
+Each value has a list of its own (`tape_x`), and the reverse sweep reads it in
+reverse order, not with `tape_x.pop()`: `for x in reversed(tape_x):` where a loop
+no loop encloses reads its record at the start of each reversed trip, `tape_x[i]`
+at its index `i` where it reads that, and otherwise by index at a cursor stepping
+down from its length (`top_x -= 1`, `x = tape_x[top_x]`: a nested loop's list
+holds the records of every run of it). A list of values of one shape read
+backwards or by index is something srcdiff differentiates, so the derivative it
+writes can be differentiated again (issue 20.1), at no cost in speed.
 """
 from __future__ import annotations
 
@@ -230,3 +233,46 @@ class TapedPrimal(Primal):
         if id(s) in self.plan.trips:
             body.append(ast.AugAssign(Ref("v", s.trips.id, ast.Store()), ast.Add(),
                                       ast.Constant(1)))
+
+
+
+def read_in_order(plan: TapePlan, s: ir.Loop, body: list, nested: bool, index, index_read):
+    """The reverse of the loop `s` (its reversed body `body`) without its cursor,
+    where every trip's record is read at its start and nothing else reads the
+    cursor: (target, iterable, body) for `for x in reversed(tape_x):` (one list;
+    `zip(reversed(tape_a), reversed(tape_b))` for more), or, where the reverse reads
+    the loop's index (`index_read`), (None, None, body) reading `tape_x[i]` at it
+    (`index`: given for a range from 0 in steps of 1, whose items are the trips'
+    numbers). None to keep the cursor.
+    Only for a loop no loop encloses (`nested`) and that never breaks: its lists
+    then hold one record per trip, pushed by this run of the loop alone. srcdiff
+    differentiates both forms again (a list read backwards, or at a loop's index)."""
+    key = ("trip", id(s))
+    top = plan.tops.get(key)
+    if top is None or nested or s.brk is not None or not body:
+        return None
+    first = body[0]
+    if not (isinstance(first, ast.AugAssign) and isinstance(first.target, Ref)
+            and first.target.vid == top.id):
+        return None
+    restored = []  # (target, tape) of the pops at the cursor
+    for st in body[1:]:
+        value = st.value if isinstance(st, ast.Assign) and len(st.targets) == 1 else None
+        if not (isinstance(value, ast.Subscript) and isinstance(value.slice, Ref)
+                and value.slice.vid == top.id and isinstance(value.value, Ref)):
+            break
+        restored.append((st.targets[0], value.value))
+    rest = body[1 + len(restored):]
+    if not restored or any(isinstance(n, Ref) and n.vid == top.id
+                           for st in rest for n in syntax.walk(st)) or (
+            index_read and index is None):
+        return None
+    del plan.tops[key], plan.cursor_of[key]  # (no `top = len(tape)` either)
+    if index_read:
+        return None, None, [ast.Assign([t], ast.Subscript(tape, Ref("v", index.id), ast.Load()),
+                                       lineno=0) for t, tape in restored] + rest
+    backwards = [ast.Call(ast.Name("reversed", ast.Load()), [tape], []) for _, tape in restored]
+    if len(restored) == 1:
+        return restored[0][0], backwards[0], rest or [ast.Pass()]
+    target = ast.Tuple([t for t, _ in restored], ast.Store())
+    return target, ast.Call(ast.Name("zip", ast.Load()), backwards, []), rest or [ast.Pass()]

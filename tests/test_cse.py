@@ -66,7 +66,7 @@ def test_value_is_the_primals_to_the_bit():
 
 def test_inside_loop_and_arms_merged_there_only():
     src = code(looped)
-    body = src.split("for ")[1].split("exp_t_1 = ")[0]  # the primal loop
+    body = src.split("for ")[1].split("exp_a_times_x_1 = ")[0]  # the primal loop
     assert body.count("s * a") == 1 and body.count("math.exp(a * x)") == 1, src
     assert src.count("math.exp(a * x)") == 2, src  # the body's is not available after it
     src = code(branched)
