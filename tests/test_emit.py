@@ -365,4 +365,4 @@ def test_a_selection_of_a_spread_number_keeps_the_number():
     t = W @ x
     want = np.outer(np.where(t > 0, 1.0, np.where(t == 0, 0.5, 0.0)), x)
     np.testing.assert_array_equal(got, want)
-    assert "broadcast_to" not in g.source and "np.where(t > 0.0, 1.0," in g.source
+    assert "broadcast_to" not in g.source and "np.where(W_at_x > 0.0, 1.0," in g.source
