@@ -186,12 +186,16 @@ def test_an_objects_string_attribute_picks_code_and_a_change_rebuilds(mode):
     assert np.allclose(g(X2), central(layer_with_string_setting, X2), rtol=1e-6)
 
 
-def test_a_function_picked_by_an_if_on_a_string_of_f_is_a_located_refusal():
-    """`kind` stays a value (the derivative's code serves every string, as its .source
-    shows), so `f` after the if is one of two functions: refused, at its call."""
-    with pytest.raises(srcdiff.SrcDiffError, match="different functions") as info:
-        srcdiff.grad(act_compared_in_f)(X2, "tanh")
-    assert "test_program_structure7.py" in str(info.value)
+@pytest.mark.parametrize("mode", MODES)
+def test_a_function_picked_by_an_if_on_a_string_of_f_is_built_per_string(mode):
+    """`kind` picks which function `f` is after the if: a constant of the build (it
+    was refused as 'different functions'), one build per string."""
+    g = srcdiff.grad(act_compared_in_f, mode=mode)
+    for kind in ("tanh", "sin", "tanh"):
+        got = g(X2, kind)
+        assert np.allclose(got, central(lambda x, k=kind: act_compared_in_f(x, k), X2),
+                           rtol=1e-6)
+        assert f"written for kind={kind!r}" in g.source
 
 
 def test_an_unknown_setting_is_an_error_not_a_number():
