@@ -31,7 +31,6 @@ def pendulum_energy_grad(theta, omega, length, material):
             )
     # line 18: return FRICTION[material] if material in FRICTION else 0.5
     if material in FRICTION:
-        # line 18: return FRICTION[material] if material in FRICTION else 0.5
         mu = FRICTION[material]
     else:
         mu = 0.5

@@ -205,7 +205,8 @@ def annotate(func: ast.FunctionDef, text: str, home: str | None = None
 def _plan(pairs: list, lines: list[str], home) -> tuple[dict, dict, dict]:
     """For the printed lines (0-based): the primal (file, line) each comes from, the
     comments to write before each, and the tag of the statement starting on each.
-    A comment starts each run of statements of a block with one tag."""
+    A comment starts each run of statements of a block with one tag, but for the
+    run that opens a block under a statement of that tag (its comment says it)."""
     where: dict[int, tuple] = {}
     before: dict[int, list[str]] = {}
     owned: dict[int, tuple] = {}
@@ -215,6 +216,7 @@ def _plan(pairs: list, lines: list[str], home) -> tuple[dict, dict, dict]:
             for child in getattr(o, field, None) or []:
                 parents[id(child)] = (id(o), field)
     last: dict[tuple, tuple] = {}  # block -> the tag its latest comment named
+    named: dict[int, tuple] = {}  # id(statement) -> the tag in effect at it
     for o, p, own, eff in pairs:
         if isinstance(o, ast.FunctionDef):
             continue
@@ -222,11 +224,16 @@ def _plan(pairs: list, lines: list[str], home) -> tuple[dict, dict, dict]:
             file, first, _ = statement_at(eff[0], eff[1])
             for ln in range(p.lineno - 1, (p.end_lineno or p.lineno)):
                 where[ln] = (file, first)  # (a compound statement's body: overwritten)
+        block = parents.get(id(o))
+        if block is not None and block not in last and block[0] in named:
+            last[block] = named[block[0]]  # (a block opens under its statement's comment)
         if own is None:
+            if block in last:
+                named[id(o)] = last[block]
             continue
         owned[p.lineno - 1] = own
         file, first, stmt_text = statement_at(own[0], own[1])
-        block = parents.get(id(o))
+        named[id(o)] = (file, first, own[2])
         if last.get(block) == (file, first, own[2]):
             continue
         last[block] = (file, first, own[2])
