@@ -428,8 +428,8 @@ def _fold_into_next(func, keep, simplify=exprs.simplify, hints=None) -> bool:
     `if` test stays a name (`_merge_same_arms` reads it). A primal value is
     folded only where it is quiet itself (`s = logits - m`, not `z = y @ w`): one
     that may raise keeps its line, so an error names the line of `f` it comes from.
-    Folding into an adjoint's assignment simplifies that (exactly: `-(-a)`
-    cancels), except where the value folded is a primal one (computed as written)."""
+    Folding into an adjoint's assignment or a return simplifies that exactly (the
+    same bits: `-(-a)` cancels, `z - -z` is `2 * z`), a primal value folded too."""
     loads, stores = _name_counts(func)
     declared = {n for s in syntax.walk(func) if isinstance(s, (ast.Global, ast.Nonlocal))
                 for n in s.names}
@@ -449,7 +449,7 @@ def _fold_into_next(func, keep, simplify=exprs.simplify, hints=None) -> bool:
             if role == "v" and not _quiet(s.value):  # (its own line: an error names it)
                 i -= 1
                 continue
-            _replace(reader, name, s.value, simplify if role != "v" else None)
+            _replace(reader, name, s.value, simplify)  # (exact: the same bits)
             provenance.copy_tag(reader, s)
             del block[i]
             changed = True

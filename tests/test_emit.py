@@ -366,3 +366,17 @@ def test_a_selection_of_a_spread_number_keeps_the_number():
     want = np.outer(np.where(t > 0, 1.0, np.where(t == 0, 0.5, 0.0)), x)
     np.testing.assert_array_equal(got, want)
     assert "broadcast_to" not in g.source and "np.where(W_at_x > 0.0, 1.0," in g.source
+
+
+def _double_negation(z):
+    y = -z
+    return np.sum(-y * z)
+
+
+def test_a_primal_value_folded_into_an_adjoint_is_simplified_exactly():
+    """`y = -z` folded into the gradient `z - y` gave `return z - -z`; the exact
+    rewrites (the same bits) apply to primal values folded into adjoints too."""
+    z = np.array([0.5, -1.5, 3.0])
+    g = srcdiff.grad(_double_negation)
+    np.testing.assert_array_equal(g(z), z - -z)
+    assert "return 2 * z" in g.source
