@@ -149,14 +149,6 @@ def _name_counts(tree) -> tuple[dict[str, int], dict[str, int]]:
     return loads, stores
 
 
-def _loads(tree) -> dict[str, int]:
-    return _name_counts(tree)[0]
-
-
-def _stores(tree) -> dict[str, int]:
-    return _name_counts(tree)[1]
-
-
 _BLOCK_OWNERS = (ast.stmt, ast.excepthandler, ast.match_case)
 _BLOCK_FIELDS = {"body", "orelse", "handlers", "finalbody", "cases"}
 
@@ -233,7 +225,8 @@ def _tidy_pass(func, temps, keep, simplify, hints) -> None:
     changed = True
     while changed:
         changed = False
-        loads = _loads(func)
+        counts = _name_counts(func)
+        loads = counts[0]
         for parent, field, block in list(_blocks(func)):
             new = []
             for s in block:
@@ -250,7 +243,7 @@ def _tidy_pass(func, temps, keep, simplify, hints) -> None:
                 new.append(s)
             if len(new) != len(block) or any(a is not b for a, b in zip(new, block)):
                 setattr(parent, field, new or [ast.Pass()])
-        changed |= _inline_temps(func, temps, simplify)
+        changed |= _inline_temps(func, temps, simplify, None if changed else counts)
         changed |= _cancel_negations(func, simplify)
         if not changed:  # (last: a sign cancels into adjoints' assignments, not a return)
             changed = _fold_into_next(func, keep, lambda e: simplify(e, True), hints)
@@ -376,20 +369,21 @@ def _top_exprs(s) -> list:
     return []
 
 
-def _inline_temps(func, temps, simplify=exprs.simplify) -> bool:
+def _inline_temps(func, temps, simplify=exprs.simplify, counts=None) -> bool:
     """Fold a temporary into the later statement of its block that reads it, when
     nothing between writes what it reads. A temp written more than once (a value
     recomputed in the reverse sweep, `t_1 = xs[t]` in both loops) is folded only
     when every write has its own single reader this way (`_foldable`), so each
     read is the one its write reaches. One pass over the tree (moving an
-    expression changes no other name's counts)."""
-    loads, stores = _name_counts(func)
+    expression changes no other name's counts). `counts`: `_name_counts(func)` where
+    the caller has it for the tree as it is."""
+    loads, stores = counts or _name_counts(func)
     facts = _Facts()
     sites: dict[str, list] = {}
     for _parent, _field, block in list(_blocks(func)):
         for i, s in enumerate(block):
             if (isinstance(s, ast.Assign) and len(s.targets) == 1
-                    and isinstance(s.targets[0], ast.Name)):
+                    and isinstance(s.targets[0], ast.Name) and s.targets[0].id in temps):
                 sites.setdefault(s.targets[0].id, []).append(_reader(block, i, facts))
     ok = {t for t, found in sites.items() if t in temps and len(found) == stores.get(t)
           == loads.get(t) and all(j is not None for j in found)}
