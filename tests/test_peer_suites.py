@@ -656,3 +656,73 @@ def test_derivative_of_a_gradient_it_has_no_code_for():
     g = srcdiff.grad(_reduced)
     with pytest.raises(srcdiff.SrcDiffError, match="_r"):
         srcdiff.vjp(g, 0.3)  # wrt=None: with respect to the function too
+
+
+# ----- `args = list(args); args[k] = ...; fun(*args, **kwargs)`: a wrapper -----
+def _symmetrize_arg(fun, argnum):
+    def symmetrize(X):
+        return 0.5 * (X + X.T)
+
+    def symmetrized_fun(*args, **kwargs):
+        args = list(args)
+        args[argnum] = symmetrize(args[argnum])
+        return fun(*args, **kwargs)
+
+    return symmetrized_fun
+
+
+def _quadratic(x, A, scale=1.0):
+    return scale * np.tanh(x @ A @ x)
+
+
+_SYMMETRIZED = _symmetrize_arg(_quadratic, 1)
+
+
+def _through_wrapper(x, A):
+    return _SYMMETRIZED(x, A, scale=2.0) + _SYMMETRIZED(x, A)
+
+
+def _listed(x, y):
+    t = (x, y)
+    items = list(t)
+    items[-1] = items[0] * y
+    return items[1] * t[1] + len(items)
+
+
+def _listed_returned(x, y):
+    items = list((x, y))
+    return items
+
+
+def test_list_of_star_args_changed_by_item():
+    """`list(args)` of a tuple known here is a list of its items, and `args[k] = v`
+    with a constant k a new such list: `fun(*args, **kwargs)` then spreads it (it was
+    refused as a dict used as a whole; autograd's symmetrize_matrix_arg)."""
+    rng = np.random.default_rng(8)
+    x, A = rng.standard_normal(3) * 0.5, rng.standard_normal((3, 3)) * 0.5
+    both_modes(_through_wrapper, (x, A), wrt=(0, 1))
+    both_modes(_listed, (0.5, 1.5), wrt=(0, 1))
+    _, pullback = srcdiff.vjp(_listed_returned, 0.5, 1.5)
+    assert pullback([1.0, 2.0]) == (1.0, 2.0)
+    out, _ = srcdiff.jvp(_listed_returned, (0.5, 1.5), (1.0, 0.0))
+    assert out == [0.5, 1.5] and isinstance(out, list)
+
+
+def _shared_then_changed(x, y):
+    items = list((x, y))
+    other = items
+    items[0] = 2.0
+    return other[0] * x
+
+
+def _list_of_args_shared(*args):
+    items = list(args)
+    other = items
+    items[0] = 2.0
+    return other[0] * args[1]
+
+
+def test_list_of_star_args_changed_while_shared_is_refused():
+    with pytest.raises(srcdiff.UnsupportedSyntaxError, match="also holds"):
+        srcdiff.grad(lambda x, y: _list_of_args_shared(x, y))(0.5, 1.5)
+    assert srcdiff.grad(_shared_then_changed)(0.5, 1.5) == pytest.approx(2.0)
