@@ -292,3 +292,19 @@ def test_multivariate_normal_of_a_singular_covariance_is_refused():
     cov, x = np.diag([1.0, 1.0, 0.0]), np.array([0.1, 0.2, 0.0])
     with pytest.raises(srcdiff.SrcDiffError, match="nonsingular"):
         srcdiff.grad(mvn_singular_allowed)(x, np.zeros(3), cov)
+
+
+def dirichlet_logpdf(x, alpha): return stats.dirichlet.logpdf(x / np.sum(x, axis=0), alpha)
+def dirichlet_pdf(x, alpha): return stats.dirichlet.pdf(x / np.sum(x, axis=0), alpha)
+
+
+@pytest.mark.parametrize("f", [dirichlet_logpdf, dirichlet_pdf])
+def test_dirichlet(f):
+    """In x (normalised in f, as SciPy takes only points of the simplex: a point, or
+    points as columns) and alpha; alpha large enough that the points keep away from the
+    simplex's edges, where log x is too curved for the differences' step."""
+    rng = np.random.default_rng(13)
+    alpha = rng.random(4) ** 2 + 3.0
+    points = rng.dirichlet(alpha, size=3).T
+    for x in (points[:, 0], points, points[:, :1]):
+        _both_modes_against_differences(f, (x, alpha), 9)
