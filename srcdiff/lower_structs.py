@@ -369,3 +369,4 @@ def method_of(val, name: str):
     cls = getattr(val, "cls", None)
     f = getattr(cls, name, None) if cls is not None else None
     return f if inspect.isfunction(f) else None
+

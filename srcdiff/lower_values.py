@@ -27,6 +27,7 @@ import numpy as _np
 
 from . import checkpoint, desugar, fence, inlining, ir, static_args, syntax
 from .ops import BINOPS, UNOPS
+from .unpack import dict_display
 from .lower_names import Names, listed, shown
 from .lower_structs import PACK_LIST, Records, StructValues, method_of
 from .resolve import MISSING, Resolver, SeqView, is_user_function, method_guards
@@ -511,6 +512,8 @@ class Values(Names, StructValues, Records):
         if found and obj is tuple and len(node.args) == 1 and not node.keywords and (
                 (items := self.tuple_items(node.args[0])) is not None):
             return items  # `tuple(s * 2 for s in state)` of a tuple built here: a tuple
+        if found and obj is dict and (display := dict_display(node)) is not None:
+            return self.value(display, hint)  # `dict(a=x, b=y)`: the display it builds
         if found and obj is list and len(node.args) == 1 and not node.keywords and isinstance(
                 node.args[0], ast.Name) and isinstance(t := self.env.get(node.args[0].id),
                                                        TupleVal) and not t.attrs:

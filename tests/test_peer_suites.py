@@ -726,3 +726,37 @@ def test_list_of_star_args_changed_while_shared_is_refused():
     with pytest.raises(srcdiff.UnsupportedSyntaxError, match="also holds"):
         srcdiff.grad(lambda x, y: _list_of_args_shared(x, y))(0.5, 1.5)
     assert srcdiff.grad(_shared_then_changed)(0.5, 1.5) == pytest.approx(2.0)
+
+
+# ----- dict(...) of keywords, pairs or a dict display -----
+def _dict_of_pairs(x):
+    return dict([("a", x)], b=x * x)
+
+
+def _dict_of_display(x):
+    return dict({"a": np.sin(x)})
+
+
+def _dict_read(x, y):
+    d = dict(a=x, b=y * 3)
+    e = dict(d, c=np.sin(x))
+    return d["a"] * d["b"] + e["c"] * e["b"]
+
+
+def _dict_of_argument(x, m):
+    return dict(m, a=x)["a"]
+
+
+def test_dict_call_is_the_display_it_builds():
+    """`dict(a=x)`, `dict([("a", x)])`, `dict({"a": x})`, `dict(d, c=...)` are kept entry
+    by entry as their displays are, returned or read (no rule for dict: autograd's
+    test_make_dict)."""
+    _, pullback = srcdiff.vjp(_dict_of_pairs, 1.5)
+    assert pullback({"a": 1.0, "b": 2.0}) == (pytest.approx(1.0 + 2.0 * 2 * 1.5),)
+    _, tangent = srcdiff.jvp(_dict_of_pairs, (1.5,), (1.0,))
+    assert tangent == {"a": 1.0, "b": pytest.approx(3.0)}
+    _, pullback = srcdiff.vjp(_dict_of_display, 0.4)
+    assert pullback({"a": 2.0}) == (pytest.approx(2.0 * np.cos(0.4)),)
+    both_modes(_dict_read, (0.7, -1.2), wrt=(0, 1))
+    with pytest.raises(srcdiff.UnsupportedSyntaxError, match="unpacking into a dict"):
+        srcdiff.grad(_dict_of_argument)(1.5, {"a": 1.0})
