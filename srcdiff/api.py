@@ -468,12 +468,17 @@ def _function(f, nargs=None):
 
 def _structured_code(f, primals):
     """For a gradient `f` whose differentiated parameters are containers in this call
-    (vjp(grad(f), [W, b])), its code for their structure, which srcdiff transforms
-    again; the generic code it otherwise is takes them as arrays (np.zeros(np.shape(
+    (vjp(grad(f), [W, b])), or whose generic code is built only at a call (it calls a
+    function passed, or reads a parameter by key), its code for this call, which srcdiff
+    transforms again; the generic code takes containers as arrays (np.zeros(np.shape(
     params)) of arrays of different shapes raised). None for anything else."""
     if not (isinstance(f, Derivative) and f.mode == "reverse" and f.variant in (
-            "grad", "value_and_grad") and len(primals) == f._nparams
-            and tree_api.structured(primals, f.wrt) and not higher.has_loops(f._fn)):
+            "grad", "value_and_grad") and not higher.has_loops(f._fn)):
+        return None
+    deferred = getattr(f._generic.fn, "__srcdiff_deferred__", False)
+    if len(primals) != f._nparams and deferred:
+        primals = f._bind(tuple(primals), {})  # with f's defaults (a function default)
+    if len(primals) != f._nparams or not (deferred or tree_api.structured(primals, f.wrt)):
         return None
     return f._build(tuple(primals), None).fn
 
@@ -496,8 +501,17 @@ def vjp(f: Callable, *primals: Any, wrt: Wrt | None = None, checkpoint=None):
         return _vjp(f, primals, wrt)
 
 
+def _deferred(fn, primals) -> None:
+    """A gradient whose code is built per container structure at a call (tree_api's
+    stand-in), differentiated at arguments it has no structured code for: its own error
+    (transforming the stand-in itself would refuse srcdiff's `*args`)."""
+    if getattr(fn, "__srcdiff_deferred__", False):
+        fn(*primals)
+
+
 def _vjp(f: Callable, primals: tuple, wrt: Wrt | None):
-    fn = _function(f, len(primals))
+    fn = _structured_code(f, primals) or _function(f, len(primals))
+    _deferred(fn, primals)
     if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
            for p in signature_of(fn).parameters.values()):
         transform.lowered(fn)  # the located refusal of *args, not a wrt out of range
@@ -529,12 +543,14 @@ class JVP:
             self._fn, self._per_count = None, {}
             return
         self._fn = _function(f)
-        self._positional = [p for p in signature_of(self._fn).parameters.values()
+        deferred = getattr(self._fn, "__srcdiff_deferred__", False)  # (the primal's parameters)
+        self._positional = [p for p in signature_of(
+            f.primal if deferred else self._fn).parameters.values()
                             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         self._idx = tuple(range(getattr(self._fn, "__srcdiff_operands__", len(
             self._positional)))) if idx is None else tuple(idx)
-        if not tree_api.returns_display(self._fn):  # (its code needs the result's
-            tree_api.generic_lowering(self._fn)  # structure) unsupported code is reported here
+        if not (tree_api.returns_display(self._fn) or deferred):  # (its code needs the
+            tree_api.generic_lowering(self._fn)  # result's or the arguments' structure)
         self._last = None
         self._narrowed = {}  # idx without the settings given a None tangent -> JVP
         # jvp(grad(f)) of a loop, tangent in the gradient's parameter only: H v, by hvp
@@ -605,6 +621,7 @@ class JVP:
             out = inner.push(primals, tangents)
             self._last = inner._last  # (what `.source` shows)
             return out
+        _deferred(self._fn, primals)
         check_arguments(self._fn, primals, self._idx)
         if tree_api.structured(primals, self._idx) or tree_api.returns_display(self._fn):
             return tree_api.jvp(self, primals, tangents)

@@ -14,6 +14,7 @@ import inspect
 import operator
 
 from . import ir, syntax
+from .lower_names import listed
 from .structs import DictVal, TupleVal, Undefined, holds
 
 PACK_LIST = ("pack", "list")
@@ -57,15 +58,25 @@ class StructValues:
         entry (a tuple's items cannot be assigned). Python changes the one dict
         every holder sees, so another name or a tuple holding it is refused."""
         name = target.value.id
-        if isinstance(old, TupleVal):
+        mine = isinstance(old, TupleVal) and getattr(old, "listed", None) is self
+        if isinstance(old, TupleVal) and not mine:
             raise self.error("assignment into an item of a tuple (tuples cannot be "
                              "changed)", target)
         key = self.key(target.slice)
         others = [k for k, v in self.env.items() if k != name and holds(v, old)]
         if others or id(old) in self.held:
             who = f"the name {others[0]!r}" if others else "the caller"
-            raise self.error(f"changing the dict {name!r} that {who} also holds",
-                             target, "build a new dict instead")
+            kind = "list" if mine else "dict"
+            raise self.error(f"changing the {kind} {name!r} that {who} also holds",
+                             target, f"build a new {kind} instead")
+        if mine:  # a list built here, kept item by item (`args = list(args)`)
+            if type(key) is not int or not -len(old.items) <= key < len(old.items):
+                raise self.error(f"assigning item {key!r} of a list of {len(old.items)} "
+                                 "items", target)
+            items = list(old.items)
+            items[key] = val
+            self.env[name] = listed(items, self)
+            return
         self.env[name] = DictVal({**old.entries, key: val}, old.attrs, old.origin, old.cls)
 
     def key(self, node):
@@ -358,3 +369,4 @@ def method_of(val, name: str):
     cls = getattr(val, "cls", None)
     f = getattr(cls, name, None) if cls is not None else None
     return f if inspect.isfunction(f) else None
+

@@ -27,6 +27,7 @@ import numpy as _np
 
 from . import checkpoint, desugar, fence, inlining, ir, naming, static_args, syntax
 from .ops import BINOPS, UNOPS
+from .unpack import dict_display
 from .lower_names import Names, listed, shown
 from .lower_structs import PACK_LIST, Records, StructValues, method_of
 from .resolve import MISSING, Resolver, SeqView, is_user_function, method_guards
@@ -131,7 +132,8 @@ class Values(Names, StructValues, Records):
                              "called (directly, or by your own functions)")
         if isinstance(val, TupleVal):
             items = [self.pack(v, node) for v in val.items]
-            v = self.assign("items", ir.Call(PACK_TUPLE, None, items), node)
+            made = PACK_LIST if getattr(val, "listed", None) is not None else PACK_TUPLE
+            v = self.assign("items", ir.Call(made, None, items), node)
             self.packs[v.id] = items
             return v
         return val
@@ -514,6 +516,12 @@ class Values(Names, StructValues, Records):
         if found and obj is tuple and len(node.args) == 1 and not node.keywords and (
                 (items := self.tuple_items(node.args[0])) is not None):
             return items  # `tuple(s * 2 for s in state)` of a tuple built here: a tuple
+        if found and obj is dict and (display := dict_display(node)) is not None:
+            return self.value(display, hint)  # `dict(a=x, b=y)`: the display it builds
+        if found and obj is list and len(node.args) == 1 and not node.keywords and isinstance(
+                node.args[0], ast.Name) and isinstance(t := self.env.get(node.args[0].id),
+                                                       TupleVal) and not t.attrs:
+            return listed(list(t.items), self)  # `args = list(args)` of *args: item by item
         if found and desugar.summed(obj, node):
             return self.comprehension_sum(node)
         if found and desugar.summed_display(obj, node):

@@ -1636,6 +1636,89 @@ def _cho_solve_tangent(t, c_and_lower, x):
     return -_linalg.cho_solve(c_and_lower, (da + np.swapaxes(da, -1, -2)) @ x)  # noqa: F821
 
 
+@helper
+def _mvn_parts(x, mean, cov):
+    """scipy.stats.multivariate_normal at (x, mean, cov), as SciPy computes it: the rows
+    r = x - mean (x's points, SciPy's reading of x), cov^-1 r and cov^-1, of the covariance
+    SciPy builds (cov times I for a number, its diagonal for a vector, the symmetric
+    matrix of its lower triangle, which SciPy's eigh reads, for a matrix)."""
+    cov = np.asarray(cov, dtype=float)
+    d = np.size(mean) if mean is not None else len(cov) if np.ndim(cov) else (
+        np.shape(x)[-1] if np.ndim(x) else 1)
+    c = (cov * np.eye(d) if np.ndim(cov) == 0 else np.diag(cov) if np.ndim(cov) == 1
+         else np.tril(cov) + np.tril(cov, -1).T)
+    x = np.asarray(x, dtype=float)
+    rows = x.reshape(-1, 1) if d == 1 and np.ndim(x) <= 1 else np.atleast_2d(x)
+    r = rows - (0.0 if mean is None else np.reshape(mean, d))
+    if np.linalg.matrix_rank(c) < d:  # (allow_singular: SciPy's pseudo-inverse density)
+        raise ArithmeticError("multivariate_normal with a singular covariance: srcdiff "
+                              "differentiates its density for a nonsingular one only")
+    inv = np.linalg.inv(c)
+    return r, r @ inv, inv
+
+
+@helper
+def _mvn_cov_adjoint(G, cov):
+    """The adjoint of cov from G, that of the symmetric covariance SciPy builds from it."""
+    if np.ndim(cov) == 0:
+        return np.trace(G)
+    if np.ndim(cov) == 1:
+        return np.diag(G).copy()
+    return np.tril(G + G.T) - np.diag(np.diag(G))
+
+
+@helper
+def _mvn_cov_tangent(t, cov, d):
+    """The tangent of the symmetric covariance SciPy builds from cov, along cov's t."""
+    t = np.asarray(t, dtype=float)
+    return (t * np.eye(d) if np.ndim(cov) == 0 else np.diag(t) if np.ndim(cov) == 1
+            else np.tril(t) + np.tril(t, -1).T)
+
+
+@helper
+def _mvn_logpdf_adjoint(g, x, mean, cov, which):
+    """The adjoint of multivariate_normal.logpdf(x, mean, cov) in x (which 0), mean (1)
+    or cov (2): g per point times -cov^-1 r, cov^-1 r, -(cov^-1 - cov^-1 r r^T cov^-1) / 2."""
+    r, s, inv = _mvn_parts(x, mean, cov)
+    g = np.reshape(g, len(r))  # (SciPy squeezes the points' axis of one point)
+    if which == 0:
+        return np.reshape(-g[:, None] * s, np.shape(x))
+    if which == 1:
+        return np.reshape(g @ s, np.shape(mean))
+    return _mvn_cov_adjoint(-0.5 * (np.sum(g) * inv - (g[:, None] * s).T @ s), cov)
+
+
+@helper
+def _mvn_logpdf_tangent(t, x, mean, cov, which, ans):
+    """The tangent of multivariate_normal.logpdf(x, mean, cov) along t in x, mean or cov."""
+    r, s, inv = _mvn_parts(x, mean, cov)
+    if which == 0:
+        tx = np.asarray(t, dtype=float)
+        d = -np.sum(s * (tx.reshape(-1, 1) if np.shape(r)[1] == 1 and tx.ndim <= 1
+                         else np.atleast_2d(tx)), axis=-1)
+    elif which == 1:
+        d = s @ np.reshape(t, len(inv))
+    else:
+        ts = _mvn_cov_tangent(t, cov, len(inv))
+        d = -0.5 * (np.sum(inv * ts) - np.sum((s @ ts) * s, axis=-1))
+    return np.reshape(d, np.shape(ans))
+
+
+@helper
+def _mvn_entropy_adjoint(g, mean, cov):
+    """The adjoint of multivariate_normal.entropy(mean, cov) = log det(2 pi e cov) / 2 in
+    cov: g cov^-1 / 2."""
+    _, _, inv = _mvn_parts(np.zeros(np.size(mean)) if mean is not None else 0.0, mean, cov)
+    return _mvn_cov_adjoint(0.5 * g * inv, cov)
+
+
+@helper
+def _mvn_entropy_tangent(t, mean, cov):
+    """The tangent of multivariate_normal.entropy(mean, cov) along cov's t."""
+    _, _, inv = _mvn_parts(np.zeros(np.size(mean)) if mean is not None else 0.0, mean, cov)
+    return 0.5 * np.sum(inv * _mvn_cov_tangent(t, cov, len(inv)))
+
+
 # ----- the helpers' own derivatives, so second-order code runs through them
 # (rules/helpers.py) -----
 _BEFORE_SECOND = set(HELPERS)

@@ -192,6 +192,7 @@ def _stand_in(base, what: str, built_for: str, error) -> transform.Built:
                            f"for each {built_for} at a call, and cannot be differentiated "
                            "again") from error
 
+    stand_in.__srcdiff_deferred__ = True  # (api: differentiated, it raises this error)
     return transform.Built(f"# built at the first call, for the {built_for}\n",
                            stand_in, base.__name__)
 

@@ -175,12 +175,43 @@ def own_nodes(node):
 
 
 def _seen_through(e):
-    """`tuple((w, v))` and `list([a, b])` are their display (the same items)."""
+    """`tuple((w, v))` and `list([a, b])` are their display (the same items), and
+    `dict(a=x)` the dict display it builds."""
     while (isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id in (
             "tuple", "list") and len(e.args) == 1 and not e.keywords and isinstance(
             e.args[0], (ast.Tuple, ast.List))):
         e = e.args[0]
+    if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "dict" and (
+            display := dict_display(e)) is not None:
+        return display
     return e
+
+
+def dict_display(call: ast.Call):
+    """`dict(a=x)`, `dict(m, a=x)`, `dict([("a", x), ("b", y)])`, `dict(**m)` as the
+    display they build (`{"a": x}`, `{**m, "a": x}`, ...), which is kept entry by entry;
+    None for another form (an iterable known only at run time)."""
+    keys, values = [], []
+    if len(call.args) > 1:
+        return None
+    for a in call.args:
+        if isinstance(a, (ast.List, ast.Tuple)):
+            if not all(isinstance(e, ast.Tuple) and len(e.elts) == 2 for e in a.elts):
+                return None
+            keys += [e.elts[0] for e in a.elts]
+            values += [e.elts[1] for e in a.elts]
+        elif isinstance(a, ast.Dict):
+            keys += a.keys
+            values += a.values
+        elif isinstance(a, (ast.Name, ast.Attribute, ast.Subscript)):
+            keys.append(None)  # a copy of a mapping: its entries
+            values.append(a)
+        else:
+            return None
+    for k in call.keywords:
+        keys.append(None if k.arg is None else ast.Constant(k.arg))
+        values.append(k.value)
+    return ast.copy_location(ast.Dict(keys, values), call)
 
 
 def _match(e, td: TreeDef, path, filename, at):

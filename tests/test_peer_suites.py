@@ -586,3 +586,177 @@ def test_a_derivative_made_in_the_function():
     w, x = rng.standard_normal(3), rng.standard_normal((4, 3))
     both_modes(_with_gradient_penalty, (w, x))
     both_modes(_value_times_gradient, (w, x))
+
+
+# ----- np.linalg.norm of a list or tuple display -----
+def _norm_of_list(x, y):
+    return np.linalg.norm([x, x + 2.0 * y])
+
+
+def _norm_of_tuple(x, y):
+    return np.linalg.norm((x * y, y))
+
+
+def _norm_of_arrays(a, b):
+    return np.linalg.norm([a, np.sin(b)], axis=0) * b
+
+
+def _norm_of_rows(a, b):
+    return np.linalg.norm((a, b), "fro") + np.linalg.norm([a, 2.0 * b], 3, axis=1)
+
+
+def test_norm_of_a_display():
+    """The 2-norm's derivative multiplies the operand itself: of a list display
+    that was `ct * [x, x + 2]`, the list repeated (TypeError; autograd's
+    test_norm_list_of_boxes), and its tangent, a tuple display, times it."""
+    both_modes(_norm_of_list, (0.3, -0.8), wrt=(0, 1))
+    both_modes(_norm_of_tuple, (1.3, 0.4), wrt=(0, 1))
+    assert srcdiff.grad(lambda x: np.linalg.norm([x, x + 2]))(0.0) == pytest.approx(1.0)
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal((2, 3)) + 2.0
+    both_modes(_norm_of_arrays, (a, b), wrt=(0, 1))
+    both_modes(_norm_of_rows, (a, b), wrt=(0, 1))
+
+
+# ----- vjp and jvp of a gradient whose code is built at a call -----
+def _get_squared(d, x):
+    return d.get("item_1", x) ** 2
+
+
+BASE = np.array([0.7, 1.3, 0.5, 2.0])
+
+
+def _reduced(a, _r=np.sum):
+    return _r(np.exp(a) * BASE)
+
+
+def test_derivative_of_a_gradient_built_at_a_call():
+    """grad(f) of an f reading a parameter by key (d.get) or calling a function
+    default has no generic code (it is built per structure or function at a call);
+    vjp and jvp of it transformed that stand-in and refused srcdiff's own `*args`
+    (autograd's order-2 checks of test_get and test_plain_numpy_reductions_on_box).
+    They take the code built for the call. Hand second derivatives."""
+    g = srcdiff.grad(_get_squared, wrt=(0, 1))
+    _, pullback = srcdiff.vjp(g, {"item_1": 3.0}, 2.0, wrt=(0, 1))
+    assert pullback(({"item_1": 1.0}, 0.5)) == ({"item_1": 2.0}, 0.0)
+    _, tangent = srcdiff.jvp(g, ({"item_2": 3.0}, 2.0), ({"item_2": 1.0}, 0.5))
+    assert tangent == ({"item_2": 0.0}, 1.0)  # x ** 2: 2 * 0.5
+    g = srcdiff.grad(_reduced)
+    a = 0.3
+    want = {np.sum: np.sum(np.exp(a) * BASE), np.prod: 16 * np.exp(4 * a) * np.prod(BASE)}
+    for r, w in want.items():
+        _, pullback = srcdiff.vjp(g, a, r, wrt=0)
+        assert pullback(1.0)[0] == pytest.approx(w, rel=1e-13)
+        assert srcdiff.jvp(g, (a, r), (1.0, None))[1] == pytest.approx(w, rel=1e-13)
+    assert srcdiff.jvp(g, (a,), (1.0,))[1] == pytest.approx(want[np.sum], rel=1e-13)
+
+
+def test_derivative_of_a_gradient_it_has_no_code_for():
+    """Where no code can be built for the call, the stand-in's own message."""
+    g = srcdiff.grad(_reduced)
+    with pytest.raises(srcdiff.SrcDiffError, match="_r"):
+        srcdiff.vjp(g, 0.3)  # wrt=None: with respect to the function too
+
+
+# ----- `args = list(args); args[k] = ...; fun(*args, **kwargs)`: a wrapper -----
+def _symmetrize_arg(fun, argnum):
+    def symmetrize(X):
+        return 0.5 * (X + X.T)
+
+    def symmetrized_fun(*args, **kwargs):
+        args = list(args)
+        args[argnum] = symmetrize(args[argnum])
+        return fun(*args, **kwargs)
+
+    return symmetrized_fun
+
+
+def _quadratic(x, A, scale=1.0):
+    return scale * np.tanh(x @ A @ x)
+
+
+_SYMMETRIZED = _symmetrize_arg(_quadratic, 1)
+
+
+def _through_wrapper(x, A):
+    return _SYMMETRIZED(x, A, scale=2.0) + _SYMMETRIZED(x, A)
+
+
+def _listed(x, y):
+    t = (x, y)
+    items = list(t)
+    items[-1] = items[0] * y
+    return items[1] * t[1] + len(items)
+
+
+def _listed_returned(x, y):
+    items = list((x, y))
+    return items
+
+
+def test_list_of_star_args_changed_by_item():
+    """`list(args)` of a tuple known here is a list of its items, and `args[k] = v`
+    with a constant k a new such list: `fun(*args, **kwargs)` then spreads it (it was
+    refused as a dict used as a whole; autograd's symmetrize_matrix_arg)."""
+    rng = np.random.default_rng(8)
+    x, A = rng.standard_normal(3) * 0.5, rng.standard_normal((3, 3)) * 0.5
+    both_modes(_through_wrapper, (x, A), wrt=(0, 1))
+    both_modes(_listed, (0.5, 1.5), wrt=(0, 1))
+    _, pullback = srcdiff.vjp(_listed_returned, 0.5, 1.5)
+    assert pullback([1.0, 2.0]) == (1.0, 2.0)
+    out, _ = srcdiff.jvp(_listed_returned, (0.5, 1.5), (1.0, 0.0))
+    assert out == [0.5, 1.5] and isinstance(out, list)
+
+
+def _shared_then_changed(x, y):
+    items = list((x, y))
+    other = items
+    items[0] = 2.0
+    return other[0] * x
+
+
+def _list_of_args_shared(*args):
+    items = list(args)
+    other = items
+    items[0] = 2.0
+    return other[0] * args[1]
+
+
+def test_list_of_star_args_changed_while_shared_is_refused():
+    with pytest.raises(srcdiff.UnsupportedSyntaxError, match="also holds"):
+        srcdiff.grad(lambda x, y: _list_of_args_shared(x, y))(0.5, 1.5)
+    assert srcdiff.grad(_shared_then_changed)(0.5, 1.5) == pytest.approx(2.0)
+
+
+# ----- dict(...) of keywords, pairs or a dict display -----
+def _dict_of_pairs(x):
+    return dict([("a", x)], b=x * x)
+
+
+def _dict_of_display(x):
+    return dict({"a": np.sin(x)})
+
+
+def _dict_read(x, y):
+    d = dict(a=x, b=y * 3)
+    e = dict(d, c=np.sin(x))
+    return d["a"] * d["b"] + e["c"] * e["b"]
+
+
+def _dict_of_argument(x, m):
+    return dict(m, a=x)["a"]
+
+
+def test_dict_call_is_the_display_it_builds():
+    """`dict(a=x)`, `dict([("a", x)])`, `dict({"a": x})`, `dict(d, c=...)` are kept entry
+    by entry as their displays are, returned or read (no rule for dict: autograd's
+    test_make_dict)."""
+    _, pullback = srcdiff.vjp(_dict_of_pairs, 1.5)
+    assert pullback({"a": 1.0, "b": 2.0}) == (pytest.approx(1.0 + 2.0 * 2 * 1.5),)
+    _, tangent = srcdiff.jvp(_dict_of_pairs, (1.5,), (1.0,))
+    assert tangent == {"a": 1.0, "b": pytest.approx(3.0)}
+    _, pullback = srcdiff.vjp(_dict_of_display, 0.4)
+    assert pullback({"a": 2.0}) == (pytest.approx(2.0 * np.cos(0.4)),)
+    both_modes(_dict_read, (0.7, -1.2), wrt=(0, 1))
+    with pytest.raises(srcdiff.UnsupportedSyntaxError, match="unpacking into a dict"):
+        srcdiff.grad(_dict_of_argument)(1.5, {"a": 1.0})

@@ -232,3 +232,79 @@ def test_bessel_orders_and_incomplete_shapes_are_not_differentiated(fn, mode):
     """No closed form: a located refusal, never the silent zero a missing partial was."""
     with pytest.raises(srcdiff.NotDifferentiableError, match="not differentiated"):
         srcdiff.grad(fn, mode=mode)(1.5)
+
+
+# ----- scipy.stats.multivariate_normal -----
+stats = pytest.importorskip("scipy.stats")
+MVN = stats.multivariate_normal
+
+
+def mvn_logpdf(x, mean, cov): return MVN.logpdf(x, mean, cov)
+def mvn_pdf(x, mean, cov): return 10.0 * MVN.pdf(x, mean, cov)
+def mvn_entropy(mean, cov): return MVN.entropy(mean, cov)
+def mvn_no_mean(x, cov): return MVN.logpdf(x, None, cov)
+def mvn_singular_allowed(x, mean, cov): return MVN.logpdf(x, mean, cov, allow_singular=True)
+
+
+def _mvn_point(rng, d=4, symmetric=True):
+    m = rng.standard_normal((d, d))
+    cov = m.T @ m + np.eye(d)
+    if not symmetric:  # SciPy reads the lower triangle only (its eigh)
+        cov = cov + 0.3 * np.triu(rng.standard_normal((d, d)), 1)
+    return cov, rng.standard_normal(d)
+
+
+def _both_modes_against_differences(f, args, seed):
+    from helpers_numpy import assert_close, fd_jvp, fd_vjp
+    rng = np.random.default_rng(seed)
+    out, pullback = srcdiff.vjp(f, *args)
+    ct = rng.standard_normal(np.shape(out))
+    ct = ct if np.ndim(out) else float(ct)
+    for i, g in enumerate(pullback(ct)):
+        assert_close(g, fd_vjp(f, list(args), i, ct), what=f"vjp d/d arg {i}")
+    tangents = [rng.standard_normal(np.shape(a)) if np.ndim(a) else float(rng.standard_normal())
+                for a in args]
+    _, tangent = srcdiff.jvp(f, tuple(args), tuple(tangents))
+    assert_close(tangent, fd_jvp(f, list(args), tangents), what="jvp")
+
+
+@pytest.mark.parametrize("symmetric", [True, False])
+def test_multivariate_normal(symmetric):
+    """logpdf and pdf in x (one point, points as rows), mean and cov, and the entropy in
+    cov; cov as a matrix (of which SciPy reads the lower triangle), a number or a
+    diagonal; mean None, a vector, or a number for one dimension."""
+    rng = np.random.default_rng(12)
+    cov, mean = _mvn_point(rng, symmetric=symmetric)
+    x, points = rng.standard_normal(4), rng.standard_normal((5, 4))
+    for f in (mvn_logpdf, mvn_pdf):
+        _both_modes_against_differences(f, (x, mean, cov), 1)
+        _both_modes_against_differences(f, (points, mean, cov), 2)
+    _both_modes_against_differences(mvn_entropy, (mean, cov), 3)
+    _both_modes_against_differences(mvn_logpdf, (points, mean, 1.7), 4)
+    _both_modes_against_differences(mvn_logpdf, (points, mean, np.array([1.0, 2.0, 0.5, 3.0])),
+                                    5)
+    _both_modes_against_differences(mvn_no_mean, (points[:1], cov), 6)
+    _both_modes_against_differences(mvn_logpdf, (np.array([0.3, -0.2, 1.1]), 0.4, 2.0), 7)
+    _both_modes_against_differences(mvn_logpdf, (0.3, 0.4, 2.0), 8)
+
+
+def test_multivariate_normal_of_a_singular_covariance_is_refused():
+    cov, x = np.diag([1.0, 1.0, 0.0]), np.array([0.1, 0.2, 0.0])
+    with pytest.raises(srcdiff.SrcDiffError, match="nonsingular"):
+        srcdiff.grad(mvn_singular_allowed)(x, np.zeros(3), cov)
+
+
+def dirichlet_logpdf(x, alpha): return stats.dirichlet.logpdf(x / np.sum(x, axis=0), alpha)
+def dirichlet_pdf(x, alpha): return stats.dirichlet.pdf(x / np.sum(x, axis=0), alpha)
+
+
+@pytest.mark.parametrize("f", [dirichlet_logpdf, dirichlet_pdf])
+def test_dirichlet(f):
+    """In x (normalised in f, as SciPy takes only points of the simplex: a point, or
+    points as columns) and alpha; alpha large enough that the points keep away from the
+    simplex's edges, where log x is too curved for the differences' step."""
+    rng = np.random.default_rng(13)
+    alpha = rng.random(4) ** 2 + 3.0
+    points = rng.dirichlet(alpha, size=3).T
+    for x in (points[:, 0], points, points[:, :1]):
+        _both_modes_against_differences(f, (x, alpha), 9)

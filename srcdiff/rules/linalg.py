@@ -50,7 +50,7 @@ from ..sym import sympy as sp
 from .. import ir
 from ..errors import NotDifferentiableError
 from .numpy_rules import REDUCE, R, _call, _const, _passed, _reduce, _spread
-from .table import SCALAR, RULES, Rule, add
+from .table import LIST, SCALAR, RULES, Rule, add
 
 NDIM = {"scalar": 0, "vector": 1, "matrix": 2, "array3": 3}
 la = np.linalg
@@ -260,11 +260,14 @@ def _norm(b, mode, partial):
     p = ordv.value if _passed(b, "ord") and _const(ordv) else None
     two = not _passed(b, "ord") or p == "fro" or p == 2 and _vector_case(b, partial)
     if two and partial != "_matrix_norm_partial":  # the 2-norm or Frobenius norm: x / ans
+        # x itself is multiplied: a list or tuple display (norm([x, y])) as an array, as
+        # `g * [x, y]` would repeat the list (and its tangent is a tuple display too)
+        x = "np.asarray(x)" if b.kind("x") == LIST else "x"
         if mode == "jvp":  # at a zero norm (x == 0) the zero subgradient, as sign(0) = 0
-            return _reduce("np.sum", "t * x", b) + f" / {_NONZERO}"
+            return _reduce("np.sum", f"t * {x}", b) + f" / {_NONZERO}"
         if not _passed(b, "axis"):
-            return f"g * x / {_NONZERO}"
-        return f"{_spread(f'g / {_NONZERO}', b, 'x')} * x"
+            return f"g * {x} / {_NONZERO}"
+        return f"{_spread(f'g / {_NONZERO}', b, 'x')} * {x}"
     if p == 0 and _vector_case(b, partial):
         return None  # the number of nonzero entries
     if isinstance(p, (int, float)) and p not in (0, 2, np.inf, -np.inf) and _vector_case(

@@ -22,6 +22,13 @@ Conventions:
   `a` (`lower`), so nothing flows to the other one. `cho_factor` reads one triangle
   too (the upper by default) and leaves `a`'s entries in the other; `cho_solve`
   reads only the factor's triangle of `c`.
+- `scipy.stats.multivariate_normal`'s `logpdf`, `pdf` (in x, mean and cov) and
+  `entropy` (in cov) differentiate the covariance SciPy builds: cov times I for a
+  number, its diagonal for a vector, and for a matrix the symmetric one of its lower
+  triangle (SciPy's eigh reads only that), so nothing flows to the upper one. A
+  singular cov (allow_singular=True) is refused at run time. `dirichlet`'s `logpdf`
+  and `pdf` take x's columns as points, as SciPy does; their derivative in x is the
+  formula's, (alpha - 1) / x, which SciPy evaluates only on the simplex.
 - `scipy.signal.convolve` of real arrays, in every mode: the adjoint places the
   cotangent in the full convolution (the part a mode keeps is its centre).
 """
@@ -333,4 +340,67 @@ def load_stats():
                            *(_times("ans", p) for p in partials), defaults=defaults)
 
 
-lazy("scipy.stats", load_stats)
+def _mvn(mode, which, density):
+    """multivariate_normal.logpdf (pdf: `density`, ans times it) in x, mean or cov."""
+    if mode == "vjp":
+        g = "g * ans" if density else "g"
+        return f"_mvn_logpdf_adjoint({g}, x, mean, cov, {which})"
+    tangent = f"_mvn_logpdf_tangent(t, x, mean, cov, {which}, ans)"
+    return f"ans * {tangent}" if density else tangent
+
+
+def load_multivariate_normal():
+    mvn = sys.modules["scipy.stats"].multivariate_normal
+    for method, density in (("logpdf", False), ("pdf", True)):
+        add(getattr(mvn, method), Rule(
+            f"scipy.stats.multivariate_normal.{method}",
+            ("x", "mean", "cov", "allow_singular"),
+            {"mean": None, "cov": 1, "allow_singular": False},
+            vjp={p: _mvn("vjp", i, density) for i, p in enumerate(("x", "mean", "cov"))},
+            jvp={p: _mvn("jvp", i, density) for i, p in enumerate(("x", "mean", "cov"))}))
+    add(mvn.entropy, Rule("scipy.stats.multivariate_normal.entropy", ("mean", "cov"),
+                          {"mean": None, "cov": 1},
+                          vjp={"cov": "_mvn_entropy_adjoint(g, mean, cov)"},
+                          jvp={"cov": "_mvn_entropy_tangent(t, mean, cov)"}))
+
+
+_DIRICHLET = {"x": "(alpha - 1) / x", "alpha": "np.log(x) + {d}(np.sum(alpha)) - {d}(alpha)"}
+
+
+def _dirichlet(mode, param, density):
+    """dirichlet.logpdf(x, alpha) = sum((alpha - 1) log x) + gammaln(sum alpha) - sum
+    gammaln(alpha) (pdf: `density`, ans times it), over x's first axis (x's columns are
+    points: its partials are written over x.T, one row per point)."""
+    def template(b):
+        one = b.kind("x") == "vector"
+        part = _DIRICHLET[param].format(d="_special.digamma")
+        if not one:
+            part = part.replace("np.log(x)", "np.log(x).T").replace("/ x", "/ x.T")
+        g = "g * ans" if density else "g"
+        if mode == "vjp":
+            if one:
+                return f"{g} * ({part})"
+            return f"(np.multiply.outer({g}, alpha - 1) / x.T).T" if param == "x" else (
+                f"np.dot(np.reshape({g}, -1), np.atleast_2d({part}))")  # (one column: g a number)
+        tangent = f"np.sum(({part}) * {'t' if one or param == 'alpha' else 't.T'}, axis=-1)"
+        tangent = f"np.reshape({tangent}, np.shape(ans))" if not one else tangent
+        return f"ans * {tangent}" if density else tangent
+    return template
+
+
+def load_dirichlet():
+    dirichlet = sys.modules["scipy.stats"].dirichlet
+    for method, density in (("logpdf", False), ("pdf", True)):
+        add(getattr(dirichlet, method), Rule(
+            f"scipy.stats.dirichlet.{method}", ("x", "alpha"),
+            vjp={p: _dirichlet("vjp", p, density) for p in ("x", "alpha")},
+            jvp={p: _dirichlet("jvp", p, density) for p in ("x", "alpha")}))
+
+
+def load_all_stats():
+    load_stats()
+    load_multivariate_normal()
+    load_dirichlet()
+
+
+lazy("scipy.stats", load_all_stats)
