@@ -241,9 +241,10 @@ class StructValues:
 
 def record_fields(cls) -> list | None:
     """The fields, in order, of a namedtuple class or a dataclass whose objects are
-    records (plain methods at most, inlined with the record as `self`: no properties,
-    class attributes or __post_init__): such an object built in the function is kept
-    entry by entry, as a tuple or a dict with attributes. None for any other class."""
+    records (plain methods at most, inlined with the record as `self`, and static and
+    class methods: no properties, class attributes or __post_init__): such an object
+    built in the function is kept entry by entry, as a tuple or a dict with
+    attributes. None for any other class."""
     if not isinstance(cls, type):
         return None
     made = ("__new__", "__init__", "__post_init__", "__getattr__", "__getattribute__",
@@ -265,7 +266,8 @@ def record_fields(cls) -> list | None:
                if not k.startswith("__") and k not in names]
     else:
         return None
-    plain = all(inspect.isfunction(getattr(cls, k, None)) for k in own)  # (methods: inlined)
+    plain = all(inspect.isfunction(getattr(cls, k, None)) or isinstance(  # (methods: inlined)
+        inspect.getattr_static(cls, k, None), (staticmethod, classmethod)) for k in own)
     return names if plain else None
 
 

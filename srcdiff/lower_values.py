@@ -478,6 +478,8 @@ class Values(Names, StructValues, Records):
             target = self.chosen(node.func)  # `ACTIVATIONS[name](z)`, `getattr(np, name)(z)`
         if isinstance(target, DictVal) and (call := method_of(target, "__call__")):
             target = PartialVal(FuncRef(call, None), [target], {})  # `layer(x)`, a dataclass
+        if isinstance(target, ObjRef) and isinstance(target.obj, type):
+            return self.class_call(target, node, hint)  # `cls(...)` in a classmethod
         if isinstance(target, ObjRef):  # a callable object of the user's: its __call__
             target = self.object_call(target)
         if isinstance(target, CALLABLES):
@@ -585,12 +587,30 @@ class Values(Names, StructValues, Records):
         return self.assign(hint, ir.Call(("opaque", spelling), callee, args, kwargs,
                                          spelling), node)
 
-    def e_Call_kept(self, obj, node, args, kwargs, hint):
-        """`obj(*args, **kwargs)` (lowered arguments) kept as a call."""
+    def class_call(self, target: ObjRef, node, hint):
+        """`cls(...)` of a classmethod, `cls` the user's class it was called on: built
+        as `C(...)` written out is (a record, or an object whose `__init__` inlines)."""
+        cls = target.obj
+        args = [self.value(a, "t") for a in node.args]
+        kwargs = {k.arg: self.value(k.value, "t") for k in node.keywords}
+        if (built := self.record(cls, node, args, kwargs)) is not None:
+            return built
+        made = self.construct(cls, node, args, kwargs, hint)
+        if made is None:
+            raise self.inline_errors.get(id(cls)) or self.error(
+                f"building an object of your class {cls.__name__} through cls", node)
+        made.whole = functools.partial(self.e_Call_kept, cls, node, args, kwargs, hint,
+                                       target.opaque.node)
+        return made
+
+    def e_Call_kept(self, obj, node, args, kwargs, hint, written=None):
+        """`obj(*args, **kwargs)` (lowered arguments) kept as a call; `written`: the
+        callee as the generated code writes it (default: node's, resolved)."""
         args = [self.pack(a, n) for a, n in zip(args, node.args)]
         kwargs = {k.arg: self.pack(kwargs[k.arg], k.value) for k in node.keywords}
         spelling = ast.unparse(node.func)
-        call = ir.Call(obj, self.resolver.written(node.func), args, kwargs, spelling)
+        call = ir.Call(obj, written or self.resolver.written(node.func), args, kwargs,
+                       spelling)
         call.why = self.error(  # (raised only when a differentiated value reaches it)
             f"building an object of your class {obj.__name__} from a differentiated value "
             "that is then used as a whole (appended to a list in a loop, built by a "

@@ -457,7 +457,7 @@ def crr_put(S0, sigma):
     return crr_european_lists(S0, sigma, kind="put")
 
 
-def trinomial_american(S0, sigma, K=1.0, r=0.03, T=0.5, n=30):
+def trinomial_american(S0, sigma, K=1.0, r=0.03, T=0.5, n=24):
     dt = T / n
     dx = sigma * math.sqrt(3 * dt)
     nu = r - 0.5 * sigma ** 2
