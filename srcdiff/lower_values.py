@@ -59,6 +59,7 @@ class Values(Names, StructValues, Records):
         self.written: set = set()  # the ids of the passed values a write changed
         self.rebound: set = set()  # the names a helper's writes were written back to
         self.held: set = set()  # ids of the dicts (structs.DictVal) the caller also holds
+        self.set_attrs: set = set()  # names of objects whose attributes were set (`p.k = v`)
         # values that may be unassigned (a name assigned only in a loop): var id -> None,
         # or the break flag of a loop after which they are assigned if it broke
         self.unbound: dict = {}
@@ -291,7 +292,7 @@ class Values(Names, StructValues, Records):
             call = ast.copy_location(ast.Call(node, [], []), node)  # on the object, inlined
             return self.call_value(PartialVal(FuncRef(getter, None), [base], {}), call, [], {},
                                    hint)
-        if getattr(base, "cls", None) is not None and node.attr not in base.attrs:
+        if getattr(base, "cls", None) is not None and node.attr not in (base.attrs or ()):
             method = self.method_of(base, node.attr)  # `net.forward` of an object built here
             if method is None:
                 raise self.error(

@@ -1,5 +1,9 @@
-"""Program structure, round 8 (found by the realistic8 corpus): `cls(...)` in a
-classmethod (the class it was called on, built as written out); `x, y = x0` of a
+"""Program structure, round 8 (found by the realistic8 corpus): objects of the
+user's classes changed by their methods (`self.x = ...`, `self.v += a`,
+`p.x[0] -= d`: the caller's object is the changed one, in loops and branches too;
+refused where srcdiff cannot follow it: held in a list, a parameter, a global
+object); `cls(...)` in a classmethod (the class it was called on, built as
+written out); `x, y = x0` of a
 tuple of numbers, then `x += v` (a float rebinding, not an in-place write; keyed
 on the items' kind so a tuple of arrays is refused, never run by that code).
 Each against hand formulas or central differences, in both modes."""
@@ -9,6 +13,7 @@ import numpy as np
 import pytest
 
 import srcdiff
+from helpers_numpy import central
 from srcdiff.errors import UnsupportedSyntaxError
 
 MODES = ["reverse", "forward"]
@@ -113,3 +118,150 @@ def test_cls_called_in_a_classmethod_builds_the_object(mode):
     assert np.isclose(gs, want_s, rtol=1e-13)
     assert np.isclose(gv, 2 * v * (2 * s + 0.5 * s), rtol=1e-13)
     assert np.isclose(srcdiff.grad(flat_curve, mode=mode)(0.03), 2 * 0.03 + 0.01, rtol=1e-13)
+
+
+# ---------------------------------------------------------------- objects changed by their methods
+
+
+class Body:
+    def __init__(self, k, x0, copy=True):
+        self.k = k
+        self.x = x0.copy() if copy else x0
+        self.v = np.zeros_like(x0)
+        self.t = 0.0
+
+    def accel(self):
+        return -self.k * self.x
+
+    def kick(self, dt):
+        self.v += dt * self.accel()
+
+    def step(self, dt):
+        self.kick(0.5 * dt)
+        self.x = self.x + dt * self.v
+        self.kick(0.5 * dt)
+        self.t += dt
+        return 0.5 * np.sum(self.v ** 2)
+
+    def clamp(self, lim):
+        if np.max(np.abs(self.x)) > lim:
+            self.x = self.x * 0.5
+        else:
+            self.energy = np.sum(self.x ** 2)
+
+
+def drift(body, dt):
+    body.x = body.x + dt * body.v
+
+
+def steps_in_a_loop(x0, k=1.5):
+    b = Body(k, x0)
+    ke = 0.0
+    for _ in range(4):
+        ke += b.step(0.1)
+    return ke + np.sum(b.x ** 3) + b.t
+
+
+def steps_in_a_while(x0):
+    b = Body(2.0, x0)
+    while b.t < 0.35:
+        b.step(0.1)  # (a statement: what it returns is dropped)
+        drift(b, 0.05)  # a helper setting an attribute of what it is passed
+    return np.sum(b.x * b.v)
+
+
+def set_in_a_branch(x0):
+    b = Body(2.0, x0)
+    b.step(0.1)
+    b.energy = 0.0
+    b.clamp(1.0)
+    return np.sum(b.x ** 2) + b.energy
+
+
+def item_of_an_attribute(x0):
+    b = Body(2.0, x0, copy=False)
+    b.x[0] -= 0.3
+    b.step(0.1)
+    return np.sum(b.x ** 2)
+
+
+def verlet_by_hand(x0, k, n, dt, with_drift=False):
+    """The same steps on plain arrays (the reference is central differences of this
+    and of the object code alike)."""
+    x, v, t, ke = x0.copy(), np.zeros_like(x0), 0.0, 0.0
+    for _ in range(n):
+        v = v + 0.5 * dt * (-k * x)
+        x = x + dt * v
+        v = v + 0.5 * dt * (-k * x)
+        t += dt
+        ke += 0.5 * np.sum(v ** 2)
+        if with_drift:
+            x = x + 0.05 * v
+    return x, v, t, ke
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("f", [steps_in_a_loop, steps_in_a_while, set_in_a_branch,
+                               item_of_an_attribute])
+def test_methods_that_set_attributes_change_the_callers_object(f, mode):
+    x0 = np.array([0.4, -0.7, 0.9])
+    kept = x0.copy()
+    g = srcdiff.grad(f, mode=mode)(x0)
+    assert np.allclose(g, central(f, kept.copy()), rtol=1e-8, atol=1e-10)
+    assert np.array_equal(x0, kept)
+
+
+def test_object_steps_agree_with_the_same_steps_on_arrays():
+    x0 = np.array([0.4, -0.7, 0.9])
+    x, v, t, ke = verlet_by_hand(x0, 1.5, 4, 0.1)
+    assert np.isclose(steps_in_a_loop(x0), ke + np.sum(x ** 3) + t)  # (the primal, checked)
+    x, v, _, _ = verlet_by_hand(x0, 2.0, 4, 0.1, with_drift=True)
+    assert np.isclose(steps_in_a_while(x0), np.sum(x * v))
+
+
+def in_a_list(x0):
+    bs = [Body(2.0, x0), Body(1.0, x0)]
+    for b in bs:
+        b.step(0.1)
+    return np.sum(bs[0].x)
+
+
+class Config:
+    def __init__(self, scale):
+        self.scale = scale
+
+
+CONFIG = Config(2.0)
+
+
+def attribute_of_a_parameter(cfg, x):
+    cfg.scale = 3.0
+    return x * cfg.scale
+
+
+class Tally:
+    def __init__(self):
+        self.calls = 0
+
+    def f(self, x):
+        self.calls += 1
+        return x * x
+
+
+TALLY = Tally()
+
+
+def method_of_a_global_object(x):
+    return TALLY.f(x)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_attributes_srcdiff_cannot_follow_are_refused_where_they_are_set(mode):
+    with pytest.raises(UnsupportedSyntaxError, match="held in a list"):
+        srcdiff.grad(in_a_list, mode=mode)(np.ones(2))
+    with pytest.raises(UnsupportedSyntaxError, match="setting an attribute of cfg") as e:
+        srcdiff.grad(attribute_of_a_parameter, wrt=1, mode=mode)(CONFIG, 1.5)
+    assert e.value.lineno is not None
+    with pytest.raises(UnsupportedSyntaxError, match="setting an attribute of self"):
+        srcdiff.grad(method_of_a_global_object, mode=mode)(1.5)
+    assert CONFIG.scale == 2.0 and TALLY.calls == 0
