@@ -194,10 +194,9 @@ class Lowerer(Loops, Values):
         kept, and differentiating through it is a located error."""
         init = next((vars(c)["__init__"] for c in cls.__mro__ if "__init__" in vars(c)),
                     None)
-        custom = any(k in vars(c) for c in cls.__mro__[:-1] for k in _CUSTOM)
-        if custom or not is_user_function(init):
-            own = sorted({k for c in cls.__mro__[:-1] for k in vars(c) if k in _CUSTOM})
-            why = "defines " + ", ".join(own) if custom else "has no __init__ of yours"
+        own = _custom(cls)
+        if own or not is_user_function(init):
+            why = "defines " + ", ".join(own) if own else "has no __init__ of yours"
             self.inline_errors.setdefault(id(cls), self.error(
                 f"building an object of your class {cls.__name__}, which {why}, inside the "
                 "function from a differentiated value", node,
@@ -728,6 +727,20 @@ def _supers_explicit(hnode, fn, cls):
 
 
 _CUSTOM = ("__new__", "__setattr__", "__getattr__", "__getattribute__", "__slots__")
+
+
+def _custom(cls) -> list[str]:
+    """What `cls` defines that makes its objects other than the attributes its __init__
+    sets (sorted): a `__new__`, attribute hooks, abstract methods (building it raises),
+    `__slots__` when its objects have no `__dict__` (an abstract base's empty
+    `__slots__ = ()`, as abc.ABC's, leaves its subclasses theirs)."""
+    mro = cls.__mro__[:-1]
+    own = {k for c in mro for k in vars(c) if k in _CUSTOM}
+    if "__slots__" in own and any("__dict__" in vars(c) for c in mro):
+        own.discard("__slots__")
+    if getattr(cls, "__abstractmethods__", None):
+        own.add("abstract methods")
+    return sorted(own)
 _BUILD_OUTSIDE = ("build the {0} outside and pass it in (its attributes are then constants), "
                   "or pass the numbers it holds as parameters")
 

@@ -2,11 +2,13 @@
 user's classes changed by their methods (`self.x = ...`, `self.v += a`,
 `p.x[0] -= d`: the caller's object is the changed one, in loops and branches too;
 refused where srcdiff cannot follow it: held in a list, a parameter, a global
-object); `cls(...)` in a classmethod (the class it was called on, built as
-written out); `x, y = x0` of a
-tuple of numbers, then `x += v` (a float rebinding, not an in-place write; keyed
-on the items' kind so a tuple of arrays is refused, never run by that code).
+object); objects of subclasses of an abstract base (abc.ABC's empty __slots__);
+`cls(...)` in a classmethod (the class it was called on, built as written out);
+`x, y = x0` of a tuple of numbers, then `x += v` (a float rebinding, not an
+in-place write; keyed on the items' kind so a tuple of arrays is refused, never
+run by that code).
 Each against hand formulas or central differences, in both modes."""
+import abc
 import dataclasses
 
 import numpy as np
@@ -265,3 +267,49 @@ def test_attributes_srcdiff_cannot_follow_are_refused_where_they_are_set(mode):
     with pytest.raises(UnsupportedSyntaxError, match="setting an attribute of self"):
         srcdiff.grad(method_of_a_global_object, mode=mode)(1.5)
     assert CONFIG.scale == 2.0 and TALLY.calls == 0
+
+
+# ---------------------------------------------------------------- subclasses of an abstract base
+
+
+class Potential(abc.ABC):
+    @abc.abstractmethod
+    def energy(self, x):
+        ...
+
+    def __call__(self, x):
+        return self.energy(x)
+
+
+class Harmonic(Potential):
+    def __init__(self, k):
+        self.k = k
+
+    def energy(self, x):
+        return 0.5 * self.k * np.sum(x ** 2)
+
+
+class DoubleWell(Potential):
+    def __init__(self, a, b):
+        self.a, self.b = a, b
+
+    def energy(self, x):
+        return np.sum(self.a * x ** 4 - self.b * x ** 2)
+
+
+def potentials(x, k=1.5):
+    pots = [Harmonic(k), DoubleWell(0.25, 1.0)]
+    return sum(p(x) for p in pots) + Harmonic(2 * k).energy(x)
+
+
+def abstract_built(x):
+    return Potential()(x)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_objects_of_subclasses_of_an_abstract_base(mode):
+    x = np.array([0.3, -0.5])
+    g = srcdiff.grad(potentials, mode=mode)(x)
+    assert np.allclose(g, 1.5 * x + (x ** 3 - 2 * x) + 3.0 * x, rtol=1e-14)
+    with pytest.raises(srcdiff.SrcDiffError):  # (Python raises building it: never built)
+        srcdiff.grad(abstract_built, mode=mode)(x)
