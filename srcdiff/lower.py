@@ -25,7 +25,7 @@ from . import desugar, fence, inlining, ir, static_args, syntax
 from .errors import NonNumericOutputError, NoSourceError, UnsupportedSyntaxError
 from .lower_loops import Loops, words
 from .lower_names import writes_into
-from .lower_values import RET, Values
+from .lower_values import DUNDERS, RET, Values, is_object
 from .ops import BINOPS
 from .rules.stop import ASSERT
 from .resolve import MISSING  # noqa: F401  (api.py reads srcdiff.lower.MISSING)
@@ -540,7 +540,12 @@ class Lowerer(Loops, Values):
             self.set_attribute(s.target, new)
             return
         left = self.read(s.target)  # a name (the fence allows a name's attribute too)
-        if isinstance(left, TupleVal):  # `t += (v,)`: tuples are rebound, `t = t + (v,)`
+        inplace = "__i" + DUNDERS.get(type(s.op), "__op__")[2:]
+        if is_object(left) and hasattr(left.cls, inplace):
+            raise self.error(f"an augmented assignment calling {left.cls.__name__}.{inplace}",
+                             s, "write the binary operator to make a new object")
+        if isinstance(left, TupleVal) or is_object(left):
+            # `t += (v,)`: tuples are rebound, `t = t + (v,)`; so is an object without __iadd__
             self.s_Assign(ast.copy_location(ast.Assign(
                 [ast.Name(s.target.id, ast.Store())],
                 ast.copy_location(ast.BinOp(ast.Name(s.target.id, ast.Load()), s.op, s.value),

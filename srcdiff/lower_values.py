@@ -238,14 +238,35 @@ class Values(Names, StructValues, Records):
         if isinstance(node.op, fence.INTEGER_OPS):  # `m1 & m2`: no derivative
             return self.assign(hint, self.opaque(node, nondiff=True), node)
         op = BINOPS[type(node.op)]
-        a = self.atom(node.left, "t")
-        b = self.atom(node.right, "t")
+        a, b = self.value(node.left, "t"), self.value(node.right, "t")
+        if is_object(a) or is_object(b):
+            return self.operator_method(node, a, b, hint)
+        a, b = self.pack(a, node.left), self.pack(b, node.right)
         if isinstance(a, ir.Const) and isinstance(b, ir.Const):
             try:
                 return ir.Const(op(a.value, b.value))
             except Exception:
                 pass
         return self.assign(hint, ir.Call(op, None, [a, b]), node)
+
+    def operator_method(self, node, a, b, hint):
+        """`a + b` with an object of the user's class built here: its `__add__`, or
+        the right operand's `__radd__`, inlined as Python calls them."""
+        name = DUNDERS.get(type(node.op))
+        for obj, other, dunder, side in ((a, b, name, node.left), (b, a, name and (
+                "__r" + name[2:]), node.right)):
+            method = self.method_of(obj, dunder) if is_object(obj) and dunder else None
+            if isinstance(method, CALLABLES):
+                call = ast.copy_location(ast.Call(ast.copy_location(ast.Attribute(
+                    side, dunder, ast.Load()), node), [], []), node)
+                got = self.call_value(method, call, [other], {}, hint)
+                if isinstance(got, ir.Const) and got.value is NotImplemented:
+                    break
+                return got
+        cls = (a if is_object(a) else b).cls
+        raise self.error(f"the operator {type(node.op).__name__} with an object of your "
+                         f"class {cls.__name__} built in the function, by a method other than "
+                         "its own __add__-style one returning a value", node)
 
     def e_UnaryOp(self, node, hint):
         if isinstance(node.op, (ast.Not,) + fence.INTEGER_OPS):  # `not c`, `~mask`
@@ -936,6 +957,16 @@ class Values(Names, StructValues, Records):
 
     def inline_local(self, fv, node, args, kwargs, hint):
         raise NotImplementedError  # the statement half, lower.Lowerer
+
+
+DUNDERS = {ast.Add: "__add__", ast.Sub: "__sub__", ast.Mult: "__mul__",
+            ast.Div: "__truediv__", ast.MatMult: "__matmul__", ast.Pow: "__pow__",
+            ast.FloorDiv: "__floordiv__", ast.Mod: "__mod__"}
+
+
+def is_object(v) -> bool:
+    """An object of the user's class built in the function (kept attribute by attribute)."""
+    return isinstance(v, DictVal) and v.cls is not None and not v.origin
 
 
 def _metadata_only(node, uses) -> bool:

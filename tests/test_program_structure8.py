@@ -2,7 +2,8 @@
 user's classes changed by their methods (`self.x = ...`, `self.v += a`,
 `p.x[0] -= d`: the caller's object is the changed one, in loops and branches too;
 refused where srcdiff cannot follow it: held in a list, a parameter, a global
-object); objects of subclasses of an abstract base (abc.ABC's empty __slots__);
+object); their operators (`a + b` calls `__add__` or `__radd__`); objects of
+subclasses of an abstract base (abc.ABC's empty __slots__);
 `cls(...)` in a classmethod (the class it was called on, built as written out);
 `x, y = x0` of a tuple of numbers, then `x += v` (a float rebinding, not an
 in-place write; keyed on the items' kind so a tuple of arrays is refused, never
@@ -10,6 +11,7 @@ run by that code).
 Each against hand formulas or central differences, in both modes."""
 import abc
 import dataclasses
+import math
 
 import numpy as np
 import pytest
@@ -313,3 +315,73 @@ def test_objects_of_subclasses_of_an_abstract_base(mode):
     assert np.allclose(g, 1.5 * x + (x ** 3 - 2 * x) + 3.0 * x, rtol=1e-14)
     with pytest.raises(srcdiff.SrcDiffError):  # (Python raises building it: never built)
         srcdiff.grad(abstract_built, mode=mode)(x)
+
+
+# ---------------------------------------------------------------- operators of the user's classes
+
+
+class Vec2:
+    def __init__(self, x, y):
+        self.x = x
+        self.y = y
+
+    def __add__(self, other):
+        return Vec2(self.x + other.x, self.y + other.y)
+
+    def __sub__(self, other):
+        return Vec2(self.x - other.x, self.y - other.y)
+
+    def __mul__(self, k):
+        return Vec2(self.x * k, self.y * k)
+
+    __rmul__ = __mul__
+
+    def dot(self, other):
+        return self.x * other.x + self.y * other.y
+
+
+class Counted(Vec2):
+    def __iadd__(self, other):
+        self.x = self.x + other.x
+        return self
+
+
+def odometry(s, h):
+    pos = Vec2(0.0, 0.0)
+    for si, hi in zip(s, h):
+        step = Vec2(math.cos(hi), math.sin(hi)) * si
+        pos = pos + step
+        pos += 0.5 * step
+    d = pos - Vec2(0.3, 0.1)
+    return d.dot(d)
+
+
+def odometry_hand(s, h):
+    px = 1.5 * np.sum(s * np.cos(h)) - 0.3
+    py = 1.5 * np.sum(s * np.sin(h)) - 0.1
+    gs = 3.0 * (px * np.cos(h) + py * np.sin(h))
+    gh = 3.0 * s * (-px * np.sin(h) + py * np.cos(h))
+    return gs, gh
+
+
+def no_such_operator(a):
+    return (Vec2(a, a) / 2.0).x
+
+
+def inplace_operator(a):
+    c = Counted(a, a)
+    c += Vec2(1.0, 2.0)
+    return c.x
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_operators_of_objects_built_in_the_function_call_their_methods(mode):
+    s, h = np.array([0.5, 1.0, 0.7]), np.array([0.2, -0.4, 1.0])
+    gs, gh = srcdiff.grad(odometry, wrt=(0, 1), mode=mode)(s, h)
+    ws, wh = odometry_hand(s, h)
+    assert np.allclose(gs, ws, rtol=1e-13) and np.allclose(gh, wh, rtol=1e-13)
+    with pytest.raises(UnsupportedSyntaxError, match="operator Div with an object of your "
+                                                     "class Vec2"):
+        srcdiff.grad(no_such_operator, mode=mode)(1.5)
+    with pytest.raises(UnsupportedSyntaxError, match="Counted.__iadd__"):
+        srcdiff.grad(inplace_operator, mode=mode)(1.5)
