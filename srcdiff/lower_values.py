@@ -711,12 +711,19 @@ class Values(Names, StructValues, Records):
             found, fn = self.callee(node.func) if isinstance(
                 node.func, (ast.Name, ast.Attribute)) else (False, None)
             _, base = self.callee(node.args[0])
+            held = self.env.get(node.args[0].id) if isinstance(node.args[0], ast.Name) else None
+            if isinstance(held, ObjRef) and isinstance(held.obj, type):
+                base = held.obj  # `getattr(cls, name)` in a classmethod
             k = self.value(node.args[1], "t")
-            if not found or fn is not getattr or not isinstance(base, types.ModuleType) or (
+            if not found or fn is not getattr or not isinstance(base, (types.ModuleType, type)) or (
                     not isinstance(k, ir.Const) or not isinstance(k.value, str)):
                 return None
-            obj = getattr(base, k.value, None)
-            self.resolver.guards.append((vars(base), k.value, obj))
+            owner = base if isinstance(base, types.ModuleType) else next(
+                (c for c in base.__mro__ if k.value in vars(c)), None)
+            if owner is None:
+                return None
+            obj = getattr(base, k.value, None)  # (a class's static method: its function)
+            self.resolver.guards.append((vars(owner), k.value, vars(owner)[k.value]))
         elif isinstance(node, ast.Call) and (made := self.derivative_made(node)) is not None:
             obj = made  # `srcdiff.grad(loss)(w)` written in f: the derivative it makes
         else:

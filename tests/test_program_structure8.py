@@ -4,7 +4,8 @@ user's classes changed by their methods (`self.x = ...`, `self.v += a`,
 refused where srcdiff cannot follow it: held in a list, a parameter, a global
 object); their operators (`a + b` calls `__add__` or `__radd__`); objects of
 subclasses of an abstract base (abc.ABC's empty __slots__);
-`cls(...)` in a classmethod (the class it was called on, built as written out);
+`cls(...)` in a classmethod (the class it was called on, built as written out) and
+`getattr(cls, name)` picking a static method (guarded);
 `x, y = x0` of a tuple of numbers, then `x += v` (a float rebinding, not an
 in-place write; keyed on the items' kind so a tuple of arrays is refused, never
 run by that code).
@@ -385,3 +386,43 @@ def test_operators_of_objects_built_in_the_function_call_their_methods(mode):
         srcdiff.grad(no_such_operator, mode=mode)(1.5)
     with pytest.raises(UnsupportedSyntaxError, match="Counted.__iadd__"):
         srcdiff.grad(inplace_operator, mode=mode)(1.5)
+
+
+# ---------------------------------------------------------------- getattr(cls, name)
+
+
+class Stepper:
+    @staticmethod
+    def euler(f, y, dt):
+        return y + dt * f(y)
+
+    @staticmethod
+    def midpoint(f, y, dt):
+        return y + dt * f(y + 0.5 * dt * f(y))
+
+    @classmethod
+    def by_name(cls, name):
+        return getattr(cls, name)
+
+
+def stepped(rate, method="midpoint"):
+    step = Stepper.by_name(method)
+    y = 1.0
+    for _ in range(3):
+        y = step(lambda z: -rate * z, y, 0.1)
+    return y
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_static_method_picked_by_name_from_the_class(mode):
+    r = 0.7
+    g = srcdiff.grad(stepped, mode=mode)
+    m = 1 - 0.1 * r + 0.005 * r ** 2  # one midpoint step's factor: y' = m^3, by hand
+    assert np.isclose(g(r), 3 * m ** 2 * (-0.1 + 0.01 * r), rtol=1e-13)
+    assert np.isclose(g(r, "euler"), 3 * (1 - 0.1 * r) ** 2 * -0.1, rtol=1e-13)
+    old = Stepper.__dict__["midpoint"]
+    try:  # another static method stored under the name: built anew, not stale
+        Stepper.midpoint = staticmethod(lambda f, y, dt: y + 2 * dt * f(y))
+        assert np.isclose(g(r), 3 * (1 - 0.2 * r) ** 2 * -0.2, rtol=1e-13)
+    finally:
+        Stepper.midpoint = old
