@@ -10,7 +10,6 @@ subclasses of an abstract base (abc.ABC's empty __slots__);
 in-place write; keyed on the items' kind so a tuple of arrays is refused, never
 run by that code).
 Each against hand formulas or central differences, in both modes."""
-import abc
 import dataclasses
 import math
 
@@ -19,6 +18,8 @@ import pytest
 
 import srcdiff
 from helpers_numpy import central
+from programs._lib8 import Integrator, Vec2
+from programs.realistic8 import DoubleWell, Harmonic, Potential
 from srcdiff.errors import UnsupportedSyntaxError
 
 MODES = ["reverse", "forward"]
@@ -275,31 +276,6 @@ def test_attributes_srcdiff_cannot_follow_are_refused_where_they_are_set(mode):
 # ---------------------------------------------------------------- subclasses of an abstract base
 
 
-class Potential(abc.ABC):
-    @abc.abstractmethod
-    def energy(self, x):
-        ...
-
-    def __call__(self, x):
-        return self.energy(x)
-
-
-class Harmonic(Potential):
-    def __init__(self, k):
-        self.k = k
-
-    def energy(self, x):
-        return 0.5 * self.k * np.sum(x ** 2)
-
-
-class DoubleWell(Potential):
-    def __init__(self, a, b):
-        self.a, self.b = a, b
-
-    def energy(self, x):
-        return np.sum(self.a * x ** 4 - self.b * x ** 2)
-
-
 def potentials(x, k=1.5):
     pots = [Harmonic(k), DoubleWell(0.25, 1.0)]
     return sum(p(x) for p in pots) + Harmonic(2 * k).energy(x)
@@ -319,26 +295,6 @@ def test_objects_of_subclasses_of_an_abstract_base(mode):
 
 
 # ---------------------------------------------------------------- operators of the user's classes
-
-
-class Vec2:
-    def __init__(self, x, y):
-        self.x = x
-        self.y = y
-
-    def __add__(self, other):
-        return Vec2(self.x + other.x, self.y + other.y)
-
-    def __sub__(self, other):
-        return Vec2(self.x - other.x, self.y - other.y)
-
-    def __mul__(self, k):
-        return Vec2(self.x * k, self.y * k)
-
-    __rmul__ = __mul__
-
-    def dot(self, other):
-        return self.x * other.x + self.y * other.y
 
 
 class Counted(Vec2):
@@ -391,22 +347,8 @@ def test_operators_of_objects_built_in_the_function_call_their_methods(mode):
 # ---------------------------------------------------------------- getattr(cls, name)
 
 
-class Stepper:
-    @staticmethod
-    def euler(f, y, dt):
-        return y + dt * f(y)
-
-    @staticmethod
-    def midpoint(f, y, dt):
-        return y + dt * f(y + 0.5 * dt * f(y))
-
-    @classmethod
-    def by_name(cls, name):
-        return getattr(cls, name)
-
-
 def stepped(rate, method="midpoint"):
-    step = Stepper.by_name(method)
+    step = Integrator.by_name(method)
     y = 1.0
     for _ in range(3):
         y = step(lambda z: -rate * z, y, 0.1)
@@ -420,9 +362,9 @@ def test_a_static_method_picked_by_name_from_the_class(mode):
     m = 1 - 0.1 * r + 0.005 * r ** 2  # one midpoint step's factor: y' = m^3, by hand
     assert np.isclose(g(r), 3 * m ** 2 * (-0.1 + 0.01 * r), rtol=1e-13)
     assert np.isclose(g(r, "euler"), 3 * (1 - 0.1 * r) ** 2 * -0.1, rtol=1e-13)
-    old = Stepper.__dict__["midpoint"]
+    old = Integrator.__dict__["midpoint"]
     try:  # another static method stored under the name: built anew, not stale
-        Stepper.midpoint = staticmethod(lambda f, y, dt: y + 2 * dt * f(y))
+        Integrator.midpoint = staticmethod(lambda f, y, dt: y + 2 * dt * f(y))
         assert np.isclose(g(r), 3 * (1 - 0.2 * r) ** 2 * -0.2, rtol=1e-13)
     finally:
-        Stepper.midpoint = old
+        Integrator.midpoint = old

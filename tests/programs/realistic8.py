@@ -988,15 +988,6 @@ def linf_norm_option(x):
     return string_option_early_return(x, norm="linf") + string_option_early_return(x, "l2")
 
 
-def newton_sqrt_while(a, tol=1e-12):
-    x = a if a > 1 else 1.0
-    while True:
-        x_new = 0.5 * (x + a / x)
-        if abs(x_new - x) < tol * x_new:
-            return x_new
-        x = x_new
-
-
 def module_constant_gravity(v0, angle):
     t_flight = 2 * v0 * np.sin(angle) / GRAVITY
     return v0 * np.cos(angle) * t_flight + _lib8.EPS
@@ -1126,6 +1117,5 @@ PROGRAMS = [
     Program(reshape_transpose_stats, lambda rng: (rng.standard_normal(12),)),
     Program(inplace_accumulate_grid, lambda rng: (0.3 * rng.standard_normal(6),)),
     Program(linf_norm_option, lambda rng: (rng.standard_normal(5),)),
-    Program(newton_sqrt_while, lambda rng: (rng.uniform(0.5, 9.0),)),
     Program(module_constant_gravity, lambda rng: (rng.uniform(5, 15), rng.uniform(0.3, 1.2)), ("v0", "angle")),
 ]
