@@ -249,6 +249,28 @@ class Values(Names, StructValues, Records):
                 pass
         return self.assign(hint, ir.Call(op, None, [a, b]), node)
 
+    def object_made(self, node) -> bool:
+        """Whether `node` makes an object of the user's class here: an operator on one
+        (`a - b`, its __sub__) or a call of the class (`Vec2(x, y)`)."""
+        if isinstance(node, ast.BinOp):
+            return any(is_object(self.held_value(n)) or self.object_made(n)
+                       for n in (node.left, node.right))
+        if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)):
+            found, obj = self.callee(node.func)
+            return found and isinstance(obj, type) and is_user_function(
+                getattr(obj, "__init__", None))
+        return False
+
+    def received(self, node: ast.Call) -> ast.Call:
+        """`made.method(...)` with the object `made` makes lowered once and held by a
+        name of the lowering's own, so the call reads it as `obj.method(...)` does."""
+        key = f"\x00object{next(self.keys)}"
+        self.env[key] = self.value(node.func.value, "t")
+        func = ast.copy_location(ast.Attribute(ast.copy_location(ast.Name(key, ast.Load()),
+                                                                 node.func.value),
+                                               node.func.attr, ast.Load()), node.func)
+        return ast.copy_location(ast.Call(func, node.args, node.keywords), node)
+
     def operator_method(self, node, a, b, hint):
         """`a + b` with an object of the user's class built here: its `__add__`, or
         the right operand's `__radd__`, inlined as Python calls them."""
@@ -472,6 +494,8 @@ class Values(Names, StructValues, Records):
             if spread is None:  # `np.zeros(*shape)` of a value: kept as written
                 return self.assign(hint, self.opaque(node), node)
             node = spread
+        if isinstance(node.func, ast.Attribute) and self.object_made(node.func.value):
+            node = self.received(node)  # `(a - b).dot(c)`, `Vec2(x, y).norm()`
         target = self.env.get(node.func.id) if isinstance(node.func, ast.Name) else (
             self.value(node.func, "t") if isinstance(node.func, ast.Dict) else None)
         if isinstance(node.func, ast.Attribute) and holds_object(self.held_value(

@@ -2,7 +2,8 @@
 user's classes changed by their methods (`self.x = ...`, `self.v += a`,
 `p.x[0] -= d`: the caller's object is the changed one, in loops and branches too;
 refused where srcdiff cannot follow it: held in a list, a parameter, a global
-object); their operators (`a + b` calls `__add__` or `__radd__`); objects of
+object); their operators (`a + b` calls `__add__` or `__radd__`, and a method of
+the object made, `(a - b).dot(c)`, inlines); objects of
 subclasses of an abstract base (abc.ABC's empty __slots__);
 `cls(...)` in a classmethod (the class it was called on, built as written out) and
 `getattr(cls, name)` picking a static method (guarded);
@@ -368,3 +369,15 @@ def test_a_static_method_picked_by_name_from_the_class(mode):
         assert np.isclose(g(r), 3 * (1 - 0.2 * r) ** 2 * -0.2, rtol=1e-13)
     finally:
         Integrator.midpoint = old
+
+
+def made_then_called(x):
+    return (Vec2(x, 1.0) * 3.0).dot(Vec2(1.0, x)) + (Vec2(x, 2.0) - Vec2(0.5, x)).norm()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_method_of_an_object_made_in_the_expression(mode):
+    x = 1.5
+    d = np.hypot(x - 0.5, 2.0 - x)
+    want = 6.0 + ((x - 0.5) - (2.0 - x)) / d  # 3x + 3x, and |(x - 0.5, 2 - x)|, by hand
+    assert np.isclose(srcdiff.grad(made_then_called, mode=mode)(x), want, rtol=1e-13)
