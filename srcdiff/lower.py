@@ -28,6 +28,7 @@ from .lower_names import writes_into
 from .lower_values import DUNDERS, RET, Values, is_object
 from .ops import BINOPS
 from .rules.stop import ASSERT
+from .rules.table import lookup
 from .resolve import MISSING  # noqa: F401  (api.py reads srcdiff.lower.MISSING)
 from .source import parse_function
 from .runtime import HELPERS
@@ -468,8 +469,10 @@ class Lowerer(Loops, Values):
             return
         mark = len(self.out)
         v = self.value(s.value, "_")
-        for st in self.out[mark:]:  # (a helper inlined: what it returns has no effect)
-            if isinstance(st, ir.Assign) and st.var is v and _within(st.loc, s, self.filename):
+        for st in self.out[mark:]:  # (what an inlined helper returns by a primitive with a
+            if isinstance(st, ir.Assign) and st.var is v and (  # rule, `0.5 * e`: no effect)
+                    _within(st.loc, s, self.filename) or not (
+                        isinstance(st.expr, ir.Call) and lookup(st.expr.fn) is not None)):
                 st.effect = True
 
     def s_FunctionDef(self, s):

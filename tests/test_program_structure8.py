@@ -381,3 +381,19 @@ def test_a_method_of_an_object_made_in_the_expression(mode):
     d = np.hypot(x - 0.5, 2.0 - x)
     want = 6.0 + ((x - 0.5) - (2.0 - x)) / d  # 3x + 3x, and |(x - 0.5, 2 - x)|, by hand
     assert np.isclose(srcdiff.grad(made_then_called, mode=mode)(x), want, rtol=1e-13)
+
+
+def _push(L, v):
+    return L.append(v)
+
+
+def pushed_by_a_helper(x):
+    L = [0.0]
+    _push(L, x * 2)  # (a statement: what the helper returns is a call kept for its effect)
+    return L[-1] + L[0]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_helper_returning_a_call_made_for_its_effect_is_still_one(mode):
+    with pytest.raises(UnsupportedSyntaxError, match=r"changing values in place .*append"):
+        srcdiff.grad(pushed_by_a_helper, mode=mode)(1.5)
