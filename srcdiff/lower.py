@@ -345,11 +345,11 @@ class Lowerer(Loops, Values):
             if not (isinstance(v, DictVal) and v.cls is not None and p in sub.set_attrs):
                 continue
             w = sub.env.get(p)
-            if not (isinstance(w, DictVal) and w.cls is v.cls):
+            if p in sub.name_bound or not (isinstance(w, DictVal) and w.cls is v.cls):
                 raise self.error(
-                    f"a helper that sets attributes of its argument {p!r} and then assigns "
-                    f"{p!r} anew (the caller's object is changed, the helper's name is "
-                    "not)", node)
+                    f"a helper that both sets attributes of its argument {p!r} and assigns "
+                    f"{p!r} anew (which object the caller's name then names is not "
+                    "followed)", node, "change the object, or return a new one")
             if any(val is not v and holds(val, v) for val in self.env.values()) or any(
                     any(holds(it, v) for it in items) for items in self.packs.values()):
                 raise self.error(
@@ -507,6 +507,10 @@ class Lowerer(Loops, Values):
         start = next(self.counter)
         result = sub.inlined(fnode, hint)
         self.resolver.guards += sub.resolver.guards
+        if sub.set_attrs and self is not scope:
+            raise self.error(f"{name}, which sets attributes of objects, called other than in "
+                             "the function that defines it", node)
+        self._objects_back(env, sub, node)  # (`o.x = ...` of the function's own object)
         for _, leaf in leaves(result):
             if isinstance(leaf, ir.Var) and leaf.id > start and (
                     isinstance(result, STRUCTS) or leaf.hint in ("result", "t")):

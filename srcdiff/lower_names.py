@@ -76,6 +76,7 @@ class Names:
     def bind(self, target, val) -> None:
         if isinstance(target, ast.Name):
             self.env[target.id] = val
+            self.name_bound.add(target.id)
             if isinstance(val, ir.Var) and not val.user:
                 val.hint = shown(target.id)
                 val.user = True

@@ -60,6 +60,7 @@ class Values(Names, StructValues, Records):
         self.rebound: set = set()  # the names a helper's writes were written back to
         self.held: set = set()  # ids of the dicts (structs.DictVal) the caller also holds
         self.set_attrs: set = set()  # names of objects whose attributes were set (`p.k = v`)
+        self.name_bound: set = set()  # names assigned (`p = ...`): a parameter rebound
         # values that may be unassigned (a name assigned only in a loop): var id -> None,
         # or the break flag of a loop after which they are assigned if it broke
         self.unbound: dict = {}

@@ -397,3 +397,51 @@ def pushed_by_a_helper(x):
 def test_a_helper_returning_a_call_made_for_its_effect_is_still_one(mode):
     with pytest.raises(UnsupportedSyntaxError, match=r"changing values in place .*append"):
         srcdiff.grad(pushed_by_a_helper, mode=mode)(1.5)
+
+
+class Box:
+    def __init__(self, x):
+        self.x = x
+
+
+def _rebound(b, x):
+    b = Box(x * 10)
+    b.x = b.x + 1.0
+    return b.x
+
+
+def rebound_in_a_helper(x):
+    b = Box(x)
+    y = _rebound(b, x)
+    return b.x * 3 + y  # (Python: 3 x + 10 x + 1; the caller's b is not the helper's new one)
+
+
+def set_by_a_closure(x):
+    o = Box(x)
+
+    def triple(k=3.0):
+        o.x = o.x * k
+        return 1.0
+
+    y = triple()
+    return o.x + y
+
+
+def set_by_a_closure_in_a_loop(x):
+    o = Box(x)
+
+    def triple():
+        o.x = o.x * 3
+
+    for _ in range(2):
+        triple()
+    return o.x
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_objects_set_by_helpers_and_closures(mode):
+    with pytest.raises(UnsupportedSyntaxError, match="assigns 'b' anew"):
+        srcdiff.grad(rebound_in_a_helper, mode=mode)(1.5)
+    assert srcdiff.grad(set_by_a_closure, mode=mode)(1.5) == 3.0  # d/dx (3 x + 1)
+    with pytest.raises(UnsupportedSyntaxError, match="changed in place in this loop"):
+        srcdiff.grad(set_by_a_closure_in_a_loop, mode=mode)(1.5)
