@@ -19,9 +19,8 @@ from . import checkpoint, desugar, ir, syntax
 from .lower_values import RET, holds_object
 from .resolve import is_user_function
 from .rules.table import lookup
-from .structs import (CALLABLES, STRUCTS, DictVal, ObjRef, TupleVal, Undefined, at, children,
-                      escape_error,
-                      holds, leaves, rebuild, same_shape)
+from .structs import (CALLABLES, STRUCTS, DictVal, FuncVal, ObjRef, TupleVal, Undefined, at,
+                      children, escape_error, holds, leaves, rebuild, same_shape)
 
 
 class Loops:
@@ -199,8 +198,9 @@ class Loops:
         """The loop-carried values: every name the body changes that is bound before."""
         carried = []
         before = dict(self.env)  # (who holds an initial value: before any name is carried)
-        names = assigned_names(s.body) + [n for n in passed_names(s.body) if isinstance(
-            v := self.env.get(n), DictVal) and v.cls is not None]  # (a method may set them)
+        names = assigned_names(s.body) + [  # (a method, or a def called, may set them)
+            n for n in passed_names(s.body, self.env)
+            if isinstance(v := self.env.get(n), DictVal) and v.cls is not None]
         for name in dict.fromkeys(names + ([self.brk_keys[-1]] if flag else [])):
             start = self.env.get(name)
             if isinstance(start, DictVal) and start.escaped():
@@ -396,12 +396,15 @@ def kind_change(name: str, start, after) -> str:
             f"iteration, {kind(after)} after it)")
 
 
-def passed_names(stmts) -> list[str]:
-    """Names the statements call a method of (`p.step(dt)`) or pass to a call."""
+def passed_names(stmts, env) -> list[str]:
+    """Names the statements call a method of (`p.step(dt)`) or pass to a call, and the
+    names a def of the function they call reads (`o` of `def kick(): o.v = ...`)."""
     names = []
     for n in (m for st in stmts for m in syntax.walk(st) if isinstance(m, ast.Call)):
         if isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name):
             names.append(n.func.value.id)
+        elif isinstance(n.func, ast.Name) and isinstance(fv := env.get(n.func.id), FuncVal):
+            names += [m.id for m in syntax.walk(fv.node) if isinstance(m, ast.Name)]
         names += [a.id for a in n.args if isinstance(a, ast.Name)]
         names += [k.value.id for k in n.keywords if isinstance(k.value, ast.Name)]
     return names
