@@ -157,11 +157,11 @@ class Fence(ast.NodeVisitor):
             for e in node.elts:
                 self.target(e.value if isinstance(e, ast.Starred) else e)
         elif isinstance(node, ast.Subscript):
-            if not isinstance(node.value, ast.Name):
+            if not (isinstance(node.value, ast.Name) or _attribute_of_name(node.value)):
                 raise unsupported("assignment into an item of something other than a local "
-                                  "variable", self.filename, node)
+                                  "variable or an attribute of one", self.filename, node)
             self.kept.visit(node.slice)
-        elif not isinstance(node, ast.Name):
+        elif not (isinstance(node, ast.Name) or _attribute_of_name(node)):
             raise unsupported(f"assignment to {type(node).__name__}", self.filename, node)
 
     def operator(self, op, node, table) -> None:
@@ -280,9 +280,9 @@ class Fence(ast.NodeVisitor):
             self.visit(s.value)
             self.target(s.target)
             return
-        if not isinstance(s.target, ast.Name):
-            raise unsupported("augmented assignment to an attribute", self.filename, s,
-                              "write x = x + v to a new name")
+        if not (isinstance(s.target, ast.Name) or _attribute_of_name(s.target)):
+            raise unsupported("augmented assignment to an attribute of something other "
+                              "than a name", self.filename, s, "write x = x + v to a new name")
         self.visit(s.value)
 
     def visit_If(self, s):
@@ -412,3 +412,9 @@ class Fence(ast.NodeVisitor):
         for e in (gen.key, gen.value) if isinstance(gen, ast.DictComp) else (gen.elt,):
             self.visit(e)
         self.bound = saved
+
+
+def _attribute_of_name(node) -> bool:
+    """`obj.k` (the lowering sets it on an object of the user's class built in the
+    function, and refuses it on anything else)."""
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)

@@ -53,11 +53,20 @@ def kind_of_value(x) -> str | None:
     return None
 
 
+def items_kind_of_value(x) -> str | None:
+    """The one kind of the items of a list or tuple (`x, y = x0` of `x0=(0.0, 0.0)`
+    are scalars, so `x += v` makes a new float), or None."""
+    if not isinstance(x, (list, tuple)) or not x:
+        return None
+    ks = {kind_of_value(v) for v in x}
+    return ks.pop() if len(ks) == 1 else None
+
+
 class Kinds:
     """`kind(atom)` is SCALAR, ARRAY or None; `same_shape(a, b)` is certain."""
 
     def __init__(self, fn: ir.Function, param_kinds: dict[int, str | None], namespace=None,
-                 param_shapes=None, cells=None):
+                 param_shapes=None, cells=None, param_items=None):
         self.classes = UnionFind()
         self.ckind: dict[int, str | None] = {}
         self.cshape: dict[int, tuple] = {}  # class root -> abstract shape (shapes.py)
@@ -65,7 +74,7 @@ class Kinds:
         self.unstable: set[int] = set()  # carried values whose shape may change (_unstable)
         # a list or tuple made by a call (a display, a slice, `+`) -> its items' one kind;
         # by value, not class: a loop-carried list's items may change kind from trip to trip
-        self.items: dict[int, str] = {}
+        self.items: dict[int, str] = {k: v for k, v in (param_items or {}).items() if v}
         self.calls: dict[int, tuple] = {}  # a call's result -> (its rule, bound arguments)
         for pid, sh in (param_shapes or {}).items():
             if sh is not None:
@@ -412,8 +421,8 @@ class Kinds:
 
 
 def infer(fn: ir.Function, param_kinds: dict[int, str | None], namespace=None,
-          param_shapes=None, cells=None) -> Kinds:
-    return Kinds(fn, param_kinds, namespace, param_shapes, cells)
+          param_shapes=None, cells=None, param_items=None) -> Kinds:
+    return Kinds(fn, param_kinds, namespace, param_shapes, cells, param_items)
 
 
 # ----- complex values: the rules are real; a complex value met by a differentiated one

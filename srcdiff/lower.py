@@ -25,15 +25,16 @@ from . import desugar, fence, inlining, ir, static_args, syntax
 from .errors import NonNumericOutputError, NoSourceError, UnsupportedSyntaxError
 from .lower_loops import Loops, words
 from .lower_names import writes_into
-from .lower_values import RET, Values
+from .lower_values import DUNDERS, RET, Values, is_object
 from .ops import BINOPS
 from .rules.stop import ASSERT
+from .rules.table import lookup
 from .resolve import MISSING  # noqa: F401  (api.py reads srcdiff.lower.MISSING)
 from .source import parse_function
 from .runtime import HELPERS
 from .resolve import is_user_function
 from .structs import (CALLABLES, CHOSEN_AT_RUN_TIME, STRUCTS, DictVal, FuncRef, FuncVal, ObjRef,
-                      PartialVal, TupleVal, Undefined, escape_error, leaves)
+                      PartialVal, TupleVal, Undefined, escape_error, holds, leaves)
 
 RAISED = "<raised>"  # the env key set on a path that ended in `raise`
 
@@ -194,10 +195,9 @@ class Lowerer(Loops, Values):
         kept, and differentiating through it is a located error."""
         init = next((vars(c)["__init__"] for c in cls.__mro__ if "__init__" in vars(c)),
                     None)
-        custom = any(k in vars(c) for c in cls.__mro__[:-1] for k in _CUSTOM)
-        if custom or not is_user_function(init):
-            own = sorted({k for c in cls.__mro__[:-1] for k in vars(c) if k in _CUSTOM})
-            why = "defines " + ", ".join(own) if custom else "has no __init__ of yours"
+        own = _custom(cls)
+        if own or not is_user_function(init):
+            why = "defines " + ", ".join(own) if own else "has no __init__ of yours"
             self.inline_errors.setdefault(id(cls), self.error(
                 f"building an object of your class {cls.__name__}, which {why}, inside the "
                 "function from a differentiated value", node,
@@ -243,7 +243,8 @@ class Lowerer(Loops, Values):
             # the call (`_apply_bc(u)` sets u[0]); one held in a container is shared.
             passed = [leaf for v in env.values() for _, leaf in leaves(v)]
             sub = Lowerer(helper, filename, self.counter, env=env, out=self.out,
-                          shared={v.id for v in passed if isinstance(v, ir.Var)},
+                          shared={v.id for v in passed if isinstance(v, ir.Var)}
+                          - self._owned_entries(env),
                           stack=self.stack + (self.fn,), spelling=self.spelling)
             sub.held = _held(env, hnode) | self.held
             sub.writable = self._by_name_only(env)
@@ -255,6 +256,7 @@ class Lowerer(Loops, Values):
             return None
         self.resolver.guards += sub.resolver.guards
         self._write_back(env, sub, self.out[mark:], node)
+        self._objects_back(env, sub, node)
         if isinstance(result, ir.Var) and result.hint in ("result", "t"):
             result.hint = hint if hint not in ("t", "result") else (
                 helper.__name__.strip("_") or "t")
@@ -315,6 +317,47 @@ class Lowerer(Loops, Values):
                     f"a helper that changes its argument {p!r} in place and then assigns "
                     f"{p!r} anew (the caller's {p!r} is changed, the helper's name is "
                     "not); write the change into a copy and return it", node)
+            self.rename(v, w)
+
+    def _owned_entries(self, env) -> set[int]:
+        """Ids of the entries of the objects of the user's classes passed in `env`
+        that nothing of the caller's holds but those objects' plain names: a method
+        may change them in place (`self.v += a`), the object then written back
+        (`_objects_back`)."""
+        out = set()
+        for v in env.values():
+            if not (isinstance(v, DictVal) and v.cls is not None and not v.origin):
+                continue
+            names = sum(val is v for val in self.env.values())
+            for _, leaf in leaves(v):
+                if isinstance(leaf, ir.Var) and leaf.id not in self.shared and sum(
+                        _count(val, leaf) for val in self.env.values()) == names and not any(
+                        any(it is leaf for it in items) for items in self.packs.values()):
+                    out.add(leaf.id)
+        return out
+
+    def _objects_back(self, env, sub, node) -> None:
+        """After a call: an object of the user's class built here and passed to a
+        helper that set its attributes (`self.x = ...` in a method) is, for every
+        plain name of the caller's for it, the helper's final object, as in Python
+        they see the change; held in a list or another object, it is refused."""
+        for p, v in env.items():
+            if not (isinstance(v, DictVal) and v.cls is not None and p in sub.set_attrs):
+                continue
+            w = sub.env.get(p)
+            if p in sub.name_bound or not (isinstance(w, DictVal) and w.cls is v.cls):
+                raise self.error(
+                    f"a helper that both sets attributes of its argument {p!r} and assigns "
+                    f"{p!r} anew (which object the caller's name then names is not "
+                    "followed)", node, "change the object, or return a new one")
+            if any(val is not v and holds(val, v) for val in self.env.values()) or any(
+                    any(holds(it, v) for it in items) for items in self.packs.values()):
+                raise self.error(
+                    f"a call that sets attributes of an object of your class "
+                    f"{v.cls.__name__} held in a list or another object", node,
+                    "srcdiff follows objects changed by their methods when the function "
+                    "holds them by names alone")
+            self.set_attrs.update(k for k, val in self.env.items() if val is v)
             self.rename(v, w)
 
     # ----- statements -----
@@ -426,8 +469,10 @@ class Lowerer(Loops, Values):
             return
         mark = len(self.out)
         v = self.value(s.value, "_")
-        for st in self.out[mark:]:
-            if isinstance(st, ir.Assign) and st.var is v:
+        for st in self.out[mark:]:  # (what an inlined helper returns by a primitive with a
+            if isinstance(st, ir.Assign) and st.var is v and (  # rule, `0.5 * e`: no effect)
+                    _within(st.loc, s, self.filename) or not (
+                        isinstance(st.expr, ir.Call) and lookup(st.expr.fn) is not None)):
                 st.effect = True
 
     def s_FunctionDef(self, s):
@@ -462,6 +507,10 @@ class Lowerer(Loops, Values):
         start = next(self.counter)
         result = sub.inlined(fnode, hint)
         self.resolver.guards += sub.resolver.guards
+        if sub.set_attrs and self is not scope:
+            raise self.error(f"{name}, which sets attributes of objects, called other than in "
+                             "the function that defines it", node)
+        self._objects_back(env, sub, node)  # (`o.x = ...` of the function's own object)
         for _, leaf in leaves(result):
             if isinstance(leaf, ir.Var) and leaf.id > start and (
                     isinstance(result, STRUCTS) or leaf.hint in ("result", "t")):
@@ -489,8 +538,21 @@ class Lowerer(Loops, Values):
             self.set_item(s.target, self.item_update(s.target, old, ir.Call(
                 op, None, [old, right]), s), s)
             return
-        left = self.read(s.target)  # a name: the fence allows nothing else
-        if isinstance(left, TupleVal):  # `t += (v,)`: tuples are rebound, `t = t + (v,)`
+        if isinstance(s.target, ast.Attribute):  # `self.v += a`: of the object's entry
+            old = self.e_Attribute(s.target, "t")
+            right = self.atom(s.value, "t")
+            new = self.var(s.target.attr, s)
+            self.emit(ir.Assign(new, ir.Call(op, None, [old, right]), self.loc(s),
+                                update=self.entry_update(old)))
+            self.set_attribute(s.target, new)
+            return
+        left = self.read(s.target)  # a name (the fence allows a name's attribute too)
+        inplace = "__i" + DUNDERS.get(type(s.op), "__op__")[2:]
+        if is_object(left) and hasattr(left.cls, inplace):
+            raise self.error(f"an augmented assignment calling {left.cls.__name__}.{inplace}",
+                             s, "write the binary operator to make a new object")
+        if isinstance(left, TupleVal) or is_object(left):
+            # `t += (v,)`: tuples are rebound, `t = t + (v,)`; so is an object without __iadd__
             self.s_Assign(ast.copy_location(ast.Assign(
                 [ast.Name(s.target.id, ast.Store())],
                 ast.copy_location(ast.BinOp(ast.Name(s.target.id, ast.Load()), s.op, s.value),
@@ -508,14 +570,21 @@ class Lowerer(Loops, Values):
         base = self.env.get(target.value.id) if isinstance(target.value, ast.Name) else None
         update = None
         if isinstance(old, ir.Var) and base is not None:
-            holders = sum(_count(val, old) for val in self.env.values()) + sum(
-                sum(it is old for it in items) for items in self.packs.values())
             if isinstance(base, STRUCTS) or base.id in self.packs:  # built here: known
-                update = ir.Update(old, holders > 1 or old.id in self.shared)
+                update = self.entry_update(old)
             elif isinstance(base, ir.Var):  # a list or an array: its kind says (aliasing)
                 update = ir.Update(old, False, base)
         self.emit(ir.Assign(v, expr, self.loc(node), update=update))
         return v
+
+    def entry_update(self, old) -> ir.Update | None:
+        """The update, in place, of `old`, an entry of a struct built here (`d["k"] +=
+        v`, `self.v += a`): shared when anything but that one entry holds it too."""
+        if not isinstance(old, ir.Var):
+            return None
+        holders = sum(_count(val, old) for val in self.env.values()) + sum(
+            sum(it is old for it in items) for items in self.packs.values())
+        return ir.Update(old, holders > 1 or old.id in self.shared)
 
     def s_If(self, s):
         self.if_stmt(s, [])
@@ -612,8 +681,7 @@ class Lowerer(Loops, Values):
                                 if k in a.entries and k in b.entries else Undefined(
                                     f"the entry {words(name)}[{k!r}], which only one branch "
                                     "of an if sets") for k in keys},
-                               a.attrs if a.attrs == b.attrs else None, a.origin,
-                               a.cls if a.cls is b.cls else None)
+                               _joined_attrs(a, b), a.origin, a.cls if a.cls is b.cls else None)
             return Undefined(f"{words(name)} after an if whose branches make it different kinds "
                              "of value (a tuple or dict of another shape in one)")
         v = self.var("result" if name == RET else name, s)
@@ -622,6 +690,16 @@ class Lowerer(Loops, Values):
         if self.maybe_unbound(a) or self.maybe_unbound(b, broke):
             self.unbound[v.id] = None
         return v
+
+
+def _joined_attrs(a: DictVal, b: DictVal):
+    """The attributes after an if of an object of the user's class: those of either
+    branch (one only one sets reads as unset); of another dict, those both agree on."""
+    if a.attrs == b.attrs:
+        return a.attrs
+    if a.cls is not None and a.cls is b.cls and a.attrs and b.attrs:
+        return {**a.attrs, **b.attrs}
+    return None
 
 
 def _init_not_a_dict(cls, init) -> bool:
@@ -661,8 +739,29 @@ def _supers_explicit(hnode, fn, cls):
 
 
 _CUSTOM = ("__new__", "__setattr__", "__getattr__", "__getattribute__", "__slots__")
+
+
+def _custom(cls) -> list[str]:
+    """What `cls` defines that makes its objects other than the attributes its __init__
+    sets (sorted): a `__new__`, attribute hooks, abstract methods (building it raises),
+    `__slots__` when its objects have no `__dict__` (an abstract base's empty
+    `__slots__ = ()`, as abc.ABC's, leaves its subclasses theirs)."""
+    mro = cls.__mro__[:-1]
+    own = {k for c in mro for k in vars(c) if k in _CUSTOM}
+    if "__slots__" in own and any("__dict__" in vars(c) for c in mro):
+        own.discard("__slots__")
+    if getattr(cls, "__abstractmethods__", None):
+        own.add("abstract methods")
+    return sorted(own)
 _BUILD_OUTSIDE = ("build the {0} outside and pass it in (its attributes are then constants), "
                   "or pass the numbers it holds as parameters")
+
+
+def _within(loc, s, filename: str) -> bool:
+    """Whether `loc` is in statement `s` of the file being lowered (not in a helper
+    inlined there)."""
+    return loc is None or loc.filename == filename and (
+        s.lineno <= loc.lineno <= (s.end_lineno or s.lineno))
 
 
 def _held(env: dict, fnode) -> set:

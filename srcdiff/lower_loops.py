@@ -19,9 +19,8 @@ from . import checkpoint, desugar, ir, syntax
 from .lower_values import RET, holds_object
 from .resolve import is_user_function
 from .rules.table import lookup
-from .structs import (CALLABLES, STRUCTS, DictVal, ObjRef, TupleVal, Undefined, at, children,
-                      escape_error,
-                      holds, leaves, rebuild, same_shape)
+from .structs import (CALLABLES, STRUCTS, DictVal, FuncVal, ObjRef, TupleVal, Undefined, at,
+                      children, escape_error, holds, leaves, rebuild, same_shape)
 
 
 class Loops:
@@ -199,7 +198,10 @@ class Loops:
         """The loop-carried values: every name the body changes that is bound before."""
         carried = []
         before = dict(self.env)  # (who holds an initial value: before any name is carried)
-        for name in assigned_names(s.body) + ([self.brk_keys[-1]] if flag else []):
+        names = assigned_names(s.body) + [  # (a method, or a def called, may set them)
+            n for n in passed_names(s.body, self.env)
+            if isinstance(v := self.env.get(n), DictVal) and v.cls is not None]
+        for name in dict.fromkeys(names + ([self.brk_keys[-1]] if flag else [])):
             start = self.env.get(name)
             if isinstance(start, DictVal) and start.escaped():
                 raise self.error(escape_error(start), s)
@@ -243,7 +245,7 @@ class Loops:
         keys = {c.key[0] if isinstance(c.key, tuple) else c.key for c in carried}
         for name in self.rebound - keys:  # a helper's write, written back to the name
             before = outer_env.get(name)
-            if isinstance(before, ir.Var) and body_env.get(name, before) is not before:
+            if before is not None and body_env.get(name, before) is not before:
                 raise self.error(
                     f"{words(name)} changed in place in this loop through another name or "
                     f"a helper it is passed to, when the loop does not assign {words(name)} "
@@ -394,6 +396,20 @@ def kind_change(name: str, start, after) -> str:
             f"iteration, {kind(after)} after it)")
 
 
+def passed_names(stmts, env) -> list[str]:
+    """Names the statements call a method of (`p.step(dt)`) or pass to a call, and the
+    names a def of the function they call reads (`o` of `def kick(): o.v = ...`)."""
+    names = []
+    for n in (m for st in stmts for m in syntax.walk(st) if isinstance(m, ast.Call)):
+        if isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name):
+            names.append(n.func.value.id)
+        elif isinstance(n.func, ast.Name) and isinstance(fv := env.get(n.func.id), FuncVal):
+            names += [m.id for m in syntax.walk(fv.node) if isinstance(m, ast.Name)]
+        names += [a.id for a in n.args if isinstance(a, ast.Name)]
+        names += [k.value.id for k in n.keywords if isinstance(k.value, ast.Name)]
+    return names
+
+
 def assigned_names(stmts) -> list[str]:
     """Names the statements give new values: assigned, and also updated in place
     (`x[i] = v`, `x[i] += v`, `acc.append(v)`, `np.add.at(x, i, v)` make a new value
@@ -407,6 +423,12 @@ def assigned_names(stmts) -> list[str]:
             elif (isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store)
                   and isinstance(n.value, ast.Name)):
                 hit = n.value.id
+            elif (isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store)
+                  and isinstance(n.value, ast.Attribute) and isinstance(n.value.value, ast.Name)):
+                hit = n.value.value.id  # `p.x[i] = v`: p, an object, made anew
+            elif (isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store)
+                  and isinstance(n.value, ast.Name)):
+                hit = n.value.id  # `p.x = v`
             elif (isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)
                   and isinstance(n.value.func, ast.Attribute)
                   and n.value.func.attr == "append"

@@ -76,6 +76,7 @@ class Names:
     def bind(self, target, val) -> None:
         if isinstance(target, ast.Name):
             self.env[target.id] = val
+            self.name_bound.add(target.id)
             if isinstance(val, ir.Var) and not val.user:
                 val.hint = shown(target.id)
                 val.user = True
@@ -97,6 +98,9 @@ class Names:
                 item = self.assign(getattr(t, "id", "t"), ir.Call(
                     operator.getitem, None, [val, ir.Const(i)]), t)
                 self.bind(t, item)
+            return
+        if isinstance(target, ast.Attribute):
+            self.set_attribute(target, val)
             return
         if not isinstance(target, ast.Subscript):
             raise self.error(f"assignment to {type(target).__name__}", target)
@@ -136,6 +140,13 @@ class Names:
     def set_item(self, target: ast.Subscript, val, node) -> None:
         """`x[i] = v` makes a new value: a copy of x with that item set. (It is
         written in place when nothing else can see the old value.)"""
+        if isinstance(target.value, ast.Attribute):  # `p.x[0] = v`: p.x a new value
+            arr = self.e_Attribute(target.value, "t")
+            new = self.var(target.value.attr, node)
+            self.emit(ir.Assign(new, self.indexed(SETITEM, arr, target.slice, val, node),
+                                self.loc(node), update=self.entry_update(arr)))
+            self.set_attribute(target.value, new)
+            return
         if not isinstance(target.value, ast.Name) or target.value.id not in self.env:
             raise self.error("assignment into an item of something other than a local "
                              "variable", target)
@@ -155,14 +166,18 @@ class Names:
         self.indexed_update(ADD_AT, x, old, index, self.value(v, "t"), node)
 
     def indexed_update(self, key, target: ast.Name, old, index_node, val, node) -> None:
+        self.update(target.id, self.indexed(key, old, index_node, val, node), old, node)
+
+    def indexed(self, key, old, index_node, val, node) -> ir.Call:
+        """The call of the helper `key` (`_setitem`, `_add_at`) writing `val` at the
+        index `index_node` of `old`."""
         if isinstance(val, TupleVal):
             val = self.pack(val, node)
         index = self.opaque(index_node, nondiff=True)
         index.node = as_value(index.node)
         if isinstance(index.node, ast.Name) and index.node.id in index.uses:
             index = index.uses[index.node.id]
-        callee = ast.Name(key[1], ast.Load())
-        self.update(target.id, ir.Call(key, callee, [old, index, val], {}, key[1]), old, node)
+        return ir.Call(key, ast.Name(key[1], ast.Load()), [old, index, val], {}, key[1])
 
     def list_append(self, target: ast.Name, item, node) -> None:
         """`acc.append(v)` makes a new value, the list with `v` added (written as an

@@ -15,7 +15,7 @@ import operator
 
 from . import ir, syntax
 from .lower_names import listed
-from .structs import DictVal, TupleVal, Undefined, holds
+from .structs import DictVal, TupleVal, Undefined, escape_error, holds
 
 PACK_LIST = ("pack", "list")
 
@@ -78,6 +78,32 @@ class StructValues:
             self.env[name] = listed(items, self)
             return
         self.env[name] = DictVal({**old.entries, key: val}, old.attrs, old.origin, old.cls)
+
+    def set_attribute(self, target: ast.Attribute, val) -> None:
+        """`obj.k = v` on an object of the user's class built in the function (or on
+        `self` in a method of one): a new object value with that attribute, which
+        every plain name for the object names (Python changes the one object they
+        share); a method's caller names it after the call (lower.Lowerer.inline)."""
+        name = target.value.id
+        old = self.env.get(name)
+        if not (isinstance(old, DictVal) and old.cls is not None and not old.origin):
+            raise self.error(f"setting an attribute of {name}, which is not an object of "
+                             "your class built in the function", target,
+                             "srcdiff follows attributes set on objects the function builds "
+                             "(and on self in their methods); build a new object or return "
+                             "the new value")
+        if old.escaped():
+            raise self.error(escape_error(old), target)
+        others = [k for k, v in self.env.items() if v is not old and holds(v, old)]
+        if others or any(any(holds(it, old) for it in items) for items in self.packs.values()):
+            who = f"{others[0]!r}" if others else "a list"
+            raise self.error(f"setting an attribute of {name}, which {who} also holds",
+                             target, "set it where the object is held by names alone")
+        attrs = dict(old.attrs or {})
+        key = attrs.setdefault(target.attr, target.attr)
+        new = DictVal({**old.entries, key: val}, attrs, None, old.cls)
+        self.set_attrs.update(k for k, v in self.env.items() if v is old)
+        self.rename(old, new)
 
     def key(self, node):
         """A dict key: a constant (`"a"`, `1`, a constant name)."""
@@ -252,9 +278,10 @@ class StructValues:
 
 def record_fields(cls) -> list | None:
     """The fields, in order, of a namedtuple class or a dataclass whose objects are
-    records (plain methods at most, inlined with the record as `self`: no properties,
-    class attributes or __post_init__): such an object built in the function is kept
-    entry by entry, as a tuple or a dict with attributes. None for any other class."""
+    records (plain methods at most, inlined with the record as `self`, and static and
+    class methods: no properties, class attributes or __post_init__): such an object
+    built in the function is kept entry by entry, as a tuple or a dict with
+    attributes. None for any other class."""
     if not isinstance(cls, type):
         return None
     made = ("__new__", "__init__", "__post_init__", "__getattr__", "__getattribute__",
@@ -276,7 +303,8 @@ def record_fields(cls) -> list | None:
                if not k.startswith("__") and k not in names]
     else:
         return None
-    plain = all(inspect.isfunction(getattr(cls, k, None)) for k in own)  # (methods: inlined)
+    plain = all(inspect.isfunction(getattr(cls, k, None)) or isinstance(  # (methods: inlined)
+        inspect.getattr_static(cls, k, None), (staticmethod, classmethod)) for k in own)
     return names if plain else None
 
 

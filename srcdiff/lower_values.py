@@ -60,6 +60,8 @@ class Values(Names, StructValues, Records):
         self.written: set = set()  # the ids of the passed values a write changed
         self.rebound: set = set()  # the names a helper's writes were written back to
         self.held: set = set()  # ids of the dicts (structs.DictVal) the caller also holds
+        self.set_attrs: set = set()  # names of objects whose attributes were set (`p.k = v`)
+        self.name_bound: set = set()  # names assigned (`p = ...`): a parameter rebound
         # values that may be unassigned (a name assigned only in a loop): var id -> None,
         # or the break flag of a loop after which they are assigned if it broke
         self.unbound: dict = {}
@@ -239,14 +241,57 @@ class Values(Names, StructValues, Records):
         if isinstance(node.op, fence.INTEGER_OPS):  # `m1 & m2`: no derivative
             return self.assign(hint, self.opaque(node, nondiff=True), node)
         op = BINOPS[type(node.op)]
-        a = self.atom(node.left, "t")
-        b = self.atom(node.right, "t")
+        a, b = self.value(node.left, "t"), self.value(node.right, "t")
+        if is_object(a) or is_object(b):
+            return self.operator_method(node, a, b, hint)
+        a, b = self.pack(a, node.left), self.pack(b, node.right)
         if isinstance(a, ir.Const) and isinstance(b, ir.Const):
             try:
                 return ir.Const(op(a.value, b.value))
             except Exception:
                 pass
         return self.assign(naming.binop(hint, op, a, b), ir.Call(op, None, [a, b]), node)
+
+    def object_made(self, node) -> bool:
+        """Whether `node` makes an object of the user's class here: an operator on one
+        (`a - b`, its __sub__) or a call of the class (`Vec2(x, y)`)."""
+        if isinstance(node, ast.BinOp):
+            return any(is_object(self.held_value(n)) or self.object_made(n)
+                       for n in (node.left, node.right))
+        if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)):
+            found, obj = self.callee(node.func)
+            return found and isinstance(obj, type) and is_user_function(
+                getattr(obj, "__init__", None))
+        return False
+
+    def received(self, node: ast.Call) -> ast.Call:
+        """`made.method(...)` with the object `made` makes lowered once and held by a
+        name of the lowering's own, so the call reads it as `obj.method(...)` does."""
+        key = f"\x00object{next(self.keys)}"
+        self.env[key] = self.value(node.func.value, "t")
+        func = ast.copy_location(ast.Attribute(ast.copy_location(ast.Name(key, ast.Load()),
+                                                                 node.func.value),
+                                               node.func.attr, ast.Load()), node.func)
+        return ast.copy_location(ast.Call(func, node.args, node.keywords), node)
+
+    def operator_method(self, node, a, b, hint):
+        """`a + b` with an object of the user's class built here: its `__add__`, or
+        the right operand's `__radd__`, inlined as Python calls them."""
+        name = DUNDERS.get(type(node.op))
+        for obj, other, dunder, side in ((a, b, name, node.left), (b, a, name and (
+                "__r" + name[2:]), node.right)):
+            method = self.method_of(obj, dunder) if is_object(obj) and dunder else None
+            if isinstance(method, CALLABLES):
+                call = ast.copy_location(ast.Call(ast.copy_location(ast.Attribute(
+                    side, dunder, ast.Load()), node), [], []), node)
+                got = self.call_value(method, call, [other], {}, hint)
+                if isinstance(got, ir.Const) and got.value is NotImplemented:
+                    break
+                return got
+        cls = (a if is_object(a) else b).cls
+        raise self.error(f"the operator {type(node.op).__name__} with an object of your "
+                         f"class {cls.__name__} built in the function, by a method other than "
+                         "its own __add__-style one returning a value", node)
 
     def e_UnaryOp(self, node, hint):
         if isinstance(node.op, (ast.Not,) + fence.INTEGER_OPS):  # `not c`, `~mask`
@@ -297,7 +342,7 @@ class Values(Names, StructValues, Records):
             call = ast.copy_location(ast.Call(node, [], []), node)  # on the object, inlined
             return self.call_value(PartialVal(FuncRef(getter, None), [base], {}), call, [], {},
                                    hint)
-        if getattr(base, "cls", None) is not None and node.attr not in base.attrs:
+        if getattr(base, "cls", None) is not None and node.attr not in (base.attrs or ()):
             method = self.method_of(base, node.attr)  # `net.forward` of an object built here
             if method is None:
                 raise self.error(
@@ -456,6 +501,8 @@ class Values(Names, StructValues, Records):
             if spread is None:  # `np.zeros(*shape)` of a value: kept as written
                 return self.assign(hint, self.opaque(node), node)
             node = spread
+        if isinstance(node.func, ast.Attribute) and self.object_made(node.func.value):
+            node = self.received(node)  # `(a - b).dot(c)`, `Vec2(x, y).norm()`
         target = self.env.get(node.func.id) if isinstance(node.func, ast.Name) else (
             self.value(node.func, "t") if isinstance(node.func, ast.Dict) else None)
         if isinstance(node.func, ast.Attribute) and holds_object(self.held_value(
@@ -484,6 +531,8 @@ class Values(Names, StructValues, Records):
             target = self.chosen(node.func)  # `ACTIVATIONS[name](z)`, `getattr(np, name)(z)`
         if isinstance(target, DictVal) and (call := method_of(target, "__call__")):
             target = PartialVal(FuncRef(call, None), [target], {})  # `layer(x)`, a dataclass
+        if isinstance(target, ObjRef) and isinstance(target.obj, type):
+            return self.class_call(target, node, hint)  # `cls(...)` in a classmethod
         if isinstance(target, ObjRef):  # a callable object of the user's: its __call__
             target = self.object_call(target)
         if isinstance(target, CALLABLES):
@@ -598,12 +647,30 @@ class Values(Names, StructValues, Records):
         return self.assign(hint, ir.Call(("opaque", spelling), callee, args, kwargs,
                                          spelling), node)
 
-    def e_Call_kept(self, obj, node, args, kwargs, hint):
-        """`obj(*args, **kwargs)` (lowered arguments) kept as a call."""
+    def class_call(self, target: ObjRef, node, hint):
+        """`cls(...)` of a classmethod, `cls` the user's class it was called on: built
+        as `C(...)` written out is (a record, or an object whose `__init__` inlines)."""
+        cls = target.obj
+        args = [self.value(a, "t") for a in node.args]
+        kwargs = {k.arg: self.value(k.value, "t") for k in node.keywords}
+        if (built := self.record(cls, node, args, kwargs)) is not None:
+            return built
+        made = self.construct(cls, node, args, kwargs, hint)
+        if made is None:
+            raise self.inline_errors.get(id(cls)) or self.error(
+                f"building an object of your class {cls.__name__} through cls", node)
+        made.whole = functools.partial(self.e_Call_kept, cls, node, args, kwargs, hint,
+                                       target.opaque.node)
+        return made
+
+    def e_Call_kept(self, obj, node, args, kwargs, hint, written=None):
+        """`obj(*args, **kwargs)` (lowered arguments) kept as a call; `written`: the
+        callee as the generated code writes it (default: node's, resolved)."""
         args = [self.pack(a, n) for a, n in zip(args, node.args)]
         kwargs = {k.arg: self.pack(kwargs[k.arg], k.value) for k in node.keywords}
         spelling = ast.unparse(node.func)
-        call = ir.Call(obj, self.resolver.written(node.func), args, kwargs, spelling)
+        call = ir.Call(obj, written or self.resolver.written(node.func), args, kwargs,
+                       spelling)
         call.why = self.error(  # (raised only when a differentiated value reaches it)
             f"building an object of your class {obj.__name__} from a differentiated value "
             "that is then used as a whole (appended to a list in a loop, built by a "
@@ -682,12 +749,19 @@ class Values(Names, StructValues, Records):
             found, fn = self.callee(node.func) if isinstance(
                 node.func, (ast.Name, ast.Attribute)) else (False, None)
             _, base = self.callee(node.args[0])
+            held = self.env.get(node.args[0].id) if isinstance(node.args[0], ast.Name) else None
+            if isinstance(held, ObjRef) and isinstance(held.obj, type):
+                base = held.obj  # `getattr(cls, name)` in a classmethod
             k = self.value(node.args[1], "t")
-            if not found or fn is not getattr or not isinstance(base, types.ModuleType) or (
+            if not found or fn is not getattr or not isinstance(base, (types.ModuleType, type)) or (
                     not isinstance(k, ir.Const) or not isinstance(k.value, str)):
                 return None
-            obj = getattr(base, k.value, None)
-            self.resolver.guards.append((vars(base), k.value, obj))
+            owner = base if isinstance(base, types.ModuleType) else next(
+                (c for c in base.__mro__ if k.value in vars(c)), None)
+            if owner is None:
+                return None
+            obj = getattr(base, k.value, None)  # (a class's static method: its function)
+            self.resolver.guards.append((vars(owner), k.value, vars(owner)[k.value]))
         elif isinstance(node, ast.Call) and (made := self.derivative_made(node)) is not None:
             obj = made  # `srcdiff.grad(loss)(w)` written in f: the derivative it makes
         else:
@@ -928,6 +1002,16 @@ class Values(Names, StructValues, Records):
 
     def inline_local(self, fv, node, args, kwargs, hint):
         raise NotImplementedError  # the statement half, lower.Lowerer
+
+
+DUNDERS = {ast.Add: "__add__", ast.Sub: "__sub__", ast.Mult: "__mul__",
+            ast.Div: "__truediv__", ast.MatMult: "__matmul__", ast.Pow: "__pow__",
+            ast.FloorDiv: "__floordiv__", ast.Mod: "__mod__"}
+
+
+def is_object(v) -> bool:
+    """An object of the user's class built in the function (kept attribute by attribute)."""
+    return isinstance(v, DictVal) and v.cls is not None and not v.origin
 
 
 def _metadata_only(node, uses) -> bool:

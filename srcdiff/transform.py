@@ -222,12 +222,14 @@ def setup(f, wrt: tuple[int, ...], args, strict: bool = True) -> Setup:
     ns = namespace(f, lw)
     pk = param_kinds(fn, args, _reaches_numpy([*ns.values(), *_cells(f).values()]))
     ps = None if args is None else {p.id: shapes.of_value(a) for p, a in zip(fn.params, args)}
+    pi = None if args is None else {p.id: kinds.items_kind_of_value(a)
+                                    for p, a in zip(fn.params, args)}
     if cse.candidates(fn):  # repeated scalar computations merged (their kinds decide)
-        fn = cse.eliminate(fn, kinds.infer(fn, pk, ns, ps, _cells(f)))
+        fn = cse.eliminate(fn, kinds.infer(fn, pk, ns, ps, _cells(f), pi))
     wrt_vars = [fn.params[i] for i in wrt]
     active = activity.analyze(fn, wrt_vars,
                               None if args is None else opaque_bases(f, fn, args, ns))
-    vk = kinds.infer(fn, pk, ns, ps, _cells(f))
+    vk = kinds.infer(fn, pk, ns, ps, _cells(f), pi)
     kinds.refuse_complex(fn, active, ns)
     if args is not None:
         foreign.refuse_leaves(f, [p.hint for p in fn.params], args)
@@ -346,7 +348,8 @@ def kinds_key(args) -> tuple:
     """What a specialised build depends on in its arguments: each one's type, an
     array's dtype and which of its dimensions have size 1 (shapes.key), a
     container's structure and its leaves' kinds, a function argument itself
-    (static_args.py); other values never: they are read at run time).
+    (static_args.py), the one kind of a list's or tuple's items; other values never:
+    they are read at run time).
     dispatch.py writes inline tests of this key; a key of another form takes the
     general call path there."""
     return tuple(map(value_key, args))
@@ -365,6 +368,8 @@ def value_key(a):
                          else pytree.kind_key(v) for v in leaves)
     if static_args.is_static(a) or a is True or a is False:  # (a bool may choose code:
         return "static", static_args.key(a)  # `f = np.tanh if smooth else relu`)
+    if isinstance(a, (list, tuple)):  # its items' one kind: Kinds assumes it (`x, y = x0`)
+        return type(a), kinds.items_kind_of_value(a)
     return type(a)
 
 
