@@ -186,7 +186,14 @@ def set_in_a_branch(x0):
 
 
 def item_of_an_attribute(x0):
-    b = Body(2.0, x0, copy=False)
+    b = Body(2.0, x0)
+    b.x[0] -= 0.3
+    b.step(0.1)
+    return np.sum(b.x ** 2)
+
+
+def item_of_an_attribute_sharing_the_parameter(x0):
+    b = Body(2.0, x0, copy=False)  # b.x is x0 itself: the update changes the caller's x0
     b.x[0] -= 0.3
     b.step(0.1)
     return np.sum(b.x ** 2)
@@ -216,6 +223,14 @@ def test_methods_that_set_attributes_change_the_callers_object(f, mode):
     g = srcdiff.grad(f, mode=mode)(x0)
     assert np.allclose(g, central(f, kept.copy()), rtol=1e-8, atol=1e-10)
     assert np.array_equal(x0, kept)
+
+
+def test_an_item_update_of_an_attribute_that_is_the_parameter_is_a_located_refusal():
+    """`copy=False` is a constant, so `b.x` is known to be `x0` itself: an in-place
+    update of a value another name holds, refused as `y = x0; y[0] -= d` is."""
+    with pytest.raises(srcdiff.UnsupportedSyntaxError, match="another name") as e:
+        srcdiff.grad(item_of_an_attribute_sharing_the_parameter)(np.array([0.4, -0.7, 0.9]))
+    assert "b.x[0] -= 0.3" in str(e.value)
 
 
 def test_object_steps_agree_with_the_same_steps_on_arrays():
