@@ -244,6 +244,14 @@ def _check(block, active) -> None:
                     f"from a differentiated value inside the function: build the {name} "
                     "outside and pass it in (its attributes are then constants), or pass "
                     "the numbers it holds as parameters", s.loc)
+            if isinstance(e.fn, tuple) and e.fn[0] == "opaque":
+                raise NotDifferentiableError(
+                    f"{name}(...) calls an object computed in the function (such as "
+                    "np.vectorize(g), or a function returned by a call srcdiff does not "
+                    "inline): srcdiff differentiates calls of functions it knows when "
+                    "transforming: call your function directly (on an array, or item by "
+                    "item in a loop or comprehension), or give a function of your own a "
+                    "rule with srcdiff.register", s.loc)
             if isinstance(e.fn, tuple) and e.fn[0] == "helper":
                 raise NotDifferentiableError(
                     f"{name} is srcdiff's own code for the derivative of a NumPy function "

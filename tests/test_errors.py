@@ -342,6 +342,22 @@ def test_not_differentiable_names_function_and_how_to_register(fn, marker, spell
     check_located(err, marker)
 
 
+def vectorized_in_f(x):
+    f = np.vectorize(lambda t: t * t if t > 0 else -t)
+    return np.sum(f(x))  # <- made here
+
+
+def test_a_call_of_an_object_made_in_the_function_says_what_it_is():
+    """A local holding np.vectorize(...) is not a function srcdiff knows: the message
+    says so, and what to do, instead of suggesting a rule for the local name."""
+    with pytest.raises(NotDifferentiableError) as info:
+        srcdiff.grad(vectorized_in_f)(np.array([0.5, -1.0]))
+    text = str(info.value)
+    assert "f(...) calls an object computed in the function" in text
+    assert "np.vectorize" in text and "register(f" not in text
+    check_located(info.value, "made here")
+
+
 def inactive_gamma(x, n):
     return x * math.frexp(n)[0]
 
