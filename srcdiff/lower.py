@@ -91,6 +91,8 @@ class Lowerer(Loops, Values):
                 self.env[a.arg] = self.function_value(statics[a.arg], a.arg, a)
                 if statics[a.arg] is None or isinstance(statics[a.arg], (str, bool)):
                     self.built_for(a.arg, v, statics[a.arg], a)
+                elif (spelled := _spelling(statics[a.arg], self.fn.__globals__)) is not None:
+                    self.built_for(a.arg, v, statics[a.arg], a, spelled)
         if isinstance(node, ast.Lambda):
             result = self.atom(node.body, "result")
         else:
@@ -105,16 +107,24 @@ class Lowerer(Loops, Values):
         return ir.Function(node.name if isinstance(node, ast.FunctionDef) else "lambda",
                            params, self.out, result, self.loc(node), self.result_leaves)
 
-    def built_for(self, name: str, param: ir.Var, value, node) -> None:
-        """A setting the code was built for (`activation="tanh"`) is checked where the
-        derivative starts: its `.source`, copied and called with another setting, would
-        run the code of this one (silently the wrong derivative); it raises instead."""
+    def built_for(self, name: str, param: ir.Var, value, node, spelled=None) -> None:
+        """A setting the code was built for (`activation="tanh"`), or a function passed
+        that `f`'s module names (`rhs=decay`, `act=np.tanh`: `spelled` is how), is
+        checked where the derivative starts: its `.source`, copied and called with
+        another, would run the code of this one (silently the wrong derivative); it
+        raises instead."""
         key = f"%v%{param.id}"
-        test = ast.Compare(ast.Name(key, ast.Load()), [ast.IsNot() if value is None or isinstance(
-            value, bool) else ast.NotEq()], [ast.Constant(value)])
+        if spelled is not None:
+            test = ast.Compare(ast.Name(key, ast.Load()), [ast.IsNot()], [spelled])
+            shown = ast.unparse(spelled)
+        else:
+            test = ast.Compare(ast.Name(key, ast.Load()), [
+                ast.IsNot() if value is None or isinstance(value, bool) else ast.NotEq()],
+                [ast.Constant(value)])
+            shown = repr(value)
         cond = self.assign("other", ir.Opaque(test, {key: param}, nondiff=True), node)
         exc = ast.Call(ast.Name("ValueError", ast.Load()), [ast.Constant(
-            f"this derivative is written for {name}={value!r}")], [])
+            f"this derivative is written for {name}={shown}")], [])
         error = ir.Assign(self.var("error", node), ir.Opaque(exc, {}, nondiff=True),
                           self.loc(node), effect=True, raises=True)
         self.emit(ir.If(cond, [error], [], [], self.loc(node)))
@@ -796,3 +806,20 @@ def _is_add_at(found) -> bool:
     ok, obj = found
     return ok and getattr(obj, "__self__", None) is np.add and getattr(
         obj, "__name__", None) == "at"
+
+
+def _spelling(fn, namespace: dict) -> ast.expr | None:
+    """How `f`'s module names the function `fn` (`decay`, `np.tanh`), read live by
+    the derivative's check that it was given `fn`; None when it names it nowhere (a
+    lambda, a closure: the derivative is then not checked)."""
+    if not callable(fn) or isinstance(fn, type):
+        return None
+    for name, v in namespace.items():
+        if v is fn and name.isidentifier() and not name.startswith("__"):
+            return ast.Name(name, ast.Load())
+    attr = getattr(fn, "__name__", None)
+    for name, v in namespace.items():
+        if (isinstance(v, types.ModuleType) and isinstance(attr, str) and attr.isidentifier()
+                and getattr(v, attr, None) is fn and not name.startswith("__")):
+            return ast.Attribute(ast.Name(name, ast.Load()), attr, ast.Load())
+    return None

@@ -264,3 +264,20 @@ def test_a_method_replaced_after_the_build_transforms_again(mode):
     finally:
         Net.transform = old
     np.testing.assert_allclose(g(x), np.cos(x), rtol=1e-12)
+
+
+def test_source_built_for_a_function_checks_it_was_given_that_function():
+    """`.source` built for `rhs=decay` inlines decay's code: copied and called with
+    another function it would silently give decay's derivative, so it checks first."""
+    g = srcdiff.grad(integrate, wrt=1)
+    assert g(decay, 1.0, 0.1, 5) == pytest.approx(0.95 ** 5, rel=1e-12)
+    text = g.source
+    assert "if rhs is not decay:" in text
+    namespace = dict(integrate.__globals__)
+    exec(compile(text, "<source>", "exec"), namespace)
+    written = namespace["integrate_grad"]
+    assert written(decay, 1.0, 0.1, 5) == pytest.approx(0.95 ** 5, rel=1e-12)
+    with pytest.raises(ValueError, match="written for rhs=decay"):
+        written(lambda y: -2.0 * y, 1.0, 0.1, 5)
+    g(np.sin, 1.0, 0.1, 3)
+    assert "if rhs is not np.sin:" in g.source
