@@ -157,7 +157,7 @@ def analyze(fn: ir.Function, wrt: list[ir.Var], opaque_base=None) -> set[int]:
                         useful.add(s.id)
                         changed = True
     active = varied & useful
-    _check(fn.body, active)
+    _check(fn.body, active, {p.id for p in fn.params})
     if opaque_base is not None:
         _check_indices(fn.body, varied, useful, opaque_base)
     _check_effects(fn.body, varied)
@@ -206,8 +206,9 @@ def _users_class(fn) -> bool:
     return bool(path) and not any(path.startswith(lib + os.sep) for lib in libraries)
 
 
-def _check(block, active) -> None:
-    """Every active value must be computed by something with a derivative."""
+def _check(block, active, params=frozenset()) -> None:
+    """Every active value must be computed by something with a derivative. `params`:
+    the ids of the function's parameters (a call of one is told apart)."""
     for s in ir.walk(block):
         if not isinstance(s, ir.Assign) or s.var.id not in active:
             continue
@@ -244,6 +245,13 @@ def _check(block, active) -> None:
                     f"from a differentiated value inside the function: build the {name} "
                     "outside and pass it in (its attributes are then constants), or pass "
                     "the numbers it holds as parameters", s.loc)
+            if isinstance(e.fn, tuple) and e.fn[0] == "opaque" and any(
+                    u.id in params for u in getattr(e.callee, "uses", {}).values()):
+                raise NotDifferentiableError(
+                    f"{name}(...) calls a parameter whose function is known only at a call: "
+                    "srcdiff builds the derivative for the function passed (call the "
+                    "derivative with it: grad(f)(..., fn, ...), or with f's default for "
+                    "it), which code written for any arguments cannot", s.loc)
             if isinstance(e.fn, tuple) and e.fn[0] == "opaque":
                 raise NotDifferentiableError(
                     f"{name}(...) calls an object computed in the function (such as "

@@ -330,3 +330,16 @@ def test_grad_of_an_in_place_update_after_an_alias(tmp_path, mode, func, args, w
     q = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True,
                        timeout=60)  # for arrays the update would change the alias too
     assert q.returncode == 1 and "is written for numbers" in q.stderr, q.stderr
+
+
+def test_grad_of_a_function_calling_a_function_parameter_says_why(tmp_path):
+    """`srcdiff grad` writes code for any arguments; a function parameter (here with a
+    function default) is known only at a call: the error says so, located."""
+    (tmp_path / "dense.py").write_text(
+        "import numpy as np\n\n\ndef relu(z):\n    return np.maximum(z, 0.0)\n\n\n"
+        "def dense_loss(W, x, act=relu):\n    return np.sum(act(W @ x) ** 2)\n")
+    p = run("grad", "dense.py:dense_loss", cwd=tmp_path)
+    assert p.returncode not in (0, 1) and p.stdout == "" and "Traceback" not in p.stderr
+    assert p.stderr.startswith("srcdiff: error: act(...) calls a parameter whose function "
+                               "is known only at a call")
+    assert "dense.py\", line 9" in p.stderr
