@@ -678,9 +678,21 @@ def repeated(x):
 
 @pytest.mark.parametrize("entry", ["grad", "grad_forward", "jvp"])
 def test_list_repetition_is_refused(entry):
-    with pytest.raises(SrcDiffError, match="repeating a list or tuple with") as info:
+    with pytest.raises(SrcDiffError, match="Python repeats it by an int") as info:
         ENTRY_POINTS[entry](repeated, 1.5)
     assert "test_issue15.py" in str(info.value)  # located
+
+
+def squares_of_a_list(w):
+    return np.sum(w * w)
+
+
+def test_a_product_of_two_lists_is_not_called_a_repetition():
+    """`w * w` of a list passed for an array: Python's TypeError, said as such."""
+    with pytest.raises(SrcDiffError, match="`\\*` of two lists or tuples, which Python "
+                       "refuses") as info:
+        srcdiff.grad(squares_of_a_list)([1.0, 2.0])
+    assert "np.asarray" in str(info.value) and "test_issue15.py" in str(info.value)
 
 
 # ----- complex intermediates: refused where a complex value meets a differentiated one -----

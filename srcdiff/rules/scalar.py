@@ -96,9 +96,15 @@ def _on_sequences(numeric: Rule, vjp: dict, jvp: dict, test) -> Rule:
 
 
 def _no_repeat(b):
+    if b.kind("a") == LIST and b.kind("b") == LIST:  # (Python's TypeError, not a repeat)
+        raise NotDifferentiableError(
+            "`*` of two lists or tuples, which Python refuses (TypeError: can't multiply "
+            "sequence by non-int): for arithmetic item by item pass NumPy arrays "
+            "(np.asarray(w)) or convert them in the function")
     raise NotDifferentiableError(
-        "repeating a list or tuple with * is not differentiated; build it with np.tile or "
-        "np.repeat (or a list display), or register a rule with srcdiff.register")
+        "`*` of a list or tuple: Python repeats it by an int, which is not differentiated "
+        "(build it with np.tile or np.repeat, or a list display), and refuses a float "
+        "(TypeError); for arithmetic item by item pass a NumPy array (np.asarray(w))")
 
 
 _on_sequences(E(operator.add, "+", "a b", "1", "1", sympy=lambda a, b: a + b,
