@@ -22,7 +22,7 @@ from typing import Any, Callable, Sequence, Union
 import numpy as np
 
 from . import checkpoint as _checkpoint
-from . import (arrays, foreign, guards, higher, notebook, provenance, pytree, shapes,
+from . import (arrays, foreign, guards, higher, inlining, notebook, provenance, pytree, shapes,
                static_args, transform, tree_api)
 from .dispatch import NO, dispatcher
 from .errors import (
@@ -254,6 +254,7 @@ class Derivative:
         self.mode = mode
         self._cache: dict = {}
         self._checked: set = set()  # argument type tuples check_arguments passed by type
+        self._by_structure: dict = {}  # (param, TreeDef)s -> code inlined (_for_structure)
         self._nparams = len(_params(self._fn))
         self._sig = signature_of(self._fn)
         self._names = list(self._sig.parameters)
@@ -285,6 +286,7 @@ class Derivative:
         self._generic_built = None
         self._last = None
         self._cache.clear()
+        self._by_structure.clear()
         self._install()
         self._version = _VERSION[0]
 
@@ -405,8 +407,25 @@ class Derivative:
 
     def __srcdiff_function__(self):
         """The Python function a call of this derivative inside a function srcdiff
-        transforms is inlined as (`np.sum(grad(f)(w) ** 2)`, a gradient penalty)."""
-        return _function(self)
+        transforms is inlined as (`np.sum(grad(f)(w) ** 2)`, a gradient penalty); where
+        it is passed containers built there, the code for their structure instead."""
+        fn = _function(self)
+        if self.mode == "reverse" and self.variant in ("grad", "value_and_grad") and (
+                not higher.has_loops(self._fn)):
+            inlining.FOR_STRUCTURE[fn] = self._for_structure
+        return fn
+
+    def _for_structure(self, trees: dict):
+        """This gradient's code for arguments of the structure `trees` (parameter ->
+        TreeDef), None when none it differentiates is a container."""
+        names = [n for n in self.wrt_names if n in trees]
+        if not names:
+            return None
+        key = tuple((n, trees[n]) for n in names)
+        if key not in self._by_structure:
+            self._by_structure[key] = tree_api.for_trees(
+                self.mode, self._fn, self.wrt, self.variant, dict(key), self._as_tuple).fn
+        return self._by_structure[key]
 
 
 def _general(d: Derivative, names, args: tuple, more: tuple, kwargs: dict):

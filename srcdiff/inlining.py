@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import sys
+import weakref
 
 from . import ir, static_args, syntax
 from .structs import DictVal, TupleVal
@@ -18,6 +19,9 @@ from .source import loc_of, parse_function, unsupported
 
 CONST_TYPES = (int, float, complex, str, bytes, bool, type(None), type(Ellipsis))
 
+
+# a derivative's generic code -> its code for arguments of a structure (api.Derivative)
+FOR_STRUCTURE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 DEPTH = 64  # the deepest recursion unrolled
 

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import ast
 import functools
+import inspect
 import types
 
 import numpy as np
 
-from . import desugar, fence, inlining, ir, static_args, syntax
+from . import desugar, fence, inlining, ir, pytree, static_args, syntax
 from .errors import NonNumericOutputError, NoSourceError, UnsupportedSyntaxError
 from .lower_loops import Loops, words
 from .lower_names import writes_into
@@ -233,6 +234,8 @@ class Lowerer(Loops, Values):
         an object of `cls` or of the class of `args[0]`). None when it cannot be
         (recursion, unsupported code, no source): the call is then kept as written,
         and differentiating through it is a located error."""
+        if (structured := inlining.FOR_STRUCTURE.get(helper)) is not None:
+            helper = structured(self.trees_of(helper, args, kwargs)) or helper
         why = inlining.why_not(helper, self.fn, self.stack, node, self.filename, args)
         if why is not None:
             self.inline_errors[id(helper)] = why
@@ -274,6 +277,35 @@ class Lowerer(Loops, Values):
             if isinstance(leaf, ir.Var) and leaf.id > start:
                 leaf.user = False  # `k1x, k1y = rhs(x, y)`: the caller's names read best
         return result
+
+    def trees_of(self, helper, args, kwargs) -> dict:
+        """Parameter -> the structure (pytree.TreeDef) of the list, tuple or dict
+        passed to it here, for each argument that is one."""
+        names = list(inspect.signature(helper).parameters)
+        passed = {**dict(zip(names, args)), **kwargs}
+        trees = {n: self.tree_of(v) for n, v in passed.items()}
+        return {n: td for n, td in trees.items() if td is not None and td.kind != pytree.LEAF}
+
+    def tree_of(self, v):
+        """The structure of a value here: a list display's (packs), a tuple's, a
+        dict's; a leaf for anything else; None for one srcdiff's containers do not
+        have (an object, a structured parameter passed whole)."""
+        if isinstance(v, ir.Var) and v.id in self.packs:
+            kind, typ, kids = pytree.LIST, list, self.packs[v.id]
+        elif isinstance(v, TupleVal) and v.attrs is None:
+            kind, typ, kids = pytree.TUPLE, tuple, v.items
+        elif isinstance(v, DictVal) and v.attrs is None and v.cls is None:
+            kind, typ, kids = pytree.DICT, dict, list(v.entries.values())
+        elif isinstance(v, STRUCTS + CALLABLES + (ObjRef,)) or (
+                isinstance(v, ir.Const) and v.value is None):
+            return None
+        else:
+            return pytree.LEAF_DEF
+        children = tuple(self.tree_of(k) for k in kids)
+        if None in children:
+            return None
+        keys = tuple(v.entries) if kind == pytree.DICT else tuple(range(len(kids)))
+        return pytree.TreeDef(kind, typ, keys, children)
 
     def looped(self, fn, node):
         """`node`, the def of `fn`, with its tail calls of itself as a loop

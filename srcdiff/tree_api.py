@@ -246,6 +246,20 @@ class Flat:
                 self.slots.append([len(self.values)])
                 self.values.append(v)
 
+    @classmethod
+    def of_trees(cls, fn, trees: dict) -> "Flat":
+        """The split `trees` (parameter -> TreeDef) gives, without values: the
+        lowering knows the structure of a call's arguments, not their kinds."""
+        flat = cls.__new__(cls)
+        flat.names, flat.trees, flat.values, flat.slots = (
+            list(inspect.signature(fn).parameters), dict(trees), [], [])
+        at = 0
+        for name in flat.names:
+            n = trees[name].leaves if name in trees else 1
+            flat.slots.append(list(range(at, at + n)))
+            at += n
+        return flat
+
     def wrt(self, idx) -> tuple:
         return tuple(j for i in idx for j in self.slots[i])
 
@@ -262,6 +276,20 @@ def build(mode, f, wrt, variant, args, check, as_tuple, strict):
     copy, plan = specialised(f, flat.trees)
     build_ = transform.build_forward if mode == "forward" else transform.build_reverse
     built = build_(copy, flat.wrt(wrt), variant, flat.values, check, True, strict)
+    single = len(wrt) == 1 and not as_tuple and variant != "vjp"
+    out = restructure(built, f, plan, flat, wrt, single, variant)
+    out.guards = transform.lowered(copy).guards
+    return out
+
+
+def for_trees(mode, f, wrt, variant, trees: dict, as_tuple) -> transform.Built:
+    """The generic derivative (any kinds of leaves) for arguments of the structure
+    `trees`: what a gradient called inside a function srcdiff transforms is inlined
+    as when it is passed a list, tuple or dict built there (the generic code takes a
+    container as one array, which a list of arrays of different shapes is not)."""
+    flat = Flat.of_trees(f, trees)
+    copy, plan = specialised(f, flat.trees)
+    built = transform.build(mode, copy, flat.wrt(wrt), variant, None, None, True, False)
     single = len(wrt) == 1 and not as_tuple and variant != "vjp"
     out = restructure(built, f, plan, flat, wrt, single, variant)
     out.guards = transform.lowered(copy).guards
