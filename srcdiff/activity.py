@@ -206,6 +206,22 @@ def _users_class(fn) -> bool:
     return bool(path) and not any(path.startswith(lib + os.sep) for lib in libraries)
 
 
+def _opaque_call(e: ir.Call, params) -> str:
+    """Why a call of a value of the function (not a function srcdiff knows) is not
+    differentiated: a parameter's function is known only at a call; any other value
+    (np.vectorize(g), a function a call returned) is computed by the function."""
+    if any(u.id in params for u in getattr(e.callee, "uses", {}).values()):
+        return ("calls a parameter whose function is known only at a call: srcdiff builds "
+                "the derivative for the function passed (call the derivative with it: "
+                "grad(f)(..., fn, ...), or with f's default for it), which code written "
+                "for any arguments cannot")
+    return ("calls an object computed in the function (such as np.vectorize(g), or a "
+            "function returned by a call srcdiff does not inline): srcdiff differentiates "
+            "calls of functions it knows when transforming: call your function directly "
+            "(on an array, or item by item in a loop or comprehension), or give a function "
+            "of your own a rule with srcdiff.register")
+
+
 def _check(block, active, params=frozenset()) -> None:
     """Every active value must be computed by something with a derivative. `params`:
     the ids of the function's parameters (a call of one is told apart)."""
@@ -245,21 +261,8 @@ def _check(block, active, params=frozenset()) -> None:
                     f"from a differentiated value inside the function: build the {name} "
                     "outside and pass it in (its attributes are then constants), or pass "
                     "the numbers it holds as parameters", s.loc)
-            if isinstance(e.fn, tuple) and e.fn[0] == "opaque" and any(
-                    u.id in params for u in getattr(e.callee, "uses", {}).values()):
-                raise NotDifferentiableError(
-                    f"{name}(...) calls a parameter whose function is known only at a call: "
-                    "srcdiff builds the derivative for the function passed (call the "
-                    "derivative with it: grad(f)(..., fn, ...), or with f's default for "
-                    "it), which code written for any arguments cannot", s.loc)
             if isinstance(e.fn, tuple) and e.fn[0] == "opaque":
-                raise NotDifferentiableError(
-                    f"{name}(...) calls an object computed in the function (such as "
-                    "np.vectorize(g), or a function returned by a call srcdiff does not "
-                    "inline): srcdiff differentiates calls of functions it knows when "
-                    "transforming: call your function directly (on an array, or item by "
-                    "item in a loop or comprehension), or give a function of your own a "
-                    "rule with srcdiff.register", s.loc)
+                raise NotDifferentiableError(f"{name}(...) " + _opaque_call(e, params), s.loc)
             if isinstance(e.fn, tuple) and e.fn[0] == "helper":
                 raise NotDifferentiableError(
                     f"{name} is srcdiff's own code for the derivative of a NumPy function "
