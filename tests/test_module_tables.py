@@ -54,7 +54,9 @@ def test_tuple_weights_read_by_a_loop_index():
     assert type(g(x, 4)) is float
     src = g.source
     assert "_unbroadcast" not in src and "_shape_stub" not in src and "float(" not in src
-    assert "d_x += d_s * WEIGHTS[i] * math.cos(x_times_i) * i" in src
+    assert "d_x += d_s * WEIGHTS[i] * math.cos(tape_x_times_i[i]) * i" in src
+    code = [ln.strip() for ln in src.splitlines() if not ln.strip().startswith("#")]
+    assert not any(ln.startswith("s = ") for ln in code)  # (the value: dead in the gradient)
 
 
 def test_dict_of_constants_by_a_run_time_key_both_modes():
