@@ -263,6 +263,15 @@ def _check(block, active, params=frozenset()) -> None:
                     "the numbers it holds as parameters", s.loc)
             if isinstance(e.fn, tuple) and e.fn[0] == "opaque":
                 raise NotDifferentiableError(f"{name}(...) " + _opaque_call(e, params), s.loc)
+            if isinstance(e.fn, tuple) and e.fn[0] == "attr":
+                raise NotDifferentiableError(
+                    f"reading .{e.fn[1]} of a differentiated value ({name}) that srcdiff "
+                    "holds as an array or a list here: the attributes of arrays it knows "
+                    "are .T, .real and .shape. If the value is a namedtuple or an object of "
+                    "yours, its fields were lost where it went into a list srcdiff keeps "
+                    "whole (one appended to, sliced or reversed): build the list as a "
+                    "display, [Layer(W1, b1), Layer(W2, b2)], and loop over it or index it, "
+                    "or pass the fields as arrays", s.loc)
             if isinstance(e.fn, tuple) and e.fn[0] == "helper":
                 raise NotDifferentiableError(
                     f"{name} is srcdiff's own code for the derivative of a NumPy function "

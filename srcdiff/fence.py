@@ -260,8 +260,15 @@ class Fence(ast.NodeVisitor):
             self.visit(d)
 
     def visit_Lambda(self, node):
+        """Its body reads its parameters, names of its own (`lambda h, layer: layer.W`
+        in functools.reduce: not names of f, nor undefined)."""
         self.function(node)
+        saved = set(self.bound)
+        a = node.args
+        self.bound |= {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs
+                       + [a.vararg, a.kwarg] if p is not None}
         self.visit(node.body)
+        self.bound = saved
 
     def visit_Assign(self, s):
         self.visit(s.value)

@@ -227,10 +227,11 @@ class Values(Names, StructValues, Records):
 
     def e_List(self, node, hint):
         """A list display is a value: `pack` builds it; its adjoint unpacks. One
-        holding objects of the user's (`[Dense(W1, b1), Dense(W2, b2)]`) is the tuple
-        of them, kept object by object (holds_object)."""
+        holding objects of the user's (`[Dense(W1, b1), Dense(W2, b2)]`) or namedtuples
+        built here (`[Layer(W1, b1), ...]`, whose fields are read by name) is the
+        tuple of them, kept object by object (holds_object, holds_record)."""
         values = [self.value(e, "t") for e in node.elts]
-        if any(holds_object(v) or isinstance(v, CALLABLES) for v in values):
+        if any(holds_object(v) or holds_record(v) or isinstance(v, CALLABLES) for v in values):
             return listed(values, self)  # (or of functions: `acts[i](z)` calls inline)
         items = [self.pack(v, e) for v, e in zip(values, node.elts)]
         v = self.assign(hint if hint != "t" else "items", ir.Call(PACK_LIST, None, items), node)
@@ -1046,6 +1047,14 @@ def holds_object(v) -> bool:
     if isinstance(v, ObjRef) or isinstance(v, DictVal) and v.cls is not None:
         return True
     return isinstance(v, STRUCTS) and any(holds_object(k) for _, k in children(v))
+
+
+def holds_record(v) -> bool:
+    """A namedtuple built in the function (a tuple with attributes), or a tuple or
+    dict holding one: packed into a list, its fields would lose their names."""
+    if isinstance(v, TupleVal) and v.attrs:
+        return True
+    return isinstance(v, STRUCTS) and any(holds_record(k) for _, k in children(v))
 
 
 def _ruled(obj) -> bool:
