@@ -82,3 +82,75 @@ def test_a_field_read_where_the_record_was_packed_says_so(mode):
     assert "reading .W of a differentiated value (layers[i].W)" in text
     assert "namedtuple" in text and "register" not in text
     assert "test_program_structure11.py" in text
+
+
+# ---------------------------------------------------------------- np.block (a truss's element matrix)
+
+
+def element_matrix(k, c):
+    K = np.block([[k, -k], [-k * c, k]])
+    return np.sum(np.sin(K) * np.arange(16.0).reshape(4, 4))
+
+
+def block_row_of_vectors(a, c):
+    return np.sum(np.block([a, c * a, np.ones(2)]) ** 3)
+
+
+def block_with_scalars(a, c):
+    M = np.block([[a, np.zeros((2, 1))], [np.ones((1, 2)) * c, c ** 2]])
+    return np.sum(M @ M)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("fn, a", [(element_matrix, W0[:2]), (block_row_of_vectors, X0),
+                                   (block_with_scalars, W0[1:])])
+def test_np_block_against_central_differences(fn, a, mode):
+    ga, gc = srcdiff.grad(fn, wrt=(0, 1), mode=mode)(a, 0.7)
+    assert np.allclose(ga, central(lambda v: fn(v, 0.7), a), rtol=1e-7, atol=1e-8)
+    assert np.isclose(gc, central(lambda c: fn(a, c), 0.7), rtol=1e-7, atol=1e-8)
+
+
+def test_np_block_second_derivative():
+    k = W0[:2]
+    H = srcdiff.hessian(element_matrix)(k, 0.7)
+    g = srcdiff.grad(element_matrix)
+    want = np.array([central(lambda v: g(v, 0.7).ravel()[i], k) for i in range(4)])
+    assert np.allclose(H, want.reshape(2, 2, 2, 2), rtol=1e-6, atol=1e-7)
+
+
+# ---------------------------------------------------------------- np.polynomial's series
+
+P = np.polynomial
+SERIES = [P.polynomial.polyval, P.chebyshev.chebval, P.legendre.legval, P.hermite.hermval,
+          P.hermite_e.hermeval, P.laguerre.lagval]
+
+
+def _series_loss(val):
+    def loss(c, x):
+        return np.sum(np.sin(val(x, c)))
+    return loss
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("val", SERIES, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("shapes", [((4,), (5,)), ((3,), ()), ((4,), (2, 3)), ((3, 2), (4,)),
+                                    ((1,), (3,))])
+def test_polynomial_series_against_central_differences(val, shapes, mode):
+    c = 0.5 * RNG.standard_normal(shapes[0])
+    x = RNG.uniform(-1, 1, shapes[1]) if shapes[1] else 0.4
+    loss = _series_loss(val)
+    gc, gx = srcdiff.grad(loss, wrt=(0, 1), mode=mode)(c, x)
+    assert np.shape(gc) == np.shape(c) and np.shape(gx) == np.shape(x)
+    assert np.allclose(gc, central(lambda v: loss(v, x), c), rtol=1e-6, atol=1e-8)
+    assert np.allclose(gx, central(lambda v: loss(c, v), x), rtol=1e-6, atol=1e-8)
+
+
+def series_not_tensor(c, x):
+    return np.sum(P.chebyshev.chebval(x, c, tensor=False))
+
+
+def test_polynomial_series_tensor_false_is_refused_where_it_is_called():
+    with pytest.raises(NotDifferentiableError) as e:
+        srcdiff.grad(series_not_tensor)(np.ones(3), 0.3 * np.ones(2))
+    assert "tensor=True (the default) only" in str(e.value)
+    assert "test_program_structure11.py" in str(e.value)

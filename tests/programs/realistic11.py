@@ -700,7 +700,7 @@ def truss_compliance(areas, E=200.0):
         for a_, p in enumerate(dofs):
             for b_, q in enumerate(dofs):
                 K[p, q] += ke[a_, b_]
-    free = [2, 3, 5, 6, 7, 8, 9]  # node 0 pinned, node 2 on a roller (y fixed)
+    free = [2, 3, 4, 6, 7, 8, 9]  # node 0 pinned, node 2 on a roller (y fixed)
     F = np.zeros(10)
     F[3] = -1.0
     Kf = K[np.ix_(free, free)]
