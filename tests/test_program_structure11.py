@@ -84,7 +84,7 @@ def test_a_field_read_where_the_record_was_packed_says_so(mode):
     assert "test_program_structure11.py" in text
 
 
-# ---------------------------------------------------------------- np.block (a truss's element matrix)
+# ---------------------------------------------------------------- np.block (a truss element)
 
 
 def element_matrix(k, c):
@@ -114,7 +114,7 @@ def test_np_block_second_derivative():
     k = W0[:2]
     H = srcdiff.hessian(element_matrix)(k, 0.7)
     g = srcdiff.grad(element_matrix)
-    want = np.array([central(lambda v: g(v, 0.7).ravel()[i], k) for i in range(4)])
+    want = np.array([central(lambda v, i=i: g(v, 0.7).ravel()[i], k) for i in range(4)])
     assert np.allclose(H, want.reshape(2, 2, 2, 2), rtol=1e-6, atol=1e-7)
 
 
