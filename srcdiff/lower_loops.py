@@ -195,10 +195,17 @@ class Loops:
         return [(target, seq)]
 
     def loop_vars(self, s, extra=(), flag=False):
-        """The loop-carried values: every name the body changes that is bound before."""
+        """The loop-carried values: every name the body changes that is bound before,
+        and a `for`'s targets that code after it reads (`for i in range(n): ... break`,
+        then `xs[i]`: the last trip's value, the value before the loop when it ran no
+        trip, unbound when there was none)."""
         carried = []
         before = dict(self.env)  # (who holds an initial value: before any name is carried)
-        names = assigned_names(s.body) + [  # (a method, or a def called, may set them)
+        targets = [n.id for n in syntax.walk(s.target) if isinstance(n, ast.Name)] if (
+            isinstance(s, ast.For)) else []
+        later = [t for t in dict.fromkeys(targets) if self.read_later(t, s)]
+        extra = [e for e in extra if e not in later]
+        names = assigned_names(s.body) + later + [  # (a method, or a def called, may set them)
             n for n in passed_names(s.body, self.env)
             if isinstance(v := self.env.get(n), DictVal) and v.cls is not None]
         for name in dict.fromkeys(names + ([self.brk_keys[-1]] if flag else [])):
@@ -225,7 +232,7 @@ class Loops:
             self.env[name] = rebuild(start, carry)  # a tuple or dict: entry by entry
             if self.maybe_unbound(start):
                 self.unbound[self.env[name].id] = None
-        for name in assigned_names(s.body):
+        for name in dict.fromkeys(assigned_names(s.body) + later):
             if name not in self.env and name not in extra and self.read_later(name, s):
                 # assigned only in the loop, read after it: unbound until assigned
                 phi = self.var(name, s)

@@ -154,3 +154,94 @@ def test_polynomial_series_tensor_false_is_refused_where_it_is_called():
         srcdiff.grad(series_not_tensor)(np.ones(3), 0.3 * np.ones(2))
     assert "tensor=True (the default) only" in str(e.value)
     assert "test_program_structure11.py" in str(e.value)
+
+
+# ---------------------------------------------------------------- a loop's target after the loop
+# Python leaves a for's target bound to its last trip's value (the break's, where it
+# broke); srcdiff used the value the name had before the loop (silently wrong) or
+# refused the read ("reading 'i' before it is assigned").
+
+XS = np.array([0.2, 0.9, 1.7, 2.5])
+
+
+def index_bound_before(a, xs):
+    i = 0
+    for i in range(len(xs)):
+        if xs[i] > 1.5:
+            break
+    return a * xs[i] + a ** 2
+
+
+def item_bound_before(a, xs):
+    x = 0.0
+    for x in xs * a:
+        pass
+    return x * a
+
+
+def found_or_else(a, xs):
+    for i, x in enumerate(xs):
+        if x > 1.5:
+            break
+    else:
+        i = len(xs) - 1
+    return a * xs[i] + a ** 2
+
+
+def zipped_targets_after(a, xs):
+    for w, x in zip(xs[::-1], xs * a):
+        if w < 1.0:
+            break
+    return w * x
+
+
+def enumerate_start_after(a, xs):
+    for k, x in enumerate(xs, start=1):
+        if x * a > 1.0:
+            break
+    return k * a + x
+
+
+def inner_target_in_outer_body(a, xs):
+    total = 0.0
+    for row in range(2):
+        for j in range(len(xs)):
+            if xs[j] * a > row + 0.5:
+                break
+        total += xs[j] * a
+    return total
+
+
+def zero_trips_keeps_the_value_before(a, xs):
+    x = a
+    for x in xs[:0]:
+        pass
+    return x ** 2
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("fn", [index_bound_before, item_bound_before, found_or_else,
+                                zipped_targets_after, enumerate_start_after,
+                                inner_target_in_outer_body, zero_trips_keeps_the_value_before])
+def test_a_loop_target_read_after_the_loop_against_central_differences(fn, mode):
+    for a in (0.7, 1.3):
+        value, g = srcdiff.value_and_grad(fn)(a, XS) if mode == "reverse" else (
+            fn(a, XS), srcdiff.grad(fn, mode=mode)(a, XS))
+        assert np.isclose(value, fn(a, XS), rtol=1e-14)
+        assert np.isclose(g, central(lambda v: fn(v, XS), a), rtol=1e-7, atol=1e-9)
+
+
+def never_bound(a, xs):
+    for x in xs:
+        pass
+    return a * x
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_target_of_a_loop_that_ran_no_trip_is_unbound_as_in_python(mode):
+    g = srcdiff.grad(never_bound, mode=mode)
+    assert np.isclose(g(0.7, XS), XS[-1], rtol=1e-14)
+    with pytest.raises(UnboundLocalError):
+        never_bound(0.7, XS[:0])
+    with pytest.raises(UnboundLocalError):
+        g(0.7, XS[:0])

@@ -36,7 +36,7 @@ import scipy.special
 from . import _lib11
 from ._lib11 import (FREQ_PER_YEAR, LOG_2PI, Losses, TrainConfig, bs3_step, clip_by_norm,
                      discount_factors, gauss_legendre, hand_logsumexp, natural_spline_second_derivs,
-                     phi, spline_eval, student_t_logpdf)
+                     pairwise_dist, phi, spline_eval, student_t_logpdf)
 from .registry import Program
 
 G_EARTH = np.float64(9.80665)
@@ -985,6 +985,204 @@ def nested_helpers_module_attr(y, x):
     return np.sum(M ** 2) + _lib11.hand_logsumexp(y)
 
 
+# ================================================================ more idioms
+
+
+def timed(fn):
+    """A user's decorator that keeps the wrapped function's name (functools.wraps)."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return fn(*args, **kwargs)
+    return wrapper
+
+
+@timed
+def _decorated_energy(x, k):
+    return 0.5 * k * np.sum(np.diff(x) ** 2)
+
+
+def decorated_helper(x, k=3.0):
+    return _decorated_energy(x, k) + np.sum(x ** 4)
+
+
+@functools.lru_cache(maxsize=None)
+def binom(n: int, k: int) -> int:
+    return math.comb(n, k)
+
+
+def bernstein_cached(coeffs, t=0.35):
+    n = len(coeffs) - 1
+    return sum(binom(n, i) * t ** i * (1 - t) ** (n - i) * c for i, c in enumerate(coeffs))
+
+
+def zip_star_points(points):
+    xs, ys = zip(*points)
+    xs, ys = np.array(xs), np.array(ys)
+    return np.sum(xs * ys) / len(xs) + np.var(ys)
+
+
+def clamp_builtin_minmax(a, lo=-1.0, hi=1.0):
+    total = 0.0
+    for t in np.linspace(-2.0, 2.0, 9):
+        total += min(max(a * t, lo), hi) ** 2
+    return total
+
+
+def sum_map_lambda(w, xs):
+    return sum(map(lambda x: math.exp(-w * x * x), xs))
+
+
+def for_else_search(alpha, xs):
+    for i, x in enumerate(xs):
+        if x > 1.5:
+            break
+    else:
+        i = len(xs) - 1
+    return alpha * xs[i] + alpha ** 2
+
+
+def while_true_break(rate, tol=1e-10):
+    """Fixed point x = exp(-rate x) iterated until it settles."""
+    x, n = 0.5, 0
+    while True:
+        x_new = math.exp(-rate * x)
+        n += 1
+        if abs(x_new - x) < tol or n > 200:
+            x = x_new
+            break
+        x = x_new
+    return x
+
+
+def star_unpack_rest(params):
+    first, *rest = params
+    return first ** 2 + sum(r * first for r in rest)
+
+
+def dict_comprehension_losses(w, X, y):
+    preds = X @ w
+    losses = {name: fn(preds - y) for name, fn in (("mse", np.square), ("mae", np.abs), ("cosh", np.cosh))}
+    return sum(losses.values()).mean()
+
+
+def optional_bias(W, x, bias=None):
+    h = x @ W if bias is None else x @ W + bias
+    return np.sum(np.tanh(h))
+
+
+def cov_corr_penalty(X):
+    C = np.cov(X, rowvar=False)
+    R = np.corrcoef(X, rowvar=False)
+    off = R - np.diag(np.diag(R))
+    return np.trace(C) + np.sum(off ** 2)
+
+
+def minibatch_permutation(w, X, y, batch=4, epochs=2, lr=0.05):
+    rng = np.random.default_rng(5)
+    for _ in range(epochs):
+        order = rng.permutation(len(y))
+        for start in range(0, len(y), batch):
+            idx = order[start:start + batch]
+            Xb, yb = X[idx], y[idx]
+            w = w - lr * 2 * Xb.T @ (Xb @ w - yb) / len(idx)
+    return np.mean((X @ w - y) ** 2)
+
+
+def scipy_expit_xlogy(w, X, y):
+    p = scipy.special.expit(X @ w)
+    return -np.sum(scipy.special.xlogy(y, p) + scipy.special.xlogy(1 - y, 1 - p))
+
+
+def scipy_log_softmax_nll(W, X, labels):
+    logp = scipy.special.log_softmax(X @ W, axis=1)
+    return -logp[np.arange(len(labels)), labels].mean()
+
+
+def cumprod_survival(log_hazards):
+    h = 1.0 / (1.0 + np.exp(-log_hazards))
+    surv = np.cumprod(1 - h)
+    return np.sum(surv) + surv[-1]
+
+
+def tril_mask_energy(A):
+    L = np.tril(A, k=-1) + np.eye(A.shape[0])
+    M = L @ L.T
+    return np.linalg.det(M) + np.sum(np.triu(M, 1) ** 2)
+
+
+def lstsq_residual(theta, t, y):
+    X = np.column_stack([np.ones_like(t), np.sin(theta * t), np.cos(theta * t)])
+    coef, *_ = np.linalg.lstsq(X, y, rcond=None)
+    return np.sum((X @ coef - y) ** 2)
+
+
+def kron_separable(a, b, X):
+    K = np.kron(np.diag(a), np.diag(b))
+    return np.sum(K * X) + np.sum(np.kron(a, b) ** 2)
+
+
+def top_k_reorder(scores, k=3):
+    order = np.argsort(scores)[::-1][:k]
+    top = np.take(scores, order)
+    return np.sum(top * np.array([3.0, 2.0, 1.0]))
+
+
+def percentile_band(x):
+    lo, hi = np.percentile(x, [10, 90])
+    return hi - lo + np.median(x)
+
+
+def itertools_pairs(pos):
+    import itertools
+    e = 0.0
+    for i, j in itertools.combinations(range(len(pos)), 2):
+        r = np.linalg.norm(pos[i] - pos[j])
+        e += 1.0 / r
+    return e
+
+
+def matrix_power_markov(logits, steps=5):
+    P = np.exp(logits)
+    P = P / P.sum(axis=1, keepdims=True)
+    Pn = np.linalg.matrix_power(P, steps)
+    return Pn[0] @ np.array([1.0, 2.0, 3.0])
+
+
+def ellipsis_einsum(W, X):
+    H = np.einsum("...i,ij->...j", X, W)
+    return np.einsum("...j,...j->...", H, H).sum()
+
+
+def percent_format_message(x):
+    label = "value=%.3f" % float(np.sum(x))
+    if len(label) > 100:
+        raise RuntimeError(label)
+    return float(np.sum(x ** 2))
+
+
+def coulomb_keyword_eps(X, q):
+    D = pairwise_dist(X, eps=1e-3)
+    Q = np.outer(q, q)
+    iu = np.triu_indices(len(q), 1)
+    return np.sum(Q[iu] / D[iu])
+
+
+def gradient_roughness(y, dx=0.1):
+    dy = np.gradient(y, dx)
+    d2 = np.diff(y, n=2) / dx ** 2
+    return np.sum(dy ** 2) + 0.01 * np.sum(d2 ** 2)
+
+
+def nan_guarded_mean(x):
+    y = np.where(x > 2.0, np.nan, x)
+    return np.nanmean(y ** 2) + np.nansum(y)
+
+
+def atleast_hstack(a, b):
+    v = np.hstack([np.atleast_1d(a), b, [1.0]])
+    return v @ v
+
+
 # ================================================================ arguments
 
 
@@ -1100,5 +1298,34 @@ PROGRAMS = [
     Program(fsum_and_start, lambda rng: (list(rng.standard_normal(5)), rng.uniform(0.5, 1.5)), ("xs", "w")),
     Program(dataclass_schedule_descent, lambda rng: (rng.uniform(0.6, 1.0),)),
     Program(zip_enumerate_weights, lambda rng: (rng.standard_normal(3), [rng.standard_normal(4) for _ in range(3)])),
+    # more idioms
+    Program(decorated_helper, lambda rng: (rng.standard_normal(6),)),
+    Program(bernstein_cached, lambda rng: (list(rng.standard_normal(5)),)),
+    Program(zip_star_points, lambda rng: ([(float(a), float(b)) for a, b in rng.standard_normal((5, 2))],)),
+    Program(clamp_builtin_minmax, lambda rng: (rng.uniform(0.2, 0.45),)),
+    Program(sum_map_lambda, lambda rng: (rng.uniform(0.5, 2.0), list(rng.standard_normal(5)))),
+    Program(for_else_search, lambda rng: (rng.uniform(0.5, 2.0), np.array([0.2, 0.9, 1.7, 2.5]))),
+    Program(while_true_break, lambda rng: (rng.uniform(0.5, 2.0),)),
+    Program(star_unpack_rest, lambda rng: (rng.standard_normal(4),)),
+    Program(dict_comprehension_losses, lambda rng: (rng.standard_normal(3), rng.standard_normal((7, 3)), rng.standard_normal(7))),
+    Program(optional_bias, lambda rng: (rng.standard_normal((3, 2)), rng.standard_normal((4, 3)))),
+    Program(cov_corr_penalty, lambda rng: (rng.standard_normal((8, 3)),)),
+    Program(minibatch_permutation, lambda rng: (rng.standard_normal(3), rng.standard_normal((10, 3)), rng.standard_normal(10))),
+    Program(scipy_expit_xlogy, lambda rng: (rng.standard_normal(3), rng.standard_normal((8, 3)), (rng.random(8) > 0.5).astype(float))),
+    Program(scipy_log_softmax_nll, lambda rng: (rng.standard_normal((3, 4)), rng.standard_normal((6, 3)), rng.integers(0, 4, 6))),
+    Program(cumprod_survival, lambda rng: (rng.standard_normal(6) - 1.0,)),
+    Program(tril_mask_energy, lambda rng: (0.5 * rng.standard_normal((3, 3)),)),
+    Program(lstsq_residual, lambda rng: (rng.uniform(1.0, 2.0), np.linspace(0, 3, 12), np.sin(1.5 * np.linspace(0, 3, 12)) + 0.1 * rng.standard_normal(12)), "theta"),
+    Program(kron_separable, lambda rng: (rng.standard_normal(2), rng.standard_normal(3), rng.standard_normal((6, 6))), ("a", "b")),
+    Program(top_k_reorder, lambda rng: (rng.standard_normal(6),)),
+    Program(percentile_band, lambda rng: (rng.standard_normal(11),)),
+    Program(itertools_pairs, lambda rng: (np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.2]]) + 0.05 * rng.standard_normal((4, 2)),)),
+    Program(matrix_power_markov, lambda rng: (rng.standard_normal((3, 3)),)),
+    Program(ellipsis_einsum, lambda rng: (rng.standard_normal((3, 2)), rng.standard_normal((2, 4, 3)))),
+    Program(percent_format_message, lambda rng: (rng.standard_normal(4),)),
+    Program(coulomb_keyword_eps, lambda rng: (np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]) + 0.05 * rng.standard_normal((3, 2)), rng.uniform(-1, 1, 3)), ("X", "q")),
+    Program(gradient_roughness, lambda rng: (rng.standard_normal(8),)),
+    Program(nan_guarded_mean, lambda rng: (rng.uniform(-1, 1.9, 6),)),
+    Program(atleast_hstack, lambda rng: (rng.uniform(-1, 1), rng.standard_normal(3)), ("a", "b")),
     Program(nested_helpers_module_attr, lambda rng: (rng.standard_normal(6), np.linspace(0, 1, 6))),
 ]
