@@ -1,3 +1,4 @@
+# ruff: noqa: B007  (loop targets read after their loops, on purpose)
 """Program structure, round 11 (found by the realistic11 corpus): a lambda's
 parameters are its own names (`functools.reduce(lambda h, layer: layer.W, ...)`
 was refused as 'the undefined name layer'); a list display of namedtuples built
