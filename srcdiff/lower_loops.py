@@ -84,8 +84,11 @@ class Loops:
             return self.unrolled_over(s, seq)
         if (rows := self.zipped_objects(node)) is not None:
             return self.unrolled_over(s, rows, counted)
-        if not _structural(node):
-            return False
+        functions = isinstance(node, ast.Tuple) and all(
+            self.fixed(e) for e in node.elts) and not all(
+            isinstance(n, (ast.Tuple, ast.Constant, ast.expr_context)) for n in syntax.walk(node))
+        if not (_structural(node) or functions):  # (`for fn, c in ((sq, 1.0), (np.sin, 2.0))`:
+            return False  # its functions are called inline, item by item)
         seq = self.value(node, "seq")  # (a structural read: it emits nothing)
         if not isinstance(seq, STRUCTS):
             return False

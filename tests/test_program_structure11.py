@@ -246,3 +246,37 @@ def test_a_target_of_a_loop_that_ran_no_trip_is_unbound_as_in_python(mode):
         never_bound(0.7, XS[:0])
     with pytest.raises(UnboundLocalError):
         g(0.7, XS[:0])
+
+
+# ---------------------------------------------------------------- comprehensions over a display
+# of (name, function) pairs: its items are known when transforming, so it is unrolled
+# (a dict comprehension was refused as 'over values known only at run time')
+
+
+def losses_by_name(w, X, y):
+    r = X @ w - y
+    losses = {name: fn(r) for name, fn in (("mse", np.square), ("mae", np.abs),
+                                           ("cosh", np.cosh))}
+    return sum(losses.values()).mean() + losses["mse"].sum()
+
+
+def _sq(r):
+    return r * r
+
+
+def weighted_terms(w, X, y):
+    r = X @ w - y
+    return sum([fn(r).sum() * c for fn, c in ((_sq, 1.0), (np.sin, 0.5))])
+
+
+def constant_pairs(w, X, y):
+    return sum(w[k] * c for k, c in ((0, 2.0), (1, 3.0))) + np.sum(X @ w * y)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("fn", [losses_by_name, weighted_terms, constant_pairs])
+def test_comprehensions_over_a_display_of_functions(fn, mode):
+    X, y = RNG.standard_normal((5, 3)), RNG.standard_normal(5)
+    w = RNG.standard_normal(3)
+    g = srcdiff.grad(fn, mode=mode)(w, X, y)
+    assert np.allclose(g, central(lambda v: fn(v, X, y), w), rtol=1e-7, atol=1e-8)
