@@ -205,7 +205,7 @@ class Loops:
         carried = []
         before = dict(self.env)  # (who holds an initial value: before any name is carried)
         targets = [n.id for n in syntax.walk(s.target) if isinstance(n, ast.Name)] if (
-            isinstance(s, ast.For)) else []
+            isinstance(s, ast.For) and not getattr(s, "scoped", False)) else []
         later = [t for t in dict.fromkeys(targets) if self.read_later(t, s)]
         extra = [e for e in extra if e not in later]
         names = assigned_names(s.body) + later + [  # (a method, or a def called, may set them)
@@ -248,8 +248,7 @@ class Loops:
     def read_later(self, name: str, s) -> bool:
         """Whether code after loop `s` (its `else`, the rest of every enclosing
         block) may read `name`."""
-        return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
-                   for stmts in [s.orelse] + self.later for st in stmts for n in syntax.walk(st))
+        return any(_reads(st, name) for stmts in [s.orelse] + self.later for st in stmts)
 
     def finish_loop(self, s, carried, outer_env, body_env):
         keys = {c.key[0] if isinstance(c.key, tuple) else c.key for c in carried}
@@ -327,6 +326,25 @@ class Loops:
             test = ast.copy_location(ast.UnaryOp(ast.Not(), ast.Name(key, ast.Load())), s)
             self.if_stmt(ast.copy_location(ast.If(test, s.orelse, []), s), [], broke=key)
         self.env.pop(key, None)
+
+
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+
+
+def _reads(node, name: str) -> bool:
+    """Whether `node` reads the name `name` of the function: not where a comprehension
+    or lambda binds a name of its own so called (`sum(r * r for r in small)` reads
+    `small`, not `r`)."""
+    if isinstance(node, _COMPREHENSIONS) and any(
+            isinstance(n, ast.Name) and n.id == name for g in node.generators
+            for n in syntax.walk(g.target)):
+        return _reads(node.generators[0].iter, name)  # (evaluated where the comprehension is)
+    if isinstance(node, ast.Lambda) and name in {a.arg for a in ast.walk(node.args)
+                                                 if isinstance(a, ast.arg)}:
+        return False
+    if isinstance(node, ast.Name):
+        return node.id == name and isinstance(node.ctx, ast.Load)
+    return any(_reads(c, name) for c in ast.iter_child_nodes(node))
 
 
 def _structural(node) -> bool:

@@ -280,3 +280,23 @@ def test_comprehensions_over_a_display_of_functions(fn, mode):
     w = RNG.standard_normal(3)
     g = srcdiff.grad(fn, mode=mode)(w, X, y)
     assert np.allclose(g, central(lambda v: fn(v, X, y), w), rtol=1e-7, atol=1e-8)
+
+
+def comprehensions_reusing_a_name(w, X, y):
+    residuals = [yi - xi @ w for xi, yi in zip(X, y)]
+    big = [r for r in residuals if abs(r) > 0.1]
+    small = [r for r in residuals if abs(r) <= 0.1]
+    return sum(r * r for r in small) + sum(abs(r) for r in big)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_comprehensions_target_is_not_carried_past_it(mode):
+    """Its names are its own: a later comprehension binding `r` again does not read
+    this one's (no `r = None` before the loop, no carried `r`)."""
+    X, y = RNG.standard_normal((7, 3)), RNG.standard_normal(7)
+    w = RNG.standard_normal(3)
+    g = srcdiff.grad(comprehensions_reusing_a_name, mode=mode)
+    assert np.allclose(g(w, X, y), central(lambda v: comprehensions_reusing_a_name(v, X, y), w),
+                       rtol=1e-7, atol=1e-8)
+    if mode == "reverse":
+        assert "r = None" not in g.source and "r_1 = None" not in g.source
