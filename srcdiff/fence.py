@@ -158,8 +158,11 @@ class Fence(ast.NodeVisitor):
                 self.target(e.value if isinstance(e, ast.Starred) else e)
         elif isinstance(node, ast.Subscript):
             if not (isinstance(node.value, ast.Name) or _attribute_of_name(node.value)):
+                table = isinstance(node.value, ast.Subscript)  # `R[i][j] = v`
                 raise unsupported("assignment into an item of something other than a local "
-                                  "variable or an attribute of one", self.filename, node)
+                                  "variable or an attribute of one", self.filename, node,
+                                  "keep the table in a NumPy array and write R[i, j] = v "
+                                  "(np.zeros((n, m)) in place of a list of lists)" if table else "")
             self.kept.visit(node.slice)
         elif not (isinstance(node, ast.Name) or _attribute_of_name(node)):
             raise unsupported(f"assignment to {type(node).__name__}", self.filename, node)

@@ -300,3 +300,40 @@ def test_a_comprehensions_target_is_not_carried_past_it(mode):
                        rtol=1e-7, atol=1e-8)
     if mode == "reverse":
         assert "r = None" not in g.source and "r_1 = None" not in g.source
+
+
+# ---------------------------------------------------------------- refusals that say what to do
+
+
+def pairs_sorted_from_zip(xs, weights=(3.0, 1.0, 2.0)):
+    pairs = sorted(zip(xs, weights), key=lambda t: t[1])
+    return sum(a * b for a, b in pairs[:2])
+
+
+def pairs_sorted_from_a_list(xs, weights=(3.0, 1.0, 2.0)):
+    pairs = sorted([(a, b) for a, b in zip(xs, weights)], key=lambda t: t[1])
+    return sum(a * b for a, b in pairs[:2])
+
+
+def table_as_lists(x):
+    R = [[0.0] * 2 for _ in range(2)]
+    R[0][1] = x
+    return R[0][1] * x
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_zip_used_as_a_value_says_to_build_the_list_and_that_works(mode):
+    xs = np.array([0.5, 1.5, 2.5])
+    with pytest.raises(NotDifferentiableError) as e:
+        srcdiff.grad(pairs_sorted_from_zip, mode=mode)(xs)
+    assert "zip(...) of a differentiated value is supported as what a for loop" in str(e.value)
+    assert "register" not in str(e.value) and "test_program_structure11.py" in str(e.value)
+    g = srcdiff.grad(pairs_sorted_from_a_list, mode=mode)(xs)
+    assert np.allclose(g, central(pairs_sorted_from_a_list, xs), rtol=1e-8)
+
+
+def test_an_item_of_an_item_assigned_points_to_an_array_table():
+    from srcdiff.errors import UnsupportedSyntaxError
+    with pytest.raises(UnsupportedSyntaxError) as e:
+        srcdiff.grad(table_as_lists)(0.5)
+    assert "write R[i, j] = v" in str(e.value) and e.value.lineno is not None

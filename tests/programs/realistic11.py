@@ -1183,6 +1183,72 @@ def atleast_hstack(a, b):
     return v @ v
 
 
+def _softmin(a, b, c, gamma):
+    m = min(a, b, c)
+    return m - gamma * math.log(math.exp(-(a - m) / gamma) + math.exp(-(b - m) / gamma)
+                                + math.exp(-(c - m) / gamma))
+
+
+def soft_dtw_array(x, y, gamma=0.5):
+    """Soft dynamic time warping with a NumPy cost table filled cell by cell."""
+    n, m = len(x), len(y)
+    R = np.full((n + 1, m + 1), np.inf)
+    R[0, 0] = 0.0
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            cost = (x[i - 1] - y[j - 1]) ** 2
+            R[i, j] = cost + _softmin(R[i - 1, j], R[i, j - 1], R[i - 1, j - 1], gamma)
+    return R[n, m]
+
+
+def soft_dtw_lists(x, y, gamma=0.5):
+    """The same table as a list of lists, the way a DP is written from a textbook."""
+    n, m = len(x), len(y)
+    R = [[math.inf] * (m + 1) for _ in range(n + 1)]
+    R[0][0] = 0.0
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            cost = (x[i - 1] - y[j - 1]) ** 2
+            R[i][j] = cost + _softmin(R[i - 1][j], R[i][j - 1], R[i - 1][j - 1], gamma)
+    return R[n][m]
+
+
+def basis_lambdas_default(coef, x):
+    basis = [lambda t, p=p: t ** p for p in range(4)]
+    return np.sum(sum(c * b(x) for c, b in zip(coef, basis)) ** 2)
+
+
+def countdown_range(a, xs):
+    acc = 0.0
+    for i in range(len(xs) - 1, -1, -1):
+        acc = acc * a + xs[i]
+    return acc
+
+
+def sawtooth_mod(a, ts):
+    phase = (a * ts) % 1.0
+    return np.sum(np.sin(2 * np.pi * phase) * phase)
+
+
+def sorted_pairs_key(xs, weights=(3.0, 1.0, 2.0)):
+    pairs = sorted(zip(xs, weights), key=lambda t: t[1])
+    return sum(a * b for a, b in pairs[:2])
+
+
+def viterbi_soft_path(log_A, log_b, obs=(0, 1, 1, 0), temp=0.3):
+    """A smoothed Viterbi recursion with max replaced by temp * logsumexp / temp."""
+    alpha = log_b[:, obs[0]].copy()
+    for o in obs[1:]:
+        scores = (alpha[:, None] + log_A) / temp
+        alpha = temp * scipy.special.logsumexp(scores, axis=0) + log_b[:, o]
+    return temp * scipy.special.logsumexp(alpha / temp)
+
+
+def cumulative_trapezoid_energy(v, dt=0.1):
+    x = np.concatenate([[0.0], np.cumsum(0.5 * (v[1:] + v[:-1]) * dt)])
+    return np.sum(x ** 2) + np.trapezoid(v ** 2, dx=dt)
+
+
 # ================================================================ arguments
 
 
@@ -1327,5 +1393,13 @@ PROGRAMS = [
     Program(gradient_roughness, lambda rng: (rng.standard_normal(8),)),
     Program(nan_guarded_mean, lambda rng: (rng.uniform(-1, 1.9, 6),)),
     Program(atleast_hstack, lambda rng: (rng.uniform(-1, 1), rng.standard_normal(3)), ("a", "b")),
+    Program(soft_dtw_array, lambda rng: (rng.standard_normal(4), rng.standard_normal(5))),
+    Program(soft_dtw_lists, lambda rng: (rng.standard_normal(4), rng.standard_normal(5))),
+    Program(basis_lambdas_default, lambda rng: (rng.standard_normal(4), rng.uniform(-1, 1, 6))),
+    Program(countdown_range, lambda rng: (rng.uniform(0.5, 1.5), rng.standard_normal(5))),
+    Program(sawtooth_mod, lambda rng: (rng.uniform(0.8, 1.2), np.linspace(0.05, 2.9, 7) + 0.01 * rng.standard_normal(7))),
+    Program(sorted_pairs_key, lambda rng: (rng.standard_normal(3),)),
+    Program(viterbi_soft_path, lambda rng: (rng.standard_normal((3, 3)), rng.standard_normal((3, 2))), ("log_A", "log_b")),
+    Program(cumulative_trapezoid_energy, lambda rng: (rng.standard_normal(8),)),
     Program(nested_helpers_module_attr, lambda rng: (rng.standard_normal(6), np.linspace(0, 1, 6))),
 ]
