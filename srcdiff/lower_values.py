@@ -505,7 +505,13 @@ class Values(Names, StructValues, Records):
                 k.arg is None for k in node.keywords):
             spread = self.spread(node)
             if spread is None:  # `np.zeros(*shape)` of a value: kept as written
-                return self.assign(hint, self.opaque(node), node)
+                kept = self.opaque(node)  # (refused where it reads a differentiated value)
+                kept.why = self.error(
+                    "a call spreading *args or **kwargs of a value known only at run time "
+                    "(srcdiff spreads a tuple or dict built in the function)", node,
+                    "pass the items one by one; for xs, ys = zip(*points), keep the points "
+                    "in an array and read points[:, 0], points[:, 1]")
+                return self.assign(hint, kept, node)
             node = spread
         if isinstance(node.func, ast.Attribute) and self.object_made(node.func.value):
             node = self.received(node)  # `(a - b).dot(c)`, `Vec2(x, y).norm()`

@@ -337,3 +337,17 @@ def test_an_item_of_an_item_assigned_points_to_an_array_table():
     with pytest.raises(UnsupportedSyntaxError) as e:
         srcdiff.grad(table_as_lists)(0.5)
     assert "write R[i, j] = v" in str(e.value) and e.value.lineno is not None
+
+
+def unzipped(points):
+    xs, ys = zip(*points)
+    return sum(x * y for x, y in zip(xs, ys))
+
+
+def test_a_spread_of_a_value_known_at_run_time_says_what_to_do():
+    from srcdiff.errors import UnsupportedSyntaxError
+    with pytest.raises(UnsupportedSyntaxError) as e:
+        srcdiff.grad(unzipped)([(1.0, 2.0), (3.0, 4.0)])
+    text = str(e.value)
+    assert "a call spreading *args or **kwargs of a value known only at run time" in text
+    assert "points[:, 0]" in text and e.value.lineno == unzipped.__code__.co_firstlineno + 1
