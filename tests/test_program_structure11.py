@@ -351,3 +351,30 @@ def test_a_spread_of_a_value_known_at_run_time_says_what_to_do():
     text = str(e.value)
     assert "a call spreading *args or **kwargs of a value known only at run time" in text
     assert "points[:, 0]" in text and e.value.lineno == unzipped.__code__.co_firstlineno + 1
+
+
+# ---------------------------------------------------------------- .source: slices as written
+
+
+def horner_reversed(coeffs, x):
+    acc = 0.0
+    for c in reversed(coeffs):
+        acc = acc * x + c
+    return acc
+
+
+def springs(X, edges=((0, 1), (1, 2), (2, 0))):
+    E = np.array(edges)
+    return np.sum((np.linalg.norm(X[E[:, 0]] - X[E[:, 1]], axis=1) - 1.0) ** 2)
+
+
+def test_constant_slices_in_the_source_are_printed_as_slices():
+    coeffs = RNG.standard_normal(4)
+    g = srcdiff.grad(horner_reversed, wrt=(0, 1))
+    assert "d_coeffs[::-1] += " in g.source and "slice(" not in g.source
+    gc, gx = g(coeffs, 0.6)
+    assert np.allclose(gc, 0.6 ** np.arange(4), rtol=1e-14)
+    X = RNG.standard_normal((3, 2))
+    gs = srcdiff.grad(springs)
+    assert "E[:, 1]" in gs.source and "slice(" not in gs.source
+    assert np.allclose(gs(X), central(springs, X), rtol=1e-7, atol=1e-9)
