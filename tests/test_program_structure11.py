@@ -378,3 +378,20 @@ def test_constant_slices_in_the_source_are_printed_as_slices():
     gs = srcdiff.grad(springs)
     assert "E[:, 1]" in gs.source and "slice(" not in gs.source
     assert np.allclose(gs(X), central(springs, X), rtol=1e-7, atol=1e-9)
+
+
+def last_item_after_a_recurrence(a, xs):
+    y = a
+    for x in xs:
+        y = np.sin(y) * x + a
+    return y * x
+
+
+@pytest.mark.parametrize("checkpoint", [None, 3, srcdiff.revolve(3)], ids=str)
+def test_a_loop_target_after_the_loop_with_checkpoints_and_second_order(checkpoint):
+    xs = np.linspace(0.5, 1.5, 12)
+    g = srcdiff.grad(last_item_after_a_recurrence, checkpoint=checkpoint)
+    assert np.isclose(g(0.7, xs), central(lambda a: last_item_after_a_recurrence(a, xs), 0.7),
+                      rtol=1e-8)
+    h = srcdiff.hessian(last_item_after_a_recurrence)(0.7, xs)
+    assert np.isclose(h, central(lambda a: g(a, xs), 0.7), rtol=1e-6)
