@@ -188,6 +188,9 @@ def _check_effects(block, varied) -> None:
                 f"value ({what}(...)); build a new value instead, e.g. a list display "
                 "[a, b], np.stack, or accumulate a sum", s.loc)
 
+_ITERATORS = (zip, enumerate, map, filter, reversed, iter)  # (lazy: read item by item)
+
+
 def _params_of(fn):
     found = signature_of(fn) if callable(fn) else None
     return found[0] if found else None
@@ -263,6 +266,21 @@ def _check(block, active, params=frozenset()) -> None:
                     "the numbers it holds as parameters", s.loc)
             if isinstance(e.fn, tuple) and e.fn[0] == "opaque":
                 raise NotDifferentiableError(f"{name}(...) " + _opaque_call(e, params), s.loc)
+            if any(e.fn is f for f in _ITERATORS):
+                raise NotDifferentiableError(
+                    f"{name}(...) of a differentiated value is supported as what a for loop or "
+                    "a comprehension iterates over; here its result is used as a value "
+                    "(passed to sorted or list, say): build the list with a comprehension "
+                    "first, [(a, b) for a, b in zip(xs, ws)], and use that", s.loc)
+            if isinstance(e.fn, tuple) and e.fn[0] == "attr":
+                raise NotDifferentiableError(
+                    f"reading .{e.fn[1]} of a differentiated value ({name}) that srcdiff "
+                    "holds as an array or a list here: the attributes of arrays it knows "
+                    "are .T, .real and .shape. If the value is a namedtuple or an object of "
+                    "yours, its fields were lost where it went into a list srcdiff keeps "
+                    "whole (one appended to, sliced or reversed): build the list as a "
+                    "display, [Layer(W1, b1), Layer(W2, b2)], and loop over it or index it, "
+                    "or pass the fields as arrays", s.loc)
             if isinstance(e.fn, tuple) and e.fn[0] == "helper":
                 raise NotDifferentiableError(
                     f"{name} is srcdiff's own code for the derivative of a NumPy function "

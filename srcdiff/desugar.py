@@ -242,6 +242,7 @@ def _loop(gen, acc: str, start, step, where) -> tuple[list, set]:
         for cond in reversed(g.ifs):
             loop = [ast.If(cond, loop, [])]
         loop = [ast.For(g.target, g.iter, loop, [])]
+        loop[0].scoped = True  # (a comprehension's targets are its own: none outlive it)
     stmts = [ast.Assign([ast.Name(acc, ast.Store())], start)] + loop
     for st in stmts:
         for n in syntax.walk(st):

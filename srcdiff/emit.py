@@ -864,6 +864,16 @@ class Pretty(ast.NodeTransformer):
             return self.negate_leftmost(n.operand) or n
         return n
 
+    def visit_Subscript(self, n):
+        """`x[slice(None, None, -1)]` printed `x[::-1]`, `E[slice(None, None), 1]` as
+        `E[:, 1]` (the same index)."""
+        self.generic_visit(n)
+        if isinstance(n.slice, ast.Tuple):
+            n.slice.elts = [_as_slice(e) for e in n.slice.elts]
+        else:
+            n.slice = _as_slice(n.slice)
+        return n
+
     def negate_leftmost(self, e):
         """`e` (a product or quotient) with its leftmost factor negated, or None."""
         if not (isinstance(e, ast.BinOp) and isinstance(e.op, (ast.Mult, ast.Div))):
@@ -872,6 +882,17 @@ class Pretty(ast.NodeTransformer):
             return ast.BinOp(ast.UnaryOp(ast.USub(), e.left), e.op, e.right)
         left = self.negate_leftmost(e.left)
         return None if left is None else ast.BinOp(left, e.op, e.right)
+
+
+def _as_slice(e):
+    """`slice(a, b, c)` of constants and names as the slice `a:b:c`; `e` otherwise."""
+    if not (isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "slice"
+            and 1 <= len(e.args) <= 3 and not e.keywords
+            and not any(isinstance(a, ast.Starred) for a in e.args)):
+        return e
+    parts = [None if isinstance(a, ast.Constant) and a.value is None else a for a in e.args]
+    start, stop, step = ([None] + parts + [None]) if len(parts) == 1 else (parts + [None])[:3]
+    return ast.Slice(start, stop, step)
 
 
 WIDTH = 99  # the project's lines (ruff's line-length 100), as provenance's comments

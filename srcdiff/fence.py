@@ -158,8 +158,11 @@ class Fence(ast.NodeVisitor):
                 self.target(e.value if isinstance(e, ast.Starred) else e)
         elif isinstance(node, ast.Subscript):
             if not (isinstance(node.value, ast.Name) or _attribute_of_name(node.value)):
+                table = isinstance(node.value, ast.Subscript)  # `R[i][j] = v`
                 raise unsupported("assignment into an item of something other than a local "
-                                  "variable or an attribute of one", self.filename, node)
+                                  "variable or an attribute of one", self.filename, node,
+                                  "keep the table in a NumPy array and write R[i, j] = v "
+                                  "(np.zeros((n, m)) in place of a list of lists)" if table else "")
             self.kept.visit(node.slice)
         elif not (isinstance(node, ast.Name) or _attribute_of_name(node)):
             raise unsupported(f"assignment to {type(node).__name__}", self.filename, node)
@@ -260,8 +263,15 @@ class Fence(ast.NodeVisitor):
             self.visit(d)
 
     def visit_Lambda(self, node):
+        """Its body reads its parameters, names of its own (`lambda h, layer: layer.W`
+        in functools.reduce: not names of f, nor undefined)."""
         self.function(node)
+        saved = set(self.bound)
+        a = node.args
+        self.bound |= {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs
+                       + [a.vararg, a.kwarg] if p is not None}
         self.visit(node.body)
+        self.bound = saved
 
     def visit_Assign(self, s):
         self.visit(s.value)

@@ -84,8 +84,11 @@ class Loops:
             return self.unrolled_over(s, seq)
         if (rows := self.zipped_objects(node)) is not None:
             return self.unrolled_over(s, rows, counted)
-        if not _structural(node):
-            return False
+        functions = isinstance(node, ast.Tuple) and all(
+            self.fixed(e) for e in node.elts) and not all(
+            isinstance(n, (ast.Tuple, ast.Constant, ast.expr_context)) for n in syntax.walk(node))
+        if not (_structural(node) or functions):  # (`for fn, c in ((sq, 1.0), (np.sin, 2.0))`:
+            return False  # its functions are called inline, item by item)
         seq = self.value(node, "seq")  # (a structural read: it emits nothing)
         if not isinstance(seq, STRUCTS):
             return False
@@ -195,10 +198,17 @@ class Loops:
         return [(target, seq)]
 
     def loop_vars(self, s, extra=(), flag=False):
-        """The loop-carried values: every name the body changes that is bound before."""
+        """The loop-carried values: every name the body changes that is bound before,
+        and a `for`'s targets that code after it reads (`for i in range(n): ... break`,
+        then `xs[i]`: the last trip's value, the value before the loop when it ran no
+        trip, unbound when there was none)."""
         carried = []
         before = dict(self.env)  # (who holds an initial value: before any name is carried)
-        names = assigned_names(s.body) + [  # (a method, or a def called, may set them)
+        targets = [n.id for n in syntax.walk(s.target) if isinstance(n, ast.Name)] if (
+            isinstance(s, ast.For) and not getattr(s, "scoped", False)) else []
+        later = [t for t in dict.fromkeys(targets) if self.read_later(t, s)]
+        extra = [e for e in extra if e not in later]
+        names = assigned_names(s.body) + later + [  # (a method, or a def called, may set them)
             n for n in passed_names(s.body, self.env)
             if isinstance(v := self.env.get(n), DictVal) and v.cls is not None]
         for name in dict.fromkeys(names + ([self.brk_keys[-1]] if flag else [])):
@@ -225,7 +235,7 @@ class Loops:
             self.env[name] = rebuild(start, carry)  # a tuple or dict: entry by entry
             if self.maybe_unbound(start):
                 self.unbound[self.env[name].id] = None
-        for name in assigned_names(s.body):
+        for name in dict.fromkeys(assigned_names(s.body) + later):
             if name not in self.env and name not in extra and self.read_later(name, s):
                 # assigned only in the loop, read after it: unbound until assigned
                 phi = self.var(name, s)
@@ -238,8 +248,7 @@ class Loops:
     def read_later(self, name: str, s) -> bool:
         """Whether code after loop `s` (its `else`, the rest of every enclosing
         block) may read `name`."""
-        return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
-                   for stmts in [s.orelse] + self.later for st in stmts for n in syntax.walk(st))
+        return any(_reads(st, name) for stmts in [s.orelse] + self.later for st in stmts)
 
     def finish_loop(self, s, carried, outer_env, body_env):
         keys = {c.key[0] if isinstance(c.key, tuple) else c.key for c in carried}
@@ -317,6 +326,25 @@ class Loops:
             test = ast.copy_location(ast.UnaryOp(ast.Not(), ast.Name(key, ast.Load())), s)
             self.if_stmt(ast.copy_location(ast.If(test, s.orelse, []), s), [], broke=key)
         self.env.pop(key, None)
+
+
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+
+
+def _reads(node, name: str) -> bool:
+    """Whether `node` reads the name `name` of the function: not where a comprehension
+    or lambda binds a name of its own so called (`sum(r * r for r in small)` reads
+    `small`, not `r`)."""
+    if isinstance(node, _COMPREHENSIONS) and any(
+            isinstance(n, ast.Name) and n.id == name for g in node.generators
+            for n in syntax.walk(g.target)):
+        return _reads(node.generators[0].iter, name)  # (evaluated where the comprehension is)
+    if isinstance(node, ast.Lambda) and name in {a.arg for a in ast.walk(node.args)
+                                                 if isinstance(a, ast.arg)}:
+        return False
+    if isinstance(node, ast.Name):
+        return node.id == name and isinstance(node.ctx, ast.Load)
+    return any(_reads(c, name) for c in ast.iter_child_nodes(node))
 
 
 def _structural(node) -> bool:

@@ -34,7 +34,7 @@ from .resolve import MISSING, Resolver, SeqView, is_user_function, method_guards
 from .rules.table import lookup
 from .source import loc_of, unsupported
 from .structs import (CALLABLES, CHOSEN_AT_RUN_TIME, STRUCTS, DictVal, FuncRef, FuncVal, ObjRef,
-                      PartialVal, TupleVal, Undefined, attribute, children)
+                      PartialVal, TupleVal, Undefined, attribute, children, leaves)
 
 RET = "<return>"  # the env key of the value a path returns
 PACK_TUPLE = ("pack", "tuple")
@@ -227,12 +227,18 @@ class Values(Names, StructValues, Records):
 
     def e_List(self, node, hint):
         """A list display is a value: `pack` builds it; its adjoint unpacks. One
-        holding objects of the user's (`[Dense(W1, b1), Dense(W2, b2)]`) is the tuple
-        of them, kept object by object (holds_object)."""
+        holding objects of the user's (`[Dense(W1, b1), Dense(W2, b2)]`) or namedtuples
+        built here (`[Layer(W1, b1), ...]`, whose fields are read by name) is the
+        tuple of them, kept object by object (holds_object, holds_record)."""
         values = [self.value(e, "t") for e in node.elts]
-        if any(holds_object(v) or isinstance(v, CALLABLES) for v in values):
+        if any(holds_object(v) or holds_record(v) or isinstance(v, CALLABLES) for v in values):
             return listed(values, self)  # (or of functions: `acts[i](z)` calls inline)
-        items = [self.pack(v, e) for v, e in zip(values, node.elts)]
+        return self.packed_list(values, node.elts, node, hint)
+
+    def packed_list(self, values, nodes, node, hint):
+        """The list of `values` as one runtime value (`pack` builds it; its adjoint
+        unpacks it)."""
+        items = [self.pack(v, e) for v, e in zip(values, nodes)]
         v = self.assign(hint if hint != "t" else "items", ir.Call(PACK_LIST, None, items), node)
         self.packs[v.id] = items
         return v
@@ -499,7 +505,13 @@ class Values(Names, StructValues, Records):
                 k.arg is None for k in node.keywords):
             spread = self.spread(node)
             if spread is None:  # `np.zeros(*shape)` of a value: kept as written
-                return self.assign(hint, self.opaque(node), node)
+                kept = self.opaque(node)  # (refused where it reads a differentiated value)
+                kept.why = self.error(
+                    "a call spreading *args or **kwargs of a value known only at run time "
+                    "(srcdiff spreads a tuple or dict built in the function)", node,
+                    "pass the items one by one; for xs, ys = zip(*points), keep the points "
+                    "in an array and read points[:, 0], points[:, 1]")
+                return self.assign(hint, kept, node)
             node = spread
         if isinstance(node.func, ast.Attribute) and self.object_made(node.func.value):
             node = self.received(node)  # `(a - b).dot(c)`, `Vec2(x, y).norm()`
@@ -855,9 +867,8 @@ class Values(Names, StructValues, Records):
         if isinstance(e, ast.Name):
             v = self.env.get(e.id)
             return v.items if isinstance(v, TupleVal) else None
-        if isinstance(e, (ast.Tuple, ast.List)) and all(
-                isinstance(x, ast.Constant) for x in e.elts):
-            return [ir.Const(x.value) for x in e.elts]
+        if isinstance(e, (ast.Tuple, ast.List)) and all(self.fixed(x) for x in e.elts):
+            return [self.value(x, "t") for x in e.elts]  # (constants, functions: no code)
         if not (isinstance(e, ast.Call) and not e.keywords):
             return None
         if isinstance(e.func, ast.Attribute) and e.func.attr in ("items", "keys", "values") \
@@ -868,6 +879,17 @@ class Values(Names, StructValues, Records):
                 isinstance(a, ast.Constant) and type(a.value) is int for a in e.args):
             return [ir.Const(i) for i in range(*(a.value for a in e.args))]
         return None
+
+    def fixed(self, e) -> bool:
+        """Whether `e` is a constant, a function named as written (`np.square`, one of
+        yours) or a tuple display of such: a value known here, lowered without code."""
+        if isinstance(e, ast.Tuple):
+            return all(self.fixed(x) for x in e.elts)
+        if isinstance(e, (ast.Name, ast.Attribute)) and not (
+                isinstance(e, ast.Name) and e.id in self.env):
+            found, obj = self.callee(e)
+            return found and (is_user_function(obj) or _ruled(obj))
+        return isinstance(e, ast.Constant)
 
     def static_rows(self, node):
         """The values the target of a one-generator comprehension without `if` takes,
@@ -918,6 +940,9 @@ class Values(Names, StructValues, Records):
             items = self.each_row(node, rows, [node.elt])[0]
             if any(holds_object(v) for v in items):
                 return listed(items, self)
+            if any(isinstance(leaf, CALLABLES) for row in rows for _, leaf in leaves(row)):
+                # (`[fn(r) for fn, c in ((sq, 1.0), (np.sin, 0.5))]`: each call inlined)
+                return self.packed_list(items, [node.elt] * len(items), node, hint)
             del self.out[mark:]
         return self.comprehension_loop(*desugar.list_loop(node), desugar.ITEMS)
 
@@ -1046,6 +1071,14 @@ def holds_object(v) -> bool:
     if isinstance(v, ObjRef) or isinstance(v, DictVal) and v.cls is not None:
         return True
     return isinstance(v, STRUCTS) and any(holds_object(k) for _, k in children(v))
+
+
+def holds_record(v) -> bool:
+    """A namedtuple built in the function (a tuple with attributes), or a tuple or
+    dict holding one: packed into a list, its fields would lose their names."""
+    if isinstance(v, TupleVal) and v.attrs:
+        return True
+    return isinstance(v, STRUCTS) and any(holds_record(k) for _, k in children(v))
 
 
 def _ruled(obj) -> bool:

@@ -398,6 +398,47 @@ def _unconcatenate(g, arrays, axis, ndmin=1):
 
 
 @helper
+def _unblock(g, arrays):
+    """The adjoint of np.block(arrays): g cut back into the nested lists of pieces (an
+    _items array per list). np.block of the leaves' flat positions says where each
+    entry of its result came from."""
+    def leaves(a):
+        return [y for x in a for y in leaves(x)] if isinstance(a, list) else [a]
+
+    sizes = [int(np.size(x)) for x in leaves(arrays)]
+    cuts = np.cumsum(sizes)[:-1]
+    ids = iter(np.split(np.arange(sum(sizes)), cuts))
+
+    def positions(a):
+        if isinstance(a, list):
+            return [positions(x) for x in a]
+        return np.reshape(next(ids), np.shape(a))
+
+    flat = np.zeros(sum(sizes))
+    flat[np.ravel(np.block(positions(arrays)))] = np.ravel(g)
+    parts = iter(np.split(flat, cuts))
+
+    def pieces(a):
+        if isinstance(a, list):
+            return _items([pieces(x) for x in a])
+        return np.reshape(next(parts), np.shape(a))
+
+    return pieces(arrays)
+
+
+@helper
+def _reblock(g, arrays):
+    """The adjoint of _unblock(., arrays): the nested pieces of g joined again as
+    np.block(arrays) joins the arrays."""
+    def joined(p, a):
+        if isinstance(a, list):
+            return [joined(q, x) for q, x in zip(p, a)]
+        return np.reshape(p, np.shape(a))
+
+    return np.block(joined(g, arrays))
+
+
+@helper
 def _cast_adjoint(g, ans):
     """The adjoint of a dtype cast: g for a floating result, zero for an integer one."""
     return g if np.issubdtype(np.result_type(ans), np.inexact) else np.zeros(np.shape(ans))
@@ -409,7 +450,7 @@ NUMPY_HELPERS = ["_items", "_as_matrices", "_expand", "_ties", "_running_source"
                  "_dot_adjoint_a", "_dot_adjoint_b",
                  "_matmul_adjoint_a", "_matmul_adjoint_b", "_inner_adjoint_a",
                  "_inner_adjoint_b", "_tensordot_adjoint", "_diag_adjoint", "_sort_adjoint",
-                 "_unconcatenate", "_cast_adjoint"]
+                 "_unconcatenate", "_unblock", "_reblock", "_cast_adjoint"]
 
 
 def is_written_helper(name: str, obj) -> bool:

@@ -19,6 +19,7 @@ SAMPLES = [np.linspace(0.1, 0.9, 5), np.linspace(0.1, 0.9, 12).reshape(3, 4),
 # results of an argument's shape whose rule has no shape fact, and why
 NOT_A_FACT = {
     "np.stack": "of an array its rows stacked back; of a list (its use) a new axis",
+    "np.block": "of an array a copy; of nested lists (its use) the blocks joined",
 }
 
 

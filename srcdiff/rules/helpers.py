@@ -186,6 +186,10 @@ H("_unconcatenate", "g_ arrays axis ndmin=1", {"g_": "_reconcatenate(g, arrays, 
 H("_reconcatenate", "g_ arrays axis ndmin=1", {"g_": "_unconcatenate(g, arrays, axis, ndmin)"},
   {"g_": "_reconcatenate(t, arrays, axis, ndmin)"})
 
+H("_unblock", "g_ arrays", {"g_": "_reblock(g, arrays)"}, {"g_": "_unblock(t, arrays)"},
+  tuple_out=True)
+H("_reblock", "g_ arrays", {"g_": "_unblock(g, arrays)"}, {"g_": "_reblock(t, arrays)"})
+
 # _convolve_adjoint(g_, a, v, mode, later): correlates g_ (placed in the full output)
 # with v; a only sets sizes
 H("_convolve_adjoint", "g_ a v mode later=False",

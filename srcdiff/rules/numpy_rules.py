@@ -454,6 +454,7 @@ for _n, _f in enumerate((np.atleast_1d, np.atleast_2d, np.atleast_3d), 1):
 R(np.broadcast_to, "array shape", "_unbroadcast(g, array)", "np.broadcast_to(t, shape)")
 R([np.concatenate], "arrays axis=0 out=None", "_unconcatenate(g, arrays, axis)",
   lambda b: "np.concatenate(t)" if b["axis"] is None else "np.concatenate(t, axis=axis)")
+R(np.block, "arrays", "_unblock(g, arrays)", "np.block(t)")
 R(np.stack, "arrays axis=0 out=None",
   lambda b: "np.moveaxis(g, axis, 0)" if _passed(b, "axis") else "g",
   lambda b: _call("np.stack", "t", b, "axis"))

@@ -23,7 +23,9 @@ Conventions at kinks, as in JAX:
   result's cotangent to the entry it equals, at ties the latest entry that reached
   the running extreme. `nan_to_num(..., copy=False)` is refused (it changes its
   argument in place).
-- `bincount` differentiates in `weights` (each bin's sum); `polyder` in `p`.
+- `bincount` differentiates in `weights` (each bin's sum); `polyder` in `p`;
+  np.polynomial's `polyval`/`chebval`/`legval`/`hermval`/`hermeval`/`lagval` in
+  `x` and `c` with `tensor=True` (the default; `tensor=False` is refused).
 - The `np.fft` family is refused where its input is active: its values are
   complex, and complex values are not differentiated. So is `np.piecewise`
   (its pieces are Python functions: `np.where`/`np.select` do the same).
@@ -215,6 +217,29 @@ R(np.polyval, "p x",
   {"p": "np.ravel(g) @ np.vander(np.ravel(x), len(p))",
    "x": "g * np.polyval(np.polyder(p), x)"},
   {"p": "np.polyval(t, x)", "x": "t * np.polyval(np.polyder(p), x)"})
+# np.polynomial's series, c[0] + c[1] B_1(x) + ...: linear in the coefficients c (the
+# Vandermonde matrix of the basis B), and in x the series of the differentiated
+# coefficients. A c of more than one axis (tensor=True) is a series per column:
+# its derivative in x sums over those columns.
+for _mod, _kind in ((np.polynomial.polynomial, "poly"), (np.polynomial.chebyshev, "cheb"),
+                    (np.polynomial.legendre, "leg"), (np.polynomial.hermite, "herm"),
+                    (np.polynomial.hermite_e, "herme"), (np.polynomial.laguerre, "lag")):
+    _ns = f"np.polynomial.{_mod.__name__.rsplit('.', 1)[1]}.{_kind}"
+    _slope = f"{_ns}val(x, {_ns}der(c))"
+    _tensor_only = refuse(f"{_ns}val", "srcdiff differentiates tensor=True (the default) only")
+
+    def _series(template, guard=_tensor_only):
+        tensor = lambda b: not _passed(b, "tensor") or _const(b["tensor"]) and (
+            b["tensor"].value is True)
+        return lambda b: template if tensor(b) else guard(b)
+
+    R(getattr(_mod, f"{_kind}val"), "x c tensor=True",
+      {"c": _series(f"np.moveaxis(np.tensordot(g, np.reshape({_ns}vander(x, len(c) - 1), "
+                    "np.shape(x) + (len(c),)), np.ndim(x)), -1, 0)"),
+       "x": _series(f"np.sum(g * {_slope}, axis=tuple(range(np.ndim(c) - 1)))")},
+      {"c": _series(f"{_ns}val(x, t)"), "x": _series(f"t * {_slope}")}, name=f"{_ns}val")
+
+
 def _polyder_vjp(b):
     """np.polyder is linear in p: entry i is scaled by the i-th entry of polyder(ones)."""
     if not _passed(b, "m"):
