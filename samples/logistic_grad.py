@@ -19,8 +19,8 @@ def loss_grad(w, b, X, y):
     total = 1 + exp_neg_z
     p = 1 / total
     # adjoint of line 8: return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
-    d_total_1 = np.broadcast_to(-1.0 / np.size(y), np.shape(y))
+    d_mean_arg = np.broadcast_to(-1.0 / np.size(y), np.shape(y))
     # adjoint of line 7: p = 1 / (1 + np.exp(-z))
-    d_z = (d_total_1 * y / p - d_total_1 * (1 - y) / (1 - p)) * (p / total) * exp_neg_z
+    d_z = (d_mean_arg * y / p - d_mean_arg * (1 - y) / (1 - p)) * (p / total) * exp_neg_z
     # adjoint of line 6: z = X @ w + b
     return X.T @ d_z, float(np.sum(d_z))

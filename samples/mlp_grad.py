@@ -21,6 +21,6 @@ def loss_grad(W1, b1, W2, b2, X, Y):
     # adjoint of line 9: return np.sum(err * err) / X.shape[0]
     d_err = 2.0 / X.shape[0] * err
     # adjoint of line 6: h = np.tanh(X @ W1 + b1)
-    d_total = d_err @ W2.T * (1 - h * h)
+    d_tanh_arg = d_err @ W2.T * (1 - h * h)
     # adjoint of line 7: out = h @ W2 + b2
-    return X.T @ d_total, np.sum(d_total, axis=0), h.T @ d_err, np.sum(d_err, axis=0)
+    return X.T @ d_tanh_arg, np.sum(d_tanh_arg, axis=0), h.T @ d_err, np.sum(d_err, axis=0)

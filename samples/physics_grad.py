@@ -27,9 +27,9 @@ def projectile_range_grad(speed, angle, height):
     flight = (vy + sqrt_value) / G
     # adjoint of line 13: flight = (vy + math.sqrt(vy * vy + 2 * G * height)) / G
     d_vy_plus_sqrt_value = vx / G
-    d_total = 0.5 * d_vy_plus_sqrt_value / sqrt_value
-    d_vy = d_vy_plus_sqrt_value + 2 * d_total * vy
+    d_sqrt_arg = 0.5 * d_vy_plus_sqrt_value / sqrt_value
+    d_vy = d_vy_plus_sqrt_value + 2 * d_sqrt_arg * vy
     # adjoint of line 11: vx = speed * math.cos(angle)
     d_speed = d_vy * sin_angle + flight * cos_angle
     # adjoint of line 13: flight = (vy + math.sqrt(vy * vy + 2 * G * height)) / G
-    return d_speed, d_vy * speed * cos_angle - flight * speed * sin_angle, d_total * G_times_2
+    return d_speed, d_vy * speed * cos_angle - flight * speed * sin_angle, d_sqrt_arg * G_times_2

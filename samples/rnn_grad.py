@@ -43,8 +43,8 @@ def loss_grad(W, U, v, xs, targets):
         d_v += d_difference * h_1
         d_h += d_difference * v
         # adjoint of line 10: h = np.tanh(W @ h + U @ xs[t])
-        d_total_tmp = d_h * (1 - h_1 * h_1)
-        d_U += np.outer(d_total_tmp, xs[t])
-        d_W += np.outer(d_total_tmp, h)
-        d_h = W.T @ d_total_tmp
+        d_tanh_arg = d_h * (1 - h_1 * h_1)
+        d_U += np.outer(d_tanh_arg, xs[t])
+        d_W += np.outer(d_tanh_arg, h)
+        d_h = W.T @ d_tanh_arg
     return d_W, d_U, d_v

@@ -22,7 +22,7 @@ import types
 
 import numpy as np
 
-from . import desugar, fence, inlining, ir, pytree, static_args, syntax
+from . import desugar, fence, inlining, ir, naming, pytree, static_args, syntax
 from .errors import NonNumericOutputError, NoSourceError, UnsupportedSyntaxError
 from .lower_loops import Loops, words
 from .lower_names import writes_into
@@ -45,6 +45,7 @@ def lower_function(fn, node, filename: str, counter, injected=None) -> tuple[ir.
     module does not have (what inlined helpers of other modules read; spelling.py)."""
     lw = Lowerer(fn, filename, counter)
     ir_fn = lw.function(node)
+    naming.by_reader(ir_fn)
     if injected is not None:
         injected.update(lw.spelling.injected)
     once = {(id(ns), key, id(obj)): (ns, key, obj)

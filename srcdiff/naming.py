@@ -10,7 +10,9 @@ never reads like the adjoint of a user's variable (`t` beside a parameter `t`):
   `scaled_a` (`0.9 * a`, `a / 3.5`), `shifted_a` (`a + 1e-5`, `a - 0.5`), or the
   constant is `c` (`c_minus_a`, `c_over_a`, `a_pow_c`);
 - `-a` is `neg_a`;
-- a name longer than `LONGEST` is the operation's noun (`product`, `total`, ...).
+- a name longer than `LONGEST` is the operation's noun (`product`, `total`, ...),
+  except a value read only as the one argument of a call, named for that
+  (`tanh_arg` of `np.tanh(X @ W1 + b1)`: its adjoint `d_tanh_arg`, `by_reader`).
 
 `TEMP` marks a value no rule names (the lowering's "no hint"); `emit.rename`
 writes it as `tmp`, and gives a temporary whose name is a user's variable's a
@@ -107,3 +109,26 @@ def call(hint: str, fname: str, args) -> str:
         return f"{fname}_value"
     built = any(isinstance(a, ir.Var) and isinstance(a.hint, Built) for a in args)
     return Built(name) if built else name
+
+
+def by_reader(fn: ir.Function) -> None:
+    """A value named for its operation only (`total`, `product`) and read once, as
+    the one argument of a call, is named for that call: `tanh_arg` (its adjoint
+    `d_tanh_arg`, not `d_total`, which reads as the adjoint of a running sum)."""
+    uses: dict[int, int] = {}
+    reader: dict[int, str] = {}
+    for st in ir.walk(fn.body):
+        exprs = [st.expr] if isinstance(st, ir.Assign) else []
+        for e in exprs:
+            for u in ir.expr_uses(e):
+                uses[u.id] = uses.get(u.id, 0) + 1
+            if isinstance(e, ir.Call) and len(e.args) == 1 and isinstance(e.args[0], ir.Var):
+                callee = e.callee
+                fname = callee.attr if isinstance(callee, ast.Attribute) else (
+                    callee.id if isinstance(callee, ast.Name) else None)
+                if fname is not None and fname.isidentifier():
+                    reader[e.args[0].id] = fname.lstrip("_")
+    for st in ir.walk(fn.body):
+        if isinstance(st, ir.Assign) and not st.var.user and st.var.hint in _NOUNS.values() \
+                and uses.get(st.var.id) == 1 and reader.get(st.var.id):
+            st.var.hint = reader[st.var.id] + "_arg"

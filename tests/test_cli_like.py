@@ -63,7 +63,7 @@ def test_like_writes_code_for_those_kinds(tmp_path, mode):
     np.testing.assert_allclose(g(*other)[0], _central(mlp, other, 0), rtol=1e-6, atol=1e-8)
     if mode == "reverse":  # exact sums and products, no shape helpers
         assert "def _unbroadcast" not in text and "_matmul_adjoint" not in text
-        assert "X.T @ d_total," in text and "np.sum(d_err, axis=0)" in text
+        assert "X.T @ d_tanh_arg," in text and "np.sum(d_err, axis=0)" in text
 
 
 @pytest.mark.parametrize("bad, why", [

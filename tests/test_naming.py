@@ -58,3 +58,28 @@ def test_a_temporary_never_takes_a_users_name():
     assert got == pytest.approx(tuple(float(w) for w in want), rel=1e-7)
     used = names(g.source)
     assert "x_times_y_tmp" in used and "x_times_y_1" not in used, g.source
+
+
+def rnn_like(W, U, xs):
+    h = np.zeros(W.shape[0])
+    total = 0.0
+    for t in range(len(xs)):
+        h = np.tanh(W @ h + U @ xs[t])
+        total = total + np.sum(h * h)
+    return total
+
+
+def test_a_sum_read_only_by_a_call_is_named_for_the_call_not_a_total():
+    """`np.tanh(W @ h + U @ xs[t])`: its argument is `tanh_arg` (adjoint `d_tanh_arg`),
+    not `total`, which beside the user's `total` was `d_total_tmp`."""
+    rng = np.random.default_rng(0)
+    W, U, xs = rng.normal(size=(3, 3)) * 0.5, rng.normal(size=(3, 2)), rng.normal(size=(4, 2))
+    g = srcdiff.grad(rnn_like, wrt=(0, 1))
+    got = g(W, U, xs)
+    for i, arg in enumerate((W, U)):
+        want = central(lambda a, i=i: rnn_like(*[a if j == i else v for j, v in
+                                                 enumerate((W, U))], xs), arg)
+        np.testing.assert_allclose(got[i], want, rtol=1e-6, atol=1e-8)
+    used = names(g.source)
+    assert "d_tanh_arg" in used and "d_total" in used
+    assert not {n for n in used if n.endswith("_tmp")}, g.source

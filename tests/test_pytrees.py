@@ -278,8 +278,9 @@ def test_layers_source_unpacks_the_list_and_unrolls_the_loop():
     assert "(W_0, b_0), (W_1, b_1), (W_out, b_out) = layers" in src
     assert "h_1 = np.tanh(W_1 @ h + b_1)" in src  # the loop's second trip, unrolled
     flat = " ".join(src.split())
-    assert "d_W_0 = np.outer(d_total_2, x)" in flat and "d_W_out = np.outer(d_total, h_1)" in flat
-    assert "return [(d_W_0, d_total_2), (d_W_1, d_total_1), (d_W_out, d_total)]" in flat
+    assert "d_W_0 = np.outer(d_tanh_arg_1, x)" in flat
+    assert "d_W_out = np.outer(d_total, h_1)" in flat
+    assert "return [(d_W_0, d_tanh_arg_1), (d_W_1, d_tanh_arg), (d_W_out, d_total)]" in flat
 
 
 def test_wrt_selects_whole_parameters():
