@@ -61,7 +61,8 @@ def shaped_at_call(fn) -> bool:
     """Whether `f`'s code may take its shape from its arguments' values: it calls
     a parameter (`rhs(state)`: what it returns is known at a call) or hands one to
     a function of the user's (`rk4_step(rhs, state)`), or assigns one a container
-    (`params = {...}` in a loop: a container at a call too). Its generic lowering may
+    (`params = {...}` in a loop: a container at a call too), or unpacks one into a
+    dict display (`{**params, "W": W_new}`). Its generic lowering may
     then refuse what the call's own lowering accepts, so that refusal waits for the
     call (which reports it if it stands)."""
     node, _ = parse_function(base_of(fn)[0])
@@ -92,8 +93,13 @@ def shaped_at_call(fn) -> bool:
             ast.Dict, ast.Tuple, ast.List, ast.DictComp)) and any(
             isinstance(t, ast.Name) and t.id in params for t in n.targets)
 
+    def unpacked(n):  # `{**params, "W": W_new}`: a parameter's entries (a dict's, at a call)
+        return isinstance(n, ast.Dict) and any(k is None and isinstance(v, ast.Name) and (
+            v.id in params) for k, v in zip(n.keys, n.values))
+
     return static_args.called(node) or bool(params & static_args.settings(node, namespace)) or any(
-        rebuilt(n) or isinstance(n, ast.Call) and handed_on(n) for n in unpack.own_nodes(node))
+        rebuilt(n) or unpacked(n) or isinstance(n, ast.Call) and handed_on(n)
+        for n in unpack.own_nodes(node))
 
 
 def generic_lowering(fn):
