@@ -22,8 +22,8 @@ from typing import Any, Callable, Sequence, Union
 import numpy as np
 
 from . import checkpoint as _checkpoint
-from . import (arrays, foreign, guards, higher, inlining, notebook, provenance, pytree, shapes,
-               static_args, transform, tree_api)
+from . import (arrays, foreign, guards, higher, inlining, notebook, per_call, provenance, pytree,
+               shapes, static_args, transform, tree_api)
 from .dispatch import NO, dispatcher
 from .errors import (
     NonNumericOutputError,
@@ -36,6 +36,7 @@ from .graph import graph as draw_graph, svg_of
 from .lower import MISSING as _MISSING
 from .rules.stop import detach, stop_gradient  # noqa: F401 (the public names)
 from .rules.table import VERSION as _VERSION, lookup
+from .per_call import PerCall
 from .source import describe, function_of, takes_star_args
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]
@@ -451,6 +452,9 @@ def _decorator(variant):
             return lambda g: make(g, wrt, mode=mode, has_aux=has_aux, checkpoint=checkpoint)
         if not callable(f):
             raise SrcDiffError(f"{variant} expects a function, got {type(f).__name__}")
+        if per_call.needed(f):  # `def f(*args)`: built for each call's number of arguments
+            return PerCall(lambda g: make(g, wrt, mode=mode, has_aux=has_aux,
+                                          checkpoint=checkpoint), f, variant)
         if has_aux:
             return tree_api.AuxDerivative(Derivative(f, wrt, variant, mode, has_aux=True,
                                                      checkpoint=checkpoint))
@@ -474,6 +478,12 @@ def _function(f, nargs=None):
     """The Python function behind `f`: a derivative function is its generated code,
     so derivatives of derivatives transform the generated source again. `nargs`: the
     number of arguments of the call (a primitive taking any number, np.einsum)."""
+    if isinstance(f, PerCall):  # grad of `def f(*args)`: the one built for `nargs`
+        g = f.of(nargs) if nargs is not None else None
+        if g is None:
+            raise SrcDiffError(f"{f!r} is built for a call's number of arguments; "
+                               "differentiate it at a call (vjp(g, *args), jvp(g, args, ...))")
+        f = g
     if isinstance(f, Derivative):
         if f.variant in ("grad", "value_and_grad") and higher.has_loops(f._fn):
             # its gradient's tape is not transformed again: the gradient from f's
@@ -529,6 +539,8 @@ def _deferred(fn, primals) -> None:
 
 
 def _vjp(f: Callable, primals: tuple, wrt: Wrt | None):
+    if isinstance(f, PerCall):  # (grad of `def f(*args)`: the one for this many arguments)
+        f = f.of(len(primals)) or per_call._refuse_call(f, primals, {})
     fn = _structured_code(f, primals) or _function(f, len(primals))
     _deferred(fn, primals)
     if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
@@ -557,7 +569,8 @@ class JVP:
     def __init__(self, f, idx=None):
         self.primal = f
         self._given = idx
-        if _any_number(f) or takes_star_args(f):  # (np.einsum, a def with *args: one
+        if _any_number(f) or takes_star_args(f) or isinstance(f, PerCall):  # (np.einsum, a
+            # def with *args or a derivative of one: one
             # JVP per number of arguments, when called)
             self._fn, self._per_count = None, {}
             return
@@ -594,7 +607,9 @@ class JVP:
 
     def _of_count(self, n: int) -> JVP:
         if n not in self._per_count:
-            self._per_count[n] = JVP(_function(self.primal, n), self._given)
+            self._per_count[n] = JVP(self.primal.of(n) or per_call._refuse_call(
+                self.primal, (None,) * n, {}) if isinstance(self.primal, PerCall) else (
+                _function(self.primal, n)), self._given)
         return self._per_count[n]
 
     def __call__(self, primals, tangents):
@@ -767,7 +782,13 @@ class Jacobian:
         return f"<srcdiff jacobian of {describe(self.primal)} ({self.mode})>"
 
 
-jacobian = Jacobian
+
+
+def jacobian(f: Callable, wrt: Wrt = 0, mode: str = "reverse", *, checkpoint=None):
+    """d out / d in (see Jacobian); for `def f(*args)` built per call (per_call.py)."""
+    if per_call.needed(f):
+        return PerCall(lambda g: jacobian(g, wrt, mode, checkpoint=checkpoint), f, "jacobian")
+    return Jacobian(f, wrt, mode, checkpoint=checkpoint)
 
 
 def _positional_values(sig, name: str, args, kwargs) -> tuple:
@@ -798,6 +819,8 @@ def hessian(f: Callable, wrt: Wrt = 0, *, checkpoint=None):
     (carrying tangents too); it checkpoints those (without it: the policy of the
     `srcdiff.checkpoint` markers on f's outermost loops, as hvp). Without a loop
     nothing is taped and it changes nothing, as for grad."""
+    if per_call.needed(f):  # `def f(*args)`: built for each call's number of arguments
+        return PerCall(lambda g: hessian(g, wrt, checkpoint=checkpoint), f, "hessian")
     fn = function_of(f)
     idx, as_tuple = resolve_wrt(fn, wrt)
     if as_tuple:
@@ -931,4 +954,10 @@ class HVP:
         return np.stack(rows).reshape(shape + shape) if rows else np.zeros(shape + shape)
 
 
-hvp = HVP
+
+
+def hvp(f: Callable, wrt: Wrt = 0, *, checkpoint=None):
+    """H v (see HVP); for `def f(*args)` built per call (per_call.py)."""
+    if per_call.needed(f):
+        return PerCall(lambda g: HVP(g, wrt, checkpoint=checkpoint), f, "hvp", extra=1)
+    return HVP(f, wrt, checkpoint=checkpoint)
