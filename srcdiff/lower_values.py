@@ -27,7 +27,7 @@ import numpy as _np
 
 from . import checkpoint, desugar, fence, inlining, ir, naming, static_args, syntax
 from .ops import BINOPS, UNOPS
-from .unpack import dict_display
+from .unpack import NOT_FOLDED, dict_display, str_test
 from .lower_names import Names, listed, shown
 from .lower_structs import PACK_LIST, Records, StructValues, method_of
 from .resolve import MISSING, Resolver, SeqView, is_user_function, method_guards
@@ -495,6 +495,8 @@ class Values(Names, StructValues, Records):
         return value
 
     def e_Call(self, node, hint):
+        if (folded := self.str_tested(node)) is not None:
+            return folded
         if any(isinstance(a, ast.Starred) for a in node.args) or any(
                 k.arg is None for k in node.keywords):
             spread = self.spread(node)
@@ -769,6 +771,21 @@ class Values(Names, StructValues, Records):
         if not (static_args.is_function(obj) or static_args.is_object(obj)):
             return None
         return self.static_value(obj, self.spelling.value(obj, "fn"))
+
+    def str_tested(self, node):
+        """`name.startswith("W")` of a key known here (a copy of a loop or comprehension
+        over a dict's items): the constant it gives; None for anything else."""
+        if not (isinstance(node.func, ast.Attribute) and not node.keywords):
+            return None
+        parts = []
+        for e in [node.func.value, *node.args]:
+            got = e if isinstance(e, ast.Constant) else self.env.get(e.id) if isinstance(
+                e, ast.Name) else None
+            if not isinstance(got, (ast.Constant, ir.Const)):
+                return None
+            parts.append(got.value)
+        value = str_test(parts[0], node.func.attr, parts[1:])
+        return None if value is NOT_FOLDED else ir.Const(value)
 
     def derivative_made(self, node):
         """The derivative `srcdiff.grad(loss)` or `srcdiff.value_and_grad(loss, 1)`

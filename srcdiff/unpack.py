@@ -44,6 +44,20 @@ _PLACEHOLDER = "\x00leaf"
 _STR_TESTS = frozenset(("startswith", "endswith", "isidentifier", "isdigit", "isalpha",
                         "islower", "isupper", "lower", "upper", "strip", "count",
                         "find", "replace", "removeprefix", "removesuffix"))
+NOT_FOLDED = object()
+
+
+def str_test(s, attr: str, args: list):
+    """`s.attr(*args)` for a constant string `s` and a pure str method (a test of a
+    key, `name.startswith("W")`), when its result is a constant: else NOT_FOLDED."""
+    if type(s) is not str or attr not in _STR_TESTS or not all(
+            type(a) in (str, tuple, int) for a in args):
+        return NOT_FOLDED
+    try:
+        value = getattr(s, attr)(*args)
+    except (TypeError, ValueError):
+        return NOT_FOLDED
+    return value if type(value) in (bool, int, str) else NOT_FOLDED
 
 
 class Plan:
@@ -945,15 +959,10 @@ class _Flatten:
                 raise self.error(f"assigning to {e.id!r}, a structured parameter", e)
         self.children(e, env)
         if isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute) and isinstance(
-                e.func.value, ast.Constant) and type(e.func.value.value) is str and (
-                e.func.attr in _STR_TESTS) and not e.keywords and all(
-                isinstance(a, ast.Constant) and type(a.value) in (str, tuple) for a in e.args):
-            try:  # a key's test, now a constant: k.startswith("W")
-                value = getattr(e.func.value.value, e.func.attr)(*[a.value for a in e.args])
-            except (TypeError, ValueError):
-                return e
-            return ast.copy_location(ast.Constant(value), e) if type(value) in (
-                bool, int, str) else e
+                e.func.value, ast.Constant) and not e.keywords and all(
+                isinstance(a, ast.Constant) for a in e.args) and (value := str_test(
+                e.func.value.value, e.func.attr, [a.value for a in e.args])) is not NOT_FOLDED:
+            return ast.copy_location(ast.Constant(value), e)  # a key's test: k.startswith("W")
         if isinstance(e, ast.IfExp) and isinstance(e.test, ast.Constant):
             return e.body if e.test.value else e.orelse
         if isinstance(e, (ast.Compare, ast.BinOp, ast.UnaryOp, ast.BoolOp)) and all(
