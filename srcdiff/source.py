@@ -349,18 +349,25 @@ def partial_shim(pf: functools.partial):
     if hit is not None and hit.__srcdiff_partial__ is pf:
         return hit
     func = function_of(pf.func)
-    params = list(inspect.signature(pf).parameters.values())
+    params = [p for p in inspect.signature(pf).parameters.values() if p.kind not in (
+        p.VAR_POSITIONAL, p.VAR_KEYWORD)]  # (`partial(fit, delta=0.5)` of `fit(w, **opts)`:
+    # the keywords bound, passed on into **opts; more are a TypeError of the shim)
     sig, held, defaults = signature_text(params)
     bound = [f"__srcdiff_arg{i}" for i in range(len(pf.args))]
+    # keywords the partial binds into the function's **kwargs (no parameter shows them)
+    into_star = [k for k in pf.keywords if k not in {p.name for p in params}]
+    if not all(k.isidentifier() and not keyword.iskeyword(k) for k in into_star):
+        raise NotDifferentiableError(f"{pf!r:.60}: srcdiff cannot name its keywords")
+    kept = [f"__srcdiff_kw_{k}" for k in into_star]
     passed = bound + [p.name if p.kind != p.KEYWORD_ONLY else f"{p.name}={p.name}"
-                      for p in params]
+                      for p in params] + [f"{k}={c}" for k, c in zip(into_star, kept)]
     name = func.__name__ if func.__name__.isidentifier() else "f"
-    text = (f"def __srcdiff_partial(__srcdiff_fn, {', '.join(bound + held)}):\n"
+    text = (f"def __srcdiff_partial(__srcdiff_fn, {', '.join(bound + held + kept)}):\n"
             f"    def {name}({sig}):\n"
             f"        return __srcdiff_fn({', '.join(passed)})\n"
             f"    return {name}\n")
     shim = closure_function(text, f"<srcdiff: {pf!r:.60} at {id(pf):#x}>", func.__globals__,
-                            func, *pf.args, *defaults)
+                            func, *pf.args, *defaults, *[pf.keywords[k] for k in into_star])
     shim.__qualname__ = f"functools.partial({describe(func)})"
     shim.__srcdiff_partial__ = pf
     _PARTIALS[id(pf)] = shim

@@ -321,3 +321,22 @@ def test_star_args_source_before_a_call_and_a_call_that_does_not_fit():
     assert g.source.startswith("# built at the first call")
     with pytest.raises(TypeError):
         g()  # theta is missing: Python's own TypeError
+
+
+def _huber_fit(w, X, y, **opts):
+    r = X @ w - y
+    delta = opts.get("delta", 1.0)
+    loss = np.sum(np.where(np.abs(r) < delta, 0.5 * r ** 2, delta * (np.abs(r) - 0.5 * delta)))
+    return loss + opts["l2"] * np.sum(w ** 2) if "l2" in opts else loss
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_partial_binding_keywords_into_kwargs(mode):
+    """partial(fit, delta=0.5, l2=0.1) of `fit(w, X, y, **opts)`: the keywords it binds
+    reach **opts (they show in no parameter of the partial's signature)."""
+    import functools
+
+    fit = functools.partial(_huber_fit, delta=0.5, l2=0.1)
+    w, X3, y3 = RNG.standard_normal(3), RNG.standard_normal((8, 3)), 2 * RNG.standard_normal(8)
+    got = srcdiff.grad(fit, mode=mode)(w, X3, y3)
+    np.testing.assert_allclose(got, central(lambda v: fit(v, X3, y3), w), rtol=1e-6, atol=1e-8)
