@@ -13,6 +13,8 @@ inside generated code is the user's own error or a located SrcDiffError
 """
 from __future__ import annotations
 
+import ast
+import functools
 import inspect
 import types
 import weakref
@@ -37,7 +39,7 @@ from .lower import MISSING as _MISSING
 from .rules.stop import detach, stop_gradient  # noqa: F401 (the public names)
 from .rules.table import VERSION as _VERSION, lookup
 from .per_call import PerCall
-from .source import describe, function_of, takes_star_args
+from .source import describe, function_of, parse_function, takes_star_args
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]
 
@@ -410,11 +412,35 @@ class Derivative:
         """The Python function a call of this derivative inside a function srcdiff
         transforms is inlined as (`np.sum(grad(f)(w) ** 2)`, a gradient penalty); where
         it is passed containers built there, the code for their structure instead."""
-        fn = _function(self)
-        if self.mode == "reverse" and self.variant in ("grad", "value_and_grad") and (
-                not higher.has_loops(self._fn)):
-            inlining.FOR_STRUCTURE[fn] = self._for_structure
+        reverse = self.mode == "reverse" and self.variant in ("grad", "value_and_grad")
+        looped = reverse and higher.has_loops(self._fn)
+        try:
+            fn = _function(self)
+        except SrcDiffError as e:  # `for v in params.values()`: a loop only without its
+            if not looped:  # structure (unrolled for one, srcdiff's code to inline then)
+                raise
+            base = self._fn  # (a copy of f stands for it: its signature names the trees)
+            fn = types.FunctionType(base.__code__, base.__globals__, base.__name__,
+                                    base.__defaults__, base.__closure__)
+            fn.__kwdefaults__, fn.__qualname__ = base.__kwdefaults__, base.__qualname__
+            inlining.FOR_STRUCTURE[fn] = functools.partial(self._unrolled, e)
+            self._stands_in = fn  # (FOR_STRUCTURE holds it weakly)
+            return fn
+        if reverse:
+            inlining.FOR_STRUCTURE[fn] = functools.partial(self._unrolled, None) if (
+                looped) else self._for_structure
         return fn
+
+    def _unrolled(self, error, trees: dict):
+        """The code for the structure `trees` of a gradient whose loops are over its
+        containers (unrolled there: code srcdiff transforms again); else `error` (None:
+        the generic code)."""
+        code = self._for_structure(trees)
+        if code is None or _loops(code):  # (a tape: not transformed again)
+            if error is not None:
+                raise error
+            return None
+        return code
 
     def _for_structure(self, trees: dict):
         """This gradient's code for arguments of the structure `trees` (parameter ->
@@ -427,6 +453,11 @@ class Derivative:
             self._by_structure[key] = tree_api.for_trees(
                 self.mode, self._fn, self.wrt, self.variant, dict(key), self._as_tuple).fn
         return self._by_structure[key]
+
+
+def _loops(code) -> bool:
+    """Whether generated code has a loop (a gradient's tape, not transformed again)."""
+    return any(isinstance(n, (ast.For, ast.While)) for n in ast.walk(parse_function(code)[0]))
 
 
 def _general(d: Derivative, names, args: tuple, more: tuple, kwargs: dict):
@@ -502,8 +533,13 @@ def _structured_code(f, primals):
     transforms again; the generic code takes containers as arrays (np.zeros(np.shape(
     params)) of arrays of different shapes raised). None for anything else."""
     if not (isinstance(f, Derivative) and f.mode == "reverse" and f.variant in (
-            "grad", "value_and_grad") and not higher.has_loops(f._fn)):
+            "grad", "value_and_grad")):
         return None
+    if higher.has_loops(f._fn):  # its code for containers, where it unrolls all its loops
+        if len(primals) != f._nparams or not tree_api.structured(primals, f.wrt):
+            return None
+        code = f._build(tuple(primals), None).fn
+        return None if _loops(code) else code
     deferred = getattr(f._generic.fn, "__srcdiff_deferred__", False)
     if len(primals) != f._nparams and deferred:
         primals = f._bind(tuple(primals), {})  # with f's defaults (a function default)

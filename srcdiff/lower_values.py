@@ -822,7 +822,8 @@ class Values(Names, StructValues, Records):
         if isinstance(val, FuncVal):
             return self.inline_local(val, node, args, kwargs, hint)
         got = self.inline(val.fn, node, args, kwargs, hint) if is_user_function(
-            val.fn) else None  # (np.sin passed in: a call with its rule)
+            val.fn) or val.fn in inlining.FOR_STRUCTURE else None  # (np.sin passed in: a
+        # call with its rule; a gradient with code per structure only: that code)
         if got is not None:
             return got
         packed = [self.pack(a, node) for a in args]

@@ -62,7 +62,8 @@ def shaped_at_call(fn) -> bool:
     a parameter (`rhs(state)`: what it returns is known at a call) or hands one to
     a function of the user's (`rk4_step(rhs, state)`), or assigns one a container
     (`params = {...}` in a loop: a container at a call too), or unpacks one into a
-    dict display (`{**params, "W": W_new}`). Its generic lowering may
+    dict display (`{**params, "W": W_new}`), or to a gradient made there (`grad(loss)(
+    params)`, whose code for a container may be all it has). Its generic lowering may
     then refuse what the call's own lowering accepts, so that refusal waits for the
     call (which reports it if it stands)."""
     node, _ = parse_function(base_of(fn)[0])
@@ -93,12 +94,27 @@ def shaped_at_call(fn) -> bool:
             ast.Dict, ast.Tuple, ast.List, ast.DictComp)) and any(
             isinstance(t, ast.Name) and t.id in params for t in n.targets)
 
+    def to_gradient(call):  # `grad(loss)(params)`: a gradient made there, of a parameter
+        made = call.func
+        if not (isinstance(made, ast.Call) and made.args and any(
+                isinstance(a, ast.Name) and a.id in params for a in call.args)):
+            return False
+        path, f = [], made.func
+        while isinstance(f, ast.Attribute):
+            path.append(f.attr)
+            f = f.value
+        obj = namespace.get(f.id) if isinstance(f, ast.Name) else None
+        for attr in reversed(path):
+            obj = getattr(obj, attr, None)
+        return getattr(obj, "__srcdiff_maker__", None) in ("grad", "value_and_grad")
+
     def unpacked(n):  # `{**params, "W": W_new}`: a parameter's entries (a dict's, at a call)
         return isinstance(n, ast.Dict) and any(k is None and isinstance(v, ast.Name) and (
             v.id in params) for k, v in zip(n.keys, n.values))
 
     return static_args.called(node) or bool(params & static_args.settings(node, namespace)) or any(
-        rebuilt(n) or unpacked(n) or isinstance(n, ast.Call) and handed_on(n)
+        rebuilt(n) or unpacked(n) or isinstance(n, ast.Call) and (
+            handed_on(n) or to_gradient(n))
         for n in unpack.own_nodes(node))
 
 
@@ -106,7 +122,7 @@ def generic_lowering(fn):
     """transform.lowered(f), or None when it refuses code shaped at a call."""
     try:
         return transform.lowered(fn)
-    except UnsupportedSyntaxError:
+    except (UnsupportedSyntaxError, NotDifferentiableError):
         if not shaped_at_call(fn):
             raise
         return None
