@@ -77,6 +77,16 @@ class PerCall:
                     "(the function takes *args or **kwargs)\n")
         return self._last.source
 
+    @property
+    def source_map(self) -> dict:
+        return {} if self._last is None else self._last.source_map
+
+    def graph(self):
+        if self._last is None:
+            raise SrcDiffError(f"the {self._what} of {describe(self.primal)} is built at each "
+                               "call for its number of arguments; call it, then draw it")
+        return self._last.graph()
+
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_") or self.__dict__.get("_last") is None:
             raise AttributeError(
