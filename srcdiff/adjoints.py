@@ -39,6 +39,20 @@ def is_fresh(expr) -> bool:
     return False
 
 
+
+def _items_made(fn) -> set:
+    """Values of generated code differentiated again that are `_items` arrays: a list's
+    zero adjoint `_zero_items(x)` and `_setitem` of one (`d_items[0] += ...`); their own
+    adjoint holds one item per array too (np.zeros of its shape (n,) cannot hold them)."""
+    made: set = set()
+    for s in ir.walk(fn.body):
+        if isinstance(s, ir.Assign) and isinstance(s.expr, ir.Call) and (
+                s.expr.fn == ("helper", "_zero_items") or s.expr.fn == ("helper", "_setitem")
+                and s.expr.args and isinstance(s.expr.args[0], ir.Var)
+                and s.expr.args[0].id in made):
+            made.add(s.var.id)
+    return made
+
 class Adjoints:
     """`state[vid]` is None (zero), ("pending", expr) or "named"; `owned` holds
     the adjoint groups whose buffer no other name shares (safe for `+=`)."""
@@ -60,6 +74,7 @@ class Adjoints:
         self.scatter_bases: set[int] = set()  # values whose adjoint is scattered into
         self.tuples = {s.var.id for s in ir.walk(fn.body) if isinstance(s, ir.Assign)
                        and isinstance(s.expr, ir.Call) and returns_tuple(s.expr)}
+        self.tuples |= _items_made(fn)
         self.vars = {p.id: p for p in fn.params}
         for s in ir.walk(fn.body):
             for v in ir.stmt_defs(s):

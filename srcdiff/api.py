@@ -13,6 +13,8 @@ inside generated code is the user's own error or a located SrcDiffError
 """
 from __future__ import annotations
 
+import ast
+import functools
 import inspect
 import types
 import weakref
@@ -22,8 +24,8 @@ from typing import Any, Callable, Sequence, Union
 import numpy as np
 
 from . import checkpoint as _checkpoint
-from . import (arrays, foreign, guards, higher, inlining, notebook, provenance, pytree, shapes,
-               static_args, transform, tree_api)
+from . import (arrays, foreign, guards, higher, inlining, notebook, per_call, provenance, pytree,
+               shapes, static_args, transform, tree_api)
 from .dispatch import NO, dispatcher
 from .errors import (
     NonNumericOutputError,
@@ -37,7 +39,8 @@ from .kinds import guard_holds
 from .lower import MISSING as _MISSING
 from .rules.stop import detach, stop_gradient  # noqa: F401 (the public names)
 from .rules.table import VERSION as _VERSION, lookup
-from .source import describe, function_of, takes_star_args
+from .per_call import PerCall
+from .source import describe, function_of, parse_function, takes_star_args
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]
 
@@ -411,11 +414,35 @@ class Derivative:
         """The Python function a call of this derivative inside a function srcdiff
         transforms is inlined as (`np.sum(grad(f)(w) ** 2)`, a gradient penalty); where
         it is passed containers built there, the code for their structure instead."""
-        fn = _function(self)
-        if self.mode == "reverse" and self.variant in ("grad", "value_and_grad") and (
-                not higher.has_loops(self._fn)):
-            inlining.FOR_STRUCTURE[fn] = self._for_structure
+        reverse = self.mode == "reverse" and self.variant in ("grad", "value_and_grad")
+        looped = reverse and higher.has_loops(self._fn)
+        try:
+            fn = _function(self)
+        except SrcDiffError as e:  # `for v in params.values()`: a loop only without its
+            if not looped:  # structure (unrolled for one, srcdiff's code to inline then)
+                raise
+            base = self._fn  # (a copy of f stands for it: its signature names the trees)
+            fn = types.FunctionType(base.__code__, base.__globals__, base.__name__,
+                                    base.__defaults__, base.__closure__)
+            fn.__kwdefaults__, fn.__qualname__ = base.__kwdefaults__, base.__qualname__
+            inlining.FOR_STRUCTURE[fn] = functools.partial(self._unrolled, e)
+            self._stands_in = fn  # (FOR_STRUCTURE holds it weakly)
+            return fn
+        if reverse:
+            inlining.FOR_STRUCTURE[fn] = functools.partial(self._unrolled, None) if (
+                looped) else self._for_structure
         return fn
+
+    def _unrolled(self, error, trees: dict):
+        """The code for the structure `trees` of a gradient whose loops are over its
+        containers (unrolled there: code srcdiff transforms again); else `error` (None:
+        the generic code)."""
+        code = self._for_structure(trees)
+        if code is None or _loops(code):  # (a tape: not transformed again)
+            if error is not None:
+                raise error
+            return None
+        return code
 
     def _for_structure(self, trees: dict):
         """This gradient's code for arguments of the structure `trees` (parameter ->
@@ -428,6 +455,11 @@ class Derivative:
             self._by_structure[key] = tree_api.for_trees(
                 self.mode, self._fn, self.wrt, self.variant, dict(key), self._as_tuple).fn
         return self._by_structure[key]
+
+
+def _loops(code) -> bool:
+    """Whether generated code has a loop (a gradient's tape, not transformed again)."""
+    return any(isinstance(n, (ast.For, ast.While)) for n in ast.walk(parse_function(code)[0]))
 
 
 def _general(d: Derivative, names, args: tuple, more: tuple, kwargs: dict):
@@ -453,6 +485,9 @@ def _decorator(variant):
             return lambda g: make(g, wrt, mode=mode, has_aux=has_aux, checkpoint=checkpoint)
         if not callable(f):
             raise SrcDiffError(f"{variant} expects a function, got {type(f).__name__}")
+        if per_call.needed(f):  # `def f(*args)`: built for each call's number of arguments
+            return PerCall(lambda g: make(g, wrt, mode=mode, has_aux=has_aux,
+                                          checkpoint=checkpoint), f, variant)
         if has_aux:
             return tree_api.AuxDerivative(Derivative(f, wrt, variant, mode, has_aux=True,
                                                      checkpoint=checkpoint))
@@ -476,6 +511,12 @@ def _function(f, nargs=None):
     """The Python function behind `f`: a derivative function is its generated code,
     so derivatives of derivatives transform the generated source again. `nargs`: the
     number of arguments of the call (a primitive taking any number, np.einsum)."""
+    if isinstance(f, PerCall):  # grad of `def f(*args)`: the one built for `nargs`
+        g = f.of(nargs) if nargs is not None else None
+        if g is None:
+            raise SrcDiffError(f"{f!r} is built for a call's number of arguments; "
+                               "differentiate it at a call (vjp(g, *args), jvp(g, args, ...))")
+        f = g
     if isinstance(f, Derivative):
         if f.variant in ("grad", "value_and_grad") and higher.has_loops(f._fn):
             # its gradient's tape is not transformed again: the gradient from f's
@@ -494,8 +535,13 @@ def _structured_code(f, primals):
     transforms again; the generic code takes containers as arrays (np.zeros(np.shape(
     params)) of arrays of different shapes raised). None for anything else."""
     if not (isinstance(f, Derivative) and f.mode == "reverse" and f.variant in (
-            "grad", "value_and_grad") and not higher.has_loops(f._fn)):
+            "grad", "value_and_grad")):
         return None
+    if higher.has_loops(f._fn):  # its code for containers, where it unrolls all its loops
+        if len(primals) != f._nparams or not tree_api.structured(primals, f.wrt):
+            return None
+        code = f._build(tuple(primals), None).fn
+        return None if _loops(code) else code
     deferred = getattr(f._generic.fn, "__srcdiff_deferred__", False)
     if len(primals) != f._nparams and deferred:
         primals = f._bind(tuple(primals), {})  # with f's defaults (a function default)
@@ -531,6 +577,8 @@ def _deferred(fn, primals) -> None:
 
 
 def _vjp(f: Callable, primals: tuple, wrt: Wrt | None):
+    if isinstance(f, PerCall):  # (grad of `def f(*args)`: the one for this many arguments)
+        f = f.of(len(primals)) or per_call._refuse_call(f, primals, {})
     fn = _structured_code(f, primals) or _function(f, len(primals))
     _deferred(fn, primals)
     if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
@@ -559,7 +607,8 @@ class JVP:
     def __init__(self, f, idx=None):
         self.primal = f
         self._given = idx
-        if _any_number(f) or takes_star_args(f):  # (np.einsum, a def with *args: one
+        if _any_number(f) or takes_star_args(f) or isinstance(f, PerCall):  # (np.einsum, a
+            # def with *args or a derivative of one: one
             # JVP per number of arguments, when called)
             self._fn, self._per_count = None, {}
             return
@@ -596,7 +645,9 @@ class JVP:
 
     def _of_count(self, n: int) -> JVP:
         if n not in self._per_count:
-            self._per_count[n] = JVP(_function(self.primal, n), self._given)
+            self._per_count[n] = JVP(self.primal.of(n) or per_call._refuse_call(
+                self.primal, (None,) * n, {}) if isinstance(self.primal, PerCall) else (
+                _function(self.primal, n)), self._given)
         return self._per_count[n]
 
     def __call__(self, primals, tangents):
@@ -769,7 +820,13 @@ class Jacobian:
         return f"<srcdiff jacobian of {describe(self.primal)} ({self.mode})>"
 
 
-jacobian = Jacobian
+
+
+def jacobian(f: Callable, wrt: Wrt = 0, mode: str = "reverse", *, checkpoint=None):
+    """d out / d in (see Jacobian); for `def f(*args)` built per call (per_call.py)."""
+    if per_call.needed(f):
+        return PerCall(lambda g: jacobian(g, wrt, mode, checkpoint=checkpoint), f, "jacobian")
+    return Jacobian(f, wrt, mode, checkpoint=checkpoint)
 
 
 def _positional_values(sig, name: str, args, kwargs) -> tuple:
@@ -800,6 +857,8 @@ def hessian(f: Callable, wrt: Wrt = 0, *, checkpoint=None):
     (carrying tangents too); it checkpoints those (without it: the policy of the
     `srcdiff.checkpoint` markers on f's outermost loops, as hvp). Without a loop
     nothing is taped and it changes nothing, as for grad."""
+    if per_call.needed(f):  # `def f(*args)`: built for each call's number of arguments
+        return PerCall(lambda g: hessian(g, wrt, checkpoint=checkpoint), f, "hessian")
     fn = function_of(f)
     idx, as_tuple = resolve_wrt(fn, wrt)
     if as_tuple:
@@ -933,4 +992,10 @@ class HVP:
         return np.stack(rows).reshape(shape + shape) if rows else np.zeros(shape + shape)
 
 
-hvp = HVP
+
+
+def hvp(f: Callable, wrt: Wrt = 0, *, checkpoint=None):
+    """H v (see HVP); for `def f(*args)` built per call (per_call.py)."""
+    if per_call.needed(f):
+        return PerCall(lambda g: HVP(g, wrt, checkpoint=checkpoint), f, "hvp", extra=1)
+    return HVP(f, wrt, checkpoint=checkpoint)

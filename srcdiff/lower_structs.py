@@ -211,7 +211,11 @@ class StructValues:
     def known_test(self, node):
         """`"k" in d` (or `not in`) of a dict built here (a helper's `**opts`), or a
         comparison of constants (`n == 0` in a helper called with n=3: a recursion
-        unrolled): True or False, known when lowering; None for any other test."""
+        unrolled), or a str method's test of a key known here (`name.startswith("W")` in
+        a copy of a loop over a dict's items): True or False, known when lowering; None
+        for any other test."""
+        if isinstance(node, ast.Call) and (folded := self.str_tested(node)) is not None:
+            return bool(folded.value)
         consts = self.constant_test(node)
         if consts is not None:
             return consts

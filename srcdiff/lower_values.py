@@ -27,7 +27,7 @@ import numpy as _np
 
 from . import checkpoint, desugar, fence, inlining, ir, naming, static_args, syntax
 from .ops import BINOPS, UNOPS
-from .unpack import dict_display
+from .unpack import NOT_FOLDED, dict_display, str_test
 from .lower_names import Names, listed, shown
 from .lower_structs import PACK_LIST, Records, StructValues, method_of
 from .resolve import MISSING, Resolver, SeqView, is_user_function, method_guards
@@ -501,6 +501,8 @@ class Values(Names, StructValues, Records):
         return value
 
     def e_Call(self, node, hint):
+        if (folded := self.str_tested(node)) is not None:
+            return folded
         if any(isinstance(a, ast.Starred) for a in node.args) or any(
                 k.arg is None for k in node.keywords):
             spread = self.spread(node)
@@ -782,6 +784,21 @@ class Values(Names, StructValues, Records):
             return None
         return self.static_value(obj, self.spelling.value(obj, "fn"))
 
+    def str_tested(self, node):
+        """`name.startswith("W")` of a key known here (a copy of a loop or comprehension
+        over a dict's items): the constant it gives; None for anything else."""
+        if not (isinstance(node.func, ast.Attribute) and not node.keywords):
+            return None
+        parts = []
+        for e in [node.func.value, *node.args]:
+            got = e if isinstance(e, ast.Constant) else self.env.get(e.id) if isinstance(
+                e, ast.Name) else None
+            if not isinstance(got, (ast.Constant, ir.Const)):
+                return None
+            parts.append(got.value)
+        value = str_test(parts[0], node.func.attr, parts[1:])
+        return None if value is NOT_FOLDED else ir.Const(value)
+
     def derivative_made(self, node):
         """The derivative `srcdiff.grad(loss)` or `srcdiff.value_and_grad(loss, 1)`
         makes, made here when `loss` is a function known here (a global, a closure's)
@@ -817,7 +834,8 @@ class Values(Names, StructValues, Records):
         if isinstance(val, FuncVal):
             return self.inline_local(val, node, args, kwargs, hint)
         got = self.inline(val.fn, node, args, kwargs, hint) if is_user_function(
-            val.fn) else None  # (np.sin passed in: a call with its rule)
+            val.fn) or val.fn in inlining.FOR_STRUCTURE else None  # (np.sin passed in: a
+        # call with its rule; a gradient with code per structure only: that code)
         if got is not None:
             return got
         packed = [self.pack(a, node) for a in args]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import functools
 import inspect
+import keyword
 import linecache
 import math
 import re
@@ -203,46 +204,58 @@ def varargs_shim(fn, n: int):
 _STAR_SHIMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def takes_star_args(fn) -> bool:
+def takes_star_args(fn, keywords=()) -> bool:
     """Whether `fn` is a Python function with *args or **kwargs (and no required
-    keyword-only parameter): vjp and jvp differentiate it for the call's number of
-    arguments (star_shim), which pass no keywords."""
+    keyword-only parameter but those in `keywords`): its derivatives are built for a
+    call's number of positional arguments and its keywords' names (star_shim)."""
     if not isinstance(fn, types.FunctionType) or hasattr(fn, "__wrapped__"):
         return False
     params = inspect.signature(fn).parameters.values()
     return any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params) and not any(
-        p.kind == p.KEYWORD_ONLY and p.default is p.empty for p in params)
+        p.kind == p.KEYWORD_ONLY and p.default is p.empty and p.name not in keywords
+        for p in params)
 
 
-def star_shim(fn, n: int):
-    """`f(x, *args)` called with `n` arguments (vjp(f, a, b, c)), as the function
-    `def f(x, args_0, args_1): return f(x, args_0, args_1)`, which srcdiff
-    transforms by inlining `f` with its *args the tuple of the call; None for a
-    function without *args."""
-    if not takes_star_args(fn):
+def star_shim(fn, n: int, keywords: tuple = ()):
+    """`f(x, *args, **kw)` called with `n` positional arguments and the keywords
+    `keywords` (vjp(f, a, b, c); grad(f)(a, b, c, scale=s)), as the function `def f(x,
+    args_0, args_1, *, scale): return f(x, args_0, args_1, scale=scale)`, which srcdiff
+    transforms by inlining `f` with its *args the tuple of the call and its **kw the
+    dict (the positions are the call's: wrt=2 is `args_1`, as JAX's argnums; a keyword
+    is held constant, as in JAX); None for a function without *args or **kwargs, or a
+    call that does not fit its signature (Python's own TypeError then)."""
+    if not takes_star_args(fn, keywords):
         return None
-    named = [p.name for p in inspect.signature(fn).parameters.values()
-             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    star = next((p.name for p in inspect.signature(fn).parameters.values()
-                 if p.kind == p.VAR_POSITIONAL), None)
-    if n < len(named) or star is None and n != len(named):
-        return None  # (the call's own TypeError, or defaults: as written)
+    sig = inspect.signature(fn).parameters.values()
+    named = [p.name for p in sig if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    star = next((p.name for p in sig if p.kind == p.VAR_POSITIONAL), None)
+    required = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and (
+        p.default is p.empty) for p in sig)
+    keyable = {p.name for p in sig if p.kind == p.KEYWORD_ONLY} | set(named[n:])
+    starstar = any(p.kind == p.VAR_KEYWORD for p in sig)
+    if n < required or star is None and n > len(named) or set(named[:n]) & set(keywords) or (
+            not starstar and set(keywords) - keyable) or not all(
+            k.isidentifier() and not keyword.iskeyword(k) for k in keywords):
+        return None  # (the call's own TypeError)
     per = _STAR_SHIMS.setdefault(fn, {})
-    if n not in per:
+    if (n, keywords) not in per:
         taken = set(named) | set(fn.__code__.co_names)
         extra = [f"{star}_{i}" for i in range(n - len(named))]
-        if taken & set(extra) or "user" in named + extra:
+        named = named[:n]
+        if (taken | set(keywords)) & set(extra) or "user" in named + extra + list(keywords):
             return None
-        params = ", ".join(named + extra)
+        params = ", ".join(named + extra + (["*", *keywords] if keywords else []))
+        passed = ", ".join(named + extra + [f"{k}={k}" for k in keywords])
         name = fn.__name__ if fn.__name__.isidentifier() else "f"
-        name = name if name not in named + extra else "f"
+        name = name if name not in named + extra + list(keywords) else "f"
         text = (f"def __srcdiff_star(user):\n"
                 f"    def {name}({params}):\n"
-                f"        return user({params})\n"
+                f"        return user({passed})\n"
                 f"    return {name}\n")
-        per[n] = closure_function(text, f"<srcdiff: {describe(fn)} of {n} arguments>",
-                                  {}, fn)
-    return per[n]
+        shown = f"{n} arguments" + (f" and keywords {', '.join(keywords)}" if keywords else "")
+        per[(n, keywords)] = closure_function(text, f"<srcdiff: {describe(fn)} of {shown}>",
+                                              {}, fn)
+    return per[(n, keywords)]
 
 
 def _operands(fn) -> list:
@@ -336,18 +349,25 @@ def partial_shim(pf: functools.partial):
     if hit is not None and hit.__srcdiff_partial__ is pf:
         return hit
     func = function_of(pf.func)
-    params = list(inspect.signature(pf).parameters.values())
+    params = [p for p in inspect.signature(pf).parameters.values() if p.kind not in (
+        p.VAR_POSITIONAL, p.VAR_KEYWORD)]  # (`partial(fit, delta=0.5)` of `fit(w, **opts)`:
+    # the keywords bound, passed on into **opts; more are a TypeError of the shim)
     sig, held, defaults = signature_text(params)
     bound = [f"__srcdiff_arg{i}" for i in range(len(pf.args))]
+    # keywords the partial binds into the function's **kwargs (no parameter shows them)
+    into_star = [k for k in pf.keywords if k not in {p.name for p in params}]
+    if not all(k.isidentifier() and not keyword.iskeyword(k) for k in into_star):
+        raise NotDifferentiableError(f"{pf!r:.60}: srcdiff cannot name its keywords")
+    kept = [f"__srcdiff_kw_{k}" for k in into_star]
     passed = bound + [p.name if p.kind != p.KEYWORD_ONLY else f"{p.name}={p.name}"
-                      for p in params]
+                      for p in params] + [f"{k}={c}" for k, c in zip(into_star, kept)]
     name = func.__name__ if func.__name__.isidentifier() else "f"
-    text = (f"def __srcdiff_partial(__srcdiff_fn, {', '.join(bound + held)}):\n"
+    text = (f"def __srcdiff_partial(__srcdiff_fn, {', '.join(bound + held + kept)}):\n"
             f"    def {name}({sig}):\n"
             f"        return __srcdiff_fn({', '.join(passed)})\n"
             f"    return {name}\n")
     shim = closure_function(text, f"<srcdiff: {pf!r:.60} at {id(pf):#x}>", func.__globals__,
-                            func, *pf.args, *defaults)
+                            func, *pf.args, *defaults, *[pf.keywords[k] for k in into_star])
     shim.__qualname__ = f"functools.partial({describe(func)})"
     shim.__srcdiff_partial__ = pf
     _PARTIALS[id(pf)] = shim

@@ -61,7 +61,9 @@ def shaped_at_call(fn) -> bool:
     """Whether `f`'s code may take its shape from its arguments' values: it calls
     a parameter (`rhs(state)`: what it returns is known at a call) or hands one to
     a function of the user's (`rk4_step(rhs, state)`), or assigns one a container
-    (`params = {...}` in a loop: a container at a call too). Its generic lowering may
+    (`params = {...}` in a loop: a container at a call too), or unpacks one into a
+    dict display (`{**params, "W": W_new}`), or to a gradient made there (`grad(loss)(
+    params)`, whose code for a container may be all it has). Its generic lowering may
     then refuse what the call's own lowering accepts, so that refusal waits for the
     call (which reports it if it stands)."""
     node, _ = parse_function(base_of(fn)[0])
@@ -70,13 +72,7 @@ def shaped_at_call(fn) -> bool:
     namespace = base_of(fn)[0].__globals__
 
     def handed_on(call):  # `H.rk4_step(rhs, state)`: a parameter the user's function calls
-        path, f = [], call.func
-        while isinstance(f, ast.Attribute):
-            path.append(f.attr)
-            f = f.value
-        obj = namespace.get(f.id) if isinstance(f, ast.Name) else None
-        for attr in reversed(path):
-            obj = getattr(obj, attr, None)
+        obj = _named(call.func, namespace)
         if not is_user_function(obj):
             return False
         inner = parse_function(obj)[0]
@@ -92,8 +88,44 @@ def shaped_at_call(fn) -> bool:
             ast.Dict, ast.Tuple, ast.List, ast.DictComp)) and any(
             isinstance(t, ast.Name) and t.id in params for t in n.targets)
 
+    def unpacked(n):  # `{**params, "W": W_new}`: a parameter's entries (a dict's, at a call)
+        return isinstance(n, ast.Dict) and any(k is None and isinstance(v, ast.Name) and (
+            v.id in params) for k, v in zip(n.keys, n.values))
+
     return static_args.called(node) or bool(params & static_args.settings(node, namespace)) or any(
-        rebuilt(n) or isinstance(n, ast.Call) and handed_on(n) for n in unpack.own_nodes(node))
+        rebuilt(n) or unpacked(n) or isinstance(n, ast.Call) and handed_on(n)
+        for n in unpack.own_nodes(node)) or to_gradient(fn)
+
+
+def to_gradient(fn) -> bool:
+    """Whether `f` passes a parameter to a gradient made there (`grad(loss)(params)`),
+    whose code for a container (its loops over it unrolled) may be all it has."""
+    node, _ = parse_function(base_of(fn)[0])
+    a = node.args
+    params = {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs}
+    namespace = base_of(fn)[0].__globals__
+    for call in unpack.own_nodes(node):
+        made = call.func if isinstance(call, ast.Call) else None
+        if not (isinstance(made, ast.Call) and made.args and any(
+                isinstance(x, ast.Name) and x.id in params for x in call.args)):
+            continue
+        if getattr(_named(made.func, namespace), "__srcdiff_maker__", None) in (
+                "grad", "value_and_grad"):
+            return True
+    return False
+
+
+def _named(f, namespace: dict):
+    """The object a name or attribute path (`H.rk4_step`, `srcdiff.grad`) names in a
+    module's namespace, or None."""
+    path = []
+    while isinstance(f, ast.Attribute):
+        path.append(f.attr)
+        f = f.value
+    obj = namespace.get(f.id) if isinstance(f, ast.Name) else None
+    for attr in reversed(path):
+        obj = getattr(obj, attr, None)
+    return obj
 
 
 def generic_lowering(fn):
@@ -102,6 +134,10 @@ def generic_lowering(fn):
         return transform.lowered(fn)
     except UnsupportedSyntaxError:
         if not shaped_at_call(fn):
+            raise
+        return None
+    except NotDifferentiableError:  # (a gradient's loop over a parameter: for a container)
+        if not to_gradient(fn):
             raise
         return None
 

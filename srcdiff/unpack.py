@@ -40,6 +40,24 @@ _SEQ = (LIST, TUPLE, NAMEDTUPLE)
 _INT_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
             ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod}
 _PLACEHOLDER = "\x00leaf"
+# str methods a test of a loop's key may call (pure, on constants: folded)
+_STR_TESTS = frozenset(("startswith", "endswith", "isidentifier", "isdigit", "isalpha",
+                        "islower", "isupper", "lower", "upper", "strip", "count",
+                        "find", "replace", "removeprefix", "removesuffix"))
+NOT_FOLDED = object()
+
+
+def str_test(s, attr: str, args: list):
+    """`s.attr(*args)` for a constant string `s` and a pure str method (a test of a
+    key, `name.startswith("W")`), when its result is a constant: else NOT_FOLDED."""
+    if type(s) is not str or attr not in _STR_TESTS or not all(
+            type(a) in (str, tuple, int) for a in args):
+        return NOT_FOLDED
+    try:
+        value = getattr(s, attr)(*args)
+    except (TypeError, ValueError):
+        return NOT_FOLDED
+    return value if type(value) in (bool, int, str) else NOT_FOLDED
 
 
 class Plan:
@@ -379,7 +397,24 @@ class _Flatten:
         return True, _Ref(base.root, base.path + ((DICT, key),), base.td.children[i])
 
     def _slice_item(self, items, e, env):
-        raise self.error("indexing a slice of a structured parameter", e)
+        """`xs[1:][0]`, `xs[1:][::2]`: an item, or a slice, of a constant slice."""
+        if isinstance(e, ast.Attribute):
+            raise self.error(f"reading .{e.attr} of a slice of a structured parameter", e)
+        if isinstance(e.slice, ast.Slice):
+            bounds = [None if b is None else self.const(b, env)
+                      for b in (e.slice.lower, e.slice.upper, e.slice.step)]
+            if not all(b is None or type(b) is int for b in bounds):
+                raise self.error("a slice of a structured parameter with bounds that "
+                                 "are not constants", e)
+            return items[slice(*bounds)]
+        i = self.const(e.slice, env)
+        if type(i) is not int:
+            raise self.error("indexing a slice of a structured parameter with an index that "
+                             "is not a constant", e, "srcdiff specialises the code to the "
+                             "structure: write the index out, or loop over the slice")
+        if not -len(items) <= i < len(items):
+            raise self.error(f"the index {i}: the slice has {len(items)} items", e)
+        return items[i]
 
     def _child(self, base: _Ref, e, env):
         td = base.td
@@ -554,28 +589,29 @@ class _Flatten:
     def iteration(self, it, env):
         """[(index constant or None, key constant or None, item)] of a loop over a
         structured value, or None when `it` is not one."""
+        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "sorted" \
+                and len(it.args) == 1 and "sorted" not in self.bound:
+            return self.sorted_items(it, env)
         call = it if isinstance(it, ast.Call) and not it.keywords else None
         if call is not None and isinstance(call.func, ast.Name) and call.func.id == "enumerate" \
                 and len(call.args) == 1:
             inner = self.iteration(call.args[0], env)
             if inner is None:
                 return None
-            return [("enum", i, item) for i, (_, _, item) in enumerate(inner)]
+            return [("enum", i, entry) for i, entry in enumerate(inner)]
+        if call is not None and isinstance(call.func, ast.Name) and call.func.id in (
+                "reversed", "list", "tuple") and len(call.args) == 1 and (
+                call.func.id not in self.bound):  # reversed(params["layers"]), list(d.items())
+            inner = self.iteration(call.args[0], env)
+            if inner is None:
+                return None
+            return inner[::-1] if call.func.id == "reversed" else inner
         if call is not None and isinstance(call.func, ast.Name) and call.func.id == "zip" \
                 and call.args and "zip" not in self.bound:  # zip(params["Ws"], params["bs"])
             inner = [self.iteration(a, env) for a in call.args]
-            if any(q is None or any(how != "item" for how, _, _ in q) for q in inner):
+            if any(q is None for q in inner):
                 return None
-            return [("item", None, [item for _, _, item in row]) for row in zip(*inner)]
-        if call is not None and isinstance(call.func, ast.Name) and call.func.id == "sorted" \
-                and len(call.args) == 1:  # sorted(params), sorted(params.items()): static keys
-            inner = self.iteration(call.args[0], env)
-            if inner is None or not all(how in ("keys", "items") for how, _, _ in inner):
-                return None
-            try:
-                return sorted(inner, key=lambda t: t[1])
-            except TypeError:
-                raise self.error("sorted() of keys that do not compare", it) from None
+            return [("item", None, [_part(entry) for entry in row]) for row in zip(*inner)]
         if call is not None and isinstance(call.func, ast.Attribute) and not call.args and \
                 call.func.attr in ("items", "values", "keys"):
             base = self.resolve(call.func.value, env)
@@ -596,6 +632,28 @@ class _Flatten:
             return None
         return [("item", None, v) for v in self.items(value, it)]
 
+    def sorted_items(self, call, env):
+        """`sorted(params)`, `sorted(params.items(), key=operator.itemgetter(0))`,
+        `sorted(d.keys(), reverse=True)`: the keys are part of the structure, so their
+        order is known when transforming; None for a sort by the values (or of a
+        container's items, which compare only at run time)."""
+        inner = self.iteration(call.args[0], env)
+        if inner is None or not all(how in ("keys", "items") for how, _, _ in inner):
+            return None
+        reverse = False
+        for k in call.keywords:
+            if k.arg == "reverse" and type(v := self.const(k.value, env)) is bool:
+                reverse = v
+            elif not (k.arg == "key" and all(how == "items" for how, _, _ in inner) and (
+                    _first_item(k.value, self.bound))):
+                raise self.error("sorted() of a structured parameter's keys with this "
+                                 f"{k.arg}=", k.value, "sort by the keys: sorted(d), "
+                                 "sorted(d.items()) or key=operator.itemgetter(0)")
+        try:
+            return sorted(inner, key=lambda t: t[1], reverse=reverse)
+        except TypeError:
+            raise self.error("sorted() of keys that do not compare", call) from None
+
     def constant_items(self, it):
         """The items of a comprehension over a display of constants, or a name bound
         once to one, or `enumerate` of either (`enumerate(names)`), each a constant
@@ -612,7 +670,7 @@ class _Flatten:
         else:
             return None
         if counted:
-            return [("enum", i, _Const(v)) for i, v in enumerate(values)]
+            return [("enum", i, ("const", None, _Const(v))) for i, v in enumerate(values)]
         return [("const", None, _Const(v)) for v in values]
 
     def constant_keys(self, s: ast.For, env):
@@ -671,22 +729,37 @@ class _Flatten:
         self.per_copy |= {n.id for b in s.body for n in syntax.walk(b) if isinstance(n, ast.Name)
                           and isinstance(n.ctx, ast.Store) and self.once.get(n.id) == 1}
         out = []
-        for how, k, item in items:
+        for entry in items:
             local = dict(env)
-            target = s.target
-            if how == "enum" or how == "items":
-                if not (isinstance(target, ast.Tuple) and len(target.elts) == 2):
-                    raise self.error("this loop target", target)
-                first, target = target.elts
-                out += self.constant(first, k, local, s)
-            if how == "keys":
-                out += self.constant(target, k, local, s)
-            else:
-                for name in _names(target):
-                    local.pop(name, None)
-                out += self.bind(target, item, local, s, own=False)
+            out += self.entry(s.target, entry, local, s, loop=True)
             out += self.block(syntax.copy(s.body), local)
         return out + self.block(s.orelse, env)
+
+    def entry(self, target, entry, env, at, loop: bool) -> list:
+        """Bind a loop's (`loop`) or a comprehension's target to one entry of an
+        iteration (how, key or index, item): `i, (k, v)` of `enumerate(d.items())`
+        binds `i` and `k` to constants and `v` to the child. A loop's constants are
+        assignments in its copy (returned)."""
+        how, k, item = entry
+        if how in ("enum", "items"):
+            if not (isinstance(target, (ast.Tuple, ast.List)) and len(target.elts) == 2):
+                raise self.error(f"this {'loop' if loop else 'comprehension'} target", target)
+            first, target = target.elts
+            out = self.entry(first, ("const", None, _Const(k)), env, at, loop)
+            return out + self.entry(target, item if how == "enum" else ("item", None, item),
+                                    env, at, loop)
+        if how in ("keys", "const"):
+            value = k if how == "keys" else item.value
+            if loop:
+                return self.constant(target, value, env, at)
+            self.alias(target, _Const(value), env)
+            return []
+        if not loop:
+            self.alias(target, item, env)
+            return []
+        for name in _names(target):
+            env.pop(name, None)
+        return self.bind(target, item, env, at, own=False)
 
     def constant(self, target, value, env, at) -> list:
         if not isinstance(target, ast.Name):
@@ -701,10 +774,11 @@ class _Flatten:
         structured `S`: the sum, the list or the dict of the copies of `E`, one per
         child; None when `S` is not one."""
         outer = e.args[0] if isinstance(e, ast.Call) else e
-        if len(outer.generators) != 1 or outer.generators[0].ifs:
+        if len(outer.generators) != 1:
             return None
         gen = outer.generators[0]
         items = self.iteration(gen.iter, env)
+        structured = items is not None
         if items is None:
             items = self.constant_items(gen.iter)
         parts = [outer.key, outer.value] if isinstance(outer, ast.DictComp) else [outer.elt]
@@ -715,18 +789,14 @@ class _Flatten:
         if items is None:
             return None
         copies = []
-        for how, k, item in items:
+        for entry in items:
             local = dict(env)
-            target = gen.target
-            if how in ("enum", "items"):
-                if not (isinstance(target, ast.Tuple) and len(target.elts) == 2):
-                    raise self.error("this comprehension target", target)
-                first, target = target.elts
-                self.alias(first, _Const(k), local)
-            if how == "keys":
-                self.alias(target, _Const(k), local)
-            else:
-                self.alias(target, item, local)
+            self.entry(gen.target, entry, local, e, loop=False)
+            keep = self.kept(gen.ifs, local, structured)  # `if k.startswith("W")`: per copy
+            if keep is None:
+                return None
+            if not keep:
+                continue
             if isinstance(outer, ast.DictComp):  # `{k: v * 2 for k, v in params.items()}`
                 copies.append((self.expr(syntax.copy(outer.key), local),
                                self.expr(syntax.copy(outer.value), local)))
@@ -744,6 +814,23 @@ class _Flatten:
             out = ast.BinOp(out, ast.Add(), c)
         return ast.copy_location(out, e)
 
+    def kept(self, ifs, env, structured: bool):
+        """Whether a copy of a comprehension over a structured value passes its
+        conditions, each a test of the key or index (a constant in the copy); None
+        for a test known only at run time over constants (the comprehension as written)."""
+        for test in ifs:
+            got = self.expr(syntax.copy(test), env)
+            if not isinstance(got, ast.Constant):
+                if not structured:
+                    return None
+                raise self.error("a condition of a comprehension over a structured "
+                                 "parameter that is known only at run time", test,
+                                 "test the keys or indices (if k.startswith(\"W\")), or "
+                                 "write a for loop with an if")
+            if not got.value:
+                return False
+        return True
+
     def alias(self, target, value, env):
         """Bind a comprehension's target to children (names read as the leaves)."""
         if isinstance(target, ast.Name):
@@ -758,7 +845,66 @@ class _Flatten:
         for t, k in zip(target.elts, kids):
             self.alias(t, k, env)
 
+    def listed(self, e, env):
+        """`list(params.values())`, `sorted(params)`, `tuple(d.items())` and the `*d.values()`
+        of a call, used as a value: the display of the entries (a list, or a tuple for
+        `tuple(...)` and a starred argument); None for anything else."""
+        star = isinstance(e, ast.Starred)
+        call = e.value if star else e
+        if not (isinstance(call, ast.Call) and (star or isinstance(call.func, ast.Name) and (
+                call.func.id in ("list", "tuple", "sorted")))):
+            return None
+        items = self.iteration(call, env)
+        if items is None:
+            return None
+        elts = [self.entry_display(entry, call) for entry in items]
+        shown = ast.Tuple(elts, ast.Load()) if star or call.func.id == "tuple" else ast.List(
+            elts, ast.Load())
+        shown = ast.copy_location(shown, call)
+        return ast.copy_location(ast.Starred(shown, e.ctx), e) if star else shown
+
+    def merged(self, e: ast.Dict, env) -> ast.Dict:
+        """`{**params, "W": W_new}`, a functional update: the display with the entries
+        of each structured dict unpacked into it written out (its keys are known), in
+        Python's order (a key keeps its first place and takes its last value)."""
+        keys, values = [], []
+        for k, v in zip(e.keys, e.values):
+            ref = self.resolve(v, env) if k is None else None
+            if isinstance(ref, _Ref) and ref.td.kind == DICT:
+                keys += [ast.copy_location(ast.Constant(key), v) for key in ref.td.keys]
+                values += [self.display(_Ref(ref.root, ref.path + ((DICT, key),), c), v)
+                           for key, c in zip(ref.td.keys, ref.td.children)]
+            else:
+                keys.append(k)
+                values.append(v)
+        if len(keys) == len(e.keys):
+            return e
+        if not all(isinstance(k, ast.Constant) for k in keys):
+            return ast.copy_location(ast.Dict(keys, values), e)
+        order: dict = {}
+        for k, v in zip(keys, values):
+            order[k.value] = (order[k.value][0] if k.value in order else k, v)
+        return ast.copy_location(ast.Dict([k for k, _ in order.values()],
+                                          [v for _, v in order.values()]), e)
+
+    def entry_display(self, entry, node):
+        how, k, item = entry
+        if how in ("enum", "items"):
+            second = self.entry_display(item, node) if how == "enum" else self.display(item, node)
+            return ast.copy_location(ast.Tuple([ast.Constant(k), second], ast.Load()), node)
+        if how in ("keys", "const"):
+            return ast.copy_location(ast.Constant(k if how == "keys" else item.value), node)
+        if isinstance(item, list):  # a row of zip(...)
+            return ast.copy_location(ast.Tuple([self.display(v, node) for v in item],
+                                               ast.Load()), node)
+        return self.display(item, node)
+
     def expr(self, e, env):
+        shown = self.listed(e, env)
+        if shown is not None:
+            return shown
+        if isinstance(e, ast.Dict) and None in e.keys:
+            e = self.merged(e, env)
         summed = isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "sum" \
             and len(e.args) == 1 and not e.keywords and isinstance(e.args[0], ast.GeneratorExp)
         if summed or isinstance(e, (ast.ListComp, ast.GeneratorExp, ast.DictComp)):
@@ -812,6 +958,11 @@ class _Flatten:
                     e.ctx, ast.Load):
                 raise self.error(f"assigning to {e.id!r}, a structured parameter", e)
         self.children(e, env)
+        if isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute) and isinstance(
+                e.func.value, ast.Constant) and not e.keywords and all(
+                isinstance(a, ast.Constant) for a in e.args) and (value := str_test(
+                e.func.value.value, e.func.attr, [a.value for a in e.args])) is not NOT_FOLDED:
+            return ast.copy_location(ast.Constant(value), e)  # a key's test: k.startswith("W")
         if isinstance(e, ast.IfExp) and isinstance(e.test, ast.Constant):
             return e.body if e.test.value else e.orelse
         if isinstance(e, (ast.Compare, ast.BinOp, ast.UnaryOp, ast.BoolOp)) and all(
@@ -833,6 +984,11 @@ class _Flatten:
         entry by entry, so a helper's `params["W"]` reads the leaf. A namedtuple's
         or dataclass's display is marked with its attributes (`attrs`), which the
         lowering reads as `p.W`."""
+        if isinstance(value, _Const):  # a key in a row of zip(d.keys(), ...)
+            return ast.copy_location(ast.Constant(value.value), node)
+        if isinstance(value, list) and not all(isinstance(v, _Ref) for v in value):
+            return ast.copy_location(ast.Tuple([self.display(v, node) for v in value],
+                                               ast.Load()), node)  # a row of zip(...)
         if isinstance(value, list):  # a constant slice: a list or tuple of its items
             kind = value[0].path[-1][0] if value else TUPLE
             elts = [self.display(v, node) for v in value]
@@ -858,6 +1014,17 @@ class _Flatten:
         return ast.copy_location(out, node)
 
 
+def _part(entry):
+    """One iteration's entry as a part of a row of `zip(...)`: the child, a key or
+    index (_Const), or a list of both (`zip(d.items(), ...)`)."""
+    how, k, item = entry
+    if how in ("keys", "const"):
+        return _Const(k) if how == "keys" else item
+    if how in ("enum", "items"):
+        return [_Const(k), _part(item) if how == "enum" else item]
+    return item
+
+
 class _Const:
     """A loop's key or index over a structured value, a constant in each copy."""
 
@@ -866,6 +1033,20 @@ class _Const:
 
 
 _NOCONST = object()
+
+
+def _first_item(e, bound) -> bool:
+    """Whether `e` is a sort key taking a pair's first item: `operator.itemgetter(0)`
+    (however `operator` is imported) or `lambda kv: kv[0]`."""
+    if isinstance(e, ast.Call) and len(e.args) == 1 and not e.keywords and isinstance(
+            e.args[0], ast.Constant) and e.args[0].value == 0 and type(e.args[0].value) is int:
+        f = e.func
+        return isinstance(f, ast.Attribute) and f.attr == "itemgetter" or isinstance(
+            f, ast.Name) and f.id == "itemgetter" and "itemgetter" not in bound
+    return isinstance(e, ast.Lambda) and len(e.args.args) == 1 and not (
+        e.args.vararg or e.args.kwarg) and isinstance(e.body, ast.Subscript) and isinstance(
+        e.body.value, ast.Name) and e.body.value.id == e.args.args[0].arg and isinstance(
+        e.body.slice, ast.Constant) and e.body.slice.value == 0
 
 
 def _names(target) -> list[str]:

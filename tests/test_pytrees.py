@@ -494,8 +494,8 @@ def test_a_missing_key_and_a_whole_use_are_located_errors():
     def missing(p):
         return p["c"]
 
-    def whole(p):
-        return p["a"] + np.sum(np.array(list(p)))
+    def whole(p):  # (list(p) is its keys, known when transforming: a list of strings)
+        return p["a"] + np.sum(np.array(p))
 
     with pytest.raises(UnsupportedSyntaxError, match=r"the key 'c': p has keys \['a'\]"):
         srcdiff.grad(missing)({"a": 1.0})
