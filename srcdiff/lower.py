@@ -139,6 +139,18 @@ class Lowerer(Loops, Values):
             param = self.env[name]
             key = f"%v%{param.id}"  # (as `opaque` writes a value: the parameter itself)
             return ObjRef(obj, ir.Opaque(ast.Name(key, ast.Load()), {key: param}))
+        if static_args.is_objects(obj):  # `for o in options: o.price(S)`: each item's
+            param = self.env[name]  # methods inlined, its attributes read live
+            key = f"%v%{param.id}"
+            if type(obj) not in (list, tuple):  # a record holding them: `pipe.stages`
+                return ObjRef(obj, ir.Opaque(ast.Name(key, ast.Load()), {key: param}))
+            return TupleVal([ObjRef(v, ir.Opaque(ast.Subscript(ast.Name(key, ast.Load()),
+                                                             ast.Constant(i), ast.Load()),
+                                                 {key: param}))
+                             if static_args.is_object(v) else self.static_value(
+                                 v, ast.Subscript(ast.Name(name, ast.Load()), ast.Constant(i),
+                                                  ast.Load()))
+                             for i, v in enumerate(obj)])
         if isinstance(obj, static_args.Entries):
             param = self.env[name]
             key = f"%v%{param.id}"

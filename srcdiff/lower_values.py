@@ -164,7 +164,7 @@ class Values(Names, StructValues, Records):
 
         class Sub(ast.NodeTransformer):
             def visit_Attribute(self, n):  # `g.log_sigma` of a namedtuple parameter: its leaf
-                got = lowerer.struct_read(n, bound)
+                got = lowerer.struct_read(n, bound) or lowerer.object_read(n, bound)
                 return self.put(got, n) if isinstance(got, (ir.Var, ir.Const, ir.Opaque)) else (
                     self.generic_visit(n))
 
@@ -176,6 +176,8 @@ class Values(Names, StructValues, Records):
                 return self.put(lowerer.read(n), n)
 
             def put(self, v, n):
+                if isinstance(v, ObjRef) and v.opaque is not None:
+                    v = lowerer.pack(v, n)  # `self` of an object outside: as it is read
                 if isinstance(v, ir.Var):
                     key = f"%v%{v.id}"  # not an identifier: no user name is one
                     uses[key] = v
@@ -396,6 +398,35 @@ class Values(Names, StructValues, Records):
                 and isinstance(self.env[root.id], STRUCTS)):
             return None
         return self.value(node, "t")
+
+    def object_read(self, node, bound=()):
+        """The value of `node` when it reads an attribute of an object of the user's
+        outside the function (`self.kind` in a test, a string setting it holds, or
+        `self.K` read live), lowered; None for anything else."""
+        if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                and node.value.id not in bound
+                and isinstance(self.env.get(node.value.id), ObjRef)):
+            return None
+        got = self.value(node, "t")
+        return got if isinstance(got, (ir.Var, ir.Const, ir.Opaque)) else None
+
+    def settings_read(self, node):
+        """`node` with each attribute of an object that is a constant here (`self.kind`
+        of an object outside or built in the function, holding a string) written as
+        that constant, so a test of it is known when lowering."""
+        lowerer = self
+
+        class Fold(ast.NodeTransformer):
+            def visit_Attribute(self, n):
+                got = lowerer.struct_read(n) if isinstance(n.value, ast.Name) else None
+                got = got if got is not None else lowerer.object_read(n)
+                if isinstance(got, ir.Const) and type(got.value) in (str, bool, type(None)):
+                    return ast.copy_location(ast.Constant(got.value), n)
+                return n
+
+        if not any(isinstance(n, ast.Attribute) for n in syntax.walk(node)):
+            return node
+        return Fold().visit(syntax.copy(node))
 
     def held_value(self, node):
         """The value of `node` when it only reads a name bound here through attributes

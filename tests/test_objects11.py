@@ -1,0 +1,161 @@
+"""Objects, round 11: methods of objects srcdiff sees only at run time (a list of
+objects passed and not differentiated, a record holding one, a zip of a list of
+objects with arrays), a string setting of an object passed tested in its method.
+Each against hand formulas or central differences, in both modes, its `.source`
+read."""
+import dataclasses
+
+import numpy as np
+import pytest
+
+import srcdiff
+from srcdiff import transform
+from helpers_numpy import central
+
+MODES = ["reverse", "forward"]
+
+
+def _code(src: str) -> str:
+    """The generated source without its comment lines (which quote the primal)."""
+    return "\n".join(line for line in src.splitlines() if not line.lstrip().startswith("#"))
+
+
+class Opt:
+    def __init__(self, K, kind="call"):
+        self.K, self.kind = K, kind
+
+    def price(self, S):
+        if self.kind == "call":
+            return np.maximum(S - self.K, 0.0) ** 2
+        return np.maximum(self.K - S, 0.0) ** 2
+
+
+def _price_hand(S, opts):
+    return sum(2 * max(S - o.K, 0.0) if o.kind == "call" else -2 * max(o.K - S, 0.0)
+               for o in opts)
+
+
+# ---------------------------------------------------------------- a list of objects passed
+
+
+def book(S, options):
+    return sum(o.price(S) for o in options)
+
+
+def book_loop(S, options):
+    total = 0.0
+    for o in options:
+        total = total + o.price(S)
+    return total
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("fn", [book, book_loop])
+def test_list_of_objects_passed(fn, mode):
+    g = srcdiff.grad(fn, mode=mode)
+    for opts in ([Opt(1.0), Opt(2.0, "put")], [Opt(1.5), Opt(3.0, "put"), Opt(0.5)],
+                 [Opt(1.5, "put"), Opt(3.0, "put")]):
+        assert g(2.5, opts) == pytest.approx(_price_hand(2.5, opts), rel=1e-12)
+    src = _code(g.source)
+    assert "options[0].K" in src and "self" not in src and "'call' ==" not in src
+
+
+def book_keyed(S, options):
+    return sum(o.price(S) for o in options)
+
+
+def test_list_of_objects_code_reused_per_classes_and_settings():
+    g = srcdiff.grad(book_keyed)
+    g(2.5, [Opt(1.0), Opt(2.0, "put")])
+    built = transform.COUNTS["reverse"]
+    assert g(2.5, [Opt(1.2), Opt(2.2, "put")]) == pytest.approx(
+        _price_hand(2.5, [Opt(1.2), Opt(2.2, "put")]))
+    assert transform.COUNTS["reverse"] == built  # other objects, same classes and settings
+    assert g(2.5, [Opt(1.2, "put"), Opt(2.2, "put")]) == pytest.approx(-2 * 0.0 - 0.0)
+    assert transform.COUNTS["reverse"] == built + 1  # another setting: built again
+
+
+def test_list_of_objects_changed_after_the_build():
+    g = srcdiff.grad(book)
+    opts = [Opt(1.0), Opt(2.0)]
+    assert g(2.5, opts) == pytest.approx(3.0 + 1.0)
+    opts[1].kind = "put"  # a setting changed on an object of the list the code was built for
+    assert g(2.5, opts) == pytest.approx(3.0)
+    opts.append(Opt(0.5))
+    assert g(2.5, opts) == pytest.approx(3.0 + 4.0)
+    out, tangent = srcdiff.jvp(book, (2.5, opts), (1.0, None))
+    assert (out, tangent) == (pytest.approx(1.5 ** 2 + 2.0 ** 2), pytest.approx(7.0))
+
+
+# ---------------------------------------------------------------- an object passed: its setting
+
+
+def one(S, o):
+    return o.price(S)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_string_setting_of_object_passed_is_known_when_lowering(mode):
+    """`if self.kind == "call":` in a method of an object passed to f (read as `self.kind`,
+    a NameError in the derivative, before)."""
+    g = srcdiff.grad(one, mode=mode)
+    assert g(2.5, Opt(1.0)) == pytest.approx(3.0)
+    assert g(0.5, Opt(1.0, "put")) == pytest.approx(-1.0)
+    assert "cond" not in _code(g.source) and "self" not in _code(g.source)
+
+
+# ---------------------------------------------------------------- a record holding objects
+
+
+class Linear:
+    def __init__(self, W, b):
+        self.W, self.b = W, b
+
+    def forward(self, x):
+        return x @ self.W + self.b
+
+
+@dataclasses.dataclass
+class Pipeline:
+    stages: list
+    scale: float = 1.0
+
+
+def run(x, pipe):
+    for stage in pipe.stages:
+        x = np.tanh(stage.forward(x)) * pipe.scale
+    return np.sum(x ** 2)
+
+
+def _pipe(seed, n):
+    rng = np.random.default_rng(seed)
+    return Pipeline([Linear(rng.standard_normal((3, 3)), rng.standard_normal(3))
+                     for _ in range(n)], 0.7)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_record_holding_objects(mode):
+    g = srcdiff.grad(run, mode=mode)
+    x = np.array([0.3, -0.2, 0.5])
+    for seed, n in ((0, 2), (1, 2), (2, 3)):
+        pipe = _pipe(seed, n)
+        np.testing.assert_allclose(g(x, pipe), central(lambda v: run(v, pipe), x), rtol=1e-6)
+    assert "pipe.stages[2].W" in g.source and "pipe.scale" in g.source
+
+
+# ---------------------------------------------------------------- zip of objects and arrays
+
+
+def zipped(spots):
+    opts = [Opt(1.0), Opt(2.0, "put")]
+    return sum(o.price(s) for o, s in zip(opts, spots))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_zip_of_objects_with_an_array(mode):
+    """zip stops at the shortest: each unrolled row runs where the array reaches it."""
+    g = srcdiff.grad(zipped, mode=mode)
+    for spots in (np.array([1.5, 1.2]), np.array([1.5]), np.array([1.5, 1.2, 3.0])):
+        np.testing.assert_allclose(g(spots), central(zipped, spots), rtol=1e-6)
+    src = g.source
+    assert "n = len(spots)" in src and "s = spots[0]" in src
