@@ -51,12 +51,18 @@ def body(node: ast.FunctionDef, implicit_return: bool = False) -> list:
     return with_loop_returns(without_finally(nonlocals.rewrite(stmts)))
 
 
+CAUGHT = "__caught"  # which handler of a try/except runs (-1: none)
+
+
 def without_finally(stmts: list) -> list:
     """`try: A finally: B` (no handler, no return, break or continue in A: the
     fence checks) -> `A; B`, in every block: the same steps where A does not raise,
-    and where it does f raises and so does its derivative."""
+    and where it does f raises and so does its derivative. A try with handlers
+    (`try_branches`) first becomes the branch it takes."""
     out = []
     for s in stmts:
+        if isinstance(s, ast.Try) and s.handlers:
+            s = ast.copy_location(ast.Try(try_branches(s), [], [], s.finalbody), s)
         if isinstance(s, ast.Try) and not s.handlers:
             out += without_finally(s.body) + without_finally(s.finalbody)
             continue
@@ -68,6 +74,35 @@ def without_finally(stmts: list) -> list:
                     setattr(s, f, without_finally(getattr(s, f)))
         out.append(s)
     return out
+
+
+def try_branches(s: ast.Try) -> list:
+    """`try: S except E1: H1 except E2: H2 else: L` of one statement S (an assignment
+    or a return, with no call of the user's functions: the fence checks) -> which
+    handler catches what S's expression raises, learnt by running it at the primal
+    values (`_caught`), then the branch taken, as an `if` on that: `S; L` where it
+    raises nothing, else the handler. The derivative follows the path taken, as for
+    any `if`; S's expression runs twice there (once to learn whether it raises)."""
+    at = _loc(s.body[0])
+    attempt = ast.Lambda(ast.arguments([], [], None, [], [], None, []), s.body[0].value, **at)
+    kinds = [h.type if h.type is not None else ast.Name("BaseException", ast.Load(), **at)
+             for h in s.handlers]
+    probe = ast.Call(ast.Name("_caught", ast.Load(), **at), [attempt] + kinds, [], **at)
+    which = ast.Name(CAUGHT, ast.Load(), **at)
+    test = ast.Compare(which, [ast.Lt()], [ast.Constant(0, **at)], **at)
+    chain = ast.If(test, list(s.body) + list(s.orelse), _handlers(s, which, at), **_loc(s))
+    return [ast.Assign([ast.Name(CAUGHT, ast.Store(), **at)], probe, **at), chain]
+
+
+def _handlers(s: ast.Try, which, at) -> list:
+    """The handlers of `s` as an if/elif chain on which one caught (the last one
+    needs no test: something was caught)."""
+    chain = list(s.handlers[-1].body)
+    for i in reversed(range(len(s.handlers) - 1)):
+        h = s.handlers[i]
+        test = ast.Compare(which, [ast.Eq()], [ast.Constant(i, **at)], **at)
+        chain = [ast.If(test, list(h.body), chain, **_loc(h))]
+    return chain
 
 
 def returns_out_of_loops(stmts: list, in_loop: bool = False) -> list:

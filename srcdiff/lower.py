@@ -576,6 +576,11 @@ class Lowerer(Loops, Values):
 
     def s_Assign(self, s):
         hint = s.targets[0].id if isinstance(s.targets[0], ast.Name) else "t"
+        if hint == desugar.CAUGHT:  # which handler of a try catches: run at the primal
+            parts = self.opaque(ast.Tuple(s.value.args, ast.Load()), nondiff=True)
+            probe = ast.copy_location(ast.Call(s.value.func, parts.node.elts, []), s.value)
+            self.env[hint] = self.assign("caught", ir.Opaque(probe, parts.uses, True), s)
+            return
         val = self.value(s.value, hint)
         for t in s.targets:
             self.bind(t, val)

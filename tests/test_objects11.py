@@ -4,12 +4,14 @@ objects with arrays), a string setting of an object passed tested in its method.
 Each against hand formulas or central differences, in both modes, its `.source`
 read."""
 import dataclasses
+import math
 
 import numpy as np
 import pytest
 
 import srcdiff
 from srcdiff import transform
+from srcdiff.errors import UnsupportedSyntaxError
 from helpers_numpy import central
 
 MODES = ["reverse", "forward"]
@@ -139,7 +141,7 @@ def test_record_holding_objects(mode):
     x = np.array([0.3, -0.2, 0.5])
     for seed, n in ((0, 2), (1, 2), (2, 3)):
         pipe = _pipe(seed, n)
-        np.testing.assert_allclose(g(x, pipe), central(lambda v: run(v, pipe), x), rtol=1e-6)
+        np.testing.assert_allclose(g(x, pipe), central(lambda v, p=pipe: run(v, p), x), rtol=1e-6)
     assert "pipe.stages[2].W" in g.source and "pipe.scale" in g.source
 
 
@@ -159,3 +161,120 @@ def test_zip_of_objects_with_an_array(mode):
         np.testing.assert_allclose(g(spots), central(zipped, spots), rtol=1e-6)
     src = g.source
     assert "n = len(spots)" in src and "s = spots[0]" in src
+
+
+# ---------------------------------------------------------------- try/except: the path taken
+
+
+def safe_log(x):
+    try:
+        return math.log(x)
+    except ValueError:
+        return -1e3 * x
+
+
+def factor(a, S):
+    A = S * a
+    try:
+        L = np.linalg.cholesky(A)
+    except np.linalg.LinAlgError:
+        L = np.linalg.cholesky(A + 10.0 * np.eye(2))
+    return np.sum(L ** 2) + np.sum(np.diag(L))
+
+
+TABLE = {"a": 2.0}
+
+
+def table_weight(x, key):
+    try:
+        w = TABLE[key]
+    except KeyError:
+        w = 0.5
+    else:
+        w = w + 1.0
+    return w * x ** 2
+
+
+def two_handlers(x, n):
+    total = 0.0
+    for i in range(n):
+        try:
+            r = [1.0, 2.0, 3.0][i] / (i - 2)
+        except IndexError:
+            r = x
+        except ZeroDivisionError:
+            r = x ** 3
+        total = total + r * x
+    return total
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_try_except_follows_the_path_taken(mode):
+    g = srcdiff.grad(safe_log, mode=mode)
+    assert g(2.0) == pytest.approx(0.5, rel=1e-12) and g(-2.0) == pytest.approx(-1e3)
+    assert "_caught(lambda : math.log(x), ValueError)" in g.source
+    S = np.array([[2.0, 0.5], [0.5, 1.0]])
+    g = srcdiff.grad(factor, mode=mode)
+    for a in (1.0, -1.0):  # positive definite, and not (the handler's shifted factor)
+        assert g(a, S) == pytest.approx(central(lambda v: factor(v, S), a), rel=1e-6)
+    g = srcdiff.grad(table_weight, mode=mode)
+    assert g(3.0, "a") == pytest.approx(2 * 3.0 * 3.0) and g(3.0, "b") == pytest.approx(3.0)
+    g = srcdiff.grad(two_handlers, mode=mode)  # r: -0.5, -2.0, x ** 3 (3 / 0), x (index 3)
+    x = 1.3
+    assert g(x, 4) == pytest.approx(-0.5 - 2.0 + 4 * x ** 3 + 2 * x, rel=1e-12)
+    assert g(x, 0) == 0.0
+
+
+def uncaught(x):
+    try:
+        y = math.log(x)
+    except ZeroDivisionError:
+        y = 0.0
+    return y
+
+
+def test_try_except_an_exception_not_caught_raises_as_in_f():
+    with pytest.raises(ValueError):
+        srcdiff.grad(uncaught)(-1.0)
+    assert srcdiff.grad(uncaught)(4.0) == pytest.approx(0.25)
+
+
+def _helper(x):
+    return x * 2
+
+
+def try_two_statements(x):
+    try:
+        y = math.log(x)
+        y = y * 2
+    except ValueError:
+        y = 0.0
+    return y
+
+
+def try_own_call(x):
+    try:
+        y = _helper(x)
+    except ValueError:
+        y = 0.0
+    return y
+
+
+def try_reads_exception(x):
+    try:
+        y = math.log(x)
+    except ValueError as e:
+        y = len(str(e)) * x
+    return y
+
+
+@pytest.mark.parametrize("fn, words, line", [
+    (try_two_statements, "a try/except whose body has more than one statement", 1),
+    (try_own_call, "a call of a function of yours inside a try with except", 2),
+    (try_reads_exception, r"reading the exception caught \(except ... as name\)", 3)])
+@pytest.mark.parametrize("mode", MODES)
+def test_try_except_outside_the_rule_is_refused_in_words(fn, words, line, mode):
+    with pytest.raises(UnsupportedSyntaxError, match=words) as info:
+        srcdiff.grad(fn, mode=mode)(2.0)
+    assert info.value.lineno == fn.__code__.co_firstlineno + line
+    assert "runs S's expression to learn which handler catches" in str(info.value)
