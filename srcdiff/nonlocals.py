@@ -124,8 +124,9 @@ def _local_functions(fnode) -> set:
 
 
 def _hoistable(s, closures: dict, local: set) -> list | None:
-    """The calls of the defs in `closures` (name -> the names it rebinds) inside statement `s` (an assignment of a
-    name, a return, an expression statement, an `if`'s test), innermost and leftmost
+    """The calls of the defs in `closures` (name -> the names it rebinds) inside
+    statement `s` (an assignment of a name, a return, an expression statement, an
+    `if`'s test), innermost and leftmost
     first, as Python runs them, when each can run before the rest of `s`: none in a
     part that may not run (`and`/`or`, `a if c else b`, a comprehension, a lambda),
     and nothing else in `s` reads the names they rebind or calls a function of the
