@@ -357,3 +357,50 @@ def test_nonlocal_call_whose_order_matters_is_refused_in_words(fn, mode):
                        "whole before it rebinds") as info:
         srcdiff.grad(fn, mode=mode)(2.0)
     assert info.value.lineno == fn.__code__.co_firstlineno + 8
+
+
+# ---------------------------------------------------------------- a record kept outside f
+
+
+class Trainer:
+    def __init__(self, X, y):
+        self.X, self.y = X, y
+        self.history = []
+
+    def loss(self, w):
+        value = np.mean((self.X @ w - self.y) ** 2)
+        self.history.append(value)
+        return value
+
+    def loss_reading_history(self, w):
+        value = np.mean((self.X @ w - self.y) ** 2)
+        self.history.append(value)
+        return value + 0.1 * self.history[-1]
+
+
+def _trainer():
+    rng = np.random.default_rng(3)
+    return Trainer(rng.standard_normal((6, 3)), rng.standard_normal(6))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_value_recorded_in_a_list_outside_f(mode):
+    """`self.history.append(value)` of a list f never reads: the derivative records the
+    value as f does; its derivative is the rest's."""
+    t = _trainer()
+    w = np.array([0.3, -0.2, 0.5])
+    g = srcdiff.grad(t.loss, mode=mode)
+    want = 2 * t.X.T @ (t.X @ w - t.y) / len(t.y)
+    np.testing.assert_allclose(g(w), want, rtol=1e-12)
+    sweeps = 1 if mode == "reverse" else w.size  # (forward: one sweep per entry, as print)
+    assert len(t.history) == sweeps and t.history[0] == pytest.approx(
+        np.mean((t.X @ w - t.y) ** 2))
+    assert ".history.append(value)" in g.source
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_value_recorded_and_read_back_is_refused(mode):
+    t = _trainer()
+    with pytest.raises(UnsupportedSyntaxError, match="changing values in place with a "
+                       "differentiated value"):
+        srcdiff.grad(t.loss_reading_history, mode=mode)(np.zeros(3))
