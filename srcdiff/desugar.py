@@ -271,6 +271,44 @@ def reduce_loop(call: ast.Call, fn: str) -> tuple[list, set] | None:
     return _loop(ast.GeneratorExp(step, [gen]), REDUCED, start, step, call)
 
 
+def accumulate_loop(call: ast.Call, fn: str | None) -> tuple[list, set] | None:
+    """`itertools.accumulate(xs[, f][, initial=v])` -> (`__reduced = v; __items =
+    [__reduced]; for __item in xs: __reduced = f(__reduced, __item);
+    __items.append(__reduced)`, the names it binds), `f` read as the name `fn` (None:
+    addition, which starts from 0, so an empty xs gives []); without `initial` and
+    with `f` the first item starts (`xs[0]`, then `xs[1:]`), for `xs` a name only.
+    None otherwise."""
+    initial = next((k.value for k in call.keywords if k.arg == "initial"), None)
+    if len(call.args) not in (1, 2) or any(k.arg != "initial" for k in call.keywords) or (
+            fn is not None and initial is None and not isinstance(call.args[0], ast.Name)):
+        return None
+    seq = call.args[0]
+    items = []
+    if initial is None and fn is None:
+        start = ast.Constant(0)
+    elif initial is None:
+        start = ast.Subscript(seq, ast.Constant(0), ast.Load())
+        seq = ast.Subscript(syntax.copy(seq), ast.Slice(ast.Constant(1), None, None),
+                            ast.Load())
+        items = [ast.Name(REDUCED, ast.Load())]
+    else:
+        start, items = initial, [ast.Name(REDUCED, ast.Load())]
+    acc, item = ast.Name(REDUCED, ast.Load()), ast.Name(REDUCE_ITEM, ast.Load())
+    value = ast.BinOp(acc, ast.Add(), item) if fn is None else ast.Call(
+        ast.Name(fn, ast.Load()), [acc, item], [])
+    append = ast.Expr(ast.Call(ast.Attribute(ast.Name(ITEMS, ast.Load()), "append",
+                                             ast.Load()), [ast.Name(REDUCED, ast.Load())], []))
+    stmts = [ast.Assign([ast.Name(REDUCED, ast.Store())], start),
+             ast.Assign([ast.Name(ITEMS, ast.Store())], ast.List(items, ast.Load())),
+             ast.For(ast.Name(REDUCE_ITEM, ast.Store()), seq, [
+                 ast.Assign([ast.Name(REDUCED, ast.Store())], value), append], [])]
+    for st in stmts:
+        for n in syntax.walk(st):
+            if not hasattr(n, "lineno"):
+                ast.copy_location(n, call)
+    return stmts, {REDUCED, REDUCE_ITEM, ITEMS}
+
+
 def _loop(gen, acc: str, start, step, where) -> tuple[list, set]:
     loop = [step]
     for g in reversed(gen.generators):

@@ -611,6 +611,8 @@ class Values(Names, StructValues, Records):
         if found and obj is functools.reduce and 2 <= len(node.args) <= 3 and not (
                 node.keywords) and (got := self.reduced(node)) is not None:
             return got
+        if found and obj is itertools.accumulate and (got := self.accumulated(node)) is not None:
+            return got
         if found and obj in (max, min) and len(node.args) == 1 and not node.keywords:
             arg = self.atom(node.args[0], "t")
             return self.assign(hint, ir.Call(("reduce", obj.__name__),
@@ -971,16 +973,30 @@ class Values(Names, StructValues, Records):
         `f` (a lambda, your function, np.add) evaluated once; None when `xs` has no
         init and is not a name (kept as written: refused where it is differentiated)."""
         loop = desugar.reduce_loop(node, desugar.MAPFN)
-        if loop is None:
-            return None
+        return None if loop is None else self.loop_with(node.args[0], loop, desugar.REDUCED)
+
+    def loop_with(self, fn, loop, acc: str):
+        """The value `acc` has after the loop `loop` (comprehension_loop) calling the
+        function `fn` (an expression, or None), evaluated once, by the name MAPFN."""
         saved = self.env.get(desugar.MAPFN)
-        self.env[desugar.MAPFN] = self.value(node.args[0], "f")
+        if fn is not None:
+            self.env[desugar.MAPFN] = self.value(fn, "f")
         try:
-            return self.comprehension_loop(*loop, desugar.REDUCED)
+            return self.comprehension_loop(*loop, acc)
         finally:
             self.env.pop(desugar.MAPFN, None)
             if saved is not None:
                 self.env[desugar.MAPFN] = saved
+
+    def accumulated(self, node):
+        """`itertools.accumulate(xs[, f][, initial=v])` as the loop building its list
+        (desugar.accumulate_loop), `f` evaluated once; None for another form (kept as
+        written: refused where it is differentiated)."""
+        fn = node.args[1] if len(node.args) == 2 else None
+        if isinstance(fn, (ast.Name, ast.Attribute)) and self.callee(fn)[1] is operator.add:
+            fn = None  # (operator.add: the default)
+        loop = desugar.accumulate_loop(node, None if fn is None else desugar.MAPFN)
+        return None if loop is None else self.loop_with(fn, loop, desugar.ITEMS)
 
     def comprehension_loop(self, stmts, targets, acc: str):
         """The value `acc` has after lowering `stmts`, a comprehension's loop; the

@@ -4,7 +4,9 @@ objects with arrays), a string setting of an object passed tested in its method.
 Each against hand formulas or central differences, in both modes, its `.source`
 read."""
 import dataclasses
+import itertools
 import math
+import operator
 
 import numpy as np
 import pytest
@@ -404,3 +406,36 @@ def test_value_recorded_and_read_back_is_refused(mode):
     with pytest.raises(UnsupportedSyntaxError, match="changing values in place with a "
                        "differentiated value"):
         srcdiff.grad(t.loss_reading_history, mode=mode)(np.zeros(3))
+
+
+# ---------------------------------------------------------------- itertools.accumulate
+
+
+def running_sum(x):
+    parts = list(itertools.accumulate([x, 2 * x, x ** 2]))
+    return parts[-1] + parts[0]  # 4x + x^2
+
+
+def discounted(rates):
+    one_period = [1.0 / (1.0 + r) for r in rates]
+    dfs = list(itertools.accumulate(one_period, lambda a, b: a * b))
+    return sum(c * d for c, d in zip([5.0, 5.0, 105.0], dfs))
+
+
+def with_initial(x):
+    t = 0.0
+    for s in itertools.accumulate([x, x ** 2], operator.add, initial=1.0):
+        t = t + s * s  # s: 1, 1 + x, 1 + x + x^2
+    return t
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_itertools_accumulate_is_the_loop_it_runs(mode):
+    assert srcdiff.grad(running_sum, mode=mode)(0.7) == pytest.approx(4 + 2 * 0.7, rel=1e-12)
+    rates = np.array([0.03, 0.05, 0.04])
+    np.testing.assert_allclose(srcdiff.grad(discounted, mode=mode)(rates),
+                               central(discounted, rates), rtol=1e-6)
+    x = 0.7
+    assert srcdiff.grad(with_initial, mode=mode)(x) == pytest.approx(
+        2 * (1 + x) + 2 * (1 + x + x * x) * (1 + 2 * x), rel=1e-12)
+    assert "accumulate" not in _code(srcdiff.grad(discounted, mode=mode).source)
