@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import functools
 import inspect
+import os
 import types
 
 import numpy as np
@@ -697,6 +698,22 @@ class Lowerer(Loops, Values):
         self.unbound[v.id] = None
         return v
 
+    def one_branch_entry(self, name: str, key, val: DictVal, s) -> str:
+        """What a read of an entry (an attribute of an object of the user's class) set
+        in only one branch of the if `s` is, naming that if (in the file being lowered,
+        an `__init__` perhaps): reading it is refused where it is read."""
+        where = f"the if at {os.path.basename(self.filename)}, line {s.lineno}"
+        qual = getattr(self.fn, "__qualname__", "")
+        cls = val.cls.__name__ if val.cls is not None else qual.rsplit(".", 2)[-2] if (
+            name == "self" and qual.endswith(".__init__")) else None  # (being built)
+        if cls is not None and isinstance(key, str):
+            return (f"reading .{key} of an object of your class {cls}, an "
+                    f"attribute which only one branch of {where} sets (Python raises "
+                    "AttributeError on the other path): set it on both branches, e.g. to "
+                    "0.0 or None")
+        return (f"the entry {words(name)}[{key!r}], which only one branch of {where} sets: "
+                "set it on both branches")
+
     def raising_if(self, cond, s, branches) -> bool:
         """An if with a branch that raises: only the other goes on, so its code runs
         after the if, unconditionally (it runs exactly when the raise did not)."""
@@ -738,8 +755,7 @@ class Lowerer(Loops, Values):
                 keys = dict.fromkeys(list(a.entries) + list(b.entries))
                 return DictVal({k: self.join(name, a.entries[k], b.entries[k], s, outs)
                                 if k in a.entries and k in b.entries else Undefined(
-                                    f"the entry {words(name)}[{k!r}], which only one branch "
-                                    "of an if sets") for k in keys},
+                                    self.one_branch_entry(name, k, a, s)) for k in keys},
                                _joined_attrs(a, b), a.origin, a.cls if a.cls is b.cls else None)
             return Undefined(f"{words(name)} after an if whose branches make it different kinds "
                              "of value (a tuple or dict of another shape in one)")

@@ -365,7 +365,9 @@ class Values(Names, StructValues, Records):
             got = getattr(base.obj, node.attr, None)
             if isinstance(got, types.MethodType) and is_user_function(got.__func__):
                 self.resolver.guards += method_guards(base.obj, node.attr)
-                return PartialVal(FuncRef(got.__func__, None), [base], {})
+                this = base if got.__self__ is base.obj else ObjRef(  # (a classmethod: on
+                    got.__self__, ir.Opaque(self.spelling.value(got.__self__, "cls"), {}))
+                return PartialVal(FuncRef(got.__func__, None), [this], {})  # the class)
             own = node.attr in getattr(base.obj, "__dict__", {})
             if own and type(got) is str:  # `self.activation = "tanh"`: a setting that picks
                 self.resolver.guards.append((vars(base.obj), node.attr, got))  # code, as a
@@ -1031,6 +1033,10 @@ class Values(Names, StructValues, Records):
         else (a property, a method not in the user's files)."""
         fn = next((vars(c)[name] for c in obj.cls.__mro__ if name in vars(c)), None)
         static = isinstance(fn, staticmethod) and is_user_function(fn.__func__)
+        if isinstance(fn, classmethod) and is_user_function(fn.__func__):
+            self.resolver.guards += method_guards(obj.cls, name)  # `self.make(...)`: on
+            cls = ObjRef(obj.cls, ir.Opaque(self.spelling.value(obj.cls, "cls"), {}))  # the
+            return PartialVal(FuncRef(fn.__func__, None), [cls], {})  # object's class
         if not (static or is_user_function(fn) or isinstance(fn, inlining.CONST_TYPES)):
             return None
         self.resolver.guards += method_guards(obj.cls, name)

@@ -439,3 +439,67 @@ def test_itertools_accumulate_is_the_loop_it_runs(mode):
     assert srcdiff.grad(with_initial, mode=mode)(x) == pytest.approx(
         2 * (1 + x) + 2 * (1 + x + x * x) * (1 + 2 * x), rel=1e-12)
     assert "accumulate" not in _code(srcdiff.grad(discounted, mode=mode).source)
+
+
+# ---------------------------------------------------------------- classmethods through self
+
+
+class Maker:
+    FACTOR = 3.0
+
+    def __init__(self, v):
+        self.v = v
+
+    @classmethod
+    def make(cls, v):
+        return cls(v)
+
+    @classmethod
+    def scale(cls, x):
+        return cls.FACTOR * x
+
+    def doubled(self, x):
+        other = self.make(2 * x)
+        return other.v + self.scale(x)
+
+
+def made_inside(x):
+    return Maker(1.0).doubled(x) if False else Maker(x).doubled(x * x)
+
+
+def passed_maker(x, m):
+    return m.doubled(x)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_classmethod_called_through_self(mode):
+    """`self.make(...)` binds `cls` to the object's class (for an object passed, it
+    bound the object itself before: cls(...) was refused in words of a parameter)."""
+    assert srcdiff.grad(passed_maker, mode=mode)(0.5, Maker(1.0)) == pytest.approx(5.0)
+    x = 0.5  # other.v + 3 x^2 with other.v = 2 x^2
+    assert srcdiff.grad(made_inside, mode=mode)(x) == pytest.approx(10 * x, rel=1e-12)
+
+
+# ---------------------------------------------------------------- an attribute set in one branch
+
+
+class Gated:
+    def __init__(self, v):
+        self.v = v
+        if v > 0:
+            self.extra = 2 * v
+
+
+def gated(v):
+    b = Gated(v)
+    return b.v + b.extra
+
+
+def test_attribute_set_in_one_branch_is_refused_naming_the_if():
+    with pytest.raises(UnsupportedSyntaxError, match=r"reading \.extra of an object of your "
+                       r"class Gated, an attribute which only one branch of the if at "
+                       rf"test_objects11\.py, line {Gated.__init__.__code__.co_firstlineno + 2}"
+                       ) as info:
+        srcdiff.grad(gated)(0.5)
+    assert info.value.lineno == gated.__code__.co_firstlineno + 2
+    assert "'self'" not in str(info.value)
