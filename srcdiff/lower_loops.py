@@ -295,6 +295,10 @@ class Loops:
                 raise self.error(escape_error(after), s)
             if path and not same_shape(after, start) or not path and isinstance(
                     after, STRUCTS):
+                gained = _gained(start, after)
+                if gained:
+                    raise self.error(gained, s, "set them before the loop (in __init__, "
+                                     "or as `self.last = 0.0`)")
                 raise self.error(kind_change(name, start, after), s, _REBUILD)
             c.next = at(after, path)
             if isinstance(c.next, Undefined):
@@ -418,6 +422,20 @@ def _enumerate_args(call) -> bool:
 
 _REBUILD = ("rebind it to a tuple or dict of the same entries each step: `state = (x + dt "
             "* v, v - dt * x)` or `state = tuple(s * 2 for s in state)`")
+
+
+def _gained(start, after) -> str | None:
+    """The attributes an object of the user's class gains in a loop's body (`self.last
+    = ...` first set there), in words; None for any other change."""
+    if not (isinstance(start, DictVal) and isinstance(after, DictVal)
+            and start.cls is not None and after.cls is start.cls):
+        return None
+    new = [k for k in after.entries if k not in start.entries]
+    if not new or any(k not in after.entries for k in start.entries):
+        return None
+    return (f"attributes first set inside a loop (.{', .'.join(map(str, new))} of an object "
+            f"of your class {start.cls.__name__}; Python's object has them only once an "
+            "iteration has run)")
 
 
 def kind_change(name: str, start, after) -> str:

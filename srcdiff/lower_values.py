@@ -844,6 +844,11 @@ class Values(Names, StructValues, Records):
         if got is not None:
             return got
         packed = [self.pack(a, node) for a in args]
+        why = self.inline_errors.get(id(val.fn))
+        made = {id(a.whole) for a in args if is_object(a) and isinstance(a.whole, ir.Var)}
+        for st in self.out if why is not None and made else ():
+            if isinstance(st, ir.Assign) and id(st.var) in made and isinstance(st.expr, ir.Call):
+                st.expr.why = why  # the object built whole for this call: why it had to be
         kwargs = {k: self.pack(v, node) for k, v in kwargs.items()}
         spelling = ast.unparse(node.func)
         if val.opaque is None:  # a method: kept as a method call on the object

@@ -503,3 +503,34 @@ def test_attribute_set_in_one_branch_is_refused_naming_the_if():
         srcdiff.grad(gated)(0.5)
     assert info.value.lineno == gated.__code__.co_firstlineno + 2
     assert "'self'" not in str(info.value)
+
+
+# ---------------------------------------------------------------- an attribute first set in a loop
+
+
+class Stepper:
+    def __init__(self, v):
+        self.v = v
+
+    def run(self, n):
+        for i in range(n):
+            self.last = self.v * i
+        return self.last
+
+
+def stepped(v):
+    return Stepper(v).run(3) if False else _stepped(v)
+
+
+def _stepped(v):
+    s = Stepper(v)
+    return s.run(3)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_attribute_first_set_in_a_loop_is_refused_saying_so(mode):
+    """(it was refused at the object's construction, as an object used whole)"""
+    with pytest.raises(UnsupportedSyntaxError, match=r"attributes first set inside a loop "
+                       r"\(\.last of an object of your class Stepper") as info:
+        srcdiff.grad(stepped, mode=mode)(0.5)
+    assert info.value.lineno == Stepper.run.__code__.co_firstlineno + 1
