@@ -642,7 +642,8 @@ class Lowerer(Loops, Values):
         v`, `self.v += a`): shared when anything but that one entry holds it too."""
         if not isinstance(old, ir.Var):
             return None
-        holders = sum(_count(val, old) for val in self.env.values()) + sum(
+        held = {id(val): val for val in self.env.values()}.values()  # (`c = b`: names of
+        holders = sum(_count(val, old) for val in held) + sum(  # one object hold it once)
             sum(it is old for it in items) for items in self.packs.values())
         return ir.Update(old, holders > 1 or old.id in self.shared)
 

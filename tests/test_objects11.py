@@ -515,3 +515,38 @@ def test_attribute_first_set_in_a_loop_is_refused_saying_so(mode):
                        r"\(\.last of an object of your class Stepper") as info:
         srcdiff.grad(stepped, mode=mode)(0.5)
     assert info.value.lineno == Stepper.run.__code__.co_firstlineno + 1
+
+
+# ---------------------------------------------------------------- aliasing through an object
+
+
+class Box:
+    def __init__(self, x):
+        self.x = x
+
+
+def through_alias(b0, d):
+    b = Box(np.array([b0, 1.0]))
+    c = b
+    c.x[0] -= d
+    c.x[1] *= d
+    return np.sum(b.x ** 2) + np.sum(c.x)  # (b0 - d)^2 + d^2 + b0 - d + d
+
+
+def alias_of_the_array(b0, d):
+    b = Box(np.array([b0, 1.0]))
+    a = b.x
+    c = b
+    c.x[0] -= d
+    return a[0] * 2.0
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_update_through_another_name_of_one_object(mode):
+    """`c = b; c.x[0] -= d`: two names of one object, which both see the write (it was
+    refused as an array another name refers to); a name of the array itself stays so."""
+    g = srcdiff.grad(through_alias, wrt=(0, 1), mode=mode)
+    b0, d = 0.5, 0.2
+    assert g(b0, d) == (pytest.approx(2 * (b0 - d) + 1), pytest.approx(-2 * (b0 - d) + 2 * d))
+    with pytest.raises(UnsupportedSyntaxError, match="another name or a list refers to"):
+        srcdiff.grad(alias_of_the_array, wrt=(0, 1), mode=mode)(b0, d)
