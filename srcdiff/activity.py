@@ -11,6 +11,7 @@ values (`analyze`), or a located error.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import inspect
 import os
 import sysconfig
@@ -181,7 +182,7 @@ def _check_effects(block, varied) -> None:
             reads = ir.expr_uses(s.expr.args[0])  # `_ = y.sort()` may change y itself
         else:
             continue
-        if any(u.id in varied for u in reads):
+        if any(u.id in varied for u in reads) and not _recorded(s.expr, block):
             what = s.expr.spelling or "this call"
             raise UnsupportedSyntaxError(
                 f"srcdiff does not support changing values in place with a differentiated "
@@ -189,6 +190,38 @@ def _check_effects(block, varied) -> None:
                 "[a, b], np.stack, or accumulate a sum", s.loc)
 
 _ITERATORS = (zip, enumerate, map, filter, reversed, iter)  # (lazy: read item by item)
+_RECORDS = ("append", "extend", "insert")
+
+
+def _recorded(call: ir.Call, block) -> bool:
+    """`self.history.append(value)` on a list outside the function (read live, as
+    written) that the function reads nowhere else: no derivative flows back out of
+    it, so the derivative records the value as `f` does and differentiates the rest."""
+    if not (isinstance(call.fn, tuple) and call.fn[0] == "method" and call.fn[1] in _RECORDS):
+        return False
+    box = call.args[0]
+    if not (isinstance(box, ir.Opaque) and not box.uses):
+        return False
+    written = ast.dump(box.node)
+    seen = sum(any(ast.dump(n) == written for n in ast.walk(a.node))
+               for s in ir.walk(block) for a in _opaques(s, top=True))
+    return seen == 1
+
+
+def _opaques(x, top=False):
+    """The Opaque values a statement reads (not those of the blocks it holds)."""
+    if isinstance(x, ir.Opaque):
+        yield x
+    elif isinstance(x, (list, tuple)):
+        for v in x:
+            yield from _opaques(v)
+    elif isinstance(x, dict):
+        yield from _opaques(list(x.values()))
+    elif dataclasses.is_dataclass(x) and not isinstance(x, type) and (
+            top or not isinstance(x, (ir.Assign, ir.If, ir.Loop))):
+        for f in dataclasses.fields(x):
+            if f.name not in ("body", "orelse"):
+                yield from _opaques(getattr(x, f.name))
 
 
 def _params_of(fn):

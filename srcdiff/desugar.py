@@ -51,12 +51,18 @@ def body(node: ast.FunctionDef, implicit_return: bool = False) -> list:
     return with_loop_returns(without_finally(nonlocals.rewrite(stmts)))
 
 
+CAUGHT = "__caught"  # which handler of a try/except runs (-1: none)
+
+
 def without_finally(stmts: list) -> list:
     """`try: A finally: B` (no handler, no return, break or continue in A: the
     fence checks) -> `A; B`, in every block: the same steps where A does not raise,
-    and where it does f raises and so does its derivative."""
+    and where it does f raises and so does its derivative. A try with handlers
+    (`try_branches`) first becomes the branch it takes."""
     out = []
     for s in stmts:
+        if isinstance(s, ast.Try) and s.handlers:
+            s = ast.copy_location(ast.Try(try_branches(s), [], [], s.finalbody), s)
         if isinstance(s, ast.Try) and not s.handlers:
             out += without_finally(s.body) + without_finally(s.finalbody)
             continue
@@ -68,6 +74,35 @@ def without_finally(stmts: list) -> list:
                     setattr(s, f, without_finally(getattr(s, f)))
         out.append(s)
     return out
+
+
+def try_branches(s: ast.Try) -> list:
+    """`try: S except E1: H1 except E2: H2 else: L` of one statement S (an assignment
+    or a return, with no call of the user's functions: the fence checks) -> which
+    handler catches what S's expression raises, learnt by running it at the primal
+    values (`_caught`), then the branch taken, as an `if` on that: `S; L` where it
+    raises nothing, else the handler. The derivative follows the path taken, as for
+    any `if`; S's expression runs twice there (once to learn whether it raises)."""
+    at = _loc(s.body[0])
+    attempt = ast.Lambda(ast.arguments([], [], None, [], [], None, []), s.body[0].value, **at)
+    kinds = [h.type if h.type is not None else ast.Name("BaseException", ast.Load(), **at)
+             for h in s.handlers]
+    probe = ast.Call(ast.Name("_caught", ast.Load(), **at), [attempt] + kinds, [], **at)
+    which = ast.Name(CAUGHT, ast.Load(), **at)
+    test = ast.Compare(which, [ast.Lt()], [ast.Constant(0, **at)], **at)
+    chain = ast.If(test, list(s.body) + list(s.orelse), _handlers(s, which, at), **_loc(s))
+    return [ast.Assign([ast.Name(CAUGHT, ast.Store(), **at)], probe, **at), chain]
+
+
+def _handlers(s: ast.Try, which, at) -> list:
+    """The handlers of `s` as an if/elif chain on which one caught (the last one
+    needs no test: something was caught)."""
+    chain = list(s.handlers[-1].body)
+    for i in reversed(range(len(s.handlers) - 1)):
+        h = s.handlers[i]
+        test = ast.Compare(which, [ast.Eq()], [ast.Constant(i, **at)], **at)
+        chain = [ast.If(test, list(h.body), chain, **_loc(h))]
+    return chain
 
 
 def returns_out_of_loops(stmts: list, in_loop: bool = False) -> list:
@@ -234,6 +269,44 @@ def reduce_loop(call: ast.Call, fn: str) -> tuple[list, set] | None:
         ast.Name(REDUCED, ast.Load()), ast.Name(REDUCE_ITEM, ast.Load())], []))
     gen = ast.comprehension(ast.Name(REDUCE_ITEM, ast.Store()), seq, [], 0)
     return _loop(ast.GeneratorExp(step, [gen]), REDUCED, start, step, call)
+
+
+def accumulate_loop(call: ast.Call, fn: str | None) -> tuple[list, set] | None:
+    """`itertools.accumulate(xs[, f][, initial=v])` -> (`__reduced = v; __items =
+    [__reduced]; for __item in xs: __reduced = f(__reduced, __item);
+    __items.append(__reduced)`, the names it binds), `f` read as the name `fn` (None:
+    addition, which starts from 0, so an empty xs gives []); without `initial` and
+    with `f` the first item starts (`xs[0]`, then `xs[1:]`), for `xs` a name only.
+    None otherwise."""
+    initial = next((k.value for k in call.keywords if k.arg == "initial"), None)
+    if len(call.args) not in (1, 2) or any(k.arg != "initial" for k in call.keywords) or (
+            fn is not None and initial is None and not isinstance(call.args[0], ast.Name)):
+        return None
+    seq = call.args[0]
+    items = []
+    if initial is None and fn is None:
+        start = ast.Constant(0)
+    elif initial is None:
+        start = ast.Subscript(seq, ast.Constant(0), ast.Load())
+        seq = ast.Subscript(syntax.copy(seq), ast.Slice(ast.Constant(1), None, None),
+                            ast.Load())
+        items = [ast.Name(REDUCED, ast.Load())]
+    else:
+        start, items = initial, [ast.Name(REDUCED, ast.Load())]
+    acc, item = ast.Name(REDUCED, ast.Load()), ast.Name(REDUCE_ITEM, ast.Load())
+    value = ast.BinOp(acc, ast.Add(), item) if fn is None else ast.Call(
+        ast.Name(fn, ast.Load()), [acc, item], [])
+    append = ast.Expr(ast.Call(ast.Attribute(ast.Name(ITEMS, ast.Load()), "append",
+                                             ast.Load()), [ast.Name(REDUCED, ast.Load())], []))
+    stmts = [ast.Assign([ast.Name(REDUCED, ast.Store())], start),
+             ast.Assign([ast.Name(ITEMS, ast.Store())], ast.List(items, ast.Load())),
+             ast.For(ast.Name(REDUCE_ITEM, ast.Store()), seq, [
+                 ast.Assign([ast.Name(REDUCED, ast.Store())], value), append], [])]
+    for st in stmts:
+        for n in syntax.walk(st):
+            if not hasattr(n, "lineno"):
+                ast.copy_location(n, call)
+    return stmts, {REDUCED, REDUCE_ITEM, ITEMS}
 
 
 def _loop(gen, acc: str, start, step, where) -> tuple[list, set]:

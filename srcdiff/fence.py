@@ -20,6 +20,7 @@ import itertools
 
 from . import desugar, nonlocals, syntax
 from .ops import BINOPS, UNOPS
+from .resolve import is_user_function
 from .runtime import HELPERS
 from .source import unsupported
 
@@ -108,6 +109,14 @@ class Kept(ast.NodeVisitor):
     visit_Set = visit_Dict = visit_ListComp = visit_SetComp = visit_DictComp = children
     visit_GeneratorExp = visit_comprehension = visit_JoinedStr = children
     visit_FormattedValue = children
+
+
+TRY_RULE = (
+    "srcdiff supports `try: S except E: H` where S is one assignment of a name (`L = "
+    "np.linalg.cholesky(A)`, `v = table[key]`) or a return, calling library functions "
+    "only: it runs S's expression to learn which handler catches, then follows that "
+    "branch (S again, or the handler), as for an if; write other guards as a test "
+    "first (`if x > 0:` before math.log(x)) or with np.where")
 
 
 class Fence(ast.NodeVisitor):
@@ -212,17 +221,59 @@ class Fence(ast.NodeVisitor):
         alike. A handler would have to be followed where the body raised at the
         point, which the generated code cannot know before running the body."""
         if s.handlers:
-            raise unsupported(
-                "try/except", self.filename, s, "the derivative follows one path through "
-                "the code, and which one a try takes is known only by running its body: "
-                "test the case first with an if (as `if x > 0:` before math.log(x)), or "
-                "write the guard with np.where")
+            return self.try_except(s)
         if desugar.contains(s.body, (ast.Return, ast.Break, ast.Continue)):
             raise unsupported("return, break or continue inside try/finally",
                               self.filename, s, "assign the value, and return it after the "
                               "finally block")
         self.block(s.body)
         self.block(s.finalbody)
+
+    def try_except(self, s):
+        """`try: S except E: H` (desugar.try_branches): S one assignment of names or a
+        `return`, its expression calling no function of the user's (it runs twice:
+        once to learn which handler catches); the handlers' names unread; return,
+        break and continue only where a finally block does not follow."""
+        why = None
+        stmt = s.body[0]
+        if len(s.body) != 1 or not (isinstance(stmt, ast.Return) and stmt.value is not None
+                                    or isinstance(stmt, ast.Assign) and all(
+                                        isinstance(t, ast.Name) for t in stmt.targets)):
+            why = s if len(s.body) > 1 else stmt
+            what = "a try/except whose body has more than one statement" if len(s.body) > 1 else (
+                "an import in a try with except (import at the top of the module)" if (
+                    isinstance(stmt, (ast.Import, ast.ImportFrom))) else
+                "this statement in a try with except")
+        elif (call := next((n for n in syntax.walk(stmt.value) if self._own_call(n)),
+                           None)) is not None:
+            why, what = call, "a call of a function of yours inside a try with except"
+        elif (h := next((h for h in s.handlers if h.name is not None and any(
+                isinstance(n, ast.Name) and n.id == h.name
+                for b in h.body for n in syntax.walk(b))), None)) is not None:
+            why, what = h, "reading the exception caught (except ... as name)"
+        elif s.finalbody and desugar.contains(s.body + s.orelse + [
+                b for h in s.handlers for b in h.body], (ast.Return, ast.Break, ast.Continue)):
+            why, what = s, "return, break or continue inside try/except/finally"
+        if why is not None:
+            raise unsupported(what, self.filename, why, TRY_RULE)
+        for n in syntax.walk(stmt.value):
+            if isinstance(n, (ast.NamedExpr, ast.Lambda, ast.Yield, ast.YieldFrom, ast.Await)):
+                raise unsupported("this expression inside a try with except",
+                                  self.filename, n, TRY_RULE)
+        self.visit(stmt)
+        self.nested(s.orelse, *(h.body for h in s.handlers), s.finalbody)
+        for h in s.handlers:
+            if h.type is not None:
+                self.kept.visit(h.type)
+
+    def _own_call(self, n) -> bool:
+        """A call of anything but a library function known here (the user's function,
+        a method of a value, a function the function defines)."""
+        if not isinstance(n, ast.Call):
+            return False
+        found, obj = self.resolver.callee(n.func, self.bound) if isinstance(
+            n.func, (ast.Name, ast.Attribute)) else (False, None)
+        return not found or is_user_function(obj) or not callable(obj)
 
     def visit_Expr(self, s):
         if isinstance(s.value, ast.Call):  # anything else has no effect and is dropped

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import functools
 import inspect
+import os
 import types
 
 import numpy as np
@@ -140,6 +141,18 @@ class Lowerer(Loops, Values):
             param = self.env[name]
             key = f"%v%{param.id}"  # (as `opaque` writes a value: the parameter itself)
             return ObjRef(obj, ir.Opaque(ast.Name(key, ast.Load()), {key: param}))
+        if static_args.is_objects(obj):  # `for o in options: o.price(S)`: each item's
+            param = self.env[name]  # methods inlined, its attributes read live
+            key = f"%v%{param.id}"
+            if type(obj) not in (list, tuple):  # a record holding them: `pipe.stages`
+                return ObjRef(obj, ir.Opaque(ast.Name(key, ast.Load()), {key: param}))
+            return TupleVal([ObjRef(v, ir.Opaque(ast.Subscript(ast.Name(key, ast.Load()),
+                                                             ast.Constant(i), ast.Load()),
+                                                 {key: param}))
+                             if static_args.is_object(v) else self.static_value(
+                                 v, ast.Subscript(ast.Name(name, ast.Load()), ast.Constant(i),
+                                                  ast.Load()))
+                             for i, v in enumerate(obj)])
         if isinstance(obj, static_args.Entries):
             param = self.env[name]
             key = f"%v%{param.id}"
@@ -565,6 +578,11 @@ class Lowerer(Loops, Values):
 
     def s_Assign(self, s):
         hint = s.targets[0].id if isinstance(s.targets[0], ast.Name) else "t"
+        if hint == desugar.CAUGHT:  # which handler of a try catches: run at the primal
+            parts = self.opaque(ast.Tuple(s.value.args, ast.Load()), nondiff=True)
+            probe = ast.copy_location(ast.Call(s.value.func, parts.node.elts, []), s.value)
+            self.env[hint] = self.assign("caught", ir.Opaque(probe, parts.uses, True), s)
+            return
         val = self.value(s.value, hint)
         for t in s.targets:
             self.bind(t, val)
@@ -625,7 +643,8 @@ class Lowerer(Loops, Values):
         v`, `self.v += a`): shared when anything but that one entry holds it too."""
         if not isinstance(old, ir.Var):
             return None
-        holders = sum(_count(val, old) for val in self.env.values()) + sum(
+        held = {id(val): val for val in self.env.values()}.values()  # (`c = b`: names of
+        holders = sum(_count(val, old) for val in held) + sum(  # one object hold it once)
             sum(it is old for it in items) for items in self.packs.values())
         return ir.Update(old, holders > 1 or old.id in self.shared)
 
@@ -681,6 +700,22 @@ class Lowerer(Loops, Values):
         self.unbound[v.id] = None
         return v
 
+    def one_branch_entry(self, name: str, key, val: DictVal, s) -> str:
+        """What a read of an entry (an attribute of an object of the user's class) set
+        in only one branch of the if `s` is, naming that if (in the file being lowered,
+        an `__init__` perhaps): reading it is refused where it is read."""
+        where = f"the if at {os.path.basename(self.filename)}, line {s.lineno}"
+        qual = getattr(self.fn, "__qualname__", "")
+        cls = val.cls.__name__ if val.cls is not None else qual.rsplit(".", 2)[-2] if (
+            name == "self" and qual.endswith(".__init__")) else None  # (being built)
+        if cls is not None and isinstance(key, str):
+            return (f"reading .{key} of an object of your class {cls}, an "
+                    f"attribute which only one branch of {where} sets (Python raises "
+                    "AttributeError on the other path): set it on both branches, e.g. to "
+                    "0.0 or None")
+        return (f"the entry {words(name)}[{key!r}], which only one branch of {where} sets: "
+                "set it on both branches")
+
     def raising_if(self, cond, s, branches) -> bool:
         """An if with a branch that raises: only the other goes on, so its code runs
         after the if, unconditionally (it runs exactly when the raise did not)."""
@@ -722,8 +757,7 @@ class Lowerer(Loops, Values):
                 keys = dict.fromkeys(list(a.entries) + list(b.entries))
                 return DictVal({k: self.join(name, a.entries[k], b.entries[k], s, outs)
                                 if k in a.entries and k in b.entries else Undefined(
-                                    f"the entry {words(name)}[{k!r}], which only one branch "
-                                    "of an if sets") for k in keys},
+                                    self.one_branch_entry(name, k, a, s)) for k in keys},
                                _joined_attrs(a, b), a.origin, a.cls if a.cls is b.cls else None)
             return Undefined(f"{words(name)} after an if whose branches make it different kinds "
                              "of value (a tuple or dict of another shape in one)")

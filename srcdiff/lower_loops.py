@@ -82,8 +82,8 @@ class Loops:
             return False
         if not counted and (seq := self.indexed_objects(s)) is not None:
             return self.unrolled_over(s, seq)
-        if (rows := self.zipped_objects(node)) is not None:
-            return self.unrolled_over(s, rows, counted)
+        if (rows := self.zipped_objects(node, s)) is not None:
+            return self.unrolled_over(s, *rows, counted=counted)
         functions = isinstance(node, ast.Tuple) and all(
             self.fixed(e) for e in node.elts) and not all(
             isinstance(n, (ast.Tuple, ast.Constant, ast.expr_context)) for n in syntax.walk(node))
@@ -92,7 +92,7 @@ class Loops:
         seq = self.value(node, "seq")  # (a structural read: it emits nothing)
         if not isinstance(seq, STRUCTS):
             return False
-        return self.unrolled_over(s, seq, counted)
+        return self.unrolled_over(s, seq, counted=counted)
 
     def indexed_objects(self, s):
         """`for i in range(len(layers)): x = layers[i](x)`, a range of constants whose
@@ -114,9 +114,12 @@ class Loops:
             return None
         return TupleVal([ir.Const(i) for i in range(*(b.value for b in bounds))])
 
-    def zipped_objects(self, node):
+    def zipped_objects(self, node, s):
         """`zip(self.layers, self.acts)` of tuples kept item by item, one holding
-        objects of the user's: the tuple of its rows; else None."""
+        objects of the user's: (the tuple of its rows, None). With sequences known only
+        at run time among them (`zip(book, spots, vols)`, arrays): rows reading them
+        by a constant index, and their shortest length, which each row tests (zip
+        stops there); else None."""
         if not (isinstance(node, ast.Call) and node.args and not node.keywords and (
                 self.callee(node.func)[1] is zip) and all(_structural(a) for a in node.args)):
             return None
@@ -125,24 +128,57 @@ class Loops:
             if isinstance(q, ir.Opaque) and isinstance(a, ast.Attribute) and isinstance(
                     base := self.held_value(a.value), ObjRef):
                 seqs[k] = self.objects(getattr(base.obj, a.attr, None), q, need_object=False)
-        if not all(isinstance(q, TupleVal) for q in seqs) or not any(
-                holds_object(q) for q in seqs):
+        known = [q for q in seqs if isinstance(q, TupleVal)]
+        if not any(holds_object(q) for q in known) or any(
+                isinstance(q, STRUCTS + CALLABLES + (ObjRef,)) and not isinstance(q, TupleVal)
+                for q in seqs):
             return None
-        return TupleVal([TupleVal(list(row)) for row in zip(*(q.items for q in seqs))])
+        rows = min(len(q.items) for q in known)
+        columns, bound = [], None
+        for q in seqs:
+            if isinstance(q, TupleVal):
+                columns.append(q.items[:rows])
+                continue
+            seq = self.pack(q, node)
+            n = self.assign("n", ir.Call(len, None, [seq]), s)
+            bound = n if bound is None else self.assign("n", ir.Call(min, None, [bound, n]), s)
+            columns.append([(seq, k) for k in range(rows)])
+        return TupleVal([TupleVal(list(row)) for row in zip(*columns)]), bound
 
-    def unrolled_over(self, s, seq, counted=False) -> bool:
+    def unrolled_over(self, s, seq, bound=None, counted=False) -> bool:
+        """The body once per item of `seq`; with `bound` (a run-time length), copy k
+        runs only where k < bound, each reading its run-time items there (seq[k])."""
         items = seq.items if isinstance(seq, TupleVal) else [ir.Const(k) for k in seq.entries]
         stmts = []
+        if bound is not None:
+            limit = f"\x00n{next(self.keys)}"
+            self.env[limit] = bound
         for k, item in enumerate(items):
-            key = f"\x00item{next(self.keys)}"
-            self.env[key] = item
-            value = ast.Name(key, ast.Load())
+            value = self._row(item, s)
             if counted:
                 value = ast.Tuple([ast.Constant(k), value], ast.Load())
-            stmts.append(ast.copy_location(ast.Assign([s.target], value), s))
-            stmts += s.body
+            copy = [ast.copy_location(ast.Assign([s.target], value), s)] + s.body
+            if bound is not None:
+                test = ast.Compare(ast.Name(limit, ast.Load()), [ast.Gt()], [ast.Constant(k)])
+                copy = [ast.copy_location(ast.If(test, copy, []), s)]
+            stmts += copy
+        ast.fix_missing_locations(ast.Module(stmts, []))
         self.block(stmts)
         return True
+
+    def _row(self, item, s) -> ast.expr:
+        """An item to bind a loop target to, as an expression of hidden names: a
+        (sequence, k) pair of a zip row is `sequence[k]`, read where the row runs."""
+        if isinstance(item, TupleVal) and any(isinstance(v, tuple) for v in item.items):
+            return ast.Tuple([self._row(v, s) for v in item.items], ast.Load())
+        if isinstance(item, tuple):
+            seq, k = item
+            key = f"\x00seq{next(self.keys)}"
+            self.env[key] = seq
+            return ast.Subscript(ast.Name(key, ast.Load()), ast.Constant(k), ast.Load())
+        key = f"\x00item{next(self.keys)}"
+        self.env[key] = item
+        return ast.Name(key, ast.Load())
 
     def iteration(self, s):
         """What a `for` runs over, as (index target or None, range bounds, [(target,
@@ -268,6 +304,10 @@ class Loops:
                 raise self.error(escape_error(after), s)
             if path and not same_shape(after, start) or not path and isinstance(
                     after, STRUCTS):
+                gained = _gained(start, after)
+                if gained:
+                    raise self.error(gained, s, "set them before the loop (in __init__, "
+                                     "or as `self.last = 0.0`)")
                 raise self.error(kind_change(name, start, after), s, _REBUILD)
             c.next = at(after, path)
             if isinstance(c.next, Undefined):
@@ -410,6 +450,20 @@ def _enumerate_args(call) -> bool:
 
 _REBUILD = ("rebind it to a tuple or dict of the same entries each step: `state = (x + dt "
             "* v, v - dt * x)` or `state = tuple(s * 2 for s in state)`")
+
+
+def _gained(start, after) -> str | None:
+    """The attributes an object of the user's class gains in a loop's body (`self.last
+    = ...` first set there), in words; None for any other change."""
+    if not (isinstance(start, DictVal) and isinstance(after, DictVal)
+            and start.cls is not None and after.cls is start.cls):
+        return None
+    new = [k for k in after.entries if k not in start.entries]
+    if not new or any(k not in after.entries for k in start.entries):
+        return None
+    return (f"attributes first set inside a loop (.{', .'.join(map(str, new))} of an object "
+            f"of your class {start.cls.__name__}; Python's object has them only once an "
+            "iteration has run)")
 
 
 def kind_change(name: str, start, after) -> str:

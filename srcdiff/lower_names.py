@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import operator
 
-from . import desugar, ir
+from . import desugar, ir, nonlocals
 from .exprs import as_value
 from .rules.table import lookup
 from .structs import STRUCTS, DictVal, TupleVal, Undefined, escape_error, holds
@@ -35,6 +35,8 @@ SYNTH_HINTS = {"__brk": "broke", desugar.ACC: "total", desugar.ITEMS: "items",
 
 def shown(hint: str) -> str:
     """The name a value of `hint` is written as: a generated name's reader's one."""
+    if hint.startswith(nonlocals.RESULT) and "_" in hint[len(nonlocals.RESULT):]:
+        return hint[len(nonlocals.RESULT):].split("_", 1)[1]  # a call hoisted: the callee
     numbered = hint.startswith(("__brk", "__map"))
     return SYNTH_HINTS.get(hint.rstrip("0123456789") if numbered else hint, hint)
 

@@ -235,6 +235,7 @@ class StructValues:
         names bound to constants (ints, bools, strings, None) and literals; else None."""
         allowed = (ast.Compare, ast.BoolOp, ast.UnaryOp, ast.BinOp, ast.Constant, ast.Name,
                    ast.cmpop, ast.boolop, ast.unaryop, ast.operator, ast.expr_context)
+        node = self.settings_read(node)  # `self.kind == "call"`: a string it holds
         if not all(isinstance(n, allowed) for n in syntax.walk(node)):
             return None
         if not isinstance(node, (ast.Compare, ast.BoolOp, ast.UnaryOp, ast.Name)):

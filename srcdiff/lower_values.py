@@ -164,7 +164,7 @@ class Values(Names, StructValues, Records):
 
         class Sub(ast.NodeTransformer):
             def visit_Attribute(self, n):  # `g.log_sigma` of a namedtuple parameter: its leaf
-                got = lowerer.struct_read(n, bound)
+                got = lowerer.struct_read(n, bound) or lowerer.object_read(n, bound)
                 return self.put(got, n) if isinstance(got, (ir.Var, ir.Const, ir.Opaque)) else (
                     self.generic_visit(n))
 
@@ -176,6 +176,8 @@ class Values(Names, StructValues, Records):
                 return self.put(lowerer.read(n), n)
 
             def put(self, v, n):
+                if isinstance(v, ObjRef) and v.opaque is not None:
+                    v = lowerer.pack(v, n)  # `self` of an object outside: as it is read
                 if isinstance(v, ir.Var):
                     key = f"%v%{v.id}"  # not an identifier: no user name is one
                     uses[key] = v
@@ -369,7 +371,9 @@ class Values(Names, StructValues, Records):
             got = getattr(base.obj, node.attr, None)
             if isinstance(got, types.MethodType) and is_user_function(got.__func__):
                 self.resolver.guards += method_guards(base.obj, node.attr)
-                return PartialVal(FuncRef(got.__func__, None), [base], {})
+                this = base if got.__self__ is base.obj else ObjRef(  # (a classmethod: on
+                    got.__self__, ir.Opaque(self.spelling.value(got.__self__, "cls"), {}))
+                return PartialVal(FuncRef(got.__func__, None), [this], {})  # the class)
             own = node.attr in getattr(base.obj, "__dict__", {})
             if own and type(got) is str:  # `self.activation = "tanh"`: a setting that picks
                 self.resolver.guards.append((vars(base.obj), node.attr, got))  # code, as a
@@ -402,6 +406,35 @@ class Values(Names, StructValues, Records):
                 and isinstance(self.env[root.id], STRUCTS)):
             return None
         return self.value(node, "t")
+
+    def object_read(self, node, bound=()):
+        """The value of `node` when it reads an attribute of an object of the user's
+        outside the function (`self.kind` in a test, a string setting it holds, or
+        `self.K` read live), lowered; None for anything else."""
+        if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                and node.value.id not in bound
+                and isinstance(self.env.get(node.value.id), ObjRef)):
+            return None
+        got = self.value(node, "t")
+        return got if isinstance(got, (ir.Var, ir.Const, ir.Opaque)) else None
+
+    def settings_read(self, node):
+        """`node` with each attribute of an object that is a constant here (`self.kind`
+        of an object outside or built in the function, holding a string) written as
+        that constant, so a test of it is known when lowering."""
+        lowerer = self
+
+        class Fold(ast.NodeTransformer):
+            def visit_Attribute(self, n):
+                got = lowerer.struct_read(n) if isinstance(n.value, ast.Name) else None
+                got = got if got is not None else lowerer.object_read(n)
+                if isinstance(got, ir.Const) and type(got.value) in (str, bool, type(None)):
+                    return ast.copy_location(ast.Constant(got.value), n)
+                return n
+
+        if not any(isinstance(n, ast.Attribute) for n in syntax.walk(node)):
+            return node
+        return Fold().visit(syntax.copy(node))
 
     def held_value(self, node):
         """The value of `node` when it only reads a name bound here through attributes
@@ -593,6 +626,8 @@ class Values(Names, StructValues, Records):
             return self.mapped(node, hint)
         if found and obj is functools.reduce and 2 <= len(node.args) <= 3 and not (
                 node.keywords) and (got := self.reduced(node)) is not None:
+            return got
+        if found and obj is itertools.accumulate and (got := self.accumulated(node)) is not None:
             return got
         if found and obj in (max, min) and len(node.args) == 1 and not node.keywords:
             arg = self.atom(node.args[0], "t")
@@ -839,6 +874,11 @@ class Values(Names, StructValues, Records):
         if got is not None:
             return got
         packed = [self.pack(a, node) for a in args]
+        why = self.inline_errors.get(id(val.fn))
+        made = {id(a.whole) for a in args if is_object(a) and isinstance(a.whole, ir.Var)}
+        for st in self.out if why is not None and made else ():
+            if isinstance(st, ir.Assign) and id(st.var) in made and isinstance(st.expr, ir.Call):
+                st.expr.why = why  # the object built whole for this call: why it had to be
         kwargs = {k: self.pack(v, node) for k, v in kwargs.items()}
         spelling = ast.unparse(node.func)
         if val.opaque is None:  # a method: kept as a method call on the object
@@ -983,16 +1023,30 @@ class Values(Names, StructValues, Records):
         `f` (a lambda, your function, np.add) evaluated once; None when `xs` has no
         init and is not a name (kept as written: refused where it is differentiated)."""
         loop = desugar.reduce_loop(node, desugar.MAPFN)
-        if loop is None:
-            return None
+        return None if loop is None else self.loop_with(node.args[0], loop, desugar.REDUCED)
+
+    def loop_with(self, fn, loop, acc: str):
+        """The value `acc` has after the loop `loop` (comprehension_loop) calling the
+        function `fn` (an expression, or None), evaluated once, by the name MAPFN."""
         saved = self.env.get(desugar.MAPFN)
-        self.env[desugar.MAPFN] = self.value(node.args[0], "f")
+        if fn is not None:
+            self.env[desugar.MAPFN] = self.value(fn, "f")
         try:
-            return self.comprehension_loop(*loop, desugar.REDUCED)
+            return self.comprehension_loop(*loop, acc)
         finally:
             self.env.pop(desugar.MAPFN, None)
             if saved is not None:
                 self.env[desugar.MAPFN] = saved
+
+    def accumulated(self, node):
+        """`itertools.accumulate(xs[, f][, initial=v])` as the loop building its list
+        (desugar.accumulate_loop), `f` evaluated once; None for another form (kept as
+        written: refused where it is differentiated)."""
+        fn = node.args[1] if len(node.args) == 2 else None
+        if isinstance(fn, (ast.Name, ast.Attribute)) and self.callee(fn)[1] is operator.add:
+            fn = None  # (operator.add: the default)
+        loop = desugar.accumulate_loop(node, None if fn is None else desugar.MAPFN)
+        return None if loop is None else self.loop_with(fn, loop, desugar.ITEMS)
 
     def comprehension_loop(self, stmts, targets, acc: str):
         """The value `acc` has after lowering `stmts`, a comprehension's loop; the
@@ -1027,6 +1081,10 @@ class Values(Names, StructValues, Records):
         else (a property, a method not in the user's files)."""
         fn = next((vars(c)[name] for c in obj.cls.__mro__ if name in vars(c)), None)
         static = isinstance(fn, staticmethod) and is_user_function(fn.__func__)
+        if isinstance(fn, classmethod) and is_user_function(fn.__func__):
+            self.resolver.guards += method_guards(obj.cls, name)  # `self.make(...)`: on
+            cls = ObjRef(obj.cls, ir.Opaque(self.spelling.value(obj.cls, "cls"), {}))  # the
+            return PartialVal(FuncRef(fn.__func__, None), [cls], {})  # object's class
         if not (static or is_user_function(fn) or isinstance(fn, inlining.CONST_TYPES)):
             return None
         self.resolver.guards += method_guards(obj.cls, name)

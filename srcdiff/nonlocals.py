@@ -94,14 +94,79 @@ def problem(fnode) -> tuple | None:
                     "nonlocal names", d, "")
         called = {id(c.func) for s in stmts for n in _own(s) if isinstance(n, ast.stmt) and (
             c := _call_of(n, name)) is not None}
+        local = _local_functions(fnode)
+        called |= {id(c.func) for s in stmts for n in _own(s) if isinstance(n, ast.stmt)
+                   for c in _hoistable(n, {name: names}, local) or ()}
         for s in stmts:
             for n in syntax.walk(s):
                 if isinstance(n, ast.Name) and n.id == name and id(n) not in called:
                     return (f"{name}, which rebinds nonlocal names, used here other than "
-                            f"called as a statement ({name}(...)) or assigned (y = "
-                            f"{name}(...)) in the function that defines it", n,
+                            f"called as a statement ({name}(...)), assigned (y = "
+                            f"{name}(...)) or called in an expression evaluated whole "
+                            f"before it rebinds (y = {name}(a) + {name}(b), return "
+                            f"np.sum({name}(a)) / count; not in a loop's test, a branch "
+                            "of `and`/`or`/`a if c else b` or a comprehension, nor with "
+                            f"{', '.join(names)} or another function of yours read beside "
+                            f"it) in the function that defines it", n,
                             "return the new values from it instead")
     return None
+
+
+_SKIPPED = (ast.BoolOp, ast.IfExp, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp,
+            ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom)
+
+
+def _local_functions(fnode) -> set:
+    """The names the function `fnode` binds to a def or a lambda."""
+    return {n.name for n in syntax.walk(fnode) if isinstance(n, ast.FunctionDef)} | {
+        t.id for n in syntax.walk(fnode) if isinstance(n, ast.Assign)
+        and isinstance(n.value, ast.Lambda) for t in n.targets if isinstance(t, ast.Name)}
+
+
+def _hoistable(s, closures: dict, local: set) -> list | None:
+    """The calls of the defs in `closures` (name -> the names it rebinds) inside
+    statement `s` (an assignment of a name, a return, an expression statement, an
+    `if`'s test), innermost and leftmost
+    first, as Python runs them, when each can run before the rest of `s`: none in a
+    part that may not run (`and`/`or`, `a if c else b`, a comprehension, a lambda),
+    and nothing else in `s` reads the names they rebind or calls a function of the
+    user's defined here (which could read them). None when there is none, or not so."""
+    if isinstance(s, ast.If):
+        parts = [s.test]
+    elif isinstance(s, (ast.Assign, ast.AnnAssign)) and all(
+            isinstance(t, ast.Name) for t in getattr(s, "targets", [getattr(s, "target", None)])):
+        parts = [s.value] if s.value is not None else []
+    elif isinstance(s, (ast.Return, ast.Expr)) and s.value is not None:
+        parts = [s.value]
+    elif isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name):
+        parts = [s.target, s.value]
+    else:
+        return None
+    rebound = {n for names in closures.values() for n in names}
+    calls, inside = [], set()
+
+    def visit(n, skipped):
+        is_call = isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and (
+            n.func.id in closures)
+        for c in ast.iter_child_nodes(n):
+            visit(c, skipped or isinstance(n, _SKIPPED))
+        if is_call:
+            calls.append((n, skipped))
+            inside.update(id(m) for m in syntax.walk(n))
+
+    for part in parts:
+        visit(part, False)
+    if not calls or any(skipped for _, skipped in calls):
+        return None
+    for part in parts:
+        for n in syntax.walk(part):
+            if id(n) in inside:
+                continue
+            if isinstance(n, ast.Name) and (n.id in rebound or n.id in closures) or (
+                    isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                    and n.func.id in local):
+                return None
+    return [c for c, _ in calls]
 
 
 def rewrite(stmts: list) -> list:
@@ -162,6 +227,10 @@ def _calls(s, closures: dict):
             return [first, ast.Assign(s.targets, ast.Name(RESULT, ast.Load(), **loc), **loc)]
     if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return s
+    calls = _hoistable(s, {k: v[1] for k, v in closures.items()}, set())  # (problem()
+    # checked the functions called)
+    if calls is not None:
+        return _hoisted(s, calls, closures)
     s = copy.copy(s)
     for field in ("body", "orelse", "finalbody"):
         block = getattr(s, field, None)
@@ -172,3 +241,36 @@ def _calls(s, closures: dict):
                 new += got if isinstance(got, list) else [got]
             setattr(s, field, new)
     return s
+
+
+def _hoisted(s, calls: list, closures: dict) -> list:
+    """`y = f(a) + f(b)` -> `__nonlocal0_f, n = f(n, a); __nonlocal1_f, n = f(n, b);
+    y = __nonlocal0_f + __nonlocal1_f`: each call run first, in order, its value named."""
+    loc = dict(lineno=s.lineno, col_offset=s.col_offset, end_lineno=s.end_lineno,
+               end_col_offset=s.end_col_offset)
+    names = {id(c): f"{RESULT}{k}_{c.func.id}" for k, c in enumerate(calls)}  # (lower_names
+    # .shown writes it as the function's name: `f`, `f_1`)
+
+    def named(node):
+        """A copy of `node` with each call in `names` (below `node`) its name."""
+        memo: dict = {}
+        new = copy.deepcopy(node, memo)
+        mapped = {id(memo[k]): v for k, v in names.items() if k in memo and k != id(node)}
+
+        class Put(ast.NodeTransformer):
+            def visit_Call(self, n):
+                if id(n) in mapped:
+                    return ast.Name(mapped[id(n)], ast.Load(), **loc)
+                return self.generic_visit(n)
+
+        return Put().visit(new)
+
+    out = []
+    for c in calls:
+        call = named(c)
+        rebound = closures[c.func.id][1]
+        call.args = [ast.Name(n, ast.Load(), **loc) for n in rebound] + list(call.args)
+        target = ast.Tuple([ast.Name(names[id(c)], ast.Store(), **loc)] + [
+            ast.Name(n, ast.Store(), **loc) for n in rebound], ast.Store(), **loc)
+        out.append(ast.Assign([target], call, **loc))
+    return out + [named(s)]

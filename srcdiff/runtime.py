@@ -41,6 +41,20 @@ def _unbroadcast(g, x):
 
 
 @helper
+def _caught(attempt, *handlers):
+    """The index of the handler (its exception classes) that catches what attempt()
+    raises, tried in order as a try's except clauses are; -1 when it returns."""
+    try:
+        attempt()
+    except BaseException as e:
+        for i, kinds in enumerate(handlers):
+            if isinstance(e, kinds):
+                return i
+        raise
+    return -1
+
+
+@helper
 def _broadcast(t, ans):
     """A tangent t spread to the shape of the value ans it belongs to."""
     shape = np.shape(ans)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import dataclasses
 import functools
 import inspect
 import types
@@ -36,7 +37,62 @@ def is_static(v) -> bool:
     when `f` picks a function with it, `specialised`)."""
     return is_function(v) or is_object(v) or isinstance(v, str) or holds_functions(v) or (
         isinstance(v, (tuple, list)) and not hasattr(v, "_fields") and len(v) > 0
-        and all(is_function(e) for e in v))
+        and all(is_function(e) for e in v)) or is_objects(v)
+
+
+def is_objects(v) -> bool:
+    """A list or tuple of the user's objects (and perhaps functions) passed to `f`
+    (`options`, the stages of a pipeline): `for o in options: o.price(S)` calls their
+    methods, inlined per item as for one object passed. The code is built per
+    `Objects` key (each item's class and what the code may read of it as constants),
+    not per list, so another list of such objects reuses it."""
+    if _record(v):  # a dataclass of data holding such a list (`pipe.stages`) or objects
+        return any(is_object(e) or is_objects(e) for e in vars(v).values())
+    return type(v) in (list, tuple) and len(v) > 0 and all(
+        is_object(e) or is_function(e) for e in v) and any(is_object(e) for e in v)
+
+
+def _record(v) -> bool:
+    """A dataclass instance without methods of its own (a record of data)."""
+    return dataclasses.is_dataclass(v) and not isinstance(v, type) and isinstance(
+        getattr(v, "__dict__", None), dict) and not is_object(v)
+
+
+class Objects(tuple):
+    """The key of a list of objects (is_objects): per item, its `object_key`."""
+
+
+class _Same:
+    """A value keyed by identity (deep inside an object, where object_key stops)."""
+
+    def __init__(self, v):
+        self.v = v
+
+    def __eq__(self, other):
+        return isinstance(other, _Same) and other.v is self.v
+
+    def __hash__(self):
+        return id(self.v)
+
+
+def object_key(v, depth: int = 0):
+    """What code built for an object may read of `v` as a constant, hashable: its class
+    and, per attribute, a string, bool or None itself (`self.kind == "call"` picks code),
+    a function itself (`self.act`), a list, tuple or dict by its items and an object
+    likewise; a number or array only by its type (the code reads it at each call)."""
+    if is_function(v):
+        return _Same(v)
+    if v is None or isinstance(v, (str, bool, np.bool_)):
+        return type(v), v
+    if depth > 4:
+        return _Same(v)
+    if is_object(v) or _record(v):
+        return type(v), tuple((k, object_key(e, depth + 1)) for k, e in vars(v).items())
+    if type(v) in (list, tuple):
+        return type(v), tuple(object_key(e, depth + 1) for e in v)
+    if type(v) is dict:
+        return dict, tuple(((type(k), k), object_key(e, depth + 1)) for k, e in v.items())
+    return type(v)
 
 
 class Entries(tuple):
@@ -57,6 +113,8 @@ def key(v):
     functions as its Entries)."""
     if isinstance(v, dict):
         return Entries((k, e if is_function(e) else None) for k, e in v.items())
+    if is_objects(v):
+        return Objects(map(object_key, v) if type(v) in (list, tuple) else [object_key(v)])
     return tuple(v) if isinstance(v, list) else v
 
 
@@ -133,9 +191,11 @@ def specialised(f, args, wrt, rewrites: dict):
     copies = _COPIES.setdefault(f, {})
     ident = tuple((n, a if isinstance(a, (str, tuple)) else id(a)) for n, a in found)
     hit = copies.get(ident)
-    if hit is not None and all(of(hit[0])[n] is a or isinstance(a, (str, tuple)) and (
-            of(hit[0])[n] == a) for n, a in found):
+    if hit is not None and all(_binds(of(hit[0])[n], a) for n, a in found):
         return hit[0]
+    # a list of objects binds the list itself, the one this copy's code is built from
+    passed = dict(zip(names, args))
+    found = tuple((n, passed[n] if isinstance(a, Objects) else a) for n, a in found)
     copy = types.FunctionType(f.__code__, f.__globals__, f.__name__, f.__defaults__,
                               f.__closure__)
     copy.__kwdefaults__ = f.__kwdefaults__
@@ -147,6 +207,14 @@ def specialised(f, args, wrt, rewrites: dict):
     _STATICS[copy] = {**of(f), **dict(found)}
     copies[ident] = (copy, found)  # (holds the functions: an id is never reused meanwhile)
     return copy
+
+
+def _binds(bound, a) -> bool:
+    """Whether a copy binding `bound` serves the argument keyed `a` (a list of
+    objects: while the one bound still has that key; it may have changed since)."""
+    if isinstance(a, Objects):
+        return key(bound) == a
+    return bound is a or isinstance(a, (str, tuple)) and bound == a
 
 
 def _with_keyword_defaults(f, names, args) -> tuple:

@@ -362,6 +362,8 @@ def value_key(a):
     built for it ran for `(np.tanh, np.sin)`)."""
     if isinstance(a, np.ndarray) or arrays.is_array(a):
         return type(a), shapes.key(a)
+    if static_args.is_objects(a):  # (a list of objects: classes and settings, per item)
+        return "static", static_args.key(a)
     if pytree.is_node(a):  # (a dataclass model: its class, in the structure; read live)
         leaves, td = pytree.flatten(a)
         return td, tuple(("static", v) if static_args.is_function(v) or isinstance(v, str)

@@ -48,6 +48,7 @@ def indexed(v, c):
 def unsupported(x):
     try:
         y = x * 2
+        y = y + 1
     except ValueError:
         y = x
     return y

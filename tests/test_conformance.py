@@ -806,6 +806,7 @@ def test_forward_equals_reverse_arrays(fn, wrt, args):
 def m_try(x):
     try:  # <- matrix try
         y = x * 2
+        y = y + 1
     except ValueError:
         y = x
     return y

@@ -41,6 +41,7 @@ def line_of(marker: str) -> int:
 def uses_try(x):
     try:  # <- try
         y = x * 2
+        y = y + 1
     except ValueError:
         y = x
     return y

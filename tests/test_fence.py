@@ -35,7 +35,8 @@ def _check(src: str, top: bool = True):
 
 
 REJECTED = [
-    ("try", "    try:\n        y = x\n    except ValueError:\n        y = 0", "try/except"),
+    ("try", "    try:\n        y = x\n        y = 2 * y\n    except ValueError:\n        y = 0",
+     "try/except"),
     ("with", "    with open(x) as fh:\n        y = 1", "a with block"),
     ("class", "    class A:\n        pass", "a class definition"),
     ("global", "    global y", "a global declaration"),

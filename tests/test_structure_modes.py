@@ -546,6 +546,7 @@ def with_nonlocal(x):
 def with_try(x):
     try:
         y = np.log(x)
+        y = y + 1
     except ValueError:
         y = x
     return y * x

@@ -21,7 +21,7 @@ MODULES = ("ode", "likelihoods", "nets", "physics", "finance", "optim", "signal_
            "workflows3", "regularisers3", "learning3", "callables4",
            "scalar4", "arrays4", "sims4", "models4",
            "scripts5", "numpy5", "apps5", "structure5", "realistic6", "realistic7", "realistic8",
-           "realistic11", "realistic11_params")
+           "realistic11", "realistic11_params", "realistic11_objects")
 
 
 def _collect() -> dict[str, Program]:
