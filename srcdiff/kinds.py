@@ -525,7 +525,7 @@ def complex_values(fn: ir.Function, active: set, namespace, params=(), wrt=()) -
         if not (s.var.id in tainted or any(map(complex_atom, operands(c)))):
             return
         if rule is None or rule.complex is None:
-            name = rule.name if rule is not None else "this call"
+            name = rule.name if rule is not None else c.spelling or "this call"
             raise NotDifferentiableError(complex_refusal(name), s.loc)
 
     def block(stmts) -> None:

@@ -314,3 +314,17 @@ def test_fft_refusals(f, z, match):
     with pytest.raises(srcdiff.NotDifferentiableError, match=match) as info:
         srcdiff.grad(f)(z)
     assert info.value.lineno == f.__code__.co_firstlineno
+
+
+def joined_lists(z): return np.real(sum([z, 2.0] + [z * z]))
+def with_cmath(z):
+    import cmath
+    return abs(cmath.exp(z))
+
+
+@pytest.mark.parametrize("f, match", [(joined_lists, "\\+ of lists"), (with_cmath, "cmath.exp")])
+def test_other_refusals_are_located(f, match):
+    for entry in (lambda: srcdiff.grad(f)(0.5 + 1j), lambda: srcdiff.jvp(f, (0.5 + 1j,), (1j,))):
+        with pytest.raises(srcdiff.NotDifferentiableError, match=match) as info:
+            entry()
+        assert "test_complex.py" in str(info.value)

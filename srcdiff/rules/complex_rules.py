@@ -18,17 +18,35 @@ import numpy as np
 
 from .. import ir
 from ..errors import NotDifferentiableError
+from .scalar import _sequences
 from .table import HOLOMORPHIC, RULES, defcomplex, lookup
 
 M = lambda name: ("method", name)  # noqa: E731
 A = lambda name: ("attr", name)  # noqa: E731
 
 # ----- arithmetic and elementwise functions: the real formulas are f'(z) -----
-defcomplex([operator.add, operator.sub, operator.mul, operator.truediv, operator.neg,
+defcomplex([operator.sub, operator.mul, operator.truediv, operator.neg,
             operator.pos, np.add, np.subtract, np.multiply, np.divide, np.negative,
             np.positive, np.exp, np.exp2, np.expm1, np.log, np.log2, np.log10, np.log1p,
             np.sqrt, np.square, np.reciprocal, np.sin, np.cos, np.tan, np.sinh, np.cosh,
             np.tanh, np.arcsin, np.arccos, np.arctan, np.arcsinh, np.arctanh])
+
+
+def _numeric(template):
+    """`+`'s template, where it adds: a concatenation of lists (its tangent is made
+    as a float array) holding complex values is refused."""
+    def checked(b):
+        if _sequences(b):
+            raise NotDifferentiableError("+ of lists or tuples holding complex values: "
+                                         "srcdiff concatenates real ones only; use "
+                                         "np.concatenate of arrays")
+        return template(b) if callable(template) else template
+    return checked
+
+
+_plus = lookup(operator.add)
+defcomplex([operator.add], {p: _numeric(v) for p, v in _plus.vjp.items()},
+           {p: _numeric(v) for p, v in _plus.jvp.items()})
 # d arccosh(z) = 1 / (sqrt(z - 1) sqrt(z + 1)): 1 / sqrt(z * z - 1) has the other sign
 # where Re z < 0
 _ACOSH = "1 / (np.sqrt(x - 1) * np.sqrt(x + 1))"
