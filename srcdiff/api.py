@@ -514,14 +514,17 @@ def _structured_code(f, primals):
     (vjp(grad(f), [W, b])), or whose generic code is built only at a call (it calls a
     function passed, or reads a parameter by key), its code for this call, which srcdiff
     transforms again; the generic code takes containers as arrays (np.zeros(np.shape(
-    params)) of arrays of different shapes raised). None for anything else."""
+    params)) of arrays of different shapes raised), or of complex arguments. None for
+    anything else."""
     if not (isinstance(f, Derivative) and f.mode == "reverse" and f.variant in (
             "grad", "value_and_grad") and not higher.has_loops(f._fn)):
         return None
     deferred = getattr(f._generic.fn, "__srcdiff_deferred__", False)
     if len(primals) != f._nparams and deferred:
         primals = f._bind(tuple(primals), {})  # with f's defaults (a function default)
-    if len(primals) != f._nparams or not (deferred or tree_api.structured(primals, f.wrt)):
+    # (complex arguments: the generic code is for real ones, np.angle's derivative 0)
+    if len(primals) != f._nparams or not (deferred or tree_api.structured(primals, f.wrt)
+                                          or any(map(_is_complex, primals))):
         return None
     return f._build(tuple(primals), None).fn
 

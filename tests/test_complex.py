@@ -47,6 +47,7 @@ def check_all(f, z, ct=None, v=None, rtol=1e-6, atol=1e-8):
     """vjp (and grad when f is real) and jvp of f at z against the references;
     `ct`, `v`: a cotangent and a direction (random complex ones by default)."""
     rng = np.random.default_rng(0)
+    z64 = z.astype(complex) if np.asarray(z).dtype == np.complex64 else z  # (references)
     out = np.asarray(f(z))
     shape = np.shape(z)
     if v is None:
@@ -55,13 +56,13 @@ def check_all(f, z, ct=None, v=None, rtol=1e-6, atol=1e-8):
         ct = rng.normal(size=out.shape) + (
             1j * rng.normal(size=out.shape) if np.iscomplexobj(out) else 0)
     _, pull = srcdiff.vjp(f, z)
-    np.testing.assert_allclose(pull(ct)[0], vjp_reference(f, z, ct), rtol=rtol, atol=atol,
+    np.testing.assert_allclose(pull(ct)[0], vjp_reference(f, z64, ct), rtol=rtol, atol=atol,
                                err_msg="vjp")
     _, tangent = srcdiff.jvp(f, (z,), (v,))
-    np.testing.assert_allclose(tangent, directional(f, z, v), rtol=rtol, atol=atol,
+    np.testing.assert_allclose(tangent, directional(f, z64, v), rtol=rtol, atol=atol,
                                err_msg="jvp")
     if not np.iscomplexobj(out) and out.ndim == 0:
-        np.testing.assert_allclose(srcdiff.grad(f)(z), grad_reference(f, z), rtol=rtol,
+        np.testing.assert_allclose(srcdiff.grad(f)(z), grad_reference(f, z64), rtol=rtol,
                                    atol=atol, err_msg="grad")
 
 
@@ -131,9 +132,13 @@ def attrs(z): return z.real * z.imag + z.conj() + z.conjugate() * 2.0
 def moduli(z): return np.abs(z) + abs(z) * np.angle(z)
 
 
-@pytest.mark.parametrize("f", [parts, attrs, moduli])
-def test_non_holomorphic(f):
-    check_all(f, Z)
+@pytest.mark.parametrize("z", [Z, 0.3 - 0.4j, np.complex64(0.3 - 0.4j)])
+@pytest.mark.parametrize("f", [parts, attrs, moduli, trig, pow_complex, exps])
+def test_non_holomorphic_and_scalars(f, z):
+    if f is attrs and type(z) is complex:
+        z = np.complex128(z)  # (a Python complex has no .conj())
+    single = np.asarray(z).dtype == np.complex64
+    check_all(f, z, rtol=1e-5 if single else 1e-6, atol=1e-6 if single else 1e-8)
 
 
 @pytest.mark.parametrize("f, want", [
@@ -328,3 +333,20 @@ def test_other_refusals_are_located(f, match):
         with pytest.raises(srcdiff.NotDifferentiableError, match=match) as info:
             entry()
         assert "test_complex.py" in str(info.value)
+
+
+# ----- derivatives of derivatives at complex arguments: the code built for them -----
+def angle_weighted(z): return np.sum(np.angle(z) * np.abs(z))
+
+
+def test_jvp_and_vjp_of_a_gradient_at_complex_arguments():
+    """The generic code of grad (for real arguments) has np.angle's derivative 0: at a
+    complex argument the code specialised to it is differentiated again."""
+    g = srcdiff.grad(angle_weighted)
+    z = np.array([0.3 + 0.2j, -1.0 + 0.5j])
+    out, t = srcdiff.jvp(g, (z,), (W[:2],))
+    np.testing.assert_allclose(out, g(z), rtol=1e-14)
+    np.testing.assert_allclose(t, directional(g, z, W[:2]), rtol=1e-5)
+    _, pull = srcdiff.vjp(g, z)
+    ct = np.array([0.5 + 1j, -0.2 + 0.3j])
+    np.testing.assert_allclose(pull(ct)[0], vjp_reference(g, z, ct), rtol=1e-5)

@@ -107,7 +107,8 @@ defcomplex([np.sum, np.mean, np.prod, M("sum"), M("mean"), M("prod"), builtins.s
             M("flatten"), np.squeeze, np.expand_dims, np.swapaxes, np.moveaxis, np.copy,
             M("copy"), np.broadcast_to, operator.getitem, ("helper", "_setitem"),
             np.concatenate, np.stack, np.vstack, np.hstack, ("pack", "list"),
-            ("pack", "tuple"), ("helper", "_unbroadcast"), ("helper", "_broadcast")])
+            ("pack", "tuple"), ("helper", "_unbroadcast"), ("helper", "_broadcast"),
+            ("helper", "_like")])
 
 # ----- discrete Fourier transforms: complex-linear (rfft: of the real part; its rule
 # takes np.real itself) -----
