@@ -18,11 +18,9 @@ import numpy as np
 
 from .. import ir
 from ..errors import NotDifferentiableError
+from .numpy_rules import A, M
 from .scalar import _sequences
 from .table import HOLOMORPHIC, RULES, defcomplex, lookup
-
-M = lambda name: ("method", name)  # noqa: E731
-A = lambda name: ("attr", name)  # noqa: E731
 
 # ----- arithmetic and elementwise functions: the real formulas are f'(z) -----
 defcomplex([operator.sub, operator.mul, operator.truediv, operator.neg,
@@ -60,8 +58,9 @@ def _log_base(b):
     return f"ans * {log}"
 
 
-def _pow(g):
-    plain = lookup(operator.pow)
+def _pow(fn, g):
+    """`fn`'s own templates in the base; in the exponent with the complex log."""
+    plain = lookup(fn)
 
     def d_a(b):
         return plain.vjp["a"](b) if g == "g" else plain.jvp["a"](b)
@@ -74,7 +73,7 @@ def _pow(g):
 
 
 for _f in (operator.pow, builtins.pow, np.power, np.float_power):
-    defcomplex([_f], _pow("g"), _pow("t"))
+    defcomplex([_f], _pow(_f, "g"), _pow(_f, "t"))
 
 # ----- real and imaginary parts, conjugates, modulus and argument -----
 _NONZERO = "np.where(ans == 0, 1.0, ans)"  # (|z| = 0: the gradient 0, as JAX's)
