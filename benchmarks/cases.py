@@ -76,6 +76,20 @@ def loop100_hand(x):
     return g
 
 
+def loop10k(x):
+    for _ in range(10000):
+        x = 0.9 * x + 0.1 * math.sin(x)
+    return x
+
+
+def loop10k_hand(x):
+    g = 1.0
+    for _ in range(10000):
+        g *= 0.9 + 0.1 * math.cos(x)
+        x = 0.9 * x + 0.1 * math.sin(x)
+    return g
+
+
 # --- the notes' doubling while-loop ------------------------------------------
 
 def doubling(a):
@@ -347,6 +361,7 @@ CASES = [
     Case("poly (scalar)", poly, poly_hand, lambda q: (1.3,)),
     Case("sin/exp/log/tanh chain", chain, chain_hand, lambda q: (0.7, 1.1), wrt=(0, 1)),
     Case("loop x=.9x+.1sin x, 100", loop100, loop100_hand, lambda q: (0.8,), loop=True),
+    Case("loop x=.9x+.1sin x, 1e4", loop10k, loop10k_hand, lambda q: (0.8,), loop=True),
     Case("doubling while (n=5)", doubling, doubling_hand,
          lambda q: (np.array([0.3, -0.1, 0.2, 0.05, 0.4]),), loop=True),
     Case("2*dot(x,x) n=1e3", dot2, dot2_hand, _vec(1000)),

@@ -22,7 +22,6 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402
-import ast  # noqa: E402
 import datetime  # noqa: E402
 import gc  # noqa: E402
 import inspect  # noqa: E402
@@ -32,7 +31,6 @@ import platform  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
-import textwrap  # noqa: E402
 import time  # noqa: E402
 import tracemalloc  # noqa: E402
 import types  # noqa: E402
@@ -44,6 +42,7 @@ import srcdiff  # noqa: E402
 from srcdiff import transform as _transform  # noqa: E402
 
 from .cases import CASES, Case  # noqa: E402
+from .lines import body_lines  # noqa: E402
 
 RTOL = 1e-9
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -135,28 +134,6 @@ def compare(got, want) -> tuple[float, str]:
 
 
 # --- line counts --------------------------------------------------------------------
-
-def body_lines(source: str) -> tuple[int, list]:
-    """(non-blank, non-docstring, non-comment lines of the function body excluding
-    nested defs, names of the nested defs)."""
-    source = textwrap.dedent(source)
-    text = source.splitlines()
-    fn = next(n for n in ast.parse(source).body
-              if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
-    body, helpers, lines = fn.body, [], set()
-    if (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
-            and isinstance(body[0].value.value, str)):
-        body = body[1:]
-    for stmt in body:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            helpers.append(stmt.name)
-            continue
-        for ln in range(stmt.lineno, stmt.end_lineno + 1):
-            s = text[ln - 1].strip()
-            if s and not s.startswith("#"):
-                lines.add(ln)
-    return len(lines), helpers
-
 
 # --- one case -------------------------------------------------------------------------
 

@@ -27,16 +27,12 @@ def drag_distance_grad(speed, angle, drag, steps=400):
     # line 36: vy = speed * math.sin(angle)
     sin_angle = math.sin(angle)
     vy = speed * sin_angle
-    # line 34
-    x = 0.0
     # line 37
     for _ in range(steps):
         tape_vx.append(vx)
         tape_vy.append(vy)
         # line 38
         v = math.hypot(vx, vy)
-        # line 39
-        x = x + vx * dt
         # line 40: vx = vx - drag * v * vx * dt
         drag_times_v = drag * v
         vx = vx - drag_times_v * vx * dt

@@ -5,22 +5,9 @@ Regenerate with: srcdiff grad physics.py:pendulum_energy --wrt theta,omega,lengt
 """
 
 import math
-import numpy as np
 
 FRICTION = {'steel': 0.12, 'wood': 0.35, 'rubber': 0.8}
 G = 9.81
-
-
-def _unbroadcast(g, x):
-    """Sum g over the axes NumPy broadcast x along, giving x's shape."""
-    shape = np.shape(x)
-    if np.shape(g) == shape:
-        return g
-    while np.ndim(g) > len(shape):
-        g = np.sum(g, axis=0)
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(g)[i
-        ] != 1)
-    return np.sum(g, axis=axes, keepdims=True) if axes else g
 
 
 def pendulum_energy_grad(theta, omega, length, material):
@@ -36,25 +23,16 @@ def pendulum_energy_grad(theta, omega, length, material):
         mu = 0.5
     # line 25: kinetic = 0.5 * (length * omega) ** 2
     length_times_omega = length * omega
-    kinetic = 0.5 * length_times_omega ** 2
     # line 26: potential = G * length * (1 - math.cos(theta))
-    G_times_length = G * length
     cos_theta = math.cos(theta)
-    one_minus_cos_theta = 1 - cos_theta
-    potential = G_times_length * one_minus_cos_theta
     # line 27: work = mu * G * math.cos(theta) * 2 * abs(theta) * length
     mu_times_G = mu * G
     product = mu_times_G * cos_theta * 2
     abs_theta = abs(theta)
-    # adjoint of line 28: return kinetic + potential - work
-    d_total = _unbroadcast(1.0, kinetic + potential)
     # adjoint of line 27: work = mu * G * math.cos(theta) * 2 * abs(theta) * length
-    d_theta = _unbroadcast(-length * product, abs_theta) * (float(theta > 0) - float(theta < 0)
-        ) - (_unbroadcast(-2 * length * abs_theta * mu_times_G, cos_theta) - d_total *
-        G_times_length) * math.sin(theta)
+    d_theta = -length * product * (float(theta > 0) - float(theta < 0)) - (-2 * length *
+        abs_theta * mu_times_G - G * length) * math.sin(theta)
     # adjoint of line 25: kinetic = 0.5 * (length * omega) ** 2
-    d_length_times_omega = d_total * length_times_omega
-    d_omega = d_length_times_omega * length
-    d_length = _unbroadcast(-product * abs_theta, length
-        ) + d_total * one_minus_cos_theta * G + d_length_times_omega * omega
-    return float(d_theta), float(d_omega), float(d_length)
+    d_omega = length_times_omega * length
+    d_length = (1 - cos_theta) * G - product * abs_theta + length_times_omega * omega
+    return d_theta, d_omega, d_length

@@ -112,6 +112,40 @@ def generate(sample, output_dir: str = HERE) -> str | None:
     return None if status == 0 else err.getvalue().strip()
 
 
+TABLE_START, TABLE_END = "<!-- line ratios: regenerate.py -->", "<!-- end of line ratios -->"
+
+
+def line_table() -> str:
+    """The README's table of lines: each derivative's body (less the `--like` kind
+    check) against its careful hand version in by_hand.py."""
+    import inspect
+
+    sys.path.insert(0, os.path.dirname(HERE))
+    sys.path.insert(0, HERE)
+    try:
+        from benchmarks.lines import body_lines
+        import by_hand
+    finally:
+        del sys.path[:2]
+    rows = ["| function | generated | by hand | ratio |", "| --- | ---: | ---: | ---: |"]
+    for sample in SAMPLES:
+        module, func, output = sample[0], sample[1], sample[3]
+        with open(os.path.join(HERE, output)) as fh:
+            gen, _ = body_lines(fh.read(), func + "_grad", kind_check=False)
+        hand, _ = body_lines(inspect.getsource(getattr(by_hand, f"{module}_{func}")))
+        rows.append(f"| `{module}.{func}` | {gen} | {hand} | {gen / hand:.2f}x |")
+    return "\n".join(rows)
+
+
+def write_table() -> None:
+    path = os.path.join(HERE, "README.md")
+    with open(path) as fh:
+        text = fh.read()
+    start, end = text.index(TABLE_START) + len(TABLE_START), text.index(TABLE_END)
+    with open(path, "w") as fh:
+        fh.write(text[:start] + "\n" + line_table() + "\n" + text[end:])
+
+
 def regenerate() -> int:
     failed = 0
     for sample in SAMPLES:
@@ -122,6 +156,7 @@ def regenerate() -> int:
         else:
             failed += 1
             print(f"FAILED {name}: {error.splitlines()[0]}")
+    write_table()
     import shutil
 
     for picture in PICTURES:

@@ -19,20 +19,14 @@ def loss_grad(W, U, v, xs, targets):
     h = np.zeros(W.shape[0])
     # line 9: for t in range(len(xs)):
     n = len(xs)
-    # line 8
-    total = 0.0
-    # line 9: for t in range(len(xs)):
     for t in range(n):
         tape_h_1.append(h)
         # line 10: h = np.tanh(W @ h + U @ xs[t])
         h_1 = np.tanh(W @ h + U @ xs[t])
         # line 11: pred = np.dot(v, h)
         pred = np.dot(v, h_1)
-        # line 12: total = total + (pred - targets[t]) ** 2
-        difference = pred - targets[t]
-        total = total + difference ** 2
         tape_h.append(h_1)
-        tape_difference.append(difference)
+        tape_difference.append(pred - targets[t])
         h = h_1
     # adjoint of line 13: return total / len(xs)
     d_total = 1.0 / len(xs)
@@ -44,9 +38,8 @@ def loss_grad(W, U, v, xs, targets):
     for t in reversed(range(n)):
         h = tape_h_1[t]
         h_1 = tape_h[t]
-        difference = tape_difference[t]
         # adjoint of line 12: total = total + (pred - targets[t]) ** 2
-        d_difference = 2 * d_total * difference
+        d_difference = 2 * d_total * tape_difference[t]
         d_v += d_difference * h_1
         d_h += d_difference * v
         # adjoint of line 10: h = np.tanh(W @ h + U @ xs[t])

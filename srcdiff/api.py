@@ -33,6 +33,7 @@ from .errors import (
     WrtError,
 )
 from .graph import graph as draw_graph, svg_of
+from .kinds import guard_holds
 from .lower import MISSING as _MISSING
 from .rules.stop import detach, stop_gradient  # noqa: F401 (the public names)
 from .rules.table import VERSION as _VERSION, lookup
@@ -370,7 +371,8 @@ class Derivative:
         if entry is None or entry.version != _VERSION[0]:
             entry = self._specialise(values)
         for ns, name, expected, by_type in entry.guards:  # what the cached code assumed
-            if (type(ns.get(name)) if by_type else ns.get(name, _MISSING)) is not expected:
+            if not (guard_holds(ns.get(name), expected) if by_type else
+                    ns.get(name, _MISSING) is expected):
                 entry = self._specialise(values, rebuild=True)
                 break
         self._last = entry

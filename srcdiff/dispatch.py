@@ -15,6 +15,7 @@ import numpy as np
 
 from . import provenance, syntax
 from .rules.table import VERSION
+from .kinds import ItemTypes
 from .spelling import MISSING
 
 LIMIT = 8  # specialisations checked inline; more go through the general path
@@ -39,6 +40,7 @@ def dispatcher(name: str, params: list, entries: list, wrt: tuple, version: int,
     scope = {"_NO": NO, "_ndarray": np.ndarray, "_float64": np.dtype(float), "_general": general,
              "_fallback": fallback, "_undefined": undefined, "_ARITHMETIC": arithmetic,
              "_version": version, "_VERSION": VERSION, "_type": type, "_str": str,
+             "_item_types": ItemTypes.of,
              "_KeyError": KeyError, "_names": tuple(names) if named else None,
              "_note": provenance.note}
     defaults = {i: p.default for i, p in enumerate(params) if p.default is not p.empty}
@@ -123,8 +125,12 @@ def _guarded(e: int, entry, args: str, scope: dict, several: bool) -> list:
         if obj is MISSING:
             checks.append(f"{name!r} not in {seen[id(ns)]}")
             continue
-        scope[f"_o{e}_{len(checks)}"] = obj
-        checks.append(f"{'_type(' + spot + ')' if by_type else spot} is _o{e}_{len(checks)}")
+        o = f"_o{e}_{len(checks)}"
+        scope[o] = obj
+        if isinstance(obj, ItemTypes):  # a module table's items: checked at every call
+            checks.append(f"_item_types({spot}) == {o}")
+        else:
+            checks.append(f"{'_type(' + spot + ')' if by_type else spot} is {o}")
     scope[f"_e{e}"], scope[f"_f{e}"] = entry, entry.fn
     call = f"_f{e}({args})" + ("[1]" if entry.unwrap else "")
     body = [f"__self._last = _e{e}"] * several + [

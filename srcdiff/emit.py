@@ -227,10 +227,14 @@ def _tidy_pass(func, temps, keep, simplify, hints) -> None:
         changed = False
         counts = _name_counts(func)
         loads = counts[0]
+        fed = _only_feeding(func, loads, keep)
+        if fed:  # (its stores are dead: as if nothing read it)
+            loads = {**loads, **dict.fromkeys(fed, 0)}
+        unread = _unread_stores(func, counts, keep)
         for parent, field, block in list(_blocks(func)):
             new = []
             for s in block:
-                if _dead(s, loads, keep):
+                if id(s) in unread or _dead(s, loads, keep):
                     changed = True
                     if getattr(s, "keep_call", False):  # its value is unused, not its call
                         new.append(provenance.copy_tag(ast.Expr(s.value), s))
@@ -338,6 +342,122 @@ def _merge_same_arms(func) -> bool:
             setattr(parent, field, new)
             return True
     return False
+
+
+def _only_feeding(func, loads, keep) -> set[str]:
+    """Names read only by stores to themselves or to each other (`s = s + w * v` in a
+    loop, where nothing else reads `s`: the gradient, not the value): their stores
+    are dead though their loads are not zero."""
+    feeds: dict[str, dict[str, int]] = {}  # name -> {target of a store reading it: count}
+    for n in syntax.walk(func):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(
+                n.targets[0], ast.Name):
+            target = n.targets[0].id
+        elif isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name):
+            target = n.target.id
+        else:
+            continue
+        if getattr(n, "keep_call", False):
+            continue  # (its call stays, reading what it reads: those reads are live)
+        for r in _reads_in(n.value):
+            by = feeds.setdefault(r.id, {})
+            by[target] = by.get(target, 0) + 1
+    fed = {n for n, by in feeds.items()
+           if n not in keep and sum(by.values()) == loads.get(n, 0)}
+    while True:  # (a name read by a store to one outside the set is live)
+        live = {n for n in fed if any(t not in fed for t in feeds[n])}
+        if not live:
+            return fed
+        fed -= live
+
+
+def _unread_stores(func, counts, keep) -> set[int]:
+    """Ids of the stores `t = e` that no read of `t` reaches: after them, on every
+    path, another store of `t` comes first (`tmp = W[i]` of a forward sweep whose
+    reader is gone, before the reverse sweep computes `tmp = W[i]` again), or the
+    function ends. Only names stored more than once and read (the others are
+    `_dead`'s). A loop's body may run no trip, so only an `if` whose two arms store
+    `t` (or a return) stands in for a store."""
+    loads, stores = counts
+    names = {n for n, k in stores.items() if k > 1 and loads.get(n) and n not in keep}
+    if not names:
+        return set()
+    seen: dict[int, tuple] = {}  # id(statement) -> (names it reads, names it stores)
+
+    def mentions(st) -> tuple:
+        got = seen.get(id(st))
+        if got is None:
+            r, w = set(), set()
+            for n in syntax.walk(st):
+                if isinstance(n, ast.Name) and n.id in names:
+                    (r if isinstance(n.ctx, ast.Load) else w).add(n.id)
+                elif isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name):
+                    r.add(n.target.id)  # (`t += v` reads t)
+            got = seen[id(st)] = (r, w)
+        return got
+
+    def reads_expr(e, t) -> bool:
+        return any(isinstance(n, ast.Name) and n.id == t for n in syntax.walk(e))
+
+    def first(stmts, t):
+        """"read" if a read of t comes first, "kill" if a store, None if neither."""
+        for x in stmts:
+            r, w = mentions(x)
+            if isinstance(x, ast.Return):
+                return "read" if t in r else "kill"
+            if t not in r and t not in w:
+                continue
+            if isinstance(x, ast.Assign):
+                if t in r:
+                    return "read"
+                if len(x.targets) == 1 and isinstance(x.targets[0], ast.Name):
+                    return "kill"
+                continue
+            if isinstance(x, ast.If):
+                if reads_expr(x.test, t):
+                    return "read"
+                a, b = first(x.body, t), first(x.orelse, t)
+                if "read" in (a, b):
+                    return "read"
+                if a == b == "kill":
+                    return "kill"
+                continue
+            if isinstance(x, (ast.For, ast.While)):
+                head = x.iter if isinstance(x, ast.For) else x.test
+                if reads_expr(head, t) or first(x.body, t) == "read" or x.orelse:
+                    return "read"
+                continue
+            if t in r or not isinstance(x, (ast.Expr, ast.AugAssign)):
+                return "read"  # (any other statement: as if it read t)
+        return None
+
+    where: dict[int, tuple] = {}  # id(statement) -> (its block, its index, the block's owner)
+    for owner, _, block in _blocks(func):
+        for i, st in enumerate(block):
+            where[id(st)] = (block, i, owner)
+    out = set()
+    for st in syntax.walk(func):
+        if not (isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(
+                st.targets[0], ast.Name) and st.targets[0].id in names and id(st) in where):
+            continue
+        t, (block, i, owner) = st.targets[0].id, where[id(st)]
+        while True:
+            found = first(block[i + 1:], t)
+            if found is not None:
+                if found == "kill":
+                    out.add(id(st))
+                break
+            if owner is func:
+                out.add(id(st))  # (the end of the function: never read)
+                break
+            if isinstance(owner, (ast.For, ast.While)):
+                head = owner.iter if isinstance(owner, ast.For) else owner.test
+                if reads_expr(head, t) or first(owner.body, t) == "read":
+                    break  # (the next trip reads it)
+            elif not isinstance(owner, ast.If) or id(owner) not in where:
+                break
+            block, i, owner = where[id(owner)]
+    return out
 
 
 def _dead(s, loads, keep) -> bool:

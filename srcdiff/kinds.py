@@ -65,6 +65,39 @@ def items_kind_of_value(x) -> str | None:
     return ks.pop() if len(ks) == 1 else None
 
 
+TABLE_ITEMS = 256  # a longer module table is not checked at every call: its items unknown
+
+
+class ItemTypes(frozenset):
+    """The types of the items of a module table (`WEIGHTS = (0.1, 0.2)`, `FRICTION =
+    {"steel": 0.12}`), as the kinds assumed them: a list or dict can change in place,
+    so a call checks them again (`guard_holds`), not only the table's own type."""
+
+    @classmethod
+    def of(cls, x):
+        if isinstance(x, dict):
+            return cls(map(type, x.values()))
+        return cls(map(type, x)) if isinstance(x, (list, tuple)) else None
+
+
+def guard_holds(value, expected) -> bool:
+    """Whether a global the kinds read still is what they assumed: its type, or for a
+    table its items' types."""
+    if isinstance(expected, ItemTypes):
+        return ItemTypes.of(value) == expected
+    return type(value) is expected
+
+
+def table_items_kind(x) -> str | None:
+    """SCALAR when every item (a dict's values) of a small module table is a Python
+    or NumPy number, not a bool; else None."""
+    if not isinstance(x, (list, tuple, dict)) or not x or len(x) > TABLE_ITEMS:
+        return None
+    vals = x.values() if isinstance(x, dict) else x
+    return SCALAR if all(type(v) in (int, float) or isinstance(v, np.number)
+                         for v in vals) else None
+
+
 class Kinds:
     """`kind(atom)` is SCALAR, ARRAY or None; `same_shape(a, b)` is certain."""
 
@@ -170,6 +203,8 @@ class Kinds:
     def kind(self, a, item: bool = False):
         """a's kind; with `item`, the kind of each item of the list or tuple a."""
         if item:
+            if isinstance(a, ir.Opaque) and not a.uses and self.namespace is not None:
+                return self.table_kind(a.node)
             return self.items.get(a.id) if isinstance(a, ir.Var) else None
         if isinstance(a, ir.Var):
             return self.ckind.get(self.find(a.id))
@@ -212,6 +247,21 @@ class Kinds:
                 self.guards[node.id] = type(value)
             return ARRAY if k in (VECTOR, MATRIX, ARRAY3) else k
         return None
+
+    def table_kind(self, node):
+        """The one kind of the items of a module table (a global tuple, list or dict of
+        numbers: coefficients, weights, material constants), guarded by their types."""
+        if not isinstance(node, (ast.Name, ast.Attribute)):
+            return None
+        value = _global_value(node, self.namespace)
+        k = table_items_kind(value)
+        if k is not None:
+            key = node.id if isinstance(node, ast.Name) else None
+            if key is None:  # `consts.TABLE`: a module's attribute
+                mod = _global_value(node.value, self.namespace)
+                key = (mod, node.attr)
+            self.guards[key] = ItemTypes.of(value)
+        return k
 
     def representative(self, v: ir.Var, seen: set | None = None):
         """A parameter (or a top-level value, one of `seen` when given) certainly of
@@ -603,6 +653,11 @@ def python_numbers(fn: ir.Function, types: dict, kinds: Kinds) -> dict:
         args = [num(a) for a in c.args]
         if c.fn is float or c.fn is int:  # (of anything)
             return FLOAT if c.fn is float else INT
+        if c.fn is operator.getitem and isinstance(c.args[0], ir.Opaque) and kinds.kind(
+                c.args[0], item=True) == SCALAR:
+            held = ItemTypes.of(_global_value(c.args[0].node, kinds.namespace))
+            if held in ({float}, {int}):  # a module table of Python floats (guarded)
+                return FLOAT if held == {float} else INT
         if c.kwargs or None in args:
             return _math_result(c.fn) if not c.kwargs else None
         if c.fn in _ARITH and len(args) == 2:

@@ -30,7 +30,8 @@ from typing import Any, Sequence
 import astor
 import numpy as np
 
-from . import aliasing, emit, provenance, runtime, spelling, syntax, transform, tree_api
+from . import (aliasing, emit, provenance, runtime, spelling, static_args, syntax, transform,
+               tree_api)
 from .errors import SrcDiffError
 from .rules.stop import stop_gradient
 from .source import describe, function_of
@@ -62,6 +63,13 @@ def build_source(f, wrt: Sequence[int], as_tuple: bool, mode: str = "reverse",
             "is code for that container's structure: give it, e.g. --like params.W=3x4,"
             "params.b=4,... (or .npz keys params.W, params.b with --at-file)")
     findings = []
+    # code for the functions among the examples or the defaults (`act=relu`), which
+    # code for any arguments cannot call (a string stays an argument of any value)
+    given = like if like is not None else [
+        p.default for p in inspect.signature(f).parameters.values()]
+    if any(static_args.is_function(a) for a in given):
+        fns = tuple(a if static_args.is_function(a) else 0.0 for a in given)  # (0.0: none)
+        f = static_args.specialised(f, fns, tuple(wrt), transform.REWRITES)
     if like is not None and tree_api.structured(tuple(like), tuple(wrt)):
         built = tree_api.build(mode, f, tuple(wrt), "grad", tuple(like), None, as_tuple,
                                True)  # (containers: code for their structure)
@@ -151,6 +159,8 @@ def _kinds_check(source: str, like, reprint) -> str:
         elif type(v) in (int, str, bool):
             tests.append(f"isinstance({name}, {type(v).__name__})")
             said.append(f"{name}: a{'n' if type(v) is int else ''} {type(v).__name__}")
+        elif isinstance(v, types.FunctionType) and f"if {name} is not " in source:
+            continue  # (a function the code is written for: it checks `act is not relu`)
         else:
             raise StandaloneError(f"--like: the example for {name} is a {type(v).__name__}; "
                                   "srcdiff grad specialises to numbers, strings, bools, "

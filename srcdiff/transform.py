@@ -431,7 +431,7 @@ def kind_guards(f, vk: kinds.Kinds) -> list:
 def kind_guards_hold(guards) -> bool:
     """Whether every global constant the kinds read still has the type they assumed."""
     for ns, name_, typ in guards:
-        if type(ns.get(name_)) is not typ:
+        if not kinds.guard_holds(ns.get(name_), typ):
             return False
     return True
 

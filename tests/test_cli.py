@@ -333,11 +333,12 @@ def test_grad_of_an_in_place_update_after_an_alias(tmp_path, mode, func, args, w
 
 
 def test_grad_of_a_function_calling_a_function_parameter_says_why(tmp_path):
-    """`srcdiff grad` writes code for any arguments; a function parameter (here with a
-    function default) is known only at a call: the error says so, located."""
+    """`srcdiff grad` writes code for any arguments; a function parameter with no
+    default is known only at a call: the error says so, located. (With a function
+    default the module is written for it: test_cli_like.)"""
     (tmp_path / "dense.py").write_text(
         "import numpy as np\n\n\ndef relu(z):\n    return np.maximum(z, 0.0)\n\n\n"
-        "def dense_loss(W, x, act=relu):\n    return np.sum(act(W @ x) ** 2)\n")
+        "def dense_loss(W, x, act):\n    return np.sum(act(W @ x) ** 2)\n")
     p = run("grad", "dense.py:dense_loss", cwd=tmp_path)
     assert p.returncode not in (0, 1) and p.stdout == "" and "Traceback" not in p.stderr
     assert p.stderr.startswith("srcdiff: error: act(...) calls a parameter whose function "

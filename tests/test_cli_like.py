@@ -106,3 +106,23 @@ def test_like_and_at_file_are_exclusive(tmp_path, capsys):
     target = f"{inspect.getsourcefile(mlp)}:mlp"
     assert main(["grad", target, "--like", LIKE, "--at-file", "p.npz"]) == 2
     assert "--at-file: not allowed with argument --like" in capsys.readouterr().err
+
+
+def softplus(z):
+    return np.log1p(np.exp(z))
+
+
+def layer(W, x, act=softplus):
+    return np.sum(act(W @ x))
+
+
+@pytest.mark.parametrize("options", [(), ("--like", "W=3x4,x=4"), ("--mode", "forward")])
+def test_a_function_default_is_the_function_the_module_is_written_for(tmp_path, options):
+    """`act=softplus`: code written for any arguments cannot call act; the module is
+    written for the default, and refuses another function."""
+    g, text = _written(tmp_path, layer, "--wrt", "W", *options)
+    W, x = rng.normal(size=(3, 4)), rng.normal(size=4)
+    np.testing.assert_allclose(g(W, x), _central(layer, (W, x), 0), rtol=1e-6, atol=1e-8)
+    assert "if act is not softplus:" in text and "def softplus(z):" in text
+    with pytest.raises(ValueError, match="written for act=softplus"):
+        g(W, x, np.tanh)

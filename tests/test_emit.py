@@ -167,6 +167,38 @@ def test_tidy_drops_dead_stores_and_self_copies_but_not_kept_names():
     assert out == "def f(x):\n    y = x\n    kept = x - 1\n    return y"
 
 
+def test_tidy_drops_an_accumulator_only_its_own_stores_read():
+    src = ("def f(x, n):\n    s = 0.0\n    g = 0.0\n    for i in range(n):\n"
+           "        s = s + x * i\n        u = s * 2\n        s = u - 1\n        g += i\n"
+           "    return g\n")
+    out = tidied(src)
+    assert "s =" not in out and "u =" not in out and "g += i" in out
+    assert _compiled(out + "\n")(0.5, 4) == _compiled(src)(0.5, 4)
+    kept = src.replace("return g", "return g + s")  # read outside its own stores: live
+    assert tidied(kept).count("s = ") == 3
+
+
+@pytest.mark.parametrize("body, gone", [
+    ("    for i in range(n):\n        r = w[i]\n    y = 0.0\n    for i in range(n):\n"
+     "        r = w[i]\n        y += r\n    return y\n", 1),  # the next loop writes r first
+    ("    r = x * 2\n    if x > 0:\n        r = 1.0\n    else:\n        r = 2.0\n"
+     "    return r\n", 1),  # both arms write r
+    ("    r = x * 2\n    r = x * 3\n    return r\n", 1),
+    ("    r = x * 2\n    for i in range(n):\n        r = r + 1\n    return r\n", 0),
+    ("    r = x * 2\n    for i in range(n):\n        y = r\n        r = y + 1\n"
+     "    return r\n", 0),  # the next trip reads it
+    ("    r = x * 2\n    if x > 0:\n        r = 1.0\n    return r\n", 0),
+    ("    r = x * 2\n    while abs(r) < 10:\n        r = r * 2\n    return r\n", 0),
+    ("    r = x * 2\n    for i in range(n):\n        r = 1.0\n    return r\n", 0),
+])
+def test_tidy_drops_a_store_overwritten_before_any_read(body, gone):
+    src = "def f(x, w, n):\n" + body
+    out = tidied(src)
+    assert src.count("r = ") - tidied(src).count("r = ") == gone
+    for args in ((0.5, [1.0, 2.0], 2), (-0.5, [3.0], 0)):
+        assert _compiled(out + "\n")(*args) == _compiled(src)(*args)
+
+
 def test_tidy_removes_an_if_left_empty_and_flips_an_empty_then_branch():
     src = ("def f(x, c):\n    if c:\n        dead = 1\n    if c:\n        pass\n"
            "    else:\n        x = x + 1\n    return x\n")
@@ -248,8 +280,8 @@ def test_tidy_writes_an_if_choosing_an_adjoint_as_a_conditional_expression(arms,
 
 def test_tidy_keeps_an_if_of_primal_values_or_of_two_statements():
     for src in ("    if c:\n        v_1 = x\n    else:\n        v_1 = 2 * x\n",
-                "    if c:\n        d_1 = x\n        y = 1\n    else:\n        d_1 = 2 * x\n"):
-        out = tidied_refs("def f(x, c):\n" + src + "    y = v_1 + d_1\n    return y\n")
+                "    if c:\n        d_1 = x\n        z = 1\n    else:\n        d_1 = 2 * x\n"):
+        out = tidied_refs("def f(x, c):\n" + src + "    y = v_1 + d_1 + z\n    return y\n")
         assert "if c:" in out
 
 

@@ -102,9 +102,40 @@ def test_regenerate_lists_every_sample_module():
     modules = {s[0] for s in regen.SAMPLES}
     on_disk = {f[:-3] for f in os.listdir(SAMPLES_DIR)
                if f.endswith(".py") and not f.endswith("_grad.py")
-               and f not in ("regenerate.py", "plot_sin.py")}  # (scripts, not samples)
+               and f not in ("regenerate.py", "plot_sin.py", "by_hand.py")}  # (not samples)
     assert modules == on_disk
     outputs = [s[3] for s in regen.SAMPLES]
     assert len(set(outputs)) == len(outputs)
     stray = {f for f in os.listdir(SAMPLES_DIR) if f.endswith("_grad.py")} - set(outputs)
     assert not stray, f"derivative modules no sample produces: {stray}"
+
+
+by_hand = load(os.path.join(SAMPLES_DIR, "by_hand.py"), "_samples_by_hand")
+
+
+@pytest.mark.parametrize("sample", regen.SAMPLES, ids=IDS)
+def test_hand_version_matches_differences_and_the_generated_module(sample):
+    """by_hand.py is what the line ratios compare with: it must be the same gradient."""
+    module, func, wrt, output, make_args = sample[:5]
+    args = make_args()
+    hand = getattr(by_hand, f"{module}_{func}")(*args)
+    generated = getattr(load(checked_in(sample), "_gen_" + output[:-3]), func + "_grad")(*args)
+    names = wrt.split(",")
+    hand, generated = (hand, generated) if len(names) > 1 else ((hand,), (generated,))
+    f = primal(sample)
+    params = list(__import__("inspect").signature(f).parameters)
+    reference = BY_HAND.get(f"{module}.{func}")
+    for name, h, g in zip(names, hand, generated):
+        i = params.index(name)
+        fd = reference(*args) if reference is not None else central(f, args, i)
+        scale = max(1.0, float(np.max(np.abs(fd))))
+        np.testing.assert_allclose(h, fd, rtol=1e-6, atol=1e-6 * scale, err_msg=name)
+        np.testing.assert_allclose(g, h, rtol=1e-10, atol=1e-12 * scale, err_msg=name)
+
+
+def test_line_ratio_table_is_current():
+    with open(os.path.join(SAMPLES_DIR, "README.md")) as fh:
+        text = fh.read()
+    start = text.index(regen.TABLE_START) + len(regen.TABLE_START)
+    assert text[start:text.index(regen.TABLE_END)].strip() == regen.line_table(), (
+        "samples/README.md's line table is stale: run `python samples/regenerate.py`")

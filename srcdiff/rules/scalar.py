@@ -306,6 +306,8 @@ def _index_kind(b, kind):
     else:
         int_index = kind(index) == SCALAR
     base = kind(b["a"])
+    if base is None and kind(b["a"], item=True) is not None:
+        return kind(b["a"], item=True)  # `FRICTION[material]`: a module table's item
     if not int_index:
         return None
     if base == LIST:
