@@ -525,6 +525,11 @@ def _global_value(node, namespace):
     return None
 
 
+# the files of derivative code written for any arguments (a generic build: real ones), which
+# a function srcdiff transforms may inline (`grad(f)(z)` called inside it)
+REAL_ONLY: set[str] = set()
+
+
 def complex_values(fn: ir.Function, active: set, namespace, params=(), wrt=()) -> set[int]:
     """The ids of the values that may be complex, given the complex parameters `params`
     (ids); refuses, located, the first differentiated call (its result or an operand
@@ -566,6 +571,20 @@ def complex_values(fn: ir.Function, active: set, namespace, params=(), wrt=()) -
             [a] if isinstance(a, ir.Var) else a.uses.values() if isinstance(a, ir.Opaque)
             else [])}
 
+    def real_only(s: ir.Assign) -> None:
+        """Generic derivative code inlined here meeting a complex value: refused (its
+        rules were chosen for real values: np.angle's derivative there is 0)."""
+        if s.loc is None or s.loc.filename not in REAL_ONLY:
+            return
+        e = s.expr
+        atoms = operands(e) if isinstance(e, ir.Call) else [e]
+        if s.var.id in tainted or any(map(complex_atom, atoms)):
+            raise NotDifferentiableError(
+                "a derivative srcdiff wrote for real arguments, called inside this function, "
+                "meets a complex value here: call the derivative outside the function "
+                "being differentiated (jvp(grad(f)) and vjp(grad(f)) take complex "
+                "arguments)", s.loc)
+
     def check(s: ir.Assign) -> None:
         c = s.expr
         rule = lookup(c.fn) if _hashable(c.fn) else None
@@ -584,6 +603,7 @@ def complex_values(fn: ir.Function, active: set, namespace, params=(), wrt=()) -
                 e = s.expr
                 if complex_result(e) if isinstance(e, ir.Call) else complex_atom(e):
                     tainted.add(s.var.id)
+                real_only(s)
                 if isinstance(e, ir.Call):
                     if uses(e) & varied:
                         varied.add(s.var.id)

@@ -418,6 +418,8 @@ def build(mode: str, f, wrt: tuple[int, ...], variant: str, args=None, check=Non
     make = build_forward if mode == "forward" else build_reverse
     built = slot[3][key] = make(f, wrt, variant, args, check, as_tuple, strict)
     built.guards = lw.guards  # (a copy for a function passed: what it resolved there)
+    if args is None:  # (code for real arguments: inlined elsewhere, never with complex ones)
+        kinds.REAL_ONLY.add(built.fn.__code__.co_filename)
     return built
 
 

@@ -350,3 +350,19 @@ def test_jvp_and_vjp_of_a_gradient_at_complex_arguments():
     _, pull = srcdiff.vjp(g, z)
     ct = np.array([0.5 + 1j, -0.2 + 0.3j])
     np.testing.assert_allclose(pull(ct)[0], vjp_reference(g, z, ct), rtol=1e-5)
+
+
+def angle_of(z): return np.angle(z)
+GRAD_ANGLE = srcdiff.grad(angle_of)
+def grad_inside(z): return GRAD_ANGLE(z)  # (its generic code, written for real arguments)
+
+
+def test_a_derivative_called_inside_at_complex_arguments_is_refused():
+    """Inlined, the generic code of grad (np.angle's derivative 0 for real arguments)
+    would give a wrong value: refused where it meets the complex value."""
+    z = np.complex128(0.37 + 0.95j)
+    for entry in (lambda: srcdiff.vjp(grad_inside, z)[1](1.0 + 0j),
+                  lambda: srcdiff.jvp(grad_inside, (z,), (1.0,))):
+        with pytest.raises(srcdiff.NotDifferentiableError, match="wrote for real arguments"):
+            entry()
+    np.testing.assert_allclose(GRAD_ANGLE(z), -1j / z, rtol=1e-14)  # (called: its own code)
