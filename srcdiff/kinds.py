@@ -538,6 +538,7 @@ def complex_values(fn: ir.Function, active: set, namespace, params=(), wrt=()) -
     for complex values."""
     tainted: set[int] = set(params)
     varied: set[int] = set(wrt)
+    from_args: set[int] = set(params)  # complex because a complex argument is
 
     def complex_atom(a) -> bool:
         if isinstance(a, ir.Var):
@@ -576,9 +577,8 @@ def complex_values(fn: ir.Function, active: set, namespace, params=(), wrt=()) -
         rules were chosen for real values: np.angle's derivative there is 0)."""
         if s.loc is None or s.loc.filename not in REAL_ONLY:
             return
-        e = s.expr
-        atoms = operands(e) if isinstance(e, ir.Call) else [e]
-        if s.var.id in tainted or any(map(complex_atom, atoms)):
+        # (its own complex constants were taken into account when it was written)
+        if s.var.id in from_args:
             raise NotDifferentiableError(
                 "a derivative srcdiff wrote for real arguments, called inside this function, "
                 "meets a complex value here: call the derivative outside the function "
@@ -603,6 +603,9 @@ def complex_values(fn: ir.Function, active: set, namespace, params=(), wrt=()) -
                 e = s.expr
                 if complex_result(e) if isinstance(e, ir.Call) else complex_atom(e):
                     tainted.add(s.var.id)
+                    if (uses(e) if isinstance(e, ir.Call) else {getattr(e, "id", None)}
+                            ) & from_args:
+                        from_args.add(s.var.id)
                 real_only(s)
                 if isinstance(e, ir.Call):
                     if uses(e) & varied:
@@ -617,12 +620,16 @@ def complex_values(fn: ir.Function, active: set, namespace, params=(), wrt=()) -
                                if complex_atom(p.then) or complex_atom(p.orelse))
                 varied.update(p.var.id for p in s.outs if {
                     getattr(p.then, "id", None), getattr(p.orelse, "id", None)} & varied)
+                from_args.update(p.var.id for p in s.outs if {
+                    getattr(p.then, "id", None), getattr(p.orelse, "id", None)} & from_args)
             elif isinstance(s, ir.Loop):
                 for _ in range(2):  # a value made complex in one trip is carried to the next
                     tainted.update(c.phi.id for c in s.carried if complex_atom(c.init)
                                    or c.next is not None and complex_atom(c.next))
                     varied.update(c.phi.id for c in s.carried if {
                         getattr(c.init, "id", None), getattr(c.next, "id", None)} & varied)
+                    from_args.update(c.phi.id for c in s.carried if {
+                        getattr(c.init, "id", None), getattr(c.next, "id", None)} & from_args)
                     block(s.body)
 
     block(fn.body)
