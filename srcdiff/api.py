@@ -111,9 +111,8 @@ _SEQUENCES = (list, tuple)  # arguments checked at every call (not by type alone
 
 
 def check_arguments(fn, values, wrt, names=None) -> None:
-    """Refuse, before generated code runs, what srcdiff cannot differentiate: any
-    complex argument (a real gradient of complex code would silently drop the
-    imaginary parts), and a differentiated parameter that is not a number, an
+    """Refuse, before generated code runs, what srcdiff cannot differentiate: a list
+    or tuple of complex numbers, and a differentiated parameter that is not a number, an
     array, or a list/tuple of numbers or arrays of one shape (pytrees come later)."""
     for v in values:  # the common case first: this runs at every call with arrays
         t = type(v)
@@ -124,16 +123,16 @@ def check_arguments(fn, values, wrt, names=None) -> None:
     names = names or list(signature_of(fn).parameters)
     for name, v in zip(names, values):
         t = type(v)
-        if t is float or t is int or (t is np.ndarray and v.dtype.kind != "c"):
+        if t is float or t is int or t is np.ndarray or t is complex:
             continue  # the common cases, first: this runs at every call with arrays
         # an array-API-only array, a Dask one unsized (in a container: when built)
         problem = None if pytree.is_node(v) else foreign.refusal(name, v)
         if problem:
             raise SrcDiffError(f"{describe(fn)}: {problem}")
-        if _is_complex(v) or (t in _SEQUENCES and any(map(_is_complex, v))):
+        if t in _SEQUENCES and any(map(_is_complex, v)):
             raise SrcDiffError(
                 f"{describe(fn)}: argument {name!r} is {_complex(v)}; srcdiff differentiates "
-                f"real-valued code only and does not support complex inputs")
+                f"complex numbers and arrays, not lists of them: pass np.asarray(...)")
     for i in wrt:
         if pytree.is_node(values[i]):  # a container: each leaf a float or float array
             pytree.check_differentiable(names[i], values[i])
@@ -142,6 +141,26 @@ def check_arguments(fn, values, wrt, names=None) -> None:
         if problem:
             raise SrcDiffError(f"{describe(fn)}: cannot differentiate with respect to "
                                f"{names[i]!r}: it is {problem}")
+
+
+_NOT_HOLOMORPHIC = ("as JAX's without holomorphic=True, srcdiff's jacobian, hessian and "
+                    "hvp are for real inputs and results; use vjp and jvp, or split the "
+                    "complex values into their real and imaginary parts")
+
+
+def refuse_complex_matrix(fn, values, wrt) -> None:
+    """A jacobian, hessian or hvp with respect to a complex argument is refused."""
+    for i in wrt:
+        if _is_complex(values[i]):
+            raise SrcDiffError(f"{describe(fn)}: argument {i} is {_complex(values[i])}; "
+                               + _NOT_HOLOMORPHIC)
+
+
+def _real_entries(fn, v):
+    """A jacobian's row or column, refused when complex (a complex result)."""
+    if np.iscomplexobj(v):
+        raise SrcDiffError(f"{describe(fn)}: its result is complex; " + _NOT_HOLOMORPHIC)
+    return v
 
 
 def _is_complex(v) -> bool:
@@ -159,8 +178,8 @@ def _complex(v) -> str:
 def _not_differentiable(v) -> str | None:
     """Why a differentiated parameter's value is not supported, or None."""
     if isinstance(v, np.ndarray) or arrays.is_array(v):
-        return None if v.dtype.kind in "biuf" else f"an array of dtype {v.dtype}"
-    if isinstance(v, (int, float, np.number)):
+        return None if v.dtype.kind in "biufc" else f"an array of dtype {v.dtype}"
+    if isinstance(v, (int, float, complex, np.number)):
         return None
     not_yet = ("; srcdiff splits dicts, OrderedDicts, lists, tuples, namedtuples and "
                "dataclasses into their entries: pass one of those, or register the type "
@@ -199,6 +218,11 @@ def check_scalar(y) -> None:
     """The result of `f` under grad must be a scalar."""
     if type(y) is float:
         return
+    if np.iscomplexobj(y):
+        raise NonNumericOutputError(
+            f"grad needs a real scalar result, but the function returned the complex "
+            f"{_short(y)}; as in JAX, differentiate a complex result with vjp (a complex "
+            f"cotangent) or jvp, or take a real part of it (np.real, np.abs)")
     if isinstance(y, bool) or isinstance(y, np.bool_):
         raise NonNumericOutputError(f"grad needs a numeric scalar result, but the function "
                                     f"returned the bool {y!r}")
@@ -533,7 +557,8 @@ def _structured_code(f, primals):
     (vjp(grad(f), [W, b])), or whose generic code is built only at a call (it calls a
     function passed, or reads a parameter by key), its code for this call, which srcdiff
     transforms again; the generic code takes containers as arrays (np.zeros(np.shape(
-    params)) of arrays of different shapes raised). None for anything else."""
+    params)) of arrays of different shapes raised), or of complex arguments. None for
+    anything else."""
     if not (isinstance(f, Derivative) and f.mode == "reverse" and f.variant in (
             "grad", "value_and_grad")):
         return None
@@ -545,7 +570,9 @@ def _structured_code(f, primals):
     deferred = getattr(f._generic.fn, "__srcdiff_deferred__", False)
     if len(primals) != f._nparams and deferred:
         primals = f._bind(tuple(primals), {})  # with f's defaults (a function default)
-    if len(primals) != f._nparams or not (deferred or tree_api.structured(primals, f.wrt)):
+    # (complex arguments: the generic code is for real ones, np.angle's derivative 0)
+    if len(primals) != f._nparams or not (deferred or tree_api.structured(primals, f.wrt)
+                                          or any(map(_is_complex, primals))):
         return None
     return f._build(tuple(primals), None).fn
 
@@ -709,9 +736,12 @@ class JVP:
                 raise ShapeMismatchError(
                     f"the tangent of {spec.name!r} has shape {np.shape(t)} but the primal "
                     f"has shape {np.shape(p)}")
-            if np.iscomplexobj(t):
-                raise SrcDiffError(f"the tangent of {spec.name!r} is complex; srcdiff "
-                                   f"does not support complex inputs")
+            if np.iscomplexobj(t) and not np.iscomplexobj(p):
+                raise SrcDiffError(f"the tangent of {spec.name!r} is complex but "
+                                   f"{spec.name!r} is real: a real value's tangent is real")
+            if np.iscomplexobj(p):  # (a real tangent of a complex value: its real part moves)
+                ts.append(np.array(t, dtype=complex) if isinstance(p, np.ndarray) else complex(t))
+                continue
             ts.append(np.array(t, dtype=float) if isinstance(p, (np.ndarray, list, tuple)) else (
                 t if isinstance(t, (float, np.ndarray)) else float(t)))
         built = self._last = transform.build("forward", self._fn, self._idx, "jvp", primals)
@@ -772,6 +802,7 @@ class Jacobian:
     def __call__(self, /, *args, **kwargs):
         args = self.bind(args, kwargs)
         check_arguments(self._fn, args, self.wrt)
+        refuse_complex_matrix(self._fn, args, self.wrt)
         with _checkpoint.using(self._checkpoint):
             if tree_api.structured(args, self.wrt) or tree_api.returns_display(self._fn):
                 return tree_api.jacobian(self, args, _structured_code(self.primal, args))
@@ -791,7 +822,7 @@ class Jacobian:
                 e.flat[k] = 1.0
                 tangents[slot] = e if isinstance(x, np.ndarray) else 1.0
                 out, t_out = self._jvp.push(args, tangents)
-                rows.append(np.asarray(t_out, dtype=float))
+                rows.append(np.asarray(_real_entries(self._fn, t_out), dtype=float))
             if out is None:
                 out = self._fn(*args)
             mat = np.stack(rows, axis=-1) if rows else np.zeros(np.shape(out) + (0,))
@@ -808,7 +839,7 @@ class Jacobian:
             ct.flat[k] = 1.0
             grads = pull(ct if isinstance(out, np.ndarray) or arrays.is_array(out) else 1.0)
             for slot, g in zip(per, grads):
-                slot.append(np.asarray(g, dtype=float))
+                slot.append(np.asarray(_real_entries(self._fn, g), dtype=float))
         res = []
         for i, slot in zip(self.wrt, per):
             x = args[i]
@@ -880,6 +911,7 @@ def hessian(f: Callable, wrt: Wrt = 0, *, checkpoint=None):
     def hess(*args, **kwargs):
         values = (jac or Jacobian(fn)).bind(args, kwargs)  # f's parameters and defaults
         check_arguments(fn, values, idx)
+        refuse_complex_matrix(fn, values, idx)
         check_scalar(guards.primal(fn, values))
         if tree_api.structured(values, idx):  # a container: a block per pair of leaves
             return _hessian_of_container(fn, idx[0], values)
@@ -974,6 +1006,7 @@ class HVP:
         *primals, v = args
         values = _positional_values(self._sig, self.__name__, primals, kwargs)
         check_arguments(self._fn, values, (self.wrt,))
+        refuse_complex_matrix(self._fn, values, (self.wrt,))
         if np.shape(v) != np.shape(values[self.wrt]):
             raise ShapeMismatchError(
                 f"v has shape {np.shape(v)} but the parameter it multiplies has shape "

@@ -102,22 +102,28 @@ def pullback(built, user, fn, primals, out):
     `.source_map`."""
 
     def pullback(ct):
-        return run(built.fn, user, fn, primals, {built.ct_name: cotangent(ct, out)})[1]
+        return run(built.fn, user, fn, primals, {
+            built.ct_name: cotangent(ct, out, built.complex_result)})[1]
 
     pullback.source = built.source
     pullback.source_map = built.source_map
     return pullback
 
 
-def cotangent(ct, out):
+def cotangent(ct, out, complex_result=False):
     """The cotangent `ct` given for the result `out`, as generated code takes it (a
-    float, or a float array; a Dask or CuPy array stays one); a ShapeMismatchError
-    or SrcDiffError for one of another shape or a complex one."""
+    float or complex, or an array of them; a Dask or CuPy array stays one); a
+    ShapeMismatchError or SrcDiffError for one of another shape, or a complex one of a
+    real result; `complex_result`: the code was built for a result that may be complex."""
     if np.shape(ct) != np.shape(out):
         raise ShapeMismatchError(
             f"the cotangent has shape {np.shape(ct)} but the result has shape {np.shape(out)}")
+    if complex_result and np.iscomplexobj(out):  # (a real cotangent of it: as complex)
+        return np.array(ct, dtype=complex) if np.ndim(out) or isinstance(
+            out, np.ndarray) else complex(ct)
     if np.iscomplexobj(ct):
-        raise SrcDiffError("the cotangent is complex; srcdiff does not support complex values")
+        raise SrcDiffError("the cotangent is complex but the result is real: a real "
+                           "result's cotangent is real")
     if isinstance(out, (np.ndarray, list, tuple)) or isinstance(ct, (np.ndarray, list, tuple)):
         return np.array(ct, dtype=float)  # (a list of arrays of one shape: one array)
     if arrays.is_array(ct):  # a Dask or CuPy cotangent stays one (a copy)

@@ -11,13 +11,15 @@ specialisation) makes all of scalar code reach hand-written speed.
 Takes the IR and the kinds (and abstract shapes) of the parameters; gives a
 `Kinds` (`infer`): per value its kind ("scalar", an array's, or None: unknown),
 its shape class and abstract shape. Also here: which values are certainly a
-Python float or int (`python_numbers`), and the refusal of a complex value that
-meets a differentiated one (`refuse_complex`). A kind is never guessed: unknown
+Python float or int (`python_numbers`), and which values may be complex
+(`complex_values`, refusing a differentiated call whose rule is not right for
+them). A kind is never guessed: unknown
 is None, and the code written for None is right for every kind.
 """
 from __future__ import annotations
 
 import ast
+import builtins
 import numbers
 import operator
 import types
@@ -28,7 +30,8 @@ from . import arrays, ir, shapes, syntax
 from .errors import NotDifferentiableError
 from .exprs import INT_MATH
 from .unionfind import UnionFind
-from .rules.table import ELEMENTWISE, LIST, REDUCE, SCALAR, UNKNOWN, bind_args, lookup
+from .rules.table import (ELEMENTWISE, LIST, REDUCE, SCALAR, UNKNOWN, bind_args,
+                          complex_refusal, lookup)
 
 ARRAY = "array"
 VECTOR = "vector"  # a 1-d array: indexing it with an int gives a scalar
@@ -42,7 +45,7 @@ SHAPE = "shape"  # a shape tuple (`x.shape`): indexing it with an int gives a sc
 def kind_of_value(x) -> str | None:
     if isinstance(x, bool):
         return None
-    if isinstance(x, (int, float)) or isinstance(x, np.number):
+    if isinstance(x, (int, float, complex)) or isinstance(x, np.number):
         return SCALAR
     if isinstance(x, np.ndarray) or arrays.is_array(x):  # (Dask's, CuPy's: their ndim)
         return OF_NDIM.get(x.ndim, ARRAY)
@@ -119,6 +122,7 @@ class Kinds:
         self.guards: dict = {}
         for pid, k in param_kinds.items():
             self.ckind[pid] = k
+        self.complex: set[int] = set()  # the values that may be complex (complex_values)
         self._fn = fn
         self.var_of = {p.id: p for p in fn.params}
         for st in ir.walk(fn.body):
@@ -190,6 +194,12 @@ class Kinds:
         if self.ckind.get(r) is None and k is not None:
             self.ckind[r] = k
 
+    def is_complex(self, a) -> bool:
+        """Whether the atom may be complex (`complex_values`)."""
+        if isinstance(a, ir.Var):
+            return a.id in self.complex
+        return isinstance(a, ir.Const) and is_complex_value(a.value)
+
     def kind(self, a, item: bool = False):
         """a's kind; with `item`, the kind of each item of the list or tuple a."""
         if item:
@@ -199,7 +209,7 @@ class Kinds:
         if isinstance(a, ir.Var):
             return self.ckind.get(self.find(a.id))
         if isinstance(a, ir.Const):
-            return SCALAR if isinstance(a.value, (int, float)) and not isinstance(
+            return SCALAR if isinstance(a.value, (int, float, complex)) and not isinstance(
                 a.value, bool) else None
         if isinstance(a, ir.Opaque) and not a.uses:
             try:  # a literal kept as written: `-1` of xs[-1]
@@ -475,12 +485,16 @@ def infer(fn: ir.Function, param_kinds: dict[int, str | None], namespace=None,
     return Kinds(fn, param_kinds, namespace, param_shapes, cells, param_items)
 
 
-# ----- complex values: the rules are real; a complex value met by a differentiated one
-# would be differentiated with real formulas (abs(z) as sign(z)), a silently wrong
-# gradient, so it is refused where it meets one -----
+# ----- complex values: which values may be complex (from a complex argument, a complex
+# constant such as 1j, a complex global or dtype, `complex(...)`, np.fft, cmath); a
+# differentiated call meeting one is refused unless its rule is right for complex operands
+# (Rule.complex), never differentiated with real formulas (abs(z) as sign(z)) -----
 _COMPLEX_MODULES = ("numpy.fft", "cmath", "numpy.lib.scimath", "numpy.emath")
+# functions whose result is real whatever their operands
 _REAL_OF_COMPLEX = {abs, np.abs, np.real, np.imag, np.angle, np.iscomplex, np.isreal,
-                    ("attr", "real"), ("attr", "imag"), ("method", "__abs__")}
+                    ("attr", "real"), ("attr", "imag"), ("method", "__abs__"),
+                    len, np.shape, np.size, np.ndim, ("attr", "shape"), ("attr", "size"),
+                    ("attr", "ndim"), operator.eq, operator.ne, np.isfinite, np.isnan}
 _SHIFTS = {np.fft.fftshift, np.fft.ifftshift}  # (of np.fft, but real for a real operand)
 
 
@@ -496,23 +510,35 @@ def is_complex_value(x) -> bool:
         return x.kind == "c"
     if isinstance(x, (list, tuple)):
         return any(is_complex_value(v) for v in x[:64])
+    if isinstance(x, str):  # a dtype by name ("F" is also order="F": not read as one)
+        return x.startswith("complex") or x.lstrip("<>=") in ("c8", "c16", "c32")
     return False
 
 
 def _global_value(node, namespace):
     """The value of a global name or a module attribute (`W`, `np.complex128`), or None."""
-    if isinstance(node, ast.Name):
-        return namespace.get(node.id)
+    if isinstance(node, ast.Name):  # (a builtin too: `dtype=complex`)
+        return namespace.get(node.id, getattr(builtins, node.id, None))
     if isinstance(node, ast.Attribute):
         base = _global_value(node.value, namespace)
         return getattr(base, node.attr, None) if isinstance(base, types.ModuleType) else None
     return None
 
 
-def complex_meeting(fn: ir.Function, active: set, namespace) -> ir.Assign | None:
-    """The first differentiated call with an operand that may be complex (from a complex
-    constant, a complex global, a complex dtype, `complex(...)`, np.fft, cmath), or None."""
-    tainted: set[int] = set()
+# the files of derivative code written for any arguments (a generic build: real ones), which
+# a function srcdiff transforms may inline (`grad(f)(z)` called inside it)
+REAL_ONLY: set[str] = set()
+
+
+def complex_values(fn: ir.Function, active: set, namespace, params=(), wrt=()) -> set[int]:
+    """The ids of the values that may be complex, given the complex parameters `params`
+    (ids); refuses, located, the first differentiated call (its result or an operand
+    differentiated, or a zero-derivative one of a value varying with `wrt`, as np.sign,
+    whose result activity never follows) that meets one and whose rule is not right
+    for complex values."""
+    tainted: set[int] = set(params)
+    varied: set[int] = set(wrt)
+    from_args: set[int] = set(params)  # complex because a complex argument is
 
     def complex_atom(a) -> bool:
         if isinstance(a, ir.Var):
@@ -530,39 +556,84 @@ def complex_meeting(fn: ir.Function, active: set, namespace) -> ir.Assign | None
             return not a.uses and is_complex_value(_global_value(a.node, namespace or {}))
         return False
 
-    def complex_call(c: ir.Call) -> bool:
+    def operands(c: ir.Call) -> list:
+        return list(c.args) + list(c.kwargs.values())
+
+    def complex_result(c: ir.Call) -> bool:
         if _hashable(c.fn) and c.fn in _REAL_OF_COMPLEX:
             return False
         if c.fn is complex or getattr(c.fn, "__module__", None) in _COMPLEX_MODULES and (
                 not _hashable(c.fn) or c.fn not in _SHIFTS):
             return True
-        return any(complex_atom(a) for a in list(c.args) + list(c.kwargs.values()))
+        return any(map(complex_atom, operands(c)))
 
-    def block(stmts) -> ir.Assign | None:
+    def uses(c: ir.Call) -> set[int]:
+        return {v.id for a in operands(c) for v in (
+            [a] if isinstance(a, ir.Var) else a.uses.values() if isinstance(a, ir.Opaque)
+            else [])}
+
+    def real_only(s: ir.Assign) -> None:
+        """Generic derivative code inlined here meeting a complex value: refused (its
+        rules were chosen for real values: np.angle's derivative there is 0)."""
+        if s.loc is None or s.loc.filename not in REAL_ONLY:
+            return
+        # (its own complex constants were taken into account when it was written)
+        if s.var.id in from_args:
+            raise NotDifferentiableError(
+                "a derivative srcdiff wrote for real arguments, called inside this function, "
+                "meets a complex value here: call the derivative outside the function "
+                "being differentiated (jvp(grad(f)) and vjp(grad(f)) take complex "
+                "arguments)", s.loc)
+
+    def check(s: ir.Assign) -> None:
+        c = s.expr
+        rule = lookup(c.fn) if _hashable(c.fn) else None
+        if not (s.var.id in active or uses(c) & active
+                or rule is not None and rule.zero and uses(c) & varied):
+            return
+        if not (s.var.id in tainted or any(map(complex_atom, operands(c)))):
+            return
+        if rule is None or rule.complex is None:
+            name = rule.name if rule is not None else c.spelling or "this call"
+            raise NotDifferentiableError(complex_refusal(name), s.loc)
+
+    def block(stmts) -> None:
         for s in stmts:
             if isinstance(s, ir.Assign):
                 e = s.expr
-                hit = complex_call(e) if isinstance(e, ir.Call) else complex_atom(e)
-                if hit:
-                    if s.var.id in active and isinstance(e, ir.Call):
-                        return s
+                if complex_result(e) if isinstance(e, ir.Call) else complex_atom(e):
                     tainted.add(s.var.id)
+                    if (uses(e) if isinstance(e, ir.Call) else {getattr(e, "id", None)}
+                            ) & from_args:
+                        from_args.add(s.var.id)
+                real_only(s)
+                if isinstance(e, ir.Call):
+                    if uses(e) & varied:
+                        varied.add(s.var.id)
+                    check(s)
+                elif isinstance(e, ir.Var) and e.id in varied:
+                    varied.add(s.var.id)
             elif isinstance(s, ir.If):
-                found = block(s.body) or block(s.orelse)
-                if found:
-                    return found
+                block(s.body)
+                block(s.orelse)
                 tainted.update(p.var.id for p in s.outs
                                if complex_atom(p.then) or complex_atom(p.orelse))
+                varied.update(p.var.id for p in s.outs if {
+                    getattr(p.then, "id", None), getattr(p.orelse, "id", None)} & varied)
+                from_args.update(p.var.id for p in s.outs if {
+                    getattr(p.then, "id", None), getattr(p.orelse, "id", None)} & from_args)
             elif isinstance(s, ir.Loop):
                 for _ in range(2):  # a value made complex in one trip is carried to the next
                     tainted.update(c.phi.id for c in s.carried if complex_atom(c.init)
                                    or c.next is not None and complex_atom(c.next))
-                    found = block(s.body)
-                    if found:
-                        return found
-        return None
+                    varied.update(c.phi.id for c in s.carried if {
+                        getattr(c.init, "id", None), getattr(c.next, "id", None)} & varied)
+                    from_args.update(c.phi.id for c in s.carried if {
+                        getattr(c.init, "id", None), getattr(c.next, "id", None)} & from_args)
+                    block(s.body)
 
-    return block(fn.body)
+    block(fn.body)
+    return tainted
 
 
 def _hashable(x) -> bool:
@@ -571,17 +642,6 @@ def _hashable(x) -> bool:
         return True
     except TypeError:
         return False
-
-
-def refuse_complex(fn: ir.Function, active: set, namespace) -> None:
-    """A located error where a complex value meets a differentiated one."""
-    s = complex_meeting(fn, active, namespace)
-    if s is not None:
-        raise NotDifferentiableError(
-            "a complex value (a complex constant such as 1j, a complex array or dtype, "
-            "complex(...), np.fft, cmath) meets a differentiated value here; srcdiff "
-            "differentiates real arithmetic only (complex intermediates are not supported "
-            "yet): compute with the real and imaginary parts as real values", s.loc)
 
 
 # ----- Python numbers: which scalars are certainly a Python float (or int), so that a

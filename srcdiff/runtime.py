@@ -80,8 +80,9 @@ def _add_at(x, index, v):
 
 @helper
 def _zero(x):
-    """A zero tangent shaped like x (a list of them for a list or a tuple, one item
-    each for an array of items: the adjoint of a list of arrays of different shapes)."""
+    """A zero tangent shaped like x, complex for a complex array (a list of them for a
+    list or a tuple, one item each for an array of items: the adjoint of a list of arrays
+    of different shapes)."""
     if isinstance(x, (list, tuple)):
         return [_zero(a) for a in x]
     if isinstance(x, np.ndarray) and x.dtype == object:
@@ -89,7 +90,9 @@ def _zero(x):
         for i, a in enumerate(x.flat):
             out.flat[i] = _zero(a)
         return out
-    return np.zeros(np.shape(x)) if isinstance(x, np.ndarray) else 0.0
+    if isinstance(x, np.ndarray):  # (a complex array's tangent is complex: written into)
+        return np.zeros(np.shape(x), dtype=complex if x.dtype.kind == "c" else float)
+    return 0.0
 
 
 @helper
@@ -129,21 +132,23 @@ def _shape_stub(x):
 
 @helper
 def _like(d, x, fresh=False):
-    """d as a fresh gradient with x's type and shape: a float array or NumPy float x
-    keeps its precision (float32 stays float32), anything else gives float64 (d itself
+    """d as a fresh gradient with x's type and shape: a float or complex array or NumPy
+    scalar x keeps its dtype (float32 stays float32), anything else gives float64 (d itself
     when it is a new array of that shape and type: `fresh` says nothing else refers to it)."""
     if isinstance(x, np.ndarray):
-        dtype = x.dtype if x.dtype.kind == "f" else np.float64
+        dtype = x.dtype if x.dtype.kind in "fc" else np.float64
         if fresh and type(d) is np.ndarray and d.shape == x.shape and d.dtype == dtype:
             return d
-        if np.iscomplexobj(d):  # made inside f (np.exp(1j * x)): never cast to real
+        if np.iscomplexobj(d) and dtype.kind != "c":  # never cast to real (a bug if so)
             raise ArithmeticError("complex values are not differentiated")
         return np.array(np.broadcast_to(d, x.shape), dtype=dtype)
     if isinstance(x, (list, tuple)):  # (items of different shapes: d holds one per item)
         ds = d if isinstance(d, (list, tuple)) and len(d) == len(x) else np.broadcast_to(
             d, np.shape(x))
         return type(x)(_like(di, xi) for di, xi in zip(ds, x))
-    return type(x)(d) if isinstance(x, np.floating) else float(d)
+    if isinstance(x, (np.floating, np.complexfloating)):
+        return type(x)(d)
+    return complex(d) if isinstance(x, complex) else float(d)
 
 
 @helper
@@ -265,7 +270,7 @@ def _running_tangent(t, x, ans, axis):
 @helper
 def _prod_others(x, axis):
     """Each entry's partial of np.prod(x, axis): the product of the others (exact at 0)."""
-    x = np.asarray(x, dtype=float)
+    x = np.asarray(x, dtype=np.result_type(x, float))
     axes = list(range(x.ndim)) if axis is None else [a % x.ndim for a in np.atleast_1d(axis)]
     keep = [a for a in range(x.ndim) if a not in axes]
     xt = np.transpose(x, keep + axes)
@@ -392,7 +397,7 @@ def _items(parts):
     nested = any(isinstance(p, (list, tuple)) or getattr(p, "dtype", None) == np.dtype(object)
                  for p in parts)
     if not nested and len({np.shape(p) for p in parts}) <= 1:
-        return np.array(parts, dtype=float)
+        return np.array(parts, dtype=complex if any(map(np.iscomplexobj, parts)) else float)
     out = np.empty(len(parts), dtype=object)
     for i, p in enumerate(parts):
         out[i] = p

@@ -54,8 +54,13 @@ class Context:
     def template(self, rule, mode: str, param: str, bound, ans: ir.Var):
         """A rule's template for one parameter, instantiated over the call's atoms;
         None when the parameter contributes nothing."""
-        scalar = self.scalar(*(a for a in bound.values() if a is not None))
+        complex_ = self.kinds.is_complex(ans) or any(
+            self.kinds.is_complex(a) for a in bound.values() if a is not None)
+        # (complex values: NumPy's spellings, `math` takes no complex number)
+        scalar = not complex_ and self.scalar(*(a for a in bound.values() if a is not None))
         bound.kind_of = self.kind
+        bound.complex_of = self.kinds.is_complex
+        bound.complex_call = complex_
         try:
             tree = rule.template(mode, param, scalar, bound)
         except NotDifferentiableError as e:  # a rule refusing this call: located at it
@@ -77,6 +82,13 @@ class Context:
         arg = bound[param]
         if mode == "vjp" and rule.broadcast and self.may_broadcast(arg, bound):
             tree = self.unbroadcast(tree, arg, ans)
+        if mode == "vjp" and complex_ and not self.kinds.is_complex(arg) and not (
+                isinstance(tree, ast.Call) and isinstance(tree.func, ast.Attribute)
+                and tree.func.attr == "real"):  # (a rule's own np.real: rfft's)
+            # the cotangent of a real operand is real: the transpose of its embedding
+            # in the complex numbers takes the real part (JAX's convention)
+            tree = ast.Call(ast.Attribute(name(self.modules["np"]), "real", ast.Load()),
+                            [tree], [])
         return self.shapes_from_parameters(tree)
 
     def unbroadcast(self, tree, arg, ans):
@@ -220,8 +232,9 @@ class Context:
         """`np.zeros(np.shape(v))`, the shape read from a parameter where one has it."""
         np_ = name(self.modules["np"])
         shape = ast.Call(ast.Attribute(np_, "shape", ast.Load()), [self.shape_of(v)], [])
+        dtype = [ast.Name("complex", ast.Load())] if self.kinds.is_complex(v) else []
         return ast.Call(ast.Attribute(name(self.modules["np"]), "zeros", ast.Load()),
-                        [shape], [])
+                        [shape] + dtype, [])
 
 
 def missing_rule(rule, mode: str, param: str, s) -> None:

@@ -25,6 +25,7 @@ import numpy as np
 from . import (activity, aliasing, arrays, checkpoint, coalesce, cse, emit, exprs, foreign,
                ir, kinds, provenance, pytree, runtime, shapes, static_args, syntax)
 from .coalesce import Groups
+from .errors import NotDifferentiableError
 from .adjoints import is_fresh
 from .exprs import Ref, assign, name, pv
 from .forward import Forward, tangent_ref
@@ -169,6 +170,7 @@ class Built:
     source_map: dict = field(default_factory=dict)  # line of source -> (file, line) of f
     tags: dict = field(default_factory=dict)  # line of source -> its statement's provenance
     guards: list = field(default_factory=list)  # (namespace, name, object) its lowering read
+    complex_result: bool = False  # the result may be complex (a vjp's cotangent may be)
 
 
 def reserved_names(f, lw: Lowered) -> set[str]:
@@ -230,7 +232,9 @@ def setup(f, wrt: tuple[int, ...], args, strict: bool = True) -> Setup:
     active = activity.analyze(fn, wrt_vars,
                               None if args is None else opaque_bases(f, fn, args, ns))
     vk = kinds.infer(fn, pk, ns, ps, _cells(f), pi)
-    kinds.refuse_complex(fn, active, ns)
+    vk.complex = kinds.complex_values(fn, active, ns, () if args is None else {
+        p.id for p, a in zip(fn.params, args) if kinds.is_complex_value(a)},
+        {w.id for w in wrt_vars})
     if args is not None:
         foreign.refuse_leaves(f, [p.hint for p in fn.params], args)
         foreign.refuse_elsewhere(fn, active, args)
@@ -299,6 +303,19 @@ def _hints(vars_by_id: dict) -> dict[str, str]:
     return out
 
 
+def refuse_complex_result(fn: ir.Function, vk: kinds.Kinds) -> None:
+    """grad of a result that may be complex is refused, as JAX does without
+    holomorphic=True: its gradient is not defined by one real derivative."""
+    if not (isinstance(fn.result, ir.Var) and vk.is_complex(fn.result)):
+        return
+    loc = next((s.loc for s in ir.walk(fn.body) if isinstance(s, ir.Assign)
+                and s.var is fn.result and s.loc is not None), fn.loc)
+    raise NotDifferentiableError(
+        "grad of a result that may be complex: as in JAX, differentiate a complex result "
+        "with vjp (a complex cotangent) or jvp, or take a real part of it (np.real, "
+        "np.abs, abs(z) ** 2)", loc)
+
+
 def _home(fn: ir.Function) -> str | None:
     """The primal's file: its lines are commented `line 12`, other files' by name."""
     return provenance.home_of(fn.loc.filename) if fn.loc is not None else None
@@ -326,8 +343,11 @@ def _finalize(su: Setup, w: ir.Var, g: ast.expr, floats=None, fresh=False,
         args = [g, pv(w)] + ([ast.Constant(True)] if fresh else [])
         return ast.Call(name("_like"), args, [])
     t = (su.types or {}).get(w.id)
-    if t is not None and issubclass(t, np.floating) and hasattr(np, t.__name__):
+    if t is not None and issubclass(t, (np.floating, np.complexfloating)) and hasattr(
+            np, t.__name__):
         return ast.Call(ast.Attribute(name(su.modules["np"]), t.__name__, ast.Load()), [g], [])
+    if t is complex:
+        return ast.Call(name("complex"), [g], [])
     if exprs.is_float(g, floats or {}, su.modules["math"]):
         return g
     return ast.Call(name("float"), [g], [])
@@ -400,6 +420,8 @@ def build(mode: str, f, wrt: tuple[int, ...], variant: str, args=None, check=Non
     make = build_forward if mode == "forward" else build_reverse
     built = slot[3][key] = make(f, wrt, variant, args, check, as_tuple, strict)
     built.guards = lw.guards  # (a copy for a function passed: what it resolved there)
+    if args is None:  # (code for real arguments: inlined elsewhere, never with complex ones)
+        kinds.REAL_ONLY.add(built.fn.__code__.co_filename)
     return built
 
 
@@ -427,6 +449,8 @@ def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
     depend on argument kinds; the code that runs is always built strictly."""
     su = setup(f, wrt, args, strict)
     fn = su.fn
+    if variant != "vjp":
+        refuse_complex_result(fn, su.vk)
     if check is not None and su.vk.kind(fn.result) == kinds.SCALAR:
         check = None  # certainly a scalar: nothing to check
     adj = Groups()
@@ -488,6 +512,7 @@ def build_reverse(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
     built.kind_guards = kind_guards(f, su.vk)
     built.ct_name = ct_name
     built.returns_value = returns_value
+    built.complex_result = su.vk.is_complex(fn.result)
     return built
 
 
@@ -523,6 +548,14 @@ def build_forward(f, wrt: tuple[int, ...], variant: str, args=None, check=None,
     fn = su.fn
     if variant != "jvp" and su.foreign:
         foreign.refuse_forward_grad(f, [args[i] for i in wrt])
+    if variant != "jvp":
+        refuse_complex_result(fn, su.vk)
+        for w in su.wrt_vars:
+            if su.vk.is_complex(w):
+                raise NotDifferentiableError(
+                    f"forward-mode grad of the complex parameter {w.hint!r}: it would need "
+                    "two tangents per entry (its real and imaginary parts); use grad "
+                    "(reverse mode) or jvp", fn.loc)
     if check is not None and su.vk.kind(fn.result) == kinds.SCALAR:
         check = None
     fw = Forward(fn, su.active, su.ctx)

@@ -21,7 +21,9 @@ Generated from the rule table by `python -m srcdiff.rules.coverage > COVERAGE.md
 (tests/test_coverage_table.py checks it is current). Each function has a reverse
 (vjp) and a forward (jvp) rule, tested against central finite differences in both
 modes (and SymPy where it has a counterpart); conventions at kinks and the
-refused forms are in the docstrings of `srcdiff/rules/`. A function not listed has
+refused forms are in the docstrings of `srcdiff/rules/`. "complex too": right for
+complex operands in JAX's convention (srcdiff/rules/complex_rules.py); any other
+function is refused when a complex value meets it. A function not listed has
 no rule: differentiating through it is a `NotDifferentiableError` saying how to
 `srcdiff.register` one.
 """
@@ -89,7 +91,9 @@ def rows() -> dict[str, dict]:
             continue
         shown, refused = _params(key, rule)
         if shown:
-            out[fam]["rules"][label] = shown
+            out[fam]["rules"][label] = shown + (
+                "" if rule.complex is None else " · complex too" if rule.complex == (
+                    table.HOLOMORPHIC) else " · complex too (its own rule)")
         if refused:
             out[fam]["refused"][label] = ", ".join(refused)
     return out

@@ -17,8 +17,8 @@ Conventions at kinks, as in JAX:
   `sign(a) * copysign(1, b)` (0 at a == 0, JAX's `abs`' at 0), in b zero;
   `nan_to_num` passes the cotangent where x is finite, and its `nan`/`posinf`/
   `neginf` values get it where they were put.
-- `real`/`imag`/`conj`/`angle` are for real inputs (real: identity; imag and
-  angle: zero). srcdiff does not differentiate complex values.
+- `real`/`imag`/`conj`/`angle` of real inputs: real and conj the identity, imag and
+  angle constants; of complex ones see complex_rules.py.
 - `np.maximum.accumulate`/`np.minimum.accumulate` (a running extreme) give each
   result's cotangent to the entry it equals, at ties the latest entry that reached
   the running extreme. `nan_to_num(..., copy=False)` is refused (it changes its
@@ -26,15 +26,16 @@ Conventions at kinks, as in JAX:
 - `bincount` differentiates in `weights` (each bin's sum); `polyder` in `p`;
   np.polynomial's `polyval`/`chebval`/`legval`/`hermval`/`hermeval`/`lagval` in
   `x` and `c` with `tensor=True` (the default; `tensor=False` is refused).
-- The `np.fft` family is refused where its input is active: its values are
-  complex, and complex values are not differentiated. So is `np.piecewise`
-  (its pieces are Python functions: `np.where`/`np.select` do the same).
+- `np.fft`: fft, ifft, fft2, ifft2, fftn, ifftn (their transposes are themselves,
+  same axes and norm) and rfft, without n=/s=; the others are refused where their
+  input is active. So is `np.piecewise` (its pieces are Python functions:
+  `np.where`/`np.select` do the same).
 """
 import numpy as np
 
 from .. import ir
 from ..errors import NotDifferentiableError
-from .numpy_rules import (A, M, R, Z, _call, _const, _mean_vjp, _passed, _reduce, _spread)
+from .numpy_rules import (A, M, R, _call, _const, _mean_vjp, _passed, _reduce, _spread)
 from .shaping import refuse
 from .table import ELEMENTWISE, REDUCE, SCALAR, Rule, add, defelementwise, defzero, lookup
 
@@ -291,20 +292,51 @@ R(np.nan_to_num, "x copy=True nan=0.0 posinf=None neginf=None",
    "posinf": _copied("t * np.isposinf(x)"), "neginf": _copied("t * np.isneginf(x)")},
   out_kind=ELEMENTWISE)
 
-# ----- the fft family: complex values, which srcdiff does not differentiate (their
-# cotangents need conjugates no rule of the table takes): refused when active -----
+# ----- the fft family (complex values: JAX's convention, complex_rules.py). The DFT
+# matrix is symmetric, so the transpose of fft (ifft, fft2, ...) is the same transform
+# with the same axes and norm; rfft's is the real part of fft of g zero-padded to the
+# input's length. With n= or s= (the input cut or padded first) and for the other
+# transforms the rules refuse -----
 def _complex_refused(b, param):
     raise NotDifferentiableError(
-        "the np.fft functions compute with complex values, which srcdiff does not "
-        "differentiate; for a spectrum of a real signal, write the DFT as real matrix "
-        "products (np.cos, np.sin of the frequencies) or register a rule")
+        "srcdiff has no derivative of this np.fft function (of fft, ifft, fft2, ifft2, "
+        "fftn, ifftn and rfft it has, without n= or s=); register a rule")
 
 
 _complex_refused.refuses = "complex values"
 
 
-for _name in ("fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "rfft2", "irfft2", "fftn",
-              "ifftn", "rfftn", "irfftn", "hfft", "ihfft"):
+def _unresized(template, size):
+    """A transform's template, refused where the call resizes its input (n=, s=)."""
+    def checked(b):
+        if _passed(b, size):
+            raise NotDifferentiableError(
+                f"np.fft with {size}= (its input cut or zero-padded first): srcdiff "
+                f"differentiates the transforms of the input's own size; pad or slice the "
+                f"input explicitly")
+        return template(b) if callable(template) else template
+    return checked
+
+
+def _transform(name, size, axes, first):
+    """A linear transform's vjp or jvp: itself, of `first` (g or t), same axes and norm."""
+    return _unresized(lambda b: _call(f"np.fft.{name}", first, b, axes, "norm"), size)
+
+
+def _rfft_vjp(b):
+    axis = "axis" if _passed(b, "axis") else "-1"
+    return _call("np.real(np.fft.fft", f"g, np.shape(a)[{axis}]", b, "axis", "norm") + ")"
+
+
+for _name, _size, _axes in (("fft", "n", "axis"), ("ifft", "n", "axis"),
+                            ("fft2", "s", "axes"), ("ifft2", "s", "axes"),
+                            ("fftn", "s", "axes"), ("ifftn", "s", "axes")):
+    R(getattr(np.fft, _name), f"a {_size}=None {_axes}=None norm=None",
+      _transform(_name, _size, _axes, "g"), _transform(_name, _size, _axes, "t"),
+      name=f"np.fft.{_name}", same_shape="a")
+R(np.fft.rfft, "a n=None axis=None norm=None", _unresized(_rfft_vjp, "n"),
+  _transform("rfft", "n", "axis", "t"), name="np.fft.rfft")
+for _name in ("irfft", "rfft2", "irfft2", "rfftn", "irfftn", "hfft", "ihfft"):
     add(getattr(np.fft, _name), Rule(f"np.fft.{_name}", (), vjp={"*": _complex_refused},
                                      jvp={"*": _complex_refused}, varargs=True))
 
@@ -313,7 +345,9 @@ R([np.real, np.conj, np.conjugate, M("conj"), M("conjugate"), A("real")], "val",
   out_kind=ELEMENTWISE)
 for _key in (np.real, A("real")):  # the real part of a real array is a view of it
     lookup(_key).view = True
-Z(np.imag, np.angle, A("imag"))
+# (of a real value: a constant; of a complex one: complex_rules.py)
+R([np.imag, A("imag")], "val", lambda b: None, lambda b: None, out_kind=ELEMENTWISE)
+R(np.angle, "z deg=False", lambda b: None, lambda b: None, out_kind=ELEMENTWISE)
 
 
 # ----- ufunc methods: reduce, accumulate, outer -----

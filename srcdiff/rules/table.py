@@ -41,9 +41,14 @@ class Bound(dict):
     for templates that depend on them (`g @ b.T` for matrices)."""
 
     kind_of: Callable = staticmethod(lambda atom: None)
+    complex_of: Callable = staticmethod(lambda atom: False)  # may the atom be complex
+    complex_call = False  # the call has an operand or a result that may be complex
 
     def kind(self, param: str):
         return self.kind_of(self.get(param))
+
+    def complex(self, param: str) -> bool:
+        return self.get(param) is not None and self.complex_of(self.get(param))
 
 
 @dataclass
@@ -107,6 +112,12 @@ class Rule:
     # libraries whose implementation NumPy dispatches this call to (foreign.py) computes
     # something else: top-level module name -> how (a differentiated call is refused)
     elsewhere: dict = field(default_factory=dict)
+    # whether the templates are right for complex operands, in JAX's convention (the
+    # cotangent is a transpose, not an adjoint: `g * f'(z)`): None, they are not (a
+    # differentiated call with a complex operand or result is refused when srcdiff
+    # specialises); HOLOMORPHIC, the real templates are; or {"vjp": {...}, "jvp": {...}},
+    # templates of their own for complex calls (conj, abs, real, imag, angle, fft)
+    complex: Any = None
 
     @property
     def diff(self) -> tuple[str, ...]:
@@ -124,8 +135,14 @@ class Rule:
     def template(self, mode: str, param: str, scalar: bool, bound: dict) -> ast.expr | None:
         """The template for `param` in `mode` ("vjp"/"jvp"), parsed; None if the
         parameter contributes nothing. `bound` maps parameter names to what was
-        passed (None when defaulted), for rules whose template depends on it."""
+        passed (None when defaulted), for rules whose template depends on it, and
+        says whether the call has a complex operand or result (`Rule.complex`)."""
         table = self.vjp if mode == "vjp" else self.jvp
+        if getattr(bound, "complex_call", False):
+            if self.complex is None:
+                raise NotDifferentiableError(complex_refusal(self.name))
+            if self.complex != HOLOMORPHIC:
+                table = self.complex[mode]
         text = table.get(param)
         if text is None and "*" in table and param.startswith("_"):
             star = table["*"]  # a string over `{i}`, or a function of (bound, param)
@@ -169,6 +186,23 @@ class Rule:
                 zero = "0.0"
                 text = f"({a or zero} if {p} is not None else {b or zero})"
         return text
+
+
+HOLOMORPHIC = "holomorphic"
+
+
+def complex_refusal(name: str) -> str:
+    return (f"{name} of a complex value: srcdiff has no complex derivative rule for it "
+            "(README: complex values); compute with the real and imaginary parts as real "
+            "values, or register a rule")
+
+
+def defcomplex(fns, vjp=None, jvp=None) -> None:
+    """Say that the rules of `fns` are right for complex operands: as written
+    (no templates given: holomorphic, `g * f'(z)`), or with these templates."""
+    for fn in fns:
+        RULES[_key(fn)].complex = HOLOMORPHIC if vjp is None else {"vjp": vjp, "jvp": jvp}
+    VERSION[0] += 1
 
 
 RULES: dict[Any, Rule] = {}
