@@ -577,8 +577,10 @@ def complex_values(fn: ir.Function, active: set, namespace, params=(), wrt=()) -
         rules were chosen for real values: np.angle's derivative there is 0)."""
         if s.loc is None or s.loc.filename not in REAL_ONLY:
             return
-        # (its own complex constants were taken into account when it was written)
-        if s.var.id in from_args:
+        # (its own complex constants were taken into account when it was written; a
+        # complex argument of f may reach it without any value it computes reading it:
+        # grad(np.imag)'s code for real arguments is a constant 0)
+        if params or s.var.id in from_args:
             raise NotDifferentiableError(
                 "a derivative srcdiff wrote for real arguments, called inside this function, "
                 "meets a complex value here: call the derivative outside the function "

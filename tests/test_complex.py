@@ -366,3 +366,20 @@ def test_a_derivative_called_inside_at_complex_arguments_is_refused():
         with pytest.raises(srcdiff.NotDifferentiableError, match="wrote for real arguments"):
             entry()
     np.testing.assert_allclose(GRAD_ANGLE(z), -1j / z, rtol=1e-14)  # (called: its own code)
+
+
+def imag_of(z): return np.imag(z)
+GRAD_IMAG = srcdiff.grad(imag_of)
+def grad_imag_inside(z): return np.real(GRAD_IMAG(z) * z)  # (its generic code: 0.0)
+
+
+def test_a_derivative_inlined_into_a_function_of_a_complex_argument_is_refused():
+    """grad(np.imag)'s code for real arguments gives 0: inlined into a function of a
+    complex argument it is refused, whether or not what it computes reads that argument
+    (kinds.complex_values refuses generic code in a function with complex arguments)."""
+    z = np.complex128(0.37 + 0.95j)
+    for entry in (lambda: srcdiff.vjp(grad_imag_inside, z)[1](1.0),
+                  lambda: srcdiff.jvp(grad_imag_inside, (z,), (1.0 + 0j,))):
+        with pytest.raises(srcdiff.NotDifferentiableError, match="wrote for real arguments"):
+            entry()
+    np.testing.assert_allclose(GRAD_IMAG(z), -1j, rtol=1e-14)  # (called: its own code)
