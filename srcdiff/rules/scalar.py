@@ -306,8 +306,9 @@ def _index_kind(b, kind):
     else:
         int_index = kind(index) == SCALAR
     base = kind(b["a"])
-    if base is None and kind(b["a"], item=True) is not None:
-        return kind(b["a"], item=True)  # `FRICTION[material]`: a module table's item
+    if base is None and isinstance(b["a"], ir.Opaque) and not _is_slice(index) and kind(
+            b["a"], item=True) is not None:  # `FRICTION[material]`: a module dict's item
+        return kind(b["a"], item=True)
     if not int_index:
         return None
     if base == LIST:
