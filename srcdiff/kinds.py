@@ -212,10 +212,7 @@ class Kinds:
             return SCALAR if isinstance(a.value, (int, float, complex)) and not isinstance(
                 a.value, bool) else None
         if isinstance(a, ir.Opaque) and not a.uses:
-            try:  # a literal kept as written: `-1` of xs[-1]
-                value = ast.literal_eval(a.node)
-            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-                value = None
+            value = _literal(a.node)  # a literal kept as written: `-1` of xs[-1]
             if type(value) in (int, float):
                 return SCALAR
             if self.namespace is not None:
@@ -330,12 +327,18 @@ class Kinds:
             return
         if rule.out_kind != ELEMENTWISE:
             return
-        vals = [a for a in bound.values() if a is not None]
+        vals = [a for a in bound.values() if a is not None and not _none(a)]
         ks = [self.kind(a) for a in vals]
         if rule.sequences and LIST in ks and not set(ks) & {ARRAY, VECTOR, MATRIX, ARRAY3}:
             self.set_kind(s.var.id, LIST)  # `[a] + [b]` concatenates: a list
             self._items(s.var, rule, bound)
             return
+        self._broadcast(s, vals)
+
+    def _broadcast(self, s: ir.Assign, vals: list) -> None:
+        """The kind of an elementwise result of the operands `vals`: a scalar of
+        scalars, else the shape class of the one operand (or the dominant one) that
+        all the others broadcast against."""
         shaped = [a for a in vals if self.kind(a) != SCALAR]
         if not shaped:
             self.set_kind(s.var.id, SCALAR)
@@ -398,6 +401,8 @@ class Kinds:
                     self.set_kind(s.var.id, self.kind(e))
                 elif isinstance(e, ir.Call):
                     self._call(s, e, top)
+                elif isinstance(e, ir.Opaque):
+                    self._opaque(s, e)
             elif isinstance(s, ir.If):
                 self._block(s.body, False)
                 self._block(s.orelse, False)
@@ -417,6 +422,16 @@ class Kinds:
                         self.set_shape(p.var.id, sa)
             elif isinstance(s, ir.Loop):
                 self._loop(s)
+
+    def _opaque(self, s: ir.Assign, e: ir.Opaque) -> None:
+        """A comparison or a logical operator kept as written (`x > 0`, `m & (y < 1)`,
+        `~m`) is elementwise in its operands: a mask of their broadcast shape (so
+        `np.where(x > 0, a, 0.0)` keeps x's shape class)."""
+        vals = _elementwise_operands(e)
+        if vals is None:
+            return
+        self.set_shape(s.var.id, shapes.broadcast(*(self.shape(a) for a in vals)))
+        self._broadcast(s, vals)
 
     def _unassigned(self, a) -> bool:
         """Whether `a` is None standing for a name not yet assigned: a loop-carried
@@ -740,3 +755,48 @@ def _math_result(f):
     if rule is None or not rule.scalar_args:
         return None
     return INT if getattr(f, "__name__", "") in INT_MATH else FLOAT
+
+
+_MASK_OPS = (ast.BitAnd, ast.BitOr, ast.BitXor)
+
+
+def _none(a) -> bool:
+    """An argument passed as None (`np.clip(x, 0.0, None)`): not an operand."""
+    return isinstance(a, ir.Const) and a.value is None
+
+
+def _elementwise_operands(e: ir.Opaque) -> list | None:
+    """The operands of an elementwise expression kept as written, as atoms (SSA
+    values and number constants), or None when it is anything else."""
+    def operands(n) -> list | None:
+        if isinstance(n, ast.Compare):
+            parts = [n.left, *n.comparators]
+        elif isinstance(n, ast.BinOp) and isinstance(n.op, _MASK_OPS):
+            parts = [n.left, n.right]
+        elif isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.Invert):
+            parts = [n.operand]
+        elif isinstance(n, ast.Name) and n.id in e.uses:
+            return [e.uses[n.id]]
+        elif isinstance(n, (ast.Constant, ast.UnaryOp)) and type(_literal(n)) in (int, float):
+            return [ir.Const(_literal(n))]  # (`-1.0` too)
+        else:
+            return None
+        out = []
+        for p in parts:
+            got = operands(p)
+            if got is None:
+                return None
+            out += got
+        return out
+    if isinstance(e.node, ast.Compare) and any(
+            isinstance(op, (ast.Is, ast.IsNot, ast.In, ast.NotIn)) for op in e.node.ops):
+        return None
+    return operands(e.node) if isinstance(e.node, (ast.Compare, ast.BinOp, ast.UnaryOp)) \
+        else None
+
+
+def _literal(n):
+    try:
+        return ast.literal_eval(n)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None

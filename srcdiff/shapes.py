@@ -312,7 +312,8 @@ def of_call(rule, bound, shape_of) -> tuple | None:
     if rule.out_kind == SCALAR:
         return ()
     if rule.out_kind == ELEMENTWISE:
-        return broadcast(*(shape_of(a) for a in bound.values() if a is not None))
+        # (an argument passed as None, `np.clip(x, 0.0, None)`, is no operand)
+        return broadcast(*(shape_of(a) for a in bound.values() if constant(a) is not None))
     if rule.out_kind == REDUCE and rule.params:
         return reduced(shape_of(bound.get(rule.params[0])), bound.get("axis"),
                        bound.get("keepdims"))

@@ -149,3 +149,18 @@ def test_a_loop_that_changes_the_kind_leaves_it_unknown():
     fn, k = infer(growing_loop, VECTOR, SCALAR)
     assert [k.kind(v) for v in named(fn, "x")] == [VECTOR, None, None]
     assert k.kind(fn.result) == SCALAR
+
+
+def masks(x, y):
+    m = (x > 0) & ~(y < -1.0)
+    c = x == 2
+    n = x is None
+    return np.sum(np.where(m, x, 0.0)) + np.sum(c) + n
+
+
+def test_comparisons_and_mask_operators_are_elementwise_in_their_operands():
+    fn, k = infer(masks, VECTOR, VECTOR)
+    x = fn.params[0]
+    assert k.same_shape(x, last(fn, "c"))
+    assert k.kind(last(fn, "m")) == VECTOR  # x's and y's broadcast
+    assert k.kind(last(fn, "n")) is None  # `is` compares objects: no shape of x's

@@ -152,3 +152,33 @@ def test_rules_that_keep_their_arguments_shape(mode):
     g = srcdiff.grad(_shape_keepers, mode=mode)
     assert_close(g(v), fd_vjp(_shape_keepers, [v], 0, 1.0), what="shape keepers")
     assert "_shape_stub" not in g.source and "_unbroadcast" not in g.source
+
+
+def _masked_root(x, y):
+    keep = (x > 0) & ~(y < -1.0)  # masks kept as written: elementwise in x and y
+    return np.sum(np.where(keep, np.sqrt(np.abs(x)) * y, 0.0))
+
+
+def _clipped_root(x):
+    return np.sum(np.sqrt(np.clip(x, 0.1, None)) + np.clip(x, None, 1.0) ** 2)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_masks_and_none_arguments_keep_the_shape_class(mode):
+    """A comparison or a logical operator of arrays is a mask of their broadcast shape,
+    and an argument passed as None is no operand: np.where and np.clip of them are
+    then of x's shape class, and the derivative has no runtime shape helper and
+    computes nothing for its shape (it once recomputed the np.where for np.shape)."""
+    from tests.helpers_numpy import assert_close, fd_vjp
+    x = np.array([0.3, -1.2, 0.8, 2.0, -0.5])
+    y = np.array([1.5, 0.2, -2.0, 0.7, -0.3])
+    g = srcdiff.grad(_masked_root, (0, 1), mode=mode)
+    got = g(x, y)
+    for i in (0, 1):
+        assert_close(got[i], fd_vjp(_masked_root, [x, y], i, 1.0), what=f"d/d arg {i}")
+    c = srcdiff.grad(_clipped_root, mode=mode)
+    assert_close(c(x), fd_vjp(_clipped_root, [x], 0, 1.0), what="clip")
+    if mode == "reverse":
+        for src in (g.source, c.source):
+            for word in ("_unbroadcast", "np.shape", "broadcast_to", "_shape_stub"):
+                assert word not in src, src
