@@ -15,7 +15,7 @@ import numpy as np
 
 from . import provenance, syntax
 from .rules.table import VERSION
-from .kinds import ItemTypes
+from .kinds import ArrayKey, ItemTypes
 from .spelling import MISSING
 
 LIMIT = 8  # specialisations checked inline; more go through the general path
@@ -40,7 +40,7 @@ def dispatcher(name: str, params: list, entries: list, wrt: tuple, version: int,
     scope = {"_NO": NO, "_ndarray": np.ndarray, "_float64": np.dtype(float), "_general": general,
              "_fallback": fallback, "_undefined": undefined, "_ARITHMETIC": arithmetic,
              "_version": version, "_VERSION": VERSION, "_type": type, "_str": str,
-             "_item_types": ItemTypes.of,
+             "_item_types": ItemTypes.of, "_array_key": ArrayKey.of,
              "_KeyError": KeyError, "_names": tuple(names) if named else None,
              "_note": provenance.note}
     defaults = {i: p.default for i, p in enumerate(params) if p.default is not p.empty}
@@ -129,6 +129,8 @@ def _guarded(e: int, entry, args: str, scope: dict, several: bool) -> list:
         scope[o] = obj
         if isinstance(obj, ItemTypes):  # a module table's items: checked at every call
             checks.append(f"_item_types({spot}) == {o}")
+        elif isinstance(obj, ArrayKey):  # a module array's rank and unit dimensions
+            checks.append(f"_array_key({spot}) == {o}")
         else:
             checks.append(f"{'_type(' + spot + ')' if by_type else spot} is {o}")
     scope[f"_e{e}"], scope[f"_f{e}"] = entry, entry.fn

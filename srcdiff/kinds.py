@@ -80,11 +80,24 @@ class ItemTypes(frozenset):
         return cls(map(type, x)) if isinstance(x, (list, tuple)) else None
 
 
+class ArrayKey(tuple):
+    """What the kinds assumed of a module-level NumPy array (data read by the function:
+    `X`, `targets`): its dtype, number of dimensions and which have size 1
+    (`shapes.key`), so that its unbroadcasts are decided when code is written. A call
+    checks it again: the array may be rebound to one of another shape."""
+
+    @classmethod
+    def of(cls, x):
+        return cls(shapes.key(x)) if type(x) is np.ndarray else None
+
+
 def guard_holds(value, expected) -> bool:
-    """Whether a global the kinds read still is what they assumed: its type, or for a
-    table its items' types."""
+    """Whether a global the kinds read still is what they assumed: its type, for a
+    table its items' types, for an array its shape key."""
     if isinstance(expected, ItemTypes):
         return ItemTypes.of(value) == expected
+    if isinstance(expected, ArrayKey):
+        return ArrayKey.of(value) == expected
     return type(value) is expected
 
 
@@ -187,6 +200,8 @@ class Kinds:
             return ()
         if isinstance(a, ir.Var):
             return self.cshape.get(self.find(a.id))
+        if isinstance(a, ir.Opaque) and not a.uses and self.namespace is not None:
+            return self.global_shape(a.node)
         return None
 
     def set_kind(self, vid: int, k) -> None:
@@ -240,9 +255,19 @@ class Kinds:
         if isinstance(node, ast.Name) and node.id in self.namespace:
             value = self.namespace[node.id]
             k = kind_of_value(value)
+            if type(value) is np.ndarray:  # its rank and unit dimensions, guarded
+                self.guards[node.id] = ArrayKey.of(value)
+                return k
             if k is not None:
                 self.guards[node.id] = type(value)
             return ARRAY if k in (VECTOR, MATRIX, ARRAY3) else k
+        return None
+
+    def global_shape(self, node):
+        """The abstract shape of a module-level NumPy array read by name (guarded by
+        global_kind), or None."""
+        if isinstance(node, ast.Name) and isinstance(self.guards.get(node.id), ArrayKey):
+            return shapes.of_value(self.namespace[node.id])
         return None
 
     def table_kind(self, node):

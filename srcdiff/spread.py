@@ -85,6 +85,14 @@ def fold_signs(tree, np_name: str, exact: bool = False):
     return exprs.simplify(Sub().visit(exprs.simplify(tree, exact)), exact)
 
 
+def _reads_its_shape(shape, other, np_name: str) -> bool:
+    """Whether `other` is the very value `shape` is `np.shape` of: a number spread over
+    P's shape and met by P is the number (`spread(2.0, np.shape(v)) * v` is `2.0 * v`,
+    whatever v's shape, known or not)."""
+    P, k = shape_arg(shape, np_name)
+    return k == 0 and ast.dump(P) == ast.dump(other)
+
+
 def _spread(np_name: str, c, shape) -> ast.expr:
     return ast.Call(ast.Attribute(exprs.name(np_name), "broadcast_to", ast.Load()),
                     [c, shape], [])
@@ -200,7 +208,8 @@ def simplify(ctx, tree, adjoints: dict):
                 a, shape = sp
                 want = shapes.broadcast(of_shape(shape), of(other))
                 got = shapes.broadcast(of(a), of(other))
-                if shapes.known(want) and got == want:
+                if shapes.known(want) and got == want or of(a) == () and _reads_its_shape(
+                        shape, other, np_name):
                     setattr(n, side, a)
                     return exprs.simplify(n)
                 if isinstance(n.op, ast.Mult) and of(other) == () == of(a):  # 2 * spread(c)

@@ -206,7 +206,9 @@ class Context:
                 if var is None:
                     return n
                 n.args[0] = self.shape_of(var)
-                if exprs.role_of(n.args[0], "s") is not None and n.func.attr == "shape":
+                itself = exprs.role_of(n.args[0], "s") is not None or (
+                    exprs.role_of(n.args[0], "v") == var.id)  # (no parameter has it)
+                if itself and n.func.attr == "shape":
                     return self.shape_from_operands(var, depth) or n
                 return n
 

@@ -196,8 +196,9 @@ def test_cli_output_rewritten_for_numbers_keeps_its_comments(tmp_path, capsys):
 # ----- tracebacks -----
 def matmul(x, w):
     y = np.sin(x)
+    # z * z reads z's value, so the sweep computes the product with the shapes given
     z = y @ w
-    return np.sum(z)
+    return np.sum(z * z)
 
 
 def _note(e) -> str:
@@ -213,7 +214,7 @@ def test_an_error_in_generated_code_names_the_primal_line(calls):
         with pytest.raises(ValueError) as info:  # the type users catch, unchanged
             g(np.ones(3), np.ones((4, 2)))
     e = info.value
-    line = matmul.__code__.co_firstlineno + 2
+    line = matmul.__code__.co_firstlineno + 3
     note = _note(e)
     assert f'File "{HERE}", line {line}' in note and "z = y @ w" in note
     assert "generated matmul_grad, line" in note

@@ -141,3 +141,51 @@ def test_a_carried_vector_through_outer_and_axis_sums_tapes_only_itself(f):
         assert helper not in src.split("\n", 1)[1], src
     assert src.count(".append(") == 1, src  # the tape holds w alone
     assert "(np.size(w), np.size(w))" in " ".join(src.split())
+
+
+KINDS = {"scalar": 0.7, "vector": np.linspace(0.1, 0.9, 3),
+         "matrix": np.linspace(0.1, 0.9, 12).reshape(3, 4)}
+WITH_SHAPE_EXPR = sorted(((k, r) for k, r in RULES.items() if r.shape_expr is not None
+                          and callable(k)), key=lambda kr: kr[1].name)
+
+
+def _operand_pairs(rule):
+    """Sample operands for each combination of kinds the rule's parameters can take
+    (sized so that products of them fit)."""
+    import itertools
+    names = [p for p in rule.params if not p.startswith("*")][:2]
+    for kinds in itertools.product(KINDS, repeat=len(names)):
+        values = [KINDS[k] for k in kinds]
+        if len(values) == 2 and np.ndim(values[0]) and np.ndim(values[1]):
+            a = values[0] if np.ndim(values[0]) == 1 else values[0].T  # (4, 3) or (3,)
+            values = [a, values[1]]
+        yield dict(zip(names, kinds)), dict(zip(names, values))
+
+
+def test_rules_with_shape_expressions_are_sampled():
+    names = {r.name for _, r in WITH_SHAPE_EXPR}
+    assert {"np.dot", "np.matmul", "np.outer", "np.tril"} <= names, names
+
+
+@pytest.mark.parametrize("fn, rule", WITH_SHAPE_EXPR, ids=[r.name for _, r in WITH_SHAPE_EXPR])
+def test_shape_expression_matches_numpy(fn, rule):
+    """Where a rule writes a value's shape from its operands' (so the derivative need
+    not compute the value for it), that shape is the value's, for every kind of
+    operand the expression claims to know."""
+    checked = 0
+    for kinds, values in _operand_pairs(rule):
+        bound = bind_args(rule, [ir.Var(i, p) for i, p in enumerate(kinds)], {})
+        bound.kind_of = lambda v, kinds=kinds: kinds.get(getattr(v, "hint", None))
+        text = rule.shape_expr(bound)
+        if text is None:
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                want = np.shape(fn(*values.values()))
+        except (ValueError, TypeError):
+            continue  # operands NumPy refuses: no value to have a shape
+        got = eval(text, {"np": np}, values)
+        assert tuple(got) == want, (rule.name, kinds, text)
+        checked += 1
+    assert checked, f"{rule.name}: no kind of operand has a shape expression"

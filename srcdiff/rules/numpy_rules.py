@@ -325,6 +325,14 @@ def _product_shape(bound, shape_of):
     return shapes.matmul(a, b)
 
 
+def _product_shape_expr(b):
+    """`a @ b`'s shape from its operands' (so a derivative reading only its shape does
+    not compute the product): of matrices and vectors, where NumPy's rule is plain."""
+    return {("matrix", "matrix"): "(np.shape(a)[0], np.shape(b)[1])",
+            ("vector", "matrix"): "np.shape(b)[1:]",
+            ("matrix", "vector"): "np.shape(a)[:1]"}.get((b.kind("a"), b.kind("b")))
+
+
 def _reversed_shape(bound, shape_of):
     a = shape_of(bound["a"])
     return None if a is None else a[::-1]
@@ -364,10 +372,12 @@ def _outer_vjp(which, general):
 
 R([np.dot, M("dot")], "a b",
   {"a": _product(0, "_dot_adjoint"), "b": _product(1, "_dot_adjoint")},
-  {"a": "np.dot(t, b)", "b": "np.dot(a, t)"}, out_kind=_product_kind, shape=_dot_shape)
+  {"a": "np.dot(t, b)", "b": "np.dot(a, t)"}, out_kind=_product_kind, shape=_dot_shape,
+  shape_expr=_product_shape_expr)
 R([np.matmul, operator.matmul], "a b",
   {"a": _product(0, "_matmul_adjoint"), "b": _product(1, "_matmul_adjoint")},
-  {"a": "t @ b", "b": "a @ t"}, out_kind=_product_kind, shape=_product_shape)
+  {"a": "t @ b", "b": "a @ t"}, out_kind=_product_kind, shape=_product_shape,
+  shape_expr=_product_shape_expr)
 lookup(operator.matmul).form = lambda args, kws: ast.BinOp(args[0], ast.MatMult(), args[1])  # a @ b
 R(np.vdot, "a b", {"a": "g * np.reshape(b, np.shape(a))", "b": "g * np.reshape(a, np.shape(b))"},
   {"a": "np.vdot(t, b)", "b": "np.vdot(a, t)"})
@@ -559,7 +569,9 @@ def _arange(param):
 R(np.arange, "start stop=None step=None dtype=None",
   {"start": _arange("start"), "step": _arange("step")},
   {"start": lambda b: _arange("start")(b) and "np.full(np.shape(ans), t)",
-   "step": lambda b: _arange("step")(b) and "t * np.arange(np.size(ans))"})
+   "step": lambda b: _arange("step")(b) and "t * np.arange(np.size(ans))"},
+  out_kind=lambda b, kind: "vector",  # np.arange(n): the n its only argument describes
+  shape=lambda b, shape_of: None if _passed(b, "stop") else shape_of(b["start"], described=True))
 R(np.full, "shape fill_value dtype=None", {"fill_value": "_unbroadcast(g, fill_value)"},
   {"fill_value": "np.broadcast_to(t, np.shape(ans))"},
   out_kind=lambda b, kind: "vector" if kind(b["shape"]) == "scalar" else None,
